@@ -1,0 +1,113 @@
+/**
+ * The catalog of Lambda functions and what triggers them. The CDK stack builds functions, routes,
+ * the queue's event source mapping and the EventBridge rules from it; the local stack serves the
+ * very same handler modules from it. Plain data: no CDK and no SDK imports, so both sides can load it.
+ */
+import type { EnvName } from '../lib/config/env';
+
+export type FunctionName = 'api' | 'ingestWebhook' | 'correlate' | 'wsConnect' | 'wsDisconnect' | 'wsDefault' | 'realtimePush';
+
+export interface FunctionSpec {
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  entry: string;
+  description: string;
+  env: EnvName;
+  memoryMiB: number;
+  timeoutSeconds: number;
+}
+
+export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
+  api: {
+    entry: 'functions/api/handler.ts',
+    description: 'Operator API: health, auth and incidents',
+    env: 'api',
+    memoryMiB: 1024,
+    timeoutSeconds: 10,
+  },
+  ingestWebhook: {
+    entry: 'functions/ingest-webhook/handler.ts',
+    description: 'Webhook ingestion: authenticate, normalize, store and enqueue alerts',
+    env: 'ingest',
+    memoryMiB: 512,
+    timeoutSeconds: 10,
+  },
+  correlate: {
+    entry: 'functions/correlate/handler.ts',
+    description: 'Correlation: turn queued alerts into incidents',
+    env: 'correlate',
+    memoryMiB: 512,
+    timeoutSeconds: 30,
+  },
+  wsConnect: {
+    entry: 'functions/ws-connect/handler.ts',
+    description: 'WebSocket $connect: check the access token and store the connection',
+    env: 'realtime',
+    memoryMiB: 256,
+    timeoutSeconds: 5,
+  },
+  wsDisconnect: {
+    entry: 'functions/ws-disconnect/handler.ts',
+    description: 'WebSocket $disconnect: forget the connection',
+    env: 'realtime',
+    memoryMiB: 256,
+    timeoutSeconds: 5,
+  },
+  wsDefault: {
+    entry: 'functions/ws-default/handler.ts',
+    description: 'WebSocket $default: ping',
+    env: 'realtime',
+    memoryMiB: 256,
+    timeoutSeconds: 5,
+  },
+  realtimePush: {
+    entry: 'functions/realtime-push/handler.ts',
+    description: 'Push domain events to the WebSocket connections allowed to see their tenant',
+    env: 'realtime',
+    memoryMiB: 256,
+    timeoutSeconds: 10,
+  },
+};
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
+
+/** HTTP API routes (API Gateway v2 route keys). The most specific route wins, as in API Gateway. */
+export const HTTP_ROUTES: ReadonlyArray<{ method: HttpMethod; path: string; function: FunctionName }> = [
+  { method: 'GET', path: '/health', function: 'api' },
+  { method: 'POST', path: '/v1/webhooks/{source}', function: 'ingestWebhook' },
+  { method: 'ANY', path: '/v1/{proxy+}', function: 'api' },
+];
+
+/** WebSocket API routes; the route selection expression is `$request.body.action`. */
+export const WEBSOCKET_ROUTES: ReadonlyArray<{ routeKey: string; function: FunctionName }> = [
+  { routeKey: '$connect', function: 'wsConnect' },
+  { routeKey: '$disconnect', function: 'wsDisconnect' },
+  { routeKey: '$default', function: 'wsDefault' },
+];
+
+/** The durable hand-off between ingestion and correlation. */
+export const ALERT_QUEUE = {
+  consumer: 'correlate' as FunctionName,
+  batchSize: 10,
+  maxBatchingWindowSeconds: 1,
+  /** Visibility timeout must exceed the consumer's timeout (AWS recommends 6x). */
+  visibilityTimeoutSeconds: 180,
+  /** After this many failed receives a message moves to the dead-letter queue. */
+  maxReceiveCount: 5,
+} as const;
+
+export const EVENT_SOURCE = 'alert-whisperer';
+
+/** EventBridge rules on the product's bus: a pattern and the function it invokes. */
+export const EVENT_RULES: ReadonlyArray<{
+  id: string;
+  description: string;
+  pattern: { source: string[]; 'detail-type'?: string[] };
+  function: FunctionName;
+}> = [
+  {
+    id: 'PushDomainEventsToDashboards',
+    description: 'Every domain event goes to the WebSocket fan-out',
+    pattern: { source: [EVENT_SOURCE] },
+    function: 'realtimePush',
+  },
+];

@@ -1,0 +1,103 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { login, loginRequestSchema } from '../auth/login';
+import type { AccessClaims, KeySet } from '../auth/tokens';
+import { canSeeTenant } from '../domain/user';
+import { INCIDENT_STATUSES, type Incident } from '../domain/incident';
+import { notFound } from '../errors';
+import { json, parseBody, type HttpEvent, type HttpResult } from '../http/http';
+import { requirePrincipal } from '../http/principal';
+import { getIncidentDetail, listIncidents } from '../store/incidents';
+import { listTenants } from '../store/tenants';
+import type { TableRef } from '../store/table-ref';
+
+export interface ApiDeps {
+  table: TableRef;
+  keySet: () => Promise<KeySet>;
+  now: () => Date;
+  stage: string;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  handler: (event: HttpEvent) => Promise<HttpResult>;
+}
+
+const incidentListQuery = z.object({
+  tenant: z.string().optional(),
+  status: z.enum(INCIDENT_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** The operator API's routes; each one a few lines over lib/. */
+export function apiRoutes(deps: ApiDeps): Route[] {
+  const principalOf = async (event: HttpEvent) => requirePrincipal(event, await deps.keySet(), deps.now());
+
+  return [
+    {
+      method: 'GET',
+      path: '/health',
+      handler: async () => {
+        const started = performance.now();
+        // Any read proves the table answers; a missing item is fine.
+        await deps.table.db.send(
+          new GetItemCommand({ TableName: deps.table.tableName, Key: { pk: { S: 'MSP#HEALTH' }, sk: { S: 'HEALTH' } } }),
+        );
+        return json(200, {
+          status: 'ok',
+          stage: deps.stage,
+          time: deps.now().toISOString(),
+          checks: { table: { ok: true, latencyMs: Math.round(performance.now() - started) } },
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/auth/login',
+      handler: async (event) =>
+        json(200, await login(parseBody(event, loginRequestSchema), { table: deps.table, keySet: await deps.keySet(), now: deps.now })),
+    },
+    {
+      method: 'GET',
+      path: '/v1/incidents',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const query = incidentListQuery.parse(event.queryStringParameters ?? {});
+        const tenantIds = await visibleTenants(principal, query.tenant);
+        const perTenant = await Promise.all(
+          tenantIds.map((tenantId) => listIncidents(deps.table, tenantId, { status: query.status, limit: query.limit })),
+        );
+        const incidents = perTenant.flat().sort(byNewest).slice(0, query.limit);
+        return json(200, { incidents });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/incidents/{id}',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const { tenant } = z.object({ tenant: z.string().min(1) }).parse(event.queryStringParameters ?? {});
+        // 404, not 403: a user of one tenant must not learn that another tenant's incident exists.
+        if (!canSeeTenant(roleView(principal), tenant)) throw notFound('Incident');
+        const detail = await getIncidentDetail(deps.table, tenant, event.pathParameters?.id ?? '');
+        if (!detail) throw notFound('Incident');
+        return json(200, detail);
+      },
+    },
+  ];
+
+  async function visibleTenants(principal: AccessClaims, requested?: string): Promise<string[]> {
+    const all = principal.role === 'msp_admin' ? (await listTenants(deps.table)).map((tenant) => tenant.id) : principal.tenants;
+    if (requested === undefined) return all;
+    return all.includes(requested) ? [requested] : [];
+  }
+}
+
+function roleView(principal: AccessClaims) {
+  return { role: principal.role, tenantIds: principal.tenants };
+}
+
+function byNewest(a: Incident, b: Incident): number {
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}

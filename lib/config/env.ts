@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * Each function's environment, validated once at cold start. The CDK construct types the
+ * `environment` it passes from the same schemas (STYLE habit 2), so a missing variable fails at synth.
+ * Secrets never travel here: only the ARN (in AWS) or the file path (locally) of where they live.
+ */
+const base = z.object({
+  TABLE_NAME: z.string().min(1),
+  AW_STAGE: z.string().min(1).default('dev'),
+});
+
+const withBus = base.extend({ EVENT_BUS_NAME: z.string().min(1) });
+
+/** Where the JWT signing keys live: a Secrets Manager secret in AWS, a file under .local/ locally. */
+const authKeys = z.object({
+  AUTH_KEYS_SECRET_ARN: z.string().min(1).optional(),
+  AUTH_KEYS_FILE: z.string().min(1).optional(),
+});
+
+export const ENV_SCHEMAS = {
+  api: withBus.extend(authKeys.shape),
+  ingest: withBus.extend({ ALERT_QUEUE_URL: z.string().url() }),
+  correlate: withBus,
+  realtime: base.extend(authKeys.shape).extend({
+    /** The WebSocket API's management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
+    WS_MANAGEMENT_ENDPOINT: z.string().url(),
+  }),
+} as const;
+
+export type EnvName = keyof typeof ENV_SCHEMAS;
+export type Env<N extends EnvName> = z.output<(typeof ENV_SCHEMAS)[N]>;
+/** What a deployer must provide for function environment N (all values are strings). */
+export type EnvInput<N extends EnvName> = { [K in keyof z.input<(typeof ENV_SCHEMAS)[N]>]: string };
+
+export function readEnv<N extends EnvName>(name: N, source: NodeJS.ProcessEnv = process.env): Env<N> {
+  const result = ENV_SCHEMAS[name].safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid environment for '${name}' functions: ${problems}`);
+  }
+  return result.data as Env<N>;
+}

@@ -1,0 +1,52 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ulid } from 'ulid';
+import type { CanonicalAlert } from '../domain/alert';
+import { DETAIL_TYPES, type DomainEvent, type PublishEvents } from '../events';
+import { AlreadyCorrelatedError, commitDecision, loadScope, ScopeConflictError } from '../store/correlation';
+import type { TableRef } from '../store/table-ref';
+import { decide, DEFAULT_POLICY, scopeOf, type CorrelationPolicy, type Decision } from './engine';
+
+export interface CorrelateDeps {
+  table: TableRef;
+  publish: PublishEvents;
+  now: () => Date;
+  policy?: CorrelationPolicy;
+}
+
+const MAX_ATTEMPTS = 12;
+
+/**
+ * Correlates one alert: read the scope, decide, commit under the scope's version; on a lost race,
+ * read and decide again. Returns the decision, or 'duplicate' when the alert was already correlated.
+ */
+export async function correlateAlert(alert: CanonicalAlert, deps: CorrelateDeps): Promise<Decision | { kind: 'duplicate' }> {
+  const scope = scopeOf(alert);
+  for (let attempt = 1; ; attempt++) {
+    const state = await loadScope(deps.table, alert.tenantId, scope);
+    const { decision, next } = decide(alert, state, deps.policy ?? DEFAULT_POLICY, () => ulid(Date.parse(alert.occurredAt)));
+    try {
+      await commitDecision(deps.table, { alert, scope, decision, previousVersion: state.version, next, now: deps.now() });
+    } catch (error) {
+      if (error instanceof AlreadyCorrelatedError) return { kind: 'duplicate' };
+      if (error instanceof ScopeConflictError && attempt < MAX_ATTEMPTS) {
+        await sleep(Math.random() * 10 * attempt);
+        continue;
+      }
+      throw error;
+    }
+    await deps.publish(eventsFor(alert, decision));
+    return decision;
+  }
+}
+
+function eventsFor(alert: CanonicalAlert, decision: Decision): DomainEvent[] {
+  const base = { tenantId: alert.tenantId, alertId: alert.id };
+  if (decision.kind === 'unmatched-resolution') return [];
+  const incident = { ...base, incidentId: decision.incidentId, reason: decision.reason };
+  const events: DomainEvent[] = [{ detailType: DETAIL_TYPES.alertCorrelated, detail: incident }];
+  if (decision.kind === 'open') events.push({ detailType: DETAIL_TYPES.incidentOpened, detail: incident });
+  else if (decision.kind === 'resolve-alert' && decision.resolvesIncident)
+    events.push({ detailType: DETAIL_TYPES.incidentResolved, detail: incident });
+  else events.push({ detailType: DETAIL_TYPES.incidentUpdated, detail: incident });
+  return events;
+}

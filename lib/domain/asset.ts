@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+export const ASSET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+export const assetSchema = z.object({
+  id: z.string().regex(ASSET_ID_PATTERN),
+  name: z.string().min(1).max(256),
+  type: z.string().min(1).max(64),
+  /** Other names the monitoring tools use: FQDN, IP, EC2 instance id, ARN... */
+  aliases: z.array(z.string().min(1).max(512)).max(64).default([]),
+  /** Upstream assets this one needs (db <- app <- load balancer <- endpoint). */
+  dependsOn: z.array(z.string().regex(ASSET_ID_PATTERN)).max(64).default([]),
+  critical: z.boolean().default(false),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+export type Asset = z.infer<typeof assetSchema>;
+
+/**
+ * The tenant's inventory with an alias index. Tools name hosts many ways (`db-prod-01`,
+ * `db-prod-01.acme.internal`, `10.0.1.5:9100`, `i-0abc...`, an ARN): all resolve to one asset.
+ */
+export class Inventory {
+  private readonly byAlias = new Map<string, Asset>();
+  readonly byId = new Map<string, Asset>();
+
+  constructor(readonly assets: readonly Asset[]) {
+    for (const asset of assets) {
+      this.byId.set(asset.id, asset);
+      for (const name of [asset.id, asset.name, ...asset.aliases]) {
+        for (const form of aliasForms(name)) if (!this.byAlias.has(form)) this.byAlias.set(form, asset);
+      }
+    }
+  }
+
+  resolve(assetRef: string): Asset | undefined {
+    for (const form of aliasForms(assetRef)) {
+      const asset = this.byAlias.get(form);
+      if (asset) return asset;
+    }
+    return undefined;
+  }
+}
+
+/** The lookup forms of a name: as given, without a port, and the short host name of an FQDN. */
+export function aliasForms(raw: string): string[] {
+  const name = raw.trim().toLowerCase();
+  const forms = [name];
+  const withoutPort = stripPort(name);
+  if (withoutPort !== name) forms.push(withoutPort);
+  const host = withoutPort;
+  const isIp = /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
+  if (!isIp && !host.startsWith('arn:') && host.includes('.')) forms.push(host.split('.')[0] as string);
+  return forms;
+}
+
+function stripPort(name: string): string {
+  if (name.startsWith('arn:')) return name;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(name);
+  if (bracketed) return bracketed[1] as string;
+  const hostPort = /^([^:]+):\d+$/.exec(name);
+  return hostPort ? (hostPort[1] as string) : name;
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+export const ROLES = ['msp_admin', 'company_admin', 'technician'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const userSchema = z.object({
+  id: z.string().min(1),
+  email: z.email().transform((email) => email.toLowerCase()),
+  name: z.string().min(1).max(128),
+  role: z.enum(ROLES),
+  /** The client companies the user works for; empty for MSP admins, who see every tenant. */
+  tenantIds: z.array(z.string()).default([]),
+  skills: z.array(z.string().min(1).max(64)).default([]),
+  createdAt: z.iso.datetime(),
+});
+export type User = z.infer<typeof userSchema>;
+
+/** The public view of a user (never the password hash). */
+export type PublicUser = Pick<User, 'id' | 'email' | 'name' | 'role' | 'tenantIds' | 'skills'>;
+
+export function publicUser(user: User): PublicUser {
+  return { id: user.id, email: user.email, name: user.name, role: user.role, tenantIds: user.tenantIds, skills: user.skills };
+}
+
+/** Whether the user may see the tenant's data at all (finer permissions come with the RBAC matrix). */
+export function canSeeTenant(user: Pick<User, 'role' | 'tenantIds'>, tenantId: string): boolean {
+  return user.role === 'msp_admin' || user.tenantIds.includes(tenantId);
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/**
+ * Domain events on the EventBridge bus (STYLE habit 3): each detail-type has a constant and a zod
+ * contract. Every event names its tenant, which is how the WebSocket fan-out scopes what it pushes.
+ */
+export const DETAIL_TYPES = {
+  alertCorrelated: 'AlertCorrelated',
+  incidentOpened: 'IncidentOpened',
+  incidentUpdated: 'IncidentUpdated',
+  incidentResolved: 'IncidentResolved',
+} as const;
+export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
+
+export const domainEventDetailSchema = z.looseObject({
+  tenantId: z.string().min(1),
+  incidentId: z.string().optional(),
+  alertId: z.string().optional(),
+});
+
+export interface DomainEvent {
+  detailType: DetailType;
+  detail: z.infer<typeof domainEventDetailSchema>;
+}
+
+/** Publishes domain events (EventBridge PutEvents in AWS and on the local stack). */
+export type PublishEvents = (events: DomainEvent[]) => Promise<void>;

@@ -1,0 +1,98 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import middy, { type MiddlewareObj } from '@middy/core';
+import { z } from 'zod';
+import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '../errors';
+import { logger } from '../observability';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function errorBody(code: string, message: string, details?: unknown) {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
+}
+
+/**
+ * Maps every failure to the one error shape. Domain errors keep their status; a ZodError from a
+ * request schema is a 400; anything else is logged and answered as a 500 without internals.
+ */
+function errorResponses(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: async (request) => {
+      const { error } = request;
+      if (error instanceof AppError) {
+        request.response = json(error.status, errorBody(error.code, error.message, error.details), error.headers);
+      } else if (error instanceof z.ZodError) {
+        request.response = json(400, errorBody('invalid_request', 'The request is not valid', zodDetails(error)));
+      } else if (isRouterNotFound(error)) {
+        request.response = json(404, errorBody('not_found', 'No such route'));
+      } else {
+        logger.error('Unhandled error', { error: error as Error });
+        request.response = json(500, errorBody('internal', 'Internal error'));
+      }
+    },
+  };
+}
+
+function isRouterNotFound(error: unknown): boolean {
+  return (error as { statusCode?: number } | null)?.statusCode === 404;
+}
+
+export function zodDetails(error: z.ZodError) {
+  return error.issues.map(({ path, message }) => ({ path: path.join('.'), message }));
+}
+
+/** The middy bundle every HTTP function is built from (STYLE habit 1). */
+export function httpHandler(handler: HttpHandler) {
+  return middy<HttpEvent, HttpResult>()
+    .use(errorResponses())
+    .use({
+      before: async (request) => {
+        logger.appendKeys({ requestId: request.event.requestContext?.requestId });
+      },
+    })
+    .handler(handler);
+}
+
+/** The raw body as text (API Gateway base64-encodes bodies it considers binary). */
+export function rawBody(event: HttpEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+export function header(event: HttpEvent, name: string): string | undefined {
+  return event.headers?.[name.toLowerCase()];
+}
+
+/** Reads a JSON body: 413 over the size limit, 415 when it is not JSON, 400 when it does not parse. */
+export function readJsonBody(event: HttpEvent): { raw: string; body: unknown } {
+  const raw = rawBody(event);
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES);
+  const contentType = header(event, 'content-type');
+  if (contentType && !/^application\/([\w.+-]+\+)?json\b|^text\/plain\b/i.test(contentType)) {
+    throw unsupportedMediaType(`Expected application/json, got ${contentType}`);
+  }
+  try {
+    return { raw, body: JSON.parse(raw) };
+  } catch {
+    throw badRequest('The body is not valid JSON');
+  }
+}
+
+/** Parses a JSON body against a schema; invalid input is a 400 with the failing fields. */
+export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
+  const { body } = readJsonBody(event);
+  const result = schema.safeParse(body);
+  if (!result.success) throw badRequest('The request body is not valid', zodDetails(result.error));
+  return result.data;
+}

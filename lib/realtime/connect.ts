@@ -1,0 +1,34 @@
+import type { KeySet } from '../auth/tokens';
+import { InvalidTokenError, verifyAccessToken } from '../auth/tokens';
+import { saveConnection } from '../store/connections';
+import type { TableRef } from '../store/table-ref';
+
+/**
+ * `$connect`: browsers cannot set headers on a WebSocket, so the access token comes in the query
+ * string (`?token=`). A missing or invalid token refuses the connection (401).
+ */
+export async function acceptConnection(
+  input: { connectionId: string; token: string | undefined },
+  deps: { table: TableRef; keySet: KeySet; now: Date },
+): Promise<{ statusCode: number }> {
+  if (!input.token) return { statusCode: 401 };
+  try {
+    const claims = await verifyAccessToken(input.token, deps.keySet, deps.now);
+    await saveConnection(
+      deps.table,
+      {
+        connectionId: input.connectionId,
+        userId: claims.sub,
+        role: claims.role,
+        tenantIds: claims.tenants,
+        allTenants: claims.role === 'msp_admin',
+        connectedAt: deps.now.toISOString(),
+      },
+      deps.now,
+    );
+    return { statusCode: 200 };
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return { statusCode: 401 };
+    throw error;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Key grammar and access patterns of the single table (STYLE habit 6): every key builder lives here.
+ *
+ * Every partition key starts with its owner: `T#<tenantId>` for a client company's items, `MSP#` for
+ * the MSP's own (users, sessions, API-key lookups, the tenant directory). Builders for tenant items
+ * take the tenant as their first argument, so no code path can build a key without choosing one.
+ * docs/data-model.md lists the same access patterns as a table.
+ *
+ * | entity            | pk                              | sk                 | gsi1pk / gsi1sk                         | gsi2pk / gsi2sk                        | ttl  |
+ * |-------------------|---------------------------------|--------------------|-----------------------------------------|----------------------------------------|------|
+ * | tenant            | T#t                             | TENANT             | MSP#TENANTS / name#t                    |                                        |      |
+ * | asset             | T#t                             | ASSET#assetId      |                                         |                                        |      |
+ * | api key (meta)    | T#t                             | APIKEY#keyId       |                                         |                                        |      |
+ * | api key (lookup)  | MSP#APIKEY#sha256               | APIKEY             |                                         |                                        |      |
+ * | hmac secret       | T#t                             | INTEGRATION#hmac   |                                         |                                        |      |
+ * | user              | MSP#USER#userId                 | USER               | MSP#USERS / email                       |                                        |      |
+ * | user email        | MSP#EMAIL#email                 | EMAIL              |                                         |                                        |      |
+ * | session (refresh) | MSP#SESSION#familyId            | SESSION            | MSP#USER#userId#SESSIONS / createdAt    |                                        | yes  |
+ * | delivery          | T#t#DELIVERY#deliveryId         | DELIVERY           |                                         |                                        | 24 h |
+ * | alert             | T#t#ALERTS                      | alertId (ULID)     | T#t#INC#incidentId / alertId            |                                        | yes  |
+ * | incident          | T#t#INC#incidentId              | INC                | T#t#INCIDENTS / incidentId (ULID)       | T#t#INCIDENTS#status / incidentId      |      |
+ * | incident alert    | T#t#INC#incidentId              | ALERT#alertId      |                                         |                                        |      |
+ * | timeline entry    | T#t#INC#incidentId              | TL#entryId (ULID)  |                                         |                                        |      |
+ * | correlation scope | T#t#CORR#scope                  | STATE              |                                         |                                        |      |
+ * | dedup pointer     | T#t#DEDUP#dedupKeyHash          | DEDUP              |                                         |                                        |      |
+ * | ws connection     | MSP#WSCONN#connectionId         | CONN               |                                         |                                        | yes  |
+ * | ws subscription   | T#t#WSCONN  or  MSP#WSCONN#ALL  | connectionId       |                                         |                                        | yes  |
+ */
+import { createHash } from 'node:crypto';
+
+/** Tenant ids are chosen by the MSP (slugs) and must never contain the key separator. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+function tenantPrefix(tenantId: string): string {
+  if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`Invalid tenant id: ${JSON.stringify(tenantId)}`);
+  return `T#${tenantId}`;
+}
+
+/** A stable short digest for putting free-form text (dedup keys, API keys) into a key. */
+export function keyDigest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
+export const keys = {
+  tenant: (t: string) => ({ pk: tenantPrefix(t), sk: 'TENANT' }),
+  tenantDirectory: () => ({ gsi1pk: 'MSP#TENANTS' }),
+  tenantDirectoryEntry: (t: string, name: string) => ({ gsi1pk: 'MSP#TENANTS', gsi1sk: `${name.toLowerCase()}#${t}` }),
+
+  asset: (t: string, assetId: string) => ({ pk: tenantPrefix(t), sk: `ASSET#${assetId}` }),
+  assetsOf: (t: string) => ({ pk: tenantPrefix(t), skPrefix: 'ASSET#' }),
+
+  apiKeyMeta: (t: string, keyId: string) => ({ pk: tenantPrefix(t), sk: `APIKEY#${keyId}` }),
+  apiKeysOf: (t: string) => ({ pk: tenantPrefix(t), skPrefix: 'APIKEY#' }),
+  apiKeyLookup: (keyHash: string) => ({ pk: `MSP#APIKEY#${keyHash}`, sk: 'APIKEY' }),
+  hmacSecret: (t: string) => ({ pk: tenantPrefix(t), sk: 'INTEGRATION#hmac' }),
+
+  user: (userId: string) => ({ pk: `MSP#USER#${userId}`, sk: 'USER' }),
+  userDirectory: () => ({ gsi1pk: 'MSP#USERS' }),
+  userEmail: (email: string) => ({ pk: `MSP#EMAIL#${email.toLowerCase()}`, sk: 'EMAIL' }),
+  session: (familyId: string) => ({ pk: `MSP#SESSION#${familyId}`, sk: 'SESSION' }),
+  sessionsOfUser: (userId: string) => ({ gsi1pk: `MSP#USER#${userId}#SESSIONS` }),
+
+  delivery: (t: string, deliveryId: string) => ({ pk: `${tenantPrefix(t)}#DELIVERY#${keyDigest(deliveryId)}`, sk: 'DELIVERY' }),
+
+  alert: (t: string, alertId: string) => ({ pk: `${tenantPrefix(t)}#ALERTS`, sk: alertId }),
+  alertsOf: (t: string) => ({ pk: `${tenantPrefix(t)}#ALERTS` }),
+  alertsOfIncident: (t: string, incidentId: string) => ({ gsi1pk: `${tenantPrefix(t)}#INC#${incidentId}` }),
+
+  incident: (t: string, incidentId: string) => ({ pk: `${tenantPrefix(t)}#INC#${incidentId}`, sk: 'INC' }),
+  incidentPartition: (t: string, incidentId: string) => ({ pk: `${tenantPrefix(t)}#INC#${incidentId}` }),
+  incidentAlert: (t: string, incidentId: string, alertId: string) => ({
+    pk: `${tenantPrefix(t)}#INC#${incidentId}`,
+    sk: `ALERT#${alertId}`,
+  }),
+  timelineEntry: (t: string, incidentId: string, entryId: string) => ({
+    pk: `${tenantPrefix(t)}#INC#${incidentId}`,
+    sk: `TL#${entryId}`,
+  }),
+  incidentsOf: (t: string) => ({ gsi1pk: `${tenantPrefix(t)}#INCIDENTS` }),
+  incidentsByStatus: (t: string, status: string) => ({ gsi2pk: `${tenantPrefix(t)}#INCIDENTS#${status}` }),
+
+  correlationScope: (t: string, scope: string) => ({ pk: `${tenantPrefix(t)}#CORR#${scope}`, sk: 'STATE' }),
+  dedupPointer: (t: string, dedupKey: string) => ({ pk: `${tenantPrefix(t)}#DEDUP#${keyDigest(dedupKey)}`, sk: 'DEDUP' }),
+
+  wsConnection: (connectionId: string) => ({ pk: `MSP#WSCONN#${connectionId}`, sk: 'CONN' }),
+  wsTenantSubscription: (t: string, connectionId: string) => ({ pk: `${tenantPrefix(t)}#WSCONN`, sk: connectionId }),
+  wsTenantSubscribers: (t: string) => ({ pk: `${tenantPrefix(t)}#WSCONN` }),
+  wsAllTenantsSubscription: (connectionId: string) => ({ pk: 'MSP#WSCONN#ALL', sk: connectionId }),
+  wsAllTenantsSubscribers: () => ({ pk: 'MSP#WSCONN#ALL' }),
+} as const;
+
+/** Seconds since the epoch, as DynamoDB TTL wants it. */
+export function ttlAfter(now: Date, seconds: number): number {
+  return Math.floor(now.getTime() / 1000) + seconds;
+}

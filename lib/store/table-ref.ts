@@ -1,0 +1,14 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** The table the repositories work on: passed in, never global, so tests use their own tables. */
+export interface TableRef {
+  db: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+/** Strips the key and index attributes from a stored item, leaving the entity. */
+export function entityOf<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1p, gsi1sk: _g1s, gsi2pk: _g2p, gsi2sk: _g2s, ttl: _ttl, entity: _e, ...rest } = item;
+  return rest as T;
+}

@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { ALERT_QUEUE } from '../functions/catalog';
+import { createDocumentClient } from '../lib/aws/clients';
+import type { TableRef } from '../lib/store/table-ref';
+import { EventBridgeEmulator } from './aws/eventbridge-emulator';
+import { startSqsEventSource, type SqsEventSource } from './aws/event-source-poller';
+import { SqsEmulator } from './aws/sqs-emulator';
+import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
+import { LocalGateway, WEBSOCKET_PATH } from './gateway';
+import { LocalLambdas } from './lambda-runtime';
+
+export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const LOCAL_TABLE_NAME = 'alert-whisperer-local';
+const ALERT_QUEUE_NAME = 'aw-alerts';
+const ALERT_DLQ_NAME = 'aw-alerts-dlq';
+const EVENT_BUS_NAME = 'aw-local-bus';
+
+export interface LocalStackOptions {
+  /** Gateway port; 0 picks a free one (tests). */
+  port: number;
+  host?: string;
+  /** Where DynamoDB Local, the queue journal and the JWT keys persist; null keeps everything in memory/tmp. */
+  dataDir: string | null;
+  /** Use an already running DynamoDB Local instead of starting one (tests share one). */
+  dynamoEndpoint?: string;
+  tableName?: string;
+  /** Log level of the handlers' structured logs (Powertools). */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  wsUrl: string;
+  dashboardUrl: string;
+  table: TableRef;
+  queueUrl: string;
+  dlqUrl: string;
+  sqs: SQSClient;
+  lambdas: LocalLambdas;
+  /** Waits until queued alerts are correlated and every event is delivered. */
+  idle(): Promise<void>;
+  /** Stops the queue consumer only (the queue keeps accepting), to test that nothing is lost. */
+  pauseCorrelation(): Promise<void>;
+  resumeCorrelation(): void;
+  stop(): Promise<void>;
+}
+
+/** The JWT signing keys for local mode, generated once into the data directory. */
+function ensureAuthKeys(dir: string): string {
+  const file = join(dir, 'auth-keys.json');
+  if (!existsSync(file)) {
+    writeFileSync(file, JSON.stringify({ current: { kid: 'local-1', secret: randomBytes(48).toString('base64url') }, previous: [] }), {
+      mode: 0o600,
+    });
+  }
+  return file;
+}
+
+/**
+ * The whole system on one machine: DynamoDB Local, a local SQS queue with its dead-letter queue and
+ * the event source that drains it, a local EventBridge bus with the catalog's rules, and the gateway
+ * serving the catalog's HTTP and WebSocket routes, all calling the same handler modules as Lambda.
+ * The handlers find these through the same environment variables they read in AWS.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aw-local-'));
+  mkdirSync(dataDir, { recursive: true });
+  const tableName = options.tableName ?? LOCAL_TABLE_NAME;
+
+  let dynamo: DynamoDbLocal | undefined;
+  const dynamoEndpoint =
+    options.dynamoEndpoint ??
+    (dynamo = await startDynamoDbLocal({ dataDir: options.dataDir ? join(dataDir, 'dynamodb') : undefined })).endpoint;
+  await ensureTable(dynamoEndpoint, tableName);
+
+  const lambdas = new LocalLambdas(ROOT_DIR);
+  const invoke = (fn: Parameters<LocalLambdas['invoke']>[0], event: unknown) => lambdas.invoke(fn, event);
+
+  // Local AWS services (SQS and EventBridge JSON protocols) on a private loopback port.
+  const sqsEmulator = new SqsEmulator({ dataDir: options.dataDir ? join(dataDir, 'sqs') : null, region: LOCAL_REGION });
+  const eventBus = new EventBridgeEmulator(invoke, log, LOCAL_REGION);
+  const awsServer: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      void (async () => {
+        if (await sqsEmulator.handle(req, res, body)) return;
+        if (await eventBus.handle(req, res, body)) return;
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: 'Unknown local AWS operation' }));
+      })().catch((error: unknown) => {
+        log(`local AWS error: ${(error as Error).message}`);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
+  });
+  const awsPort = await new Promise<number>((resolvePromise) =>
+    awsServer.listen(0, '127.0.0.1', () => resolvePromise((awsServer.address() as { port: number }).port)),
+  );
+  const awsEndpoint = `http://127.0.0.1:${awsPort}`;
+  sqsEmulator.baseUrl = awsEndpoint;
+  sqsEmulator.createQueue(ALERT_DLQ_NAME, { visibilityTimeoutSeconds: 30 });
+  sqsEmulator.createQueue(ALERT_QUEUE_NAME, {
+    visibilityTimeoutSeconds: ALERT_QUEUE.visibilityTimeoutSeconds,
+    maxReceiveCount: ALERT_QUEUE.maxReceiveCount,
+    deadLetterQueueName: ALERT_DLQ_NAME,
+  });
+  const queueUrl = sqsEmulator.queueUrl(ALERT_QUEUE_NAME, awsEndpoint);
+  const dlqUrl = sqsEmulator.queueUrl(ALERT_DLQ_NAME, awsEndpoint);
+
+  let gatewayUrl = '';
+  const gateway = new LocalGateway({
+    lambdas,
+    staticDir: dashboardDir(),
+    dashboardConfig: () => ({ apiUrl: gatewayUrl, wsUrl: `${gatewayUrl.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`, stage: 'local' }),
+    log,
+  });
+  const port = await gateway.listen(options.port, host);
+  gatewayUrl = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
+
+  // The same variables the CDK stack sets on the functions, pointed at the local pieces.
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    AWS_ENDPOINT_URL_SQS: awsEndpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
+    TABLE_NAME: tableName,
+    AW_STAGE: 'local',
+    EVENT_BUS_NAME,
+    ALERT_QUEUE_URL: queueUrl,
+    AUTH_KEYS_FILE: ensureAuthKeys(dataDir),
+    WS_MANAGEMENT_ENDPOINT: gatewayUrl,
+    POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+    POWERTOOLS_DEV: 'true',
+  });
+
+  const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: awsEndpoint });
+  let consumer: SqsEventSource | undefined;
+  const startConsumer = () =>
+    startSqsEventSource({
+      sqs,
+      queueUrl,
+      queueArn: sqsEmulator.queueArn(ALERT_QUEUE_NAME),
+      batchSize: ALERT_QUEUE.batchSize,
+      maxBatchingWindowMs: 50,
+      concurrency: 2,
+      invoke: async (event) => (await lambdas.invoke(ALERT_QUEUE.consumer, event)) as never,
+      onError: (error) => log(`correlation consumer: ${(error as Error).message}`),
+    });
+  consumer = startConsumer();
+
+  const table: TableRef = {
+    db: createDocumentClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    tableName,
+  };
+
+  return {
+    apiUrl: gatewayUrl,
+    wsUrl: `${gatewayUrl.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`,
+    dashboardUrl: `${gatewayUrl}/`,
+    table,
+    queueUrl,
+    dlqUrl,
+    sqs,
+    lambdas,
+    async idle() {
+      for (let round = 0; round < 3; round++) {
+        await gateway.idle();
+        await consumer?.idle();
+        await eventBus.idle();
+      }
+    },
+    async pauseCorrelation() {
+      await consumer?.stop();
+      consumer = undefined;
+    },
+    resumeCorrelation() {
+      consumer ??= startConsumer();
+    },
+    async stop() {
+      await consumer?.stop();
+      await gateway.close();
+      await eventBus.idle();
+      await new Promise<void>((resolvePromise) => awsServer.close(() => resolvePromise()));
+      awsServer.closeAllConnections?.();
+      sqsEmulator.close();
+      sqs.destroy();
+      table.db.destroy();
+      await dynamo?.stop();
+    },
+  };
+}
+
+/** The built dashboard if there is one, else the static placeholder shipped in frontend/public. */
+function dashboardDir(): string | undefined {
+  for (const dir of [join(ROOT_DIR, 'frontend', 'dist'), join(ROOT_DIR, 'frontend', 'public')]) {
+    if (existsSync(join(dir, 'index.html'))) return dir;
+  }
+  return undefined;
+}
+
+export function readJsonFile<T>(file: string): T | undefined {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+}

@@ -1,0 +1,103 @@
+/**
+ * `npm start`: the whole product on this machine. Starts DynamoDB Local (data under .local/), the
+ * local queue, bus and gateway on http://localhost:3000 (AW_PORT), seeds the demo MSP, writes
+ * .local/demo.json and prints what to open and paste. Ctrl-C stops every child process.
+ * `npm start -- --fresh` starts from an empty .local/.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MissingJavaError } from './dynamodb';
+import { seedDemo } from './seed';
+import { ROOT_DIR, startLocalStack, type LocalStack } from './stack';
+
+const { values } = parseArgs({
+  options: {
+    fresh: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log(
+    'Usage: npm start [-- --fresh] [-- --verbose]\n  --fresh    start from an empty .local/ (deletes local data)\n  --verbose  show handler logs (INFO)\nEnvironment: AW_PORT (default 3000), AW_HOST (default 127.0.0.1)',
+  );
+  process.exit(0);
+}
+
+const port = Number(process.env.AW_PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`AW_PORT must be a port number, got ${process.env.AW_PORT}`);
+  process.exit(2);
+}
+const dataDir = join(ROOT_DIR, '.local');
+if (values.fresh) rmSync(dataDir, { recursive: true, force: true });
+mkdirSync(dataDir, { recursive: true });
+
+let stack: LocalStack | undefined;
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the local stack...`);
+  const timer = setTimeout(() => {
+    console.error('Did not stop within 10 s; exiting.');
+    process.exit(1);
+  }, 10_000);
+  await stack?.stop();
+  clearTimeout(timer);
+  console.log('Stopped.');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+try {
+  console.log('Starting Alert Whisperer (local stack)...');
+  stack = await startLocalStack({
+    port,
+    host: process.env.AW_HOST ?? '127.0.0.1',
+    dataDir,
+    logLevel: values.verbose ? 'INFO' : 'WARN',
+  });
+  const demo = await seedDemo(stack.table, dataDir);
+  const apiUrl = stack.apiUrl.replace('127.0.0.1', 'localhost');
+  const wsUrl = stack.wsUrl.replace('127.0.0.1', 'localhost');
+  const dashboardUrl = stack.dashboardUrl.replace('127.0.0.1', 'localhost');
+  const demoFile = join(dataDir, 'demo.json');
+  writeFileSync(demoFile, JSON.stringify({ apiUrl, wsUrl, dashboardUrl, ...demo }, null, 2), { mode: 0o600 });
+
+  const acme = demo.tenants[0]!;
+  const curl = [
+    `curl -sS -X POST '${apiUrl}/v1/webhooks/generic'`,
+    `  -H 'Content-Type: application/json' -H 'X-Api-Key: ${acme.apiKey}'`,
+    `  -d '{"asset_name":"db-prod-01","signature":"HighCPU","severity":"high","message":"CPU above 95% for 5 minutes","tool_source":"demo"}'`,
+  ].join(' \\\n');
+  console.log(`
+Alert Whisperer is running.
+
+  Dashboard   ${dashboardUrl}
+  API         ${apiUrl}          (health: ${apiUrl}/health)
+  WebSocket   ${wsUrl}?token=<accessToken>
+  Demo file   ${demoFile}
+
+Logins:
+${demo.users.map((user) => `  ${user.role.padEnd(14)} ${user.email.padEnd(26)} ${user.password}   tenants: ${user.tenants.join(', ')}`).join('\n')}
+
+Post an alert (tenant ${acme.name}):
+${curl}
+
+Then list incidents:
+  TOKEN=$(curl -sS -X POST '${apiUrl}/v1/auth/login' -H 'Content-Type: application/json' \\
+    -d '{"email":"${demo.admin.email}","password":"${demo.admin.password}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).accessToken')
+  curl -sS '${apiUrl}/v1/incidents' -H "Authorization: Bearer $TOKEN"
+
+Press Ctrl-C to stop.`);
+} catch (error) {
+  if (error instanceof MissingJavaError) console.error(`\n${error.message}`);
+  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    console.error(`\nPort ${port} is in use. Set AW_PORT to another port, e.g. AW_PORT=3100 npm start`);
+  else console.error('\nThe local stack failed to start:', error);
+  await stack?.stop().catch(() => undefined);
+  process.exit(1);
+}

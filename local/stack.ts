@@ -17,6 +17,13 @@ import { LocalLambdas } from './lambda-runtime';
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const LOCAL_TABLE_NAME = 'alert-whisperer-local';
+/** Written by `npm start` into the data directory while it runs. */
+export const RUNTIME_FILE = 'runtime.json';
+
+/** Where local data lives: `.local/` in the repository, or AW_LOCAL_DIR. */
+export function localDataDir(): string {
+  return process.env.AW_LOCAL_DIR ?? join(ROOT_DIR, '.local');
+}
 const ALERT_QUEUE_NAME = 'aw-alerts';
 const ALERT_DLQ_NAME = 'aw-alerts-dlq';
 const EVENT_BUS_NAME = 'aw-local-bus';
@@ -33,6 +40,8 @@ export interface LocalStackOptions {
   /** Log level of the handlers' structured logs (Powertools). */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   log?: (line: string) => void;
+  /** Start the queue's event source (default true); `npm run invoke` runs one handler and nothing else. */
+  consumers?: boolean;
 }
 
 export interface LocalStack {
@@ -44,6 +53,8 @@ export interface LocalStack {
   dlqUrl: string;
   sqs: SQSClient;
   lambdas: LocalLambdas;
+  /** The variables the handlers run with (what the CDK stack sets in AWS), pointed at the local pieces. */
+  environment: Record<string, string>;
   /** Waits until queued alerts are correlated and every event is delivered. */
   idle(): Promise<void>;
   /** Stops the queue consumer only (the queue keeps accepting), to test that nothing is lost. */
@@ -130,7 +141,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   gatewayUrl = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
 
   // The same variables the CDK stack sets on the functions, pointed at the local pieces.
-  Object.assign(process.env, {
+  const environment: Record<string, string> = {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -145,7 +156,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     WS_MANAGEMENT_ENDPOINT: gatewayUrl,
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
     POWERTOOLS_DEV: 'true',
-  });
+  };
+  Object.assign(process.env, environment);
 
   const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: awsEndpoint });
   let consumer: SqsEventSource | undefined;
@@ -160,7 +172,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       invoke: async (event) => (await lambdas.invoke(ALERT_QUEUE.consumer, event)) as never,
       onError: (error) => log(`correlation consumer: ${(error as Error).message}`),
     });
-  consumer = startConsumer();
+  if (options.consumers !== false) consumer = startConsumer();
 
   const table: TableRef = {
     db: createDocumentClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
@@ -176,6 +188,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dlqUrl,
     sqs,
     lambdas,
+    environment,
     async idle() {
       for (let round = 0; round < 3; round++) {
         await gateway.idle();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MissingJavaError } from './dynamodb';
 import { seedDemo } from './seed';
-import { ROOT_DIR, startLocalStack, type LocalStack } from './stack';
+import { localDataDir, RUNTIME_FILE, startLocalStack, type LocalStack } from './stack';
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +30,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`AW_PORT must be a port number, got ${process.env.AW_PORT}`);
   process.exit(2);
 }
-const dataDir = join(ROOT_DIR, '.local');
+const dataDir = localDataDir();
 if (values.fresh) rmSync(dataDir, { recursive: true, force: true });
 mkdirSync(dataDir, { recursive: true });
 
@@ -44,6 +44,7 @@ async function shutdown(signal: string): Promise<void> {
     console.error('Did not stop within 10 s; exiting.');
     process.exit(1);
   }, 10_000);
+  rmSync(join(dataDir, RUNTIME_FILE), { force: true });
   await stack?.stop();
   clearTimeout(timer);
   console.log('Stopped.');
@@ -66,6 +67,8 @@ try {
   const dashboardUrl = stack.dashboardUrl.replace('127.0.0.1', 'localhost');
   const demoFile = join(dataDir, 'demo.json');
   writeFileSync(demoFile, JSON.stringify({ apiUrl, wsUrl, dashboardUrl, ...demo }, null, 2), { mode: 0o600 });
+  // Lets `npm run invoke` run a handler against this running stack (no secrets: paths and endpoints only).
+  writeFileSync(join(dataDir, RUNTIME_FILE), JSON.stringify({ pid: process.pid, environment: stack.environment }, null, 2));
 
   const acme = demo.tenants[0]!;
   const curl = [

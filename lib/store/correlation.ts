@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
 import { priorityOf, type IncidentAlert, type TimelineEntry } from '../domain/incident';
@@ -47,18 +47,12 @@ export async function commitDecision(table: TableRef, applied: AppliedDecision):
   };
   if (decision.kind === 'unmatched-resolution') {
     await table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: T,
-              Key: keys.alert(alert.tenantId, alert.id),
-              UpdateExpression: 'SET correlation = :reason',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':reason': decision.reason },
-            },
-          },
-        ],
+      new UpdateCommand({
+        TableName: T,
+        Key: keys.alert(alert.tenantId, alert.id),
+        UpdateExpression: 'SET correlation = :reason',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':reason': decision.reason },
       }),
     );
     return;
@@ -106,6 +100,8 @@ export async function commitDecision(table: TableRef, applied: AppliedDecision):
               TableName: T,
               Key: keys.alert(alert.tenantId, alert.id),
               UpdateExpression: 'SET incidentId = :incident',
+              // Ingestion stores every alert before queueing it; never create a partial alert here.
+              ConditionExpression: 'attribute_exists(pk)',
               ExpressionAttributeValues: { ':incident': incident.id },
             },
           },
@@ -120,6 +116,8 @@ export async function commitDecision(table: TableRef, applied: AppliedDecision):
     if (error instanceof Error && error.name === 'TransactionCanceledException' && reasons) {
       if (reasons[1]?.Code === 'ConditionalCheckFailed') throw new AlreadyCorrelatedError(alert.id);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new ScopeConflictError(scope);
+      if (reasons[3]?.Code === 'ConditionalCheckFailed')
+        throw new Error(`Alert ${alert.id} of tenant ${alert.tenantId} is not stored`, { cause: error });
     }
     throw error;
   }

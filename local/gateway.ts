@@ -99,8 +99,8 @@ function isTextual(contentType: string | undefined): boolean {
 export function toHttpApiEvent(req: IncomingMessage, body: Buffer, route: MatchedRoute, sourceIp: string): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers = headersOf(req);
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const query: Record<string, string> = Object.create(null);
+  for (const [name, value] of url.searchParams) query[name] = Object.hasOwn(query, name) ? `${query[name]},${value}` : value;
   const textual = isTextual(headers['content-type']);
   const now = new Date();
   return {
@@ -110,7 +110,7 @@ export function toHttpApiEvent(req: IncomingMessage, body: Buffer, route: Matche
     rawQueryString: url.search.slice(1),
     ...(headers.cookie ? { cookies: headers.cookie.split(/;\s*/) } : {}),
     headers,
-    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(Object.keys(query).length ? { queryStringParameters: { ...query } } : {}),
     ...(route.pathParameters ? { pathParameters: route.pathParameters } : {}),
     requestContext: {
       accountId: '000000000000',
@@ -239,7 +239,13 @@ export class LocalGateway {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/@connections/')) return this.handleConnections(req, res, url);
 
-    const route = matchHttpRoute(req.method ?? 'GET', url.pathname);
+    let route: MatchedRoute | undefined;
+    try {
+      route = matchHttpRoute(req.method ?? 'GET', url.pathname);
+    } catch (error) {
+      if (error instanceof URIError) return writeJson(res, 400, { message: 'Bad Request: malformed percent-encoding in the path' });
+      throw error;
+    }
     if (!route) {
       if (req.method === 'GET' || req.method === 'HEAD') return this.serveStatic(url.pathname, res);
       return writeJson(res, 404, { message: 'Not Found' });

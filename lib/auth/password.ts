@@ -25,8 +25,22 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
+  const [N, R, P] = [Number(n), Number(r), Number(p)];
+  // A corrupted record must not turn a login into a 500, nor ask scrypt for absurd work.
+  const sane =
+    Number.isInteger(N) &&
+    N >= 2 &&
+    N <= 2 ** 20 &&
+    (N & (N - 1)) === 0 &&
+    Number.isInteger(R) &&
+    R >= 1 &&
+    R <= 32 &&
+    Number.isInteger(P) &&
+    P >= 1 &&
+    P <= 16;
+  if (!sane) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
+  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), { N, r: R, p: P });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 

@@ -20,22 +20,30 @@ export type Asset = z.infer<typeof assetSchema>;
  * `db-prod-01.acme.internal`, `10.0.1.5:9100`, `i-0abc...`, an ARN): all resolve to one asset.
  */
 export class Inventory {
-  private readonly byAlias = new Map<string, Asset>();
+  /** Names as registered (and without a port). */
+  private readonly exact = new Map<string, Asset>();
+  /** Short host names derived from FQDNs: only used when no name matches exactly. */
+  private readonly derived = new Map<string, Asset>();
   readonly byId = new Map<string, Asset>();
 
   constructor(readonly assets: readonly Asset[]) {
     for (const asset of assets) {
       this.byId.set(asset.id, asset);
       for (const name of [asset.id, asset.name, ...asset.aliases]) {
-        for (const form of aliasForms(name)) if (!this.byAlias.has(form)) this.byAlias.set(form, asset);
+        const [given, ...others] = aliasForms(name);
+        if (!this.exact.has(given as string)) this.exact.set(given as string, asset);
+        for (const form of others) if (!this.derived.has(form)) this.derived.set(form, asset);
       }
     }
   }
 
   resolve(assetRef: string): Asset | undefined {
-    for (const form of aliasForms(assetRef)) {
-      const asset = this.byAlias.get(form);
-      if (asset) return asset;
+    const forms = aliasForms(assetRef);
+    for (const map of [this.exact, this.derived]) {
+      for (const form of forms) {
+        const asset = map.get(form);
+        if (asset) return asset;
+      }
     }
     return undefined;
   }

@@ -28,7 +28,7 @@ const severityAliases: Record<string, Severity> = {
 const severity = z
   .string()
   .transform((value) => value.trim().toLowerCase())
-  .pipe(z.string().refine((value) => value in severityAliases, { message: `expected one of ${SEVERITIES.join(', ')}` }))
+  .pipe(z.string().refine((value) => Object.hasOwn(severityAliases, value), { message: `expected one of ${SEVERITIES.join(', ')}` }))
   .transform((value) => severityAliases[value] as Severity);
 
 const KNOWN_FIELDS = ['asset_name', 'signature', 'severity', 'message', 'tool_source', 'status', 'timestamp', 'dedup_key', 'labels'];

@@ -257,3 +257,8 @@ describe('WebSocket API', () => {
     for (const { socket } of [acmeViewer, globexViewer, mspAdmin]) socket.close();
   });
 });
+
+test('a malformed percent-encoding in the path is a 400 from the gateway, not a 500', async () => {
+  const response = await fetch(`${stack.apiUrl}/v1/webhooks/%E0`, { method: 'POST', body: '{}' });
+  expect(response.status).toBe(400);
+});

@@ -4,7 +4,10 @@ import { login, loginRequestSchema } from '../auth/login';
 import type { AccessClaims, KeySet } from '../auth/tokens';
 import { canSeeTenant } from '../domain/user';
 import { INCIDENT_STATUSES, type Incident } from '../domain/incident';
-import { notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
+import { ALERT_STATUSES, SEVERITIES } from '../domain/alert';
+import { listAlerts, listUnresolvedAssetRefs } from '../store/alerts';
+import { keys } from '../store/keys';
 import { json, parseBody, type HttpEvent, type HttpResult } from '../http/http';
 import { requirePrincipal } from '../http/principal';
 import { getIncidentDetail, listIncidents } from '../store/incidents';
@@ -23,6 +26,18 @@ export interface Route {
   path: string;
   handler: (event: HttpEvent) => Promise<HttpResult>;
 }
+
+const alertListQuery = z.object({
+  tenant: z.string().optional(),
+  status: z.enum(ALERT_STATUSES).optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  source: z.string().max(64).optional(),
+  assetId: z.string().max(128).optional(),
+  deliveryId: z.string().max(1024).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.string().max(2048).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
 
 const incidentListQuery = z.object({
   tenant: z.string().optional(),
@@ -74,6 +89,39 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     },
     {
       method: 'GET',
+      path: '/v1/alerts',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const query = alertListQuery.parse(event.queryStringParameters ?? {});
+        const tenantId = singleTenant(principal, query.tenant);
+        const cursor = decodeCursor(query.cursor, keys.alertsOf(tenantId).pk);
+        const page = await listAlerts(
+          deps.table,
+          tenantId,
+          {
+            status: query.status,
+            severity: query.severity,
+            source: query.source,
+            assetId: query.assetId,
+            deliveryId: query.deliveryId,
+            since: query.since ? new Date(query.since) : undefined,
+          },
+          { limit: query.limit, cursor },
+        );
+        return json(200, { alerts: page.alerts, nextCursor: page.cursor ? encodeCursor(page.cursor) : null });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/assets/unresolved',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const { tenant } = z.object({ tenant: z.string().optional() }).parse(event.queryStringParameters ?? {});
+        return json(200, { unresolved: await listUnresolvedAssetRefs(deps.table, singleTenant(principal, tenant)) });
+      },
+    },
+    {
+      method: 'GET',
       path: '/v1/incidents/{id}',
       handler: async (event) => {
         const principal = await principalOf(event);
@@ -92,6 +140,33 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     if (requested === undefined) return all;
     return all.includes(requested) ? [requested] : [];
   }
+}
+
+/**
+ * The one tenant a tenant-scoped request is about: the `tenant` parameter, or the user's only tenant.
+ * A tenant the user may not see is reported as not found, never as forbidden.
+ */
+function singleTenant(principal: AccessClaims, requested: string | undefined): string {
+  const tenantId = requested ?? (principal.role !== 'msp_admin' && principal.tenants.length === 1 ? principal.tenants[0] : undefined);
+  if (!tenantId) throw badRequest('Name the tenant with ?tenant=');
+  if (!canSeeTenant(roleView(principal), tenantId)) throw notFound('Tenant');
+  return tenantId;
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** A cursor is only accepted for the partition it came from: it cannot be turned into another tenant's. */
+function decodeCursor(cursor: string | undefined, partition: string): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (key.pk === partition && typeof key.sk === 'string' && Object.keys(key).length === 2) return key;
+  } catch {
+    // fall through
+  }
+  throw badRequest('Invalid cursor');
 }
 
 function roleView(principal: AccessClaims) {

@@ -74,19 +74,30 @@ export function header(event: HttpEvent, name: string): string | undefined {
   return event.headers?.[name.toLowerCase()];
 }
 
-/** Reads a JSON body: 413 over the size limit, 415 when it is not JSON, 400 when it does not parse. */
-export function readJsonBody(event: HttpEvent): { raw: string; body: unknown } {
+/** The raw body, checked for size (413) and content type (415) before anything reads it. */
+export function readRawBody(event: HttpEvent): string {
   const raw = rawBody(event);
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES);
   const contentType = header(event, 'content-type');
+  // text/plain: SNS posts its JSON envelopes with that content type.
   if (contentType && !/^application\/([\w.+-]+\+)?json\b|^text\/plain\b/i.test(contentType)) {
     throw unsupportedMediaType(`Expected application/json, got ${contentType}`);
   }
+  return raw;
+}
+
+export function parseJson(raw: string): unknown {
   try {
-    return { raw, body: JSON.parse(raw) };
+    return JSON.parse(raw);
   } catch {
     throw badRequest('The body is not valid JSON');
   }
+}
+
+/** Reads a JSON body: 413 over the size limit, 415 when it is not JSON, 400 when it does not parse. */
+export function readJsonBody(event: HttpEvent): { raw: string; body: unknown } {
+  const raw = readRawBody(event);
+  return { raw, body: parseJson(raw) };
 }
 
 /** Parses a JSON body against a schema; invalid input is a 400 with the failing fields. */

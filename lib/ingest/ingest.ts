@@ -4,16 +4,10 @@ import { z } from 'zod';
 import type { CanonicalAlert } from '../domain/alert';
 import { AppError, unprocessable } from '../errors';
 import type { InventoryCache } from '../store/assets';
-import {
-  DuplicateDeliveryError,
-  getAlerts,
-  markDeliveryEnqueued,
-  MAX_ALERTS_PER_DELIVERY,
-  storeDelivery,
-  type DeliveryRecord,
-} from '../store/alerts';
+import { getAlert, MAX_ALERTS_PER_DELIVERY, noteUnresolvedAssetRef, storeAlerts } from '../store/alerts';
 import type { TableRef } from '../store/table-ref';
-import { adapterFor } from './formats';
+import { adapterFor, type AdaptedAlert, type FormatAdapter } from './formats';
+import { takeTokens, type RateLimit } from './rate-limit';
 
 /** Hands accepted alerts to correlation (SQS in AWS and on the local stack). */
 export type EnqueueAlerts = (alerts: CanonicalAlert[]) => Promise<void>;
@@ -27,37 +21,56 @@ export interface IngestDeps {
 
 export interface Delivery {
   tenantId: string;
+  /** The webhook source (`generic`, `alertmanager`...), which picks the adapter. */
   source: string;
   /** The parsed JSON body. */
   body: unknown;
   /** The raw body, for the content hash when the delivery carries no id of its own. */
   rawBody: string;
-  /** `X-Delivery-ID`, or the tool's own id; undefined falls back to a content hash. */
+  /** `X-Delivery-ID`, if the sender set one. */
   deliveryId?: string;
+  /** The tenant's ingestion limit; the replay command (trusted input) passes none. */
+  rateLimit?: RateLimit;
+  /** An adapter other than the source's (CloudWatch alarm events that did not come as a webhook). */
+  adapter?: FormatAdapter;
 }
 
 export interface IngestResult {
+  /** True when every alert of the delivery had been accepted before (the answer is then 200). */
   duplicate: boolean;
   accepted: Array<{ alertId: string; deliveryId: string; duplicate: boolean }>;
 }
 
-export function contentDeliveryId(source: string, rawBody: string): string {
+export function contentHash(source: string, rawBody: string): string {
   return `sha256:${createHash('sha256').update(source).update('\n').update(rawBody).digest('hex')}`;
 }
 
 /**
- * Accepts one delivery: normalize with the tool's adapter, resolve assets, store the delivery and its
- * alerts atomically, then enqueue them for correlation. A repeat within 24 h stores nothing new and
- * answers with the original alert ids (enqueueing again only if the first attempt never got that far).
+ * The id that makes an alert's delivery idempotent: the sender's X-Delivery-ID, else the tool's own id
+ * for that alert, else a hash of the body. A payload with several alerts numbers them.
+ */
+export function alertDeliveryId(delivery: Delivery, alert: AdaptedAlert, index: number, count: number): string {
+  const suffix = count > 1 ? `#${index}` : '';
+  if (delivery.deliveryId) return `${delivery.deliveryId}${suffix}`;
+  if (alert.toolDeliveryId) return alert.toolDeliveryId;
+  return `${contentHash(delivery.source, delivery.rawBody)}${suffix}`;
+}
+
+/**
+ * Accepts one delivery: normalize it with its tool's adapter, charge the tenant's rate limit, resolve
+ * assets through the inventory, store each alert with its idempotency record, then enqueue the new
+ * alerts for correlation. A repeat within 24 h stores nothing and answers with the original alert;
+ * if that alert has not been correlated yet it is enqueued again (its first hand-off may have failed;
+ * correlation ignores an alert it has already seen).
  */
 export async function ingestDelivery(delivery: Delivery, deps: IngestDeps): Promise<IngestResult> {
-  const adapter = adapterFor(delivery.source);
+  const adapter = delivery.adapter ?? adapterFor(delivery.source);
   if (!adapter) throw new AppError(404, 'unknown_source', `Unknown webhook source '${delivery.source}'`);
 
-  const receivedAt = deps.now();
-  let normalized;
+  const now = deps.now();
+  let adapted: AdaptedAlert[];
   try {
-    normalized = adapter(delivery.body, receivedAt);
+    adapted = adapter(delivery.body, now);
   } catch (error) {
     if (error instanceof z.ZodError) {
       throw unprocessable(
@@ -67,46 +80,62 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDeps): Prom
     }
     throw error;
   }
-  if (normalized.length === 0) throw unprocessable(`The ${delivery.source} payload carries no alerts`);
-  if (normalized.length > MAX_ALERTS_PER_DELIVERY) {
-    throw unprocessable(`A delivery may carry at most ${MAX_ALERTS_PER_DELIVERY} alerts`, { count: normalized.length });
+  if (adapted.length > MAX_ALERTS_PER_DELIVERY) {
+    throw new AppError(413, 'too_many_alerts', `A delivery may carry at most ${MAX_ALERTS_PER_DELIVERY} alerts`, { count: adapted.length });
+  }
+  if (adapted.length === 0) return { duplicate: false, accepted: [] };
+
+  if (delivery.rateLimit) {
+    const { allowed, retryAfterSeconds } = await takeTokens(deps.table, delivery.tenantId, adapted.length, delivery.rateLimit, () =>
+      deps.now().getTime(),
+    );
+    if (!allowed) {
+      throw new AppError(
+        429,
+        'rate_limited',
+        `Tenant rate limit of ${delivery.rateLimit.perMinute} alerts a minute exceeded`,
+        { retryAfterSeconds },
+        { 'retry-after': String(retryAfterSeconds) },
+      );
+    }
   }
 
-  const deliveryId = delivery.deliveryId ?? contentDeliveryId(delivery.source, delivery.rawBody);
   const inventory = await deps.inventory.get(delivery.tenantId);
-  const alerts: CanonicalAlert[] = normalized.map((alert) => ({
+  const alerts: CanonicalAlert[] = adapted.map(({ toolDeliveryId: _toolId, ...alert }, index) => ({
     ...alert,
-    id: ulid(receivedAt.getTime()),
+    id: ulid(now.getTime()),
     tenantId: delivery.tenantId,
     assetId: inventory.resolve(alert.assetRef)?.id ?? null,
-    receivedAt: receivedAt.toISOString(),
-    deliveryId,
+    receivedAt: now.toISOString(),
+    deliveryId: alertDeliveryId(delivery, adapted[index] as AdaptedAlert, index, adapted.length),
   }));
-  const record: DeliveryRecord = {
-    deliveryId,
-    tenantId: delivery.tenantId,
-    source: delivery.source,
-    alertIds: alerts.map((alert) => alert.id),
-    receivedAt: receivedAt.toISOString(),
-    enqueued: false,
-  };
 
-  try {
-    await storeDelivery(deps.table, record, alerts);
-  } catch (error) {
-    if (!(error instanceof DuplicateDeliveryError)) throw error;
-    const original = error.original;
-    if (!original.enqueued) await enqueueAndMark(original, await getAlerts(deps.table, delivery.tenantId, original.alertIds), deps);
-    return {
-      duplicate: true,
-      accepted: original.alertIds.map((alertId) => ({ alertId, deliveryId, duplicate: true })),
-    };
-  }
-  await enqueueAndMark(record, alerts, deps);
-  return { duplicate: false, accepted: alerts.map((alert) => ({ alertId: alert.id, deliveryId, duplicate: false })) };
+  const { stored, duplicates } = await storeAlerts(deps.table, delivery.tenantId, alerts, now);
+  if (stored.length) await deps.enqueue(stored);
+  await requeueUncorrelated(delivery.tenantId, [...duplicates.values()], deps);
+  await noteUnresolved(stored, delivery.source, now, deps);
+
+  const accepted = alerts.map((alert) => {
+    const original = duplicates.get(alert.deliveryId);
+    return { alertId: original ?? alert.id, deliveryId: alert.deliveryId, duplicate: original !== undefined };
+  });
+  return { duplicate: accepted.every((entry) => entry.duplicate), accepted };
 }
 
-async function enqueueAndMark(record: DeliveryRecord, alerts: CanonicalAlert[], deps: IngestDeps): Promise<void> {
-  await deps.enqueue(alerts);
-  await markDeliveryEnqueued(deps.table, record.tenantId, record.deliveryId);
+async function requeueUncorrelated(tenantId: string, alertIds: string[], deps: IngestDeps): Promise<void> {
+  if (!alertIds.length) return;
+  const originals = await Promise.all([...new Set(alertIds)].map((alertId) => getAlert(deps.table, tenantId, alertId)));
+  const pending: CanonicalAlert[] = [];
+  for (const stored of originals) {
+    if (!stored || stored.incidentId || stored.correlation) continue;
+    const { incidentId: _incident, correlation: _correlation, ...alert } = stored;
+    pending.push(alert);
+  }
+  if (pending.length) await deps.enqueue(pending);
+}
+
+async function noteUnresolved(alerts: CanonicalAlert[], source: string, now: Date, deps: IngestDeps): Promise<void> {
+  const refs = new Map<string, string>();
+  for (const alert of alerts) if (!alert.assetId) refs.set(alert.assetRef.trim().toLowerCase(), alert.assetRef);
+  for (const assetRef of refs.values()) await noteUnresolvedAssetRef(deps.table, alerts[0]!.tenantId, assetRef, source, now);
 }

@@ -1,115 +1,244 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalAlert } from '../domain/alert';
-import { keys, ttlAfter } from './keys';
+import { keyDigest, keys, ttlAfter } from './keys';
 import { entityOf, type TableRef } from './table-ref';
 
 export const DELIVERY_IDEMPOTENCY_SECONDS = 24 * 3600;
 export const ALERT_RETENTION_SECONDS = 90 * 24 * 3600;
-/** One transaction holds the delivery record and its alerts; DynamoDB allows 100 items. */
-export const MAX_ALERTS_PER_DELIVERY = 99;
+/** A payload may carry this many alerts; more is a 413 (Alertmanager's max_alerts should be set below it). */
+export const MAX_ALERTS_PER_DELIVERY = 500;
+/** Each alert is written with its idempotency record: two items, so 50 alerts per 100-item transaction. */
+const ALERTS_PER_TRANSACTION = 50;
 
-export interface DeliveryRecord {
+/** The stored alert: the canonical alert and what correlation later records on it. */
+export type StoredAlert = CanonicalAlert & { incidentId?: string; correlation?: string };
+
+/** Remembers, for 24 h, which alert a delivery id produced. */
+interface DeliveryRecord {
   deliveryId: string;
-  tenantId: string;
-  source: string;
-  alertIds: string[];
+  alertId: string;
   receivedAt: string;
-  /** False until the alerts are on the queue: a repeat delivery then enqueues them again. */
-  enqueued: boolean;
 }
 
-export class DuplicateDeliveryError extends Error {
-  constructor(readonly original: DeliveryRecord) {
-    super(`Delivery ${original.deliveryId} was already accepted`);
-  }
+export interface StoreResult {
+  /** Alerts stored by this call. */
+  stored: CanonicalAlert[];
+  /** For each delivery id already seen within 24 h: the alert it produced then. */
+  duplicates: Map<string, string>;
 }
 
 /**
- * Stores a delivery and all its alerts atomically, or nothing: a repeat of the same delivery id
- * within 24 h raises DuplicateDeliveryError with the original record.
+ * Stores alerts with their idempotency records. Each alert and its record are written in one
+ * transaction (so there is never an alert without its record, or the reverse); a delivery id seen
+ * within 24 h stores nothing and reports the original alert id instead.
  */
-export async function storeDelivery(table: TableRef, delivery: DeliveryRecord, alerts: CanonicalAlert[]): Promise<void> {
-  const receivedAt = new Date(delivery.receivedAt);
-  try {
-    await table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
+export async function storeAlerts(table: TableRef, tenantId: string, alerts: CanonicalAlert[], now: Date): Promise<StoreResult> {
+  const duplicates = await findDeliveries(
+    table,
+    tenantId,
+    alerts.map((alert) => alert.deliveryId),
+    now,
+  );
+  const fresh = alerts.filter((alert) => !duplicates.has(alert.deliveryId));
+  const stored: CanonicalAlert[] = [];
+  for (let start = 0; start < fresh.length; start += ALERTS_PER_TRANSACTION) {
+    const chunk = fresh.slice(start, start + ALERTS_PER_TRANSACTION);
+    try {
+      await writeChunk(table, tenantId, chunk, now);
+      stored.push(...chunk);
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'TransactionCanceledException')) throw error;
+      // A concurrent identical delivery won the race for some ids: store the rest one by one.
+      for (const alert of chunk) {
+        try {
+          await writeChunk(table, tenantId, [alert], now);
+          stored.push(alert);
+        } catch (single) {
+          if (!(single instanceof Error && single.name === 'TransactionCanceledException')) throw single;
+          const seen = await findDeliveries(table, tenantId, [alert.deliveryId], now);
+          const original = seen.get(alert.deliveryId);
+          if (!original) throw single;
+          duplicates.set(alert.deliveryId, original);
+        }
+      }
+    }
+  }
+  return { stored, duplicates };
+}
+
+async function writeChunk(table: TableRef, tenantId: string, alerts: CanonicalAlert[], now: Date): Promise<void> {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  await table.db.send(
+    new TransactWriteCommand({
+      TransactItems: alerts.flatMap((alert) => {
+        const record: DeliveryRecord = { deliveryId: alert.deliveryId, alertId: alert.id, receivedAt: alert.receivedAt };
+        return [
           {
             Put: {
               TableName: table.tableName,
               Item: {
-                ...keys.delivery(delivery.tenantId, delivery.deliveryId),
+                ...keys.delivery(tenantId, alert.deliveryId),
                 entity: 'delivery',
-                ttl: ttlAfter(receivedAt, DELIVERY_IDEMPOTENCY_SECONDS),
-                ...delivery,
+                ttl: ttlAfter(now, DELIVERY_IDEMPOTENCY_SECONDS),
+                ...record,
               },
-              // An expired record (TTL deletion lags) no longer counts as a repeat.
+              // An expired record (TTL deletion lags by hours) no longer counts as a repeat.
               ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
               ExpressionAttributeNames: { '#ttl': 'ttl' },
-              ExpressionAttributeValues: { ':now': Math.floor(receivedAt.getTime() / 1000) },
+              ExpressionAttributeValues: { ':now': nowSeconds },
             },
           },
-          ...alerts.map((alert) => ({
+          {
             Put: {
               TableName: table.tableName,
-              Item: {
-                ...keys.alert(alert.tenantId, alert.id),
-                entity: 'alert',
-                ttl: ttlAfter(receivedAt, ALERT_RETENTION_SECONDS),
-                ...alert,
-              },
+              Item: { ...keys.alert(tenantId, alert.id), entity: 'alert', ttl: ttlAfter(now, ALERT_RETENTION_SECONDS), ...alert },
             },
-          })),
-        ],
+          },
+        ];
+      }),
+    }),
+  );
+}
+
+/** Delivery ids seen within the last 24 h, with the alert each produced. */
+async function findDeliveries(table: TableRef, tenantId: string, deliveryIds: string[], now: Date): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const unique = [...new Set(deliveryIds)];
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  for (let start = 0; start < unique.length; start += 100) {
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+      [table.tableName]: { Keys: unique.slice(start, start + 100).map((id) => keys.delivery(tenantId, id)), ConsistentRead: true },
+    };
+    while (request && Object.keys(request).length) {
+      const page = await table.db.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of page.Responses?.[table.tableName] ?? []) {
+        if ((item.ttl as number) >= nowSeconds) found.set(item.deliveryId as string, item.alertId as string);
+      }
+      request = page.UnprocessedKeys as typeof request;
+    }
+  }
+  return found;
+}
+
+export async function getAlert(table: TableRef, tenantId: string, alertId: string): Promise<StoredAlert | undefined> {
+  const { Item } = await table.db.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.alert(tenantId, alertId), ConsistentRead: true }),
+  );
+  return entityOf<StoredAlert>(Item);
+}
+
+export interface AlertFilter {
+  status?: string;
+  severity?: string;
+  source?: string;
+  assetId?: string;
+  deliveryId?: string;
+  /** Alerts received at or after this instant. */
+  since?: Date;
+}
+
+/** A page of a tenant's alerts, newest first, filtered; `cursor` continues where the last page ended. */
+export async function listAlerts(
+  table: TableRef,
+  tenantId: string,
+  filter: AlertFilter,
+  page: { limit: number; cursor?: Record<string, unknown> },
+): Promise<{ alerts: StoredAlert[]; cursor?: Record<string, unknown> }> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':pk': keys.alertsOf(tenantId).pk };
+  const conditions: string[] = [];
+  for (const field of ['status', 'severity', 'source', 'assetId', 'deliveryId'] as const) {
+    const value = filter[field];
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    conditions.push(`#${field} = :${field}`);
+  }
+  let keyCondition = 'pk = :pk';
+  if (filter.since) {
+    // Alert ids are ULIDs of their receive time: the smallest id of that millisecond bounds the range.
+    values[':since'] = ulidFloor(filter.since);
+    keyCondition += ' AND sk >= :since';
+  }
+  const alerts: StoredAlert[] = [];
+  let cursor = page.cursor;
+  // A filter may drop a whole DynamoDB page: keep reading until the page is full or the data ends.
+  do {
+    const result = await table.db.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: keyCondition,
+        ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: page.limit - alerts.length,
+        ExclusiveStartKey: cursor,
       }),
     );
-  } catch (error) {
-    if (error instanceof Error && error.name === 'TransactionCanceledException') {
-      const original = await getDelivery(table, delivery.tenantId, delivery.deliveryId);
-      if (original) throw new DuplicateDeliveryError(original);
-    }
-    throw error;
+    for (const item of result.Items ?? []) alerts.push(entityOf<StoredAlert>(item) as StoredAlert);
+    cursor = result.LastEvaluatedKey;
+  } while (cursor && alerts.length < page.limit);
+  return { alerts, ...(cursor ? { cursor } : {}) };
+}
+
+const ULID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** The smallest ULID of a millisecond: its time part followed by zeros. */
+export function ulidFloor(at: Date): string {
+  let time = at.getTime();
+  let encoded = '';
+  for (let index = 0; index < 10; index++) {
+    encoded = ULID_ALPHABET[time % 32] + encoded;
+    time = Math.floor(time / 32);
   }
+  return `${encoded}${'0'.repeat(16)}`;
 }
 
-export async function getDelivery(table: TableRef, tenantId: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
-  const { Item } = await table.db.send(
-    new GetCommand({ TableName: table.tableName, Key: keys.delivery(tenantId, deliveryId), ConsistentRead: true }),
-  );
-  return entityOf<DeliveryRecord>(Item);
-}
-
-export async function markDeliveryEnqueued(table: TableRef, tenantId: string, deliveryId: string): Promise<void> {
+/**
+ * An asset reference that resolved to no inventory asset: counted per tenant so the operator can map
+ * it (add it as an alias) from a list.
+ */
+export async function noteUnresolvedAssetRef(table: TableRef, tenantId: string, assetRef: string, source: string, at: Date): Promise<void> {
   await table.db.send(
     new UpdateCommand({
       TableName: table.tableName,
-      Key: keys.delivery(tenantId, deliveryId),
-      UpdateExpression: 'SET enqueued = :true',
-      ExpressionAttributeValues: { ':true': true },
+      Key: keys.unresolvedAssetRef(tenantId, keyDigest(assetRef.trim().toLowerCase())),
+      UpdateExpression:
+        'SET entity = :entity, assetRef = :ref, lastSeenAt = :at, firstSeenAt = if_not_exists(firstSeenAt, :at), lastSource = :source ADD alertCount :one',
+      ExpressionAttributeValues: {
+        ':entity': 'unresolvedAssetRef',
+        ':ref': assetRef,
+        ':at': at.toISOString(),
+        ':source': source,
+        ':one': 1,
+      },
     }),
   );
 }
 
-export async function getAlerts(table: TableRef, tenantId: string, alertIds: string[]): Promise<CanonicalAlert[]> {
-  const alerts = await Promise.all(
-    alertIds.map(async (alertId) => {
-      const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.alert(tenantId, alertId) }));
-      return entityOf<CanonicalAlert>(Item);
-    }),
-  );
-  return alerts.filter((alert): alert is CanonicalAlert => alert !== undefined);
+export interface UnresolvedAssetRef {
+  assetRef: string;
+  alertCount: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  lastSource: string;
 }
 
-/** Newest first. */
-export async function listAlerts(table: TableRef, tenantId: string, limit = 50): Promise<CanonicalAlert[]> {
-  const { Items } = await table.db.send(
-    new QueryCommand({
-      TableName: table.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.alertsOf(tenantId).pk },
-      ScanIndexForward: false,
-      Limit: limit,
-    }),
-  );
-  return (Items ?? []).map((item) => entityOf<CanonicalAlert>(item) as CanonicalAlert);
+export async function listUnresolvedAssetRefs(table: TableRef, tenantId: string): Promise<UnresolvedAssetRef[]> {
+  const { pk, skPrefix } = keys.unresolvedAssetRefsOf(tenantId);
+  const refs: UnresolvedAssetRef[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await table.db.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    for (const item of page.Items ?? []) refs.push(entityOf<UnresolvedAssetRef>(item) as UnresolvedAssetRef);
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return refs.sort((a, b) => b.alertCount - a.alertCount);
 }

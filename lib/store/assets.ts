@@ -1,5 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Inventory, type Asset } from '../domain/asset';
+import { TtlCache } from '../util/ttl-cache';
 import { keys } from './keys';
 import { entityOf, type TableRef } from './table-ref';
 
@@ -31,28 +32,9 @@ export async function listAssets(table: TableRef, tenantId: string): Promise<Ass
   return assets;
 }
 
-/**
- * Inventories are read on every alert, so each warm function keeps them for a short while.
- * A stale minute is acceptable: a newly added alias then resolves on the next load.
- */
-export class InventoryCache {
-  private readonly entries = new Map<string, { inventory: Inventory; loadedAt: number }>();
-
-  constructor(
-    private readonly table: TableRef,
-    private readonly maxAgeMs = 60_000,
-    private readonly clock: () => number = Date.now,
-  ) {}
-
-  async get(tenantId: string): Promise<Inventory> {
-    const cached = this.entries.get(tenantId);
-    if (cached && this.clock() - cached.loadedAt < this.maxAgeMs) return cached.inventory;
-    const inventory = new Inventory(await listAssets(this.table, tenantId));
-    this.entries.set(tenantId, { inventory, loadedAt: this.clock() });
-    return inventory;
-  }
-
-  invalidate(tenantId: string): void {
-    this.entries.delete(tenantId);
+/** Inventories are read on every alert: each warm function keeps them a minute (a new alias resolves on the next load). */
+export class InventoryCache extends TtlCache<Inventory> {
+  constructor(table: TableRef, maxAgeMs = 60_000, clock?: () => number) {
+    super(async (tenantId) => new Inventory(await listAssets(table, tenantId)), maxAgeMs, clock);
   }
 }

@@ -13,11 +13,17 @@
  * | api key (meta)    | T#t                             | APIKEY#keyId       |                                         |                                        |      |
  * | api key (lookup)  | MSP#APIKEY#sha256               | APIKEY             |                                         |                                        |      |
  * | hmac secret       | T#t                             | INTEGRATION#hmac   |                                         |                                        |      |
+ * | rate limit        | T#t                             | INTEGRATION#ratelimit |                                      |                                        |      |
  * | user              | MSP#USER#userId                 | USER               | MSP#USERS / email                       |                                        |      |
  * | user email        | MSP#EMAIL#email                 | EMAIL              |                                         |                                        |      |
  * | session (refresh) | MSP#SESSION#familyId            | SESSION            | MSP#USER#userId#SESSIONS / createdAt    |                                        | yes  |
- * | delivery          | T#t#DELIVERY#deliveryId         | DELIVERY           |                                         |                                        | 24 h |
- * | alert             | T#t#ALERTS                      | alertId (ULID)     | T#t#INC#incidentId / alertId            |                                        | yes  |
+ * | delivery (1/alert)| T#t#DELIVERY#deliveryId         | DELIVERY           |                                         |                                        | 24 h |
+ * | alert             | T#t#ALERTS                      | alertId (ULID)     |                                         |                                        | 90 d |
+ * | unresolved ref    | T#t                             | UNRESOLVED#digest  |                                         |                                        |      |
+ * | rate bucket       | T#t#RATE                        | name (INGEST)      |                                         |                                        |      |
+ * | sns topic         | T#t                             | INTEGRATION#sns#arn|                                         |                                        |      |
+ * | aws account       | T#t                             | INTEGRATION#aws#id |                                         |                                        |      |
+ * | aws account (lkp) | MSP#AWSACCOUNT#accountId        | AWSACCOUNT         |                                         |                                        |      |
  * | incident          | T#t#INC#incidentId              | INC                | T#t#INCIDENTS / incidentId (ULID)       | T#t#INCIDENTS#status / incidentId      |      |
  * | incident alert    | T#t#INC#incidentId              | ALERT#alertId      |                                         |                                        |      |
  * | timeline entry    | T#t#INC#incidentId              | TL#entryId (ULID)  |                                         |                                        |      |
@@ -53,6 +59,7 @@ export const keys = {
   apiKeysOf: (t: string) => ({ pk: tenantPrefix(t), skPrefix: 'APIKEY#' }),
   apiKeyLookup: (keyHash: string) => ({ pk: `MSP#APIKEY#${keyHash}`, sk: 'APIKEY' }),
   hmacSecret: (t: string) => ({ pk: tenantPrefix(t), sk: 'INTEGRATION#hmac' }),
+  rateLimitSettings: (t: string) => ({ pk: tenantPrefix(t), sk: 'INTEGRATION#ratelimit' }),
 
   user: (userId: string) => ({ pk: `MSP#USER#${userId}`, sk: 'USER' }),
   userDirectory: () => ({ gsi1pk: 'MSP#USERS' }),
@@ -64,7 +71,13 @@ export const keys = {
 
   alert: (t: string, alertId: string) => ({ pk: `${tenantPrefix(t)}#ALERTS`, sk: alertId }),
   alertsOf: (t: string) => ({ pk: `${tenantPrefix(t)}#ALERTS` }),
-  alertsOfIncident: (t: string, incidentId: string) => ({ gsi1pk: `${tenantPrefix(t)}#INC#${incidentId}` }),
+  unresolvedAssetRef: (t: string, refDigest: string) => ({ pk: tenantPrefix(t), sk: `UNRESOLVED#${refDigest}` }),
+  unresolvedAssetRefsOf: (t: string) => ({ pk: tenantPrefix(t), skPrefix: 'UNRESOLVED#' }),
+  rateBucket: (t: string, name: string) => ({ pk: `${tenantPrefix(t)}#RATE`, sk: name }),
+  integrationSettingsOf: (t: string) => ({ pk: tenantPrefix(t), skPrefix: 'INTEGRATION#' }),
+  snsTopic: (t: string, topicArn: string) => ({ pk: tenantPrefix(t), sk: `INTEGRATION#sns#${topicArn}` }),
+  awsAccount: (t: string, accountId: string) => ({ pk: tenantPrefix(t), sk: `INTEGRATION#aws#${accountId}` }),
+  awsAccountLookup: (accountId: string) => ({ pk: `MSP#AWSACCOUNT#${accountId}`, sk: 'AWSACCOUNT' }),
 
   incident: (t: string, incidentId: string) => ({ pk: `${tenantPrefix(t)}#INC#${incidentId}`, sk: 'INC' }),
   incidentPartition: (t: string, incidentId: string) => ({ pk: `${tenantPrefix(t)}#INC#${incidentId}` }),

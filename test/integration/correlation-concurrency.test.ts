@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../../lib/domain/alert';
 import { correlateAlert } from '../../lib/correlation/correlate';
 import type { DomainEvent } from '../../lib/events';
-import { storeDelivery } from '../../lib/store/alerts';
+import { storeAlerts } from '../../lib/store/alerts';
 import { getIncidentDetail, listIncidents } from '../../lib/store/incidents';
 import type { TableRef } from '../../lib/store/table-ref';
 import { createTestTable } from '../helpers/dynamo';
@@ -38,13 +38,7 @@ async function storedAlerts(
     deliveryId: `delivery-${tenantId}-${index}`,
     ...overrides(index),
   }));
-  for (const alert of alerts) {
-    await storeDelivery(
-      table,
-      { deliveryId: alert.deliveryId, tenantId, source: 'generic', alertIds: [alert.id], receivedAt: alert.receivedAt, enqueued: true },
-      [alert],
-    );
-  }
+  await storeAlerts(table, tenantId, alerts, now);
   return alerts;
 }
 

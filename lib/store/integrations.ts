@@ -1,0 +1,123 @@
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from './keys';
+import type { TableRef } from './table-ref';
+
+/** Default per-tenant ingestion limit (SPEC: 600 alerts a minute with a burst of 200). */
+export const DEFAULT_RATE_LIMIT = { perMinute: 600, burst: 200 } as const;
+
+export interface HmacSettings {
+  secret: string;
+  /** Kept valid until `previousExpiresAt` after a rotation, so senders can switch over. */
+  previousSecret?: string;
+  previousExpiresAt?: string;
+  /** When true, unsigned deliveries are refused. */
+  required: boolean;
+}
+
+export interface IngestSettings {
+  hmac?: HmacSettings;
+  rateLimit: { perMinute: number; burst: number };
+  /** SNS topics whose subscription confirmations this tenant accepts. */
+  snsTopicArns: string[];
+  /** AWS accounts whose CloudWatch alarm events (EventBridge) belong to this tenant. */
+  awsAccountIds: string[];
+}
+
+/** Everything ingestion needs to know about a tenant, in one query on its partition. */
+export async function getIngestSettings(table: TableRef, tenantId: string): Promise<IngestSettings> {
+  const { pk, skPrefix } = keys.integrationSettingsOf(tenantId);
+  const { Items = [] } = await table.db.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+    }),
+  );
+  const settings: IngestSettings = { rateLimit: { ...DEFAULT_RATE_LIMIT }, snsTopicArns: [], awsAccountIds: [] };
+  for (const item of Items) {
+    const sk = item.sk as string;
+    if (sk === keys.hmacSecret(tenantId).sk) {
+      settings.hmac = {
+        secret: item.secret as string,
+        required: Boolean(item.required),
+        ...(item.previousSecret
+          ? { previousSecret: item.previousSecret as string, previousExpiresAt: item.previousExpiresAt as string }
+          : {}),
+      };
+    } else if (sk === keys.rateLimitSettings(tenantId).sk) {
+      settings.rateLimit = { perMinute: item.perMinute as number, burst: item.burst as number };
+    } else if (sk.startsWith('INTEGRATION#sns#')) {
+      settings.snsTopicArns.push(item.topicArn as string);
+    } else if (sk.startsWith('INTEGRATION#aws#')) {
+      settings.awsAccountIds.push(item.accountId as string);
+    }
+  }
+  return settings;
+}
+
+export async function putHmacSettings(table: TableRef, tenantId: string, hmac: HmacSettings): Promise<void> {
+  await table.db.send(
+    new PutCommand({ TableName: table.tableName, Item: { ...keys.hmacSecret(tenantId), entity: 'hmacSecret', tenantId, ...hmac } }),
+  );
+}
+
+/** Replaces the signing secret; the old one keeps verifying for `overlapSeconds`. */
+export async function rotateHmacSecret(
+  table: TableRef,
+  tenantId: string,
+  newSecret: string,
+  overlapSeconds: number,
+  now: Date,
+): Promise<void> {
+  const { Item } = await table.db.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.hmacSecret(tenantId), ConsistentRead: true }),
+  );
+  await putHmacSettings(table, tenantId, {
+    secret: newSecret,
+    required: Boolean(Item?.required),
+    ...(Item?.secret
+      ? { previousSecret: Item.secret as string, previousExpiresAt: new Date(now.getTime() + overlapSeconds * 1000).toISOString() }
+      : {}),
+  });
+}
+
+export async function putRateLimit(table: TableRef, tenantId: string, rateLimit: { perMinute: number; burst: number }): Promise<void> {
+  await table.db.send(
+    new PutCommand({
+      TableName: table.tableName,
+      Item: { ...keys.rateLimitSettings(tenantId), entity: 'rateLimit', tenantId, ...rateLimit },
+    }),
+  );
+}
+
+export async function registerSnsTopic(table: TableRef, tenantId: string, topicArn: string): Promise<void> {
+  await table.db.send(
+    new PutCommand({ TableName: table.tableName, Item: { ...keys.snsTopic(tenantId, topicArn), entity: 'snsTopic', tenantId, topicArn } }),
+  );
+}
+
+/** Registers a client AWS account for CloudWatch alarm events; an account belongs to one tenant only. */
+export async function registerAwsAccount(table: TableRef, tenantId: string, accountId: string): Promise<void> {
+  await table.db.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: table.tableName,
+            Item: { ...keys.awsAccountLookup(accountId), entity: 'awsAccountLookup', tenantId, accountId },
+            ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenant',
+            ExpressionAttributeValues: { ':tenant': tenantId },
+          },
+        },
+        {
+          Put: { TableName: table.tableName, Item: { ...keys.awsAccount(tenantId, accountId), entity: 'awsAccount', tenantId, accountId } },
+        },
+      ],
+    }),
+  );
+}
+
+export async function tenantOfAwsAccount(table: TableRef, accountId: string): Promise<string | undefined> {
+  const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.awsAccountLookup(accountId) }));
+  return Item?.tenantId as string | undefined;
+}

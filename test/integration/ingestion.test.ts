@@ -1,0 +1,250 @@
+import { createHmac } from 'node:crypto';
+import { putHmacSettings, putRateLimit, rotateHmacSecret } from '../../lib/store/integrations';
+import type { DemoInfo } from '../../local/seed';
+import type { LocalStack } from '../../local/stack';
+import { createTenant, getJson, login, postJson, startTestStack } from '../helpers/local-stack';
+
+/** Ingestion through the real HTTP path: authentication, signatures, idempotency, limits and listing. */
+let stack: LocalStack;
+let demo: DemoInfo;
+let adminToken: string;
+
+beforeAll(async () => {
+  ({ stack, demo } = await startTestStack('ingestion-test'));
+  adminToken = await login(stack, demo, 'admin@msp.example');
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const generic = (overrides: Record<string, unknown> = {}) => ({
+  asset_name: 'web-77',
+  signature: 'HttpDown',
+  severity: 'critical',
+  message: 'HTTP check failed',
+  tool_source: 'uptime',
+  ...overrides,
+});
+
+function sign(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+describe('HMAC signatures', () => {
+  let apiKey: string;
+  const secret = 'a'.repeat(64);
+  beforeAll(async () => {
+    apiKey = await createTenant(stack, 'signed-co');
+    await putHmacSettings(stack.table, 'signed-co', { secret, required: true });
+  });
+
+  test('a correctly signed delivery is accepted', async () => {
+    const body = JSON.stringify(generic());
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const response = await postJson(stack, '/v1/webhooks/generic', body, {
+      'x-api-key': apiKey,
+      'x-timestamp': timestamp,
+      'x-signature': sign(secret, timestamp, body),
+    });
+    expect(response.status).toBe(202);
+  });
+
+  test.each([
+    ['an unsigned delivery when the tenant requires signing', () => ({}), 'signature_required'],
+    [
+      'a signature over another body',
+      (body: string, ts: string) => ({ 'x-timestamp': ts, 'x-signature': sign(secret, ts, `${body} `) }),
+      'invalid_signature',
+    ],
+    [
+      'a signature with another secret',
+      (body: string, ts: string) => ({ 'x-timestamp': ts, 'x-signature': sign('b'.repeat(64), ts, body) }),
+      'invalid_signature',
+    ],
+    [
+      'a timestamp six minutes old',
+      (body: string) => {
+        const stale = String(Math.floor(Date.now() / 1000) - 6 * 60);
+        return { 'x-timestamp': stale, 'x-signature': sign(secret, stale, body) };
+      },
+      'stale_timestamp',
+    ],
+    ['a signature without a timestamp', (body: string, ts: string) => ({ 'x-signature': sign(secret, ts, body) }), 'invalid_signature'],
+  ])('%s is refused with 403', async (_name, headersFor, code) => {
+    const body = JSON.stringify(generic({ signature: `Refused-${code}` }));
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const response = await postJson(stack, '/v1/webhooks/generic', body, { 'x-api-key': apiKey, ...headersFor(body, timestamp) });
+    expect(response.status).toBe(403);
+    expect(response.body.error.code).toBe(code);
+  });
+
+  test('after a rotation both the new and, during the overlap, the previous secret verify', async () => {
+    await createTenant(stack, 'rotating-co').then(async (key) => {
+      await putHmacSettings(stack.table, 'rotating-co', { secret: 'old-secret-'.padEnd(40, 'x'), required: true });
+      await rotateHmacSecret(stack.table, 'rotating-co', 'new-secret-'.padEnd(40, 'y'), 3600, new Date());
+      for (const [secretUsed, signature] of [
+        ['old', 'OldSecretStillWorks'],
+        ['new', 'NewSecretWorks'],
+      ]) {
+        const body = JSON.stringify(generic({ signature }));
+        const ts = new Date().toISOString();
+        const used = secretUsed === 'old' ? 'old-secret-'.padEnd(40, 'x') : 'new-secret-'.padEnd(40, 'y');
+        const response = await postJson(stack, '/v1/webhooks/generic', body, {
+          'x-api-key': key,
+          'x-timestamp': ts,
+          'x-signature': sign(used, ts, body),
+        });
+        expect(response.status).toBe(202);
+      }
+    });
+  });
+});
+
+test('one tenant over its rate limit gets 429 with Retry-After while another tenant is unaffected', async () => {
+  const stormKey = await createTenant(stack, 'storm-co');
+  await putRateLimit(stack.table, 'storm-co', { perMinute: 60, burst: 5 });
+  const calmKey = await createTenant(stack, 'calm-co');
+
+  const statuses: number[] = [];
+  let retryAfter: string | null = null;
+  for (let index = 0; index < 8; index++) {
+    const response = await postJson(stack, '/v1/webhooks/generic', generic({ signature: `Storm${index}` }), { 'x-api-key': stormKey });
+    statuses.push(response.status);
+    if (response.status === 429) {
+      retryAfter = response.headers.get('retry-after');
+      expect(response.body.error.code).toBe('rate_limited');
+    }
+  }
+  expect(statuses.slice(0, 5)).toEqual([202, 202, 202, 202, 202]);
+  expect(statuses.slice(5)).toEqual([429, 429, 429]);
+  expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+
+  const calm = await postJson(stack, '/v1/webhooks/generic', generic(), { 'x-api-key': calmKey });
+  expect(calm.status).toBe(202);
+});
+
+test('each alert of a payload is idempotent on its own: a repeat of two alerts plus one new stores only the new one', async () => {
+  const key = await createTenant(stack, 'batch-co');
+  const first = await postJson(stack, '/v1/webhooks/generic', [generic({ signature: 'A' }), generic({ signature: 'B' })], {
+    'x-api-key': key,
+    'x-delivery-id': 'batch-1',
+  });
+  expect(first.status).toBe(202);
+  expect(first.body.accepted.map((entry: any) => entry.deliveryId)).toEqual(['batch-1#0', 'batch-1#1']);
+  const again = await postJson(stack, '/v1/webhooks/generic', [generic({ signature: 'A' }), generic({ signature: 'B' })], {
+    'x-api-key': key,
+    'x-delivery-id': 'batch-1',
+  });
+  expect(again.status).toBe(200);
+  expect(again.body.accepted).toEqual(first.body.accepted.map((entry: any) => ({ ...entry, duplicate: true })));
+  await stack.idle();
+  const listed = await getJson(stack, '/v1/alerts?tenant=batch-co', adminToken);
+  expect(listed.body.alerts).toHaveLength(2);
+});
+
+test('a body without a delivery id is deduplicated by its content', async () => {
+  const key = await createTenant(stack, 'hash-co');
+  const body = generic({ signature: 'SameBody' });
+  const first = await postJson(stack, '/v1/webhooks/generic', body, { 'x-api-key': key });
+  const again = await postJson(stack, '/v1/webhooks/generic', body, { 'x-api-key': key });
+  expect([first.status, again.status]).toEqual([202, 200]);
+  expect(again.body.accepted[0].alertId).toBe(first.body.accepted[0].alertId);
+  expect(first.body.accepted[0].deliveryId).toMatch(/^sha256:[0-9a-f]{64}$/);
+});
+
+describe('GET /v1/alerts', () => {
+  const tenant = 'list-co';
+  let key: string;
+  beforeAll(async () => {
+    key = await createTenant(stack, tenant, [
+      { id: 'db-1', name: 'db-1', type: 'database', aliases: ['db-1.list.internal', '10.9.0.1'], dependsOn: [], critical: false, tags: {} },
+    ]);
+    await postJson(stack, '/v1/webhooks/generic', generic({ asset_name: '10.9.0.1:9100', signature: 'Disk', severity: 'high' }), {
+      'x-api-key': key,
+      'x-delivery-id': 'l1',
+    });
+    await postJson(stack, '/v1/webhooks/generic', generic({ asset_name: 'mystery-box', signature: 'Cpu', severity: 'low' }), {
+      'x-api-key': key,
+      'x-delivery-id': 'l2',
+    });
+    await postJson(
+      stack,
+      '/v1/webhooks/generic',
+      generic({ asset_name: 'mystery-box', signature: 'Cpu', severity: 'low', status: 'resolved' }),
+      { 'x-api-key': key, 'x-delivery-id': 'l3' },
+    );
+    await stack.idle();
+  });
+
+  test('returns canonical alerts newest first with every field', async () => {
+    const { status, body } = await getJson(stack, `/v1/alerts?tenant=${tenant}`, adminToken);
+    expect(status).toBe(200);
+    expect(body.alerts.map((alert: any) => alert.deliveryId)).toEqual(['l3', 'l2', 'l1']);
+    expect(body.alerts[2]).toEqual(
+      expect.objectContaining({
+        id: expect.any(String),
+        tenantId: tenant,
+        deliveryId: 'l1',
+        source: 'uptime',
+        status: 'firing',
+        severity: 'high',
+        assetRef: '10.9.0.1:9100',
+        assetId: 'db-1',
+        signature: 'Disk',
+        message: 'HTTP check failed',
+        labels: {},
+        dedupKey: 'uptime|10.9.0.1:9100|disk',
+        occurredAt: expect.any(String),
+        receivedAt: expect.any(String),
+      }),
+    );
+  });
+
+  test.each([
+    ['status=resolved', ['l3']],
+    ['severity=high', ['l1']],
+    ['assetId=db-1', ['l1']],
+    ['deliveryId=l2', ['l2']],
+    ['source=uptime', ['l3', 'l2', 'l1']],
+    ['source=other', []],
+  ])('filters by %s', async (filter, expected) => {
+    const { body } = await getJson(stack, `/v1/alerts?tenant=${tenant}&${filter}`, adminToken);
+    expect(body.alerts.map((alert: any) => alert.deliveryId)).toEqual(expected);
+  });
+
+  test('pages with a cursor until the end', async () => {
+    const first = await getJson(stack, `/v1/alerts?tenant=${tenant}&limit=2`, adminToken);
+    expect(first.body.alerts).toHaveLength(2);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await getJson(stack, `/v1/alerts?tenant=${tenant}&limit=2&cursor=${first.body.nextCursor}`, adminToken);
+    expect(second.body.alerts.map((alert: any) => alert.deliveryId)).toEqual(['l1']);
+    expect(second.body.nextCursor).toBeNull();
+  });
+
+  test('since filters by receive time', async () => {
+    const future = new Date(Date.now() + 60_000).toISOString();
+    const { body } = await getJson(stack, `/v1/alerts?tenant=${tenant}&since=${encodeURIComponent(future)}`, adminToken);
+    expect(body.alerts).toEqual([]);
+  });
+
+  test("a cursor from another tenant's listing is refused", async () => {
+    const acme = await getJson(stack, '/v1/alerts?tenant=acme&limit=1', adminToken);
+    const forged = Buffer.from(JSON.stringify({ pk: 'T#acme#ALERTS', sk: '0' })).toString('base64url');
+    const response = await getJson(stack, `/v1/alerts?tenant=${tenant}&cursor=${forged}`, adminToken);
+    expect(acme.status).toBe(200);
+    expect(response.status).toBe(400);
+  });
+
+  test('unresolved asset references are listed for the operator to map', async () => {
+    const { status, body } = await getJson(stack, `/v1/assets/unresolved?tenant=${tenant}`, adminToken);
+    expect(status).toBe(200);
+    expect(body.unresolved).toEqual([expect.objectContaining({ assetRef: 'mystery-box', alertCount: 2, lastSource: 'generic' })]);
+  });
+
+  test("a technician cannot list another company's alerts (404)", async () => {
+    const gale = await login(stack, demo, 'tech.gale@msp.example');
+    const response = await getJson(stack, '/v1/alerts?tenant=acme', gale);
+    expect(response.status).toBe(404);
+  });
+});

@@ -5,7 +5,8 @@
  */
 import type { EnvName } from '../lib/config/env';
 
-export type FunctionName = 'api' | 'ingestWebhook' | 'correlate' | 'wsConnect' | 'wsDisconnect' | 'wsDefault' | 'realtimePush';
+export type FunctionName =
+  'api' | 'ingestWebhook' | 'ingestAlarmEvent' | 'correlate' | 'wsConnect' | 'wsDisconnect' | 'wsDefault' | 'realtimePush';
 
 export interface FunctionSpec {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -27,6 +28,13 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   ingestWebhook: {
     entry: 'functions/ingest-webhook/handler.ts',
     description: 'Webhook ingestion: authenticate, normalize, store and enqueue alerts',
+    env: 'ingest',
+    memoryMiB: 512,
+    timeoutSeconds: 10,
+  },
+  ingestAlarmEvent: {
+    entry: 'functions/ingest-alarm-event/handler.ts',
+    description: 'CloudWatch alarm state changes from EventBridge: find the tenant by AWS account and ingest',
     env: 'ingest',
     memoryMiB: 512,
     timeoutSeconds: 10,
@@ -97,17 +105,29 @@ export const ALERT_QUEUE = {
 
 export const EVENT_SOURCE = 'alert-whisperer';
 
-/** EventBridge rules on the product's bus: a pattern and the function it invokes. */
+/**
+ * EventBridge rules: a pattern and the function it invokes, on the product's own bus or on the
+ * account's default bus (where AWS services such as CloudWatch put their events).
+ */
 export const EVENT_RULES: ReadonlyArray<{
   id: string;
   description: string;
+  bus: 'product' | 'default';
   pattern: { source: string[]; 'detail-type'?: string[] };
   function: FunctionName;
 }> = [
   {
     id: 'PushDomainEventsToDashboards',
     description: 'Every domain event goes to the WebSocket fan-out',
+    bus: 'product',
     pattern: { source: [EVENT_SOURCE] },
     function: 'realtimePush',
+  },
+  {
+    id: 'IngestCloudWatchAlarmStateChanges',
+    description: 'CloudWatch alarm state changes (this account, or client accounts forwarding to its default bus) go to ingestion',
+    bus: 'default',
+    pattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
+    function: 'ingestAlarmEvent',
   },
 ];

@@ -5,7 +5,6 @@ import { z } from 'zod';
  * contract. Every event names its tenant, which is how the WebSocket fan-out scopes what it pushes.
  */
 export const DETAIL_TYPES = {
-  alertCorrelated: 'AlertCorrelated',
   incidentOpened: 'IncidentOpened',
   incidentUpdated: 'IncidentUpdated',
   incidentResolved: 'IncidentResolved',

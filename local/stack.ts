@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** Start the queue's event source (default true); `npm run invoke` runs one handler and nothing else. */
   consumers?: boolean;
+  /** SNS signature checks on `cloudwatch` webhooks; 'off' only when asked for (AW_SNS_VERIFY=off). */
+  snsVerify?: 'on' | 'off';
 }
 
 export interface LocalStack {
@@ -98,7 +100,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // Local AWS services (SQS and EventBridge JSON protocols) on a private loopback port.
   const sqsEmulator = new SqsEmulator({ dataDir: options.dataDir ? join(dataDir, 'sqs') : null, region: LOCAL_REGION });
-  const eventBus = new EventBridgeEmulator(invoke, log, LOCAL_REGION);
+  const eventBus = new EventBridgeEmulator(invoke, log, EVENT_BUS_NAME, LOCAL_REGION);
   const awsServer: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -156,6 +158,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     WS_MANAGEMENT_ENDPOINT: gatewayUrl,
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
     POWERTOOLS_DEV: 'true',
+    AW_SNS_VERIFY: options.snsVerify ?? 'on',
   };
   Object.assign(process.env, environment);
 

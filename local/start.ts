@@ -60,6 +60,8 @@ try {
     host: process.env.AW_HOST ?? '127.0.0.1',
     dataDir,
     logLevel: values.verbose ? 'INFO' : 'WARN',
+    // SNS signatures are checked unless explicitly turned off (posting hand-made SNS messages locally).
+    snsVerify: process.env.AW_SNS_VERIFY === 'off' ? 'off' : 'on',
   });
   const demo = await seedDemo(stack.table, dataDir);
   const apiUrl = stack.apiUrl.replace('127.0.0.1', 'localhost');

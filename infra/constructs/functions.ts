@@ -47,7 +47,8 @@ export class AppFunctions extends Construct {
     const base = { TABLE_NAME: props.table.tableName, AW_STAGE: props.stage };
     const environments: Environments = {
       api: { ...base, EVENT_BUS_NAME: props.eventBus.eventBusName, AUTH_KEYS_SECRET_ARN: props.authKeys.secretArn },
-      ingest: { ...base, EVENT_BUS_NAME: props.eventBus.eventBusName, ALERT_QUEUE_URL: props.alertQueue.queueUrl },
+      // SNS signatures are always checked in AWS.
+      ingest: { ...base, ALERT_QUEUE_URL: props.alertQueue.queueUrl, AW_SNS_VERIFY: 'on' },
       correlate: { ...base, EVENT_BUS_NAME: props.eventBus.eventBusName },
       realtime: {
         ...base,

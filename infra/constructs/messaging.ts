@@ -58,7 +58,8 @@ export class Messaging extends Construct {
 
     for (const rule of EVENT_RULES) {
       new events.Rule(this, rule.id, {
-        eventBus: this.eventBus,
+        // Without a bus, the rule is on the account's default bus.
+        ...(rule.bus === 'product' ? { eventBus: this.eventBus } : {}),
         description: rule.description,
         eventPattern: { source: rule.pattern.source, detailType: rule.pattern['detail-type'] },
         targets: [new targets.LambdaFunction(functions[rule.function])],

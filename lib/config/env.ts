@@ -20,7 +20,11 @@ const authKeys = z.object({
 
 export const ENV_SCHEMAS = {
   api: withBus.extend(authKeys.shape),
-  ingest: withBus.extend({ ALERT_QUEUE_URL: z.string().url() }),
+  ingest: base.extend({
+    ALERT_QUEUE_URL: z.string().url(),
+    /** SNS signature checks on `cloudwatch` webhooks: 'off' only by explicit choice (local mode, replay). */
+    AW_SNS_VERIFY: z.enum(['on', 'off']).default('on'),
+  }),
   correlate: withBus,
   realtime: base.extend(authKeys.shape).extend({
     /** The WebSocket API's management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */

@@ -42,11 +42,9 @@ export async function correlateAlert(alert: CanonicalAlert, deps: CorrelateDeps)
 function eventsFor(alert: CanonicalAlert, decision: Decision): DomainEvent[] {
   const base = { tenantId: alert.tenantId, alertId: alert.id };
   if (decision.kind === 'unmatched-resolution') return [];
-  const incident = { ...base, incidentId: decision.incidentId, reason: decision.reason };
-  const events: DomainEvent[] = [{ detailType: DETAIL_TYPES.alertCorrelated, detail: incident }];
-  if (decision.kind === 'open') events.push({ detailType: DETAIL_TYPES.incidentOpened, detail: incident });
-  else if (decision.kind === 'resolve-alert' && decision.resolvesIncident)
-    events.push({ detailType: DETAIL_TYPES.incidentResolved, detail: incident });
-  else events.push({ detailType: DETAIL_TYPES.incidentUpdated, detail: incident });
-  return events;
+  // One event per alert: it names the alert and what happened to its incident.
+  const detail = { ...base, incidentId: decision.incidentId, reason: decision.reason, decision: decision.kind };
+  if (decision.kind === 'open') return [{ detailType: DETAIL_TYPES.incidentOpened, detail }];
+  if (decision.kind === 'resolve-alert' && decision.resolvesIncident) return [{ detailType: DETAIL_TYPES.incidentResolved, detail }];
+  return [{ detailType: DETAIL_TYPES.incidentUpdated, detail }];
 }

@@ -1,5 +1,11 @@
 import type { NormalizedAlert } from '../domain/alert';
+import { parseAlertmanager } from './alertmanager';
+import { parseAzureMonitor } from './azure';
+import { cloudWatchViaSnsAdapter } from './cloudwatch';
+import { parseDatadog } from './datadog';
 import { parseGeneric } from './generic';
+import { parseGrafana } from './grafana';
+import { parseZabbix } from './zabbix';
 
 /**
  * One alert as an adapter sees it, plus the tool's own id for it when the tool has one (an SNS
@@ -17,6 +23,12 @@ export type FormatAdapter = (body: unknown, receivedAt: Date) => AdaptedAlert[];
 
 export const FORMAT_ADAPTERS: Record<string, FormatAdapter> = {
   generic: parseGeneric,
+  cloudwatch: cloudWatchViaSnsAdapter,
+  alertmanager: parseAlertmanager,
+  grafana: parseGrafana,
+  datadog: parseDatadog,
+  zabbix: parseZabbix,
+  azure: parseAzureMonitor,
 };
 
 export type WebhookSource = keyof typeof FORMAT_ADAPTERS;

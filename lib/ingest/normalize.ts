@@ -4,14 +4,15 @@ export const LABEL_LIMITS = { maxLabels: 64, maxKeyLength: 128, maxValueLength: 
 
 /** Flattens label values to strings and caps their number and size, so no payload is rejected for extras. */
 export function capLabels(input: Record<string, unknown>): Record<string, string> {
-  const labels: Record<string, string> = {};
+  const entries: Array<[string, string]> = [];
   for (const [key, value] of Object.entries(input)) {
-    if (Object.keys(labels).length >= LABEL_LIMITS.maxLabels) break;
+    if (entries.length >= LABEL_LIMITS.maxLabels) break;
     if (value === undefined || value === null) continue;
     const text = typeof value === 'string' ? value : JSON.stringify(value);
-    labels[key.slice(0, LABEL_LIMITS.maxKeyLength)] = text.slice(0, LABEL_LIMITS.maxValueLength);
+    entries.push([key.slice(0, LABEL_LIMITS.maxKeyLength), text.slice(0, LABEL_LIMITS.maxValueLength)]);
   }
-  return labels;
+  // fromEntries defines own properties, so a label named like `__proto__` is kept, not swallowed.
+  return Object.fromEntries(entries);
 }
 
 /** Any ISO 8601 instant (any offset) as UTC with milliseconds. */

@@ -1,45 +1,49 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../store/keys';
 import type { TableRef } from '../store/table-ref';
 
 /**
- * A per-tenant token bucket kept in DynamoDB: `burst` tokens at most, refilled at `perMinute / 60`
- * a second; every alert costs one token. Updates are conditional on the version read, so concurrent
- * ingestion functions never spend the same tokens twice. Each tenant has its own bucket: one
- * tenant's storm is refused at its own limit and takes nothing from the others.
+ * A per-tenant rate limit with burst, kept in DynamoDB as a token bucket in its GCRA form: one number,
+ * the "theoretical arrival time" (TAT) at which the bucket would be full again. Every alert costs one
+ * token (`perMinute / 60` a second refill); an alert is allowed while the TAT stays within `burst`
+ * tokens of now. Each check is ONE conditional UpdateItem with no read before it, so concurrent
+ * ingestion functions never spend the same tokens twice and never retry against each other. Each
+ * tenant has its own item: one tenant's storm is refused at its own limit and takes nothing from others.
  */
 export interface RateLimit {
   perMinute: number;
   burst: number;
 }
 
-export interface Bucket {
-  tokens: number;
-  /** Epoch milliseconds of the last refill. */
-  updatedAt: number;
+export interface RateDecision {
+  allowed: boolean;
+  retryAfterSeconds: number;
 }
 
-/** Pure: the bucket after refilling up to `now` and trying to take `cost` tokens. */
-export function take(
-  bucket: Bucket | undefined,
-  cost: number,
-  limit: RateLimit,
-  now: number,
-): { allowed: boolean; bucket: Bucket; retryAfterSeconds: number } {
-  const ratePerMs = limit.perMinute / 60_000;
-  const start = bucket ?? { tokens: limit.burst, updatedAt: now };
-  const tokens = Math.min(limit.burst, start.tokens + Math.max(0, now - start.updatedAt) * ratePerMs);
+/** Milliseconds one token represents. */
+export function emissionIntervalMs(limit: RateLimit): number {
+  return 60_000 / limit.perMinute;
+}
+
+/** Pure GCRA step: the decision and the new TAT, given the stored TAT (undefined for a new bucket). */
+export function gcra(tat: number | undefined, cost: number, limit: RateLimit, now: number): RateDecision & { tat: number } {
+  const interval = emissionIntervalMs(limit);
   // A single delivery larger than the burst could never pass: it is charged the whole burst instead.
-  const charge = Math.min(cost, limit.burst);
-  if (tokens >= charge) return { allowed: true, bucket: { tokens: tokens - charge, updatedAt: now }, retryAfterSeconds: 0 };
-  return {
-    allowed: false,
-    bucket: { tokens, updatedAt: now },
-    retryAfterSeconds: Math.max(1, Math.ceil((charge - tokens) / ratePerMs / 1000)),
-  };
+  const charge = Math.min(cost, limit.burst) * interval;
+  const start = Math.max(tat ?? now, now);
+  const newTat = start + charge;
+  const allowedUntil = now + limit.burst * interval;
+  if (newTat <= allowedUntil) return { allowed: true, retryAfterSeconds: 0, tat: newTat };
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((newTat - allowedUntil) / 1000)), tat: tat ?? now };
 }
 
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 6;
+/**
+ * A busy bucket whose TAT has fallen up to this far behind now is still advanced from its TAT (rather
+ * than restarted from now). That grants at most this much refill time extra, and it keeps concurrent
+ * writers from starving each other on the busy/idle boundary under heavy load.
+ */
+export const BUSY_SLACK_MS = 250;
 
 export async function takeTokens(
   table: TableRef,
@@ -47,26 +51,50 @@ export async function takeTokens(
   cost: number,
   limit: RateLimit,
   now: () => number,
-): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+): Promise<RateDecision> {
   const key = keys.rateBucket(tenantId, 'INGEST');
-  for (let attempt = 1; ; attempt++) {
-    const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));
-    const current = Item ? { tokens: Item.tokens as number, updatedAt: Item.updatedAt as number } : undefined;
-    const result = take(current, cost, limit, now());
-    if (!result.allowed) return result;
-    try {
-      await table.db.send(
-        new PutCommand({
-          TableName: table.tableName,
-          Item: { ...key, entity: 'rateBucket', ...result.bucket, version: ((Item?.version as number) ?? 0) + 1 },
-          ...(Item
-            ? { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': Item.version } }
-            : { ConditionExpression: 'attribute_not_exists(pk)' }),
-        }),
-      );
-      return result;
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException') || attempt >= MAX_ATTEMPTS) throw error;
+  const interval = emissionIntervalMs(limit);
+  const charge = Math.min(cost, limit.burst) * interval;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const at = now();
+    // A busy bucket (TAT about now or later): advance it if it stays within the burst.
+    const busy = { ':charge': charge, ':floor': at - BUSY_SLACK_MS, ':latest': at + limit.burst * interval - charge };
+    if (await conditionalUpdate(table, key, 'SET tat = tat + :charge', 'tat >= :floor AND tat <= :latest', busy)) {
+      return { allowed: true, retryAfterSeconds: 0 };
     }
+    // An idle or new bucket (TAT well in the past): start it from now.
+    const idle = { ':tat': at + charge, ':floor': at - BUSY_SLACK_MS, ':entity': 'rateBucket' };
+    if (await conditionalUpdate(table, key, 'SET tat = :tat, entity = :entity', 'attribute_not_exists(tat) OR tat < :floor', idle)) {
+      return { allowed: true, retryAfterSeconds: 0 };
+    }
+    // Neither: the bucket is over its burst, unless another writer moved it between the two tries.
+    const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));
+    const decision = gcra(Item?.tat as number | undefined, cost, limit, now());
+    if (!decision.allowed) return { allowed: false, retryAfterSeconds: decision.retryAfterSeconds };
+  }
+  throw new Error(`Rate limit bucket of ${tenantId} kept changing under us`);
+}
+
+async function conditionalUpdate(
+  table: TableRef,
+  key: Record<string, string>,
+  update: string,
+  condition: string,
+  values: Record<string, unknown>,
+): Promise<boolean> {
+  try {
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: key,
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
+import { TtlCache } from '../util/ttl-cache';
 import { keys } from './keys';
 import type { TableRef } from './table-ref';
 
@@ -55,18 +56,38 @@ export async function createApiKey(
   return { apiKey, record };
 }
 
+/**
+ * Keys a warm ingestion function has seen recently, so a storm does not read the key on every
+ * delivery. Only valid keys are kept, for 30 s: a revocation takes effect within that time.
+ */
+export class ApiKeyCache {
+  private readonly cache: TtlCache<ApiKeyRecord | undefined>;
+
+  constructor(table: TableRef, maxAgeMs = 30_000) {
+    this.cache = new TtlCache(async (keyHash) => lookup(table, keyHash), maxAgeMs);
+  }
+
+  async find(apiKey: string, now: Date): Promise<ApiKeyRecord | undefined> {
+    const keyHash = hashApiKey(apiKey);
+    const record = await this.cache.get(keyHash);
+    if (!record) this.cache.invalidate(keyHash);
+    return record && isActive(record, now) ? record : undefined;
+  }
+}
+
+async function lookup(table: TableRef, keyHash: string): Promise<ApiKeyRecord | undefined> {
+  const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.apiKeyLookup(keyHash) }));
+  if (!Item) return undefined;
+  const { tenantId, keyId, prefix, createdAt, expiresAt, revokedAt } = Item as unknown as ApiKeyRecord;
+  return { tenantId, keyId, prefix, createdAt, ...(expiresAt ? { expiresAt } : {}), ...(revokedAt ? { revokedAt } : {}) };
+}
+
+function isActive(record: ApiKeyRecord, now: Date): boolean {
+  return !record.revokedAt && !(record.expiresAt && Date.parse(record.expiresAt) <= now.getTime());
+}
+
 /** The tenant a presented key belongs to, if the key exists and is neither revoked nor expired. */
 export async function findActiveApiKey(table: TableRef, apiKey: string, now: Date): Promise<ApiKeyRecord | undefined> {
-  const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.apiKeyLookup(hashApiKey(apiKey)) }));
-  if (!Item) return undefined;
-  const record = Item as unknown as ApiKeyRecord;
-  if (record.revokedAt) return undefined;
-  if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) return undefined;
-  return {
-    tenantId: record.tenantId,
-    keyId: record.keyId,
-    prefix: record.prefix,
-    createdAt: record.createdAt,
-    expiresAt: record.expiresAt,
-  };
+  const record = await lookup(table, hashApiKey(apiKey));
+  return record && isActive(record, now) ? record : undefined;
 }

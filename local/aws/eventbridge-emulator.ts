@@ -41,6 +41,8 @@ export class EventBridgeEmulator {
   constructor(
     private readonly invoke: (fn: FunctionName, event: unknown) => Promise<unknown>,
     private readonly log: (line: string) => void,
+    /** The product's bus; entries without a bus name (or 'default') go to the default bus's rules. */
+    private readonly productBusName: string,
     private readonly region = 'us-east-1',
   ) {}
 
@@ -82,8 +84,10 @@ export class EventBridgeEmulator {
       resources: entry.Resources ?? [],
       detail,
     };
+    const bus = entry.EventBusName && entry.EventBusName !== 'default' ? entry.EventBusName : 'default';
     for (const rule of EVENT_RULES) {
-      if (!matchesPattern(rule.pattern, event)) continue;
+      const ruleBus = rule.bus === 'product' ? this.productBusName : 'default';
+      if (ruleBus !== bus || !matchesPattern(rule.pattern, event)) continue;
       const delivery = this.deliver(rule.id, rule.function, event);
       this.pending.add(delivery);
       void delivery.finally(() => this.pending.delete(delivery));

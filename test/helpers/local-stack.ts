@@ -10,8 +10,18 @@ import { startLocalStack, type LocalStack } from '../../local/stack';
 import { testDynamoEndpoint } from './dynamo';
 
 /** A local stack on a free port against the shared DynamoDB Local, seeded with the demo MSP. */
-export async function startTestStack(tableName: string): Promise<{ stack: LocalStack; demo: DemoInfo }> {
-  const stack = await startLocalStack({ port: 0, dataDir: null, dynamoEndpoint: testDynamoEndpoint(), tableName, log: () => undefined });
+export async function startTestStack(
+  tableName: string,
+  options: { snsVerify?: 'on' | 'off' } = {},
+): Promise<{ stack: LocalStack; demo: DemoInfo }> {
+  const stack = await startLocalStack({
+    port: 0,
+    dataDir: null,
+    dynamoEndpoint: testDynamoEndpoint(),
+    tableName,
+    log: () => undefined,
+    ...options,
+  });
   const demo = await seedDemo(stack.table, mkdtempSync(join(tmpdir(), 'aw-demo-')));
   return { stack, demo };
 }

@@ -140,8 +140,8 @@ describe('functions', () => {
       });
     expect(allowed('dynamodb:PutItem')).toEqual(Object.keys(FUNCTIONS));
     expect(allowed('secretsmanager:GetSecretValue')).toEqual(['api', 'wsConnect', 'wsDisconnect', 'wsDefault', 'realtimePush']);
-    expect(allowed('events:PutEvents')).toEqual(['api', 'ingestWebhook', 'correlate']);
-    expect(allowed('sqs:SendMessage')).toEqual(['ingestWebhook']);
+    expect(allowed('events:PutEvents')).toEqual(['api', 'correlate']);
+    expect(allowed('sqs:SendMessage')).toEqual(['ingestWebhook', 'ingestAlarmEvent']);
     expect(allowed('execute-api:ManageConnections')).toEqual(['wsDefault', 'realtimePush']);
   });
 
@@ -170,10 +170,11 @@ describe('messaging', () => {
     });
   });
 
-  it.each(EVENT_RULES.map((rule) => [rule.id, rule] as const))('rule %s targets its function on the custom bus', (_id, rule) => {
+  it.each(EVENT_RULES.map((rule) => [rule.id, rule] as const))('rule %s targets its function on its bus', (_id, rule) => {
     const [busId] = only(dev, 'AWS::Events::EventBus');
     dev.hasResourceProperties('AWS::Events::Rule', {
-      EventBusName: { Ref: busId },
+      // A rule on the default bus names no bus.
+      EventBusName: rule.bus === 'product' ? { Ref: busId } : Match.absent(),
       EventPattern: rule.pattern,
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId(dev, rule.function), 'Arn'] } })],
     });

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { putHmacSettings, putRateLimit, rotateHmacSecret } from '../../lib/store/integrations';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
@@ -247,4 +248,17 @@ describe('GET /v1/alerts', () => {
     const response = await getJson(stack, '/v1/alerts?tenant=acme', gale);
     expect(response.status).toBe(404);
   });
+});
+
+test('with SNS verification on (the default), an SNS message whose certificate is not on an SNS host is refused with 403', async () => {
+  const key = await createTenant(stack, 'sns-co');
+  const envelope = {
+    ...JSON.parse(readFileSync('events/webhooks/cloudwatch/firing.json', 'utf8')),
+    SigningCertURL: 'https://evil.example/cert.pem',
+  };
+  const response = await postJson(stack, `/v1/webhooks/cloudwatch?api_key=${key}`, JSON.stringify(envelope), {
+    'content-type': 'text/plain; charset=UTF-8',
+  });
+  expect(response.status).toBe(403);
+  expect(response.body.error).toMatchObject({ code: 'sns_verification_failed', details: { reason: 'disallowed_certificate_url' } });
 });

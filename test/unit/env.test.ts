@@ -4,13 +4,12 @@ import { keyDigest, keys } from '../../lib/store/keys';
 
 const ingestEnv = {
   TABLE_NAME: 'alert-whisperer-dev',
-  EVENT_BUS_NAME: 'alert-whisperer-bus',
   ALERT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/alerts',
 };
 
 describe('readEnv', () => {
   test('parses a complete environment and defaults AW_STAGE to dev', () => {
-    expect(readEnv('ingest', { ...ingestEnv })).toEqual({ ...ingestEnv, AW_STAGE: 'dev' });
+    expect(readEnv('ingest', { ...ingestEnv })).toEqual({ ...ingestEnv, AW_STAGE: 'dev', AW_SNS_VERIFY: 'on' });
   });
 
   test('keeps an AW_STAGE that is given', () => {

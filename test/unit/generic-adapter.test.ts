@@ -193,3 +193,8 @@ describe('toUtcIso', () => {
     expect(() => toUtcIso('not a date')).toThrow(/Not a date/);
   });
 });
+
+test('a label named __proto__ is kept as a label', () => {
+  const labels = capLabels(JSON.parse('{"__proto__": "x", "a": "b"}'));
+  expect(Object.keys(labels)).toEqual(['__proto__', 'a']);
+});

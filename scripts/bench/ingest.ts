@@ -1,0 +1,156 @@
+/**
+ * `npm run bench:ingest [-- --alerts 2000 --concurrency 16]`: posts N generic alerts through the local
+ * gateway (the full webhook path: API key, rate limit, normalization, idempotency, storage, SQS) and
+ * prints accepted/s and p50/p99 latency, beside a bare DynamoDB Local PutItem p50/p99 measured in the
+ * same run at the same concurrency (the floor), and the DynamoDB operations spent per accepted alert,
+ * for ingestion and, after it drains, for correlation.
+ */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { parseArgs } from 'node:util';
+import { dynamo } from '../../lib/aws/clients';
+import { putRateLimit } from '../../lib/store/integrations';
+import { startDynamoDbLocal } from '../../local/dynamodb';
+import { seedDemo } from '../../local/seed';
+import { startLocalStack } from '../../local/stack';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoOpsCounter, percentile, round } from './ops-counter';
+
+const { values } = parseArgs({ options: { alerts: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '16' } } });
+const total = Number(values.alerts);
+const concurrency = Number(values.concurrency);
+if (!Number.isInteger(total) || total < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+  console.error('--alerts and --concurrency take positive whole numbers');
+  process.exit(2);
+}
+
+async function run(
+  count: number,
+  workers: number,
+  task: (index: number) => Promise<void>,
+  label: string,
+): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  let lastReport = started;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      for (let index = next++; index < count; index = next++) {
+        const t0 = performance.now();
+        await task(index);
+        latencies.push(performance.now() - t0);
+        done++;
+        if (performance.now() - lastReport > 2000) {
+          lastReport = performance.now();
+          process.stderr.write(`  ${label}: ${done}/${count}\n`);
+        }
+      }
+    }),
+  );
+  return { latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
+}
+
+const dynamoLocal = await startDynamoDbLocal();
+const stack = await startLocalStack({ port: 0, dataDir: null, dynamoEndpoint: dynamoLocal.endpoint, log: () => undefined });
+try {
+  const demo = await seedDemo(stack.table, mkdtempSync(join(tmpdir(), 'aw-bench-')));
+  for (const tenant of demo.tenants) await putRateLimit(stack.table, tenant.id, { perMinute: 10_000_000, burst: 1_000_000 });
+  const hosts = ['db-prod-01', 'app-prod-01', 'app-prod-02', '10.0.2.11:9100', 'lb-prod-01.acme.internal', 'unknown-host-7'];
+  const signatures = ['HighCPU', 'DiskSpaceLow', 'MemoryHigh', 'ServiceDown', 'LatencyHigh'];
+
+  // The floor: one bare PutItem per alert, same concurrency, same DynamoDB Local.
+  const floor = await run(
+    total,
+    concurrency,
+    (index) =>
+      stack.table.db
+        .send(
+          new PutCommand({
+            TableName: stack.table.tableName,
+            Item: { pk: `T#bench#FLOOR`, sk: `item-${index}`, payload: 'x'.repeat(600) },
+          }),
+        )
+        .then(() => undefined),
+    'PutItem floor',
+  );
+
+  await stack.pauseCorrelation();
+  // Warm the handler (cold start is not what this measures) and attach the counter to its client.
+  const headers = { 'content-type': 'application/json', 'x-api-key': demo.tenants[0]!.apiKey };
+  const warm = await fetch(`${stack.apiUrl}/v1/webhooks/generic`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ asset_name: 'warm', signature: 'Warm', severity: 'info', message: 'warm-up', tool_source: 'bench' }),
+  });
+  if (warm.status !== 202) throw new Error(`Warm-up failed: ${warm.status} ${await warm.text()}`);
+  const counter = new DynamoOpsCounter();
+  counter.attach(dynamo());
+
+  let accepted = 0;
+  const ingest = await run(
+    total,
+    concurrency,
+    async (index) => {
+      const tenant = demo.tenants[index % demo.tenants.length]!;
+      const body = JSON.stringify({
+        asset_name: hosts[index % hosts.length],
+        signature: signatures[Math.floor(index / hosts.length) % signatures.length],
+        severity: 'high',
+        message: `bench alert ${index}`,
+        tool_source: 'bench',
+        labels: { run: 'bench', index: String(index) },
+      });
+      const response = await fetch(`${stack.apiUrl}/v1/webhooks/generic`, {
+        method: 'POST',
+        headers: { ...headers, 'x-api-key': tenant.apiKey, 'x-delivery-id': `bench-${index}` },
+        body,
+      });
+      await response.arrayBuffer();
+      if (response.status === 202) accepted++;
+      else throw new Error(`Alert ${index}: HTTP ${response.status}`);
+    },
+    'ingest',
+  );
+  const ingestOps = counter.summary(accepted);
+
+  counter.reset();
+  const correlationStarted = performance.now();
+  stack.resumeCorrelation();
+  await stack.idle();
+  const correlationSeconds = (performance.now() - correlationStarted) / 1000;
+  const correlationOps = counter.summary(accepted);
+
+  const result = {
+    alerts: total,
+    concurrency,
+    ingest: {
+      accepted,
+      acceptedPerSecond: round(accepted / ingest.seconds),
+      p50Ms: round(percentile(ingest.latencies, 50)),
+      p99Ms: round(percentile(ingest.latencies, 99)),
+    },
+    floorPutItem: {
+      p50Ms: round(percentile(floor.latencies, 50)),
+      p99Ms: round(percentile(floor.latencies, 99)),
+      perSecond: round(total / floor.seconds),
+    },
+    dynamoOpsPerAcceptedAlert: { ingest: ingestOps, correlation: correlationOps },
+    correlation: { alertsPerSecond: round(accepted / correlationSeconds) },
+  };
+  console.log(`
+Ingestion through the local gateway (${total} alerts, ${concurrency} concurrent clients)
+  accepted/s            ${result.ingest.acceptedPerSecond}
+  latency p50 / p99     ${result.ingest.p50Ms} ms / ${result.ingest.p99Ms} ms
+  floor: bare PutItem   ${result.floorPutItem.p50Ms} ms / ${result.floorPutItem.p99Ms} ms  (${result.floorPutItem.perSecond}/s)
+  DynamoDB per alert    ingest: ${ingestOps.requests} requests, ${ingestOps.itemWrites} item writes, ${ingestOps.itemReads} item reads
+                        correlation: ${correlationOps.requests} requests, ${correlationOps.itemWrites} item writes, ${correlationOps.itemReads} item reads
+  correlation drained   ${result.correlation.alertsPerSecond} alerts/s
+`);
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  await stack.stop();
+  await dynamoLocal.stop();
+}

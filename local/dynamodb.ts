@@ -1,5 +1,6 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -57,8 +58,11 @@ export interface DynamoDbLocal {
 export async function startDynamoDbLocal(options: { dataDir?: string; port?: number } = {}): Promise<DynamoDbLocal> {
   checkJava();
   const port = options.port ?? (await freePort());
+  const pidFile = options.dataDir ? join(options.dataDir, 'dynamodb-local.pid') : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (pidFile) await stopLeftover(pidFile);
   const child = spawn({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -85,13 +89,44 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
     port,
     process: child,
     async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (pidFile) rmSync(pidFile, { force: true });
     },
   };
+}
+
+/**
+ * A DynamoDB Local left running on this data directory by a local stack that crashed (its Node
+ * process was killed, so it could not stop its child). It is stopped gracefully, which makes it write
+ * out everything it acknowledged, before a new one opens the same files.
+ */
+async function stopLeftover(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  rmSync(pidFile, { force: true });
+  const isDynamoDbLocal = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('DynamoDBLocal');
+    } catch {
+      // No /proc (macOS): ask ps. A reused pid of another program never matches.
+      return spawnSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' }).stdout?.includes('DynamoDBLocal') ?? false;
+    }
+  };
+  if (!Number.isInteger(pid) || pid <= 0 || !isDynamoDbLocal()) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (isDynamoDbLocal()) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await sleep(100);
+  }
 }
 
 /** Creates the table from the one definition if it does not exist yet (idempotent). */

@@ -13,6 +13,17 @@ const ALERTS_PER_TRANSACTION = 50;
 /** The stored alert: the canonical alert and what correlation later records on it. */
 export type StoredAlert = CanonicalAlert & { incidentId?: string; correlation?: string };
 
+/** The alert as an item; expires ALERT_RETENTION_SECONDS after it was received. */
+export function storedAlertItem(alert: CanonicalAlert, link: { incidentId?: string; correlation?: string } = {}): Record<string, unknown> {
+  return {
+    ...keys.alert(alert.tenantId, alert.id),
+    entity: 'alert',
+    ttl: ttlAfter(new Date(alert.receivedAt), ALERT_RETENTION_SECONDS),
+    ...alert,
+    ...link,
+  };
+}
+
 /** Remembers, for 24 h, which alert a delivery id produced. */
 interface DeliveryRecord {
   deliveryId: string;
@@ -91,7 +102,7 @@ async function writeChunk(table: TableRef, tenantId: string, alerts: CanonicalAl
           {
             Put: {
               TableName: table.tableName,
-              Item: { ...keys.alert(tenantId, alert.id), entity: 'alert', ttl: ttlAfter(now, ALERT_RETENTION_SECONDS), ...alert },
+              Item: storedAlertItem(alert),
             },
           },
         ];

@@ -1,4 +1,5 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { storedAlertItem } from './alerts';
 import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
 import { priorityOf, type IncidentAlert, type TimelineEntry } from '../domain/incident';
@@ -46,15 +47,7 @@ export async function commitDecision(table: TableRef, applied: AppliedDecision):
     },
   };
   if (decision.kind === 'unmatched-resolution') {
-    await table.db.send(
-      new UpdateCommand({
-        TableName: T,
-        Key: keys.alert(alert.tenantId, alert.id),
-        UpdateExpression: 'SET correlation = :reason',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':reason': decision.reason },
-      }),
-    );
+    await table.db.send(new PutCommand({ TableName: T, Item: storedAlertItem(alert, { correlation: decision.reason }) }));
     return;
   }
 
@@ -96,14 +89,10 @@ export async function commitDecision(table: TableRef, applied: AppliedDecision):
           },
           incidentWrite(T, alert.tenantId, incident, decision.kind === 'open', now),
           {
-            Update: {
-              TableName: T,
-              Key: keys.alert(alert.tenantId, alert.id),
-              UpdateExpression: 'SET incidentId = :incident',
-              // Ingestion stores every alert before queueing it; never create a partial alert here.
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':incident': incident.id },
-            },
+            // The whole alert, linked to its incident. The queued message is a complete, validated copy:
+            // if the stored one was lost (DynamoDB Local can drop acknowledged writes when killed),
+            // it is written back rather than left missing.
+            Put: { TableName: T, Item: storedAlertItem(alert, { incidentId: incident.id }) },
           },
           ...timeline.map((entry) => ({
             Put: { TableName: T, Item: { ...keys.timelineEntry(alert.tenantId, incident.id, entry.id), entity: 'timeline', ...entry } },
@@ -116,8 +105,6 @@ export async function commitDecision(table: TableRef, applied: AppliedDecision):
     if (error instanceof Error && error.name === 'TransactionCanceledException' && reasons) {
       if (reasons[1]?.Code === 'ConditionalCheckFailed') throw new AlreadyCorrelatedError(alert.id);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new ScopeConflictError(scope);
-      if (reasons[3]?.Code === 'ConditionalCheckFailed')
-        throw new Error(`Alert ${alert.id} of tenant ${alert.tenantId} is not stored`, { cause: error });
     }
     throw error;
   }

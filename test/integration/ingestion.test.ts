@@ -263,36 +263,39 @@ test('with SNS verification on (the default), an SNS message whose certificate i
   expect(response.body.error).toMatchObject({ code: 'sns_verification_failed', details: { reason: 'disallowed_certificate_url' } });
 });
 
-describe.each(['generic', 'alertmanager', 'grafana', 'datadog', 'zabbix', 'azure'])('the %s sample payloads through the webhook', (source) => {
-  let key: string;
-  beforeAll(async () => {
-    key = await createTenant(stack, `samples-${source}`);
-  });
+describe.each(['generic', 'alertmanager', 'grafana', 'datadog', 'zabbix', 'azure'])(
+  'the %s sample payloads through the webhook',
+  (source) => {
+    let key: string;
+    beforeAll(async () => {
+      key = await createTenant(stack, `samples-${source}`);
+    });
 
-  test('firing and resolved are accepted, a repeat is recognised, and both resolve the same alert', async () => {
-    const firing = readFileSync(`events/webhooks/${source}/firing.json`, 'utf8');
-    const resolved = readFileSync(`events/webhooks/${source}/resolved.json`, 'utf8');
-    const first = await postJson(stack, `/v1/webhooks/${source}`, firing, { 'x-api-key': key });
-    expect(first.status).toBe(202);
-    expect(first.body.accepted.length).toBeGreaterThan(0);
-    const repeat = await postJson(stack, `/v1/webhooks/${source}`, firing, { 'x-api-key': key });
-    expect(repeat.status).toBe(200);
-    expect(repeat.body.accepted.map((entry: any) => entry.alertId)).toEqual(first.body.accepted.map((entry: any) => entry.alertId));
-    await stack.idle();
-    const second = await postJson(stack, `/v1/webhooks/${source}`, resolved, { 'x-api-key': key });
-    expect(second.status).toBe(202);
-    await stack.idle();
+    test('firing and resolved are accepted, a repeat is recognised, and both resolve the same alert', async () => {
+      const firing = readFileSync(`events/webhooks/${source}/firing.json`, 'utf8');
+      const resolved = readFileSync(`events/webhooks/${source}/resolved.json`, 'utf8');
+      const first = await postJson(stack, `/v1/webhooks/${source}`, firing, { 'x-api-key': key });
+      expect(first.status).toBe(202);
+      expect(first.body.accepted.length).toBeGreaterThan(0);
+      const repeat = await postJson(stack, `/v1/webhooks/${source}`, firing, { 'x-api-key': key });
+      expect(repeat.status).toBe(200);
+      expect(repeat.body.accepted.map((entry: any) => entry.alertId)).toEqual(first.body.accepted.map((entry: any) => entry.alertId));
+      await stack.idle();
+      const second = await postJson(stack, `/v1/webhooks/${source}`, resolved, { 'x-api-key': key });
+      expect(second.status).toBe(202);
+      await stack.idle();
 
-    const { body } = await getJson(stack, `/v1/alerts?tenant=samples-${source}`, adminToken);
-    const firingAlerts = body.alerts.filter((alert: any) => alert.status === 'firing');
-    const resolvedAlerts = body.alerts.filter((alert: any) => alert.status === 'resolved');
-    expect(firingAlerts.length).toBe(first.body.accepted.length);
-    expect(resolvedAlerts.length).toBeGreaterThan(0);
-    // Every resolution found its firing alert's incident (same dedup key), which is now resolved.
-    for (const alert of resolvedAlerts) {
-      const twin = firingAlerts.find((candidate: any) => candidate.dedupKey === alert.dedupKey);
-      expect(twin).toBeDefined();
-      expect(alert.incidentId).toBe(twin.incidentId);
-    }
-  });
-});
+      const { body } = await getJson(stack, `/v1/alerts?tenant=samples-${source}`, adminToken);
+      const firingAlerts = body.alerts.filter((alert: any) => alert.status === 'firing');
+      const resolvedAlerts = body.alerts.filter((alert: any) => alert.status === 'resolved');
+      expect(firingAlerts.length).toBe(first.body.accepted.length);
+      expect(resolvedAlerts.length).toBeGreaterThan(0);
+      // Every resolution found its firing alert's incident (same dedup key), which is now resolved.
+      for (const alert of resolvedAlerts) {
+        const twin = firingAlerts.find((candidate: any) => candidate.dedupKey === alert.dedupKey);
+        expect(twin).toBeDefined();
+        expect(alert.incidentId).toBe(twin.incidentId);
+      }
+    });
+  },
+);

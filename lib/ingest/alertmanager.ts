@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ALERT_STATUSES, type AlertStatus, type Severity } from '../domain/alert';
 import type { AdaptedAlert, FormatAdapter } from './formats';
-import { capLabels, toUtcIso } from './normalize';
+import { capLabels, severityFromWord, toUtcIso } from './normalize';
 
 /**
  * The `alertmanager` webhook format: what Prometheus Alertmanager posts to a `webhook_config` receiver.
@@ -29,32 +29,9 @@ import { capLabels, toUtcIso } from './normalize';
 
 const MAX = { assetRef: 512, signature: 256, message: 4096, dedupKey: 1024 } as const;
 
-const severityAliases: Record<string, Severity> = {
-  critical: 'critical',
-  crit: 'critical',
-  page: 'critical',
-  emergency: 'critical',
-  fatal: 'critical',
-  disaster: 'critical',
-  high: 'high',
-  error: 'high',
-  major: 'high',
-  medium: 'medium',
-  warning: 'medium',
-  warn: 'medium',
-  average: 'medium',
-  low: 'low',
-  minor: 'low',
-  info: 'info',
-  informational: 'info',
-  information: 'info',
-  none: 'info',
-};
-
 /** The conventional `severity` label read as a severity; missing or unknown is medium, never a rejection. */
 export function severityFromLabel(value: string | undefined): Severity {
-  const key = value?.trim().toLowerCase() ?? '';
-  return Object.hasOwn(severityAliases, key) ? (severityAliases[key] as Severity) : 'medium';
+  return severityFromWord(value) ?? 'medium';
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Severity } from '../domain/alert';
 import type { AdaptedAlert, FormatAdapter } from './formats';
-import { capLabels, toUtcIso } from './normalize';
+import { capLabels, severityFromWord, toUtcIso } from './normalize';
 
 /**
  * CloudWatch alarms, by either route a client can set up:
@@ -35,42 +35,6 @@ export const ASSET_DIMENSIONS = [
   'VolumeId',
 ] as const;
 
-const severityAliases: Record<string, Severity> = {
-  critical: 'critical',
-  crit: 'critical',
-  fatal: 'critical',
-  disaster: 'critical',
-  emergency: 'critical',
-  sev1: 'critical',
-  p1: 'critical',
-  high: 'high',
-  error: 'high',
-  major: 'high',
-  sev2: 'high',
-  p2: 'high',
-  medium: 'medium',
-  warning: 'medium',
-  warn: 'medium',
-  average: 'medium',
-  moderate: 'medium',
-  sev3: 'medium',
-  p3: 'medium',
-  low: 'low',
-  minor: 'low',
-  sev4: 'low',
-  p4: 'low',
-  info: 'info',
-  informational: 'info',
-  information: 'info',
-  sev5: 'info',
-  p5: 'info',
-};
-
-function severityAlias(word: string): Severity | undefined {
-  const key = word.trim().toLowerCase();
-  return Object.hasOwn(severityAliases, key) ? severityAliases[key] : undefined;
-}
-
 /**
  * A severity the alarm's author wrote into its description or name: `severity=critical`
  * (or `severity: warning`), else a bracketed marker such as `[critical]` or `[P2]`. The description
@@ -80,11 +44,11 @@ export function severityMarker(...texts: (string | null | undefined)[]): Severit
   for (const text of texts) {
     if (!text) continue;
     for (const match of text.matchAll(/\bseverity\s*[=:]\s*"?([a-z0-9]+)/gi)) {
-      const found = severityAlias(match[1]!);
+      const found = severityFromWord(match[1]!);
       if (found) return found;
     }
     for (const match of text.matchAll(/\[\s*([a-z0-9]+)\s*\]/gi)) {
-      const found = severityAlias(match[1]!);
+      const found = severityFromWord(match[1]!);
       if (found) return found;
     }
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AlertStatus, Severity } from '../domain/alert';
 import type { AdaptedAlert, FormatAdapter } from './formats';
-import { capLabels, toUtcIso } from './normalize';
+import { capLabels, parseTags, toUtcIso } from './normalize';
 
 /**
  * The `datadog` webhook format: what Datadog's Webhooks integration posts when a monitor notifies
@@ -189,19 +189,7 @@ export function parseDatadogTitle(title: string): TitleMarkers {
 
 /** `k:v,k2:v2,bare` (or an array of such tags) as labels; a bare tag has an empty value, repeated keys join with ','. */
 export function parseDatadogTags(tags: string | Array<string | number> | null | undefined): Record<string, string> {
-  const items = Array.isArray(tags) ? tags.map(String) : (tags ?? '').split(',');
-  const labels = new Map<string, string>();
-  for (const item of items) {
-    const tag = item.trim();
-    if (!tag) continue;
-    const colon = tag.indexOf(':');
-    const key = (colon === -1 ? tag : tag.slice(0, colon)).trim();
-    const value = colon === -1 ? '' : tag.slice(colon + 1).trim();
-    if (!key) continue;
-    const previous = labels.get(key);
-    labels.set(key, previous === undefined || previous === value ? value : `${previous},${value}`);
-  }
-  return Object.fromEntries(labels);
+  return parseTags(Array.isArray(tags) ? tags.map(String) : (tags ?? '').split(','));
 }
 
 const PRIORITY_SEVERITY: Record<string, Severity> = { P1: 'critical', P2: 'high', P3: 'medium', P4: 'low', P5: 'info' };

@@ -1,35 +1,17 @@
 import { z } from 'zod';
 import { SEVERITIES, type NormalizedAlert, type Severity } from '../domain/alert';
-import { capLabels, toUtcIso } from './normalize';
+import { capLabels, severityFromWord, toUtcIso } from './normalize';
 
 /**
  * The `generic` webhook format: `{asset_name, signature, severity, message, tool_source}` with optional
  * `status`, `timestamp`, `dedup_key` and `labels`. Unknown extra fields are kept in labels (capped).
  */
-const severityAliases: Record<string, Severity> = {
-  critical: 'critical',
-  crit: 'critical',
-  fatal: 'critical',
-  disaster: 'critical',
-  high: 'high',
-  error: 'high',
-  major: 'high',
-  medium: 'medium',
-  warning: 'medium',
-  warn: 'medium',
-  average: 'medium',
-  low: 'low',
-  minor: 'low',
-  info: 'info',
-  informational: 'info',
-  information: 'info',
-};
 
 const severity = z
   .string()
   .transform((value) => value.trim().toLowerCase())
-  .pipe(z.string().refine((value) => Object.hasOwn(severityAliases, value), { message: `expected one of ${SEVERITIES.join(', ')}` }))
-  .transform((value) => severityAliases[value] as Severity);
+  .pipe(z.string().refine((value) => severityFromWord(value) !== undefined, { message: `expected one of ${SEVERITIES.join(', ')}` }))
+  .transform((value) => severityFromWord(value) as Severity);
 
 const KNOWN_FIELDS = ['asset_name', 'signature', 'severity', 'message', 'tool_source', 'status', 'timestamp', 'dedup_key', 'labels'];
 

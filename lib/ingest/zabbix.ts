@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AlertStatus, Severity } from '../domain/alert';
 import type { AdaptedAlert, FormatAdapter } from './formats';
-import { capLabels } from './normalize';
+import { capLabels, parseTags } from './normalize';
 
 /**
  * The `zabbix` webhook format. A Zabbix webhook media type has user-defined parameters whose values are
@@ -259,18 +259,7 @@ type ZabbixPayload = z.infer<typeof zabbixPayloadSchema>;
 
 /** `tag:value, tag2:value2, bare` ({EVENT.TAGS}) as labels; the value is everything after the first ':'. */
 export function parseZabbixTags(tags: string | undefined): Record<string, string> {
-  const labels = new Map<string, string>();
-  for (const item of (tags ?? '').split(',')) {
-    const tag = item.trim();
-    if (!tag) continue;
-    const colon = tag.indexOf(':');
-    const key = (colon === -1 ? tag : tag.slice(0, colon)).trim();
-    const value = colon === -1 ? '' : tag.slice(colon + 1).trim();
-    if (!key) continue;
-    const previous = labels.get(key);
-    labels.set(key, previous === undefined || previous === value ? value : `${previous},${value}`);
-  }
-  return Object.fromEntries(labels);
+  return parseTags((tags ?? '').split(','));
 }
 
 function zabbixSeverity(payload: ZabbixPayload): Severity {

@@ -1,7 +1,7 @@
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalAlert } from '../domain/alert';
 import { keyDigest, keys, ttlAfter } from './keys';
-import { entityOf, type TableRef } from './table-ref';
+import { entityOf, queryAll, type TableRef } from './table-ref';
 
 export const DELIVERY_IDEMPOTENCY_SECONDS = 24 * 3600;
 export const ALERT_RETENTION_SECONDS = 90 * 24 * 3600;
@@ -237,19 +237,9 @@ export interface UnresolvedAssetRef {
 
 export async function listUnresolvedAssetRefs(table: TableRef, tenantId: string): Promise<UnresolvedAssetRef[]> {
   const { pk, skPrefix } = keys.unresolvedAssetRefsOf(tenantId);
-  const refs: UnresolvedAssetRef[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await table.db.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) refs.push(entityOf<UnresolvedAssetRef>(item) as UnresolvedAssetRef);
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return refs.sort((a, b) => b.alertCount - a.alertCount);
+  const items = await queryAll(table, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+  });
+  return items.map((item) => entityOf<UnresolvedAssetRef>(item) as UnresolvedAssetRef).sort((a, b) => b.alertCount - a.alertCount);
 }

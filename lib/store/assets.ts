@@ -1,8 +1,8 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Inventory, type Asset } from '../domain/asset';
 import { TtlCache } from '../util/ttl-cache';
 import { keys } from './keys';
-import { entityOf, type TableRef } from './table-ref';
+import { entityOf, queryAll, type TableRef } from './table-ref';
 
 export async function putAsset(table: TableRef, tenantId: string, asset: Asset): Promise<void> {
   await table.db.send(
@@ -12,24 +12,14 @@ export async function putAsset(table: TableRef, tenantId: string, asset: Asset):
 
 export async function listAssets(table: TableRef, tenantId: string): Promise<Asset[]> {
   const { pk, skPrefix } = keys.assetsOf(tenantId);
-  const assets: Asset[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await table.db.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const { tenantId: _tenant, ...asset } = entityOf<Asset & { tenantId: string }>(item) as Asset & { tenantId: string };
-      assets.push(asset);
-    }
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return assets;
+  const items = await queryAll(table, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+  });
+  return items.map((item) => {
+    const { tenantId: _tenant, ...asset } = entityOf<Asset & { tenantId: string }>(item) as Asset & { tenantId: string };
+    return asset;
+  });
 }
 
 /** Inventories are read on every alert: each warm function keeps them a minute (a new alias resolves on the next load). */

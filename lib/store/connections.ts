@@ -1,7 +1,7 @@
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../domain/user';
 import { keys, ttlAfter } from './keys';
-import { entityOf, type TableRef } from './table-ref';
+import { entityOf, queryAll, type TableRef } from './table-ref';
 
 /** API Gateway closes WebSocket connections after 2 hours; the items expire with them. */
 export const CONNECTION_TTL_SECONDS = 2 * 3600;
@@ -54,23 +54,11 @@ export async function deleteConnection(table: TableRef, connectionId: string): P
 export async function connectionsForTenant(table: TableRef, tenantId: string): Promise<string[]> {
   const partitions = [keys.wsTenantSubscribers(tenantId).pk, keys.wsAllTenantsSubscribers().pk];
   const ids = await Promise.all(
-    partitions.map(async (pk) => {
-      const found: string[] = [];
-      let cursor: Record<string, unknown> | undefined;
-      do {
-        const page = await table.db.send(
-          new QueryCommand({
-            TableName: table.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': pk },
-            ExclusiveStartKey: cursor,
-          }),
-        );
-        for (const item of page.Items ?? []) found.push(item.connectionId as string);
-        cursor = page.LastEvaluatedKey;
-      } while (cursor);
-      return found;
-    }),
+    partitions.map(async (pk) =>
+      (await queryAll(table, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } })).map(
+        (item) => item.connectionId as string,
+      ),
+    ),
   );
   return [...new Set(ids.flat())];
 }

@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident, IncidentAlert, TimelineEntry } from '../domain/incident';
 import { keys } from './keys';
-import { entityOf, type TableRef } from './table-ref';
+import { entityOf, queryAll, type TableRef } from './table-ref';
 
 /** A tenant's incidents, newest first (incident ids are ULIDs of their first event). */
 export async function listIncidents(
@@ -33,20 +33,10 @@ export interface IncidentDetail {
 
 /** One incident with its alerts (and why each joined) and its timeline: one query on its partition. */
 export async function getIncidentDetail(table: TableRef, tenantId: string, incidentId: string): Promise<IncidentDetail | undefined> {
-  const items: Record<string, unknown>[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await table.db.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.incidentPartition(tenantId, incidentId).pk },
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
+  const items = await queryAll(table, {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.incidentPartition(tenantId, incidentId).pk },
+  });
   const incidentItem = items.find((item) => item.sk === 'INC');
   if (!incidentItem) return undefined;
   return {

@@ -1,6 +1,6 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from './keys';
-import type { TableRef } from './table-ref';
+import { queryAll, type TableRef } from './table-ref';
 
 /** Default per-tenant ingestion limit (SPEC: 600 alerts a minute with a burst of 200). */
 export const DEFAULT_RATE_LIMIT = { perMinute: 600, burst: 200 } as const;
@@ -26,13 +26,10 @@ export interface IngestSettings {
 /** Everything ingestion needs to know about a tenant, in one query on its partition. */
 export async function getIngestSettings(table: TableRef, tenantId: string): Promise<IngestSettings> {
   const { pk, skPrefix } = keys.integrationSettingsOf(tenantId);
-  const { Items = [] } = await table.db.send(
-    new QueryCommand({
-      TableName: table.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-    }),
-  );
+  const Items = await queryAll(table, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+  });
   const settings: IngestSettings = { rateLimit: { ...DEFAULT_RATE_LIMIT }, snsTopicArns: [], awsAccountIds: [] };
   for (const item of Items) {
     const sk = item.sk as string;

@@ -1,3 +1,4 @@
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** The table the repositories work on: passed in, never global, so tests use their own tables. */
@@ -11,4 +12,19 @@ export function entityOf<T>(item: Record<string, unknown> | undefined): T | unde
   if (!item) return undefined;
   const { pk: _pk, sk: _sk, gsi1pk: _g1p, gsi1sk: _g1s, gsi2pk: _g2p, gsi2sk: _g2s, ttl: _ttl, entity: _e, ...rest } = item;
   return rest as T;
+}
+
+/** Every item a query matches, following DynamoDB's pages (for bounded collections only). */
+export async function queryAll(
+  table: TableRef,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await table.db.send(new QueryCommand({ ...input, TableName: table.tableName, ExclusiveStartKey: cursor }));
+    items.push(...(page.Items ?? []));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return items;
 }

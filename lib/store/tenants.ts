@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Tenant } from '../domain/tenant';
 import { keys } from './keys';
-import { entityOf, type TableRef } from './table-ref';
+import { entityOf, queryAll, type TableRef } from './table-ref';
 
 export async function putTenant(table: TableRef, tenant: Tenant): Promise<void> {
   await table.db.send(
@@ -19,20 +19,10 @@ export async function getTenant(table: TableRef, tenantId: string): Promise<Tena
 
 /** The MSP's directory of client companies, by name. */
 export async function listTenants(table: TableRef): Promise<Tenant[]> {
-  const tenants: Tenant[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await table.db.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.tenantDirectory().gsi1pk },
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) tenants.push(entityOf<Tenant>(item) as Tenant);
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return tenants;
+  const items = await queryAll(table, {
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.tenantDirectory().gsi1pk },
+  });
+  return items.map((item) => entityOf<Tenant>(item) as Tenant);
 }

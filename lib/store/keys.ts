@@ -28,7 +28,6 @@
  * | incident alert    | T#t#INC#incidentId              | ALERT#alertId      |                                         |                                        |      |
  * | timeline entry    | T#t#INC#incidentId              | TL#entryId (ULID)  |                                         |                                        |      |
  * | correlation scope | T#t#CORR#scope                  | STATE              |                                         |                                        |      |
- * | dedup pointer     | T#t#DEDUP#dedupKeyHash          | DEDUP              |                                         |                                        |      |
  * | ws connection     | MSP#WSCONN#connectionId         | CONN               |                                         |                                        | yes  |
  * | ws subscription   | T#t#WSCONN  or  MSP#WSCONN#ALL  | connectionId       |                                         |                                        | yes  |
  */
@@ -93,7 +92,6 @@ export const keys = {
   incidentsByStatus: (t: string, status: string) => ({ gsi2pk: `${tenantPrefix(t)}#INCIDENTS#${status}` }),
 
   correlationScope: (t: string, scope: string) => ({ pk: `${tenantPrefix(t)}#CORR#${scope}`, sk: 'STATE' }),
-  dedupPointer: (t: string, dedupKey: string) => ({ pk: `${tenantPrefix(t)}#DEDUP#${keyDigest(dedupKey)}`, sk: 'DEDUP' }),
 
   wsConnection: (connectionId: string) => ({ pk: `MSP#WSCONN#${connectionId}`, sk: 'CONN' }),
   wsTenantSubscription: (t: string, connectionId: string) => ({ pk: `${tenantPrefix(t)}#WSCONN`, sk: connectionId }),

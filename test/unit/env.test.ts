@@ -76,7 +76,6 @@ function tenantKeys(t: string): Array<[string, Record<string, string>]> {
     ['incidentsOf', keys.incidentsOf(t)],
     ['incidentsByStatus', keys.incidentsByStatus(t, 'open')],
     ['correlationScope', keys.correlationScope(t, 'asset:db-01')],
-    ['dedupPointer', keys.dedupPointer(t, 'zabbix|db-01|diskfull')],
     ['wsTenantSubscription', keys.wsTenantSubscription(t, 'conn-1')],
     ['wsTenantSubscribers', keys.wsTenantSubscribers(t)],
   ];
@@ -93,7 +92,7 @@ describe('store keys', () => {
     'every tenant key builder rejects the tenant id %p',
     (tenantId) => {
       expect(() => keys.tenant(tenantId)).toThrow(/Invalid tenant id/);
-      expect(() => keys.dedupPointer(tenantId, 'k')).toThrow(/Invalid tenant id/);
+      expect(() => keys.delivery(tenantId, 'k')).toThrow(/Invalid tenant id/);
       expect(() => keys.incident(tenantId, 'i')).toThrow(/Invalid tenant id/);
       expect(() => keys.correlationScope(tenantId, 's')).toThrow(/Invalid tenant id/);
       expect(() => keys.wsTenantSubscribers(tenantId)).toThrow(/Invalid tenant id/);
@@ -104,12 +103,12 @@ describe('store keys', () => {
     expect(() => keys.alertsOf('acme#INC#01HX')).toThrow();
   });
 
-  test('a dedup pointer stores a digest of the dedup key, never the raw key', () => {
-    const dedupKey = 'Zabbix|DB-01|Disk # full';
-    const { pk } = keys.dedupPointer('acme', dedupKey);
-    expect(pk).not.toContain(dedupKey);
+  test('a delivery record stores a digest of the delivery id, never the raw id', () => {
+    const deliveryId = 'Zabbix|DB-01|Disk # full';
+    const { pk } = keys.delivery('acme', deliveryId);
+    expect(pk).not.toContain(deliveryId);
     expect(pk).not.toContain('Disk');
-    expect(pk).toBe(`T#acme#DEDUP#${keyDigest(dedupKey)}`);
+    expect(pk).toBe(`T#acme#DELIVERY#${keyDigest(deliveryId)}`);
   });
 
   test('the digest is stable, key-safe and distinguishes different keys', () => {

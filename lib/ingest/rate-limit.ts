@@ -38,6 +38,8 @@ export function gcra(tat: number | undefined, cost: number, limit: RateLimit, no
 }
 
 const MAX_ATTEMPTS = 6;
+/** Per warm function: which update last succeeded for a tenant (a hint only; correctness never depends on it). */
+const lastOutcome = new Map<string, 'advance' | 'restart'>();
 /**
  * A busy bucket whose TAT has fallen up to this far behind now is still advanced from its TAT (rather
  * than restarted from now). That grants at most this much refill time extra, and it keeps concurrent
@@ -58,14 +60,26 @@ export async function takeTokens(
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const at = now();
     // A busy bucket (TAT about now or later): advance it if it stays within the burst.
-    const busy = { ':charge': charge, ':floor': at - BUSY_SLACK_MS, ':latest': at + limit.burst * interval - charge };
-    if (await conditionalUpdate(table, key, 'SET tat = tat + :charge', 'tat >= :floor AND tat <= :latest', busy)) {
-      return { allowed: true, retryAfterSeconds: 0 };
-    }
+    const advance = () =>
+      conditionalUpdate(table, key, 'SET tat = tat + :charge', 'tat >= :floor AND tat <= :latest', {
+        ':charge': charge,
+        ':floor': at - BUSY_SLACK_MS,
+        ':latest': at + limit.burst * interval - charge,
+      });
     // An idle or new bucket (TAT well in the past): start it from now.
-    const idle = { ':tat': at + charge, ':floor': at - BUSY_SLACK_MS, ':entity': 'rateBucket' };
-    if (await conditionalUpdate(table, key, 'SET tat = :tat, entity = :entity', 'attribute_not_exists(tat) OR tat < :floor', idle)) {
-      return { allowed: true, retryAfterSeconds: 0 };
+    const restart = () =>
+      conditionalUpdate(table, key, 'SET tat = :tat, entity = :entity', 'attribute_not_exists(tat) OR tat < :floor', {
+        ':tat': at + charge,
+        ':floor': at - BUSY_SLACK_MS,
+        ':entity': 'rateBucket',
+      });
+    // Try first what worked last time for this tenant: one request in the usual case.
+    const order = lastOutcome.get(tenantId) === 'restart' ? [restart, advance] : [advance, restart];
+    for (const step of order) {
+      if (await step()) {
+        lastOutcome.set(tenantId, step === restart ? 'restart' : 'advance');
+        return { allowed: true, retryAfterSeconds: 0 };
+      }
     }
     // Neither: the bucket is over its burst, unless another writer moved it between the two tries.
     const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));

@@ -1,6 +1,6 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { login, loginRequestSchema } from '../auth/login';
+import { login, loginRequestSchema, logout, logoutAll, refresh, refreshRequestSchema } from '../auth/login';
 import type { AccessClaims, KeySet } from '../auth/tokens';
 import { canSeeTenant } from '../domain/user';
 import { INCIDENT_STATUSES, type Incident } from '../domain/incident';
@@ -48,6 +48,7 @@ const incidentListQuery = z.object({
 /** The operator API's routes; each one a few lines over lib/. */
 export function apiRoutes(deps: ApiDeps): Route[] {
   const principalOf = async (event: HttpEvent) => requirePrincipal(event, await deps.keySet(), deps.now());
+  const authDeps = async () => ({ table: deps.table, keySet: await deps.keySet(), now: deps.now });
 
   return [
     {
@@ -72,6 +73,27 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       path: '/v1/auth/login',
       handler: async (event) =>
         json(200, await login(parseBody(event, loginRequestSchema), { table: deps.table, keySet: await deps.keySet(), now: deps.now })),
+    },
+    {
+      method: 'POST',
+      path: '/v1/auth/refresh',
+      handler: async (event) => json(200, await refresh(parseBody(event, refreshRequestSchema), await authDeps())),
+    },
+    {
+      method: 'POST',
+      path: '/v1/auth/logout',
+      handler: async (event) => {
+        await logout(parseBody(event, refreshRequestSchema), await authDeps());
+        return { statusCode: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/auth/logout-all',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        return json(200, await logoutAll(principal.sub, await authDeps()));
+      },
     },
     {
       method: 'GET',

@@ -1,9 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { publicUser, type PublicUser } from '../domain/user';
-import { unauthorized } from '../errors';
-import { createSession, REFRESH_TOKEN_TTL_SECONDS } from '../store/sessions';
-import { findUserByEmail } from '../store/users';
+import { AppError, unauthorized } from '../errors';
+import {
+  clearLoginFailures,
+  createSession,
+  getLoginFailures,
+  getSession,
+  recordLoginFailure,
+  revokeAllSessions,
+  revokeSession,
+  rotateSession,
+  REFRESH_TOKEN_TTL_SECONDS,
+} from '../store/sessions';
+import { findUserByEmail, getUser, type StoredUser } from '../store/users';
 import type { TableRef } from '../store/table-ref';
 import { decoyPasswordHash, verifyPassword } from './password';
 import { signAccessToken, type KeySet } from './tokens';
@@ -13,7 +23,25 @@ export const loginRequestSchema = z.object({
   password: z.string().min(1).max(1024),
 });
 
-export interface LoginResult {
+export const refreshRequestSchema = z.object({ refreshToken: z.string().min(20).max(512) });
+
+/**
+ * Passwords people choose for this product: at least 12 characters, and at least three of lower
+ * case, upper case, digits and symbols (NIST-style length first, without silly composition rules).
+ */
+export const passwordPolicy = z
+  .string()
+  .min(12, 'at least 12 characters')
+  .max(256)
+  .refine((password) => [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((pattern) => pattern.test(password)).length >= 3, {
+    message: 'use at least three of: lower case, upper case, digits, symbols',
+  });
+
+/** After this many failed logins in a row an email is locked, 1 minute at first, doubling, at most 15. */
+export const LOCKOUT_AFTER_FAILURES = 5;
+const MAX_LOCK_MS = 15 * 60_000;
+
+export interface TokenPair {
   accessToken: string;
   refreshToken: string;
   user: PublicUser;
@@ -29,15 +57,56 @@ export function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-/** Checks the password (the same work whether or not the email exists) and opens a session. */
-export async function login(request: z.infer<typeof loginRequestSchema>, deps: AuthDeps): Promise<LoginResult> {
-  const user = await findUserByEmail(deps.table, request.email);
-  const passwordMatches = await verifyPassword(request.password, user?.passwordHash ?? (await decoyPasswordHash()));
-  if (!user || !passwordMatches) throw unauthorized('Wrong email or password');
+function newRefreshToken(familyId: string): string {
+  return `${familyId}.${randomBytes(32).toString('base64url')}`;
+}
 
+async function issue(user: StoredUser, refreshToken: string, deps: AuthDeps, now: Date): Promise<TokenPair> {
+  const accessToken = await signAccessToken(
+    { sub: user.id, role: user.role, tenants: user.tenantIds, email: user.email },
+    deps.keySet,
+    now,
+  );
+  return { accessToken, refreshToken, user: publicUser(user) };
+}
+
+function tooManyAttempts(lockedUntil: Date, now: Date): AppError {
+  const seconds = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
+  return new AppError(
+    429,
+    'too_many_attempts',
+    'Too many failed logins: try again later',
+    { retryAfterSeconds: seconds },
+    { 'retry-after': String(seconds) },
+  );
+}
+
+/**
+ * Checks the password (the same work whether or not the email exists) and opens a session: a new
+ * refresh-token family. Repeated failures lock the email for a while, correct password or not.
+ */
+export async function login(request: z.infer<typeof loginRequestSchema>, deps: AuthDeps): Promise<TokenPair> {
   const now = deps.now();
+  const email = request.email.toLowerCase();
+  const failures = await getLoginFailures(deps.table, email);
+  if (failures.lockedUntil && Date.parse(failures.lockedUntil) > now.getTime()) throw tooManyAttempts(new Date(failures.lockedUntil), now);
+
+  const user = await findUserByEmail(deps.table, email);
+  const passwordMatches = await verifyPassword(request.password, user?.passwordHash ?? (await decoyPasswordHash()));
+  if (!user || !passwordMatches) {
+    const count = failures.count + 1;
+    const lockedUntil =
+      count >= LOCKOUT_AFTER_FAILURES
+        ? new Date(now.getTime() + Math.min(MAX_LOCK_MS, 60_000 * 2 ** (count - LOCKOUT_AFTER_FAILURES)))
+        : undefined;
+    await recordLoginFailure(deps.table, email, lockedUntil, now);
+    if (lockedUntil) throw tooManyAttempts(lockedUntil, now);
+    throw unauthorized('Wrong email or password');
+  }
+  if (failures.count) await clearLoginFailures(deps.table, email);
+
   const familyId = randomBytes(16).toString('base64url');
-  const refreshToken = `${familyId}.${randomBytes(32).toString('base64url')}`;
+  const refreshToken = newRefreshToken(familyId);
   await createSession(deps.table, {
     familyId,
     userId: user.id,
@@ -45,10 +114,42 @@ export async function login(request: z.infer<typeof loginRequestSchema>, deps: A
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + REFRESH_TOKEN_TTL_SECONDS * 1000).toISOString(),
   });
-  const accessToken = await signAccessToken(
-    { sub: user.id, role: user.role, tenants: user.tenantIds, email: user.email },
-    deps.keySet,
-    now,
-  );
-  return { accessToken, refreshToken, user: publicUser(user) };
+  return issue(user, refreshToken, deps, now);
+}
+
+/**
+ * Exchanges a refresh token for a new pair (rotation). A token that is no longer its family's
+ * current one has been used before: someone holds a copy, so the whole family is revoked.
+ */
+export async function refresh(request: z.infer<typeof refreshRequestSchema>, deps: AuthDeps): Promise<TokenPair> {
+  const now = deps.now();
+  const familyId = request.refreshToken.split('.')[0] ?? '';
+  const family = familyId ? await getSession(deps.table, familyId) : undefined;
+  if (!family || family.revokedAt || Date.parse(family.expiresAt) <= now.getTime()) throw unauthorized('Invalid or expired refresh token');
+  const presented = hashRefreshToken(request.refreshToken);
+  const next = newRefreshToken(familyId);
+  if (presented !== family.tokenHash || !(await rotateSession(deps.table, familyId, presented, hashRefreshToken(next)))) {
+    await revokeSession(deps.table, familyId, 'refresh token reused', now);
+    throw new AppError(401, 'refresh_token_reused', 'This refresh token was already used: every session of this login is signed out');
+  }
+  const user = await getUser(deps.table, family.userId);
+  if (!user) {
+    await revokeSession(deps.table, familyId, 'user deleted', now);
+    throw unauthorized('Invalid or expired refresh token');
+  }
+  return issue(user, next, deps, now);
+}
+
+/** Ends the session the refresh token belongs to (idempotent). */
+export async function logout(request: z.infer<typeof refreshRequestSchema>, deps: AuthDeps): Promise<void> {
+  const familyId = request.refreshToken.split('.')[0] ?? '';
+  const family = familyId ? await getSession(deps.table, familyId) : undefined;
+  // Only the holder of the current token may end the session (a guessed family id is not enough).
+  if (family && family.tokenHash === hashRefreshToken(request.refreshToken))
+    await revokeSession(deps.table, familyId, 'logout', deps.now());
+}
+
+/** Signs the user out everywhere: every refresh-token family is revoked (access tokens expire within 15 min). */
+export async function logoutAll(userId: string, deps: AuthDeps): Promise<{ revoked: number }> {
+  return { revoked: await revokeAllSessions(deps.table, userId, 'logout-all', deps.now()) };
 }

@@ -17,6 +17,7 @@
  * | user              | MSP#USER#userId                 | USER               | MSP#USERS / email                       |                                        |      |
  * | user email        | MSP#EMAIL#email                 | EMAIL              |                                         |                                        |      |
  * | session (refresh) | MSP#SESSION#familyId            | SESSION            | MSP#USER#userId#SESSIONS / createdAt    |                                        | yes  |
+ * | login failures    | MSP#LOGINFAIL#email             | LOGINFAIL          |                                         |                                        | 24 h |
  * | delivery (1/alert)| T#t#DELIVERY#deliveryId         | DELIVERY           |                                         |                                        | 24 h |
  * | alert             | T#t#ALERTS                      | alertId (ULID)     |                                         |                                        | 90 d |
  * | unresolved ref    | T#t                             | UNRESOLVED#digest  |                                         |                                        |      |
@@ -64,6 +65,7 @@ export const keys = {
   userDirectory: () => ({ gsi1pk: 'MSP#USERS' }),
   userEmail: (email: string) => ({ pk: `MSP#EMAIL#${email.toLowerCase()}`, sk: 'EMAIL' }),
   session: (familyId: string) => ({ pk: `MSP#SESSION#${familyId}`, sk: 'SESSION' }),
+  loginFailures: (email: string) => ({ pk: `MSP#LOGINFAIL#${email.toLowerCase()}`, sk: 'LOGINFAIL' }),
   sessionsOfUser: (userId: string) => ({ gsi1pk: `MSP#USER#${userId}#SESSIONS` }),
 
   delivery: (t: string, deliveryId: string) => ({ pk: `${tenantPrefix(t)}#DELIVERY#${keyDigest(deliveryId)}`, sk: 'DELIVERY' }),

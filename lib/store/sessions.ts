@@ -1,12 +1,13 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailure } from '../errors';
 import { keys, ttlAfter } from './keys';
-import type { TableRef } from './table-ref';
+import { queryAll, type TableRef } from './table-ref';
 
 export const REFRESH_TOKEN_TTL_SECONDS = 14 * 24 * 3600;
 
 /**
  * A refresh-token family: one per login. Only the hash of the family's current token is kept, so
- * rotation can tell a fresh token from a spent one (reuse detection comes with the auth API).
+ * rotation can tell the current token from a spent one: presenting a spent one revokes the family.
  */
 export interface SessionFamily {
   familyId: string;
@@ -14,6 +15,8 @@ export interface SessionFamily {
   tokenHash: string;
   createdAt: string;
   expiresAt: string;
+  revokedAt?: string;
+  revokedReason?: string;
 }
 
 export async function createSession(table: TableRef, session: SessionFamily): Promise<void> {
@@ -32,4 +35,90 @@ export async function createSession(table: TableRef, session: SessionFamily): Pr
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
+}
+
+export async function getSession(table: TableRef, familyId: string): Promise<SessionFamily | undefined> {
+  const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.session(familyId), ConsistentRead: true }));
+  return Item as SessionFamily | undefined;
+}
+
+/** Moves the family to its next token, only if `currentHash` is still its token. False when it was not. */
+export async function rotateSession(table: TableRef, familyId: string, currentHash: string, nextHash: string): Promise<boolean> {
+  try {
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.session(familyId),
+        UpdateExpression: 'SET tokenHash = :next',
+        ConditionExpression: 'tokenHash = :current AND attribute_not_exists(revokedAt)',
+        ExpressionAttributeValues: { ':next': nextHash, ':current': currentHash },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return false;
+    throw error;
+  }
+}
+
+export async function revokeSession(table: TableRef, familyId: string, reason: string, now: Date): Promise<void> {
+  try {
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.session(familyId),
+        UpdateExpression: 'SET revokedAt = :now, revokedReason = :reason',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailure(error)) throw error; // unknown or already revoked: nothing to do
+  }
+}
+
+/** Revokes every session of the user; returns how many were still active. */
+export async function revokeAllSessions(table: TableRef, userId: string, reason: string, now: Date): Promise<number> {
+  const families = await queryAll(table, {
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.sessionsOfUser(userId).gsi1pk },
+  });
+  const active = families.filter((family) => !family.revokedAt);
+  await Promise.all(active.map((family) => revokeSession(table, family.familyId as string, reason, now)));
+  return active.length;
+}
+
+/** Failed logins per email: drives the backoff and the temporary lockout. */
+export interface LoginFailures {
+  count: number;
+  lockedUntil?: string;
+}
+
+export async function getLoginFailures(table: TableRef, email: string): Promise<LoginFailures> {
+  const { Item } = await table.db.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.loginFailures(email), ConsistentRead: true }),
+  );
+  return { count: (Item?.count as number) ?? 0, ...(Item?.lockedUntil ? { lockedUntil: Item.lockedUntil as string } : {}) };
+}
+
+export async function recordLoginFailure(table: TableRef, email: string, lockedUntil: Date | undefined, now: Date): Promise<void> {
+  await table.db.send(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: keys.loginFailures(email),
+      UpdateExpression: `SET entity = :entity, #ttl = :ttl${lockedUntil ? ', lockedUntil = :locked' : ''} ADD #count :one`,
+      ExpressionAttributeNames: { '#ttl': 'ttl', '#count': 'count' },
+      ExpressionAttributeValues: {
+        ':entity': 'loginFailures',
+        ':ttl': ttlAfter(now, 24 * 3600),
+        ':one': 1,
+        ...(lockedUntil ? { ':locked': lockedUntil.toISOString() } : {}),
+      },
+    }),
+  );
+}
+
+export async function clearLoginFailures(table: TableRef, email: string): Promise<void> {
+  await table.db.send(new DeleteCommand({ TableName: table.tableName, Key: keys.loginFailures(email) }));
 }

@@ -1,4 +1,5 @@
 // Password hashing (scrypt) and access tokens (HS256 JWTs with key rotation).
+import { passwordPolicy } from '../../lib/auth/login';
 import { SignJWT } from 'jose';
 import { hashPassword, verifyPassword } from '../../lib/auth/password';
 import {
@@ -209,5 +210,14 @@ describe('parseKeySet', () => {
 
   test('rejects text that is not JSON', () => {
     expect(() => parseKeySet('kid=k secret=s')).toThrow(SyntaxError);
+  });
+});
+
+describe('password policy', () => {
+  test.each([['Correct-Horse-9'], ['correct horse battery 9'], ['ALLCAPS-and-lower']])('accepts %p', (password) => {
+    expect(passwordPolicy.safeParse(password).success).toBe(true);
+  });
+  test.each([['short-A1'], ['alllowercaseletters'], ['ALLUPPERCASE123'.toLowerCase()], ['x'.repeat(300)]])('refuses %p', (password) => {
+    expect(passwordPolicy.safeParse(password).success).toBe(false);
   });
 });

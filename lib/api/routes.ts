@@ -2,7 +2,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { login, loginRequestSchema, logout, logoutAll, refresh, refreshRequestSchema } from '../auth/login';
 import type { AccessClaims, KeySet } from '../auth/tokens';
-import { canSeeTenant } from '../domain/user';
+import { authorize, can, type Action } from '../auth/permissions';
 import { INCIDENT_STATUSES, type Incident } from '../domain/incident';
 import { badRequest, notFound } from '../errors';
 import { ALERT_STATUSES, SEVERITIES } from '../domain/alert';
@@ -101,7 +101,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async (event) => {
         const principal = await principalOf(event);
         const query = incidentListQuery.parse(event.queryStringParameters ?? {});
-        const tenantIds = await visibleTenants(principal, query.tenant);
+        const tenantIds = await tenantsFor(principal, 'incident.read', query.tenant);
         const perTenant = await Promise.all(
           tenantIds.map((tenantId) => listIncidents(deps.table, tenantId, { status: query.status, limit: query.limit })),
         );
@@ -115,7 +115,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async (event) => {
         const principal = await principalOf(event);
         const query = alertListQuery.parse(event.queryStringParameters ?? {});
-        const tenantId = singleTenant(principal, query.tenant);
+        const tenantId = singleTenant(principal, 'alert.read', query.tenant);
         const cursor = decodeCursor(query.cursor, keys.alertsOf(tenantId).pk);
         const page = await listAlerts(
           deps.table,
@@ -139,7 +139,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async (event) => {
         const principal = await principalOf(event);
         const { tenant } = z.object({ tenant: z.string().optional() }).parse(event.queryStringParameters ?? {});
-        return json(200, { unresolved: await listUnresolvedAssetRefs(deps.table, singleTenant(principal, tenant)) });
+        return json(200, { unresolved: await listUnresolvedAssetRefs(deps.table, singleTenant(principal, 'asset.read', tenant)) });
       },
     },
     {
@@ -148,8 +148,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async (event) => {
         const principal = await principalOf(event);
         const { tenant } = z.object({ tenant: z.string().min(1) }).parse(event.queryStringParameters ?? {});
-        // 404, not 403: a user of one tenant must not learn that another tenant's incident exists.
-        if (!canSeeTenant(roleView(principal), tenant)) throw notFound('Incident');
+        authorize(principal, 'incident.read', tenant, 'Incident');
         const detail = await getIncidentDetail(deps.table, tenant, event.pathParameters?.id ?? '');
         if (!detail) throw notFound('Incident');
         return json(200, detail);
@@ -157,10 +156,12 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     },
   ];
 
-  async function visibleTenants(principal: AccessClaims, requested?: string): Promise<string[]> {
+  /** The tenants a list covers: the one asked for (if allowed) or every tenant the action is allowed on. */
+  async function tenantsFor(principal: AccessClaims, action: Action, requested?: string): Promise<string[]> {
     const all = principal.role === 'msp_admin' ? (await listTenants(deps.table)).map((tenant) => tenant.id) : principal.tenants;
-    if (requested === undefined) return all;
-    return all.includes(requested) ? [requested] : [];
+    return (requested === undefined ? all : all.filter((tenantId) => tenantId === requested)).filter((tenantId) =>
+      can(principal, action, tenantId),
+    );
   }
 }
 
@@ -168,10 +169,10 @@ export function apiRoutes(deps: ApiDeps): Route[] {
  * The one tenant a tenant-scoped request is about: the `tenant` parameter, or the user's only tenant.
  * A tenant the user may not see is reported as not found, never as forbidden.
  */
-function singleTenant(principal: AccessClaims, requested: string | undefined): string {
+function singleTenant(principal: AccessClaims, action: Action, requested: string | undefined): string {
   const tenantId = requested ?? (principal.role !== 'msp_admin' && principal.tenants.length === 1 ? principal.tenants[0] : undefined);
   if (!tenantId) throw badRequest('Name the tenant with ?tenant=');
-  if (!canSeeTenant(roleView(principal), tenantId)) throw notFound('Tenant');
+  authorize(principal, action, tenantId, 'Tenant');
   return tenantId;
 }
 
@@ -189,10 +190,6 @@ function decodeCursor(cursor: string | undefined, partition: string): Record<str
     // fall through
   }
   throw badRequest('Invalid cursor');
-}
-
-function roleView(principal: AccessClaims) {
-  return { role: principal.role, tenantIds: principal.tenants };
 }
 
 function byNewest(a: Incident, b: Incident): number {

@@ -21,8 +21,3 @@ export type PublicUser = Pick<User, 'id' | 'email' | 'name' | 'role' | 'tenantId
 export function publicUser(user: User): PublicUser {
   return { id: user.id, email: user.email, name: user.name, role: user.role, tenantIds: user.tenantIds, skills: user.skills };
 }
-
-/** Whether the user may see the tenant's data at all (finer permissions come with the RBAC matrix). */
-export function canSeeTenant(user: Pick<User, 'role' | 'tenantIds'>, tenantId: string): boolean {
-  return user.role === 'msp_admin' || user.tenantIds.includes(tenantId);
-}

@@ -1,0 +1,116 @@
+import type { Role } from '../domain/user';
+import { forbidden, notFound } from '../errors';
+
+/**
+ * The permission matrix (SPEC section 2), in one place. Every route names one action; the middleware
+ * asks `authorize(principal, action, tenantId)`. A role has an action everywhere it can see: MSP admins
+ * see every tenant, the others only the tenants they belong to. MSP-level actions (no tenant) are
+ * for MSP admins only.
+ */
+export const ACTIONS = [
+  'tenant.read',
+  'tenant.create',
+  'tenant.update',
+  'tenant.delete',
+  'settings.read',
+  'settings.update',
+  'asset.read',
+  'asset.write',
+  'integration.read',
+  'integration.write',
+  'user.read',
+  'user.write',
+  'runbook.read',
+  'runbook.write',
+  'incident.read',
+  'incident.acknowledge',
+  'incident.assign',
+  'incident.note',
+  'incident.resolve',
+  'incident.reopen',
+  'alert.read',
+  'execution.read',
+  'execution.run.low',
+  'execution.run.medium',
+  'execution.run.high',
+  'approval.read',
+  'approval.decide.medium',
+  'approval.decide.high',
+  'notification.read',
+  'audit.read',
+  'kpi.read',
+  'oncall.read',
+  'oncall.write',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+const TECHNICIAN: readonly Action[] = [
+  'tenant.read',
+  'settings.read',
+  'asset.read',
+  'user.read',
+  'runbook.read',
+  'incident.read',
+  'incident.acknowledge',
+  'incident.assign',
+  'incident.note',
+  'incident.resolve',
+  'incident.reopen',
+  'alert.read',
+  'execution.read',
+  'execution.run.low',
+  'approval.read',
+  'notification.read',
+  'kpi.read',
+  'oncall.read',
+];
+
+const COMPANY_ADMIN: readonly Action[] = [
+  ...TECHNICIAN,
+  'tenant.update',
+  'settings.update',
+  'asset.write',
+  'integration.read',
+  'integration.write',
+  'user.write',
+  'runbook.write',
+  'execution.run.medium',
+  'approval.decide.medium',
+  'audit.read',
+  'oncall.write',
+];
+
+export const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {
+  msp_admin: new Set(ACTIONS),
+  company_admin: new Set(COMPANY_ADMIN),
+  technician: new Set(TECHNICIAN),
+};
+
+/** Actions about the MSP itself rather than one tenant. */
+const MSP_LEVEL: ReadonlySet<Action> = new Set(['tenant.create', 'tenant.delete']);
+
+export interface Principal {
+  role: Role;
+  /** The tenants the user belongs to (ignored for MSP admins, who see all). */
+  tenants: readonly string[];
+}
+
+export function canSeeTenant(principal: Principal, tenantId: string): boolean {
+  return principal.role === 'msp_admin' || principal.tenants.includes(tenantId);
+}
+
+/** Whether the principal may take the action on the tenant (or at MSP level when tenantId is undefined). */
+export function can(principal: Principal, action: Action, tenantId?: string): boolean {
+  if (!PERMISSIONS[principal.role].has(action)) return false;
+  if (tenantId === undefined || MSP_LEVEL.has(action)) return principal.role === 'msp_admin';
+  return canSeeTenant(principal, tenantId);
+}
+
+/**
+ * Throws unless allowed. A tenant the user cannot see at all is a 404 (never reveal that another
+ * tenant's resource exists); a visible tenant where the role lacks the action is a 403.
+ */
+export function authorize(principal: Principal, action: Action, tenantId?: string, what = 'Resource'): void {
+  if (tenantId !== undefined && !canSeeTenant(principal, tenantId)) throw notFound(what);
+  if (!can(principal, action, tenantId)) throw forbidden(`Your role (${principal.role}) may not ${action.replace('.', ': ')}`);
+}

@@ -1,0 +1,89 @@
+import { ACTIONS, authorize, can, type Action, type Principal } from '../../lib/auth/permissions';
+import { AppError } from '../../lib/errors';
+
+/**
+ * The permission matrix, cell by cell: for each role and action, whether it is allowed on the user's
+ * own tenant (T), on another tenant (O: always no, and a 404 rather than a 403), and at MSP level (M).
+ * The grid below is written out by hand from SPEC section 2, not derived from the implementation.
+ */
+const Y = true;
+const N = false;
+//                                 msp_admin   company_admin   technician
+const GRID: Record<Action, [boolean, boolean, boolean]> = {
+  'tenant.read': [Y, Y, Y],
+  'tenant.create': [Y, N, N],
+  'tenant.update': [Y, Y, N],
+  'tenant.delete': [Y, N, N],
+  'settings.read': [Y, Y, Y],
+  'settings.update': [Y, Y, N],
+  'asset.read': [Y, Y, Y],
+  'asset.write': [Y, Y, N],
+  'integration.read': [Y, Y, N],
+  'integration.write': [Y, Y, N],
+  'user.read': [Y, Y, Y],
+  'user.write': [Y, Y, N],
+  'runbook.read': [Y, Y, Y],
+  'runbook.write': [Y, Y, N],
+  'incident.read': [Y, Y, Y],
+  'incident.acknowledge': [Y, Y, Y],
+  'incident.assign': [Y, Y, Y],
+  'incident.note': [Y, Y, Y],
+  'incident.resolve': [Y, Y, Y],
+  'incident.reopen': [Y, Y, Y],
+  'alert.read': [Y, Y, Y],
+  'execution.read': [Y, Y, Y],
+  'execution.run.low': [Y, Y, Y],
+  'execution.run.medium': [Y, Y, N],
+  'execution.run.high': [Y, N, N],
+  'approval.read': [Y, Y, Y],
+  'approval.decide.medium': [Y, Y, N],
+  'approval.decide.high': [Y, N, N],
+  'notification.read': [Y, Y, Y],
+  'audit.read': [Y, Y, N],
+  'kpi.read': [Y, Y, Y],
+  'oncall.read': [Y, Y, Y],
+  'oncall.write': [Y, Y, N],
+};
+const MSP_LEVEL_ACTIONS: Action[] = ['tenant.create', 'tenant.delete'];
+
+const principals: Record<string, Principal> = {
+  msp_admin: { role: 'msp_admin', tenants: [] },
+  company_admin: { role: 'company_admin', tenants: ['acme'] },
+  technician: { role: 'technician', tenants: ['acme'] },
+};
+const roles = ['msp_admin', 'company_admin', 'technician'] as const;
+
+test('the grid covers every action', () => {
+  expect(Object.keys(GRID).sort()).toEqual([...ACTIONS].sort());
+});
+
+const cells = ACTIONS.flatMap((action) => roles.map((role, index) => [role, action, GRID[action][index]] as const));
+
+test.each(cells)('%s / %s on their own tenant: allowed=%p (MSP-level actions only for MSP admins)', (role, action, allowed) => {
+  const expected = MSP_LEVEL_ACTIONS.includes(action) ? role === 'msp_admin' : allowed;
+  expect(can(principals[role]!, action, 'acme')).toBe(expected);
+});
+
+test.each(cells)('%s / %s on another tenant: never, except MSP admins', (role, action, allowed) => {
+  expect(can(principals[role]!, action, 'globex')).toBe(role === 'msp_admin' && allowed);
+});
+
+test.each(cells)('%s / %s at MSP level: MSP admins only', (role, action) => {
+  expect(can(principals[role]!, action)).toBe(role === 'msp_admin');
+});
+
+test('authorize answers 404 for a tenant the user cannot see and 403 for a role that lacks the action', () => {
+  const status = (fn: () => void) => {
+    try {
+      fn();
+      return 200;
+    } catch (error) {
+      return (error as AppError).status;
+    }
+  };
+  expect(status(() => authorize(principals.technician!, 'incident.read', 'globex'))).toBe(404);
+  expect(status(() => authorize(principals.technician!, 'approval.decide.medium', 'acme'))).toBe(403);
+  expect(status(() => authorize(principals.company_admin!, 'approval.decide.medium', 'acme'))).toBe(200);
+  expect(status(() => authorize(principals.company_admin!, 'approval.decide.high', 'acme'))).toBe(403);
+  expect(status(() => authorize(principals.msp_admin!, 'approval.decide.high', 'globex'))).toBe(200);
+});

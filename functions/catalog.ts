@@ -49,7 +49,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   wsConnect: {
     entry: 'functions/ws-connect/handler.ts',
     description: 'WebSocket $connect: check the access token and store the connection',
-    env: 'realtime',
+    env: 'realtimeConnect',
     memoryMiB: 256,
     timeoutSeconds: 5,
   },

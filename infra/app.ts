@@ -1,4 +1,5 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from './config';
 import { AlertWhispererStack } from './stack';
 
@@ -10,3 +11,8 @@ new AlertWhispererStack(app, `AlertWhisperer-${config.stage}`, {
   config,
   description: `Alert Whisperer (${config.stage}): alert ingestion, correlation and the operator API`,
 });
+
+// `cdk synth -c nag=true` runs the AWS Solutions rules (cdk-nag) and fails on any unacknowledged finding.
+// Off by default: the infra tests run the same check on every change.
+const nag: unknown = app.node.tryGetContext('nag');
+if (nag === true || nag === 'true') Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Domain events on the EventBridge bus (STYLE habit 3): each detail-type has a constant and a zod

@@ -1,17 +1,26 @@
 import type { APIGatewayProxyWebsocketEventV2WithRequestContext, APIGatewayProxyResultV2 } from 'aws-lambda';
 import middy from '@middy/core';
+import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
+import { dynamo } from '../../lib/aws/clients';
+import { readEnv } from '../../lib/config/env';
 import { acceptConnection } from '../../lib/realtime/connect';
-import { realtimeDeps } from '../../lib/realtime/handlers-env';
 
 type ConnectEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<{ connectionId: string }> & {
   queryStringParameters?: Record<string, string | undefined>;
 };
 
-const deps = realtimeDeps();
+const env = readEnv('realtimeConnect');
+const table = { db: dynamo(), tableName: env.TABLE_NAME };
+let keySet: Promise<KeySet> | undefined;
+const keys = () =>
+  (keySet ??= loadKeySet(env).catch((error: unknown) => {
+    keySet = undefined; // try again on the next connection rather than failing until a cold start
+    throw error;
+  }));
 
 export const handler = middy<ConnectEvent, APIGatewayProxyResultV2>().handler(async (event) =>
   acceptConnection(
     { connectionId: event.requestContext.connectionId, token: event.queryStringParameters?.token },
-    { table: deps.table, keySet: await deps.keySet(), now: new Date() },
+    { table, keySet: await keys(), now: new Date() },
   ),
 );

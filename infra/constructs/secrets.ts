@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Stage } from '../config';
+import { acknowledgeNag } from '../nag';
 
 export interface AuthKeysProps {
   stage: Stage;
@@ -28,5 +29,11 @@ export class AuthKeys extends Construct {
       // Losing the key in prod would sign everyone out; dev keys are disposable.
       removalPolicy: props.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    acknowledgeNag(
+      this.secret,
+      'AwsSolutions-SMG4',
+      'A JWT key cannot rotate by replacement: tokens signed with the old key must keep verifying until they expire. ' +
+        'Rotation adds a new current key and keeps the old one under "previous" (lib/auth/tokens.ts); its rotation function is not built yet.',
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { publicUser, type PublicUser } from '../domain/user';
 import { AppError, unauthorized } from '../errors';
 import {

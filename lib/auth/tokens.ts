@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Role } from '../domain/user';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Each function's environment, validated once at cold start. The CDK construct types the
@@ -26,10 +26,12 @@ export const ENV_SCHEMAS = {
     AW_SNS_VERIFY: z.enum(['on', 'off']).default('on'),
   }),
   correlate: withBus,
-  realtime: base.extend(authKeys.shape).extend({
+  realtime: base.extend({
     /** The WebSocket API's management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
     WS_MANAGEMENT_ENDPOINT: z.string().url(),
   }),
+  /** `$connect` alone checks access tokens, so only it gets the signing keys. */
+  realtimeConnect: base.extend(authKeys.shape),
 } as const;
 
 export type EnvName = keyof typeof ENV_SCHEMAS;

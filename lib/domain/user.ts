@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ROLES = ['msp_admin', 'company_admin', 'technician'] as const;
 export type Role = (typeof ROLES)[number];

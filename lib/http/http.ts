@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import middy, { type MiddlewareObj } from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '../errors';
 import { logger } from '../observability';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger } from '../observability';
 import { tenantOfAwsAccount } from '../store/integrations';
 import { alarmEventAccount, parseCloudWatchAlarmEvent } from './cloudwatch';

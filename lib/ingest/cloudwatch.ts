@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Severity } from '../domain/alert';
 import type { AdaptedAlert, FormatAdapter } from './formats';
 import { capLabels, severityFromWord, toUtcIso } from './normalize';

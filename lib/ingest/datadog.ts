@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlertStatus, Severity } from '../domain/alert';
 import type { AdaptedAlert, FormatAdapter } from './formats';
 import { capLabels, parseTags, toUtcIso } from './normalize';

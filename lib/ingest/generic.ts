@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, type NormalizedAlert, type Severity } from '../domain/alert';
 import { capLabels, severityFromWord, toUtcIso } from './normalize';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CanonicalAlert } from '../domain/alert';
 import { AppError, unprocessable } from '../errors';
 import type { InventoryCache } from '../store/assets';

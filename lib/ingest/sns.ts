@@ -1,5 +1,5 @@
 import { X509Certificate, verify as verifySignature } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError } from '../errors';
 
 /**

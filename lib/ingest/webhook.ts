@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, unauthorized } from '../errors';
 import { header, json, parseJson, readRawBody, zodDetails, type HttpEvent, type HttpResult } from '../http/http';
 import type { ApiKeyCache } from '../store/api-keys';

@@ -28,6 +28,7 @@
  * | incident          | T#t#INC#incidentId              | INC                | T#t#INCIDENTS / incidentId (ULID)       | T#t#INCIDENTS#status / incidentId      |      |
  * | incident alert    | T#t#INC#incidentId              | ALERT#alertId      |                                         |                                        |      |
  * | timeline entry    | T#t#INC#incidentId              | TL#entryId (ULID)  |                                         |                                        |      |
+ * | audit entry       | T#t#AUDIT  or  MSP#AUDIT        | at#entryId         |                                         |                                        |      |
  * | correlation scope | T#t#CORR#scope                  | STATE              |                                         |                                        |      |
  * | ws connection     | MSP#WSCONN#connectionId         | CONN               |                                         |                                        | yes  |
  * | ws subscription   | T#t#WSCONN  or  MSP#WSCONN#ALL  | connectionId       |                                         |                                        | yes  |
@@ -93,6 +94,8 @@ export const keys = {
   incidentsOf: (t: string) => ({ gsi1pk: `${tenantPrefix(t)}#INCIDENTS` }),
   incidentsByStatus: (t: string, status: string) => ({ gsi2pk: `${tenantPrefix(t)}#INCIDENTS#${status}` }),
 
+  auditOf: (t: string) => ({ pk: `${tenantPrefix(t)}#AUDIT` }),
+  mspAudit: () => ({ pk: 'MSP#AUDIT' }),
   correlationScope: (t: string, scope: string) => ({ pk: `${tenantPrefix(t)}#CORR#${scope}`, sk: 'STATE' }),
 
   wsConnection: (connectionId: string) => ({ pk: `MSP#WSCONN#${connectionId}`, sk: 'CONN' }),

@@ -2,7 +2,7 @@
 // events/webhooks/alertmanager, which follow the webhook_config payload of Alertmanager's documentation.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizedAlertSchema } from '../../lib/domain/alert';
 import { isUnsetTime, labelFingerprint, parseAlertmanager, severityFromLabel } from '../../lib/ingest/alertmanager';
 

@@ -1,7 +1,7 @@
 // The `azure` webhook format adapter: Azure Monitor action group webhooks with the common alert schema.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizedAlertSchema } from '../../lib/domain/alert';
 import { parseAzureMonitor } from '../../lib/ingest/azure';
 

@@ -4,7 +4,7 @@
 // not signed by SNS); this adapter runs after verification, and test/unit/sns-verification.test.ts signs
 // its own envelopes with a key and certificate made at test time.
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   alarmEventAccount,
   cloudWatchViaSnsAdapter,

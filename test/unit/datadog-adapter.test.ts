@@ -1,7 +1,7 @@
 // The `datadog` webhook format adapter: our recommended payload template and Datadog's default payload.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizedAlertSchema } from '../../lib/domain/alert';
 import { DATADOG_PAYLOAD_TEMPLATE, datadogInstant, parseDatadog, parseDatadogTags, parseDatadogTitle } from '../../lib/ingest/datadog';
 

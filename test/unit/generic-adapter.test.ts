@@ -1,5 +1,5 @@
 // The `generic` webhook format adapter and the label/time helpers it shares with the other adapters.
-import { z } from 'zod';
+import * as z from 'zod';
 import { derivedDedupKey, parseGeneric } from '../../lib/ingest/generic';
 import { LABEL_LIMITS, capLabels, toUtcIso } from '../../lib/ingest/normalize';
 

@@ -3,7 +3,7 @@
 // (pre-unified) notification channel payload.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizedAlertSchema } from '../../lib/domain/alert';
 import { parseGrafana } from '../../lib/ingest/grafana';
 

@@ -1,5 +1,5 @@
 import { ACTIONS, authorize, can, type Action, type Principal } from '../../lib/auth/permissions';
-import { AppError } from '../../lib/errors';
+import type { AppError } from '../../lib/errors';
 
 /**
  * The permission matrix, cell by cell: for each role and action, whether it is allowed on the user's

@@ -7,7 +7,7 @@
 import { X509Certificate, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
-import { z } from 'zod';
+import * as z from 'zod';
 import { cloudWatchViaSnsAdapter } from '../../lib/ingest/cloudwatch';
 import {
   SnsVerificationError,

@@ -1,7 +1,7 @@
 // The `zabbix` webhook format adapter, its documented media type parameters and its webhook script.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizedAlertSchema } from '../../lib/domain/alert';
 import {
   ZABBIX_SCRIPT_PARAMETERS,

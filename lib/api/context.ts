@@ -1,0 +1,81 @@
+import { authorize, can, type Action } from '../auth/permissions';
+import type { AccessClaims, KeySet } from '../auth/tokens';
+import { badRequest } from '../errors';
+import { header, type HttpEvent, type HttpResult } from '../http/http';
+import { requirePrincipal } from '../http/principal';
+import { recordAudit, type AuditEntryInput } from '../store/audit';
+import { listTenants } from '../store/tenants';
+import type { TableRef } from '../store/table-ref';
+
+export interface ApiDeps {
+  table: TableRef;
+  keySet: () => Promise<KeySet>;
+  now: () => Date;
+  stage: string;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  handler: (event: HttpEvent) => Promise<HttpResult>;
+}
+
+/** What every route group gets: the dependencies and the request helpers built on them. */
+export interface RouteContext {
+  deps: ApiDeps;
+  /** The signed-in user, or a 401. */
+  principalOf(event: HttpEvent): Promise<AccessClaims>;
+  /** The tenants a list covers: the one asked for (if allowed) or every tenant the action is allowed on. */
+  tenantsFor(principal: AccessClaims, action: Action, requested?: string): Promise<string[]>;
+  /** The one tenant a request is about (the parameter, or the user's only tenant), authorized for the action. */
+  singleTenant(principal: AccessClaims, action: Action, requested: string | undefined): string;
+  /** Appends the audit entry of a mutation, with who did it and from where. */
+  audit(event: HttpEvent, principal: AccessClaims, entry: Omit<AuditEntryInput, 'actor' | 'requestId' | 'sourceIp' | 'at'>): Promise<void>;
+}
+
+export function routeContext(deps: ApiDeps): RouteContext {
+  return {
+    deps,
+    principalOf: async (event) => requirePrincipal(event, await deps.keySet(), deps.now()),
+    async tenantsFor(principal, action, requested) {
+      const all = principal.role === 'msp_admin' ? (await listTenants(deps.table)).map((tenant) => tenant.id) : principal.tenants;
+      return (requested === undefined ? all : all.filter((tenantId) => tenantId === requested)).filter((tenantId) =>
+        can(principal, action, tenantId),
+      );
+    },
+    singleTenant(principal, action, requested) {
+      const tenantId = requested ?? (principal.role !== 'msp_admin' && principal.tenants.length === 1 ? principal.tenants[0] : undefined);
+      if (!tenantId) throw badRequest('Name the tenant with ?tenant=');
+      authorize(principal, action, tenantId, 'Tenant');
+      return tenantId;
+    },
+    async audit(event, principal, entry) {
+      await recordAudit(deps.table, {
+        ...entry,
+        at: deps.now().toISOString(),
+        actor: { type: 'user', id: principal.sub, email: principal.email, role: principal.role },
+        requestId: event.requestContext?.requestId,
+        sourceIp: event.requestContext?.http?.sourceIp,
+        userAgent: header(event, 'user-agent'),
+      });
+    },
+  };
+}
+
+export function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** A cursor is only accepted for the partition it came from: it cannot be turned into another tenant's. */
+export function decodeCursor(cursor: string | undefined, partition: string): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (key.pk === partition && typeof key.sk === 'string' && Object.keys(key).length === 2) return key;
+  } catch {
+    // fall through
+  }
+  throw badRequest('Invalid cursor');
+}
+
+export const noContent = (): HttpResult => ({ statusCode: 204 });

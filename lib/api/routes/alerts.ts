@@ -1,0 +1,50 @@
+import * as z from 'zod';
+import { ALERT_STATUSES, SEVERITIES } from '../../domain/alert';
+import { json } from '../../http/http';
+import { listAlerts, listUnresolvedAssetRefs } from '../../store/alerts';
+import { keys } from '../../store/keys';
+import { decodeCursor, encodeCursor, type Route, type RouteContext } from '../context';
+
+const alertListQuery = z.object({
+  tenant: z.string().optional(),
+  status: z.enum(ALERT_STATUSES).optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  source: z.string().max(64).optional(),
+  assetId: z.string().max(128).optional(),
+  deliveryId: z.string().max(1024).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.string().max(2048).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** Canonical alerts and the asset references waiting to be mapped. */
+export function alertRoutes({ deps, principalOf, singleTenant }: RouteContext): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/alerts',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const query = alertListQuery.parse(event.queryStringParameters ?? {});
+        const tenantId = singleTenant(principal, 'alert.read', query.tenant);
+        const { tenant: _tenant, cursor, limit, since, ...filter } = query;
+        const page = await listAlerts(
+          deps.table,
+          tenantId,
+          { ...filter, since: since ? new Date(since) : undefined },
+          { limit, cursor: decodeCursor(cursor, keys.alertsOf(tenantId).pk) },
+        );
+        return json(200, { alerts: page.alerts, nextCursor: page.cursor ? encodeCursor(page.cursor) : null });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/assets/unresolved',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const { tenant } = z.object({ tenant: z.string().optional() }).parse(event.queryStringParameters ?? {});
+        return json(200, { unresolved: await listUnresolvedAssetRefs(deps.table, singleTenant(principal, 'asset.read', tenant)) });
+      },
+    },
+  ];
+}

@@ -1,0 +1,498 @@
+/**
+ * Replay (SPEC section 4): runs recorded webhook deliveries through the same normalize, ingest and
+ * correlate code as the live system, against a table, and reports the incidents they formed.
+ *
+ * Input is trusted: no API key, signature or rate-limit checks. The clock of each delivery is its
+ * `receivedAt`. Each delivery goes through `ingestDelivery` (its line `id` is the delivery id, so a
+ * repeated line is recognised as a repeat and stores nothing new) with an in-process `enqueue` that
+ * hands the stored alerts to `correlateAlert` (no SQS, no event bus).
+ *
+ * Ordering and concurrency: deliveries are processed concurrently, but deliveries that share a
+ * partition key are processed in input order, one after the other (ingestion in order, and
+ * correlation in order). The default key is the tenant, which is correct for any engine since
+ * correlation never crosses tenants. `partitionByScope` keys by the correlation scope of today's engine
+ * (the resolved asset or the asset reference): faster, but only correct while the engine never joins
+ * alerts across scopes. Within one partition the two stages are pipelined: delivery n+1 is ingested
+ * while delivery n is being correlated (ingestion only writes new alert and idempotency items, so it
+ * cannot change what correlation of an earlier alert sees).
+ *
+ * Result: every delivery line appears, repeats included, in
+ *  - the `deliveryIds` of each incident one of its alerts joined (an Alertmanager group whose alerts
+ *    went to two incidents is listed in both; a line is listed once per incident), or else
+ *  - `unmatched`, when none of its alerts joined an incident (a resolution with no open incident
+ *    for it, or a payload with no alerts), or else
+ *  - `rejected`, when its tool's adapter refused it (not a valid payload of that source, unknown source).
+ */
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { correlateAlert } from '../correlation/correlate';
+import { scopeOf, type CorrelationPolicy } from '../correlation/engine';
+import type { CanonicalAlert, NormalizedAlert } from '../domain/alert';
+import { assetSchema, Inventory } from '../domain/asset';
+import { AppError } from '../errors';
+import { adapterFor } from '../ingest/formats';
+import { ingestDelivery } from '../ingest/ingest';
+import { getAlert } from '../store/alerts';
+import { InventoryCache, putAsset } from '../store/assets';
+import { keys, TENANT_ID_PATTERN } from '../store/keys';
+import type { TableRef } from '../store/table-ref';
+import { putTenant } from '../store/tenants';
+
+// --- Input formats ------------------------------------------------------------------------------------
+
+export const replayFixtureSchema = z.object({
+  tenants: z.array(
+    z.object({
+      id: z.string().regex(TENANT_ID_PATTERN),
+      name: z.string().min(1).max(128),
+      assets: z.array(assetSchema).default([]),
+    }),
+  ),
+});
+export type ReplayFixture = z.input<typeof replayFixtureSchema>;
+
+/** One line of deliveries.ndjson: `body` is the raw payload as the tool sends it. */
+export const replayDeliverySchema = z.object({
+  id: z.string().min(1).max(512),
+  tenant: z.string().regex(TENANT_ID_PATTERN),
+  source: z.string().min(1).max(64),
+  receivedAt: z.iso.datetime({ offset: true }),
+  body: z.unknown().refine((body) => body !== undefined, { message: 'body is required' }),
+});
+export interface ReplayDelivery {
+  id: string;
+  tenant: string;
+  /** As in `/v1/webhooks/{source}`: picks the adapter. */
+  source: string;
+  receivedAt: string;
+  body: unknown;
+}
+
+/** A problem with the input itself (not with a payload): the replay stops. */
+export class ReplayInputError extends Error {
+  constructor(
+    message: string,
+    /** 1-based position of the delivery in the input (the CLI reports file line numbers itself). */
+    readonly position?: number,
+  ) {
+    super(message);
+    this.name = 'ReplayInputError';
+  }
+}
+
+// --- Partitioning -------------------------------------------------------------------------------------
+
+export interface PartitionContext {
+  /** The delivery's alerts as the adapter reads them, with the inventory asset each resolves to (pure, cached). */
+  alerts(): Array<NormalizedAlert & { assetId: string | null }>;
+}
+
+/** Keys whose deliveries must be processed in input order; a delivery waits for every key it names. */
+export type PartitionKeys = (delivery: ReplayDelivery, context: PartitionContext) => string[];
+
+/** Per-tenant ordering: correct for any engine, since correlation never crosses tenants. */
+export const partitionByTenant: PartitionKeys = (delivery) => [delivery.tenant];
+
+/**
+ * Per-scope ordering with today's engine scope (lib/correlation/engine.ts `scopeOf`): only correct
+ * while the engine never joins alerts of two scopes. A payload its adapter refuses falls back to the tenant.
+ */
+export const partitionByScope: PartitionKeys = (delivery, context) => {
+  let alerts: Array<NormalizedAlert & { assetId: string | null }>;
+  try {
+    alerts = context.alerts();
+  } catch {
+    return [delivery.tenant];
+  }
+  if (!alerts.length) return [delivery.tenant];
+  return [...new Set(alerts.map((alert) => `${delivery.tenant}|${scopeOf(alert)}`))];
+};
+
+// --- Output -------------------------------------------------------------------------------------------
+
+export interface ReplayIncident {
+  id: string;
+  tenant: string;
+  status: string;
+  rootAssetId: string | null;
+  /** Every delivery line that joined it, in input order, repeats included. */
+  deliveryIds: string[];
+}
+
+export interface ReplayedDelivery {
+  id: string;
+  tenant: string;
+  /** The delivery's alerts in payload order: the alert (the original one for a repeat) and its incident. */
+  alerts: Array<{ alertId: string; incidentId: string | null }>;
+  rejected?: { code: string; message: string };
+}
+
+export interface ReplayStats {
+  deliveries: number;
+  /** Alerts carried by the deliveries (repeats included). */
+  alerts: number;
+  /** Alerts stored: new ones, repeats excluded. */
+  storedAlerts: number;
+  incidents: number;
+  unmatched: number;
+  rejected: number;
+  /** Wall time of ingestion and correlation (fixture setup and the read-back excluded). */
+  processingSeconds: number;
+  deliveriesPerSecond: number;
+}
+
+export interface ReplayResult {
+  incidents: ReplayIncident[];
+  /** Delivery ids (repeats included) none of whose alerts joined an incident. */
+  unmatched: string[];
+  rejected: Array<{ id: string; tenant: string; code: string; message: string }>;
+  /** Per input delivery, in input order: what became of each of its alerts (for scoring). */
+  deliveries: ReplayedDelivery[];
+  stats: ReplayStats;
+}
+
+export interface ReplayProgress {
+  processed: number;
+  alerts: number;
+  seconds: number;
+}
+
+export interface ReplayDeps {
+  table: TableRef;
+  /** Called after each delivery is fully processed (cheap: throttle output yourself). */
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Called once the fixture is in the table, just before the first delivery (to start counters). */
+  onProcessingStart?: () => void;
+  /** Called once ingestion and correlation are done, before the incidents are read back. */
+  onProcessed?: () => void;
+  /** Default: per tenant (correct for any engine). */
+  partitionKeys?: PartitionKeys;
+  /** Deliveries processed at once (each stage of each delivery takes one slot). Default 32. */
+  concurrency?: number;
+  policy?: CorrelationPolicy;
+}
+
+export interface ReplayInput {
+  fixture: ReplayFixture;
+  deliveries: AsyncIterable<ReplayDelivery> | Iterable<ReplayDelivery>;
+}
+
+// --- The replay ---------------------------------------------------------------------------------------
+
+export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Promise<ReplayResult> {
+  const fixture = replayFixtureSchema.parse(input.fixture);
+  const { table } = deps;
+  const concurrency = Math.max(1, deps.concurrency ?? 32);
+  const partitionKeys = deps.partitionKeys ?? partitionByTenant;
+
+  await createFixture(table, fixture);
+  const inventories = new Map(fixture.tenants.map((tenant) => [tenant.id, new Inventory(tenant.assets)]));
+  // The fixture does not change during a replay: one load per tenant.
+  const inventory = new InventoryCache(table, Number.POSITIVE_INFINITY);
+
+  const replayed: ReplayedDelivery[] = [];
+  /** Alerts handed to correlation in this replay: a repeat of one of them is not handed over again. */
+  const handedOver = new Set<string>();
+  /** Alert id -> its incident (null: it joined none), from correlation's decisions. */
+  const outcome = new Map<string, string | null>();
+  const alertTenant = new Map<string, string>();
+  const noop = async () => undefined;
+
+  let processed = 0;
+  let alertCount = 0;
+  let storedAlerts = 0;
+  deps.onProcessingStart?.();
+  const started = performance.now();
+  const scheduler = new OrderedScheduler(concurrency);
+
+  const processOne = (delivery: ReplayDelivery, position: number) => {
+    const record: ReplayedDelivery = { id: delivery.id, tenant: delivery.tenant, alerts: [] };
+    replayed.push(record);
+    const receivedAt = new Date(delivery.receivedAt);
+    const now = () => receivedAt;
+    const partition = partitionKeys(delivery, {
+      alerts: memo(() => {
+        const adapter = adapterFor(delivery.source);
+        if (!adapter) return [];
+        const tenantInventory = inventories.get(delivery.tenant) as Inventory;
+        return adapter(delivery.body, receivedAt).map((alert) => ({
+          ...alert,
+          assetId: tenantInventory.resolve(alert.assetRef)?.id ?? null,
+        }));
+      }),
+    });
+    if (!partition.length) throw new ReplayInputError(`delivery ${delivery.id}: the partition function gave no key`, position);
+
+    const toCorrelate: CanonicalAlert[] = [];
+    const ingested = scheduler.run(
+      partition.map((key) => `ingest|${key}`),
+      [],
+      async () => {
+        try {
+          const result = await ingestDelivery(
+            {
+              tenantId: delivery.tenant,
+              source: delivery.source,
+              body: delivery.body,
+              rawBody: JSON.stringify(delivery.body),
+              deliveryId: delivery.id,
+            },
+            {
+              table,
+              inventory,
+              now,
+              enqueue: async (alerts) => {
+                for (const alert of alerts) {
+                  if (handedOver.has(alert.id)) continue;
+                  handedOver.add(alert.id);
+                  alertTenant.set(alert.id, alert.tenantId);
+                  toCorrelate.push(alert);
+                }
+              },
+            },
+          );
+          record.alerts = result.accepted.map(({ alertId }) => ({ alertId, incidentId: null }));
+          for (const entry of result.accepted) alertTenant.set(entry.alertId, delivery.tenant);
+          storedAlerts += result.accepted.filter((entry) => !entry.duplicate).length;
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          record.rejected = { code: error.code, message: error.message };
+        }
+      },
+    );
+    scheduler.run(
+      partition.map((key) => `correlate|${key}`),
+      [ingested],
+      async () => {
+        for (const alert of toCorrelate) {
+          const decision = await correlateAlert(alert, { table, publish: noop, now, ...(deps.policy ? { policy: deps.policy } : {}) });
+          if (decision.kind === 'duplicate') continue; // correlated before: read back at the end
+          outcome.set(alert.id, decision.kind === 'unmatched-resolution' ? null : decision.incidentId);
+        }
+        processed++;
+        alertCount += record.alerts.length;
+        deps.onProgress?.({ processed, alerts: alertCount, seconds: (performance.now() - started) / 1000 });
+      },
+    );
+  };
+
+  let position = 0;
+  try {
+    for await (const delivery of input.deliveries) {
+      position++;
+      if (!inventories.has(delivery.tenant)) {
+        throw new ReplayInputError(`delivery ${delivery.id}: tenant '${delivery.tenant}' is not in the fixture`, position);
+      }
+      await scheduler.admit();
+      scheduler.throwIfFailed();
+      processOne(delivery, position);
+    }
+  } finally {
+    // Never leave work running against the table, whatever happened to the input.
+    await scheduler.drain();
+  }
+  scheduler.throwIfFailed();
+  const processingSeconds = (performance.now() - started) / 1000;
+  deps.onProcessed?.();
+
+  // Alerts correlated before this replay saw them (a repeat of an alert correlated by an earlier
+  // delivery is resolved from the decision map; this covers anything else, e.g. a 'duplicate' answer).
+  const unknown = new Set<string>();
+  for (const record of replayed) for (const alert of record.alerts) if (!outcome.has(alert.alertId)) unknown.add(alert.alertId);
+  await mapLimit([...unknown], concurrency, async (alertId) => {
+    const stored = await getAlert(table, alertTenant.get(alertId) as string, alertId);
+    outcome.set(alertId, stored?.incidentId ?? null);
+  });
+
+  const members = new Map<string, { tenant: string; deliveryIds: string[] }>();
+  const unmatched: string[] = [];
+  const rejected: ReplayResult['rejected'] = [];
+  for (const record of replayed) {
+    if (record.rejected) {
+      rejected.push({ id: record.id, tenant: record.tenant, ...record.rejected });
+      continue;
+    }
+    const joined = new Set<string>();
+    for (const alert of record.alerts) {
+      alert.incidentId = outcome.get(alert.alertId) ?? null;
+      if (alert.incidentId) joined.add(alert.incidentId);
+    }
+    if (!joined.size) unmatched.push(record.id);
+    for (const incidentId of joined) {
+      let entry = members.get(incidentId);
+      if (!entry) members.set(incidentId, (entry = { tenant: record.tenant, deliveryIds: [] }));
+      entry.deliveryIds.push(record.id);
+    }
+  }
+
+  const items = await readIncidents(
+    table,
+    [...members.entries()].map(([id, { tenant }]) => ({ id, tenant })),
+  );
+  const incidents: ReplayIncident[] = [...members.entries()]
+    .map(([id, { tenant, deliveryIds }]) => {
+      const item = items.get(`${tenant}|${id}`);
+      return {
+        id,
+        tenant,
+        status: typeof item?.status === 'string' ? item.status : 'unknown',
+        rootAssetId: (item?.rootAssetId ?? item?.assetId ?? null) as string | null,
+        deliveryIds,
+      };
+    })
+    .sort((a, b) => (a.tenant === b.tenant ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.tenant < b.tenant ? -1 : 1));
+
+  return {
+    incidents,
+    unmatched,
+    rejected,
+    deliveries: replayed,
+    stats: {
+      deliveries: replayed.length,
+      alerts: alertCount,
+      storedAlerts,
+      incidents: incidents.length,
+      unmatched: unmatched.length,
+      rejected: rejected.length,
+      processingSeconds,
+      deliveriesPerSecond: replayed.length / Math.max(processingSeconds, 1e-9),
+    },
+  };
+}
+
+/** The output file's shape: `{"incidents": [...], "unmatched": [...], "rejected": [...]}`. */
+export function replayOutput(result: ReplayResult): Pick<ReplayResult, 'incidents' | 'unmatched' | 'rejected'> {
+  return { incidents: result.incidents, unmatched: result.unmatched, rejected: result.rejected };
+}
+
+async function createFixture(table: TableRef, fixture: z.infer<typeof replayFixtureSchema>): Promise<void> {
+  const createdAt = new Date().toISOString();
+  const seen = new Set<string>();
+  for (const tenant of fixture.tenants) {
+    if (seen.has(tenant.id)) throw new ReplayInputError(`fixture: tenant '${tenant.id}' is listed twice`);
+    seen.add(tenant.id);
+  }
+  await mapLimit(fixture.tenants, 8, async (tenant) => {
+    await putTenant(table, { id: tenant.id, name: tenant.name, createdAt });
+    await mapLimit(tenant.assets, 8, (asset) => putAsset(table, tenant.id, asset));
+  });
+}
+
+/** The incident items (status, root asset) by `tenant|id`: BatchGet, 100 keys a request. */
+async function readIncidents(
+  table: TableRef,
+  wanted: Array<{ id: string; tenant: string }>,
+): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  const chunks: Array<typeof wanted> = [];
+  for (let start = 0; start < wanted.length; start += 100) chunks.push(wanted.slice(start, start + 100));
+  await mapLimit(chunks, 4, async (chunk) => {
+    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+      [table.tableName]: { Keys: chunk.map(({ id, tenant }) => keys.incident(tenant, id)) },
+    };
+    while (request && Object.keys(request).length) {
+      const page = await table.db.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of page.Responses?.[table.tableName] ?? []) found.set(`${String(item.tenantId)}|${String(item.id)}`, item);
+      request = page.UnprocessedKeys as typeof request;
+    }
+  });
+  return found;
+}
+
+function memo<T>(compute: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value;
+  };
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await task(items[next++] as T);
+    }),
+  );
+}
+
+/**
+ * Runs tasks with at most `concurrency` at once, each after the previous task of every key it names
+ * (and after the promises it is given). A task takes its slot only once it may start, so a running
+ * task never waits for a queued one. `admit` bounds how many deliveries are scheduled ahead.
+ * The first failure stops new work; `drain` waits for what was started.
+ */
+class OrderedScheduler {
+  private readonly tails = new Map<string, Promise<void>>();
+  private running = 0;
+  private readonly slotWaiters: Array<() => void> = [];
+  private pending = 0;
+  private readonly admitWaiters: Array<() => void> = [];
+  private readonly window: number;
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly concurrency: number) {
+    this.window = Math.max(64, concurrency * 16);
+  }
+
+  run(taskKeys: string[], after: Promise<void>[], task: () => Promise<void>): Promise<void> {
+    const previous = [...taskKeys.map((key) => this.tails.get(key)).filter((tail): tail is Promise<void> => tail !== undefined), ...after];
+    this.pending++;
+    const done = (async () => {
+      try {
+        if (previous.length) await Promise.all(previous);
+        if (this.failure) return;
+        await this.acquire();
+        try {
+          if (!this.failure) await task();
+        } finally {
+          this.release();
+        }
+      } catch (error) {
+        this.failure ??= { error };
+      } finally {
+        this.pending--;
+        this.admitWaiters.shift()?.();
+      }
+    })();
+    for (const key of taskKeys) this.tails.set(key, done);
+    // Forget a key once its last task is done, so the map stays as small as the work in flight.
+    void done.then(() => {
+      for (const key of taskKeys) if (this.tails.get(key) === done) this.tails.delete(key);
+    });
+    return done;
+  }
+
+  /** Resolves when fewer than `window` tasks are scheduled and unfinished. */
+  async admit(): Promise<void> {
+    while (this.pending >= this.window) await new Promise<void>((resolve) => this.admitWaiters.push(resolve));
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending > 0) await new Promise<void>((resolve) => this.admitWaiters.push(resolve));
+    // Wake anyone else waiting, so nothing hangs.
+    while (this.admitWaiters.length) this.admitWaiters.shift()?.();
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.running < this.concurrency) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.slotWaiters.shift();
+    if (next) next();
+    else this.running--;
+  }
+}

@@ -1,0 +1,92 @@
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { keys } from './keys';
+import { entityOf, type TableRef } from './table-ref';
+
+/**
+ * The append-only audit log: one item per change or automated action, never updated or deleted
+ * through the API. Entries of a tenant live in its own partition, the MSP's (tenants, users) in the
+ * MSP's; the sort key is time-ordered, so a period is one key range.
+ */
+export type AuditActor = { type: 'user'; id: string; email: string; role: string } | { type: 'system'; name: string };
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  /** The tenant the change belongs to, or undefined for MSP-level changes. */
+  tenantId?: string;
+  actor: AuditActor;
+  /** What was done, as `resource.verb`: `asset.create`, `incident.acknowledge`, `apikey.rotate`... */
+  action: string;
+  resource: { type: string; id: string };
+  /** A short before/after summary of what changed (never secrets). */
+  summary?: { before?: unknown; after?: unknown };
+  requestId?: string;
+  sourceIp?: string;
+  userAgent?: string;
+}
+
+export type AuditEntryInput = Omit<AuditEntry, 'id'>;
+
+function partition(tenantId: string | undefined): string {
+  return tenantId ? keys.auditOf(tenantId).pk : keys.mspAudit().pk;
+}
+
+export async function recordAudit(table: TableRef, input: AuditEntryInput): Promise<AuditEntry> {
+  const entry: AuditEntry = { id: ulid(Date.parse(input.at)), ...input };
+  await table.db.send(
+    new PutCommand({
+      TableName: table.tableName,
+      Item: { pk: partition(entry.tenantId), sk: `${entry.at}#${entry.id}`, entity: 'audit', ...entry },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  return entry;
+}
+
+export interface AuditFilter {
+  actorId?: string;
+  action?: string;
+  from?: string;
+  to?: string;
+}
+
+/** A page of the tenant's (or the MSP's) audit log, newest first. */
+export async function listAudit(
+  table: TableRef,
+  tenantId: string | undefined,
+  filter: AuditFilter,
+  page: { limit: number; cursor?: Record<string, unknown> },
+): Promise<{ entries: AuditEntry[]; cursor?: Record<string, unknown> }> {
+  const values: Record<string, unknown> = { ':pk': partition(tenantId), ':from': filter.from ?? '0', ':to': `${filter.to ?? '9999'}~` };
+  const names: Record<string, string> = {};
+  const conditions: string[] = [];
+  if (filter.actorId) {
+    names['#actor'] = 'actor';
+    values[':actorId'] = filter.actorId;
+    conditions.push('#actor.id = :actorId');
+  }
+  if (filter.action) {
+    names['#action'] = 'action';
+    values[':action'] = filter.action;
+    conditions.push('#action = :action');
+  }
+  const entries: AuditEntry[] = [];
+  let cursor = page.cursor;
+  do {
+    const result = await table.db.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: page.limit - entries.length,
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    for (const item of result.Items ?? []) entries.push(entityOf<AuditEntry>(item) as AuditEntry);
+    cursor = result.LastEvaluatedKey;
+  } while (cursor && entries.length < page.limit);
+  return { entries, ...(cursor ? { cursor } : {}) };
+}

@@ -38,8 +38,11 @@ export function gcra(tat: number | undefined, cost: number, limit: RateLimit, no
 }
 
 const MAX_ATTEMPTS = 6;
-/** Per warm function: which update last succeeded for a tenant (a hint only; correctness never depends on it). */
-const lastOutcome = new Map<string, 'advance' | 'restart'>();
+/**
+ * Per warm function: when this function last charged a tenant. A hint for which update to try first
+ * (a bucket touched within the slack is most likely busy); correctness never depends on it.
+ */
+const lastCharged = new Map<string, number>();
 /**
  * A busy bucket whose TAT has fallen up to this far behind now is still advanced from its TAT (rather
  * than restarted from now). That grants at most this much refill time extra, and it keeps concurrent
@@ -73,11 +76,11 @@ export async function takeTokens(
         ':floor': at - BUSY_SLACK_MS,
         ':entity': 'rateBucket',
       });
-    // Try first what worked last time for this tenant: one request in the usual case.
-    const order = lastOutcome.get(tenantId) === 'restart' ? [restart, advance] : [advance, restart];
-    for (const step of order) {
+    // Try the likely one first: one request in the usual case.
+    const recentlyCharged = at - (lastCharged.get(tenantId) ?? -Infinity) <= BUSY_SLACK_MS;
+    for (const step of recentlyCharged ? [advance, restart] : [restart, advance]) {
       if (await step()) {
-        lastOutcome.set(tenantId, step === restart ? 'restart' : 'advance');
+        lastCharged.set(tenantId, at);
         return { allowed: true, retryAfterSeconds: 0 };
       }
     }

@@ -1,7 +1,7 @@
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalAlert } from '../domain/alert';
 import { keyDigest, keys, ttlAfter } from './keys';
-import { entityOf, queryAll, type TableRef } from './table-ref';
+import { entityOf, queryAll, queryPage, type TableRef } from './table-ref';
 
 export const DELIVERY_IDEMPOTENCY_SECONDS = 24 * 3600;
 export const ALERT_RETENTION_SECONDS = 90 * 24 * 3600;
@@ -171,25 +171,20 @@ export async function listAlerts(
     values[':since'] = ulidFloor(filter.since);
     keyCondition += ' AND sk >= :since';
   }
-  const alerts: StoredAlert[] = [];
-  let cursor = page.cursor;
-  // A filter may drop a whole DynamoDB page: keep reading until the page is full or the data ends.
-  do {
-    const result = await table.db.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: keyCondition,
-        ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-        Limit: page.limit - alerts.length,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of result.Items ?? []) alerts.push(entityOf<StoredAlert>(item) as StoredAlert);
-    cursor = result.LastEvaluatedKey;
-  } while (cursor && alerts.length < page.limit);
-  return { alerts, ...(cursor ? { cursor } : {}) };
+  const result = await queryPage(
+    table,
+    {
+      KeyConditionExpression: keyCondition,
+      ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+    },
+    page,
+  );
+  return {
+    alerts: result.items.map((item) => entityOf<StoredAlert>(item) as StoredAlert),
+    ...(result.cursor ? { cursor: result.cursor } : {}),
+  };
 }
 
 const ULID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -1,7 +1,7 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { keys } from './keys';
-import { entityOf, type TableRef } from './table-ref';
+import { entityOf, queryPage, type TableRef } from './table-ref';
 
 /**
  * The append-only audit log: one item per change or automated action, never updated or deleted
@@ -71,22 +71,18 @@ export async function listAudit(
     values[':action'] = filter.action;
     conditions.push('#action = :action');
   }
-  const entries: AuditEntry[] = [];
-  let cursor = page.cursor;
-  do {
-    const result = await table.db.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-        Limit: page.limit - entries.length,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of result.Items ?? []) entries.push(entityOf<AuditEntry>(item) as AuditEntry);
-    cursor = result.LastEvaluatedKey;
-  } while (cursor && entries.length < page.limit);
-  return { entries, ...(cursor ? { cursor } : {}) };
+  const result = await queryPage(
+    table,
+    {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+    },
+    page,
+  );
+  return {
+    entries: result.items.map((item) => entityOf<AuditEntry>(item) as AuditEntry),
+    ...(result.cursor ? { cursor: result.cursor } : {}),
+  };
 }

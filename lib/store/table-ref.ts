@@ -28,3 +28,24 @@ export async function queryAll(
   } while (cursor);
   return items;
 }
+
+/**
+ * One page of up to `limit` matching items. A FilterExpression may drop whole DynamoDB pages, so this
+ * keeps reading until the page is full or the data ends; `cursor` continues where it stopped.
+ */
+export async function queryPage(
+  table: TableRef,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>,
+  page: { limit: number; cursor?: Record<string, unknown> },
+): Promise<{ items: Record<string, unknown>[]; cursor?: Record<string, unknown> }> {
+  const items: Record<string, unknown>[] = [];
+  let cursor = page.cursor;
+  do {
+    const result = await table.db.send(
+      new QueryCommand({ ...input, TableName: table.tableName, Limit: page.limit - items.length, ExclusiveStartKey: cursor }),
+    );
+    items.push(...(result.Items ?? []));
+    cursor = result.LastEvaluatedKey;
+  } while (cursor && items.length < page.limit);
+  return { items, ...(cursor ? { cursor } : {}) };
+}

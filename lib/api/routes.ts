@@ -1,12 +1,22 @@
 import { routeContext, type ApiDeps, type Route } from './context';
 import { alertRoutes } from './routes/alerts';
+import { auditRoutes } from './routes/audit';
 import { incidentRoutes } from './routes/incidents';
+import { integrationRoutes } from './routes/integrations';
 import { systemRoutes } from './routes/system';
+import { userRoutes } from './routes/users';
 
 export type { ApiDeps, Route } from './context';
 
 /** The operator API: every route group, each route a few lines over lib/. */
 export function apiRoutes(deps: ApiDeps): Route[] {
   const context = routeContext(deps);
-  return [...systemRoutes(context), ...incidentRoutes(context), ...alertRoutes(context)];
+  return [
+    ...systemRoutes(context),
+    ...incidentRoutes(context),
+    ...alertRoutes(context),
+    ...integrationRoutes(context),
+    ...userRoutes(context),
+    ...auditRoutes(context),
+  ];
 }

@@ -1,9 +1,10 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
+import { conflict } from '../errors';
 import { TtlCache } from '../util/ttl-cache';
 import { keys } from './keys';
-import type { TableRef } from './table-ref';
+import { queryAll, type TableRef } from './table-ref';
 
 export interface ApiKeyRecord {
   tenantId: string;
@@ -25,6 +26,28 @@ export function generateApiKey(): string {
   return `aw_${randomBytes(32).toString('base64url')}`;
 }
 
+/** The two items of a new key: the lookup by hash (ingestion) and the tenant's meta item (listing, revocation). */
+function newKeyItems(table: TableRef, tenantId: string, now: Date, apiKey: string) {
+  const keyHash = hashApiKey(apiKey);
+  const record: ApiKeyRecord = { tenantId, keyId: ulid(now.getTime()), prefix: apiKey.slice(0, 10), createdAt: now.toISOString() };
+  const items = [
+    {
+      Put: {
+        TableName: table.tableName,
+        Item: { ...keys.apiKeyLookup(keyHash), entity: 'apiKeyLookup', ...record },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    {
+      Put: {
+        TableName: table.tableName,
+        Item: { ...keys.apiKeyMeta(tenantId, record.keyId), entity: 'apiKey', keyHash, ...record },
+      },
+    },
+  ];
+  return { record, items };
+}
+
 /** Creates a key for the tenant and returns it in plain text: the only time it is ever visible. */
 export async function createApiKey(
   table: TableRef,
@@ -32,28 +55,119 @@ export async function createApiKey(
   now: Date,
   apiKey: string = generateApiKey(),
 ): Promise<{ apiKey: string; record: ApiKeyRecord }> {
-  const keyHash = hashApiKey(apiKey);
-  const record: ApiKeyRecord = { tenantId, keyId: ulid(now.getTime()), prefix: apiKey.slice(0, 10), createdAt: now.toISOString() };
-  await table.db.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: table.tableName,
-            Item: { ...keys.apiKeyLookup(keyHash), entity: 'apiKeyLookup', ...record },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        {
-          Put: {
-            TableName: table.tableName,
-            Item: { ...keys.apiKeyMeta(tenantId, record.keyId), entity: 'apiKey', keyHash, ...record },
-          },
-        },
-      ],
-    }),
-  );
+  const { record, items } = newKeyItems(table, tenantId, now, apiKey);
+  await table.db.send(new TransactWriteCommand({ TransactItems: items }));
   return { apiKey, record };
+}
+
+/** The public fields of a stored key item (never its hash). */
+function recordOf(item: Record<string, unknown>): ApiKeyRecord {
+  const { tenantId, keyId, prefix, createdAt, expiresAt, revokedAt } = item as unknown as ApiKeyRecord;
+  return { tenantId, keyId, prefix, createdAt, ...(expiresAt ? { expiresAt } : {}), ...(revokedAt ? { revokedAt } : {}) };
+}
+
+/** The tenant's keys, oldest first (revoked and expired ones included, marked as such). */
+export async function listApiKeys(table: TableRef, tenantId: string): Promise<ApiKeyRecord[]> {
+  const { pk, skPrefix } = keys.apiKeysOf(tenantId);
+  const items = await queryAll(table, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+  });
+  return items.map(recordOf);
+}
+
+async function getKeyMeta(table: TableRef, tenantId: string, keyId: string): Promise<(ApiKeyRecord & { keyHash: string }) | undefined> {
+  const { Item } = await table.db.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.apiKeyMeta(tenantId, keyId), ConsistentRead: true }),
+  );
+  return Item ? { ...recordOf(Item), keyHash: Item.keyHash as string } : undefined;
+}
+
+/** Sets one attribute on both items of a key, unless the key was revoked meanwhile. */
+function setOnBothItems(
+  table: TableRef,
+  tenantId: string,
+  keyId: string,
+  keyHash: string,
+  field: 'expiresAt' | 'revokedAt',
+  value: string,
+) {
+  return [keys.apiKeyLookup(keyHash), keys.apiKeyMeta(tenantId, keyId)].map((key) => ({
+    Update: {
+      TableName: table.tableName,
+      Key: key,
+      UpdateExpression: 'SET #field = :value',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
+      ExpressionAttributeNames: { '#field': field },
+      ExpressionAttributeValues: { ':value': value },
+    },
+  }));
+}
+
+function isCancelledByCondition(error: unknown): boolean {
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+  return Boolean(reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed'));
+}
+
+/**
+ * Revokes a key now, on both items (ingestion reads the lookup item, listings the meta item).
+ * Undefined when the tenant has no such key; revoking a revoked key changes nothing. A warm ingestion
+ * function may keep accepting the key for up to 30 s (ApiKeyCache).
+ */
+export async function revokeApiKey(
+  table: TableRef,
+  tenantId: string,
+  keyId: string,
+  now: Date,
+): Promise<{ before: ApiKeyRecord; after: ApiKeyRecord } | undefined> {
+  const meta = await getKeyMeta(table, tenantId, keyId);
+  if (!meta) return undefined;
+  const { keyHash, ...before } = meta;
+  if (before.revokedAt) return { before, after: before };
+  const revokedAt = now.toISOString();
+  try {
+    await table.db.send(
+      new TransactWriteCommand({ TransactItems: setOnBothItems(table, tenantId, keyId, keyHash, 'revokedAt', revokedAt) }),
+    );
+  } catch (error) {
+    if (!isCancelledByCondition(error)) throw error;
+    const latest = await getKeyMeta(table, tenantId, keyId); // revoked concurrently: same outcome
+    if (!latest) return undefined;
+    const { keyHash: _hash, ...after } = latest;
+    return { before, after };
+  }
+  return { before, after: { ...before, revokedAt } };
+}
+
+/**
+ * Rotates a key: a new key (returned in plain text, once) and the old one expiring after
+ * `overlapSeconds` (or earlier, if it already expired sooner), in one transaction. Undefined when the
+ * tenant has no such key; a 409 when the old key is revoked or expired.
+ */
+export async function rotateApiKey(
+  table: TableRef,
+  tenantId: string,
+  keyId: string,
+  overlapSeconds: number,
+  now: Date,
+): Promise<{ apiKey: string; record: ApiKeyRecord; previous: { before: ApiKeyRecord; after: ApiKeyRecord } } | undefined> {
+  const meta = await getKeyMeta(table, tenantId, keyId);
+  if (!meta) return undefined;
+  const { keyHash, ...before } = meta;
+  if (!isActive(before, now)) throw conflict(`This key is ${before.revokedAt ? 'revoked' : 'expired'}: create a new one instead`);
+  const overlapEnd = new Date(now.getTime() + overlapSeconds * 1000).toISOString();
+  const expiresAt = before.expiresAt && before.expiresAt < overlapEnd ? before.expiresAt : overlapEnd;
+  const apiKey = generateApiKey();
+  const { record, items } = newKeyItems(table, tenantId, now, apiKey);
+  try {
+    await table.db.send(
+      new TransactWriteCommand({ TransactItems: [...items, ...setOnBothItems(table, tenantId, keyId, keyHash, 'expiresAt', expiresAt)] }),
+    );
+  } catch (error) {
+    if (isCancelledByCondition(error)) throw conflict('The key was revoked meanwhile: create a new one instead');
+    throw error;
+  }
+  return { apiKey, record, previous: { before, after: { ...before, expiresAt } } };
 }
 
 /**
@@ -77,12 +191,10 @@ export class ApiKeyCache {
 
 async function lookup(table: TableRef, keyHash: string): Promise<ApiKeyRecord | undefined> {
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.apiKeyLookup(keyHash) }));
-  if (!Item) return undefined;
-  const { tenantId, keyId, prefix, createdAt, expiresAt, revokedAt } = Item as unknown as ApiKeyRecord;
-  return { tenantId, keyId, prefix, createdAt, ...(expiresAt ? { expiresAt } : {}), ...(revokedAt ? { revokedAt } : {}) };
+  return Item ? recordOf(Item) : undefined;
 }
 
-function isActive(record: ApiKeyRecord, now: Date): boolean {
+export function isActive(record: ApiKeyRecord, now: Date): boolean {
   return !record.revokedAt && !(record.expiresAt && Date.parse(record.expiresAt) <= now.getTime());
 }
 

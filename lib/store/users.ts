@@ -1,8 +1,8 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { User } from '../domain/user';
-import { conflict } from '../errors';
+import { conflict, isConditionalCheckFailure } from '../errors';
 import { keys } from './keys';
-import { entityOf, type TableRef } from './table-ref';
+import { entityOf, queryAll, type TableRef } from './table-ref';
 
 export type StoredUser = User & { passwordHash: string };
 
@@ -45,4 +45,109 @@ export async function findUserByEmail(table: TableRef, email: string): Promise<S
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.userEmail(email) }));
   if (!Item) return undefined;
   return getUser(table, Item.userId as string);
+}
+
+/** Every user of the MSP, by email (the gsi1 directory MSP#USERS). */
+export async function listUsers(table: TableRef): Promise<StoredUser[]> {
+  const items = await queryAll(table, {
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.userDirectory().gsi1pk },
+  });
+  return items.map((item) => entityOf<StoredUser>(item) as StoredUser);
+}
+
+export type UserChanges = Partial<Pick<User, 'name' | 'role' | 'tenantIds' | 'skills'>>;
+
+/** What a change was authorized against: the write fails (409) if the user's role or tenants moved meanwhile. */
+export type UserGuard = Pick<User, 'role' | 'tenantIds'>;
+
+function guardCondition(guard: UserGuard | undefined): {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
+  return guard
+    ? {
+        expression: 'attribute_exists(pk) AND #role = :expectedRole AND #tenantIds = :expectedTenantIds',
+        names: { '#role': 'role', '#tenantIds': 'tenantIds' },
+        values: { ':expectedRole': guard.role, ':expectedTenantIds': guard.tenantIds },
+      }
+    : { expression: 'attribute_exists(pk)', names: {}, values: {} };
+}
+
+function raceConflict(error: unknown): never {
+  if (isConditionalCheckFailure(error) || hasConditionalCancellation(error))
+    throw conflict('The user was changed or deleted meanwhile: reload and retry');
+  throw error;
+}
+
+function hasConditionalCancellation(error: unknown): boolean {
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+  return Boolean(reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed'));
+}
+
+/** Changes a user's name, role, tenants or skills (never the email or password hash); returns the user as stored. */
+export async function updateUser(table: TableRef, userId: string, changes: UserChanges, guard?: UserGuard): Promise<StoredUser> {
+  const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
+  const condition = guardCondition(guard);
+  if (!entries.length) {
+    const user = await getUser(table, userId);
+    if (!user) throw conflict('The user was deleted meanwhile');
+    return user;
+  }
+  const names: Record<string, string> = { ...condition.names };
+  const values: Record<string, unknown> = { ...condition.values };
+  const sets = entries.map(([field, value]) => {
+    names[`#set_${field}`] = field;
+    values[`:set_${field}`] = value;
+    return `#set_${field} = :set_${field}`;
+  });
+  try {
+    const { Attributes } = await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.user(userId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: condition.expression,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return entityOf<StoredUser>(Attributes) as StoredUser;
+  } catch (error) {
+    return raceConflict(error);
+  }
+}
+
+/** Deletes the user and its email item together (the email becomes free again). */
+export async function deleteUser(table: TableRef, user: Pick<User, 'id' | 'email'>, guard?: UserGuard): Promise<void> {
+  const condition = guardCondition(guard);
+  try {
+    await table.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: table.tableName,
+              Key: keys.user(user.id),
+              ConditionExpression: condition.expression,
+              ...(guard ? { ExpressionAttributeNames: condition.names, ExpressionAttributeValues: condition.values } : {}),
+            },
+          },
+          {
+            Delete: {
+              TableName: table.tableName,
+              Key: keys.userEmail(user.email),
+              ConditionExpression: 'userId = :userId',
+              ExpressionAttributeValues: { ':userId': user.id },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    raceConflict(error);
+  }
 }

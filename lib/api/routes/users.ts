@@ -1,0 +1,225 @@
+import { ulid } from 'ulid';
+import * as z from 'zod';
+import { passwordPolicy } from '../../auth/login';
+import { hashPassword } from '../../auth/password';
+import { authorize, canSeeTenant } from '../../auth/permissions';
+import type { AccessClaims } from '../../auth/tokens';
+import { publicUser, ROLES, type PublicUser, type Role, type User } from '../../domain/user';
+import { badRequest, forbidden, notFound } from '../../errors';
+import { json, parseBody, type HttpEvent } from '../../http/http';
+import { TENANT_ID_PATTERN } from '../../store/keys';
+import { revokeAllSessions } from '../../store/sessions';
+import { getTenant } from '../../store/tenants';
+import { createUser, deleteUser, getUser, listUsers, updateUser, type StoredUser, type UserChanges } from '../../store/users';
+import { noContent, type Route, type RouteContext } from '../context';
+
+/**
+ * Users and technicians. MSP admins manage everyone; a company admin manages the technicians and
+ * company admins whose tenants are all theirs, and may only give them roles and tenants within those
+ * rules (never msp_admin, never another company's tenant). Nobody changes their own role or deletes
+ * themselves. Users are MSP-level items, so each change is audited in the MSP's log and in the log of
+ * every tenant the user belongs to (before or after), where that tenant's admins can read it.
+ *
+ * A changed role or tenant list applies to the user's next access token (at most 15 minutes, the
+ * access token lifetime); a deleted user's sessions are revoked at once.
+ */
+
+const tenantIdsSchema = z
+  .array(z.string().regex(TENANT_ID_PATTERN, 'not a tenant id'))
+  .max(100)
+  .refine((ids) => new Set(ids).size === ids.length, 'tenant ids repeat');
+const skillsSchema = z.array(z.string().trim().min(1).max(64)).max(50);
+
+const createBody = z.strictObject({
+  email: z
+    .email()
+    .max(254)
+    .transform((email) => email.toLowerCase()),
+  name: z.string().trim().min(1).max(128),
+  role: z.enum(ROLES),
+  tenantIds: tenantIdsSchema.default([]),
+  skills: skillsSchema.default([]),
+  password: passwordPolicy,
+});
+
+const patchBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(128).optional(),
+    role: z.enum(ROLES).optional(),
+    tenantIds: tenantIdsSchema.optional(),
+    skills: skillsSchema.optional(),
+  })
+  .refine((body) => Object.values(body).some((value) => value !== undefined), 'nothing to change');
+
+const listQuery = z.object({ tenant: z.string().regex(TENANT_ID_PATTERN, 'not a tenant id').optional() });
+
+/** Whether the user works for a tenant the principal can see (MSP admins see everyone). */
+function visible(principal: AccessClaims, user: Pick<User, 'tenantIds'>): boolean {
+  return principal.role === 'msp_admin' || user.tenantIds.some((tenantId) => canSeeTenant(principal, tenantId));
+}
+
+/** The user as the principal may see them: a company's people see only their own tenants in the list. */
+function viewOf(principal: AccessClaims, user: User): PublicUser {
+  const view = publicUser(user);
+  return principal.role === 'msp_admin'
+    ? view
+    : { ...view, tenantIds: view.tenantIds.filter((tenantId) => canSeeTenant(principal, tenantId)) };
+}
+
+export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContext): Route[] {
+  /** The user named in the path, if the principal may see them; else 404 (as if it did not exist). */
+  async function visibleTarget(event: HttpEvent, principal: AccessClaims): Promise<StoredUser> {
+    const id = event.pathParameters?.id ?? '';
+    const user = id && id.length <= 128 ? await getUser(deps.table, id) : undefined;
+    if (!user || !visible(principal, user)) throw notFound('User');
+    return user;
+  }
+
+  /** May the principal change or delete this (visible) user? Only if they hold user.write on every tenant of the user. */
+  function authorizeManage(principal: AccessClaims, user: User): void {
+    if (principal.role === 'msp_admin') return;
+    if (user.role === 'msp_admin' || user.tenantIds.length === 0) throw forbidden('Only an MSP admin may manage this user');
+    for (const tenantId of user.tenantIds) {
+      if (!canSeeTenant(principal, tenantId)) throw forbidden('This user also works for companies you do not manage');
+      authorize(principal, 'user.write', tenantId, 'Tenant');
+    }
+  }
+
+  /** May the principal give this role and these tenants? 404 for a tenant they cannot see, 403 for a role they may not give. */
+  async function authorizeAssignment(principal: AccessClaims, role: Role, tenantIds: string[]): Promise<void> {
+    if (role === 'msp_admin') {
+      authorize(principal, 'user.write');
+      if (principal.role !== 'msp_admin') throw forbidden('Only an MSP admin may create or promote MSP admins');
+      if (tenantIds.length) throw badRequest('An MSP admin sees every tenant: leave tenantIds empty');
+      return;
+    }
+    if (!tenantIds.length) throw badRequest(`A ${role} needs at least one tenant`);
+    for (const tenantId of tenantIds) authorize(principal, 'user.write', tenantId, 'Tenant');
+    const missing = (
+      await Promise.all(tenantIds.map(async (tenantId) => ((await getTenant(deps.table, tenantId)) ? undefined : tenantId)))
+    ).filter((tenantId) => tenantId !== undefined);
+    if (missing.length) throw badRequest('Unknown tenants', { tenantIds: missing });
+  }
+
+  /** One entry in the MSP's log and one in each tenant's the user belongs to (before or after). */
+  async function auditUser(
+    event: HttpEvent,
+    principal: AccessClaims,
+    action: string,
+    userId: string,
+    before: PublicUser | undefined,
+    after: PublicUser | undefined,
+  ): Promise<void> {
+    const summary = { ...(before ? { before } : {}), ...(after ? { after } : {}) };
+    const tenants = new Set([...(before?.tenantIds ?? []), ...(after?.tenantIds ?? [])]);
+    const scoped = (user: PublicUser | undefined, tenantId: string) =>
+      user && { ...user, tenantIds: user.tenantIds.filter((id) => id === tenantId) };
+    await audit(event, principal, { action, resource: { type: 'user', id: userId }, summary });
+    for (const tenantId of tenants) {
+      const before_ = scoped(before, tenantId);
+      const after_ = scoped(after, tenantId);
+      await audit(event, principal, {
+        tenantId,
+        action,
+        resource: { type: 'user', id: userId },
+        summary: { ...(before_ ? { before: before_ } : {}), ...(after_ ? { after: after_ } : {}) },
+      });
+    }
+  }
+
+  return [
+    {
+      method: 'GET',
+      path: '/v1/users',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const { tenant } = listQuery.parse(event.queryStringParameters ?? {});
+        if (tenant !== undefined) authorize(principal, 'user.read', tenant, 'Tenant');
+        else if (principal.role !== 'msp_admin' && !principal.tenants.length) authorize(principal, 'user.read');
+        const users = await listUsers(deps.table);
+        let selected: StoredUser[];
+        if (principal.role === 'msp_admin' && tenant === undefined) selected = users;
+        else {
+          const tenants = new Set(await tenantsFor(principal, 'user.read', tenant));
+          selected = users.filter((user) => user.tenantIds.some((tenantId) => tenants.has(tenantId)));
+        }
+        return json(200, { users: selected.map((user) => viewOf(principal, user)) });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/users/{id}',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const user = await visibleTarget(event, principal);
+        if (principal.role !== 'msp_admin')
+          authorize(
+            principal,
+            'user.read',
+            user.tenantIds.find((tenantId) => canSeeTenant(principal, tenantId)),
+            'User',
+          );
+        return json(200, viewOf(principal, user));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/users',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const body = parseBody(event, createBody);
+        await authorizeAssignment(principal, body.role, body.tenantIds);
+        const { password, ...fields } = body;
+        const user: StoredUser = {
+          id: `usr_${ulid()}`,
+          ...fields,
+          createdAt: deps.now().toISOString(),
+          passwordHash: await hashPassword(password),
+        };
+        await createUser(deps.table, user); // 409 when the email is taken
+        await auditUser(event, principal, 'user.create', user.id, undefined, publicUser(user));
+        return json(201, viewOf(principal, user));
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/v1/users/{id}',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const target = await visibleTarget(event, principal);
+        authorizeManage(principal, target);
+        const body = parseBody(event, patchBody);
+        const role = body.role ?? target.role;
+        if (role !== target.role && target.id === principal.sub) throw forbidden('You cannot change your own role');
+        // Becoming an MSP admin drops the tenant list (they see every tenant).
+        const tenantIds = body.tenantIds ?? (role === 'msp_admin' ? [] : target.tenantIds);
+        if (body.role !== undefined || body.tenantIds !== undefined) await authorizeAssignment(principal, role, tenantIds);
+        const changes: UserChanges = {
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.skills !== undefined ? { skills: body.skills } : {}),
+          ...(role !== target.role ? { role } : {}),
+          ...(tenantIds.join('\n') !== target.tenantIds.join('\n') ? { tenantIds } : {}),
+        };
+        const updated = await updateUser(deps.table, target.id, changes, { role: target.role, tenantIds: target.tenantIds });
+        const before = publicUser(target);
+        const after = publicUser(updated);
+        if (JSON.stringify(before) !== JSON.stringify(after)) await auditUser(event, principal, 'user.update', target.id, before, after);
+        return json(200, viewOf(principal, updated));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/users/{id}',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const target = await visibleTarget(event, principal);
+        authorizeManage(principal, target);
+        if (target.id === principal.sub) throw forbidden('You cannot delete yourself');
+        await deleteUser(deps.table, target, { role: target.role, tenantIds: target.tenantIds });
+        await revokeAllSessions(deps.table, target.id, 'user deleted', deps.now());
+        await auditUser(event, principal, 'user.delete', target.id, publicUser(target), undefined);
+        return noContent();
+      },
+    },
+  ];
+}

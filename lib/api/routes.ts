@@ -1,9 +1,11 @@
 import { routeContext, type ApiDeps, type Route } from './context';
 import { alertRoutes } from './routes/alerts';
+import { assetRoutes } from './routes/assets';
 import { auditRoutes } from './routes/audit';
 import { incidentRoutes } from './routes/incidents';
 import { integrationRoutes } from './routes/integrations';
 import { systemRoutes } from './routes/system';
+import { tenantRoutes } from './routes/tenants';
 import { userRoutes } from './routes/users';
 
 export type { ApiDeps, Route } from './context';
@@ -18,5 +20,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...integrationRoutes(context),
     ...userRoutes(context),
     ...auditRoutes(context),
+    ...tenantRoutes(context),
+    ...assetRoutes(context),
   ];
 }

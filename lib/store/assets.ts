@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Inventory, type Asset } from '../domain/asset';
 import { TtlCache } from '../util/ttl-cache';
 import { keys } from './keys';
@@ -26,5 +26,129 @@ export async function listAssets(table: TableRef, tenantId: string): Promise<Ass
 export class InventoryCache extends TtlCache<Inventory> {
   constructor(table: TableRef, maxAgeMs = 60_000, clock?: () => number) {
     super(async (tenantId) => new Inventory(await listAssets(table, tenantId)), maxAgeMs, clock);
+  }
+}
+
+/**
+ * Guarded inventory writes. Whether an asset may be written depends on the other assets (dependencies
+ * must exist, no cycle, nothing may depend on a deleted asset), so every API write is checked against a
+ * snapshot of the whole inventory and commits only if the inventory is still at that snapshot's version:
+ * one transaction bumps `assetsVersion` on the tenant item (which must still exist) together with the
+ * asset write. Two concurrent writes can thus never create a cycle or a dangling dependency together;
+ * the loser gets `stale` and checks again against a fresh snapshot.
+ * (`putAsset`, used by seeding, writes without the guard.)
+ */
+export interface InventorySnapshot {
+  version: number;
+  assets: Asset[];
+}
+
+export type InventoryWriteResult = 'written' | 'stale' | 'exists' | 'missing';
+
+function withoutTenant(item: Record<string, unknown>): Asset {
+  const { tenantId: _tenant, ...asset } = entityOf<Asset & { tenantId: string }>(item) as Asset & { tenantId: string };
+  return asset;
+}
+
+/** The tenant's inventory with the version guarding it, read strongly consistent; undefined when the tenant does not exist. */
+export async function readInventory(table: TableRef, tenantId: string): Promise<InventorySnapshot | undefined> {
+  // The version first: a write committed after this read changes it, one committed before is in the query.
+  const { Item } = await table.db.send(
+    new GetCommand({
+      TableName: table.tableName,
+      Key: keys.tenant(tenantId),
+      ConsistentRead: true,
+      ProjectionExpression: 'pk, assetsVersion',
+    }),
+  );
+  if (!Item) return undefined;
+  const { pk, skPrefix } = keys.assetsOf(tenantId);
+  const items = await queryAll(table, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+    ConsistentRead: true,
+  });
+  return { version: typeof Item.assetsVersion === 'number' ? Item.assetsVersion : 0, assets: items.map(withoutTenant) };
+}
+
+export async function getAsset(table: TableRef, tenantId: string, assetId: string): Promise<Asset | undefined> {
+  const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.asset(tenantId, assetId) }));
+  return Item ? withoutTenant(Item) : undefined;
+}
+
+/** Adds an asset: `exists` when the id is taken. */
+export function createAsset(table: TableRef, tenantId: string, asset: Asset, inventoryVersion: number): Promise<InventoryWriteResult> {
+  return guardedWrite(table, tenantId, inventoryVersion, 'exists', {
+    Put: {
+      TableName: table.tableName,
+      Item: { ...keys.asset(tenantId, asset.id), entity: 'asset', tenantId, ...asset },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  });
+}
+
+/** Replaces an asset: `missing` when there is none. */
+export function replaceAsset(table: TableRef, tenantId: string, asset: Asset, inventoryVersion: number): Promise<InventoryWriteResult> {
+  return guardedWrite(table, tenantId, inventoryVersion, 'missing', {
+    Put: {
+      TableName: table.tableName,
+      Item: { ...keys.asset(tenantId, asset.id), entity: 'asset', tenantId, ...asset },
+      ConditionExpression: 'attribute_exists(pk)',
+    },
+  });
+}
+
+/** Deletes an asset: `missing` when there is none. */
+export function deleteAsset(table: TableRef, tenantId: string, assetId: string, inventoryVersion: number): Promise<InventoryWriteResult> {
+  return guardedWrite(table, tenantId, inventoryVersion, 'missing', {
+    Delete: { TableName: table.tableName, Key: keys.asset(tenantId, assetId), ConditionExpression: 'attribute_exists(pk)' },
+  });
+}
+
+type AssetWrite =
+  | { Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression: string } }
+  | { Delete: { TableName: string; Key: Record<string, unknown>; ConditionExpression: string } };
+
+/** `assetRefused` is what the asset's own condition failing means (`exists` for a create, `missing` otherwise). */
+async function guardedWrite(
+  table: TableRef,
+  tenantId: string,
+  inventoryVersion: number,
+  assetRefused: 'exists' | 'missing',
+  write: AssetWrite,
+): Promise<InventoryWriteResult> {
+  const values: Record<string, unknown> = { ':next': inventoryVersion + 1 };
+  let condition = 'attribute_exists(pk) AND attribute_not_exists(#version)';
+  if (inventoryVersion > 0) {
+    condition = 'attribute_exists(pk) AND #version = :expected';
+    values[':expected'] = inventoryVersion;
+  }
+  try {
+    await table.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table.tableName,
+              Key: keys.tenant(tenantId),
+              UpdateExpression: 'SET #version = :next',
+              ConditionExpression: condition,
+              ExpressionAttributeNames: { '#version': 'assetsVersion' },
+              ExpressionAttributeValues: values,
+            },
+          },
+          write,
+        ],
+      }),
+    );
+    return 'written';
+  } catch (error) {
+    const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+    if (!reasons) throw error;
+    if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'stale';
+    if (reasons[1]?.Code === 'ConditionalCheckFailed') return assetRefused;
+    // TransactionConflict (another transaction on the same items at the same moment): retry like a stale read.
+    if (reasons.some((reason) => reason.Code === 'TransactionConflict')) return 'stale';
+    throw error;
   }
 }

@@ -1,5 +1,6 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Tenant } from '../domain/tenant';
+import { conflict, isConditionalCheckFailure } from '../errors';
 import { keys } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
 
@@ -25,4 +26,122 @@ export async function listTenants(table: TableRef): Promise<Tenant[]> {
     ExpressionAttributeValues: { ':pk': keys.tenantDirectory().gsi1pk },
   });
   return items.map((item) => entityOf<Tenant>(item) as Tenant);
+}
+
+/** Per-tenant switches set through the API (absent means the default). */
+export interface TenantSettings {
+  /** Whether runbooks may run without approval on assets marked critical (default false). */
+  criticalAutoRemediation?: boolean;
+}
+
+/**
+ * The tenant item as stored: the tenant plus its settings and two optimistic-locking counters,
+ * `version` for the tenant's own fields and `assetsVersion` for its inventory (see lib/store/assets.ts).
+ * Items written by `putTenant` have neither counter, which counts as 0.
+ */
+export type TenantRecord = Tenant & { settings?: TenantSettings; updatedAt?: string; version?: number; assetsVersion?: number };
+
+/** The tenant item, read strongly consistent (for read-modify-write). */
+export async function getTenantRecord(table: TableRef, tenantId: string): Promise<TenantRecord | undefined> {
+  const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.tenant(tenantId), ConsistentRead: true }));
+  return entityOf<TenantRecord>(Item);
+}
+
+/** Creates a tenant; 409 when a tenant with that id exists. */
+export async function createTenant(
+  table: TableRef,
+  tenant: Tenant & { settings?: TenantSettings; updatedAt?: string },
+): Promise<TenantRecord> {
+  const record: TenantRecord = { ...tenant, version: 1 };
+  try {
+    await table.db.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { ...keys.tenant(tenant.id), ...keys.tenantDirectoryEntry(tenant.id, tenant.name), entity: 'tenant', ...record },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) throw conflict('A tenant with this id exists', { id: tenant.id });
+    throw error;
+  }
+  return record;
+}
+
+export interface TenantChanges {
+  name?: string;
+  /** The whole settings object as it should be stored. */
+  settings?: TenantSettings;
+}
+
+/**
+ * Changes a tenant's name (and its directory entry) or settings, if the tenant is still at
+ * `expectedVersion`. Returns the tenant as stored, or undefined when it was changed or deleted meanwhile
+ * (the caller reads it again and retries).
+ */
+export async function updateTenant(
+  table: TableRef,
+  tenantId: string,
+  changes: TenantChanges,
+  expectedVersion: number,
+  now: Date,
+): Promise<TenantRecord | undefined> {
+  const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
+  const values: Record<string, unknown> = { ':next': expectedVersion + 1, ':updatedAt': now.toISOString() };
+  const sets = ['#version = :next', '#updatedAt = :updatedAt'];
+  if (changes.name !== undefined) {
+    names['#name'] = 'name';
+    values[':name'] = changes.name;
+    values[':gsi1sk'] = keys.tenantDirectoryEntry(tenantId, changes.name).gsi1sk;
+    sets.push('#name = :name', 'gsi1sk = :gsi1sk');
+  }
+  if (changes.settings !== undefined) {
+    names['#settings'] = 'settings';
+    values[':settings'] = changes.settings;
+    sets.push('#settings = :settings');
+  }
+  let condition = 'attribute_exists(pk) AND attribute_not_exists(#version)';
+  if (expectedVersion > 0) {
+    condition = 'attribute_exists(pk) AND #version = :expected';
+    values[':expected'] = expectedVersion;
+  }
+  try {
+    const { Attributes } = await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.tenant(tenantId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return entityOf<TenantRecord>(Attributes);
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Deletes the tenant item only: the tenant leaves the directory and every API route answers 404 for
+ * it, while its other items (assets, API keys, alerts, incidents, audit log) stay where they are.
+ * Returns the deleted tenant, or undefined when there was none.
+ */
+export async function deleteTenant(table: TableRef, tenantId: string): Promise<TenantRecord | undefined> {
+  try {
+    const { Attributes } = await table.db.send(
+      new DeleteCommand({
+        TableName: table.tableName,
+        Key: keys.tenant(tenantId),
+        ConditionExpression: 'attribute_exists(pk)',
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return entityOf<TenantRecord>(Attributes);
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return undefined;
+    throw error;
+  }
 }

@@ -1,9 +1,11 @@
+import * as z from 'zod';
 import { authorize, can, type Action } from '../auth/permissions';
 import type { AccessClaims, KeySet } from '../auth/tokens';
 import { badRequest } from '../errors';
 import { header, type HttpEvent, type HttpResult } from '../http/http';
 import { requirePrincipal } from '../http/principal';
 import { recordAudit, type AuditEntryInput } from '../store/audit';
+import { TENANT_ID_PATTERN } from '../store/keys';
 import { listTenants } from '../store/tenants';
 import type { TableRef } from '../store/table-ref';
 
@@ -29,11 +31,24 @@ export interface RouteContext {
   tenantsFor(principal: AccessClaims, action: Action, requested?: string): Promise<string[]>;
   /** The one tenant a request is about (the parameter, or the user's only tenant), authorized for the action. */
   singleTenant(principal: AccessClaims, action: Action, requested: string | undefined): string;
+  /** singleTenant for the request's `?tenant=` parameter. */
+  requestTenant(event: HttpEvent, principal: AccessClaims, action: Action): string;
   /** Appends the audit entry of a mutation, with who did it and from where. */
   audit(event: HttpEvent, principal: AccessClaims, entry: Omit<AuditEntryInput, 'actor' | 'requestId' | 'sourceIp' | 'at'>): Promise<void>;
 }
 
+/** The optional `?tenant=` parameter: a well-formed tenant id or nothing. */
+export const tenantParam = z.string().regex(TENANT_ID_PATTERN, 'not a tenant id').optional();
+const tenantQuery = z.object({ tenant: tenantParam });
+
 export function routeContext(deps: ApiDeps): RouteContext {
+  // Plain functions, not methods: route groups destructure the context.
+  const singleTenant: RouteContext['singleTenant'] = (principal, action, requested) => {
+    const tenantId = requested ?? (principal.role !== 'msp_admin' && principal.tenants.length === 1 ? principal.tenants[0] : undefined);
+    if (!tenantId) throw badRequest('Name the tenant with ?tenant=');
+    authorize(principal, action, tenantId, 'Tenant');
+    return tenantId;
+  };
   return {
     deps,
     principalOf: async (event) => requirePrincipal(event, await deps.keySet(), deps.now()),
@@ -43,12 +58,9 @@ export function routeContext(deps: ApiDeps): RouteContext {
         can(principal, action, tenantId),
       );
     },
-    singleTenant(principal, action, requested) {
-      const tenantId = requested ?? (principal.role !== 'msp_admin' && principal.tenants.length === 1 ? principal.tenants[0] : undefined);
-      if (!tenantId) throw badRequest('Name the tenant with ?tenant=');
-      authorize(principal, action, tenantId, 'Tenant');
-      return tenantId;
-    },
+    singleTenant,
+    requestTenant: (event, principal, action) =>
+      singleTenant(principal, action, tenantQuery.parse(event.queryStringParameters ?? {}).tenant),
     async audit(event, principal, entry) {
       await recordAudit(deps.table, {
         ...entry,

@@ -1,6 +1,3 @@
-import * as z from 'zod';
-import type { AccessClaims } from '../../auth/tokens';
-import type { Action } from '../../auth/permissions';
 import { ASSET_ID_PATTERN, assetSchema, type Asset } from '../../domain/asset';
 import { AppError, badRequest, conflict, notFound } from '../../errors';
 import { json, parseBody, type HttpEvent } from '../../http/http';
@@ -13,7 +10,6 @@ import {
   type InventorySnapshot,
   type InventoryWriteResult,
 } from '../../store/assets';
-import { TENANT_ID_PATTERN } from '../../store/keys';
 import { getTenantRecord } from '../../store/tenants';
 import { noContent, type Route, type RouteContext } from '../context';
 
@@ -29,8 +25,6 @@ import { noContent, type Route, type RouteContext } from '../context';
 
 const RESERVED_ASSET_IDS = new Set(['unresolved']);
 const WRITE_ATTEMPTS = 3;
-
-const tenantQuery = z.object({ tenant: z.string().regex(TENANT_ID_PATTERN, 'not a tenant id').optional() });
 
 const createBody = assetSchema.refine((asset) => !RESERVED_ASSET_IDS.has(asset.id), {
   path: ['id'],
@@ -98,12 +92,7 @@ function assetIdOf(event: HttpEvent): string {
   return id;
 }
 
-export function assetRoutes({ deps, principalOf, singleTenant, audit }: RouteContext): Route[] {
-  function tenantOf(event: HttpEvent, principal: AccessClaims, action: Action): string {
-    const { tenant } = tenantQuery.parse(event.queryStringParameters ?? {});
-    return singleTenant(principal, action, tenant);
-  }
-
+export function assetRoutes({ deps, principalOf, requestTenant, audit }: RouteContext): Route[] {
   async function inventoryOf(tenantId: string): Promise<InventorySnapshot> {
     const snapshot = await readInventory(deps.table, tenantId);
     if (!snapshot) throw notFound('Tenant');
@@ -130,7 +119,7 @@ export function assetRoutes({ deps, principalOf, singleTenant, audit }: RouteCon
       path: '/v1/assets',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const tenantId = tenantOf(event, principal, 'asset.read');
+        const tenantId = requestTenant(event, principal, 'asset.read');
         const { assets } = await inventoryOf(tenantId);
         return json(200, { tenantId, assets });
       },
@@ -140,7 +129,7 @@ export function assetRoutes({ deps, principalOf, singleTenant, audit }: RouteCon
       path: '/v1/assets',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const tenantId = tenantOf(event, principal, 'asset.write');
+        const tenantId = requestTenant(event, principal, 'asset.write');
         const asset = normalized(parseBody(event, createBody));
         await withInventory(tenantId, async ({ version, assets }) => {
           if (assets.some((other) => other.id === asset.id)) throw conflict('An asset with this id exists', { id: asset.id });
@@ -161,7 +150,7 @@ export function assetRoutes({ deps, principalOf, singleTenant, audit }: RouteCon
       path: '/v1/assets/{id}',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const tenantId = tenantOf(event, principal, 'asset.read');
+        const tenantId = requestTenant(event, principal, 'asset.read');
         const assetId = assetIdOf(event);
         const [tenant, asset] = await Promise.all([getTenantRecord(deps.table, tenantId), getAsset(deps.table, tenantId, assetId)]);
         if (!tenant) throw notFound('Tenant');
@@ -174,7 +163,7 @@ export function assetRoutes({ deps, principalOf, singleTenant, audit }: RouteCon
       path: '/v1/assets/{id}',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const tenantId = tenantOf(event, principal, 'asset.write');
+        const tenantId = requestTenant(event, principal, 'asset.write');
         const assetId = assetIdOf(event);
         const body = parseBody(event, replaceBody);
         if (body.id !== undefined && body.id !== assetId) {
@@ -204,7 +193,7 @@ export function assetRoutes({ deps, principalOf, singleTenant, audit }: RouteCon
       path: '/v1/assets/{id}',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const tenantId = tenantOf(event, principal, 'asset.write');
+        const tenantId = requestTenant(event, principal, 'asset.write');
         const assetId = assetIdOf(event);
         const before = await withInventory(tenantId, async ({ version, assets }) => {
           const current = assets.find((other) => other.id === assetId);

@@ -2,15 +2,15 @@ import * as z from 'zod';
 import { authorize } from '../../auth/permissions';
 import { json } from '../../http/http';
 import { listAudit } from '../../store/audit';
-import { keys, TENANT_ID_PATTERN } from '../../store/keys';
-import { decodeCursor, encodeCursor, type Route, type RouteContext } from '../context';
+import { keys } from '../../store/keys';
+import { decodeCursor, encodeCursor, tenantParam, type Route, type RouteContext } from '../context';
 
 /** Any ISO 8601 instant, normalized to UTC so it compares with the log's sort keys. */
 const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 
 const auditQuery = z
   .object({
-    tenant: z.string().regex(TENANT_ID_PATTERN, 'not a tenant id').optional(),
+    tenant: tenantParam,
     actor: z.string().min(1).max(128).optional(),
     action: z.string().min(1).max(64).optional(),
     from: instant.optional(),

@@ -16,7 +16,6 @@ import {
   rotateHmacSecret,
   type HmacSettings,
 } from '../../store/integrations';
-import { TENANT_ID_PATTERN } from '../../store/keys';
 import { getTenant } from '../../store/tenants';
 import { noContent, type Route, type RouteContext } from '../context';
 
@@ -33,7 +32,6 @@ import { noContent, type Route, type RouteContext } from '../context';
 const MAX_OVERLAP_SECONDS = 30 * 24 * 3600;
 const KEY_PLACEHOLDER = '<your key>';
 
-const tenantQuery = z.object({ tenant: z.string().regex(TENANT_ID_PATTERN, 'not a tenant id').optional() });
 const overlapBody = z.strictObject({ overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).default(86_400) });
 const hmacBody = z.strictObject({ required: z.boolean() });
 const rateLimitBody = z
@@ -183,12 +181,11 @@ function setupGuide(base: string, settings: { snsTopicArns: string[]; awsAccount
   ];
 }
 
-export function integrationRoutes({ deps, principalOf, singleTenant, audit }: RouteContext): Route[] {
+export function integrationRoutes({ deps, principalOf, requestTenant, audit }: RouteContext): Route[] {
   /** The signed-in user and the tenant of the request, authorized for the action; 404 for a tenant that does not exist. */
   async function tenantRequest(event: HttpEvent, action: Action): Promise<{ principal: AccessClaims; tenantId: string }> {
     const principal = await principalOf(event);
-    const { tenant } = tenantQuery.parse(event.queryStringParameters ?? {});
-    const tenantId = singleTenant(principal, action, tenant);
+    const tenantId = requestTenant(event, principal, action);
     if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
     return { principal, tenantId };
   }

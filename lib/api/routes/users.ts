@@ -11,7 +11,7 @@ import { TENANT_ID_PATTERN } from '../../store/keys';
 import { revokeAllSessions } from '../../store/sessions';
 import { getTenant } from '../../store/tenants';
 import { createUser, deleteUser, getUser, listUsers, updateUser, type StoredUser, type UserChanges } from '../../store/users';
-import { noContent, type Route, type RouteContext } from '../context';
+import { noContent, tenantParam, type Route, type RouteContext } from '../context';
 
 /**
  * Users and technicians. MSP admins manage everyone; a company admin manages the technicians and
@@ -51,7 +51,7 @@ const patchBody = z
   })
   .refine((body) => Object.values(body).some((value) => value !== undefined), 'nothing to change');
 
-const listQuery = z.object({ tenant: z.string().regex(TENANT_ID_PATTERN, 'not a tenant id').optional() });
+const listQuery = z.object({ tenant: tenantParam });
 
 /** Whether the user works for a tenant the principal can see (MSP admins see everyone). */
 function visible(principal: AccessClaims, user: Pick<User, 'tenantIds'>): boolean {

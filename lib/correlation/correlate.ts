@@ -1,50 +1,278 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
+import type { Inventory } from '../domain/asset';
+import { priorityOf, type Priority } from '../domain/incident';
 import { DETAIL_TYPES, type DomainEvent, type PublishEvents } from '../events';
-import { AlreadyCorrelatedError, commitDecision, loadScope, ScopeConflictError } from '../store/correlation';
+import {
+  AlreadyCorrelatedError,
+  commitItemCount,
+  commitScope,
+  deleteSettleMarker,
+  dueSettleMarkers,
+  loadScope,
+  MAX_COMMIT_ITEMS,
+  ScopeConflictError,
+  type AppliedAlert,
+} from '../store/correlation';
 import type { TableRef } from '../store/table-ref';
-import { decide, DEFAULT_POLICY, scopeOf, type CorrelationPolicy, type Decision } from './engine';
+import { nameWords } from './categories';
+import { categoryOf, decide, scopeOf, settle, type Decision, type IncidentChange, type ScopeIncident, type ScopeState } from './engine';
+import type { CorrelationPolicy } from './policy';
+import { topologyOf, type Topology } from './topology';
 
 export interface CorrelateDeps {
   table: TableRef;
   publish: PublishEvents;
   now: () => Date;
-  policy?: CorrelationPolicy;
+  /** The tenant's inventory (cached by the caller). */
+  inventory: { get(tenantId: string): Promise<Inventory> };
+  /** The tenant's correlation policy (cached by the caller). */
+  policies: { get(tenantId: string): Promise<CorrelationPolicy> };
+}
+
+export type CorrelationResult = Decision | { kind: 'duplicate' };
+/** A scope whose commit failed: its alerts are reported failed, the other scopes' alerts are not held back. */
+export interface CorrelationFailure {
+  kind: 'failed';
+  error: unknown;
 }
 
 const MAX_ATTEMPTS = 12;
 
+/** Correlates one alert. */
+export async function correlateAlert(alert: CanonicalAlert, deps: CorrelateDeps): Promise<CorrelationResult> {
+  const [result] = await correlateAlerts([alert], deps);
+  if (result?.kind === 'failed') throw result.error;
+  return result as CorrelationResult;
+}
+
 /**
- * Correlates one alert: read the scope, decide, commit under the scope's version; on a lost race,
- * read and decide again. Returns the decision, or 'duplicate' when the alert was already correlated.
+ * Correlates alerts in order: alerts of one scope are decided one after another on one read of the
+ * scope state and committed together (as many as fit one transaction); scopes run concurrently.
+ * On a lost race the chunk is read and decided again; alerts already correlated (redeliveries) come
+ * back as 'duplicate'. Returns one result per alert, in input order.
  */
-export async function correlateAlert(alert: CanonicalAlert, deps: CorrelateDeps): Promise<Decision | { kind: 'duplicate' }> {
-  const scope = scopeOf(alert);
+export async function correlateAlerts(
+  alerts: CanonicalAlert[],
+  deps: CorrelateDeps,
+): Promise<Array<CorrelationResult | CorrelationFailure>> {
+  const results: Array<CorrelationResult | CorrelationFailure> = new Array(alerts.length);
+  const groups = new Map<string, { tenantId: string; scope: string; topology: Topology; policy: CorrelationPolicy; indexes: number[] }>();
+  for (const [index, alert] of alerts.entries()) {
+    const topology = topologyOf(await deps.inventory.get(alert.tenantId));
+    const scope = scopeOf(alert, topology);
+    const groupKey = `${alert.tenantId}|${scope}`;
+    let group = groups.get(groupKey);
+    if (!group) {
+      group = { tenantId: alert.tenantId, scope, topology, policy: await deps.policies.get(alert.tenantId), indexes: [] };
+      groups.set(groupKey, group);
+    }
+    group.indexes.push(index);
+  }
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      let pending = group.indexes;
+      try {
+        while (pending.length) {
+          const done = await correlateChunk(
+            pending.map((index) => alerts[index] as CanonicalAlert),
+            group,
+            deps,
+          );
+          for (const [offset, result] of done.results.entries()) results[pending[offset] as number] = result;
+          pending = pending.slice(done.results.length);
+        }
+      } catch (error) {
+        for (const index of pending) results[index] = { kind: 'failed', error };
+      }
+    }),
+  );
+  return results;
+}
+
+interface ScopeContext {
+  tenantId: string;
+  scope: string;
+  topology: Topology;
+  policy: CorrelationPolicy;
+}
+
+/** Decides and commits a prefix of `alerts` (as many as one transaction holds); returns their results. */
+async function correlateChunk(alerts: CanonicalAlert[], context: ScopeContext, deps: CorrelateDeps): Promise<Plan> {
+  const duplicates = new Set<string>();
   for (let attempt = 1; ; attempt++) {
-    const state = await loadScope(deps.table, alert.tenantId, scope);
-    const { decision, next } = decide(alert, state, deps.policy ?? DEFAULT_POLICY, () => ulid(Date.parse(alert.occurredAt)));
+    const state = await loadScope(deps.table, context.tenantId, context.scope);
+    const planned = plan(alerts, state, context, deps.now(), duplicates);
+    if (!planned.applied.length && !planned.changes.length) return planned;
     try {
-      await commitDecision(deps.table, { alert, scope, decision, previousVersion: state.version, next, now: deps.now() });
+      await commitPlan(planned, state, context, deps);
     } catch (error) {
-      if (error instanceof AlreadyCorrelatedError) return { kind: 'duplicate' };
+      if (error instanceof AlreadyCorrelatedError) {
+        for (const id of error.alertIds) duplicates.add(id);
+        continue;
+      }
       if (error instanceof ScopeConflictError && attempt < MAX_ATTEMPTS) {
         await sleep(Math.random() * 10 * attempt);
         continue;
       }
       throw error;
     }
-    await deps.publish(eventsFor(alert, decision));
-    return decision;
+    await deps.publish(eventsFor(context.tenantId, planned.applied, planned.changes));
+    return planned;
   }
 }
 
-function eventsFor(alert: CanonicalAlert, decision: Decision): DomainEvent[] {
-  const base = { tenantId: alert.tenantId, alertId: alert.id };
-  if (decision.kind === 'unmatched-resolution') return [];
-  // One event per alert: it names the alert and what happened to its incident.
-  const detail = { ...base, incidentId: decision.incidentId, reason: decision.reason, decision: decision.kind };
-  if (decision.kind === 'open') return [{ detailType: DETAIL_TYPES.incidentOpened, detail }];
-  if (decision.kind === 'resolve-alert' && decision.resolvesIncident) return [{ detailType: DETAIL_TYPES.incidentResolved, detail }];
-  return [{ detailType: DETAIL_TYPES.incidentUpdated, detail }];
+/**
+ * The settle sweep: resolves the incidents whose grace period ended by now, in every scope with a due
+ * marker (no alert may come to that scope again to do it). Runs every minute; safe to run twice.
+ */
+export async function settleDueIncidents(deps: CorrelateDeps, batch = 100): Promise<{ scopes: number; resolved: number }> {
+  const now = deps.now();
+  let scopes = 0;
+  let resolved = 0;
+  for (;;) {
+    const markers = await dueSettleMarkers(deps.table, now, batch);
+    if (!markers.length) return { scopes, resolved };
+    const seen = new Set<string>();
+    for (const marker of markers) {
+      const scopeKey = `${marker.tenantId}|${marker.scope}`;
+      if (!seen.has(scopeKey)) {
+        seen.add(scopeKey);
+        const topology = topologyOf(await deps.inventory.get(marker.tenantId));
+        const policy = await deps.policies.get(marker.tenantId);
+        const planned = await correlateChunk([], { tenantId: marker.tenantId, scope: marker.scope, topology, policy }, deps);
+        scopes++;
+        resolved += planned.changes.filter((change) => change.incident.status === 'resolved').length;
+      }
+      await deleteSettleMarker(deps.table, marker);
+    }
+  }
+}
+
+interface Plan {
+  applied: AppliedAlert[];
+  results: CorrelationResult[];
+  changes: IncidentChange[];
+  next: ScopeState;
+}
+
+/** Runs the engine over the alerts until the next one might not fit one transaction. */
+function plan(alerts: CanonicalAlert[], state: ScopeState, context: ScopeContext, now: Date, duplicates: ReadonlySet<string>): Plan {
+  const tenantWords = nameWords(context.tenantId);
+  const applied: AppliedAlert[] = [];
+  const results: CorrelationResult[] = [];
+  const changes = new Map<string, IncidentChange>();
+  let next = state;
+  // Settle first, so a batch that only settles still writes.
+  const settled = settle(next, now, context.policy);
+  if (settled.changes.length) {
+    next = settled.next;
+    mergeChanges(changes, settled.changes);
+  }
+  for (const alert of alerts) {
+    if (duplicates.has(alert.id)) {
+      results.push({ kind: 'duplicate' });
+      continue;
+    }
+    const outcome = decide(alert, next, {
+      policy: context.policy,
+      topology: context.topology,
+      now,
+      tenantWords,
+      newIncidentId: () => ulid(Date.parse(alert.occurredAt)),
+    });
+    const trial = new Map(changes);
+    mergeChanges(trial, outcome.changes);
+    const candidate = { applied: [...applied, { alert, decision: outcome.decision, category: '' }], changes: [...trial.values()] };
+    if (applied.length && commitItemCount(candidate) + 1 > MAX_COMMIT_ITEMS) break;
+    applied.push({ alert, decision: outcome.decision, category: categoryOf(alert, { topology: context.topology, tenantWords }) });
+    results.push(outcome.decision);
+    changes.clear();
+    for (const [id, change] of trial) changes.set(id, change);
+    next = outcome.next;
+  }
+  return { applied, results, changes: [...changes.values()], next };
+}
+
+function mergeChanges(into: Map<string, IncidentChange>, changes: IncidentChange[]): void {
+  for (const change of changes) {
+    const earlier = into.get(change.incident.id);
+    if (!earlier) {
+      into.set(change.incident.id, { ...change, timeline: [...change.timeline] });
+      continue;
+    }
+    into.set(change.incident.id, {
+      incident: change.incident,
+      isNew: earlier.isNew,
+      timeline: [...earlier.timeline, ...change.timeline],
+      ...((change.mergedInto ?? earlier.mergedInto) ? { mergedInto: change.mergedInto ?? earlier.mergedInto } : {}),
+    });
+  }
+}
+
+async function commitPlan(planned: Plan, state: ScopeState, context: ScopeContext, deps: CorrelateDeps): Promise<void> {
+  const now = deps.now();
+  const priorities = new Map<string, Priority>();
+  for (const change of planned.changes) priorities.set(change.incident.id, incidentPriority(change.incident, context.topology, now));
+  await commitScope(deps.table, {
+    tenantId: context.tenantId,
+    scope: context.scope,
+    previousVersion: state.version,
+    next: planned.next,
+    applied: planned.applied,
+    changes: planned.changes,
+    priorities,
+    now,
+  });
+}
+
+export function incidentPriority(incident: ScopeIncident, topology: Topology | undefined, now: Date): Priority {
+  const assetIds = new Set(incident.members.map((member) => member.assetId).filter((id): id is string => id !== null));
+  return priorityOf(
+    {
+      severity: incident.severity,
+      alertCount: incident.alertCount,
+      sources: incident.sources,
+      lastEventAt: incident.lastEventAt,
+      status: incident.status,
+      critical: [...assetIds].some((id) => topology?.asset(id)?.critical === true),
+      dependents: incident.rootAssetId && topology ? topology.dependentsOf(incident.rootAssetId) : 0,
+    },
+    now,
+  );
+}
+
+/** One event per alert (naming it and what happened to its incident), plus incidents resolved or merged on the way. */
+function eventsFor(tenantId: string, applied: AppliedAlert[], changes: IncidentChange[]): DomainEvent[] {
+  const events: DomainEvent[] = [];
+  const announced = new Set<string>();
+  for (const { alert, decision } of applied) {
+    if (decision.kind === 'unmatched-resolution') continue;
+    const detail = { tenantId, alertId: alert.id, incidentId: decision.incidentId, reason: decision.reason, decision: decision.kind };
+    if (decision.kind === 'open') events.push({ detailType: DETAIL_TYPES.incidentOpened, detail });
+    else events.push({ detailType: DETAIL_TYPES.incidentUpdated, detail });
+  }
+  for (const change of changes) {
+    const resolved = change.timeline.find((entry) => entry.type === 'incident-resolved');
+    if (change.mergedInto && !announced.has(change.incident.id)) {
+      announced.add(change.incident.id);
+      events.push({
+        detailType: DETAIL_TYPES.incidentUpdated,
+        detail: {
+          tenantId,
+          incidentId: change.incident.id,
+          decision: 'merged',
+          mergedInto: change.mergedInto,
+          reason: change.timeline.at(-1)?.reason ?? '',
+        },
+      });
+    } else if (resolved && change.incident.status === 'resolved') {
+      events.push({
+        detailType: DETAIL_TYPES.incidentResolved,
+        detail: { tenantId, incidentId: change.incident.id, reason: resolved.reason },
+      });
+    }
+  }
+  return events;
 }

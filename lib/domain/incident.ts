@@ -1,12 +1,22 @@
 import type { Severity } from './alert';
 
-export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved', 'merged'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
+/** The parts of a priority score (SPEC section 4), each shown to the operator. */
 export interface PriorityParts {
+  /** Base from the worst severity seen. */
   severity: number;
+  /** A critical asset is involved. */
+  criticalAsset: number;
+  /** Many notifications: the problem keeps reporting. */
   repeat: number;
+  /** Several tools see it: it is not one noisy check. */
   multiTool: number;
+  /** Assets depending on the root, directly or not. */
+  blastRadius: number;
+  /** Negative: an incident quiet for hours matters less than a live one. */
+  ageDecay: number;
 }
 
 export interface Priority {
@@ -21,14 +31,23 @@ export interface Incident {
   title: string;
   severity: Severity;
   priority: Priority;
-  assetId: string | null;
+  /** The root asset (the upstream cause of a cascade), or null when the inventory does not know it. */
+  rootAssetId: string | null;
+  /** The root asset as the tools name it. */
   assetRef: string;
+  /** Same as rootAssetId (kept for filters by asset). */
+  assetId: string | null;
   signatures: string[];
   sources: string[];
   alertCount: number;
+  reopenCount: number;
   openedAt: string;
   lastEventAt: string;
+  /** Set while all its alerts have resolved and the grace period runs. */
+  resolvesAt?: string;
   resolvedAt?: string;
+  /** For a merged incident: the one that absorbed it. */
+  mergedInto?: string;
   /** Wall-clock time the service created the incident (openedAt is the first alert's event time). */
   createdAt: string;
   updatedAt: string;
@@ -41,29 +60,65 @@ export interface IncidentAlert {
   status: 'firing' | 'resolved';
   source: string;
   assetRef: string;
+  assetId: string | null;
+  category: string;
   message: string;
   occurredAt: string;
   /** Why this alert joined the incident, in words an operator reads. */
   reason: string;
 }
 
+export const TIMELINE_TYPES = [
+  'incident-opened',
+  'alert-joined',
+  'alert-resolved',
+  'alert-ended',
+  'resolution-pending',
+  'incident-resolved',
+  'incident-reopened',
+  'incident-merged',
+  'root-changed',
+] as const;
+
 export interface TimelineEntry {
   id: string;
   at: string;
-  type: 'incident-opened' | 'alert-joined' | 'alert-resolved' | 'incident-resolved';
+  type: (typeof TIMELINE_TYPES)[number];
   alertId?: string;
+  /** The other incident of a merge. */
+  incidentId?: string;
   reason: string;
 }
 
-const SEVERITY_BASE: Record<Severity, number> = { critical: 60, high: 45, medium: 30, low: 15, info: 5 };
+const SEVERITY_BASE: Record<Severity, number> = { critical: 50, high: 38, medium: 25, low: 12, info: 5 };
 
-/** Priority 0-100 with its parts shown (severity base, repeats, several tools seeing it). */
-export function priorityOf(incident: { severity: Severity; alertCount: number; sources: string[] }): Priority {
+export interface PriorityInput {
+  severity: Severity;
+  alertCount: number;
+  sources: string[];
+  lastEventAt: string;
+  status: string;
+  /** Whether any asset of the incident is flagged critical. */
+  critical: boolean;
+  /** Assets that depend on the root, directly or not. */
+  dependents: number;
+}
+
+/**
+ * Priority 0-100: severity base (5-50) + critical asset (15) + repeats (up to 10, logarithmic) +
+ * several tools (5 a tool beyond the first, up to 10) + blast radius (3 a dependent asset, up to 15)
+ * - age decay (2 an hour since the last event while it is quiet, up to 20; none once resolved).
+ */
+export function priorityOf(incident: PriorityInput, now: Date): Priority {
+  const quietHours = Math.max(0, (now.getTime() - Date.parse(incident.lastEventAt)) / 3_600_000);
   const parts: PriorityParts = {
     severity: SEVERITY_BASE[incident.severity],
-    repeat: Math.min(10, Math.max(0, incident.alertCount - 1)),
-    multiTool: incident.sources.length > 1 ? 10 : 0,
+    criticalAsset: incident.critical ? 15 : 0,
+    repeat: Math.min(10, Math.round(Math.log2(Math.max(1, incident.alertCount)) * 2)),
+    multiTool: Math.min(10, Math.max(0, incident.sources.length - 1) * 5),
+    blastRadius: Math.min(15, incident.dependents * 3),
+    ageDecay: incident.status === 'resolved' ? 0 : -Math.min(20, Math.floor(quietHours * 2)),
   };
-  const score = Math.max(0, Math.min(100, parts.severity + parts.repeat + parts.multiTool));
-  return { score, parts };
+  const total = Object.values(parts).reduce((sum, part) => sum + part, 0);
+  return { score: Math.max(0, Math.min(100, total)), parts };
 }

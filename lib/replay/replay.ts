@@ -25,8 +25,10 @@
  */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { correlateAlert } from '../correlation/correlate';
-import { scopeOf, type CorrelationPolicy } from '../correlation/engine';
+import { correlateAlerts, settleDueIncidents, type CorrelateDeps } from '../correlation/correlate';
+import { scopeOf } from '../correlation/engine';
+import { DEFAULT_POLICY, type CorrelationPolicy } from '../correlation/policy';
+import { topologyOf } from '../correlation/topology';
 import type { CanonicalAlert, NormalizedAlert } from '../domain/alert';
 import { assetSchema, Inventory } from '../domain/asset';
 import { AppError } from '../errors';
@@ -85,6 +87,8 @@ export class ReplayInputError extends Error {
 export interface PartitionContext {
   /** The delivery's alerts as the adapter reads them, with the inventory asset each resolves to (pure, cached). */
   alerts(): Array<NormalizedAlert & { assetId: string | null }>;
+  /** The tenant's inventory. */
+  inventory: Inventory;
 }
 
 /** Keys whose deliveries must be processed in input order; a delivery waits for every key it names. */
@@ -94,8 +98,9 @@ export type PartitionKeys = (delivery: ReplayDelivery, context: PartitionContext
 export const partitionByTenant: PartitionKeys = (delivery) => [delivery.tenant];
 
 /**
- * Per-scope ordering with today's engine scope (lib/correlation/engine.ts `scopeOf`): only correct
- * while the engine never joins alerts of two scopes. A payload its adapter refuses falls back to the tenant.
+ * Per-scope ordering with the engine's scope (lib/correlation/engine.ts `scopeOf`: a dependency
+ * component, or an unknown asset's name): correct because the engine never joins alerts of two
+ * scopes. A payload its adapter refuses falls back to the tenant.
  */
 export const partitionByScope: PartitionKeys = (delivery, context) => {
   let alerts: Array<NormalizedAlert & { assetId: string | null }>;
@@ -105,7 +110,8 @@ export const partitionByScope: PartitionKeys = (delivery, context) => {
     return [delivery.tenant];
   }
   if (!alerts.length) return [delivery.tenant];
-  return [...new Set(alerts.map((alert) => `${delivery.tenant}|${scopeOf(alert)}`))];
+  const topology = topologyOf(context.inventory);
+  return [...new Set(alerts.map((alert) => `${delivery.tenant}|${scopeOf(alert, topology)}`))];
 };
 
 // --- Output -------------------------------------------------------------------------------------------
@@ -197,6 +203,15 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
   const outcome = new Map<string, string | null>();
   const alertTenant = new Map<string, string>();
   const noop = async () => undefined;
+  const policy = deps.policy ?? DEFAULT_POLICY;
+  const correlateDeps: CorrelateDeps = {
+    table,
+    publish: noop,
+    now: () => new Date(),
+    inventory: { get: async (tenantId) => inventories.get(tenantId) as Inventory },
+    policies: { get: async () => policy },
+  };
+  let latestReceipt = 0;
 
   let processed = 0;
   let alertCount = 0;
@@ -211,6 +226,7 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
     const receivedAt = new Date(delivery.receivedAt);
     const now = () => receivedAt;
     const partition = partitionKeys(delivery, {
+      inventory: inventories.get(delivery.tenant) as Inventory,
       alerts: memo(() => {
         const adapter = adapterFor(delivery.source);
         if (!adapter) return [];
@@ -264,11 +280,14 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
       partition.map((key) => `correlate|${key}`),
       [ingested],
       async () => {
-        for (const alert of toCorrelate) {
-          const decision = await correlateAlert(alert, { table, publish: noop, now, ...(deps.policy ? { policy: deps.policy } : {}) });
-          if (decision.kind === 'duplicate') continue; // correlated before: read back at the end
-          outcome.set(alert.id, decision.kind === 'unmatched-resolution' ? null : decision.incidentId);
+        const results = await correlateAlerts(toCorrelate, { ...correlateDeps, now });
+        for (const [index, result] of results.entries()) {
+          const alert = toCorrelate[index] as CanonicalAlert;
+          if (result.kind === 'failed') throw result.error;
+          if (result.kind === 'duplicate') continue; // correlated before: read back at the end
+          outcome.set(alert.id, result.kind === 'unmatched-resolution' ? null : result.incidentId);
         }
+        latestReceipt = Math.max(latestReceipt, receivedAt.getTime());
         processed++;
         alertCount += record.alerts.length;
         deps.onProgress?.({ processed, alerts: alertCount, seconds: (performance.now() - started) / 1000 });
@@ -292,6 +311,11 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
     await scheduler.drain();
   }
   scheduler.throwIfFailed();
+  // The input has ended and nothing more will fire: let every grace period run out.
+  if (latestReceipt) {
+    const end = new Date(latestReceipt + policy.graceSeconds * 1000);
+    await settleDueIncidents({ ...correlateDeps, now: () => end });
+  }
   const processingSeconds = (performance.now() - started) / 1000;
   deps.onProcessed?.();
 
@@ -304,6 +328,26 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
     outcome.set(alertId, stored?.incidentId ?? null);
   });
 
+  // Incidents merged into another (a cascade whose root fired late) are reported as the survivor.
+  const items = await readIncidents(
+    table,
+    [...new Set([...outcome].filter(([, id]) => id).map(([alertId, id]) => `${alertTenant.get(alertId) as string}|${id as string}`))].map(
+      (key) => {
+        const [tenant, id] = key.split('|') as [string, string];
+        return { tenant, id };
+      },
+    ),
+  );
+  const survivorOf = (tenant: string, id: string): string => {
+    let current = id;
+    for (let hops = 0; hops < 100; hops++) {
+      const into = items.get(`${tenant}|${current}`)?.mergedInto;
+      if (typeof into !== 'string') break;
+      current = into;
+    }
+    return current;
+  };
+
   const members = new Map<string, { tenant: string; deliveryIds: string[] }>();
   const unmatched: string[] = [];
   const rejected: ReplayResult['rejected'] = [];
@@ -314,7 +358,8 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
     }
     const joined = new Set<string>();
     for (const alert of record.alerts) {
-      alert.incidentId = outcome.get(alert.alertId) ?? null;
+      const decided = outcome.get(alert.alertId) ?? null;
+      alert.incidentId = decided ? survivorOf(record.tenant, decided) : null;
       if (alert.incidentId) joined.add(alert.incidentId);
     }
     if (!joined.size) unmatched.push(record.id);
@@ -325,10 +370,6 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
     }
   }
 
-  const items = await readIncidents(
-    table,
-    [...members.entries()].map(([id, { tenant }]) => ({ id, tenant })),
-  );
   const incidents: ReplayIncident[] = [...members.entries()]
     .map(([id, { tenant, deliveryIds }]) => {
       const item = items.get(`${tenant}|${id}`);

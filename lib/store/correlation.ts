@@ -1,10 +1,11 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { storedAlertItem } from './alerts';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
-import { priorityOf, type IncidentAlert, type TimelineEntry } from '../domain/incident';
-import { EMPTY_SCOPE, type Decision, type ScopeIncident, type ScopeState } from '../correlation/engine';
-import { keys } from './keys';
+import type { IncidentAlert, Priority } from '../domain/incident';
+import { EMPTY_SCOPE, type Decision, type IncidentChange, type ScopeIncident, type ScopeState } from '../correlation/engine';
+import { storedAlertItem } from './alerts';
+
+import { keys, ttlAfter } from './keys';
 import type { TableRef } from './table-ref';
 
 export async function loadScope(table: TableRef, tenantId: string, scope: string): Promise<ScopeState> {
@@ -16,118 +17,166 @@ export async function loadScope(table: TableRef, tenantId: string, scope: string
 
 /** Another writer changed the scope between our read and our write: read again and decide again. */
 export class ScopeConflictError extends Error {}
-/** The alert already joined an incident (a queue redelivery): nothing more to do. */
-export class AlreadyCorrelatedError extends Error {}
+/** Some alerts already joined an incident (a queue redelivery): drop them and decide again without them. */
+export class AlreadyCorrelatedError extends Error {
+  constructor(readonly alertIds: string[]) {
+    super(`already correlated: ${alertIds.join(', ')}`);
+  }
+}
 
-export interface AppliedDecision {
+export interface AppliedAlert {
   alert: CanonicalAlert;
-  scope: string;
   decision: Decision;
+  category: string;
+}
+
+export interface ScopeCommit {
+  tenantId: string;
+  scope: string;
   previousVersion: number;
   next: ScopeState;
+  /** The alerts decided, in order. */
+  applied: AppliedAlert[];
+  /** Every incident changed by them (one entry an incident, latest state, timeline in order). */
+  changes: IncidentChange[];
+  /** The priority of each changed incident (computed with the inventory: critical assets, blast radius). */
+  priorities: ReadonlyMap<string, Priority>;
   now: Date;
 }
 
-/**
- * Writes a decision in one transaction: the scope state (only if still at the version we read), the
- * incident summary, the alert's membership with its reason, the timeline entry and the alert's link.
- * The membership item can only be created once, which makes a redelivered alert a no-op.
- */
-export async function commitDecision(table: TableRef, applied: AppliedDecision): Promise<void> {
-  const { alert, scope, decision, previousVersion, next, now } = applied;
-  const T = table.tableName;
-  const scopeKey = keys.correlationScope(alert.tenantId, scope);
-  const scopeWrite = {
-    Put: {
-      TableName: T,
-      Item: { ...scopeKey, entity: 'correlationScope', tenantId: alert.tenantId, scope, version: next.version, incidents: next.incidents },
-      ...(previousVersion === 0
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': previousVersion } }),
-    },
-  };
-  if (decision.kind === 'unmatched-resolution') {
-    await table.db.send(new PutCommand({ TableName: T, Item: storedAlertItem(alert, { correlation: decision.reason }) }));
-    return;
-  }
+/** Most items one commit may write (DynamoDB's transaction limit is 100). */
+export const MAX_COMMIT_ITEMS = 100;
 
-  const incident = next.incidents.find((candidate) => candidate.id === decision.incidentId) as ScopeIncident;
-  const timeline: TimelineEntry[] = [];
-  if (decision.kind === 'open')
-    timeline.push({ id: ulid(), at: alert.occurredAt, type: 'incident-opened', alertId: alert.id, reason: decision.reason });
-  else if (decision.kind === 'join')
-    timeline.push({ id: ulid(), at: alert.occurredAt, type: 'alert-joined', alertId: alert.id, reason: decision.reason });
-  else {
-    timeline.push({ id: ulid(), at: alert.occurredAt, type: 'alert-resolved', alertId: alert.id, reason: decision.reason });
-    if (decision.resolvesIncident) {
-      timeline.push({ id: ulid(), at: alert.occurredAt, type: 'incident-resolved', reason: 'all its alerts resolved' });
+/** The items a commit writes, to size batches before deciding them. */
+export function commitItemCount(commit: Pick<ScopeCommit, 'applied' | 'changes'>): number {
+  const alertItems = commit.applied.reduce((sum, { decision }) => sum + (decision.kind === 'unmatched-resolution' ? 1 : 2), 0);
+  // Each changed incident: its summary, its timeline entries, and possibly a settle marker.
+  return 1 + alertItems + commit.changes.reduce((sum, change) => sum + 2 + change.timeline.length, 0);
+}
+
+/**
+ * Writes decisions in one transaction: the scope state (only if still at the version we read), each
+ * alert's membership with its reason (created once: a redelivered alert fails the condition), each
+ * alert linked to its incident, every changed incident's summary and its timeline entries.
+ */
+export async function commitScope(table: TableRef, commit: ScopeCommit): Promise<void> {
+  const { tenantId, scope, previousVersion, next, applied, changes, priorities, now } = commit;
+  const T = table.tableName;
+  const items: Array<Record<string, unknown>> = [
+    {
+      Put: {
+        TableName: T,
+        Item: {
+          ...keys.correlationScope(tenantId, scope),
+          entity: 'correlationScope',
+          tenantId,
+          scope,
+          version: next.version,
+          incidents: next.incidents,
+        },
+        ...(previousVersion === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': previousVersion } }),
+      },
+    },
+  ];
+  /** Item index of each membership write -> its alert id, to name redelivered alerts. */
+  const membershipAt = new Map<number, string>();
+  for (const { alert, decision, category } of applied) {
+    if (decision.kind === 'unmatched-resolution') {
+      items.push({ Put: { TableName: T, Item: storedAlertItem(alert, { correlation: decision.reason }) } });
+      continue;
+    }
+    const membership: IncidentAlert = {
+      alertId: alert.id,
+      signature: alert.signature,
+      severity: alert.severity,
+      status: alert.status,
+      source: alert.source,
+      assetRef: alert.assetRef,
+      assetId: alert.assetId,
+      category,
+      message: alert.message,
+      occurredAt: alert.occurredAt,
+      reason: decision.reason,
+    };
+    membershipAt.set(items.length, alert.id);
+    items.push({
+      Put: {
+        TableName: T,
+        Item: { ...keys.incidentAlert(tenantId, decision.incidentId, alert.id), entity: 'incidentAlert', ...membership },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+    // The whole alert, linked to its incident. The queued message is a complete, validated copy: if the
+    // stored one was lost (DynamoDB Local can drop acknowledged writes when killed), it is written back.
+    items.push({ Put: { TableName: T, Item: storedAlertItem(alert, { incidentId: decision.incidentId, correlation: decision.reason }) } });
+  }
+  for (const change of changes) {
+    items.push(incidentWrite(T, tenantId, change, priorities.get(change.incident.id), now));
+    const { resolvesAt } = change.incident;
+    if (resolvesAt && !change.mergedInto && change.timeline.some((entry) => entry.type === 'resolution-pending')) {
+      // The settle sweep resolves it when the grace period ends, even if no other alert comes to this scope.
+      items.push({
+        Put: {
+          TableName: T,
+          Item: {
+            ...keys.settleMarker(resolvesAt, tenantId, scope),
+            entity: 'settleMarker',
+            tenantId,
+            scope,
+            resolvesAt,
+            ttl: ttlAfter(now, 7 * 24 * 3600),
+          },
+        },
+      });
+    }
+    for (const entry of change.timeline) {
+      const id = ulid(Date.parse(entry.at));
+      items.push({
+        Put: { TableName: T, Item: { ...keys.timelineEntry(tenantId, change.incident.id, id), entity: 'timeline', id, ...entry } },
+      });
     }
   }
-  const membership: IncidentAlert = {
-    alertId: alert.id,
-    signature: alert.signature,
-    severity: alert.severity,
-    status: alert.status,
-    source: alert.source,
-    assetRef: alert.assetRef,
-    message: alert.message,
-    occurredAt: alert.occurredAt,
-    reason: decision.reason,
-  };
+  if (items.length > MAX_COMMIT_ITEMS) throw new Error(`a correlation commit of ${items.length} items exceeds ${MAX_COMMIT_ITEMS}`);
 
   try {
-    await table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          scopeWrite,
-          {
-            Put: {
-              TableName: T,
-              Item: { ...keys.incidentAlert(alert.tenantId, incident.id, alert.id), entity: 'incidentAlert', ...membership },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          incidentWrite(T, alert.tenantId, incident, decision.kind === 'open', now),
-          {
-            // The whole alert, linked to its incident. The queued message is a complete, validated copy:
-            // if the stored one was lost (DynamoDB Local can drop acknowledged writes when killed),
-            // it is written back rather than left missing.
-            Put: { TableName: T, Item: storedAlertItem(alert, { incidentId: incident.id }) },
-          },
-          ...timeline.map((entry) => ({
-            Put: { TableName: T, Item: { ...keys.timelineEntry(alert.tenantId, incident.id, entry.id), entity: 'timeline', ...entry } },
-          })),
-        ],
-      }),
-    );
+    await table.db.send(new TransactWriteCommand({ TransactItems: items as never }));
   } catch (error) {
     const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
     if (error instanceof Error && error.name === 'TransactionCanceledException' && reasons) {
-      if (reasons[1]?.Code === 'ConditionalCheckFailed') throw new AlreadyCorrelatedError(alert.id);
+      const redelivered = [...membershipAt].filter(([index]) => reasons[index]?.Code === 'ConditionalCheckFailed').map(([, id]) => id);
+      if (redelivered.length) throw new AlreadyCorrelatedError(redelivered);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new ScopeConflictError(scope);
     }
     throw error;
   }
 }
 
-/** Correlation owns the incident's summary fields; operator fields (acknowledgement, notes) are left alone. */
-function incidentWrite(T: string, tenantId: string, incident: ScopeIncident, isNew: boolean, now: Date) {
-  const priority = priorityOf(incident);
-  const summary = {
+/**
+ * Correlation owns the incident's summary fields. The status is written only when correlation changes
+ * it (opened, resolved, reopened, merged), so an operator's acknowledgement is left alone otherwise.
+ */
+function incidentWrite(T: string, tenantId: string, change: IncidentChange, priority: Priority | undefined, now: Date) {
+  const { incident } = change;
+  const status = change.mergedInto ? 'merged' : statusChange(change);
+  const summary: Record<string, unknown> = {
     title: incident.title,
     severity: incident.severity,
-    priority,
-    assetId: incident.assetId,
-    assetRef: incident.assetRef,
+    rootAssetId: incident.rootAssetId,
+    assetId: incident.rootAssetId,
+    assetRef: incident.rootAssetRef,
     signatures: incident.signatures,
     sources: incident.sources,
     alertCount: incident.alertCount,
+    reopenCount: incident.reopenCount,
     openedAt: incident.openedAt,
     lastEventAt: incident.lastEventAt,
     updatedAt: now.toISOString(),
+    ...(priority ? { priority } : {}),
   };
   const key = keys.incident(tenantId, incident.id);
-  if (isNew) {
+  if (change.isNew && !change.mergedInto) {
     return {
       Put: {
         TableName: T,
@@ -135,14 +184,16 @@ function incidentWrite(T: string, tenantId: string, incident: ScopeIncident, isN
           ...key,
           ...keys.incidentsOf(tenantId),
           gsi1sk: incident.id,
-          ...keys.incidentsByStatus(tenantId, 'open'),
+          ...keys.incidentsByStatus(tenantId, incident.status),
           gsi2sk: incident.id,
           entity: 'incident',
           id: incident.id,
           tenantId,
-          status: 'open',
+          status: incident.status,
           createdAt: now.toISOString(),
           ...summary,
+          ...(incident.resolvesAt ? { resolvesAt: incident.resolvesAt } : {}),
+          ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
@@ -150,25 +201,79 @@ function incidentWrite(T: string, tenantId: string, incident: ScopeIncident, isN
   }
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
-  const sets = Object.entries(summary).map(([field, value]) => {
+  const sets: string[] = [];
+  const removes: string[] = [];
+  const set = (field: string, value: unknown) => {
     names[`#${field}`] = field;
     values[`:${field}`] = value;
-    return `#${field} = :${field}`;
-  });
-  if (incident.status === 'resolved') {
-    names['#status'] = 'status';
-    values[':resolved'] = 'resolved';
-    values[':resolvedAt'] = incident.resolvedAt;
-    values[':statusKey'] = keys.incidentsByStatus(tenantId, 'resolved').gsi2pk;
-    sets.push('#status = :resolved', 'resolvedAt = :resolvedAt', 'gsi2pk = :statusKey');
+    sets.push(`#${field} = :${field}`);
+  };
+  for (const [field, value] of Object.entries(summary)) set(field, value);
+  if (incident.resolvesAt && !change.mergedInto) set('resolvesAt', incident.resolvesAt);
+  else removes.push('resolvesAt');
+  if (status) {
+    set('status', status);
+    set('gsi2pk', keys.incidentsByStatus(tenantId, status).gsi2pk);
+    if (status === 'resolved') set('resolvedAt', incident.resolvedAt);
+    else removes.push('resolvedAt');
+    if (change.mergedInto) set('mergedInto', change.mergedInto);
+  }
+  if (change.isNew) {
+    // Opened and merged away within one batch: still a full item.
+    set('gsi1pk', keys.incidentsOf(tenantId).gsi1pk);
+    set('gsi1sk', incident.id);
+    set('gsi2sk', incident.id);
+    set('entity', 'incident');
+    set('id', incident.id);
+    set('tenantId', tenantId);
+    set('createdAt', now.toISOString());
   }
   return {
     Update: {
       TableName: T,
       Key: key,
-      UpdateExpression: `SET ${sets.join(', ')}`,
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },
   };
+}
+
+/** The status correlation sets, if its timeline says it changed it. */
+function statusChange(change: IncidentChange): 'open' | 'resolved' | undefined {
+  let status: 'open' | 'resolved' | undefined;
+  for (const entry of change.timeline) {
+    if (entry.type === 'incident-resolved') status = 'resolved';
+    if (entry.type === 'incident-reopened') status = 'open';
+  }
+  return status;
+}
+
+export interface SettleMarker {
+  tenantId: string;
+  scope: string;
+  resolvesAt: string;
+  key: { pk: string; sk: string };
+}
+
+/** Scopes with a grace period ending by `now`, oldest first. */
+export async function dueSettleMarkers(table: TableRef, now: Date, limit: number): Promise<SettleMarker[]> {
+  const { Items } = await table.db.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk <= :until',
+      ExpressionAttributeValues: { ':pk': keys.settleMarkers().pk, ':until': `${now.toISOString()}~` },
+      Limit: limit,
+    }),
+  );
+  return (Items ?? []).map((item) => ({
+    tenantId: item.tenantId as string,
+    scope: item.scope as string,
+    resolvesAt: item.resolvesAt as string,
+    key: { pk: item.pk as string, sk: item.sk as string },
+  }));
+}
+
+export async function deleteSettleMarker(table: TableRef, marker: SettleMarker): Promise<void> {
+  await table.db.send(new DeleteCommand({ TableName: table.tableName, Key: marker.key }));
 }

@@ -30,6 +30,8 @@
  * | timeline entry    | T#t#INC#incidentId              | TL#entryId (ULID)  |                                         |                                        |      |
  * | audit entry       | T#t#AUDIT  or  MSP#AUDIT        | at#entryId         |                                         |                                        |      |
  * | correlation scope | T#t#CORR#scope                  | STATE              |                                         |                                        |      |
+ * | correlation policy| T#t                             | CORRELATION#policy |                                         |                                        |      |
+ * | settle marker     | MSP#SETTLE                      | resolvesAt#t#scope |                                         |                                        | 7 d  |
  * | ws connection     | MSP#WSCONN#connectionId         | CONN               |                                         |                                        | yes  |
  * | ws subscription   | T#t#WSCONN  or  MSP#WSCONN#ALL  | connectionId       |                                         |                                        | yes  |
  */
@@ -97,6 +99,10 @@ export const keys = {
   auditOf: (t: string) => ({ pk: `${tenantPrefix(t)}#AUDIT` }),
   mspAudit: () => ({ pk: 'MSP#AUDIT' }),
   correlationScope: (t: string, scope: string) => ({ pk: `${tenantPrefix(t)}#CORR#${scope}`, sk: 'STATE' }),
+  correlationPolicy: (t: string) => ({ pk: tenantPrefix(t), sk: 'CORRELATION#policy' }),
+  /** A scope with an incident whose grace period ends at `resolvesAt` (ISO): the settle sweep reads these in time order. */
+  settleMarker: (resolvesAt: string, t: string, scope: string) => ({ pk: 'MSP#SETTLE', sk: `${resolvesAt}#${tenantPrefix(t)}#${scope}` }),
+  settleMarkers: () => ({ pk: 'MSP#SETTLE' }),
 
   wsConnection: (connectionId: string) => ({ pk: `MSP#WSCONN#${connectionId}`, sk: 'CONN' }),
   wsTenantSubscription: (t: string, connectionId: string) => ({ pk: `${tenantPrefix(t)}#WSCONN`, sk: connectionId }),

@@ -1,6 +1,8 @@
 import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../../lib/domain/alert';
-import { correlateAlert } from '../../lib/correlation/correlate';
+import { correlateAlert, type CorrelateDeps } from '../../lib/correlation/correlate';
+import { DEFAULT_POLICY } from '../../lib/correlation/policy';
+import { Inventory } from '../../lib/domain/asset';
 import type { DomainEvent } from '../../lib/events';
 import { getAlert, storeAlerts } from '../../lib/store/alerts';
 import { getIncidentDetail, listIncidents } from '../../lib/store/incidents';
@@ -9,7 +11,19 @@ import { createTestTable } from '../helpers/dynamo';
 
 let table: TableRef;
 const published: DomainEvent[] = [];
-const deps = () => ({ table, publish: async (events: DomainEvent[]) => void published.push(...events), now: () => new Date() });
+/** db-prod-01 <- app-01, app-02: one dependency component (one correlation scope). */
+const inventory = new Inventory([
+  { id: 'db-prod-01', name: 'db-prod-01', type: 'database', aliases: [], dependsOn: [], critical: true, tags: {} },
+  { id: 'app-01', name: 'app-01', type: 'server', aliases: [], dependsOn: ['db-prod-01'], critical: false, tags: {} },
+  { id: 'app-02', name: 'app-02', type: 'server', aliases: [], dependsOn: ['db-prod-01'], critical: false, tags: {} },
+]);
+const deps = (): CorrelateDeps => ({
+  table,
+  publish: async (events: DomainEvent[]) => void published.push(...events),
+  now: () => new Date(),
+  inventory: { get: async () => inventory },
+  policies: { get: async () => DEFAULT_POLICY },
+});
 
 beforeAll(async () => {
   table = await createTestTable('corr');
@@ -55,6 +69,27 @@ test('alerts of one group correlated at the same moment open exactly one inciden
   expect(detail?.alerts.map((alert) => alert.alertId).sort()).toEqual(alerts.map((alert) => alert.id).sort());
 });
 
+test('a cascade correlated all at once (root and symptoms on different assets) opens one incident rooted at the database', async () => {
+  const now = Date.parse('2026-11-24T11:00:00Z');
+  const spec: Array<Partial<CanonicalAlert>> = [
+    { assetId: 'db-prod-01', assetRef: 'db-prod-01', signature: 'PostgresDown' },
+    { assetId: 'app-01', assetRef: 'app-01', signature: 'HTTP5xxErrors' },
+    { assetId: 'app-02', assetRef: 'app-02', signature: 'HighRequestLatency' },
+  ];
+  const alerts = await storedAlerts('tenant-f', 12, (index) => ({
+    ...spec[index % 3],
+    dedupKey: `test|${spec[index % 3]!.assetId as string}|${index}`,
+    occurredAt: new Date(now + index * 1000).toISOString(),
+    receivedAt: new Date(now + index * 1000).toISOString(),
+  }));
+  await Promise.all(alerts.map((alert) => correlateAlert(alert, deps())));
+  const incidents = (await listIncidents(table, 'tenant-f')).filter((incident) => incident.status !== 'merged');
+  expect(incidents).toHaveLength(1);
+  expect(incidents[0]).toMatchObject({ alertCount: 12, rootAssetId: 'db-prod-01' });
+  const detail = await getIncidentDetail(table, 'tenant-f', incidents[0]!.id);
+  expect(detail?.alerts).toHaveLength(12);
+});
+
 test('a redelivered alert is recognised and changes nothing', async () => {
   const [alert] = await storedAlerts('tenant-b', 1, () => ({}));
   expect((await correlateAlert(alert!, deps())).kind).toBe('open');
@@ -81,5 +116,5 @@ test('an alert whose stored copy was lost is written back whole from the queued 
   const ghost: CanonicalAlert = { ...(await storedAlerts('tenant-e', 1, () => ({})))[0]!, id: ulid() };
   expect((await correlateAlert(ghost, deps())).kind).toBe('open');
   const stored = await getAlert(table, 'tenant-e', ghost.id);
-  expect(stored).toEqual({ ...ghost, incidentId: expect.any(String) });
+  expect(stored).toEqual({ ...ghost, incidentId: expect.any(String), correlation: 'no open incident matches' });
 });

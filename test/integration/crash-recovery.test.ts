@@ -74,12 +74,13 @@ test('alerts accepted just before a crash are all correlated after the next star
   const demo = JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8'));
   const apiKey = demo.tenants[0].apiKey as string;
 
-  const signatures = Array.from({ length: 30 }, (_, index) => `CrashTest${index}`);
+  const signatures = Array.from({ length: 30 }, (_, index) => `Synthetic${index}`);
   const statuses = await Promise.all(
     signatures.map(async (signature) => {
       const response = await fetch(`http://127.0.0.1:${port}/v1/webhooks/generic`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        // Uncategorised signatures on one host: 30 separate incidents, each findable by its signature.
         body: JSON.stringify({ asset_name: 'app-prod-02', signature, severity: 'medium', message: 'crash test', tool_source: 'test' }),
       });
       return response.status;

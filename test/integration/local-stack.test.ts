@@ -89,7 +89,7 @@ test('a webhook alert becomes an incident that GET /v1/incidents lists, with why
   expect(detail.body.timeline.map((entry: any) => entry.type)).toEqual(['incident-opened']);
 });
 
-test('repeats join the open incident and a resolution resolves it', async () => {
+test('repeats join the open incident and a resolution starts its grace period', async () => {
   const first = await post('/v1/webhooks/generic', alert({ signature: 'MemoryHigh' }), {
     'x-api-key': acmeKey(),
     'x-delivery-id': 'mem-1',
@@ -110,17 +110,17 @@ test('repeats join the open incident and a resolution resolves it', async () => 
   const { body } = await get('/v1/incidents?tenant=acme', tokens.admin);
   const incidents = body.incidents.filter((candidate: any) => candidate.signatures.includes('MemoryHigh'));
   expect(incidents).toHaveLength(1);
-  expect(incidents[0]).toMatchObject({ status: 'resolved', alertCount: 3 });
+  expect(incidents[0]).toMatchObject({ status: 'open', alertCount: 3, resolvesAt: expect.any(String) });
   const detail = await get(`/v1/incidents/${incidents[0].id}?tenant=acme`, tokens.admin);
   expect(detail.body.alerts.map((entry: any) => entry.reason).sort()).toEqual([
-    'its last firing alert resolved',
+    'its last firing alert resolved; the incident resolves after a 5 min grace period',
     'no open incident matches',
     'same fingerprint',
   ]);
 });
 
 test('a repeated delivery id answers 200 with the original alert ids and stores nothing new', async () => {
-  const body = alert({ signature: 'ServiceDown' });
+  const body = alert({ asset_name: 'dup-test-host', signature: 'ServiceDown' });
   const first = await post('/v1/webhooks/generic', body, { 'x-api-key': acmeKey(), 'x-delivery-id': 'dup-1' });
   const again = await post('/v1/webhooks/generic', body, { 'x-api-key': acmeKey(), 'x-delivery-id': 'dup-1' });
   expect(first.status).toBe(202);

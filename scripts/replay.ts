@@ -1,6 +1,5 @@
 /**
- * `npm run replay -- --fixture <fixture.json> --input <deliveries.ndjson> --out <result.json> [--concurrency 32]
- *   [--partition tenant|scope]`
+ * `npm run replay -- --fixture <fixture.json> --input <deliveries.ndjson> --out <result.json> [--concurrency 32]`
  *
  * Starts its own in-memory DynamoDB Local with an empty table, creates the fixture's tenants and assets,
  * feeds every delivery in order through the same normalize, ingest and correlate code (trusted input:
@@ -15,8 +14,6 @@ import { parseArgs } from 'node:util';
 import type * as z from 'zod';
 import { createDocumentClient } from '../lib/aws/clients';
 import {
-  partitionByScope,
-  partitionByTenant,
   replayDeliveries,
   replayDeliverySchema,
   replayFixtureSchema,
@@ -73,7 +70,6 @@ const { values } = (() => {
         input: { type: 'string' },
         out: { type: 'string' },
         concurrency: { type: 'string', default: '32' },
-        partition: { type: 'string', default: 'tenant' },
       },
     });
   } catch (error) {
@@ -84,7 +80,6 @@ const usage = 'Usage: npm run replay -- --fixture <fixture.json> --input <delive
 if (!values.fixture || !values.input || !values.out) fail(usage);
 const concurrency = Number(values.concurrency);
 if (!Number.isInteger(concurrency) || concurrency < 1) fail('--concurrency takes a positive whole number');
-if (values.partition !== 'tenant' && values.partition !== 'scope') fail('--partition is tenant (default) or scope');
 
 let fixtureJson: unknown;
 try {
@@ -132,7 +127,6 @@ try {
     {
       table: { db, tableName },
       concurrency,
-      partitionKeys: values.partition === 'scope' ? partitionByScope : partitionByTenant,
       onProgress: ({ processed, seconds }) => {
         if (performance.now() - lastReport < 2000) return;
         lastReport = performance.now();
@@ -159,7 +153,7 @@ try {
   incidents            ${stats.incidents}
   unmatched            ${stats.unmatched} deliveries joined no incident
   rejected             ${stats.rejected} deliveries refused by their adapter
-  throughput           ${Math.round(stats.deliveriesPerSecond)} deliveries/s (${stats.processingSeconds.toFixed(1)} s, concurrency ${concurrency}, partition by ${values.partition})
+  throughput           ${Math.round(stats.deliveriesPerSecond)} deliveries/s (${stats.processingSeconds.toFixed(1)} s, concurrency ${concurrency})
   DynamoDB per alert   ${perAlert(processingOps)} requests while replaying (${perAlert(counter.total())} with the read-back; fixture excluded): ${byOperation}`);
   await stop(0);
 } catch (error) {

@@ -24,6 +24,7 @@ import { topologyOf, type Topology } from './topology';
 export interface CorrelateDeps {
   table: TableRef;
   publish: PublishEvents;
+  /** Processing time; an alert is never processed before its own receipt time (what a replay relies on). */
   now: () => Date;
   /** The tenant's inventory (cached by the caller). */
   inventory: { get(tenantId: string): Promise<Inventory> };
@@ -175,10 +176,12 @@ function plan(alerts: CanonicalAlert[], state: ScopeState, context: ScopeContext
       results.push({ kind: 'duplicate' });
       continue;
     }
+    // Processing time is never before the alert's receipt (a replay's clock stands at its input's start).
+    const clock = Date.parse(alert.receivedAt) > now.getTime() ? new Date(alert.receivedAt) : now;
     const outcome = decide(alert, next, {
       policy: context.policy,
       topology: context.topology,
-      now,
+      now: clock,
       tenantWords,
       newIncidentId: () => ulid(Date.parse(alert.occurredAt)),
     });
@@ -212,7 +215,7 @@ function mergeChanges(into: Map<string, IncidentChange>, changes: IncidentChange
 }
 
 async function commitPlan(planned: Plan, state: ScopeState, context: ScopeContext, deps: CorrelateDeps): Promise<void> {
-  const now = deps.now();
+  const now = new Date(Math.max(deps.now().getTime(), ...planned.applied.map(({ alert }) => Date.parse(alert.receivedAt))));
   const priorities = new Map<string, Priority>();
   for (const change of planned.changes) priorities.set(change.incident.id, incidentPriority(change.incident, context.topology, now));
   await commitScope(deps.table, {

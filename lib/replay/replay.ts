@@ -7,14 +7,12 @@
  * repeated line is recognised as a repeat and stores nothing new) with an in-process `enqueue` that
  * hands the stored alerts to `correlateAlert` (no SQS, no event bus).
  *
- * Ordering and concurrency: deliveries are processed concurrently, but deliveries that share a
- * partition key are processed in input order, one after the other (ingestion in order, and
- * correlation in order). The default key is the tenant, which is correct for any engine since
- * correlation never crosses tenants. `partitionByScope` keys by the correlation scope of today's engine
- * (the resolved asset or the asset reference): faster, but only correct while the engine never joins
- * alerts across scopes. Within one partition the two stages are pipelined: delivery n+1 is ingested
- * while delivery n is being correlated (ingestion only writes new alert and idempotency items, so it
- * cannot change what correlation of an earlier alert sees).
+ * Ordering and concurrency: ingestion runs concurrently, except that deliveries with the same id (a
+ * retry) are ingested in input order, so the repeat is recognised as one. Correlation runs in input
+ * order per tenant (correlation never crosses tenants): each tenant has one lane that takes every
+ * ingested delivery at its head, in order, and correlates their alerts as one batch (alerts of one
+ * scope decided on one read of the scope state and committed in one transaction; scopes of the batch
+ * run concurrently). Each alert is processed at its own receipt time.
  *
  * Result: every delivery line appears, repeats included, in
  *  - the `deliveryIds` of each incident one of its alerts joined (an Alertmanager group whose alerts
@@ -26,13 +24,10 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { correlateAlerts, settleDueIncidents, type CorrelateDeps } from '../correlation/correlate';
-import { scopeOf } from '../correlation/engine';
 import { DEFAULT_POLICY, type CorrelationPolicy } from '../correlation/policy';
-import { topologyOf } from '../correlation/topology';
-import type { CanonicalAlert, NormalizedAlert } from '../domain/alert';
+import type { CanonicalAlert } from '../domain/alert';
 import { assetSchema, Inventory } from '../domain/asset';
 import { AppError } from '../errors';
-import { adapterFor } from '../ingest/formats';
 import { ingestDelivery } from '../ingest/ingest';
 import { getAlert } from '../store/alerts';
 import { InventoryCache, putAsset } from '../store/assets';
@@ -81,38 +76,6 @@ export class ReplayInputError extends Error {
     this.name = 'ReplayInputError';
   }
 }
-
-// --- Partitioning -------------------------------------------------------------------------------------
-
-export interface PartitionContext {
-  /** The delivery's alerts as the adapter reads them, with the inventory asset each resolves to (pure, cached). */
-  alerts(): Array<NormalizedAlert & { assetId: string | null }>;
-  /** The tenant's inventory. */
-  inventory: Inventory;
-}
-
-/** Keys whose deliveries must be processed in input order; a delivery waits for every key it names. */
-export type PartitionKeys = (delivery: ReplayDelivery, context: PartitionContext) => string[];
-
-/** Per-tenant ordering: correct for any engine, since correlation never crosses tenants. */
-export const partitionByTenant: PartitionKeys = (delivery) => [delivery.tenant];
-
-/**
- * Per-scope ordering with the engine's scope (lib/correlation/engine.ts `scopeOf`: a dependency
- * component, or an unknown asset's name): correct because the engine never joins alerts of two
- * scopes. A payload its adapter refuses falls back to the tenant.
- */
-export const partitionByScope: PartitionKeys = (delivery, context) => {
-  let alerts: Array<NormalizedAlert & { assetId: string | null }>;
-  try {
-    alerts = context.alerts();
-  } catch {
-    return [delivery.tenant];
-  }
-  if (!alerts.length) return [delivery.tenant];
-  const topology = topologyOf(context.inventory);
-  return [...new Set(alerts.map((alert) => `${delivery.tenant}|${scopeOf(alert, topology)}`))];
-};
 
 // --- Output -------------------------------------------------------------------------------------------
 
@@ -171,9 +134,7 @@ export interface ReplayDeps {
   onProcessingStart?: () => void;
   /** Called once ingestion and correlation are done, before the incidents are read back. */
   onProcessed?: () => void;
-  /** Default: per tenant (correct for any engine). */
-  partitionKeys?: PartitionKeys;
-  /** Deliveries processed at once (each stage of each delivery takes one slot). Default 32. */
+  /** Deliveries ingested at once. Default 32. */
   concurrency?: number;
   policy?: CorrelationPolicy;
 }
@@ -189,7 +150,6 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
   const fixture = replayFixtureSchema.parse(input.fixture);
   const { table } = deps;
   const concurrency = Math.max(1, deps.concurrency ?? 32);
-  const partitionKeys = deps.partitionKeys ?? partitionByTenant;
 
   await createFixture(table, fixture);
   const inventories = new Map(fixture.tenants.map((tenant) => [tenant.id, new Inventory(tenant.assets)]));
@@ -202,16 +162,17 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
   /** Alert id -> its incident (null: it joined none), from correlation's decisions. */
   const outcome = new Map<string, string | null>();
   const alertTenant = new Map<string, string>();
-  const noop = async () => undefined;
   const policy = deps.policy ?? DEFAULT_POLICY;
+  let clockStart = Number.POSITIVE_INFINITY;
+  let latestReceipt = 0;
   const correlateDeps: CorrelateDeps = {
     table,
-    publish: noop,
-    now: () => new Date(),
+    publish: async () => undefined,
+    // The replay's clock stands at its first delivery: every alert is then processed at its own receipt time.
+    now: () => new Date(Number.isFinite(clockStart) ? clockStart : 0),
     inventory: { get: async (tenantId) => inventories.get(tenantId) as Inventory },
     policies: { get: async () => policy },
   };
-  let latestReceipt = 0;
 
   let processed = 0;
   let alertCount = 0;
@@ -219,80 +180,65 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
   deps.onProcessingStart?.();
   const started = performance.now();
   const scheduler = new OrderedScheduler(concurrency);
+  const lanes = new CorrelationLanes(
+    async (entries) => {
+      const alerts = entries.flatMap((entry) => entry.alerts);
+      const results = alerts.length ? await correlateAlerts(alerts, correlateDeps) : [];
+      for (const [index, result] of results.entries()) {
+        const alert = alerts[index] as CanonicalAlert;
+        if (result.kind === 'failed') throw result.error;
+        if (result.kind === 'duplicate') continue; // correlated before: read back at the end
+        outcome.set(alert.id, result.kind === 'unmatched-resolution' ? null : result.incidentId);
+      }
+      for (const entry of entries) {
+        processed++;
+        alertCount += entry.record.alerts.length;
+        latestReceipt = Math.max(latestReceipt, entry.receivedAt);
+      }
+      deps.onProgress?.({ processed, alerts: alertCount, seconds: (performance.now() - started) / 1000 });
+    },
+    Math.max(64, concurrency * 16),
+  );
 
-  const processOne = (delivery: ReplayDelivery, position: number) => {
+  const processOne = (delivery: ReplayDelivery) => {
     const record: ReplayedDelivery = { id: delivery.id, tenant: delivery.tenant, alerts: [] };
     replayed.push(record);
     const receivedAt = new Date(delivery.receivedAt);
-    const now = () => receivedAt;
-    const partition = partitionKeys(delivery, {
-      inventory: inventories.get(delivery.tenant) as Inventory,
-      alerts: memo(() => {
-        const adapter = adapterFor(delivery.source);
-        if (!adapter) return [];
-        const tenantInventory = inventories.get(delivery.tenant) as Inventory;
-        return adapter(delivery.body, receivedAt).map((alert) => ({
-          ...alert,
-          assetId: tenantInventory.resolve(alert.assetRef)?.id ?? null,
-        }));
-      }),
-    });
-    if (!partition.length) throw new ReplayInputError(`delivery ${delivery.id}: the partition function gave no key`, position);
-
+    clockStart = Math.min(clockStart, receivedAt.getTime());
     const toCorrelate: CanonicalAlert[] = [];
-    const ingested = scheduler.run(
-      partition.map((key) => `ingest|${key}`),
-      [],
-      async () => {
-        try {
-          const result = await ingestDelivery(
-            {
-              tenantId: delivery.tenant,
-              source: delivery.source,
-              body: delivery.body,
-              rawBody: JSON.stringify(delivery.body),
-              deliveryId: delivery.id,
+    const ingested = scheduler.run([`${delivery.tenant}|${delivery.id}`], [], async () => {
+      try {
+        const result = await ingestDelivery(
+          {
+            tenantId: delivery.tenant,
+            source: delivery.source,
+            body: delivery.body,
+            rawBody: JSON.stringify(delivery.body),
+            deliveryId: delivery.id,
+          },
+          {
+            table,
+            inventory,
+            now: () => receivedAt,
+            enqueue: async (alerts) => {
+              for (const alert of alerts) {
+                if (handedOver.has(alert.id)) continue;
+                handedOver.add(alert.id);
+                alertTenant.set(alert.id, alert.tenantId);
+                toCorrelate.push(alert);
+              }
             },
-            {
-              table,
-              inventory,
-              now,
-              enqueue: async (alerts) => {
-                for (const alert of alerts) {
-                  if (handedOver.has(alert.id)) continue;
-                  handedOver.add(alert.id);
-                  alertTenant.set(alert.id, alert.tenantId);
-                  toCorrelate.push(alert);
-                }
-              },
-            },
-          );
-          record.alerts = result.accepted.map(({ alertId }) => ({ alertId, incidentId: null }));
-          for (const entry of result.accepted) alertTenant.set(entry.alertId, delivery.tenant);
-          storedAlerts += result.accepted.filter((entry) => !entry.duplicate).length;
-        } catch (error) {
-          if (!(error instanceof AppError)) throw error;
-          record.rejected = { code: error.code, message: error.message };
-        }
-      },
-    );
-    scheduler.run(
-      partition.map((key) => `correlate|${key}`),
-      [ingested],
-      async () => {
-        const results = await correlateAlerts(toCorrelate, { ...correlateDeps, now });
-        for (const [index, result] of results.entries()) {
-          const alert = toCorrelate[index] as CanonicalAlert;
-          if (result.kind === 'failed') throw result.error;
-          if (result.kind === 'duplicate') continue; // correlated before: read back at the end
-          outcome.set(alert.id, result.kind === 'unmatched-resolution' ? null : result.incidentId);
-        }
-        latestReceipt = Math.max(latestReceipt, receivedAt.getTime());
-        processed++;
-        alertCount += record.alerts.length;
-        deps.onProgress?.({ processed, alerts: alertCount, seconds: (performance.now() - started) / 1000 });
-      },
-    );
+          },
+        );
+        record.alerts = result.accepted.map(({ alertId }) => ({ alertId, incidentId: null }));
+        for (const entry of result.accepted) alertTenant.set(entry.alertId, delivery.tenant);
+        storedAlerts += result.accepted.filter((entry) => !entry.duplicate).length;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        record.rejected = { code: error.code, message: error.message };
+      }
+    });
+    lanes.push(delivery.tenant, { ingested, record, alerts: toCorrelate, receivedAt: receivedAt.getTime() });
   };
 
   let position = 0;
@@ -302,15 +248,18 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
       if (!inventories.has(delivery.tenant)) {
         throw new ReplayInputError(`delivery ${delivery.id}: tenant '${delivery.tenant}' is not in the fixture`, position);
       }
-      await scheduler.admit();
+      await Promise.all([scheduler.admit(), lanes.admit()]);
       scheduler.throwIfFailed();
-      processOne(delivery, position);
+      lanes.throwIfFailed();
+      processOne(delivery);
     }
   } finally {
     // Never leave work running against the table, whatever happened to the input.
     await scheduler.drain();
+    await lanes.drain();
   }
   scheduler.throwIfFailed();
+  lanes.throwIfFailed();
   // The input has ended and nothing more will fire: let every grace period run out.
   if (latestReceipt) {
     const end = new Date(latestReceipt + policy.graceSeconds * 1000);
@@ -440,18 +389,6 @@ async function readIncidents(
   return found;
 }
 
-function memo<T>(compute: () => T): () => T {
-  let done = false;
-  let value: T;
-  return () => {
-    if (!done) {
-      value = compute();
-      done = true;
-    }
-    return value;
-  };
-}
-
 async function mapLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -535,5 +472,90 @@ class OrderedScheduler {
     const next = this.slotWaiters.shift();
     if (next) next();
     else this.running--;
+  }
+}
+
+interface LaneEntry {
+  /** Resolves when the delivery is ingested (never rejects: the scheduler keeps the failure). */
+  ingested: Promise<void>;
+  record: ReplayedDelivery;
+  /** Filled by ingestion: the new alerts to correlate. */
+  alerts: CanonicalAlert[];
+  receivedAt: number;
+  /** Set once `ingested` has resolved. */
+  ingestDone?: boolean;
+}
+
+/** Alerts a lane hands to correlation at once (a delivery is never split). */
+const LANE_BATCH_ALERTS = 256;
+
+/**
+ * One correlation lane per tenant: deliveries are correlated in input order; whatever is ingested at
+ * the head of a lane when it is free goes as one batch. The first failure stops every lane.
+ */
+class CorrelationLanes {
+  private readonly lanes = new Map<string, { queue: LaneEntry[]; run: Promise<void> | undefined }>();
+  private backlog = 0;
+  private readonly waiters: Array<() => void> = [];
+  private failure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly correlate: (entries: LaneEntry[]) => Promise<void>,
+    private readonly window: number,
+  ) {}
+
+  push(key: string, entry: LaneEntry): void {
+    let lane = this.lanes.get(key);
+    if (!lane) this.lanes.set(key, (lane = { queue: [], run: undefined }));
+    lane.queue.push(entry);
+    this.backlog++;
+    void entry.ingested.then(() => {
+      entry.ingestDone = true;
+    });
+    if (!lane.run) lane.run = this.drainLane(lane);
+  }
+
+  private async drainLane(lane: { queue: LaneEntry[]; run: Promise<void> | undefined }): Promise<void> {
+    try {
+      while (lane.queue.length && !this.failure) {
+        await (lane.queue[0] as LaneEntry).ingested;
+        // Every ingested entry at the head, in order, up to the batch size (the head's flag is set:
+        // its `then` was registered before this `await`).
+        let take = 0;
+        let alerts = 0;
+        while (take < lane.queue.length && (lane.queue[take] as LaneEntry).ingestDone) {
+          const size = (lane.queue[take] as LaneEntry).alerts.length;
+          if (take > 0 && alerts + size > LANE_BATCH_ALERTS) break;
+          alerts += size;
+          take++;
+        }
+        const batch = lane.queue.splice(0, Math.max(1, take));
+        await this.correlate(batch);
+        this.backlog -= batch.length;
+        while (this.waiters.length && this.backlog < this.window) this.waiters.shift()?.();
+      }
+    } catch (error) {
+      this.failure ??= { error };
+    } finally {
+      lane.run = undefined;
+      if (this.failure) while (this.waiters.length) this.waiters.shift()?.();
+    }
+  }
+
+  /** Resolves when fewer than `window` deliveries wait for correlation. */
+  async admit(): Promise<void> {
+    while (this.backlog >= this.window && !this.failure) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  async drain(): Promise<void> {
+    for (;;) {
+      const running = [...this.lanes.values()].map((lane) => lane.run).filter((run): run is Promise<void> => run !== undefined);
+      if (!running.length) return;
+      await Promise.all(running);
+    }
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
   }
 }

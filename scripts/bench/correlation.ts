@@ -1,5 +1,5 @@
 /**
- * `npm run bench:correlation [-- --size 3000 --seed 1 --concurrency 32 --partition tenant|scope|both]`
+ * `npm run bench:correlation [-- --size 3000 --seed 1 --concurrency 32]`
  *
  * Generates the labelled workload (./workload.ts), runs it through the replay (the same ingest and
  * correlate code, on an in-memory DynamoDB Local) and prints, beside the seed documents' rule ("same
@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../../lib/aws/clients';
 import { adapterFor } from '../../lib/ingest/formats';
-import { partitionByScope, partitionByTenant, replayDeliveries, type ReplayResult } from '../../lib/replay/replay';
+import { replayDeliveries, type ReplayResult } from '../../lib/replay/replay';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../../local/dynamodb';
 import { DynamoOpsCounter } from './ops-counter';
 import { bcubedByGroup, score, seedRuleGroups, type BaselineAlert, type Scores, type ScoredItem } from './scoring';
@@ -22,7 +22,6 @@ const { values } = parseArgs({
     size: { type: 'string', default: '3000' },
     seed: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '32' },
-    partition: { type: 'string', default: 'tenant' },
   },
 });
 const size = Number(values.size);
@@ -30,11 +29,6 @@ const seed = Number(values.seed);
 const concurrency = Number(values.concurrency);
 if (!Number.isInteger(size) || size < 10 || !Number.isInteger(seed) || !Number.isInteger(concurrency) || concurrency < 1) {
   console.error('--size (at least 10), --seed and --concurrency take whole numbers');
-  process.exit(2);
-}
-const partitions = values.partition === 'both' ? ['tenant', 'scope'] : [values.partition];
-if (!partitions.every((partition) => partition === 'tenant' || partition === 'scope')) {
-  console.error('--partition is tenant (default), scope or both');
   process.exit(2);
 }
 
@@ -171,8 +165,8 @@ process.once('SIGINT', () => {
 });
 try {
   const seedRuleItems = seedItems(workload);
-  for (const [runIndex, partition] of partitions.entries()) {
-    const tableName = `bench-correlation-${runIndex}-${Date.now()}`;
+  {
+    const tableName = `bench-correlation-${Date.now()}`;
     await ensureTable(dynamoLocal.endpoint, tableName);
     const db = createDocumentClient({ endpoint: dynamoLocal.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const counter = new DynamoOpsCounter();
@@ -184,7 +178,6 @@ try {
       {
         table: { db, tableName },
         concurrency,
-        partitionKeys: partition === 'scope' ? partitionByScope : partitionByTenant,
         onProgress: ({ processed, seconds }) => {
           if (performance.now() - lastReport < 2000) return;
           lastReport = performance.now();
@@ -202,7 +195,7 @@ try {
     const ours = score(items);
     const seedScores = score(seedRuleItems);
     const { text, failing } = scoreTable(ours, seedScores);
-    console.log(`\nReplay, partition by ${partition}, concurrency ${concurrency}`);
+    console.log(`\nReplay, concurrency ${concurrency}`);
     console.log(
       `  ${stats.deliveries} deliveries, ${stats.alerts} alerts (${stats.storedAlerts} stored), ${stats.incidents} incidents, ` +
         `${stats.unmatched} unmatched, ${stats.rejected} rejected${mismatches ? `, ${mismatches} deliveries with an unexpected alert count` : ''}`,

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { partitionByScope, replayDeliveries, type ReplayDelivery, type ReplayFixture, type ReplayResult } from '../../lib/replay/replay';
+import { replayDeliveries, type ReplayDelivery, type ReplayFixture, type ReplayResult } from '../../lib/replay/replay';
 import { listAlerts } from '../../lib/store/alerts';
 import type { TableRef } from '../../lib/store/table-ref';
 import { createTestTable } from '../helpers/dynamo';
@@ -209,11 +209,8 @@ describe('replayDeliveries', () => {
     }
   });
 
-  test('per-scope partitioning gives the same incidents as per-tenant ordering', async () => {
-    const other = await replayDeliveries(
-      { fixture, deliveries },
-      { table: await createTestTable('replay-scope'), partitionKeys: partitionByScope },
-    );
+  test('one delivery at a time gives the same incidents as concurrent ingestion with batched correlation', async () => {
+    const other = await replayDeliveries({ fixture, deliveries }, { table: await createTestTable('replay-serial'), concurrency: 1 });
     const shape = (r: ReplayResult) => r.incidents.map((incident) => `${incident.tenant}:${incident.deliveryIds.join(',')}`).sort();
     expect(shape(other)).toEqual(shape(result));
     expect(other.unmatched).toEqual(result.unmatched);

@@ -3,7 +3,10 @@ import type { Incident, IncidentAlert, TimelineEntry } from '../domain/incident'
 import { keys } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
 
-/** A tenant's incidents, newest first (incident ids are ULIDs of their first event). */
+/**
+ * A tenant's incidents, newest first (incident ids are ULIDs of their first event). Incidents merged
+ * into another are left out unless asked for by status: their alerts are listed by the survivor.
+ */
 export async function listIncidents(
   table: TableRef,
   tenantId: string,
@@ -12,17 +15,26 @@ export async function listIncidents(
   const index = options.status
     ? { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', pk: keys.incidentsByStatus(tenantId, options.status).gsi2pk }
     : { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', pk: keys.incidentsOf(tenantId).gsi1pk };
-  const { Items } = await table.db.send(
-    new QueryCommand({
-      TableName: table.tableName,
-      IndexName: index.IndexName,
-      KeyConditionExpression: index.KeyConditionExpression,
-      ExpressionAttributeValues: { ':pk': index.pk },
-      ScanIndexForward: false,
-      Limit: options.limit ?? 100,
-    }),
-  );
-  return (Items ?? []).map((item) => entityOf<Incident>(item) as Incident);
+  const limit = options.limit ?? 100;
+  const found: Incident[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await table.db.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        IndexName: index.IndexName,
+        KeyConditionExpression: index.KeyConditionExpression,
+        ExpressionAttributeValues: { ':pk': index.pk, ...(options.status ? {} : { ':merged': 'merged' }) },
+        ...(options.status ? {} : { FilterExpression: '#status <> :merged', ExpressionAttributeNames: { '#status': 'status' } }),
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) if (found.length < limit) found.push(entityOf<Incident>(item) as Incident);
+    start = page.LastEvaluatedKey;
+  } while (start && found.length < limit);
+  return found;
 }
 
 export interface IncidentDetail {
@@ -39,9 +51,22 @@ export async function getIncidentDetail(table: TableRef, tenantId: string, incid
   });
   const incidentItem = items.find((item) => item.sk === 'INC');
   if (!incidentItem) return undefined;
-  return {
-    incident: entityOf<Incident>(incidentItem) as Incident,
-    alerts: items.filter((item) => String(item.sk).startsWith('ALERT#')).map((item) => entityOf<IncidentAlert>(item) as IncidentAlert),
-    timeline: items.filter((item) => String(item.sk).startsWith('TL#')).map((item) => entityOf<TimelineEntry>(item) as TimelineEntry),
-  };
+  const alerts = items.filter((item) => String(item.sk).startsWith('ALERT#')).map((item) => entityOf<IncidentAlert>(item) as IncidentAlert);
+  const stored = items.filter((item) => String(item.sk).startsWith('TL#')).map((item) => entityOf<TimelineEntry>(item) as TimelineEntry);
+  // Each alert's membership is its own timeline entry (joined or resolved, with why): not written twice.
+  const joins: TimelineEntry[] = alerts.map((alert) => ({
+    id: `ALERT#${alert.alertId}`,
+    at: alert.occurredAt,
+    type: alert.status === 'resolved' ? 'alert-resolved' : 'alert-joined',
+    alertId: alert.alertId,
+    reason: alert.reason,
+  }));
+  // The alert that opened the incident has its 'incident-opened' entry already.
+  const opener = new Set(stored.filter((entry) => entry.type === 'incident-opened').map((entry) => entry.alertId));
+  // Time order; at one moment, the alert before what it caused (a pending resolution, a new root).
+  const isAlert = (entry: TimelineEntry) => (entry.id.startsWith('ALERT#') ? 0 : 1);
+  const timeline = [...stored, ...joins.filter((entry) => !opener.has(entry.alertId))].sort(
+    (a, b) => Date.parse(a.at) - Date.parse(b.at) || isAlert(a) - isAlert(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  return { incident: entityOf<Incident>(incidentItem) as Incident, alerts, timeline };
 }

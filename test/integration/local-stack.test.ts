@@ -117,6 +117,14 @@ test('repeats join the open incident and a resolution starts its grace period', 
     'no open incident matches',
     'same fingerprint',
   ]);
+  // Every join and status change in time order, each with its reason.
+  expect(detail.body.timeline.map((entry: any) => entry.type)).toEqual([
+    'incident-opened',
+    'alert-joined',
+    'alert-resolved',
+    'resolution-pending',
+  ]);
+  expect(detail.body.timeline.every((entry: any) => typeof entry.reason === 'string' && entry.reason.length > 0)).toBe(true);
 });
 
 test('a repeated delivery id answers 200 with the original alert ids and stores nothing new', async () => {

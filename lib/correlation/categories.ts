@@ -94,6 +94,12 @@ const VOCABULARY: Array<[Category, readonly string[]]> = [
       'deadlocks',
       'query',
       'queries',
+      'connection',
+      'connections',
+      'pool',
+      'slave',
+      'lag',
+      'lagging',
     ],
   ],
   [
@@ -174,6 +180,14 @@ const VOCABULARY: Array<[Category, readonly string[]]> = [
       'nginx',
       'apache',
       'iis',
+      'stopped',
+      'responding',
+      'unresponsive',
+      'hung',
+      'duration',
+      'slo',
+      'request',
+      'requests',
     ],
   ],
 ];
@@ -194,7 +208,26 @@ export function wordsOf(text: string): string[] {
 }
 
 /** Weak words decide only when nothing more specific is said ("InstanceDown" is service, "NodeCPUHigh" is cpu). */
-const WEAK = new Set(['instance', 'host', 'node', 'nodes', 'target', 'targets', 'status', 'response', 'web', 'time', 'up', 'space']);
+const WEAK = new Set([
+  'instance',
+  'host',
+  'node',
+  'nodes',
+  'target',
+  'targets',
+  'status',
+  'response',
+  'web',
+  'time',
+  'up',
+  'space',
+  'connection',
+  'connections',
+  'pool',
+  'lag',
+  'request',
+  'requests',
+]);
 
 function categoryOfWords(words: string[]): Category | undefined {
   let best: Category | undefined;

@@ -130,6 +130,12 @@ interface Condition {
   family: 'resource' | 'storage' | 'availability' | 'database' | 'operations';
   generic: string;
   alertmanager: string;
+  /**
+   * How real teams name the condition (the first is `generic` or `alertmanager`): each tenant's tool
+   * configuration uses one of them, so the benchmark exercises the engine's vocabulary, not one spelling.
+   */
+  genericNames: string[];
+  alertmanagerNames: string[];
   cloudwatch: { metric: string; namespace: string; suffix: string };
   message: string;
 }
@@ -139,6 +145,8 @@ const CONDITIONS = {
     family: 'resource',
     generic: 'HighCPU',
     alertmanager: 'NodeCPUHigh',
+    genericNames: ['HighCPU', 'CPUHigh', 'cpu_usage_high', 'High CPU utilization', 'ProcessorTimeHigh'],
+    alertmanagerNames: ['NodeCPUHigh', 'HostHighCpuLoad', 'NodeLoadHigh'],
     cloudwatch: { metric: 'CPUUtilization', namespace: 'AWS/EC2', suffix: 'cpu-high' },
     message: 'CPU above 90% for 10 minutes',
   },
@@ -146,6 +154,8 @@ const CONDITIONS = {
     family: 'resource',
     generic: 'MemoryHigh',
     alertmanager: 'NodeMemoryHighUtilization',
+    genericNames: ['MemoryHigh', 'LowFreeMemory', 'mem_usage_critical', 'High memory utilization'],
+    alertmanagerNames: ['NodeMemoryHighUtilization', 'HostOutOfMemory'],
     cloudwatch: { metric: 'mem_used_percent', namespace: 'CWAgent', suffix: 'memory-high' },
     message: 'Memory above 95%',
   },
@@ -153,6 +163,8 @@ const CONDITIONS = {
     family: 'storage',
     generic: 'DiskSpaceLow',
     alertmanager: 'NodeFilesystemSpaceFillingUp',
+    genericNames: ['DiskSpaceLow', 'DiskFull', 'FreeSpaceLow', 'Low disk space on /var', 'LogicalDiskFreeSpaceLow'],
+    alertmanagerNames: ['NodeFilesystemSpaceFillingUp', 'HostOutOfDiskSpace', 'NodeFilesystemAlmostOutOfSpace'],
     cloudwatch: { metric: 'disk_used_percent', namespace: 'CWAgent', suffix: 'disk-full' },
     message: '/var is 93% full (threshold 90%)',
   },
@@ -160,6 +172,8 @@ const CONDITIONS = {
     family: 'availability',
     generic: 'ServiceDown',
     alertmanager: 'InstanceDown',
+    genericNames: ['ServiceDown', 'HostUnreachable', 'W3SVC stopped', 'Heartbeat missing', 'NotResponding'],
+    alertmanagerNames: ['InstanceDown', 'HostDown'],
     cloudwatch: { metric: 'StatusCheckFailed', namespace: 'AWS/EC2', suffix: 'status-check-failed' },
     message: 'Service not responding',
   },
@@ -167,6 +181,8 @@ const CONDITIONS = {
     family: 'availability',
     generic: 'HTTP5xxErrors',
     alertmanager: 'HighErrorRate',
+    genericNames: ['HTTP5xxErrors', 'HighErrorRate', 'Elevated 5xx responses', 'ApplicationErrors'],
+    alertmanagerNames: ['HighErrorRate', 'NginxHighHttp5xxErrorRate', 'HTTPErrorsHigh'],
     cloudwatch: { metric: 'HTTPCode_Target_5XX_Count', namespace: 'AWS/ApplicationELB', suffix: '5xx-high' },
     message: '5xx error rate above 5%',
   },
@@ -174,6 +190,8 @@ const CONDITIONS = {
     family: 'availability',
     generic: 'LatencyHigh',
     alertmanager: 'HighRequestLatency',
+    genericNames: ['LatencyHigh', 'SlowResponses', 'ResponseTimeHigh', 'Request duration above SLO'],
+    alertmanagerNames: ['HighRequestLatency', 'NginxLatencyHigh', 'APIHighLatency'],
     cloudwatch: { metric: 'TargetResponseTime', namespace: 'AWS/ApplicationELB', suffix: 'latency-high' },
     message: 'p99 latency above 2 s',
   },
@@ -181,6 +199,8 @@ const CONDITIONS = {
     family: 'availability',
     generic: 'BackendsUnhealthy',
     alertmanager: 'TargetDown',
+    genericNames: ['BackendsUnhealthy', 'UnhealthyTargets', 'PoolMembersDown'],
+    alertmanagerNames: ['TargetDown', 'HAProxyBackendDown', 'UpstreamUnhealthy'],
     cloudwatch: { metric: 'UnHealthyHostCount', namespace: 'AWS/ApplicationELB', suffix: 'unhealthy-hosts' },
     message: 'Load balancer has unhealthy targets',
   },
@@ -188,6 +208,8 @@ const CONDITIONS = {
     family: 'availability',
     generic: 'EndpointDown',
     alertmanager: 'ProbeFailed',
+    genericNames: ['EndpointDown', 'SiteDown', 'HealthCheckFailed', 'URL check failed'],
+    alertmanagerNames: ['ProbeFailed', 'BlackboxProbeFailed'],
     cloudwatch: { metric: 'HealthCheckStatus', namespace: 'AWS/Route53', suffix: 'health-check-failed' },
     message: 'HTTP probe failed',
   },
@@ -195,6 +217,8 @@ const CONDITIONS = {
     family: 'database',
     generic: 'DBConnectionsHigh',
     alertmanager: 'PostgresTooManyConnections',
+    genericNames: ['DBConnectionsHigh', 'TooManyConnections', 'ConnectionPoolExhausted'],
+    alertmanagerNames: ['PostgresTooManyConnections', 'MysqlTooManyConnections'],
     cloudwatch: { metric: 'DatabaseConnections', namespace: 'AWS/RDS', suffix: 'connections-high' },
     message: 'Database connections at 98% of max_connections',
   },
@@ -202,6 +226,8 @@ const CONDITIONS = {
     family: 'database',
     generic: 'ReplicationLag',
     alertmanager: 'PostgresReplicationLagHigh',
+    genericNames: ['ReplicationLag', 'ReplicaBehind', 'SlaveLagging'],
+    alertmanagerNames: ['PostgresReplicationLagHigh', 'MysqlSlaveReplicationLag'],
     cloudwatch: { metric: 'ReplicaLag', namespace: 'AWS/RDS', suffix: 'replica-lag' },
     message: 'Replica lag above 300 s',
   },
@@ -209,6 +235,8 @@ const CONDITIONS = {
     family: 'operations',
     generic: 'BackupFailed',
     alertmanager: 'BackupJobFailed',
+    genericNames: ['BackupFailed', 'NightlyBackupError', 'VeeamJobFailed'],
+    alertmanagerNames: ['BackupJobFailed', 'VeleroBackupFailure'],
     cloudwatch: { metric: 'NumberOfBackupJobsFailed', namespace: 'AWS/Backup', suffix: 'backup-failed' },
     message: 'Nightly backup job failed',
   },
@@ -216,6 +244,8 @@ const CONDITIONS = {
     family: 'operations',
     generic: 'CertificateExpiring',
     alertmanager: 'SSLCertExpiringSoon',
+    genericNames: ['CertificateExpiring', 'SSLCertExpiry', 'TLS certificate expires soon'],
+    alertmanagerNames: ['SSLCertExpiringSoon', 'BlackboxSslCertificateWillExpireSoon', 'X509CertificateExpiring'],
     cloudwatch: { metric: 'DaysToExpiry', namespace: 'AWS/CertificateManager', suffix: 'cert-expiring' },
     message: 'TLS certificate expires in 6 days',
   },
@@ -223,6 +253,8 @@ const CONDITIONS = {
     family: 'operations',
     generic: 'ClockSkew',
     alertmanager: 'NodeClockSkewDetected',
+    genericNames: ['ClockSkew', 'NTPOutOfSync', 'TimeDrift'],
+    alertmanagerNames: ['NodeClockSkewDetected', 'NodeClockNotSynchronising'],
     cloudwatch: { metric: 'ClockErrorBound', namespace: 'CWAgent', suffix: 'clock-skew' },
     message: 'Clock skew above 0.5 s',
   },
@@ -864,6 +896,15 @@ function fingerprint(labels: Record<string, string>): string {
   return hash.toString(16).padStart(16, '0');
 }
 
+/** The name a tenant's tool gives a condition: one of the real-world spellings, fixed per tenant and tool. */
+function nameFor(tenantId: string, tool: 'generic' | 'alertmanager', category: Category): string {
+  const condition: Condition = CONDITIONS[category];
+  const names = tool === 'generic' ? condition.genericNames : condition.alertmanagerNames;
+  let hash = 0;
+  for (const char of `${tenantId}|${tool}|${category}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return names[hash % names.length] as string;
+}
+
 function renderGeneric(alert: AlertSpec, rng: Rng): unknown {
   const condition = CONDITIONS[alert.category];
   // Some scripts stamp local time with an offset.
@@ -871,9 +912,9 @@ function renderGeneric(alert: AlertSpec, rng: Rng): unknown {
   const timestamp = offset ? new Date(alert.occurredAt + HOUR).toISOString().replace('Z', '+01:00') : iso(alert.occurredAt);
   return {
     asset_name: assetName(alert),
-    signature: condition.generic,
+    signature: nameFor(alert.target.tenant.id, 'generic', alert.category),
     severity: alert.severity,
-    message: alert.status === 'resolved' ? `${condition.generic} cleared` : condition.message,
+    message: alert.status === 'resolved' ? `${nameFor(alert.target.tenant.id, 'generic', alert.category)} cleared` : condition.message,
     tool_source: alert.target.asset?.role === 'endpoint' ? 'uptime-probe' : 'nagios-script',
     status: alert.status,
     timestamp,
@@ -940,7 +981,7 @@ function renderAlertmanager(alerts: AlertSpec[]): unknown {
   const entries = alerts.map((alert) => {
     const condition = CONDITIONS[alert.category];
     const labels: Record<string, string> = {
-      alertname: condition.alertmanager,
+      alertname: nameFor(tenant.id, 'alertmanager', alert.category),
       instance: assetName(alert),
       job: alert.target.asset?.role === 'endpoint' ? 'blackbox' : 'node',
       severity: alert.severity,

@@ -181,6 +181,7 @@ const VOCABULARY: Array<[Category, readonly string[]]> = [
       'apache',
       'iis',
       'stopped',
+      'available',
       'responding',
       'unresponsive',
       'hung',
@@ -198,17 +199,23 @@ for (const [category, words] of VOCABULARY) for (const word of words) if (!WORD_
 
 /** Words of an identifier: camelCase, PascalCase, snake_case, kebab-case, dotted and spaced names. */
 export function wordsOf(text: string): string[] {
-  return text
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .replace(/\bload\s*balancer/g, 'loadbalancer')
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
+  return (
+    text
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+      .toLowerCase()
+      // Letters glued to digits (Http5xx, load15) part, but not a single letter (x509, s3).
+      .replace(/([a-z]{2,})(\d)/g, '$1 $2')
+      .replace(/\bload\s*balancer/g, 'loadbalancer')
+      .split(/[^a-z0-9]+/)
+      .filter(Boolean)
+  );
 }
 
 /** Weak words decide only when nothing more specific is said ("InstanceDown" is service, "NodeCPUHigh" is cpu). */
 const WEAK = new Set([
+  'io',
+  'smart',
   'instance',
   'host',
   'node',
@@ -256,7 +263,18 @@ export interface Categorizable {
  * an alarm called `acme-db-prod-01-status-check-failed` is about a status check, not a database.
  */
 export function categorize(alert: Categorizable, names: ReadonlySet<string> = new Set()): Category {
-  const candidates = [alert.labels.metric, alert.signature, alert.labels.alertname, alert.labels.check, alert.labels.namespace];
+  const { labels } = alert;
+  // The metric as CloudWatch, Azure Monitor and Datadog name it, then the rule, then the metric's namespace.
+  const candidates = [
+    labels.metric,
+    labels.metricName,
+    labels.alert_metric,
+    alert.signature,
+    labels.alertname,
+    labels.check,
+    labels.namespace,
+    labels.metricNamespace,
+  ];
   for (const text of candidates) {
     if (!text) continue;
     const category = categoryOfWords(wordsOf(text).filter((word) => !names.has(word)));

@@ -69,6 +69,17 @@ export interface ScopeIncident {
 export interface ScopeState {
   version: number;
   incidents: ScopeIncident[];
+  /**
+   * Resolutions that matched no firing alert, kept for the lateness bound: when the firing they end
+   * arrives late (delivered after its own resolution), it is resolved at once.
+   */
+  earlyResolutions?: EarlyResolution[];
+}
+
+export interface EarlyResolution {
+  key: string;
+  at: string;
+  alertId: string;
 }
 
 export const EMPTY_SCOPE: ScopeState = { version: 0, incidents: [] };
@@ -90,6 +101,8 @@ export interface TimelineDraft {
   alertId?: string;
   /** For merges: the other incident. */
   incidentId?: string;
+  /** The operator behind the change. */
+  actor?: string;
 }
 
 export interface IncidentChange {
@@ -120,6 +133,8 @@ export interface DecideContext {
 
 /** Incidents kept in a scope's state at most: the oldest resolved ones go first. */
 const MAX_INCIDENTS = 200;
+/** Early resolutions kept per scope at most. */
+const MAX_EARLY_RESOLUTIONS = 100;
 /** Fingerprints kept per incident at most: the oldest non-firing ones go first. */
 const MAX_MEMBERS = 100;
 /** Event times ahead of receipt by more than this are taken as the receipt time (a tool with a fast clock). */
@@ -155,6 +170,53 @@ export function settle(state: ScopeState, now: Date, policy: CorrelationPolicy):
   return { next: work.result(now.getTime()), changes: work.changeList() };
 }
 
+/** What an operator does to an incident that correlation must know about (the rest is not correlation's). */
+export type OperatorAction =
+  { kind: 'resolve'; at: Date; actor: string; code: string; note?: string } | { kind: 'reopen'; at: Date; actor: string; reason?: string };
+
+/**
+ * An operator resolves or reopens an incident. Resolving ends its alerts' episodes: one that fires
+ * again within the flap window reopens the incident (the problem is not gone), later it is a new
+ * incident. Returns undefined when the incident is not in this scope's state any more (resolved long
+ * ago, or never correlated here): the caller then changes only the stored incident.
+ */
+export function applyOperatorAction(
+  state: ScopeState,
+  incidentId: string,
+  action: OperatorAction,
+  policy: CorrelationPolicy,
+): { next: ScopeState; changes: IncidentChange[] } | undefined {
+  const work = new Work(state, policy);
+  const incident = work.incidents.find((candidate) => candidate.id === incidentId);
+  if (!incident) return undefined;
+  const at = action.at.toISOString();
+  if (action.kind === 'resolve') {
+    const resolved: ScopeIncident = {
+      ...incident,
+      status: 'resolved',
+      resolvedAt: at,
+      members: incident.members.map((member) =>
+        member.state === 'firing' ? { ...member, state: 'ended' as const, resolvedAt: at } : member,
+      ),
+    };
+    delete resolved.resolvesAt;
+    const note = action.note ? `: ${action.note}` : '';
+    work.replace(resolved, {
+      type: 'incident-resolved',
+      at,
+      actor: action.actor,
+      reason: `resolved by ${action.actor} (${action.code})${note}`,
+    });
+  } else {
+    const reopened: ScopeIncident = { ...incident, status: 'open', reopenCount: incident.reopenCount + 1 };
+    delete reopened.resolvedAt;
+    delete reopened.resolvesAt;
+    const reason = action.reason ? `: ${action.reason}` : '';
+    work.replace(reopened, { type: 'incident-reopened', at, actor: action.actor, reason: `reopened by ${action.actor}${reason}` });
+  }
+  return { next: work.result(action.at.getTime()), changes: work.changeList() };
+}
+
 /** Decides what one alert does and returns the scope state after it. */
 export function decide(alert: CanonicalAlert, state: ScopeState, context: DecideContext): Outcome {
   const { policy } = context;
@@ -166,24 +228,29 @@ export function decide(alert: CanonicalAlert, state: ScopeState, context: Decide
   const key = fingerprintOf(alert.dedupKey);
   const decision =
     alert.status === 'resolved'
-      ? resolveAlert(work, alert, key, t)
+      ? resolveAlert(work, alert.id, key, t)
       : fireAlert(work, alert, { key, t, category, topology: context.topology, newIncidentId: context.newIncidentId });
+  if (decision.kind === 'unmatched-resolution') work.early.push({ key, at: iso(t), alertId: alert.id });
+  if (alert.status === 'firing') {
+    // Its resolution came first (delivered before this firing): resolve it now, at the resolution's time.
+    const early = work.early.find((entry) => entry.key === key && Date.parse(entry.at) >= t);
+    if (early) {
+      work.early = work.early.filter((entry) => entry !== early);
+      resolveAlert(work, early.alertId, key, Date.parse(early.at));
+    }
+  }
   return { decision, next: work.result(nowMs), changes: work.changeList() };
 }
 
 // --- Resolutions -------------------------------------------------------------------------------------------
 
-function resolveAlert(work: Work, alert: CanonicalAlert, key: string, t: number): Decision {
+function resolveAlert(work: Work, alertId: string, key: string, t: number): Decision {
   const firing = work.latestWith(key, (member) => member.state === 'firing');
   if (!firing) {
     const earlier = work.latestWith(key, () => true);
     if (earlier) {
       // A repeated or late resolution of an alert already resolved: it belongs to that incident, changes nothing.
-      work.update(earlier.incident.id, (incident) => ({
-        ...incident,
-        alertCount: incident.alertCount + 1,
-        lastEventAt: latest(incident.lastEventAt, iso(t)),
-      }));
+      work.replace(counted(earlier.incident, t));
       return {
         kind: 'resolve-alert',
         incidentId: earlier.incident.id,
@@ -194,6 +261,16 @@ function resolveAlert(work: Work, alert: CanonicalAlert, key: string, t: number)
     return { kind: 'unmatched-resolution', reason: 'no incident has this alert firing' };
   }
   const { incident } = firing;
+  if (t < Date.parse(firing.member.lastAt)) {
+    // Older than the alert's latest firing notification (out of order): it does not end the episode.
+    work.replace(counted(incident, t));
+    return {
+      kind: 'resolve-alert',
+      incidentId: incident.id,
+      reason: 'a late resolution: the alert fired again after it',
+      resolvesIncident: false,
+    };
+  }
   const members = incident.members.map((member) =>
     member.key === key ? { ...member, state: 'resolved' as const, resolvedAt: iso(Math.max(t, Date.parse(member.firstAt))) } : member,
   );
@@ -212,7 +289,7 @@ function resolveAlert(work: Work, alert: CanonicalAlert, key: string, t: number)
   if (graceMs === 0) {
     updated = { ...updated, status: 'resolved', resolvedAt: iso(t) };
     delete updated.resolvesAt;
-    work.replace(updated, { type: 'incident-resolved', at: iso(t), reason: 'all its alerts resolved', alertId: alert.id });
+    work.replace(updated, { type: 'incident-resolved', at: iso(t), reason: 'all its alerts resolved', alertId });
     return { kind: 'resolve-alert', incidentId: incident.id, reason: 'its last firing alert resolved', resolvesIncident: true };
   }
   updated = { ...updated, resolvesAt: iso(t + graceMs) };
@@ -221,7 +298,7 @@ function resolveAlert(work: Work, alert: CanonicalAlert, key: string, t: number)
     type: 'resolution-pending',
     at: iso(t),
     reason: `all its alerts resolved; it resolves in ${minutes} unless one fires again`,
-    alertId: alert.id,
+    alertId,
   });
   return {
     kind: 'resolve-alert',
@@ -244,7 +321,6 @@ interface Firing {
 function fireAlert(work: Work, alert: CanonicalAlert, firing: Firing): Decision {
   const { key, t } = firing;
   const { policy } = work;
-  const excluded = new Set<string>();
   const seen = work.latestWith(key, () => true);
 
   // 1. Dedup and episodes.
@@ -257,11 +333,16 @@ function fireAlert(work: Work, alert: CanonicalAlert, firing: Firing): Decision 
         return { kind: 'join', incidentId: incident.id, reason: 'same fingerprint' };
       }
       // Silent for longer than the quiet period and never resolved: the old episode ended unseen.
+      // Its incident stays a candidate for the other rules only while something else there still fires.
       work.endMember(incident.id, key, t, `no notification for ${formatDuration(silentMs)} and no resolution: a new episode starts`);
-      excluded.add(incident.id);
     } else {
       const resolvedAt = Date.parse(member.resolvedAt ?? member.lastAt);
       const sinceMs = t - resolvedAt;
+      if (sinceMs < 0 && Date.parse(member.firstAt) <= t) {
+        // Sent before its resolution and delivered after it (out of order): part of that episode, changes nothing.
+        work.replace(counted(incident, t));
+        return { kind: 'join', incidentId: incident.id, reason: 'same fingerprint (sent before its resolution, delivered after it)' };
+      }
       if (incident.status === 'open' && sinceMs <= policy.flapWindowSeconds * 1000) {
         work.replace(withAlert(incident, alert, firing, member));
         return {
@@ -290,13 +371,13 @@ function fireAlert(work: Work, alert: CanonicalAlert, firing: Firing): Decision 
         });
         return { kind: 'reopen', incidentId: incident.id, reason: `same fingerprint fired again ${since} after the incident resolved` };
       }
-      excluded.add(incident.id);
+      // Otherwise a new episode: its old incident takes it only through the other rules, if it is still open.
     }
   }
 
   // 2. Related signature on the same asset.
   if (policy.rules.sameAsset) {
-    const match = sameAssetMatch(work, alert, firing, excluded);
+    const match = sameAssetMatch(work, alert, firing);
     if (match) {
       work.replace(withAlert(match.incident, alert, firing));
       return { kind: 'join', incidentId: match.incident.id, reason: match.reason };
@@ -305,7 +386,7 @@ function fireAlert(work: Work, alert: CanonicalAlert, firing: Firing): Decision 
 
   // 3. Topology.
   if (policy.rules.topology && firing.topology && alert.assetId && !STANDALONE.has(firing.category)) {
-    const joined = topologyMatch(work, alert, firing, excluded);
+    const joined = topologyMatch(work, alert, firing);
     if (joined) return joined;
   }
 
@@ -345,18 +426,13 @@ function active(member: Member, t: number, windowMs: number, quietMs: number): b
   return false;
 }
 
-function sameAssetMatch(
-  work: Work,
-  alert: CanonicalAlert,
-  firing: Firing,
-  excluded: Set<string>,
-): { incident: ScopeIncident; reason: string } | undefined {
+function sameAssetMatch(work: Work, alert: CanonicalAlert, firing: Firing): { incident: ScopeIncident; reason: string } | undefined {
   const { policy } = work;
   const windowMs = policy.burstWindowSeconds * 1000;
   const quietMs = policy.quietPeriodSeconds * 1000;
   let best: { incident: ScopeIncident; member: Member; activity: number } | undefined;
   for (const incident of work.incidents) {
-    if (incident.status !== 'open' || excluded.has(incident.id)) continue;
+    if (incident.status !== 'open') continue;
     for (const member of incident.members) {
       if (!sameAsset(member, alert) || !related(member.category, firing.category, policy.relatedCategories)) continue;
       // Close in time: still firing (not silent past the quiet period), or resolved within the burst window.
@@ -378,14 +454,14 @@ function sameAssetMatch(
   return { incident: best.incident, reason };
 }
 
-function topologyMatch(work: Work, alert: CanonicalAlert, firing: Firing, excluded: Set<string>): Decision | undefined {
+function topologyMatch(work: Work, alert: CanonicalAlert, firing: Firing): Decision | undefined {
   const { policy } = work;
   const topology = firing.topology as Topology;
   const assetId = alert.assetId as string;
   const cascadeMs = policy.cascadeWindowSeconds * 1000;
   const quietMs = policy.quietPeriodSeconds * 1000;
   const upstream = topology.upstreamOf(assetId);
-  const open = work.incidents.filter((incident) => incident.status === 'open' && !excluded.has(incident.id));
+  const open = work.incidents.filter((incident) => incident.status === 'open');
 
   // a) Downstream symptom of an active root: join the nearest such root's incident.
   let target: { incident: ScopeIncident; distance: number; rootFirst: number; via: string } | undefined;
@@ -461,6 +537,11 @@ function topologyMatch(work: Work, alert: CanonicalAlert, firing: Firing, exclud
   return { kind: 'join', incidentId: survivor.id, reason };
 }
 
+/** The incident with one more notification counted and nothing else changed. */
+function counted(incident: ScopeIncident, t: number): ScopeIncident {
+  return { ...incident, alertCount: incident.alertCount + 1, lastEventAt: latest(incident.lastEventAt, iso(t)) };
+}
+
 /** The incident with the alert added (its fingerprint firing, counters, severity, sources). */
 function withAlert(incident: ScopeIncident, alert: CanonicalAlert, firing: Firing, existing?: Member): ScopeIncident {
   const at = iso(firing.t);
@@ -518,6 +599,7 @@ function capMembers(members: Member[]): Member[] {
 /** The scope state being changed by one decision, with the changes it records. */
 class Work {
   incidents: ScopeIncident[];
+  early: EarlyResolution[];
   private readonly changes = new Map<string, IncidentChange>();
   private readonly created = new Set<string>();
 
@@ -526,6 +608,7 @@ class Work {
     readonly policy: CorrelationPolicy,
   ) {
     this.incidents = [...state.incidents];
+    this.early = [...(state.earlyResolutions ?? [])];
   }
 
   /** The most recently seen fingerprint `key` in any incident (newest incident first) passing `test`. */
@@ -548,11 +631,6 @@ class Work {
   replace(incident: ScopeIncident, entry?: TimelineDraft): void {
     this.incidents = this.incidents.map((candidate) => (candidate.id === incident.id ? incident : candidate));
     this.record(incident, entry);
-  }
-
-  update(id: string, change: (incident: ScopeIncident) => ScopeIncident): void {
-    const incident = this.incidents.find((candidate) => candidate.id === id);
-    if (incident) this.replace(change(incident));
   }
 
   /** A fingerprint's episode ended without a resolution; its incident resolves if nothing else fires. */
@@ -632,7 +710,9 @@ class Work {
       const drop = new Set(byAge.slice(0, incidents.length - MAX_INCIDENTS).map((incident) => incident.id));
       incidents = incidents.filter((incident) => !drop.has(incident.id));
     }
-    return { version: this.state.version + 1, incidents };
+    const lateMs = policy.maxLatenessSeconds * 1000;
+    const early = this.early.filter((entry) => nowMs - Date.parse(entry.at) <= lateMs).slice(-MAX_EARLY_RESOLUTIONS);
+    return { version: this.state.version + 1, incidents, ...(early.length ? { earlyResolutions: early } : {}) };
   }
 
   private record(incident: ScopeIncident, entry?: TimelineDraft): void {

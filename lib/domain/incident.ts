@@ -48,6 +48,14 @@ export interface Incident {
   resolvedAt?: string;
   /** For a merged incident: the one that absorbed it. */
   mergedInto?: string;
+  /** The correlation scope holding its state (operator resolve and reopen go through it). */
+  scope?: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  assignee?: { userId: string; name: string } | null;
+  /** How an operator closed it. */
+  resolutionCode?: string;
+  resolvedBy?: string;
   /** Wall-clock time the service created the incident (openedAt is the first alert's event time). */
   createdAt: string;
   updatedAt: string;
@@ -69,6 +77,9 @@ export interface IncidentAlert {
 }
 
 export const TIMELINE_TYPES = [
+  'incident-acknowledged',
+  'incident-assigned',
+  'note',
   'incident-opened',
   'alert-joined',
   'alert-resolved',
@@ -85,6 +96,8 @@ export interface TimelineEntry {
   at: string;
   type: (typeof TIMELINE_TYPES)[number];
   alertId?: string;
+  /** The user behind an operator entry (acknowledgement, assignment, note, manual resolve or reopen). */
+  actor?: string;
   /** The other incident of a merge. */
   incidentId?: string;
   reason: string;

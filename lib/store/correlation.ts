@@ -2,7 +2,14 @@ import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@
 import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
 import type { IncidentAlert, Priority } from '../domain/incident';
-import { EMPTY_SCOPE, type Decision, type IncidentChange, type ScopeIncident, type ScopeState } from '../correlation/engine';
+import {
+  EMPTY_SCOPE,
+  type Decision,
+  type EarlyResolution,
+  type IncidentChange,
+  type ScopeIncident,
+  type ScopeState,
+} from '../correlation/engine';
 import { storedAlertItem } from './alerts';
 
 import { keys, ttlAfter } from './keys';
@@ -12,7 +19,10 @@ export async function loadScope(table: TableRef, tenantId: string, scope: string
   const { Item } = await table.db.send(
     new GetCommand({ TableName: table.tableName, Key: keys.correlationScope(tenantId, scope), ConsistentRead: true }),
   );
-  return Item ? { version: Item.version as number, incidents: Item.incidents as ScopeIncident[] } : EMPTY_SCOPE;
+  if (!Item) return EMPTY_SCOPE;
+  const state: ScopeState = { version: Item.version as number, incidents: Item.incidents as ScopeIncident[] };
+  if (Item.earlyResolutions) state.earlyResolutions = Item.earlyResolutions as EarlyResolution[];
+  return state;
 }
 
 /** Another writer changed the scope between our read and our write: read again and decide again. */
@@ -42,6 +52,8 @@ export interface ScopeCommit {
   /** The priority of each changed incident (computed with the inventory: critical assets, blast radius). */
   priorities: ReadonlyMap<string, Priority>;
   now: Date;
+  /** Fields set on a changed incident beside the summary (an operator's resolution code, who reopened it). */
+  incidentFields?: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 /** Most items one commit may write (DynamoDB's transaction limit is 100). */
@@ -60,7 +72,7 @@ export function commitItemCount(commit: Pick<ScopeCommit, 'applied' | 'changes'>
  * alert linked to its incident, every changed incident's summary and its timeline entries.
  */
 export async function commitScope(table: TableRef, commit: ScopeCommit): Promise<void> {
-  const { tenantId, scope, previousVersion, next, applied, changes, priorities, now } = commit;
+  const { tenantId, scope, previousVersion, next, applied, changes, priorities, now, incidentFields } = commit;
   const T = table.tableName;
   const items: Array<Record<string, unknown>> = [
     {
@@ -113,7 +125,7 @@ export async function commitScope(table: TableRef, commit: ScopeCommit): Promise
     items.push({ Put: { TableName: T, Item: storedAlertItem(alert, { incidentId: decision.incidentId, correlation: decision.reason }) } });
   }
   for (const change of changes) {
-    items.push(incidentWrite(T, tenantId, change, priorities.get(change.incident.id), now));
+    items.push(incidentWrite(T, tenantId, scope, change, priorities.get(change.incident.id), now, incidentFields?.get(change.incident.id)));
     const { resolvesAt } = change.incident;
     if (resolvesAt && !change.mergedInto && change.timeline.some((entry) => entry.type === 'resolution-pending')) {
       // The settle sweep resolves it when the grace period ends, even if no other alert comes to this scope.
@@ -157,7 +169,15 @@ export async function commitScope(table: TableRef, commit: ScopeCommit): Promise
  * Correlation owns the incident's summary fields. The status is written only when correlation changes
  * it (opened, resolved, reopened, merged), so an operator's acknowledgement is left alone otherwise.
  */
-function incidentWrite(T: string, tenantId: string, change: IncidentChange, priority: Priority | undefined, now: Date) {
+function incidentWrite(
+  T: string,
+  tenantId: string,
+  scope: string,
+  change: IncidentChange,
+  priority: Priority | undefined,
+  now: Date,
+  extra: Record<string, unknown> = {},
+) {
   const { incident } = change;
   const status = change.mergedInto ? 'merged' : statusChange(change);
   const summary: Record<string, unknown> = {
@@ -172,8 +192,10 @@ function incidentWrite(T: string, tenantId: string, change: IncidentChange, prio
     reopenCount: incident.reopenCount,
     openedAt: incident.openedAt,
     lastEventAt: incident.lastEventAt,
+    scope,
     updatedAt: now.toISOString(),
     ...(priority ? { priority } : {}),
+    ...extra,
   };
   const key = keys.incident(tenantId, incident.id);
   if (change.isNew && !change.mergedInto) {

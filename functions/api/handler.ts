@@ -2,6 +2,7 @@ import httpRouterHandler from '@middy/http-router';
 import { apiRoutes } from '../../lib/api/routes';
 import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
 import { dynamo } from '../../lib/aws/clients';
+import { eventBridgePublisher } from '../../lib/aws/event-publisher';
 import { readEnv } from '../../lib/config/env';
 import { httpHandler } from '../../lib/http/http';
 
@@ -18,6 +19,7 @@ const router = httpRouterHandler(
       })),
     now: () => new Date(),
     stage: env.AW_STAGE,
+    publish: eventBridgePublisher(env.EVENT_BUS_NAME),
   }),
 );
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { authorize, can, type Action } from '../auth/permissions';
 import type { AccessClaims, KeySet } from '../auth/tokens';
 import { badRequest } from '../errors';
+import type { PublishEvents } from '../events';
 import { header, type HttpEvent, type HttpResult } from '../http/http';
 import { requirePrincipal } from '../http/principal';
 import { recordAudit, type AuditEntryInput } from '../store/audit';
@@ -14,6 +15,8 @@ export interface ApiDeps {
   keySet: () => Promise<KeySet>;
   now: () => Date;
   stage: string;
+  /** Domain events of operator actions (incident resolved or reopened), for the live dashboard. */
+  publish: PublishEvents;
 }
 
 export interface Route {

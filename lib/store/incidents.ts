@@ -3,37 +3,55 @@ import type { Incident, IncidentAlert, TimelineEntry } from '../domain/incident'
 import { keys } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
 
+export interface IncidentQuery {
+  /** One status (by the status index), or every status but 'merged'. */
+  status?: Incident['status'];
+  /** Only incidents older than this id (ids are ULIDs of their first event): the cursor of the previous page. */
+  before?: string;
+  limit?: number;
+  /** Further conditions, applied while reading. */
+  where?: (incident: Incident) => boolean;
+  /** Items read at most (a filter that matches little must not read a tenant's whole history). */
+  maxRead?: number;
+}
+
 /**
  * A tenant's incidents, newest first (incident ids are ULIDs of their first event). Incidents merged
  * into another are left out unless asked for by status: their alerts are listed by the survivor.
  */
-export async function listIncidents(
-  table: TableRef,
-  tenantId: string,
-  options: { status?: Incident['status']; limit?: number } = {},
-): Promise<Incident[]> {
-  const index = options.status
-    ? { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', pk: keys.incidentsByStatus(tenantId, options.status).gsi2pk }
-    : { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', pk: keys.incidentsOf(tenantId).gsi1pk };
-  const limit = options.limit ?? 100;
+export async function listIncidents(table: TableRef, tenantId: string, query: IncidentQuery = {}): Promise<Incident[]> {
+  const index = query.status
+    ? { IndexName: 'gsi2', pkName: 'gsi2pk', skName: 'gsi2sk', pk: keys.incidentsByStatus(tenantId, query.status).gsi2pk }
+    : { IndexName: 'gsi1', pkName: 'gsi1pk', skName: 'gsi1sk', pk: keys.incidentsOf(tenantId).gsi1pk };
+  const limit = query.limit ?? 100;
+  const maxRead = query.maxRead ?? 2000;
   const found: Incident[] = [];
+  let read = 0;
   let start: Record<string, unknown> | undefined;
   do {
     const page = await table.db.send(
       new QueryCommand({
         TableName: table.tableName,
         IndexName: index.IndexName,
-        KeyConditionExpression: index.KeyConditionExpression,
-        ExpressionAttributeValues: { ':pk': index.pk, ...(options.status ? {} : { ':merged': 'merged' }) },
-        ...(options.status ? {} : { FilterExpression: '#status <> :merged', ExpressionAttributeNames: { '#status': 'status' } }),
+        KeyConditionExpression: `${index.pkName} = :pk${query.before ? ` AND ${index.skName} < :before` : ''}`,
+        ExpressionAttributeValues: {
+          ':pk': index.pk,
+          ...(query.before ? { ':before': query.before } : {}),
+          ...(query.status ? {} : { ':merged': 'merged' }),
+        },
+        ...(query.status ? {} : { FilterExpression: '#status <> :merged', ExpressionAttributeNames: { '#status': 'status' } }),
         ScanIndexForward: false,
-        Limit: limit,
+        Limit: Math.min(Math.max(limit, 25), 200),
         ExclusiveStartKey: start,
       }),
     );
-    for (const item of page.Items ?? []) if (found.length < limit) found.push(entityOf<Incident>(item) as Incident);
+    read += page.ScannedCount ?? page.Items?.length ?? 0;
+    for (const item of page.Items ?? []) {
+      const incident = entityOf<Incident>(item) as Incident;
+      if (found.length < limit && (!query.where || query.where(incident))) found.push(incident);
+    }
     start = page.LastEvaluatedKey;
-  } while (start && found.length < limit);
+  } while (start && found.length < limit && read < maxRead);
   return found;
 }
 

@@ -1,19 +1,101 @@
 import * as z from 'zod';
-import { authorize } from '../../auth/permissions';
+import type { AccessClaims } from '../../auth/tokens';
+import { authorize, type Action } from '../../auth/permissions';
+import type { CorrelateDeps } from '../../correlation/correlate';
+import { changeIncidentStatus } from '../../correlation/operator';
+import { SEVERITIES } from '../../domain/alert';
 import { INCIDENT_STATUSES, type Incident } from '../../domain/incident';
-import { notFound } from '../../errors';
-import { json } from '../../http/http';
+import { AppError, badRequest, notFound } from '../../errors';
+import { json, parseBody, type HttpEvent } from '../../http/http';
+import { InventoryCache } from '../../store/assets';
+import { PolicyCache } from '../../store/correlation-policy';
+import { acknowledgeIncident, addIncidentNote, assignIncident, IncidentStateError } from '../../store/incident-actions';
 import { getIncidentDetail, listIncidents } from '../../store/incidents';
-import type { Route, RouteContext } from '../context';
+import { getUser } from '../../store/users';
+import { tenantParam, type Route, type RouteContext } from '../context';
+
+/** How an operator closed an incident (reported in KPIs: self-healed, false positives...). */
+export const RESOLUTION_CODES = ['fixed', 'self-healed', 'false-positive', 'duplicate', 'wont-fix', 'other'] as const;
 
 const incidentListQuery = z.object({
-  tenant: z.string().optional(),
-  status: z.enum(INCIDENT_STATUSES).optional(),
+  tenant: tenantParam,
+  /** 'active' is open or acknowledged. */
+  status: z.enum([...INCIDENT_STATUSES, 'active']).optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  assetId: z.string().min(1).max(128).optional(),
+  /** A user id, 'me', or 'none' for unassigned. */
+  assignee: z.string().min(1).max(128).optional(),
+  sort: z.enum(['newest', 'priority']).default('newest'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(512).optional(),
 });
 
-/** Incidents: the list across the tenants the user may see, and one incident with its alerts and timeline. */
-export function incidentRoutes({ deps, principalOf, tenantsFor }: RouteContext): Route[] {
+const tenantQuery = z.object({ tenant: z.string().min(1) });
+const resolveBody = z.object({ code: z.enum(RESOLUTION_CODES), note: z.string().trim().min(1).max(2000).optional() }).strict();
+const reopenBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() }).strict();
+const assignBody = z.object({ userId: z.string().min(1).max(128).nullable() }).strict();
+const noteBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict();
+
+/** Incidents read for a priority-sorted list at most, per tenant (the list is sorted in memory). */
+const PRIORITY_WINDOW = 1000;
+
+/**
+ * Incidents: the list across the tenants the user may see (filters, newest first or by priority,
+ * cursor pages), one incident with its alerts and timeline, and the operator's actions: acknowledge,
+ * assign, note, resolve with a resolution code, reopen. Each action is audited and checked against
+ * the incident's state (409 when it does not apply, e.g. acknowledging a resolved incident).
+ */
+export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteContext): Route[] {
+  const correlateDeps: CorrelateDeps = {
+    table: deps.table,
+    publish: deps.publish,
+    now: deps.now,
+    inventory: new InventoryCache(deps.table),
+    policies: new PolicyCache(deps.table),
+  };
+
+  /** The incident the path names, in the tenant `?tenant=` names, if the user may act on it. */
+  async function target(event: HttpEvent, principal: AccessClaims, action: Action): Promise<Incident> {
+    const { tenant } = tenantQuery.parse(event.queryStringParameters ?? {});
+    authorize(principal, action, tenant, 'Incident');
+    const detail = await getIncidentDetail(deps.table, tenant, event.pathParameters?.id ?? '');
+    if (!detail) throw notFound('Incident');
+    return detail.incident;
+  }
+
+  const stateConflict = (error: unknown): never => {
+    if (error instanceof IncidentStateError) throw new AppError(409, 'conflict', 'The incident is not in a state this action applies to');
+    throw error;
+  };
+
+  const action = (
+    path: string,
+    permission: Action,
+    run: (
+      event: HttpEvent,
+      principal: AccessClaims,
+      incident: Incident,
+    ) => Promise<{ status?: number; auditAction?: string; summary?: Record<string, unknown> }>,
+  ): Route => ({
+    method: 'POST',
+    path: `/v1/incidents/{id}/${path}`,
+    handler: async (event) => {
+      const principal = await principalOf(event);
+      const incident = await target(event, principal, permission);
+      const outcome = await run(event, principal, incident).catch(stateConflict);
+      if (outcome.auditAction) {
+        await audit(event, principal, {
+          tenantId: incident.tenantId,
+          action: outcome.auditAction,
+          resource: { type: 'incident', id: incident.id },
+          summary: { before: { status: incident.status }, ...outcome.summary },
+        });
+      }
+      const after = await getIncidentDetail(deps.table, incident.tenantId, incident.id);
+      return json(outcome.status ?? 200, after);
+    },
+  });
+
   return [
     {
       method: 'GET',
@@ -22,11 +104,42 @@ export function incidentRoutes({ deps, principalOf, tenantsFor }: RouteContext):
         const principal = await principalOf(event);
         const query = incidentListQuery.parse(event.queryStringParameters ?? {});
         const tenantIds = await tenantsFor(principal, 'incident.read', query.tenant);
+        const assignee = query.assignee === 'me' ? principal.sub : query.assignee;
+        const where = (incident: Incident) =>
+          (!query.severity || incident.severity === query.severity) &&
+          (!query.assetId || incident.rootAssetId === query.assetId || incident.assetId === query.assetId) &&
+          (query.status !== 'active' || incident.status === 'open' || incident.status === 'acknowledged') &&
+          (!assignee || (assignee === 'none' ? !incident.assignee : incident.assignee?.userId === assignee));
+        const status = query.status === 'active' ? undefined : query.status;
+        const cursor = decodeListCursor(query.cursor, query.sort);
+
+        if (query.sort === 'priority') {
+          const perTenant = await Promise.all(
+            tenantIds.map((tenantId) =>
+              listIncidents(deps.table, tenantId, { status, where, limit: PRIORITY_WINDOW, maxRead: 5 * PRIORITY_WINDOW }),
+            ),
+          );
+          const sorted = perTenant.flat().sort(byPriority);
+          const offset = cursor?.offset ?? 0;
+          const page = sorted.slice(offset, offset + query.limit);
+          const next = offset + query.limit < sorted.length ? encodeListCursor({ offset: offset + query.limit }) : undefined;
+          return json(200, { incidents: page, ...(next ? { nextCursor: next } : {}) });
+        }
         const perTenant = await Promise.all(
-          tenantIds.map((tenantId) => listIncidents(deps.table, tenantId, { status: query.status, limit: query.limit })),
+          tenantIds.map((tenantId) =>
+            listIncidents(deps.table, tenantId, {
+              status,
+              where,
+              limit: query.limit,
+              ...(cursor?.before ? { before: cursor.before } : {}),
+            }),
+          ),
         );
-        const incidents = perTenant.flat().sort(byNewest).slice(0, query.limit);
-        return json(200, { incidents });
+        const merged = perTenant.flat().sort(byNewest);
+        const page = merged.slice(0, query.limit);
+        const last = page.at(-1);
+        const next = merged.length > query.limit || (last && perTenant.some((list) => list.length === query.limit)) ? last : undefined;
+        return json(200, { incidents: page, ...(next ? { nextCursor: encodeListCursor({ before: next.id }) } : {}) });
       },
     },
     {
@@ -34,16 +147,94 @@ export function incidentRoutes({ deps, principalOf, tenantsFor }: RouteContext):
       path: '/v1/incidents/{id}',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const { tenant } = z.object({ tenant: z.string().min(1) }).parse(event.queryStringParameters ?? {});
+        const { tenant } = tenantQuery.parse(event.queryStringParameters ?? {});
         authorize(principal, 'incident.read', tenant, 'Incident');
         const detail = await getIncidentDetail(deps.table, tenant, event.pathParameters?.id ?? '');
         if (!detail) throw notFound('Incident');
         return json(200, detail);
       },
     },
+    action('acknowledge', 'incident.acknowledge', async (_event, principal, incident) => {
+      if (incident.status === 'acknowledged') return {}; // already: nothing changes, nothing to audit
+      await acknowledgeIncident(deps.table, incident.tenantId, incident.id, principal.email, deps.now());
+      return { auditAction: 'incident.acknowledge', summary: { after: { status: 'acknowledged' } } };
+    }),
+    action('assign', 'incident.assign', async (event, principal, incident) => {
+      const { userId } = parseBody(event, assignBody);
+      let assignee: { userId: string; name: string } | null = null;
+      if (userId) {
+        const user = await getUser(deps.table, userId);
+        // Only someone who may work on this tenant's incidents can be assigned (and others' ids are not revealed).
+        const mayWork = user && (user.role === 'msp_admin' || user.tenantIds.includes(incident.tenantId));
+        if (!user || !mayWork) throw badRequest('No such user works on this tenant');
+        assignee = { userId: user.id, name: user.name };
+      }
+      if ((incident.assignee?.userId ?? null) === (assignee?.userId ?? null)) return {};
+      await assignIncident(deps.table, incident.tenantId, incident.id, assignee, principal.email, deps.now());
+      return {
+        auditAction: 'incident.assign',
+        summary: { before: { assignee: incident.assignee?.userId ?? null }, after: { assignee: assignee?.userId ?? null } },
+      };
+    }),
+    action('notes', 'incident.note', async (event, principal, incident) => {
+      const { text } = parseBody(event, noteBody);
+      const noteId = await addIncidentNote(deps.table, incident.tenantId, incident.id, text, principal.email, deps.now());
+      return { status: 201, auditAction: 'incident.note', summary: { after: { noteId, length: text.length } } };
+    }),
+    action('resolve', 'incident.resolve', async (event, principal, incident) => {
+      const { code, note } = parseBody(event, resolveBody);
+      await changeIncidentStatus(correlateDeps, incident, {
+        kind: 'resolve',
+        at: deps.now(),
+        actor: principal.email,
+        code,
+        ...(note ? { note } : {}),
+      });
+      return { auditAction: 'incident.resolve', summary: { after: { status: 'resolved', resolutionCode: code } } };
+    }),
+    action('reopen', 'incident.reopen', async (event, principal, incident) => {
+      const { reason } = parseBody(event, reopenBody);
+      await changeIncidentStatus(correlateDeps, incident, {
+        kind: 'reopen',
+        at: deps.now(),
+        actor: principal.email,
+        ...(reason ? { reason } : {}),
+      });
+      return { auditAction: 'incident.reopen', summary: { after: { status: 'open' } } };
+    }),
   ];
 }
 
 function byNewest(a: Incident, b: Incident): number {
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+function byPriority(a: Incident, b: Incident): number {
+  return (b.priority?.score ?? 0) - (a.priority?.score ?? 0) || byNewest(a, b);
+}
+
+interface ListCursor {
+  before?: string;
+  offset?: number;
+}
+
+function encodeListCursor(cursor: ListCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+const cursorSchema = z.union([
+  z.object({ before: z.string().regex(/^[0-9A-Z]{26}$/) }).strict(),
+  z.object({ offset: z.number().int().min(0).max(100_000) }).strict(),
+]);
+
+/** A cursor from the same kind of list (a newest-first cursor names an incident id, a priority one an offset). */
+function decodeListCursor(cursor: string | undefined, sort: 'newest' | 'priority'): ListCursor | undefined {
+  if (!cursor) return undefined;
+  try {
+    const parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if ('offset' in parsed === (sort === 'priority')) return parsed;
+  } catch {
+    // fall through
+  }
+  throw badRequest('Invalid cursor');
 }

@@ -1,0 +1,80 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Incident } from '../domain/incident';
+import { DETAIL_TYPES } from '../events';
+import { commitScope, loadScope, ScopeConflictError } from '../store/correlation';
+import { IncidentStateError, setIncidentStatusDirectly } from '../store/incident-actions';
+import { incidentPriority, type CorrelateDeps } from './correlate';
+import { applyOperatorAction, type OperatorAction } from './engine';
+import { topologyOf } from './topology';
+
+const MAX_ATTEMPTS = 12;
+
+/**
+ * An operator resolves or reopens an incident. Both go through the incident's correlation scope, so
+ * correlation knows: a resolved incident's alerts stop joining it (one that fires again within the
+ * flap window reopens it), a reopened one takes its alerts again. Throws IncidentStateError when the
+ * incident is not in a state the action applies to (resolve: open or acknowledged; reopen: resolved).
+ */
+export async function changeIncidentStatus(deps: CorrelateDeps, incident: Incident, action: OperatorAction): Promise<void> {
+  const allowed =
+    action.kind === 'resolve' ? incident.status === 'open' || incident.status === 'acknowledged' : incident.status === 'resolved';
+  if (!allowed) throw new IncidentStateError(`cannot ${action.kind} an incident that is ${incident.status}`);
+  const fields: Record<string, unknown> =
+    action.kind === 'resolve' ? { resolutionCode: action.code, resolvedBy: action.actor } : { resolutionCode: null, resolvedBy: null };
+  const { tenantId } = incident;
+  const now = action.at;
+
+  for (let attempt = 1; incident.scope; attempt++) {
+    const state = await loadScope(deps.table, tenantId, incident.scope);
+    const policy = await deps.policies.get(tenantId);
+    const outcome = applyOperatorAction(state, incident.id, action, policy);
+    if (!outcome) break;
+    const topology = topologyOf(await deps.inventory.get(tenantId));
+    try {
+      await commitScope(deps.table, {
+        tenantId,
+        scope: incident.scope,
+        previousVersion: state.version,
+        next: outcome.next,
+        applied: [],
+        changes: outcome.changes,
+        priorities: new Map(outcome.changes.map((change) => [change.incident.id, incidentPriority(change.incident, topology, now)])),
+        incidentFields: new Map([[incident.id, fields]]),
+        now,
+      });
+    } catch (error) {
+      if (error instanceof ScopeConflictError && attempt < MAX_ATTEMPTS) {
+        await sleep(Math.random() * 10 * attempt);
+        continue;
+      }
+      throw error;
+    }
+    await publish(deps, incident, action);
+    return;
+  }
+
+  // Correlation no longer holds it (resolved long ago, or evicted): only the stored incident changes.
+  const reason = action.kind === 'resolve' ? `resolved by ${action.actor} (${action.code})` : `reopened by ${action.actor}`;
+  await setIncidentStatusDirectly(
+    deps.table,
+    tenantId,
+    incident.id,
+    {
+      status: action.kind === 'resolve' ? 'resolved' : 'open',
+      fields: action.kind === 'resolve' ? { ...fields, resolvedAt: now.toISOString() } : fields,
+      entry: {
+        at: now.toISOString(),
+        type: action.kind === 'resolve' ? 'incident-resolved' : 'incident-reopened',
+        actor: action.actor,
+        reason,
+      },
+    },
+    now,
+  );
+  await publish(deps, incident, action);
+}
+
+async function publish(deps: CorrelateDeps, incident: Incident, action: OperatorAction): Promise<void> {
+  const detail = { tenantId: incident.tenantId, incidentId: incident.id, decision: action.kind, actor: action.actor };
+  await deps.publish([{ detailType: action.kind === 'resolve' ? DETAIL_TYPES.incidentResolved : DETAIL_TYPES.incidentUpdated, detail }]);
+}

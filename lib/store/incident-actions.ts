@@ -1,0 +1,144 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import type { IncidentStatus, TimelineEntry } from '../domain/incident';
+import { keys } from './keys';
+import type { TableRef } from './table-ref';
+
+/**
+ * Operator changes to an incident that correlation does not own (acknowledgement, assignment, notes),
+ * each written with its timeline entry in one transaction, guarded by the incident's current state.
+ * Resolve and reopen go through the correlation scope (lib/correlation/operator.ts).
+ */
+
+/** The incident is not in the state the change needs (or does not exist): the caller answers 409 or 404. */
+export class IncidentStateError extends Error {}
+
+function timelinePut(table: TableRef, tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'>) {
+  const id = ulid(Date.parse(entry.at));
+  return {
+    Put: { TableName: table.tableName, Item: { ...keys.timelineEntry(tenantId, incidentId, id), entity: 'timeline', id, ...entry } },
+  };
+}
+
+async function transact(table: TableRef, items: unknown[]): Promise<void> {
+  try {
+    await table.db.send(new TransactWriteCommand({ TransactItems: items as never }));
+  } catch (error) {
+    if (error instanceof Error && error.name === 'TransactionCanceledException') throw new IncidentStateError(error.message);
+    throw error;
+  }
+}
+
+/** open -> acknowledged. */
+export async function acknowledgeIncident(table: TableRef, tenantId: string, incidentId: string, actor: string, now: Date): Promise<void> {
+  const status: IncidentStatus = 'acknowledged';
+  await transact(table, [
+    {
+      Update: {
+        TableName: table.tableName,
+        Key: keys.incident(tenantId, incidentId),
+        UpdateExpression: 'SET #status = :status, gsi2pk = :statusKey, acknowledgedAt = :at, acknowledgedBy = :actor, updatedAt = :at',
+        ConditionExpression: '#status = :open',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': status,
+          ':statusKey': keys.incidentsByStatus(tenantId, status).gsi2pk,
+          ':at': now.toISOString(),
+          ':actor': actor,
+          ':open': 'open',
+        },
+      },
+    },
+    timelinePut(table, tenantId, incidentId, {
+      at: now.toISOString(),
+      type: 'incident-acknowledged',
+      actor,
+      reason: `acknowledged by ${actor}`,
+    }),
+  ]);
+}
+
+/** Sets or clears the assignee of an incident that is not resolved or merged. */
+export async function assignIncident(
+  table: TableRef,
+  tenantId: string,
+  incidentId: string,
+  assignee: { userId: string; name: string } | null,
+  actor: string,
+  now: Date,
+): Promise<void> {
+  await transact(table, [
+    {
+      Update: {
+        TableName: table.tableName,
+        Key: keys.incident(tenantId, incidentId),
+        UpdateExpression: 'SET assignee = :assignee, updatedAt = :at',
+        ConditionExpression: 'attribute_exists(pk) AND #status IN (:open, :acknowledged)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':assignee': assignee, ':at': now.toISOString(), ':open': 'open', ':acknowledged': 'acknowledged' },
+      },
+    },
+    timelinePut(table, tenantId, incidentId, {
+      at: now.toISOString(),
+      type: 'incident-assigned',
+      actor,
+      reason: assignee ? `assigned to ${assignee.name} by ${actor}` : `unassigned by ${actor}`,
+    }),
+  ]);
+}
+
+/** A note on the incident's timeline (any status: notes on resolved incidents record what was learned). */
+export async function addIncidentNote(
+  table: TableRef,
+  tenantId: string,
+  incidentId: string,
+  text: string,
+  actor: string,
+  now: Date,
+): Promise<string> {
+  const put = timelinePut(table, tenantId, incidentId, { at: now.toISOString(), type: 'note', actor, reason: text });
+  await transact(table, [
+    {
+      ConditionCheck: { TableName: table.tableName, Key: keys.incident(tenantId, incidentId), ConditionExpression: 'attribute_exists(pk)' },
+    },
+    put,
+  ]);
+  return put.Put.Item.id;
+}
+
+/** Resolve or reopen of an incident correlation no longer holds in its scope state: the stored incident only. */
+export async function setIncidentStatusDirectly(
+  table: TableRef,
+  tenantId: string,
+  incidentId: string,
+  change: { status: 'resolved' | 'open'; fields: Record<string, unknown>; entry: Omit<TimelineEntry, 'id'> },
+  now: Date,
+): Promise<void> {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = {
+    ':status': change.status,
+    ':statusKey': keys.incidentsByStatus(tenantId, change.status).gsi2pk,
+    ':at': now.toISOString(),
+  };
+  const sets = ['#status = :status', 'gsi2pk = :statusKey', 'updatedAt = :at'];
+  for (const [field, value] of Object.entries(change.fields)) {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  }
+  const allowedFrom = change.status === 'resolved' ? ['open', 'acknowledged'] : ['resolved'];
+  allowedFrom.forEach((status, index) => (values[`:from${index}`] = status));
+  await transact(table, [
+    {
+      Update: {
+        TableName: table.tableName,
+        Key: keys.incident(tenantId, incidentId),
+        UpdateExpression: `SET ${sets.join(', ')}${change.status === 'open' ? ' REMOVE resolvedAt' : ''}`,
+        ConditionExpression: `#status IN (${allowedFrom.map((_, index) => `:from${index}`).join(', ')})`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    },
+    timelinePut(table, tenantId, incidentId, change.entry),
+  ]);
+}

@@ -1,12 +1,13 @@
 /**
  * The catalog of Lambda functions and what triggers them. The CDK stack builds functions, routes,
- * the queue's event source mapping and the EventBridge rules from it; the local stack serves the
- * very same handler modules from it. Plain data: no CDK and no SDK imports, so both sides can load it.
+ * the queue's event source mapping, the EventBridge rules and the schedules from it; the local stack
+ * serves the very same handler modules from it, with the same triggers. Plain data: no CDK and no SDK
+ * imports, so both sides can load it.
  */
 import type { EnvName } from '../lib/config/env';
 
 export type FunctionName =
-  'api' | 'ingestWebhook' | 'ingestAlarmEvent' | 'correlate' | 'wsConnect' | 'wsDisconnect' | 'wsDefault' | 'realtimePush';
+  'api' | 'ingestWebhook' | 'ingestAlarmEvent' | 'correlate' | 'settle' | 'wsConnect' | 'wsDisconnect' | 'wsDefault' | 'realtimePush';
 
 export interface FunctionSpec {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -45,6 +46,13 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     env: 'correlate',
     memoryMiB: 512,
     timeoutSeconds: 30,
+  },
+  settle: {
+    entry: 'functions/settle/handler.ts',
+    description: 'Settle sweep: resolve the incidents whose grace period ended without another alert',
+    env: 'settle',
+    memoryMiB: 512,
+    timeoutSeconds: 60,
   },
   wsConnect: {
     entry: 'functions/ws-connect/handler.ts',
@@ -129,5 +137,23 @@ export const EVENT_RULES: ReadonlyArray<{
     bus: 'default',
     pattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
     function: 'ingestAlarmEvent',
+  },
+];
+
+/**
+ * Scheduled invocations: the function runs every `everyMinutes` minutes, from an EventBridge rule with
+ * the schedule expression `rate(N minute[s])` in AWS, and from a timer in the local stack.
+ */
+export const SCHEDULES: ReadonlyArray<{
+  id: string;
+  description: string;
+  everyMinutes: number;
+  function: FunctionName;
+}> = [
+  {
+    id: 'SettleDueIncidents',
+    description: 'Every minute, resolve the incidents whose grace period ended, even if no alert comes to their scope again',
+    everyMinutes: 1,
+    function: 'settle',
   },
 ];

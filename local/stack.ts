@@ -10,6 +10,7 @@ import { createDocumentClient } from '../lib/aws/clients';
 import type { TableRef } from '../lib/store/table-ref';
 import { EventBridgeEmulator } from './aws/eventbridge-emulator';
 import { startSqsEventSource, type SqsEventSource } from './aws/event-source-poller';
+import { LocalScheduler } from './aws/scheduler';
 import { SqsEmulator } from './aws/sqs-emulator';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import { LocalGateway, WEBSOCKET_PATH } from './gateway';
@@ -40,8 +41,16 @@ export interface LocalStackOptions {
   /** Log level of the handlers' structured logs (Powertools). */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   log?: (line: string) => void;
-  /** Start the queue's event source (default true); `npm run invoke` runs one handler and nothing else. */
+  /**
+   * Start the queue's event source and the catalog's schedules (default true); `npm run invoke` runs
+   * one handler and nothing else.
+   */
   consumers?: boolean;
+  /**
+   * Multiplies the interval of every schedule in the catalog (default: AW_SCHEDULE_SCALE, else 1):
+   * 0.01 runs the 1-minute settle sweep every 600 ms, for tests and demos.
+   */
+  scheduleScale?: number;
   /** SNS signature checks on `cloudwatch` webhooks; 'off' only when asked for (AW_SNS_VERIFY=off). */
   snsVerify?: 'on' | 'off';
 }
@@ -57,7 +66,7 @@ export interface LocalStack {
   lambdas: LocalLambdas;
   /** The variables the handlers run with (what the CDK stack sets in AWS), pointed at the local pieces. */
   environment: Record<string, string>;
-  /** Waits until queued alerts are correlated and every event is delivered. */
+  /** Waits until queued alerts are correlated, scheduled runs under way end and every event is delivered. */
   idle(): Promise<void>;
   /** Stops the queue consumer only (the queue keeps accepting), to test that nothing is lost. */
   pauseCorrelation(): Promise<void>;
@@ -76,10 +85,20 @@ function ensureAuthKeys(dir: string): string {
   return file;
 }
 
+/** The schedule scale from the option, else from AW_SCHEDULE_SCALE, else 1. */
+function scheduleScale(option: number | undefined): number {
+  const raw = option ?? process.env.AW_SCHEDULE_SCALE;
+  if (raw === undefined || raw === '') return 1;
+  const scale = Number(raw);
+  if (!Number.isFinite(scale) || scale <= 0) throw new Error(`AW_SCHEDULE_SCALE must be a positive number, got ${raw}`);
+  return scale;
+}
+
 /**
  * The whole system on one machine: DynamoDB Local, a local SQS queue with its dead-letter queue and
- * the event source that drains it, a local EventBridge bus with the catalog's rules, and the gateway
- * serving the catalog's HTTP and WebSocket routes, all calling the same handler modules as Lambda.
+ * the event source that drains it, a local EventBridge bus with the catalog's rules, timers for the
+ * catalog's schedules, and the gateway serving the catalog's HTTP and WebSocket routes, all calling
+ * the same handler modules as Lambda.
  * The handlers find these through the same environment variables they read in AWS.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -88,6 +107,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aw-local-'));
   mkdirSync(dataDir, { recursive: true });
   const tableName = options.tableName ?? LOCAL_TABLE_NAME;
+  const scale = scheduleScale(options.scheduleScale);
 
   let dynamo: DynamoDbLocal | undefined;
   const dynamoEndpoint =
@@ -176,6 +196,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onError: (error) => log(`correlation consumer: ${(error as Error).message}`),
     });
   if (options.consumers !== false) consumer = startConsumer();
+  // Started after the environment is set: the handlers validate it when they first load.
+  const scheduler = options.consumers !== false ? new LocalScheduler({ invoke, log, scale, region: LOCAL_REGION }) : undefined;
 
   const table: TableRef = {
     db: createDocumentClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
@@ -196,6 +218,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       for (let round = 0; round < 3; round++) {
         await gateway.idle();
         await consumer?.idle();
+        await scheduler?.idle();
         await eventBus.idle();
       }
     },
@@ -207,6 +230,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       consumer ??= startConsumer();
     },
     async stop() {
+      await scheduler?.stop();
       await consumer?.stop();
       await gateway.close();
       await eventBus.idle();

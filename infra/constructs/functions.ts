@@ -45,6 +45,8 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   ingestAlarmEvent: 'readWrite',
   // Commits each decision (scope state, incident, timeline) in one transaction.
   correlate: 'readWrite',
+  // Commits the resolutions through the same path and deletes the settle markers (narrowed by ITEM_ACCESS).
+  settle: 'readWrite',
   // Puts the connection item and its tenant subscriptions.
   wsConnect: 'readWrite',
   // Reads the connection to find its subscriptions, then deletes them all.
@@ -56,21 +58,40 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
 };
 
 /**
- * Finer still for the WebSocket functions, which touch only connection items (lib/store/connections.ts):
- * exactly these actions, on the base table only (no index), and only on the connection partitions
- * `MSP#WSCONN#<id>`, `MSP#WSCONN#ALL` and `T#<tenant>#WSCONN` (dynamodb:LeadingKeys). None of these
- * actions can run without a partition key, so `ForAllValues` cannot pass vacuously (no Scan here).
- * If a WebSocket handler starts reading other items, widen this map, or it fails with AccessDenied in AWS.
+ * The partition keys of connection items (lib/store/keys.ts: wsConnection, ws*Subscription):
+ * `MSP#WSCONN#<id>`, `MSP#WSCONN#ALL` and `T#<tenant>#WSCONN`.
  */
-export const CONNECTION_ITEM_ACTIONS: Partial<Record<FunctionName, readonly string[]>> = {
-  wsConnect: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
-  wsDisconnect: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
-  wsDefault: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
-  realtimePush: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
-};
-
-/** The partition keys of connection items (lib/store/keys.ts: wsConnection, ws*Subscription). */
 export const CONNECTION_PARTITIONS = ['MSP#WSCONN#*', 'T#*#WSCONN'] as const;
+
+/** Some actions, allowed only on items whose partition key matches one of `partitions` (StringLike). */
+export interface ItemGrant {
+  actions: readonly string[];
+  partitions: readonly string[];
+}
+
+/**
+ * Finer still than TABLE_ACCESS for the functions that touch a known set of partitions: exactly these
+ * actions, on the base table only (no index), and only on these partitions (dynamodb:LeadingKeys; in a
+ * transaction each Put/Update is checked as a PutItem/UpdateItem on its own key). None of these actions
+ * can run without a partition key, so `ForAllValues` cannot pass vacuously (no Scan here).
+ * If such a handler starts touching other items, widen this map, or it fails with AccessDenied in AWS.
+ */
+export const ITEM_ACCESS: Partial<Record<FunctionName, readonly ItemGrant[]>> = {
+  // The WebSocket functions touch only connection items (lib/store/connections.ts).
+  wsConnect: [{ actions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'], partitions: CONNECTION_PARTITIONS }],
+  wsDisconnect: [{ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS }],
+  wsDefault: [{ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS }],
+  realtimePush: [{ actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS }],
+  // The settle sweep (settleDueIncidents in lib/correlation/correlate.ts, with no alerts to apply).
+  settle: [
+    // Due settle markers, read in time order and deleted once their scope is settled (put again later when it fails).
+    { actions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:PutItem'], partitions: ['MSP#SETTLE'] },
+    // The tenant's inventory and correlation policy (partition T#<tenant>) and the scope state.
+    { actions: ['dynamodb:GetItem', 'dynamodb:Query'], partitions: ['T#*'] },
+    // The commit's transaction: the scope state, then each resolved incident's summary and timeline entries.
+    { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], partitions: ['T#*#CORR#*', 'T#*#INC#*'] },
+  ],
+};
 
 export interface AppFunctionsProps {
   stage: Stage;
@@ -94,6 +115,7 @@ export class AppFunctions extends Construct {
       // SNS signatures are always checked in AWS.
       ingest: { ...base, ALERT_QUEUE_URL: props.alertQueue.queueUrl, AW_SNS_VERIFY: 'on' },
       correlate: { ...base, EVENT_BUS_NAME: props.eventBus.eventBusName },
+      settle: { ...base, EVENT_BUS_NAME: props.eventBus.eventBusName },
       realtime: { ...base, WS_MANAGEMENT_ENDPOINT: props.webSocketStage.callbackUrl },
       realtimeConnect: { ...base, AUTH_KEYS_SECRET_ARN: props.authKeys.secretArn },
     };
@@ -154,15 +176,17 @@ export class AppFunctions extends Construct {
         },
       });
 
-      const connectionActions = CONNECTION_ITEM_ACTIONS[name];
-      if (connectionActions) {
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: [...connectionActions],
-            resources: [props.table.tableArn],
-            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...CONNECTION_PARTITIONS] } },
-          }),
-        );
+      const itemGrants = ITEM_ACCESS[name];
+      if (itemGrants) {
+        for (const grant of itemGrants) {
+          fn.addToRolePolicy(
+            new iam.PolicyStatement({
+              actions: [...grant.actions],
+              resources: [props.table.tableArn],
+              conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
+            }),
+          );
+        }
       } else {
         if (TABLE_ACCESS[name] === 'read') props.table.grantReadData(fn);
         else props.table.grantReadWriteData(fn);

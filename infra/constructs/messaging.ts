@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALERT_QUEUE, EVENT_RULES, type FunctionName } from '../../functions/catalog';
+import { ALERT_QUEUE, EVENT_RULES, SCHEDULES, type FunctionName } from '../../functions/catalog';
 import type { Stage } from '../config';
 
 export interface MessagingProps {
@@ -13,9 +13,9 @@ export interface MessagingProps {
 }
 
 /**
- * The durable hand-off between ingestion and correlation (SQS with a dead-letter queue) and the bus
- * for domain events. The queue and the bus exist before the functions (whose environments name
- * them); `connect` then attaches the consumers once the functions exist.
+ * The durable hand-off between ingestion and correlation (SQS with a dead-letter queue), the bus
+ * for domain events and the scheduled invocations. The queue and the bus exist before the functions
+ * (whose environments name them); `connect` then attaches the consumers once the functions exist.
  */
 export class Messaging extends Construct {
   readonly alertQueue: sqs.Queue;
@@ -45,7 +45,7 @@ export class Messaging extends Construct {
     });
   }
 
-  /** Attaches the queue consumer and the bus rules' targets from the catalog. */
+  /** Attaches the queue consumer, the bus rules' targets and the schedules from the catalog. */
   connect(functions: Record<FunctionName, lambda.IFunction>): void {
     functions[ALERT_QUEUE.consumer].addEventSource(
       new SqsEventSource(this.alertQueue, {
@@ -63,6 +63,15 @@ export class Messaging extends Construct {
         description: rule.description,
         eventPattern: { source: rule.pattern.source, detailType: rule.pattern['detail-type'] },
         targets: [new targets.LambdaFunction(functions[rule.function])],
+      });
+    }
+
+    // Scheduled rules live on the account's default bus (EventBridge allows schedules nowhere else).
+    for (const schedule of SCHEDULES) {
+      new events.Rule(this, schedule.id, {
+        description: schedule.description,
+        schedule: events.Schedule.rate(Duration.minutes(schedule.everyMinutes)),
+        targets: [new targets.LambdaFunction(functions[schedule.function])],
       });
     }
   }

@@ -2,6 +2,7 @@ import { routeContext, type ApiDeps, type Route } from './context';
 import { alertRoutes } from './routes/alerts';
 import { assetRoutes } from './routes/assets';
 import { auditRoutes } from './routes/audit';
+import { correlationRoutes } from './routes/correlation';
 import { incidentRoutes } from './routes/incidents';
 import { integrationRoutes } from './routes/integrations';
 import { systemRoutes } from './routes/system';
@@ -22,5 +23,6 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...auditRoutes(context),
     ...tenantRoutes(context),
     ...assetRoutes(context),
+    ...correlationRoutes(context),
   ];
 }

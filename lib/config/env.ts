@@ -26,6 +26,8 @@ export const ENV_SCHEMAS = {
     AW_SNS_VERIFY: z.enum(['on', 'off']).default('on'),
   }),
   correlate: withBus,
+  /** The settle sweep commits through the same correlation path, so it publishes the same domain events. */
+  settle: withBus,
   realtime: base.extend({
     /** The WebSocket API's management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
     WS_MANAGEMENT_ENDPOINT: z.string().url(),

@@ -4,12 +4,14 @@ import type { CanonicalAlert } from '../domain/alert';
 import type { Inventory } from '../domain/asset';
 import { priorityOf, type Priority } from '../domain/incident';
 import { DETAIL_TYPES, type DomainEvent, type PublishEvents } from '../events';
+import { logger } from '../observability';
 import {
   AlreadyCorrelatedError,
   commitItemCount,
   commitScope,
   deleteSettleMarker,
   dueSettleMarkers,
+  putSettleMarker,
   loadScope,
   MAX_COMMIT_ITEMS,
   ScopeConflictError,
@@ -40,6 +42,8 @@ export interface CorrelationFailure {
 }
 
 const MAX_ATTEMPTS = 12;
+/** A scope that failed to settle is tried again this much later. */
+const SETTLE_RETRY_MS = 5 * 60 * 1000;
 
 /** Correlates one alert. */
 export async function correlateAlert(alert: CanonicalAlert, deps: CorrelateDeps): Promise<CorrelationResult> {
@@ -140,11 +144,22 @@ export async function settleDueIncidents(deps: CorrelateDeps, batch = 100): Prom
       const scopeKey = `${marker.tenantId}|${marker.scope}`;
       if (!seen.has(scopeKey)) {
         seen.add(scopeKey);
-        const topology = topologyOf(await deps.inventory.get(marker.tenantId));
-        const policy = await deps.policies.get(marker.tenantId);
-        const planned = await correlateChunk([], { tenantId: marker.tenantId, scope: marker.scope, topology, policy }, deps);
-        scopes++;
-        resolved += planned.changes.filter((change) => change.incident.status === 'resolved').length;
+        try {
+          const topology = topologyOf(await deps.inventory.get(marker.tenantId));
+          const policy = await deps.policies.get(marker.tenantId);
+          const planned = await correlateChunk([], { tenantId: marker.tenantId, scope: marker.scope, topology, policy }, deps);
+          scopes++;
+          resolved += planned.changes.filter((change) => change.incident.status === 'resolved').length;
+        } catch (error) {
+          // One scope that cannot be settled must not hold back the others (markers are read oldest first):
+          // try it again in a few minutes.
+          logger.error('Could not settle a correlation scope; retrying later', {
+            tenantId: marker.tenantId,
+            scope: marker.scope,
+            error: error as Error,
+          });
+          await putSettleMarker(deps.table, marker.tenantId, marker.scope, new Date(now.getTime() + SETTLE_RETRY_MS).toISOString(), now);
+        }
       }
       await deleteSettleMarker(deps.table, marker);
     }

@@ -52,3 +52,28 @@ export const DEFAULT_POLICY: CorrelationPolicy = correlationPolicySchema.parse({
 export function mergePolicy(current: CorrelationPolicy, change: CorrelationPolicyInput): CorrelationPolicy {
   return correlationPolicySchema.parse({ ...current, ...change, rules: { ...current.rules, ...(change.rules ?? {}) } });
 }
+
+/** The fields that differ between two policies, as `{before, after}` with the same shape as the policy (rules field by field). */
+export function policyDifference(
+  before: CorrelationPolicy,
+  after: CorrelationPolicy,
+): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const was: Record<string, unknown> = {};
+  const is: Record<string, unknown> = {};
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  for (const field of Object.keys(after) as Array<keyof CorrelationPolicy>) {
+    if (field === 'rules') {
+      const rules = Object.keys(after.rules).filter(
+        (rule) => !same(before.rules[rule as keyof CorrelationPolicy['rules']], after.rules[rule as keyof CorrelationPolicy['rules']]),
+      ) as Array<keyof CorrelationPolicy['rules']>;
+      if (rules.length) {
+        was.rules = Object.fromEntries(rules.map((rule) => [rule, before.rules[rule]]));
+        is.rules = Object.fromEntries(rules.map((rule) => [rule, after.rules[rule]]));
+      }
+    } else if (!same(before[field], after[field])) {
+      was[field] = before[field];
+      is[field] = after[field];
+    }
+  }
+  return { before: was, after: is };
+}

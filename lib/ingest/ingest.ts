@@ -33,6 +33,8 @@ export interface Delivery {
   rateLimit?: RateLimit;
   /** An adapter other than the source's (CloudWatch alarm events that did not come as a webhook). */
   adapter?: FormatAdapter;
+  /** When it was received, if not now (the replay's recorded receipt time). */
+  receivedAt?: Date;
 }
 
 export interface IngestResult {
@@ -64,10 +66,66 @@ export function alertDeliveryId(delivery: Delivery, alert: AdaptedAlert, index: 
  * correlation ignores an alert it has already seen).
  */
 export async function ingestDelivery(delivery: Delivery, deps: IngestDeps): Promise<IngestResult> {
+  const [result] = await ingestDeliveries([delivery], deps);
+  if (result instanceof AppError) throw result;
+  return result as IngestResult;
+}
+
+/**
+ * `ingestDelivery` for several deliveries of one tenant at once, in order (the replay's batches): one
+ * idempotency read and as few transactions as the alerts need. A delivery its adapter refuses (or the
+ * rate limit stops) gets its error in its place; the others go on. A delivery id repeated within the
+ * batch is a repeat of its first occurrence, exactly as if they had come one after the other.
+ */
+export async function ingestDeliveries(deliveries: Delivery[], deps: IngestDeps): Promise<Array<IngestResult | AppError>> {
+  const tenantId = deliveries[0]?.tenantId;
+  if (!tenantId) return [];
+  if (deliveries.some((delivery) => delivery.tenantId !== tenantId)) throw new Error('ingestDeliveries takes deliveries of one tenant');
+  const results: Array<IngestResult | AppError> = [];
+  /** Per delivery: its alerts (built), or its error. */
+  const prepared: Array<CanonicalAlert[] | AppError> = [];
+  for (const delivery of deliveries) {
+    try {
+      prepared.push(await prepare(delivery, deps));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      prepared.push(error);
+    }
+  }
+
+  const all = prepared.flatMap((entry) => (entry instanceof AppError ? [] : entry));
+  if (!all.length) return prepared.map((entry) => (entry instanceof AppError ? entry : { duplicate: false, accepted: [] }));
+  // The first occurrence of a delivery id in the batch is stored; later ones are its repeats.
+  const first = new Map<string, CanonicalAlert>();
+  for (const alert of all) if (!first.has(alert.deliveryId)) first.set(alert.deliveryId, alert);
+  const now = new Date(Math.min(...all.map((alert) => Date.parse(alert.receivedAt))));
+  const { stored, duplicates } = await storeAlerts(deps.table, tenantId, [...first.values()], now);
+  if (stored.length) await deps.enqueue(stored);
+  await requeueUncorrelated(tenantId, [...new Set(duplicates.values())], deps);
+  await noteUnresolved(stored, deliveries, deps);
+
+  const storedIds = new Set(stored.map((alert) => alert.id));
+  for (const entry of prepared) {
+    if (entry instanceof AppError) {
+      results.push(entry);
+      continue;
+    }
+    const accepted = entry.map((alert) => {
+      const original = duplicates.get(alert.deliveryId) ?? (first.get(alert.deliveryId) as CanonicalAlert).id;
+      const duplicate = original !== alert.id || !storedIds.has(alert.id);
+      return { alertId: original, deliveryId: alert.deliveryId, duplicate };
+    });
+    results.push({ duplicate: accepted.length > 0 && accepted.every((item) => item.duplicate), accepted });
+  }
+  return results;
+}
+
+/** One delivery's alerts, adapted, rate-limited and resolved to assets (nothing stored yet). */
+async function prepare(delivery: Delivery, deps: IngestDeps): Promise<CanonicalAlert[]> {
   const adapter = delivery.adapter ?? adapterFor(delivery.source);
   if (!adapter) throw new AppError(404, 'unknown_source', `Unknown webhook source '${delivery.source}'`);
 
-  const now = deps.now();
+  const now = delivery.receivedAt ?? deps.now();
   let adapted: AdaptedAlert[];
   try {
     adapted = adapter(delivery.body, now);
@@ -83,7 +141,7 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDeps): Prom
   if (adapted.length > MAX_ALERTS_PER_DELIVERY) {
     throw new AppError(413, 'too_many_alerts', `A delivery may carry at most ${MAX_ALERTS_PER_DELIVERY} alerts`, { count: adapted.length });
   }
-  if (adapted.length === 0) return { duplicate: false, accepted: [] };
+  if (adapted.length === 0) return [];
 
   if (delivery.rateLimit) {
     const { allowed, retryAfterSeconds } = await takeTokens(deps.table, delivery.tenantId, adapted.length, delivery.rateLimit, () =>
@@ -101,7 +159,7 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDeps): Prom
   }
 
   const inventory = await deps.inventory.get(delivery.tenantId);
-  const alerts: CanonicalAlert[] = adapted.map(({ toolDeliveryId: _toolId, ...alert }, index) => ({
+  return adapted.map(({ toolDeliveryId: _toolId, ...alert }, index) => ({
     ...alert,
     id: ulid(now.getTime()),
     tenantId: delivery.tenantId,
@@ -109,17 +167,6 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDeps): Prom
     receivedAt: now.toISOString(),
     deliveryId: alertDeliveryId(delivery, adapted[index] as AdaptedAlert, index, adapted.length),
   }));
-
-  const { stored, duplicates } = await storeAlerts(deps.table, delivery.tenantId, alerts, now);
-  if (stored.length) await deps.enqueue(stored);
-  await requeueUncorrelated(delivery.tenantId, [...duplicates.values()], deps);
-  await noteUnresolved(stored, delivery.source, now, deps);
-
-  const accepted = alerts.map((alert) => {
-    const original = duplicates.get(alert.deliveryId);
-    return { alertId: original ?? alert.id, deliveryId: alert.deliveryId, duplicate: original !== undefined };
-  });
-  return { duplicate: accepted.every((entry) => entry.duplicate), accepted };
 }
 
 async function requeueUncorrelated(tenantId: string, alertIds: string[], deps: IngestDeps): Promise<void> {
@@ -134,8 +181,11 @@ async function requeueUncorrelated(tenantId: string, alertIds: string[], deps: I
   if (pending.length) await deps.enqueue(pending);
 }
 
-async function noteUnresolved(alerts: CanonicalAlert[], source: string, now: Date, deps: IngestDeps): Promise<void> {
-  const refs = new Map<string, string>();
-  for (const alert of alerts) if (!alert.assetId) refs.set(alert.assetRef.trim().toLowerCase(), alert.assetRef);
-  for (const assetRef of refs.values()) await noteUnresolvedAssetRef(deps.table, alerts[0]!.tenantId, assetRef, source, now);
+async function noteUnresolved(alerts: CanonicalAlert[], deliveries: Delivery[], deps: IngestDeps): Promise<void> {
+  const refs = new Map<string, CanonicalAlert>();
+  for (const alert of alerts) if (!alert.assetId) refs.set(alert.assetRef.trim().toLowerCase(), alert);
+  for (const alert of refs.values()) {
+    const source = deliveries.length === 1 ? (deliveries[0] as Delivery).source : alert.source;
+    await noteUnresolvedAssetRef(deps.table, alert.tenantId, alert.assetRef, source, new Date(alert.receivedAt));
+  }
 }

@@ -28,7 +28,7 @@ import { DEFAULT_POLICY, type CorrelationPolicy } from '../correlation/policy';
 import type { CanonicalAlert } from '../domain/alert';
 import { assetSchema, Inventory } from '../domain/asset';
 import { AppError } from '../errors';
-import { ingestDelivery } from '../ingest/ingest';
+import { ingestDeliveries } from '../ingest/ingest';
 import { getAlert } from '../store/alerts';
 import { InventoryCache, putAsset } from '../store/assets';
 import { keys, TENANT_ID_PATTERN } from '../store/keys';
@@ -191,35 +191,36 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
         outcome.set(alert.id, result.kind === 'unmatched-resolution' ? null : result.incidentId);
       }
       for (const entry of entries) {
-        processed++;
-        alertCount += entry.record.alerts.length;
+        processed += entry.records.length;
+        for (const record of entry.records) alertCount += record.alerts.length;
         latestReceipt = Math.max(latestReceipt, entry.receivedAt);
       }
       deps.onProgress?.({ processed, alerts: alertCount, seconds: (performance.now() - started) / 1000 });
     },
-    Math.max(64, concurrency * 16),
+    // Batches waiting for correlation at most.
+    Math.max(16, concurrency * 2),
   );
 
-  const processOne = (delivery: ReplayDelivery) => {
-    const record: ReplayedDelivery = { id: delivery.id, tenant: delivery.tenant, alerts: [] };
-    replayed.push(record);
-    const receivedAt = new Date(delivery.receivedAt);
-    clockStart = Math.min(clockStart, receivedAt.getTime());
+  /** Ingests one tenant's consecutive deliveries as one batch, then hands them to the tenant's lane. */
+  const ingestBatch = (tenant: string, batch: Array<{ delivery: ReplayDelivery; record: ReplayedDelivery }>) => {
     const toCorrelate: CanonicalAlert[] = [];
-    const ingested = scheduler.run([`${delivery.tenant}|${delivery.id}`], [], async () => {
-      try {
-        const result = await ingestDelivery(
-          {
-            tenantId: delivery.tenant,
+    const ingested = scheduler.run(
+      batch.map(({ delivery }) => `${tenant}|${delivery.id}`),
+      [],
+      async () => {
+        const results = await ingestDeliveries(
+          batch.map(({ delivery }) => ({
+            tenantId: tenant,
             source: delivery.source,
             body: delivery.body,
             rawBody: JSON.stringify(delivery.body),
             deliveryId: delivery.id,
-          },
+            receivedAt: new Date(delivery.receivedAt),
+          })),
           {
             table,
             inventory,
-            now: () => receivedAt,
+            now: () => new Date((batch[0] as { delivery: ReplayDelivery }).delivery.receivedAt),
             enqueue: async (alerts) => {
               for (const alert of alerts) {
                 if (handedOver.has(alert.id)) continue;
@@ -230,15 +231,33 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
             },
           },
         );
-        record.alerts = result.accepted.map(({ alertId }) => ({ alertId, incidentId: null }));
-        for (const entry of result.accepted) alertTenant.set(entry.alertId, delivery.tenant);
-        storedAlerts += result.accepted.filter((entry) => !entry.duplicate).length;
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        record.rejected = { code: error.code, message: error.message };
-      }
+        for (const [index, result] of results.entries()) {
+          const { record } = batch[index] as { record: ReplayedDelivery };
+          if (result instanceof AppError) {
+            record.rejected = { code: result.code, message: result.message };
+            continue;
+          }
+          record.alerts = result.accepted.map(({ alertId }) => ({ alertId, incidentId: null }));
+          for (const entry of result.accepted) alertTenant.set(entry.alertId, tenant);
+          storedAlerts += result.accepted.filter((entry) => !entry.duplicate).length;
+        }
+      },
+    );
+    lanes.push(tenant, {
+      ingested,
+      records: batch.map(({ record }) => record),
+      alerts: toCorrelate,
+      receivedAt: Math.max(...batch.map(({ delivery }) => Date.parse(delivery.receivedAt))),
     });
-    lanes.push(delivery.tenant, { ingested, record, alerts: toCorrelate, receivedAt: receivedAt.getTime() });
+  };
+
+  /** Deliveries read but not yet handed to ingestion, per tenant (in input order). */
+  const buffers = new Map<string, Array<{ delivery: ReplayDelivery; record: ReplayedDelivery }>>();
+  const flush = (tenant: string) => {
+    const batch = buffers.get(tenant);
+    if (!batch?.length) return;
+    buffers.delete(tenant);
+    ingestBatch(tenant, batch);
   };
 
   let position = 0;
@@ -248,11 +267,20 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
       if (!inventories.has(delivery.tenant)) {
         throw new ReplayInputError(`delivery ${delivery.id}: tenant '${delivery.tenant}' is not in the fixture`, position);
       }
-      await Promise.all([scheduler.admit(), lanes.admit()]);
-      scheduler.throwIfFailed();
-      lanes.throwIfFailed();
-      processOne(delivery);
+      const record: ReplayedDelivery = { id: delivery.id, tenant: delivery.tenant, alerts: [] };
+      replayed.push(record);
+      clockStart = Math.min(clockStart, Date.parse(delivery.receivedAt));
+      let buffer = buffers.get(delivery.tenant);
+      if (!buffer) buffers.set(delivery.tenant, (buffer = []));
+      buffer.push({ delivery, record });
+      if (buffer.length >= INGEST_BATCH) {
+        await Promise.all([scheduler.admit(), lanes.admit()]);
+        scheduler.throwIfFailed();
+        lanes.throwIfFailed();
+        flush(delivery.tenant);
+      }
     }
+    for (const tenant of [...buffers.keys()]) flush(tenant);
   } finally {
     // Never leave work running against the table, whatever happened to the input.
     await scheduler.drain();
@@ -476,9 +504,9 @@ class OrderedScheduler {
 }
 
 interface LaneEntry {
-  /** Resolves when the delivery is ingested (never rejects: the scheduler keeps the failure). */
+  /** Resolves when the batch is ingested (never rejects: the scheduler keeps the failure). */
   ingested: Promise<void>;
-  record: ReplayedDelivery;
+  records: ReplayedDelivery[];
   /** Filled by ingestion: the new alerts to correlate. */
   alerts: CanonicalAlert[];
   receivedAt: number;
@@ -486,6 +514,8 @@ interface LaneEntry {
   ingestDone?: boolean;
 }
 
+/** Deliveries of one tenant ingested together (one idempotency read, one or two transactions). */
+const INGEST_BATCH = 25;
 /** Alerts a lane hands to correlation at once (a delivery is never split). */
 const LANE_BATCH_ALERTS = 256;
 

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
 import type { IncidentAlert, Priority } from '../domain/incident';
@@ -124,24 +124,20 @@ export async function commitScope(table: TableRef, commit: ScopeCommit): Promise
     // stored one was lost (DynamoDB Local can drop acknowledged writes when killed), it is written back.
     items.push({ Put: { TableName: T, Item: storedAlertItem(alert, { incidentId: decision.incidentId, correlation: decision.reason }) } });
   }
+  const markers = new Set<string>();
   for (const change of changes) {
     items.push(incidentWrite(T, tenantId, scope, change, priorities.get(change.incident.id), now, incidentFields?.get(change.incident.id)));
     const { resolvesAt } = change.incident;
-    if (resolvesAt && !change.mergedInto && change.timeline.some((entry) => entry.type === 'resolution-pending')) {
-      // The settle sweep resolves it when the grace period ends, even if no other alert comes to this scope.
-      items.push({
-        Put: {
-          TableName: T,
-          Item: {
-            ...keys.settleMarker(resolvesAt, tenantId, scope),
-            entity: 'settleMarker',
-            tenantId,
-            scope,
-            resolvesAt,
-            ttl: ttlAfter(now, 7 * 24 * 3600),
-          },
-        },
-      });
+    if (
+      resolvesAt &&
+      !markers.has(resolvesAt) &&
+      !change.mergedInto &&
+      change.timeline.some((entry) => entry.type === 'resolution-pending')
+    ) {
+      // One marker a scope and time (two incidents of the scope may end their grace period together).
+      // The settle sweep resolves the incident when the grace period ends, even if no other alert comes to this scope.
+      markers.add(resolvesAt);
+      items.push({ Put: { TableName: T, Item: settleMarkerItem(tenantId, scope, resolvesAt, now) } });
     }
     for (const entry of change.timeline) {
       const id = ulid(Date.parse(entry.at));
@@ -294,6 +290,21 @@ export async function dueSettleMarkers(table: TableRef, now: Date, limit: number
     resolvesAt: item.resolvesAt as string,
     key: { pk: item.pk as string, sk: item.sk as string },
   }));
+}
+
+function settleMarkerItem(tenantId: string, scope: string, resolvesAt: string, now: Date): Record<string, unknown> {
+  return {
+    ...keys.settleMarker(resolvesAt, tenantId, scope),
+    entity: 'settleMarker',
+    tenantId,
+    scope,
+    resolvesAt,
+    ttl: ttlAfter(now, 7 * 24 * 3600),
+  };
+}
+
+export async function putSettleMarker(table: TableRef, tenantId: string, scope: string, resolvesAt: string, now: Date): Promise<void> {
+  await table.db.send(new PutCommand({ TableName: table.tableName, Item: settleMarkerItem(tenantId, scope, resolvesAt, now) }));
 }
 
 export async function deleteSettleMarker(table: TableRef, marker: SettleMarker): Promise<void> {

@@ -40,6 +40,7 @@ const DUMMY_ENV: Environments = {
   api: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x', AUTH_KEYS_FILE: '/nonexistent' },
   ingest: { TABLE_NAME: 'x', AW_STAGE: 'dev', ALERT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q', AW_SNS_VERIFY: 'on' },
   correlate: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x' },
+  settle: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x' },
   realtime: { TABLE_NAME: 'x', AW_STAGE: 'dev', WS_MANAGEMENT_ENDPOINT: 'https://x.execute-api.us-east-1.amazonaws.com/prod' },
   realtimeConnect: { TABLE_NAME: 'x', AW_STAGE: 'dev', AUTH_KEYS_FILE: '/nonexistent' },
 };

@@ -1,11 +1,11 @@
 import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ALERT_QUEUE, EVENT_RULES, FUNCTIONS, HTTP_ROUTES, WEBSOCKET_ROUTES, type FunctionName } from '../../functions/catalog';
+import { ALERT_QUEUE, EVENT_RULES, FUNCTIONS, HTTP_ROUTES, SCHEDULES, WEBSOCKET_ROUTES, type FunctionName } from '../../functions/catalog';
 import { ENV_SCHEMAS } from '../../lib/config/env';
 import { TABLE } from '../../lib/store/table';
 import { parseConfig } from '../../infra/config';
-import { CONNECTION_ITEM_ACTIONS, CONNECTION_PARTITIONS, TABLE_ACCESS } from '../../infra/constructs/functions';
+import { CONNECTION_PARTITIONS, ITEM_ACCESS, TABLE_ACCESS } from '../../infra/constructs/functions';
 import { AlertWhispererStack } from '../../infra/stack';
 
 /** A template resource as the assertions library returns it (Type, Properties, DeletionPolicy...). */
@@ -145,28 +145,28 @@ describe('functions', () => {
     const allowed = (action: string): FunctionName[] =>
       (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => statementsOf(dev, name).some((st) => asList(st.Action).includes(action)));
     expect(allowed('secretsmanager:GetSecretValue')).toEqual(['api', 'wsConnect']);
-    expect(allowed('events:PutEvents')).toEqual(['api', 'correlate']);
+    expect(allowed('events:PutEvents')).toEqual(['api', 'correlate', 'settle']);
     expect(allowed('sqs:SendMessage')).toEqual(['ingestWebhook', 'ingestAlarmEvent']);
     expect(allowed('execute-api:ManageConnections')).toEqual(['wsDefault', 'realtimePush']);
   });
 
-  it('grants table access per TABLE_ACCESS, narrowed to connection items for the WebSocket functions', () => {
+  it('grants table access per TABLE_ACCESS, narrowed to the partitions in ITEM_ACCESS where it lists the function', () => {
     const [tableId] = only(dev, 'AWS::DynamoDB::GlobalTable');
     const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const dynamo = statementsOf(dev, name).filter((st) => asList(st.Action).some((action: string) => action.startsWith('dynamodb:')));
       const actions = dynamo.flatMap((st) => asList(st.Action));
-      const connectionActions = CONNECTION_ITEM_ACTIONS[name];
-      if (connectionActions) {
-        // Exactly the listed actions, on the base table only, and only on connection partitions.
-        expect(dynamo).toEqual([
-          {
+      const grants = ITEM_ACCESS[name];
+      if (grants) {
+        // Exactly the listed actions, on the base table only, and only on the listed partitions.
+        expect(dynamo).toEqual(
+          grants.map((grant) => ({
             Effect: 'Allow',
-            Action: connectionActions.length === 1 ? connectionActions[0] : [...connectionActions],
+            Action: grant.actions.length === 1 ? grant.actions[0] : [...grant.actions],
             Resource: tableArn,
-            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...CONNECTION_PARTITIONS] } },
-          },
-        ]);
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
+          })),
+        );
         expect(actions).not.toContain('dynamodb:Scan');
       } else {
         expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
@@ -181,6 +181,23 @@ describe('functions', () => {
     }
     // Every write path in lib/ today: no function is read-only (see TABLE_ACCESS for why).
     expect(Object.values(TABLE_ACCESS).every((access) => access === 'readWrite')).toBe(true);
+  });
+
+  it('narrows the WebSocket functions to connection items and the settle sweep to markers, scopes and incidents', () => {
+    for (const name of ['wsConnect', 'wsDisconnect', 'wsDefault', 'realtimePush'] as const) {
+      expect(ITEM_ACCESS[name]?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS]);
+    }
+    const settle = ITEM_ACCESS.settle!;
+    /** The partitions on which the settle sweep may do `action`. */
+    const where = (action: string) => settle.filter((grant) => grant.actions.includes(action)).flatMap((grant) => grant.partitions);
+    expect(where('dynamodb:DeleteItem')).toEqual(['MSP#SETTLE']);
+    expect(where('dynamodb:Query')).toEqual(['MSP#SETTLE', 'T#*']);
+    expect(where('dynamodb:PutItem')).toEqual(['MSP#SETTLE', 'T#*#CORR#*', 'T#*#INC#*']);
+    expect(where('dynamodb:UpdateItem')).toEqual(['T#*#CORR#*', 'T#*#INC#*']);
+    expect(where('dynamodb:BatchWriteItem')).toEqual([]);
+    // No index, no Scan: only the base table's ARN.
+    const dynamo = statementsOf(dev, 'settle').filter((st) => asList(st.Action).some((action: string) => action.startsWith('dynamodb:')));
+    expect(JSON.stringify(dynamo)).not.toMatch(/index|Scan/);
   });
 
   it('gives each function its own role: no managed policy, logs only to its own log group, "*" only for X-Ray', () => {
@@ -224,6 +241,36 @@ describe('messaging', () => {
       BatchSize: ALERT_QUEUE.batchSize,
       MaximumBatchingWindowInSeconds: ALERT_QUEUE.maxBatchingWindowSeconds,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it.each(SCHEDULES.map((schedule) => [schedule.id, schedule] as const))(
+    'schedule %s is a rule on the default bus at its rate, targeting its function',
+    (_id, schedule) => {
+      const expression = `rate(${schedule.everyMinutes} ${schedule.everyMinutes === 1 ? 'minute' : 'minutes'})`;
+      const rules = Object.entries(dev.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: expression } }));
+      const rule = rules.find(([, r]) => r.Properties.Description === schedule.description);
+      expect(rule).toBeDefined();
+      const [ruleId, { Properties: props }] = rule!;
+      expect(props).toMatchObject({ State: 'ENABLED', ScheduleExpression: expression });
+      expect(props.EventBusName).toBeUndefined();
+      expect(props.EventPattern).toBeUndefined();
+      const fnArn = { 'Fn::GetAtt': [functionId(dev, schedule.function), 'Arn'] };
+      expect(props.Targets).toEqual([expect.objectContaining({ Arn: fnArn })]);
+      // EventBridge may invoke the function, from this rule only.
+      dev.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: fnArn,
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      });
+    },
+  );
+
+  it('schedules the settle sweep as rate(1 minute)', () => {
+    dev.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId(dev, 'settle'), 'Arn'] } })],
     });
   });
 

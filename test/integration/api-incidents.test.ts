@@ -11,7 +11,7 @@ import { createTenant, getJson, postJson, startTestStack } from '../helpers/loca
 let stack: LocalStack;
 let demo: DemoInfo;
 let apiKey: string;
-const tokens: Record<string, string> = {};
+const tokens = {} as { admin: string; niko: string; gale: string };
 const TENANT = 'incident-actions';
 
 async function loginAs(email: string): Promise<string> {

@@ -1,6 +1,6 @@
 import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../../lib/domain/alert';
-import { correlateAlert, type CorrelateDeps } from '../../lib/correlation/correlate';
+import { correlateAlert, correlateAlerts, type CorrelateDeps } from '../../lib/correlation/correlate';
 import { DEFAULT_POLICY } from '../../lib/correlation/policy';
 import { Inventory } from '../../lib/domain/asset';
 import type { DomainEvent } from '../../lib/events';
@@ -117,4 +117,27 @@ test('an alert whose stored copy was lost is written back whole from the queued 
   expect((await correlateAlert(ghost, deps())).kind).toBe('open');
   const stored = await getAlert(table, 'tenant-e', ghost.id);
   expect(stored).toEqual({ ...ghost, incidentId: expect.any(String), correlation: 'no open incident matches' });
+});
+
+test('two incidents of one scope whose grace periods end at the same moment are committed in one batch', async () => {
+  const at = '2026-11-24T12:00:00.000Z';
+  const later = '2026-11-24T12:05:00.000Z';
+  const spec = [
+    { signature: 'SSLCertExpiringSoon', status: 'firing' as const, occurredAt: at },
+    { signature: 'BackupJobFailed', status: 'firing' as const, occurredAt: at },
+    { signature: 'SSLCertExpiringSoon', status: 'resolved' as const, occurredAt: later },
+    { signature: 'BackupJobFailed', status: 'resolved' as const, occurredAt: later },
+  ];
+  const alerts = await storedAlerts('tenant-g', 4, (index) => ({
+    ...spec[index],
+    dedupKey: `test|db-prod-01|${spec[index]!.signature}`,
+    receivedAt: spec[index]!.occurredAt,
+  }));
+  // The clock at the alerts' time: no grace period has run out yet.
+  const results = await correlateAlerts(alerts, { ...deps(), now: () => new Date(at) });
+  expect(results.map((result) => result.kind)).toEqual(['open', 'open', 'resolve-alert', 'resolve-alert']);
+  const incidents = await listIncidents(table, 'tenant-g');
+  expect(incidents).toHaveLength(2);
+  expect(incidents.map((incident) => incident.resolvesAt)).toEqual([expect.any(String), expect.any(String)]);
+  expect(incidents[0]!.resolvesAt).toBe(incidents[1]!.resolvesAt);
 });

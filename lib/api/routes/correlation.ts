@@ -1,0 +1,241 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { authorize, type Action } from '../../auth/permissions';
+import type { AccessClaims } from '../../auth/tokens';
+import {
+  DEFAULT_POLICY,
+  mergePolicy,
+  policyDifference,
+  type CorrelationPolicy,
+  type CorrelationPolicyInput,
+} from '../../correlation/policy';
+import { SimulationStoppedError, simulateCorrelation, type SimulationOutcome } from '../../correlation/simulate';
+import type { CanonicalAlert } from '../../domain/alert';
+import { Inventory } from '../../domain/asset';
+import { AppError, badRequest, notFound } from '../../errors';
+import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
+import { ulidFloor } from '../../store/alerts';
+import { listAssets } from '../../store/assets';
+import { getCorrelationPolicy, putCorrelationPolicy } from '../../store/correlation-policy';
+import { keys, TENANT_ID_PATTERN } from '../../store/keys';
+import type { TableRef } from '../../store/table-ref';
+import { getTenant } from '../../store/tenants';
+import type { Route, RouteContext } from '../context';
+
+/**
+ * A tenant's correlation policy (SPEC section 4, docs/correlation.md): read it with every default
+ * filled in, change some fields, reset it, and simulate a change on the tenant's recent alerts before
+ * making it. Reading and simulating need `settings.read`, changing `settings.update`; a tenant the
+ * caller cannot see is a 404.
+ *
+ * A change takes effect within a minute: the correlation handler keeps each policy a minute (PolicyCache).
+ * The simulator replays the stored alerts of a period (at most 7 days, at most MAX_SIMULATED_ALERTS,
+ * within SIMULATION_BUDGET_MS) through the same engine in memory, under the current policy and the
+ * candidate, and writes nothing.
+ */
+
+/** The most alerts one simulation replays (twice); more asks for a shorter period. */
+export const MAX_SIMULATED_ALERTS = 50_000;
+/**
+ * Wall-clock time a simulation may take to read and replay (the API function times out after 10 s,
+ * functions/catalog.ts); past it, a 400 asks for a shorter period rather than the request timing out.
+ */
+const SIMULATION_BUDGET_MS = 7_000;
+const DAY_MS = 24 * 3600 * 1000;
+const MAX_PERIOD_MS = 7 * DAY_MS;
+
+/** A partial policy: an object (with `rules` an object if given); the fields are checked by mergePolicy. */
+const policyChange = z.looseObject({ rules: z.looseObject({}).optional() });
+
+/** Any ISO 8601 instant. */
+const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+const simulateBody = z.strictObject({ policy: policyChange, from: instant.optional(), to: instant.optional() });
+
+/** The fields the stored alerts are replayed from (the message and the delivery id are not needed). */
+const REPLAYED_FIELDS = [
+  'id',
+  'tenantId',
+  'source',
+  'status',
+  'severity',
+  'assetRef',
+  'assetId',
+  'signature',
+  'labels',
+  'dedupKey',
+  'occurredAt',
+  'receivedAt',
+] as const;
+
+/** The tenant id of the path; a malformed one cannot exist (404). */
+function tenantIdOf(event: HttpEvent): string {
+  const id = event.pathParameters?.id ?? '';
+  if (!TENANT_ID_PATTERN.test(id)) throw notFound('Tenant');
+  return id;
+}
+
+/** The current policy with the change applied, or a 400 naming the failing fields (under `prefix` in the body). */
+function applyChange(current: CorrelationPolicy, change: CorrelationPolicyInput, prefix?: string): CorrelationPolicy {
+  try {
+    return mergePolicy(current, change);
+  } catch (error) {
+    if (!(error instanceof z.ZodError)) throw error;
+    const details = zodDetails(error).map(({ path, message }) => ({ path: [prefix, path].filter(Boolean).join('.'), message }));
+    throw badRequest(prefix ? `The ${prefix} is not valid` : 'The request body is not valid', details);
+  }
+}
+
+/** A period too busy to simulate (too many alerts, or too slow to replay within the time budget): 400 asking for a shorter one. */
+function tooBusy(message: string, from: Date, to: Date, details: Record<string, unknown> = {}): AppError {
+  return badRequest(`${message}: simulate a shorter period`, { ...details, from: from.toISOString(), to: to.toISOString() });
+}
+
+/**
+ * The tenant's alerts received in [from, to], oldest first (alert ids are ULIDs of their receipt, so
+ * the period is one key range). More than MAX_SIMULATED_ALERTS, or the time budget running out while
+ * reading, is a 400.
+ */
+async function alertsReceivedBetween(table: TableRef, tenantId: string, from: Date, to: Date, outOfTime: () => boolean) {
+  const names = Object.fromEntries(REPLAYED_FIELDS.map((field, index) => [`#f${index}`, field]));
+  const alerts: CanonicalAlert[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await table.db.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': keys.alertsOf(tenantId).pk,
+          ':from': ulidFloor(from),
+          // The largest ULID of the `to` millisecond.
+          ':to': `${ulidFloor(to).slice(0, 10)}${'Z'.repeat(16)}`,
+        },
+        ExpressionAttributeNames: names,
+        ProjectionExpression: Object.keys(names).join(', '),
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const alert = { message: '', deliveryId: '', assetId: null, labels: {}, ...item } as CanonicalAlert;
+      const received = Date.parse(alert.receivedAt);
+      if (received >= from.getTime() && received <= to.getTime()) alerts.push(alert);
+    }
+    if (alerts.length > MAX_SIMULATED_ALERTS) {
+      throw tooBusy(`More than ${MAX_SIMULATED_ALERTS} alerts were received in this period`, from, to, { maxAlerts: MAX_SIMULATED_ALERTS });
+    }
+    cursor = page.LastEvaluatedKey;
+    if (cursor && outOfTime()) throw tooBusy('This period has too many alerts to read in time', from, to, { read: alerts.length });
+  } while (cursor);
+  return alerts;
+}
+
+function simulationView({ incidents, noiseReduction, opened, merged, reopened, unmatchedResolutions, openAtEnd }: SimulationOutcome) {
+  return { incidents, noiseReduction, opened, merged, reopened, unmatchedResolutions, openAtEnd };
+}
+
+export function correlationRoutes({ deps, principalOf, audit }: RouteContext): Route[] {
+  /** The signed-in user and the path's tenant, authorized for the action; 404 for a tenant that does not exist or is not visible. */
+  async function tenantRequest(event: HttpEvent, action: Action): Promise<{ principal: AccessClaims; tenantId: string }> {
+    const principal = await principalOf(event);
+    const tenantId = tenantIdOf(event);
+    authorize(principal, action, tenantId, 'Tenant');
+    if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
+    return { principal, tenantId };
+  }
+
+  async function policyView(tenantId: string) {
+    const { policy, updatedAt, updatedBy } = await getCorrelationPolicy(deps.table, tenantId);
+    return { tenantId, policy, defaults: DEFAULT_POLICY, ...(updatedAt ? { updatedAt } : {}), ...(updatedBy ? { updatedBy } : {}) };
+  }
+
+  /** Stores `next` and audits the fields it changes; nothing at all when it changes nothing. */
+  async function storePolicy(
+    event: HttpEvent,
+    principal: AccessClaims,
+    tenantId: string,
+    current: { policy: CorrelationPolicy; version: number },
+    next: CorrelationPolicy,
+    action: string,
+  ) {
+    const difference = policyDifference(current.policy, next);
+    if (!Object.keys(difference.after).length) return;
+    const written = await putCorrelationPolicy(deps.table, tenantId, next, principal.email, deps.now(), current.version);
+    if (!written) throw new AppError(409, 'conflict', 'The policy changed meanwhile: read it again and repeat the change');
+    await audit(event, principal, { tenantId, action, resource: { type: 'correlationPolicy', id: tenantId }, summary: difference });
+  }
+
+  const path = '/v1/tenants/{id}/correlation';
+  return [
+    {
+      method: 'GET',
+      path: `${path}/policy`,
+      handler: async (event) => {
+        const { tenantId } = await tenantRequest(event, 'settings.read');
+        return json(200, await policyView(tenantId));
+      },
+    },
+    {
+      method: 'PUT',
+      path: `${path}/policy`,
+      handler: async (event) => {
+        const { principal, tenantId } = await tenantRequest(event, 'settings.update');
+        const change = parseBody(event, policyChange) as CorrelationPolicyInput;
+        const current = await getCorrelationPolicy(deps.table, tenantId);
+        await storePolicy(event, principal, tenantId, current, applyChange(current.policy, change), 'correlation.policy.update');
+        return json(200, await policyView(tenantId));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${path}/policy`,
+      handler: async (event) => {
+        const { principal, tenantId } = await tenantRequest(event, 'settings.update');
+        const current = await getCorrelationPolicy(deps.table, tenantId);
+        await storePolicy(event, principal, tenantId, current, DEFAULT_POLICY, 'correlation.policy.reset');
+        return json(200, await policyView(tenantId));
+      },
+    },
+    {
+      method: 'POST',
+      path: `${path}/simulate`,
+      handler: async (event) => {
+        const started = Date.now();
+        const outOfTime = () => Date.now() - started > SIMULATION_BUDGET_MS;
+        const { tenantId } = await tenantRequest(event, 'settings.read');
+        const body = parseBody(event, simulateBody);
+        const to = body.to ?? deps.now();
+        const from = body.from ?? new Date(to.getTime() - DAY_MS);
+        if (from.getTime() >= to.getTime()) throw badRequest('from must be before to', [{ path: 'from', message: 'not before to' }]);
+        if (to.getTime() - from.getTime() > MAX_PERIOD_MS) {
+          throw badRequest('A simulation covers at most 7 days', [{ path: 'from', message: 'more than 7 days before to' }]);
+        }
+        const { policy: current } = await getCorrelationPolicy(deps.table, tenantId);
+        const candidate = applyChange(current, body.policy as CorrelationPolicyInput, 'policy');
+        const [alerts, assets] = await Promise.all([
+          alertsReceivedBetween(deps.table, tenantId, from, to, outOfTime),
+          listAssets(deps.table, tenantId),
+        ]);
+        const inventory = new Inventory(assets);
+        const simulate = (policy: CorrelationPolicy) => {
+          try {
+            return simulationView(simulateCorrelation(alerts, inventory, policy, tenantId, { shouldStop: outOfTime }));
+          } catch (error) {
+            if (!(error instanceof SimulationStoppedError)) throw error;
+            throw tooBusy(`This period's ${alerts.length} alerts take too long to replay`, from, to, { alerts: alerts.length });
+          }
+        };
+        const changes = policyDifference(current, candidate);
+        const currentOutcome = simulate(current);
+        return json(200, {
+          tenantId,
+          period: { from: from.toISOString(), to: to.toISOString() },
+          alerts: alerts.length,
+          current: currentOutcome,
+          // A candidate that changes nothing needs no second replay.
+          candidate: Object.keys(changes.after).length ? simulate(candidate) : currentOutcome,
+          changes,
+        });
+      },
+    },
+  ];
+}

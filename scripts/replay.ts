@@ -122,6 +122,8 @@ try {
 
   let lastReport = performance.now();
   let processingOps = 0;
+  let processingWrites = 0;
+  let processingReads = 0;
   const result = await replayDeliveries(
     { fixture: fixture.data, deliveries: readDeliveries(values.input, tenantIds) },
     {
@@ -136,6 +138,8 @@ try {
       onProcessingStart: () => counter.reset(),
       onProcessed: () => {
         processingOps = counter.total();
+        processingWrites = counter.itemWrites;
+        processingReads = counter.itemReads;
       },
     },
   );
@@ -154,7 +158,7 @@ try {
   unmatched            ${stats.unmatched} deliveries joined no incident
   rejected             ${stats.rejected} deliveries refused by their adapter
   throughput           ${Math.round(stats.deliveriesPerSecond)} deliveries/s (${stats.processingSeconds.toFixed(1)} s, concurrency ${concurrency})
-  DynamoDB per alert   ${perAlert(processingOps)} requests while replaying (${perAlert(counter.total())} with the read-back; fixture excluded): ${byOperation}`);
+  DynamoDB per alert   ${perAlert(processingOps)} requests, ${perAlert(processingWrites)} item writes, ${perAlert(processingReads)} item reads while replaying (${perAlert(counter.total())} requests with the read-back; fixture excluded): ${byOperation}`);
   await stop(0);
 } catch (error) {
   if (error instanceof ReplayInputError) {

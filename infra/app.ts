@@ -6,7 +6,8 @@ import { AlertWhispererStack } from './stack';
 const app = new App();
 const config = loadConfig(app.node);
 
-// Environment-agnostic on purpose (no env: account/region): synth needs no credentials and no lookups.
+// No account on purpose (synth needs no credentials and makes no lookups); the stack pins the region
+// from the config itself.
 new AlertWhispererStack(app, `AlertWhisperer-${config.stage}`, {
   config,
   description: `Alert Whisperer (${config.stage}): alert ingestion, correlation and the operator API`,

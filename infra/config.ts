@@ -2,30 +2,104 @@ import * as z from 'zod';
 import type { Node } from 'constructs';
 
 /**
- * Deployment configuration, read from CDK context (`cdk synth -c stage=prod -c dashboardOrigin=...`)
- * and validated once, so a typo fails before any construct is built.
+ * Deployment configuration, read from CDK context (`cdk synth -c stage=prod -c dashboardOrigin=...`,
+ * or the "context" block of cdk.json) and validated once, so a typo fails the synth before any construct
+ * is built, with every problem named in one error.
  */
 export const StageSchema = z.enum(['dev', 'prod']);
 export type Stage = z.infer<typeof StageSchema>;
 
+/** Where the stack goes when neither the context nor the CLI profile names a region. */
+export const DEFAULT_REGION = 'us-east-1';
+
+/** Commercial, GovCloud and China region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1... */
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** A DNS name with at least two labels, no scheme, no path, no trailing dot. */
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/**
+ * Bedrock model ids and inference profile ids: `anthropic.claude-3-5-haiku-20241022-v1:0`,
+ * `us.anthropic.claude-3-5-haiku-20241022-v1:0`, `amazon.nova-lite-v1:0`.
+ */
+const BEDROCK_MODEL_ID = /^([a-z]{2,4}\.)?[a-z0-9-]+\.[a-z0-9.-]+(:\d+)?$/;
+
+/** Context values are strings when given with `-c`, and JSON numbers in cdk.json: accept both. */
+const count = z.preprocess(
+  (value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value),
+  z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more'),
+);
+
 export const AppConfigSchema = z
   .object({
     stage: StageSchema.default('dev'),
-    /** Where operational alarms are emailed (wired when monitoring lands). */
-    alarmEmail: z.email().optional(),
-    /** The dashboard's origin, allowed by CORS on the HTTP API. */
-    dashboardOrigin: z.url().optional(),
+    /**
+     * The region to deploy to. The stack is always pinned to a region (a table encrypted with a
+     * customer-managed key cannot be synthesized region-agnostic); loadConfig falls back to the CLI
+     * profile's region (CDK_DEFAULT_REGION), then to us-east-1. Synth still needs no credentials.
+     */
+    region: z.string().regex(REGION, 'must be an AWS region name such as us-east-1').default(DEFAULT_REGION),
+    /** Where CloudWatch alarms are emailed (an SNS email subscription; confirm the email AWS sends). */
+    alarmEmail: z.email('must be an email address').optional(),
+    /** The dashboard's origin (scheme, host and port only), the one origin CORS allows on the HTTP API. */
+    dashboardOrigin: z
+      .url('must be a URL such as https://dashboard.example.com')
+      .refine(
+        // An unparsable value already failed z.url(); say only one thing about it.
+        (value) => !URL.canParse(value) || new URL(value).origin === value,
+        'must be an origin: scheme, host and port only, no path or trailing slash',
+      )
+      .optional(),
+    /** The product's own DNS name (for the API's and dashboard's custom domains, once those exist). */
+    domain: z.string().regex(HOSTNAME, 'must be a DNS name such as alerts.example.com (no scheme, no path)').optional(),
+    /** The verified SES identity notifications are sent from (the SLA and notifications capability). */
+    sesSender: z.email('must be an email address verified in SES').optional(),
+    /** The Bedrock model or inference profile for AI advice (the automation capability); unset, no AI advice. */
+    bedrockModelId: z
+      .string()
+      .regex(BEDROCK_MODEL_ID, 'must be a Bedrock model id such as anthropic.claude-3-5-haiku-20241022-v1:0')
+      .optional(),
+    /**
+     * Reserved concurrency for the webhook ingestion function (see infra/constructs/ingestion.ts).
+     * Defaults to 50 in prod and none in dev; 0 turns the reservation off (for accounts whose
+     * concurrency quota is still the new-account default).
+     */
+    ingestReservedConcurrency: count.optional(),
   })
   .superRefine((config, ctx) => {
     // '*' is only acceptable while developing; production must name the dashboard it serves.
     if (config.stage === 'prod' && !config.dashboardOrigin) {
       ctx.addIssue({ code: 'custom', path: ['dashboardOrigin'], message: 'is required when stage is prod' });
     }
+    if (config.stage === 'prod' && config.dashboardOrigin && !config.dashboardOrigin.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['dashboardOrigin'], message: 'must use https when stage is prod' });
+    }
   })
-  .transform((config) => ({ ...config, corsOrigin: config.dashboardOrigin ?? '*' }));
+  .transform(({ ingestReservedConcurrency, ...config }) => {
+    const reserved = ingestReservedConcurrency ?? (config.stage === 'prod' ? DEFAULT_INGEST_RESERVED_CONCURRENCY : 0);
+    return {
+      ...config,
+      corsOrigin: config.dashboardOrigin ?? '*',
+      /** Undefined when no reservation is wanted. */
+      ingestReservedConcurrency: reserved > 0 ? reserved : undefined,
+    };
+  });
+
+/** See infra/constructs/ingestion.ts for how 50 is derived from the HTTP API's throttle. */
+export const DEFAULT_INGEST_RESERVED_CONCURRENCY = 50;
 
 export type AppConfigInput = z.input<typeof AppConfigSchema>;
 export type AppConfig = z.output<typeof AppConfigSchema>;
+
+/** The context keys read from CDK context, in the order the deploy guide lists them. */
+export const CONFIG_KEYS = [
+  'stage',
+  'region',
+  'alarmEmail',
+  'dashboardOrigin',
+  'domain',
+  'sesSender',
+  'bedrockModelId',
+  'ingestReservedConcurrency',
+] as const satisfies readonly (keyof AppConfigInput)[];
 
 /** Parses a config object; throws one readable error listing every problem. */
 export function parseConfig(input: unknown): AppConfig {
@@ -37,12 +111,17 @@ export function parseConfig(input: unknown): AppConfig {
   return result.data;
 }
 
-/** Reads the config from the app's context (`-c key=value` or cdk.json "context"). */
-export function loadConfig(node: Node): AppConfig {
+/**
+ * Reads the config from the app's context (`-c key=value` or cdk.json "context"); the region falls back
+ * to the CLI profile's (CDK_DEFAULT_REGION, set by the CDK CLI when it runs the app).
+ */
+export function loadConfig(node: Node, env: NodeJS.ProcessEnv = process.env): AppConfig {
   // Empty strings from `-c key=` count as unset.
   const read = (key: string): unknown => {
     const value: unknown = node.tryGetContext(key);
     return value === '' ? undefined : value;
   };
-  return parseConfig({ stage: read('stage'), alarmEmail: read('alarmEmail'), dashboardOrigin: read('dashboardOrigin') });
+  const input: Record<string, unknown> = Object.fromEntries(CONFIG_KEYS.map((key) => [key, read(key)]));
+  input.region ??= env.CDK_DEFAULT_REGION || undefined;
+  return parseConfig(input);
 }

@@ -1,4 +1,4 @@
-import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -18,4 +18,10 @@ export function nagRef(construct: IConstruct, attribute?: string): string {
   const element = construct.node.defaultChild as CfnElement;
   const logicalId = Stack.of(construct).getLogicalId(element);
   return attribute ? `<${logicalId}.${attribute}>` : `<${logicalId}>`;
+}
+
+/** How cdk-nag spells the stack's region inside an ARN: the region's name, or `<AWS::Region>` when unresolved. */
+export function nagRegion(construct: IConstruct): string {
+  const region = Stack.of(construct).region;
+  return Token.isUnresolved(region) ? '<AWS::Region>' : region;
 }

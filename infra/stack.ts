@@ -1,42 +1,78 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
+import { FUNCTIONS, type FunctionName } from '../functions/catalog';
 import type { AppConfig } from './config';
-import { Apis } from './constructs/apis';
+import { Correlation } from './constructs/correlation';
 import { DataStore } from './constructs/data';
-import { AppFunctions } from './constructs/functions';
+import { Encryption } from './constructs/encryption';
+import type { SharedResources } from './constructs/functions';
+import { PublicHttpApi } from './constructs/http-api';
+import { Ingestion } from './constructs/ingestion';
 import { Messaging } from './constructs/messaging';
+import { Monitoring } from './constructs/monitoring';
+import { OperatorApi } from './constructs/operator-api';
+import { Realtime } from './constructs/realtime';
 import { AuthKeys } from './constructs/secrets';
 
 export interface AlertWhispererStackProps extends StackProps {
   config: AppConfig;
 }
 
-/** Composes the capabilities; the wiring between them lives in the constructs. */
+/**
+ * Composes the capabilities. The shared pieces come first (key, table, queue and bus, signing key,
+ * alarms, the public HTTP API); then each capability creates its own functions, triggers, grants and
+ * alarms. The wiring between them lives in the constructs; this class only passes objects along.
+ */
 export class AlertWhispererStack extends Stack {
+  /** Every catalog function, by catalog name. */
+  readonly functions: Record<FunctionName, NodejsFunction>;
+  readonly monitoring: Monitoring;
+
   constructor(scope: Construct, id: string, props: AlertWhispererStackProps) {
-    super(scope, id, props);
-    const { stage, corsOrigin } = props.config;
+    // The region from the config (validated), the account left to deploy time.
+    super(scope, id, { ...props, env: { region: props.config.region, ...props.env } });
+    const { config } = props;
+    const { stage } = config;
 
-    const data = new DataStore(this, 'Data', { stage });
+    const { key } = new Encryption(this, 'Encryption', { stage });
+    const data = new DataStore(this, 'Data', { stage, key });
     const messaging = new Messaging(this, 'Messaging', { stage });
-    const authKeys = new AuthKeys(this, 'AuthKeys', { stage });
-    const apis = new Apis(this, 'Apis', { stage, corsOrigin });
-
-    const functions = new AppFunctions(this, 'Functions', {
+    const authKeys = new AuthKeys(this, 'AuthKeys', { stage, key });
+    this.monitoring = new Monitoring(this, 'Monitoring', { stage, key, alarmEmail: config.alarmEmail });
+    const shared: SharedResources = {
       stage,
       table: data.table,
       alertQueue: messaging.alertQueue,
       eventBus: messaging.eventBus,
       authKeys: authKeys.secret,
-      webSocketStage: apis.webSocketStage,
-    });
-    apis.connect(functions.byName);
-    messaging.connect(functions.byName);
+      monitoring: this.monitoring,
+    };
+    const httpApi = new PublicHttpApi(this, 'HttpApi', { stage, corsOrigin: config.corsOrigin, monitoring: this.monitoring });
 
-    new CfnOutput(this, 'HttpApiUrl', { value: apis.httpStage.url });
-    new CfnOutput(this, 'WebSocketUrl', { value: apis.webSocketStage.url });
+    const ingestion = new Ingestion(this, 'Ingestion', { shared, httpApi, reservedConcurrency: config.ingestReservedConcurrency });
+    const correlation = new Correlation(this, 'Correlation', { shared, alertDeadLetterQueue: messaging.alertDeadLetterQueue });
+    const operatorApi = new OperatorApi(this, 'OperatorApi', { shared, httpApi });
+    const realtime = new Realtime(this, 'Realtime', { shared });
+    // Still to come, each as a construct of its own composed here:
+    // - Automation (Step Functions runbook state machine, SSM, Bedrock advice with config.bedrockModelId):
+    //   call `this.monitoring.watchStateMachine('RunbookStateMachine', stateMachine)`.
+    // - SLA and notifications (EventBridge Scheduler timers, SES from config.sesSender, Slack/Teams):
+    //   publish the timers' lag as a metric and call `this.monitoring.watchSlaTimerLag(...)`.
+    // - Dashboard (S3 behind CloudFront, its origin passed as config.dashboardOrigin; config.domain for
+    //   custom domains; the place for a WAF web ACL in front of the API: see docs/deploy.md "WAF").
+
+    this.functions = { ...ingestion.functions, ...correlation.functions, ...operatorApi.functions, ...realtime.functions };
+    const missing = Object.keys(FUNCTIONS).filter((name) => !(name in this.functions));
+    if (missing.length) throw new Error(`Catalog functions created by no capability: ${missing.join(', ')}`);
+    const unrouted = httpApi.unroutedRoutes();
+    if (unrouted.length) throw new Error(`HTTP routes added by no capability: ${unrouted.join(', ')}`);
+
+    new CfnOutput(this, 'HttpApiUrl', { value: httpApi.stage.url });
+    new CfnOutput(this, 'WebSocketUrl', { value: realtime.webSocketStage.url });
     new CfnOutput(this, 'TableName', { value: data.table.tableName });
     new CfnOutput(this, 'AlertQueueUrl', { value: messaging.alertQueue.queueUrl });
     new CfnOutput(this, 'EventBusName', { value: messaging.eventBus.eventBusName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
   }
 }

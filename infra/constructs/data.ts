@@ -1,14 +1,21 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLE } from '../../lib/store/table';
 import type { Stage } from '../config';
 
 export interface DataStoreProps {
   stage: Stage;
+  /** The customer-managed key the table is encrypted with (infra/constructs/encryption.ts). */
+  key: kms.IKey;
 }
 
-/** The single table, built from the shared TABLE definition so CDK, local mode and tests agree. */
+/**
+ * The data capability: the single table, built from the shared TABLE definition so CDK, local mode and
+ * tests agree. Point-in-time recovery in every stage; deletion protection and retention in prod.
+ * Functions get their access through infra/constructs/functions.ts (TABLE_ACCESS, ITEM_ACCESS).
+ */
 export class DataStore extends Construct {
   readonly table: dynamodb.TableV2;
 
@@ -29,8 +36,8 @@ export class DataStore extends Construct {
       timeToLiveAttribute: TABLE.ttlAttribute,
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // AWS-managed KMS key for now; a customer-managed key can replace it without a data migration.
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      // Switching keys re-encrypts in place: no data migration, no downtime.
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(props.key),
       // Production data must survive a stack deletion or a mistaken replacement; dev tables are disposable.
       deletionProtection: isProd,
       removalPolicy: isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type { IWebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,11 +9,12 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionName } from '../../functions/catalog';
 import { ENV_SCHEMAS, type EnvInput, type EnvName } from '../../lib/config/env';
 import type { Stage } from '../config';
 import { acknowledgeNag, nagRef } from '../nag';
+import type { Monitoring } from './monitoring';
 
 /** Repository root: catalog entries are relative to it. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -93,116 +93,153 @@ export const ITEM_ACCESS: Partial<Record<FunctionName, readonly ItemGrant[]>> = 
   ],
 };
 
-export interface AppFunctionsProps {
+/** What the capabilities share, created by the stack before them. */
+export interface SharedResources {
   stage: Stage;
+  /** The single table, encrypted with the customer-managed key (`table.encryptionKey`). */
   table: ITableV2;
   alertQueue: IQueue;
   eventBus: IEventBus;
+  /** The JWT signing key's secret. */
   authKeys: ISecret;
-  /** The WebSocket stage whose management endpoint the realtime functions post to. */
-  webSocketStage: IWebSocketStage;
+  monitoring: Monitoring;
 }
 
-/** One NodejsFunction per catalog entry, with its environment, log group and grants. */
-export class AppFunctions extends Construct {
-  readonly byName: Record<FunctionName, NodejsFunction>;
+/** Per-function settings a capability may add to the catalog's (reserved concurrency...). */
+export type FunctionTuning = Pick<lambda.FunctionOptions, 'reservedConcurrentExecutions'>;
 
-  constructor(scope: Construct, id: string, props: AppFunctionsProps) {
-    super(scope, id);
-    const base = { TABLE_NAME: props.table.tableName, AW_STAGE: props.stage };
-    const environments: Environments = {
-      api: { ...base, EVENT_BUS_NAME: props.eventBus.eventBusName, AUTH_KEYS_SECRET_ARN: props.authKeys.secretArn },
-      // SNS signatures are always checked in AWS.
-      ingest: { ...base, ALERT_QUEUE_URL: props.alertQueue.queueUrl, AW_SNS_VERIFY: 'on' },
-      correlate: { ...base, EVENT_BUS_NAME: props.eventBus.eventBusName },
-      settle: { ...base, EVENT_BUS_NAME: props.eventBus.eventBusName },
-      realtime: { ...base, WS_MANAGEMENT_ENDPOINT: props.webSocketStage.callbackUrl },
-      realtimeConnect: { ...base, AUTH_KEYS_SECRET_ARN: props.authKeys.secretArn },
-    };
+/**
+ * Creates the catalog functions `names` in `scope` (the capability that owns them), each with its own
+ * role and log group, the environment `environments` gives its catalog env name, the grants that
+ * environment implies, and its alarms (errors, throttles).
+ *
+ * The rule for grants: a function gets access to exactly what its environment names (the table as
+ * TABLE_ACCESS/ITEM_ACCESS say, and the key that encrypts it; the signing-key secret and the key's
+ * decrypt through Secrets Manager; the bus; the alert queue), nothing else.
+ */
+export function createCatalogFunctions<N extends FunctionName, E extends EnvName>(
+  scope: Construct,
+  names: readonly N[],
+  environments: Pick<Environments, E>,
+  shared: SharedResources,
+  tuning: Partial<Record<N, FunctionTuning>> = {},
+): Record<N, NodejsFunction> {
+  const { stage, table } = shared;
+  // `-c bundleMetafile=true` (set by `npm run bench:bundles`) writes esbuild's metafile next to each
+  // bundle, to see what makes it big. Off for deployments: the file would ship in the zip.
+  const metafile = scope.node.tryGetContext('bundleMetafile') === true || scope.node.tryGetContext('bundleMetafile') === 'true';
 
-    // `-c bundleMetafile=true` (set by `npm run bench:bundles`) writes esbuild's metafile next to each
-    // bundle, to see what makes it big. Off for deployments: the file would ship in the zip.
-    const metafile = this.node.tryGetContext('bundleMetafile') === true || this.node.tryGetContext('bundleMetafile') === 'true';
+  const created = {} as Record<N, NodejsFunction>;
+  for (const name of names) {
+    const spec = FUNCTIONS[name];
+    const environment = (environments as Partial<Environments>)[spec.env];
+    if (!environment) throw new Error(`${scope.node.path} creates '${name}' but gives no environment for '${spec.env}'`);
 
-    const created = {} as Record<FunctionName, NodejsFunction>;
-    for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
-      // Construct ids derive from the catalog key, so they stay stable as long as the key does.
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
-        retention: logs.RetentionDays.ONE_MONTH,
-        removalPolicy: props.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      });
-      // Our own role instead of AWSLambdaBasicExecutionRole (logs:CreateLogGroup/CreateLogStream/PutLogEvents
-      // on every log group): this function writes to its own log group only.
-      const role = new iam.Role(this, `${name}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `Alert Whisperer (${props.stage}) ${name} function`,
-      });
-      logGroup.grantWrite(role);
-      const fn = new NodejsFunction(this, name, {
-        description: spec.description,
-        entry: path.join(REPO_ROOT, spec.entry),
-        handler: 'handler',
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-        runtime: lambda.Runtime.NODEJS_24_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: spec.memoryMiB,
-        timeout: Duration.seconds(spec.timeoutSeconds),
-        tracing: lambda.Tracing.ACTIVE,
-        logGroup,
-        role,
-        environment: {
-          ...environments[spec.env],
-          NODE_OPTIONS: '--enable-source-maps',
-          POWERTOOLS_SERVICE_NAME: 'alert-whisperer',
-        },
-        bundling: {
-          format: OutputFormat.ESM,
-          minify: true,
-          sourceMap: true,
-          // Maps without the sources' text: stack traces still name file:line and the maps shrink ~2.8x
-          // (3.1-3.5 MB to 1.1-1.2 MB), less for --enable-source-maps to read at cold start.
-          sourcesContent: false,
-          target: 'node24',
-          // ESM entry points first, so esbuild can tree-shake the AWS SDK's dist-es builds.
-          mainFields: ['module', 'main'],
-          metafile,
-          banner: ESM_REQUIRE_SHIM,
-          // Bundle the AWS SDK too, so the deployed code runs the versions the lockfile pins and tests ran.
-          externalModules: [],
-          // esbuild from node_modules: synth works without Docker.
-          forceDockerBundling: false,
-          logLevel: LogLevel.WARNING,
-        },
-      });
+    // Construct ids derive from the catalog key, so they stay stable as long as the key does.
+    const logGroup = new logs.LogGroup(scope, `${name}Logs`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    // Our own role instead of AWSLambdaBasicExecutionRole (logs:CreateLogGroup/CreateLogStream/PutLogEvents
+    // on every log group): this function writes to its own log group only.
+    const role = new iam.Role(scope, `${name}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Alert Whisperer (${stage}) ${name} function`,
+    });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(scope, name, {
+      description: spec.description,
+      entry: path.join(REPO_ROOT, spec.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMiB,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      role,
+      ...tuning[name],
+      environment: {
+        ...environment,
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'alert-whisperer',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        // Maps without the sources' text: stack traces still name file:line and the maps shrink ~2.8x
+        // (3.1-3.5 MB to 1.1-1.2 MB), less for --enable-source-maps to read at cold start.
+        sourcesContent: false,
+        target: 'node24',
+        // ESM entry points first, so esbuild can tree-shake the AWS SDK's dist-es builds.
+        mainFields: ['module', 'main'],
+        metafile,
+        banner: ESM_REQUIRE_SHIM,
+        // Bundle the AWS SDK too, so the deployed code runs the versions the lockfile pins and tests ran.
+        externalModules: [],
+        // esbuild from node_modules: synth works without Docker.
+        forceDockerBundling: false,
+        logLevel: LogLevel.WARNING,
+      },
+    });
 
-      const itemGrants = ITEM_ACCESS[name];
-      if (itemGrants) {
-        for (const grant of itemGrants) {
-          fn.addToRolePolicy(
-            new iam.PolicyStatement({
-              actions: [...grant.actions],
-              resources: [props.table.tableArn],
-              conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
-            }),
-          );
-        }
-      } else {
-        if (TABLE_ACCESS[name] === 'read') props.table.grantReadData(fn);
-        else props.table.grantReadWriteData(fn);
-        acknowledgeNag(
-          role,
-          `AwsSolutions-IAM5[Resource::${nagRef(props.table, 'Arn')}/index/*]`,
-          "Table grants cover the table's GSIs (gsi1, gsi2), which list incidents, tenants and users; the wildcard spans only this table's indexes.",
-        );
-      }
-      // X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions (tracing: ACTIVE).
-      acknowledgeNag(role, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments and PutTelemetryRecords accept only Resource "*".');
-      if (envDeclares(spec.env, 'AUTH_KEYS_SECRET_ARN')) props.authKeys.grantRead(fn);
-      if (envDeclares(spec.env, 'EVENT_BUS_NAME')) props.eventBus.grantPutEventsTo(fn);
-      if (envDeclares(spec.env, 'ALERT_QUEUE_URL')) props.alertQueue.grantSendMessages(fn);
-      created[name] = fn;
+    grantTableAccess(name, fn, role, table);
+    // X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions (tracing: ACTIVE).
+    acknowledgeNag(role, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments and PutTelemetryRecords accept only Resource "*".');
+    // The secret's grant includes kms:Decrypt on its key, only through Secrets Manager (kms:ViaService).
+    if (envDeclares(spec.env, 'AUTH_KEYS_SECRET_ARN')) shared.authKeys.grantRead(fn);
+    if (envDeclares(spec.env, 'EVENT_BUS_NAME')) shared.eventBus.grantPutEventsTo(fn);
+    if (envDeclares(spec.env, 'ALERT_QUEUE_URL')) shared.alertQueue.grantSendMessages(fn);
+    shared.monitoring.watchFunction(name, fn);
+    created[name] = fn;
+  }
+  return created;
+}
+
+/** The DynamoDB actions that write: a function allowed any of them also needs the key's write actions. */
+const WRITE_ACTIONS = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
+
+/** What CDK grants on a table's key for reading (KEY_READ_ACTIONS) and for writing (KEY_WRITE_ACTIONS too). */
+export const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'] as const;
+export const TABLE_KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] as const;
+
+function grantTableAccess(name: FunctionName, fn: NodejsFunction, role: iam.Role, table: ITableV2): void {
+  const itemGrants = ITEM_ACCESS[name];
+  const writes = itemGrants
+    ? itemGrants.some((grant) => grant.actions.some((action) => WRITE_ACTIONS.test(action)))
+    : TABLE_ACCESS[name] === 'readWrite';
+  if (itemGrants) {
+    for (const grant of itemGrants) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [...grant.actions],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
+        }),
+      );
     }
-    this.byName = created;
+    // The key, as CDK's own table grants would give it: decrypt to read, the write actions only to writers.
+    table.encryptionKey?.grant(fn, ...TABLE_KEY_READ_ACTIONS, ...(writes ? TABLE_KEY_WRITE_ACTIONS : []));
+  } else {
+    // These grants include the table key's actions (decrypt; encrypt and data keys for writers).
+    if (writes) table.grantReadWriteData(fn);
+    else table.grantReadData(fn);
+    acknowledgeNag(
+      role,
+      `AwsSolutions-IAM5[Resource::${nagRef(table, 'Arn')}/index/*]`,
+      "Table grants cover the table's GSIs (gsi1, gsi2), which list incidents, tenants and users; the wildcard spans only this table's indexes.",
+    );
+  }
+  if (table.encryptionKey && writes) {
+    for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
+      acknowledgeNag(
+        role,
+        `AwsSolutions-IAM5[Action::${action}]`,
+        "CDK's DynamoDB grant set for writers of a table encrypted with a customer-managed key; the statement names that one key only.",
+      );
+    }
   }
 }

@@ -1,11 +1,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALERT_QUEUE, EVENT_RULES, SCHEDULES, type FunctionName } from '../../functions/catalog';
+import { ALERT_QUEUE } from '../../functions/catalog';
 import type { Stage } from '../config';
 
 export interface MessagingProps {
@@ -13,9 +10,10 @@ export interface MessagingProps {
 }
 
 /**
- * The durable hand-off between ingestion and correlation (SQS with a dead-letter queue), the bus
- * for domain events and the scheduled invocations. The queue and the bus exist before the functions
- * (whose environments name them); `connect` then attaches the consumers once the functions exist.
+ * The shared channels between capabilities: the durable hand-off from ingestion to correlation (SQS
+ * with a dead-letter queue) and the bus for domain events. They exist before the capabilities, whose
+ * function environments name them; the consumers are attached by the capabilities that own them
+ * (the queue's by Correlation, the bus rules by Realtime and, later, SLA and notifications).
  */
 export class Messaging extends Construct {
   readonly alertQueue: sqs.Queue;
@@ -43,36 +41,5 @@ export class Messaging extends Construct {
     this.eventBus = new events.EventBus(this, 'EventBus', {
       description: `Alert Whisperer (${props.stage}) domain events`,
     });
-  }
-
-  /** Attaches the queue consumer, the bus rules' targets and the schedules from the catalog. */
-  connect(functions: Record<FunctionName, lambda.IFunction>): void {
-    functions[ALERT_QUEUE.consumer].addEventSource(
-      new SqsEventSource(this.alertQueue, {
-        batchSize: ALERT_QUEUE.batchSize,
-        maxBatchingWindow: Duration.seconds(ALERT_QUEUE.maxBatchingWindowSeconds),
-        // One bad alert must not send its whole batch back to the queue.
-        reportBatchItemFailures: true,
-      }),
-    );
-
-    for (const rule of EVENT_RULES) {
-      new events.Rule(this, rule.id, {
-        // Without a bus, the rule is on the account's default bus.
-        ...(rule.bus === 'product' ? { eventBus: this.eventBus } : {}),
-        description: rule.description,
-        eventPattern: { source: rule.pattern.source, detailType: rule.pattern['detail-type'] },
-        targets: [new targets.LambdaFunction(functions[rule.function])],
-      });
-    }
-
-    // Scheduled rules live on the account's default bus (EventBridge allows schedules nowhere else).
-    for (const schedule of SCHEDULES) {
-      new events.Rule(this, schedule.id, {
-        description: schedule.description,
-        schedule: events.Schedule.rate(Duration.minutes(schedule.everyMinutes)),
-        targets: [new targets.LambdaFunction(functions[schedule.function])],
-      });
-    }
   }
 }

@@ -1,4 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Stage } from '../config';
@@ -6,6 +7,8 @@ import { acknowledgeNag } from '../nag';
 
 export interface AuthKeysProps {
   stage: Stage;
+  /** The customer-managed key the secret is encrypted with: reading it needs kms:Decrypt through Secrets Manager. */
+  key: kms.IKey;
 }
 
 /**
@@ -19,6 +22,7 @@ export class AuthKeys extends Construct {
     super(scope, id);
     this.secret = new secretsmanager.Secret(this, 'Secret', {
       description: `Alert Whisperer (${props.stage}) JWT signing key`,
+      encryptionKey: props.key,
       generateSecretString: {
         // The key id travels in the JWT header, so a later rotation can add '<stage>-2' next to it.
         secretStringTemplate: JSON.stringify({ kid: `${props.stage}-1` }),

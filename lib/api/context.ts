@@ -23,6 +23,43 @@ export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   handler: (event: HttpEvent) => Promise<HttpResult>;
+  /** What the OpenAPI document (lib/api/openapi.ts) says about the route, next to it. */
+  doc: RouteDoc;
+}
+
+/**
+ * How a route decides who may call it, as the route really does it:
+ * - `public`: no token (health, sign-in, the OpenAPI document);
+ * - `self`: any signed-in user, about their own account;
+ * - `tenant`: one tenant named by the request (`?tenant=`, the path, or the body), or the caller's only
+ *   tenant: a tenant the caller cannot see is a 404 (its existence is not revealed), an action the
+ *   caller's role lacks there a 403;
+ * - `msp`: about the MSP itself: anyone but an MSP admin gets 403;
+ * - `visible`: a list of what the caller may see: other tenants' items are left out, never refused;
+ * - `apiKey`: a tenant's webhook API key instead of a user (the webhook routes of the ingestion function).
+ */
+export type RouteScope = 'public' | 'self' | 'tenant' | 'msp' | 'visible' | 'apiKey';
+
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  /** The OpenAPI tag (the route group). */
+  tag: string;
+  scope: RouteScope;
+  /** The permission (lib/auth/permissions.ts) the route checks, if any. */
+  action?: Action;
+  /** Path parameters, query parameters and body: the schemas the handler parses with (input side). */
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** The body may be left out (every field has a default). */
+  bodyOptional?: boolean;
+  /** The answers of a request that succeeds, by status: the body's schema (output side), or null for none. */
+  responses: Partial<Record<200 | 201 | 202 | 204, z.ZodType | null>>;
+  /** Error answers beyond those the scope, parameters and body imply (400, 401, 403, 404, 413, 415), with when they happen. */
+  errors?: Partial<Record<number, string>>;
+  /** The audit entry a successful change appends: its action, and the log it goes to (the tenant's, the MSP's, or both). */
+  audit?: { action: string; log: 'tenant' | 'msp' | 'both' };
 }
 
 /** What every route group gets: the dependencies and the request helpers built on them. */

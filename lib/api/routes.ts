@@ -5,17 +5,19 @@ import { auditRoutes } from './routes/audit';
 import { correlationRoutes } from './routes/correlation';
 import { incidentRoutes } from './routes/incidents';
 import { integrationRoutes } from './routes/integrations';
+import { openApiRoutes } from './routes/openapi';
 import { systemRoutes } from './routes/system';
 import { tenantRoutes } from './routes/tenants';
 import { userRoutes } from './routes/users';
 
 export type { ApiDeps, Route } from './context';
 
-/** The operator API: every route group, each route a few lines over lib/. */
+/** The operator API: every route group, each route a few lines over lib/ and documented beside its handler. */
 export function apiRoutes(deps: ApiDeps): Route[] {
   const context = routeContext(deps);
-  return [
+  const routes: Route[] = [
     ...systemRoutes(context),
+    ...openApiRoutes(() => routes),
     ...incidentRoutes(context),
     ...alertRoutes(context),
     ...integrationRoutes(context),
@@ -25,4 +27,5 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...assetRoutes(context),
     ...correlationRoutes(context),
   ];
+  return routes;
 }

@@ -4,6 +4,7 @@ import { json } from '../../http/http';
 import { listAlerts, listUnresolvedAssetRefs } from '../../store/alerts';
 import { keys } from '../../store/keys';
 import { decodeCursor, encodeCursor, type Route, type RouteContext } from '../context';
+import { alertListResponse, unresolvedAssetsResponse } from '../schemas';
 
 const alertListQuery = z.object({
   tenant: z.string().optional(),
@@ -16,6 +17,8 @@ const alertListQuery = z.object({
   cursor: z.string().max(2048).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+const unresolvedQuery = z.object({ tenant: z.string().optional() });
 
 /** Canonical alerts and the asset references waiting to be mapped. */
 export function alertRoutes({ deps, principalOf, singleTenant }: RouteContext): Route[] {
@@ -36,14 +39,31 @@ export function alertRoutes({ deps, principalOf, singleTenant }: RouteContext): 
         );
         return json(200, { alerts: page.alerts, nextCursor: page.cursor ? encodeCursor(page.cursor) : null });
       },
+      doc: {
+        summary: "A tenant's canonical alerts, newest first",
+        tag: 'alerts',
+        scope: 'tenant',
+        action: 'alert.read',
+        query: alertListQuery,
+        responses: { 200: alertListResponse },
+      },
     },
     {
       method: 'GET',
       path: '/v1/assets/unresolved',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const { tenant } = z.object({ tenant: z.string().optional() }).parse(event.queryStringParameters ?? {});
+        const { tenant } = unresolvedQuery.parse(event.queryStringParameters ?? {});
         return json(200, { unresolved: await listUnresolvedAssetRefs(deps.table, singleTenant(principal, 'asset.read', tenant)) });
+      },
+      doc: {
+        summary: 'Asset names in alerts that match no asset of the inventory',
+        description: 'Most frequent first: add them to an asset as aliases.',
+        tag: 'alerts',
+        scope: 'tenant',
+        action: 'asset.read',
+        query: unresolvedQuery,
+        responses: { 200: unresolvedAssetsResponse },
       },
     },
   ];

@@ -12,6 +12,7 @@ import {
 } from '../../store/assets';
 import { getTenantRecord } from '../../store/tenants';
 import { noContent, type Route, type RouteContext } from '../context';
+import { assetListResponse, assetPathParams, assetResponse, tenantQuery } from '../schemas';
 
 /**
  * A tenant's asset inventory. `dependsOn` must name assets of the same tenant and must not make a
@@ -25,6 +26,7 @@ import { noContent, type Route, type RouteContext } from '../context';
 
 const RESERVED_ASSET_IDS = new Set(['unresolved']);
 const WRITE_ATTEMPTS = 3;
+const tag = 'assets';
 
 const createBody = assetSchema.refine((asset) => !RESERVED_ASSET_IDS.has(asset.id), {
   path: ['id'],
@@ -123,6 +125,14 @@ export function assetRoutes({ deps, principalOf, requestTenant, audit }: RouteCo
         const { assets } = await inventoryOf(tenantId);
         return json(200, { tenantId, assets });
       },
+      doc: {
+        summary: "A tenant's asset inventory",
+        tag,
+        scope: 'tenant',
+        action: 'asset.read',
+        query: tenantQuery,
+        responses: { 200: assetListResponse },
+      },
     },
     {
       method: 'POST',
@@ -144,6 +154,18 @@ export function assetRoutes({ deps, principalOf, requestTenant, audit }: RouteCo
         });
         return json(201, asset);
       },
+      doc: {
+        summary: 'Add an asset',
+        description: '`dependsOn` must name assets of the same tenant and must not close a cycle.',
+        tag,
+        scope: 'tenant',
+        action: 'asset.write',
+        query: tenantQuery,
+        body: createBody,
+        responses: { 201: assetResponse },
+        errors: { 409: 'An asset with this id exists', 422: 'An unknown dependency, or a dependency cycle' },
+        audit: { action: 'asset.create', log: 'tenant' },
+      },
     },
     {
       method: 'GET',
@@ -156,6 +178,15 @@ export function assetRoutes({ deps, principalOf, requestTenant, audit }: RouteCo
         if (!tenant) throw notFound('Tenant');
         if (!asset) throw notFound('Asset');
         return json(200, asset);
+      },
+      doc: {
+        summary: 'One asset',
+        tag,
+        scope: 'tenant',
+        action: 'asset.read',
+        params: assetPathParams,
+        query: tenantQuery,
+        responses: { 200: assetResponse },
       },
     },
     {
@@ -187,6 +218,19 @@ export function assetRoutes({ deps, principalOf, requestTenant, audit }: RouteCo
         }
         return json(200, asset);
       },
+      doc: {
+        summary: 'Replace an asset',
+        description: 'The id comes from the path (the body may repeat it). Replacing an asset with itself changes nothing.',
+        tag,
+        scope: 'tenant',
+        action: 'asset.write',
+        params: assetPathParams,
+        query: tenantQuery,
+        body: replaceBody,
+        responses: { 200: assetResponse },
+        errors: { 409: 'The inventory kept changing meanwhile', 422: 'An unknown dependency, or a dependency cycle' },
+        audit: { action: 'asset.update', log: 'tenant' },
+      },
     },
     {
       method: 'DELETE',
@@ -206,6 +250,17 @@ export function assetRoutes({ deps, principalOf, requestTenant, audit }: RouteCo
         });
         await audit(event, principal, { tenantId, action: 'asset.delete', resource: { type: 'asset', id: assetId }, summary: { before } });
         return noContent();
+      },
+      doc: {
+        summary: 'Delete an asset',
+        tag,
+        scope: 'tenant',
+        action: 'asset.write',
+        params: assetPathParams,
+        query: tenantQuery,
+        responses: { 204: null },
+        errors: { 409: 'The inventory kept changing meanwhile', 422: 'Other assets depend on it' },
+        audit: { action: 'asset.delete', log: 'tenant' },
       },
     },
   ];

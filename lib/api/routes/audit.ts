@@ -4,6 +4,7 @@ import { json } from '../../http/http';
 import { listAudit } from '../../store/audit';
 import { keys } from '../../store/keys';
 import { decodeCursor, encodeCursor, tenantParam, type Route, type RouteContext } from '../context';
+import { auditListResponse } from '../schemas';
 
 /** Any ISO 8601 instant, normalized to UTC so it compares with the log's sort keys. */
 const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
@@ -44,6 +45,16 @@ export function auditRoutes({ deps, principalOf, singleTenant }: RouteContext): 
           { limit, cursor: decodeCursor(cursor, partition) },
         );
         return json(200, { tenantId: tenantId ?? null, entries: page.entries, nextCursor: page.cursor ? encodeCursor(page.cursor) : null });
+      },
+      doc: {
+        summary: 'The audit log, newest first',
+        description:
+          "A tenant's log with `?tenant=`; without it, the MSP's own log (tenants, users) for MSP admins, or the only tenant of a company admin who has one.",
+        tag: 'audit',
+        scope: 'tenant',
+        action: 'audit.read',
+        query: auditQuery,
+        responses: { 200: auditListResponse },
       },
     },
   ];

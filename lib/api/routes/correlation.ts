@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { authorize, type Action } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
 import {
+  correlationPolicySchema,
   DEFAULT_POLICY,
   mergePolicy,
   policyDifference,
@@ -21,6 +22,7 @@ import { keys, TENANT_ID_PATTERN } from '../../store/keys';
 import type { TableRef } from '../../store/table-ref';
 import { getTenant } from '../../store/tenants';
 import type { Route, RouteContext } from '../context';
+import { policyViewResponse, simulationResponse, tenantPathParams } from '../schemas';
 
 /**
  * A tenant's correlation policy (SPEC section 4, docs/correlation.md): read it with every default
@@ -50,6 +52,14 @@ const policyChange = z.looseObject({ rules: z.looseObject({}).optional() });
 /** Any ISO 8601 instant. */
 const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 const simulateBody = z.strictObject({ policy: policyChange, from: instant.optional(), to: instant.optional() });
+
+/**
+ * The bodies as documented: `policyChange` only checks the outline, mergePolicy then checks the fields
+ * against the policy schema, whose input side (every field optional) is what a client may send.
+ */
+const policyChangeDoc = correlationPolicySchema;
+const simulateBodyDoc = simulateBody.extend({ policy: correlationPolicySchema });
+const tag = 'correlation';
 
 /** The fields the stored alerts are replayed from (the message and the delivery id are not needed). */
 const REPLAYED_FIELDS = [
@@ -173,6 +183,14 @@ export function correlationRoutes({ deps, principalOf, audit }: RouteContext): R
         const { tenantId } = await tenantRequest(event, 'settings.read');
         return json(200, await policyView(tenantId));
       },
+      doc: {
+        summary: "A tenant's correlation policy, every default filled in",
+        tag,
+        scope: 'tenant',
+        action: 'settings.read',
+        params: tenantPathParams,
+        responses: { 200: policyViewResponse },
+      },
     },
     {
       method: 'PUT',
@@ -184,6 +202,19 @@ export function correlationRoutes({ deps, principalOf, audit }: RouteContext): R
         await storePolicy(event, principal, tenantId, current, applyChange(current.policy, change), 'correlation.policy.update');
         return json(200, await policyView(tenantId));
       },
+      doc: {
+        summary: 'Change some fields of the correlation policy',
+        description:
+          'Only the fields sent change (`rules` one by one). Takes effect within a minute. A change that changes nothing is not audited.',
+        tag,
+        scope: 'tenant',
+        action: 'settings.update',
+        params: tenantPathParams,
+        body: policyChangeDoc,
+        responses: { 200: policyViewResponse },
+        errors: { 409: 'The policy changed meanwhile: read it again' },
+        audit: { action: 'correlation.policy.update', log: 'tenant' },
+      },
     },
     {
       method: 'DELETE',
@@ -193,6 +224,17 @@ export function correlationRoutes({ deps, principalOf, audit }: RouteContext): R
         const current = await getCorrelationPolicy(deps.table, tenantId);
         await storePolicy(event, principal, tenantId, current, DEFAULT_POLICY, 'correlation.policy.reset');
         return json(200, await policyView(tenantId));
+      },
+      doc: {
+        summary: 'Reset the correlation policy to the defaults',
+        description: 'A policy already at the defaults is not changed (nor audited).',
+        tag,
+        scope: 'tenant',
+        action: 'settings.update',
+        params: tenantPathParams,
+        responses: { 200: policyViewResponse },
+        errors: { 409: 'The policy changed meanwhile: read it again' },
+        audit: { action: 'correlation.policy.reset', log: 'tenant' },
       },
     },
     {
@@ -235,6 +277,18 @@ export function correlationRoutes({ deps, principalOf, audit }: RouteContext): R
           candidate: Object.keys(changes.after).length ? simulate(candidate) : currentOutcome,
           changes,
         });
+      },
+      doc: {
+        summary: "Simulate a policy change on the tenant's recent alerts",
+        description:
+          'Replays the alerts received in [from, to] (default the last 24 hours, at most 7 days) under the current policy and the candidate, in memory: writes nothing.',
+        tag,
+        scope: 'tenant',
+        action: 'settings.read',
+        params: tenantPathParams,
+        body: simulateBodyDoc,
+        responses: { 200: simulationResponse },
+        errors: { 400: 'Invalid input, or a period too long or too busy to simulate' },
       },
     },
   ];

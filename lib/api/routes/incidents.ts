@@ -12,7 +12,8 @@ import { PolicyCache } from '../../store/correlation-policy';
 import { acknowledgeIncident, addIncidentNote, assignIncident, IncidentStateError } from '../../store/incident-actions';
 import { getIncidentDetail, listIncidents } from '../../store/incidents';
 import { getUser } from '../../store/users';
-import { tenantParam, type Route, type RouteContext } from '../context';
+import { tenantParam, type Route, type RouteContext, type RouteDoc } from '../context';
+import { incidentDetailResponse, incidentListResponse, incidentPathParams } from '../schemas';
 
 /** How an operator closed an incident (reported in KPIs: self-healed, false positives...). */
 export const RESOLUTION_CODES = ['fixed', 'self-healed', 'false-positive', 'duplicate', 'wont-fix', 'other'] as const;
@@ -71,6 +72,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
   const action = (
     path: string,
     permission: Action,
+    doc: Pick<RouteDoc, 'summary' | 'description' | 'body' | 'responses' | 'errors'>,
     run: (
       event: HttpEvent,
       principal: AccessClaims,
@@ -93,6 +95,16 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
       }
       const after = await getIncidentDetail(deps.table, incident.tenantId, incident.id);
       return json(outcome.status ?? 200, after);
+    },
+    doc: {
+      tag: 'incidents',
+      scope: 'tenant',
+      action: permission,
+      params: incidentPathParams,
+      query: tenantQuery,
+      audit: { action: permission, log: 'tenant' },
+      ...doc,
+      errors: { 409: 'The incident is not in a state this action applies to', ...doc.errors },
     },
   });
 
@@ -141,6 +153,16 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         const next = merged.length > query.limit || (last && perTenant.some((list) => list.length === query.limit)) ? last : undefined;
         return json(200, { incidents: page, ...(next ? { nextCursor: encodeListCursor({ before: next.id }) } : {}) });
       },
+      doc: {
+        summary: 'Incidents across the tenants the caller may see',
+        description:
+          'Filters; newest first or by priority; cursor pages. `?tenant=` narrows the list to one tenant (a tenant the caller may not see gives an empty list).',
+        tag: 'incidents',
+        scope: 'visible',
+        action: 'incident.read',
+        query: incidentListQuery,
+        responses: { 200: incidentListResponse },
+      },
     },
     {
       method: 'GET',
@@ -153,55 +175,104 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         if (!detail) throw notFound('Incident');
         return json(200, detail);
       },
+      doc: {
+        summary: 'One incident with its alerts and timeline',
+        tag: 'incidents',
+        scope: 'tenant',
+        action: 'incident.read',
+        params: incidentPathParams,
+        query: tenantQuery,
+        responses: { 200: incidentDetailResponse },
+      },
     },
-    action('acknowledge', 'incident.acknowledge', async (_event, principal, incident) => {
-      if (incident.status === 'acknowledged') return {}; // already: nothing changes, nothing to audit
-      await acknowledgeIncident(deps.table, incident.tenantId, incident.id, principal.email, deps.now());
-      return { auditAction: 'incident.acknowledge', summary: { after: { status: 'acknowledged' } } };
-    }),
-    action('assign', 'incident.assign', async (event, principal, incident) => {
-      const { userId } = parseBody(event, assignBody);
-      let assignee: { userId: string; name: string } | null = null;
-      if (userId) {
-        const user = await getUser(deps.table, userId);
-        // Only someone who may work on this tenant's incidents can be assigned (and others' ids are not revealed).
-        const mayWork = user && (user.role === 'msp_admin' || user.tenantIds.includes(incident.tenantId));
-        if (!user || !mayWork) throw badRequest('No such user works on this tenant');
-        assignee = { userId: user.id, name: user.name };
-      }
-      if ((incident.assignee?.userId ?? null) === (assignee?.userId ?? null)) return {};
-      await assignIncident(deps.table, incident.tenantId, incident.id, assignee, principal.email, deps.now());
-      return {
-        auditAction: 'incident.assign',
-        summary: { before: { assignee: incident.assignee?.userId ?? null }, after: { assignee: assignee?.userId ?? null } },
-      };
-    }),
-    action('notes', 'incident.note', async (event, principal, incident) => {
-      const { text } = parseBody(event, noteBody);
-      const noteId = await addIncidentNote(deps.table, incident.tenantId, incident.id, text, principal.email, deps.now());
-      return { status: 201, auditAction: 'incident.note', summary: { after: { noteId, length: text.length } } };
-    }),
-    action('resolve', 'incident.resolve', async (event, principal, incident) => {
-      const { code, note } = parseBody(event, resolveBody);
-      await changeIncidentStatus(correlateDeps, incident, {
-        kind: 'resolve',
-        at: deps.now(),
-        actor: principal.email,
-        code,
-        ...(note ? { note } : {}),
-      });
-      return { auditAction: 'incident.resolve', summary: { after: { status: 'resolved', resolutionCode: code } } };
-    }),
-    action('reopen', 'incident.reopen', async (event, principal, incident) => {
-      const { reason } = parseBody(event, reopenBody);
-      await changeIncidentStatus(correlateDeps, incident, {
-        kind: 'reopen',
-        at: deps.now(),
-        actor: principal.email,
-        ...(reason ? { reason } : {}),
-      });
-      return { auditAction: 'incident.reopen', summary: { after: { status: 'open' } } };
-    }),
+    action(
+      'acknowledge',
+      'incident.acknowledge',
+      {
+        summary: 'Acknowledge an incident',
+        description: 'Acknowledging an acknowledged incident changes nothing (and is not audited again).',
+        responses: { 200: incidentDetailResponse },
+      },
+      async (_event, principal, incident) => {
+        if (incident.status === 'acknowledged') return {}; // already: nothing changes, nothing to audit
+        await acknowledgeIncident(deps.table, incident.tenantId, incident.id, principal.email, deps.now());
+        return { auditAction: 'incident.acknowledge', summary: { after: { status: 'acknowledged' } } };
+      },
+    ),
+    action(
+      'assign',
+      'incident.assign',
+      {
+        summary: 'Assign an incident to a user, or unassign it (userId null)',
+        description: 'Only someone who works on the tenant can be assigned. Assigning the current assignee changes nothing.',
+        body: assignBody,
+        responses: { 200: incidentDetailResponse },
+        errors: { 400: 'Invalid input, or no such user works on this tenant' },
+      },
+      async (event, principal, incident) => {
+        const { userId } = parseBody(event, assignBody);
+        let assignee: { userId: string; name: string } | null = null;
+        if (userId) {
+          const user = await getUser(deps.table, userId);
+          // Only someone who may work on this tenant's incidents can be assigned (and others' ids are not revealed).
+          const mayWork = user && (user.role === 'msp_admin' || user.tenantIds.includes(incident.tenantId));
+          if (!user || !mayWork) throw badRequest('No such user works on this tenant');
+          assignee = { userId: user.id, name: user.name };
+        }
+        if ((incident.assignee?.userId ?? null) === (assignee?.userId ?? null)) return {};
+        await assignIncident(deps.table, incident.tenantId, incident.id, assignee, principal.email, deps.now());
+        return {
+          auditAction: 'incident.assign',
+          summary: { before: { assignee: incident.assignee?.userId ?? null }, after: { assignee: assignee?.userId ?? null } },
+        };
+      },
+    ),
+    action(
+      'notes',
+      'incident.note',
+      { summary: "Add a note to an incident's timeline", body: noteBody, responses: { 201: incidentDetailResponse } },
+      async (event, principal, incident) => {
+        const { text } = parseBody(event, noteBody);
+        const noteId = await addIncidentNote(deps.table, incident.tenantId, incident.id, text, principal.email, deps.now());
+        return { status: 201, auditAction: 'incident.note', summary: { after: { noteId, length: text.length } } };
+      },
+    ),
+    action(
+      'resolve',
+      'incident.resolve',
+      {
+        summary: 'Resolve an incident with a resolution code',
+        description: 'An open or acknowledged incident only.',
+        body: resolveBody,
+        responses: { 200: incidentDetailResponse },
+      },
+      async (event, principal, incident) => {
+        const { code, note } = parseBody(event, resolveBody);
+        await changeIncidentStatus(correlateDeps, incident, {
+          kind: 'resolve',
+          at: deps.now(),
+          actor: principal.email,
+          code,
+          ...(note ? { note } : {}),
+        });
+        return { auditAction: 'incident.resolve', summary: { after: { status: 'resolved', resolutionCode: code } } };
+      },
+    ),
+    action(
+      'reopen',
+      'incident.reopen',
+      { summary: 'Reopen a resolved incident', body: reopenBody, responses: { 200: incidentDetailResponse } },
+      async (event, principal, incident) => {
+        const { reason } = parseBody(event, reopenBody);
+        await changeIncidentStatus(correlateDeps, incident, {
+          kind: 'reopen',
+          at: deps.now(),
+          actor: principal.email,
+          ...(reason ? { reason } : {}),
+        });
+        return { auditAction: 'incident.reopen', summary: { after: { status: 'open' } } };
+      },
+    ),
   ];
 }
 

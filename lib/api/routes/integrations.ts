@@ -18,6 +18,17 @@ import {
 } from '../../store/integrations';
 import { getTenant } from '../../store/tenants';
 import { noContent, type Route, type RouteContext } from '../context';
+import {
+  apiKeyCreatedResponse,
+  apiKeyRotatedResponse,
+  awsAccountResponse,
+  hmacResponse,
+  hmacRotatedResponse,
+  integrationsResponse,
+  rateLimitResponse,
+  snsTopicResponse,
+  tenantQuery,
+} from '../schemas';
 
 /**
  * Integrations of one tenant (`?tenant=`): webhook API keys, the HMAC signing secret, the rate limit,
@@ -32,6 +43,8 @@ import { noContent, type Route, type RouteContext } from '../context';
 const MAX_OVERLAP_SECONDS = 30 * 24 * 3600;
 const KEY_PLACEHOLDER = '<your key>';
 
+/** Creating a key takes no fields (the body may be left out). */
+const emptyBody = z.strictObject({});
 const overlapBody = z.strictObject({ overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).default(86_400) });
 const hmacBody = z.strictObject({ required: z.boolean() });
 const rateLimitBody = z
@@ -42,6 +55,8 @@ const SNS_TOPIC_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-[a-z])?:sns:[a-z]{2}(?:-
 const snsTopicBody = z.strictObject({ topicArn: z.string().max(512).regex(SNS_TOPIC_ARN, 'not an SNS topic ARN') });
 const awsAccountBody = z.strictObject({ accountId: z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits') });
 const keyIdParam = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not a key id');
+const keyPathParams = z.object({ keyId: keyIdParam });
+const tag = 'integrations';
 
 /** A body whose fields all have defaults may be left out entirely. */
 function optionalBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
@@ -221,13 +236,23 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
           cacheNote: 'Ingestion caches keys and settings for up to 30 s: revocations and signing changes take effect within 30 s.',
         });
       },
+      doc: {
+        summary: "A tenant's integrations and the per-tool setup guide",
+        description:
+          "API keys (never their secrets), signing status, rate limit, SNS topics, AWS accounts, and the setup guide with this deployment's webhook URLs.",
+        tag,
+        scope: 'tenant',
+        action: 'integration.read',
+        query: tenantQuery,
+        responses: { 200: integrationsResponse },
+      },
     },
     {
       method: 'POST',
       path: '/v1/integrations/api-keys',
       handler: async (event) => {
         const { principal, tenantId } = await tenantRequest(event, 'integration.write');
-        optionalBody(event, z.strictObject({}));
+        optionalBody(event, emptyBody);
         const { apiKey, record } = await createApiKey(deps.table, tenantId, deps.now());
         await audit(event, principal, {
           tenantId,
@@ -236,6 +261,18 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
           summary: { after: keyView(record, deps.now()) },
         });
         return json(201, { apiKey, keyId: record.keyId, prefix: record.prefix, createdAt: record.createdAt });
+      },
+      doc: {
+        summary: 'Create a webhook API key',
+        description: 'The key is in this answer only: it is stored as a hash.',
+        tag,
+        scope: 'tenant',
+        action: 'integration.write',
+        query: tenantQuery,
+        body: emptyBody,
+        bodyOptional: true,
+        responses: { 201: apiKeyCreatedResponse },
+        audit: { action: 'apikey.create', log: 'tenant' },
       },
     },
     {
@@ -265,6 +302,20 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
           previous: { keyId, expiresAt: rotated.previous.after.expiresAt ?? null },
         });
       },
+      doc: {
+        summary: 'Rotate a webhook API key',
+        description: 'A new key (in this answer only); the old one keeps working for `overlapSeconds` (default a day, at most 30 days).',
+        tag,
+        scope: 'tenant',
+        action: 'integration.write',
+        params: keyPathParams,
+        query: tenantQuery,
+        body: overlapBody,
+        bodyOptional: true,
+        responses: { 201: apiKeyRotatedResponse },
+        errors: { 409: 'The key is revoked or expired' },
+        audit: { action: 'apikey.rotate', log: 'tenant' },
+      },
     },
     {
       method: 'DELETE',
@@ -285,6 +336,17 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
         }
         return noContent();
       },
+      doc: {
+        summary: 'Revoke a webhook API key',
+        description: 'Ingestion stops accepting it within 30 s. Revoking a revoked key changes nothing.',
+        tag,
+        scope: 'tenant',
+        action: 'integration.write',
+        params: keyPathParams,
+        query: tenantQuery,
+        responses: { 204: null },
+        audit: { action: 'apikey.revoke', log: 'tenant' },
+      },
     },
     {
       method: 'POST',
@@ -304,6 +366,18 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
           summary: { before, after },
         });
         return json(201, { secret, ...after });
+      },
+      doc: {
+        summary: 'Create or rotate the webhook signing secret',
+        description: 'The secret is in this answer only; the previous one stays valid for `overlapSeconds` (default a day).',
+        tag,
+        scope: 'tenant',
+        action: 'integration.write',
+        query: tenantQuery,
+        body: overlapBody,
+        bodyOptional: true,
+        responses: { 201: hmacRotatedResponse },
+        audit: { action: 'hmac.rotate', log: 'tenant' },
       },
     },
     {
@@ -327,6 +401,18 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
           });
         return json(200, after);
       },
+      doc: {
+        summary: 'Require signed webhook deliveries, or stop requiring them',
+        description: 'Setting what is already set changes nothing.',
+        tag,
+        scope: 'tenant',
+        action: 'integration.write',
+        query: tenantQuery,
+        body: hmacBody,
+        responses: { 200: hmacResponse },
+        errors: { 409: 'No signing secret yet: rotate one first' },
+        audit: { action: 'hmac.update', log: 'tenant' },
+      },
     },
     {
       method: 'PUT',
@@ -344,6 +430,16 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
         });
         return json(200, rateLimit);
       },
+      doc: {
+        summary: "Set the tenant's ingestion rate limit",
+        tag,
+        scope: 'tenant',
+        action: 'integration.write',
+        query: tenantQuery,
+        body: rateLimitBody,
+        responses: { 200: rateLimitResponse },
+        audit: { action: 'ratelimit.update', log: 'tenant' },
+      },
     },
     {
       method: 'POST',
@@ -360,6 +456,18 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
           summary: { after: { topicArn } },
         });
         return json(201, { topicArn });
+      },
+      doc: {
+        summary: 'Register an SNS topic (CloudWatch alarms via SNS)',
+        description:
+          'Only registered topics may deliver, and only their subscriptions are confirmed. A topic already registered: 200, nothing changes.',
+        tag,
+        scope: 'tenant',
+        action: 'integration.write',
+        query: tenantQuery,
+        body: snsTopicBody,
+        responses: { 200: snsTopicResponse, 201: snsTopicResponse },
+        audit: { action: 'snstopic.register', log: 'tenant' },
       },
     },
     {
@@ -385,6 +493,19 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
           summary: { after: { accountId } },
         });
         return json(201, { accountId });
+      },
+      doc: {
+        summary: 'Register an AWS account (CloudWatch alarms via EventBridge)',
+        description:
+          "Alarm state changes forwarded from the account are the tenant's. An account already registered: 200, nothing changes.",
+        tag,
+        scope: 'tenant',
+        action: 'integration.write',
+        query: tenantQuery,
+        body: awsAccountBody,
+        responses: { 200: awsAccountResponse, 201: awsAccountResponse },
+        errors: { 409: 'The account is registered to another tenant' },
+        audit: { action: 'awsaccount.register', log: 'tenant' },
       },
     },
   ];

@@ -2,6 +2,9 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { login, loginRequestSchema, logout, logoutAll, refresh, refreshRequestSchema } from '../../auth/login';
 import { json, parseBody } from '../../http/http';
 import { noContent, type Route, type RouteContext } from '../context';
+import { healthResponse, logoutAllResponse, tokenPairResponse } from '../schemas';
+
+const tag = 'system';
 
 /** Health and authentication. */
 export function systemRoutes({ deps, principalOf }: RouteContext): Route[] {
@@ -23,16 +26,40 @@ export function systemRoutes({ deps, principalOf }: RouteContext): Route[] {
           checks: { table: { ok: true, latencyMs: Math.round(performance.now() - started) } },
         });
       },
+      doc: {
+        summary: 'Health: the function runs and the table answers',
+        tag,
+        scope: 'public',
+        responses: { 200: healthResponse },
+      },
     },
     {
       method: 'POST',
       path: '/v1/auth/login',
       handler: async (event) => json(200, await login(parseBody(event, loginRequestSchema), await authDeps())),
+      doc: {
+        summary: 'Sign in with email and password',
+        description: 'Opens a session: a 15-minute access token and a refresh token. Five failures in a row lock the email for a while.',
+        tag,
+        scope: 'public',
+        body: loginRequestSchema,
+        responses: { 200: tokenPairResponse },
+        errors: { 401: 'Wrong email or password', 429: 'Too many failed sign-ins: locked for a while (see Retry-After)' },
+      },
     },
     {
       method: 'POST',
       path: '/v1/auth/refresh',
       handler: async (event) => json(200, await refresh(parseBody(event, refreshRequestSchema), await authDeps())),
+      doc: {
+        summary: 'Exchange a refresh token for a new pair',
+        description: 'Each refresh token works once: a token presented twice signs out that whole session.',
+        tag,
+        scope: 'public',
+        body: refreshRequestSchema,
+        responses: { 200: tokenPairResponse },
+        errors: { 401: 'Invalid, expired or reused refresh token' },
+      },
     },
     {
       method: 'POST',
@@ -41,6 +68,14 @@ export function systemRoutes({ deps, principalOf }: RouteContext): Route[] {
         await logout(parseBody(event, refreshRequestSchema), await authDeps());
         return noContent();
       },
+      doc: {
+        summary: 'End the session of a refresh token',
+        description: 'Idempotent: an unknown or already ended session is not an error.',
+        tag,
+        scope: 'public',
+        body: refreshRequestSchema,
+        responses: { 204: null },
+      },
     },
     {
       method: 'POST',
@@ -48,6 +83,13 @@ export function systemRoutes({ deps, principalOf }: RouteContext): Route[] {
       handler: async (event) => {
         const principal = await principalOf(event);
         return json(200, await logoutAll(principal.sub, await authDeps()));
+      },
+      doc: {
+        summary: 'End every session of the signed-in user',
+        description: 'Access tokens already issued stay valid until they expire (at most 15 minutes).',
+        tag,
+        scope: 'self',
+        responses: { 200: logoutAllResponse },
       },
     },
   ];

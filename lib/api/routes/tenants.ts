@@ -15,6 +15,7 @@ import {
   type TenantSettings,
 } from '../../store/tenants';
 import { noContent, type Route, type RouteContext } from '../context';
+import { tenantListResponse, tenantPathParams, tenantResponse } from '../schemas';
 
 /**
  * Tenants (the MSP's client companies). MSP admins create and delete them; whoever may see a tenant
@@ -43,6 +44,8 @@ const createBody = z.strictObject({
 const patchBody = z
   .strictObject({ name: nameSchema.optional(), settings: settingsSchema.optional() })
   .refine((body) => body.name !== undefined || body.settings !== undefined, 'nothing to change');
+
+const tag = 'tenants';
 
 /** How many times a PATCH re-reads and re-applies itself when the tenant changed meanwhile. */
 const UPDATE_ATTEMPTS = 3;
@@ -90,6 +93,13 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
         const principal = await principalOf(event);
         return json(200, { tenants: (await visibleTenants(principal)).map(tenantView) });
       },
+      doc: {
+        summary: 'The tenants the caller may see',
+        tag,
+        scope: 'visible',
+        action: 'tenant.read',
+        responses: { 200: tenantListResponse },
+      },
     },
     {
       method: 'POST',
@@ -114,6 +124,16 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
         });
         return json(201, view);
       },
+      doc: {
+        summary: 'Create a tenant',
+        tag,
+        scope: 'msp',
+        action: 'tenant.create',
+        body: createBody,
+        responses: { 201: tenantResponse },
+        errors: { 409: 'A tenant with this id exists' },
+        audit: { action: 'tenant.create', log: 'msp' },
+      },
     },
     {
       method: 'GET',
@@ -125,6 +145,14 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
         const tenant = await getTenantRecord(deps.table, tenantId);
         if (!tenant) throw notFound('Tenant');
         return json(200, tenantView(tenant));
+      },
+      doc: {
+        summary: 'One tenant',
+        tag,
+        scope: 'tenant',
+        action: 'tenant.read',
+        params: tenantPathParams,
+        responses: { 200: tenantResponse },
       },
     },
     {
@@ -165,6 +193,18 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
         }
         throw conflict('The tenant keeps changing: reload and retry');
       },
+      doc: {
+        summary: "Change a tenant's name or settings",
+        description: 'A change that changes nothing is not written (nor audited).',
+        tag,
+        scope: 'tenant',
+        action: 'tenant.update',
+        params: tenantPathParams,
+        body: patchBody,
+        responses: { 200: tenantResponse },
+        errors: { 409: 'The tenant kept changing meanwhile: reload and retry' },
+        audit: { action: 'tenant.update', log: 'tenant' },
+      },
     },
     {
       method: 'DELETE',
@@ -187,6 +227,17 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
           summary: { before: { name: view.name, settings: view.settings }, after: { revokedApiKeys: revoked } },
         });
         return noContent();
+      },
+      doc: {
+        summary: 'Delete a tenant',
+        description:
+          'The tenant disappears from every listing and route, and its API keys are revoked; its assets, alerts, incidents and audit log are kept.',
+        tag,
+        scope: 'tenant',
+        action: 'tenant.delete',
+        params: tenantPathParams,
+        responses: { 204: null },
+        audit: { action: 'tenant.delete', log: 'msp' },
       },
     },
   ];

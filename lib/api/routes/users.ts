@@ -12,6 +12,7 @@ import { revokeAllSessions } from '../../store/sessions';
 import { getTenant } from '../../store/tenants';
 import { createUser, deleteUser, getUser, listUsers, updateUser, type StoredUser, type UserChanges } from '../../store/users';
 import { noContent, tenantParam, type Route, type RouteContext } from '../context';
+import { userListResponse, userPathParams, userResponse } from '../schemas';
 
 /**
  * Users and technicians. MSP admins manage everyone; a company admin manages the technicians and
@@ -52,6 +53,7 @@ const patchBody = z
   .refine((body) => Object.values(body).some((value) => value !== undefined), 'nothing to change');
 
 const listQuery = z.object({ tenant: tenantParam });
+const tag = 'users';
 
 /** Whether the user works for a tenant the principal can see (MSP admins see everyone). */
 function visible(principal: AccessClaims, user: Pick<User, 'tenantIds'>): boolean {
@@ -145,6 +147,15 @@ export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContex
         }
         return json(200, { users: selected.map((user) => viewOf(principal, user)) });
       },
+      doc: {
+        summary: 'Users and technicians',
+        description: "The users of `?tenant=`; without it, every user for MSP admins, or the users of the caller's tenants.",
+        tag,
+        scope: 'tenant',
+        action: 'user.read',
+        query: listQuery,
+        responses: { 200: userListResponse },
+      },
     },
     {
       method: 'GET',
@@ -160,6 +171,15 @@ export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContex
             'User',
           );
         return json(200, viewOf(principal, user));
+      },
+      doc: {
+        summary: 'One user',
+        description: "A user who works for none of the caller's tenants is a 404.",
+        tag,
+        scope: 'tenant',
+        action: 'user.read',
+        params: userPathParams,
+        responses: { 200: userResponse },
       },
     },
     {
@@ -179,6 +199,18 @@ export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContex
         await createUser(deps.table, user); // 409 when the email is taken
         await auditUser(event, principal, 'user.create', user.id, undefined, publicUser(user));
         return json(201, viewOf(principal, user));
+      },
+      doc: {
+        summary: 'Create a user',
+        description:
+          'Company admins create technicians and company admins of their own tenants only; only MSP admins create MSP admins (with no tenants).',
+        tag,
+        scope: 'tenant',
+        action: 'user.write',
+        body: createBody,
+        responses: { 201: userResponse },
+        errors: { 409: 'The email is taken' },
+        audit: { action: 'user.create', log: 'both' },
       },
     },
     {
@@ -206,6 +238,18 @@ export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContex
         if (JSON.stringify(before) !== JSON.stringify(after)) await auditUser(event, principal, 'user.update', target.id, before, after);
         return json(200, viewOf(principal, updated));
       },
+      doc: {
+        summary: "Change a user's name, role, tenants or skills",
+        description:
+          "A company admin manages only users whose tenants are all theirs. Nobody changes their own role. A new role or tenant list applies to the user's next access token.",
+        tag,
+        scope: 'tenant',
+        action: 'user.write',
+        params: userPathParams,
+        body: patchBody,
+        responses: { 200: userResponse },
+        audit: { action: 'user.update', log: 'both' },
+      },
     },
     {
       method: 'DELETE',
@@ -219,6 +263,16 @@ export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContex
         await revokeAllSessions(deps.table, target.id, 'user deleted', deps.now());
         await auditUser(event, principal, 'user.delete', target.id, publicUser(target), undefined);
         return noContent();
+      },
+      doc: {
+        summary: 'Delete a user',
+        description: 'Their sessions end at once. Nobody deletes themselves.',
+        tag,
+        scope: 'tenant',
+        action: 'user.write',
+        params: userPathParams,
+        responses: { 204: null },
+        audit: { action: 'user.delete', log: 'both' },
       },
     },
   ];

@@ -1,0 +1,63 @@
+import { Duration } from 'aws-cdk-lib';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ALERT_QUEUE, type FunctionName } from '../../functions/catalog';
+import { createCatalogFunctions, type SharedResources } from './functions';
+import { addSchedules } from './triggers';
+
+/**
+ * The most correlate invocations the alert queue's event source runs at once (its maximum concurrency),
+ * instead of reserved concurrency: with reserved concurrency, the event source keeps polling, Lambda
+ * throttles the excess and the throttled messages count receives towards the dead-letter queue; a
+ * maximum concurrency simply polls less, and uses no reservation from the account's pool.
+ *
+ * Why 10: one invocation correlates a batch of up to 10 alerts in one scope-ordered pass (~0.15 scope
+ * reads and transactions per alert); at ~100-300 ms a batch, 10 invocations clear 330-1,000 alerts/s,
+ * above what ingestion admits (HTTP_THROTTLE: 100 webhook requests/s, a few alerts each). More would
+ * add DynamoDB transaction conflicts on the same scope rather than throughput, and would let a backlog
+ * take concurrency from ingestion and the operator API. The alert queue's age alarm says when 10 is
+ * not enough.
+ */
+export const CORRELATE_MAX_CONCURRENCY = 10;
+
+export interface CorrelationProps {
+  shared: SharedResources;
+  /** Dead-lettered alerts (redriven from the alert queue after ALERT_QUEUE.maxReceiveCount receives). */
+  alertDeadLetterQueue: sqs.IQueue;
+}
+
+const FUNCTIONS = ['correlate', 'settle'] as const;
+
+/**
+ * The correlation capability: the consumer of the alert queue (batches with partial batch failure
+ * reporting, so one bad alert is retried alone and then dead-lettered), and the settle sweep every minute
+ * that resolves incidents whose grace period ended. Watches the queue's backlog and dead letters.
+ */
+export class Correlation extends Construct {
+  readonly functions: Record<(typeof FUNCTIONS)[number], NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: CorrelationProps) {
+    super(scope, id);
+    const { shared } = props;
+    const withBus = { TABLE_NAME: shared.table.tableName, AW_STAGE: shared.stage, EVENT_BUS_NAME: shared.eventBus.eventBusName };
+    this.functions = createCatalogFunctions(this, FUNCTIONS, { correlate: withBus, settle: withBus }, shared);
+
+    const consumer = (this.functions as Partial<Record<FunctionName, NodejsFunction>>)[ALERT_QUEUE.consumer];
+    if (!consumer) throw new Error(`The alert queue's consumer '${ALERT_QUEUE.consumer}' is not a correlation function`);
+    consumer.addEventSource(
+      new SqsEventSource(shared.alertQueue, {
+        batchSize: ALERT_QUEUE.batchSize,
+        maxBatchingWindow: Duration.seconds(ALERT_QUEUE.maxBatchingWindowSeconds),
+        // One bad alert must not send its whole batch back to the queue.
+        reportBatchItemFailures: true,
+        maxConcurrency: CORRELATE_MAX_CONCURRENCY,
+      }),
+    );
+    addSchedules(this, this.functions);
+
+    shared.monitoring.watchQueueAge('AlertQueue', shared.alertQueue);
+    shared.monitoring.watchDeadLetterQueue('AlertDeadLetterQueue', props.alertDeadLetterQueue, 'An accepted alert');
+  }
+}

@@ -1,0 +1,39 @@
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Construct } from 'constructs';
+import { createCatalogFunctions, type SharedResources } from './functions';
+import type { PublicHttpApi } from './http-api';
+
+export interface OperatorApiProps {
+  shared: SharedResources;
+  httpApi: PublicHttpApi;
+}
+
+const FUNCTIONS = ['api'] as const;
+
+/**
+ * The operator API capability: one function behind `GET /health` and `ANY /v1/{proxy+}` (login, RBAC,
+ * tenants, incidents, correlation policy...). It reads the JWT signing key from Secrets Manager and
+ * publishes domain events (incident commands) on the bus.
+ */
+export class OperatorApi extends Construct {
+  readonly functions: Record<(typeof FUNCTIONS)[number], NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: OperatorApiProps) {
+    super(scope, id);
+    const { shared } = props;
+    this.functions = createCatalogFunctions(
+      this,
+      FUNCTIONS,
+      {
+        api: {
+          TABLE_NAME: shared.table.tableName,
+          AW_STAGE: shared.stage,
+          EVENT_BUS_NAME: shared.eventBus.eventBusName,
+          AUTH_KEYS_SECRET_ARN: shared.authKeys.secretArn,
+        },
+      },
+      shared,
+    );
+    props.httpApi.addCatalogRoutes(this.functions);
+  }
+}

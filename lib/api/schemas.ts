@@ -1,0 +1,351 @@
+import * as z from 'zod';
+import { correlationPolicySchema } from '../correlation/policy';
+import { ALERT_STATUSES, canonicalAlertSchema, SEVERITIES } from '../domain/alert';
+import { ASSET_ID_PATTERN, assetSchema } from '../domain/asset';
+import { INCIDENT_STATUSES, TIMELINE_TYPES } from '../domain/incident';
+import { ROLES } from '../domain/user';
+import { TENANT_ID_PATTERN } from '../store/keys';
+import { tenantParam } from './context';
+
+/**
+ * The operator API's response bodies, each defined once: the routes document their answers with these
+ * (lib/api/openapi.ts turns them into the OpenAPI document) and the API walk test checks every answer
+ * against them. Schemas with an `id` become `components.schemas` entries. Request schemas stay beside
+ * the handlers that parse them.
+ */
+
+/** Registers the schema as a named OpenAPI component. */
+function component<S extends z.ZodType>(id: string, schema: S, description?: string): S {
+  return schema.meta({ id, ...(description ? { description } : {}) });
+}
+
+/** An instant as the API writes it: ISO 8601, UTC. */
+const instant = z.iso.datetime();
+const count = z.number().int().min(0);
+
+// Shared request parts (path parameters and the `?tenant=` query).
+
+/** `?tenant=`: the tenant a request is about (optional where the caller's only tenant or every visible one is meant). */
+export const tenantQuery = z.object({ tenant: tenantParam });
+export const tenantPathParams = z.object({ id: z.string().regex(TENANT_ID_PATTERN).describe('Tenant id') });
+export const assetPathParams = z.object({ id: z.string().regex(ASSET_ID_PATTERN).describe('Asset id') });
+export const userPathParams = z.object({ id: z.string().min(1).max(128).describe('User id') });
+export const incidentPathParams = z.object({ id: z.string().min(1).max(128).describe('Incident id (a ULID)') });
+
+// Errors.
+
+export const errorResponse = component(
+  'Error',
+  z.object({
+    error: z.object({
+      code: z.string().describe('Machine-readable: bad_request, invalid_request, unauthorized, forbidden, not_found, conflict...'),
+      message: z.string(),
+      details: z.unknown().optional().describe('The failing fields of invalid input ({path, message} items), or other context'),
+    }),
+  }),
+  'Every error answer has this shape.',
+);
+
+// System and sign-in.
+
+export const healthResponse = z.object({
+  status: z.literal('ok'),
+  stage: z.string(),
+  time: instant,
+  checks: z.object({ table: z.object({ ok: z.boolean(), latencyMs: count }) }),
+});
+
+export const userResponse = component(
+  'User',
+  z.object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    /** Empty for MSP admins, who see every tenant. */
+    tenantIds: z.array(z.string()),
+    skills: z.array(z.string()),
+  }),
+  'A user as the caller may see them (never the password hash); company users see only their own tenants in tenantIds.',
+);
+
+export const tokenPairResponse = component(
+  'TokenPair',
+  z.object({
+    accessToken: z.string().describe('A JWT valid for 15 minutes: send it as `Authorization: Bearer <token>`'),
+    refreshToken: z.string().describe('Exchange it once at POST /v1/auth/refresh'),
+    user: userResponse,
+  }),
+);
+
+export const logoutAllResponse = z.object({ revoked: count.describe('Sessions ended') });
+
+/** The OpenAPI document itself (checked only for its outline). */
+export const openApiResponse = z.looseObject({
+  openapi: z.literal('3.1.0'),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
+
+// Incidents and alerts.
+
+const priority = z.object({
+  score: z.number().min(0).max(100),
+  parts: z.object({
+    severity: z.number(),
+    criticalAsset: z.number(),
+    repeat: z.number(),
+    multiTool: z.number(),
+    blastRadius: z.number(),
+    ageDecay: z.number(),
+  }),
+});
+
+export const incidentResponse = component(
+  'Incident',
+  z.object({
+    id: z.string(),
+    tenantId: z.string(),
+    status: z.enum(INCIDENT_STATUSES),
+    title: z.string(),
+    severity: z.enum(SEVERITIES),
+    priority: priority.optional(),
+    rootAssetId: z.string().nullable(),
+    assetRef: z.string(),
+    assetId: z.string().nullable(),
+    signatures: z.array(z.string()),
+    sources: z.array(z.string()),
+    alertCount: count,
+    reopenCount: count,
+    openedAt: instant,
+    lastEventAt: instant,
+    resolvesAt: instant.optional(),
+    resolvedAt: instant.optional(),
+    mergedInto: z.string().optional(),
+    scope: z.string().optional(),
+    acknowledgedAt: instant.optional(),
+    acknowledgedBy: z.string().optional(),
+    assignee: z.object({ userId: z.string(), name: z.string() }).nullable().optional(),
+    /** Null once a resolved incident is reopened. */
+    resolutionCode: z.string().nullable().optional(),
+    resolvedBy: z.string().nullable().optional(),
+    createdAt: instant,
+    updatedAt: instant,
+  }),
+);
+
+export const incidentListResponse = z.object({
+  incidents: z.array(incidentResponse),
+  nextCursor: z.string().optional().describe('Pass as `cursor` for the next page; absent on the last page'),
+});
+
+export const incidentDetailResponse = component(
+  'IncidentDetail',
+  z.object({
+    incident: incidentResponse,
+    alerts: z.array(
+      z.object({
+        alertId: z.string(),
+        signature: z.string(),
+        severity: z.enum(SEVERITIES),
+        status: z.enum(ALERT_STATUSES),
+        source: z.string(),
+        assetRef: z.string(),
+        assetId: z.string().nullable(),
+        category: z.string(),
+        message: z.string(),
+        occurredAt: instant,
+        reason: z.string().describe('Why the alert joined the incident'),
+      }),
+    ),
+    timeline: z.array(
+      z.object({
+        id: z.string(),
+        at: instant,
+        type: z.enum(TIMELINE_TYPES),
+        alertId: z.string().optional(),
+        actor: z.string().optional(),
+        incidentId: z.string().optional(),
+        reason: z.string(),
+      }),
+    ),
+  }),
+  'One incident with its alerts (and why each joined) and its timeline.',
+);
+
+export const alertResponse = component(
+  'Alert',
+  canonicalAlertSchema.extend({ incidentId: z.string().optional(), correlation: z.string().optional() }),
+  'A canonical alert, with the incident correlation linked it to and why.',
+);
+
+export const alertListResponse = z.object({ alerts: z.array(alertResponse), nextCursor: z.string().nullable() });
+
+export const unresolvedAssetsResponse = z.object({
+  unresolved: z.array(
+    z.object({ assetRef: z.string(), alertCount: count, firstSeenAt: instant, lastSeenAt: instant, lastSource: z.string() }),
+  ),
+});
+
+// Integrations.
+
+const apiKeyView = component(
+  'ApiKey',
+  z.object({
+    keyId: z.string(),
+    prefix: z.string().describe('The first characters of the key, to tell keys apart'),
+    createdAt: instant,
+    expiresAt: instant.nullable(),
+    revokedAt: instant.nullable(),
+    status: z.enum(['active', 'expiring', 'expired', 'revoked']),
+  }),
+  'A webhook API key, never its secret.',
+);
+
+export const hmacResponse = component(
+  'HmacSettings',
+  z.object({ configured: z.boolean(), required: z.boolean(), previousSecretExpiresAt: instant.nullable() }),
+  'Whether webhook deliveries are signed (never the secrets).',
+);
+
+export const rateLimitResponse = component('RateLimit', z.object({ perMinute: z.number().int(), burst: z.number().int() }));
+
+export const integrationsResponse = z.object({
+  tenantId: z.string(),
+  apiBaseUrl: z.string(),
+  apiKeys: z.array(apiKeyView),
+  hmac: hmacResponse,
+  rateLimit: rateLimitResponse,
+  snsTopicArns: z.array(z.string()),
+  awsAccountIds: z.array(z.string()),
+  signing: z.object({ headers: z.array(z.string()), signature: z.string() }),
+  setup: z.array(
+    z.object({
+      source: z.string(),
+      tool: z.string(),
+      webhookUrl: z.string().nullable(),
+      headers: z.record(z.string(), z.string()).optional(),
+      alternativeUrl: z.string().optional(),
+      config: z.string().optional(),
+      payloadTemplate: z.string().optional(),
+      parameters: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+      script: z.string().optional(),
+      registeredTopicArns: z.array(z.string()).optional(),
+      registeredAwsAccountIds: z.array(z.string()).optional(),
+      steps: z.array(z.string()),
+    }),
+  ),
+  cacheNote: z.string(),
+});
+
+const createdKey = {
+  apiKey: z.string().describe('The key itself: shown this once, never again'),
+  keyId: z.string(),
+  prefix: z.string(),
+  createdAt: instant,
+};
+export const apiKeyCreatedResponse = z.object(createdKey);
+export const apiKeyRotatedResponse = z.object({
+  ...createdKey,
+  previous: z.object({ keyId: z.string(), expiresAt: instant.nullable().describe('The old key works until then') }),
+});
+export const hmacRotatedResponse = hmacResponse.extend({ secret: z.string().describe('The new signing secret: shown this once') });
+export const snsTopicResponse = z.object({ topicArn: z.string() });
+export const awsAccountResponse = z.object({ accountId: z.string() });
+
+// Users, audit, tenants, assets.
+
+export const userListResponse = z.object({ users: z.array(userResponse) });
+
+export const auditEntryResponse = component(
+  'AuditEntry',
+  z.object({
+    id: z.string(),
+    at: instant,
+    tenantId: z.string().optional().describe('Absent for MSP-level changes (tenants, users)'),
+    actor: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('user'), id: z.string(), email: z.string(), role: z.string() }),
+      z.object({ type: z.literal('system'), name: z.string() }),
+    ]),
+    action: z.string().describe('resource.verb: asset.create, incident.acknowledge, apikey.rotate...'),
+    resource: z.object({ type: z.string(), id: z.string() }),
+    summary: z.object({ before: z.unknown().optional(), after: z.unknown().optional() }).optional(),
+    requestId: z.string().optional(),
+    sourceIp: z.string().optional(),
+    userAgent: z.string().optional(),
+  }),
+);
+
+export const auditListResponse = z.object({
+  tenantId: z.string().nullable().describe("The tenant whose log this is, or null for the MSP's own log"),
+  entries: z.array(auditEntryResponse),
+  nextCursor: z.string().nullable(),
+});
+
+export const tenantResponse = component(
+  'Tenant',
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    createdAt: instant,
+    updatedAt: instant,
+    settings: z.object({ criticalAutoRemediation: z.boolean() }),
+  }),
+  'A client company of the MSP.',
+);
+
+export const tenantListResponse = z.object({ tenants: z.array(tenantResponse) });
+
+export const assetResponse = component('Asset', assetSchema.extend({}), "An asset of a tenant's inventory.");
+
+export const assetListResponse = z.object({ tenantId: z.string(), assets: z.array(assetResponse) });
+
+// Correlation policy.
+
+const policyResponse = component(
+  'CorrelationPolicy',
+  correlationPolicySchema.extend({}),
+  'A correlation policy with every field filled in.',
+);
+
+export const policyViewResponse = z.object({
+  tenantId: z.string(),
+  policy: policyResponse,
+  defaults: policyResponse,
+  updatedAt: instant.optional(),
+  updatedBy: z.string().optional(),
+});
+
+const simulationOutcome = z.object({
+  incidents: count,
+  noiseReduction: z.number().min(0).max(1),
+  opened: count,
+  merged: count,
+  reopened: count,
+  unmatchedResolutions: count,
+  openAtEnd: count,
+});
+
+export const simulationResponse = z.object({
+  tenantId: z.string(),
+  period: z.object({ from: instant, to: instant }),
+  alerts: count,
+  current: simulationOutcome,
+  candidate: simulationOutcome,
+  changes: z.object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()) }),
+});
+
+// Webhooks (served by the ingestion function, not the API function).
+
+export const webhookResponse = z.union([
+  z.object({
+    accepted: z.array(z.object({ alertId: z.string(), deliveryId: z.string(), duplicate: z.boolean() })),
+  }),
+  z.object({
+    sns: z.object({
+      kind: z.enum(['subscription-confirmed', 'subscription-refused', 'unsubscribe-noted']),
+      topicArn: z.string(),
+      reason: z.enum(['topic-not-registered', 'subscribe-url-not-allowed']).optional(),
+    }),
+  }),
+]);

@@ -1,0 +1,505 @@
+import type { ZodType } from 'zod';
+import { can, canSeeTenant, type Principal } from '../../lib/auth/permissions';
+import type { RouteDoc } from '../../lib/api/context';
+import { WEBHOOK_OPERATIONS } from '../../lib/api/openapi';
+import { apiRoutes, type ApiDeps, type Route } from '../../lib/api/routes';
+import { errorResponse } from '../../lib/api/schemas';
+import { listAudit, type AuditEntry } from '../../lib/store/audit';
+import { listIncidents } from '../../lib/store/incidents';
+import type { DemoInfo } from '../../local/seed';
+import type { LocalStack } from '../../local/stack';
+import { postJson, startTestStack } from '../helpers/local-stack';
+
+/**
+ * The API walk: every documented route, called on one local stack as an MSP admin, acme's company
+ * admin, a technician of acme and a technician of globex only (all against acme), and without a
+ * token. Each answer must have the status the permission matrix implies for the route's documented
+ * action and scope, every answer must parse with its documented schema (and carry nothing the schema
+ * does not name), and every successful change must leave exactly one new audit entry, named for it, in
+ * each log the route documents, while refused calls and reads leave none.
+ *
+ * The walk is driven from the route list: a route without a walk case fails the walk.
+ */
+let stack: LocalStack;
+let demo: DemoInfo;
+
+const CALLERS = ['anonymous', 'other-tenant technician', 'technician', 'company admin', 'msp admin'] as const;
+type Caller = (typeof CALLERS)[number];
+type SignedIn = Exclude<Caller, 'anonymous'>;
+
+const USERS: Record<SignedIn, { email: string; principal: Principal }> = {
+  'msp admin': { email: 'admin@msp.example', principal: { role: 'msp_admin', tenants: [] } },
+  'company admin': { email: 'admin@acme.example', principal: { role: 'company_admin', tenants: ['acme'] } },
+  technician: { email: 'tech.niko@msp.example', principal: { role: 'technician', tenants: ['acme'] } },
+  'other-tenant technician': { email: 'tech.gale@msp.example', principal: { role: 'technician', tenants: ['globex'] } },
+};
+const sessions = {} as Record<SignedIn, { token: string; id: string }>;
+
+// The routes are only read for their documentation: the walk calls the stack over HTTP.
+const routes = apiRoutes({} as ApiDeps);
+const keyOf = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
+
+/**
+ * Successful changes that are not audited, each with why. Anything else that changes (POST, PUT,
+ * PATCH, DELETE) must document its audit entry.
+ */
+const NOT_AUDITED: Record<string, string> = {
+  'POST /v1/auth/login': 'signing in opens a session; sessions are not in the audit log',
+  'POST /v1/auth/refresh': 'a token rotation of an open session',
+  'POST /v1/auth/logout': 'ends one session',
+  'POST /v1/auth/logout-all': "ends the caller's sessions",
+  'POST /v1/tenants/{id}/correlation/simulate': 'a dry run: writes nothing',
+};
+
+interface Answer {
+  status: number;
+  body: any;
+  text: string;
+}
+
+async function call(method: string, path: string, caller: Caller, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: {
+      ...(caller === 'anonymous' ? {} : { authorization: `Bearer ${sessions[caller].token}` }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+/** A setup call as the MSP admin, which must succeed. */
+async function setup(method: string, path: string, body?: unknown): Promise<any> {
+  const answer = await call(method, path, 'msp admin', body);
+  if (answer.status >= 300) throw new Error(`Setup ${method} ${path} failed: ${answer.status} ${answer.text}`);
+  return answer.body;
+}
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++counter}`;
+
+function passwordOf(caller: Caller): string {
+  const email = USERS[caller === 'anonymous' ? 'technician' : caller].email;
+  return demo.users.find((user) => user.email === email)!.password;
+}
+
+function emailOf(caller: Caller): string {
+  return USERS[caller === 'anonymous' ? 'technician' : caller].email;
+}
+
+/** A fresh incident of acme, from a webhook delivery (an asset of its own, so it joins nothing else). */
+async function newIncident(): Promise<{ id: string; status: string }> {
+  const signature = `WalkCheck${++counter}`;
+  const acmeKey = demo.tenants.find((tenant) => tenant.id === 'acme')!.apiKey;
+  const delivered = await postJson(
+    stack,
+    '/v1/webhooks/generic',
+    { asset_name: `walk-host-${counter}`, signature, severity: 'high', message: signature, tool_source: 'walk' },
+    { 'x-api-key': acmeKey },
+  );
+  if (delivered.status !== 202) throw new Error(`Webhook refused: ${delivered.status}`);
+  await stack.idle();
+  const incident = (await listIncidents(stack.table, 'acme', { limit: 1000 })).find((candidate) =>
+    candidate.signatures.includes(signature),
+  );
+  if (!incident) throw new Error(`No incident for ${signature}`);
+  return incident;
+}
+
+async function newResolvedIncident(): Promise<{ id: string }> {
+  const incident = await newIncident();
+  await setup('POST', `/v1/incidents/${incident.id}/resolve?tenant=acme`, { code: 'fixed' });
+  return incident;
+}
+
+async function newAsset(): Promise<string> {
+  const id = unique('walk-asset');
+  await setup('POST', '/v1/assets?tenant=acme', { id, name: id, type: 'server' });
+  return id;
+}
+
+async function newUser(): Promise<string> {
+  const name = unique('walk-user');
+  const user = await setup('POST', '/v1/users', {
+    email: `${name}@acme.example`,
+    name,
+    role: 'technician',
+    tenantIds: ['acme'],
+    password: 'Walk-Passw0rd-long',
+  });
+  return user.id;
+}
+
+async function newApiKey(): Promise<string> {
+  return (await setup('POST', '/v1/integrations/api-keys?tenant=acme')).keyId;
+}
+
+async function refreshTokenOf(caller: Caller): Promise<string> {
+  const { status, body } = await postJson(stack, '/v1/auth/login', { email: emailOf(caller), password: passwordOf(caller) });
+  if (status !== 200) throw new Error(`Login failed: ${status}`);
+  return body.refreshToken;
+}
+
+/** What the permission matrix says a caller gets from a route, for a tenant. */
+function expectedStatus(doc: RouteDoc, caller: Caller, tenant: string, success: number): number {
+  if (doc.scope === 'public') return success;
+  if (caller === 'anonymous') return 401;
+  if (doc.scope === 'self' || doc.scope === 'visible' || !doc.action) return success;
+  const { principal } = USERS[caller];
+  if (can(principal, doc.action, tenant)) return success;
+  if (doc.scope === 'tenant' && !canSeeTenant(principal, tenant)) return 404;
+  return 403;
+}
+
+function successOf(route: Route, walk: WalkCase): number {
+  const statuses = Object.keys(route.doc.responses).map(Number);
+  if (walk.status !== undefined) return walk.status;
+  if (statuses.length !== 1) throw new Error(`${keyOf(route)} documents ${statuses.join(', ')}: the walk case must say which`);
+  return statuses[0]!;
+}
+
+interface WalkRequest {
+  /** The path with its query. */
+  path: string;
+  body?: unknown;
+  /** The tenant the call is about (default acme). */
+  tenant?: string;
+}
+
+interface WalkCase {
+  /** The request of one call; `allowed` says whether the matrix lets the caller succeed (to create what a success uses up). */
+  request: (caller: Caller, allowed: boolean) => Promise<WalkRequest> | WalkRequest;
+  /** The success status, when the route documents several. */
+  status?: number;
+  /** More checks of a successful answer. */
+  check?: (answer: Answer, caller: Caller) => void;
+  /** Restores what the case changed, after all its calls. */
+  cleanup?: () => Promise<void>;
+}
+
+/** Shared resources of acme, created once, that refused calls may name. */
+const shared = { incidentId: '', userId: '', keyId: '', assetId: '' };
+
+/** The walk, in order: reads first, destructive calls last (each success on a resource created for it). */
+const CASES: Record<string, WalkCase> = {
+  'GET /health': { request: () => ({ path: '/health' }) },
+  'GET /v1/openapi.json': { request: () => ({ path: '/v1/openapi.json' }) },
+  'POST /v1/auth/login': {
+    request: (caller) => ({ path: '/v1/auth/login', body: { email: emailOf(caller), password: passwordOf(caller) } }),
+  },
+  'POST /v1/auth/refresh': {
+    request: async (caller) => ({ path: '/v1/auth/refresh', body: { refreshToken: await refreshTokenOf(caller) } }),
+  },
+  'POST /v1/auth/logout': {
+    request: async (caller) => ({ path: '/v1/auth/logout', body: { refreshToken: await refreshTokenOf(caller) } }),
+  },
+  'POST /v1/auth/logout-all': { request: () => ({ path: '/v1/auth/logout-all' }) },
+
+  'GET /v1/incidents': {
+    request: () => ({ path: '/v1/incidents?tenant=acme' }),
+    // A list of what the caller may see: acme's incidents for acme's people, none for globex's.
+    check: (answer, caller) => expect([caller, answer.body.incidents.length > 0]).toEqual([caller, caller !== 'other-tenant technician']),
+  },
+  'GET /v1/incidents/{id}': { request: () => ({ path: `/v1/incidents/${shared.incidentId}?tenant=acme` }) },
+  'POST /v1/incidents/{id}/acknowledge': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/incidents/${allowed ? (await newIncident()).id : shared.incidentId}/acknowledge?tenant=acme`,
+    }),
+  },
+  'POST /v1/incidents/{id}/assign': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/incidents/${allowed ? (await newIncident()).id : shared.incidentId}/assign?tenant=acme`,
+      body: { userId: sessions.technician.id },
+    }),
+  },
+  'POST /v1/incidents/{id}/notes': {
+    request: () => ({ path: `/v1/incidents/${shared.incidentId}/notes?tenant=acme`, body: { text: 'Checked the agent' } }),
+  },
+  'POST /v1/incidents/{id}/resolve': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/incidents/${allowed ? (await newIncident()).id : shared.incidentId}/resolve?tenant=acme`,
+      body: { code: 'fixed', note: 'walk' },
+    }),
+  },
+  'POST /v1/incidents/{id}/reopen': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/incidents/${allowed ? (await newResolvedIncident()).id : shared.incidentId}/reopen?tenant=acme`,
+      body: { reason: 'came back' },
+    }),
+  },
+
+  'GET /v1/alerts': { request: () => ({ path: '/v1/alerts?tenant=acme' }) },
+  'GET /v1/assets/unresolved': { request: () => ({ path: '/v1/assets/unresolved?tenant=acme' }) },
+
+  'GET /v1/integrations': { request: () => ({ path: '/v1/integrations?tenant=acme' }) },
+  'POST /v1/integrations/api-keys': { request: () => ({ path: '/v1/integrations/api-keys?tenant=acme' }) },
+  'POST /v1/integrations/api-keys/{keyId}/rotate': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/integrations/api-keys/${allowed ? await newApiKey() : shared.keyId}/rotate?tenant=acme`,
+      body: { overlapSeconds: 60 },
+    }),
+  },
+  'PUT /v1/integrations/rate-limit': {
+    request: () => ({ path: '/v1/integrations/rate-limit?tenant=acme', body: { perMinute: 6000, burst: 2000 } }),
+  },
+  'POST /v1/integrations/sns-topics': {
+    status: 201,
+    request: () => ({
+      path: '/v1/integrations/sns-topics?tenant=acme',
+      body: { topicArn: `arn:aws:sns:us-east-1:111122223333:${unique('walk')}` },
+    }),
+  },
+  'POST /v1/integrations/aws-accounts': {
+    status: 201,
+    request: () => ({ path: '/v1/integrations/aws-accounts?tenant=acme', body: { accountId: String(200_000_000_000 + ++counter) } }),
+  },
+  'POST /v1/integrations/hmac/rotate': { request: () => ({ path: '/v1/integrations/hmac/rotate?tenant=acme', body: {} }) },
+  'PUT /v1/integrations/hmac': {
+    // Each success turns signing on from off (so it changes, and is audited); it ends off, as the webhooks above need.
+    request: async (_caller, allowed) => {
+      if (allowed) await setup('PUT', '/v1/integrations/hmac?tenant=acme', { required: false });
+      return { path: '/v1/integrations/hmac?tenant=acme', body: { required: true } };
+    },
+    cleanup: async () => {
+      await setup('PUT', '/v1/integrations/hmac?tenant=acme', { required: false });
+    },
+  },
+
+  'GET /v1/users': { request: () => ({ path: '/v1/users?tenant=acme' }) },
+  'GET /v1/users/{id}': { request: () => ({ path: `/v1/users/${shared.userId}` }) },
+  'POST /v1/users': {
+    request: () => {
+      const name = unique('walk-new');
+      return {
+        path: '/v1/users',
+        body: { email: `${name}@acme.example`, name, role: 'technician', tenantIds: ['acme'], password: 'Walk-Passw0rd-long' },
+      };
+    },
+  },
+  'PATCH /v1/users/{id}': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/users/${allowed ? await newUser() : shared.userId}`,
+      body: { name: unique('renamed') },
+    }),
+  },
+
+  'GET /v1/audit': { request: () => ({ path: '/v1/audit?tenant=acme' }) },
+
+  'GET /v1/tenants': {
+    request: () => ({ path: '/v1/tenants' }),
+    // A list of what the caller may see: acme for acme's people, not for globex's.
+    check: (answer, caller) =>
+      expect([caller, answer.body.tenants.some((tenant: { id: string }) => tenant.id === 'acme')]).toEqual([
+        caller,
+        caller !== 'other-tenant technician',
+      ]),
+  },
+  'POST /v1/tenants': { request: () => ({ path: '/v1/tenants', body: { id: unique('walk-co'), name: 'Walk Co' } }) },
+  'GET /v1/tenants/{id}': { request: () => ({ path: '/v1/tenants/acme' }) },
+  'PATCH /v1/tenants/{id}': { request: () => ({ path: '/v1/tenants/acme', body: { name: unique('Acme Manufacturing') } }) },
+
+  'GET /v1/assets': { request: () => ({ path: '/v1/assets?tenant=acme' }) },
+  'POST /v1/assets': {
+    request: () => {
+      const id = unique('walk-new-asset');
+      return { path: '/v1/assets?tenant=acme', body: { id, name: id, type: 'server', dependsOn: ['db-prod-01'], tags: { env: 'walk' } } };
+    },
+  },
+  'GET /v1/assets/{id}': { request: () => ({ path: '/v1/assets/db-prod-01?tenant=acme' }) },
+  'PUT /v1/assets/{id}': {
+    request: () => ({
+      path: `/v1/assets/${shared.assetId}?tenant=acme`,
+      body: { name: unique('renamed'), type: 'server', critical: true },
+    }),
+  },
+
+  'GET /v1/tenants/{id}/correlation/policy': { request: () => ({ path: '/v1/tenants/acme/correlation/policy' }) },
+  'PUT /v1/tenants/{id}/correlation/policy': {
+    request: () => ({ path: '/v1/tenants/acme/correlation/policy', body: { burstWindowSeconds: 600 + (++counter % 600) } }),
+  },
+  'DELETE /v1/tenants/{id}/correlation/policy': {
+    // Each success resets a policy that differs from the defaults.
+    request: async (_caller, allowed) => {
+      if (allowed) await setup('PUT', '/v1/tenants/acme/correlation/policy', { graceSeconds: 60 + (++counter % 60) });
+      return { path: '/v1/tenants/acme/correlation/policy' };
+    },
+  },
+  'POST /v1/tenants/{id}/correlation/simulate': {
+    request: () => ({ path: '/v1/tenants/acme/correlation/simulate', body: { policy: { rules: { topology: false } } } }),
+  },
+
+  // Destructive calls: each success on a resource created for it.
+  'DELETE /v1/integrations/api-keys/{keyId}': {
+    request: async (_caller, allowed) => ({ path: `/v1/integrations/api-keys/${allowed ? await newApiKey() : shared.keyId}?tenant=acme` }),
+  },
+  'DELETE /v1/users/{id}': {
+    request: async (_caller, allowed) => ({ path: `/v1/users/${allowed ? await newUser() : shared.userId}` }),
+  },
+  'DELETE /v1/assets/{id}': {
+    request: async (_caller, allowed) => ({ path: `/v1/assets/${allowed ? await newAsset() : shared.assetId}?tenant=acme` }),
+  },
+  'DELETE /v1/tenants/{id}': {
+    // Refused on acme; the MSP admin deletes a tenant made for it.
+    request: async (caller) => {
+      if (caller !== 'msp admin') return { path: '/v1/tenants/acme' };
+      const id = unique('walk-doomed');
+      await setup('POST', '/v1/tenants', { id, name: id });
+      return { path: `/v1/tenants/${id}`, tenant: id };
+    },
+  },
+};
+
+/** The newest audit entries of the logs a call may write to (the MSP's, acme's, globex's, the call's tenant's). */
+async function auditSnapshot(tenants: readonly (string | undefined)[]): Promise<Map<string | undefined, AuditEntry[]>> {
+  const logs = new Map<string | undefined, AuditEntry[]>();
+  for (const tenant of new Set(tenants)) logs.set(tenant, (await listAudit(stack.table, tenant, {}, { limit: 100 })).entries);
+  return logs;
+}
+
+function newEntries(before: Map<string | undefined, AuditEntry[]>, after: Map<string | undefined, AuditEntry[]>) {
+  const added: Array<{ log: string; action: string }> = [];
+  for (const [tenant, entries] of after) {
+    const seen = new Set((before.get(tenant) ?? []).map((entry) => entry.id));
+    for (const entry of entries) if (!seen.has(entry.id)) added.push({ log: tenant ?? 'msp', action: entry.action });
+  }
+  return added.sort((a, b) => a.log.localeCompare(b.log));
+}
+
+/** The answer parses with the schema and carries nothing the schema does not name. */
+function schemaProblem(schema: ZodType, body: unknown): string | undefined {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) return `does not parse: ${JSON.stringify(parsed.error.issues.slice(0, 3))}`;
+  if (JSON.stringify(sortKeys(parsed.data)) !== JSON.stringify(sortKeys(body))) {
+    return `has fields the schema does not name: ${JSON.stringify(undocumented(body, parsed.data))}`;
+  }
+  return undefined;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, entry]) => entry !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, entry]) => [key, sortKeys(entry)]),
+  );
+}
+
+/** The paths of the fields of `raw` that `parsed` dropped. */
+function undocumented(raw: unknown, parsed: unknown, path = ''): string[] {
+  if (Array.isArray(raw) && Array.isArray(parsed))
+    return raw.flatMap((item, index) => undocumented(item, parsed[index], `${path}[${index}]`));
+  if (raw === null || typeof raw !== 'object' || parsed === null || typeof parsed !== 'object') return [];
+  return Object.entries(raw).flatMap(([key, value]) =>
+    key in parsed ? undocumented(value, (parsed as Record<string, unknown>)[key], `${path}.${key}`) : [`${path}.${key}`],
+  );
+}
+
+beforeAll(async () => {
+  ({ stack, demo } = await startTestStack('api-walk'));
+  for (const caller of Object.keys(USERS) as SignedIn[]) {
+    const user = demo.users.find((candidate) => candidate.email === USERS[caller].email)!;
+    const { status, body } = await postJson(stack, '/v1/auth/login', { email: user.email, password: user.password });
+    if (status !== 200) throw new Error(`Login failed for ${user.email}: ${status}`);
+    sessions[caller] = { token: body.accessToken, id: body.user.id };
+  }
+  shared.incidentId = (await newIncident()).id;
+  shared.userId = await newUser();
+  shared.keyId = await newApiKey();
+  shared.assetId = await newAsset();
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+test('every documented route has a walk case, and every walk case a route', () => {
+  expect(Object.keys(CASES).sort()).toEqual(routes.map(keyOf).sort());
+});
+
+test('every change is audited, or says why not', () => {
+  for (const route of routes) {
+    if (route.method === 'GET') continue;
+    expect([keyOf(route), Boolean(route.doc.audit) !== Object.hasOwn(NOT_AUDITED, keyOf(route))]).toEqual([keyOf(route), true]);
+  }
+});
+
+describe('the walk', () => {
+  for (const [key, walk] of Object.entries(CASES)) {
+    const route = routes.find((candidate) => keyOf(candidate) === key);
+    // A case without a route fails the test above.
+    if (!route) continue;
+    test(key, async () => {
+      const problems: string[] = [];
+      const success = successOf(route, walk);
+      for (const caller of CALLERS) {
+        const expectedFor = (tenant: string) => expectedStatus(route.doc, caller, tenant, success);
+        const request = await walk.request(caller, expectedFor('acme') < 300);
+        const tenant = request.tenant ?? 'acme';
+        const expected = expectedFor(tenant);
+        const logs = [undefined, 'acme', 'globex', tenant];
+        const before = await auditSnapshot(logs);
+        const answer = await call(route.method, request.path, caller, request.body);
+        const added = newEntries(before, await auditSnapshot(logs));
+        const where = `${caller}: ${route.method} ${request.path}`;
+
+        if (answer.status !== expected)
+          problems.push(`${where} answered ${answer.status}, the matrix says ${expected}: ${answer.text.slice(0, 300)}`);
+        if (answer.status >= 200 && answer.status < 300) {
+          const schema = route.doc.responses[answer.status as 200];
+          if (schema === undefined) problems.push(`${where}: ${answer.status} is not documented`);
+          else if (schema === null) {
+            if (answer.text !== '') problems.push(`${where}: documented without a body, answered ${answer.text.slice(0, 100)}`);
+          } else {
+            const problem = schemaProblem(schema, answer.body);
+            if (problem) problems.push(`${where}: the answer ${problem}`);
+          }
+          walk.check?.(answer, caller);
+        } else {
+          const problem = schemaProblem(errorResponse, answer.body);
+          if (problem) problems.push(`${where}: the error ${problem}`);
+        }
+
+        const changed = route.method !== 'GET' && answer.status >= 200 && answer.status < 300;
+        const audit = route.doc.audit;
+        const expectedEntries =
+          changed && audit
+            ? (audit.log === 'both' ? ['msp', tenant] : [audit.log === 'msp' ? 'msp' : tenant]).map((log) => ({
+                log,
+                action: audit.action,
+              }))
+            : [];
+        expectedEntries.sort((a, b) => a.log.localeCompare(b.log));
+        if (JSON.stringify(added) !== JSON.stringify(expectedEntries)) {
+          problems.push(
+            `${where} (${answer.status}) added audit entries ${JSON.stringify(added)}, expected ${JSON.stringify(expectedEntries)}`,
+          );
+        }
+      }
+      await walk.cleanup?.();
+      expect(problems).toEqual([]);
+    });
+  }
+});
+
+describe('the webhook route of the ingestion function, as documented', () => {
+  const [webhook] = WEBHOOK_OPERATIONS;
+
+  test('a delivery with the key is accepted (202, the documented answer) and audits nothing; without a key it is 401', async () => {
+    const acmeKey = demo.tenants.find((tenant) => tenant.id === 'acme')!.apiKey;
+    const body = { asset_name: 'walk-webhook', signature: 'WalkWebhook', severity: 'low', message: 'm', tool_source: 'walk' };
+    const before = await auditSnapshot([undefined, 'acme']);
+    const accepted = await postJson(stack, '/v1/webhooks/generic', body, { 'x-api-key': acmeKey });
+    expect(accepted.status).toBe(202);
+    expect(schemaProblem(webhook!.doc.responses[202]!, accepted.body)).toBeUndefined();
+    const refused = await postJson(stack, '/v1/webhooks/generic', body);
+    expect(refused.status).toBe(401);
+    expect(schemaProblem(errorResponse, refused.body)).toBeUndefined();
+    await stack.idle();
+    expect(newEntries(before, await auditSnapshot([undefined, 'acme']))).toEqual([]);
+  });
+});

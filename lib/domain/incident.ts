@@ -53,9 +53,9 @@ export interface Incident {
   acknowledgedAt?: string;
   acknowledgedBy?: string;
   assignee?: { userId: string; name: string } | null;
-  /** How an operator closed it. */
-  resolutionCode?: string;
-  resolvedBy?: string;
+  /** How an operator closed it (null once reopened). */
+  resolutionCode?: string | null;
+  resolvedBy?: string | null;
   /** Wall-clock time the service created the incident (openedAt is the first alert's event time). */
   createdAt: string;
   updatedAt: string;

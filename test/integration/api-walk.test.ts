@@ -43,6 +43,8 @@ const keyOf = (route: { method: string; path: string }) => `${route.method} ${ro
  * Successful changes that are not audited, each with why. Anything else that changes (POST, PUT,
  * PATCH, DELETE) must document its audit entry.
  */
+let rateLimitCalls = 0;
+
 const NOT_AUDITED: Record<string, string> = {
   'POST /v1/auth/login': 'signing in opens a session; sessions are not in the audit log',
   'POST /v1/auth/refresh': 'a token rotation of an open session',
@@ -243,7 +245,8 @@ const CASES: Record<string, WalkCase> = {
     }),
   },
   'PUT /v1/integrations/rate-limit': {
-    request: () => ({ path: '/v1/integrations/rate-limit?tenant=acme', body: { perMinute: 6000, burst: 2000 } }),
+    // A new limit each call: the same limit again changes nothing and is not audited.
+    request: () => ({ path: '/v1/integrations/rate-limit?tenant=acme', body: { perMinute: 6000 + ++rateLimitCalls, burst: 2000 } }),
   },
   'POST /v1/integrations/sns-topics': {
     status: 201,

@@ -263,7 +263,8 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
       'incident.reopen',
       { summary: 'Reopen a resolved incident', body: reopenBody, responses: { 200: incidentDetailResponse } },
       async (event, principal, incident) => {
-        const { reason } = parseBody(event, reopenBody);
+        // Every field is optional: an empty body is a reopen without a reason.
+        const { reason } = event.body?.trim() ? parseBody(event, reopenBody) : {};
         await changeIncidentStatus(correlateDeps, incident, {
           kind: 'reopen',
           at: deps.now(),

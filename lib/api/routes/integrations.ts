@@ -421,6 +421,8 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
         const { principal, tenantId } = await tenantRequest(event, 'integration.write');
         const rateLimit = parseBody(event, rateLimitBody);
         const before = (await getIngestSettings(deps.table, tenantId)).rateLimit;
+        // The same limit again changes nothing: nothing to write or audit.
+        if (JSON.stringify(before) === JSON.stringify(rateLimit)) return json(200, rateLimit);
         await putRateLimit(deps.table, tenantId, rateLimit);
         await audit(event, principal, {
           tenantId,

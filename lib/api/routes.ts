@@ -6,6 +6,7 @@ import { correlationRoutes } from './routes/correlation';
 import { incidentRoutes } from './routes/incidents';
 import { integrationRoutes } from './routes/integrations';
 import { openApiRoutes } from './routes/openapi';
+import { runbookRoutes } from './routes/runbooks';
 import { systemRoutes } from './routes/system';
 import { tenantRoutes } from './routes/tenants';
 import { userRoutes } from './routes/users';
@@ -26,6 +27,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...tenantRoutes(context),
     ...assetRoutes(context),
     ...correlationRoutes(context),
+    ...runbookRoutes(context),
   ];
   return routes;
 }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { correlationPolicySchema } from '../correlation/policy';
 import { ALERT_STATUSES, canonicalAlertSchema, SEVERITIES } from '../domain/alert';
 import { ASSET_ID_PATTERN, assetSchema } from '../domain/asset';
+import { runbookSchema } from '../remediation/runbook';
 import { INCIDENT_STATUSES, TIMELINE_TYPES } from '../domain/incident';
 import { ROLES } from '../domain/user';
 import { TENANT_ID_PATTERN } from '../store/keys';
@@ -299,6 +300,16 @@ export const tenantListResponse = z.object({ tenants: z.array(tenantResponse) })
 export const assetResponse = component('Asset', assetSchema.extend({}), "An asset of a tenant's inventory.");
 
 export const assetListResponse = z.object({ tenantId: z.string(), assets: z.array(assetResponse) });
+
+// Runbooks.
+
+export const runbookResponse = component(
+  'Runbook',
+  runbookSchema.extend({ source: z.enum(['library', 'tenant']).describe('The built-in library, or written by the tenant') }),
+  'A runbook: match rules, parameters, risk, pre-checks, commands, verification, rollback (SPEC section 5).',
+);
+
+export const runbookListResponse = z.object({ tenantId: z.string(), runbooks: z.array(runbookResponse) });
 
 // Correlation policy.
 

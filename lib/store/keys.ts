@@ -30,6 +30,7 @@
  * | timeline entry    | T#t#INC#incidentId              | TL#entryId (ULID)  |                                         |                                        |      |
  * | audit entry       | T#t#AUDIT  or  MSP#AUDIT        | at#entryId         |                                         |                                        |      |
  * | correlation scope | T#t#CORR#scope                  | STATE              |                                         |                                        |      |
+ * | tenant runbook    | T#t                             | RUNBOOK#runbookId  |                                         |                                        |      |
  * | correlation policy| T#t                             | CORRELATION#policy |                                         |                                        |      |
  * | settle marker     | MSP#SETTLE                      | resolvesAt#t#scope |                                         |                                        | 7 d  |
  * | ws connection     | MSP#WSCONN#connectionId         | CONN               |                                         |                                        | yes  |
@@ -99,6 +100,8 @@ export const keys = {
   auditOf: (t: string) => ({ pk: `${tenantPrefix(t)}#AUDIT` }),
   mspAudit: () => ({ pk: 'MSP#AUDIT' }),
   correlationScope: (t: string, scope: string) => ({ pk: `${tenantPrefix(t)}#CORR#${scope}`, sk: 'STATE' }),
+  runbook: (t: string, runbookId: string) => ({ pk: tenantPrefix(t), sk: `RUNBOOK#${runbookId}` }),
+  runbooksOf: (t: string) => ({ pk: tenantPrefix(t), skPrefix: 'RUNBOOK#' }),
   correlationPolicy: (t: string) => ({ pk: tenantPrefix(t), sk: 'CORRELATION#policy' }),
   /** A scope with an incident whose grace period ends at `resolvesAt` (ISO): the settle sweep reads these in time order. */
   settleMarker: (resolvesAt: string, t: string, scope: string) => ({ pk: 'MSP#SETTLE', sk: `${resolvesAt}#${tenantPrefix(t)}#${scope}` }),

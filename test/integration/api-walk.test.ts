@@ -123,6 +123,32 @@ async function newAsset(): Promise<string> {
   return id;
 }
 
+/** A valid read-only Linux runbook of acme's own. */
+function exampleRunbook(id: string) {
+  return {
+    id,
+    name: 'Walk uptime check',
+    description: 'Reads the load and the uptime; changes nothing.',
+    platform: 'linux',
+    risk: 'low',
+    readOnly: true,
+    match: { categories: ['cpu'], keywords: ['uptime'] },
+    preChecks: ['command -v uptime'],
+    commands: ['uptime'],
+    verification: ['test -r /proc/loadavg'],
+    rollback: [],
+    rollbackNote: 'None needed: read-only.',
+    timeoutSeconds: 60,
+    maxTargets: 5,
+  };
+}
+
+async function newRunbook(): Promise<string> {
+  const id = unique('walk-runbook');
+  await setup('POST', '/v1/runbooks?tenant=acme', exampleRunbook(id));
+  return id;
+}
+
 async function newUser(): Promise<string> {
   const name = unique('walk-user');
   const user = await setup('POST', '/v1/users', {
@@ -183,7 +209,7 @@ interface WalkCase {
 }
 
 /** Shared resources of acme, created once, that refused calls may name. */
-const shared = { incidentId: '', userId: '', keyId: '', assetId: '' };
+const shared = { incidentId: '', userId: '', keyId: '', assetId: '', runbookId: '' };
 
 /** The walk, in order: reads first, destructive calls last (each success on a resource created for it). */
 const CASES: Record<string, WalkCase> = {
@@ -319,6 +345,20 @@ const CASES: Record<string, WalkCase> = {
     }),
   },
 
+  'GET /v1/runbooks': { request: () => ({ path: '/v1/runbooks?tenant=acme' }) },
+  'GET /v1/runbooks/{id}': { request: () => ({ path: `/v1/runbooks/${shared.runbookId}?tenant=acme` }) },
+  'POST /v1/runbooks': {
+    status: 201,
+    request: () => ({ path: '/v1/runbooks?tenant=acme', body: exampleRunbook(unique('walk-runbook')) }),
+  },
+  'PUT /v1/runbooks/{id}': {
+    // A new name each call: the same runbook again changes nothing and is not audited.
+    request: () => ({
+      path: `/v1/runbooks/${shared.runbookId}?tenant=acme`,
+      body: { ...exampleRunbook(shared.runbookId), name: unique('Walk uptime check') },
+    }),
+  },
+
   'GET /v1/tenants/{id}/correlation/policy': { request: () => ({ path: '/v1/tenants/acme/correlation/policy' }) },
   'PUT /v1/tenants/{id}/correlation/policy': {
     request: () => ({ path: '/v1/tenants/acme/correlation/policy', body: { burstWindowSeconds: 600 + (++counter % 600) } }),
@@ -340,6 +380,9 @@ const CASES: Record<string, WalkCase> = {
   },
   'DELETE /v1/users/{id}': {
     request: async (_caller, allowed) => ({ path: `/v1/users/${allowed ? await newUser() : shared.userId}` }),
+  },
+  'DELETE /v1/runbooks/{id}': {
+    request: async (_caller, allowed) => ({ path: `/v1/runbooks/${allowed ? await newRunbook() : shared.runbookId}?tenant=acme` }),
   },
   'DELETE /v1/assets/{id}': {
     request: async (_caller, allowed) => ({ path: `/v1/assets/${allowed ? await newAsset() : shared.assetId}?tenant=acme` }),
@@ -414,6 +457,7 @@ beforeAll(async () => {
   shared.userId = await newUser();
   shared.keyId = await newApiKey();
   shared.assetId = await newAsset();
+  shared.runbookId = await newRunbook();
 }, 60_000);
 
 afterAll(async () => {

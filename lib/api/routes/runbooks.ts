@@ -1,0 +1,196 @@
+import * as z from 'zod';
+import { AppError, badRequest, conflict, notFound } from '../../errors';
+import { json, parseBody, type HttpEvent } from '../../http/http';
+import { LIBRARY_IDS, libraryRunbook, RUNBOOK_LIBRARY } from '../../remediation/library';
+import { RUNBOOK_ID_PATTERN, runbookSchema, type Runbook } from '../../remediation/runbook';
+import { deleteTenantRunbook, getTenantRunbook, listTenantRunbooks, putTenantRunbook } from '../../store/runbooks';
+import { noContent, tenantParam, type Route, type RouteContext } from '../context';
+import { runbookListResponse, runbookResponse } from '../schemas';
+
+const tag = 'Runbooks';
+const tenantQuery = z.object({ tenant: tenantParam });
+const runbookPathParams = z.object({ id: z.string().regex(RUNBOOK_ID_PATTERN).describe('Runbook id') });
+/** A replacement: the id comes from the path (the body may repeat it). */
+const replaceBody = z.looseObject({ id: z.string().optional() });
+
+/**
+ * Runbooks (SPEC section 5): the library every tenant gets (code, read-only) and the tenant's own,
+ * validated with the same schema (scripts with placeholders only where parameters are quoted safely,
+ * a rollback unless read-only...). A tenant runbook cannot take a library id. Writes need
+ * `runbook.write` (MSP and company admins) and are audited; a replacement that changes nothing is not.
+ */
+export function runbookRoutes({ deps, principalOf, requestTenant, audit }: RouteContext): Route[] {
+  const runbookIdOf = (event: HttpEvent): string => {
+    const parsed = runbookPathParams.safeParse(event.pathParameters ?? {});
+    if (!parsed.success) throw notFound('Runbook');
+    return parsed.data.id;
+  };
+  const validated = (body: unknown): Runbook => {
+    const parsed = runbookSchema.safeParse(body);
+    if (!parsed.success) {
+      throw badRequest(
+        'The runbook is not valid',
+        parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+      );
+    }
+    return parsed.data;
+  };
+  const libraryIsReadOnly = (id: string) =>
+    new AppError(409, 'conflict', `${id} is a library runbook: copy it under another id to change it`);
+
+  return [
+    {
+      method: 'GET',
+      path: '/v1/runbooks',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = requestTenant(event, principal, 'runbook.read');
+        const own = await listTenantRunbooks(deps.table, tenantId);
+        return json(200, {
+          tenantId,
+          runbooks: [
+            ...RUNBOOK_LIBRARY.map((runbook) => ({ ...runbook, source: 'library' as const })),
+            ...own.map((runbook) => ({ ...runbook, source: 'tenant' as const })),
+          ],
+        });
+      },
+      doc: {
+        summary: "The runbook library and the tenant's own runbooks",
+        tag,
+        scope: 'tenant',
+        action: 'runbook.read',
+        query: tenantQuery,
+        responses: { 200: runbookListResponse },
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/runbooks/{id}',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = requestTenant(event, principal, 'runbook.read');
+        const id = runbookIdOf(event);
+        const library = libraryRunbook(id);
+        if (library) return json(200, { ...library, source: 'library' });
+        const own = await getTenantRunbook(deps.table, tenantId, id);
+        if (!own) throw notFound('Runbook');
+        return json(200, { ...own, source: 'tenant' });
+      },
+      doc: {
+        summary: 'One runbook',
+        tag,
+        scope: 'tenant',
+        action: 'runbook.read',
+        params: runbookPathParams,
+        query: tenantQuery,
+        responses: { 200: runbookResponse },
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/runbooks',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = requestTenant(event, principal, 'runbook.write');
+        const runbook = validated(parseBody(event, z.unknown()));
+        if (LIBRARY_IDS.has(runbook.id)) throw libraryIsReadOnly(runbook.id);
+        if (!(await putTenantRunbook(deps.table, tenantId, runbook, 'create', principal.email, deps.now()))) {
+          throw conflict(`A runbook ${runbook.id} exists`);
+        }
+        await audit(event, principal, {
+          tenantId,
+          action: 'runbook.create',
+          resource: { type: 'runbook', id: runbook.id },
+          summary: { after: { name: runbook.name, platform: runbook.platform, risk: runbook.risk } },
+        });
+        return json(201, { ...runbook, source: 'tenant' });
+      },
+      doc: {
+        summary: 'Add a runbook of the tenant',
+        description:
+          'Validated like the library: parameters with patterns, placeholders only where they are quoted, a rollback unless read-only.',
+        tag,
+        scope: 'tenant',
+        action: 'runbook.write',
+        query: tenantQuery,
+        body: runbookSchema,
+        responses: { 201: runbookResponse },
+        errors: { 409: 'A runbook with this id exists (or it is a library id)' },
+        audit: { action: 'runbook.create', log: 'tenant' },
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/runbooks/{id}',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = requestTenant(event, principal, 'runbook.write');
+        const id = runbookIdOf(event);
+        const body = parseBody(event, replaceBody);
+        if (body.id !== undefined && body.id !== id) {
+          throw badRequest('The request body is not valid', [{ path: 'id', message: 'differs from the id in the path' }]);
+        }
+        if (LIBRARY_IDS.has(id)) throw libraryIsReadOnly(id);
+        const runbook = validated({ ...body, id });
+        const before = await getTenantRunbook(deps.table, tenantId, id);
+        if (!before) throw notFound('Runbook');
+        if (JSON.stringify(before) !== JSON.stringify(runbook)) {
+          if (!(await putTenantRunbook(deps.table, tenantId, runbook, 'replace', principal.email, deps.now()))) throw notFound('Runbook');
+          await audit(event, principal, {
+            tenantId,
+            action: 'runbook.update',
+            resource: { type: 'runbook', id },
+            summary: {
+              before: { risk: before.risk, platform: before.platform },
+              after: { risk: runbook.risk, platform: runbook.platform },
+            },
+          });
+        }
+        return json(200, { ...runbook, source: 'tenant' });
+      },
+      doc: {
+        summary: 'Replace a runbook of the tenant',
+        description: 'Library runbooks cannot be changed. Replacing a runbook with itself changes nothing.',
+        tag,
+        scope: 'tenant',
+        action: 'runbook.write',
+        params: runbookPathParams,
+        query: tenantQuery,
+        body: runbookSchema,
+        responses: { 200: runbookResponse },
+        errors: { 409: 'A library runbook' },
+        audit: { action: 'runbook.update', log: 'tenant' },
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/runbooks/{id}',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = requestTenant(event, principal, 'runbook.write');
+        const id = runbookIdOf(event);
+        if (LIBRARY_IDS.has(id)) throw libraryIsReadOnly(id);
+        const before = await deleteTenantRunbook(deps.table, tenantId, id);
+        if (!before) throw notFound('Runbook');
+        await audit(event, principal, {
+          tenantId,
+          action: 'runbook.delete',
+          resource: { type: 'runbook', id },
+          summary: { before: { name: before.name, risk: before.risk } },
+        });
+        return noContent();
+      },
+      doc: {
+        summary: 'Delete a runbook of the tenant',
+        tag,
+        scope: 'tenant',
+        action: 'runbook.write',
+        params: runbookPathParams,
+        query: tenantQuery,
+        responses: { 204: null },
+        errors: { 409: 'A library runbook' },
+        audit: { action: 'runbook.delete', log: 'tenant' },
+      },
+    },
+  ];
+}

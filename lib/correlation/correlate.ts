@@ -267,7 +267,14 @@ function eventsFor(tenantId: string, applied: AppliedAlert[], changes: IncidentC
   const announced = new Set<string>();
   for (const { alert, decision } of applied) {
     if (decision.kind === 'unmatched-resolution') continue;
-    const detail = { tenantId, alertId: alert.id, incidentId: decision.incidentId, reason: decision.reason, decision: decision.kind };
+    const detail = {
+      tenantId,
+      alertId: alert.id,
+      incidentId: decision.incidentId,
+      reason: decision.reason,
+      decision: decision.kind,
+      ...(alert.correlationId ? { correlationId: alert.correlationId } : {}),
+    };
     if (decision.kind === 'open') events.push({ detailType: DETAIL_TYPES.incidentOpened, detail });
     else events.push({ detailType: DETAIL_TYPES.incidentUpdated, detail });
   }

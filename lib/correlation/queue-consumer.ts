@@ -39,7 +39,12 @@ export async function correlateRecords(records: SQSRecord[], deps: CorrelateDeps
       });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     } else {
-      logger.debug('Correlated alert', { alertId: alert.id, tenantId: alert.tenantId, decision: result });
+      logger.debug('Correlated alert', {
+        alertId: alert.id,
+        tenantId: alert.tenantId,
+        correlationId: alert.correlationId,
+        decision: result,
+      });
     }
   }
   return { batchItemFailures };

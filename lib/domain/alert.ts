@@ -36,5 +36,7 @@ export const canonicalAlertSchema = normalizedAlertSchema.extend({
   assetId: z.string().nullable(),
   receivedAt: z.iso.datetime(),
   deliveryId: z.string().min(1),
+  /** The request that brought it (lib/http/http.ts correlationIdOf), carried into its incident's events. */
+  correlationId: z.string().max(128).optional(),
 });
 export type CanonicalAlert = z.infer<typeof canonicalAlertSchema>;

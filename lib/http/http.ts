@@ -52,13 +52,32 @@ export function zodDetails(error: z.ZodError) {
   return error.issues.map(({ path, message }) => ({ path: path.join('.'), message }));
 }
 
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The id that follows a request through the whole path (webhook -> alert -> incident events ->
+ * execution -> notification): the caller's `X-Correlation-Id` when it is a sane token, else API
+ * Gateway's request id. Logged with every line and answered in the `x-correlation-id` header.
+ */
+export function correlationIdOf(event: HttpEvent): string | undefined {
+  const given = header(event, 'x-correlation-id')?.trim();
+  if (given && CORRELATION_ID.test(given)) return given;
+  return event.requestContext?.requestId;
+}
+
 /** The middy bundle every HTTP function is built from (STYLE habit 1). */
 export function httpHandler(handler: HttpHandler) {
   return middy<HttpEvent, HttpResult>()
     .use(errorResponses())
     .use({
       before: async (request) => {
-        logger.appendKeys({ requestId: request.event.requestContext?.requestId });
+        logger.resetKeys();
+        logger.appendKeys({ requestId: request.event.requestContext?.requestId, correlationId: correlationIdOf(request.event) });
+      },
+      after: async (request) => {
+        const correlationId = correlationIdOf(request.event);
+        if (correlationId && request.response)
+          request.response.headers = { ...request.response.headers, 'x-correlation-id': correlationId };
       },
     })
     .handler(handler);

@@ -35,6 +35,8 @@ export interface Delivery {
   adapter?: FormatAdapter;
   /** When it was received, if not now (the replay's recorded receipt time). */
   receivedAt?: Date;
+  /** The request's correlation id, stamped on each of its alerts. */
+  correlationId?: string;
 }
 
 export interface IngestResult {
@@ -166,6 +168,7 @@ async function prepare(delivery: Delivery, deps: IngestDeps): Promise<CanonicalA
     assetId: inventory.resolve(alert.assetRef)?.id ?? null,
     receivedAt: now.toISOString(),
     deliveryId: alertDeliveryId(delivery, adapted[index] as AdaptedAlert, index, adapted.length),
+    ...(delivery.correlationId ? { correlationId: delivery.correlationId } : {}),
   }));
 }
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { AppError, unauthorized } from '../errors';
-import { header, json, parseJson, readRawBody, zodDetails, type HttpEvent, type HttpResult } from '../http/http';
+import { correlationIdOf, header, json, parseJson, readRawBody, zodDetails, type HttpEvent, type HttpResult } from '../http/http';
 import type { ApiKeyCache } from '../store/api-keys';
 import type { IngestSettings } from '../store/integrations';
 import type { TtlCache } from '../util/ttl-cache';
@@ -61,6 +61,7 @@ export async function handleWebhook(event: HttpEvent, deps: WebhookDeps): Promis
       body,
       rawBody: raw,
       deliveryId: header(event, 'x-delivery-id')?.trim() || undefined,
+      correlationId: correlationIdOf(event),
       rateLimit: settings.rateLimit,
       adapter,
     },

@@ -141,3 +141,12 @@ test('two incidents of one scope whose grace periods end at the same moment are 
   expect(incidents.map((incident) => incident.resolvesAt)).toEqual([expect.any(String), expect.any(String)]);
   expect(incidents[0]!.resolvesAt).toBe(incidents[1]!.resolvesAt);
 });
+
+test("an alert's correlation id is carried into its incident event", async () => {
+  const [alert] = await storedAlerts('tenant-h', 1, () => ({ correlationId: 'req-123' }));
+  const decision = await correlateAlert(alert!, deps());
+  expect(decision.kind).toBe('open');
+  expect(published.filter((event) => event.detail.alertId === alert!.id)).toEqual([
+    expect.objectContaining({ detailType: 'IncidentOpened', detail: expect.objectContaining({ correlationId: 'req-123' }) }),
+  ]);
+});

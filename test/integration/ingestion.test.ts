@@ -299,3 +299,26 @@ describe.each(['generic', 'alertmanager', 'grafana', 'datadog', 'zabbix', 'azure
     });
   },
 );
+
+test('a correlation id follows the webhook into its alert (and its incident events), and is answered back', async () => {
+  const key = await createTenant(stack, 'correlation-id-co');
+  const given = await postJson(stack, '/v1/webhooks/generic', generic({ signature: 'TraceMe' }), {
+    'x-api-key': key,
+    'x-correlation-id': 'ticket-4711',
+  });
+  expect(given.status).toBe(202);
+  expect(given.headers.get('x-correlation-id')).toBe('ticket-4711');
+  // A malformed one is replaced by the request id, never echoed.
+  const replaced = await postJson(stack, '/v1/webhooks/generic', generic({ signature: 'TraceMeToo' }), {
+    'x-api-key': key,
+    'x-correlation-id': 'bad id; with spaces',
+  });
+  expect(replaced.headers.get('x-correlation-id')).not.toContain('bad id');
+  expect(replaced.headers.get('x-correlation-id')).toBeTruthy();
+  await stack.idle();
+
+  const { body } = await getJson(stack, '/v1/alerts?tenant=correlation-id-co&limit=10', adminToken);
+  const traced = body.alerts.find((alert: any) => alert.signature === 'TraceMe');
+  expect(traced.correlationId).toBe('ticket-4711');
+  expect(traced.incidentId).toEqual(expect.any(String));
+});

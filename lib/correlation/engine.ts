@@ -43,6 +43,8 @@ export interface Member {
   firstAt: string;
   /** Last firing notification's event time. */
   lastAt: string;
+  /** The episode's first firing notification's own event time, unbounded (a tool's re-notifications repeat it). */
+  episodeStart?: string;
   resolvedAt?: string;
 }
 
@@ -332,6 +334,16 @@ function fireAlert(work: Work, alert: CanonicalAlert, firing: Firing): Decision 
         work.replace(withAlert(incident, alert, firing, member));
         return { kind: 'join', incidentId: incident.id, reason: 'same fingerprint' };
       }
+      if (member.episodeStart && Date.parse(member.episodeStart) === Date.parse(alert.occurredAt)) {
+        // A re-notification of the same firing (Alertmanager's repeat_interval keeps startsAt): however
+        // long the silence, it is the same episode.
+        work.replace(withAlert(incident, alert, firing, member));
+        return {
+          kind: 'join',
+          incidentId: incident.id,
+          reason: `same fingerprint (re-notified after ${formatDuration(silentMs)}, same start)`,
+        };
+      }
       // Silent for longer than the quiet period and never resolved: the old episode ended unseen.
       // Its incident stays a candidate for the other rules only while something else there still fires.
       work.endMember(incident.id, key, t, `no notification for ${formatDuration(silentMs)} and no resolution: a new episode starts`);
@@ -550,7 +562,7 @@ function withAlert(incident: ScopeIncident, alert: CanonicalAlert, firing: Firin
         ...existing,
         state: 'firing',
         lastAt: latest(existing.lastAt, at),
-        ...(existing.state === 'firing' ? {} : { firstAt: at }),
+        ...(existing.state === 'firing' ? {} : { firstAt: at, episodeStart: alert.occurredAt }),
       }
     : {
         key: firing.key,
@@ -562,6 +574,7 @@ function withAlert(incident: ScopeIncident, alert: CanonicalAlert, firing: Firin
         state: 'firing',
         firstAt: at,
         lastAt: at,
+        episodeStart: alert.occurredAt,
       };
   delete member.resolvedAt;
   const members = existing

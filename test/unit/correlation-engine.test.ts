@@ -408,6 +408,17 @@ describe('episodes: flap window and quiet period', () => {
     expect(h.incident('inc-2')).toMatchObject({ status: 'open', openedAt: at(4201) });
   });
 
+  test('a re-notification of the same firing (same start, as Alertmanager repeats it) joins however long the silence', () => {
+    const h = new Harness();
+    h.feed({ signature: 'HighCPU', at: 0 });
+    // Alertmanager's repeat_interval (4 h by default) re-sends the alert with its original startsAt.
+    const outcome = h.feed({ signature: 'HighCPU', at: 0, receivedAt: 4 * 3600 });
+    expect(outcome.decision).toMatchObject({ kind: 'join', incidentId: 'inc-1' });
+    expect(outcome.decision.kind === 'join' && outcome.decision.reason).toContain('same start');
+    // A new start after the same silence is a new episode.
+    expect(h.feed({ signature: 'HighCPU', at: 8 * 3600 + 60, receivedAt: 8 * 3600 + 60 }).decision).toMatchObject({ kind: 'open' });
+  });
+
   test('within the quiet period the silent fingerprint still joins', () => {
     const h = new Harness();
     h.feed({ signature: 'HighCPU', at: 0 });

@@ -214,7 +214,7 @@ function operation(converter: SchemaConverter, { method, path, doc }: Documented
   };
 }
 
-const TAGS: Record<string, string> = {
+export const TAGS: Record<string, string> = {
   system: 'Health and sign-in',
   incidents: 'Incidents and the operator actions on them',
   alerts: 'Canonical alerts and the asset names still to map',
@@ -224,6 +224,8 @@ const TAGS: Record<string, string> = {
   tenants: "The MSP's client companies",
   assets: "A tenant's asset inventory",
   correlation: "A tenant's correlation policy and its simulator",
+  runbooks: "The runbook library and a tenant's own runbooks",
+  kpis: 'Key figures per tenant and period: noise reduction, MTTA, MTTR, self-healed, SLA compliance',
   webhooks: 'Alert ingestion from monitoring tools',
 };
 

@@ -5,6 +5,7 @@ import { auditRoutes } from './routes/audit';
 import { correlationRoutes } from './routes/correlation';
 import { incidentRoutes } from './routes/incidents';
 import { integrationRoutes } from './routes/integrations';
+import { kpiRoutes } from './routes/kpis';
 import { openApiRoutes } from './routes/openapi';
 import { runbookRoutes } from './routes/runbooks';
 import { systemRoutes } from './routes/system';
@@ -28,6 +29,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...assetRoutes(context),
     ...correlationRoutes(context),
     ...runbookRoutes(context),
+    ...kpiRoutes(context),
   ];
   return routes;
 }

@@ -346,6 +346,42 @@ export const simulationResponse = z.object({
   changes: z.object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()) }),
 });
 
+// KPIs.
+
+const percentage = z.number().min(0).max(100);
+const minutes = z.number().min(0);
+const slaCompliance = z.object({
+  met: count,
+  missed: count,
+  pct: percentage.nullable().describe('met / (met + missed); deadlines still ahead are not counted yet'),
+});
+
+const kpiRow = component(
+  'KpiRow',
+  z.object({
+    alerts: count.describe('Alerts that occurred (event time)'),
+    incidents: count.describe('Incidents opened (merged ones left out)'),
+    noiseReductionPct: percentage.nullable().describe('1 - incidents / alerts, as a percentage; null without alerts'),
+    acknowledged: count,
+    mttaMinutes: minutes.nullable().describe('Mean time from opening to acknowledgement'),
+    resolved: count,
+    mttrMinutes: minutes.nullable().describe('Mean time from opening to resolution'),
+    selfHealed: count,
+    selfHealedPct: percentage.nullable().describe('Share of the resolved incidents that healed without a technician'),
+    slaResponse: slaCompliance,
+    slaResolution: slaCompliance,
+  }),
+  "KPIs of a period or a day: an incident's acknowledgement, resolution and SLA outcome count with its opening day.",
+);
+
+export const kpiReportResponse = z.object({
+  tenantId: z.string(),
+  period: z.object({ from: instant, to: instant }),
+  timeZone: z.string(),
+  totals: kpiRow,
+  days: z.array(kpiRow.extend({ date: z.iso.date().describe('The local day (YYYY-MM-DD) of the time zone') })),
+});
+
 // Webhooks (served by the ingestion function, not the API function).
 
 export const webhookResponse = z.union([

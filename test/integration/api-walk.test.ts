@@ -261,6 +261,7 @@ const CASES: Record<string, WalkCase> = {
 
   'GET /v1/alerts': { request: () => ({ path: '/v1/alerts?tenant=acme' }) },
   'GET /v1/assets/unresolved': { request: () => ({ path: '/v1/assets/unresolved?tenant=acme' }) },
+  'GET /v1/kpis': { request: () => ({ path: '/v1/kpis?tenant=acme&timeZone=Europe/Berlin' }) },
 
   'GET /v1/integrations': { request: () => ({ path: '/v1/integrations?tenant=acme' }) },
   'POST /v1/integrations/api-keys': { request: () => ({ path: '/v1/integrations/api-keys?tenant=acme' }) },

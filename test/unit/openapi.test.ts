@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { HTTP_ROUTES } from '../../functions/catalog';
-import { openApiDocument, WEBHOOK_OPERATIONS } from '../../lib/api/openapi';
+import { openApiDocument, TAGS, WEBHOOK_OPERATIONS } from '../../lib/api/openapi';
 import { apiRoutes, type ApiDeps } from '../../lib/api/routes';
 import { matchHttpRoute } from '../../local/gateway';
 
@@ -114,4 +114,9 @@ test('GET /v1/openapi.json serves the document without a token', async () => {
   const answer = await route!.handler({ headers: {}, requestContext: { requestId: 'test' } } as never);
   expect(answer.statusCode).toBe(200);
   expect(JSON.parse(answer.body as string)).toEqual(json);
+});
+
+test('every tag a route uses is described in the document', () => {
+  const used = new Set([...routes.map((route) => route.doc.tag), ...WEBHOOK_OPERATIONS.map((operation) => operation.doc.tag)]);
+  expect([...used].filter((tag) => !TAGS[tag])).toEqual([]);
 });

@@ -1,4 +1,3 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { authorize, type Action } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
@@ -15,10 +14,10 @@ import type { CanonicalAlert } from '../../domain/alert';
 import { Inventory } from '../../domain/asset';
 import { AppError, badRequest, notFound } from '../../errors';
 import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
-import { ulidFloor } from '../../store/alerts';
 import { listAssets } from '../../store/assets';
 import { getCorrelationPolicy, putCorrelationPolicy } from '../../store/correlation-policy';
-import { keys, TENANT_ID_PATTERN } from '../../store/keys';
+import { alertsReceivedBetween } from '../../store/kpi-reads';
+import { TENANT_ID_PATTERN } from '../../store/keys';
 import type { TableRef } from '../../store/table-ref';
 import { getTenant } from '../../store/tenants';
 import type { Route, RouteContext } from '../context';
@@ -101,42 +100,21 @@ function tooBusy(message: string, from: Date, to: Date, details: Record<string, 
 }
 
 /**
- * The tenant's alerts received in [from, to], oldest first (alert ids are ULIDs of their receipt, so
- * the period is one key range). More than MAX_SIMULATED_ALERTS, or the time budget running out while
- * reading, is a 400.
+ * The tenant's alerts received in [from, to], oldest first, as the simulator replays them. More than
+ * MAX_SIMULATED_ALERTS, or the time budget running out while reading, is a 400.
  */
-async function alertsReceivedBetween(table: TableRef, tenantId: string, from: Date, to: Date, outOfTime: () => boolean) {
-  const names = Object.fromEntries(REPLAYED_FIELDS.map((field, index) => [`#f${index}`, field]));
-  const alerts: CanonicalAlert[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await table.db.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': keys.alertsOf(tenantId).pk,
-          ':from': ulidFloor(from),
-          // The largest ULID of the `to` millisecond.
-          ':to': `${ulidFloor(to).slice(0, 10)}${'Z'.repeat(16)}`,
-        },
-        ExpressionAttributeNames: names,
-        ProjectionExpression: Object.keys(names).join(', '),
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const alert = { message: '', deliveryId: '', assetId: null, labels: {}, ...item } as CanonicalAlert;
-      const received = Date.parse(alert.receivedAt);
-      if (received >= from.getTime() && received <= to.getTime()) alerts.push(alert);
-    }
-    if (alerts.length > MAX_SIMULATED_ALERTS) {
-      throw tooBusy(`More than ${MAX_SIMULATED_ALERTS} alerts were received in this period`, from, to, { maxAlerts: MAX_SIMULATED_ALERTS });
-    }
-    cursor = page.LastEvaluatedKey;
-    if (cursor && outOfTime()) throw tooBusy('This period has too many alerts to read in time', from, to, { read: alerts.length });
-  } while (cursor);
-  return alerts;
+async function alertsToReplay(table: TableRef, tenantId: string, from: Date, to: Date, outOfTime: () => boolean) {
+  const items = await alertsReceivedBetween(table, tenantId, from, to, REPLAYED_FIELDS, {
+    afterPage: (kept, more) => {
+      if (kept > MAX_SIMULATED_ALERTS) {
+        throw tooBusy(`More than ${MAX_SIMULATED_ALERTS} alerts were received in this period`, from, to, {
+          maxAlerts: MAX_SIMULATED_ALERTS,
+        });
+      }
+      if (more && outOfTime()) throw tooBusy('This period has too many alerts to read in time', from, to, { read: kept });
+    },
+  });
+  return items.map((item) => ({ message: '', deliveryId: '', assetId: null, labels: {}, ...item }) as CanonicalAlert);
 }
 
 function simulationView({ incidents, noiseReduction, opened, merged, reopened, unmatchedResolutions, openAtEnd }: SimulationOutcome) {
@@ -254,7 +232,7 @@ export function correlationRoutes({ deps, principalOf, audit }: RouteContext): R
         const { policy: current } = await getCorrelationPolicy(deps.table, tenantId);
         const candidate = applyChange(current, body.policy as CorrelationPolicyInput, 'policy');
         const [alerts, assets] = await Promise.all([
-          alertsReceivedBetween(deps.table, tenantId, from, to, outOfTime),
+          alertsToReplay(deps.table, tenantId, from, to, outOfTime),
           listAssets(deps.table, tenantId),
         ]);
         const inventory = new Inventory(assets);

@@ -7,7 +7,7 @@ import { deleteTenantRunbook, getTenantRunbook, listTenantRunbooks, putTenantRun
 import { noContent, tenantParam, type Route, type RouteContext } from '../context';
 import { runbookListResponse, runbookResponse } from '../schemas';
 
-const tag = 'Runbooks';
+const tag = 'runbooks';
 const tenantQuery = z.object({ tenant: tenantParam });
 const runbookPathParams = z.object({ id: z.string().regex(RUNBOOK_ID_PATTERN).describe('Runbook id') });
 /** A replacement: the id comes from the path (the body may repeat it). */

@@ -1,0 +1,101 @@
+import * as z from 'zod';
+import { badRequest } from '../../errors';
+import { json } from '../../http/http';
+import { computeKpis, kpiPeriodSchema, type KpiIncident } from '../../kpi/kpis';
+import { timeZoneSchema } from '../../oncall/zoned-time';
+import { DEFAULT_SLA_POLICY } from '../../sla/policy';
+import { alertsReceivedBetween, listIncidentsOpenedBetween } from '../../store/kpi-reads';
+import { tenantParam, type Route, type RouteContext } from '../context';
+import { kpiReportResponse } from '../schemas';
+
+/**
+ * A tenant's KPIs over a period (SPEC section 7, lib/kpi/kpis.ts): alerts, incidents, noise reduction,
+ * MTTA, MTTR, self-healed share and SLA compliance, in total and per local day of a time zone.
+ * Default the last 7 days in UTC, at most MAX_PERIOD_DAYS. Needs `kpi.read`.
+ */
+
+const DAY_MS = 24 * 3600 * 1000;
+const DEFAULT_PERIOD_DAYS = 7;
+export const MAX_PERIOD_DAYS = 92;
+/**
+ * Alerts count on the day they occurred but are stored by receipt: an alert of the period delivered
+ * up to this long after its end still counts.
+ */
+const LATE_DELIVERY_MS = 3600 * 1000;
+/** Wall-clock time the reads may take (the API function times out after 10 s, functions/catalog.ts). */
+const READ_BUDGET_MS = 7_000;
+
+/** Any ISO 8601 instant, normalized to UTC. */
+const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+
+const kpiQuery = z.object({
+  tenant: tenantParam,
+  from: instant.optional().describe(`Start of the period (inclusive); default ${DEFAULT_PERIOD_DAYS} days before \`to\``),
+  to: instant.optional().describe('End of the period (exclusive); default now'),
+  timeZone: timeZoneSchema.default('UTC').describe('The IANA time zone of the per-day rows'),
+});
+
+export function kpiRoutes({ deps, principalOf, requestTenant }: RouteContext): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/kpis',
+      handler: async (event) => {
+        const started = Date.now();
+        const principal = await principalOf(event);
+        const tenantId = requestTenant(event, principal, 'kpi.read');
+        const query = kpiQuery.parse(event.queryStringParameters ?? {});
+        const now = deps.now();
+        const to = query.to ?? now;
+        const from = query.from ?? new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS);
+        if (from.getTime() >= to.getTime()) throw badRequest('from must be before to', [{ path: 'from', message: 'not before to' }]);
+        if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * DAY_MS) {
+          throw badRequest(`A period is at most ${MAX_PERIOD_DAYS} days`, [
+            { path: 'from', message: `more than ${MAX_PERIOD_DAYS} days before to` },
+          ]);
+        }
+        const period = kpiPeriodSchema.parse({ from: from.toISOString(), to: to.toISOString() });
+        const afterPage = (_kept: number, more: boolean) => {
+          if (more && Date.now() - started > READ_BUDGET_MS) {
+            throw badRequest('This period has too much to read in time: ask for a shorter period', { from: period.from, to: period.to });
+          }
+        };
+        const lastReceipt = new Date(Math.min(to.getTime() + LATE_DELIVERY_MS, Math.max(to.getTime(), now.getTime())));
+        const [alerts, incidents] = await Promise.all([
+          alertsReceivedBetween(deps.table, tenantId, from, lastReceipt, ['occurredAt'], { afterPage }),
+          listIncidentsOpenedBetween(deps.table, tenantId, from, to, { afterPage }),
+        ]);
+        const kpiIncidents: KpiIncident[] = incidents.map((incident) => ({
+          status: incident.status,
+          severity: incident.severity,
+          openedAt: incident.openedAt,
+          ...(incident.acknowledgedAt ? { acknowledgedAt: incident.acknowledgedAt } : {}),
+          ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
+          ...(incident.resolutionCode ? { resolutionCode: incident.resolutionCode } : {}),
+          ...(incident.resolvedBy ? { resolvedBy: incident.resolvedBy } : {}),
+        }));
+        const report = computeKpis(
+          alerts.map((alert) => ({ occurredAt: String(alert.occurredAt) })),
+          kpiIncidents,
+          period,
+          query.timeZone,
+          { now, policy: DEFAULT_SLA_POLICY },
+        );
+        return json(200, { tenantId, ...report });
+      },
+      doc: {
+        summary: "A tenant's KPIs over a period, in total and per day",
+        description:
+          `Alerts (by the time they occurred), incidents (by the day they opened, merged ones left out), noise reduction, MTTA, MTTR, ` +
+          `self-healed share and SLA compliance (response and resolution, against the default SLA targets). ` +
+          `Default the last ${DEFAULT_PERIOD_DAYS} days in UTC; at most ${MAX_PERIOD_DAYS} days. A percentage or mean with nothing to divide by is null.`,
+        tag: 'kpis',
+        scope: 'tenant',
+        action: 'kpi.read',
+        query: kpiQuery,
+        responses: { 200: kpiReportResponse },
+        errors: { 400: 'Invalid input, or a period longer than 92 days or too busy to read in time' },
+      },
+    },
+  ];
+}

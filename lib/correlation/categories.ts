@@ -181,6 +181,17 @@ const VOCABULARY: Array<[Category, readonly string[]]> = [
       'apache',
       'iis',
       'stopped',
+      'queue',
+      'queues',
+      'rabbitmq',
+      'kafka',
+      'sqs',
+      'amqp',
+      'backlog',
+      'consumer',
+      'consumers',
+      'message',
+      'messages',
       'available',
       'responding',
       'unresponsive',
@@ -277,17 +288,43 @@ export function categorize(alert: Categorizable, names: ReadonlySet<string> = ne
   ];
   for (const text of candidates) {
     if (!text) continue;
-    const category = categoryOfWords(wordsOf(text).filter((word) => !names.has(word)));
+    const category = categoryOfWords(withoutNames(wordsOf(text), names));
     if (category) return category;
   }
   return 'other';
 }
 
-/** The words of names (host, aliases, tenant) that must not decide a category. */
+/**
+ * Names (host, aliases, tenant) that must not decide a category, each as its sequence of words (joined
+ * by spaces): the full name and its short host name (`db-prod-01` of `db-prod-01.acme.internal:5432`).
+ * Only a whole name inside a text is ignored: the alarm `acme-db-prod-01-status-check-failed` is about
+ * a status check, but `pg_isready failed` on the host `pg-payments-01` still says Postgres.
+ */
 export function nameWords(...names: Array<string | undefined>): Set<string> {
-  const words = new Set<string>();
-  for (const name of names) if (name) for (const word of wordsOf(name)) words.add(word);
-  return words;
+  const sequences = new Set<string>();
+  for (const name of names) {
+    if (!name) continue;
+    const host = name.trim().replace(/:\d+$/, '');
+    for (const form of [name, host, host.includes('.') && !/^[\d.]+$/.test(host) ? host.split('.')[0] : undefined]) {
+      const words = form ? wordsOf(form) : [];
+      if (words.length) sequences.add(words.join(' '));
+    }
+  }
+  return sequences;
+}
+
+/** The words with every occurrence of a name's word sequence taken out. */
+function withoutNames(words: string[], names: ReadonlySet<string>): string[] {
+  if (!names.size) return words;
+  const drop = new Array<boolean>(words.length).fill(false);
+  for (const name of names) {
+    const sequence = name.split(' ');
+    for (let start = 0; start + sequence.length <= words.length; start++) {
+      if (sequence.every((word, offset) => words[start + offset] === word))
+        for (let k = 0; k < sequence.length; k++) drop[start + k] = true;
+    }
+  }
+  return words.filter((_, index) => !drop[index]);
 }
 
 /** Categories that are problems of their own: they never explain, nor are explained by, another category. */
@@ -298,10 +335,12 @@ export const SYMPTOMS: ReadonlySet<Category> = new Set<Category>(['service', 'ne
 
 /**
  * Causal chains on one asset: a full disk stops the database and the services; memory and CPU
- * exhaustion make services slow or crash; a network fault makes them unreachable.
+ * exhaustion make databases and services slow or crash; a network fault makes them unreachable.
  */
 export const DEFAULT_RELATED_CATEGORIES: ReadonlyArray<readonly [Category, Category]> = [
   ['disk', 'database'],
+  ['cpu', 'database'],
+  ['memory', 'database'],
   ['disk', 'service'],
   ['memory', 'service'],
   ['cpu', 'service'],

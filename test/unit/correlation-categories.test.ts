@@ -212,11 +212,17 @@ describe('wordsOf', () => {
 });
 
 describe('nameWords', () => {
-  test('collects the words of every name given, skipping missing ones', () => {
+  test('collects every name given as its word sequence, with its short host name, skipping missing ones', () => {
     expect([...nameWords('db-prod-01.acme.internal:5432', undefined, 'Primary DB')].sort()).toEqual(
-      ['01', '5432', 'acme', 'db', 'internal', 'primary', 'prod'].sort(),
+      ['db prod 01 acme internal 5432', 'db prod 01 acme internal', 'db prod 01', 'primary db'].sort(),
     );
     expect(nameWords().size).toBe(0);
+  });
+
+  test('only a whole name inside a signature is ignored, not its words one by one', () => {
+    expect(categorize({ signature: 'pg_isready failed', labels: {} }, nameWords('pg-payments-01'))).toBe('database');
+    expect(categorize({ signature: 'acme-pg-payments-01-cpu-high', labels: {} }, nameWords('pg-payments-01', 'acme'))).toBe('cpu');
+    expect(categorize({ signature: 'queue_depth_critical', labels: {} })).toBe('service');
   });
 });
 

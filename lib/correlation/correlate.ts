@@ -19,7 +19,7 @@ import {
 } from '../store/correlation';
 import type { TableRef } from '../store/table-ref';
 import { nameWords } from './categories';
-import { categoryOf, decide, scopeOf, settle, type Decision, type IncidentChange, type ScopeIncident, type ScopeState } from './engine';
+import { decide, scopeOf, settle, type Decision, type IncidentChange, type ScopeIncident, type ScopeState } from './engine';
 import type { CorrelationPolicy } from './policy';
 import { topologyOf, type Topology } from './topology';
 
@@ -117,15 +117,19 @@ async function correlateChunk(alerts: CanonicalAlert[], context: ScopeContext, d
         for (const id of error.alertIds) duplicates.add(id);
         continue;
       }
-      if (error instanceof ScopeConflictError && attempt < MAX_ATTEMPTS) {
-        await sleep(Math.random() * 10 * attempt);
-        continue;
-      }
+      if (await retryAfterScopeConflict(error, attempt)) continue;
       throw error;
     }
     await deps.publish(eventsFor(context.tenantId, planned.applied, planned.changes));
     return planned;
   }
+}
+
+/** After a lost race on a scope's version: waits a little (longer each attempt) and says whether to read and decide again. */
+export async function retryAfterScopeConflict(error: unknown, attempt: number): Promise<boolean> {
+  if (!(error instanceof ScopeConflictError) || attempt >= MAX_ATTEMPTS) return false;
+  await sleep(Math.random() * 10 * attempt);
+  return true;
 }
 
 /**
@@ -202,9 +206,9 @@ function plan(alerts: CanonicalAlert[], state: ScopeState, context: ScopeContext
     });
     const trial = new Map(changes);
     mergeChanges(trial, outcome.changes);
-    const candidate = { applied: [...applied, { alert, decision: outcome.decision, category: '' }], changes: [...trial.values()] };
-    if (applied.length && commitItemCount(candidate) + 1 > MAX_COMMIT_ITEMS) break;
-    applied.push({ alert, decision: outcome.decision, category: categoryOf(alert, { topology: context.topology, tenantWords }) });
+    const entry: AppliedAlert = { alert, decision: outcome.decision, category: outcome.category };
+    if (applied.length && commitItemCount({ applied: [...applied, entry], changes: [...trial.values()] }) + 1 > MAX_COMMIT_ITEMS) break;
+    applied.push(entry);
     results.push(outcome.decision);
     changes.clear();
     for (const [id, change] of trial) changes.set(id, change);

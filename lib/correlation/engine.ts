@@ -117,6 +117,8 @@ export interface IncidentChange {
 
 export interface Outcome {
   decision: Decision;
+  /** The alert's category, as the rules saw it (stored on its membership). */
+  category: Category;
   next: ScopeState;
   /** Every incident whose stored summary must be written, in order. */
   changes: IncidentChange[];
@@ -158,7 +160,7 @@ export function eventTimeOf(alert: Pick<CanonicalAlert, 'occurredAt' | 'received
   return Math.min(Math.max(occurred, received - policy.maxLatenessSeconds * 1000), received + MAX_CLOCK_SKEW_MS);
 }
 
-export function categoryOf(alert: CanonicalAlert, context: Pick<DecideContext, 'topology' | 'tenantWords'>): Category {
+function categoryOf(alert: CanonicalAlert, context: Pick<DecideContext, 'topology' | 'tenantWords'>): Category {
   const asset = alert.assetId ? context.topology?.asset(alert.assetId) : undefined;
   const names = nameWords(alert.assetRef, asset?.name, asset?.id, ...(asset?.aliases ?? []));
   for (const word of context.tenantWords ?? []) names.add(word);
@@ -241,7 +243,7 @@ export function decide(alert: CanonicalAlert, state: ScopeState, context: Decide
       resolveAlert(work, early.alertId, key, Date.parse(early.at));
     }
   }
-  return { decision, next: work.result(nowMs), changes: work.changeList() };
+  return { decision, category, next: work.result(nowMs), changes: work.changeList() };
 }
 
 // --- Resolutions -------------------------------------------------------------------------------------------

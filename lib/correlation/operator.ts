@@ -1,13 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Incident } from '../domain/incident';
 import { DETAIL_TYPES } from '../events';
-import { commitScope, loadScope, ScopeConflictError } from '../store/correlation';
+import { commitScope, loadScope } from '../store/correlation';
 import { IncidentStateError, setIncidentStatusDirectly } from '../store/incident-actions';
-import { incidentPriority, type CorrelateDeps } from './correlate';
+import { incidentPriority, retryAfterScopeConflict, type CorrelateDeps } from './correlate';
 import { applyOperatorAction, type OperatorAction } from './engine';
 import { topologyOf } from './topology';
-
-const MAX_ATTEMPTS = 12;
 
 /**
  * An operator resolves or reopens an incident. Both go through the incident's correlation scope, so
@@ -43,10 +40,7 @@ export async function changeIncidentStatus(deps: CorrelateDeps, incident: Incide
         now,
       });
     } catch (error) {
-      if (error instanceof ScopeConflictError && attempt < MAX_ATTEMPTS) {
-        await sleep(Math.random() * 10 * attempt);
-        continue;
-      }
+      if (await retryAfterScopeConflict(error, attempt)) continue;
       throw error;
     }
     await publish(deps, incident, action);

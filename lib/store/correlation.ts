@@ -1,5 +1,4 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
 import type { IncidentAlert, Priority } from '../domain/incident';
 import {
@@ -12,6 +11,7 @@ import {
 } from '../correlation/engine';
 import { storedAlertItem } from './alerts';
 
+import { timelineItem } from './incidents';
 import { keys, ttlAfter } from './keys';
 import type { TableRef } from './table-ref';
 
@@ -140,10 +140,7 @@ export async function commitScope(table: TableRef, commit: ScopeCommit): Promise
       items.push({ Put: { TableName: T, Item: settleMarkerItem(tenantId, scope, resolvesAt, now) } });
     }
     for (const entry of change.timeline) {
-      const id = ulid(Date.parse(entry.at));
-      items.push({
-        Put: { TableName: T, Item: { ...keys.timelineEntry(tenantId, change.incident.id, id), entity: 'timeline', id, ...entry } },
-      });
+      items.push({ Put: { TableName: T, Item: timelineItem(tenantId, change.incident.id, entry) } });
     }
   }
   if (items.length > MAX_COMMIT_ITEMS) throw new Error(`a correlation commit of ${items.length} items exceeds ${MAX_COMMIT_ITEMS}`);

@@ -1,6 +1,6 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { ulid } from 'ulid';
 import type { IncidentStatus, TimelineEntry } from '../domain/incident';
+import { timelineItem } from './incidents';
 import { keys } from './keys';
 import type { TableRef } from './table-ref';
 
@@ -14,10 +14,7 @@ import type { TableRef } from './table-ref';
 export class IncidentStateError extends Error {}
 
 function timelinePut(table: TableRef, tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'>) {
-  const id = ulid(Date.parse(entry.at));
-  return {
-    Put: { TableName: table.tableName, Item: { ...keys.timelineEntry(tenantId, incidentId, id), entity: 'timeline', id, ...entry } },
-  };
+  return { Put: { TableName: table.tableName, Item: timelineItem(tenantId, incidentId, entry) } };
 }
 
 async function transact(table: TableRef, items: unknown[]): Promise<void> {
@@ -103,7 +100,7 @@ export async function addIncidentNote(
     },
     put,
   ]);
-  return put.Put.Item.id;
+  return put.Put.Item.id as string;
 }
 
 /** Resolve or reopen of an incident correlation no longer holds in its scope state: the stored incident only. */

@@ -1,4 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
 import type { Incident, IncidentAlert, TimelineEntry } from '../domain/incident';
 import { keys } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
@@ -87,4 +88,10 @@ export async function getIncidentDetail(table: TableRef, tenantId: string, incid
     (a, b) => Date.parse(a.at) - Date.parse(b.at) || isAlert(a) - isAlert(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   return { incident: entityOf<Incident>(incidentItem) as Incident, alerts, timeline };
+}
+
+/** A timeline entry's item (its id a ULID of its own time, so the partition reads in time order). */
+export function timelineItem(tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'>): Record<string, unknown> {
+  const id = ulid(Date.parse(entry.at));
+  return { ...keys.timelineEntry(tenantId, incidentId, id), entity: 'timeline', id, ...entry };
 }

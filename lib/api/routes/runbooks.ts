@@ -1,14 +1,13 @@
 import * as z from 'zod';
 import { AppError, badRequest, conflict, notFound } from '../../errors';
-import { json, parseBody, type HttpEvent } from '../../http/http';
+import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
 import { LIBRARY_IDS, libraryRunbook, RUNBOOK_LIBRARY } from '../../remediation/library';
 import { RUNBOOK_ID_PATTERN, runbookSchema, type Runbook } from '../../remediation/runbook';
 import { deleteTenantRunbook, getTenantRunbook, listTenantRunbooks, putTenantRunbook } from '../../store/runbooks';
-import { noContent, tenantParam, type Route, type RouteContext } from '../context';
-import { runbookListResponse, runbookResponse } from '../schemas';
+import { noContent, type Route, type RouteContext } from '../context';
+import { runbookListResponse, runbookResponse, tenantQuery } from '../schemas';
 
 const tag = 'runbooks';
-const tenantQuery = z.object({ tenant: tenantParam });
 const runbookPathParams = z.object({ id: z.string().regex(RUNBOOK_ID_PATTERN).describe('Runbook id') });
 /** A replacement: the id comes from the path (the body may repeat it). */
 const replaceBody = z.looseObject({ id: z.string().optional() });
@@ -27,12 +26,7 @@ export function runbookRoutes({ deps, principalOf, requestTenant, audit }: Route
   };
   const validated = (body: unknown): Runbook => {
     const parsed = runbookSchema.safeParse(body);
-    if (!parsed.success) {
-      throw badRequest(
-        'The runbook is not valid',
-        parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-      );
-    }
+    if (!parsed.success) throw badRequest('The runbook is not valid', zodDetails(parsed.error));
     return parsed.data;
   };
   const libraryIsReadOnly = (id: string) =>

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../../lib/aws/clients';
 import { replayDeliveries, type ReplayResult } from '../../lib/replay/replay';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../../local/dynamodb';
-import { bcubedByGroup, score, type ScoredItem } from './scoring';
+import { bcubedByGroup, score, table, type ScoredItem } from './scoring';
 import { generateIndependentWorkload, IND_SCENARIOS, type IndWorkload } from './workload-independent';
 
 const { values } = parseArgs({
@@ -60,11 +60,6 @@ function itemsOf(workload: IndWorkload, result: ReplayResult): { items: Item[]; 
 
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
 const num = (value: number) => value.toFixed(3);
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] as number)).join('  ')).join('\n');
-}
-
 const shortId = (id: string | null) => (id === null ? 'NONE' : `inc…${id.slice(-6)}`);
 
 function examples(items: Item[], scenario: string): string[] {

@@ -14,7 +14,7 @@ import { adapterFor } from '../../lib/ingest/formats';
 import { replayDeliveries, type ReplayResult } from '../../lib/replay/replay';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../../local/dynamodb';
 import { DynamoOpsCounter } from './ops-counter';
-import { bcubedByGroup, score, seedRuleGroups, type BaselineAlert, type Scores, type ScoredItem } from './scoring';
+import { bcubedByGroup, score, seedRuleGroups, table, type BaselineAlert, type Scores, type ScoredItem } from './scoring';
 import { generateWorkload, SCENARIOS, type Workload } from './workload';
 
 const { values } = parseArgs({
@@ -82,11 +82,6 @@ function seedItems(workload: Workload): ScoredItem[] {
 
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
 const num = (value: number) => value.toFixed(3);
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] as number)).join('  ')).join('\n');
-}
 
 function scoreTable(ours: Scores, seedRule: Scores): { text: string; failing: string[] } {
   const failing: string[] = [];

@@ -174,3 +174,9 @@ export function seedRuleGroups(alerts: readonly BaselineAlert[], windowMs = 15 *
     return fresh.id;
   });
 }
+
+/** Rows as aligned text columns (the first row sets the column count). */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] as number)).join('  ')).join('\n');
+}

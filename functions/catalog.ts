@@ -7,7 +7,18 @@
 import type { EnvName } from '../lib/config/env';
 
 export type FunctionName =
-  'api' | 'ingestWebhook' | 'ingestAlarmEvent' | 'correlate' | 'settle' | 'wsConnect' | 'wsDisconnect' | 'wsDefault' | 'realtimePush';
+  | 'api'
+  | 'ingestWebhook'
+  | 'ingestAlarmEvent'
+  | 'correlate'
+  | 'settle'
+  | 'remediate'
+  | 'runbookStep'
+  | 'approvalSweep'
+  | 'wsConnect'
+  | 'wsDisconnect'
+  | 'wsDefault'
+  | 'realtimePush';
 
 export interface FunctionSpec {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -52,6 +63,28 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     description: 'Settle sweep: resolve the incidents whose grace period ended without another alert',
     env: 'settle',
     memoryMiB: 512,
+    timeoutSeconds: 60,
+  },
+  remediate: {
+    entry: 'functions/remediate/handler.ts',
+    description: 'Remediation decision per new incident: run a runbook, ask for approval, or route to a technician',
+    env: 'remediation',
+    memoryMiB: 512,
+    // Bedrock advice may take its 8 s budget on top of the reads.
+    timeoutSeconds: 30,
+  },
+  runbookStep: {
+    entry: 'functions/runbook-step/handler.ts',
+    description: "Runbook execution step: SSM in the client's account, approval tokens, outcomes",
+    env: 'automation',
+    memoryMiB: 512,
+    timeoutSeconds: 30,
+  },
+  approvalSweep: {
+    entry: 'functions/approval-sweep/handler.ts',
+    description: 'Approval sweep: expire unanswered approval requests and escalate their incidents',
+    env: 'automation',
+    memoryMiB: 256,
     timeoutSeconds: 60,
   },
   wsConnect: {
@@ -132,6 +165,13 @@ export const EVENT_RULES: ReadonlyArray<{
     function: 'realtimePush',
   },
   {
+    id: 'DecideRemediationForNewIncidents',
+    description: 'Every new incident gets a remediation decision',
+    bus: 'product',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentOpened'] },
+    function: 'remediate',
+  },
+  {
     id: 'IngestCloudWatchAlarmStateChanges',
     description: 'CloudWatch alarm state changes (this account, or client accounts forwarding to its default bus) go to ingestion',
     bus: 'default',
@@ -155,5 +195,11 @@ export const SCHEDULES: ReadonlyArray<{
     description: 'Every minute, resolve the incidents whose grace period ended, even if no alert comes to their scope again',
     everyMinutes: 1,
     function: 'settle',
+  },
+  {
+    id: 'ExpireApprovalRequests',
+    description: 'Every minute, expire the approval requests nobody answered in time and escalate their incidents',
+    everyMinutes: 1,
+    function: 'approvalSweep',
   },
 ];

@@ -3,6 +3,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionName } from '../functions/catalog';
 import type { AppConfig } from './config';
+import { Automation } from './constructs/automation';
 import { Correlation } from './constructs/correlation';
 import { DataStore } from './constructs/data';
 import { Encryption } from './constructs/encryption';
@@ -52,17 +53,22 @@ export class AlertWhispererStack extends Stack {
 
     const ingestion = new Ingestion(this, 'Ingestion', { shared, httpApi, reservedConcurrency: config.ingestReservedConcurrency });
     const correlation = new Correlation(this, 'Correlation', { shared, alertDeadLetterQueue: messaging.alertDeadLetterQueue });
-    const operatorApi = new OperatorApi(this, 'OperatorApi', { shared, httpApi });
+    const automation = new Automation(this, 'Automation', { shared, bedrockModelId: config.bedrockModelId });
+    const operatorApi = new OperatorApi(this, 'OperatorApi', { shared, httpApi, stateMachine: automation.stateMachine });
     const realtime = new Realtime(this, 'Realtime', { shared });
     // Still to come, each as a construct of its own composed here:
-    // - Automation (Step Functions runbook state machine, SSM, Bedrock advice with config.bedrockModelId):
-    //   call `this.monitoring.watchStateMachine('RunbookStateMachine', stateMachine)`.
     // - SLA and notifications (EventBridge Scheduler timers, SES from config.sesSender, Slack/Teams):
     //   publish the timers' lag as a metric and call `this.monitoring.watchSlaTimerLag(...)`.
     // - Dashboard (S3 behind CloudFront, its origin passed as config.dashboardOrigin; config.domain for
     //   custom domains; the place for a WAF web ACL in front of the API: see docs/deploy.md "WAF").
 
-    this.functions = { ...ingestion.functions, ...correlation.functions, ...operatorApi.functions, ...realtime.functions };
+    this.functions = {
+      ...ingestion.functions,
+      ...correlation.functions,
+      ...automation.functions,
+      ...operatorApi.functions,
+      ...realtime.functions,
+    };
     const missing = Object.keys(FUNCTIONS).filter((name) => !(name in this.functions));
     if (missing.length) throw new Error(`Catalog functions created by no capability: ${missing.join(', ')}`);
     const unrouted = httpApi.unroutedRoutes();
@@ -73,6 +79,7 @@ export class AlertWhispererStack extends Stack {
     new CfnOutput(this, 'TableName', { value: data.table.tableName });
     new CfnOutput(this, 'AlertQueueUrl', { value: messaging.alertQueue.queueUrl });
     new CfnOutput(this, 'EventBusName', { value: messaging.eventBus.eventBusName });
+    new CfnOutput(this, 'RunbookStateMachineArn', { value: automation.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
   }
 }

@@ -8,6 +8,11 @@ export const DETAIL_TYPES = {
   incidentOpened: 'IncidentOpened',
   incidentUpdated: 'IncidentUpdated',
   incidentResolved: 'IncidentResolved',
+  remediationDecided: 'RemediationDecided',
+  approvalRequested: 'ApprovalRequested',
+  approvalDecided: 'ApprovalDecided',
+  executionStarted: 'ExecutionStarted',
+  executionFinished: 'ExecutionFinished',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 

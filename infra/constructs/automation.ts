@@ -1,96 +1,51 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../../functions/catalog';
-import type { Stage } from '../config';
+import {
+  MAX_POLLS,
+  POLL_INTERVAL_SECONDS,
+  REMEDIATION_ROLE_PREFIX,
+  SSM_FAILURE_STATUSES,
+  type SectionName,
+} from '../../lib/remediation/step-contract';
 import { acknowledgeNag, nagRef } from '../nag';
-import type { Monitoring } from './monitoring';
+import { createCatalogFunctions, type SharedResources } from './functions';
+import { addEventRules, addSchedules } from './triggers';
 
 /**
  * The runbook execution state machine (SPEC sections 1 and 5), as an Amazon States Language object in
- * the JSONPath query language, built here in TypeScript so that a local runner can interpret the very
- * same definition (`runbookExecutionAsl()`, with the `${...}` substitutions of RUNBOOK_SUBSTITUTIONS).
+ * the JSONPath query language, built here in TypeScript so that the local Step Functions emulator
+ * interprets the very same definition (`runbookExecutionAsl()` with its `${RunbookStepArn}`
+ * substitution).
  *
  * Cross-account design. A Task's `Credentials` field takes only a `RoleArn` (the TaskCredentials API
  * type has no external id), and no SDK integration accepts credentials returned by an earlier
  * `aws-sdk:sts:assumeRole` task (passing them through the state would also write them into the
- * execution history and logs). So the three cross-account calls (assume the client's role with the
- * tenant's external id, SSM SendCommand, GetCommandInvocation) go through one thin "runbook step"
- * Lambda invoked with `lambda:invoke`; the state machine keeps the whole control flow (approval, the
- * Wait/Choice poll loop, verification, rollback, recording). The step's contract is RunbookStepRequest
- * and RunbookStepResult below; only that function may assume `AlertWhispererRemediation*` roles.
+ * execution history and logs). So every side effect goes through one thin "runbook step" Lambda
+ * invoked with `lambda:invoke` (contract: lib/remediation/step-contract.ts): assume the client's role
+ * with the tenant's external id, SSM SendCommand and GetCommandInvocation, store the approval request
+ * with its task token, record the outcome. The state machine keeps the whole control flow: approval
+ * wait, the Wait/Choice poll loop per section, verification, rollback. Only that function may assume
+ * `AlertWhispererRemediation*` roles.
  *
- * Input (already validated, scripts already rendered by lib/remediation/runbook.ts `renderCommands`;
- * each section's lines are what SSM runs, toScript's strict-mode header included):
- *
- *     { tenantId, incidentId, executionId, runbookId, readOnly: boolean,
- *       approval: { required: boolean },
- *       target: { accountId, region, roleArn, externalId, instanceIds: string[], documentName },
- *       timeoutSeconds, sections: { preChecks: string[], commands: string[], verification: string[], rollback: string[] } }
+ * Input: RunbookExecutionInput (lib/remediation/step-contract.ts), already validated and rendered.
  */
 
-/** How long an approval request waits for a decision before it expires and escalates (SPEC 5: 1 hour). */
-export const APPROVAL_TIMEOUT_SECONDS = 3600;
-/** Seconds between two GetCommandInvocation polls. */
-export const POLL_INTERVAL_SECONDS = 20;
-/**
- * The most polls of one section: 370 x 20 s = 7,400 s, above the longest runbook timeout (7,200 s).
- * Four sections at this bound stay well under the 25,000 history events of a Standard execution.
- */
-export const MAX_POLLS = 370;
-/** The most characters of command output the step returns and the incident keeps. */
-export const OUTPUT_LIMIT = 4000;
-/** Client-account roles the runbook step may assume (created by the onboarding template). */
-export const REMEDIATION_ROLE_PREFIX = 'AlertWhispererRemediation';
-
-export const RUNBOOK_DETAIL_TYPES = {
-  approvalRequested: 'ApprovalRequested',
-  approvalExpired: 'ApprovalExpired',
-  executionSucceeded: 'ExecutionSucceeded',
-  executionFailed: 'ExecutionFailed',
-} as const;
-
-/** Placeholders of the definition, replaced by CDK (DefinitionSubstitutions) or by a local runner. */
-export const RUNBOOK_SUBSTITUTIONS = ['TableName', 'EventBusName', 'RunbookStepArn'] as const;
+/** Placeholders of the definition, replaced by CDK (DefinitionSubstitutions) or by the local emulator. */
+export const RUNBOOK_SUBSTITUTIONS = ['RunbookStepArn'] as const;
 export type RunbookSubstitution = (typeof RUNBOOK_SUBSTITUTIONS)[number];
 
-/** What the state machine sends the runbook step (the Lambda's event). */
-export type RunbookStepRequest =
-  | {
-      op: 'sendCommand';
-      executionId: string;
-      section: 'preChecks' | 'commands' | 'verification' | 'rollback';
-      target: { accountId: string; region: string; roleArn: string; externalId: string; instanceIds: string[]; documentName: string };
-      lines: string[];
-      timeoutSeconds: number;
-    }
-  | {
-      op: 'getCommandInvocation';
-      executionId: string;
-      target: { accountId: string; region: string; roleArn: string; externalId: string; instanceIds: string[]; documentName: string };
-      commandId: string;
-    };
-
-/**
- * What the step returns: `commandId` for sendCommand; for getCommandInvocation, the worst status over
- * the target instances (SSM's Pending/InProgress/Delayed/Success/Cancelled/TimedOut/Failed...) and their
- * output, truncated to OUTPUT_LIMIT characters.
- */
-export interface RunbookStepResult {
-  commandId?: string;
-  status?: string;
-  output?: string;
-}
-
 type State = Record<string, unknown>;
-type Section = 'preChecks' | 'commands' | 'verification' | 'rollback';
 
-/** Retry for throttling and transient service errors, on every Task. */
+/** The longest approval expiry a policy allows (24 h) plus two sweep intervals: a timeout only when the sweep is down. */
+export const APPROVAL_BACKSTOP_SECONDS = 24 * 3600 + 120;
+
+/** Retry for throttling and transient Lambda errors, on every Task. */
 const RETRY = [
   {
     ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
@@ -99,24 +54,8 @@ const RETRY = [
     BackoffRate: 2,
     JitterStrategy: 'FULL',
   },
-  {
-    ErrorEquals: [
-      'ThrottlingException',
-      'ProvisionedThroughputExceededException',
-      'RequestLimitExceeded',
-      'InternalServerError',
-      'DynamoDB.ProvisionedThroughputExceededException',
-      'DynamoDB.ThrottlingException',
-      'DynamoDB.InternalServerErrorException',
-      'EventBridge.InternalException',
-      'EventBridge.ThrottlingException',
-      'States.Http.Socket',
-    ],
-    IntervalSeconds: 2,
-    MaxAttempts: 6,
-    BackoffRate: 2,
-    JitterStrategy: 'FULL',
-  },
+  // The step rethrows throttling and 5xx errors of SSM, STS and DynamoDB under this name.
+  { ErrorEquals: ['TransientError'], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2, JitterStrategy: 'FULL' },
 ];
 
 const TARGET = {
@@ -128,28 +67,32 @@ const TARGET = {
   'documentName.$': '$.target.documentName',
 };
 
-const cap = (section: Section) => section[0]!.toUpperCase() + section.slice(1);
+const cap = (section: SectionName) => section[0]!.toUpperCase() + section.slice(1);
 
-/** An outcome-setting Pass state: `status` and the event detail type to publish. */
-function outcome(status: string, detailType: string, next: string): State {
-  return {
-    Type: 'Pass',
-    Parameters: { status, detailType, 'failedSection.$': '$.current.section' },
-    ResultPath: '$.outcome',
-    Next: next,
-  };
+/** An outcome-setting Pass state. */
+function outcome(status: string, next: string): State {
+  return { Type: 'Pass', Parameters: { status, 'failedSection.$': '$.current.section' }, ResultPath: '$.outcome', Next: next };
 }
 
 function rollbackOutcome(result: string): State {
   return {
     Type: 'Pass',
-    Parameters: {
-      'status.$': `States.Format('{}, ${result}', $.outcome.status)`,
-      'detailType.$': '$.outcome.detailType',
-      'failedSection.$': '$.outcome.failedSection',
-    },
+    Parameters: { 'status.$': `States.Format('{}, ${result}', $.outcome.status)`, 'failedSection.$': '$.outcome.failedSection' },
     ResultPath: '$.outcome',
     Next: 'RecordOutcome',
+  };
+}
+
+/** A `lambda:invoke` of the runbook step. */
+function invokeStep(payload: State, fields: Partial<State> & { Next?: string }, onError: string): State {
+  return {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::lambda:invoke',
+    Parameters: { FunctionName: '${RunbookStepArn}', Payload: payload },
+    TimeoutSeconds: 60,
+    Retry: RETRY,
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: onError }],
+    ...fields,
   };
 }
 
@@ -157,21 +100,10 @@ function rollbackOutcome(result: string): State {
  * Send one section, then Wait / Poll / Count / Choice until SSM reports a terminal status or MAX_POLLS
  * polls have been made. A Task error (after its retries) counts as the section failing.
  */
-function sectionStates(section: Section, onSuccess: string, onFailure: string): Record<string, State> {
+function sectionStates(section: SectionName, onSuccess: string, onFailure: string): Record<string, State> {
   const name = cap(section);
-  const invoke = (payload: State, resultSelector: State, resultPath: string, next: string): State => ({
-    Type: 'Task',
-    Resource: 'arn:aws:states:::lambda:invoke',
-    Parameters: { FunctionName: '${RunbookStepArn}', Payload: payload },
-    ResultSelector: resultSelector,
-    ResultPath: resultPath,
-    TimeoutSeconds: 60,
-    Retry: RETRY,
-    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: onFailure }],
-    Next: next,
-  });
   return {
-    [`Send${name}`]: invoke(
+    [`Send${name}`]: invokeStep(
       {
         op: 'sendCommand',
         section,
@@ -180,16 +112,18 @@ function sectionStates(section: Section, onSuccess: string, onFailure: string): 
         'lines.$': `$.sections.${section}`,
         'timeoutSeconds.$': '$.timeoutSeconds',
       },
-      { section, 'commandId.$': '$.Payload.commandId', polls: 0, status: 'Pending', output: '' },
-      '$.current',
-      `Wait${name}`,
+      {
+        ResultSelector: { section, 'commandId.$': '$.Payload.commandId', polls: 0, status: 'Pending', output: '' },
+        ResultPath: '$.current',
+        Next: `Wait${name}`,
+      },
+      onFailure,
     ),
     [`Wait${name}`]: { Type: 'Wait', Seconds: POLL_INTERVAL_SECONDS, Next: `Poll${name}` },
-    [`Poll${name}`]: invoke(
+    [`Poll${name}`]: invokeStep(
       { op: 'getCommandInvocation', 'executionId.$': '$.executionId', target: TARGET, 'commandId.$': '$.current.commandId' },
-      { 'status.$': '$.Payload.status', 'output.$': '$.Payload.output' },
-      '$.poll',
-      `Count${name}`,
+      { ResultSelector: { 'status.$': '$.Payload.status', 'output.$': '$.Payload.output' }, ResultPath: '$.poll', Next: `Count${name}` },
+      onFailure,
     ),
     [`Count${name}`]: {
       Type: 'Pass',
@@ -207,12 +141,7 @@ function sectionStates(section: Section, onSuccess: string, onFailure: string): 
       Type: 'Choice',
       Choices: [
         { Variable: '$.current.status', StringEquals: 'Success', Next: onSuccess },
-        {
-          Or: ['Failed', 'TimedOut', 'Cancelled', 'Cancelling', 'Undeliverable', 'Terminated', 'DeliveryTimedOut', 'ExecutionTimedOut'].map(
-            (status) => ({ Variable: '$.current.status', StringEquals: status }),
-          ),
-          Next: onFailure,
-        },
+        { Or: SSM_FAILURE_STATUSES.map((status) => ({ Variable: '$.current.status', StringEquals: status })), Next: onFailure },
         { Variable: '$.current.polls', NumericGreaterThanEquals: MAX_POLLS, Next: onFailure },
       ],
       Default: `Wait${name}`,
@@ -220,34 +149,14 @@ function sectionStates(section: Section, onSuccess: string, onFailure: string): 
   };
 }
 
-/** The RunbookExecution definition (JSONPath), with `${TableName}`, `${EventBusName}`, `${RunbookStepArn}` placeholders. */
+/** The RunbookExecution definition (JSONPath), with the `${RunbookStepArn}` placeholder. */
 export function runbookExecutionAsl(): Record<string, unknown> {
-  const catchToRecord = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'SetErrorOutcome' }];
-  const putEvent = (detailType: string | null, detail: State, next: string, extra: State = {}): State => ({
-    Type: 'Task',
-    Resource: 'arn:aws:states:::events:putEvents',
-    Parameters: {
-      Entries: [
-        {
-          EventBusName: '${EventBusName}',
-          Source: EVENT_SOURCE,
-          ...(detailType ? { DetailType: detailType } : { 'DetailType.$': '$.outcome.detailType' }),
-          Detail: detail,
-        },
-      ],
-    },
-    ResultPath: null,
-    Retry: RETRY,
-    Next: next,
-    ...extra,
-  });
-  const detail = {
+  const ids = {
     'tenantId.$': '$.tenantId',
     'incidentId.$': '$.incidentId',
     'executionId.$': '$.executionId',
     'runbookId.$': '$.runbookId',
   };
-  const failed = RUNBOOK_DETAIL_TYPES.executionFailed;
   return {
     Comment: 'Alert Whisperer runbook execution: approval, pre-checks, commands, verification, rollback, record.',
     QueryLanguage: 'JSONPath',
@@ -266,11 +175,9 @@ export function runbookExecutionAsl(): Record<string, unknown> {
       InitFields: {
         Type: 'Pass',
         Parameters: {
-          'tenantId.$': '$.tenantId',
-          'incidentId.$': '$.incidentId',
-          'executionId.$': '$.executionId',
-          'runbookId.$': '$.runbookId',
+          ...ids,
           'readOnly.$': '$.readOnly',
+          'dryRun.$': '$.dryRun',
           'approval.$': '$.approval',
           'target.$': '$.target',
           'timeoutSeconds.$': '$.timeoutSeconds',
@@ -285,33 +192,40 @@ export function runbookExecutionAsl(): Record<string, unknown> {
         Choices: [{ Variable: '$.approval.required', BooleanEquals: true, Next: 'AwaitApproval' }],
         Default: 'SendPreChecks',
       },
-      // The approvals handler answers with SendTaskSuccess, or SendTaskFailure with error "ApprovalRejected".
-      AwaitApproval: putEvent(
-        RUNBOOK_DETAIL_TYPES.approvalRequested,
-        { ...detail, 'taskToken.$': '$$.Task.Token', expiresInSeconds: APPROVAL_TIMEOUT_SECONDS },
-        'SendPreChecks',
-        {
-          Resource: 'arn:aws:states:::events:putEvents.waitForTaskToken',
-          TimeoutSeconds: APPROVAL_TIMEOUT_SECONDS,
-          Catch: [
-            { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'EscalateExpiredApproval' },
-            { ErrorEquals: ['ApprovalRejected'], ResultPath: '$.error', Next: 'ApprovalRejected' },
-            ...catchToRecord,
-          ],
-        },
-      ),
-      EscalateExpiredApproval: putEvent(RUNBOOK_DETAIL_TYPES.approvalExpired, detail, 'ApprovalExpired', { Catch: catchToRecord }),
-      ApprovalExpired: outcome('approval-expired', failed, 'RecordOutcome'),
-      ApprovalRejected: outcome('approval-rejected', failed, 'RecordOutcome'),
+      // The step stores the request with the token; the approvals API answers SendTaskSuccess, or
+      // SendTaskFailure with error "ApprovalRejected"; the approval sweep fails it with "ApprovalExpired"
+      // once the request's own expiry (tenant policy) passes. TimeoutSeconds is only a backstop.
+      AwaitApproval: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: { FunctionName: '${RunbookStepArn}', Payload: { op: 'awaitApproval', ...ids, 'taskToken.$': '$$.Task.Token' } },
+        TimeoutSeconds: APPROVAL_BACKSTOP_SECONDS,
+        ResultPath: null,
+        Retry: RETRY,
+        Catch: [
+          { ErrorEquals: ['ApprovalExpired', 'States.Timeout'], ResultPath: '$.error', Next: 'ApprovalExpired' },
+          { ErrorEquals: ['ApprovalRejected'], ResultPath: '$.error', Next: 'ApprovalRejected' },
+          { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'SetErrorOutcome' },
+        ],
+        Next: 'SendPreChecks',
+      },
+      ApprovalExpired: outcome('approval-expired', 'RecordOutcome'),
+      ApprovalRejected: outcome('approval-rejected', 'RecordOutcome'),
 
-      ...sectionStates('preChecks', 'SendCommands', 'PreChecksFailed'),
+      ...sectionStates('preChecks', 'DryRun?', 'PreChecksFailed'),
       // Pre-checks change nothing: no rollback.
-      PreChecksFailed: outcome('prechecks-failed', failed, 'RecordOutcome'),
+      PreChecksFailed: outcome('prechecks-failed', 'RecordOutcome'),
+      'DryRun?': {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.dryRun', BooleanEquals: true, Next: 'DryRunSucceeded' }],
+        Default: 'SendCommands',
+      },
+      DryRunSucceeded: outcome('dry-run-succeeded', 'RecordOutcome'),
       ...sectionStates('commands', 'SendVerification', 'CommandsFailed'),
-      CommandsFailed: outcome('commands-failed', failed, 'RollbackNeeded'),
+      CommandsFailed: outcome('commands-failed', 'RollbackNeeded'),
       ...sectionStates('verification', 'Verified', 'VerificationFailed'),
-      VerificationFailed: outcome('verification-failed', failed, 'RollbackNeeded'),
-      Verified: outcome('succeeded', RUNBOOK_DETAIL_TYPES.executionSucceeded, 'RecordOutcome'),
+      VerificationFailed: outcome('verification-failed', 'RollbackNeeded'),
+      Verified: outcome('succeeded', 'RecordOutcome'),
 
       // A read-only runbook has no rollback.
       RollbackNeeded: {
@@ -324,153 +238,148 @@ export function runbookExecutionAsl(): Record<string, unknown> {
       RolledBack: rollbackOutcome('rolled back'),
       RollbackFailed: rollbackOutcome('rollback failed'),
 
-      // The failure-recording state every Catch leads to.
-      SetErrorOutcome: {
-        Type: 'Pass',
-        Parameters: { status: 'error', detailType: failed, 'failedSection.$': '$.current.section' },
-        ResultPath: '$.outcome',
-        Next: 'RecordOutcome',
-      },
-      RecordOutcome: {
-        Type: 'Task',
-        Resource: 'arn:aws:states:::dynamodb:updateItem',
-        Parameters: {
-          TableName: '${TableName}',
-          Key: {
-            pk: { 'S.$': "States.Format('T#{}#INC#{}', $.tenantId, $.incidentId)" },
-            sk: { S: 'INC' },
-          },
-          ConditionExpression: 'attribute_exists(pk)',
-          UpdateExpression: 'SET #remediation = :remediation',
-          ExpressionAttributeNames: { '#remediation': 'remediation' },
-          ExpressionAttributeValues: {
-            ':remediation': {
-              M: {
-                executionId: { 'S.$': '$.executionId' },
-                runbookId: { 'S.$': '$.runbookId' },
-                status: { 'S.$': '$.outcome.status' },
-                failedSection: { 'S.$': '$.outcome.failedSection' },
-                lastSection: { 'S.$': '$.current.section' },
-                commandStatus: { 'S.$': '$.current.status' },
-                // Truncated to OUTPUT_LIMIT characters by the runbook step.
-                output: { 'S.$': '$.current.output' },
-                error: { 'S.$': '$.error.Error' },
-                // Duration = finishedAt - startedAt (JSONPath has no date arithmetic).
-                startedAt: { 'S.$': '$$.Execution.StartTime' },
-                finishedAt: { 'S.$': '$$.State.EnteredTime' },
-                stateMachineExecution: { 'S.$': '$$.Execution.Id' },
-              },
-            },
-          },
+      // The failure-recording state every other Catch leads to.
+      SetErrorOutcome: outcome('error', 'RecordOutcome'),
+      // Records the execution on the incident (status, output truncated, duration), then resolves the
+      // incident on success or routes it to a technician, audits and publishes.
+      RecordOutcome: invokeStep(
+        {
+          op: 'recordOutcome',
+          ...ids,
+          'outcome.$': '$.outcome',
+          'current.$': '$.current',
+          'error.$': '$.error',
+          'startedAt.$': '$$.Execution.StartTime',
         },
-        ResultPath: null,
-        Retry: RETRY,
-        // Recording failed: there is nothing left to record it with.
-        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordingFailed' }],
-        Next: 'PublishOutcome',
-      },
-      PublishOutcome: putEvent(
-        null,
-        { ...detail, 'status.$': '$.outcome.status', 'failedSection.$': '$.outcome.failedSection' },
-        'Succeeded?',
-        { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordingFailed' }] },
+        { ResultPath: null, Next: 'Succeeded?' },
+        'RecordingFailed',
       ),
       'Succeeded?': {
         Type: 'Choice',
-        Choices: [{ Variable: '$.outcome.status', StringEquals: 'succeeded', Next: 'Succeeded' }],
+        Choices: [
+          {
+            Or: ['succeeded', 'dry-run-succeeded'].map((status) => ({ Variable: '$.outcome.status', StringEquals: status })),
+            Next: 'Succeeded',
+          },
+        ],
         Default: 'Failed',
       },
       Succeeded: { Type: 'Succeed' },
       Failed: { Type: 'Fail', Error: 'RunbookFailed', Cause: 'The runbook execution did not succeed: see the incident.' },
-      RecordingFailed: { Type: 'Fail', Error: 'RecordingFailed', Cause: 'The outcome could not be recorded or published.' },
+      RecordingFailed: { Type: 'Fail', Error: 'RecordingFailed', Cause: 'The outcome could not be recorded.' },
     },
   };
 }
 
 export interface AutomationProps {
-  stage: Stage;
-  table: dynamodb.ITableV2;
-  eventBus: events.IEventBus;
-  /** The runbook step (RunbookStepRequest -> RunbookStepResult): the only code that assumes client roles. */
-  runbookStep: lambda.IFunction;
-  monitoring: Monitoring;
-  /** Client-account role name prefix the step may assume (default REMEDIATION_ROLE_PREFIX). */
+  shared: SharedResources;
+  /** Client-account role name prefix the runbook step may assume (default REMEDIATION_ROLE_PREFIX). */
   remediationRolePrefix?: string;
+  /** A Bedrock model (or inference profile) id for AI advice; none: decisions use the rules alone. */
+  bedrockModelId?: string;
 }
 
+type AutomationFunction = 'remediate' | 'runbookStep' | 'approvalSweep';
+
 /**
- * The automation capability's runbook execution: a Standard state machine (JSONPath) with logs (ALL,
- * without execution data, which holds command output) and X-Ray tracing, a least-privilege role, and an
- * alarm on failed, timed-out or aborted executions.
+ * The automation capability (SPEC section 5): the remediation decision per new incident (`remediate`,
+ * on IncidentOpened), the RunbookExecution state machine (Standard, JSONPath, logs without execution
+ * data, which holds command output, and X-Ray tracing) with its one Task function (`runbookStep`, the
+ * only code that assumes client roles), and the approval sweep. Failed decisions land in a watched
+ * dead-letter queue; failed, timed-out or aborted executions raise an alarm.
  */
 export class Automation extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<AutomationFunction, NodejsFunction>;
+  readonly decisionDeadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: AutomationProps) {
     super(scope, id);
+    const { shared } = props;
     const { partition } = Stack.of(this);
+    const withBus = { TABLE_NAME: shared.table.tableName, AW_STAGE: shared.stage, EVENT_BUS_NAME: shared.eventBus.eventBusName };
+    // The state machine names its step, and `remediate` names the state machine: the step first.
+    const { runbookStep, approvalSweep } = createCatalogFunctions(
+      this,
+      ['runbookStep', 'approvalSweep'] as const,
+      { automation: withBus },
+      shared,
+    );
+
     const logGroup = new logs.LogGroup(this, 'RunbookExecutionLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: shared.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     const role = new iam.Role(this, 'RunbookExecutionRole', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
-      description: 'Runbook execution state machine: invokes the runbook step, records outcomes, publishes events.',
+      description: 'Runbook execution state machine: invokes the runbook step (nothing else).',
     });
     this.stateMachine = new sfn.StateMachine(this, 'RunbookExecution', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(runbookExecutionAsl())),
-      definitionSubstitutions: {
-        TableName: props.table.tableName,
-        EventBusName: props.eventBus.eventBusName,
-        RunbookStepArn: props.runbookStep.functionArn,
-      } satisfies Record<RunbookSubstitution, string>,
+      definitionSubstitutions: { RunbookStepArn: runbookStep.functionArn } satisfies Record<RunbookSubstitution, string>,
       role,
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      // Approval (1 h) plus four sections at their poll bound, with room to spare.
-      timeout: Duration.hours(10),
+      // Approval (24 h at most) plus four sections at their poll bound, with room to spare.
+      timeout: Duration.hours(36),
     });
-
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'InvokeRunbookStep',
         actions: ['lambda:InvokeFunction'],
-        resources: [props.runbookStep.functionArn, `${props.runbookStep.functionArn}:*`],
+        resources: [runbookStep.functionArn, `${runbookStep.functionArn}:*`],
       }),
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'RecordOutcome', actions: ['dynamodb:UpdateItem'], resources: [props.table.tableArn] }),
+
+    const { remediate } = createCatalogFunctions(
+      this,
+      ['remediate'] as const,
+      {
+        remediation: {
+          ...withBus,
+          STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+          ...(props.bedrockModelId ? { BEDROCK_MODEL_ID: props.bedrockModelId } : {}),
+        },
+      },
+      shared,
     );
-    // The table's customer-managed key: UpdateItem reads and writes encrypted items.
-    props.table.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
-    role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [props.eventBus.eventBusArn] }),
-    );
+    this.functions = { remediate, runbookStep, approvalSweep };
+    this.stateMachine.grantStartExecution(remediate);
+    // The step answers a token when the request was decided before it arrived; the sweep fails expired ones.
+    // The step's grant is a policy of its own: in the function's default policy it would make a cycle
+    // (function -> its default policy -> state machine -> function).
+    new iam.Policy(this, 'RunbookStepTaskResponse', {
+      roles: [runbookStep.role!],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: [this.stateMachine.stateMachineArn],
+        }),
+      ],
+    });
+    this.stateMachine.grantTaskResponse(approvalSweep);
+    if (props.bedrockModelId) this.allowAdviceModel(remediate, props.bedrockModelId);
 
     // Only the runbook step assumes the client's role (with the tenant's external id); SSM calls are
     // made with those credentials in the client account, never by the state machine's role.
     const prefix = props.remediationRolePrefix ?? REMEDIATION_ROLE_PREFIX;
-    props.runbookStep.addToRolePolicy(
+    runbookStep.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'AssumeClientRemediationRole',
         actions: ['sts:AssumeRole'],
         resources: [`arn:${partition}:iam::*:role/${prefix}*`],
       }),
     );
-
-    if (props.runbookStep.role) {
-      acknowledgeNag(
-        props.runbookStep.role,
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${prefix}*]`,
-        "The client's account is known per execution only; the role name prefix is fixed by the onboarding template and each role requires the tenant's external id.",
-      );
-    }
-    const stepArn = Token.isUnresolved(props.runbookStep.functionArn) ? nagRef(props.runbookStep, 'Arn') : props.runbookStep.functionArn;
+    acknowledgeNag(
+      runbookStep.role!,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${prefix}*]`,
+      "The client's account is known per execution only; the role name prefix is fixed by the onboarding template and each role requires the tenant's external id.",
+    );
     acknowledgeNag(
       role,
-      `AwsSolutions-IAM5[Resource::${stepArn}:*]`,
+      `AwsSolutions-IAM5[Resource::${nagRef(runbookStep, 'Arn')}:*]`,
       'lambda:InvokeFunction on the runbook step and its versions/aliases (the form CDK grants use).',
     );
     acknowledgeNag(
@@ -478,6 +387,56 @@ export class Automation extends Construct {
       'AwsSolutions-IAM5[Resource::*]',
       'X-Ray PutTraceSegments/PutTelemetryRecords and the CloudWatch Logs delivery actions accept only Resource "*".',
     );
-    props.monitoring.watchStateMachine('RunbookStateMachine', this.stateMachine);
+
+    this.decisionDeadLetterQueue = new sqs.Queue(this, 'DecisionDeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: shared.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    acknowledgeNag(
+      this.decisionDeadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself a dead-letter queue: the on-failure destination of remediate and the dead-letter queue of its EventBridge target.',
+    );
+    remediate.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.decisionDeadLetterQueue),
+    });
+    addEventRules(this, this.functions, shared.eventBus, {
+      remediate: { deadLetterQueue: this.decisionDeadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) },
+    });
+    addSchedules(this, this.functions);
+    shared.monitoring.watchDeadLetterQueue(
+      'DecisionDeadLetterQueue',
+      this.decisionDeadLetterQueue,
+      "A new incident's remediation decision",
+    );
+    shared.monitoring.watchStateMachine('RunbookStateMachine', this.stateMachine);
+  }
+
+  /**
+   * bedrock:InvokeModel (what Converse needs) on the configured model only. A cross-region inference
+   * profile id (`us.`, `eu.`, `apac.`, `global.` prefix) also needs the foundation model in every region
+   * the profile may route to.
+   */
+  private allowAdviceModel(fn: NodejsFunction, modelId: string): void {
+    const { partition, region, account } = Stack.of(this);
+    const profile = /^(?:us|eu|apac|global)\.(.+)$/.exec(modelId);
+    const resources = profile
+      ? [
+          `arn:${partition}:bedrock:${region}:${account}:inference-profile/${modelId}`,
+          `arn:${partition}:bedrock:*::foundation-model/${profile[1]}`,
+        ]
+      : [`arn:${partition}:bedrock:${region}::foundation-model/${modelId}`];
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ConverseWithTheAdviceModel', actions: ['bedrock:InvokeModel'], resources }));
+    if (profile) {
+      acknowledgeNag(
+        fn.role!,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${profile[1]}]`,
+        'A cross-region inference profile routes each call to the model in one of its regions, chosen by Bedrock; the model is named exactly.',
+      );
+    }
   }
 }

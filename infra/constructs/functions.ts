@@ -47,6 +47,12 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   correlate: 'readWrite',
   // Commits the resolutions through the same path and deletes the settle markers (narrowed by ITEM_ACCESS).
   settle: 'readWrite',
+  // Stores the decision on the incident, creates executions and approval requests, assigns technicians.
+  remediate: 'readWrite',
+  // Records approval tokens and outcomes, resolves (through the correlation scope) or routes incidents.
+  runbookStep: 'readWrite',
+  // Expires approval requests and deletes their pending markers.
+  approvalSweep: 'readWrite',
   // Puts the connection item and its tenant subscriptions.
   wsConnect: 'readWrite',
   // Reads the connection to find its subscriptions, then deletes them all.

@@ -1,4 +1,5 @@
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { createCatalogFunctions, type SharedResources } from './functions';
 import type { PublicHttpApi } from './http-api';
@@ -6,6 +7,8 @@ import type { PublicHttpApi } from './http-api';
 export interface OperatorApiProps {
   shared: SharedResources;
   httpApi: PublicHttpApi;
+  /** The runbook state machine: manual executions start it, approvals answer its task tokens. */
+  stateMachine: sfn.IStateMachine;
 }
 
 const FUNCTIONS = ['api'] as const;
@@ -13,7 +16,8 @@ const FUNCTIONS = ['api'] as const;
 /**
  * The operator API capability: one function behind `GET /health` and `ANY /v1/{proxy+}` (login, RBAC,
  * tenants, incidents, correlation policy...). It reads the JWT signing key from Secrets Manager and
- * publishes domain events (incident commands) on the bus.
+ * publishes domain events (incident commands) on the bus; it starts manual runbook executions and
+ * answers approval task tokens.
  */
 export class OperatorApi extends Construct {
   readonly functions: Record<(typeof FUNCTIONS)[number], NodejsFunction>;
@@ -29,11 +33,14 @@ export class OperatorApi extends Construct {
           TABLE_NAME: shared.table.tableName,
           AW_STAGE: shared.stage,
           EVENT_BUS_NAME: shared.eventBus.eventBusName,
+          STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
           AUTH_KEYS_SECRET_ARN: shared.authKeys.secretArn,
         },
       },
       shared,
     );
     props.httpApi.addCatalogRoutes(this.functions);
+    props.stateMachine.grantStartExecution(this.functions.api);
+    props.stateMachine.grantTaskResponse(this.functions.api);
   }
 }

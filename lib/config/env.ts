@@ -18,8 +18,11 @@ const authKeys = z.object({
   AUTH_KEYS_FILE: z.string().min(1).optional(),
 });
 
+/** The RunbookExecution state machine, for the functions that start executions. */
+const withStateMachine = withBus.extend({ STATE_MACHINE_ARN: z.string().min(1) });
+
 export const ENV_SCHEMAS = {
-  api: withBus.extend(authKeys.shape),
+  api: withStateMachine.extend(authKeys.shape),
   ingest: base.extend({
     ALERT_QUEUE_URL: z.string().url(),
     /** SNS signature checks on `cloudwatch` webhooks: 'off' only by explicit choice (local mode, replay). */
@@ -32,6 +35,10 @@ export const ENV_SCHEMAS = {
     /** The WebSocket API's management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
     WS_MANAGEMENT_ENDPOINT: z.string().url(),
   }),
+  /** Decides per new incident and starts executions; Bedrock advice only when a model is configured. */
+  remediation: withStateMachine.extend({ BEDROCK_MODEL_ID: z.string().min(1).optional() }),
+  /** The runbook step and the approval sweep: they answer task tokens, which needs no state machine ARN. */
+  automation: withBus,
   /** `$connect` alone checks access tokens, so only it gets the signing keys. */
   realtimeConnect: base.extend(authKeys.shape),
 } as const;

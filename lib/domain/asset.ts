@@ -12,6 +12,17 @@ export const assetSchema = z.object({
   dependsOn: z.array(z.string().regex(ASSET_ID_PATTERN)).max(64).default([]),
   critical: z.boolean().default(false),
   tags: z.record(z.string(), z.string()).default({}),
+  /** Where runbooks reach it: an SSM managed instance in the client's account (none: runbooks never target it). */
+  ssm: z
+    .object({
+      /** EC2 instance id (`i-...`) or hybrid managed instance id (`mi-...`). */
+      instanceId: z.string().regex(/^(?:i|mi)-[0-9a-f]{8,17}$/, 'an EC2 (i-...) or managed (mi-...) instance id'),
+      accountId: z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits'),
+      region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
+      platform: z.enum(['linux', 'windows']),
+    })
+    .strict()
+    .optional(),
 });
 export type Asset = z.infer<typeof assetSchema>;
 

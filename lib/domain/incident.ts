@@ -56,9 +56,41 @@ export interface Incident {
   /** How an operator closed it (null once reopened). */
   resolutionCode?: string | null;
   resolvedBy?: string | null;
+  /** The remediation decision (SPEC section 5), once made. */
+  decision?: IncidentDecision;
+  /** The latest runbook execution's summary. */
+  remediation?: IncidentRemediation;
   /** Wall-clock time the service created the incident (openedAt is the first alert's event time). */
   createdAt: string;
   updatedAt: string;
+}
+
+/** The decision as the incident keeps it (lib/remediation/decision.ts RemediationDecision, plus when and the advice shown). */
+export interface IncidentDecision {
+  action: 'auto_execute' | 'approval_required' | 'route_to_technician';
+  runbookId?: string;
+  risk?: 'low' | 'medium' | 'high';
+  params?: Record<string, string | number>;
+  reasons: string[];
+  confidence: number;
+  dryRun: boolean;
+  adviceUsed: boolean;
+  /** The AI advice shown to operators (or why there is none). */
+  advice?: { summary: string; likelyRootCause: string; suggestedRunbookId: string | null; confidence: number } | { unavailable: string };
+  policyApplied: Record<string, unknown>;
+  approval?: { requiredRole: 'company_admin' | 'msp_admin'; expiresAt: string };
+  decidedAt: string;
+}
+
+export interface IncidentRemediation {
+  executionId: string;
+  runbookId: string;
+  state: string;
+  outcome?: string;
+  output?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
 }
 
 export interface IncidentAlert {
@@ -89,6 +121,11 @@ export const TIMELINE_TYPES = [
   'incident-reopened',
   'incident-merged',
   'root-changed',
+  'remediation-decided',
+  'approval-requested',
+  'approval-decided',
+  'execution-started',
+  'execution-finished',
 ] as const;
 
 export interface TimelineEntry {

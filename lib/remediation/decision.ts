@@ -106,6 +106,8 @@ export const remediationPolicySchema = z
     maintenanceWindows: z.array(maintenanceWindowSchema).max(20).default([]),
     /** Outside every window: may auto-execution run? (true when the tenant has only freeze windows.) */
     autoExecuteOutsideWindows: z.boolean().default(true),
+    /** Ask the configured Bedrock model for advice on each incident (it may break a near tie, never raise autonomy). */
+    aiAdvice: z.boolean().default(false),
     /** Runbooks the tenant never wants proposed. */
     disabledRunbooks: z.array(z.string().regex(RUNBOOK_ID_PATTERN)).max(200).default([]),
   })

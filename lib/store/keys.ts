@@ -33,6 +33,11 @@
  * | tenant runbook    | T#t                             | RUNBOOK#runbookId  |                                         |                                        |      |
  * | correlation policy| T#t                             | CORRELATION#policy |                                         |                                        |      |
  * | settle marker     | MSP#SETTLE                      | resolvesAt#t#scope |                                         |                                        | 7 d  |
+ * | execution         | T#t#EXEC                        | executionId (ULID) |                                         |                                        |      |
+ * | approval request  | T#t#APPROVAL                    | executionId (ULID) |                                         |                                        |      |
+ * | pending approval  | MSP#APPROVALS                   | expiresAt#t#id     |                                         |                                        |      |
+ * | remediation policy| T#t                             | REMEDIATION#policy |                                         |                                        |      |
+ * | remediation access| T#t                             | REMEDIATION#access |                                         |                                        |      |
  * | ws connection     | MSP#WSCONN#connectionId         | CONN               |                                         |                                        | yes  |
  * | ws subscription   | T#t#WSCONN  or  MSP#WSCONN#ALL  | connectionId       |                                         |                                        | yes  |
  */
@@ -106,6 +111,20 @@ export const keys = {
   /** A scope with an incident whose grace period ends at `resolvesAt` (ISO): the settle sweep reads these in time order. */
   settleMarker: (resolvesAt: string, t: string, scope: string) => ({ pk: 'MSP#SETTLE', sk: `${resolvesAt}#${tenantPrefix(t)}#${scope}` }),
   settleMarkers: () => ({ pk: 'MSP#SETTLE' }),
+
+  execution: (t: string, executionId: string) => ({ pk: `${tenantPrefix(t)}#EXEC`, sk: executionId }),
+  executionsOf: (t: string) => ({ pk: `${tenantPrefix(t)}#EXEC` }),
+  /** An approval request's id is its execution's. */
+  approval: (t: string, executionId: string) => ({ pk: `${tenantPrefix(t)}#APPROVAL`, sk: executionId }),
+  approvalsOf: (t: string) => ({ pk: `${tenantPrefix(t)}#APPROVAL` }),
+  /** A request still pending, by expiry (ISO): the approvals list and the expiry sweep read these. */
+  pendingApproval: (expiresAt: string, t: string, executionId: string) => ({
+    pk: 'MSP#APPROVALS',
+    sk: `${expiresAt}#${tenantPrefix(t)}#${executionId}`,
+  }),
+  pendingApprovals: () => ({ pk: 'MSP#APPROVALS' }),
+  remediationPolicy: (t: string) => ({ pk: tenantPrefix(t), sk: 'REMEDIATION#policy' }),
+  remediationAccess: (t: string) => ({ pk: tenantPrefix(t), sk: 'REMEDIATION#access' }),
 
   wsConnection: (connectionId: string) => ({ pk: `MSP#WSCONN#${connectionId}`, sk: 'CONN' }),
   wsTenantSubscription: (t: string, connectionId: string) => ({ pk: `${tenantPrefix(t)}#WSCONN`, sk: connectionId }),

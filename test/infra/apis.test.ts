@@ -1,3 +1,4 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { HTTP_ROUTES, WEBSOCKET_ROUTES } from '../../functions/catalog';
 import { HTTP_ROUTE_AUTH, HTTP_THROTTLE } from '../../infra/constructs/http-api';
@@ -26,7 +27,12 @@ describe('PublicHttpApi', () => {
 describe('OperatorApi', () => {
   it('routes /health and /v1/{proxy+} to the api function, which reads the signing key and publishes on the bus', () => {
     const fixture = sharedFixture();
-    new OperatorApi(fixture.stack, 'OperatorApi', { shared: fixture.shared, httpApi: fixture.httpApi });
+    const stateMachine = sfn.StateMachine.fromStateMachineArn(
+      fixture.stack,
+      'Runbooks',
+      'arn:aws:states:us-east-1:123456789012:stateMachine:x',
+    );
+    new OperatorApi(fixture.stack, 'OperatorApi', { shared: fixture.shared, httpApi: fixture.httpApi, stateMachine });
     const template = Template.fromStack(fixture.stack);
     expect(fixture.httpApi.unroutedRoutes()).toEqual(['POST /v1/webhooks/{source} (ingestWebhook)']);
     template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);

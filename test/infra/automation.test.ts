@@ -1,33 +1,15 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Automation, APPROVAL_TIMEOUT_SECONDS, MAX_POLLS, runbookExecutionAsl } from '../../infra/constructs/automation';
-import { acknowledgeNag } from '../../infra/nag';
-import { nagFindings, only, sharedFixture } from './helpers';
+import { Automation, APPROVAL_BACKSTOP_SECONDS, runbookExecutionAsl } from '../../infra/constructs/automation';
+import type { FunctionName } from '../../functions/catalog';
+import { MAX_POLLS } from '../../lib/remediation/step-contract';
+import { functionId, nagFindings, sharedFixture } from './helpers';
 
 type State = Record<string, any>;
 
-function automation() {
+function automation(bedrockModelId?: string) {
   const fixture = sharedFixture();
-  // A stand-in for the runbook step (the real one is a catalog function).
-  const runbookStep = new lambda.Function(fixture.stack, 'RunbookStep', {
-    runtime: lambda.Runtime.NODEJS_22_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('exports.handler = async () => ({});'),
-  });
-  acknowledgeNag(
-    runbookStep.role!,
-    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    'Test stand-in for the runbook step.',
-  );
-  acknowledgeNag(runbookStep, 'AwsSolutions-L1', 'Test stand-in for the runbook step.');
-  const construct = new Automation(fixture.stack, 'Automation', {
-    stage: fixture.config.stage,
-    table: fixture.data.table,
-    eventBus: fixture.messaging.eventBus,
-    runbookStep,
-    monitoring: fixture.monitoring,
-  });
-  return { ...fixture, construct, runbookStep, template: Template.fromStack(fixture.stack) };
+  const construct = new Automation(fixture.stack, 'Automation', { shared: fixture.shared, bedrockModelId });
+  return { ...fixture, construct, template: Template.fromStack(fixture.stack) };
 }
 
 const asl = runbookExecutionAsl() as { QueryLanguage: string; StartAt: string; States: Record<string, State> };
@@ -43,6 +25,18 @@ function path(start: string, pick: (state: State, name: string) => string | unde
     name = pick(state, name) ?? state.Next ?? state.Default;
   }
   return visited;
+}
+
+/** Every statement of the IAM policies attached to `roleLogicalId`. */
+function statementsOf(template: Template, roleLogicalId: string): State[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleLogicalId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as State[]);
+}
+
+function roleOf(template: Template, name: FunctionName): string {
+  const fn = template.findResources('AWS::Lambda::Function')[functionId(template, name)]!;
+  return fn.Properties.Role['Fn::GetAtt'][0];
 }
 
 describe('RunbookExecution definition', () => {
@@ -61,7 +55,7 @@ describe('RunbookExecution definition', () => {
     const happy = path(asl.StartAt, (state) => {
       if (state.Type !== 'Choice') return undefined;
       if (state.Choices[0].Variable === '$.approval.required') return 'AwaitApproval';
-      if (state.Choices[0].Variable === '$.current.status') return state.Choices[0].Next; // Success
+      if (state.Choices[0].Variable === '$.dryRun') return state.Default;
       return state.Choices[0].Next;
     });
     expect(happy).toEqual([
@@ -69,33 +63,44 @@ describe('RunbookExecution definition', () => {
       'InitFields',
       'ApprovalRequired',
       'AwaitApproval',
-      ...['PreChecks', 'Commands', 'Verification'].flatMap((s) => [`Send${s}`, `Wait${s}`, `Poll${s}`, `Count${s}`, `Check${s}`]),
+      ...['PreChecks'].flatMap((s) => [`Send${s}`, `Wait${s}`, `Poll${s}`, `Count${s}`, `Check${s}`]),
+      'DryRun?',
+      ...['Commands', 'Verification'].flatMap((s) => [`Send${s}`, `Wait${s}`, `Poll${s}`, `Count${s}`, `Check${s}`]),
       'Verified',
       'RecordOutcome',
-      'PublishOutcome',
       'Succeeded?',
       'Succeeded',
     ]);
-    expect(states.Verified!.Parameters.detailType).toBe('ExecutionSucceeded');
+    expect(states.Verified!.Parameters.status).toBe('succeeded');
   });
 
-  it('gives every Task a Retry and a Catch', () => {
+  it('stops a dry run after its pre-checks', () => {
+    expect(states['DryRun?']!.Choices).toEqual([{ Variable: '$.dryRun', BooleanEquals: true, Next: 'DryRunSucceeded' }]);
+    expect(path('DryRunSucceeded', () => undefined).slice(0, 2)).toEqual(['DryRunSucceeded', 'RecordOutcome']);
+  });
+
+  it('invokes only the runbook step, and gives every Task a Retry and a Catch', () => {
     const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
     expect(tasks.length).toBeGreaterThan(8);
     for (const [name, task] of tasks) {
+      expect([name, task.Resource]).toEqual([name, expect.stringMatching(/^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/)]);
+      expect([name, task.Parameters.FunctionName]).toEqual([name, '${RunbookStepArn}']);
       expect([name, task.Retry?.length > 0]).toEqual([name, true]);
       expect([name, task.Catch?.some((c: State) => c.ErrorEquals.includes('States.ALL'))]).toEqual([name, true]);
     }
   });
 
-  it('waits for approval with a task token and a timeout that escalates', () => {
+  it('waits for approval with a task token; rejection and expiry each end in their own outcome', () => {
     const wait = states.AwaitApproval!;
-    expect(wait.Resource).toBe('arn:aws:states:::events:putEvents.waitForTaskToken');
-    expect(wait.TimeoutSeconds).toBe(APPROVAL_TIMEOUT_SECONDS);
-    expect(wait.Parameters.Entries[0].Detail['taskToken.$']).toBe('$$.Task.Token');
-    const onTimeout = wait.Catch.find((c: State) => c.ErrorEquals.includes('States.Timeout'));
-    expect(path(onTimeout.Next, () => undefined).slice(0, 3)).toEqual(['EscalateExpiredApproval', 'ApprovalExpired', 'RecordOutcome']);
-    expect(states.EscalateExpiredApproval!.Parameters.Entries[0].DetailType).toBe('ApprovalExpired');
+    expect(wait.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(wait.Parameters.Payload).toMatchObject({ op: 'awaitApproval', 'taskToken.$': '$$.Task.Token' });
+    expect(wait.TimeoutSeconds).toBe(APPROVAL_BACKSTOP_SECONDS);
+    const catchOf = (error: string) => wait.Catch.find((c: State) => c.ErrorEquals.includes(error)).Next;
+    expect(catchOf('ApprovalRejected')).toBe('ApprovalRejected');
+    expect(catchOf('ApprovalExpired')).toBe('ApprovalExpired');
+    expect(catchOf('States.Timeout')).toBe('ApprovalExpired');
+    expect(states.ApprovalExpired).toMatchObject({ Parameters: { status: 'approval-expired' }, Next: 'RecordOutcome' });
+    expect(states.ApprovalRejected).toMatchObject({ Parameters: { status: 'approval-rejected' }, Next: 'RecordOutcome' });
     expect(states.ApprovalRequired!.Default).toBe('SendPreChecks');
   });
 
@@ -107,6 +112,7 @@ describe('RunbookExecution definition', () => {
     expect(choice.Choices).toEqual([{ Variable: '$.readOnly', BooleanEquals: true, Next: 'RecordOutcome' }]);
     expect(choice.Default).toBe('SendRollback');
     expect(states.CheckRollback!.Default).toBe('WaitRollback');
+    expect(states.RolledBack!.Parameters['status.$']).toBe("States.Format('{}, rolled back', $.outcome.status)");
   });
 
   it('bounds every poll loop and fails the section on SSM failure statuses', () => {
@@ -119,49 +125,82 @@ describe('RunbookExecution definition', () => {
     }
   });
 
-  it('records the outcome on the incident item and publishes it', () => {
+  it('records every outcome through the step, which resolves or routes the incident', () => {
     const record = states.RecordOutcome!;
-    expect(record.Resource).toBe('arn:aws:states:::dynamodb:updateItem');
-    expect(record.Parameters.Key).toEqual({ pk: { 'S.$': "States.Format('T#{}#INC#{}', $.tenantId, $.incidentId)" }, sk: { S: 'INC' } });
-    const fields = Object.keys(record.Parameters.ExpressionAttributeValues[':remediation'].M);
-    expect(fields).toEqual(expect.arrayContaining(['status', 'output', 'startedAt', 'finishedAt']));
-    expect(states.PublishOutcome!.Parameters.Entries[0]['DetailType.$']).toBe('$.outcome.detailType');
+    expect(record.Parameters.Payload).toMatchObject({
+      op: 'recordOutcome',
+      'outcome.$': '$.outcome',
+      'current.$': '$.current',
+      'startedAt.$': '$$.Execution.StartTime',
+    });
+    expect(record.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordingFailed' }]);
+    const outcomes = Object.values(states).filter((s) => s.Type === 'Pass' && s.ResultPath === '$.outcome');
+    for (const outcome of outcomes) expect(['RecordOutcome', 'RollbackNeeded']).toContain(outcome.Next);
   });
 });
 
 describe('Automation', () => {
-  it('deploys a Standard JSONPath state machine with logging and tracing', () => {
+  it('deploys a Standard JSONPath state machine with logging (without execution data) and tracing', () => {
     const { template } = automation();
-    const [, machine] = only(template, 'AWS::StepFunctions::StateMachine');
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machines).toHaveLength(1);
+    const machine = machines[0]!;
     expect(machine.Properties.StateMachineType).toBe('STANDARD');
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
-    expect(machine.Properties.LoggingConfiguration.Level).toBe('ALL');
+    expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
     expect(JSON.parse(machine.Properties.DefinitionString).QueryLanguage).toBe('JSONPath');
-    expect(Object.keys(machine.Properties.DefinitionSubstitutions).sort()).toEqual(['EventBusName', 'RunbookStepArn', 'TableName']);
+    expect(machine.Properties.DefinitionSubstitutions).toEqual({
+      RunbookStepArn: { 'Fn::GetAtt': [functionId(template, 'runbookStep'), 'Arn'] },
+    });
   });
 
-  it('gives the state machine role only what the definition uses', () => {
+  it('gives the state machine role only the invocation of its step', () => {
     const { template, construct, stack } = automation();
     const roleId = stack.getLogicalId(construct.stateMachine.role.node.defaultChild as never);
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement as State[]);
-    const actions = statements.flatMap((s) => [s.Action].flat());
-    expect(actions).toEqual(expect.arrayContaining(['lambda:InvokeFunction', 'dynamodb:UpdateItem', 'events:PutEvents']));
-    expect(actions.filter((a) => /^(ssm|sts):/.test(a))).toEqual([]);
-    expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
+    const actions = statementsOf(template, roleId).flatMap((s) => [s.Action].flat());
+    expect(actions.filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'))).toEqual(['lambda:InvokeFunction']);
   });
 
-  it('lets only the runbook step assume client remediation roles', () => {
+  it('lets only the runbook step assume client remediation roles, and only remediate and the API start executions', () => {
     const { template } = automation();
-    const assume = Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement as State[])
-      .filter((s) => [s.Action].flat().includes('sts:AssumeRole'));
+    const all = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as State[]);
+    const assume = all.filter((s) => [s.Action].flat().includes('sts:AssumeRole'));
     expect(assume).toHaveLength(1);
     expect(JSON.stringify(assume[0]!.Resource)).toContain(':iam::*:role/AlertWhispererRemediation*');
+    const step = statementsOf(template, roleOf(template, 'runbookStep')).flatMap((s) => [s.Action].flat());
+    expect(step).toEqual(expect.arrayContaining(['sts:AssumeRole', 'states:SendTaskSuccess', 'states:SendTaskFailure']));
+    expect(step).not.toContain('states:StartExecution');
+    const remediate = statementsOf(template, roleOf(template, 'remediate')).flatMap((s) => [s.Action].flat());
+    expect(remediate).toContain('states:StartExecution');
+    expect(remediate).not.toContain('sts:AssumeRole');
+    expect(remediate.filter((a) => a.startsWith('bedrock:'))).toEqual([]);
+    const sweep = statementsOf(template, roleOf(template, 'approvalSweep')).flatMap((s) => [s.Action].flat());
+    expect(sweep).toEqual(expect.arrayContaining(['states:SendTaskFailure']));
+    expect(sweep).not.toContain('states:StartExecution');
+  });
+
+  it('decides on every IncidentOpened event, with a watched dead-letter queue, and sweeps approvals every minute', () => {
+    const { template } = automation();
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    const decide = rules.find((rule) => rule.Properties.EventPattern?.['detail-type']?.includes('IncidentOpened'))!;
+    expect(decide.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [functionId(template, 'remediate'), 'Arn'] });
+    expect(decide.Properties.Targets[0].DeadLetterConfig).toBeDefined();
+    const sweep = rules.find((rule) => rule.Properties.ScheduleExpression === 'rate(1 minute)')!;
+    expect(sweep.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [functionId(template, 'approvalSweep'), 'Arn'] });
+  });
+
+  it('lets remediate converse with the configured model only', () => {
+    const { template } = automation('anthropic.claude-3-5-haiku-20241022-v1:0');
+    const bedrock = statementsOf(template, roleOf(template, 'remediate')).filter((s) => [s.Action].flat().includes('bedrock:InvokeModel'));
+    expect(bedrock).toHaveLength(1);
+    expect(JSON.stringify(bedrock[0]!.Resource)).toContain('foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0');
+    const fn = template.findResources('AWS::Lambda::Function')[functionId(template, 'remediate')]!;
+    expect(fn.Properties.Environment.Variables.BEDROCK_MODEL_ID).toBe('anthropic.claude-3-5-haiku-20241022-v1:0');
   });
 
   it('passes cdk-nag', () => {
     expect(nagFindings(automation().stack)).toEqual([]);
+    expect(nagFindings(automation('anthropic.claude-3-5-haiku-20241022-v1:0').stack)).toEqual([]);
+    expect(nagFindings(automation('us.anthropic.claude-3-5-haiku-20241022-v1:0').stack)).toEqual([]);
   });
 });

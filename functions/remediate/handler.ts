@@ -1,0 +1,48 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import middy from '@middy/core';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { dynamo } from '../../lib/aws/clients';
+import { eventBridgePublisher } from '../../lib/aws/event-publisher';
+import { stepFunctionsOrchestrator } from '../../lib/aws/step-functions';
+import { readEnv } from '../../lib/config/env';
+import { domainEventDetailSchema } from '../../lib/events';
+import { logger } from '../../lib/observability';
+import { adviseOnIncident } from '../../lib/remediation/advice';
+import { decideForIncident, type RemediationDeps } from '../../lib/remediation/service';
+import { InventoryCache } from '../../lib/store/assets';
+import { PolicyCache } from '../../lib/store/correlation-policy';
+
+const env = readEnv('remediation');
+const table = { db: dynamo(), tableName: env.TABLE_NAME };
+const modelId = env.BEDROCK_MODEL_ID;
+const bedrock = modelId ? new BedrockRuntimeClient({}) : undefined;
+const deps: RemediationDeps = {
+  table,
+  publish: eventBridgePublisher(env.EVENT_BUS_NAME),
+  now: () => new Date(),
+  inventory: new InventoryCache(table),
+  policies: new PolicyCache(table),
+  orchestrator: stepFunctionsOrchestrator(env.STATE_MACHINE_ARN),
+  ...(bedrock && modelId ? { advise: (input) => adviseOnIncident(input, { client: bedrock, modelId }) } : {}),
+};
+
+/**
+ * IncidentOpened (EventBridge rule in functions/catalog.ts): decide whether to run a runbook, ask for
+ * approval or route to a technician, and act on it. A failure throws, so EventBridge retries; a retry
+ * of an incident already decided does nothing.
+ */
+export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
+  const detail = domainEventDetailSchema.parse(event.detail);
+  if (!detail.incidentId) throw new Error(`${event['detail-type']} without an incidentId`);
+  const outcome = await decideForIncident(deps, detail.tenantId, detail.incidentId);
+  if (outcome.kind === 'skipped')
+    logger.info('No remediation decision', { tenantId: detail.tenantId, incidentId: detail.incidentId, reason: outcome.reason });
+  else
+    logger.info('Remediation decided', {
+      tenantId: detail.tenantId,
+      incidentId: detail.incidentId,
+      action: outcome.decision.action,
+      runbookId: outcome.decision.runbookId,
+      executionId: outcome.executionId,
+    });
+});

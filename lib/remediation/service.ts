@@ -1,0 +1,746 @@
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import type { Category } from '../correlation/categories';
+import type { CorrelateDeps } from '../correlation/correlate';
+import { changeIncidentStatus } from '../correlation/operator';
+import type { Asset, Inventory } from '../domain/asset';
+import type { Incident, IncidentDecision, TimelineEntry } from '../domain/incident';
+import { DETAIL_TYPES, type DetailType } from '../events';
+import { logger } from '../observability';
+import { pickAssignee, type Technician } from '../oncall/routing';
+import { getAlert } from '../store/alerts';
+import { recordAudit, type AuditActor } from '../store/audit';
+import { assignIncident, IncidentStateError } from '../store/incident-actions';
+import { getIncidentDetail, listIncidents, timelineItem } from '../store/incidents';
+import { keys } from '../store/keys';
+import {
+  attachTaskToken,
+  createExecution,
+  decideApprovalRequest,
+  executionActivity,
+  getApproval,
+  getExecution,
+  getRemediationPolicy,
+  listPendingApprovals,
+  remediationExternalId,
+  updateExecution,
+  type Approval,
+  type Execution,
+  type ExecutionState,
+} from '../store/remediation';
+import { listTenantRunbooks } from '../store/runbooks';
+import { listUsers } from '../store/users';
+import type { AdviceInput, AdviceResult } from './advice';
+import type { Principal } from '../auth/permissions';
+import { approverRoleFor, approvalRefusal, type ApprovalRefusal } from './approval-rules';
+import { decideRemediation, type ApproverRole, type RemediationDecision } from './decision';
+import { RUNBOOK_LIBRARY } from './library';
+import { matchRunbooks, renderCommands, toScript, type RemediationTarget, type Runbook } from './runbook';
+import { REMEDIATION_ROLE_PREFIX, type RunbookExecutionInput, type RunbookStepRequest } from './step-contract';
+
+/**
+ * The remediation flow around the pure decision (SPEC section 5): gather an incident's inputs, decide,
+ * store the decision with the incident and audit it, start the RunbookExecution state machine, keep
+ * approval requests, record outcomes (resolve the incident on success, route it to a technician
+ * otherwise). Lambda handlers (remediate, runbook step, approval sweep) and the API call these; the
+ * local stack runs the same functions.
+ */
+
+/** Starts the state machine and answers its task tokens (Step Functions in AWS, the local emulator locally). */
+export interface Orchestrator {
+  start(input: RunbookExecutionInput): Promise<string>;
+  succeedTask(taskToken: string): Promise<void>;
+  failTask(taskToken: string, error: 'ApprovalRejected' | 'ApprovalExpired', cause: string): Promise<void>;
+}
+
+export interface RemediationDeps extends CorrelateDeps {
+  orchestrator: Orchestrator;
+  /** AI advice (Bedrock); absent when no model is configured. */
+  advise?: (input: AdviceInput) => Promise<AdviceResult>;
+}
+
+const SYSTEM: AuditActor = { type: 'system', name: 'remediation' };
+/** The assignee, audit actor and resolver name of automated actions. */
+const AUTOMATION = 'automation';
+/** A stuck approval never holds a decision forever: the policy's expiry bounds it; the sweep enforces it. */
+const TIMELINE_REASON_LIMIT = 300;
+
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** The client account's remediation role (created by the onboarding stack under this name). */
+export function remediationRoleArn(accountId: string, region: string): string {
+  return `arn:${partitionOf(region)}:iam::${accountId}:role/${REMEDIATION_ROLE_PREFIX}`;
+}
+
+function targetsOf(asset: Asset | undefined): RemediationTarget[] {
+  if (!asset?.ssm) return [];
+  return [{ assetId: asset.id, ...asset.ssm }];
+}
+
+function assetOf(inventory: Inventory, assetId: string | null): Asset | undefined {
+  return assetId ? inventory.assets.find((asset) => asset.id === assetId) : undefined;
+}
+
+async function publish(
+  deps: RemediationDeps,
+  detailType: DetailType,
+  detail: Record<string, unknown> & { tenantId: string },
+): Promise<void> {
+  await deps.publish([{ detailType, detail }]);
+}
+
+async function addTimeline(deps: RemediationDeps, tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'>): Promise<void> {
+  await deps.table.db.send(
+    new TransactWriteCommand({
+      TransactItems: [{ Put: { TableName: deps.table.tableName, Item: timelineItem(tenantId, incidentId, entry) } }],
+    }),
+  );
+}
+
+function shorten(text: string): string {
+  return text.length > TIMELINE_REASON_LIMIT ? `${text.slice(0, TIMELINE_REASON_LIMIT - 1)}…` : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decision
+
+export type DecideOutcome =
+  { kind: 'skipped'; reason: string } | { kind: 'decided'; decision: RemediationDecision; executionId?: string; assignee?: string | null };
+
+/**
+ * Decides what to do about a new incident and acts on it. Idempotent: an incident decided before (a
+ * redelivered event) is left alone.
+ */
+export async function decideForIncident(deps: RemediationDeps, tenantId: string, incidentId: string): Promise<DecideOutcome> {
+  const detail = await getIncidentDetail(deps.table, tenantId, incidentId);
+  if (!detail) return { kind: 'skipped', reason: 'no such incident' };
+  const { incident, alerts } = detail;
+  if (incident.decision) return { kind: 'skipped', reason: 'already decided' };
+  if (incident.status !== 'open' && incident.status !== 'acknowledged')
+    return { kind: 'skipped', reason: `incident is ${incident.status}` };
+  const now = deps.now();
+
+  const inventory = await deps.inventory.get(tenantId);
+  const root = assetOf(inventory, incident.rootAssetId);
+  const targets = targetsOf(root);
+  const rootAlerts = alerts.filter((alert) => alert.assetId === incident.rootAssetId);
+  const ordered = [...rootAlerts, ...alerts.filter((alert) => alert.assetId !== incident.rootAssetId)];
+  const categories = [...new Set(ordered.map((alert) => alert.category as Category))];
+  const labels: Record<string, string> = {};
+  // The root's alerts last, so their labels win.
+  for (const alert of [...ordered].slice(0, 10).reverse())
+    Object.assign(labels, (await getAlert(deps.table, tenantId, alert.alertId))?.labels);
+  const runbooks: Runbook[] = [...RUNBOOK_LIBRARY, ...(await listTenantRunbooks(deps.table, tenantId))];
+  const candidates = matchRunbooks(
+    { categories, signatures: ordered.map((alert) => alert.signature), labels, platform: targets[0]?.platform },
+    runbooks,
+  );
+  const { policy } = await getRemediationPolicy(deps.table, tenantId);
+  const activity = await executionActivity(deps.table, tenantId, new Date(now.getTime() - policy.circuitBreaker.periodMinutes * 60_000));
+  const critical = [...new Set(alerts.map((alert) => alert.assetId))].some((id) => id && assetOf(inventory, id)?.critical);
+
+  let advice: AdviceResult | undefined;
+  if (deps.advise && policy.aiAdvice && candidates.length > 0) {
+    advice = await deps.advise({
+      incident: {
+        id: incident.id,
+        title: incident.title,
+        severity: incident.severity,
+        priority: incident.priority.score,
+        category: categories[0] ?? 'service',
+        signatures: incident.signatures,
+        sources: incident.sources,
+      },
+      alerts: ordered.map((alert) => ({
+        signature: alert.signature,
+        severity: alert.severity,
+        source: alert.source,
+        assetRef: alert.assetRef,
+        category: alert.category as Category,
+        message: alert.message,
+        status: alert.status,
+        occurredAt: alert.occurredAt,
+      })),
+      topology: {
+        root: root ? { id: root.id, name: root.name, type: root.type, critical: root.critical } : null,
+        dependents: inventory.assets
+          .filter((asset) => root && asset.dependsOn.includes(root.id))
+          .map((asset) => ({ id: asset.id, name: asset.name, type: asset.type, critical: asset.critical })),
+      },
+      similarIncidents: await similarIncidents(deps, incident),
+      allowedRunbooks: candidates.map(({ runbook }) => ({
+        id: runbook.id,
+        name: runbook.name,
+        description: runbook.description,
+        risk: runbook.risk,
+        platform: runbook.platform,
+      })),
+    });
+  }
+
+  const decision = decideRemediation({
+    incident: {
+      id: incident.id,
+      category: categories[0] ?? 'service',
+      severity: incident.severity,
+      priority: incident.priority.score,
+      critical: Boolean(critical),
+    },
+    targets,
+    candidates,
+    policy,
+    runningExecutions: activity.running,
+    history: activity.history,
+    advice,
+    now,
+  });
+  const stored: IncidentDecision = {
+    ...decision,
+    ...(advice
+      ? {
+          advice: advice.used
+            ? {
+                summary: advice.summary,
+                likelyRootCause: advice.likelyRootCause,
+                suggestedRunbookId: advice.suggestedRunbookId,
+                confidence: advice.confidence,
+              }
+            : { unavailable: advice.reason },
+        }
+      : {}),
+    policyApplied: decision.policyApplied as unknown as Record<string, unknown>,
+    decidedAt: now.toISOString(),
+  };
+  if (!(await storeDecision(deps, incident, stored))) return { kind: 'skipped', reason: 'already decided' };
+  await recordAudit(deps.table, {
+    at: now.toISOString(),
+    tenantId,
+    actor: SYSTEM,
+    action: 'remediation.decide',
+    resource: { type: 'incident', id: incident.id },
+    summary: { after: { action: decision.action, runbookId: decision.runbookId, confidence: decision.confidence } },
+  });
+  await publish(deps, DETAIL_TYPES.remediationDecided, {
+    tenantId,
+    incidentId: incident.id,
+    action: decision.action,
+    runbookId: decision.runbookId,
+  });
+
+  const runbook = decision.runbookId ? runbooks.find((candidate) => candidate.id === decision.runbookId) : undefined;
+  if ((decision.action === 'auto_execute' || decision.action === 'approval_required') && runbook) {
+    const started = await startRunbookExecution(deps, {
+      incident,
+      runbook,
+      params: decision.params ?? {},
+      targets,
+      dryRun: decision.dryRun,
+      requestedBy: 'system',
+      trigger: decision.action === 'auto_execute' ? 'auto' : 'approval',
+      approval: decision.approval
+        ? { requiredRole: decision.approval.requiredRole, expiresAt: decision.approval.expiresAt, reasons: decision.reasons }
+        : undefined,
+    });
+    return { kind: 'decided', decision, executionId: started.id };
+  }
+  const assignee = await routeToTechnician(deps, incident, `no automated fix: ${decision.reasons.at(-1) ?? 'no runbook'}`);
+  return { kind: 'decided', decision, assignee };
+}
+
+async function storeDecision(deps: RemediationDeps, incident: Incident, decision: IncidentDecision): Promise<boolean> {
+  const runbook = decision.runbookId ? ` ${decision.runbookId}` : '';
+  try {
+    await deps.table.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: deps.table.tableName,
+              Key: keys.incident(incident.tenantId, incident.id),
+              UpdateExpression: 'SET decision = :decision, updatedAt = :at',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(decision)',
+              ExpressionAttributeValues: { ':decision': decision, ':at': decision.decidedAt },
+            },
+          },
+          {
+            Put: {
+              TableName: deps.table.tableName,
+              Item: timelineItem(incident.tenantId, incident.id, {
+                at: decision.decidedAt,
+                type: 'remediation-decided',
+                actor: AUTOMATION,
+                reason: shorten(`${decision.action.replaceAll('_', ' ')}${runbook}: ${decision.reasons.join('; ')}`),
+              }),
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'TransactionCanceledException') return false;
+    throw error;
+  }
+}
+
+/** Up to five resolved incidents of the tenant sharing a signature with this one (the advice's memory). */
+async function similarIncidents(deps: RemediationDeps, incident: Incident): Promise<AdviceInput['similarIncidents']> {
+  const signatures = new Set(incident.signatures);
+  const resolved = await listIncidents(deps.table, incident.tenantId, {
+    status: 'resolved',
+    limit: 5,
+    maxRead: 200,
+    where: (other) => other.id !== incident.id && other.signatures.some((signature) => signatures.has(signature)),
+  });
+  return resolved.map((other) => ({
+    id: other.id,
+    title: other.title,
+    openedAt: other.openedAt,
+    resolvedAt: other.resolvedAt,
+    resolutionCode: other.resolutionCode ?? undefined,
+    runbookId: other.remediation?.runbookId,
+    outcome: other.remediation?.outcome,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Executions
+
+export interface ExecutionRequest {
+  incident: Incident;
+  runbook: Runbook;
+  params: Readonly<Record<string, unknown>>;
+  targets: readonly RemediationTarget[];
+  dryRun: boolean;
+  requestedBy: string;
+  trigger: Execution['trigger'];
+  approval?: { requiredRole: ApproverRole; expiresAt: string; reasons: string[] };
+}
+
+/**
+ * Creates the execution (and its approval request), then starts the state machine. Parameters are
+ * validated by rendering (RunbookParameterError on a bad value). If the state machine cannot be
+ * started, the execution is marked failed and the error rethrown.
+ */
+export async function startRunbookExecution(deps: RemediationDeps, request: ExecutionRequest): Promise<Execution> {
+  const { incident, runbook, targets } = request;
+  const now = deps.now();
+  const executionId = ulid(now.getTime());
+  const rendered = renderCommands(runbook, request.params, { executionId });
+  const first = targets[0];
+  if (!first) throw new Error('An execution needs at least one target');
+  const approval: Approval | undefined = request.approval && {
+    id: executionId,
+    tenantId: incident.tenantId,
+    incidentId: incident.id,
+    runbookId: runbook.id,
+    runbookName: runbook.name,
+    risk: runbook.risk,
+    requiredRole: approverRoleFor(runbook.risk, request.approval.requiredRole),
+    requestedBy: request.requestedBy,
+    reasons: request.approval.reasons,
+    state: 'pending',
+    createdAt: now.toISOString(),
+    expiresAt: request.approval.expiresAt,
+  };
+  const execution: Execution = {
+    id: executionId,
+    tenantId: incident.tenantId,
+    incidentId: incident.id,
+    runbookId: runbook.id,
+    runbookName: runbook.name,
+    risk: runbook.risk,
+    platform: runbook.platform,
+    params: rendered.params,
+    targets: targets.map(({ assetId, instanceId, accountId, region }) => ({ assetId, instanceId, accountId, region })),
+    dryRun: request.dryRun,
+    requestedBy: request.requestedBy,
+    trigger: request.trigger,
+    state: approval ? 'pending_approval' : 'running',
+    createdAt: now.toISOString(),
+    ...(approval ? {} : { startedAt: now.toISOString() }),
+  };
+  await createExecution(deps.table, execution, approval);
+
+  const script = (lines: readonly string[]) => (lines.length ? toScript(runbook.platform, lines).trimEnd().split('\n') : []);
+  const input: RunbookExecutionInput = {
+    tenantId: incident.tenantId,
+    incidentId: incident.id,
+    executionId,
+    runbookId: runbook.id,
+    readOnly: runbook.readOnly,
+    dryRun: request.dryRun,
+    approval: { required: Boolean(approval) },
+    target: {
+      accountId: first.accountId,
+      region: first.region,
+      roleArn: remediationRoleArn(first.accountId, first.region),
+      externalId: await remediationExternalId(deps.table, incident.tenantId),
+      instanceIds: targets.map((target) => target.instanceId),
+      documentName: rendered.documentName as RunbookExecutionInput['target']['documentName'],
+    },
+    timeoutSeconds: runbook.timeoutSeconds,
+    sections: {
+      preChecks: script(rendered.preChecks),
+      commands: script(rendered.commands),
+      verification: script(rendered.verification),
+      rollback: script(rendered.rollback),
+    },
+  };
+  try {
+    const machineExecution = await deps.orchestrator.start(input);
+    await deps.table.db.send(
+      new UpdateCommand({
+        TableName: deps.table.tableName,
+        Key: keys.execution(incident.tenantId, executionId),
+        UpdateExpression: 'SET stateMachineExecution = :arn',
+        ExpressionAttributeValues: { ':arn': machineExecution },
+      }),
+    );
+  } catch (error) {
+    await updateExecution(deps.table, incident.tenantId, executionId, ['running', 'pending_approval'], {
+      state: 'failed',
+      outcome: 'error',
+      error: `could not start: ${(error as Error).message}`.slice(0, 1000),
+      finishedAt: deps.now().toISOString(),
+    });
+    throw error;
+  }
+
+  const what = `${runbook.id} (${runbook.risk} risk) on ${targets.map((target) => target.assetId).join(', ')}${request.dryRun ? ', dry run' : ''}`;
+  if (approval) {
+    await addTimeline(deps, incident.tenantId, incident.id, {
+      at: now.toISOString(),
+      type: 'approval-requested',
+      actor: request.requestedBy === 'system' ? AUTOMATION : request.requestedBy,
+      reason: shorten(`approval by a ${approval.requiredRole.replace('_', ' ')} needed for ${what} until ${approval.expiresAt}`),
+    });
+    await publish(deps, DETAIL_TYPES.approvalRequested, {
+      tenantId: incident.tenantId,
+      incidentId: incident.id,
+      approvalId: approval.id,
+      runbookId: runbook.id,
+      risk: runbook.risk,
+      requiredRole: approval.requiredRole,
+      expiresAt: approval.expiresAt,
+    });
+  } else {
+    await addTimeline(deps, incident.tenantId, incident.id, {
+      at: now.toISOString(),
+      type: 'execution-started',
+      actor: request.requestedBy === 'system' ? AUTOMATION : request.requestedBy,
+      reason: shorten(`running ${what}`),
+    });
+    await publish(deps, DETAIL_TYPES.executionStarted, {
+      tenantId: incident.tenantId,
+      incidentId: incident.id,
+      executionId,
+      runbookId: runbook.id,
+    });
+  }
+  await setIncidentRemediation(deps, execution);
+  return execution;
+}
+
+async function setIncidentRemediation(deps: RemediationDeps, execution: Execution): Promise<void> {
+  const summary = {
+    executionId: execution.id,
+    runbookId: execution.runbookId,
+    state: execution.state,
+    ...(execution.outcome ? { outcome: execution.outcome } : {}),
+    ...(execution.output !== undefined ? { output: execution.output } : {}),
+    ...(execution.startedAt ? { startedAt: execution.startedAt } : {}),
+    ...(execution.finishedAt ? { finishedAt: execution.finishedAt } : {}),
+    ...(execution.durationMs !== undefined ? { durationMs: execution.durationMs } : {}),
+  };
+  try {
+    await deps.table.db.send(
+      new UpdateCommand({
+        TableName: deps.table.tableName,
+        Key: keys.incident(execution.tenantId, execution.incidentId),
+        UpdateExpression: 'SET remediation = :summary',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':summary': summary },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+  }
+}
+
+/** The runbook step's `awaitApproval`: keep the token; answer it at once if the request was decided already. */
+export async function attachApprovalToken(
+  deps: RemediationDeps,
+  request: Extract<RunbookStepRequest, { op: 'awaitApproval' }>,
+): Promise<void> {
+  const approval = await attachTaskToken(deps.table, request.tenantId, request.executionId, request.taskToken);
+  if (approval.state === 'approved') await deps.orchestrator.succeedTask(request.taskToken);
+  else if (approval.state === 'rejected')
+    await deps.orchestrator.failTask(request.taskToken, 'ApprovalRejected', approval.comment ?? 'rejected');
+  else if (approval.state === 'expired') await deps.orchestrator.failTask(request.taskToken, 'ApprovalExpired', 'the request expired');
+}
+
+const OUTCOME_STATE: Record<string, ExecutionState> = {
+  succeeded: 'succeeded',
+  'dry-run-succeeded': 'succeeded',
+  'approval-rejected': 'rejected',
+  'approval-expired': 'expired',
+};
+
+/**
+ * The runbook step's `recordOutcome`, the last step of every execution: the execution's result on the
+ * execution and the incident, then the incident resolved (success) or routed to a technician. A repeat
+ * (a retried Lambda invocation) finds the execution finished and does nothing.
+ */
+export async function recordExecutionOutcome(
+  deps: RemediationDeps,
+  request: Extract<RunbookStepRequest, { op: 'recordOutcome' }>,
+): Promise<void> {
+  const { tenantId, incidentId, executionId } = request;
+  const execution = await getExecution(deps.table, tenantId, executionId);
+  if (!execution) throw new Error(`Execution ${executionId} of ${tenantId} does not exist`);
+  const now = deps.now();
+  const state = OUTCOME_STATE[request.outcome.status] ?? 'failed';
+  const startedAt = execution.startedAt ?? request.startedAt;
+  const finished: Partial<Execution> & { state: ExecutionState } = {
+    state,
+    outcome: request.outcome.status,
+    ...(request.outcome.failedSection && request.outcome.failedSection !== 'none' && state !== 'succeeded'
+      ? { failedSection: request.outcome.failedSection }
+      : {}),
+    output: request.current.output,
+    ...(request.error.Error ? { error: `${request.error.Error}: ${request.error.Cause}`.slice(0, 1000) } : {}),
+    finishedAt: now.toISOString(),
+    ...(state === 'rejected' || state === 'expired' ? {} : { startedAt, durationMs: Math.max(0, now.getTime() - Date.parse(startedAt)) }),
+  };
+  if (!(await updateExecution(deps.table, tenantId, executionId, ['running', 'pending_approval'], finished))) {
+    logger.info('Execution outcome already recorded', { tenantId, executionId });
+    return;
+  }
+  const done = { ...execution, ...finished };
+  await setIncidentRemediation(deps, done);
+  await addTimeline(deps, tenantId, incidentId, {
+    at: now.toISOString(),
+    type: 'execution-finished',
+    actor: AUTOMATION,
+    reason: shorten(
+      `${execution.runbookId} ${request.outcome.status}` +
+        (finished.failedSection ? ` (in ${finished.failedSection})` : '') +
+        (finished.durationMs !== undefined ? ` after ${Math.round(finished.durationMs / 1000)} s` : ''),
+    ),
+  });
+  await recordAudit(deps.table, {
+    at: now.toISOString(),
+    tenantId,
+    actor: SYSTEM,
+    action: 'execution.finish',
+    resource: { type: 'execution', id: executionId },
+    summary: { before: { state: execution.state }, after: { state, outcome: request.outcome.status } },
+  });
+  await publish(deps, DETAIL_TYPES.executionFinished, { tenantId, incidentId, executionId, runbookId: execution.runbookId, state });
+
+  const detail = await getIncidentDetail(deps.table, tenantId, incidentId);
+  const incident = detail?.incident;
+  if (!incident || (incident.status !== 'open' && incident.status !== 'acknowledged')) return;
+  if (state === 'succeeded' && !execution.dryRun) {
+    try {
+      await changeIncidentStatus(deps, incident, { kind: 'resolve', code: 'self-healed', actor: AUTOMATION, at: now });
+    } catch (error) {
+      // Resolved meanwhile (its alerts cleared, an operator): nothing left to do.
+      if (!(error instanceof IncidentStateError)) throw error;
+    }
+    return;
+  }
+  const why =
+    state === 'succeeded'
+      ? `dry run of ${execution.runbookId} passed its pre-checks; nothing was changed`
+      : `${execution.runbookId} ${request.outcome.status}`;
+  await routeToTechnician(deps, incident, why);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Approvals
+
+export class ApprovalRefused extends Error {
+  constructor(
+    readonly reason: ApprovalRefusal | 'not_found',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const REFUSAL_MESSAGES: Record<ApprovalRefusal, string> = {
+  not_pending: 'The request was already decided',
+  expired: 'The request has expired and can no longer be approved',
+  own_request: 'Nobody decides their own request',
+  role: 'Your role may not decide this request',
+};
+
+/**
+ * An approver approves or rejects a pending request. Approval lets the state machine run the runbook;
+ * rejection ends the execution, which then routes the incident to a technician.
+ */
+export async function decideApproval(
+  deps: RemediationDeps,
+  approver: Principal & { sub: string; email: string },
+  tenantId: string,
+  approvalId: string,
+  verdict: 'approve' | 'reject',
+  comment?: string,
+): Promise<Approval> {
+  const stored = await getApproval(deps.table, tenantId, approvalId);
+  if (!stored) throw new ApprovalRefused('not_found', 'No such approval request');
+  const now = deps.now();
+  const refusal = approvalRefusal(stored, approver, now);
+  if (refusal) throw new ApprovalRefused(refusal, REFUSAL_MESSAGES[refusal]);
+  const decided = await decideApprovalRequest(deps.table, stored, {
+    state: verdict === 'approve' ? 'approved' : 'rejected',
+    by: approver.sub,
+    comment,
+    now,
+  });
+  if (!decided) {
+    const again = await getApproval(deps.table, tenantId, approvalId);
+    const reason = again && Date.parse(again.expiresAt) <= now.getTime() && again.state === 'pending' ? 'expired' : 'not_pending';
+    throw new ApprovalRefused(reason, REFUSAL_MESSAGES[reason]);
+  }
+  if (verdict === 'approve') {
+    await updateExecution(deps.table, tenantId, approvalId, ['pending_approval'], { state: 'running', startedAt: now.toISOString() });
+    if (decided.taskToken) await deps.orchestrator.succeedTask(decided.taskToken);
+  } else if (decided.taskToken) {
+    await deps.orchestrator.failTask(decided.taskToken, 'ApprovalRejected', comment ?? `rejected by ${approver.email}`);
+  }
+  await addTimeline(deps, tenantId, stored.incidentId, {
+    at: now.toISOString(),
+    type: 'approval-decided',
+    actor: approver.email,
+    reason: shorten(
+      `${stored.runbookId} ${verdict === 'approve' ? 'approved' : 'rejected'} by ${approver.email}${comment ? `: ${comment}` : ''}`,
+    ),
+  });
+  await publish(deps, DETAIL_TYPES.approvalDecided, {
+    tenantId,
+    incidentId: stored.incidentId,
+    approvalId,
+    state: decided.state,
+  });
+  const { taskToken: _token, ...visible } = decided;
+  return visible;
+}
+
+/** The approval sweep: expire the requests past their expiry; their executions then route the incident. */
+export async function expireApprovals(deps: RemediationDeps): Promise<number> {
+  const now = deps.now();
+  let expired = 0;
+  for (const approval of await listPendingApprovals(deps.table, { before: now })) {
+    const decided = await decideApprovalRequest(deps.table, approval, { state: 'expired', by: 'system', now });
+    if (!decided) continue;
+    expired++;
+    if (decided.taskToken) await deps.orchestrator.failTask(decided.taskToken, 'ApprovalExpired', `expired at ${approval.expiresAt}`);
+    await recordAudit(deps.table, {
+      at: now.toISOString(),
+      tenantId: approval.tenantId,
+      actor: SYSTEM,
+      action: 'approval.expire',
+      resource: { type: 'approval', id: approval.id },
+      summary: { before: { state: 'pending' }, after: { state: 'expired' } },
+    });
+    await addTimeline(deps, approval.tenantId, approval.incidentId, {
+      at: now.toISOString(),
+      type: 'approval-decided',
+      actor: AUTOMATION,
+      reason: shorten(`approval for ${approval.runbookId} expired unanswered at ${approval.expiresAt}: escalated`),
+    });
+    await publish(deps, DETAIL_TYPES.approvalDecided, {
+      tenantId: approval.tenantId,
+      incidentId: approval.incidentId,
+      approvalId: approval.id,
+      state: 'expired',
+    });
+  }
+  return expired;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing
+
+/**
+ * Assigns the incident to the best technician of the tenant (skill, on call, fewest open incidents;
+ * lib/oncall/routing.ts) unless someone has it already; notes why on the timeline either way. Returns
+ * the assignee's user id, or null when nobody fits.
+ */
+export async function routeToTechnician(deps: RemediationDeps, incident: Incident, why: string): Promise<string | null> {
+  const now = deps.now();
+  if (incident.assignee) {
+    await addTimeline(deps, incident.tenantId, incident.id, {
+      at: now.toISOString(),
+      type: 'note',
+      actor: AUTOMATION,
+      reason: shorten(`${why}; stays with ${incident.assignee.name}`),
+    });
+    return incident.assignee.userId;
+  }
+  const technicians: Technician[] = (await listUsers(deps.table))
+    .filter((user) => user.role === 'technician' && user.tenantIds.includes(incident.tenantId))
+    .map((user) => ({
+      userId: user.id,
+      name: user.name,
+      skills: user.skills,
+      maxOpenIncidents: 5,
+      tenantIds: user.tenantIds,
+      active: true,
+    }));
+  const open = await listIncidents(deps.table, incident.tenantId, {
+    maxRead: 1000,
+    where: (other) => (other.status === 'open' || other.status === 'acknowledged') && Boolean(other.assignee),
+  });
+  const openCounts = new Map<string, number>();
+  for (const other of open) openCounts.set(other.assignee!.userId, (openCounts.get(other.assignee!.userId) ?? 0) + 1);
+  const categories = (await getIncidentDetail(deps.table, incident.tenantId, incident.id))?.alerts.map((alert) => alert.category) ?? [];
+  const assignment = pickAssignee(
+    { tenantId: incident.tenantId, categories: [...new Set(categories)], severity: incident.severity, sources: incident.sources },
+    technicians,
+    [],
+    openCounts,
+  );
+  if (!assignment.assignee) {
+    await addTimeline(deps, incident.tenantId, incident.id, {
+      at: now.toISOString(),
+      type: 'note',
+      actor: AUTOMATION,
+      reason: shorten(`${why}; no technician to route to: ${assignment.reasons.join('; ')}`),
+    });
+    return null;
+  }
+  try {
+    await assignIncident(deps.table, incident.tenantId, incident.id, assignment.assignee, AUTOMATION, now);
+  } catch (error) {
+    if (error instanceof IncidentStateError) return null;
+    throw error;
+  }
+  await addTimeline(deps, incident.tenantId, incident.id, {
+    at: now.toISOString(),
+    type: 'note',
+    actor: AUTOMATION,
+    reason: shorten(`${why}; routed to ${assignment.assignee.name}: ${assignment.reasons.join('; ')}`),
+  });
+  await recordAudit(deps.table, {
+    at: now.toISOString(),
+    tenantId: incident.tenantId,
+    actor: SYSTEM,
+    action: 'incident.assign',
+    resource: { type: 'incident', id: incident.id },
+    summary: { after: { assignee: assignment.assignee.userId } },
+  });
+  await publish(deps, DETAIL_TYPES.incidentUpdated, {
+    tenantId: incident.tenantId,
+    incidentId: incident.id,
+    assignee: assignment.assignee.userId,
+  });
+  return assignment.assignee.userId;
+}

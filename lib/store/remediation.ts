@@ -1,0 +1,443 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import type { ApproverRole, ExecutionRecord, RemediationPolicy } from '../remediation/decision';
+import { DEFAULT_REMEDIATION_POLICY, remediationPolicySchema } from '../remediation/decision';
+import type { Platform, Risk } from '../remediation/runbook';
+import { logger } from '../observability';
+import { ulidFloor } from './alerts';
+import { keys } from './keys';
+import { entityOf, queryPage, type TableRef } from './table-ref';
+
+/**
+ * Remediation state (SPEC section 5): executions, approval requests, the tenant's remediation policy
+ * and its cross-account access (external id). An execution id is also its approval's id: an
+ * execution waits for at most one approval.
+ */
+
+export const EXECUTION_STATES = ['pending_approval', 'running', 'succeeded', 'failed', 'rejected', 'expired'] as const;
+export type ExecutionState = (typeof EXECUTION_STATES)[number];
+const TERMINAL: ReadonlySet<ExecutionState> = new Set(['succeeded', 'failed', 'rejected', 'expired']);
+
+export interface Execution {
+  id: string;
+  tenantId: string;
+  incidentId: string;
+  runbookId: string;
+  runbookName: string;
+  risk: Risk;
+  platform: Platform;
+  params: Record<string, string | number>;
+  targets: { assetId: string; instanceId: string; accountId: string; region: string }[];
+  dryRun: boolean;
+  /** 'system' for a decision's execution, else the user who asked. */
+  requestedBy: string;
+  trigger: 'auto' | 'approval' | 'manual';
+  state: ExecutionState;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  /** The state machine's outcome: 'succeeded', 'commands-failed, rolled back', 'approval-rejected'... */
+  outcome?: string;
+  failedSection?: string;
+  /** The last section's output (truncated by the runbook step). */
+  output?: string;
+  error?: string;
+  stateMachineExecution?: string;
+}
+
+export const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'expired'] as const;
+export type ApprovalState = (typeof APPROVAL_STATES)[number];
+
+export interface Approval {
+  id: string;
+  tenantId: string;
+  incidentId: string;
+  runbookId: string;
+  runbookName: string;
+  risk: Risk;
+  requiredRole: ApproverRole;
+  requestedBy: string;
+  reasons: string[];
+  state: ApprovalState;
+  createdAt: string;
+  expiresAt: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  comment?: string;
+}
+
+/** Stored with the approval, never returned by the API: the state machine's task token. */
+type StoredApproval = Approval & { taskToken?: string };
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionCanceledException');
+}
+
+/** The execution, with its approval request and pending marker when it needs one, in one transaction. */
+export async function createExecution(table: TableRef, execution: Execution, approval?: Approval): Promise<void> {
+  const items: unknown[] = [
+    {
+      Put: {
+        TableName: table.tableName,
+        Item: { ...keys.execution(execution.tenantId, execution.id), entity: 'execution', ...execution },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+  ];
+  if (approval) {
+    items.push(
+      { Put: { TableName: table.tableName, Item: { ...keys.approval(approval.tenantId, approval.id), entity: 'approval', ...approval } } },
+      {
+        Put: {
+          TableName: table.tableName,
+          Item: {
+            ...keys.pendingApproval(approval.expiresAt, approval.tenantId, approval.id),
+            entity: 'pendingApproval',
+            tenantId: approval.tenantId,
+            approvalId: approval.id,
+          },
+        },
+      },
+    );
+  }
+  await table.db.send(new TransactWriteCommand({ TransactItems: items as never }));
+}
+
+export async function getExecution(table: TableRef, tenantId: string, executionId: string): Promise<Execution | undefined> {
+  const { Item } = await table.db.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.execution(tenantId, executionId), ConsistentRead: true }),
+  );
+  return entityOf<Execution>(Item);
+}
+
+/** Moves an execution between states; false when it is not in one of `from` (a repeat, or a race lost). */
+export async function updateExecution(
+  table: TableRef,
+  tenantId: string,
+  executionId: string,
+  from: readonly ExecutionState[],
+  fields: Partial<Execution> & { state: ExecutionState },
+): Promise<boolean> {
+  const names: Record<string, string> = { '#state': 'state' };
+  const values: Record<string, unknown> = {};
+  const sets = Object.entries(fields).map(([field, value], index) => {
+    names[`#f${index}`] = field;
+    values[`:f${index}`] = value;
+    return `#f${index} = :f${index}`;
+  });
+  const allowed = from.map((state, index) => {
+    values[`:from${index}`] = state;
+    return `:from${index}`;
+  });
+  try {
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.execution(tenantId, executionId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: `#state IN (${allowed.join(', ')})`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export interface ExecutionFilter {
+  incidentId?: string;
+  state?: ExecutionState;
+}
+
+/** A page of the tenant's executions, newest first. */
+export async function listExecutions(
+  table: TableRef,
+  tenantId: string,
+  filter: ExecutionFilter,
+  page: { limit: number; cursor?: Record<string, unknown> },
+): Promise<{ executions: Execution[]; cursor?: Record<string, unknown> }> {
+  const conditions: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':pk': keys.executionsOf(tenantId).pk };
+  if (filter.incidentId) {
+    conditions.push('incidentId = :incident');
+    values[':incident'] = filter.incidentId;
+  }
+  if (filter.state) {
+    conditions.push('#state = :state');
+    names['#state'] = 'state';
+    values[':state'] = filter.state;
+  }
+  const result = await queryPage(
+    table,
+    {
+      KeyConditionExpression: 'pk = :pk',
+      ScanIndexForward: false,
+      ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    },
+    page,
+  );
+  return {
+    executions: result.items.map((item) => entityOf<Execution>(item) as Execution),
+    ...(result.cursor ? { cursor: result.cursor } : {}),
+  };
+}
+
+/**
+ * What the decision needs from the tenant's recent executions: how many run now, and the finished ones
+ * since `since` (the circuit breaker's period). Reads newest first and stops at `since` (ids are ULIDs).
+ */
+export async function executionActivity(
+  table: TableRef,
+  tenantId: string,
+  since: Date,
+): Promise<{ running: number; history: ExecutionRecord[] }> {
+  const { Items = [] } = await table.db.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk >= :since',
+      ExpressionAttributeValues: { ':pk': keys.executionsOf(tenantId).pk, ':since': ulidFloor(since) },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+      Limit: 500,
+    }),
+  );
+  let running = 0;
+  const history: ExecutionRecord[] = [];
+  for (const item of Items) {
+    const execution = entityOf<Execution>(item) as Execution;
+    if (execution.state === 'running') running++;
+    if (TERMINAL.has(execution.state) && execution.finishedAt && (execution.state === 'succeeded' || execution.state === 'failed')) {
+      history.push({
+        runbookId: execution.runbookId,
+        incidentId: execution.incidentId,
+        status: execution.state === 'succeeded' ? 'succeeded' : 'failed',
+        finishedAt: execution.finishedAt,
+      });
+    }
+  }
+  return { running, history };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Approvals
+
+export async function getApproval(table: TableRef, tenantId: string, approvalId: string): Promise<StoredApproval | undefined> {
+  const { Item } = await table.db.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.approval(tenantId, approvalId), ConsistentRead: true }),
+  );
+  return entityOf<StoredApproval>(Item);
+}
+
+/** The request without its task token (what the API shows). */
+export function publicApproval(approval: StoredApproval): Approval {
+  const { taskToken: _token, ...rest } = approval;
+  return rest;
+}
+
+/**
+ * Attaches the state machine's task token to a pending request. Returns the request as stored: when
+ * it was decided before the token arrived (a fast approver, the sweep), the caller answers the token.
+ */
+export async function attachTaskToken(table: TableRef, tenantId: string, approvalId: string, taskToken: string): Promise<StoredApproval> {
+  try {
+    const { Attributes } = await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.approval(tenantId, approvalId),
+        UpdateExpression: 'SET taskToken = :token',
+        ConditionExpression: '#state = :pending',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':token': taskToken, ':pending': 'pending' },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return entityOf<StoredApproval>(Attributes) as StoredApproval;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const stored = await getApproval(table, tenantId, approvalId);
+    if (!stored) throw new Error(`Approval ${approvalId} of ${tenantId} does not exist`, { cause: error });
+    return stored;
+  }
+}
+
+/**
+ * Decides a pending request (approved, rejected, expired) and removes its pending marker. Returns the
+ * request as decided (with the token, when the state machine has attached it), or undefined when it
+ * was not pending any more, or (approve/reject) had expired by `now`.
+ */
+export async function decideApprovalRequest(
+  table: TableRef,
+  approval: Pick<Approval, 'tenantId' | 'id' | 'expiresAt'>,
+  decision: { state: Exclude<ApprovalState, 'pending'>; by: string; comment?: string; now: Date },
+): Promise<StoredApproval | undefined> {
+  const now = decision.now.toISOString();
+  const timely = decision.state === 'expired' ? 'expiresAt <= :now' : 'expiresAt > :now';
+  try {
+    await table.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table.tableName,
+              Key: keys.approval(approval.tenantId, approval.id),
+              UpdateExpression:
+                'SET #state = :state, decidedBy = :by, decidedAt = :now' + (decision.comment ? ', #comment = :comment' : ''),
+              ConditionExpression: `#state = :pending AND ${timely}`,
+              ExpressionAttributeNames: { '#state': 'state', ...(decision.comment ? { '#comment': 'comment' } : {}) },
+              ExpressionAttributeValues: {
+                ':state': decision.state,
+                ':by': decision.by,
+                ':now': now,
+                ':pending': 'pending',
+                ...(decision.comment ? { ':comment': decision.comment } : {}),
+              },
+            },
+          },
+          { Delete: { TableName: table.tableName, Key: keys.pendingApproval(approval.expiresAt, approval.tenantId, approval.id) } },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+  return getApproval(table, approval.tenantId, approval.id);
+}
+
+/** Pending requests of every tenant (or of `tenantIds`), soonest expiry first; `before` limits to those expired by then. */
+export async function listPendingApprovals(
+  table: TableRef,
+  options: { tenantIds?: ReadonlySet<string>; before?: Date; limit?: number } = {},
+): Promise<Approval[]> {
+  const { Items = [] } = await table.db.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: options.before ? 'pk = :pk AND sk < :before' : 'pk = :pk',
+      ExpressionAttributeValues: {
+        ':pk': keys.pendingApprovals().pk,
+        ...(options.before ? { ':before': options.before.toISOString() } : {}),
+      },
+      Limit: 1000,
+    }),
+  );
+  const wanted = Items.map((item) => ({ tenantId: item.tenantId as string, id: item.approvalId as string })).filter(
+    (ref) => !options.tenantIds || options.tenantIds.has(ref.tenantId),
+  );
+  const approvals: Approval[] = [];
+  for (const ref of wanted.slice(0, options.limit ?? 200)) {
+    const approval = await getApproval(table, ref.tenantId, ref.id);
+    if (approval) approvals.push(publicApproval(approval));
+    else logger.warn('Pending approval marker without its request', { tenantId: ref.tenantId, approvalId: ref.id });
+  }
+  return approvals;
+}
+
+/** The tenant's requests, newest first (any state). */
+export async function listApprovals(
+  table: TableRef,
+  tenantId: string,
+  page: { limit: number; cursor?: Record<string, unknown> },
+): Promise<{ approvals: Approval[]; cursor?: Record<string, unknown> }> {
+  const result = await queryPage(
+    table,
+    { KeyConditionExpression: 'pk = :pk', ScanIndexForward: false, ExpressionAttributeValues: { ':pk': keys.approvalsOf(tenantId).pk } },
+    page,
+  );
+  return {
+    approvals: result.items.map((item) => publicApproval(entityOf<StoredApproval>(item) as StoredApproval)),
+    ...(result.cursor ? { cursor: result.cursor } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy and cross-account access
+
+export interface StoredRemediationPolicy {
+  policy: RemediationPolicy;
+  version: number;
+  updatedAt?: string;
+  updatedBy?: string;
+}
+
+export async function getRemediationPolicy(table: TableRef, tenantId: string): Promise<StoredRemediationPolicy> {
+  const { Item } = await table.db.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.remediationPolicy(tenantId), ConsistentRead: true }),
+  );
+  if (!Item) return { policy: DEFAULT_REMEDIATION_POLICY, version: 0 };
+  const parsed = remediationPolicySchema.safeParse(Item.policy);
+  if (!parsed.success) {
+    logger.warn('Stored remediation policy is not valid any more; using the defaults', { tenantId, issues: parsed.error.issues.length });
+    return { policy: DEFAULT_REMEDIATION_POLICY, version: Item.version as number };
+  }
+  return { policy: parsed.data, version: Item.version as number, updatedAt: Item.updatedAt as string, updatedBy: Item.updatedBy as string };
+}
+
+/** Stores the policy if the stored one is still at `expectedVersion` (0: none yet); false otherwise. */
+export async function putRemediationPolicy(
+  table: TableRef,
+  tenantId: string,
+  policy: RemediationPolicy,
+  updatedBy: string,
+  now: Date,
+  expectedVersion: number,
+): Promise<boolean> {
+  try {
+    await table.db.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: {
+          ...keys.remediationPolicy(tenantId),
+          entity: 'remediationPolicy',
+          tenantId,
+          policy,
+          version: expectedVersion + 1,
+          updatedAt: now.toISOString(),
+          updatedBy,
+        },
+        ...(expectedVersion === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': expectedVersion } }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export async function deleteRemediationPolicy(table: TableRef, tenantId: string): Promise<void> {
+  await table.db.send(new DeleteCommand({ TableName: table.tableName, Key: keys.remediationPolicy(tenantId) }));
+}
+
+/**
+ * The tenant's external id for assuming its clients' remediation roles: created on first use (random,
+ * 32 characters of STS's allowed set) and never changed, since the client's role trusts exactly it.
+ */
+export async function remediationExternalId(table: TableRef, tenantId: string): Promise<string> {
+  const { Item } = await table.db.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.remediationAccess(tenantId), ConsistentRead: true }),
+  );
+  if (Item) return Item.externalId as string;
+  const externalId = `aw-${randomBytes(24).toString('base64url')}`;
+  try {
+    await table.db.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { ...keys.remediationAccess(tenantId), entity: 'remediationAccess', tenantId, externalId },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return externalId;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return remediationExternalId(table, tenantId);
+  }
+}

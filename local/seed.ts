@@ -6,7 +6,9 @@ import { hashPassword } from '../lib/auth/password';
 import type { Asset } from '../lib/domain/asset';
 import type { Role } from '../lib/domain/user';
 import { createApiKey, findActiveApiKey } from '../lib/store/api-keys';
+import { remediationPolicySchema, type RemediationPolicyInput } from '../lib/remediation/decision';
 import { putAsset } from '../lib/store/assets';
+import { getRemediationPolicy, putRemediationPolicy } from '../lib/store/remediation';
 import { keys } from '../lib/store/keys';
 import { getTenant, putTenant } from '../lib/store/tenants';
 import { createUser, findUserByEmail } from '../lib/store/users';
@@ -30,6 +32,8 @@ interface DemoTenantSpec {
   id: string;
   name: string;
   assets: Asset[];
+  /** What the tenant changed in its remediation policy (lib/remediation/decision.ts). */
+  remediation: RemediationPolicyInput;
 }
 
 const asset = (a: Partial<Asset> & Pick<Asset, 'id' | 'name' | 'type'>): Asset => ({
@@ -44,6 +48,8 @@ export const DEMO_TENANTS: DemoTenantSpec[] = [
   {
     id: 'acme',
     name: 'Acme Manufacturing',
+    // Acme lets low-risk runbooks run on their own (a full disk on app-prod-02 fixes itself).
+    remediation: { autoExecute: true },
     assets: [
       asset({
         id: 'db-prod-01',
@@ -52,6 +58,7 @@ export const DEMO_TENANTS: DemoTenantSpec[] = [
         critical: true,
         aliases: ['db-prod-01.acme.internal', '10.0.1.10', 'i-0a1b2c3d4e5f60001'],
         tags: { os: 'linux', env: 'prod' },
+        ssm: { instanceId: 'i-0a1b2c3d4e5f60001', accountId: '111122223333', region: 'us-east-1', platform: 'linux' },
       }),
       asset({
         id: 'app-prod-01',
@@ -68,6 +75,7 @@ export const DEMO_TENANTS: DemoTenantSpec[] = [
         dependsOn: ['db-prod-01'],
         aliases: ['app-prod-02.acme.internal', '10.0.2.12', 'i-0a1b2c3d4e5f60012'],
         tags: { os: 'linux', env: 'prod' },
+        ssm: { instanceId: 'i-0a1b2c3d4e5f60012', accountId: '111122223333', region: 'us-east-1', platform: 'linux' },
       }),
       asset({
         id: 'lb-prod-01',
@@ -94,12 +102,15 @@ export const DEMO_TENANTS: DemoTenantSpec[] = [
         type: 'server',
         aliases: ['win-file-01.acme.internal', '10.0.3.20', 'i-0a1b2c3d4e5f60021'],
         tags: { os: 'windows', env: 'prod' },
+        ssm: { instanceId: 'i-0a1b2c3d4e5f60021', accountId: '111122223333', region: 'us-east-1', platform: 'windows' },
       }),
     ],
   },
   {
     id: 'globex',
     name: 'Globex Retail',
+    // Globex keeps the default: every runbook waits for an approval.
+    remediation: {},
     assets: [
       // Same host name as Acme's on purpose: tenants never see or join each other's alerts.
       asset({
@@ -117,6 +128,7 @@ export const DEMO_TENANTS: DemoTenantSpec[] = [
         dependsOn: ['db-prod-01'],
         aliases: ['web-01.globex.lan', '172.16.5.11', 'i-0f9e8d7c6b5a40011'],
         tags: { os: 'linux' },
+        ssm: { instanceId: 'i-0f9e8d7c6b5a40011', accountId: '444455556666', region: 'eu-west-1', platform: 'linux' },
       }),
       asset({
         id: 'shop-endpoint',
@@ -172,6 +184,9 @@ export async function seedDemo(table: TableRef, dataDir: string, now = new Date(
   for (const tenant of DEMO_TENANTS) {
     if (!(await getTenant(table, tenant.id))) await putTenant(table, { id: tenant.id, name: tenant.name, createdAt: now.toISOString() });
     for (const item of tenant.assets) await putAsset(table, tenant.id, item);
+    if ((await getRemediationPolicy(table, tenant.id)).version === 0 && Object.keys(tenant.remediation).length > 0) {
+      await putRemediationPolicy(table, tenant.id, remediationPolicySchema.parse(tenant.remediation), 'seed', now, 0);
+    }
     const apiKey = secrets.apiKeys[tenant.id] as string;
     if (!(await findActiveApiKey(table, apiKey, now))) await createApiKey(table, tenant.id, now, apiKey);
     // The webhook signing secret (HMAC verification is optional per tenant and off by default).

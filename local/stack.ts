@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { ALERT_QUEUE } from '../functions/catalog';
 import { createDocumentClient } from '../lib/aws/clients';
 import type { TableRef } from '../lib/store/table-ref';
+import { ALERT_QUEUE, type FunctionName } from '../functions/catalog';
+import { runbookExecutionAsl } from '../infra/constructs/runbook-execution-definition';
 import { EventBridgeEmulator } from './aws/eventbridge-emulator';
+import { startMotoServer, type MotoServer } from './aws/moto';
+import { StepFunctionsEmulator } from './aws/stepfunctions-emulator';
 import { startSqsEventSource, type SqsEventSource } from './aws/event-source-poller';
 import { LocalScheduler } from './aws/scheduler';
 import { SqsEmulator } from './aws/sqs-emulator';
@@ -37,6 +40,8 @@ export interface LocalStackOptions {
   dataDir: string | null;
   /** Use an already running DynamoDB Local instead of starting one (tests share one). */
   dynamoEndpoint?: string;
+  /** Use an already running moto server (the SSM and STS of client accounts) instead of starting one. */
+  motoEndpoint?: string;
   tableName?: string;
   /** Log level of the handlers' structured logs (Powertools). */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -48,7 +53,8 @@ export interface LocalStackOptions {
   consumers?: boolean;
   /**
    * Multiplies the interval of every schedule in the catalog (default: AW_SCHEDULE_SCALE, else 1):
-   * 0.01 runs the 1-minute settle sweep every 600 ms, for tests and demos.
+   * 0.01 runs the 1-minute settle sweep every 600 ms, for tests and demos. It scales the runbook state
+   * machine's Wait states (20 s between SSM polls) too.
    */
   scheduleScale?: number;
   /** SNS signature checks on `cloudwatch` webhooks; 'off' only when asked for (AW_SNS_VERIFY=off). */
@@ -114,6 +120,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     options.dynamoEndpoint ??
     (dynamo = await startDynamoDbLocal({ dataDir: options.dataDir ? join(dataDir, 'dynamodb') : undefined })).endpoint;
   await ensureTable(dynamoEndpoint, tableName);
+  let moto: MotoServer | undefined;
+  const motoEndpoint = options.motoEndpoint ?? (moto = await startMotoServer({ log })).endpoint;
 
   const lambdas = new LocalLambdas(ROOT_DIR);
   const invoke = (fn: Parameters<LocalLambdas['invoke']>[0], event: unknown) => lambdas.invoke(fn, event);
@@ -121,6 +129,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Local AWS services (SQS and EventBridge JSON protocols) on a private loopback port.
   const sqsEmulator = new SqsEmulator({ dataDir: options.dataDir ? join(dataDir, 'sqs') : null, region: LOCAL_REGION });
   const eventBus = new EventBridgeEmulator(invoke, log, EVENT_BUS_NAME, LOCAL_REGION);
+  // The runbook state machine: the CDK definition, its one Task bound to the runbook step handler.
+  const stepFunctions = new StepFunctionsEmulator({
+    invokeFunction: (functionName, payload) => invoke(functionName as FunctionName, payload),
+    log,
+    region: LOCAL_REGION,
+    waitScale: scale,
+  });
+  const stateMachineArn = stepFunctions.registerStateMachine(
+    'RunbookExecution',
+    JSON.parse(JSON.stringify(runbookExecutionAsl()).replaceAll('${RunbookStepArn}', 'runbookStep' satisfies FunctionName)) as object,
+  );
   const awsServer: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -129,6 +148,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       void (async () => {
         if (await sqsEmulator.handle(req, res, body)) return;
         if (await eventBus.handle(req, res, body)) return;
+        if (await stepFunctions.handle(req, res, body)) return;
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ message: 'Unknown local AWS operation' }));
       })().catch((error: unknown) => {
@@ -170,6 +190,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
     AWS_ENDPOINT_URL_SQS: awsEndpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
+    AWS_ENDPOINT_URL_SFN: awsEndpoint,
+    AWS_ENDPOINT_URL_SSM: motoEndpoint,
+    AWS_ENDPOINT_URL_STS: motoEndpoint,
+    STATE_MACHINE_ARN: stateMachineArn,
     TABLE_NAME: tableName,
     AW_STAGE: 'local',
     EVENT_BUS_NAME,
@@ -220,6 +244,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         await consumer?.idle();
         await scheduler?.idle();
         await eventBus.idle();
+        await stepFunctions.idle();
       }
     },
     async pauseCorrelation() {
@@ -231,6 +256,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     async stop() {
       await scheduler?.stop();
+      stepFunctions.stop();
       await consumer?.stop();
       await gateway.close();
       await eventBus.idle();
@@ -240,6 +266,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sqs.destroy();
       table.db.destroy();
       await dynamo?.stop();
+      await moto?.stop();
     },
   };
 }

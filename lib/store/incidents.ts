@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import type { Incident, IncidentAlert, TimelineEntry } from '../domain/incident';
 import { keys } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
@@ -90,8 +90,14 @@ export async function getIncidentDetail(table: TableRef, tenantId: string, incid
   return { incident: entityOf<Incident>(incidentItem) as Incident, alerts, timeline };
 }
 
+/**
+ * Monotonic: entries written at the same millisecond (an execution's end and the resolution it causes)
+ * keep the order they were written in, since the timeline sorts by time, then id.
+ */
+const timelineId = monotonicFactory();
+
 /** A timeline entry's item (its id a ULID of its own time, so the partition reads in time order). */
 export function timelineItem(tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'>): Record<string, unknown> {
-  const id = ulid(Date.parse(entry.at));
+  const id = timelineId(Date.parse(entry.at));
   return { ...keys.timelineEntry(tenantId, incidentId, id), entity: 'timeline', id, ...entry };
 }

@@ -10,6 +10,13 @@ export function testDynamoEndpoint(): string {
   return endpoint;
 }
 
+/** The moto server (client accounts' SSM and STS) the global setup started for the whole run. */
+export function testMotoEndpoint(): string {
+  const endpoint = process.env.AW_TEST_MOTO_ENDPOINT;
+  if (!endpoint) throw new Error('AW_TEST_MOTO_ENDPOINT is not set: run integration tests through jest (global setup starts moto)');
+  return endpoint;
+}
+
 /** A fresh table from the one definition, so test files never see each other's data. */
 export async function createTestTable(prefix = 'test'): Promise<TableRef> {
   const endpoint = testDynamoEndpoint();

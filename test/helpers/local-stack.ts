@@ -7,7 +7,7 @@ import { putTenant } from '../../lib/store/tenants';
 import type { Asset } from '../../lib/domain/asset';
 import { seedDemo, type DemoInfo } from '../../local/seed';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { testDynamoEndpoint } from './dynamo';
+import { testDynamoEndpoint, testMotoEndpoint } from './dynamo';
 
 /** A local stack on a free port against the shared DynamoDB Local, seeded with the demo MSP. */
 export async function startTestStack(
@@ -18,6 +18,7 @@ export async function startTestStack(
     port: 0,
     dataDir: null,
     dynamoEndpoint: testDynamoEndpoint(),
+    motoEndpoint: testMotoEndpoint(),
     tableName,
     log: () => undefined,
     ...options,

@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { Automation, APPROVAL_BACKSTOP_SECONDS, runbookExecutionAsl } from '../../infra/constructs/automation';
+import { Automation } from '../../infra/constructs/automation';
+import { APPROVAL_BACKSTOP_SECONDS, runbookExecutionAsl } from '../../infra/constructs/runbook-execution-definition';
 import type { FunctionName } from '../../functions/catalog';
 import { MAX_POLLS } from '../../lib/remediation/step-contract';
 import { functionId, nagFindings, sharedFixture } from './helpers';

@@ -1,8 +1,13 @@
 import { startDynamoDbLocal } from '../../local/dynamodb';
+import { startMotoServer } from '../../local/aws/moto';
 
-/** One in-memory DynamoDB Local for the whole integration run; every test file makes its own table. */
+/**
+ * One in-memory DynamoDB Local and one moto server (client accounts' SSM and STS) for the whole
+ * integration run; every test file makes its own table.
+ */
 export default async function globalSetup(): Promise<void> {
-  const dynamo = await startDynamoDbLocal();
+  const [dynamo, moto] = await Promise.all([startDynamoDbLocal(), startMotoServer()]);
   process.env.AW_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
-  (globalThis as { __awDynamo?: typeof dynamo }).__awDynamo = dynamo;
+  process.env.AW_TEST_MOTO_ENDPOINT = moto.endpoint;
+  Object.assign(globalThis as object, { __awDynamo: dynamo, __awMoto: moto });
 }

@@ -1,5 +1,7 @@
+import type { MotoServer } from '../../local/aws/moto';
 import type { DynamoDbLocal } from '../../local/dynamodb';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __awDynamo?: DynamoDbLocal }).__awDynamo?.stop();
+  const shared = globalThis as { __awDynamo?: DynamoDbLocal; __awMoto?: MotoServer };
+  await Promise.all([shared.__awDynamo?.stop(), shared.__awMoto?.stop()]);
 }

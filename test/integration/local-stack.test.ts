@@ -5,7 +5,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import WebSocket from 'ws';
 import { seedDemo, type DemoInfo } from '../../local/seed';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { testDynamoEndpoint } from '../helpers/dynamo';
+import { testDynamoEndpoint, testMotoEndpoint } from '../helpers/dynamo';
 
 /**
  * The first vertical slice through the real path, on the local stack: webhook -> stored alert ->
@@ -48,6 +48,7 @@ beforeAll(async () => {
     port: 0,
     dataDir: null,
     dynamoEndpoint: testDynamoEndpoint(),
+    motoEndpoint: testMotoEndpoint(),
     tableName: 'local-stack-test',
     log: () => undefined,
   });

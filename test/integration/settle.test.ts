@@ -8,7 +8,7 @@ import { logger } from '../../lib/observability';
 import { putCorrelationPolicy } from '../../lib/store/correlation-policy';
 import { seedDemo, type DemoInfo } from '../../local/seed';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { testDynamoEndpoint } from '../helpers/dynamo';
+import { testDynamoEndpoint, testMotoEndpoint } from '../helpers/dynamo';
 import { createTenant, getJson, login, postJson } from '../helpers/local-stack';
 
 /**
@@ -28,6 +28,7 @@ beforeAll(async () => {
     port: 0,
     dataDir: null,
     dynamoEndpoint: testDynamoEndpoint(),
+    motoEndpoint: testMotoEndpoint(),
     tableName: 'settle-test',
     log: () => undefined,
     scheduleScale: SCHEDULE_SCALE,

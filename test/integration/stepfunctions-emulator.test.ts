@@ -15,7 +15,7 @@ import {
   TaskDoesNotExist,
   type DescribeExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
-import { runbookExecutionAsl } from '../../infra/constructs/automation';
+import { runbookExecutionAsl } from '../../infra/constructs/runbook-execution-definition';
 import { StepFunctionsEmulator } from '../../local/aws/stepfunctions-emulator';
 import {
   runbookStepRequestSchema,

@@ -126,6 +126,7 @@ export const TIMELINE_TYPES = [
   'approval-decided',
   'execution-started',
   'execution-finished',
+  'incident-routed',
 ] as const;
 
 export interface TimelineEntry {

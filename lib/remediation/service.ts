@@ -679,7 +679,7 @@ export async function routeToTechnician(deps: RemediationDeps, incident: Inciden
   if (incident.assignee) {
     await addTimeline(deps, incident.tenantId, incident.id, {
       at: now.toISOString(),
-      type: 'note',
+      type: 'incident-routed',
       actor: AUTOMATION,
       reason: shorten(`${why}; stays with ${incident.assignee.name}`),
     });
@@ -711,7 +711,7 @@ export async function routeToTechnician(deps: RemediationDeps, incident: Inciden
   if (!assignment.assignee) {
     await addTimeline(deps, incident.tenantId, incident.id, {
       at: now.toISOString(),
-      type: 'note',
+      type: 'incident-routed',
       actor: AUTOMATION,
       reason: shorten(`${why}; no technician to route to: ${assignment.reasons.join('; ')}`),
     });
@@ -725,7 +725,7 @@ export async function routeToTechnician(deps: RemediationDeps, incident: Inciden
   }
   await addTimeline(deps, incident.tenantId, incident.id, {
     at: now.toISOString(),
-    type: 'note',
+    type: 'incident-routed',
     actor: AUTOMATION,
     reason: shorten(`${why}; routed to ${assignment.assignee.name}: ${assignment.reasons.join('; ')}`),
   });

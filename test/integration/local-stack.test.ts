@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { seedDemo, type DemoInfo } from '../../local/seed';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { testDynamoEndpoint, testMotoEndpoint } from '../helpers/dynamo';
+import { withoutAutomation } from '../helpers/timeline';
 
 /**
  * The first vertical slice through the real path, on the local stack: webhook -> stored alert ->
@@ -87,7 +88,7 @@ test('a webhook alert becomes an incident that GET /v1/incidents lists, with why
   expect(detail.body.alerts).toEqual([
     expect.objectContaining({ alertId: accepted.body.accepted[0].alertId, reason: 'no open incident matches' }),
   ]);
-  expect(detail.body.timeline.map((entry: any) => entry.type)).toEqual(['incident-opened']);
+  expect(withoutAutomation(detail.body.timeline).map((entry: any) => entry.type)).toEqual(['incident-opened']);
 });
 
 test('repeats join the open incident and a resolution starts its grace period', async () => {
@@ -119,7 +120,7 @@ test('repeats join the open incident and a resolution starts its grace period', 
     'same fingerprint',
   ]);
   // Every join and status change in time order, each with its reason.
-  expect(detail.body.timeline.map((entry: any) => entry.type)).toEqual([
+  expect(withoutAutomation(detail.body.timeline).map((entry: any) => entry.type)).toEqual([
     'incident-opened',
     'alert-joined',
     'alert-resolved',

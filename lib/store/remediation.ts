@@ -311,7 +311,7 @@ export async function decideApprovalRequest(
   return getApproval(table, approval.tenantId, approval.id);
 }
 
-/** Pending requests of every tenant (or of `tenantIds`), soonest expiry first; `before` limits to those expired by then. */
+/** Pending requests of every tenant (or of `tenantIds`), soonest expiry first; `before` limits to those expired by then (inclusive). */
 export async function listPendingApprovals(
   table: TableRef,
   options: { tenantIds?: ReadonlySet<string>; before?: Date; limit?: number } = {},
@@ -322,7 +322,7 @@ export async function listPendingApprovals(
       KeyConditionExpression: options.before ? 'pk = :pk AND sk < :before' : 'pk = :pk',
       ExpressionAttributeValues: {
         ':pk': keys.pendingApprovals().pk,
-        ...(options.before ? { ':before': options.before.toISOString() } : {}),
+        ...(options.before ? { ':before': `${options.before.toISOString()}#\uffff` } : {}),
       },
       Limit: 1000,
     }),

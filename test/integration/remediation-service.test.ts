@@ -1,0 +1,316 @@
+import { ulid } from 'ulid';
+import { correlateAlerts } from '../../lib/correlation/correlate';
+import { DEFAULT_POLICY } from '../../lib/correlation/policy';
+import type { CanonicalAlert } from '../../lib/domain/alert';
+import { Inventory, type Asset } from '../../lib/domain/asset';
+import type { DomainEvent } from '../../lib/events';
+import { remediationPolicySchema } from '../../lib/remediation/decision';
+import { libraryRunbook } from '../../lib/remediation/library';
+import {
+  ApprovalRefused,
+  attachApprovalToken,
+  decideApproval,
+  decideForIncident,
+  expireApprovals,
+  recordExecutionOutcome,
+  startRunbookExecution,
+  type Orchestrator,
+  type RemediationDeps,
+} from '../../lib/remediation/service';
+import type { RunbookExecutionInput, RunbookStepRequest } from '../../lib/remediation/step-contract';
+import { storeAlerts } from '../../lib/store/alerts';
+import { listAudit } from '../../lib/store/audit';
+import { getIncidentDetail } from '../../lib/store/incidents';
+import { getApproval, getExecution, listExecutions, putRemediationPolicy } from '../../lib/store/remediation';
+import type { TableRef } from '../../lib/store/table-ref';
+import { createUser } from '../../lib/store/users';
+import { createTestTable } from '../helpers/dynamo';
+
+/**
+ * The remediation service's edges on DynamoDB Local: repeats, races between an approver and the state
+ * machine's token, expiry, failures and dry runs. Step Functions is this recording orchestrator (the
+ * whole state machine runs in remediation-e2e and stepfunctions-emulator tests).
+ */
+let table: TableRef;
+let clock = new Date('2026-11-24T10:00:00Z');
+const published: DomainEvent[] = [];
+const calls: Array<{ kind: 'start'; input: RunbookExecutionInput } | { kind: 'succeed' | 'fail'; token: string; error?: string }> = [];
+let failStart = false;
+
+const orchestrator: Orchestrator = {
+  async start(input) {
+    if (failStart) throw new Error('Step Functions is unavailable');
+    calls.push({ kind: 'start', input });
+    return `arn:aws:states:us-east-1:000000000000:execution:RunbookExecution:${input.executionId}`;
+  },
+  async succeedTask(token) {
+    calls.push({ kind: 'succeed', token });
+  },
+  async failTask(token, error) {
+    calls.push({ kind: 'fail', token, error });
+  },
+};
+
+const ssm = (instanceId: string) => ({ instanceId, accountId: '111122223333', region: 'us-east-1', platform: 'linux' as const });
+const assets: Asset[] = [
+  { id: 'web-01', name: 'web-01', type: 'server', aliases: [], dependsOn: [], critical: false, tags: {}, ssm: ssm('i-0123456789abcdef0') },
+  { id: 'web-02', name: 'web-02', type: 'server', aliases: [], dependsOn: [], critical: false, tags: {}, ssm: ssm('i-0123456789abcdef1') },
+  { id: 'web-03', name: 'web-03', type: 'server', aliases: [], dependsOn: [], critical: false, tags: {}, ssm: ssm('i-0123456789abcdef2') },
+];
+const inventory = new Inventory(assets);
+
+const deps = (): RemediationDeps => ({
+  table,
+  publish: async (events) => void published.push(...events),
+  now: () => clock,
+  inventory: { get: async () => inventory },
+  policies: { get: async () => DEFAULT_POLICY },
+  orchestrator,
+});
+
+const TENANT = 'svc';
+
+async function incidentOn(assetId: string, signature: string): Promise<string> {
+  const alert: CanonicalAlert = {
+    id: ulid(clock.getTime()),
+    tenantId: TENANT,
+    source: 'test',
+    status: 'firing',
+    severity: 'high',
+    assetRef: assetId,
+    // Hosts the inventory does not know stay unresolved (their own correlation scope each).
+    assetId: inventory.resolve(assetId)?.id ?? null,
+    signature,
+    message: `${signature} on ${assetId}`,
+    labels: {},
+    dedupKey: `test|${assetId}|${signature}|${ulid()}`,
+    occurredAt: clock.toISOString(),
+    receivedAt: clock.toISOString(),
+    deliveryId: ulid(),
+  };
+  await storeAlerts(table, TENANT, [alert], clock);
+  const [result] = await correlateAlerts([alert], deps());
+  if (result?.kind !== 'open') throw new Error(`no new incident: ${JSON.stringify(result)}`);
+  return result.incidentId;
+}
+
+function outcome(
+  executionId: string,
+  incidentId: string,
+  status: string,
+  extra: Partial<Extract<RunbookStepRequest, { op: 'recordOutcome' }>> = {},
+) {
+  return {
+    op: 'recordOutcome' as const,
+    tenantId: TENANT,
+    incidentId,
+    executionId,
+    runbookId: 'linux-disk-cleanup',
+    outcome: { status, failedSection: status === 'succeeded' ? 'verification' : 'commands' },
+    current: { section: 'commands', status: status === 'succeeded' ? 'Success' : 'Failed', output: 'disk cleaned' },
+    error: { Error: '', Cause: '' },
+    startedAt: clock.toISOString(),
+    ...extra,
+  };
+}
+
+const admin = { sub: 'usr_admin', role: 'msp_admin' as const, tenants: [], email: 'admin@msp.example' };
+
+beforeAll(async () => {
+  table = await createTestTable('remediation');
+  await putRemediationPolicy(table, TENANT, remediationPolicySchema.parse({ autoExecute: true }), 'test', clock, 0);
+  await createUser(table, {
+    id: 'usr_tech',
+    email: 'tech@msp.example',
+    name: 'Terry Tech',
+    role: 'technician',
+    tenantIds: [TENANT],
+    skills: ['Server'],
+    createdAt: clock.toISOString(),
+    passwordHash: 'x',
+  });
+});
+
+beforeEach(() => {
+  calls.length = 0;
+  published.length = 0;
+  failStart = false;
+  clock = new Date(clock.getTime() + 60_000);
+});
+
+test('a decision is made once: a redelivered IncidentOpened does nothing', async () => {
+  const incidentId = await incidentOn('web-01', 'DiskSpaceLow');
+  const first = await decideForIncident(deps(), TENANT, incidentId);
+  expect(first).toMatchObject({ kind: 'decided', decision: { action: 'auto_execute', runbookId: 'linux-disk-cleanup' } });
+  expect(await decideForIncident(deps(), TENANT, incidentId)).toEqual({ kind: 'skipped', reason: 'already decided' });
+  expect(calls.filter((call) => call.kind === 'start')).toHaveLength(1);
+  const started = calls[0] as { input: RunbookExecutionInput };
+  // The state machine gets rendered scripts, the client's role and the tenant's external id.
+  expect(started.input.target).toMatchObject({
+    accountId: '111122223333',
+    roleArn: 'arn:aws:iam::111122223333:role/AlertWhispererRemediation',
+    instanceIds: ['i-0123456789abcdef0'],
+    documentName: 'AWS-RunShellScript',
+  });
+  expect(started.input.target.externalId).toMatch(/^aw-[\w-]{32}$/);
+  expect(started.input.sections.commands.slice(0, 2)).toEqual(['#!/bin/bash', 'set -euo pipefail']);
+  expect(started.input.approval).toEqual({ required: false });
+});
+
+test('an outcome recorded twice (a retried step) resolves the incident once', async () => {
+  const incidentId = await incidentOn('web-02', 'DiskSpaceLow');
+  const decided = await decideForIncident(deps(), TENANT, incidentId);
+  const executionId = (decided as { executionId: string }).executionId;
+  clock = new Date(clock.getTime() + 42_000);
+  await recordExecutionOutcome(deps(), outcome(executionId, incidentId, 'succeeded'));
+  await recordExecutionOutcome(deps(), outcome(executionId, incidentId, 'succeeded'));
+
+  const execution = await getExecution(table, TENANT, executionId);
+  expect(execution).toMatchObject({ state: 'succeeded', outcome: 'succeeded', output: 'disk cleaned', durationMs: 42_000 });
+  const detail = (await getIncidentDetail(table, TENANT, incidentId))!;
+  expect(detail.incident).toMatchObject({ status: 'resolved', resolutionCode: 'self-healed', resolvedBy: 'automation' });
+  expect(detail.timeline.filter((entry) => entry.type === 'execution-finished')).toHaveLength(1);
+  const audit = await listAudit(table, TENANT, { action: 'execution.finish' }, { limit: 50 });
+  expect(audit.entries.filter((entry) => entry.resource.id === executionId)).toHaveLength(1);
+});
+
+test('a failed and rolled back execution leaves the incident open and routes it to a technician', async () => {
+  const incidentId = await incidentOn('web-03', 'DiskSpaceLow');
+  const { executionId } = (await decideForIncident(deps(), TENANT, incidentId)) as { executionId: string };
+  await recordExecutionOutcome(
+    deps(),
+    outcome(executionId, incidentId, 'commands-failed, rolled back', { error: { Error: 'States.TaskFailed', Cause: 'exit 1' } }),
+  );
+  const execution = await getExecution(table, TENANT, executionId);
+  expect(execution).toMatchObject({ state: 'failed', failedSection: 'commands', error: 'States.TaskFailed: exit 1' });
+  const detail = (await getIncidentDetail(table, TENANT, incidentId))!;
+  expect(detail.incident.status).toBe('open');
+  expect(detail.incident.assignee).toEqual({ userId: 'usr_tech', name: 'Terry Tech' });
+  expect(detail.timeline.find((entry) => entry.type === 'incident-routed')?.reason).toMatch(
+    /^linux-disk-cleanup commands-failed, rolled back; routed to Terry Tech/,
+  );
+});
+
+test('a dry run that passes its pre-checks changes nothing and hands the incident to a technician', async () => {
+  const incidentId = await incidentOn('host-dry-run', 'DiskFull');
+  const incident = (await getIncidentDetail(table, TENANT, incidentId))!.incident;
+  const execution = await startRunbookExecution(deps(), {
+    incident,
+    runbook: libraryRunbook('linux-disk-cleanup')!,
+    params: {},
+    targets: [{ assetId: 'web-01', ...ssm('i-0123456789abcdef0') }],
+    dryRun: true,
+    requestedBy: 'usr_tech',
+    trigger: 'manual',
+  });
+  await recordExecutionOutcome(deps(), outcome(execution.id, incidentId, 'dry-run-succeeded'));
+  const detail = (await getIncidentDetail(table, TENANT, incidentId))!;
+  expect(detail.incident.status).toBe('open');
+  expect(detail.incident.remediation).toMatchObject({ state: 'succeeded', outcome: 'dry-run-succeeded' });
+  expect(detail.timeline.some((entry) => entry.type === 'incident-routed' && entry.reason.includes('dry run'))).toBe(true);
+});
+
+async function approvalFor(incidentId: string, expiresInMs = 3_600_000) {
+  const incident = (await getIncidentDetail(table, TENANT, incidentId))!.incident;
+  return startRunbookExecution(deps(), {
+    incident,
+    runbook: libraryRunbook('linux-memory-relief')!,
+    params: {},
+    targets: [{ assetId: 'web-02', ...ssm('i-0123456789abcdef1') }],
+    dryRun: false,
+    requestedBy: 'system',
+    trigger: 'approval',
+    approval: { requiredRole: 'company_admin', expiresAt: new Date(clock.getTime() + expiresInMs).toISOString(), reasons: ['medium risk'] },
+  });
+}
+
+test('an approval decided before the state machine parks its token is answered when the token arrives', async () => {
+  const approved = await approvalFor(await incidentOn('web-02', 'MemoryHigh'));
+  expect(approved.state).toBe('pending_approval');
+  await decideApproval(deps(), admin, TENANT, approved.id, 'approve');
+  expect(calls.filter((call) => call.kind !== 'start')).toEqual([]); // no token yet
+  await attachApprovalToken(deps(), {
+    op: 'awaitApproval',
+    tenantId: TENANT,
+    incidentId: approved.incidentId,
+    executionId: approved.id,
+    runbookId: 'linux-memory-relief',
+    taskToken: 'token-approved',
+  });
+  expect(calls.at(-1)).toEqual({ kind: 'succeed', token: 'token-approved' });
+  expect(await getExecution(table, TENANT, approved.id)).toMatchObject({ state: 'running' });
+
+  const rejected = await approvalFor(await incidentOn('web-03', 'MemoryHigh'));
+  await decideApproval(deps(), admin, TENANT, rejected.id, 'reject', 'not now');
+  await attachApprovalToken(deps(), {
+    op: 'awaitApproval',
+    tenantId: TENANT,
+    incidentId: rejected.incidentId,
+    executionId: rejected.id,
+    runbookId: 'linux-memory-relief',
+    taskToken: 'token-rejected',
+  });
+  expect(calls.at(-1)).toEqual({ kind: 'fail', token: 'token-rejected', error: 'ApprovalRejected' });
+});
+
+test('an approval with its token parked is answered at once; a second decision is refused', async () => {
+  const execution = await approvalFor(await incidentOn('web-01', 'SwapHigh'));
+  await attachApprovalToken(deps(), {
+    op: 'awaitApproval',
+    tenantId: TENANT,
+    incidentId: execution.incidentId,
+    executionId: execution.id,
+    runbookId: 'linux-memory-relief',
+    taskToken: 'token-parked',
+  });
+  expect(calls.filter((call) => call.kind !== 'start')).toEqual([]); // pending: the token waits
+  const decided = await decideApproval(deps(), admin, TENANT, execution.id, 'approve', 'go');
+  expect(decided).toMatchObject({ state: 'approved', decidedBy: 'usr_admin', comment: 'go' });
+  expect(decided).not.toHaveProperty('taskToken');
+  expect(calls.at(-1)).toEqual({ kind: 'succeed', token: 'token-parked' });
+  await expect(decideApproval(deps(), admin, TENANT, execution.id, 'reject')).rejects.toMatchObject({ reason: 'not_pending' });
+  await expect(decideApproval(deps(), admin, TENANT, 'nope', 'approve')).rejects.toBeInstanceOf(ApprovalRefused);
+});
+
+test('the sweep expires requests past their expiry, fails their tokens and escalates; newer requests wait', async () => {
+  const due = await approvalFor(await incidentOn('host-sweep-1', 'RamLow'), 5 * 60_000);
+  const later = await approvalFor(await incidentOn('host-sweep-2', 'RamLow'), 60 * 60_000);
+  await attachApprovalToken(deps(), {
+    op: 'awaitApproval',
+    tenantId: TENANT,
+    incidentId: due.incidentId,
+    executionId: due.id,
+    runbookId: 'linux-memory-relief',
+    taskToken: 'token-due',
+  });
+  clock = new Date(clock.getTime() + 5 * 60_000);
+  // From the second it expires, nobody can approve it, even before the sweep runs.
+  await expect(decideApproval(deps(), admin, TENANT, due.id, 'approve')).rejects.toMatchObject({ reason: 'expired' });
+  expect(await expireApprovals(deps())).toBe(1);
+  expect(await expireApprovals(deps())).toBe(0);
+  expect(calls.at(-1)).toEqual({ kind: 'fail', token: 'token-due', error: 'ApprovalExpired' });
+  expect(await getApproval(table, TENANT, due.id)).toMatchObject({ state: 'expired', decidedBy: 'system' });
+  expect(await getApproval(table, TENANT, later.id)).toMatchObject({ state: 'pending' });
+  const audit = await listAudit(table, TENANT, { action: 'approval.expire' }, { limit: 10 });
+  expect(audit.entries.map((entry) => entry.resource.id)).toContain(due.id);
+  expect(published.some((event) => event.detailType === 'ApprovalDecided' && event.detail.state === 'expired')).toBe(true);
+});
+
+test('when Step Functions refuses the start, the execution is marked failed and the error surfaces', async () => {
+  const incidentId = await incidentOn('host-no-start', 'LogPartitionFull');
+  const incident = (await getIncidentDetail(table, TENANT, incidentId))!.incident;
+  failStart = true;
+  await expect(
+    startRunbookExecution(deps(), {
+      incident,
+      runbook: libraryRunbook('linux-disk-cleanup')!,
+      params: {},
+      targets: [{ assetId: 'web-01', ...ssm('i-0123456789abcdef0') }],
+      dryRun: false,
+      requestedBy: 'usr_tech',
+      trigger: 'manual',
+    }),
+  ).rejects.toThrow('Step Functions is unavailable');
+  const { executions } = await listExecutions(table, TENANT, { incidentId }, { limit: 5 });
+  expect(executions[0]).toMatchObject({ state: 'failed', outcome: 'error', error: 'could not start: Step Functions is unavailable' });
+});

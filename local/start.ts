@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { MissingMotoError } from './aws/moto';
 import { MissingJavaError } from './dynamodb';
 import { seedDemo } from './seed';
 import { localDataDir, RUNTIME_FILE, startLocalStack, type LocalStack } from './stack';
@@ -78,6 +79,11 @@ try {
     `  -H 'Content-Type: application/json' -H 'X-Api-Key: ${acme.apiKey}'`,
     `  -d '{"asset_name":"db-prod-01","signature":"HighCPU","severity":"high","message":"CPU above 95% for 5 minutes","tool_source":"demo"}'`,
   ].join(' \\\n');
+  const selfHealing = [
+    `curl -sS -X POST '${apiUrl}/v1/webhooks/generic'`,
+    `  -H 'Content-Type: application/json' -H 'X-Api-Key: ${acme.apiKey}'`,
+    `  -d '{"asset_name":"app-prod-02","signature":"DiskSpaceLow","severity":"high","message":"/var at 96% used","tool_source":"demo"}'`,
+  ].join(' \\\n');
   console.log(`
 Alert Whisperer is running.
 
@@ -92,6 +98,9 @@ ${demo.users.map((user) => `  ${user.role.padEnd(14)} ${user.email.padEnd(26)} $
 Post an alert (tenant ${acme.name}):
 ${curl}
 
+Watch a runbook fix one by itself (Acme allows low-risk automation; see docs/remediation.md):
+${selfHealing}
+
 Then list incidents:
   TOKEN=$(curl -sS -X POST '${apiUrl}/v1/auth/login' -H 'Content-Type: application/json' \\
     -d '{"email":"${demo.admin.email}","password":"${demo.admin.password}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).accessToken')
@@ -99,7 +108,7 @@ Then list incidents:
 
 Press Ctrl-C to stop.`);
 } catch (error) {
-  if (error instanceof MissingJavaError) console.error(`\n${error.message}`);
+  if (error instanceof MissingJavaError || error instanceof MissingMotoError) console.error(`\n${error.message}`);
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
     console.error(`\nPort ${port} is in use. Set AW_PORT to another port, e.g. AW_PORT=3100 npm start`);
   else console.error('\nThe local stack failed to start:', error);

@@ -443,6 +443,17 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
     });
   }
   await setIncidentRemediation(deps, execution);
+  // A person's request is audited by the API with who asked; the system's here.
+  if (request.requestedBy === 'system') {
+    await recordAudit(deps.table, {
+      at: now.toISOString(),
+      tenantId: incident.tenantId,
+      actor: SYSTEM,
+      action: approval ? 'approval.request' : 'execution.start',
+      resource: { type: approval ? 'approval' : 'execution', id: executionId },
+      summary: { after: { runbookId: runbook.id, risk: runbook.risk, incidentId: incident.id, dryRun: request.dryRun } },
+    });
+  }
   return execution;
 }
 

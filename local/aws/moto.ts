@@ -86,7 +86,14 @@ async function freePort(): Promise<number> {
 /** The last this-many characters of moto's output are kept for a failure report (it logs every request). */
 const OUTPUT_KEPT = 20_000;
 
-/** Starts `python3 -m moto.server` on a free loopback port and resolves once it answers HTTP. */
+const EXIT_WITH_PARENT = [
+  'import os, sys, threading',
+  'threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()',
+  'from moto.server import main',
+  'main(sys.argv[1:])',
+].join('\n');
+
+/** Starts moto's server (as `python3 -m moto.server` would) on a free loopback port and resolves once it answers HTTP. */
 export async function startMotoServer(options: MotoServerOptions = {}): Promise<MotoServer> {
   const log = options.log ?? ((line: string) => console.error(line));
   const python = options.python ?? 'python3';
@@ -94,8 +101,10 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
   checkMoto(python);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // moto's own main, plus a thread that exits when stdin closes: when this process dies, even by
+  // SIGKILL (which runs no exit hook), the pipe closes and moto goes with it instead of lingering.
+  const child = spawn(python, ['-c', EXIT_WITH_PARENT, '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
   });
   let output = '';

@@ -116,7 +116,7 @@ test('a full disk on a server of a tenant that allows automation is cleaned up a
   await stack.idle();
   const audit = await listAudit(stack.table, 'acme', {}, { limit: 50 });
   const actions = audit.entries.filter((entry) => entry.actor.type === 'system').map((entry) => entry.action);
-  expect(actions).toEqual(expect.arrayContaining(['remediation.decide', 'execution.finish']));
+  expect(actions).toEqual(expect.arrayContaining(['remediation.decide', 'execution.start', 'execution.finish']));
 }, 60_000);
 
 test('a runbook waiting for approval and rejected ends with the incident routed to a technician of that tenant', async () => {

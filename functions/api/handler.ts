@@ -3,6 +3,7 @@ import { apiRoutes } from '../../lib/api/routes';
 import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
 import { dynamo } from '../../lib/aws/clients';
 import { eventBridgePublisher } from '../../lib/aws/event-publisher';
+import { stepFunctionsOrchestrator } from '../../lib/aws/step-functions';
 import { readEnv } from '../../lib/config/env';
 import { httpHandler } from '../../lib/http/http';
 
@@ -20,6 +21,7 @@ const router = httpRouterHandler(
     now: () => new Date(),
     stage: env.AW_STAGE,
     publish: eventBridgePublisher(env.EVENT_BUS_NAME),
+    orchestrator: stepFunctionsOrchestrator(env.STATE_MACHINE_ARN),
   }),
 );
 

@@ -5,6 +5,7 @@ import { badRequest } from '../errors';
 import type { PublishEvents } from '../events';
 import { header, type HttpEvent, type HttpResult } from '../http/http';
 import { requirePrincipal } from '../http/principal';
+import type { Orchestrator } from '../remediation/service';
 import { recordAudit, type AuditEntryInput } from '../store/audit';
 import { TENANT_ID_PATTERN } from '../store/keys';
 import { listTenants } from '../store/tenants';
@@ -17,6 +18,8 @@ export interface ApiDeps {
   stage: string;
   /** Domain events of operator actions (incident resolved or reopened), for the live dashboard. */
   publish: PublishEvents;
+  /** The runbook state machine: starts executions and answers approval task tokens. */
+  orchestrator: Orchestrator;
 }
 
 export interface Route {

@@ -225,6 +225,7 @@ export const TAGS: Record<string, string> = {
   assets: "A tenant's asset inventory",
   correlation: "A tenant's correlation policy and its simulator",
   runbooks: "The runbook library and a tenant's own runbooks",
+  remediation: "Approval requests, runbook executions, and a tenant's remediation policy and cross-account access",
   kpis: 'Key figures per tenant and period: noise reduction, MTTA, MTTR, self-healed, SLA compliance',
   webhooks: 'Alert ingestion from monitoring tools',
 };
@@ -251,7 +252,7 @@ export function openApiDocument(routes: readonly DocumentedOperation[], extra: r
       title: 'Alert Whisperer API',
       version: 'v1',
       description:
-        'The operator API of Alert Whisperer (tenants, assets, integrations, users, incidents, correlation, audit) and its webhook ingestion. ' +
+        'The operator API of Alert Whisperer (tenants, assets, integrations, users, incidents, correlation, runbooks, remediation, audit) and its webhook ingestion. ' +
         'Every error has the shape `{"error": {"code", "message", "details"}}`. A tenant the caller cannot see answers 404, never 403.',
     },
     jsonSchemaDialect: JSON_SCHEMA_DIALECT,

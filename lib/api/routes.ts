@@ -7,6 +7,7 @@ import { incidentRoutes } from './routes/incidents';
 import { integrationRoutes } from './routes/integrations';
 import { kpiRoutes } from './routes/kpis';
 import { openApiRoutes } from './routes/openapi';
+import { remediationRoutes } from './routes/remediation';
 import { runbookRoutes } from './routes/runbooks';
 import { systemRoutes } from './routes/system';
 import { tenantRoutes } from './routes/tenants';
@@ -29,6 +30,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...assetRoutes(context),
     ...correlationRoutes(context),
     ...runbookRoutes(context),
+    ...remediationRoutes(context),
     ...kpiRoutes(context),
   ];
   return routes;

@@ -2,7 +2,9 @@ import * as z from 'zod';
 import { correlationPolicySchema } from '../correlation/policy';
 import { ALERT_STATUSES, canonicalAlertSchema, SEVERITIES } from '../domain/alert';
 import { ASSET_ID_PATTERN, assetSchema } from '../domain/asset';
-import { runbookSchema } from '../remediation/runbook';
+import { remediationPolicySchema } from '../remediation/decision';
+import { PLATFORMS, RISKS, runbookSchema } from '../remediation/runbook';
+import { APPROVAL_STATES, EXECUTION_STATES } from '../store/remediation';
 import { INCIDENT_STATUSES, TIMELINE_TYPES } from '../domain/incident';
 import { ROLES } from '../domain/user';
 import { TENANT_ID_PATTERN } from '../store/keys';
@@ -102,6 +104,44 @@ const priority = z.object({
   }),
 });
 
+const approverRole = z.enum(['company_admin', 'msp_admin']);
+const paramValues = z.record(z.string(), z.union([z.string(), z.number()]));
+
+const incidentDecision = z
+  .object({
+    action: z.enum(['auto_execute', 'approval_required', 'route_to_technician']),
+    runbookId: z.string().optional(),
+    risk: z.enum(RISKS).optional(),
+    params: paramValues.optional(),
+    reasons: z.array(z.string()),
+    confidence: z.number().min(0).max(1),
+    dryRun: z.boolean(),
+    adviceUsed: z.boolean(),
+    advice: z
+      .union([
+        z.object({ summary: z.string(), likelyRootCause: z.string(), suggestedRunbookId: z.string().nullable(), confidence: z.number() }),
+        z.object({ unavailable: z.string().describe('Why no AI advice was given') }),
+      ])
+      .optional(),
+    policyApplied: z.record(z.string(), z.unknown()).describe('The policy values the decision applied'),
+    approval: z.object({ requiredRole: approverRole, expiresAt: instant }).optional(),
+    decidedAt: instant,
+  })
+  .describe('The remediation decision: run a runbook, ask for an approval, or route to a technician, and why');
+
+const incidentRemediation = z
+  .object({
+    executionId: z.string(),
+    runbookId: z.string(),
+    state: z.enum(EXECUTION_STATES),
+    outcome: z.string().optional(),
+    output: z.string().optional(),
+    startedAt: instant.optional(),
+    finishedAt: instant.optional(),
+    durationMs: count.optional(),
+  })
+  .describe("The latest runbook execution's summary");
+
 export const incidentResponse = component(
   'Incident',
   z.object({
@@ -130,6 +170,8 @@ export const incidentResponse = component(
     /** Null once a resolved incident is reopened. */
     resolutionCode: z.string().nullable().optional(),
     resolvedBy: z.string().nullable().optional(),
+    decision: incidentDecision.optional(),
+    remediation: incidentRemediation.optional(),
     createdAt: instant,
     updatedAt: instant,
   }),
@@ -344,6 +386,100 @@ export const simulationResponse = z.object({
   current: simulationOutcome,
   candidate: simulationOutcome,
   changes: z.object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()) }),
+});
+
+// Remediation: approvals, executions, the remediation policy and access.
+
+export const approvalResponse = component(
+  'Approval',
+  z.object({
+    id: z.string().describe("The request's id, which is also its execution's"),
+    tenantId: z.string(),
+    incidentId: z.string(),
+    runbookId: z.string(),
+    runbookName: z.string(),
+    risk: z.enum(RISKS),
+    requiredRole: approverRole.describe('Who may decide: a company admin of the tenant (or an MSP admin), or an MSP admin only'),
+    requestedBy: z.string().describe("'system' for a remediation decision, else the user id of who asked"),
+    reasons: z.array(z.string()),
+    state: z.enum(APPROVAL_STATES),
+    createdAt: instant,
+    expiresAt: instant,
+    decidedBy: z.string().optional().describe("The user id of who decided, or 'system' for an expiry"),
+    decidedAt: instant.optional(),
+    comment: z.string().optional(),
+  }),
+  'A request to approve a runbook execution (SPEC section 5).',
+);
+
+const approvalView = approvalResponse.extend({
+  canDecide: z.boolean().describe('Whether the caller may approve or reject it now'),
+  refusal: z
+    .enum(['not_pending', 'expired', 'own_request', 'role'])
+    .optional()
+    .describe('Why the caller may not decide it (absent when canDecide)'),
+});
+
+export const approvalViewResponse = component('ApprovalView', approvalView, 'An approval request, with whether the caller may decide it.');
+
+export const approvalListResponse = z.object({ approvals: z.array(approvalViewResponse) });
+
+export const executionResponse = component(
+  'Execution',
+  z.object({
+    id: z.string(),
+    tenantId: z.string(),
+    incidentId: z.string(),
+    runbookId: z.string(),
+    runbookName: z.string(),
+    risk: z.enum(RISKS),
+    platform: z.enum(PLATFORMS),
+    params: paramValues.describe('The values the runbook runs with, defaults applied'),
+    targets: z.array(z.object({ assetId: z.string(), instanceId: z.string(), accountId: z.string(), region: z.string() })),
+    dryRun: z.boolean().describe('Pre-checks only: nothing changes'),
+    requestedBy: z.string().describe("'system' for a remediation decision, else the user id of who asked"),
+    trigger: z.enum(['auto', 'approval', 'manual']),
+    state: z.enum(EXECUTION_STATES),
+    createdAt: instant,
+    startedAt: instant.optional(),
+    finishedAt: instant.optional(),
+    durationMs: count.optional(),
+    outcome: z.string().optional().describe("The state machine's outcome: succeeded, commands-failed, approval-rejected..."),
+    failedSection: z.string().optional(),
+    output: z.string().optional().describe("The last section's output (truncated)"),
+    error: z.string().optional(),
+    stateMachineExecution: z.string().optional().describe('The state machine execution (ARN)'),
+  }),
+  'A runbook execution: what runs where, and how it went.',
+);
+
+export const executionListResponse = z.object({
+  tenantId: z.string(),
+  executions: z.array(executionResponse),
+  nextCursor: z.string().optional().describe('Pass as `cursor` for the next page; absent on the last page'),
+});
+
+const remediationPolicyResponse = component(
+  'RemediationPolicy',
+  remediationPolicySchema.extend({}),
+  'A remediation policy with every field filled in.',
+);
+
+export const remediationPolicyViewResponse = z.object({
+  tenantId: z.string(),
+  policy: remediationPolicyResponse,
+  defaults: remediationPolicyResponse,
+  version: count.describe('Send it back with a change: a change based on an older version is refused (409). 0: never changed'),
+  updatedAt: instant.optional(),
+  updatedBy: z.string().optional(),
+});
+
+export const remediationAccessResponse = z.object({
+  tenantId: z.string(),
+  externalId: z.string().describe("The external id the client's remediation role requires (created on first read, never changed)"),
+  roleNamePrefix: z.string().describe("The client's role name starts with this"),
+  mspAccountHint: z.string().describe('Which AWS account the client trusts'),
+  deploy: z.string().describe("The command the client runs in its account (docs/onboarding.md), this tenant's values filled in"),
 });
 
 // KPIs.

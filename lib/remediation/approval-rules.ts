@@ -15,7 +15,7 @@ export interface ApprovalRequestView {
   risk: Risk;
   requiredRole: ApproverRole;
   requestedBy: string;
-  state: 'pending' | 'approved' | 'rejected' | 'expired';
+  state: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
   expiresAt: string;
 }
 

@@ -316,7 +316,10 @@ export interface ExecutionRequest {
   params: Readonly<Record<string, unknown>>;
   targets: readonly RemediationTarget[];
   dryRun: boolean;
+  /** 'system', or the user id of who asked (the own-request rule compares it). */
   requestedBy: string;
+  /** How the timeline names who asked (a user's email); defaults to requestedBy. */
+  requestedByName?: string;
   trigger: Execution['trigger'];
   approval?: { requiredRole: ApproverRole; expiresAt: string; reasons: string[] };
 }
@@ -333,6 +336,10 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
   const rendered = renderCommands(runbook, request.params, { executionId });
   const first = targets[0];
   if (!first) throw new Error('An execution needs at least one target');
+  // One execution assumes one role in one account and region.
+  if (targets.some((target) => target.accountId !== first.accountId || target.region !== first.region)) {
+    throw new Error('The targets of one execution must be in one AWS account and region');
+  }
   const approval: Approval | undefined = request.approval && {
     id: executionId,
     tenantId: incident.tenantId,
@@ -408,6 +415,8 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
       error: `could not start: ${(error as Error).message}`.slice(0, 1000),
       finishedAt: deps.now().toISOString(),
     });
+    // Nothing is left to approve.
+    if (approval) await decideApprovalRequest(deps.table, approval, { state: 'cancelled', by: 'system', now: deps.now() });
     throw error;
   }
 
@@ -416,7 +425,7 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
     await addTimeline(deps, incident.tenantId, incident.id, {
       at: now.toISOString(),
       type: 'approval-requested',
-      actor: request.requestedBy === 'system' ? AUTOMATION : request.requestedBy,
+      actor: request.requestedBy === 'system' ? AUTOMATION : (request.requestedByName ?? request.requestedBy),
       reason: shorten(`approval by a ${approval.requiredRole.replace('_', ' ')} needed for ${what} until ${approval.expiresAt}`),
     });
     await publish(deps, DETAIL_TYPES.approvalRequested, {
@@ -432,7 +441,7 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
     await addTimeline(deps, incident.tenantId, incident.id, {
       at: now.toISOString(),
       type: 'execution-started',
-      actor: request.requestedBy === 'system' ? AUTOMATION : request.requestedBy,
+      actor: request.requestedBy === 'system' ? AUTOMATION : (request.requestedByName ?? request.requestedBy),
       reason: shorten(`running ${what}`),
     });
     await publish(deps, DETAIL_TYPES.executionStarted, {
@@ -622,7 +631,7 @@ export async function decideApproval(
   }
   if (verdict === 'approve') {
     await updateExecution(deps.table, tenantId, approvalId, ['pending_approval'], { state: 'running', startedAt: now.toISOString() });
-    if (decided.taskToken) await deps.orchestrator.succeedTask(decided.taskToken);
+    if (decided.taskToken) await answerApprovedToken(deps, stored, decided.taskToken);
   } else if (decided.taskToken) {
     await deps.orchestrator.failTask(decided.taskToken, 'ApprovalRejected', comment ?? `rejected by ${approver.email}`);
   }
@@ -642,6 +651,30 @@ export async function decideApproval(
   });
   const { taskToken: _token, ...visible } = decided;
   return visible;
+}
+
+/**
+ * Lets the state machine run an approved execution. If the token is gone (the execution timed out or
+ * was stopped), the approval stands but nothing will run: the execution is failed and the incident
+ * goes to a technician, rather than showing "running" forever.
+ */
+async function answerApprovedToken(deps: RemediationDeps, approval: Approval, taskToken: string): Promise<void> {
+  try {
+    await deps.orchestrator.succeedTask(taskToken);
+  } catch (error) {
+    logger.warn('An approved execution could not be resumed', { tenantId: approval.tenantId, executionId: approval.id, error });
+    await recordExecutionOutcome(deps, {
+      op: 'recordOutcome',
+      tenantId: approval.tenantId,
+      incidentId: approval.incidentId,
+      executionId: approval.id,
+      runbookId: approval.runbookId,
+      outcome: { status: 'error', failedSection: 'none' },
+      current: { section: 'none', status: 'NotStarted', output: '' },
+      error: { Error: (error as Error).name, Cause: `the approval could not reach the state machine: ${(error as Error).message}` },
+      startedAt: deps.now().toISOString(),
+    });
+  }
 }
 
 /** The approval sweep: expire the requests past their expiry; their executions then route the incident. */

@@ -46,7 +46,8 @@ export interface Execution {
   stateMachineExecution?: string;
 }
 
-export const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'expired'] as const;
+/** `cancelled`: its execution could not start, so there is nothing left to approve. */
+export const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'expired', 'cancelled'] as const;
 export type ApprovalState = (typeof APPROVAL_STATES)[number];
 
 export interface Approval {
@@ -278,7 +279,9 @@ export async function decideApprovalRequest(
   decision: { state: Exclude<ApprovalState, 'pending'>; by: string; comment?: string; now: Date },
 ): Promise<StoredApproval | undefined> {
   const now = decision.now.toISOString();
-  const timely = decision.state === 'expired' ? 'expiresAt <= :now' : 'expiresAt > :now';
+  const timely = { expired: ' AND expiresAt <= :now', cancelled: '', approved: ' AND expiresAt > :now', rejected: ' AND expiresAt > :now' }[
+    decision.state
+  ];
   try {
     await table.db.send(
       new TransactWriteCommand({
@@ -289,7 +292,7 @@ export async function decideApprovalRequest(
               Key: keys.approval(approval.tenantId, approval.id),
               UpdateExpression:
                 'SET #state = :state, decidedBy = :by, decidedAt = :now' + (decision.comment ? ', #comment = :comment' : ''),
-              ConditionExpression: `#state = :pending AND ${timely}`,
+              ConditionExpression: `#state = :pending${timely}`,
               ExpressionAttributeNames: { '#state': 'state', ...(decision.comment ? { '#comment': 'comment' } : {}) },
               ExpressionAttributeValues: {
                 ':state': decision.state,

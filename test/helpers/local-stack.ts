@@ -12,7 +12,7 @@ import { testDynamoEndpoint, testMotoEndpoint } from './dynamo';
 /** A local stack on a free port against the shared DynamoDB Local, seeded with the demo MSP. */
 export async function startTestStack(
   tableName: string,
-  options: { snsVerify?: 'on' | 'off' } = {},
+  options: { snsVerify?: 'on' | 'off'; scheduleScale?: number } = {},
 ): Promise<{ stack: LocalStack; demo: DemoInfo }> {
   const stack = await startLocalStack({
     port: 0,

@@ -4,8 +4,13 @@ import type { RouteDoc } from '../../lib/api/context';
 import { WEBHOOK_OPERATIONS } from '../../lib/api/openapi';
 import { apiRoutes, type ApiDeps, type Route } from '../../lib/api/routes';
 import { errorResponse } from '../../lib/api/schemas';
+import { stepFunctionsOrchestrator } from '../../lib/aws/step-functions';
+import { libraryRunbook } from '../../lib/remediation/library';
+import { startRunbookExecution, type RemediationDeps } from '../../lib/remediation/service';
+import { getAsset, InventoryCache } from '../../lib/store/assets';
 import { listAudit, type AuditEntry } from '../../lib/store/audit';
-import { listIncidents } from '../../lib/store/incidents';
+import { PolicyCache } from '../../lib/store/correlation-policy';
+import { getIncidentDetail, listIncidents } from '../../lib/store/incidents';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
 import { postJson, startTestStack } from '../helpers/local-stack';
@@ -16,7 +21,9 @@ import { postJson, startTestStack } from '../helpers/local-stack';
  * token. Each answer must have the status the permission matrix implies for the route's documented
  * action and scope, every answer must parse with its documented schema (and carry nothing the schema
  * does not name), and every successful change must leave exactly one new audit entry, named for it, in
- * each log the route documents, while refused calls and reads leave none.
+ * each log the route documents, while refused calls and reads leave none. What the system audits on its
+ * own (remediation decisions for new incidents, execution outcomes, routing) follows asynchronously and
+ * is not the call's: only entries by users are counted.
  *
  * The walk is driven from the route list: a route without a walk case fails the walk.
  */
@@ -117,6 +124,36 @@ async function newResolvedIncident(): Promise<{ id: string }> {
   return incident;
 }
 
+/**
+ * A pending approval request of acme (medium risk, on app-prod-02, for a fresh incident), as a remediation
+ * decision makes it: the state machine waits for the decision. Returns its id (its execution's).
+ */
+async function newApproval(): Promise<string> {
+  const { id } = await newIncident();
+  const { incident } = (await getIncidentDetail(stack.table, 'acme', id))!;
+  const asset = (await getAsset(stack.table, 'acme', 'app-prod-02'))!;
+  const deps: RemediationDeps = {
+    table: stack.table,
+    publish: async () => undefined,
+    now: () => new Date(),
+    inventory: new InventoryCache(stack.table),
+    policies: new PolicyCache(stack.table),
+    orchestrator: stepFunctionsOrchestrator(stack.environment.STATE_MACHINE_ARN!),
+  };
+  const execution = await startRunbookExecution(deps, {
+    incident,
+    runbook: libraryRunbook('linux-memory-relief')!,
+    params: {},
+    targets: [{ assetId: asset.id, ...asset.ssm! }],
+    dryRun: false,
+    requestedBy: 'system',
+    trigger: 'approval',
+    approval: { requiredRole: 'company_admin', expiresAt: new Date(Date.now() + 3600_000).toISOString(), reasons: ['walk'] },
+  });
+  await stack.idle();
+  return execution.id;
+}
+
 async function newAsset(): Promise<string> {
   const id = unique('walk-asset');
   await setup('POST', '/v1/assets?tenant=acme', { id, name: id, type: 'server' });
@@ -209,7 +246,7 @@ interface WalkCase {
 }
 
 /** Shared resources of acme, created once, that refused calls may name. */
-const shared = { incidentId: '', userId: '', keyId: '', assetId: '', runbookId: '' };
+const shared = { incidentId: '', userId: '', keyId: '', assetId: '', runbookId: '', approvalId: '' };
 
 /** The walk, in order: reads first, destructive calls last (each success on a resource created for it). */
 const CASES: Record<string, WalkCase> = {
@@ -238,9 +275,10 @@ const CASES: Record<string, WalkCase> = {
     }),
   },
   'POST /v1/incidents/{id}/assign': {
+    // To acme's company admin: routing may have given the new incident to a technician already (never to an admin).
     request: async (_caller, allowed) => ({
       path: `/v1/incidents/${allowed ? (await newIncident()).id : shared.incidentId}/assign?tenant=acme`,
-      body: { userId: sessions.technician.id },
+      body: { userId: sessions['company admin'].id },
     }),
   },
   'POST /v1/incidents/{id}/notes': {
@@ -375,6 +413,56 @@ const CASES: Record<string, WalkCase> = {
     request: () => ({ path: '/v1/tenants/acme/correlation/simulate', body: { policy: { rules: { topology: false } } } }),
   },
 
+  'GET /v1/approvals': {
+    request: () => ({ path: '/v1/approvals?tenant=acme' }),
+    // A list of what the caller may see: acme's pending requests for acme's people, none for globex's.
+    check: (answer, caller) => expect([caller, answer.body.approvals.length > 0]).toEqual([caller, caller !== 'other-tenant technician']),
+  },
+  'GET /v1/approvals/{id}': { request: () => ({ path: `/v1/approvals/${shared.approvalId}?tenant=acme` }) },
+  'POST /v1/approvals/{id}/approve': {
+    // Each success decides a request made for it (its execution then runs: waited for at the end).
+    request: async (_caller, allowed) => ({
+      path: `/v1/approvals/${allowed ? await newApproval() : shared.approvalId}/approve?tenant=acme`,
+      body: { comment: 'walk' },
+    }),
+    cleanup: () => stack.idle(),
+  },
+  'POST /v1/approvals/{id}/reject': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/approvals/${allowed ? await newApproval() : shared.approvalId}/reject?tenant=acme`,
+      body: { comment: 'not now' },
+    }),
+    cleanup: () => stack.idle(),
+  },
+  'GET /v1/executions': {
+    request: () => ({ path: '/v1/executions?tenant=acme' }),
+    check: (answer) => expect(answer.body.executions.length).toBeGreaterThan(0),
+  },
+  'GET /v1/executions/{id}': { request: () => ({ path: `/v1/executions/${shared.approvalId}?tenant=acme` }) },
+  'POST /v1/incidents/{id}/execute': {
+    // A dry run of a low-risk runbook, which every role of acme may run, on an incident made for it.
+    request: async (_caller, allowed) => ({
+      path: `/v1/incidents/${allowed ? (await newIncident()).id : shared.incidentId}/execute?tenant=acme`,
+      body: { runbookId: 'linux-disk-cleanup', targets: ['app-prod-02'], dryRun: true },
+    }),
+    cleanup: () => stack.idle(),
+  },
+  'GET /v1/tenants/{id}/remediation/policy': { request: () => ({ path: '/v1/tenants/acme/remediation/policy' }) },
+  'PUT /v1/tenants/{id}/remediation/policy': {
+    request: () => ({ path: '/v1/tenants/acme/remediation/policy', body: { approvalExpiryMinutes: 30 + (++counter % 600) } }),
+  },
+  'DELETE /v1/tenants/{id}/remediation/policy': {
+    // Each success resets a policy that differs from the defaults; acme's own policy (auto-execution on) is put back after.
+    request: async (_caller, allowed) => {
+      if (allowed) await setup('PUT', '/v1/tenants/acme/remediation/policy', { approvalExpiryMinutes: 700 + (++counter % 600) });
+      return { path: '/v1/tenants/acme/remediation/policy' };
+    },
+    cleanup: async () => {
+      await setup('PUT', '/v1/tenants/acme/remediation/policy', { autoExecute: true });
+    },
+  },
+  'GET /v1/tenants/{id}/remediation/access': { request: () => ({ path: '/v1/tenants/acme/remediation/access' }) },
+
   // Destructive calls: each success on a resource created for it.
   'DELETE /v1/integrations/api-keys/{keyId}': {
     request: async (_caller, allowed) => ({ path: `/v1/integrations/api-keys/${allowed ? await newApiKey() : shared.keyId}?tenant=acme` }),
@@ -399,10 +487,20 @@ const CASES: Record<string, WalkCase> = {
   },
 };
 
-/** The newest audit entries of the logs a call may write to (the MSP's, acme's, globex's, the call's tenant's). */
+/**
+ * The newest audit entries by users in the logs a call may write to (the MSP's, acme's, globex's, the
+ * call's tenant's). The system's own entries are left out: they follow asynchronously (a decision for a
+ * new incident, an execution's outcome) and are not the call's.
+ */
 async function auditSnapshot(tenants: readonly (string | undefined)[]): Promise<Map<string | undefined, AuditEntry[]>> {
   const logs = new Map<string | undefined, AuditEntry[]>();
-  for (const tenant of new Set(tenants)) logs.set(tenant, (await listAudit(stack.table, tenant, {}, { limit: 100 })).entries);
+  for (const tenant of new Set(tenants)) {
+    const { entries } = await listAudit(stack.table, tenant, {}, { limit: 100 });
+    logs.set(
+      tenant,
+      entries.filter((entry) => entry.actor.type === 'user'),
+    );
+  }
   return logs;
 }
 
@@ -447,7 +545,8 @@ function undocumented(raw: unknown, parsed: unknown, path = ''): string[] {
 }
 
 beforeAll(async () => {
-  ({ stack, demo } = await startTestStack('api-walk'));
+  // Runbook executions (approved or started by the walk) wait 0.2 s rather than 20 s between SSM polls.
+  ({ stack, demo } = await startTestStack('api-walk', { scheduleScale: 0.01 }));
   for (const caller of Object.keys(USERS) as SignedIn[]) {
     const user = demo.users.find((candidate) => candidate.email === USERS[caller].email)!;
     const { status, body } = await postJson(stack, '/v1/auth/login', { email: user.email, password: user.password });
@@ -459,6 +558,7 @@ beforeAll(async () => {
   shared.keyId = await newApiKey();
   shared.assetId = await newAsset();
   shared.runbookId = await newRunbook();
+  shared.approvalId = await newApproval();
 }, 60_000);
 
 afterAll(async () => {

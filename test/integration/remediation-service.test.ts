@@ -36,6 +36,7 @@ let clock = new Date('2026-11-24T10:00:00Z');
 const published: DomainEvent[] = [];
 const calls: Array<{ kind: 'start'; input: RunbookExecutionInput } | { kind: 'succeed' | 'fail'; token: string; error?: string }> = [];
 let failStart = false;
+let failTokens = false;
 
 const orchestrator: Orchestrator = {
   async start(input) {
@@ -44,6 +45,7 @@ const orchestrator: Orchestrator = {
     return `arn:aws:states:us-east-1:000000000000:execution:RunbookExecution:${input.executionId}`;
   },
   async succeedTask(token) {
+    if (failTokens) throw Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
     calls.push({ kind: 'succeed', token });
   },
   async failTask(token, error) {
@@ -135,6 +137,7 @@ beforeEach(() => {
   calls.length = 0;
   published.length = 0;
   failStart = false;
+  failTokens = false;
   clock = new Date(clock.getTime() + 60_000);
 });
 
@@ -313,4 +316,48 @@ test('when Step Functions refuses the start, the execution is marked failed and 
   ).rejects.toThrow('Step Functions is unavailable');
   const { executions } = await listExecutions(table, TENANT, { incidentId }, { limit: 5 });
   expect(executions[0]).toMatchObject({ state: 'failed', outcome: 'error', error: 'could not start: Step Functions is unavailable' });
+});
+
+test('a start refused for an execution awaiting approval cancels its request', async () => {
+  const incidentId = await incidentOn('host-no-start-2', 'MemoryHigh');
+  failStart = true;
+  await expect(approvalFor(incidentId)).rejects.toThrow('Step Functions is unavailable');
+  const { executions } = await listExecutions(table, TENANT, { incidentId }, { limit: 5 });
+  expect(await getApproval(table, TENANT, executions[0]!.id)).toMatchObject({ state: 'cancelled', decidedBy: 'system' });
+  await expect(decideApproval(deps(), admin, TENANT, executions[0]!.id, 'approve')).rejects.toMatchObject({ reason: 'not_pending' });
+});
+
+test('an approval whose token is gone fails the execution and routes the incident instead of leaving it running', async () => {
+  const execution = await approvalFor(await incidentOn('host-stale-token', 'MemoryHigh'));
+  await attachApprovalToken(deps(), {
+    op: 'awaitApproval',
+    tenantId: TENANT,
+    incidentId: execution.incidentId,
+    executionId: execution.id,
+    runbookId: 'linux-memory-relief',
+    taskToken: 'token-stale',
+  });
+  failTokens = true;
+  expect(await decideApproval(deps(), admin, TENANT, execution.id, 'approve')).toMatchObject({ state: 'approved' });
+  expect(await getExecution(table, TENANT, execution.id)).toMatchObject({ state: 'failed', outcome: 'error' });
+  const detail = (await getIncidentDetail(table, TENANT, execution.incidentId))!;
+  expect(detail.incident.assignee).toEqual({ userId: 'usr_tech', name: 'Terry Tech' });
+});
+
+test('one execution never spans accounts or regions', async () => {
+  const incident = (await getIncidentDetail(table, TENANT, await incidentOn('host-spread', 'DiskFull')))!.incident;
+  await expect(
+    startRunbookExecution(deps(), {
+      incident,
+      runbook: libraryRunbook('linux-disk-cleanup')!,
+      params: {},
+      targets: [
+        { assetId: 'web-01', ...ssm('i-0123456789abcdef0') },
+        { assetId: 'web-02', ...ssm('i-0123456789abcdef1'), region: 'eu-west-1' },
+      ],
+      dryRun: false,
+      requestedBy: 'usr_tech',
+      trigger: 'manual',
+    }),
+  ).rejects.toThrow('one AWS account and region');
 });

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
 import { logger } from '../../lib/observability';
 import { listAudit } from '../../lib/store/audit';
 import { seedDemo, type DemoInfo } from '../../local/seed';
@@ -28,6 +29,17 @@ async function api(method: string, path: string, token?: string, body?: unknown)
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** A WebSocket client of the dashboard's kind, collecting every message pushed to it. */
+function watch(token: string): Promise<{ socket: WebSocket; messages: Array<{ type: string; tenantId: string }> }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${stack.wsUrl}?token=${token}`);
+    const messages: Array<{ type: string; tenantId: string }> = [];
+    socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
+    socket.once('open', () => resolve({ socket, messages }));
+    socket.once('error', reject);
+  });
 }
 
 async function login(email: string): Promise<string> {
@@ -121,6 +133,9 @@ test('a full disk on a server of a tenant that allows automation is cleaned up a
 
 test('a runbook waiting for approval and rejected ends with the incident routed to a technician of that tenant', async () => {
   const admin = await login('admin@msp.example');
+  const gale = await login('tech.gale@msp.example');
+  const globexViewer = await watch(gale);
+  const acmeOnlyViewer = await watch(await login('tech.niko@msp.example'));
   // Globex keeps the default policy: nothing runs without an approval; memory relief is medium risk.
   await sendAlert('globex', { asset_name: 'web-01', signature: 'MemoryHigh', message: 'memory usage above 95%' });
   const { id } = await onlyIncident(admin, 'globex', 'web-01');
@@ -135,7 +150,6 @@ test('a runbook waiting for approval and rejected ends with the incident routed 
   expect(approval.taskToken).toBeUndefined();
 
   // A technician of Globex may not decide it; the MSP admin rejects it.
-  const gale = await login('tech.gale@msp.example');
   expect((await api('POST', `/v1/approvals/${approval.id}/reject?tenant=globex`, gale, { comment: 'no' })).status).toBe(403);
   const rejected = await api('POST', `/v1/approvals/${approval.id}/reject?tenant=globex`, admin, { comment: 'not during the sale' });
   expect(rejected.status).toBe(200);
@@ -159,4 +173,14 @@ test('a runbook waiting for approval and rejected ends with the incident routed 
   }
   // Nothing ran on the server: no section was sent.
   expect(incident.remediation.output).toBe('');
+
+  // Every step reached the dashboards allowed to see Globex, and no other.
+  await stack.idle();
+  const pushed = globexViewer.messages.map((message) => message.type);
+  for (const type of ['IncidentOpened', 'RemediationDecided', 'ApprovalRequested', 'ApprovalDecided', 'ExecutionFinished']) {
+    expect(pushed).toContain(type);
+  }
+  expect(globexViewer.messages.every((message) => message.tenantId === 'globex')).toBe(true);
+  expect(acmeOnlyViewer.messages.filter((message) => message.tenantId === 'globex')).toEqual([]);
+  for (const { socket } of [globexViewer, acmeOnlyViewer]) socket.close();
 }, 60_000);

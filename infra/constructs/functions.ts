@@ -51,7 +51,7 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   remediate: 'readWrite',
   // Records approval tokens and outcomes, resolves (through the correlation scope) or routes incidents.
   runbookStep: 'readWrite',
-  // Expires approval requests and deletes their pending markers.
+  // Expires approval requests and deletes their pending markers (narrowed by ITEM_ACCESS).
   approvalSweep: 'readWrite',
   // Puts the connection item and its tenant subscriptions.
   wsConnect: 'readWrite',
@@ -88,6 +88,15 @@ export const ITEM_ACCESS: Partial<Record<FunctionName, readonly ItemGrant[]>> = 
   wsDisconnect: [{ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS }],
   wsDefault: [{ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS }],
   realtimePush: [{ actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS }],
+  // The approval sweep (expireApprovals in lib/remediation/service.ts).
+  approvalSweep: [
+    // Due pending markers, read in expiry order and deleted with the request's decision.
+    { actions: ['dynamodb:Query', 'dynamodb:DeleteItem'], partitions: ['MSP#APPROVALS'] },
+    // The request: read, then decided as expired (in the marker's transaction).
+    { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], partitions: ['T#*#APPROVAL'] },
+    // The incident's timeline entry and the audit entry.
+    { actions: ['dynamodb:PutItem'], partitions: ['T#*#INC#*', 'T#*#AUDIT'] },
+  ],
   // The settle sweep (settleDueIncidents in lib/correlation/correlate.ts, with no alerts to apply).
   settle: [
     // Due settle markers, read in time order and deleted once their scope is settled (put again later when it fails).

@@ -20,6 +20,11 @@ export const assetSchema = z.object({
       accountId: z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits'),
       region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
       platform: z.enum(['linux', 'windows']),
+      /** The client's remediation role in that account (onboarding stack `roleName`); default AlertWhispererRemediation. */
+      roleName: z
+        .string()
+        .regex(/^AlertWhispererRemediation[\w+=,.@-]{0,38}$/, 'a role name starting with AlertWhispererRemediation')
+        .optional(),
     })
     .strict()
     .optional(),

@@ -40,6 +40,8 @@ export interface RemediationTarget {
   platform: Platform;
   accountId: string;
   region: string;
+  /** The remediation role's name in that account, when not the default. */
+  roleName?: string;
 }
 
 export const RUNBOOK_ID_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;

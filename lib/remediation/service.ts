@@ -71,9 +71,9 @@ function partitionOf(region: string): string {
   return 'aws';
 }
 
-/** The client account's remediation role (created by the onboarding stack under this name). */
-export function remediationRoleArn(accountId: string, region: string): string {
-  return `arn:${partitionOf(region)}:iam::${accountId}:role/${REMEDIATION_ROLE_PREFIX}`;
+/** The client account's remediation role (created by the onboarding stack, by default under the prefix itself). */
+export function remediationRoleArn(accountId: string, region: string, roleName = REMEDIATION_ROLE_PREFIX): string {
+  return `arn:${partitionOf(region)}:iam::${accountId}:role/${roleName}`;
 }
 
 function targetsOf(asset: Asset | undefined): RemediationTarget[] {
@@ -337,7 +337,9 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
   const first = targets[0];
   if (!first) throw new Error('An execution needs at least one target');
   // One execution assumes one role in one account and region.
-  if (targets.some((target) => target.accountId !== first.accountId || target.region !== first.region)) {
+  if (
+    targets.some((target) => target.accountId !== first.accountId || target.region !== first.region || target.roleName !== first.roleName)
+  ) {
     throw new Error('The targets of one execution must be in one AWS account and region');
   }
   const approval: Approval | undefined = request.approval && {
@@ -385,7 +387,7 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
     target: {
       accountId: first.accountId,
       region: first.region,
-      roleArn: remediationRoleArn(first.accountId, first.region),
+      roleArn: remediationRoleArn(first.accountId, first.region, first.roleName),
       externalId: await remediationExternalId(deps.table, incident.tenantId),
       instanceIds: targets.map((target) => target.instanceId),
       documentName: rendered.documentName as RunbookExecutionInput['target']['documentName'],

@@ -261,10 +261,10 @@ export function remediationRoutes({ deps, principalOf, tenantsFor, requestTenant
         problems.push({ path, message: `${asset.id} is a ${asset.ssm.platform} host; ${runbook.id} runs on ${runbook.platform}` });
       else targets.push({ assetId: asset.id, ...asset.ssm });
     });
-    if (!problems.length && new Set(targets.map((target) => `${target.accountId}/${target.region}`)).size > 1) {
+    if (!problems.length && new Set(targets.map((target) => `${target.accountId}/${target.region}/${target.roleName ?? ''}`)).size > 1) {
       problems.push({
         path: 'targets',
-        message: 'the targets are in several AWS accounts or regions: run one execution per account and region',
+        message: 'the targets are in several AWS accounts, regions or remediation roles: run one execution per account, region and role',
       });
     }
     if (problems.length) throw badRequest('The targets are not valid', problems);

@@ -38,6 +38,10 @@
  * | pending approval  | MSP#APPROVALS                   | expiresAt#t#id     |                                         |                                        |      |
  * | remediation policy| T#t                             | REMEDIATION#policy |                                         |                                        |      |
  * | remediation access| T#t                             | REMEDIATION#access |                                         |                                        |      |
+ * | sla policy        | T#t                             | SLA#policy         |                                         |                                        |      |
+ * | escalation policy | T#t                             | ESCALATION#policy  |                                         |                                        |      |
+ * | notify delivery   | T#t#NOTIFY                      | deliveryId (ULID)  |                                         |                                        | 90 d |
+ * | notify channels   | T#t                             | NOTIFY#channels    |                                         |                                        |      |
  * | ws connection     | MSP#WSCONN#connectionId         | CONN               |                                         |                                        | yes  |
  * | ws subscription   | T#t#WSCONN  or  MSP#WSCONN#ALL  | connectionId       |                                         |                                        | yes  |
  */
@@ -125,6 +129,17 @@ export const keys = {
   pendingApprovals: () => ({ pk: 'MSP#APPROVALS' }),
   remediationPolicy: (t: string) => ({ pk: tenantPrefix(t), sk: 'REMEDIATION#policy' }),
   remediationAccess: (t: string) => ({ pk: tenantPrefix(t), sk: 'REMEDIATION#access' }),
+
+  /** The tenant's SLA policy (lib/sla/policy.ts), stored as given with a version. */
+  slaPolicy: (t: string) => ({ pk: tenantPrefix(t), sk: 'SLA#policy' }),
+  /** The tenant's escalation chain (lib/escalation/policy.ts), stored as given with a version. */
+  escalationPolicy: (t: string) => ({ pk: tenantPrefix(t), sk: 'ESCALATION#policy' }),
+
+  /** One record per recipient × channel of a notification (lib/notify/deliver.ts). */
+  notificationDelivery: (t: string, deliveryId: string) => ({ pk: `${tenantPrefix(t)}#NOTIFY`, sk: deliveryId }),
+  notificationDeliveriesOf: (t: string) => ({ pk: `${tenantPrefix(t)}#NOTIFY` }),
+  /** The tenant's Slack, Teams and webhook targets and email sender (secrets: URLs and the signing secret). */
+  notificationChannels: (t: string) => ({ pk: tenantPrefix(t), sk: 'NOTIFY#channels' }),
 
   wsConnection: (connectionId: string) => ({ pk: `MSP#WSCONN#${connectionId}`, sk: 'CONN' }),
   wsTenantSubscription: (t: string, connectionId: string) => ({ pk: `${tenantPrefix(t)}#WSCONN`, sk: connectionId }),

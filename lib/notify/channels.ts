@@ -1,0 +1,316 @@
+/**
+ * One sender per notification channel (SPEC section 6), each `(message, target) => DeliveryAttempt`:
+ * a single try that never throws, saying whether it worked and, when not, whether trying again could
+ * help. Retrying is lib/notify/deliver.ts's business (with lib/notify/preferences.ts's policy), which
+ * is also why the SES client makes exactly one attempt per call.
+ *
+ * - email: SESv2 SendEmail with Simple content (renderEmail's subject, HTML and text).
+ * - Slack incoming webhook: success is HTTP 200 with the body `ok`; 429 (with Retry-After) and 5xx
+ *   are worth retrying, other 4xx (`invalid_payload`, `channel_not_found`, `no_service`...) are not.
+ * - Microsoft Teams (Workflows "post to a channel when a webhook request is received", or a legacy
+ *   incoming webhook): any 2xx is success; Workflows answer 202 Accepted.
+ * - generic webhook: renderWebhook's signed request as it is; any 2xx is success.
+ *
+ * Every HTTP send uses `fetch` with a 5 s timeout (`AbortSignal.timeout`), follows no redirect, and
+ * refuses URLs that are not https, except http on 127.0.0.1/localhost for local receivers. Webhook
+ * URLs are secrets: no error message here contains one.
+ */
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { channelUrlProblem } from '../store/notifications';
+import { isRetryable } from './preferences';
+import type { EmailMessage, SlackMessage, TeamsMessage, WebhookRequest } from './templates';
+
+export interface DeliveryAttempt {
+  ok: boolean;
+  /** The HTTP status of the answer, when there was one. */
+  status?: number;
+  error?: string;
+  retryable: boolean;
+  /** SES's MessageId; the Teams workflow run id when Teams gives one. */
+  providerId?: string;
+  /** The receiver's Retry-After (seconds): the least wait before the next try. */
+  retryAfterSeconds?: number;
+}
+
+export type Sender<Message, Target> = (message: Message, target: Target) => Promise<DeliveryAttempt>;
+
+export interface EmailTarget {
+  to: string;
+  /** The configured sender: an SES-verified identity, `alerts@msp.example` or `Name <alerts@msp.example>`. */
+  from: string;
+  configurationSetName?: string;
+}
+
+export interface UrlTarget {
+  /** A secret (never logged, never in an error). */
+  url: string;
+}
+
+export interface ChannelSenders {
+  email: Sender<EmailMessage, EmailTarget>;
+  slack: Sender<SlackMessage, UrlTarget>;
+  teams: Sender<TeamsMessage, UrlTarget>;
+  webhook: Sender<WebhookRequest, UrlTarget>;
+}
+
+export const HTTP_TIMEOUT_MS = 5_000;
+/** How much of an error answer's body is kept (read, and then cut to ERROR_TEXT_MAX). */
+const BODY_READ_MAX = 4_096;
+const ERROR_TEXT_MAX = 300;
+
+// ---------------------------------------------------------------------------------------------------
+// Email (SESv2)
+
+let sesClient: SESv2Client | undefined;
+
+/**
+ * The cached SESv2 client (endpoint from `AWS_ENDPOINT_URL_SESV2` like every client of
+ * lib/aws/clients.ts). One attempt per call: deliver.ts retries with its own policy.
+ */
+export function ses(): SESv2Client {
+  sesClient ??= new SESv2Client({ maxAttempts: 1 });
+  return sesClient;
+}
+
+/** SES errors worth retrying whatever their status, and those never worth it. */
+const SES_RETRYABLE = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'InternalFailure', 'ServiceUnavailable']);
+const SES_FINAL = new Set([
+  'MessageRejected',
+  'BadRequestException',
+  'MailFromDomainNotVerifiedException',
+  'AccountSuspendedException',
+  'SendingPausedException',
+  'LimitExceededException',
+  'NotFoundException',
+  'AccessDeniedException',
+  'InvalidParameterValue',
+  'ValidationException',
+]);
+
+interface AwsError {
+  name?: string;
+  message?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: { throttling?: boolean };
+}
+
+/** Whether a failed SES call may succeed later: throttling, 5xx and network failures may; rejections never. */
+export function classifySesError(error: unknown): DeliveryAttempt {
+  const aws = (typeof error === 'object' && error !== null ? error : {}) as AwsError;
+  const name = aws.name ?? 'Error';
+  const status = aws.$metadata?.httpStatusCode;
+  let retryable: boolean;
+  if (SES_RETRYABLE.has(name) || aws.$retryable) retryable = true;
+  else if (SES_FINAL.has(name)) retryable = false;
+  else if (status !== undefined) retryable = isRetryable({ status });
+  else retryable = aws.$fault !== 'client'; // no answer at all (network, timeout) is worth another try
+  const message = aws.message ?? String(error);
+  return {
+    ok: false,
+    retryable,
+    error: clip(`SES ${name}: ${message}`),
+    ...(status !== undefined ? { status } : {}),
+  };
+}
+
+/** An email sender over `client` (the cached SESv2 client by default). */
+export function createEmailSender(client: () => SESv2Client = ses): Sender<EmailMessage, EmailTarget> {
+  return async (message, target) => {
+    try {
+      const result = await client().send(
+        new SendEmailCommand({
+          FromEmailAddress: target.from,
+          Destination: { ToAddresses: [target.to] },
+          Content: {
+            Simple: {
+              Subject: { Data: message.subject, Charset: 'UTF-8' },
+              Body: { Html: { Data: message.html, Charset: 'UTF-8' }, Text: { Data: message.text, Charset: 'UTF-8' } },
+            },
+          },
+          ...(target.configurationSetName ? { ConfigurationSetName: target.configurationSetName } : {}),
+        }),
+      );
+      return {
+        ok: true,
+        retryable: false,
+        ...(result.$metadata.httpStatusCode !== undefined ? { status: result.$metadata.httpStatusCode } : {}),
+        ...(result.MessageId ? { providerId: result.MessageId } : {}),
+      };
+    } catch (error) {
+      return classifySesError(error);
+    }
+  };
+}
+
+export const sendEmail: Sender<EmailMessage, EmailTarget> = createEmailSender();
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP (Slack, Teams, generic webhook)
+
+function clip(text: string, max = ERROR_TEXT_MAX): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+/** Removes anything URL-like from text (an error page may echo the request URL, a secret one). */
+export function withoutUrls(text: string): string {
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, '<url>');
+}
+
+/** `Retry-After` as seconds (delta-seconds or an HTTP date), or undefined. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** Up to `max` bytes of the body as text; the rest is not downloaded. */
+async function readBody(response: Response, max = BODY_READ_MAX): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
+function failureOfFetch(error: unknown, timeoutMs: number): DeliveryAttempt {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
+    return { ok: false, retryable: true, error: `No answer within ${timeoutMs / 1000} s (timed out)` };
+  }
+  const detail = err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(error);
+  return { ok: false, retryable: true, error: clip(withoutUrls(`Request failed: ${detail}`)) };
+}
+
+interface HttpOutcome {
+  response: Response;
+  body: string;
+}
+
+/** POSTs `body` with `headers`; a DeliveryAttempt when it failed before any answer. */
+async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpOutcome | DeliveryAttempt> {
+  const problem = channelUrlProblem(url);
+  if (problem) return { ok: false, retryable: false, error: problem };
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await readBody(response);
+    return { response, body: text };
+  } catch (error) {
+    return failureOfFetch(error, timeoutMs);
+  }
+}
+
+/** The failure an HTTP answer means (status, Retry-After, a short excerpt of the body). */
+function httpFailure(channel: string, outcome: HttpOutcome, now: () => number): DeliveryAttempt {
+  const { response, body } = outcome;
+  const status = response.status;
+  const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'), now());
+  const excerpt = body.trim() ? `: ${withoutUrls(body)}` : '';
+  const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
+  return {
+    ok: false,
+    status,
+    retryable: isRetryable({ status }),
+    error: clip(`${channel} answered HTTP ${status}${redirect}${excerpt}`),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+  };
+}
+
+export interface HttpSenderOptions {
+  /** Per request, the answer's body included (default 5 s). */
+  timeoutMs?: number;
+  /** The clock for HTTP-date Retry-After values. */
+  now?: () => number;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'AlertWhisperer-Notify/1' };
+
+export function createSlackSender(options: HttpSenderOptions = {}): Sender<SlackMessage, UrlTarget> {
+  const timeoutMs = options.timeoutMs ?? HTTP_TIMEOUT_MS;
+  const now = options.now ?? Date.now;
+  return async (message, target) => {
+    const outcome = await post(target.url, JSON.stringify(message), JSON_HEADERS, timeoutMs);
+    if (!('response' in outcome)) return outcome;
+    const { response, body } = outcome;
+    if (response.status === 200 && body.trim() === 'ok') return { ok: true, status: 200, retryable: false };
+    if (response.status === 200) {
+      return { ok: false, status: 200, retryable: false, error: clip(`Slack answered HTTP 200 without "ok": ${withoutUrls(body)}`) };
+    }
+    return httpFailure('Slack', outcome, now);
+  };
+}
+
+/**
+ * Legacy Office 365 connectors answered throttling and delivery failures with HTTP 200 and a message
+ * ("Microsoft Teams endpoint returned HTTP error 429 ...", "Webhook message delivery failed ...").
+ */
+const TEAMS_FAILURE_IN_200 = /^(?:Microsoft Teams endpoint returned HTTP error (\d{3})|Webhook message delivery failed)/i;
+
+export function createTeamsSender(options: HttpSenderOptions = {}): Sender<TeamsMessage, UrlTarget> {
+  const timeoutMs = options.timeoutMs ?? HTTP_TIMEOUT_MS;
+  const now = options.now ?? Date.now;
+  return async (message, target) => {
+    const outcome = await post(target.url, JSON.stringify(message), JSON_HEADERS, timeoutMs);
+    if (!('response' in outcome)) return outcome;
+    const { response, body } = outcome;
+    if (response.ok) {
+      const legacy = TEAMS_FAILURE_IN_200.exec(body.trim());
+      if (legacy) {
+        const inner = legacy[1] ? Number(legacy[1]) : undefined;
+        return {
+          ok: false,
+          status: response.status,
+          retryable: inner === undefined ? true : isRetryable({ status: inner }),
+          error: clip(`Teams answered HTTP ${response.status} with a failure: ${withoutUrls(body)}`),
+        };
+      }
+      const runId = response.headers.get('x-ms-workflow-run-id');
+      return { ok: true, status: response.status, retryable: false, ...(runId ? { providerId: runId } : {}) };
+    }
+    return httpFailure('Teams', outcome, now);
+  };
+}
+
+export function createWebhookSender(options: HttpSenderOptions = {}): Sender<WebhookRequest, UrlTarget> {
+  const timeoutMs = options.timeoutMs ?? HTTP_TIMEOUT_MS;
+  const now = options.now ?? Date.now;
+  return async (request, target) => {
+    const outcome = await post(target.url, request.body, request.headers, timeoutMs);
+    if (!('response' in outcome)) return outcome;
+    if (outcome.response.ok) return { ok: true, status: outcome.response.status, retryable: false };
+    return httpFailure('Webhook', outcome, now);
+  };
+}
+
+export const sendSlack = createSlackSender();
+export const sendTeams = createTeamsSender();
+export const sendWebhook = createWebhookSender();
+
+/** Every channel's sender (SES through `ses`, HTTP with `timeoutMs`). */
+export function createSenders(options: HttpSenderOptions & { ses?: () => SESv2Client } = {}): ChannelSenders {
+  return {
+    email: createEmailSender(options.ses),
+    slack: createSlackSender(options),
+    teams: createTeamsSender(options),
+    webhook: createWebhookSender(options),
+  };
+}

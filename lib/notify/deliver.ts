@@ -1,0 +1,350 @@
+/**
+ * Sends one notification (SPEC section 6) to its recipients over the channels their preferences pick,
+ * retries each channel per the retry policy, and records every delivery: one record per recipient ×
+ * channel (email, Slack, Teams), plus one for the tenant's generic webhook when it has one.
+ *
+ * - email goes to each recipient's own address, rendered in the recipient's time zone;
+ * - Slack and Teams are the tenant's channels (its incoming webhooks): however many recipients want
+ *   one, the notification is posted there once (UTC times) and each of those recipients' records
+ *   carries that one post's outcome;
+ * - the generic webhook is the tenant's integration, sent for every notification whatever the
+ *   users' preferences, signed afresh on every try (the receiver checks X-Timestamp) with the same
+ *   X-Delivery-Id (the notification id) so the receiver can drop repeats;
+ * - `dashboard` is the live feed (realtime fan-out of domain events): nothing to send or record here.
+ *
+ * Skipped records say why: quiet hours (with `deferUntil`), the channel is off for this kind, no
+ * address (no email address, no Slack/Teams webhook configured). Channels run concurrently and a
+ * failure (or a bug) in one never stops the others. Nothing here logs a URL, a secret or a body.
+ */
+import { ulid } from 'ulid';
+import type * as z from 'zod';
+import type { Severity } from '../domain/alert';
+import { logger } from '../observability';
+import {
+  getChannelSettings,
+  putNotificationDeliveries,
+  TENANT_RECIPIENT,
+  type ChannelSettings,
+  type NotificationChannel,
+  type NotificationDelivery,
+} from '../store/notifications';
+import type { TableRef } from '../store/table-ref';
+import { createSenders, withoutUrls, type ChannelSenders, type DeliveryAttempt } from './channels';
+import {
+  channelsFor,
+  DEFAULT_RETRY_POLICY,
+  notificationPreferencesSchema,
+  retryDelayMs,
+  retryPolicySchema,
+  type ChannelDecision,
+  type RetryPolicy,
+  type UserChannel,
+} from './preferences';
+import {
+  notificationSchema,
+  renderEmail,
+  renderSlack,
+  renderTeams,
+  renderWebhook,
+  type Notification,
+  type NotificationInput,
+  type NotificationKind,
+} from './templates';
+
+export interface DeliverDeps {
+  /** Where the delivery records go (and the tenant's channel settings come from). */
+  table: TableRef;
+  /** Replaces some or all senders (tests); the others are lib/notify/channels.ts's. */
+  senders?: Partial<ChannelSenders>;
+  /** Waits between retries (tests inject one that does not wait). */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => Date;
+  /** The jitter of the retry delays. */
+  random?: () => number;
+  retryPolicy?: Partial<RetryPolicy>;
+  /** The platform's sender address (an SES-verified identity); a tenant's `emailSender` overrides it. */
+  emailSender?: string;
+  /** SES configuration set (event publishing: bounces, complaints). */
+  configurationSetName?: string;
+  productName?: string;
+  /** The tenant's channel settings when the caller has them; read from the table otherwise. */
+  channelSettings?: ChannelSettings;
+}
+
+export interface Recipient {
+  userId: string;
+  /** Where email goes; absent: the email channel is skipped ("no address"). */
+  email?: string;
+  /** The user's preferences (defaults: DEFAULT_CHANNELS, UTC, no quiet hours). */
+  preferences?: Omit<z.input<typeof notificationPreferencesSchema>, 'userId'>;
+}
+
+export interface DeliveryRequest {
+  /** The notification's id: idempotency key of the receivers (X-Delivery-Id). Default: a new ULID. */
+  id?: string;
+  notification: NotificationInput;
+  recipients: Recipient[];
+}
+
+const CHANNEL_LABEL: Record<NotificationChannel, string> = { email: 'Email', slack: 'Slack', teams: 'Teams', webhook: 'Webhook' };
+const LAST_ERROR_MAX = 500;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Cuts an error to size and removes every secret in it (URLs first of all). */
+export function scrubError(text: string, secrets: readonly string[] = []): string {
+  let clean = text;
+  for (const secret of secrets) {
+    if (secret) clean = clean.split(secret).join('<redacted>');
+  }
+  clean = withoutUrls(clean);
+  return clean.length <= LAST_ERROR_MAX ? clean : `${clean.slice(0, LAST_ERROR_MAX - 1)}…`;
+}
+
+interface Outcome {
+  ok: boolean;
+  attempts: number;
+  firstAttemptAt: string;
+  lastAttemptAt: string;
+  completedAt: string;
+  last: DeliveryAttempt;
+}
+
+/** Tries `attempt` until it works, fails for good, or the policy has no attempt left. */
+async function withRetries(
+  attempt: () => Promise<DeliveryAttempt>,
+  context: { now: () => Date; sleep: (ms: number) => Promise<void>; random: () => number; policy: RetryPolicy },
+): Promise<Outcome> {
+  const firstAttemptAt = context.now().toISOString();
+  let lastAttemptAt = firstAttemptAt;
+  let attempts = 0;
+  let last: DeliveryAttempt;
+  for (;;) {
+    attempts++;
+    if (attempts > 1) lastAttemptAt = context.now().toISOString();
+    try {
+      last = await attempt();
+    } catch (error) {
+      // A sender never throws; a rendering or programming error will not go away by trying again.
+      last = { ok: false, retryable: false, error: `Unexpected error: ${(error as Error)?.message ?? String(error)}` };
+    }
+    if (last.ok || !last.retryable) break;
+    const delay = retryDelayMs(attempts, {
+      policy: context.policy,
+      random: context.random,
+      ...(last.retryAfterSeconds !== undefined ? { retryAfterSeconds: last.retryAfterSeconds } : {}),
+    });
+    if (delay === null) break;
+    await context.sleep(delay);
+  }
+  return { ok: last.ok, attempts, firstAttemptAt, lastAttemptAt, completedAt: context.now().toISOString(), last };
+}
+
+interface PlannedRecipient {
+  userId: string;
+  email?: string;
+  timeZone: string;
+  decision: ChannelDecision;
+}
+
+/** Sends `request.notification` and returns its delivery records (stored in `deps.table`). */
+export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Promise<NotificationDelivery[]> {
+  const notification: Notification = notificationSchema.parse(request.notification);
+  const tenantId = notification.incident.tenantId;
+  const notificationId = request.id ?? ulid();
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now();
+  const context = {
+    now,
+    sleep: deps.sleep ?? defaultSleep,
+    random: deps.random ?? Math.random,
+    policy: deps.retryPolicy ? retryPolicySchema.parse({ ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy }) : DEFAULT_RETRY_POLICY,
+  };
+  const senders: ChannelSenders = { ...createSenders(), ...deps.senders };
+  const settings = deps.channelSettings ?? (await getChannelSettings(deps.table, tenantId));
+  const renderOptions = deps.productName ? { productName: deps.productName } : {};
+  const event: { kind: NotificationKind; severity: Severity } = { kind: notification.kind, severity: notification.incident.severity };
+
+  const seen = new Set<string>();
+  const recipients: PlannedRecipient[] = [];
+  for (const recipient of request.recipients) {
+    if (seen.has(recipient.userId)) continue;
+    seen.add(recipient.userId);
+    const preferences = notificationPreferencesSchema.parse({ ...recipient.preferences, userId: recipient.userId });
+    recipients.push({
+      userId: recipient.userId,
+      ...(recipient.email ? { email: recipient.email } : {}),
+      timeZone: preferences.timeZone,
+      decision: channelsFor(preferences, event, startedAt),
+    });
+  }
+
+  const base = {
+    tenantId,
+    notificationId,
+    incidentId: notification.incident.id,
+    kind: notification.kind,
+  };
+  const record = (recipient: string, channel: NotificationChannel, fields: Partial<NotificationDelivery>): NotificationDelivery => {
+    const at = now().toISOString();
+    return {
+      id: ulid(),
+      ...base,
+      recipient,
+      channel,
+      status: 'skipped',
+      attempts: 0,
+      createdAt: startedAt.toISOString(),
+      completedAt: at,
+      ...fields,
+    };
+  };
+  const fromOutcome = (recipient: string, channel: NotificationChannel, outcome: Outcome, secrets: string[], extra = {}) =>
+    record(recipient, channel, {
+      status: outcome.ok ? 'delivered' : 'failed',
+      attempts: outcome.attempts,
+      firstAttemptAt: outcome.firstAttemptAt,
+      lastAttemptAt: outcome.lastAttemptAt,
+      completedAt: outcome.completedAt,
+      ...(outcome.last.status !== undefined ? { lastStatus: outcome.last.status } : {}),
+      ...(outcome.last.providerId ? { providerId: outcome.last.providerId } : {}),
+      ...(!outcome.ok && outcome.last.error ? { lastError: scrubError(outcome.last.error, secrets) } : {}),
+      ...(!outcome.ok && !outcome.last.retryable ? { reason: 'not retryable' } : {}),
+      ...(!outcome.ok && outcome.last.retryable ? { reason: `gave up after ${outcome.attempts} attempts` } : {}),
+      ...extra,
+    });
+  /** The skipped record of a channel the recipient does not get now (quiet hours, off). */
+  const notNow = (recipient: PlannedRecipient, channel: UserChannel & NotificationChannel): NotificationDelivery => {
+    const { decision } = recipient;
+    if (decision.deferred.includes(channel)) {
+      return record(recipient.userId, channel, {
+        reason: decision.reason,
+        ...(decision.deferUntil ? { deferUntil: decision.deferUntil } : {}),
+      });
+    }
+    const reason =
+      decision.channels.length === 0 ? decision.reason : `${CHANNEL_LABEL[channel]} is off for ${notification.kind} notifications`;
+    return record(recipient.userId, channel, { reason });
+  };
+
+  /** Runs one channel's work; a bug in it becomes failed records instead of stopping the others. */
+  const guarded = async (
+    channel: NotificationChannel,
+    who: string[],
+    work: () => Promise<NotificationDelivery[]>,
+  ): Promise<NotificationDelivery[]> => {
+    try {
+      return await work();
+    } catch (error) {
+      logger.error('Notification channel failed unexpectedly', { tenantId, notificationId, channel, error: scrubError(String(error)) });
+      return who.map((recipient) =>
+        record(recipient, channel, { status: 'failed', reason: 'unexpected error', lastError: scrubError(String(error)) }),
+      );
+    }
+  };
+
+  const tasks: Array<Promise<NotificationDelivery[]>> = [];
+
+  // Email: one per recipient, in the recipient's time zone.
+  const sender = settings.emailSender ?? deps.emailSender;
+  for (const recipient of recipients) {
+    if (!recipient.decision.channels.includes('email')) {
+      tasks.push(Promise.resolve([notNow(recipient, 'email')]));
+      continue;
+    }
+    if (!recipient.email) {
+      tasks.push(Promise.resolve([record(recipient.userId, 'email', { reason: 'no email address' })]));
+      continue;
+    }
+    const to = recipient.email;
+    if (!sender) {
+      tasks.push(
+        Promise.resolve([
+          record(recipient.userId, 'email', { status: 'failed', to, reason: 'not retryable', lastError: 'No email sender is configured' }),
+        ]),
+      );
+      continue;
+    }
+    tasks.push(
+      guarded('email', [recipient.userId], async () => {
+        const message = renderEmail(notification, { ...renderOptions, timeZone: recipient.timeZone });
+        const target = { to, from: sender, ...(deps.configurationSetName ? { configurationSetName: deps.configurationSetName } : {}) };
+        const outcome = await withRetries(() => senders.email(message, target), context);
+        return [fromOutcome(recipient.userId, 'email', outcome, [], { to })];
+      }),
+    );
+  }
+
+  // Slack and Teams: the tenant's channel, posted once for everyone who wants it now.
+  for (const channel of ['slack', 'teams'] as const) {
+    const wanting = recipients.filter((recipient) => recipient.decision.channels.includes(channel));
+    const others = recipients.filter((recipient) => !recipient.decision.channels.includes(channel));
+    tasks.push(Promise.resolve(others.map((recipient) => notNow(recipient, channel))));
+    if (wanting.length === 0) continue;
+    const url = settings[channel]?.webhookUrl;
+    if (!url) {
+      const reason = `no ${CHANNEL_LABEL[channel]} webhook is configured for this company`;
+      tasks.push(Promise.resolve(wanting.map((recipient) => record(recipient.userId, channel, { reason }))));
+      continue;
+    }
+    const who = wanting.map((recipient) => recipient.userId);
+    tasks.push(
+      guarded(channel, who, async () => {
+        let send: () => Promise<DeliveryAttempt>;
+        if (channel === 'slack') {
+          const message = renderSlack(notification, renderOptions);
+          send = () => senders.slack(message, { url });
+        } else {
+          const message = renderTeams(notification, renderOptions);
+          send = () => senders.teams(message, { url });
+        }
+        const outcome = await withRetries(send, context);
+        return who.map((userId) => fromOutcome(userId, channel, outcome, [url]));
+      }),
+    );
+  }
+
+  // The generic webhook: the tenant's integration, every notification.
+  const webhook = settings.webhook;
+  if (webhook) {
+    tasks.push(
+      guarded('webhook', [TENANT_RECIPIENT], async () => {
+        const outcome = await withRetries(() => {
+          const signed = renderWebhook(notification, { secret: webhook.secret, deliveryId: notificationId, now: now() });
+          return senders.webhook(signed, { url: webhook.url });
+        }, context);
+        return [fromOutcome(TENANT_RECIPIENT, 'webhook', outcome, [webhook.url, webhook.secret])];
+      }),
+    );
+  }
+
+  const records = (await Promise.all(tasks)).flat();
+  for (const delivery of records) {
+    const fields = {
+      tenantId,
+      notificationId,
+      incidentId: delivery.incidentId,
+      kind: delivery.kind,
+      recipient: delivery.recipient,
+      channel: delivery.channel,
+      status: delivery.status,
+      attempts: delivery.attempts,
+      ...(delivery.lastStatus !== undefined ? { lastStatus: delivery.lastStatus } : {}),
+      ...(delivery.reason ? { reason: delivery.reason } : {}),
+    };
+    if (delivery.status === 'failed') logger.warn('Notification delivery failed', { ...fields, lastError: delivery.lastError });
+    else logger.debug('Notification delivery', fields);
+  }
+  try {
+    await putNotificationDeliveries(deps.table, records);
+  } catch (error) {
+    // The sends happened: failing here would make a retried event send them again.
+    logger.error('Could not store notification delivery records', {
+      tenantId,
+      notificationId,
+      records: records.length,
+      error: scrubError(String(error)),
+    });
+  }
+  return records;
+}

@@ -1,0 +1,269 @@
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as z from 'zod';
+import type { NotificationKind } from '../notify/templates';
+import { logger } from '../observability';
+import { keys, ttlAfter } from './keys';
+import { entityOf, queryPage, type TableRef } from './table-ref';
+
+/**
+ * Notification state (SPEC section 6): one delivery record per recipient × channel of every
+ * notification sent by lib/notify/deliver.ts, and the tenant's channel settings (its Slack and Teams
+ * incoming webhooks, its signed generic webhook, its email sender). The webhook URLs and the signing
+ * secret are secrets (a Slack or Teams webhook URL is its own credential): the API shows
+ * `publicChannelSettings` only, and no log line or delivery record ever carries them.
+ */
+
+export const NOTIFICATION_CHANNELS = ['email', 'slack', 'teams', 'webhook'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+export const DELIVERY_STATUSES = ['delivered', 'failed', 'skipped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Delivery records expire after this long (DynamoDB TTL). */
+export const NOTIFICATION_RETENTION_SECONDS = 90 * 24 * 3600;
+
+/** The recipient of a tenant-wide delivery (the generic webhook) that no user asked for. */
+export const TENANT_RECIPIENT = 'tenant';
+
+export interface NotificationDelivery {
+  /** ULID (the sort key: listings are newest first). */
+  id: string;
+  tenantId: string;
+  /** The notification this delivery belongs to: one `deliver` call, and the webhook's X-Delivery-Id. */
+  notificationId: string;
+  incidentId: string;
+  kind: NotificationKind;
+  /** A user id, or `tenant` for the generic webhook. */
+  recipient: string;
+  channel: NotificationChannel;
+  status: DeliveryStatus;
+  /** Sends tried (0 when skipped). */
+  attempts: number;
+  /** Why it was skipped (quiet hours, channel off, no address), or why it was not retried. */
+  reason?: string;
+  /** Quiet hours: when the held-back channel may be used again. */
+  deferUntil?: string;
+  /** The last failure, truncated, never with a URL in it. */
+  lastError?: string;
+  /** The HTTP status of the last answer (SES's too), when there was one. */
+  lastStatus?: number;
+  /** SES's MessageId, the Teams workflow run id. */
+  providerId?: string;
+  /** The email address (email only). */
+  to?: string;
+  createdAt: string;
+  firstAttemptAt?: string;
+  lastAttemptAt?: string;
+  completedAt: string;
+}
+
+const BATCH_SIZE = 25;
+
+/** Stores delivery records (batched; DynamoDB's unprocessed items are retried a few times). */
+export async function putNotificationDeliveries(table: TableRef, records: readonly NotificationDelivery[]): Promise<void> {
+  for (let start = 0; start < records.length; start += BATCH_SIZE) {
+    let requests: Array<Record<string, unknown>> = records.slice(start, start + BATCH_SIZE).map((record) => ({
+      PutRequest: {
+        Item: {
+          ...keys.notificationDelivery(record.tenantId, record.id),
+          entity: 'notificationDelivery',
+          ...record,
+          ttl: ttlAfter(new Date(record.createdAt), NOTIFICATION_RETENTION_SECONDS),
+        },
+      },
+    }));
+    for (let round = 0; requests.length > 0; round++) {
+      if (round > 0) await sleep(Math.min(1_000, 50 * 2 ** round));
+      if (round === 6) throw new Error(`DynamoDB left ${requests.length} delivery records unprocessed`);
+      const { UnprocessedItems } = await table.db.send(new BatchWriteCommand({ RequestItems: { [table.tableName]: requests as never } }));
+      requests = (UnprocessedItems?.[table.tableName] ?? []) as Array<Record<string, unknown>>;
+    }
+  }
+}
+
+export async function getNotificationDelivery(
+  table: TableRef,
+  tenantId: string,
+  deliveryId: string,
+): Promise<NotificationDelivery | undefined> {
+  const { Item } = await table.db.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.notificationDelivery(tenantId, deliveryId) }),
+  );
+  return entityOf<NotificationDelivery>(Item);
+}
+
+export interface NotificationDeliveryFilter {
+  incidentId?: string;
+  notificationId?: string;
+  recipient?: string;
+  channel?: NotificationChannel;
+  status?: DeliveryStatus;
+}
+
+/** A page of the tenant's delivery records, newest first, filtered; `cursor` continues where the last page ended. */
+export async function listNotificationDeliveries(
+  table: TableRef,
+  tenantId: string,
+  filter: NotificationDeliveryFilter,
+  page: { limit: number; cursor?: Record<string, unknown> },
+): Promise<{ deliveries: NotificationDelivery[]; cursor?: Record<string, unknown> }> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':pk': keys.notificationDeliveriesOf(tenantId).pk };
+  const conditions: string[] = [];
+  for (const field of ['incidentId', 'notificationId', 'recipient', 'channel', 'status'] as const) {
+    const value = filter[field];
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    conditions.push(`#${field} = :${field}`);
+  }
+  const result = await queryPage(
+    table,
+    {
+      KeyConditionExpression: 'pk = :pk',
+      ScanIndexForward: false,
+      ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    },
+    page,
+  );
+  return {
+    deliveries: result.items.map((item) => entityOf<NotificationDelivery>(item) as NotificationDelivery),
+    ...(result.cursor ? { cursor: result.cursor } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Channel settings
+
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost']);
+
+/**
+ * Why a Slack, Teams or webhook URL must not be used, or undefined when it may: https only, except
+ * plain http on this machine (`http://127.0.0.1`, `http://localhost`) for local receivers. The message
+ * never repeats the URL (it is a secret).
+ */
+export function channelUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'The target URL is not a valid URL';
+  }
+  if (parsed.username || parsed.password) return 'The target URL must not carry credentials before the host';
+  if (parsed.protocol === 'https:') return undefined;
+  if (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname)) return undefined;
+  return 'Refusing a non-https target URL: only https, or http://127.0.0.1 and http://localhost for local receivers';
+}
+
+const channelUrl = z
+  .string()
+  .max(2048)
+  .superRefine((url, context) => {
+    const problem = channelUrlProblem(url);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
+
+/** `alerts@msp.example` or `Alert Whisperer <alerts@msp.example>` (SES's FromEmailAddress). */
+const SENDER_PATTERN = /^(?:[^<>\r\n"]{1,100} <[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
+
+export const channelSettingsSchema = z
+  .object({
+    slack: z.object({ webhookUrl: channelUrl }).strict().optional(),
+    teams: z.object({ webhookUrl: channelUrl }).strict().optional(),
+    webhook: z
+      .object({
+        url: channelUrl,
+        /** The HMAC-SHA256 key of `X-Signature`. */
+        secret: z.string().min(16).max(256),
+      })
+      .strict()
+      .optional(),
+    /** Overrides the platform's sender for this tenant's email (an SES-verified identity). */
+    emailSender: z.string().max(320).regex(SENDER_PATTERN, 'Expected an email address, optionally as "Name <address>"').optional(),
+  })
+  .strict();
+export type ChannelSettings = z.infer<typeof channelSettingsSchema>;
+
+export interface PublicChannelSettings {
+  slack?: { webhookUrl: string };
+  teams?: { webhookUrl: string };
+  webhook?: { url: string; secretSet: true };
+  emailSender?: string;
+  updatedAt?: string;
+  updatedBy?: string;
+}
+
+/** `https://hooks.slack.com/…/XXXX`: the origin and the last 4 characters, enough to tell URLs apart. */
+export function maskUrl(url: string): string {
+  const last = url.length > 12 ? url.slice(-4) : '';
+  try {
+    const { origin } = new URL(url);
+    return `${origin}/…${last ? `/${last}` : ''}`;
+  } catch {
+    return `…${last}`;
+  }
+}
+
+/** What the API shows: the URLs masked, the signing secret never. */
+export function publicChannelSettings(settings: ChannelSettings & { updatedAt?: string; updatedBy?: string }): PublicChannelSettings {
+  return {
+    ...(settings.slack ? { slack: { webhookUrl: maskUrl(settings.slack.webhookUrl) } } : {}),
+    ...(settings.teams ? { teams: { webhookUrl: maskUrl(settings.teams.webhookUrl) } } : {}),
+    ...(settings.webhook ? { webhook: { url: maskUrl(settings.webhook.url), secretSet: true as const } } : {}),
+    ...(settings.emailSender ? { emailSender: settings.emailSender } : {}),
+    ...(settings.updatedAt ? { updatedAt: settings.updatedAt } : {}),
+    ...(settings.updatedBy ? { updatedBy: settings.updatedBy } : {}),
+  };
+}
+
+export type StoredChannelSettings = ChannelSettings & { updatedAt?: string; updatedBy?: string };
+
+/** The tenant's channel settings (empty when it has none; a stored value that no longer validates counts as none). */
+export async function getChannelSettings(table: TableRef, tenantId: string): Promise<StoredChannelSettings> {
+  const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.notificationChannels(tenantId) }));
+  if (!Item) return {};
+  const parsed = channelSettingsSchema.safeParse(Item.settings);
+  if (!parsed.success) {
+    logger.warn('Stored notification channel settings are not valid any more; ignoring them', {
+      tenantId,
+      issues: parsed.error.issues.length,
+    });
+    return {};
+  }
+  return {
+    ...parsed.data,
+    ...(Item.updatedAt ? { updatedAt: Item.updatedAt as string } : {}),
+    ...(Item.updatedBy ? { updatedBy: Item.updatedBy as string } : {}),
+  };
+}
+
+/** Replaces the tenant's channel settings (validated: throws a ZodError on invalid input). */
+export async function putChannelSettings(
+  table: TableRef,
+  tenantId: string,
+  settings: z.input<typeof channelSettingsSchema>,
+  change: { updatedBy: string; now: Date },
+): Promise<StoredChannelSettings> {
+  const valid = channelSettingsSchema.parse(settings);
+  const updatedAt = change.now.toISOString();
+  await table.db.send(
+    new PutCommand({
+      TableName: table.tableName,
+      Item: {
+        ...keys.notificationChannels(tenantId),
+        entity: 'notificationChannels',
+        tenantId,
+        settings: valid,
+        updatedAt,
+        updatedBy: change.updatedBy,
+      },
+    }),
+  );
+  return { ...valid, updatedAt, updatedBy: change.updatedBy };
+}
+
+export async function deleteChannelSettings(table: TableRef, tenantId: string): Promise<void> {
+  await table.db.send(new DeleteCommand({ TableName: table.tableName, Key: keys.notificationChannels(tenantId) }));
+}

@@ -135,8 +135,8 @@ describe('functions', () => {
     const fn = dev.findResources('AWS::Lambda::Function')[functionId(dev, name)] as Resource;
     const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
     const schemaKeys = Object.keys(ENV_SCHEMAS[FUNCTIONS[name].env].shape);
-    // Local-only variables (the key file) are not set in AWS.
-    for (const key of schemaKeys.filter((k) => k !== 'AUTH_KEYS_FILE')) expect(variables).toHaveProperty(key);
+    // Local-only variables (the key file) are not set in AWS; the Bedrock model only when configured.
+    for (const key of schemaKeys.filter((k) => k !== 'AUTH_KEYS_FILE' && k !== 'BEDROCK_MODEL_ID')) expect(variables).toHaveProperty(key);
     expect(variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'alert-whisperer' });
     expect(variables.TABLE_NAME).toEqual({ Ref: only(dev, 'AWS::DynamoDB::GlobalTable')[0] });
 
@@ -163,8 +163,11 @@ describe('functions', () => {
     const allowed = (action: string): FunctionName[] =>
       (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => statementsOf(dev, name).some((st) => asList(st.Action).includes(action)));
     expect(allowed('secretsmanager:GetSecretValue')).toEqual(['api', 'wsConnect']);
-    expect(allowed('events:PutEvents')).toEqual(['api', 'correlate', 'settle']);
-    expect(allowed('sqs:SendMessage')).toEqual(['ingestWebhook', 'ingestAlarmEvent']);
+    expect(allowed('events:PutEvents')).toEqual(['api', 'correlate', 'settle', 'remediate', 'runbookStep', 'approvalSweep']);
+    expect(allowed('states:StartExecution')).toEqual(['api', 'remediate']);
+    expect(allowed('sts:AssumeRole')).toEqual(['runbookStep']);
+    // Webhooks enqueue alerts; the asynchronous targets send their failures to their dead-letter queues.
+    expect(allowed('sqs:SendMessage')).toEqual(['ingestWebhook', 'ingestAlarmEvent', 'remediate']);
     expect(allowed('execute-api:ManageConnections')).toEqual(['wsDefault', 'realtimePush']);
   });
 
@@ -262,7 +265,8 @@ describe('functions', () => {
   });
 
   it('keeps one month of logs per function and per API stage', () => {
-    dev.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, Object.keys(FUNCTIONS).length + 2);
+    // One per function, per API stage (HTTP, WebSocket) and the runbook state machine's.
+    dev.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, Object.keys(FUNCTIONS).length + 3);
   });
 });
 

@@ -44,7 +44,7 @@ describe('readEnv', () => {
   });
 
   test('the api kind accepts either auth key source, both being optional', () => {
-    const base = { TABLE_NAME: 't', EVENT_BUS_NAME: 'b' };
+    const base = { TABLE_NAME: 't', EVENT_BUS_NAME: 'b', STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:1:stateMachine:x' };
     expect(readEnv('api', base)).not.toHaveProperty('AUTH_KEYS_FILE');
     expect(readEnv('api', { ...base, AUTH_KEYS_FILE: '.local/keys.json' }).AUTH_KEYS_FILE).toBe('.local/keys.json');
   });

@@ -99,6 +99,7 @@ describe('the policy', () => {
       approvalExpiryMinutes: 60,
       maintenanceWindows: [],
       autoExecuteOutsideWindows: true,
+      aiAdvice: false,
       disabledRunbooks: [],
     });
   });

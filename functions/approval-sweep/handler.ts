@@ -1,22 +1,14 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import middy from '@middy/core';
-import { dynamo } from '../../lib/aws/clients';
-import { eventBridgePublisher } from '../../lib/aws/event-publisher';
+import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
 import { tokenOnlyOrchestrator } from '../../lib/aws/step-functions';
 import { readEnv } from '../../lib/config/env';
 import { logger } from '../../lib/observability';
 import { expireApprovals } from '../../lib/remediation/service';
-import { InventoryCache } from '../../lib/store/assets';
-import { PolicyCache } from '../../lib/store/correlation-policy';
 
 const env = readEnv('automation');
-const table = { db: dynamo(), tableName: env.TABLE_NAME };
 const deps = {
-  table,
-  publish: eventBridgePublisher(env.EVENT_BUS_NAME),
-  now: () => new Date(),
-  inventory: new InventoryCache(table),
-  policies: new PolicyCache(table),
+  ...correlateDepsFromEnv(env),
   orchestrator: tokenOnlyOrchestrator(),
 };
 

@@ -1,27 +1,19 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import middy from '@middy/core';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { dynamo } from '../../lib/aws/clients';
-import { eventBridgePublisher } from '../../lib/aws/event-publisher';
+import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
 import { stepFunctionsOrchestrator } from '../../lib/aws/step-functions';
 import { readEnv } from '../../lib/config/env';
 import { domainEventDetailSchema } from '../../lib/events';
 import { logger } from '../../lib/observability';
 import { adviseOnIncident } from '../../lib/remediation/advice';
 import { decideForIncident, type RemediationDeps } from '../../lib/remediation/service';
-import { InventoryCache } from '../../lib/store/assets';
-import { PolicyCache } from '../../lib/store/correlation-policy';
 
 const env = readEnv('remediation');
-const table = { db: dynamo(), tableName: env.TABLE_NAME };
 const modelId = env.BEDROCK_MODEL_ID;
 const bedrock = modelId ? new BedrockRuntimeClient({}) : undefined;
 const deps: RemediationDeps = {
-  table,
-  publish: eventBridgePublisher(env.EVENT_BUS_NAME),
-  now: () => new Date(),
-  inventory: new InventoryCache(table),
-  policies: new PolicyCache(table),
+  ...correlateDepsFromEnv(env),
   orchestrator: stepFunctionsOrchestrator(env.STATE_MACHINE_ARN),
   ...(bedrock && modelId ? { advise: (input) => adviseOnIncident(input, { client: bedrock, modelId }) } : {}),
 };

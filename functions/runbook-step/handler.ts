@@ -1,23 +1,15 @@
 import middy from '@middy/core';
-import { dynamo } from '../../lib/aws/clients';
-import { eventBridgePublisher } from '../../lib/aws/event-publisher';
+import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
 import { tokenOnlyOrchestrator } from '../../lib/aws/step-functions';
 import { readEnv } from '../../lib/config/env';
 import { logger } from '../../lib/observability';
 import { attachApprovalToken, recordExecutionOutcome, type RemediationDeps } from '../../lib/remediation/service';
 import { getCommandInvocation, sendCommand } from '../../lib/remediation/ssm-runner';
 import { runbookStepRequestSchema, type RunbookStepResult } from '../../lib/remediation/step-contract';
-import { InventoryCache } from '../../lib/store/assets';
-import { PolicyCache } from '../../lib/store/correlation-policy';
 
 const env = readEnv('automation');
-const table = { db: dynamo(), tableName: env.TABLE_NAME };
 const deps: RemediationDeps = {
-  table,
-  publish: eventBridgePublisher(env.EVENT_BUS_NAME),
-  now: () => new Date(),
-  inventory: new InventoryCache(table),
-  policies: new PolicyCache(table),
+  ...correlateDepsFromEnv(env),
   orchestrator: tokenOnlyOrchestrator(),
 };
 

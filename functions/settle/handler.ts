@@ -1,22 +1,12 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import middy from '@middy/core';
-import { dynamo } from '../../lib/aws/clients';
-import { eventBridgePublisher } from '../../lib/aws/event-publisher';
+import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
 import { readEnv } from '../../lib/config/env';
 import { settleDueIncidents } from '../../lib/correlation/correlate';
 import { logger } from '../../lib/observability';
-import { InventoryCache } from '../../lib/store/assets';
-import { PolicyCache } from '../../lib/store/correlation-policy';
 
 const env = readEnv('settle');
-const table = { db: dynamo(), tableName: env.TABLE_NAME };
-const deps = {
-  table,
-  publish: eventBridgePublisher(env.EVENT_BUS_NAME),
-  now: () => new Date(),
-  inventory: new InventoryCache(table),
-  policies: new PolicyCache(table),
-};
+const deps = correlateDepsFromEnv(env);
 
 /**
  * Runs every minute (functions/catalog.ts SCHEDULES): resolves the incidents whose grace period ended

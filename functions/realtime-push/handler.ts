@@ -1,13 +1,21 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import middy from '@middy/core';
 import { domainEventDetailSchema } from '../../lib/events';
-import { pushToTenant } from '../../lib/realtime/push';
+import { pushDomainEvent } from '../../lib/realtime/push';
 import { realtimeDeps } from '../../lib/realtime/handlers-env';
 
 const deps = realtimeDeps();
 
-/** Pushes one domain event to the dashboards allowed to see its tenant. */
+/**
+ * Pushes one domain event to the dashboards allowed to see its tenant: all of them for tenant-level
+ * events, only those following the incident for INCIDENT_DETAIL_EVENTS (lib/realtime/push.ts).
+ */
 export const handler = middy<EventBridgeEvent<string, unknown>, { delivered: number; gone: number }>().handler(async (event) => {
   const detail = domainEventDetailSchema.parse(event.detail);
-  return pushToTenant(deps.table, deps.endpoint, detail.tenantId, { type: event['detail-type'], at: event.time, ...detail });
+  return pushDomainEvent(
+    deps.table,
+    deps.endpoint,
+    { detailType: event['detail-type'], tenantId: detail.tenantId, incidentId: detail.incidentId },
+    { type: event['detail-type'], at: event.time, ...detail },
+  );
 });

@@ -57,7 +57,7 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   wsConnect: 'readWrite',
   // Reads the connection to find its subscriptions, then deletes them all.
   wsDisconnect: 'readWrite',
-  // Answers on the socket; deletes the connection when API Gateway says it is gone (410).
+  // Answers on the socket; follows and unfollows incidents; deletes the connection when API Gateway says it is gone (410).
   wsDefault: 'readWrite',
   // Queries the tenant's subscribers; deletes gone connections (410).
   realtimePush: 'readWrite',
@@ -65,9 +65,9 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
 
 /**
  * The partition keys of connection items (lib/store/keys.ts: wsConnection, ws*Subscription):
- * `MSP#WSCONN#<id>`, `MSP#WSCONN#ALL` and `T#<tenant>#WSCONN`.
+ * `MSP#WSCONN#<id>`, `MSP#WSCONN#ALL`, `T#<tenant>#WSCONN` and the incident followers `T#<tenant>#WSINC#<incident>`.
  */
-export const CONNECTION_PARTITIONS = ['MSP#WSCONN#*', 'T#*#WSCONN'] as const;
+export const CONNECTION_PARTITIONS = ['MSP#WSCONN#*', 'T#*#WSCONN', 'T#*#WSINC#*'] as const;
 
 /** Some actions, allowed only on items whose partition key matches one of `partitions` (StringLike). */
 export interface ItemGrant {
@@ -86,7 +86,12 @@ export const ITEM_ACCESS: Partial<Record<FunctionName, readonly ItemGrant[]>> = 
   // The WebSocket functions touch only connection items (lib/store/connections.ts).
   wsConnect: [{ actions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'], partitions: CONNECTION_PARTITIONS }],
   wsDisconnect: [{ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS }],
-  wsDefault: [{ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS }],
+  wsDefault: [
+    // The connection and its incident subscriptions: subscribe/unsubscribe is one transaction (Update + Put/Delete); 410 deletes.
+    { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS },
+    // Whether the incident exists before following it (its summary item, key only).
+    { actions: ['dynamodb:GetItem'], partitions: ['T#*#INC#*'] },
+  ],
   realtimePush: [{ actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS }],
   // The approval sweep (expireApprovals in lib/remediation/service.ts).
   approvalSweep: [

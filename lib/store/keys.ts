@@ -42,8 +42,12 @@
  * | escalation policy | T#t                             | ESCALATION#policy  |                                         |                                        |      |
  * | notify delivery   | T#t#NOTIFY                      | deliveryId (ULID)  |                                         |                                        | 90 d |
  * | notify channels   | T#t                             | NOTIFY#channels    |                                         |                                        |      |
+ * | oncall schedule   | T#t                             | ONCALL#scheduleId  |                                         |                                        |      |
+ * | technician profile| MSP#USER#userId                 | PROFILE            |                                         |                                        |      |
+ * | notify preferences| MSP#USER#userId                 | NOTIFYPREFS        |                                         |                                        |      |
  * | ws connection     | MSP#WSCONN#connectionId         | CONN               |                                         |                                        | yes  |
  * | ws subscription   | T#t#WSCONN  or  MSP#WSCONN#ALL  | connectionId       |                                         |                                        | yes  |
+ * | ws incident sub.  | T#t#WSINC#incidentId            | connectionId       |                                         |                                        | yes  |
  */
 import { createHash } from 'node:crypto';
 
@@ -141,11 +145,28 @@ export const keys = {
   /** The tenant's Slack, Teams and webhook targets and email sender (secrets: URLs and the signing secret). */
   notificationChannels: (t: string) => ({ pk: tenantPrefix(t), sk: 'NOTIFY#channels' }),
 
+  /** One of the tenant's on-call schedules (lib/oncall/schedule.ts), with a version. */
+  oncallSchedule: (t: string, scheduleId: string) => ({ pk: tenantPrefix(t), sk: `ONCALL#${scheduleId}` }),
+  oncallSchedulesOf: (t: string) => ({ pk: tenantPrefix(t), skPrefix: 'ONCALL#' }),
+  /** A technician's routing profile (workload cap, active), beside the user item; skills stay on the user. */
+  technicianProfile: (userId: string) => ({ pk: `MSP#USER#${userId}`, sk: 'PROFILE' }),
+  /** A user's notification preferences (lib/notify/preferences.ts), beside the user item. */
+  notificationPreferences: (userId: string) => ({ pk: `MSP#USER#${userId}`, sk: 'NOTIFYPREFS' }),
+
   wsConnection: (connectionId: string) => ({ pk: `MSP#WSCONN#${connectionId}`, sk: 'CONN' }),
   wsTenantSubscription: (t: string, connectionId: string) => ({ pk: `${tenantPrefix(t)}#WSCONN`, sk: connectionId }),
   wsTenantSubscribers: (t: string) => ({ pk: `${tenantPrefix(t)}#WSCONN` }),
   wsAllTenantsSubscription: (connectionId: string) => ({ pk: 'MSP#WSCONN#ALL', sk: connectionId }),
   wsAllTenantsSubscribers: () => ({ pk: 'MSP#WSCONN#ALL' }),
+  /**
+   * A connection following one incident (`$default` subscribe), under the incident's tenant: the fan-out
+   * queries an incident's followers. The connection item lists the same pairs (`incidentSubscriptions`).
+   */
+  wsIncidentSubscription: (t: string, incidentId: string, connectionId: string) => ({
+    pk: `${tenantPrefix(t)}#WSINC#${incidentId}`,
+    sk: connectionId,
+  }),
+  wsIncidentSubscribers: (t: string, incidentId: string) => ({ pk: `${tenantPrefix(t)}#WSINC#${incidentId}` }),
 } as const;
 
 /** Seconds since the epoch, as DynamoDB TTL wants it. */

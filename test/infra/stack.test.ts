@@ -229,9 +229,12 @@ describe('functions', () => {
   });
 
   it('narrows the WebSocket functions to connection items and the settle sweep to markers, scopes and incidents', () => {
-    for (const name of ['wsConnect', 'wsDisconnect', 'wsDefault', 'realtimePush'] as const) {
+    for (const name of ['wsConnect', 'wsDisconnect', 'realtimePush'] as const) {
       expect(ITEM_ACCESS[name]?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS]);
     }
+    // Following an incident checks that it exists: a read of its summary, nothing else of the incident.
+    expect(ITEM_ACCESS.wsDefault?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS, ['T#*#INC#*']]);
+    expect(ITEM_ACCESS.wsDefault?.[1]?.actions).toEqual(['dynamodb:GetItem']);
     const settle = ITEM_ACCESS.settle!;
     /** The partitions on which the settle sweep may do `action`. */
     const where = (action: string) => settle.filter((grant) => grant.actions.includes(action)).flatMap((grant) => grant.partitions);

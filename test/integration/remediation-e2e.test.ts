@@ -139,6 +139,13 @@ test('a runbook waiting for approval and rejected ends with the incident routed 
   // Globex keeps the default policy: nothing runs without an approval; memory relief is medium risk.
   await sendAlert('globex', { asset_name: 'web-01', signature: 'MemoryHigh', message: 'memory usage above 95%' });
   const { id } = await onlyIncident(admin, 'globex', 'web-01');
+  // The incident's page follows it: its execution's progress is pushed to followers only.
+  globexViewer.socket.send(JSON.stringify({ type: 'subscribe', tenantId: 'globex', incidentId: id }));
+  await until(
+    async () => globexViewer.messages.some((message) => message.type === 'subscribed'),
+    (followed) => followed,
+    'the subscription',
+  );
 
   const pending = await until(
     () => api('GET', '/v1/approvals?tenant=globex', admin),
@@ -174,7 +181,7 @@ test('a runbook waiting for approval and rejected ends with the incident routed 
   // Nothing ran on the server: no section was sent.
   expect(incident.remediation.output).toBe('');
 
-  // Every step reached the dashboards allowed to see Globex, and no other.
+  // Every step reached the dashboards allowed to see Globex (the execution's end: the one following it), and no other.
   await stack.idle();
   const pushed = globexViewer.messages.map((message) => message.type);
   for (const type of ['IncidentOpened', 'RemediationDecided', 'ApprovalRequested', 'ApprovalDecided', 'ExecutionFinished']) {

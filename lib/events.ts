@@ -13,6 +13,9 @@ export const DETAIL_TYPES = {
   approvalDecided: 'ApprovalDecided',
   executionStarted: 'ExecutionStarted',
   executionFinished: 'ExecutionFinished',
+  slaWarning: 'SlaWarning',
+  slaBreached: 'SlaBreached',
+  incidentEscalated: 'IncidentEscalated',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 

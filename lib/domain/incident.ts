@@ -1,3 +1,5 @@
+import type { EscalationState } from '../escalation/policy';
+import type { SlaClock, SlaClockKind, SlaTimerKind } from '../sla/policy';
 import type { Severity } from './alert';
 
 export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved', 'merged'] as const;
@@ -60,6 +62,10 @@ export interface Incident {
   decision?: IncidentDecision;
   /** The latest runbook execution's summary. */
   remediation?: IncidentRemediation;
+  /** The SLA clocks, deadlines and pending timers (lib/sla/service.ts), from the moment they start. */
+  sla?: IncidentSla;
+  /** The escalation chain, once an SLA breach started it (lib/escalation/policy.ts). */
+  escalation?: EscalationState;
   /** Wall-clock time the service created the incident (openedAt is the first alert's event time). */
   createdAt: string;
   updatedAt: string;
@@ -91,6 +97,42 @@ export interface IncidentRemediation {
   startedAt?: string;
   finishedAt?: string;
   durationMs?: number;
+}
+
+/** A one-time schedule waiting to fire for an incident (EventBridge Scheduler in AWS). */
+export interface PendingTimer {
+  name: string;
+  /** When it fires. */
+  at: string;
+  /** The instant it stands for (a warning time or a deadline). */
+  dueAt: string;
+  /** The deadline of its clock. */
+  deadline: string;
+}
+
+/**
+ * The SLA of an incident (SPEC section 6), kept with it by lib/sla/service.ts. Every write names the
+ * version it read, so two firings or a firing racing an operator's change never both act.
+ */
+export interface IncidentSla {
+  version: number;
+  /** The windows that applied when the deadlines were last computed (the tenant's policy for the severity). */
+  responseMinutes: number;
+  resolutionMinutes: number;
+  /** Null while the clock is paused past the deadline (known again when it resumes). */
+  responseDueAt: string | null;
+  resolutionDueAt: string | null;
+  /** The pause intervals of the clock (time waiting on the client does not count). */
+  clock: SlaClock;
+  /** Timer kinds already acted on: a warning is sent once, a breach escalated once. */
+  handled: SlaTimerKind[];
+  /** The schedules pending, per timer kind. */
+  timers: Partial<Record<SlaTimerKind, PendingTimer>>;
+  warnedAt: Partial<Record<SlaClockKind, string>>;
+  /** When each clock breached: a response or resolution SLA missed. */
+  breachedAt: Partial<Record<SlaClockKind, string>>;
+  startedAt: string;
+  updatedAt: string;
 }
 
 export interface IncidentAlert {
@@ -127,6 +169,11 @@ export const TIMELINE_TYPES = [
   'execution-started',
   'execution-finished',
   'incident-routed',
+  'sla-warning',
+  'sla-breached',
+  'incident-escalated',
+  'sla-paused',
+  'sla-resumed',
 ] as const;
 
 export interface TimelineEntry {

@@ -1,0 +1,210 @@
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Incident, IncidentSla, IncidentStatus, TimelineEntry } from '../domain/incident';
+import { DEFAULT_ESCALATION_POLICY, escalationPolicySchema, type EscalationPolicy, type EscalationState } from '../escalation/policy';
+import { logger } from '../observability';
+import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../sla/policy';
+import { timelineItem } from './incidents';
+import { keys } from './keys';
+import { entityOf, type TableRef } from './table-ref';
+
+/**
+ * SLA state (SPEC section 6): the tenant's SLA policy and escalation chain (each stored as given, with
+ * a version a write must name, like the correlation policy), and the SLA and escalation state kept on
+ * the incident item. Incident writes are conditional on the incident's status and on the SLA version
+ * read, so a repeated or late timer, or one racing an operator, never acts twice.
+ */
+
+export interface StoredSlaPolicy {
+  policy: SlaPolicy;
+  /** 0 when the tenant never set one; a write must name the version it read. */
+  version: number;
+  updatedAt?: string;
+  updatedBy?: string;
+}
+
+export interface StoredEscalationPolicy {
+  policy: EscalationPolicy;
+  version: number;
+  updatedAt?: string;
+  updatedBy?: string;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionCanceledException');
+}
+
+async function getVersioned<T>(
+  table: TableRef,
+  key: { pk: string; sk: string },
+  parse: (value: unknown) => { success: true; data: T } | { success: false },
+  fallback: T,
+  what: string,
+  tenantId: string,
+): Promise<{ policy: T; version: number; updatedAt?: string; updatedBy?: string }> {
+  const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));
+  if (!Item) return { policy: fallback, version: 0 };
+  const version = (Item.version as number | undefined) ?? 1;
+  const parsed = parse(Item.policy);
+  if (!parsed.success) {
+    // Written by an older version with a field since removed or narrowed: run on the defaults and say so.
+    logger.warn(`Stored ${what} is not valid any more; using the defaults`, { tenantId });
+    return { policy: fallback, version };
+  }
+  return { policy: parsed.data, version, updatedAt: Item.updatedAt as string, updatedBy: Item.updatedBy as string };
+}
+
+async function putVersioned(
+  table: TableRef,
+  key: { pk: string; sk: string },
+  entity: string,
+  tenantId: string,
+  policy: unknown,
+  updatedBy: string,
+  now: Date,
+  expectedVersion: number,
+): Promise<boolean> {
+  try {
+    await table.db.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { ...key, entity, tenantId, policy, version: expectedVersion + 1, updatedAt: now.toISOString(), updatedBy },
+        ...(expectedVersion === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': expectedVersion } }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** The tenant's SLA policy with every default filled in; the defaults when it never set one. */
+export async function getSlaPolicy(table: TableRef, tenantId: string): Promise<StoredSlaPolicy> {
+  return getVersioned(
+    table,
+    keys.slaPolicy(tenantId),
+    (value) => slaPolicySchema.safeParse(value),
+    DEFAULT_SLA_POLICY,
+    'SLA policy',
+    tenantId,
+  );
+}
+
+/** Stores the policy as given if the stored one is still at `expectedVersion` (0: none yet); false otherwise. */
+export async function putSlaPolicy(
+  table: TableRef,
+  tenantId: string,
+  policy: SlaPolicy,
+  updatedBy: string,
+  now: Date,
+  expectedVersion: number,
+): Promise<boolean> {
+  return putVersioned(table, keys.slaPolicy(tenantId), 'slaPolicy', tenantId, policy, updatedBy, now, expectedVersion);
+}
+
+/** The tenant's escalation chain; the default chain (assignee or on call, company admins, MSP admins) when it never set one. */
+export async function getEscalationPolicy(table: TableRef, tenantId: string): Promise<StoredEscalationPolicy> {
+  return getVersioned(
+    table,
+    keys.escalationPolicy(tenantId),
+    (value) => escalationPolicySchema.safeParse(value),
+    DEFAULT_ESCALATION_POLICY,
+    'escalation policy',
+    tenantId,
+  );
+}
+
+/** Stores the chain as given if the stored one is still at `expectedVersion` (0: none yet); false otherwise. */
+export async function putEscalationPolicy(
+  table: TableRef,
+  tenantId: string,
+  policy: EscalationPolicy,
+  updatedBy: string,
+  now: Date,
+  expectedVersion: number,
+): Promise<boolean> {
+  return putVersioned(table, keys.escalationPolicy(tenantId), 'escalationPolicy', tenantId, policy, updatedBy, now, expectedVersion);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The incident's SLA and escalation state
+
+/** The incident item alone (a consistent read: a timer acts on the incident as it is now). */
+export async function getIncident(table: TableRef, tenantId: string, incidentId: string): Promise<Incident | undefined> {
+  const { Item } = await table.db.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.incident(tenantId, incidentId), ConsistentRead: true }),
+  );
+  return entityOf<Incident>(Item);
+}
+
+export interface SlaWrite {
+  /** The SLA version read: 0 when the incident had none (the write starts it). */
+  expectedVersion: number;
+  /** The new SLA state; stored with version `expectedVersion + 1`. */
+  sla: Omit<IncidentSla, 'version'>;
+  /** The new escalation state; unchanged when undefined. */
+  escalation?: EscalationState;
+  /** The statuses the incident must still be in. */
+  statuses: readonly IncidentStatus[];
+  /** Also require that nobody acknowledged it (what a response timer or an escalation step acts on). */
+  unacknowledged?: boolean;
+  /** Timeline entries written in the same transaction. */
+  entries?: ReadonlyArray<Omit<TimelineEntry, 'id'>>;
+  now: Date;
+}
+
+/**
+ * Writes the incident's SLA (and escalation) state with its timeline entries in one transaction, if
+ * the incident is still in one of `statuses` (unacknowledged when asked) and its SLA is still at
+ * `expectedVersion`; false otherwise (the caller re-reads and decides again).
+ */
+export async function writeIncidentSla(table: TableRef, tenantId: string, incidentId: string, write: SlaWrite): Promise<boolean> {
+  const sla: IncidentSla = { ...write.sla, version: write.expectedVersion + 1 };
+  const names: Record<string, string> = { '#status': 'status', '#sla': 'sla' };
+  const values: Record<string, unknown> = { ':sla': sla, ':at': write.now.toISOString() };
+  const sets = ['#sla = :sla', 'updatedAt = :at'];
+  if (write.escalation) {
+    names['#escalation'] = 'escalation';
+    values[':escalation'] = write.escalation;
+    sets.push('#escalation = :escalation');
+  }
+  const statuses = write.statuses.map((status, index) => {
+    values[`:status${index}`] = status;
+    return `:status${index}`;
+  });
+  const conditions = ['attribute_exists(pk)', `#status IN (${statuses.join(', ')})`];
+  if (write.expectedVersion === 0) conditions.push('attribute_not_exists(#sla)');
+  else {
+    names['#version'] = 'version';
+    values[':version'] = write.expectedVersion;
+    conditions.push('#sla.#version = :version');
+  }
+  if (write.unacknowledged) conditions.push('attribute_not_exists(acknowledgedAt)');
+  try {
+    await table.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table.tableName,
+              Key: keys.incident(tenantId, incidentId),
+              UpdateExpression: `SET ${sets.join(', ')}`,
+              ConditionExpression: conditions.join(' AND '),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            },
+          },
+          ...(write.entries ?? []).map((entry) => ({
+            Put: { TableName: table.tableName, Item: timelineItem(tenantId, incidentId, entry) },
+          })),
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

@@ -15,6 +15,7 @@ export type FunctionName =
   | 'remediate'
   | 'runbookStep'
   | 'approvalSweep'
+  | 'sla'
   | 'wsConnect'
   | 'wsDisconnect'
   | 'wsDefault'
@@ -85,6 +86,14 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     description: 'Approval sweep: expire unanswered approval requests and escalate their incidents',
     env: 'automation',
     memoryMiB: 256,
+    timeoutSeconds: 60,
+  },
+  sla: {
+    entry: 'functions/sla/handler.ts',
+    description: 'SLA clocks: start and stop timers as incidents change; warn, breach and escalate when a timer fires',
+    env: 'sla',
+    memoryMiB: 512,
+    // Notification retries (email, Slack, Teams, webhook) are bounded well inside this.
     timeoutSeconds: 60,
   },
   wsConnect: {
@@ -170,6 +179,13 @@ export const EVENT_RULES: ReadonlyArray<{
     bus: 'product',
     pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentOpened'] },
     function: 'remediate',
+  },
+  {
+    id: 'TrackSlaClocks',
+    description: 'Incidents opening, changing and resolving start, move and stop their SLA timers',
+    bus: 'product',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentOpened', 'IncidentUpdated', 'IncidentResolved'] },
+    function: 'sla',
   },
   {
     id: 'IngestCloudWatchAlarmStateChanges',

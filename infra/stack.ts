@@ -14,6 +14,7 @@ import { Messaging } from './constructs/messaging';
 import { Monitoring } from './constructs/monitoring';
 import { OperatorApi } from './constructs/operator-api';
 import { Realtime } from './constructs/realtime';
+import { SlaNotifications } from './constructs/sla';
 import { AuthKeys } from './constructs/secrets';
 
 export interface AlertWhispererStackProps extends StackProps {
@@ -54,11 +55,15 @@ export class AlertWhispererStack extends Stack {
     const ingestion = new Ingestion(this, 'Ingestion', { shared, httpApi, reservedConcurrency: config.ingestReservedConcurrency });
     const correlation = new Correlation(this, 'Correlation', { shared, alertDeadLetterQueue: messaging.alertDeadLetterQueue });
     const automation = new Automation(this, 'Automation', { shared, bedrockModelId: config.bedrockModelId });
+    const slaNotifications = new SlaNotifications(this, 'SlaNotifications', {
+      shared,
+      sesSender: config.sesSender,
+      // Until the dashboard construct exists, a dev stack's links open a locally served dashboard.
+      dashboardUrl: config.dashboardOrigin ?? 'http://localhost:3000',
+    });
     const operatorApi = new OperatorApi(this, 'OperatorApi', { shared, httpApi, stateMachine: automation.stateMachine });
     const realtime = new Realtime(this, 'Realtime', { shared });
     // Still to come, each as a construct of its own composed here:
-    // - SLA and notifications (EventBridge Scheduler timers, SES from config.sesSender, Slack/Teams):
-    //   publish the timers' lag as a metric and call `this.monitoring.watchSlaTimerLag(...)`.
     // - Dashboard (S3 behind CloudFront, its origin passed as config.dashboardOrigin; config.domain for
     //   custom domains; the place for a WAF web ACL in front of the API: see docs/deploy.md "WAF").
 
@@ -66,6 +71,7 @@ export class AlertWhispererStack extends Stack {
       ...ingestion.functions,
       ...correlation.functions,
       ...automation.functions,
+      ...slaNotifications.functions,
       ...operatorApi.functions,
       ...realtime.functions,
     };

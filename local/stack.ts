@@ -11,6 +11,8 @@ import { ALERT_QUEUE, type FunctionName } from '../functions/catalog';
 import { runbookExecutionAsl } from '../infra/constructs/runbook-execution-definition';
 import { EventBridgeEmulator } from './aws/eventbridge-emulator';
 import { startMotoServer, type MotoServer } from './aws/moto';
+import { lambdaFunctionName, SchedulerEmulator } from './aws/scheduler-emulator';
+import { startLocalSes, type LocalSes } from './aws/ses';
 import { StepFunctionsEmulator } from './aws/stepfunctions-emulator';
 import { startSqsEventSource, type SqsEventSource } from './aws/event-source-poller';
 import { LocalScheduler } from './aws/scheduler';
@@ -31,6 +33,7 @@ export function localDataDir(): string {
 const ALERT_QUEUE_NAME = 'aw-alerts';
 const ALERT_DLQ_NAME = 'aw-alerts-dlq';
 const EVENT_BUS_NAME = 'aw-local-bus';
+const SLA_SCHEDULE_GROUP = 'aw-local-sla';
 
 export interface LocalStackOptions {
   /** Gateway port; 0 picks a free one (tests). */
@@ -63,6 +66,10 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   apiUrl: string;
+  /** The local SES: its sent mail (and its web page, `ses.viewerUrl`). */
+  ses: LocalSes;
+  /** The local EventBridge Scheduler holding the SLA timers. */
+  scheduler: SchedulerEmulator;
   wsUrl: string;
   dashboardUrl: string;
   table: TableRef;
@@ -123,12 +130,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let moto: MotoServer | undefined;
   const motoEndpoint = options.motoEndpoint ?? (moto = await startMotoServer({ log })).endpoint;
 
+  const ses = await startLocalSes({ log });
   const lambdas = new LocalLambdas(ROOT_DIR);
   const invoke = (fn: Parameters<LocalLambdas['invoke']>[0], event: unknown) => lambdas.invoke(fn, event);
 
   // Local AWS services (SQS and EventBridge JSON protocols) on a private loopback port.
   const sqsEmulator = new SqsEmulator({ dataDir: options.dataDir ? join(dataDir, 'sqs') : null, region: LOCAL_REGION });
   const eventBus = new EventBridgeEmulator(invoke, log, EVENT_BUS_NAME, LOCAL_REGION);
+  // SLA timers: one-time schedules whose target is a catalog function (by its local ARN's name).
+  const schedules = new SchedulerEmulator({
+    invoke: (targetArn, input) => invoke(lambdaFunctionName(targetArn)!.replace(/^aw-local-/, '') as FunctionName, JSON.parse(input)),
+    log,
+    region: LOCAL_REGION,
+  });
+  schedules.createScheduleGroup(SLA_SCHEDULE_GROUP);
   // The runbook state machine: the CDK definition, its one Task bound to the runbook step handler.
   const stepFunctions = new StepFunctionsEmulator({
     invokeFunction: (functionName, payload) => invoke(functionName as FunctionName, payload),
@@ -149,6 +164,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         if (await sqsEmulator.handle(req, res, body)) return;
         if (await eventBus.handle(req, res, body)) return;
         if (await stepFunctions.handle(req, res, body)) return;
+        if (await schedules.handle(req, res, body)) return;
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ message: 'Unknown local AWS operation' }));
       })().catch((error: unknown) => {
@@ -191,6 +207,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_ENDPOINT_URL_SQS: awsEndpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
     AWS_ENDPOINT_URL_SFN: awsEndpoint,
+    AWS_ENDPOINT_URL_SCHEDULER: awsEndpoint,
+    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    SLA_SCHEDULE_GROUP,
+    SLA_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/aw-local-scheduler',
+    SES_SENDER: 'alerts@msp.example',
+    DASHBOARD_URL: gatewayUrl,
     AWS_ENDPOINT_URL_SSM: motoEndpoint,
     AWS_ENDPOINT_URL_STS: motoEndpoint,
     STATE_MACHINE_ARN: stateMachineArn,
@@ -230,6 +252,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   return {
     apiUrl: gatewayUrl,
+    ses,
+    scheduler: schedules,
     wsUrl: `${gatewayUrl.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`,
     dashboardUrl: `${gatewayUrl}/`,
     table,
@@ -245,6 +269,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         await scheduler?.idle();
         await eventBus.idle();
         await stepFunctions.idle();
+        await schedules.idle();
       }
     },
     async pauseCorrelation() {
@@ -257,6 +282,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     async stop() {
       await scheduler?.stop();
       stepFunctions.stop();
+      schedules.stop();
       await consumer?.stop();
       await gateway.close();
       await eventBus.idle();
@@ -267,6 +293,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       table.db.destroy();
       await dynamo?.stop();
       await moto?.stop();
+      await ses.stop();
     },
   };
 }

@@ -91,6 +91,7 @@ Alert Whisperer is running.
   API         ${apiUrl}          (health: ${apiUrl}/health)
   WebSocket   ${wsUrl}?token=<accessToken>
   Demo file   ${demoFile}
+  Sent email  ${stack.ses.viewerUrl}          (the local SES: every notification email)
 
 Logins:
 ${demo.users.map((user) => `  ${user.role.padEnd(14)} ${user.email.padEnd(26)} ${user.password}   tenants: ${user.tenants.join(', ')}`).join('\n')}

@@ -227,6 +227,9 @@ export const TAGS: Record<string, string> = {
   runbooks: "The runbook library and a tenant's own runbooks",
   remediation: "Approval requests, runbook executions, and a tenant's remediation policy and cross-account access",
   kpis: 'Key figures per tenant and period: noise reduction, MTTA, MTTR, self-healed, SLA compliance',
+  oncall: "On-call schedules, who is on call, and the technicians' routing profiles (workload cap, active)",
+  sla: "A tenant's SLA policy (response and resolution targets, warnings) and escalation chain",
+  notifications: "A tenant's notification channels and delivery records, and each user's notification preferences",
   webhooks: 'Alert ingestion from monitoring tools',
 };
 
@@ -252,7 +255,7 @@ export function openApiDocument(routes: readonly DocumentedOperation[], extra: r
       title: 'Alert Whisperer API',
       version: 'v1',
       description:
-        'The operator API of Alert Whisperer (tenants, assets, integrations, users, incidents, correlation, runbooks, remediation, audit) and its webhook ingestion. ' +
+        'The operator API of Alert Whisperer (tenants, assets, integrations, users, incidents, correlation, runbooks, remediation, on-call, SLA and escalation, notifications, audit) and its webhook ingestion. ' +
         'Every error has the shape `{"error": {"code", "message", "details"}}`. A tenant the caller cannot see answers 404, never 403.',
     },
     jsonSchemaDialect: JSON_SCHEMA_DIALECT,

@@ -6,6 +6,8 @@ import { correlationRoutes } from './routes/correlation';
 import { incidentRoutes } from './routes/incidents';
 import { integrationRoutes } from './routes/integrations';
 import { kpiRoutes } from './routes/kpis';
+import { notificationRoutes } from './routes/notifications';
+import { oncallRoutes } from './routes/oncall';
 import { openApiRoutes } from './routes/openapi';
 import { remediationRoutes } from './routes/remediation';
 import { runbookRoutes } from './routes/runbooks';
@@ -32,6 +34,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...runbookRoutes(context),
     ...remediationRoutes(context),
     ...kpiRoutes(context),
+    ...oncallRoutes(context),
+    ...notificationRoutes(context),
   ];
   return routes;
 }

@@ -2,8 +2,17 @@ import * as z from 'zod';
 import { correlationPolicySchema } from '../correlation/policy';
 import { ALERT_STATUSES, canonicalAlertSchema, SEVERITIES } from '../domain/alert';
 import { ASSET_ID_PATTERN, assetSchema } from '../domain/asset';
+import { escalationPolicySchema } from '../escalation/policy';
+import { notificationPreferencesSchema, USER_CHANNELS } from '../notify/preferences';
+import { NOTIFICATION_KINDS } from '../notify/templates';
+import { scheduleSchema } from '../oncall/schedule';
 import { remediationPolicySchema } from '../remediation/decision';
 import { PLATFORMS, RISKS, runbookSchema } from '../remediation/runbook';
+import { slaPolicySchema } from '../sla/policy';
+import { DELIVERY_STATUSES, NOTIFICATION_CHANNELS } from '../store/notifications';
+import { SCHEDULE_ID_PATTERN } from '../store/oncall';
+import { escalationStateSchema } from '../escalation/policy';
+import { SLA_TIMER_KINDS, slaClockSchema } from '../sla/policy';
 import { APPROVAL_STATES, EXECUTION_STATES } from '../store/remediation';
 import { INCIDENT_STATUSES, TIMELINE_TYPES } from '../domain/incident';
 import { ROLES } from '../domain/user';
@@ -34,6 +43,8 @@ export const tenantPathParams = z.object({ id: z.string().regex(TENANT_ID_PATTER
 export const assetPathParams = z.object({ id: z.string().regex(ASSET_ID_PATTERN).describe('Asset id') });
 export const userPathParams = z.object({ id: z.string().min(1).max(128).describe('User id') });
 export const incidentPathParams = z.object({ id: z.string().min(1).max(128).describe('Incident id (a ULID)') });
+export const schedulePathParams = z.object({ id: z.string().regex(SCHEDULE_ID_PATTERN).describe('Schedule id') });
+export const technicianPathParams = z.object({ userId: z.string().min(1).max(128).describe("The technician's user id") });
 
 // Errors.
 
@@ -142,6 +153,26 @@ const incidentRemediation = z
   })
   .describe("The latest runbook execution's summary");
 
+const pendingTimer = z.object({ name: z.string(), at: instant, dueAt: instant, deadline: instant });
+const perClock = <T extends z.ZodType>(value: T) => z.object({ response: value.optional(), resolution: value.optional() });
+
+const incidentSla = z
+  .object({
+    version: count,
+    responseMinutes: count,
+    resolutionMinutes: count,
+    responseDueAt: instant.nullable().describe('Null while the clock is paused past the deadline'),
+    resolutionDueAt: instant.nullable(),
+    clock: slaClockSchema.describe('Pauses while the incident waits on the client'),
+    handled: z.array(z.enum(SLA_TIMER_KINDS)),
+    timers: z.object(Object.fromEntries(SLA_TIMER_KINDS.map((kind) => [kind, pendingTimer.optional()]))),
+    warnedAt: perClock(instant),
+    breachedAt: perClock(instant),
+    startedAt: instant,
+    updatedAt: instant,
+  })
+  .describe('Response and resolution deadlines, warnings and breaches');
+
 export const incidentResponse = component(
   'Incident',
   z.object({
@@ -172,6 +203,8 @@ export const incidentResponse = component(
     resolvedBy: z.string().nullable().optional(),
     decision: incidentDecision.optional(),
     remediation: incidentRemediation.optional(),
+    sla: incidentSla.optional(),
+    escalation: escalationStateSchema.optional().describe('Where the escalation chain stands'),
     createdAt: instant,
     updatedAt: instant,
   }),
@@ -480,6 +513,162 @@ export const remediationAccessResponse = z.object({
   roleNamePrefix: z.string().describe("The client's role name starts with this"),
   mspAccountHint: z.string().describe('Which AWS account the client trusts'),
   deploy: z.string().describe("The command the client runs in its account (docs/onboarding.md), this tenant's values filled in"),
+});
+
+// On-call schedules and technicians.
+
+const versionField = (what: string) =>
+  count.describe(`Send it back with a change: a change based on an older version is refused (409). ${what}`);
+
+export const scheduleResponse = component(
+  'OncallSchedule',
+  scheduleSchema.extend({
+    tenantId: z.string(),
+    version: versionField('1 when created'),
+    createdAt: instant,
+    updatedAt: instant,
+    updatedBy: z.string().describe('The email of who changed it last'),
+  }),
+  'An on-call schedule: rotation layers in priority order (each handing off at a local time in its own time zone), and overrides on top.',
+);
+
+export const scheduleListResponse = z.object({ tenantId: z.string(), schedules: z.array(scheduleResponse) });
+
+export const onCallNowResponse = z.object({
+  tenantId: z.string(),
+  at: instant.describe('The instant asked about (default now)'),
+  onCall: z.array(
+    z.object({
+      userId: z.string(),
+      name: z.string().nullable().describe('Null when the user no longer exists'),
+      email: z.string().nullable(),
+      schedule: z.object({ id: z.string(), name: z.string() }),
+      source: z.enum(['override', 'layer']),
+      layer: z.string().describe("The layer's name, or 'override'"),
+      since: instant.describe('The start of the current shift (or override)'),
+      until: instant.describe('The next hand-off (or the end of the override)'),
+      reason: z.string(),
+    }),
+  ),
+});
+
+const profileFields = {
+  maxOpenIncidents: z.number().int().min(1).max(1000).describe('Open incidents (open or acknowledged, assigned to them) at most'),
+  active: z.boolean().describe('Off (holiday, left): never picked by the routing'),
+};
+
+export const technicianResponse = component(
+  'Technician',
+  z.object({
+    userId: z.string(),
+    name: z.string(),
+    email: z.string(),
+    skills: z.array(z.string()),
+    tenantIds: z.array(z.string()).describe('The companies they work for, among those the caller may see'),
+    ...profileFields,
+    openIncidents: count.describe('Open or acknowledged incidents of this tenant assigned to them'),
+    onCall: z.boolean().describe('On call now in one of the tenant schedules'),
+    onCallSchedules: z.array(z.string()).describe('The ids of the schedules they are on call in now'),
+  }),
+  'A technician as the routing sees them: skills (on the user), workload cap and active (the profile), load, on call.',
+);
+
+export const technicianListResponse = z.object({ tenantId: z.string(), at: instant, technicians: z.array(technicianResponse) });
+
+export const technicianProfileResponse = z.object({
+  userId: z.string(),
+  name: z.string(),
+  email: z.string(),
+  skills: z.array(z.string()),
+  tenantIds: z.array(z.string()),
+  ...profileFields,
+  updatedAt: instant.optional().describe('Absent while the defaults apply (5 open incidents, active)'),
+  updatedBy: z.string().optional(),
+});
+
+// SLA policy and escalation chain.
+
+const slaPolicyResponse = component('SlaPolicy', slaPolicySchema.extend({}), 'An SLA policy with every field filled in.');
+
+export const slaPolicyViewResponse = z.object({
+  tenantId: z.string(),
+  policy: slaPolicyResponse,
+  defaults: slaPolicyResponse,
+  version: versionField('0: never changed'),
+  updatedAt: instant.optional(),
+  updatedBy: z.string().optional(),
+});
+
+const escalationPolicyResponse = component(
+  'EscalationPolicy',
+  escalationPolicySchema.extend({}),
+  'An escalation chain: levels notified in turn, each waiting `delayMinutes` for an acknowledgement.',
+);
+
+export const escalationPolicyViewResponse = z.object({
+  tenantId: z.string(),
+  policy: escalationPolicyResponse,
+  defaults: escalationPolicyResponse,
+  version: versionField('0: never changed'),
+  updatedAt: instant.optional(),
+  updatedBy: z.string().optional(),
+});
+
+// Notifications.
+
+const maskedUrl = z.string().describe('Masked: the origin and the last 4 characters only');
+
+export const channelSettingsResponse = component(
+  'NotificationChannels',
+  z.object({
+    tenantId: z.string(),
+    slack: z.object({ webhookUrl: maskedUrl }).optional(),
+    teams: z.object({ webhookUrl: maskedUrl }).optional(),
+    webhook: z.object({ url: maskedUrl, secretSet: z.literal(true).describe('The signing secret is set (never shown)') }).optional(),
+    emailSender: z.string().optional(),
+    updatedAt: instant.optional(),
+    updatedBy: z.string().optional(),
+  }),
+  "A tenant's notification channels as the API shows them: webhook URLs masked, the signing secret never.",
+);
+
+export const notificationDeliveryResponse = component(
+  'NotificationDelivery',
+  z.object({
+    id: z.string().describe('A ULID'),
+    tenantId: z.string(),
+    notificationId: z.string().describe("The notification (one send) it belongs to: the webhook's X-Delivery-Id"),
+    incidentId: z.string(),
+    kind: z.enum(NOTIFICATION_KINDS),
+    recipient: z.string().describe("A user id, or 'tenant' for the generic webhook"),
+    channel: z.enum(NOTIFICATION_CHANNELS),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: count,
+    reason: z.string().optional().describe('Why it was skipped or not retried'),
+    deferUntil: instant.optional().describe('Quiet hours: when the held-back channel may be used again'),
+    lastError: z.string().optional(),
+    lastStatus: z.number().int().optional(),
+    providerId: z.string().optional(),
+    to: z.string().optional().describe('The email address (email only)'),
+    createdAt: instant,
+    firstAttemptAt: instant.optional(),
+    lastAttemptAt: instant.optional(),
+    completedAt: instant,
+  }),
+  'One recipient × channel of a notification, and how its delivery went.',
+);
+
+export const notificationListResponse = z.object({
+  tenantId: z.string(),
+  deliveries: z.array(notificationDeliveryResponse),
+  nextCursor: z.string().optional().describe('Pass as `cursor` for the next page; absent on the last page'),
+});
+
+export const notificationPreferencesResponse = notificationPreferencesSchema.extend({
+  defaults: z
+    .record(z.enum(NOTIFICATION_KINDS), z.array(z.enum(USER_CHANNELS)))
+    .describe('The channels of each kind the preferences leave out'),
+  updatedAt: instant.optional().describe('Absent while the defaults apply'),
 });
 
 // KPIs.

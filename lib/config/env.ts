@@ -39,6 +39,18 @@ export const ENV_SCHEMAS = {
   remediation: withStateMachine.extend({ BEDROCK_MODEL_ID: z.string().min(1).optional() }),
   /** The runbook step and the approval sweep: they answer task tokens, which needs no state machine ARN. */
   automation: withBus,
+  /**
+   * SLA clocks and escalation: the Scheduler group and the role Scheduler assumes to invoke this
+   * function (its own ARN, the timers' target, comes from the invocation context), where emails come
+   * from, and the dashboard the notifications link to.
+   */
+  sla: withBus.extend({
+    SLA_SCHEDULE_GROUP: z.string().min(1),
+    SLA_SCHEDULER_ROLE_ARN: z.string().min(1),
+    SLA_TIMER_DLQ_ARN: z.string().min(1).optional(),
+    SES_SENDER: z.email().optional(),
+    DASHBOARD_URL: z.url(),
+  }),
   /** `$connect` alone checks access tokens, so only it gets the signing keys. */
   realtimeConnect: base.extend(authKeys.shape),
 } as const;

@@ -7,12 +7,13 @@ import type { Asset, Inventory } from '../domain/asset';
 import type { Incident, IncidentDecision, TimelineEntry } from '../domain/incident';
 import { DETAIL_TYPES, type DetailType } from '../events';
 import { logger } from '../observability';
-import { pickAssignee, type Technician } from '../oncall/routing';
+import { pickAssignee } from '../oncall/routing';
 import { getAlert } from '../store/alerts';
 import { recordAudit, type AuditActor } from '../store/audit';
 import { assignIncident, IncidentStateError } from '../store/incident-actions';
 import { getIncidentDetail, listIncidents, timelineItem } from '../store/incidents';
 import { keys } from '../store/keys';
+import { onCallNow, technicians } from '../store/oncall';
 import {
   attachTaskToken,
   createExecution,
@@ -29,7 +30,6 @@ import {
   type ExecutionState,
 } from '../store/remediation';
 import { listTenantRunbooks } from '../store/runbooks';
-import { listUsers } from '../store/users';
 import type { AdviceInput, AdviceResult } from './advice';
 import type { Principal } from '../auth/permissions';
 import { approverRoleFor, approvalRefusal, type ApprovalRefusal } from './approval-rules';
@@ -731,16 +731,11 @@ export async function routeToTechnician(deps: RemediationDeps, incident: Inciden
     });
     return incident.assignee.userId;
   }
-  const technicians: Technician[] = (await listUsers(deps.table))
-    .filter((user) => user.role === 'technician' && user.tenantIds.includes(incident.tenantId))
-    .map((user) => ({
-      userId: user.id,
-      name: user.name,
-      skills: user.skills,
-      maxOpenIncidents: 5,
-      tenantIds: user.tenantIds,
-      active: true,
-    }));
+  // The tenant's technicians with their profiles (cap, active), and who is on call in its schedules now.
+  const [candidates, onCall] = await Promise.all([
+    technicians(deps.table, incident.tenantId),
+    onCallNow(deps.table, incident.tenantId, now),
+  ]);
   const open = await listIncidents(deps.table, incident.tenantId, {
     maxRead: 1000,
     where: (other) => (other.status === 'open' || other.status === 'acknowledged') && Boolean(other.assignee),
@@ -750,8 +745,8 @@ export async function routeToTechnician(deps: RemediationDeps, incident: Inciden
   const categories = (await getIncidentDetail(deps.table, incident.tenantId, incident.id))?.alerts.map((alert) => alert.category) ?? [];
   const assignment = pickAssignee(
     { tenantId: incident.tenantId, categories: [...new Set(categories)], severity: incident.severity, sources: incident.sources },
-    technicians,
-    [],
+    candidates,
+    onCall.userIds,
     openCounts,
   );
   if (!assignment.assignee) {

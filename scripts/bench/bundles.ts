@@ -43,6 +43,16 @@ const DUMMY_ENV: Environments = {
   settle: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x' },
   remediation: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x', STATE_MACHINE_ARN: 'x', BEDROCK_MODEL_ID: 'x' },
   automation: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x' },
+  sla: {
+    TABLE_NAME: 'x',
+    AW_STAGE: 'dev',
+    EVENT_BUS_NAME: 'x',
+    SLA_SCHEDULE_GROUP: 'x',
+    SLA_SCHEDULER_ROLE_ARN: 'x',
+    SLA_TIMER_DLQ_ARN: 'x',
+    SES_SENDER: 'alerts@example.com',
+    DASHBOARD_URL: 'https://dashboard.example.com',
+  },
   realtime: { TABLE_NAME: 'x', AW_STAGE: 'dev', WS_MANAGEMENT_ENDPOINT: 'https://x.execute-api.us-east-1.amazonaws.com/prod' },
   realtimeConnect: { TABLE_NAME: 'x', AW_STAGE: 'dev', AUTH_KEYS_FILE: '/nonexistent' },
 };

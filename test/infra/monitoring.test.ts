@@ -92,7 +92,7 @@ describe('alarms', () => {
   it('watches every dead-letter queue for any message', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     const deadLetterQueues = Object.keys(queues).filter((id) => /DeadLetterQueue/.test(id));
-    expect(deadLetterQueues).toHaveLength(3); // alerts, alarm events, remediation decisions
+    expect(deadLetterQueues).toHaveLength(5); // alerts, alarm events, remediation decisions, SLA events, SLA timers
     for (const id of deadLetterQueues) {
       const alarms = alarmsOn(template, 'QueueName', { 'Fn::GetAtt': [id, 'QueueName'] });
       expect(alarms).toHaveLength(1);
@@ -129,8 +129,8 @@ describe('alarms', () => {
   it('sends every alarm and its recovery to the topic, and names its runbook section', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     // 2 per function, 2 dead-letter queues, the alert queue's age, the HTTP API's 5xx.
-    // Errors and throttles per function; 3 dead-letter queues, the queue's age, API 5xx, the runbook state machine.
-    expect(alarms).toHaveLength(2 * Object.keys(FUNCTIONS).length + 6);
+    // Errors and throttles per function; 5 dead-letter queues, the queue's age, API 5xx, the runbook state machine, SLA timer lag.
+    expect(alarms).toHaveLength(2 * Object.keys(FUNCTIONS).length + 9);
     expect(stack.monitoring.alarms).toHaveLength(alarms.length);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([topicRef(template)]);

@@ -40,6 +40,7 @@ const OWNER: Record<FunctionName, string> = {
   remediate: 'Automation',
   runbookStep: 'Automation',
   approvalSweep: 'Automation',
+  sla: 'SlaNotifications',
   wsConnect: 'Realtime',
   wsDisconnect: 'Realtime',
   wsDefault: 'Realtime',
@@ -135,8 +136,9 @@ describe('functions', () => {
     const fn = dev.findResources('AWS::Lambda::Function')[functionId(dev, name)] as Resource;
     const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
     const schemaKeys = Object.keys(ENV_SCHEMAS[FUNCTIONS[name].env].shape);
-    // Local-only variables (the key file) are not set in AWS; the Bedrock model only when configured.
-    for (const key of schemaKeys.filter((k) => k !== 'AUTH_KEYS_FILE' && k !== 'BEDROCK_MODEL_ID')) expect(variables).toHaveProperty(key);
+    // Local-only variables (the key file) are not set in AWS; the Bedrock model and the SES sender only when configured.
+    const optional = new Set(['AUTH_KEYS_FILE', 'BEDROCK_MODEL_ID', 'SES_SENDER']);
+    for (const key of schemaKeys.filter((k) => !optional.has(k))) expect(variables).toHaveProperty(key);
     expect(variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'alert-whisperer' });
     expect(variables.TABLE_NAME).toEqual({ Ref: only(dev, 'AWS::DynamoDB::GlobalTable')[0] });
 
@@ -163,11 +165,13 @@ describe('functions', () => {
     const allowed = (action: string): FunctionName[] =>
       (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => statementsOf(dev, name).some((st) => asList(st.Action).includes(action)));
     expect(allowed('secretsmanager:GetSecretValue')).toEqual(['api', 'wsConnect']);
-    expect(allowed('events:PutEvents')).toEqual(['api', 'correlate', 'settle', 'remediate', 'runbookStep', 'approvalSweep']);
+    expect(allowed('events:PutEvents')).toEqual(['api', 'correlate', 'settle', 'remediate', 'runbookStep', 'approvalSweep', 'sla']);
+    expect(allowed('scheduler:CreateSchedule')).toEqual(['sla']);
+    expect(allowed('iam:PassRole')).toEqual(['sla']);
     expect(allowed('states:StartExecution')).toEqual(['api', 'remediate']);
     expect(allowed('sts:AssumeRole')).toEqual(['runbookStep']);
     // Webhooks enqueue alerts; the asynchronous targets send their failures to their dead-letter queues.
-    expect(allowed('sqs:SendMessage')).toEqual(['ingestWebhook', 'ingestAlarmEvent', 'remediate']);
+    expect(allowed('sqs:SendMessage')).toEqual(['ingestWebhook', 'ingestAlarmEvent', 'remediate', 'sla']);
     expect(allowed('execute-api:ManageConnections')).toEqual(['wsDefault', 'realtimePush']);
   });
 

@@ -198,6 +198,37 @@ async function newUser(): Promise<string> {
   return user.id;
 }
 
+/** A weekly rotation of acme's technician, handing off Mondays at 09:00 Berlin time. */
+function exampleSchedule(id?: string) {
+  return {
+    ...(id ? { id } : {}),
+    name: 'Walk rotation',
+    layers: [
+      {
+        name: 'Primary',
+        members: [sessions.technician.id],
+        rotation: 'weekly',
+        handoffTime: '09:00',
+        timeZone: 'Europe/Berlin',
+        startDate: '2024-01-01',
+      },
+    ],
+  };
+}
+
+async function newSchedule(): Promise<string> {
+  return (await setup('POST', '/v1/oncall/schedules?tenant=acme', exampleSchedule(unique('walk-schedule')))).id;
+}
+
+/** acme's channels with a Slack webhook (a secret: answers show it masked) and a new email sender each time. */
+const exampleChannels = () => ({
+  slack: { webhookUrl: 'https://hooks.slack.com/services/T0WALK/B0WALK/walkSecretToken' },
+  emailSender: `Acme Alerts <alerts+${++counter}@acme.example>`,
+});
+
+/** No answer carries the webhook URL beyond its masked form. */
+const masked = (answer: Answer) => expect(answer.text).not.toMatch(/walkSecretToken|\/services\//);
+
 async function newApiKey(): Promise<string> {
   return (await setup('POST', '/v1/integrations/api-keys?tenant=acme')).keyId;
 }
@@ -246,7 +277,7 @@ interface WalkCase {
 }
 
 /** Shared resources of acme, created once, that refused calls may name. */
-const shared = { incidentId: '', userId: '', keyId: '', assetId: '', runbookId: '', approvalId: '' };
+const shared = { incidentId: '', userId: '', keyId: '', assetId: '', runbookId: '', approvalId: '', scheduleId: '' };
 
 /** The walk, in order: reads first, destructive calls last (each success on a resource created for it). */
 const CASES: Record<string, WalkCase> = {
@@ -463,6 +494,79 @@ const CASES: Record<string, WalkCase> = {
   },
   'GET /v1/tenants/{id}/remediation/access': { request: () => ({ path: '/v1/tenants/acme/remediation/access' }) },
 
+  'GET /v1/oncall/now': { request: () => ({ path: '/v1/oncall/now?tenant=acme' }) },
+  'GET /v1/oncall/schedules': {
+    request: () => ({ path: '/v1/oncall/schedules?tenant=acme' }),
+    check: (answer) => expect(answer.body.schedules.length).toBeGreaterThan(0),
+  },
+  'POST /v1/oncall/schedules': {
+    request: () => ({ path: '/v1/oncall/schedules?tenant=acme', body: exampleSchedule(unique('walk-schedule')) }),
+  },
+  'GET /v1/oncall/schedules/{id}': { request: () => ({ path: `/v1/oncall/schedules/${shared.scheduleId}?tenant=acme` }) },
+  'PUT /v1/oncall/schedules/{id}': {
+    // A new name each call: the same schedule again changes nothing and is not audited.
+    request: () => {
+      const { id: _id, ...schedule } = exampleSchedule();
+      return { path: `/v1/oncall/schedules/${shared.scheduleId}?tenant=acme`, body: { ...schedule, name: unique('Walk rotation') } };
+    },
+  },
+  'GET /v1/technicians': {
+    request: () => ({ path: '/v1/technicians?tenant=acme' }),
+    check: (answer) => expect(answer.body.technicians.length).toBeGreaterThan(0),
+  },
+  'PUT /v1/technicians/{userId}/profile': {
+    // A cap other than the default 5, on a technician made for it.
+    request: async (_caller, allowed) => ({
+      path: `/v1/technicians/${allowed ? await newUser() : shared.userId}/profile`,
+      body: { maxOpenIncidents: 6 + (++counter % 50), active: true },
+    }),
+  },
+  'GET /v1/tenants/{id}/sla/policy': { request: () => ({ path: '/v1/tenants/acme/sla/policy' }) },
+  'PUT /v1/tenants/{id}/sla/policy': {
+    // Never the default lead (30 minutes), and a new one each call.
+    request: () => ({ path: '/v1/tenants/acme/sla/policy', body: { warning: { leadMinutes: 31 + (++counter % 600) } } }),
+  },
+  'DELETE /v1/tenants/{id}/sla/policy': {
+    request: async (_caller, allowed) => {
+      if (allowed) await setup('PUT', '/v1/tenants/acme/sla/policy', { warning: { leadMinutes: 700 + (++counter % 600) } });
+      return { path: '/v1/tenants/acme/sla/policy' };
+    },
+  },
+  'GET /v1/tenants/{id}/escalation/policy': { request: () => ({ path: '/v1/tenants/acme/escalation/policy' }) },
+  'PUT /v1/tenants/{id}/escalation/policy': {
+    request: () => ({ path: '/v1/tenants/acme/escalation/policy', body: { name: unique('Walk chain') } }),
+  },
+  'DELETE /v1/tenants/{id}/escalation/policy': {
+    request: async (_caller, allowed) => {
+      if (allowed) await setup('PUT', '/v1/tenants/acme/escalation/policy', { name: unique('Walk chain') });
+      return { path: '/v1/tenants/acme/escalation/policy' };
+    },
+  },
+  'GET /v1/tenants/{id}/notifications/channels': { request: () => ({ path: '/v1/tenants/acme/notifications/channels' }), check: masked },
+  'PUT /v1/tenants/{id}/notifications/channels': {
+    request: () => ({ path: '/v1/tenants/acme/notifications/channels', body: exampleChannels() }),
+    check: masked,
+  },
+  'DELETE /v1/tenants/{id}/notifications/channels': {
+    request: async (_caller, allowed) => {
+      if (allowed) await setup('PUT', '/v1/tenants/acme/notifications/channels', exampleChannels());
+      return { path: '/v1/tenants/acme/notifications/channels' };
+    },
+  },
+  'GET /v1/notifications': { request: () => ({ path: '/v1/notifications?tenant=acme' }) },
+  'GET /v1/me/notification-preferences': { request: () => ({ path: '/v1/me/notification-preferences' }) },
+  'PUT /v1/me/notification-preferences': {
+    // Each caller changes their own, from the defaults.
+    request: () => ({
+      path: '/v1/me/notification-preferences',
+      body: {
+        timeZone: 'Europe/Berlin',
+        channels: { 'sla-warning': ['email', 'dashboard'] },
+        quietHours: { from: '22:00', to: `07:${String(++counter % 60).padStart(2, '0')}` },
+      },
+    }),
+  },
+
   // Destructive calls: each success on a resource created for it.
   'DELETE /v1/integrations/api-keys/{keyId}': {
     request: async (_caller, allowed) => ({ path: `/v1/integrations/api-keys/${allowed ? await newApiKey() : shared.keyId}?tenant=acme` }),
@@ -472,6 +576,11 @@ const CASES: Record<string, WalkCase> = {
   },
   'DELETE /v1/runbooks/{id}': {
     request: async (_caller, allowed) => ({ path: `/v1/runbooks/${allowed ? await newRunbook() : shared.runbookId}?tenant=acme` }),
+  },
+  'DELETE /v1/oncall/schedules/{id}': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/oncall/schedules/${allowed ? await newSchedule() : shared.scheduleId}?tenant=acme`,
+    }),
   },
   'DELETE /v1/assets/{id}': {
     request: async (_caller, allowed) => ({ path: `/v1/assets/${allowed ? await newAsset() : shared.assetId}?tenant=acme` }),
@@ -559,6 +668,7 @@ beforeAll(async () => {
   shared.assetId = await newAsset();
   shared.runbookId = await newRunbook();
   shared.approvalId = await newApproval();
+  shared.scheduleId = await newSchedule();
 }, 60_000);
 
 afterAll(async () => {

@@ -1,0 +1,66 @@
+import type { Context } from 'aws-lambda';
+import middy from '@middy/core';
+import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
+import { schedulerTimers, type Timers } from '../../lib/aws/scheduler';
+import { readEnv } from '../../lib/config/env';
+import { domainEventDetailSchema } from '../../lib/events';
+import { logger } from '../../lib/observability';
+import { slaNotifier } from '../../lib/notify/sla-notifier';
+import { timerLagRecord } from '../../lib/sla/metrics';
+import { handleTimer, onIncidentChanged, startSla, type SlaDeps } from '../../lib/sla/service';
+import { onCallUser } from '../../lib/store/oncall';
+
+const env = readEnv('sla');
+const { table, publish } = correlateDepsFromEnv(env);
+const notify = slaNotifier({
+  // A notification retries within this invocation: at most 3 attempts and 20 s of waiting per channel.
+  deliver: { table, emailSender: env.SES_SENDER, retryPolicy: { maxAttempts: 3, maxRetryAfterMs: 20_000 } },
+  dashboardUrl: env.DASHBOARD_URL,
+});
+let timers: Timers | undefined;
+
+/** The timers target this very function: its ARN is known from the first invocation's context. */
+function depsFor(context: Context): SlaDeps {
+  timers ??= schedulerTimers({
+    groupName: env.SLA_SCHEDULE_GROUP,
+    targetArn: context.invokedFunctionArn,
+    roleArn: env.SLA_SCHEDULER_ROLE_ARN,
+    ...(env.SLA_TIMER_DLQ_ARN ? { deadLetterArn: env.SLA_TIMER_DLQ_ARN } : {}),
+  });
+  return {
+    table,
+    publish,
+    now: () => new Date(),
+    timers,
+    notify,
+    onCall: (tenantId, scheduleId, at) => onCallUser(table, tenantId, scheduleId, at),
+  };
+}
+
+interface BusEvent {
+  'detail-type': string;
+  detail: unknown;
+}
+
+/**
+ * Two kinds of invocations: incident events from the bus (rule in functions/catalog.ts) start, move and
+ * stop the clocks; a Scheduler timer (its Input is the timer event) warns, breaches or escalates after
+ * re-checking the incident. Failures throw, so EventBridge and Scheduler retry; both paths are safe to repeat.
+ */
+export const handler = middy<BusEvent | Record<string, unknown>, unknown>().handler(async (event, context) => {
+  const deps = depsFor(context);
+  if ('detail-type' in event && typeof event['detail-type'] === 'string') {
+    const detail = domainEventDetailSchema.parse(event.detail);
+    if (!detail.incidentId) return { skipped: 'no incident' };
+    const outcome =
+      event['detail-type'] === 'IncidentOpened'
+        ? await startSla(deps, detail.tenantId, detail.incidentId)
+        : await onIncidentChanged(deps, detail.tenantId, detail.incidentId);
+    logger.debug('SLA clock', { tenantId: detail.tenantId, incidentId: detail.incidentId, outcome });
+    return outcome;
+  }
+  const outcome = await handleTimer(deps, event);
+  if (typeof outcome.lagMs === 'number') process.stdout.write(`${timerLagRecord(env.AW_STAGE, outcome.lagMs)}\n`);
+  logger.info('SLA timer', { outcome });
+  return outcome;
+});

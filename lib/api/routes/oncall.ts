@@ -1,0 +1,714 @@
+import { ulid } from 'ulid';
+import * as z from 'zod';
+import { authorize, can, canSeeTenant, type Action } from '../../auth/permissions';
+import type { AccessClaims } from '../../auth/tokens';
+import type { User } from '../../domain/user';
+import { DEFAULT_ESCALATION_POLICY, escalationPolicySchema, type EscalationPolicy } from '../../escalation/policy';
+import { badRequest, conflict, forbidden, notFound } from '../../errors';
+import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
+import { scheduleSchema, type Schedule } from '../../oncall/schedule';
+import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../../sla/policy';
+import { listIncidents } from '../../store/incidents';
+import { TENANT_ID_PATTERN } from '../../store/keys';
+import {
+  createSchedule,
+  deleteSchedule,
+  getSchedule,
+  getTechnicianProfile,
+  getTechnicianProfiles,
+  listSchedules,
+  MAX_SCHEDULES,
+  onCallNow,
+  putTechnicianProfile,
+  SCHEDULE_ID_PATTERN,
+  technicianProfileSchema,
+  updateSchedule,
+  type StoredSchedule,
+  type TechnicianProfile,
+} from '../../store/oncall';
+import { getEscalationPolicy, getSlaPolicy, putEscalationPolicy, putSlaPolicy } from '../../store/sla';
+import { getTenant } from '../../store/tenants';
+import { getUser, listUsers, type StoredUser } from '../../store/users';
+import { noContent, tenantParam, type Route, type RouteContext } from '../context';
+import {
+  escalationPolicyViewResponse,
+  onCallNowResponse,
+  scheduleListResponse,
+  schedulePathParams,
+  scheduleResponse,
+  slaPolicyViewResponse,
+  technicianListResponse,
+  technicianPathParams,
+  technicianProfileResponse,
+  tenantPathParams,
+  tenantQuery,
+} from '../schemas';
+
+/**
+ * On-call and routing settings through the operator API (SPEC section 6):
+ * - who is on call now (or at another instant) in the tenant's schedules, and the schedules themselves
+ *   (layers of rotations handing off at a local time, overrides on top; each change names the version
+ *   it was based on);
+ * - the tenant's technicians as the routing sees them (skills, workload cap, active, open incidents,
+ *   on call) and each technician's routing profile (cap, active; the skills stay on the user);
+ * - the tenant's SLA policy and escalation chain (read, change some fields, reset; version-checked).
+ * A tenant the caller cannot see is a 404.
+ */
+
+const oncallTag = 'oncall';
+const slaTag = 'sla';
+
+const STALE_SCHEDULE = 'The schedule changed meanwhile: read it again and repeat the change';
+const STALE_POLICY = 'The policy changed meanwhile: read it again and repeat the change';
+
+const nowQuery = z.object({
+  tenant: tenantParam,
+  at: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Who is on call at this instant (ISO 8601) rather than now: the next shifts, a past night'),
+});
+
+const version = z.number().int().min(0);
+const STALE_VERSION_DOC = 'The `version` the change is based on (from GET): a stale one is refused (409)';
+
+const createScheduleBody = scheduleSchema.extend({
+  id: z.string().regex(SCHEDULE_ID_PATTERN, 'Expected a slug (letters, digits, _ . -)').optional().describe('Default: a new id'),
+});
+const updateScheduleBody = scheduleSchema.omit({ id: true }).extend({ version: version.optional().describe(STALE_VERSION_DOC) });
+const versionQuery = z.object({
+  tenant: tenantParam,
+  version: z.coerce.number().int().min(0).optional().describe(STALE_VERSION_DOC),
+});
+
+const profileBody = technicianProfileSchema;
+
+/** A partial policy and, optionally, the version it is based on; the fields are checked once merged. */
+const slaChange = z.looseObject({
+  version: version.optional(),
+  targets: z.looseObject({}).optional(),
+  warning: z.looseObject({}).optional(),
+});
+const slaChangeDoc = slaPolicySchema.extend({ version: version.optional().describe(STALE_VERSION_DOC) });
+const escalationChange = z.looseObject({ version: version.optional() });
+const escalationChangeDoc = escalationPolicySchema.partial().extend({ version: version.optional().describe(STALE_VERSION_DOC) });
+const resetQuery = z.object({ version: z.coerce.number().int().min(0).optional().describe(STALE_VERSION_DOC) });
+
+/** The tenant id of the path; a malformed one cannot exist (404). */
+function tenantIdOf(event: HttpEvent): string {
+  const id = event.pathParameters?.id ?? '';
+  if (!TENANT_ID_PATTERN.test(id)) throw notFound('Tenant');
+  return id;
+}
+
+/** The schedule id of the path; a malformed one cannot exist (404). */
+function scheduleIdOf(event: HttpEvent): string {
+  const id = event.pathParameters?.id ?? '';
+  if (!SCHEDULE_ID_PATTERN.test(id)) throw notFound('Schedule');
+  return id;
+}
+
+function scheduleView(stored: StoredSchedule) {
+  return {
+    ...stored.schedule,
+    tenantId: stored.tenantId,
+    version: stored.version,
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt,
+    updatedBy: stored.updatedBy,
+  };
+}
+
+/** The top-level fields that differ, before and after. */
+function difference<T extends object>(before: T, after: T) {
+  const result: { before: Record<string, unknown>; after: Record<string, unknown> } = { before: {}, after: {} };
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof T & string>) {
+    if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
+    result.before[key] = before[key];
+    result.after[key] = after[key];
+  }
+  return result;
+}
+
+/** Whether a user may be named in the tenant's schedules and chains: an MSP admin, or someone working for it. */
+const worksFor = (user: Pick<User, 'role' | 'tenantIds'> | undefined, tenantId: string) =>
+  user !== undefined && (user.role === 'msp_admin' || user.tenantIds.includes(tenantId));
+
+export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteContext): Route[] {
+  /** The `?tenant=` of the request, authorized for the action; 404 for a tenant that does not exist or is not visible. */
+  async function queryTenant(event: HttpEvent, principal: AccessClaims, action: Action): Promise<string> {
+    const tenantId = requestTenant(event, principal, action);
+    if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
+    return tenantId;
+  }
+
+  /** The signed-in user and the path's tenant, authorized for the action; 404 for a tenant that does not exist or is not visible. */
+  async function pathTenant(event: HttpEvent, action: Action): Promise<{ principal: AccessClaims; tenantId: string }> {
+    const principal = await principalOf(event);
+    const tenantId = tenantIdOf(event);
+    authorize(principal, action, tenantId, 'Tenant');
+    if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
+    return { principal, tenantId };
+  }
+
+  /** A 400 naming every member or override user who is not a user of the tenant (the same words whether or not they exist). */
+  async function checkPeople(tenantId: string, named: ReadonlyArray<{ path: string; userId: string }>): Promise<void> {
+    if (!named.length) return;
+    const users = new Map((await listUsers(deps.table)).map((user) => [user.id, user]));
+    const problems = named
+      .filter(({ userId }) => !worksFor(users.get(userId), tenantId))
+      .map(({ path, userId }) => ({ path, message: `${userId} is not a user of ${tenantId}` }));
+    if (problems.length) throw badRequest('Only users of the tenant can be on call', problems);
+  }
+
+  const peopleOf = (schedule: Pick<Schedule, 'layers' | 'overrides'>) => [
+    ...schedule.layers.flatMap((layer, l) => layer.members.map((userId, m) => ({ path: `layers.${l}.members.${m}`, userId }))),
+    ...(schedule.overrides ?? []).map((override, o) => ({ path: `overrides.${o}.userId`, userId: override.userId })),
+  ];
+
+  /** Open or acknowledged incidents of the tenant, per assignee. */
+  async function openCounts(tenantId: string): Promise<Map<string, number>> {
+    const open = await listIncidents(deps.table, tenantId, {
+      limit: 1000,
+      maxRead: 2000,
+      where: (incident) => (incident.status === 'open' || incident.status === 'acknowledged') && Boolean(incident.assignee),
+    });
+    const counts = new Map<string, number>();
+    for (const incident of open) counts.set(incident.assignee!.userId, (counts.get(incident.assignee!.userId) ?? 0) + 1);
+    return counts;
+  }
+
+  function profileView(principal: AccessClaims, user: StoredUser, profile: TechnicianProfile) {
+    return {
+      userId: user.id,
+      name: user.name,
+      email: user.email,
+      skills: user.skills ?? [],
+      tenantIds: principal.role === 'msp_admin' ? user.tenantIds : user.tenantIds.filter((tenantId) => canSeeTenant(principal, tenantId)),
+      maxOpenIncidents: profile.maxOpenIncidents,
+      active: profile.active,
+      ...(profile.updatedAt ? { updatedAt: profile.updatedAt } : {}),
+      ...(profile.updatedBy ? { updatedBy: profile.updatedBy } : {}),
+    };
+  }
+
+  // --- SLA policy and escalation chain -------------------------------------------------------------
+
+  async function slaView(tenantId: string) {
+    const { policy, version: current, updatedAt, updatedBy } = await getSlaPolicy(deps.table, tenantId);
+    return {
+      tenantId,
+      policy,
+      defaults: DEFAULT_SLA_POLICY,
+      version: current,
+      ...(updatedAt ? { updatedAt } : {}),
+      ...(updatedBy ? { updatedBy } : {}),
+    };
+  }
+
+  async function escalationView(tenantId: string) {
+    const { policy, version: current, updatedAt, updatedBy } = await getEscalationPolicy(deps.table, tenantId);
+    return {
+      tenantId,
+      policy,
+      defaults: DEFAULT_ESCALATION_POLICY,
+      version: current,
+      ...(updatedAt ? { updatedAt } : {}),
+      ...(updatedBy ? { updatedBy } : {}),
+    };
+  }
+
+  function parsed<T>(result: { success: true; data: T } | { success: false; error: z.ZodError }): T {
+    if (!result.success) throw badRequest('The request body is not valid', zodDetails(result.error));
+    return result.data;
+  }
+
+  /** Targets naming a user or a schedule must name one of the tenant's. */
+  async function checkEscalationTargets(tenantId: string, policy: EscalationPolicy): Promise<void> {
+    const users: Array<{ path: string; userId: string }> = [];
+    const schedules: Array<{ path: string; scheduleId: string }> = [];
+    policy.levels.forEach((level, l) =>
+      level.targets.forEach((target, t) => {
+        const path = `levels.${l}.targets.${t}`;
+        if (target.kind === 'user') users.push({ path: `${path}.userId`, userId: target.userId });
+        if (target.kind === 'on-call' && target.scheduleId) schedules.push({ path: `${path}.scheduleId`, scheduleId: target.scheduleId });
+      }),
+    );
+    const known = new Set(schedules.length ? (await listSchedules(deps.table, tenantId)).map(({ schedule }) => schedule.id) : []);
+    const problems = schedules
+      .filter(({ scheduleId }) => !known.has(scheduleId))
+      .map(({ path, scheduleId }) => ({ path, message: `${tenantId} has no schedule ${scheduleId}` }));
+    if (problems.length) throw badRequest('The chain names schedules the tenant does not have', problems);
+    if (users.length) {
+      const directory = new Map((await listUsers(deps.table)).map((user) => [user.id, user]));
+      const strangers = users
+        .filter(({ userId }) => !worksFor(directory.get(userId), tenantId))
+        .map(({ path, userId }) => ({ path, message: `${userId} is not a user of ${tenantId}` }));
+      if (strangers.length) throw badRequest('The chain names users who do not work for the tenant', strangers);
+    }
+  }
+
+  /**
+   * Stores `next` if the policy is still at the version read, and audits the fields it changes;
+   * nothing at all when it changes nothing.
+   */
+  async function storePolicy<P extends object>(
+    event: HttpEvent,
+    principal: AccessClaims,
+    tenantId: string,
+    current: { policy: P; version: number },
+    next: P,
+    write: (policy: P, expectedVersion: number) => Promise<boolean>,
+    action: string,
+    type: string,
+  ) {
+    const changes = difference(current.policy, next);
+    if (!Object.keys(changes.after).length) return;
+    if (!(await write(next, current.version))) throw conflict(STALE_POLICY);
+    await audit(event, principal, { tenantId, action, resource: { type, id: tenantId }, summary: changes });
+  }
+
+  const checkVersion = (given: number | undefined, current: number, message: string) => {
+    if (given !== undefined && given !== current) throw conflict(message, { version: current });
+  };
+
+  /** Writes the tenant's SLA policy (or escalation chain) as the principal, conditional on the version read. */
+  const slaWriter = (principal: AccessClaims, tenantId: string) => (policy: SlaPolicy, expected: number) =>
+    putSlaPolicy(deps.table, tenantId, policy, principal.email, deps.now(), expected);
+  const escalationWriter = (principal: AccessClaims, tenantId: string) => (policy: EscalationPolicy, expected: number) =>
+    putEscalationPolicy(deps.table, tenantId, policy, principal.email, deps.now(), expected);
+
+  const slaPath = '/v1/tenants/{id}/sla/policy';
+  const escalationPath = '/v1/tenants/{id}/escalation/policy';
+  const schedulesPath = '/v1/oncall/schedules';
+  const conflictError = { 409: 'The schedule changed meanwhile (a stale `version`): read it again' };
+
+  return [
+    {
+      method: 'GET',
+      path: '/v1/oncall/now',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = await queryTenant(event, principal, 'oncall.read');
+        const { at } = nowQuery.parse(event.queryStringParameters ?? {});
+        const now = at ? new Date(at) : deps.now();
+        const current = await onCallNow(deps.table, tenantId, now);
+        return json(200, {
+          tenantId,
+          at: current.at,
+          onCall: current.onCall.map((entry) => ({
+            userId: entry.userId,
+            name: entry.name,
+            email: entry.email,
+            schedule: entry.schedule,
+            source: entry.source,
+            layer: entry.layer,
+            since: entry.shiftStart,
+            until: entry.shiftEnd,
+            reason: entry.reason,
+          })),
+        });
+      },
+      doc: {
+        summary: 'Who is on call now in each of the tenant schedules, and until when',
+        description:
+          'One entry per schedule with someone on call: an override, else the first layer covering the instant. `?at=` asks about another instant.',
+        tag: oncallTag,
+        scope: 'tenant',
+        action: 'oncall.read',
+        query: nowQuery,
+        responses: { 200: onCallNowResponse },
+      },
+    },
+    {
+      method: 'GET',
+      path: schedulesPath,
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = await queryTenant(event, principal, 'oncall.read');
+        return json(200, { tenantId, schedules: (await listSchedules(deps.table, tenantId)).map(scheduleView) });
+      },
+      doc: {
+        summary: "The tenant's on-call schedules, oldest first",
+        tag: oncallTag,
+        scope: 'tenant',
+        action: 'oncall.read',
+        query: tenantQuery,
+        responses: { 200: scheduleListResponse },
+      },
+    },
+    {
+      method: 'POST',
+      path: schedulesPath,
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = await queryTenant(event, principal, 'oncall.write');
+        const body = parseBody(event, createScheduleBody);
+        await checkPeople(tenantId, peopleOf(body));
+        if ((await listSchedules(deps.table, tenantId)).length >= MAX_SCHEDULES) {
+          throw conflict(`A tenant keeps at most ${MAX_SCHEDULES} schedules: delete one first`);
+        }
+        const schedule = { ...body, id: body.id ?? `sch_${ulid()}` };
+        const created = await createSchedule(deps.table, tenantId, schedule, { updatedBy: principal.email, now: deps.now() });
+        if (!created) throw conflict(`A schedule ${schedule.id} exists`);
+        await audit(event, principal, {
+          tenantId,
+          action: 'oncall-schedule.create',
+          resource: { type: 'oncallSchedule', id: schedule.id },
+          summary: { after: created.schedule },
+        });
+        return json(201, scheduleView(created));
+      },
+      doc: {
+        summary: 'Create an on-call schedule',
+        description:
+          'Layers in priority order (the first covering an instant decides), each a daily or weekly rotation of members handing off at `handoffTime` in its `timeZone` (a weekly one on the weekday of `startDate`), optionally only within `coverage` windows; overrides replace whoever the layers name. Members and override users must be users of the tenant (or MSP admins).',
+        tag: oncallTag,
+        scope: 'tenant',
+        action: 'oncall.write',
+        query: tenantQuery,
+        body: createScheduleBody,
+        responses: { 201: scheduleResponse },
+        errors: { 409: `The id is taken, or the tenant has ${MAX_SCHEDULES} schedules already` },
+        audit: { action: 'oncall-schedule.create', log: 'tenant' },
+      },
+    },
+    {
+      method: 'GET',
+      path: `${schedulesPath}/{id}`,
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = await queryTenant(event, principal, 'oncall.read');
+        const stored = await getSchedule(deps.table, tenantId, scheduleIdOf(event));
+        if (!stored) throw notFound('Schedule');
+        return json(200, scheduleView(stored));
+      },
+      doc: {
+        summary: 'One on-call schedule',
+        tag: oncallTag,
+        scope: 'tenant',
+        action: 'oncall.read',
+        params: schedulePathParams,
+        query: tenantQuery,
+        responses: { 200: scheduleResponse },
+      },
+    },
+    {
+      method: 'PUT',
+      path: `${schedulesPath}/{id}`,
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = await queryTenant(event, principal, 'oncall.write');
+        const id = scheduleIdOf(event);
+        const { version: given, ...body } = parseBody(event, updateScheduleBody);
+        const current = await getSchedule(deps.table, tenantId, id);
+        if (!current) throw notFound('Schedule');
+        checkVersion(given, current.version, STALE_SCHEDULE);
+        await checkPeople(tenantId, peopleOf(body));
+        const next = scheduleSchema.parse({ ...body, id });
+        const changes = difference(current.schedule, next);
+        if (!Object.keys(changes.after).length) return json(200, scheduleView(current));
+        const updated = await updateSchedule(deps.table, tenantId, next, { updatedBy: principal.email, now: deps.now() }, current.version);
+        if (!updated) throw conflict(STALE_SCHEDULE);
+        await audit(event, principal, {
+          tenantId,
+          action: 'oncall-schedule.update',
+          resource: { type: 'oncallSchedule', id },
+          summary: changes,
+        });
+        return json(200, scheduleView(updated));
+      },
+      doc: {
+        summary: 'Replace an on-call schedule',
+        description:
+          'The whole schedule (name, layers, overrides) is replaced. With `version` (from GET), a schedule changed since is not overwritten (409). A change that changes nothing is not audited.',
+        tag: oncallTag,
+        scope: 'tenant',
+        action: 'oncall.write',
+        params: schedulePathParams,
+        query: tenantQuery,
+        body: updateScheduleBody,
+        responses: { 200: scheduleResponse },
+        errors: conflictError,
+        audit: { action: 'oncall-schedule.update', log: 'tenant' },
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${schedulesPath}/{id}`,
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = await queryTenant(event, principal, 'oncall.write');
+        const id = scheduleIdOf(event);
+        const { version: given } = versionQuery.parse(event.queryStringParameters ?? {});
+        const current = await getSchedule(deps.table, tenantId, id);
+        if (!current) throw notFound('Schedule');
+        checkVersion(given, current.version, STALE_SCHEDULE);
+        if (!(await deleteSchedule(deps.table, tenantId, id, current.version))) throw conflict(STALE_SCHEDULE);
+        await audit(event, principal, {
+          tenantId,
+          action: 'oncall-schedule.delete',
+          resource: { type: 'oncallSchedule', id },
+          summary: { before: { name: current.schedule.name, version: current.version } },
+        });
+        return noContent();
+      },
+      doc: {
+        summary: 'Delete an on-call schedule',
+        description:
+          'With `?version=`, a schedule changed since is not deleted (409). Escalation chains naming it then find nobody on call there.',
+        tag: oncallTag,
+        scope: 'tenant',
+        action: 'oncall.write',
+        params: schedulePathParams,
+        query: versionQuery,
+        responses: { 204: null },
+        errors: conflictError,
+        audit: { action: 'oncall-schedule.delete', log: 'tenant' },
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/technicians',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const tenantId = await queryTenant(event, principal, 'user.read');
+        const now = deps.now();
+        const users = (await listUsers(deps.table)).filter((user) => user.role === 'technician' && user.tenantIds.includes(tenantId));
+        const [profiles, counts, onCall] = await Promise.all([
+          getTechnicianProfiles(
+            deps.table,
+            users.map((user) => user.id),
+          ),
+          openCounts(tenantId),
+          onCallNow(deps.table, tenantId, now),
+        ]);
+        return json(200, {
+          tenantId,
+          at: now.toISOString(),
+          technicians: users.map((user) => {
+            const { updatedAt: _at, updatedBy: _by, ...view } = profileView(principal, user, profiles.get(user.id)!);
+            const schedules = onCall.onCall.filter((entry) => entry.userId === user.id).map((entry) => entry.schedule.id);
+            return { ...view, openIncidents: counts.get(user.id) ?? 0, onCall: schedules.length > 0, onCallSchedules: schedules };
+          }),
+        });
+      },
+      doc: {
+        summary: "The tenant's technicians as the routing sees them",
+        description:
+          "Skills (kept on the user: PATCH /v1/users/{id}), workload cap and active (the profile: PUT /v1/technicians/{userId}/profile), the tenant's open incidents assigned to each, and whether they are on call now.",
+        tag: oncallTag,
+        scope: 'tenant',
+        action: 'user.read',
+        query: tenantQuery,
+        responses: { 200: technicianListResponse },
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/technicians/{userId}/profile',
+      handler: async (event) => {
+        const principal = await principalOf(event);
+        const userId = event.pathParameters?.userId ?? '';
+        const user = userId && userId.length <= 128 ? await getUser(deps.table, userId) : undefined;
+        const visibleTenants = user ? user.tenantIds.filter((tenantId) => canSeeTenant(principal, tenantId)) : [];
+        if (!user || (principal.role !== 'msp_admin' && !visibleTenants.length)) throw notFound('Technician');
+        if (principal.role !== 'msp_admin' && !visibleTenants.some((tenantId) => can(principal, 'user.write', tenantId))) {
+          throw forbidden(`Your role (${principal.role}) may not user: write`);
+        }
+        if (user.role !== 'technician') throw badRequest('Only technicians have a routing profile');
+        const body = parseBody(event, profileBody);
+        const before = await getTechnicianProfile(deps.table, user.id);
+        // The same values again (the defaults included) change nothing: no write, no audit entry.
+        if (before.maxOpenIncidents === body.maxOpenIncidents && before.active === body.active) {
+          return json(200, profileView(principal, user, before));
+        }
+        const after = await putTechnicianProfile(deps.table, user.id, body, { updatedBy: principal.email, now: deps.now() });
+        const summary = {
+          before: { maxOpenIncidents: before.maxOpenIncidents, active: before.active },
+          after: { maxOpenIncidents: after.maxOpenIncidents, active: after.active },
+        };
+        // Like the user itself: in the MSP's log and in the log of every tenant the technician works for.
+        await audit(event, principal, { action: 'technician-profile.update', resource: { type: 'user', id: user.id }, summary });
+        for (const tenantId of user.tenantIds) {
+          await audit(event, principal, {
+            tenantId,
+            action: 'technician-profile.update',
+            resource: { type: 'user', id: user.id },
+            summary,
+          });
+        }
+        return json(200, profileView(principal, user, after));
+      },
+      doc: {
+        summary: "Set a technician's workload cap and whether the routing may pick them",
+        description:
+          'Company admins set the profile of technicians working for one of their tenants. Without a profile a technician takes at most 5 open incidents and is active. Skills stay on the user (PATCH /v1/users/{id}).',
+        tag: oncallTag,
+        scope: 'tenant',
+        action: 'user.write',
+        params: technicianPathParams,
+        body: profileBody,
+        responses: { 200: technicianProfileResponse },
+        errors: { 400: 'Invalid input, or the user is not a technician', 404: "No such technician among the caller's tenants" },
+        audit: { action: 'technician-profile.update', log: 'both' },
+      },
+    },
+
+    {
+      method: 'GET',
+      path: slaPath,
+      handler: async (event) => {
+        const { tenantId } = await pathTenant(event, 'settings.read');
+        return json(200, await slaView(tenantId));
+      },
+      doc: {
+        summary: "A tenant's SLA policy (response and resolution targets per severity, warnings), every default filled in",
+        description: '`version` is what a change sends back to be accepted.',
+        tag: slaTag,
+        scope: 'tenant',
+        action: 'settings.read',
+        params: tenantPathParams,
+        responses: { 200: slaPolicyViewResponse },
+      },
+    },
+    {
+      method: 'PUT',
+      path: slaPath,
+      handler: async (event) => {
+        const { principal, tenantId } = await pathTenant(event, 'settings.update');
+        const { version: given, ...change } = parseBody(event, slaChange);
+        const current = await getSlaPolicy(deps.table, tenantId);
+        checkVersion(given, current.version, STALE_POLICY);
+        const next = parsed(
+          slaPolicySchema.safeParse({
+            ...current.policy,
+            ...change,
+            targets: { ...current.policy.targets, ...change.targets },
+            warning: { ...current.policy.warning, ...change.warning },
+          }),
+        );
+        await storePolicy(event, principal, tenantId, current, next, slaWriter(principal, tenantId), 'sla-policy.update', 'slaPolicy');
+        return json(200, await slaView(tenantId));
+      },
+      doc: {
+        summary: 'Change some fields of the SLA policy',
+        description:
+          'Only the fields sent change: `targets` severity by severity (each with both windows), `warning` field by field. With `version` (from GET), a policy changed since is not overwritten (409). A change that changes nothing is not audited.',
+        tag: slaTag,
+        scope: 'tenant',
+        action: 'settings.update',
+        params: tenantPathParams,
+        body: slaChangeDoc,
+        responses: { 200: slaPolicyViewResponse },
+        errors: { 409: 'The policy changed meanwhile (a stale `version`): read it again' },
+        audit: { action: 'sla-policy.update', log: 'tenant' },
+      },
+    },
+    {
+      method: 'DELETE',
+      path: slaPath,
+      handler: async (event) => {
+        const { principal, tenantId } = await pathTenant(event, 'settings.update');
+        const { version: given } = resetQuery.parse(event.queryStringParameters ?? {});
+        const current = await getSlaPolicy(deps.table, tenantId);
+        checkVersion(given, current.version, STALE_POLICY);
+        const reset = slaWriter(principal, tenantId);
+        await storePolicy(event, principal, tenantId, current, DEFAULT_SLA_POLICY, reset, 'sla-policy.reset', 'slaPolicy');
+        return json(200, await slaView(tenantId));
+      },
+      doc: {
+        summary: 'Reset the SLA policy to the defaults',
+        description: 'A policy already at the defaults is not changed (nor audited).',
+        tag: slaTag,
+        scope: 'tenant',
+        action: 'settings.update',
+        params: tenantPathParams,
+        query: resetQuery,
+        responses: { 200: slaPolicyViewResponse },
+        errors: { 409: 'The policy changed meanwhile (a stale `version`): read it again' },
+        audit: { action: 'sla-policy.reset', log: 'tenant' },
+      },
+    },
+    {
+      method: 'GET',
+      path: escalationPath,
+      handler: async (event) => {
+        const { tenantId } = await pathTenant(event, 'settings.read');
+        return json(200, await escalationView(tenantId));
+      },
+      doc: {
+        summary: "A tenant's escalation chain, the default chain when it never set one",
+        description: '`version` is what a change sends back to be accepted.',
+        tag: slaTag,
+        scope: 'tenant',
+        action: 'settings.read',
+        params: tenantPathParams,
+        responses: { 200: escalationPolicyViewResponse },
+      },
+    },
+    {
+      method: 'PUT',
+      path: escalationPath,
+      handler: async (event) => {
+        const { principal, tenantId } = await pathTenant(event, 'settings.update');
+        const { version: given, ...change } = parseBody(event, escalationChange);
+        const current = await getEscalationPolicy(deps.table, tenantId);
+        checkVersion(given, current.version, STALE_POLICY);
+        const next = parsed(escalationPolicySchema.safeParse({ ...current.policy, ...change }));
+        await checkEscalationTargets(tenantId, next);
+        const write = escalationWriter(principal, tenantId);
+        await storePolicy(event, principal, tenantId, current, next, write, 'escalation-policy.update', 'escalationPolicy');
+        return json(200, await escalationView(tenantId));
+      },
+      doc: {
+        summary: 'Change some fields of the escalation chain',
+        description:
+          'Only the fields sent change (`levels` is replaced as a whole). Targets: the assignee, whoever is on call (in a named schedule of the tenant, or its default), every company or MSP admin, one user of the tenant. With `version` (from GET), a chain changed since is not overwritten (409). A change that changes nothing is not audited.',
+        tag: slaTag,
+        scope: 'tenant',
+        action: 'settings.update',
+        params: tenantPathParams,
+        body: escalationChangeDoc,
+        responses: { 200: escalationPolicyViewResponse },
+        errors: { 409: 'The chain changed meanwhile (a stale `version`): read it again' },
+        audit: { action: 'escalation-policy.update', log: 'tenant' },
+      },
+    },
+    {
+      method: 'DELETE',
+      path: escalationPath,
+      handler: async (event) => {
+        const { principal, tenantId } = await pathTenant(event, 'settings.update');
+        const { version: given } = resetQuery.parse(event.queryStringParameters ?? {});
+        const current = await getEscalationPolicy(deps.table, tenantId);
+        checkVersion(given, current.version, STALE_POLICY);
+        const write = escalationWriter(principal, tenantId);
+        await storePolicy(
+          event,
+          principal,
+          tenantId,
+          current,
+          DEFAULT_ESCALATION_POLICY,
+          write,
+          'escalation-policy.reset',
+          'escalationPolicy',
+        );
+        return json(200, await escalationView(tenantId));
+      },
+      doc: {
+        summary: 'Reset the escalation chain to the default',
+        description:
+          'The default: the assignee (or whoever is on call) for 15 minutes, then the company admins for 30, then the MSP admins. A chain already at the default is not changed (nor audited).',
+        tag: slaTag,
+        scope: 'tenant',
+        action: 'settings.update',
+        params: tenantPathParams,
+        query: resetQuery,
+        responses: { 200: escalationPolicyViewResponse },
+        errors: { 409: 'The chain changed meanwhile (a stale `version`): read it again' },
+        audit: { action: 'escalation-policy.reset', log: 'tenant' },
+      },
+    },
+  ];
+}

@@ -90,7 +90,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   },
   sla: {
     entry: 'functions/sla/handler.ts',
-    description: 'SLA clocks: start and stop timers as incidents change; warn, breach and escalate when a timer fires',
+    description: 'SLA clocks and notifications: timers follow incidents; warn, breach, escalate when one fires; notify on events',
     env: 'sla',
     memoryMiB: 512,
     // Notification retries (email, Slack, Teams, webhook) are bounded well inside this.
@@ -181,10 +181,21 @@ export const EVENT_RULES: ReadonlyArray<{
     function: 'remediate',
   },
   {
-    id: 'TrackSlaClocks',
-    description: 'Incidents opening, changing and resolving start, move and stop their SLA timers',
+    id: 'TrackSlaClocksAndNotify',
+    description:
+      'Incidents opening, changing and resolving move their SLA timers; assignments, approval requests, runbook results and resolutions notify people',
     bus: 'product',
-    pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentOpened', 'IncidentUpdated', 'IncidentResolved'] },
+    pattern: {
+      source: [EVENT_SOURCE],
+      'detail-type': [
+        'IncidentOpened',
+        'IncidentUpdated',
+        'IncidentResolved',
+        'IncidentAssigned',
+        'ApprovalRequested',
+        'ExecutionFinished',
+      ],
+    },
     function: 'sla',
   },
   {

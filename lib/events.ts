@@ -8,6 +8,8 @@ export const DETAIL_TYPES = {
   incidentOpened: 'IncidentOpened',
   incidentUpdated: 'IncidentUpdated',
   incidentResolved: 'IncidentResolved',
+  /** Someone (or routing) assigned the incident: the assignee is notified. */
+  incidentAssigned: 'IncidentAssigned',
   remediationDecided: 'RemediationDecided',
   approvalRequested: 'ApprovalRequested',
   approvalDecided: 'ApprovalDecided',

@@ -778,10 +778,12 @@ export async function routeToTechnician(deps: RemediationDeps, incident: Inciden
     resource: { type: 'incident', id: incident.id },
     summary: { after: { assignee: assignment.assignee.userId } },
   });
-  await publish(deps, DETAIL_TYPES.incidentUpdated, {
+  await publish(deps, DETAIL_TYPES.incidentAssigned, {
     tenantId: incident.tenantId,
     incidentId: incident.id,
-    assignee: assignment.assignee.userId,
+    assignee: assignment.assignee,
+    assignedBy: AUTOMATION,
+    reasons: assignment.reasons,
   });
   return assignment.assignee.userId;
 }

@@ -21,13 +21,20 @@ function statementsOfRole(template: Template, roleLogicalId: string): Statement[
 }
 
 describe('SlaNotifications', () => {
-  it('tracks incident events on the bus and is the target of its own schedule group', () => {
+  it('tracks incident events and those that notify people, and is the target of its own schedule group', () => {
     const { template } = sla();
     const fn = functionId(template, 'sla');
     const rule = Object.values(template.findResources('AWS::Events::Rule')).find((candidate) =>
       candidate.Properties.EventPattern?.['detail-type']?.includes('IncidentOpened'),
     )!;
-    expect(rule.Properties.EventPattern['detail-type']).toEqual(['IncidentOpened', 'IncidentUpdated', 'IncidentResolved']);
+    expect(rule.Properties.EventPattern['detail-type']).toEqual([
+      'IncidentOpened',
+      'IncidentUpdated',
+      'IncidentResolved',
+      'IncidentAssigned',
+      'ApprovalRequested',
+      'ExecutionFinished',
+    ]);
     expect(rule.Properties.Targets[0]).toMatchObject({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] }, DeadLetterConfig: expect.any(Object) });
     const [group] = Object.values(template.findResources('AWS::Scheduler::ScheduleGroup'));
     expect(group!.Properties.Name).toBe('Fixture-sla');

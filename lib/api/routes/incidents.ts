@@ -3,6 +3,7 @@ import type { AccessClaims } from '../../auth/tokens';
 import { authorize, type Action } from '../../auth/permissions';
 import type { CorrelateDeps } from '../../correlation/correlate';
 import { changeIncidentStatus } from '../../correlation/operator';
+import { DETAIL_TYPES } from '../../events';
 import { SEVERITIES } from '../../domain/alert';
 import { INCIDENT_STATUSES, type Incident } from '../../domain/incident';
 import { AppError, badRequest, notFound } from '../../errors';
@@ -196,6 +197,13 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
       async (_event, principal, incident) => {
         if (incident.status === 'acknowledged') return {}; // already: nothing changes, nothing to audit
         await acknowledgeIncident(deps.table, incident.tenantId, incident.id, principal.email, deps.now());
+        // The SLA clocks stop escalating; dashboards following the incident update.
+        await deps.publish([
+          {
+            detailType: DETAIL_TYPES.incidentUpdated,
+            detail: { tenantId: incident.tenantId, incidentId: incident.id, status: 'acknowledged' },
+          },
+        ]);
         return { auditAction: 'incident.acknowledge', summary: { after: { status: 'acknowledged' } } };
       },
     ),
@@ -221,6 +229,15 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         }
         if ((incident.assignee?.userId ?? null) === (assignee?.userId ?? null)) return {};
         await assignIncident(deps.table, incident.tenantId, incident.id, assignee, principal.email, deps.now());
+        if (assignee) {
+          // The assignee is notified (lib/notify/event-notifier.ts).
+          await deps.publish([
+            {
+              detailType: DETAIL_TYPES.incidentAssigned,
+              detail: { tenantId: incident.tenantId, incidentId: incident.id, assignee, assignedBy: principal.email, reasons: [] },
+            },
+          ]);
+        }
         return {
           auditAction: 'incident.assign',
           summary: { before: { assignee: incident.assignee?.userId ?? null }, after: { assignee: assignee?.userId ?? null } },

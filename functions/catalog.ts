@@ -191,6 +191,8 @@ export const EVENT_RULES: ReadonlyArray<{
         'IncidentOpened',
         'IncidentUpdated',
         'IncidentResolved',
+        'SlaPauseRequested',
+        'SlaResumeRequested',
         'IncidentAssigned',
         'ApprovalRequested',
         'ExecutionFinished',

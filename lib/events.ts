@@ -10,6 +10,9 @@ export const DETAIL_TYPES = {
   incidentResolved: 'IncidentResolved',
   /** Someone (or routing) assigned the incident: the assignee is notified. */
   incidentAssigned: 'IncidentAssigned',
+  /** An operator asked to pause or resume an incident's SLA clock (the sla function moves the timers). */
+  slaPauseRequested: 'SlaPauseRequested',
+  slaResumeRequested: 'SlaResumeRequested',
   remediationDecided: 'RemediationDecided',
   approvalRequested: 'ApprovalRequested',
   approvalDecided: 'ApprovalDecided',

@@ -8,7 +8,8 @@ import { logger } from '../../lib/observability';
 import { notifyForEvent, NOTIFIED_EVENTS } from '../../lib/notify/event-notifier';
 import { slaNotifier } from '../../lib/notify/sla-notifier';
 import { timerLagRecord } from '../../lib/sla/metrics';
-import { handleTimer, onIncidentChanged, startSla, type SlaDeps } from '../../lib/sla/service';
+import { handleTimer, onIncidentChanged, pauseSla, resumeSla, startSla, type SlaDeps } from '../../lib/sla/service';
+import { IncidentStateError } from '../../lib/store/incident-actions';
 import { onCallUser } from '../../lib/store/oncall';
 
 const env = readEnv('sla');
@@ -63,6 +64,20 @@ export const handler = middy<BusEvent | Record<string, unknown>, unknown>().hand
         type === DETAIL_TYPES.incidentOpened
           ? await startSla(deps, detail.tenantId, detail.incidentId)
           : await onIncidentChanged(deps, detail.tenantId, detail.incidentId);
+    }
+    if (type === DETAIL_TYPES.slaPauseRequested || type === DETAIL_TYPES.slaResumeRequested) {
+      const actor = typeof detail.actor === 'string' ? detail.actor : 'unknown';
+      const reason = typeof detail.reason === 'string' ? detail.reason : undefined;
+      try {
+        results.sla =
+          type === DETAIL_TYPES.slaPauseRequested
+            ? await pauseSla(deps, detail.tenantId, detail.incidentId, { actor, reason })
+            : await resumeSla(deps, detail.tenantId, detail.incidentId, { actor });
+      } catch (error) {
+        // Already paused (or not), or resolved meanwhile: nothing to do.
+        if (!(error instanceof IncidentStateError)) throw error;
+        results.sla = { skipped: error.message };
+      }
     }
     if ((NOTIFIED_EVENTS as readonly string[]).includes(type))
       results.notified = await notifyForEvent(notifier, type, detail, String(event.id));

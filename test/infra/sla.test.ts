@@ -31,6 +31,8 @@ describe('SlaNotifications', () => {
       'IncidentOpened',
       'IncidentUpdated',
       'IncidentResolved',
+      'SlaPauseRequested',
+      'SlaResumeRequested',
       'IncidentAssigned',
       'ApprovalRequested',
       'ExecutionFinished',

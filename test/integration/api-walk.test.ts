@@ -312,6 +312,17 @@ const CASES: Record<string, WalkCase> = {
       body: { userId: sessions['company admin'].id },
     }),
   },
+  'POST /v1/incidents/{id}/sla/pause': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/incidents/${allowed ? (await newIncident()).id : shared.incidentId}/sla/pause?tenant=acme`,
+      body: { reason: 'waiting for the client to reboot the host' },
+    }),
+  },
+  'POST /v1/incidents/{id}/sla/resume': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/incidents/${allowed ? (await newIncident()).id : shared.incidentId}/sla/resume?tenant=acme`,
+    }),
+  },
   'POST /v1/incidents/{id}/notes': {
     request: () => ({ path: `/v1/incidents/${shared.incidentId}/notes?tenant=acme`, body: { text: 'Checked the agent' } }),
   },

@@ -66,3 +66,35 @@ test('an approval request reaches those who may approve it', async () => {
   expect(mail.text).toContain('Linux memory relief');
   expect((await stack.ses.sentMail()).some((sent) => sent.to.includes('admin@acme.example') && /approv/i.test(sent.subject))).toBe(false);
 }, 40_000);
+
+test('an operator pauses the SLA clock while the incident waits on the client, then resumes it', async () => {
+  await sendAlert('globex', { asset_name: 'pos-terminal-9', signature: 'PrinterOffline', message: 'receipt printer offline' });
+  await stack.idle();
+  const tech = await login(stack, demo, 'tech.gale@msp.example');
+  const { body } = await getJson(stack, '/v1/incidents?tenant=globex', tech);
+  const { id } = body.incidents.find((candidate: any) => candidate.signatures.includes('PrinterOffline'));
+  const before = (await getJson(stack, `/v1/incidents/${id}?tenant=globex`, tech)).body.incident.sla;
+  expect(before.responseDueAt).toEqual(expect.any(String));
+
+  const post = (path: string, payload?: unknown) =>
+    fetch(`${stack.apiUrl}/v1/incidents/${id}/sla/${path}?tenant=globex`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tech}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload ?? {}),
+    });
+  expect((await post('pause', { reason: 'waiting for the client to power-cycle it' })).status).toBe(202);
+  await stack.idle();
+  const paused = (await getJson(stack, `/v1/incidents/${id}?tenant=globex`, tech)).body;
+  expect(paused.incident.sla.clock.pauses).toEqual([expect.objectContaining({ reason: 'waiting for the client to power-cycle it' })]);
+  expect(paused.incident.sla.clock.pauses[0].to).toBeUndefined();
+  await new Promise((done) => setTimeout(done, 50));
+
+  expect((await post('resume')).status).toBe(202);
+  await stack.idle();
+  const resumed = (await getJson(stack, `/v1/incidents/${id}?tenant=globex`, tech)).body;
+  expect(resumed.incident.sla.clock.pauses[0].to).toEqual(expect.any(String));
+  // The deadline moved by the time paused.
+  expect(Date.parse(resumed.incident.sla.responseDueAt)).toBeGreaterThan(Date.parse(before.responseDueAt));
+  const types = resumed.timeline.map((entry: any) => entry.type);
+  expect(types).toEqual(expect.arrayContaining(['sla-paused', 'sla-resumed']));
+}, 40_000);

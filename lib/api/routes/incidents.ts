@@ -33,6 +33,7 @@ const incidentListQuery = z.object({
 });
 
 const tenantQuery = z.object({ tenant: z.string().min(1) });
+const slaPauseBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
 const resolveBody = z.object({ code: z.enum(RESOLUTION_CODES), note: z.string().trim().min(1).max(2000).optional() }).strict();
 const reopenBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() }).strict();
 const assignBody = z.object({ userId: z.string().min(1).max(128).nullable() }).strict();
@@ -73,7 +74,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
   const action = (
     path: string,
     permission: Action,
-    doc: Pick<RouteDoc, 'summary' | 'description' | 'body' | 'responses' | 'errors'>,
+    doc: Pick<RouteDoc, 'summary' | 'description' | 'body' | 'responses' | 'errors' | 'audit'>,
     run: (
       event: HttpEvent,
       principal: AccessClaims,
@@ -242,6 +243,49 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
           auditAction: 'incident.assign',
           summary: { before: { assignee: incident.assignee?.userId ?? null }, after: { assignee: assignee?.userId ?? null } },
         };
+      },
+    ),
+    action(
+      'sla/pause',
+      'incident.acknowledge',
+      {
+        summary: "Pause the incident's SLA clock while it waits on the client",
+        description:
+          'The time paused does not count towards the response and resolution deadlines; the sla function moves the timers (asynchronously: 202). A paused clock stays paused.',
+        body: slaPauseBody,
+        responses: { 202: incidentDetailResponse },
+        audit: { action: 'incident.sla-pause', log: 'tenant' },
+      },
+      async (event, principal, incident) => {
+        const { reason } = parseBody(event, slaPauseBody);
+        if (incident.status !== 'open' && incident.status !== 'acknowledged') throw new IncidentStateError('resolved');
+        await deps.publish([
+          {
+            detailType: DETAIL_TYPES.slaPauseRequested,
+            detail: { tenantId: incident.tenantId, incidentId: incident.id, actor: principal.email, reason },
+          },
+        ]);
+        return { status: 202, auditAction: 'incident.sla-pause', summary: { after: { slaPaused: true, reason } } };
+      },
+    ),
+    action(
+      'sla/resume',
+      'incident.acknowledge',
+      {
+        summary: "Resume the incident's SLA clock",
+        description: 'The deadlines move by the time paused; the sla function recreates the timers (asynchronously: 202).',
+        responses: { 202: incidentDetailResponse },
+        audit: { action: 'incident.sla-resume', log: 'tenant' },
+      },
+      async (_event, principal, incident) => {
+        if (incident.status !== 'open' && incident.status !== 'acknowledged') throw new IncidentStateError('resolved');
+        await deps.publish([
+          {
+            detailType: DETAIL_TYPES.slaResumeRequested,
+            detail: { tenantId: incident.tenantId, incidentId: incident.id, actor: principal.email },
+          },
+        ]);
+        return { status: 202, auditAction: 'incident.sla-resume', summary: { after: { slaPaused: false } } };
       },
     ),
     action(

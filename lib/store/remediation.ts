@@ -7,6 +7,7 @@ import { logger } from '../observability';
 import { ulidFloor } from './alerts';
 import { keys } from './keys';
 import { entityOf, queryPage, type TableRef } from './table-ref';
+import { getVersionedPolicy, isConditionFailure, putVersionedPolicy, type StoredPolicy } from './versioned-policy';
 
 /**
  * Remediation state (SPEC section 5): executions, approval requests, the tenant's remediation policy
@@ -70,10 +71,6 @@ export interface Approval {
 
 /** Stored with the approval, never returned by the API: the state machine's task token. */
 type StoredApproval = Approval & { taskToken?: string };
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionCanceledException');
-}
 
 /** The execution, with its approval request and pending marker when it needs one, in one transaction. */
 export async function createExecution(table: TableRef, execution: Execution, approval?: Approval): Promise<void> {
@@ -362,28 +359,21 @@ export async function listApprovals(
 // ---------------------------------------------------------------------------------------------
 // Policy and cross-account access
 
-export interface StoredRemediationPolicy {
-  policy: RemediationPolicy;
-  version: number;
-  updatedAt?: string;
-  updatedBy?: string;
-}
+export type StoredRemediationPolicy = StoredPolicy<RemediationPolicy>;
 
-export async function getRemediationPolicy(table: TableRef, tenantId: string): Promise<StoredRemediationPolicy> {
-  const { Item } = await table.db.send(
-    new GetCommand({ TableName: table.tableName, Key: keys.remediationPolicy(tenantId), ConsistentRead: true }),
+export function getRemediationPolicy(table: TableRef, tenantId: string): Promise<StoredRemediationPolicy> {
+  return getVersionedPolicy(
+    table,
+    keys.remediationPolicy(tenantId),
+    (value) => remediationPolicySchema.safeParse(value),
+    DEFAULT_REMEDIATION_POLICY,
+    'remediation policy',
+    tenantId,
   );
-  if (!Item) return { policy: DEFAULT_REMEDIATION_POLICY, version: 0 };
-  const parsed = remediationPolicySchema.safeParse(Item.policy);
-  if (!parsed.success) {
-    logger.warn('Stored remediation policy is not valid any more; using the defaults', { tenantId, issues: parsed.error.issues.length });
-    return { policy: DEFAULT_REMEDIATION_POLICY, version: Item.version as number };
-  }
-  return { policy: parsed.data, version: Item.version as number, updatedAt: Item.updatedAt as string, updatedBy: Item.updatedBy as string };
 }
 
 /** Stores the policy if the stored one is still at `expectedVersion` (0: none yet); false otherwise. */
-export async function putRemediationPolicy(
+export function putRemediationPolicy(
   table: TableRef,
   tenantId: string,
   policy: RemediationPolicy,
@@ -391,29 +381,12 @@ export async function putRemediationPolicy(
   now: Date,
   expectedVersion: number,
 ): Promise<boolean> {
-  try {
-    await table.db.send(
-      new PutCommand({
-        TableName: table.tableName,
-        Item: {
-          ...keys.remediationPolicy(tenantId),
-          entity: 'remediationPolicy',
-          tenantId,
-          policy,
-          version: expectedVersion + 1,
-          updatedAt: now.toISOString(),
-          updatedBy,
-        },
-        ...(expectedVersion === 0
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': expectedVersion } }),
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return putVersionedPolicy(
+    table,
+    keys.remediationPolicy(tenantId),
+    { entity: 'remediationPolicy', tenantId, policy, updatedBy, now },
+    expectedVersion,
+  );
 }
 
 export async function deleteRemediationPolicy(table: TableRef, tenantId: string): Promise<void> {

@@ -1,11 +1,11 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident, IncidentSla, IncidentStatus, TimelineEntry } from '../domain/incident';
 import { DEFAULT_ESCALATION_POLICY, escalationPolicySchema, type EscalationPolicy, type EscalationState } from '../escalation/policy';
-import { logger } from '../observability';
 import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../sla/policy';
 import { timelineItem } from './incidents';
 import { keys } from './keys';
 import { entityOf, type TableRef } from './table-ref';
+import { getVersionedPolicy, isConditionFailure, putVersionedPolicy, type StoredPolicy } from './versioned-policy';
 
 /**
  * SLA state (SPEC section 6): the tenant's SLA policy and escalation chain (each stored as given, with
@@ -14,75 +14,12 @@ import { entityOf, type TableRef } from './table-ref';
  * read, so a repeated or late timer, or one racing an operator, never acts twice.
  */
 
-export interface StoredSlaPolicy {
-  policy: SlaPolicy;
-  /** 0 when the tenant never set one; a write must name the version it read. */
-  version: number;
-  updatedAt?: string;
-  updatedBy?: string;
-}
-
-export interface StoredEscalationPolicy {
-  policy: EscalationPolicy;
-  version: number;
-  updatedAt?: string;
-  updatedBy?: string;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionCanceledException');
-}
-
-async function getVersioned<T>(
-  table: TableRef,
-  key: { pk: string; sk: string },
-  parse: (value: unknown) => { success: true; data: T } | { success: false },
-  fallback: T,
-  what: string,
-  tenantId: string,
-): Promise<{ policy: T; version: number; updatedAt?: string; updatedBy?: string }> {
-  const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));
-  if (!Item) return { policy: fallback, version: 0 };
-  const version = (Item.version as number | undefined) ?? 1;
-  const parsed = parse(Item.policy);
-  if (!parsed.success) {
-    // Written by an older version with a field since removed or narrowed: run on the defaults and say so.
-    logger.warn(`Stored ${what} is not valid any more; using the defaults`, { tenantId });
-    return { policy: fallback, version };
-  }
-  return { policy: parsed.data, version, updatedAt: Item.updatedAt as string, updatedBy: Item.updatedBy as string };
-}
-
-async function putVersioned(
-  table: TableRef,
-  key: { pk: string; sk: string },
-  entity: string,
-  tenantId: string,
-  policy: unknown,
-  updatedBy: string,
-  now: Date,
-  expectedVersion: number,
-): Promise<boolean> {
-  try {
-    await table.db.send(
-      new PutCommand({
-        TableName: table.tableName,
-        Item: { ...key, entity, tenantId, policy, version: expectedVersion + 1, updatedAt: now.toISOString(), updatedBy },
-        ...(expectedVersion === 0
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': expectedVersion } }),
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
+export type StoredSlaPolicy = StoredPolicy<SlaPolicy>;
+export type StoredEscalationPolicy = StoredPolicy<EscalationPolicy>;
 
 /** The tenant's SLA policy with every default filled in; the defaults when it never set one. */
 export async function getSlaPolicy(table: TableRef, tenantId: string): Promise<StoredSlaPolicy> {
-  return getVersioned(
+  return getVersionedPolicy(
     table,
     keys.slaPolicy(tenantId),
     (value) => slaPolicySchema.safeParse(value),
@@ -101,12 +38,12 @@ export async function putSlaPolicy(
   now: Date,
   expectedVersion: number,
 ): Promise<boolean> {
-  return putVersioned(table, keys.slaPolicy(tenantId), 'slaPolicy', tenantId, policy, updatedBy, now, expectedVersion);
+  return putVersionedPolicy(table, keys.slaPolicy(tenantId), { entity: 'slaPolicy', tenantId, policy, updatedBy, now }, expectedVersion);
 }
 
 /** The tenant's escalation chain; the default chain (assignee or on call, company admins, MSP admins) when it never set one. */
 export async function getEscalationPolicy(table: TableRef, tenantId: string): Promise<StoredEscalationPolicy> {
-  return getVersioned(
+  return getVersionedPolicy(
     table,
     keys.escalationPolicy(tenantId),
     (value) => escalationPolicySchema.safeParse(value),
@@ -125,7 +62,12 @@ export async function putEscalationPolicy(
   now: Date,
   expectedVersion: number,
 ): Promise<boolean> {
-  return putVersioned(table, keys.escalationPolicy(tenantId), 'escalationPolicy', tenantId, policy, updatedBy, now, expectedVersion);
+  return putVersionedPolicy(
+    table,
+    keys.escalationPolicy(tenantId),
+    { entity: 'escalationPolicy', tenantId, policy, updatedBy, now },
+    expectedVersion,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -559,7 +559,9 @@ describe('notification channels', () => {
 });
 
 describe('notification deliveries', () => {
-  const base = Date.now() - 3600_000;
+  // In the future: these records are the tenant's newest, ahead of the real ones routing's
+  // assignments write while the other tests run (filtered out below by their notification ids).
+  const base = Date.now() + 3600_000;
   function record(tenantId: string, index: number, fields: Partial<NotificationDelivery>): NotificationDelivery {
     const at = new Date(base + index * 1000).toISOString();
     return {
@@ -595,14 +597,16 @@ describe('notification deliveries', () => {
     await putNotificationDeliveries(stack.table, [...acme, record('globex', 7, { incidentId: 'inc-g' })]);
   });
 
-  const ids = (answer: Answer) => answer.body.deliveries.map((delivery: NotificationDelivery) => delivery.id);
+  const ours = (answer: Answer): NotificationDelivery[] =>
+    answer.body.deliveries.filter((delivery: NotificationDelivery) => delivery.notificationId.startsWith('ntf-'));
+  const ids = (answer: Answer) => ours(answer).map((delivery) => delivery.id);
   const newestFirst = (records: NotificationDelivery[]) => records.map((delivery) => delivery.id).reverse();
 
   test('newest first, filtered by incident, recipient, channel and status', async () => {
     const all = await get('/v1/notifications?tenant=acme', 'niko');
     expect(all.status).toBe(200);
-    expect(all.body).toEqual({ tenantId: 'acme', deliveries: [...acme].reverse() });
-    expect(all.body).not.toHaveProperty('nextCursor');
+    expect(all.body.tenantId).toBe('acme');
+    expect(ours(all)).toEqual([...acme].reverse());
 
     expect(ids(await get('/v1/notifications?tenant=acme&incidentId=inc-b', 'niko'))).toEqual(newestFirst(acme.slice(2, 5)));
     expect(ids(await get('/v1/notifications?tenant=acme&channel=slack&status=failed', 'niko'))).toEqual(newestFirst([acme[1]!, acme[5]!]));
@@ -625,10 +629,11 @@ describe('notification deliveries', () => {
     do {
       const page = await get(`/v1/notifications?tenant=acme&limit=4${cursor ? `&cursor=${cursor}` : ''}`, 'acmeAdmin');
       expect(page.status).toBe(200);
+      expect(page.body.deliveries.length).toBeLessThanOrEqual(4);
       seen.push(...ids(page));
       cursor = page.body.nextCursor;
       pages++;
-    } while (cursor && pages < 5);
+    } while (cursor && seen.length < acme.length && pages < 50);
     expect(seen).toEqual(newestFirst(acme));
     expect(pages).toBe(2);
 

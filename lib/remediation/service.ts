@@ -233,19 +233,26 @@ export async function decideForIncident(deps: RemediationDeps, tenantId: string,
 
   const runbook = decision.runbookId ? runbooks.find((candidate) => candidate.id === decision.runbookId) : undefined;
   if ((decision.action === 'auto_execute' || decision.action === 'approval_required') && runbook) {
-    const started = await startRunbookExecution(deps, {
-      incident,
-      runbook,
-      params: decision.params ?? {},
-      targets,
-      dryRun: decision.dryRun,
-      requestedBy: 'system',
-      trigger: decision.action === 'auto_execute' ? 'auto' : 'approval',
-      approval: decision.approval
-        ? { requiredRole: decision.approval.requiredRole, expiresAt: decision.approval.expiresAt, reasons: decision.reasons }
-        : undefined,
-    });
-    return { kind: 'decided', decision, executionId: started.id };
+    try {
+      const started = await startRunbookExecution(deps, {
+        incident,
+        runbook,
+        params: decision.params ?? {},
+        targets,
+        dryRun: decision.dryRun,
+        requestedBy: 'system',
+        trigger: decision.action === 'auto_execute' ? 'auto' : 'approval',
+        approval: decision.approval
+          ? { requiredRole: decision.approval.requiredRole, expiresAt: decision.approval.expiresAt, reasons: decision.reasons }
+          : undefined,
+      });
+      return { kind: 'decided', decision, executionId: started.id };
+    } catch (error) {
+      // The decision is stored (a retry would skip it): the incident must still reach a person.
+      logger.error('The runbook could not be started; routing the incident', { tenantId, incidentId: incident.id, error });
+      const assignee = await routeToTechnician(deps, incident, `${runbook.id} could not be started: ${(error as Error).message}`);
+      return { kind: 'decided', decision, assignee };
+    }
   }
   const assignee = await routeToTechnician(deps, incident, `no automated fix: ${decision.reasons.at(-1) ?? 'no runbook'}`);
   return { kind: 'decided', decision, assignee };

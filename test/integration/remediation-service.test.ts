@@ -58,6 +58,7 @@ const assets: Asset[] = [
   { id: 'web-01', name: 'web-01', type: 'server', aliases: [], dependsOn: [], critical: false, tags: {}, ssm: ssm('i-0123456789abcdef0') },
   { id: 'web-02', name: 'web-02', type: 'server', aliases: [], dependsOn: [], critical: false, tags: {}, ssm: ssm('i-0123456789abcdef1') },
   { id: 'web-03', name: 'web-03', type: 'server', aliases: [], dependsOn: [], critical: false, tags: {}, ssm: ssm('i-0123456789abcdef2') },
+  { id: 'web-04', name: 'web-04', type: 'server', aliases: [], dependsOn: [], critical: false, tags: {}, ssm: ssm('i-0123456789abcdef3') },
 ];
 const inventory = new Inventory(assets);
 
@@ -72,10 +73,10 @@ const deps = (): RemediationDeps => ({
 
 const TENANT = 'svc';
 
-async function incidentOn(assetId: string, signature: string): Promise<string> {
+async function incidentOn(assetId: string, signature: string, tenantId = TENANT): Promise<string> {
   const alert: CanonicalAlert = {
     id: ulid(clock.getTime()),
-    tenantId: TENANT,
+    tenantId,
     source: 'test',
     status: 'firing',
     severity: 'high',
@@ -90,7 +91,7 @@ async function incidentOn(assetId: string, signature: string): Promise<string> {
     receivedAt: clock.toISOString(),
     deliveryId: ulid(),
   };
-  await storeAlerts(table, TENANT, [alert], clock);
+  await storeAlerts(table, tenantId, [alert], clock);
   const [result] = await correlateAlerts([alert], deps());
   if (result?.kind !== 'open') throw new Error(`no new incident: ${JSON.stringify(result)}`);
   return result.incidentId;
@@ -360,4 +361,28 @@ test('one execution never spans accounts or regions', async () => {
       trigger: 'manual',
     }),
   ).rejects.toThrow('one AWS account and region');
+});
+
+test('a decided runbook that cannot be started still gets the incident to a technician', async () => {
+  // A tenant of its own: nothing running, no failures on record, so the decision is to run the runbook.
+  const tenant = 'svc-start';
+  await putRemediationPolicy(table, tenant, remediationPolicySchema.parse({ autoExecute: true }), 'test', clock, 0);
+  await createUser(table, {
+    id: 'usr_tech_start',
+    email: 'tech-start@msp.example',
+    name: 'Sam Start',
+    role: 'technician',
+    tenantIds: [tenant],
+    skills: [],
+    createdAt: clock.toISOString(),
+    passwordHash: 'x',
+  });
+  const incidentId = await incidentOn('web-04', 'DiskSpaceLow', tenant);
+  failStart = true;
+  const outcome = await decideForIncident(deps(), tenant, incidentId);
+  expect(outcome).toMatchObject({ kind: 'decided', decision: { action: 'auto_execute' }, assignee: 'usr_tech_start' });
+  const detail = (await getIncidentDetail(table, tenant, incidentId))!;
+  expect(detail.timeline.find((entry) => entry.type === 'incident-routed')?.reason).toMatch(
+    /could not be started: Step Functions is unavailable/,
+  );
 });

@@ -22,6 +22,7 @@ import {
 } from '../escalation/policy';
 import { DETAIL_TYPES, type DetailType, type PublishEvents } from '../events';
 import { logger } from '../observability';
+import { recordAudit } from '../store/audit';
 import { IncidentStateError } from '../store/incident-actions';
 import { getEscalationPolicy, getIncident, getSlaPolicy, writeIncidentSla, type SlaWrite } from '../store/sla';
 import type { TableRef } from '../store/table-ref';
@@ -606,7 +607,25 @@ export type TimerOutcome = (
  */
 export async function handleTimer(deps: SlaDeps, event: unknown): Promise<TimerOutcome> {
   const parsed = slaTimerEventSchema.parse(event);
-  return parsed.type === 'sla' ? slaTimerFired(deps, parsed) : escalationTimerFired(deps, parsed);
+  const outcome = parsed.type === 'sla' ? await slaTimerFired(deps, parsed) : await escalationTimerFired(deps, parsed);
+  // An automated action is audited (the warnings are news, not actions: timeline and event only).
+  if (outcome.action === 'breached' || outcome.action === 'escalated' || outcome.action === 'exhausted') {
+    await recordAudit(deps.table, {
+      at: deps.now().toISOString(),
+      tenantId: parsed.tenantId,
+      actor: { type: 'system', name: 'sla' },
+      action: outcome.action === 'breached' ? 'sla.breach' : outcome.action === 'escalated' ? 'incident.escalate' : 'escalation.exhaust',
+      resource: { type: 'incident', id: parsed.incidentId },
+      summary: {
+        after: {
+          ...(outcome.action === 'breached' ? { clock: outcome.clock, deadline: outcome.deadline } : {}),
+          level: outcome.level,
+          ...('notified' in outcome ? { notified: outcome.notified } : {}),
+        },
+      },
+    });
+  }
+  return outcome;
 }
 
 type SlaEvent = Extract<SlaTimerEvent, { type: 'sla' }>;

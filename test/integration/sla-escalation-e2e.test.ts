@@ -10,6 +10,7 @@ import type { DomainEvent } from '../../lib/events';
 import { slaNotifier } from '../../lib/notify/sla-notifier';
 import { handleTimer, startSla, type SlaDeps, type SlaTimerEvent } from '../../lib/sla/service';
 import { storeAlerts } from '../../lib/store/alerts';
+import { listAudit } from '../../lib/store/audit';
 import { assignIncident } from '../../lib/store/incident-actions';
 import { listNotificationDeliveries, putChannelSettings } from '../../lib/store/notifications';
 import type { TableRef } from '../../lib/store/table-ref';
@@ -206,4 +207,11 @@ test('a critical incident left alone warns, breaches and escalates level by leve
   expect(new Set(delivered.map((delivery) => delivery.channel))).toEqual(new Set(['email', 'slack', 'teams']));
   expect(delivered.filter((delivery) => delivery.channel === 'email')).toHaveLength(4);
   expect(published.map((event) => event.detailType)).toEqual(expect.arrayContaining(['SlaWarning', 'SlaBreached', 'IncidentEscalated']));
+  // The breach and each escalation step are audited as the system's actions.
+  const audit = await listAudit(table, TENANT, {}, { limit: 50 });
+  expect(audit.entries.filter((entry) => entry.actor.type === 'system').map((entry) => [entry.action, entry.summary?.after])).toEqual([
+    ['incident.escalate', expect.objectContaining({ level: 3, notified: ['usr_madmin'] })],
+    ['incident.escalate', expect.objectContaining({ level: 2, notified: ['usr_cadmin'] })],
+    ['sla.breach', expect.objectContaining({ clock: 'response', level: 1, notified: ['usr_tech'] })],
+  ]);
 }, 40_000);

@@ -16,6 +16,8 @@ export const DEFAULT_REGION = 'us-east-1';
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 /** A DNS name with at least two labels, no scheme, no path, no trailing dot. */
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** A CLOUDFRONT-scope WAFv2 web ACL: always in us-east-1 (`global/webacl/<name>/<id>`). */
+export const CLOUDFRONT_WEB_ACL_ARN = /^arn:aws:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]{1,128}\/[0-9a-f-]{36}$/;
 /**
  * Bedrock model ids and inference profile ids: `anthropic.claude-3-5-haiku-20241022-v1:0`,
  * `us.anthropic.claude-3-5-haiku-20241022-v1:0`, `amazon.nova-lite-v1:0`.
@@ -39,7 +41,10 @@ export const AppConfigSchema = z
     region: z.string().regex(REGION, 'must be an AWS region name such as us-east-1').default(DEFAULT_REGION),
     /** Where CloudWatch alarms are emailed (an SNS email subscription; confirm the email AWS sends). */
     alarmEmail: z.email('must be an email address').optional(),
-    /** The dashboard's origin (scheme, host and port only), the one origin CORS allows on the HTTP API. */
+    /**
+     * The dashboard's origin (scheme, host and port only), the one origin CORS allows on the HTTP API and
+     * the base of links in notifications. Unset (dev only), the stack uses its dashboard's CloudFront URL.
+     */
     dashboardOrigin: z
       .url('must be a URL such as https://dashboard.example.com')
       .refine(
@@ -47,6 +52,14 @@ export const AppConfigSchema = z
         (value) => !URL.canParse(value) || new URL(value).origin === value,
         'must be an origin: scheme, host and port only, no path or trailing slash',
       )
+      .optional(),
+    /**
+     * A web ACL for the dashboard's CloudFront distribution. CloudFront web ACLs are created in us-east-1
+     * whatever the stack's region (docs/deploy.md, Dashboard); unset, the distribution has none.
+     */
+    dashboardWebAclArn: z
+      .string()
+      .regex(CLOUDFRONT_WEB_ACL_ARN, 'must be a CLOUDFRONT-scope WAFv2 web ACL ARN (arn:aws:wafv2:us-east-1:<account>:global/webacl/...)')
       .optional(),
     /** The product's own DNS name (for the API's and dashboard's custom domains, once those exist). */
     domain: z.string().regex(HOSTNAME, 'must be a DNS name such as alerts.example.com (no scheme, no path)').optional(),
@@ -65,10 +78,7 @@ export const AppConfigSchema = z
     ingestReservedConcurrency: count.optional(),
   })
   .superRefine((config, ctx) => {
-    // '*' is only acceptable while developing; production must name the dashboard it serves.
-    if (config.stage === 'prod' && !config.dashboardOrigin) {
-      ctx.addIssue({ code: 'custom', path: ['dashboardOrigin'], message: 'is required when stage is prod' });
-    }
+    // Unset, CORS allows the stack's own dashboard (its CloudFront URL); set, it must be https in prod.
     if (config.stage === 'prod' && config.dashboardOrigin && !config.dashboardOrigin.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['dashboardOrigin'], message: 'must use https when stage is prod' });
     }
@@ -77,6 +87,7 @@ export const AppConfigSchema = z
     const reserved = ingestReservedConcurrency ?? (config.stage === 'prod' ? DEFAULT_INGEST_RESERVED_CONCURRENCY : 0);
     return {
       ...config,
+      /** CORS for an HTTP API without the dashboard construct (the infra test fixture); the stack uses the dashboard's URL. */
       corsOrigin: config.dashboardOrigin ?? '*',
       /** Undefined when no reservation is wanted. */
       ingestReservedConcurrency: reserved > 0 ? reserved : undefined,
@@ -95,6 +106,7 @@ export const CONFIG_KEYS = [
   'region',
   'alarmEmail',
   'dashboardOrigin',
+  'dashboardWebAclArn',
   'domain',
   'sesSender',
   'bedrockModelId',

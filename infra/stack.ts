@@ -5,6 +5,7 @@ import { FUNCTIONS, type FunctionName } from '../functions/catalog';
 import type { AppConfig } from './config';
 import { Automation } from './constructs/automation';
 import { Correlation } from './constructs/correlation';
+import { Dashboard } from './constructs/dashboard';
 import { DataStore } from './constructs/data';
 import { Encryption } from './constructs/encryption';
 import type { SharedResources } from './constructs/functions';
@@ -23,8 +24,9 @@ export interface AlertWhispererStackProps extends StackProps {
 
 /**
  * Composes the capabilities. The shared pieces come first (key, table, queue and bus, signing key,
- * alarms, the public HTTP API); then each capability creates its own functions, triggers, grants and
- * alarms. The wiring between them lives in the constructs; this class only passes objects along.
+ * alarms, the dashboard's distribution, the public HTTP API); then each capability creates its own
+ * functions, triggers, grants and alarms. The wiring between them lives in the constructs; this class
+ * only passes objects along.
  */
 export class AlertWhispererStack extends Stack {
   /** Every catalog function, by catalog name. */
@@ -50,7 +52,11 @@ export class AlertWhispererStack extends Stack {
       authKeys: authKeys.secret,
       monitoring: this.monitoring,
     };
-    const httpApi = new PublicHttpApi(this, 'HttpApi', { stage, corsOrigin: config.corsOrigin, monitoring: this.monitoring });
+    // The dashboard first: its URL is the HTTP API's CORS origin (unless dashboardOrigin names another)
+    // and the link in notifications; its files and config.json are deployed once the APIs exist (below).
+    const dashboard = new Dashboard(this, 'Dashboard', { stage, webAclArn: config.dashboardWebAclArn });
+    const dashboardUrl = config.dashboardOrigin ?? dashboard.url;
+    const httpApi = new PublicHttpApi(this, 'HttpApi', { stage, corsOrigin: dashboardUrl, monitoring: this.monitoring });
 
     const ingestion = new Ingestion(this, 'Ingestion', { shared, httpApi, reservedConcurrency: config.ingestReservedConcurrency });
     const correlation = new Correlation(this, 'Correlation', { shared, alertDeadLetterQueue: messaging.alertDeadLetterQueue });
@@ -58,14 +64,14 @@ export class AlertWhispererStack extends Stack {
     const slaNotifications = new SlaNotifications(this, 'SlaNotifications', {
       shared,
       sesSender: config.sesSender,
-      // Until the dashboard construct exists, a dev stack's links open a locally served dashboard.
-      dashboardUrl: config.dashboardOrigin ?? 'http://localhost:3000',
+      dashboardUrl,
     });
     const operatorApi = new OperatorApi(this, 'OperatorApi', { shared, httpApi, stateMachine: automation.stateMachine });
     const realtime = new Realtime(this, 'Realtime', { shared });
-    // Still to come, each as a construct of its own composed here:
-    // - Dashboard (S3 behind CloudFront, its origin passed as config.dashboardOrigin; config.domain for
-    //   custom domains; the place for a WAF web ACL in front of the API: see docs/deploy.md "WAF").
+    // config.json tells the dashboard where the APIs are (resolved at deploy time, not baked into the build).
+    dashboard.deploy(httpApi.stage.url, realtime.webSocketStage.url);
+    // Still to come: custom domains (config.domain) for the dashboard and the API, and a WAF web ACL in
+    // front of the API (docs/deploy.md, "WAF").
 
     this.functions = {
       ...ingestion.functions,
@@ -80,6 +86,7 @@ export class AlertWhispererStack extends Stack {
     const unrouted = httpApi.unroutedRoutes();
     if (unrouted.length) throw new Error(`HTTP routes added by no capability: ${unrouted.join(', ')}`);
 
+    new CfnOutput(this, 'DashboardUrl', { value: dashboard.url });
     new CfnOutput(this, 'HttpApiUrl', { value: httpApi.stage.url });
     new CfnOutput(this, 'WebSocketUrl', { value: realtime.webSocketStage.url });
     new CfnOutput(this, 'TableName', { value: data.table.tableName });

@@ -37,3 +37,17 @@ export interface DomainEvent {
 
 /** Publishes domain events (EventBridge PutEvents in AWS and on the local stack). */
 export type PublishEvents = (events: DomainEvent[]) => Promise<void>;
+
+/**
+ * The correlation id an event's detail carries (the id of the request that brought its alert, passed on
+ * by each step: incident events, remediation, execution, notifications), if any.
+ */
+export function correlationIdOfDetail(detail: unknown): string | undefined {
+  const value = (detail as { correlationId?: unknown } | null | undefined)?.correlationId;
+  return typeof value === 'string' && value ? value : undefined;
+}
+
+/** The same for a whole EventBridge event (anything else has none). */
+export function correlationIdOfEvent(event: unknown): string | undefined {
+  return event && typeof event === 'object' && 'detail' in event ? correlationIdOfDetail(event.detail) : undefined;
+}

@@ -1,4 +1,145 @@
+import type { MiddlewareObj } from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+const SERVICE_NAME = process.env.POWERTOOLS_SERVICE_NAME ?? 'alert-whisperer';
 
 /** One structured logger for every function; the log level comes from POWERTOOLS_LOG_LEVEL. */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'alert-whisperer' });
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+
+// ---------------------------------------------------------------------------------------------
+// Business metrics
+
+/** The CloudWatch namespace of the business metrics; every one is a Count with `service` and `stage` dimensions. */
+export const METRICS_NAMESPACE = 'AlertWhisperer';
+
+/**
+ * The business metrics and who counts them:
+ * - AlertsAccepted, AlertsDuplicate: ingestion (webhook, CloudWatch alarm events), per alert;
+ * - IncidentsOpened, AlertsCorrelated: correlation (AlertsCorrelated: every alert correlated, redeliveries not);
+ * - RemediationDecisions by `action`; ExecutionsFinished by `state`;
+ * - NotificationsSent, NotificationsFailed by `channel` (delivery records; skipped ones are neither);
+ * - ApprovalsExpired, SlaBreaches, Escalations (escalation steps that told a level).
+ */
+export const METRIC_NAMES = [
+  'AlertsAccepted',
+  'AlertsDuplicate',
+  'IncidentsOpened',
+  'AlertsCorrelated',
+  'RemediationDecisions',
+  'ExecutionsFinished',
+  'NotificationsSent',
+  'NotificationsFailed',
+  'ApprovalsExpired',
+  'SlaBreaches',
+  'Escalations',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+/** The dimension a metric may have besides `service` and `stage` (low cardinality: enums only). */
+export type MetricDimensions = Partial<Record<'action' | 'state' | 'channel', string>>;
+
+let metricsInstance: Metrics | undefined;
+
+/**
+ * Made on first publish, not at import: Powertools reads POWERTOOLS_DEV / POWERTOOLS_METRICS_DISABLED
+ * (and we read AW_STAGE) when the instance is made, and the local stack sets them after its modules load.
+ * Its own warnings go through the logger.
+ */
+function metrics(): Metrics {
+  metricsInstance ??= new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: SERVICE_NAME,
+    defaultDimensions: { stage: process.env.AW_STAGE ?? 'unknown' },
+    logger,
+  });
+  return metricsInstance;
+}
+
+/** Counts per dimension set (one EMF document each: a document has one value per dimension). */
+const pending = new Map<string, { dimensions: MetricDimensions; counts: Map<MetricName, number> }>();
+/** Invocations in progress (Lambda: 0 or 1; the local stack runs several at once in one process). */
+let openInvocations = 0;
+
+/**
+ * Counts a business event for the current invocation; `observed()` publishes the counts when it ends.
+ * Outside an instrumented invocation (scripts, tests calling lib code) nothing is kept: nothing would publish it.
+ */
+export function countMetric(name: MetricName, value = 1, dimensions: MetricDimensions = {}): void {
+  if (openInvocations === 0 || !(value > 0)) return;
+  const key = JSON.stringify(Object.entries(dimensions).sort(([a], [b]) => a.localeCompare(b)));
+  let group = pending.get(key);
+  if (!group) {
+    group = { dimensions, counts: new Map() };
+    pending.set(key, group);
+  }
+  group.counts.set(name, (group.counts.get(name) ?? 0) + value);
+}
+
+/**
+ * Writes the counts kept so far as EMF lines on stdout (CloudWatch turns them into metrics) and forgets
+ * them. Nothing is written when nothing was counted, nor when Powertools' metrics are disabled
+ * (POWERTOOLS_METRICS_DISABLED=true, or POWERTOOLS_DEV=true without POWERTOOLS_METRICS_DISABLED=false).
+ */
+export function publishMetrics(): void {
+  if (!pending.size) return;
+  const groups = [...pending.values()];
+  pending.clear();
+  const target = metrics();
+  for (const { dimensions, counts } of groups) {
+    for (const [name, value] of Object.entries(dimensions)) if (value) target.addDimension(name, value);
+    for (const [name, value] of counts) target.addMetric(name, MetricUnit.Count, value);
+    target.publishStoredMetrics();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The middleware of every function
+
+export interface ObservedOptions<TEvent> {
+  /** The invocation's correlation id, from its event: on every log line until the invocation ends. */
+  correlationId?: (event: TEvent) => string | undefined;
+  /** Other keys for every log line of the invocation. */
+  keys?: (event: TEvent) => Record<string, unknown>;
+}
+
+/**
+ * The first middleware of every function (`.use(observed(...))` before any other, so it wraps them all):
+ * the Lambda context on the logger, the invocation's correlation id appended to the logger's keys (a
+ * handler may append one it reads later, e.g. from a stored execution), and at the end, success or error,
+ * the business metrics published and every appended key removed (`resetKeys`), so nothing leaks into the
+ * next invocation of a warm function.
+ *
+ * This is what Powertools' `injectLambdaContext(logger, { resetKeys: true })` does, without its per-
+ * invocation reset of the log level to the one the logger was built with (debug sampling, unused here),
+ * which would undo a later `setLogLevel` (the local stack's tests quiet the shared logger that way).
+ * Metrics are published here rather than with Powertools' `logMetrics` middleware: that one publishes
+ * unconditionally, and Powertools warns "No application metrics to publish" on every invocation that
+ * counted nothing (every SSM poll, most API calls); and one EMF document holds one value of a dimension,
+ * while an invocation may count several channels. The cold-start metric is not captured.
+ */
+export function observed<TEvent = unknown, TResult = unknown>(options: ObservedOptions<TEvent> = {}): MiddlewareObj<TEvent, TResult> {
+  const end = async () => {
+    openInvocations = Math.max(0, openInvocations - 1);
+    try {
+      publishMetrics();
+    } catch (error) {
+      // Losing a metric must never fail the work it counted.
+      logger.error('Could not publish metrics', { error: error as Error });
+    } finally {
+      logger.resetKeys();
+    }
+  };
+  return {
+    before: async (request) => {
+      // A previous invocation that never reached its end (a timeout) leaves nothing behind.
+      logger.resetKeys();
+      logger.addContext(request.context);
+      openInvocations++;
+      const keys = options.keys?.(request.event) ?? {};
+      const correlationId = options.correlationId?.(request.event);
+      logger.appendKeys({ ...keys, ...(correlationId ? { correlationId } : {}) });
+    },
+    after: end,
+    onError: end,
+  };
+}

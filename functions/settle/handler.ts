@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
 import { readEnv } from '../../lib/config/env';
 import { settleDueIncidents } from '../../lib/correlation/correlate';
-import { logger } from '../../lib/observability';
+import { logger, observed } from '../../lib/observability';
 
 const env = readEnv('settle');
 const deps = correlateDepsFromEnv(env);
@@ -12,10 +12,12 @@ const deps = correlateDepsFromEnv(env);
  * Runs every minute (functions/catalog.ts SCHEDULES): resolves the incidents whose grace period ended
  * with no alert coming to their scope since. A failed run throws, so its markers stay for the next run.
  */
-export const handler = middy<ScheduledEvent, { scopes: number; resolved: number }>().handler(async () => {
-  const result = await settleDueIncidents(deps);
-  // Every minute: a sweep that found nothing due logs at DEBUG only.
-  if (result.scopes) logger.info('Settle sweep done', result);
-  else logger.debug('Settle sweep done', result);
-  return result;
-});
+export const handler = middy<ScheduledEvent, { scopes: number; resolved: number }>()
+  .use(observed())
+  .handler(async () => {
+    const result = await settleDueIncidents(deps);
+    // Every minute: a sweep that found nothing due logs at DEBUG only.
+    if (result.scopes) logger.info('Settle sweep done', result);
+    else logger.debug('Settle sweep done', result);
+    return result;
+  });

@@ -4,6 +4,7 @@ import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
 import { dynamo } from '../../lib/aws/clients';
 import { readEnv } from '../../lib/config/env';
 import { acceptConnection } from '../../lib/realtime/connect';
+import { observed } from '../../lib/observability';
 
 type ConnectEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<{ connectionId: string }> & {
   queryStringParameters?: Record<string, string | undefined>;
@@ -18,9 +19,11 @@ const keys = () =>
     throw error;
   }));
 
-export const handler = middy<ConnectEvent, APIGatewayProxyResultV2>().handler(async (event) =>
-  acceptConnection(
-    { connectionId: event.requestContext.connectionId, token: event.queryStringParameters?.token },
-    { table, keySet: await keys(), now: new Date() },
-  ),
-);
+export const handler = middy<ConnectEvent, APIGatewayProxyResultV2>()
+  .use(observed())
+  .handler(async (event) =>
+    acceptConnection(
+      { connectionId: event.requestContext.connectionId, token: event.queryStringParameters?.token },
+      { table, keySet: await keys(), now: new Date() },
+    ),
+  );

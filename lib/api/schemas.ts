@@ -482,6 +482,10 @@ export const executionResponse = component(
     output: z.string().optional().describe("The last section's output (truncated)"),
     error: z.string().optional(),
     stateMachineExecution: z.string().optional().describe('The state machine execution (ARN)'),
+    correlationId: z
+      .string()
+      .optional()
+      .describe("The request that led to it: the alert's (its webhook's X-Correlation-Id or request id), or the operator's API call"),
   }),
   'A runbook execution: what runs where, and how it went.',
 );
@@ -654,6 +658,7 @@ export const notificationDeliveryResponse = component(
     firstAttemptAt: instant.optional(),
     lastAttemptAt: instant.optional(),
     completedAt: instant,
+    correlationId: z.string().optional().describe("The request that led to the notification (the alert's), when known"),
   }),
   'One recipient × channel of a notification, and how its delivery went.',
 );

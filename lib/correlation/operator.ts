@@ -11,8 +11,14 @@ import { topologyOf } from './topology';
  * correlation knows: a resolved incident's alerts stop joining it (one that fires again within the
  * flap window reopens it), a reopened one takes its alerts again. Throws IncidentStateError when the
  * incident is not in a state the action applies to (resolve: open or acknowledged; reopen: resolved).
+ * `correlationId` (the request or execution that did it) goes on the event.
  */
-export async function changeIncidentStatus(deps: CorrelateDeps, incident: Incident, action: OperatorAction): Promise<void> {
+export async function changeIncidentStatus(
+  deps: CorrelateDeps,
+  incident: Incident,
+  action: OperatorAction,
+  correlationId?: string,
+): Promise<void> {
   const allowed =
     action.kind === 'resolve' ? incident.status === 'open' || incident.status === 'acknowledged' : incident.status === 'resolved';
   if (!allowed) throw new IncidentStateError(`cannot ${action.kind} an incident that is ${incident.status}`);
@@ -43,7 +49,7 @@ export async function changeIncidentStatus(deps: CorrelateDeps, incident: Incide
       if (await retryAfterScopeConflict(error, attempt)) continue;
       throw error;
     }
-    await publish(deps, incident, action);
+    await publish(deps, incident, action, correlationId);
     return;
   }
 
@@ -65,10 +71,16 @@ export async function changeIncidentStatus(deps: CorrelateDeps, incident: Incide
     },
     now,
   );
-  await publish(deps, incident, action);
+  await publish(deps, incident, action, correlationId);
 }
 
-async function publish(deps: CorrelateDeps, incident: Incident, action: OperatorAction): Promise<void> {
-  const detail = { tenantId: incident.tenantId, incidentId: incident.id, decision: action.kind, actor: action.actor };
+async function publish(deps: CorrelateDeps, incident: Incident, action: OperatorAction, correlationId?: string): Promise<void> {
+  const detail = {
+    tenantId: incident.tenantId,
+    incidentId: incident.id,
+    decision: action.kind,
+    actor: action.actor,
+    ...(correlationId ? { correlationId } : {}),
+  };
   await deps.publish([{ detailType: action.kind === 'resolve' ? DETAIL_TYPES.incidentResolved : DETAIL_TYPES.incidentUpdated, detail }]);
 }

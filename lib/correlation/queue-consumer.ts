@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { canonicalAlertSchema, type CanonicalAlert } from '../domain/alert';
-import { logger } from '../observability';
+import { countMetric, logger } from '../observability';
 import { correlateAlerts, type CorrelateDeps } from './correlate';
 
 /**
@@ -35,10 +35,13 @@ export async function correlateRecords(records: SQSRecord[], deps: CorrelateDeps
       logger.error('Correlation failed; the message will be retried', {
         messageId: record.messageId,
         alertId: alert.id,
+        correlationId: alert.correlationId,
         error: result.error as Error,
       });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     } else {
+      if (result.kind !== 'duplicate') countMetric('AlertsCorrelated');
+      if (result.kind === 'open') countMetric('IncidentsOpened');
       logger.debug('Correlated alert', {
         alertId: alert.id,
         tenantId: alert.tenantId,
@@ -48,4 +51,21 @@ export async function correlateRecords(records: SQSRecord[], deps: CorrelateDeps
     }
   }
   return { batchItemFailures };
+}
+
+/**
+ * The batch's correlation id when all its alerts share one (a webhook's alerts usually come in one
+ * batch): the invocation's log key. Otherwise none; each alert's log lines name their own.
+ */
+export function batchCorrelationId(records: readonly SQSRecord[]): string | undefined {
+  const ids = new Set<unknown>();
+  for (const record of records) {
+    try {
+      ids.add((JSON.parse(record.body) as { correlationId?: unknown } | null)?.correlationId);
+    } catch {
+      return undefined;
+    }
+  }
+  const [only] = ids;
+  return ids.size === 1 && typeof only === 'string' && only ? only : undefined;
 }

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import middy, { type MiddlewareObj } from '@middy/core';
 import * as z from 'zod';
 import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '../errors';
-import { logger } from '../observability';
+import { logger, observed } from '../observability';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -61,25 +61,34 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function correlationIdOf(event: HttpEvent): string | undefined {
   const given = header(event, 'x-correlation-id')?.trim();
-  if (given && CORRELATION_ID.test(given)) return given;
+  if (isCorrelationId(given)) return given;
   return event.requestContext?.requestId;
 }
 
-/** The middy bundle every HTTP function is built from (STYLE habit 1). */
+/** A sane correlation id: 1 to 128 letters, digits and `._:-`. */
+export function isCorrelationId(value: unknown): value is string {
+  return typeof value === 'string' && CORRELATION_ID.test(value);
+}
+
+/**
+ * The middy bundle every HTTP function is built from (STYLE habit 1): `observed` first, so it wraps the
+ * others (the error answer's log line still has the request's keys; metrics publish last), then the
+ * `x-correlation-id` answer header, on error answers too (its onError runs after errorResponses').
+ */
 export function httpHandler(handler: HttpHandler) {
+  const answerCorrelationId: MiddlewareObj<HttpEvent, HttpResult>['after'] = async (request) => {
+    const correlationId = correlationIdOf(request.event);
+    if (correlationId && request.response) request.response.headers = { ...request.response.headers, 'x-correlation-id': correlationId };
+  };
   return middy<HttpEvent, HttpResult>()
+    .use(
+      observed<HttpEvent, HttpResult>({
+        correlationId: correlationIdOf,
+        keys: (event) => ({ requestId: event.requestContext?.requestId }),
+      }),
+    )
+    .use({ after: answerCorrelationId, onError: answerCorrelationId })
     .use(errorResponses())
-    .use({
-      before: async (request) => {
-        logger.resetKeys();
-        logger.appendKeys({ requestId: request.event.requestContext?.requestId, correlationId: correlationIdOf(request.event) });
-      },
-      after: async (request) => {
-        const correlationId = correlationIdOf(request.event);
-        if (correlationId && request.response)
-          request.response.headers = { ...request.response.headers, 'x-correlation-id': correlationId };
-      },
-    })
     .handler(handler);
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isCorrelationId } from '../http/http';
 import { logger } from '../observability';
 import { tenantOfAwsAccount } from '../store/integrations';
 import { alarmEventAccount, parseCloudWatchAlarmEvent } from './cloudwatch';
@@ -25,8 +26,22 @@ export async function ingestAlarmEvent(event: unknown, deps: IngestDeps): Promis
     logger.warn('Dropped a CloudWatch alarm event from an unregistered AWS account', { account });
     return { ignored: `AWS account ${account} is not registered to a tenant` };
   }
+  const correlationId = alarmEventCorrelationId(event);
   return ingestDelivery(
-    { tenantId, source: 'cloudwatch', body: event, rawBody: JSON.stringify(event), adapter: parseCloudWatchAlarmEvent },
+    {
+      tenantId,
+      source: 'cloudwatch',
+      body: event,
+      rawBody: JSON.stringify(event),
+      adapter: parseCloudWatchAlarmEvent,
+      ...(correlationId ? { correlationId } : {}),
+    },
     deps,
   );
+}
+
+/** An alarm event's correlation id: its EventBridge event id (a webhook's is its request's). */
+export function alarmEventCorrelationId(event: unknown): string | undefined {
+  const id = (event as { id?: unknown } | null)?.id;
+  return isCorrelationId(id) ? id : undefined;
 }

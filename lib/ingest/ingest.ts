@@ -3,6 +3,7 @@ import { ulid } from 'ulid';
 import * as z from 'zod';
 import type { CanonicalAlert } from '../domain/alert';
 import { AppError, unprocessable } from '../errors';
+import { countMetric } from '../observability';
 import type { InventoryCache } from '../store/assets';
 import { getAlert, MAX_ALERTS_PER_DELIVERY, noteUnresolvedAssetRef, storeAlerts } from '../store/alerts';
 import type { TableRef } from '../store/table-ref';
@@ -70,6 +71,10 @@ export function alertDeliveryId(delivery: Delivery, alert: AdaptedAlert, index: 
 export async function ingestDelivery(delivery: Delivery, deps: IngestDeps): Promise<IngestResult> {
   const [result] = await ingestDeliveries([delivery], deps);
   if (result instanceof AppError) throw result;
+  const { accepted } = result as IngestResult;
+  const duplicates = accepted.filter((alert) => alert.duplicate).length;
+  countMetric('AlertsAccepted', accepted.length - duplicates);
+  countMetric('AlertsDuplicate', duplicates);
   return result as IngestResult;
 }
 

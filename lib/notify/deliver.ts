@@ -19,7 +19,7 @@
 import { ulid } from 'ulid';
 import type * as z from 'zod';
 import type { Severity } from '../domain/alert';
-import { logger } from '../observability';
+import { countMetric, logger } from '../observability';
 import {
   getChannelSettings,
   putNotificationDeliveries,
@@ -84,6 +84,8 @@ export interface DeliveryRequest {
   id?: string;
   notification: NotificationInput;
   recipients: Recipient[];
+  /** The request that led to it (the alert's, through the events that followed it): on every record and log line. */
+  correlationId?: string;
 }
 
 const CHANNEL_LABEL: Record<NotificationChannel, string> = { email: 'Email', slack: 'Slack', teams: 'Teams', webhook: 'Webhook' };
@@ -179,11 +181,13 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     });
   }
 
+  const traced = request.correlationId ? { correlationId: request.correlationId } : {};
   const base = {
     tenantId,
     notificationId,
     incidentId: notification.incident.id,
     kind: notification.kind,
+    ...traced,
   };
   const record = (recipient: string, channel: NotificationChannel, fields: Partial<NotificationDelivery>): NotificationDelivery => {
     const at = now().toISOString();
@@ -236,7 +240,13 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     try {
       return await work();
     } catch (error) {
-      logger.error('Notification channel failed unexpectedly', { tenantId, notificationId, channel, error: scrubError(String(error)) });
+      logger.error('Notification channel failed unexpectedly', {
+        tenantId,
+        notificationId,
+        channel,
+        ...traced,
+        error: scrubError(String(error)),
+      });
       return who.map((recipient) =>
         record(recipient, channel, { status: 'failed', reason: 'unexpected error', lastError: scrubError(String(error)) }),
       );
@@ -331,10 +341,19 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
       attempts: delivery.attempts,
       ...(delivery.lastStatus !== undefined ? { lastStatus: delivery.lastStatus } : {}),
       ...(delivery.reason ? { reason: delivery.reason } : {}),
+      ...traced,
     };
     if (delivery.status === 'failed') logger.warn('Notification delivery failed', { ...fields, lastError: delivery.lastError });
     else logger.debug('Notification delivery', fields);
   }
+  // One count per send: an email per recipient, one Slack or Teams post however many recipients share it, one webhook call.
+  const sends = new Map<string, NotificationDelivery>();
+  for (const delivery of records) {
+    if (delivery.status !== 'skipped')
+      sends.set(delivery.channel === 'slack' || delivery.channel === 'teams' ? delivery.channel : delivery.id, delivery);
+  }
+  for (const { status, channel } of sends.values())
+    countMetric(status === 'delivered' ? 'NotificationsSent' : 'NotificationsFailed', 1, { channel });
   try {
     await putNotificationDeliveries(deps.table, records);
   } catch (error) {
@@ -342,6 +361,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     logger.error('Could not store notification delivery records', {
       tenantId,
       notificationId,
+      ...traced,
       records: records.length,
       error: scrubError(String(error)),
     });

@@ -1,6 +1,6 @@
 import type { Role } from '../domain/user';
 import type { Incident } from '../domain/incident';
-import { DETAIL_TYPES } from '../events';
+import { correlationIdOfDetail, DETAIL_TYPES } from '../events';
 import { approverRoleFor } from '../remediation/approval-rules';
 import { getIncidentDetail } from '../store/incidents';
 import { getApproval, getExecution } from '../store/remediation';
@@ -155,6 +155,7 @@ export async function notifyForEvent(
   const recipients = await recipientsOf(table, userIds);
   if (!recipients.length) return { skipped: 'no recipients' };
   // The event's id: a retried event is the same notification to the receivers (X-Delivery-Id).
-  await deliver(config.deliver, { id: eventId, notification, recipients });
+  const correlationId = correlationIdOfDetail(detail);
+  await deliver(config.deliver, { id: eventId, notification, recipients, ...(correlationId ? { correlationId } : {}) });
   return { sent: recipients.length };
 }

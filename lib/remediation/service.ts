@@ -6,7 +6,7 @@ import { changeIncidentStatus } from '../correlation/operator';
 import type { Asset, Inventory } from '../domain/asset';
 import type { Incident, IncidentDecision, TimelineEntry } from '../domain/incident';
 import { DETAIL_TYPES, type DetailType } from '../events';
-import { logger } from '../observability';
+import { countMetric, logger } from '../observability';
 import { pickAssignee } from '../oncall/routing';
 import { getAlert } from '../store/alerts';
 import { recordAudit, type AuditActor } from '../store/audit';
@@ -62,7 +62,7 @@ export interface RemediationDeps extends CorrelateDeps {
 const SYSTEM: AuditActor = { type: 'system', name: 'remediation' };
 /** The assignee, audit actor and resolver name of automated actions. */
 const AUTOMATION = 'automation';
-/** A stuck approval never holds a decision forever: the policy's expiry bounds it; the sweep enforces it. */
+/** Timeline reasons are read in a list: long ones (every reason of a decision) are cut with an ellipsis. */
 const TIMELINE_REASON_LIMIT = 300;
 
 function partitionOf(region: string): string {
@@ -113,9 +113,17 @@ export type DecideOutcome =
 
 /**
  * Decides what to do about a new incident and acts on it. Idempotent: an incident decided before (a
- * redelivered event) is left alone.
+ * redelivered event) is left alone. `correlationId` (the IncidentOpened event's) is passed on to the
+ * events it publishes, the execution it starts and the assignment it makes.
  */
-export async function decideForIncident(deps: RemediationDeps, tenantId: string, incidentId: string): Promise<DecideOutcome> {
+export async function decideForIncident(
+  deps: RemediationDeps,
+  tenantId: string,
+  incidentId: string,
+  options: { correlationId?: string } = {},
+): Promise<DecideOutcome> {
+  const { correlationId } = options;
+  const traced = correlationId ? { correlationId } : {};
   const detail = await getIncidentDetail(deps.table, tenantId, incidentId);
   if (!detail) return { kind: 'skipped', reason: 'no such incident' };
   const { incident, alerts } = detail;
@@ -216,6 +224,7 @@ export async function decideForIncident(deps: RemediationDeps, tenantId: string,
     decidedAt: now.toISOString(),
   };
   if (!(await storeDecision(deps, incident, stored))) return { kind: 'skipped', reason: 'already decided' };
+  countMetric('RemediationDecisions', 1, { action: decision.action });
   await recordAudit(deps.table, {
     at: now.toISOString(),
     tenantId,
@@ -229,6 +238,7 @@ export async function decideForIncident(deps: RemediationDeps, tenantId: string,
     incidentId: incident.id,
     action: decision.action,
     runbookId: decision.runbookId,
+    ...traced,
   });
 
   const runbook = decision.runbookId ? runbooks.find((candidate) => candidate.id === decision.runbookId) : undefined;
@@ -245,16 +255,18 @@ export async function decideForIncident(deps: RemediationDeps, tenantId: string,
         approval: decision.approval
           ? { requiredRole: decision.approval.requiredRole, expiresAt: decision.approval.expiresAt, reasons: decision.reasons }
           : undefined,
+        ...traced,
       });
       return { kind: 'decided', decision, executionId: started.id };
     } catch (error) {
       // The decision is stored (a retry would skip it): the incident must still reach a person.
       logger.error('The runbook could not be started; routing the incident', { tenantId, incidentId: incident.id, error });
-      const assignee = await routeToTechnician(deps, incident, `${runbook.id} could not be started: ${(error as Error).message}`);
+      const why = `${runbook.id} could not be started: ${(error as Error).message}`;
+      const assignee = await routeToTechnician(deps, incident, why, correlationId);
       return { kind: 'decided', decision, assignee };
     }
   }
-  const assignee = await routeToTechnician(deps, incident, `no automated fix: ${decision.reasons.at(-1) ?? 'no runbook'}`);
+  const assignee = await routeToTechnician(deps, incident, `no automated fix: ${decision.reasons.at(-1) ?? 'no runbook'}`, correlationId);
   return { kind: 'decided', decision, assignee };
 }
 
@@ -329,6 +341,8 @@ export interface ExecutionRequest {
   requestedByName?: string;
   trigger: Execution['trigger'];
   approval?: { requiredRole: ApproverRole; expiresAt: string; reasons: string[] };
+  /** The request that led to it (the alert's, through its incident's events; an operator's API request): kept on the execution. */
+  correlationId?: string;
 }
 
 /**
@@ -340,6 +354,7 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
   const { incident, runbook, targets } = request;
   const now = deps.now();
   const executionId = ulid(now.getTime());
+  const traced = request.correlationId ? { correlationId: request.correlationId } : {};
   const rendered = renderCommands(runbook, request.params, { executionId });
   const first = targets[0];
   if (!first) throw new Error('An execution needs at least one target');
@@ -379,6 +394,7 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
     state: approval ? 'pending_approval' : 'running',
     createdAt: now.toISOString(),
     ...(approval ? {} : { startedAt: now.toISOString() }),
+    ...traced,
   };
   await createExecution(deps.table, execution, approval);
 
@@ -406,6 +422,7 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
       verification: script(rendered.verification),
       rollback: script(rendered.rollback),
     },
+    ...traced,
   };
   try {
     const machineExecution = await deps.orchestrator.start(input);
@@ -424,6 +441,7 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
       error: `could not start: ${(error as Error).message}`.slice(0, 1000),
       finishedAt: deps.now().toISOString(),
     });
+    countMetric('ExecutionsFinished', 1, { state: 'failed' });
     // Nothing is left to approve.
     if (approval) await decideApprovalRequest(deps.table, approval, { state: 'cancelled', by: 'system', now: deps.now() });
     throw error;
@@ -445,6 +463,7 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
       risk: runbook.risk,
       requiredRole: approval.requiredRole,
       expiresAt: approval.expiresAt,
+      ...traced,
     });
   } else {
     await addTimeline(deps, incident.tenantId, incident.id, {
@@ -458,6 +477,7 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
       incidentId: incident.id,
       executionId,
       runbookId: runbook.id,
+      ...traced,
     });
   }
   await setIncidentRemediation(deps, execution);
@@ -550,6 +570,9 @@ export async function recordExecutionOutcome(
     logger.info('Execution outcome already recorded', { tenantId, executionId });
     return;
   }
+  countMetric('ExecutionsFinished', 1, { state });
+  const { correlationId } = execution;
+  const traced = correlationId ? { correlationId } : {};
   const done = { ...execution, ...finished };
   await setIncidentRemediation(deps, done);
   await addTimeline(deps, tenantId, incidentId, {
@@ -570,14 +593,21 @@ export async function recordExecutionOutcome(
     resource: { type: 'execution', id: executionId },
     summary: { before: { state: execution.state }, after: { state, outcome: request.outcome.status } },
   });
-  await publish(deps, DETAIL_TYPES.executionFinished, { tenantId, incidentId, executionId, runbookId: execution.runbookId, state });
+  await publish(deps, DETAIL_TYPES.executionFinished, {
+    tenantId,
+    incidentId,
+    executionId,
+    runbookId: execution.runbookId,
+    state,
+    ...traced,
+  });
 
   const detail = await getIncidentDetail(deps.table, tenantId, incidentId);
   const incident = detail?.incident;
   if (!incident || (incident.status !== 'open' && incident.status !== 'acknowledged')) return;
   if (state === 'succeeded' && !execution.dryRun) {
     try {
-      await changeIncidentStatus(deps, incident, { kind: 'resolve', code: 'self-healed', actor: AUTOMATION, at: now });
+      await changeIncidentStatus(deps, incident, { kind: 'resolve', code: 'self-healed', actor: AUTOMATION, at: now }, correlationId);
     } catch (error) {
       // Resolved meanwhile (its alerts cleared, an operator): nothing left to do.
       if (!(error instanceof IncidentStateError)) throw error;
@@ -588,7 +618,7 @@ export async function recordExecutionOutcome(
     state === 'succeeded'
       ? `dry run of ${execution.runbookId} passed its pre-checks; nothing was changed`
       : `${execution.runbookId} ${request.outcome.status}`;
-  await routeToTechnician(deps, incident, why);
+  await routeToTechnician(deps, incident, why, correlationId);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -694,6 +724,7 @@ export async function expireApprovals(deps: RemediationDeps): Promise<number> {
     const decided = await decideApprovalRequest(deps.table, approval, { state: 'expired', by: 'system', now });
     if (!decided) continue;
     expired++;
+    countMetric('ApprovalsExpired');
     if (decided.taskToken) await deps.orchestrator.failTask(decided.taskToken, 'ApprovalExpired', `expired at ${approval.expiresAt}`);
     await recordAudit(deps.table, {
       at: now.toISOString(),
@@ -725,9 +756,15 @@ export async function expireApprovals(deps: RemediationDeps): Promise<number> {
 /**
  * Assigns the incident to the best technician of the tenant (skill, on call, fewest open incidents;
  * lib/oncall/routing.ts) unless someone has it already; notes why on the timeline either way. Returns
- * the assignee's user id, or null when nobody fits.
+ * the assignee's user id, or null when nobody fits. `correlationId` goes on the IncidentAssigned event
+ * (and so on the assignment's notification records).
  */
-export async function routeToTechnician(deps: RemediationDeps, incident: Incident, why: string): Promise<string | null> {
+export async function routeToTechnician(
+  deps: RemediationDeps,
+  incident: Incident,
+  why: string,
+  correlationId?: string,
+): Promise<string | null> {
   const now = deps.now();
   if (incident.assignee) {
     await addTimeline(deps, incident.tenantId, incident.id, {
@@ -791,6 +828,7 @@ export async function routeToTechnician(deps: RemediationDeps, incident: Inciden
     assignee: assignment.assignee,
     assignedBy: AUTOMATION,
     reasons: assignment.reasons,
+    ...(correlationId ? { correlationId } : {}),
   });
   return assignment.assignee.userId;
 }

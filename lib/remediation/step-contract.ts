@@ -127,4 +127,9 @@ export interface RunbookExecutionInput {
   target: StepTarget;
   timeoutSeconds: number;
   sections: Record<SectionName, string[]>;
+  /**
+   * The request that led to the execution (also on the stored execution). The state machine passes only
+   * the fields it names to the step, so the step reads it from the execution for `recordOutcome`.
+   */
+  correlationId?: string;
 }

@@ -21,7 +21,7 @@ import {
   type EscalationTarget,
 } from '../escalation/policy';
 import { DETAIL_TYPES, type DetailType, type PublishEvents } from '../events';
-import { logger } from '../observability';
+import { countMetric, logger } from '../observability';
 import { recordAudit } from '../store/audit';
 import { IncidentStateError } from '../store/incident-actions';
 import { getEscalationPolicy, getIncident, getSlaPolicy, writeIncidentSla, type SlaWrite } from '../store/sla';
@@ -754,9 +754,11 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
     const obsolete = prior?.timer && prior.timer.name !== final?.timer?.name ? [prior.timer.name] : [];
     await deleteTimers(deps, [...leftover, ...obsolete]);
     await publish(deps, DETAIL_TYPES.slaBreached, { tenantId, incidentId, clock, deadline, breachedAt: at });
+    countMetric('SlaBreaches');
     const level = (final?.level ?? 0) + 1;
     const recipients = advanced.recipients;
     if (advanced.step.changed && recipients) {
+      countMetric('Escalations');
       await publish(deps, DETAIL_TYPES.incidentEscalated, {
         tenantId,
         incidentId,
@@ -865,6 +867,7 @@ async function escalationTimerFired(deps: SlaDeps, event: EscalationEvent): Prom
       ...(final.status === 'exhausted' ? { exhausted: true } : {}),
     });
     if (!recipients) return { action: 'exhausted', level, lagMs };
+    countMetric('Escalations');
     await notify(deps, {
       tenantId,
       incidentId,

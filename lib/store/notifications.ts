@@ -56,6 +56,8 @@ export interface NotificationDelivery {
   firstAttemptAt?: string;
   lastAttemptAt?: string;
   completedAt: string;
+  /** The request that led to the notification (the alert's, through the events that followed it), when known. */
+  correlationId?: string;
 }
 
 const BATCH_SIZE = 25;

@@ -45,6 +45,8 @@ export interface Execution {
   output?: string;
   error?: string;
   stateMachineExecution?: string;
+  /** The request that led to it (lib/http/http.ts correlationIdOf): the alert's, or the operator's API call. */
+  correlationId?: string;
 }
 
 /** `cancelled`: its execution could not start, so there is nothing left to approve. */

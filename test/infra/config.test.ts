@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { DEFAULT_INGEST_RESERVED_CONCURRENCY, DEFAULT_REGION, loadConfig, parseConfig } from '../../infra/config';
 
 const prod = { stage: 'prod', dashboardOrigin: 'https://dashboard.example.com' } as const;
+const webAclArn = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/alert-whisperer/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
 
 describe('parseConfig', () => {
   it('defaults to dev in us-east-1 with CORS open to any origin and no reserved concurrency', () => {
@@ -16,6 +17,7 @@ describe('parseConfig', () => {
       ...prod,
       region: 'eu-central-1',
       alarmEmail: 'noc@msp.example.com',
+      dashboardWebAclArn: webAclArn,
       domain: 'alerts.msp.example.com',
       sesSender: 'alerts@msp.example.com',
       bedrockModelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
@@ -25,6 +27,7 @@ describe('parseConfig', () => {
       region: 'eu-central-1',
       corsOrigin: 'https://dashboard.example.com',
       alarmEmail: 'noc@msp.example.com',
+      dashboardWebAclArn: webAclArn,
       domain: 'alerts.msp.example.com',
       sesSender: 'alerts@msp.example.com',
       bedrockModelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
@@ -44,9 +47,9 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ ingestReservedConcurrency: -1 })).toThrow(/ingestReservedConcurrency/);
   });
 
-  it('rejects an unknown stage, and a prod stage without an https dashboard origin', () => {
+  it('rejects an unknown stage, and a prod dashboard origin without https; prod without one uses its own dashboard', () => {
     expect(() => parseConfig({ stage: 'qa' })).toThrow(/stage/);
-    expect(() => parseConfig({ stage: 'prod' })).toThrow(/dashboardOrigin: is required when stage is prod/);
+    expect(parseConfig({ stage: 'prod' }).dashboardOrigin).toBeUndefined();
     expect(() => parseConfig({ stage: 'prod', dashboardOrigin: 'http://dashboard.example.com' })).toThrow(
       /dashboardOrigin: must use https/,
     );
@@ -63,13 +66,20 @@ describe('parseConfig', () => {
     [{ domain: 'https://alerts.example.com' }, /domain: must be a DNS name/],
     [{ domain: 'localhost' }, /domain/],
     [{ bedrockModelId: 'claude' }, /bedrockModelId: must be a Bedrock model id/],
+    // CloudFront takes only global (CLOUDFRONT-scope) web ACLs, which live in us-east-1.
+    [
+      { dashboardWebAclArn: webAclArn.replace('us-east-1:123456789012:global', 'eu-west-1:123456789012:regional') },
+      /dashboardWebAclArn: must be a CLOUDFRONT-scope/,
+    ],
+    [{ dashboardWebAclArn: webAclArn.replace('us-east-1', 'eu-west-1') }, /dashboardWebAclArn/],
+    [{ dashboardWebAclArn: 'alert-whisperer' }, /dashboardWebAclArn/],
   ])('rejects %j with a clear message', (input, message) => {
     expect(() => parseConfig(input)).toThrow(message);
   });
 
   it('lists every problem in one error', () => {
-    expect(() => parseConfig({ stage: 'prod', region: 'x', alarmEmail: 'y' })).toThrow(
-      /^Invalid CDK context: region: .*; alarmEmail: .*; dashboardOrigin: is required when stage is prod$/,
+    expect(() => parseConfig({ stage: 'prod', region: 'x', alarmEmail: 'y', dashboardOrigin: 'http://d.example.com' })).toThrow(
+      /^Invalid CDK context: region: .*; alarmEmail: .*; dashboardOrigin: must use https when stage is prod$/,
     );
   });
 });
@@ -83,6 +93,7 @@ describe('loadConfig', () => {
         alarmEmail: '',
         region: 'eu-west-1',
         ingestReservedConcurrency: '30',
+        dashboardWebAclArn: webAclArn,
       },
     });
     expect(loadConfig(app.node, {})).toMatchObject({
@@ -91,6 +102,7 @@ describe('loadConfig', () => {
       corsOrigin: 'https://d.example.com',
       alarmEmail: undefined,
       ingestReservedConcurrency: 30,
+      dashboardWebAclArn: webAclArn,
     });
   });
 

@@ -64,6 +64,15 @@ describe('composition', () => {
     expect(stack.account).toMatch(/^\$\{Token/);
   });
 
+  it("links notifications to the dashboard: the stack's own in dev, dashboardOrigin when set", () => {
+    const dashboardUrl = (template: Template) =>
+      (template.findResources('AWS::Lambda::Function')[functionId(template, 'sla')] as Resource).Properties.Environment.Variables
+        .DASHBOARD_URL;
+    const [distributionId] = only(dev, 'AWS::CloudFront::Distribution');
+    expect(dashboardUrl(dev)).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] });
+    expect(dashboardUrl(prod)).toBe('https://dashboard.example.com');
+  });
+
   it('puts each EventBridge rule and schedule in the capability of its function', () => {
     for (const rule of [...EVENT_RULES, ...SCHEDULES]) {
       const construct = devStack.node.findAll().find((c) => c.node.id === rule.id);
@@ -112,8 +121,14 @@ describe('table', () => {
 });
 
 describe('functions', () => {
-  it('creates exactly one function per catalog entry', () => {
-    dev.resourceCountIs('AWS::Lambda::Function', Object.keys(FUNCTIONS).length);
+  it('creates exactly one function per catalog entry, besides the handlers CDK provides', () => {
+    const catalog = (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => functionId(dev, name));
+    const others = Object.keys(dev.findResources('AWS::Lambda::Function')).filter((id) => !catalog.includes(id));
+    // The dashboard's BucketDeployment handler and, in dev, the handler that empties the buckets on deletion.
+    expect(others.sort()).toEqual([
+      expect.stringMatching(/^CustomCDKBucketDeployment/),
+      expect.stringMatching(/^CustomS3AutoDeleteObjects/),
+    ]);
   });
 
   it.each(Object.entries(FUNCTIONS))('%s: Node.js 24 ESM bundle on arm64 with catalog memory and timeout', (_name, spec) => {
@@ -272,8 +287,8 @@ describe('functions', () => {
   });
 
   it('keeps one month of logs per function and per API stage', () => {
-    // One per function, per API stage (HTTP, WebSocket) and the runbook state machine's.
-    dev.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, Object.keys(FUNCTIONS).length + 3);
+    // One per function, per API stage (HTTP, WebSocket), the runbook state machine's and the dashboard deployment's.
+    dev.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, Object.keys(FUNCTIONS).length + 4);
   });
 });
 
@@ -357,15 +372,18 @@ describe('apis', () => {
     dev.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'dev', AutoDeploy: true });
   });
 
-  it('throttles the HTTP default stage and restricts CORS in prod', () => {
+  it('throttles the HTTP default stage and allows CORS from the dashboard only: its own URL, or dashboardOrigin', () => {
     dev.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
     });
+    const [distributionId] = only(dev, 'AWS::CloudFront::Distribution');
     dev.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'HTTP',
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ['*'] }),
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: [{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] }],
+      }),
     });
     prod.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'HTTP',
@@ -397,7 +415,7 @@ describe('apis', () => {
   });
 
   it('exports the endpoints and resource names', () => {
-    for (const output of ['HttpApiUrl', 'WebSocketUrl', 'TableName', 'AlertQueueUrl', 'EventBusName', 'AlarmTopicArn']) {
+    for (const output of ['DashboardUrl', 'HttpApiUrl', 'WebSocketUrl', 'TableName', 'AlertQueueUrl', 'EventBusName', 'AlarmTopicArn']) {
       dev.hasOutput(output, {});
     }
   });

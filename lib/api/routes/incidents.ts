@@ -7,7 +7,7 @@ import { DETAIL_TYPES } from '../../events';
 import { SEVERITIES } from '../../domain/alert';
 import { INCIDENT_STATUSES, type Incident } from '../../domain/incident';
 import { AppError, badRequest, notFound } from '../../errors';
-import { json, parseBody, type HttpEvent } from '../../http/http';
+import { correlationIdOf, json, parseBody, type HttpEvent } from '../../http/http';
 import { InventoryCache } from '../../store/assets';
 import { PolicyCache } from '../../store/correlation-policy';
 import { acknowledgeIncident, addIncidentNote, assignIncident, IncidentStateError } from '../../store/incident-actions';
@@ -309,13 +309,18 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
       },
       async (event, principal, incident) => {
         const { code, note } = parseBody(event, resolveBody);
-        await changeIncidentStatus(correlateDeps, incident, {
-          kind: 'resolve',
-          at: deps.now(),
-          actor: principal.email,
-          code,
-          ...(note ? { note } : {}),
-        });
+        await changeIncidentStatus(
+          correlateDeps,
+          incident,
+          {
+            kind: 'resolve',
+            at: deps.now(),
+            actor: principal.email,
+            code,
+            ...(note ? { note } : {}),
+          },
+          correlationIdOf(event),
+        );
         return { auditAction: 'incident.resolve', summary: { after: { status: 'resolved', resolutionCode: code } } };
       },
     ),
@@ -326,12 +331,12 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
       async (event, principal, incident) => {
         // Every field is optional: an empty body is a reopen without a reason.
         const { reason } = event.body?.trim() ? parseBody(event, reopenBody) : {};
-        await changeIncidentStatus(correlateDeps, incident, {
-          kind: 'reopen',
-          at: deps.now(),
-          actor: principal.email,
-          ...(reason ? { reason } : {}),
-        });
+        await changeIncidentStatus(
+          correlateDeps,
+          incident,
+          { kind: 'reopen', at: deps.now(), actor: principal.email, ...(reason ? { reason } : {}) },
+          correlationIdOf(event),
+        );
         return { auditAction: 'incident.reopen', summary: { after: { status: 'open' } } };
       },
     ),

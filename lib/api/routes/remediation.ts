@@ -3,7 +3,7 @@ import { authorize, type Action } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
 import { ASSET_ID_PATTERN, type Asset } from '../../domain/asset';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../errors';
-import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
+import { correlationIdOf, json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
 import { approvalRefusal } from '../../remediation/approval-rules';
 import { DEFAULT_REMEDIATION_POLICY, remediationPolicySchema, type RemediationPolicy } from '../../remediation/decision';
 import { libraryRunbook } from '../../remediation/library';
@@ -458,6 +458,7 @@ export function remediationRoutes({ deps, principalOf, tenantsFor, requestTenant
             requestedBy: principal.sub,
             requestedByName: principal.email,
             trigger: 'manual',
+            correlationId: correlationIdOf(event),
           });
         } catch (error) {
           if (error instanceof RunbookParameterError) throw paramsError(runbook.id, error.issues);

@@ -628,6 +628,17 @@ export async function handleTimer(deps: SlaDeps, event: unknown): Promise<TimerO
   return outcome;
 }
 
+/** The outcome of a firing that does nothing (and why), with how late it fired. */
+function nothingOutcome(lagMs: number) {
+  return (reason: string, detail: string, rearmed?: string): TimerOutcome => ({
+    action: 'nothing',
+    reason,
+    detail,
+    lagMs,
+    ...(rearmed ? { rearmed } : {}),
+  });
+}
+
 type SlaEvent = Extract<SlaTimerEvent, { type: 'sla' }>;
 type EscalationEvent = Extract<SlaTimerEvent, { type: 'escalation' }>;
 
@@ -636,13 +647,7 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const now = deps.now();
     const lagMs = now.getTime() - Date.parse(timer.dueAt);
-    const nothing = (reason: string, detail: string, rearmed?: string): TimerOutcome => ({
-      action: 'nothing',
-      reason,
-      detail,
-      lagMs,
-      ...(rearmed ? { rearmed } : {}),
-    });
+    const nothing = nothingOutcome(lagMs);
     const incident = await getIncident(deps.table, tenantId, incidentId);
     if (!incident) return nothing('no-incident', 'the incident does not exist');
     const { sla } = incident;
@@ -814,13 +819,7 @@ async function escalationTimerFired(deps: SlaDeps, event: EscalationEvent): Prom
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const now = deps.now();
     const lagMs = now.getTime() - Date.parse(event.at);
-    const nothing = (reason: string, detail: string, rearmed?: string): TimerOutcome => ({
-      action: 'nothing',
-      reason,
-      detail,
-      lagMs,
-      ...(rearmed ? { rearmed } : {}),
-    });
+    const nothing = nothingOutcome(lagMs);
     const incident = await getIncident(deps.table, tenantId, incidentId);
     if (!incident) return nothing('no-incident', 'the incident does not exist');
     const state = incident.escalation;

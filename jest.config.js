@@ -17,6 +17,8 @@ const common = {
 };
 
 export default {
+  // The dashboard's build (frontend/dist) is the CDK stack's asset and what the browser tests load.
+  globalSetup: '<rootDir>/test/build-dashboard.js',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },

@@ -1,7 +1,11 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildDashboard } from '../scripts/dashboard-build';
 import { loadConfig } from './config';
 import { AlertWhispererStack } from './stack';
+
+// The dashboard's files are an asset of the stack: build them first so a deploy never ships a stale one.
+await buildDashboard();
 
 const app = new App();
 const config = loadConfig(app.node);

@@ -173,8 +173,11 @@ export interface GatewayOptions {
   lambdas: LocalLambdas;
   /** The dashboard's static files (the built single-page app). */
   staticDir: string | undefined;
-  /** Served as /config.json: the dashboard learns its API and WebSocket URLs at run time, as in AWS. */
-  dashboardConfig: () => unknown;
+  /**
+   * Served as /config.json: the dashboard learns its API and WebSocket URLs at run time, as in AWS. Given
+   * the request's Host, so a page opened as localhost or 127.0.0.1 calls the API on its own origin.
+   */
+  dashboardConfig: (host: string | undefined) => unknown;
   log: (line: string) => void;
 }
 
@@ -247,7 +250,7 @@ export class LocalGateway {
       throw error;
     }
     if (!route) {
-      if (req.method === 'GET' || req.method === 'HEAD') return this.serveStatic(url.pathname, res);
+      if (req.method === 'GET' || req.method === 'HEAD') return this.serveStatic(url.pathname, req.headers.host, res);
       return writeJson(res, 404, { message: 'Not Found' });
     }
     const body = await readBody(req, MAX_GATEWAY_BODY_BYTES);
@@ -263,9 +266,9 @@ export class LocalGateway {
     this.options.log(`${req.method} ${url.pathname} -> ${res.statusCode} ${route.function} ${Math.round(performance.now() - started)} ms`);
   }
 
-  private serveStatic(pathname: string, res: ServerResponse): void {
+  private serveStatic(pathname: string, host: string | undefined, res: ServerResponse): void {
     const root = this.options.staticDir;
-    if (pathname === '/config.json') return writeJson(res, 200, this.options.dashboardConfig(), { 'cache-control': 'no-store' });
+    if (pathname === '/config.json') return writeJson(res, 200, this.options.dashboardConfig(host), { 'cache-control': 'no-store' });
     if (!root) return writeJson(res, 404, { message: 'Not Found' });
     const requested = normalize(join(root, decodeURIComponent(pathname)));
     if (!requested.startsWith(resolve(root))) return writeJson(res, 404, { message: 'Not Found' });

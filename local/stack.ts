@@ -192,7 +192,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const gateway = new LocalGateway({
     lambdas,
     staticDir: dashboardDir(),
-    dashboardConfig: () => ({ apiUrl: gatewayUrl, wsUrl: `${gatewayUrl.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`, stage: 'local' }),
+    dashboardConfig: (host) => {
+      // The page's own origin, so localhost, 127.0.0.1 or a LAN name (AW_HOST=0.0.0.0) all work without CORS.
+      const origin = host && /^([\w.-]+|\[[\d:a-f]+\])(:\d+)?$/i.test(host) ? `http://${host}` : gatewayUrl;
+      return { apiUrl: origin, wsUrl: `${origin.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`, stage: 'local' };
+    },
     log,
   });
   const port = await gateway.listen(options.port, host);
@@ -298,12 +302,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 }
 
-/** The built dashboard if there is one, else the static placeholder shipped in frontend/public. */
+/** The built dashboard (`npm start` builds it first; `npm run build:frontend` by hand). */
 function dashboardDir(): string | undefined {
-  for (const dir of [join(ROOT_DIR, 'frontend', 'dist'), join(ROOT_DIR, 'frontend', 'public')]) {
-    if (existsSync(join(dir, 'index.html'))) return dir;
-  }
-  return undefined;
+  const dir = join(ROOT_DIR, 'frontend', 'dist');
+  return existsSync(join(dir, 'index.html')) ? dir : undefined;
 }
 
 export function readJsonFile<T>(file: string): T | undefined {

@@ -10,6 +10,8 @@ import { parseArgs } from 'node:util';
 import { MissingMotoError } from './aws/moto';
 import { MissingJavaError } from './dynamodb';
 import { seedDemo } from './seed';
+import { buildDashboard } from '../scripts/dashboard-build';
+import { postDemoAlerts } from './demo-alerts';
 import { localDataDir, RUNTIME_FILE, startLocalStack, type LocalStack } from './stack';
 
 const { values } = parseArgs({
@@ -55,6 +57,8 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
+  console.log('Building the dashboard...');
+  await buildDashboard();
   console.log('Starting Alert Whisperer (local stack)...');
   stack = await startLocalStack({
     port,
@@ -65,6 +69,10 @@ try {
     snsVerify: process.env.AW_SNS_VERIFY === 'off' ? 'off' : 'on',
   });
   const demo = await seedDemo(stack.table, dataDir);
+  if (process.env.AW_DEMO_ALERTS !== 'off') {
+    const posted = await postDemoAlerts(stack.apiUrl, stack.table, demo);
+    if (posted) console.log(`Posted ${posted} demo alerts (AW_DEMO_ALERTS=off skips them on a fresh data directory).`);
+  }
   const apiUrl = stack.apiUrl.replace('127.0.0.1', 'localhost');
   const wsUrl = stack.wsUrl.replace('127.0.0.1', 'localhost');
   const dashboardUrl = stack.dashboardUrl.replace('127.0.0.1', 'localhost');

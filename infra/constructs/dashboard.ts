@@ -31,12 +31,11 @@ export const DASHBOARD_CONFIG_FILE = 'config.json';
 /** How long the log bucket keeps CloudFront and S3 access logs. */
 export const DASHBOARD_LOG_RETENTION = Duration.days(90);
 
-/** The dashboard's files: the built SPA (frontend/dist) when there is one at synth time, else the placeholder in frontend/public. */
+/** The dashboard's files: the built single-page app (frontend/dist). */
 export function dashboardSiteDir(root: string = REPO_ROOT): string {
-  for (const dir of [path.join(root, 'frontend', 'dist'), path.join(root, 'frontend', 'public')]) {
-    if (existsSync(path.join(dir, 'index.html'))) return dir;
-  }
-  throw new Error(`No dashboard to deploy: neither frontend/dist nor frontend/public under ${root} has an index.html`);
+  const dir = path.join(root, 'frontend', 'dist');
+  if (existsSync(path.join(dir, 'index.html'))) return dir;
+  throw new Error(`No dashboard to deploy: ${dir} has no index.html (npm run build:frontend builds it; cdk synth does it first)`);
 }
 
 /**

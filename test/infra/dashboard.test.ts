@@ -144,9 +144,9 @@ describe('Dashboard', () => {
     expect(directives['connect-src']).toBe(
       "'self' https://*.execute-api.us-east-1.${AWS::URLSuffix} wss://*.execute-api.us-east-1.${AWS::URLSuffix}",
     );
-    // The placeholder's inline health check runs by its hash; nothing else inline or evaluated.
-    const placeholder = readFileSync(path.join(dashboardSiteDir(), 'index.html'), 'utf8');
-    expect(directives['script-src']).toBe(["'self'", ...inlineScriptHashes(placeholder)].join(' '));
+    // The built index.html loads its scripts from files: any inline one would run only by its hash.
+    const indexHtml = readFileSync(path.join(dashboardSiteDir(), 'index.html'), 'utf8');
+    expect(directives['script-src']).toBe(["'self'", ...inlineScriptHashes(indexHtml)].join(' '));
     expect(csp).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
     expect(directives).toMatchObject({
       'default-src': "'self'",
@@ -303,13 +303,10 @@ describe('Dashboard', () => {
 });
 
 describe('dashboard files', () => {
-  it('deploys frontend/dist when it has been built, else frontend/public', () => {
+  it('deploys the built frontend/dist, and says how to build it when it is missing', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'dashboard-'));
-    expect(() => dashboardSiteDir(root)).toThrow(/No dashboard to deploy/);
-    mkdirSync(path.join(root, 'frontend', 'public'), { recursive: true });
-    writeFileSync(path.join(root, 'frontend', 'public', 'index.html'), '<!doctype html>');
-    expect(dashboardSiteDir(root)).toBe(path.join(root, 'frontend', 'public'));
-    mkdirSync(path.join(root, 'frontend', 'dist'));
+    expect(() => dashboardSiteDir(root)).toThrow(/No dashboard to deploy.*npm run build:frontend/);
+    mkdirSync(path.join(root, 'frontend', 'dist'), { recursive: true });
     writeFileSync(path.join(root, 'frontend', 'dist', 'index.html'), '<!doctype html>');
     expect(dashboardSiteDir(root)).toBe(path.join(root, 'frontend', 'dist'));
   });

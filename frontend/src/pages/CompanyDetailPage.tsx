@@ -1,0 +1,5 @@
+import { PageHeader } from '../components/layout-parts';
+
+export default function CompanyDetailPage() {
+  return <PageHeader title="CompanyDetail" />;
+}

@@ -1,0 +1,133 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useSession } from '../auth/session';
+
+/** One event pushed by the realtime API: the EventBridge detail-type, its time and detail. */
+export interface LiveEvent {
+  type: string;
+  at: string;
+  tenantId: string;
+  incidentId?: string;
+  [field: string]: unknown;
+}
+
+export type LiveStatus = 'connecting' | 'live' | 'offline';
+
+interface LiveContextValue {
+  status: LiveStatus;
+  /** The newest events first (at most FEED_SIZE), for the live feed. */
+  feed: LiveEvent[];
+  follow(tenantId: string, incidentId: string): () => void;
+}
+
+const FEED_SIZE = 50;
+/** API Gateway closes a WebSocket after 10 idle minutes. */
+const PING_EVERY_MS = 5 * 60_000;
+const MAX_BACKOFF_MS = 30_000;
+
+/** Which cached queries an event makes stale (query keys start with the resource's name). */
+function staleQueries(event: LiveEvent): string[][] {
+  const keys = [['incidents'], ['kpis']];
+  if (event.incidentId) keys.push(['incident', event.tenantId, event.incidentId]);
+  if (/Approval/.test(event.type)) keys.push(['approvals']);
+  if (/Execution/.test(event.type)) keys.push(['executions']);
+  if (/Assigned|Resolved/.test(event.type)) keys.push(['technicians']);
+  return keys;
+}
+
+const LiveContext = createContext<LiveContextValue>({ status: 'offline', feed: [], follow: () => () => undefined });
+
+/**
+ * The dashboard's WebSocket: connects with the access token, reconnects with backoff, keeps the
+ * connection alive, refreshes the queries an event affects and re-sends incident subscriptions after
+ * a reconnect (the server forgets them with the connection).
+ */
+export function LiveProvider({ wsUrl, children }: { wsUrl: string; children: ReactNode }) {
+  const { user, accessToken } = useSession();
+  const queryClient = useQueryClient();
+  const [status, setStatus] = useState<LiveStatus>('connecting');
+  const [feed, setFeed] = useState<LiveEvent[]>([]);
+  const socketRef = useRef<WebSocket | undefined>(undefined);
+  const followed = useRef(new Map<string, number>());
+
+  const userId = user?.id;
+  useEffect(() => {
+    if (!userId) return;
+    let closed = false;
+    let attempt = 0;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let pingTimer: ReturnType<typeof setInterval> | undefined;
+
+    const connect = () => {
+      const token = accessToken();
+      if (!token) return;
+      setStatus('connecting');
+      const socket = new WebSocket(`${wsUrl}?token=${encodeURIComponent(token)}`);
+      socketRef.current = socket;
+      socket.onopen = () => {
+        attempt = 0;
+        setStatus('live');
+        for (const key of followed.current.keys()) {
+          const [tenantId, incidentId] = key.split('/');
+          socket.send(JSON.stringify({ type: 'subscribe', tenantId, incidentId }));
+        }
+        pingTimer = setInterval(() => socket.send(JSON.stringify({ type: 'ping' })), PING_EVERY_MS);
+      };
+      socket.onmessage = (message) => {
+        let event: LiveEvent;
+        try {
+          event = JSON.parse(String(message.data)) as LiveEvent;
+        } catch {
+          return;
+        }
+        if (typeof event.tenantId !== 'string' || typeof event.at !== 'string') return; // pong, subscribed, errors
+        setFeed((previous) => [event, ...previous].slice(0, FEED_SIZE));
+        for (const queryKey of staleQueries(event)) void queryClient.invalidateQueries({ queryKey });
+      };
+      socket.onclose = () => {
+        clearInterval(pingTimer);
+        if (closed) return;
+        setStatus('offline');
+        const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt++);
+        retryTimer = setTimeout(connect, delay);
+      };
+    };
+    connect();
+    return () => {
+      closed = true;
+      clearTimeout(retryTimer);
+      clearInterval(pingTimer);
+      socketRef.current?.close();
+      socketRef.current = undefined;
+    };
+  }, [userId, wsUrl, accessToken, queryClient]);
+
+  const follow = useCallback((tenantId: string, incidentId: string) => {
+    const key = `${tenantId}/${incidentId}`;
+    const send = (type: 'subscribe' | 'unsubscribe') => {
+      const socket = socketRef.current;
+      if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type, tenantId, incidentId }));
+    };
+    const count = followed.current.get(key) ?? 0;
+    followed.current.set(key, count + 1);
+    if (count === 0) send('subscribe');
+    return () => {
+      const remaining = (followed.current.get(key) ?? 1) - 1;
+      if (remaining > 0) return void followed.current.set(key, remaining);
+      followed.current.delete(key);
+      send('unsubscribe');
+    };
+  }, []);
+
+  return <LiveContext.Provider value={{ status, feed, follow }}>{children}</LiveContext.Provider>;
+}
+
+export function useLive(): LiveContextValue {
+  return useContext(LiveContext);
+}
+
+/** Receive an incident's progress events (IncidentUpdated, ExecutionStarted/Finished) while mounted. */
+export function useFollowIncident(tenantId: string | undefined, incidentId: string | undefined): void {
+  const { follow } = useLive();
+  useEffect(() => (tenantId && incidentId ? follow(tenantId, incidentId) : undefined), [tenantId, incidentId, follow]);
+}

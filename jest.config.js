@@ -1,6 +1,6 @@
-// Three test layers as jest projects (STYLE habit 10): unit (no network, aws-sdk-client-mock only for AWS
-// that cannot run here), integration (DynamoDB Local and the local gateway on loopback), infra (CDK
-// assertions). Tests run as native ES modules; swc only strips the types (tsc checks them in lint).
+// Four test layers as jest projects (STYLE habit 10): unit (no network, aws-sdk-client-mock only for AWS
+// that cannot run here), integration (DynamoDB Local and the local gateway on loopback), e2e (the dashboard
+// in a real browser), infra (CDK assertions). Tests run as native ES modules; swc only strips the types (tsc checks them in lint).
 const swc = [
   '@swc/jest',
   {
@@ -29,6 +29,15 @@ export default {
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
       testTimeout: 30_000,
+    },
+    {
+      // The dashboard in Debian's Chromium (playwright-core) against a local stack.
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+      testTimeout: 60_000,
     },
     {
       ...common,

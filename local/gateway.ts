@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HTTP_ROUTES, WEBSOCKET_ROUTES, type FunctionName } from '../functions/catalog';
+import { dashboardCsp } from '../infra/dashboard-csp';
 import type { LocalLambdas } from './lambda-runtime';
 
 /** API Gateway's own limit for HTTP API payloads; the handlers enforce the product's 1 MiB. */
@@ -169,6 +170,22 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/**
+ * The security headers CloudFront sends with the dashboard (infra/constructs/dashboard.ts), with the
+ * WebSocket on this origin instead of API Gateway's and without the HTTPS upgrade: the browser tests run
+ * the pages under the production policy, so an inline script or a stray origin fails there first.
+ */
+function localPageHeaders(host: string | undefined): Record<string, string> {
+  const sameOriginSocket = host ? [`ws://${host}`] : [];
+  return {
+    'content-security-policy': dashboardCsp({ connectSources: sameOriginSocket, upgradeInsecureRequests: false }),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'strict-origin-when-cross-origin',
+    'x-frame-options': 'DENY',
+    'cache-control': 'no-cache',
+  };
+}
+
 export interface GatewayOptions {
   lambdas: LocalLambdas;
   /** The dashboard's static files (the built single-page app). */
@@ -275,7 +292,9 @@ export class LocalGateway {
     // A single-page app: unknown paths get index.html and the client-side router takes over.
     const file = existsSync(requested) && statSync(requested).isFile() ? requested : join(root, 'index.html');
     if (!existsSync(file)) return writeJson(res, 404, { message: 'Not Found' });
-    res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+    const headers: Record<string, string> = { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' };
+    if (extname(file) === '.html') Object.assign(headers, localPageHeaders(host));
+    res.writeHead(200, headers);
     res.end(readFileSync(file));
   }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { CLOUDFRONT_WEB_ACL_ARN, type Stage } from '../config';
+import { dashboardCsp, inlineScriptHashes } from '../dashboard-csp';
 import { acknowledgeNag, nagRef, nagRegion } from '../nag';
 
 /** Repository root: the dashboard's files are under frontend/. */
@@ -36,44 +36,6 @@ export function dashboardSiteDir(root: string = REPO_ROOT): string {
   const dir = path.join(root, 'frontend', 'dist');
   if (existsSync(path.join(dir, 'index.html'))) return dir;
   throw new Error(`No dashboard to deploy: ${dir} has no index.html (npm run build:frontend builds it; cdk synth does it first)`);
-}
-
-/**
- * CSP hashes ('sha256-...') of the inline `<script>` elements of an HTML page, so that a page with an
- * inline script (the placeholder's health check) runs under a CSP without 'unsafe-inline'.
- */
-export function inlineScriptHashes(html: string): string[] {
-  const hashes = new Set<string>();
-  for (const match of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script\s*>/gi)) {
-    const [, attributes = '', body = ''] = match;
-    if (/\bsrc\s*=/i.test(attributes) || body === '') continue;
-    hashes.add(`'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`);
-  }
-  return [...hashes];
-}
-
-/**
- * The dashboard's Content-Security-Policy. Scripts come from the distribution itself (plus the hashed
- * inline scripts of index.html); the page may call API Gateway endpoints of the stack's region only
- * (HTTPS for the HTTP API, WSS for the WebSocket API). The API ids cannot be named: the HTTP API's CORS
- * origin is the distribution's own domain, so naming the API in the distribution's headers would be a
- * dependency cycle. Inline styles stay allowed (UI libraries set them at run time; styles cannot run code).
- */
-export function dashboardCsp(region: string, urlSuffix: string, scriptHashes: string[] = []): string {
-  const apiHosts = `*.execute-api.${region}.${urlSuffix}`;
-  return [
-    "default-src 'self'",
-    ["script-src 'self'", ...scriptHashes].join(' '),
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src 'self' https://${apiHosts} wss://${apiHosts}`,
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    'upgrade-insecure-requests',
-  ].join('; ');
 }
 
 export interface DashboardProps {
@@ -148,15 +110,19 @@ export class Dashboard extends Construct {
       ...removal,
     });
 
+    const apiHosts = `*.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`;
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: `Alert Whisperer (${props.stage}) dashboard security headers`,
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: dashboardCsp(
-            Stack.of(this).region,
-            Stack.of(this).urlSuffix,
-            inlineScriptHashes(readFileSync(path.join(this.siteDir, 'index.html'), 'utf8')),
-          ),
+          contentSecurityPolicy: dashboardCsp({
+            // The API ids cannot be named: the HTTP API's CORS origin is the distribution's own domain, so
+            // naming the API in the distribution's headers would be a dependency cycle. Any API Gateway
+            // endpoint of the stack's region, HTTPS for the HTTP API and WSS for the WebSocket API.
+            connectSources: [`https://${apiHosts}`, `wss://${apiHosts}`],
+            scriptHashes: inlineScriptHashes(readFileSync(path.join(this.siteDir, 'index.html'), 'utf8')),
+            upgradeInsecureRequests: true,
+          }),
           override: true,
         },
         // Two years, the value browsers' preload lists ask for; no preload: that is the domain owner's call.

@@ -6,7 +6,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { CachePolicy } from 'aws-cdk-lib/aws-cloudfront';
 import type { IConstruct } from 'constructs';
-import { Dashboard, dashboardSiteDir, inlineScriptHashes, type DashboardProps } from '../../infra/constructs/dashboard';
+import { Dashboard, dashboardSiteDir, type DashboardProps } from '../../infra/constructs/dashboard';
+import { inlineScriptHashes } from '../../infra/dashboard-csp';
 import { Realtime } from '../../infra/constructs/realtime';
 import { nagFindings, only, sharedFixture, type Resource } from './helpers';
 

@@ -3,9 +3,11 @@ import { startMotoServer } from '../../local/aws/moto';
 
 /**
  * One in-memory DynamoDB Local and one moto server (client accounts' SSM and STS) for the whole
- * integration run; every test file makes its own table.
+ * integration and e2e run; every test file makes its own table.
  */
 export default async function globalSetup(): Promise<void> {
+  // The integration and e2e projects share this setup: whichever runs first starts the servers.
+  if ((globalThis as { __awDynamo?: unknown }).__awDynamo) return;
   const [dynamo, moto] = await Promise.all([startDynamoDbLocal(), startMotoServer()]);
   process.env.AW_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
   process.env.AW_TEST_MOTO_ENDPOINT = moto.endpoint;

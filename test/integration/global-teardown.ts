@@ -3,5 +3,9 @@ import type { DynamoDbLocal } from '../../local/dynamodb';
 
 export default async function globalTeardown(): Promise<void> {
   const shared = globalThis as { __awDynamo?: DynamoDbLocal; __awMoto?: MotoServer };
-  await Promise.all([shared.__awDynamo?.stop(), shared.__awMoto?.stop()]);
+  const { __awDynamo: dynamo, __awMoto: moto } = shared;
+  // Run once per project that uses the servers: the first teardown stops them.
+  delete shared.__awDynamo;
+  delete shared.__awMoto;
+  await Promise.all([dynamo?.stop(), moto?.stop()]);
 }

@@ -1,0 +1,216 @@
+/// <reference lib="dom" />
+// page.evaluate() callbacks run in the browser: their code sees the DOM.
+import { jest } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import type { DemoInfo } from '../../local/seed';
+import { postDemoAlerts } from '../../local/demo-alerts';
+import type { LocalStack } from '../../local/stack';
+import { getJson, login, postJson, startTestStack } from '../helpers/local-stack';
+import { DESKTOP, launchChromium, openPage, PHONE, screenshot, signIn, type WatchedPage } from './browser';
+
+/**
+ * The dashboard in Debian's Chromium against a local stack seeded with the demo MSP and its demo alerts
+ * (the same ones `npm start` posts): every page is served by the local gateway under the production CSP.
+ */
+jest.setTimeout(60_000);
+
+let stack: LocalStack;
+let demo: DemoInfo;
+let browser: Browser;
+let adminToken: string;
+const opened: WatchedPage[] = [];
+
+function password(email: string): string {
+  const user = demo.users.find((candidate) => candidate.email === email);
+  if (!user) throw new Error(`No demo user ${email}`);
+  return user.password;
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+async function incidentOn(tenant: string, asset: string): Promise<{ id: string }> {
+  return until(async () => {
+    const { body } = await getJson(stack, `/v1/incidents?tenant=${tenant}&status=active`, adminToken);
+    return body.incidents?.find((incident: any) => JSON.stringify(incident).includes(asset));
+  }, `an incident on ${asset}`);
+}
+
+async function pageAs(email: string, viewport = DESKTOP): Promise<WatchedPage> {
+  const watched = await openPage(browser, stack.dashboardUrl, viewport);
+  opened.push(watched);
+  await signIn(watched.page, email, email === demo.admin.email ? demo.admin.password : password(email));
+  return watched;
+}
+
+/** The page's own content, not the page's frame (navigation, header). */
+function main(page: Page) {
+  return page.locator('main');
+}
+
+beforeAll(async () => {
+  ({ stack, demo } = await startTestStack(`e2e-${Date.now()}`));
+  adminToken = await login(stack, demo, demo.admin.email);
+  await postDemoAlerts(stack.apiUrl, stack.table, demo);
+  // Globex approves every runbook first: the demo's memory alert leaves an approval waiting.
+  await until(async () => {
+    const { body } = await getJson(stack, '/v1/approvals?tenant=globex', adminToken);
+    return body.approvals?.find((approval: any) => approval.state === 'pending');
+  }, 'the demo approval');
+  browser = await launchChromium();
+}, 120_000);
+
+afterEach(async () => {
+  // No page may log an error or warning (React warnings included) or throw.
+  const problems = opened.flatMap((watched) => watched.problems);
+  await Promise.all(opened.map((watched) => watched.context.close()));
+  opened.length = 0;
+  expect(problems).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+test('an MSP admin signs in and sees the KPIs and the demo incidents of both companies', async () => {
+  const { page } = await pageAs(demo.admin.email);
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await main(page).getByText('Noise reduction').first().waitFor();
+  await page.getByRole('link', { name: 'Incidents', exact: true }).click();
+  await page.getByTestId('incident-row').first().waitFor();
+  const rows = await page.getByTestId('incident-row').allInnerTexts();
+  expect(rows.some((row) => row.includes('db-prod-01'))).toBe(true);
+  expect(rows.some((row) => row.includes('web-01'))).toBe(true);
+});
+
+test('a new incident appears in the list live after a webhook POST, without a reload', async () => {
+  const { page } = await pageAs(demo.admin.email);
+  await page.goto('/incidents');
+  await page.getByTestId('incident-row').first().waitFor();
+  await page.getByText('Live', { exact: true }).waitFor();
+  await page.evaluate(() => Object.assign(window, { __sameDocument: true }));
+
+  const acme = demo.tenants.find((tenant) => tenant.id === 'acme')!;
+  const delivery = await postJson(
+    stack,
+    '/v1/webhooks/generic',
+    { asset_name: 'e2e-live-host', signature: 'PingLoss', severity: 'critical', message: 'host unreachable', tool_source: 'e2e' },
+    { 'x-api-key': acme.apiKey },
+  );
+  expect(delivery.status).toBe(202);
+  await page.getByTestId('incident-row').filter({ hasText: 'e2e-live-host' }).waitFor({ timeout: 15_000 });
+  expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+});
+
+test('an MSP admin approves the waiting runbook from the approvals queue', async () => {
+  const { page } = await pageAs(demo.admin.email);
+  await page.goto('/approvals');
+  const card = page.getByTestId('approval-card').filter({ hasText: 'web-01' }).first();
+  await card.waitFor();
+  await card.getByRole('button', { name: 'Approve' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox').first().fill('Approved from the e2e test');
+  await dialog.getByRole('button', { name: 'Confirm approval' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /approved/i })
+    .first()
+    .waitFor();
+
+  const decided = await until(async () => {
+    const { body } = await getJson(stack, '/v1/approvals?tenant=globex&state=approved', adminToken);
+    return body.approvals?.find((approval: any) => approval.state === 'approved');
+  }, 'the approval to be recorded');
+  expect(decided.decidedBy ?? decided.decision?.by ?? decided).toBeTruthy();
+});
+
+test('an operator resolves an incident from its page', async () => {
+  const { id } = await incidentOn('acme', 'win-file-01');
+  const { page } = await pageAs(demo.admin.email);
+  await page.goto(`/incidents/acme/${id}`);
+  await page.getByRole('button', { name: 'Resolve incident' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('combobox').first().selectOption('fixed');
+  await dialog.getByRole('textbox').first().fill('Backup job re-run by hand');
+  await dialog.getByRole('button', { name: 'Resolve', exact: true }).click();
+  await main(page).getByText('Resolved', { exact: true }).first().waitFor();
+  const { body } = await getJson(stack, `/v1/incidents/${id}?tenant=acme`, adminToken);
+  expect(body.incident?.status ?? body.status).toBe('resolved');
+});
+
+test('a technician of one company sees neither the other company’s incidents nor its pages', async () => {
+  const globexIncident = await incidentOn('globex', 'web-01');
+  const { page } = await pageAs('tech.niko@msp.example');
+  await page.goto('/incidents');
+  await page.getByTestId('incident-row').first().waitFor();
+  const rows = await page.getByTestId('incident-row').allInnerTexts();
+  expect(rows.length).toBeGreaterThan(0);
+  expect(rows.filter((row) => /globex|web-01|shop\.globex/i.test(row))).toEqual([]);
+  // No company picker with Globex in it, and no way in by URL.
+  expect(await page.getByRole('combobox', { name: 'Company' }).count()).toBe(0);
+  await page.goto(`/incidents/globex/${globexIncident.id}`);
+  await main(page).getByText('Not found').waitFor();
+  await page.goto('/approvals');
+  await page.getByRole('heading', { name: 'Approvals' }).waitFor();
+  expect(await main(page).innerText()).not.toMatch(/globex/i);
+});
+
+test('the sign-in and the navigation work with the keyboard alone', async () => {
+  const watched = await openPage(browser, stack.dashboardUrl);
+  opened.push(watched);
+  const { page } = watched;
+  await page.goto('/login');
+  await page.getByLabel('Email').waitFor();
+  expect(await page.evaluate(() => document.activeElement?.getAttribute('type'))).toBe('email'); // focused on arrival
+  await page.keyboard.type(demo.admin.email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(demo.admin.password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('navigation', { name: 'Primary' }).waitFor();
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+  await page.keyboard.press('Enter');
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+});
+
+const PAGES: Array<[name: string, path: () => Promise<string>]> = [
+  ['overview', async () => '/'],
+  ['incidents', async () => '/incidents'],
+  ['incident-detail', async () => `/incidents/acme/${(await incidentOn('acme', 'db-prod-01')).id}`],
+  ['approvals', async () => '/approvals'],
+  ['runbooks', async () => '/runbooks'],
+  ['companies', async () => '/companies'],
+  ['company-acme', async () => '/companies/acme'],
+  ['technicians', async () => '/technicians'],
+  ['audit', async () => '/audit'],
+  ['settings', async () => '/settings'],
+];
+
+test.each([
+  ['desktop', DESKTOP],
+  ['phone', PHONE],
+])('every page renders at %s width without errors or sideways scrolling (screenshots in test-artifacts/)', async (label, viewport) => {
+  const watched = await openPage(browser, stack.dashboardUrl, viewport);
+  opened.push(watched);
+  const { page } = watched;
+  await page.goto('/login');
+  await screenshot(page, `${label}-login`);
+  await signIn(page, demo.admin.email, demo.admin.password);
+  for (const [name, path] of PAGES) {
+    await page.goto(await path());
+    await main(page).locator('h1').first().waitFor();
+    await page.waitForFunction(() => !document.querySelector('.state-loading'), undefined, { timeout: 15_000 });
+    await screenshot(page, `${label}-${name}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect({ page: name, overflow }).toEqual({ page: name, overflow: 0 });
+    expect(await main(page).locator('.state-error').count()).toBe(0);
+  }
+});

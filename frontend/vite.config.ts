@@ -6,8 +6,11 @@ import { defineConfig } from 'vite';
  * URLs are read from /config.json at run time, never baked in. `npm run dev:frontend` proxies to a
  * running `npm start` for quick edits.
  */
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   root: import.meta.dirname,
+  // A build is always production React, whatever NODE_ENV the caller has (jest sets `test`, which would
+  // otherwise ship React's development build: twice the size, with StrictMode's double effects).
+  define: command === 'build' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
   base: '/',
   build: {
     outDir: 'dist',
@@ -29,4 +32,4 @@ export default defineConfig({
       '/ws': { target: 'ws://localhost:3000', ws: true },
     },
   },
-});
+}));

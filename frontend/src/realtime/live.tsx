@@ -97,8 +97,11 @@ export function LiveProvider({ wsUrl, children }: { wsUrl: string; children: Rea
       closed = true;
       clearTimeout(retryTimer);
       clearInterval(pingTimer);
-      socketRef.current?.close();
+      const socket = socketRef.current;
       socketRef.current = undefined;
+      // Closing a socket that is still connecting makes the browser log a warning: let it open, then close.
+      if (socket?.readyState === WebSocket.CONNECTING) socket.onopen = () => socket.close();
+      else socket?.close();
     };
   }, [userId, wsUrl, accessToken, queryClient]);
 

@@ -6,11 +6,8 @@ import { defineConfig } from 'vite';
  * URLs are read from /config.json at run time, never baked in. `npm run dev:frontend` proxies to a
  * running `npm start` for quick edits.
  */
-export default defineConfig(({ command }) => ({
+export default defineConfig({
   root: import.meta.dirname,
-  // A build is always production React, whatever NODE_ENV the caller has (jest sets `test`, which would
-  // otherwise ship React's development build: twice the size, with StrictMode's double effects).
-  define: command === 'build' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
   base: '/',
   build: {
     outDir: 'dist',
@@ -32,4 +29,4 @@ export default defineConfig(({ command }) => ({
       '/ws': { target: 'ws://localhost:3000', ws: true },
     },
   },
-}));
+});

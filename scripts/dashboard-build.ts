@@ -9,7 +9,16 @@ export const DASHBOARD_DIST = join(FRONTEND_DIR, 'dist');
  * tests each build before they serve or upload it, so none of them can ship a stale bundle.
  */
 export async function buildDashboard(): Promise<string> {
-  await build({ configFile: join(FRONTEND_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  // Always production React, whatever NODE_ENV the caller has: Vite follows NODE_ENV, and `test` or
+  // `development` would ship React's development build (twice the size, StrictMode's double effects).
+  const callersNodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(FRONTEND_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  } finally {
+    if (callersNodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = callersNodeEnv;
+  }
   return DASHBOARD_DIST;
 }
 

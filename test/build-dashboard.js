@@ -1,9 +1,14 @@
-// Jest global setup (plain JS: the root config has no transform): builds frontend/dist once per run, about
-// two seconds. It is the CDK stack's dashboard asset and what the browser tests load. Same build as
-// scripts/dashboard-build.ts.
+// Jest global setup: builds frontend/dist once per run (a few seconds) with scripts/dashboard-build.ts in
+// a process of its own (plain JS here: the root config has no transform, and jest's NODE_ENV=test must not
+// leak into the build). frontend/dist is the CDK stack's dashboard asset and what the browser tests load.
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { build } from 'vite';
 
-export default async function buildDashboardOnce() {
-  await build({ configFile: join(import.meta.dirname, '..', 'frontend', 'vite.config.ts'), logLevel: 'warn' });
+export default function buildDashboardOnce() {
+  const root = join(import.meta.dirname, '..');
+  execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'dashboard-build.ts')], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }

@@ -111,6 +111,8 @@ test('a new incident appears in the list live after a webhook POST, without a re
 });
 
 test('an MSP admin approves the waiting runbook from the approvals queue', async () => {
+  const { body: queue } = await getJson(stack, '/v1/approvals?tenant=globex', adminToken);
+  const waiting = queue.approvals.find((approval: any) => approval.state === 'pending');
   const { page } = await pageAs(demo.admin.email);
   await page.goto('/approvals');
   const card = page.getByTestId('approval-card').filter({ hasText: 'web-01' }).first();
@@ -119,17 +121,16 @@ test('an MSP admin approves the waiting runbook from the approvals queue', async
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('textbox').first().fill('Approved from the e2e test');
   await dialog.getByRole('button', { name: 'Confirm approval' }).click();
-  await page
-    .getByRole('status')
-    .filter({ hasText: /approved/i })
-    .first()
-    .waitFor();
+  await page.getByRole('status').filter({ hasText: /approved/i }).first().waitFor();
 
-  const decided = await until(async () => {
-    const { body } = await getJson(stack, '/v1/approvals?tenant=globex&state=approved', adminToken);
-    return body.approvals?.find((approval: any) => approval.state === 'approved');
-  }, 'the approval to be recorded');
-  expect(decided.decidedBy ?? decided.decision?.by ?? decided).toBeTruthy();
+  const { body: decided } = await getJson(stack, `/v1/approvals/${waiting.id}?tenant=globex`, adminToken);
+  expect(decided).toMatchObject({ state: 'approved', decidedBy: 'usr_admin_msp_example' });
+  // The decision resumed the runbook: the incident's execution leaves 'pending'.
+  await until(async () => {
+    const { body } = await getJson(stack, `/v1/incidents/${waiting.incidentId}?tenant=globex`, adminToken);
+    const state: string | undefined = body.incident.remediation?.state;
+    return state && state !== 'pending' ? state : undefined;
+  }, 'the runbook to run after the approval');
 });
 
 test('an operator resolves an incident from its page', async () => {
@@ -143,7 +144,7 @@ test('an operator resolves an incident from its page', async () => {
   await dialog.getByRole('button', { name: 'Resolve', exact: true }).click();
   await main(page).getByText('Resolved', { exact: true }).first().waitFor();
   const { body } = await getJson(stack, `/v1/incidents/${id}?tenant=acme`, adminToken);
-  expect(body.incident?.status ?? body.status).toBe('resolved');
+  expect(body.incident.status).toBe('resolved');
 });
 
 test('a technician of one company sees neither the other company’s incidents nor its pages', async () => {

@@ -8,6 +8,7 @@ import type { EnvName } from '../lib/config/env';
 
 export type FunctionName =
   | 'api'
+  | 'adminApi'
   | 'ingestWebhook'
   | 'ingestAlarmEvent'
   | 'correlate'
@@ -33,8 +34,15 @@ export interface FunctionSpec {
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   api: {
     entry: 'functions/api/handler.ts',
-    description: 'Operator API: health, auth and incidents',
+    description: 'Operator API: health, sign-in, incidents, alerts, approvals, executions, KPIs, notifications, OpenAPI',
     env: 'api',
+    memoryMiB: 1024,
+    timeoutSeconds: 10,
+  },
+  adminApi: {
+    entry: 'functions/admin-api/handler.ts',
+    description: 'Admin API: tenants, users, assets, integrations, audit, runbooks, on-call, correlation/SLA/escalation policies',
+    env: 'adminApi',
     memoryMiB: 1024,
     timeoutSeconds: 10,
   },
@@ -128,11 +136,40 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 
-/** HTTP API routes (API Gateway v2 route keys). The most specific route wins, as in API Gateway. */
+/**
+ * HTTP API routes (API Gateway v2 route keys). The most specific route wins, as in API Gateway: an exact
+ * path beats one with variables, which beats a greedy `{proxy+}`; among greedy ones the longer prefix.
+ * The operator API is split in two functions (lib/api/routes.ts): `api` takes every /v1 path no other
+ * route claims; `adminApi` the set-up paths listed here. test/unit/api-split.test.ts checks that every
+ * documented route reaches the function that serves it.
+ */
 export const HTTP_ROUTES: ReadonlyArray<{ method: HttpMethod; path: string; function: FunctionName }> = [
   { method: 'GET', path: '/health', function: 'api' },
   { method: 'POST', path: '/v1/webhooks/{source}', function: 'ingestWebhook' },
   { method: 'ANY', path: '/v1/{proxy+}', function: 'api' },
+  ...(
+    [
+      '/v1/tenants',
+      '/v1/tenants/{id}',
+      '/v1/tenants/{id}/correlation/{proxy+}',
+      '/v1/tenants/{id}/sla/{proxy+}',
+      '/v1/tenants/{id}/escalation/{proxy+}',
+      '/v1/users',
+      '/v1/users/{proxy+}',
+      '/v1/assets',
+      '/v1/assets/{proxy+}',
+      '/v1/integrations',
+      '/v1/integrations/{proxy+}',
+      '/v1/audit',
+      '/v1/runbooks',
+      '/v1/runbooks/{proxy+}',
+      '/v1/oncall/{proxy+}',
+      '/v1/technicians',
+      '/v1/technicians/{proxy+}',
+    ] as const
+  ).map((path) => ({ method: 'ANY' as const, path, function: 'adminApi' as const })),
+  // The unresolved alerts' assets are alerts (api), under the assets' prefix.
+  { method: 'GET', path: '/v1/assets/unresolved', function: 'api' },
 ];
 
 /** WebSocket API routes; the route selection expression is `$request.body.action`. */

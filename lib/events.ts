@@ -51,3 +51,10 @@ export function correlationIdOfDetail(detail: unknown): string | undefined {
 export function correlationIdOfEvent(event: unknown): string | undefined {
   return event && typeof event === 'object' && 'detail' in event ? correlationIdOfDetail(event.detail) : undefined;
 }
+
+/** The tenant an EventBridge event's detail names, if any (for logs and trace annotations, before validation). */
+export function tenantIdOfEvent(event: unknown): string | undefined {
+  const detail = event && typeof event === 'object' && 'detail' in event ? (event.detail as { tenantId?: unknown } | null) : undefined;
+  const value = detail?.tenantId;
+  return typeof value === 'string' && value ? value : undefined;
+}

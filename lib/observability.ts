@@ -1,11 +1,48 @@
 import type { MiddlewareObj } from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 
 const SERVICE_NAME = process.env.POWERTOOLS_SERVICE_NAME ?? 'alert-whisperer';
 
 /** One structured logger for every function; the log level comes from POWERTOOLS_LOG_LEVEL. */
 export const logger = new Logger({ serviceName: SERVICE_NAME });
+
+/**
+ * One X-Ray tracer for every function (Lambda active tracing, infra/constructs/functions.ts). Powertools
+ * turns it off outside Lambda (no AWS_EXECUTION_ENV: the local stack, jest, scripts) and when
+ * POWERTOOLS_TRACE_ENABLED=false; off, every method below returns at once and clients stay unwrapped.
+ * Outgoing HTTPS calls (Slack, Teams, webhooks, SNS certificates) are traced by Powertools' default
+ * (POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS).
+ */
+export const tracer = new Tracer({ serviceName: SERVICE_NAME });
+
+/**
+ * An AWS SDK v3 client with an X-Ray subsegment per call when tracing is on; the client itself when off.
+ * Every cached client (lib/aws/clients.ts and the adapters' own) is made through this.
+ */
+export function traced<T>(client: T): T {
+  return tracer.isTracingEnabled() ? tracer.captureAWSv3Client(client) : client;
+}
+
+/** The keys that find an invocation's trace in X-Ray (annotations are indexed; metadata is not). */
+export interface TraceKeys {
+  correlationId?: string | undefined;
+  tenantId?: string | undefined;
+}
+
+/**
+ * Puts the correlation id (and the tenant, when known) on the log lines of the rest of the invocation
+ * and on its trace as annotations, so that `annotation.correlationId = "..."` finds it in X-Ray.
+ * For ids a handler learns after `observed()` started (e.g. from a stored execution).
+ */
+export function addCorrelationKeys(keys: TraceKeys): void {
+  const defined = Object.fromEntries(Object.entries(keys).filter(([, value]) => typeof value === 'string' && value));
+  if (!Object.keys(defined).length) return;
+  logger.appendKeys(defined);
+  for (const [key, value] of Object.entries(defined)) tracer.putAnnotation(key, value as string);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Business metrics
@@ -98,6 +135,8 @@ export function publishMetrics(): void {
 export interface ObservedOptions<TEvent> {
   /** The invocation's correlation id, from its event: on every log line until the invocation ends. */
   correlationId?: (event: TEvent) => string | undefined;
+  /** The tenant the invocation works for, when its event names one: a log key and a trace annotation. */
+  tenantId?: (event: TEvent) => string | undefined;
   /** Other keys for every log line of the invocation. */
   keys?: (event: TEvent) => Record<string, unknown>;
 }
@@ -116,9 +155,15 @@ export interface ObservedOptions<TEvent> {
  * unconditionally, and Powertools warns "No application metrics to publish" on every invocation that
  * counted nothing (every SSM poll, most API calls); and one EMF document holds one value of a dimension,
  * while an invocation may count several channels. The cold-start metric is not captured.
+ *
+ * Tracing: Powertools' `captureLambdaHandler` opens the invocation's `## <handler>` subsegment (cold
+ * start and service annotations, errors as metadata) before anything else and closes it last, and the
+ * correlation id and tenant become annotations on it. Responses are not recorded (`captureResponse:
+ * false`): API answers carry tokens and personal data, which have no place in X-Ray.
  */
 export function observed<TEvent = unknown, TResult = unknown>(options: ObservedOptions<TEvent> = {}): MiddlewareObj<TEvent, TResult> {
-  const end = async () => {
+  const trace = captureLambdaHandler(tracer, { captureResponse: false });
+  const finish = async () => {
     openInvocations = Math.max(0, openInvocations - 1);
     try {
       publishMetrics();
@@ -135,11 +180,21 @@ export function observed<TEvent = unknown, TResult = unknown>(options: ObservedO
       logger.resetKeys();
       logger.addContext(request.context);
       openInvocations++;
+      await trace.before?.(request);
       const keys = options.keys?.(request.event) ?? {};
-      const correlationId = options.correlationId?.(request.event);
-      logger.appendKeys({ ...keys, ...(correlationId ? { correlationId } : {}) });
+      logger.appendKeys(keys);
+      addCorrelationKeys({ correlationId: options.correlationId?.(request.event), tenantId: options.tenantId?.(request.event) });
     },
-    after: end,
-    onError: end,
+    after: async (request) => {
+      await trace.after?.(request);
+      await finish();
+    },
+    onError: async (request) => {
+      // An error the HTTP bundle answered as a 4xx is the caller's: the trace closes as a success.
+      const status = (request.response as { statusCode?: unknown } | undefined)?.statusCode;
+      if (request.response !== undefined && !(typeof status === 'number' && status >= 500)) await trace.after?.(request);
+      else await trace.onError?.(request);
+      await finish();
+    },
   };
 }

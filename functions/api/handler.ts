@@ -1,5 +1,8 @@
 import httpRouterHandler from '@middy/http-router';
-import { apiRoutes } from '../../lib/api/routes';
+import { routeContext } from '../../lib/api/context';
+import { bundledOpenApiDocument } from '../../lib/api/openapi-file';
+import { operatorRoutes } from '../../lib/api/operator-routes';
+import { openApiRoutes } from '../../lib/api/routes/openapi';
 import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
 import { dynamo } from '../../lib/aws/clients';
 import { eventBridgePublisher } from '../../lib/aws/event-publisher';
@@ -10,20 +13,24 @@ import { httpHandler } from '../../lib/http/http';
 const env = readEnv('api');
 let keySet: Promise<KeySet> | undefined;
 
-const router = httpRouterHandler(
-  apiRoutes({
-    table: { db: dynamo(), tableName: env.TABLE_NAME },
-    keySet: () =>
-      (keySet ??= loadKeySet(env).catch((error: unknown) => {
-        keySet = undefined; // try again on the next request rather than failing until a cold start
-        throw error;
-      })),
-    now: () => new Date(),
-    stage: env.AW_STAGE,
-    publish: eventBridgePublisher(env.EVENT_BUS_NAME),
-    orchestrator: stepFunctionsOrchestrator(env.STATE_MACHINE_ARN),
-  }),
-);
+/** The day-to-day operator API (lib/api/routes.ts operatorRoutes) and the OpenAPI document of the whole API. */
+const router = httpRouterHandler([
+  ...operatorRoutes(
+    routeContext({
+      table: { db: dynamo(), tableName: env.TABLE_NAME },
+      keySet: () =>
+        (keySet ??= loadKeySet(env).catch((error: unknown) => {
+          keySet = undefined; // try again on the next request rather than failing until a cold start
+          throw error;
+        })),
+      now: () => new Date(),
+      stage: env.AW_STAGE,
+      publish: eventBridgePublisher(env.EVENT_BUS_NAME),
+      orchestrator: stepFunctionsOrchestrator(env.STATE_MACHINE_ARN),
+    }),
+  ),
+  ...openApiRoutes(bundledOpenApiDocument),
+]);
 
 export const handler = httpHandler(async (event, context) => {
   const response = await router(event, context, { signal: new AbortController().signal });

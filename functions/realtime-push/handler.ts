@@ -1,6 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import middy from '@middy/core';
-import { correlationIdOfEvent, domainEventDetailSchema } from '../../lib/events';
+import { correlationIdOfEvent, tenantIdOfEvent, domainEventDetailSchema } from '../../lib/events';
 import { observed } from '../../lib/observability';
 import { pushDomainEvent } from '../../lib/realtime/push';
 import { realtimeDeps } from '../../lib/realtime/handlers-env';
@@ -12,7 +12,7 @@ const deps = realtimeDeps();
  * events, only those following the incident for INCIDENT_DETAIL_EVENTS (lib/realtime/push.ts).
  */
 export const handler = middy<EventBridgeEvent<string, unknown>, { delivered: number; gone: number }>()
-  .use(observed({ correlationId: correlationIdOfEvent }))
+  .use(observed({ correlationId: correlationIdOfEvent, tenantId: tenantIdOfEvent }))
   .handler(async (event) => {
     const detail = domainEventDetailSchema.parse(event.detail);
     return pushDomainEvent(

@@ -4,14 +4,14 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
 import { stepFunctionsOrchestrator } from '../../lib/aws/step-functions';
 import { readEnv } from '../../lib/config/env';
-import { correlationIdOfDetail, correlationIdOfEvent, domainEventDetailSchema } from '../../lib/events';
-import { logger, observed } from '../../lib/observability';
+import { correlationIdOfDetail, correlationIdOfEvent, tenantIdOfEvent, domainEventDetailSchema } from '../../lib/events';
+import { logger, observed, traced } from '../../lib/observability';
 import { adviseOnIncident } from '../../lib/remediation/advice';
 import { decideForIncident, type RemediationDeps } from '../../lib/remediation/service';
 
 const env = readEnv('remediation');
 const modelId = env.BEDROCK_MODEL_ID;
-const bedrock = modelId ? new BedrockRuntimeClient({}) : undefined;
+const bedrock = modelId ? traced(new BedrockRuntimeClient({})) : undefined;
 const deps: RemediationDeps = {
   ...correlateDepsFromEnv(env),
   orchestrator: stepFunctionsOrchestrator(env.STATE_MACHINE_ARN),
@@ -25,7 +25,7 @@ const deps: RemediationDeps = {
  * line and goes on to the decision's events, the execution and the assignment.
  */
 export const handler = middy<EventBridgeEvent<string, unknown>, void>()
-  .use(observed({ correlationId: correlationIdOfEvent }))
+  .use(observed({ correlationId: correlationIdOfEvent, tenantId: tenantIdOfEvent }))
   .handler(async (event) => {
     const detail = domainEventDetailSchema.parse(event.detail);
     if (!detail.incidentId) throw new Error(`${event['detail-type']} without an incidentId`);

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
 import { tokenOnlyOrchestrator } from '../../lib/aws/step-functions';
 import { readEnv } from '../../lib/config/env';
-import { logger, observed } from '../../lib/observability';
+import { addCorrelationKeys, logger, observed } from '../../lib/observability';
 import { attachApprovalToken, recordExecutionOutcome, type RemediationDeps } from '../../lib/remediation/service';
 import { getCommandInvocation, sendCommand } from '../../lib/remediation/ssm-runner';
 import { runbookStepRequestSchema, type RunbookStepResult } from '../../lib/remediation/step-contract';
@@ -28,7 +28,7 @@ export const handler = middy<unknown, RunbookStepResult>()
     logger.appendKeys({ executionId: request.executionId, op: request.op });
     if (request.op === 'awaitApproval' || request.op === 'recordOutcome') {
       const correlationId = (await getExecution(deps.table, request.tenantId, request.executionId))?.correlationId;
-      if (correlationId) logger.appendKeys({ correlationId });
+      addCorrelationKeys({ correlationId, tenantId: request.tenantId });
     }
     switch (request.op) {
       case 'sendCommand':

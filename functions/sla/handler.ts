@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
 import { schedulerTimers, type Timers } from '../../lib/aws/scheduler';
 import { readEnv } from '../../lib/config/env';
-import { correlationIdOfEvent, DETAIL_TYPES, domainEventDetailSchema } from '../../lib/events';
+import { correlationIdOfEvent, tenantIdOfEvent, DETAIL_TYPES, domainEventDetailSchema } from '../../lib/events';
 import { logger, observed } from '../../lib/observability';
 import { notifyForEvent, NOTIFIED_EVENTS } from '../../lib/notify/event-notifier';
 import { slaNotifier } from '../../lib/notify/sla-notifier';
@@ -53,7 +53,7 @@ interface BusEvent {
  * re-checking the incident. Failures throw, so EventBridge and Scheduler retry; both paths are safe to repeat.
  */
 export const handler = middy<BusEvent | Record<string, unknown>, unknown>()
-  .use(observed({ correlationId: correlationIdOfEvent }))
+  .use(observed({ correlationId: correlationIdOfEvent, tenantId: tenantIdOfEvent }))
   .handler(async (event, context) => {
     const deps = depsFor(context);
     if ('detail-type' in event && typeof event['detail-type'] === 'string') {

@@ -22,6 +22,19 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** ESM bundles that include CommonJS dependencies need a real `require` (the shim Powertools documents). */
 const ESM_REQUIRE_SHIM = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
 
+/**
+ * The functions that serve `GET /v1/openapi.json`: the synth writes the document of every route beside
+ * their bundle (lib/api/openapi-file.ts), since the routes are split between two bundles. Run with the
+ * repository's tsx, like `npm run gen:api-types`: it builds the document from the same zod schemas.
+ */
+const OPENAPI_FUNCTIONS: ReadonlySet<FunctionName> = new Set(['api']);
+
+function writeOpenApiDocument(outputDir: string): string[] {
+  const tsx = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+  const script = path.join(REPO_ROOT, 'scripts', 'write-openapi.ts');
+  return [`"${tsx}" "${script}" "${path.join(outputDir, 'openapi.json')}"`];
+}
+
 /** Typed per environment name: a variable missing from ENV_SCHEMAS[N] is a compile error here. */
 export type Environments = { [N in EnvName]: EnvInput<N> };
 
@@ -39,6 +52,8 @@ export type TableAccess = 'read' | 'readWrite';
 export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   // Login rotates refresh-token sessions; incident commands (acknowledge, assign, note, resolve) write.
   api: 'readWrite',
+  // Tenants, users, assets, integrations (API keys, HMAC secrets), policies, runbooks, schedules: all written here.
+  adminApi: 'readWrite',
   // Stores alerts with their idempotency records and charges the tenant's rate limit.
   ingestWebhook: 'readWrite',
   // Same ingestion path as webhooks: stores alerts and idempotency records.
@@ -101,6 +116,8 @@ export const ITEM_ACCESS: Partial<Record<FunctionName, readonly ItemGrant[]>> = 
     { actions: ['dynamodb:Query', 'dynamodb:DeleteItem'], partitions: ['MSP#APPROVALS'] },
     // The request: read, then decided as expired (in the marker's transaction).
     { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], partitions: ['T#*#APPROVAL'] },
+    // Its execution, read for the correlation id the ApprovalDecided event carries.
+    { actions: ['dynamodb:GetItem'], partitions: ['T#*#EXEC'] },
     // The incident's timeline entry and the audit entry.
     { actions: ['dynamodb:PutItem'], partitions: ['T#*#INC#*', 'T#*#AUDIT'] },
   ],
@@ -200,6 +217,15 @@ export function createCatalogFunctions<N extends FunctionName, E extends EnvName
         mainFields: ['module', 'main'],
         metafile,
         banner: ESM_REQUIRE_SHIM,
+        ...(OPENAPI_FUNCTIONS.has(name)
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_input: string, output: string) => writeOpenApiDocument(output),
+              },
+            }
+          : {}),
         // Bundle the AWS SDK too, so the deployed code runs the versions the lockfile pins and tests ran.
         externalModules: [],
         // esbuild from node_modules: synth works without Docker.

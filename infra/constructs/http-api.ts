@@ -44,6 +44,14 @@ export const HTTP_ROUTE_AUTH: Record<string, string> = {
     "Monitoring tools cannot send JWTs: the handler authenticates the tenant's API key (hashed lookup), optional HMAC-SHA256 signature or SNS message signature.",
   'ANY /v1/{proxy+}':
     'The api function verifies the access JWT (jose: issuer, audience, key id) and the role on every route; login checks the password (scrypt).',
+  'GET /v1/assets/unresolved': 'The api function verifies the access JWT (jose: issuer, audience, key id) and the role (asset.read).',
+  // The set-up routes of the operator API (functions/catalog.ts): same token checks, in the other function.
+  ...Object.fromEntries(
+    HTTP_ROUTES.filter((route) => route.function === 'adminApi').map((route) => [
+      `${route.method} ${route.path}`,
+      'The adminApi function verifies the access JWT (jose: issuer, audience, key id) and the role on every route.',
+    ]),
+  ),
 };
 
 /** JSON access log lines for the HTTP API. No query string: webhooks may carry api_key there. */

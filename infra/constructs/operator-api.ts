@@ -11,13 +11,15 @@ export interface OperatorApiProps {
   stateMachine: sfn.IStateMachine;
 }
 
-const FUNCTIONS = ['api'] as const;
+const FUNCTIONS = ['api', 'adminApi'] as const;
 
 /**
- * The operator API capability: one function behind `GET /health` and `ANY /v1/{proxy+}` (login, RBAC,
- * tenants, incidents, correlation policy...). It reads the JWT signing key from Secrets Manager and
- * publishes domain events (incident commands) on the bus; it starts manual runbook executions and
- * answers approval task tokens.
+ * The operator API capability: two functions behind the routes functions/catalog.ts gives them.
+ * `api` (`GET /health`, `ANY /v1/{proxy+}`: sign-in, incidents, alerts, approvals, executions, KPIs,
+ * notifications, the OpenAPI document) reads the JWT signing key from Secrets Manager, publishes domain
+ * events (incident commands) on the bus, starts manual runbook executions and answers approval task
+ * tokens. `adminApi` (tenants, users, assets, integrations, audit, runbooks, on-call and policies) reads
+ * the signing key and the table only: no bus, no state machine.
  */
 export class OperatorApi extends Construct {
   readonly functions: Record<(typeof FUNCTIONS)[number], NodejsFunction>;
@@ -34,6 +36,11 @@ export class OperatorApi extends Construct {
           AW_STAGE: shared.stage,
           EVENT_BUS_NAME: shared.eventBus.eventBusName,
           STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+          AUTH_KEYS_SECRET_ARN: shared.authKeys.secretArn,
+        },
+        adminApi: {
+          TABLE_NAME: shared.table.tableName,
+          AW_STAGE: shared.stage,
           AUTH_KEYS_SECRET_ARN: shared.authKeys.secretArn,
         },
       },

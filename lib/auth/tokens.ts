@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import * as z from 'zod';
 import type { Role } from '../domain/user';
+import { traced } from '../observability';
 
 /**
  * Access tokens: HS256 JWTs made with jose, 15 minutes, issuer and audience checked, a key id so keys
@@ -33,7 +34,9 @@ export async function loadKeySet(source: KeySetSource): Promise<KeySet> {
   if (source.AUTH_KEYS_FILE) return parseKeySet(await readFile(source.AUTH_KEYS_FILE, 'utf8'));
   if (source.AUTH_KEYS_SECRET_ARN) {
     const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-    const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: source.AUTH_KEYS_SECRET_ARN }));
+    const { SecretString } = await traced(new SecretsManagerClient({})).send(
+      new GetSecretValueCommand({ SecretId: source.AUTH_KEYS_SECRET_ARN }),
+    );
     if (!SecretString) throw new Error('The auth key secret is empty');
     return parseKeySet(SecretString);
   }

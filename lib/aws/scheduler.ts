@@ -1,4 +1,5 @@
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { traced } from '../observability';
 
 /**
  * One-time timers on EventBridge Scheduler (SLA warnings and breaches, escalation steps): each is a
@@ -11,7 +12,7 @@ import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@
 let client: SchedulerClient | undefined;
 
 function scheduler(): SchedulerClient {
-  client ??= new SchedulerClient({});
+  client ??= traced(new SchedulerClient({}));
   return client;
 }
 

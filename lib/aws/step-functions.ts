@@ -1,11 +1,12 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { traced } from '../observability';
 import type { Orchestrator } from '../remediation/service';
 import type { RunbookExecutionInput } from '../remediation/step-contract';
 
 let client: SFNClient | undefined;
 
 function sfn(): SFNClient {
-  client ??= new SFNClient({});
+  client ??= traced(new SFNClient({}));
   return client;
 }
 

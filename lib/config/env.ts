@@ -23,6 +23,8 @@ const withStateMachine = withBus.extend({ STATE_MACHINE_ARN: z.string().min(1) }
 
 export const ENV_SCHEMAS = {
   api: withStateMachine.extend(authKeys.shape),
+  /** The admin routes (tenants, users, assets, integrations, policies): the table and the signing keys only. */
+  adminApi: base.extend(authKeys.shape),
   ingest: base.extend({
     ALERT_QUEUE_URL: z.string().url(),
     /** SNS signature checks on `cloudwatch` webhooks: 'off' only by explicit choice (local mode, replay). */

@@ -284,6 +284,8 @@ function eventsFor(tenantId: string, applied: AppliedAlert[], changes: IncidentC
   }
   for (const change of changes) {
     const resolved = change.timeline.find((entry) => entry.type === 'incident-resolved');
+    // The incident's own correlation id (its opening alert's): a resolution may come from no alert at all (settle sweep).
+    const traced = change.incident.correlationId ? { correlationId: change.incident.correlationId } : {};
     if (change.mergedInto && !announced.has(change.incident.id)) {
       announced.add(change.incident.id);
       events.push({
@@ -294,12 +296,13 @@ function eventsFor(tenantId: string, applied: AppliedAlert[], changes: IncidentC
           decision: 'merged',
           mergedInto: change.mergedInto,
           reason: change.timeline.at(-1)?.reason ?? '',
+          ...traced,
         },
       });
     } else if (resolved && change.incident.status === 'resolved') {
       events.push({
         detailType: DETAIL_TYPES.incidentResolved,
-        detail: { tenantId, incidentId: change.incident.id, reason: resolved.reason },
+        detail: { tenantId, incidentId: change.incident.id, reason: resolved.reason, ...traced },
       });
     }
   }

@@ -66,6 +66,8 @@ export interface ScopeIncident {
   sources: string[];
   signatures: string[];
   members: Member[];
+  /** The correlation id of the alert that opened it (its request's): its later events and notifications carry it. */
+  correlationId?: string;
 }
 
 export interface ScopeState {
@@ -421,6 +423,7 @@ function fireAlert(work: Work, alert: CanonicalAlert, firing: Firing): Decision 
     sources: [],
     signatures: [],
     members: [],
+    ...(alert.correlationId ? { correlationId: alert.correlationId } : {}),
   };
   const reason = seen ? 'same fingerprint, new episode (its last one ended)' : 'no open incident matches';
   work.add(withAlert(incident, alert, firing), { type: 'incident-opened', at: iso(t), reason, alertId: alert.id });

@@ -29,6 +29,8 @@ export interface Priority {
 export interface Incident {
   id: string;
   tenantId: string;
+  /** The correlation id of the alert that opened it (lib/correlation/engine.ts): its SLA events and notifications carry it. */
+  correlationId?: string;
   status: IncidentStatus;
   title: string;
   severity: Severity;

@@ -16,6 +16,7 @@
  * URLs are secrets: no error message here contains one.
  */
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { traced } from '../observability';
 import { channelUrlProblem } from '../store/notifications';
 import { isRetryable } from './preferences';
 import type { EmailMessage, SlackMessage, TeamsMessage, WebhookRequest } from './templates';
@@ -68,7 +69,7 @@ let sesClient: SESv2Client | undefined;
  * lib/aws/clients.ts). One attempt per call: deliver.ts retries with its own policy.
  */
 export function ses(): SESv2Client {
-  sesClient ??= new SESv2Client({ maxAttempts: 1 });
+  sesClient ??= traced(new SESv2Client({ maxAttempts: 1 }));
   return sesClient;
 }
 

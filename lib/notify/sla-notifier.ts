@@ -33,6 +33,7 @@ export function slaNotifier(config: NotifierConfig): (request: SlaNotification) 
       id: details.dedupKey,
       notification,
       recipients: await recipientsOf(table, request.recipients.userIds),
+      ...(details.correlationId ? { correlationId: details.correlationId } : {}),
     });
   };
 }

@@ -687,6 +687,7 @@ export async function decideApproval(
     incidentId: stored.incidentId,
     approvalId,
     state: decided.state,
+    ...(await executionCorrelation(deps, tenantId, approvalId)),
   });
   const { taskToken: _token, ...visible } = decided;
   return visible;
@@ -714,6 +715,15 @@ async function answerApprovedToken(deps: RemediationDeps, approval: Approval, ta
       startedAt: deps.now().toISOString(),
     });
   }
+}
+
+/**
+ * The correlation id of an approval request's execution (the request id is the execution's id), for the
+ * ApprovalDecided event: the path stays one from the alert to the runbook, whoever decides.
+ */
+async function executionCorrelation(deps: RemediationDeps, tenantId: string, executionId: string): Promise<{ correlationId?: string }> {
+  const correlationId = (await getExecution(deps.table, tenantId, executionId))?.correlationId;
+  return correlationId ? { correlationId } : {};
 }
 
 /** The approval sweep: expire the requests past their expiry; their executions then route the incident. */
@@ -745,6 +755,7 @@ export async function expireApprovals(deps: RemediationDeps): Promise<number> {
       incidentId: approval.incidentId,
       approvalId: approval.id,
       state: 'expired',
+      ...(await executionCorrelation(deps, approval.tenantId, approval.id)),
     });
   }
   return expired;

@@ -9,6 +9,7 @@
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient, type GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
+import { traced } from '../observability';
 import { OUTPUT_LIMIT, SSM_FAILURE_STATUSES, type RunbookStepRequest, type StepTarget } from './step-contract';
 
 export type SendCommandRequest = Omit<Extract<RunbookStepRequest, { op: 'sendCommand' }>, 'op'>;
@@ -60,13 +61,13 @@ export function clearRoleCache(): void {
 function defaultStsClient(region: string): STSClient {
   let client = stsClients.get(region);
   if (!client) {
-    client = new STSClient({ region });
+    client = traced(new STSClient({ region }));
     stsClients.set(region, client);
   }
   return client;
 }
 
-const defaultSsmClient = (region: string, credentials: RoleCredentials): SSMClient => new SSMClient({ region, credentials });
+const defaultSsmClient = (region: string, credentials: RoleCredentials): SSMClient => traced(new SSMClient({ region, credentials }));
 
 const cacheKey = (target: Pick<StepTarget, 'roleArn' | 'externalId'>) => `${target.roleArn}\n${target.externalId}`;
 

@@ -21,7 +21,7 @@ import {
   type EscalationTarget,
 } from '../escalation/policy';
 import { DETAIL_TYPES, type DetailType, type PublishEvents } from '../events';
-import { countMetric, logger } from '../observability';
+import { addCorrelationKeys, countMetric, logger } from '../observability';
 import { recordAudit } from '../store/audit';
 import { IncidentStateError } from '../store/incident-actions';
 import { getEscalationPolicy, getIncident, getSlaPolicy, writeIncidentSla, type SlaWrite } from '../store/sla';
@@ -78,6 +78,8 @@ export interface SlaNotificationDetails {
   dedupKey: string;
   /** When it happened. */
   at: string;
+  /** The incident's correlation id (its opening alert's), onto the delivery records. */
+  correlationId?: string;
   title: string;
   severity: Severity;
   status: IncidentStatus;
@@ -297,8 +299,14 @@ function details(
     assetRef: incident.assetRef,
     openedAt: incident.openedAt,
     priority: incident.priority?.score ?? 0,
+    ...traceOf(incident),
     ...rest,
   };
+}
+
+/** The incident's correlation id, for the events and notifications about it. */
+function traceOf(incident: Pick<Incident, 'correlationId'>): { correlationId?: string } {
+  return incident.correlationId ? { correlationId: incident.correlationId } : {};
 }
 
 function minutesText(ms: number): string {
@@ -578,6 +586,7 @@ async function changeClock(
       actor,
       responseDueAt: sla.responseDueAt,
       resolutionDueAt: sla.resolutionDueAt,
+      ...traceOf(incident),
     });
     return { changed: true, responseDueAt: sla.responseDueAt, resolutionDueAt: sla.resolutionDueAt };
   }
@@ -650,6 +659,8 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
     const nothing = nothingOutcome(lagMs);
     const incident = await getIncident(deps.table, tenantId, incidentId);
     if (!incident) return nothing('no-incident', 'the incident does not exist');
+    // A timer's event names no correlation id: the incident has it (its opening alert's).
+    addCorrelationKeys({ correlationId: incident.correlationId, tenantId });
     const { sla } = incident;
     if (!sla) return nothing('no-sla', 'the incident has no SLA');
     const { policy } = await getSlaPolicy(deps.table, tenantId);
@@ -695,7 +706,14 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
       });
       if (!written) continue;
       await deleteTimers(deps, leftover);
-      await publish(deps, DETAIL_TYPES.slaWarning, { tenantId, incidentId, clock, deadline, remainingMs: decision.remainingMs });
+      await publish(deps, DETAIL_TYPES.slaWarning, {
+        tenantId,
+        incidentId,
+        clock,
+        deadline,
+        remainingMs: decision.remainingMs,
+        ...traceOf(incident),
+      });
       const { recipients, level } = await warningRecipients(incident, escalationPolicy, resolve);
       await notify(deps, {
         tenantId,
@@ -758,7 +776,7 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
     if (!written) continue;
     const obsolete = prior?.timer && prior.timer.name !== final?.timer?.name ? [prior.timer.name] : [];
     await deleteTimers(deps, [...leftover, ...obsolete]);
-    await publish(deps, DETAIL_TYPES.slaBreached, { tenantId, incidentId, clock, deadline, breachedAt: at });
+    await publish(deps, DETAIL_TYPES.slaBreached, { tenantId, incidentId, clock, deadline, breachedAt: at, ...traceOf(incident) });
     countMetric('SlaBreaches');
     const level = (final?.level ?? 0) + 1;
     const recipients = advanced.recipients;
@@ -771,6 +789,7 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
         levelCount: escalationPolicy.levels.length,
         reason: escalationReason(advanced),
         notified: recipients.userIds,
+        ...traceOf(incident),
       });
       await notify(deps, {
         tenantId,
@@ -822,6 +841,8 @@ async function escalationTimerFired(deps: SlaDeps, event: EscalationEvent): Prom
     const nothing = nothingOutcome(lagMs);
     const incident = await getIncident(deps.table, tenantId, incidentId);
     if (!incident) return nothing('no-incident', 'the incident does not exist');
+    // A timer's event names no correlation id: the incident has it (its opening alert's).
+    addCorrelationKeys({ correlationId: incident.correlationId, tenantId });
     const state = incident.escalation;
     if (!state || !incident.sla) return nothing('no-escalation', 'the incident has no escalation');
     if (isResolved(incident)) return nothing('resolved', `the incident is ${incident.status}`);
@@ -864,6 +885,7 @@ async function escalationTimerFired(deps: SlaDeps, event: EscalationEvent): Prom
       reason,
       notified: recipients?.userIds ?? [],
       ...(final.status === 'exhausted' ? { exhausted: true } : {}),
+      ...traceOf(incident),
     });
     if (!recipients) return { action: 'exhausted', level, lagMs };
     countMetric('Escalations');

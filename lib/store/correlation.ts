@@ -188,6 +188,7 @@ function incidentWrite(
     scope,
     updatedAt: now.toISOString(),
     ...(priority ? { priority } : {}),
+    ...(incident.correlationId ? { correlationId: incident.correlationId } : {}),
     ...extra,
   };
   const key = keys.incident(tenantId, incident.id);

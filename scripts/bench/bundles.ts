@@ -38,6 +38,7 @@ if (!Number.isInteger(runs) || runs < 1) {
 /** Dummy values that pass each schema in lib/config/env.ts (typed: a new required variable fails tsc here). */
 const DUMMY_ENV: Environments = {
   api: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x', STATE_MACHINE_ARN: 'x', AUTH_KEYS_FILE: '/nonexistent' },
+  adminApi: { TABLE_NAME: 'x', AW_STAGE: 'dev', AUTH_KEYS_FILE: '/nonexistent' },
   ingest: { TABLE_NAME: 'x', AW_STAGE: 'dev', ALERT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q', AW_SNS_VERIFY: 'on' },
   correlate: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x' },
   settle: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x' },

@@ -35,11 +35,42 @@ describe('OperatorApi', () => {
     new OperatorApi(fixture.stack, 'OperatorApi', { shared: fixture.shared, httpApi: fixture.httpApi, stateMachine });
     const template = Template.fromStack(fixture.stack);
     expect(fixture.httpApi.unroutedRoutes()).toEqual(['POST /v1/webhooks/{source} (ingestWebhook)']);
-    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
-      IntegrationUri: { 'Fn::GetAtt': [functionId(template, 'api'), 'Arn'] },
-    });
+    // One integration per function: the operator API is two (functions/catalog.ts HTTP_ROUTES).
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 2);
+    for (const name of ['api', 'adminApi'] as const) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationUri: { 'Fn::GetAtt': [functionId(template, name), 'Arn'] },
+      });
+    }
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties.RouteKey as string);
+    expect(routes.sort()).toEqual(
+      HTTP_ROUTES.filter((route) => route.function !== 'ingestWebhook')
+        .map((route) => `${route.method} ${route.path}`)
+        .sort(),
+    );
     expect(nagFindings(fixture.stack)).toEqual([]);
+  });
+
+  it('gives adminApi the table and the signing key only: no bus, no state machine', () => {
+    const fixture = sharedFixture();
+    const stateMachine = sfn.StateMachine.fromStateMachineArn(
+      fixture.stack,
+      'Runbooks',
+      'arn:aws:states:us-east-1:123456789012:stateMachine:x',
+    );
+    new OperatorApi(fixture.stack, 'OperatorApi', { shared: fixture.shared, httpApi: fixture.httpApi, stateMachine });
+    const template = Template.fromStack(fixture.stack);
+    const fn = template.findResources('AWS::Lambda::Function')[functionId(template, 'adminApi')]!;
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
+      ['AUTH_KEYS_SECRET_ARN', 'AW_STAGE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'].sort(),
+    );
+    const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
+    const actions = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((ref) => ref.Ref === role))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>)
+      .flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]));
+    expect(actions).toContain('secretsmanager:GetSecretValue');
+    expect(actions.filter((action) => action.startsWith('events:') || action.startsWith('states:'))).toEqual([]);
   });
 });
 

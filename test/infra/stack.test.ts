@@ -33,6 +33,7 @@ beforeAll(() => {
 /** The capability construct that owns each catalog function (one construct per capability). */
 const OWNER: Record<FunctionName, string> = {
   api: 'OperatorApi',
+  adminApi: 'OperatorApi',
   ingestWebhook: 'Ingestion',
   ingestAlarmEvent: 'Ingestion',
   correlate: 'Correlation',
@@ -179,7 +180,8 @@ describe('functions', () => {
     /** Names of the catalog functions whose role has a policy allowing `action`. */
     const allowed = (action: string): FunctionName[] =>
       (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => statementsOf(dev, name).some((st) => asList(st.Action).includes(action)));
-    expect(allowed('secretsmanager:GetSecretValue')).toEqual(['api', 'wsConnect']);
+    expect(allowed('secretsmanager:GetSecretValue')).toEqual(['api', 'adminApi', 'wsConnect']);
+    // The admin half of the operator API publishes no events and starts no runbooks (below: neither action).
     expect(allowed('events:PutEvents')).toEqual(['api', 'correlate', 'settle', 'remediate', 'runbookStep', 'approvalSweep', 'sla']);
     expect(allowed('scheduler:CreateSchedule')).toEqual(['sla']);
     expect(allowed('iam:PassRole')).toEqual(['sla']);
@@ -210,7 +212,7 @@ describe('functions', () => {
     const roles = viaSecretsManager.map((st) => st.Principal.AWS['Fn::GetAtt'][0] as string).sort();
     const roleOf = (name: FunctionName) =>
       (dev.findResources('AWS::Lambda::Function')[functionId(dev, name)] as Resource).Properties.Role['Fn::GetAtt'][0] as string;
-    expect(roles).toEqual([roleOf('api'), roleOf('wsConnect')].sort());
+    expect(roles).toEqual([roleOf('api'), roleOf('adminApi'), roleOf('wsConnect')].sort());
     for (const statement of viaSecretsManager) expect(statement.Action).toBe('kms:Decrypt');
   });
 

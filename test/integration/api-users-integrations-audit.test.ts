@@ -255,7 +255,8 @@ describe('HMAC signing, limits, SNS topics and AWS accounts', () => {
     expect((await post(sign(first.body.secret, body))).status).toBe(202);
     expect((await post(sign('not-the-secret', body))).status).toBe(403);
 
-    const listing = await call('GET', path(''), mspAdmin);
+    // No trailing slash: `/v1/integrations/` is the api function's catch-all, not the admin route (functions/catalog.ts).
+    const listing = await call('GET', '/v1/integrations?tenant=hmac-api-co', mspAdmin);
     expect(listing.body.hmac).toEqual({ configured: true, required: true, previousSecretExpiresAt: second.body.previousSecretExpiresAt });
     expectNoSecrets(listing.text);
   });

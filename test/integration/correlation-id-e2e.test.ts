@@ -1,18 +1,25 @@
 import { jest } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { DEFAULT_POLICY, mergePolicy } from '../../lib/correlation/policy';
 import { logger } from '../../lib/observability';
 import { getAlert } from '../../lib/store/alerts';
+import { putCorrelationPolicy } from '../../lib/store/correlation-policy';
 import { getExecution } from '../../lib/store/remediation';
+import { getIncident } from '../../lib/store/sla';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
-import { getJson, login, startTestStack } from '../helpers/local-stack';
+import { createTenant, getJson, login, startTestStack } from '../helpers/local-stack';
 
 /**
  * One correlation id from the webhook to the notification, on the local stack: the caller's
  * `X-Correlation-Id` is answered, stamped on the alert, carried by its incident's events, the remediation
  * decision's, the execution (stored, and read back by the runbook step for the execution's end), the
  * assignment, and every delivery record of the notification that follows. The business metrics the
+ * same work publishes are checked on the way. The incident keeps its opening alert's id, so what happens
+ * later without a request of its own carries it too: a grace-period resolution by the settle sweep (here),
+ * SLA warnings, breaches and escalations (test/integration/sla-service.test.ts), approval decisions
+ * (test/integration/remediation-service.test.ts). The business metrics the
  * same work publishes are checked on the way (the stack's POWERTOOLS_DEV turns them off; this file turns
  * them back on with POWERTOOLS_METRICS_DISABLED=false and captures the EMF lines).
  */
@@ -39,8 +46,8 @@ function watch(token: string): Promise<typeof viewer> {
   });
 }
 
-async function sendAlert(tenantId: string, alert: Record<string, unknown>, correlationId: string): Promise<Response> {
-  const apiKey = demo.tenants.find((tenant) => tenant.id === tenantId)!.apiKey;
+async function sendAlert(tenantId: string, alert: Record<string, unknown>, correlationId: string, key?: string): Promise<Response> {
+  const apiKey = key ?? demo.tenants.find((tenant) => tenant.id === tenantId)!.apiKey;
   return fetch(`${stack.apiUrl}/v1/webhooks/generic`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'x-correlation-id': correlationId },
@@ -177,4 +184,24 @@ test('corr-e2e-2: an alert routed to a technician carries its id to the assignme
   expect(metricNames()).toEqual(
     expect.arrayContaining(['RemediationDecisions{action=route_to_technician}', 'NotificationsSent{channel=email}']),
   );
+}, 60_000);
+
+test('corr-e2e-3: a grace-period resolution by the settle sweep carries the id of the alert that opened the incident', async () => {
+  const tenantId = 'corr-settle';
+  const apiKey = await createTenant(stack, tenantId);
+  // A policy set before the first alert (correlation caches policies a minute): a 1 s grace period.
+  await putCorrelationPolicy(stack.table, tenantId, mergePolicy(DEFAULT_POLICY, { graceSeconds: 1 }), 'corr-e2e', new Date(), 0);
+  const alert = { asset_name: 'web-09', signature: 'HttpErrors', message: '5xx above 5%' };
+  expect((await sendAlert(tenantId, alert, 'corr-e2e-3', apiKey)).status).toBe(202);
+  const opened = await incidentOf(tenantId, 'HttpErrors', () => true, 'the incident to open');
+  // Stored on the incident when it opens: what happens later without a request of its own reads it back.
+  expect(await getIncident(stack.table, tenantId, opened.id)).toMatchObject({ correlationId: 'corr-e2e-3' });
+
+  // The resolving alert comes with a request id of its own; the resolution is the sweep's, an incident event.
+  expect((await sendAlert(tenantId, { ...alert, status: 'resolved' }, 'corr-e2e-3-resolved', apiKey)).status).toBe(202);
+  await incidentOf(tenantId, 'HttpErrors', (found) => found.status === 'resolved', 'the settle sweep to resolve the incident');
+  await stack.idle();
+  const events = viewer.messages.filter((message) => message.incidentId === opened.id);
+  // (IncidentUpdated, with the resolving alert's own id, goes only to dashboards following the incident.)
+  expect(events.find((event) => event.type === 'IncidentResolved')).toMatchObject({ correlationId: 'corr-e2e-3' });
 }, 60_000);

@@ -214,9 +214,10 @@ test('a dry run that passes its pre-checks changes nothing and hands the inciden
   expect(detail.timeline.some((entry) => entry.type === 'incident-routed' && entry.reason.includes('dry run'))).toBe(true);
 });
 
-async function approvalFor(incidentId: string, expiresInMs = 3_600_000) {
+async function approvalFor(incidentId: string, expiresInMs = 3_600_000, correlationId?: string) {
   const incident = (await getIncidentDetail(table, TENANT, incidentId))!.incident;
   return startRunbookExecution(deps(), {
+    ...(correlationId ? { correlationId } : {}),
     incident,
     runbook: libraryRunbook('linux-memory-relief')!,
     params: {},
@@ -277,7 +278,7 @@ test('an approval with its token parked is answered at once; a second decision i
 });
 
 test('the sweep expires requests past their expiry, fails their tokens and escalates; newer requests wait', async () => {
-  const due = await approvalFor(await incidentOn('host-sweep-1', 'RamLow'), 5 * 60_000);
+  const due = await approvalFor(await incidentOn('host-sweep-1', 'RamLow'), 5 * 60_000, 'corr-sweep');
   const later = await approvalFor(await incidentOn('host-sweep-2', 'RamLow'), 60 * 60_000);
   await attachApprovalToken(deps(), {
     op: 'awaitApproval',
@@ -297,7 +298,18 @@ test('the sweep expires requests past their expiry, fails their tokens and escal
   expect(await getApproval(table, TENANT, later.id)).toMatchObject({ state: 'pending' });
   const audit = await listAudit(table, TENANT, { action: 'approval.expire' }, { limit: 10 });
   expect(audit.entries.map((entry) => entry.resource.id)).toContain(due.id);
-  expect(published.some((event) => event.detailType === 'ApprovalDecided' && event.detail.state === 'expired')).toBe(true);
+  // The ApprovalDecided event carries the execution's correlation id (the alert's that led to it).
+  expect(published.filter((event) => event.detailType === 'ApprovalDecided' && event.detail.approvalId === due.id)).toEqual([
+    expect.objectContaining({ detail: expect.objectContaining({ state: 'expired', correlationId: 'corr-sweep' }) }),
+  ]);
+});
+
+test('an operator’s decision publishes ApprovalDecided with the execution’s correlation id', async () => {
+  const pending = await approvalFor(await incidentOn('host-decide-corr', 'RamLow'), 3_600_000, 'corr-approval');
+  await decideApproval(deps(), admin, TENANT, pending.id, 'reject', 'not now');
+  expect(published.filter((event) => event.detailType === 'ApprovalDecided' && event.detail.approvalId === pending.id)).toEqual([
+    expect.objectContaining({ detail: expect.objectContaining({ state: 'rejected', correlationId: 'corr-approval' }) }),
+  ]);
 });
 
 test('when Step Functions refuses the start, the execution is marked failed and the error surfaces', async () => {

@@ -74,7 +74,7 @@ function correlateDeps(now: () => Date): CorrelateDeps {
 }
 
 /** An incident opened by one alert, through correlation (an asset the inventory does not know: a scope of its own). */
-async function openIncident(now: () => Date, severity: Severity = 'critical', tenantId = TENANT): Promise<string> {
+async function openIncident(now: () => Date, severity: Severity = 'critical', tenantId = TENANT, correlationId?: string): Promise<string> {
   const at = now();
   const host = `host-${ulid().toLowerCase()}`;
   const alert: CanonicalAlert = {
@@ -92,6 +92,7 @@ async function openIncident(now: () => Date, severity: Severity = 'critical', te
     occurredAt: at.toISOString(),
     receivedAt: at.toISOString(),
     deliveryId: ulid(),
+    ...(correlationId ? { correlationId } : {}),
   };
   await storeAlerts(table, tenantId, [alert], at);
   const [result] = await correlateAlerts([alert], correlateDeps(now));
@@ -166,7 +167,7 @@ afterAll(async () => {
 
 test('a critical incident left alone warns, breaches, then escalates level by level to the right people', async () => {
   const now = () => emulator.now();
-  const incidentId = await openIncident(now);
+  const incidentId = await openIncident(now, 'critical', TENANT, 'corr-sla');
   await assignIncident(table, TENANT, incidentId, { userId: 'usr_tech', name: 'Terry Tech' }, 'dispatcher', now());
   const started = await startSla(liveDeps(), TENANT, incidentId);
   const opened = Date.parse((await incident(incidentId)).openedAt);
@@ -196,6 +197,12 @@ test('a critical incident left alone warns, breaches, then escalates level by le
     severity: 'critical',
   });
   expect(sent[1]!.details).toMatchObject({ clock: 'response', levelCount: 3 });
+  // The timers' work carries the correlation id of the alert that opened the incident (stored on it).
+  expect(sent.map((request) => request.details.correlationId)).toEqual(['corr-sla', 'corr-sla', 'corr-sla', 'corr-sla']);
+  for (const type of ['SlaWarning', 'SlaBreached', 'IncidentEscalated'])
+    expect(eventsOf(incidentId).filter((event) => event.detailType === type)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ detail: expect.objectContaining({ correlationId: 'corr-sla' }) })]),
+    );
   expect(sent[3]!.details.reason).toMatch(/not acknowledged within 30 min at level 2: level 3 notified/);
   // Nothing fired early, and the warning fired before its deadline.
   const outcomes = fired.filter((call) => call.event.incidentId === incidentId).map((call) => call.outcome);

@@ -54,7 +54,8 @@ describe('matchHttpRoute', () => {
 
   test('url-encoded path parameters are decoded', () => {
     expect(matchHttpRoute('POST', '/v1/webhooks/my%20tool')?.pathParameters).toEqual({ source: 'my tool' });
-    expect(matchHttpRoute('GET', '/v1/assets/db%2Fprod')?.pathParameters).toEqual({ proxy: 'assets/db/prod' });
+    expect(matchHttpRoute('GET', '/v1/incidents/db%2Fprod')?.pathParameters).toEqual({ proxy: 'incidents/db/prod' });
+    expect(matchHttpRoute('GET', '/v1/assets/db%2Fprod')).toMatchObject({ function: 'adminApi', pathParameters: { proxy: 'db/prod' } });
   });
 });
 

@@ -1,16 +1,29 @@
 import { json } from '../../http/http';
 import type { Route } from '../context';
-import { openApiDocument } from '../openapi';
 import { openApiResponse } from '../schemas';
 
-/** `GET /v1/openapi.json`: the OpenAPI document of every route (this one included), built once, no sign-in needed. */
-export function openApiRoutes(routes: () => readonly Route[]): Route[] {
-  let document: ReturnType<typeof openApiDocument> | undefined;
+/**
+ * `GET /v1/openapi.json`: the OpenAPI document of every route (this one included), no sign-in needed.
+ * `document` gives it once per cold start: built from the routes where they are all at hand
+ * (`apiRoutes`), read from the file bundled beside the `api` function otherwise (lib/api/openapi-file.ts).
+ */
+export function openApiRoutes(document: () => unknown): Route[] {
+  let built: Promise<unknown> | undefined;
   return [
     {
       method: 'GET',
       path: '/v1/openapi.json',
-      handler: async () => json(200, (document ??= openApiDocument(routes())), { 'cache-control': 'public, max-age=300' }),
+      handler: async () =>
+        json(
+          200,
+          await (built ??= Promise.resolve()
+            .then(document)
+            .catch((error: unknown) => {
+              built = undefined;
+              throw error;
+            })),
+          { 'cache-control': 'public, max-age=300' },
+        ),
       doc: {
         summary: 'The OpenAPI 3.1 document of this API',
         tag: 'system',

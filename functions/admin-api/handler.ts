@@ -1,0 +1,42 @@
+import httpRouterHandler from '@middy/http-router';
+import { routeContext } from '../../lib/api/context';
+import { adminRoutes } from '../../lib/api/admin-routes';
+import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
+import { dynamo } from '../../lib/aws/clients';
+import { readEnv } from '../../lib/config/env';
+import { httpHandler } from '../../lib/http/http';
+
+const env = readEnv('adminApi');
+let keySet: Promise<KeySet> | undefined;
+
+/** The admin routes neither publish events nor run runbooks: this function has no bus and no state machine (least privilege). */
+function unavailable(what: string): never {
+  throw new Error(`The adminApi function has no ${what}: move the route to the api function (functions/catalog.ts HTTP_ROUTES)`);
+}
+
+/** The set-up side of the operator API (lib/api/routes.ts adminRoutes): tenants, users, assets, integrations, policies... */
+const router = httpRouterHandler(
+  adminRoutes(
+    routeContext({
+      table: { db: dynamo(), tableName: env.TABLE_NAME },
+      keySet: () =>
+        (keySet ??= loadKeySet(env).catch((error: unknown) => {
+          keySet = undefined; // try again on the next request rather than failing until a cold start
+          throw error;
+        })),
+      now: () => new Date(),
+      stage: env.AW_STAGE,
+      publish: async () => unavailable('event bus'),
+      orchestrator: {
+        start: async () => unavailable('state machine'),
+        succeedTask: async () => unavailable('state machine'),
+        failTask: async () => unavailable('state machine'),
+      },
+    }),
+  ),
+);
+
+export const handler = httpHandler(async (event, context) => {
+  const response = await router(event, context, { signal: new AbortController().signal });
+  return response as NonNullable<typeof response>;
+});

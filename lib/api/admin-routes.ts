@@ -1,0 +1,23 @@
+import type { Route, RouteContext } from './context';
+import { assetRoutes } from './routes/assets';
+import { auditRoutes } from './routes/audit';
+import { correlationRoutes } from './routes/correlation';
+import { integrationRoutes } from './routes/integrations';
+import { oncallRoutes } from './routes/oncall';
+import { runbookRoutes } from './routes/runbooks';
+import { tenantRoutes } from './routes/tenants';
+import { userRoutes } from './routes/users';
+
+/** What the `adminApi` function serves: tenants, users, assets, integrations, audit, correlation policy, runbooks, on-call, SLA and escalation policies. */
+export function adminRoutes(context: RouteContext): Route[] {
+  return [
+    ...integrationRoutes(context),
+    ...userRoutes(context),
+    ...auditRoutes(context),
+    ...tenantRoutes(context),
+    ...assetRoutes(context),
+    ...correlationRoutes(context),
+    ...runbookRoutes(context),
+    ...oncallRoutes(context),
+  ];
+}

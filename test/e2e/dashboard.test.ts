@@ -121,7 +121,11 @@ test('an MSP admin approves the waiting runbook from the approvals queue', async
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('textbox').first().fill('Approved from the e2e test');
   await dialog.getByRole('button', { name: 'Confirm approval' }).click();
-  await page.getByRole('status').filter({ hasText: /approved/i }).first().waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /approved/i })
+    .first()
+    .waitFor();
 
   const { body: decided } = await getJson(stack, `/v1/approvals/${waiting.id}?tenant=globex`, adminToken);
   expect(decided).toMatchObject({ state: 'approved', decidedBy: 'usr_admin_msp_example' });

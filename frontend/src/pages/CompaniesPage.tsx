@@ -1,5 +1,214 @@
+import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { call, type Schemas } from '../api/client';
+import { useApi, useSession } from '../auth/session';
+import { useTenants } from '../auth/tenants';
+import { Badge } from '../components/badges';
+import { Dialog } from '../components/dialog';
 import { PageHeader } from '../components/layout-parts';
+import { FieldError, FormError, fieldErrors, invalidProps, useDialogMounted } from '../components/settings-form';
+import { EmptyState, Notice, Spinner } from '../components/states';
+import { formatDateTime } from '../lib/format';
+import './admin.css';
 
+type Tenant = Schemas['Tenant'];
+type Severity = Schemas['Incident']['severity'];
+
+const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+function slug(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .replace(/-+$/, '')
+    .slice(0, 64);
+}
+
+/** The client companies the user sees: their assets and active incidents at a glance. */
 export default function CompaniesPage() {
-  return <PageHeader title="Companies" />;
+  const api = useApi();
+  const { can } = useSession();
+  const { tenants, loading } = useTenants();
+  const [adding, setAdding] = useState(false);
+  const [created, setCreated] = useState<Tenant | undefined>();
+  const addMounted = useDialogMounted(adding);
+
+  const assetQueries = useQueries({
+    queries: tenants.map((tenant) => ({
+      queryKey: ['assets', tenant.id],
+      queryFn: () => call(api.GET('/v1/assets', { params: { query: { tenant: tenant.id } } })),
+    })),
+  });
+  const incidentQueries = useQueries({
+    queries: tenants.map((tenant) => ({
+      queryKey: ['incidents', tenant.id, 'active', 'summary'],
+      queryFn: () => call(api.GET('/v1/incidents', { params: { query: { tenant: tenant.id, status: 'active', limit: 100 } } })),
+    })),
+  });
+
+  return (
+    <>
+      <PageHeader
+        title="Companies"
+        description="The client companies you look after: their assets and the incidents active now."
+        actions={
+          can('tenant.create') ? (
+            <button type="button" className="button button-primary" onClick={() => setAdding(true)}>
+              Add company
+            </button>
+          ) : null
+        }
+      />
+      {created ? (
+        <Notice kind="success">
+          Company {created.name} created. <Link to={`/companies/${encodeURIComponent(created.id)}`}>Add its assets</Link>, then create its
+          API key under Settings.
+        </Notice>
+      ) : null}
+      {loading ? (
+        <Spinner label="Loading the companies" />
+      ) : tenants.length === 0 ? (
+        <EmptyState title="No companies yet">
+          {can('tenant.create') ? 'Add the first client company to start receiving its alerts.' : 'You do not work for any company yet.'}
+        </EmptyState>
+      ) : (
+        <ul className="company-grid" aria-label="Companies">
+          {tenants.map((tenant, index) => {
+            const assets = assetQueries[index];
+            const incidents = incidentQueries[index];
+            const assetList = assets?.data?.assets;
+            const active = incidents?.data?.incidents;
+            const bySeverity = SEVERITY_ORDER.map(
+              (severity) => [severity, active?.filter((i) => i.severity === severity).length ?? 0] as const,
+            ).filter(([, count]) => count > 0);
+            const urgent = (active ?? []).some((incident) => incident.severity === 'critical' || incident.severity === 'high');
+            return (
+              <li key={tenant.id} className={`company-card${urgent ? ' company-card-urgent' : ''}`} data-testid="company-card">
+                <div className="company-card-head">
+                  <h2>
+                    <Link to={`/companies/${encodeURIComponent(tenant.id)}`}>{tenant.name}</Link>
+                  </h2>
+                  <code className="company-id">{tenant.id}</code>
+                </div>
+                <dl className="company-stats">
+                  <div>
+                    <dt>Assets</dt>
+                    <dd>{assets?.isError ? '—' : assetList ? assetList.length : '…'}</dd>
+                  </div>
+                  <div>
+                    <dt>Critical</dt>
+                    <dd>{assetList ? assetList.filter((asset) => asset.critical).length : assets?.isError ? '—' : '…'}</dd>
+                  </div>
+                  <div>
+                    <dt>Active incidents</dt>
+                    <dd className={urgent ? 'text-critical' : undefined}>
+                      {incidents?.isError ? '—' : active ? `${active.length}${incidents?.data?.nextCursor ? '+' : ''}` : '…'}
+                    </dd>
+                  </div>
+                </dl>
+                <div className="company-card-foot">
+                  <div className="row">
+                    {bySeverity.length ? (
+                      bySeverity.map(([severity, count]) => <Badge key={severity} value={severity} label={`${count} ${severity}`} />)
+                    ) : active ? (
+                      <Badge value="succeeded" label="All clear" />
+                    ) : null}
+                  </div>
+                  <span className="muted small">Since {formatDateTime(tenant.createdAt)}</span>
+                </div>
+                {assets?.isError || incidents?.isError ? (
+                  <p className="form-error small" role="alert">
+                    Some figures could not be loaded.
+                  </p>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {can('tenant.create') && addMounted ? (
+        <Dialog open={adding} title="Add company" onClose={() => setAdding(false)}>
+          <AddCompanyForm
+            onCancel={() => setAdding(false)}
+            onCreated={(tenant) => {
+              setAdding(false);
+              setCreated(tenant);
+            }}
+          />
+        </Dialog>
+      ) : null}
+    </>
+  );
+}
+
+function AddCompanyForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: (tenant: Tenant) => void }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const formId = useId();
+  const [name, setName] = useState('');
+  const [id, setId] = useState('');
+  const [idTouched, setIdTouched] = useState(false);
+  const [autoRemediation, setAutoRemediation] = useState(false);
+  const create = useMutation({
+    mutationFn: () =>
+      call(api.POST('/v1/tenants', { body: { id: id.trim(), name: name.trim(), settings: { criticalAutoRemediation: autoRemediation } } })),
+    onSuccess: async (tenant) => {
+      await queryClient.invalidateQueries({ queryKey: ['tenants'] });
+      onCreated(tenant);
+    },
+  });
+  const errors = fieldErrors(create.error);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate();
+  };
+  return (
+    <form className="stack" onSubmit={submit} noValidate>
+      <label className="field" htmlFor={`${formId}-name`}>
+        Company name
+        <input
+          id={`${formId}-name`}
+          value={name}
+          required
+          onChange={(event) => {
+            setName(event.target.value);
+            if (!idTouched) setId(slug(event.target.value));
+          }}
+          {...invalidProps(errors, 'name', `${formId}-name`)}
+        />
+        <FieldError errors={errors} path="name" id={`${formId}-name`} />
+      </label>
+      <label className="field" htmlFor={`${formId}-id`}>
+        Company id
+        <input
+          id={`${formId}-id`}
+          value={id}
+          required
+          onChange={(event) => {
+            setIdTouched(true);
+            setId(event.target.value);
+          }}
+          {...invalidProps(errors, 'id', `${formId}-id`)}
+        />
+        <span className="field-hint">Used in URLs and API calls; it cannot change later.</span>
+        <FieldError errors={errors} path="id" id={`${formId}-id`} />
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={autoRemediation} onChange={(event) => setAutoRemediation(event.target.checked)} />
+        Allow automatic remediation on critical assets
+      </label>
+      <FormError error={create.error} title="Not created." />
+      <div className="form-actions">
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="button button-primary" disabled={create.isPending}>
+          {create.isPending ? 'Creating…' : 'Create company'}
+        </button>
+      </div>
+    </form>
+  );
 }

@@ -1,0 +1,138 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { call, type Schemas } from '../api/client';
+import { useApi } from '../auth/session';
+import type { ApprovalView, Verdict } from './approval-card';
+import { Dialog } from './dialog';
+import { RiskBadge } from './runbook-parts';
+import { errorMessage } from './states';
+
+export type DecidedApproval = Schemas['Approval'];
+
+function DecisionForm({
+  approval,
+  verdict,
+  companyName,
+  onCancel,
+  onDone,
+}: {
+  approval: ApprovalView;
+  verdict: Verdict;
+  companyName: string;
+  onCancel: () => void;
+  onDone: (decided: DecidedApproval, verdict: Verdict) => void;
+}) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const [comment, setComment] = useState('');
+  const [missing, setMissing] = useState(false);
+  const mutation = useMutation({
+    mutationFn: (text: string) => {
+      const params = { path: { id: approval.id }, query: { tenant: approval.tenantId } };
+      return verdict === 'approve'
+        ? call(api.POST('/v1/approvals/{id}/approve', { params, body: text ? { comment: text } : {} }))
+        : call(api.POST('/v1/approvals/{id}/reject', { params, body: { comment: text } }));
+    },
+    onSuccess: async (decided) => {
+      onDone(decided, verdict);
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['approvals'] }),
+        queryClient.invalidateQueries({ queryKey: ['incidents'] }),
+        queryClient.invalidateQueries({ queryKey: ['incident', approval.tenantId, approval.incidentId] }),
+        queryClient.invalidateQueries({ queryKey: ['executions'] }),
+      ]);
+    },
+  });
+  const approving = verdict === 'approve';
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const text = comment.trim();
+    // The API requires a reason to reject; say so before asking it.
+    if (!approving && !text) {
+      setMissing(true);
+      return;
+    }
+    mutation.mutate(text);
+  };
+
+  return (
+    <form className="stack" onSubmit={submit} noValidate>
+      <div className="approval-dialog-summary">
+        <div className="row">
+          <RiskBadge risk={approval.risk} />
+          <span className="muted">{companyName}</span>
+        </div>
+        <p className="approval-dialog-runbook">{approval.runbookName}</p>
+        <p className="muted approval-dialog-effect">
+          {approving
+            ? 'The runbook starts right away on the targets of this request.'
+            : 'The execution ends and the incident is routed to a technician.'}
+        </p>
+      </div>
+      <label className="field">
+        {approving ? 'Comment (optional)' : 'Why reject it (required)'}
+        <textarea
+          value={comment}
+          onChange={(event) => {
+            setComment(event.target.value);
+            setMissing(false);
+          }}
+          maxLength={1000}
+          required={!approving}
+          aria-invalid={missing || undefined}
+          aria-describedby={missing ? 'decision-missing' : undefined}
+          placeholder={
+            approving ? 'e.g. Checked with the customer, go ahead' : 'e.g. Maintenance window tonight, a technician will handle it'
+          }
+        />
+      </label>
+      {missing ? (
+        <p className="form-error" id="decision-missing">
+          Say why you reject it: the technician who takes the incident reads it.
+        </p>
+      ) : null}
+      {mutation.isError ? (
+        <p className="form-error" role="alert">
+          {errorMessage(mutation.error)}
+        </p>
+      ) : null}
+      <div className="row approval-dialog-buttons">
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className={`button ${approving ? 'button-primary' : 'button-danger'}`} disabled={mutation.isPending}>
+          {mutation.isPending ? (approving ? 'Approving…' : 'Rejecting…') : approving ? 'Confirm approval' : 'Confirm rejection'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Approve or reject one request, with a comment (required to reject). */
+export function ApprovalDecisionDialog({
+  target,
+  companyName,
+  onClose,
+  onDone,
+}: {
+  target: { approval: ApprovalView; verdict: Verdict } | undefined;
+  companyName: string;
+  onClose: () => void;
+  onDone: (decided: DecidedApproval, verdict: Verdict) => void;
+}) {
+  return (
+    <Dialog open={Boolean(target)} title={target?.verdict === 'reject' ? 'Reject this run' : 'Approve this run'} onClose={onClose}>
+      {target ? (
+        <DecisionForm
+          key={`${target.approval.id}-${target.verdict}`}
+          approval={target.approval}
+          verdict={target.verdict}
+          companyName={companyName}
+          onCancel={onClose}
+          onDone={onDone}
+        />
+      ) : null}
+    </Dialog>
+  );
+}

@@ -25,7 +25,8 @@ export default defineConfig({
     port: 5173,
     proxy: {
       '/v1': 'http://localhost:3000',
-      '/config.json': 'http://localhost:3000',
+      // Keep the browser's Host: the local gateway answers config.json for the page's own origin (this one).
+      '/config.json': { target: 'http://localhost:3000', changeOrigin: false },
       '/ws': { target: 'ws://localhost:3000', ws: true },
     },
   },

@@ -180,6 +180,7 @@ test('the sign-in and the navigation work with the keyboard alone', async () => 
   await page.keyboard.type(demo.admin.password);
   await page.keyboard.press('Enter');
   await page.getByRole('navigation', { name: 'Primary' }).waitFor();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
   await page.keyboard.press('Tab');
   expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
   await page.keyboard.press('Enter');

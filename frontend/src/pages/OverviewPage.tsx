@@ -1,5 +1,358 @@
-import { PageHeader } from '../components/layout-parts';
+import { useQueries, useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { call, type Schemas } from '../api/client';
+import { useApi, useSession } from '../auth/session';
+import { useTenants } from '../auth/tenants';
+import { Badge, PriorityMeter } from '../components/badges';
+import { DailyChart, KpiCard } from '../components/chart';
+import { useNow } from '../components/countdown';
+import { describeEvent, type Incident, incidentPath, NextSla } from '../components/incident-parts';
+import { Card, PageHeader } from '../components/layout-parts';
+import { EmptyState, ErrorState, Spinner } from '../components/states';
+import { formatDateTime, formatDuration, formatNumber, formatPercent, formatRelative, formatTime } from '../lib/format';
+import { useLive } from '../realtime/live';
+import { useState } from 'react';
+import './incidents.css';
 
+type KpiRow = Schemas['KpiRow'];
+type KpiDay = KpiRow & { date: string };
+interface KpiReport {
+  totals: KpiRow;
+  days: KpiDay[];
+}
+
+const PERIODS = [7, 14, 30] as const;
+type Period = (typeof PERIODS)[number];
+const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+/** Midnight (local) of the first day of a period of `days` days ending today. */
+function periodStart(days: number): string {
+  const start = new Date();
+  start.setHours(0, 0, 0, 0);
+  start.setDate(start.getDate() - (days - 1));
+  return start.toISOString();
+}
+
+const ratio = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 1000) / 10);
+const weightedMean = (rows: KpiRow[], value: (row: KpiRow) => number | null, weight: (row: KpiRow) => number) => {
+  let sum = 0;
+  let count = 0;
+  for (const row of rows) {
+    const v = value(row);
+    if (v === null) continue;
+    sum += v * weight(row);
+    count += weight(row);
+  }
+  return count === 0 ? null : Math.round((sum / count) * 10) / 10;
+};
+
+/** Several companies' KPI rows as one: counts add up, shares and means are recomputed from them. */
+function combineRows(rows: KpiRow[]): KpiRow {
+  const sum = (value: (row: KpiRow) => number) => rows.reduce((total, row) => total + value(row), 0);
+  const alerts = sum((r) => r.alerts);
+  const incidents = sum((r) => r.incidents);
+  const resolved = sum((r) => r.resolved);
+  const selfHealed = sum((r) => r.selfHealed);
+  const compliance = (pick: (row: KpiRow) => KpiRow['slaResponse']) => {
+    const met = sum((r) => pick(r).met);
+    const missed = sum((r) => pick(r).missed);
+    return { met, missed, pct: ratio(met, met + missed) };
+  };
+  return {
+    alerts,
+    incidents,
+    noiseReductionPct: alerts === 0 ? null : Math.min(100, Math.max(0, Math.round((1 - incidents / alerts) * 1000) / 10)),
+    acknowledged: sum((r) => r.acknowledged),
+    mttaMinutes: weightedMean(
+      rows,
+      (r) => r.mttaMinutes,
+      (r) => r.acknowledged,
+    ),
+    resolved,
+    mttrMinutes: weightedMean(
+      rows,
+      (r) => r.mttrMinutes,
+      (r) => r.resolved,
+    ),
+    selfHealed,
+    selfHealedPct: ratio(selfHealed, resolved),
+    slaResponse: compliance((r) => r.slaResponse),
+    slaResolution: compliance((r) => r.slaResolution),
+  };
+}
+
+function combineReports(reports: KpiReport[]): KpiReport {
+  if (reports.length === 1) return reports[0]!;
+  const dates = [...new Set(reports.flatMap((report) => report.days.map((day) => day.date)))].sort();
+  return {
+    totals: combineRows(reports.map((report) => report.totals)),
+    days: dates.map((date) => ({
+      date,
+      ...combineRows(reports.flatMap((report) => report.days.filter((day) => day.date === date))),
+    })),
+  };
+}
+
+const minutes = (value: number | null) => (value === null ? '—' : formatDuration(value * 60_000));
+
+function KpiCards({ report, days }: { report: KpiReport; days: Period }) {
+  const t = report.totals;
+  return (
+    <section aria-labelledby="kpi-heading" className="stack">
+      <h2 id="kpi-heading" className="visually-hidden">
+        Key figures of the last {days} days
+      </h2>
+      <div className="kpis ov-kpis">
+        <KpiCard label="Alerts" value={formatNumber(t.alerts)} hint="received in the period" />
+        <KpiCard label="Incidents" value={formatNumber(t.incidents)} hint="after correlation" />
+        <KpiCard label="Noise reduction" value={formatPercent(t.noiseReductionPct)} hint="alerts that needed no incident of their own" />
+        <KpiCard label="Self-healed" value={formatPercent(t.selfHealedPct)} hint={`${t.selfHealed} of ${t.resolved} resolved`} />
+        <KpiCard label="MTTA" value={minutes(t.mttaMinutes)} hint={`mean time to acknowledge · ${t.acknowledged} acked`} />
+        <KpiCard label="MTTR" value={minutes(t.mttrMinutes)} hint={`mean time to resolve · ${t.resolved} resolved`} />
+        <KpiCard
+          label="SLA response"
+          value={formatPercent(t.slaResponse.pct)}
+          hint={`${t.slaResponse.met} met · ${t.slaResponse.missed} missed`}
+        />
+        <KpiCard
+          label="SLA resolution"
+          value={formatPercent(t.slaResolution.pct)}
+          hint={`${t.slaResolution.met} met · ${t.slaResolution.missed} missed`}
+        />
+      </div>
+    </section>
+  );
+}
+
+function Trends({ report }: { report: KpiReport }) {
+  const labels = report.days.map((day) => day.date);
+  return (
+    <section aria-labelledby="trends-heading" className="stack">
+      <h2 id="trends-heading" className="ov-section-title">
+        Trends by day
+      </h2>
+      <div className="grid grid-2">
+        <div className="card">
+          <DailyChart
+            title="Alerts vs incidents"
+            days={labels}
+            yLabel="Count"
+            series={[
+              { name: 'Alerts', values: report.days.map((day) => day.alerts) },
+              { name: 'Incidents', values: report.days.map((day) => day.incidents) },
+            ]}
+          />
+        </div>
+        <div className="card">
+          <DailyChart
+            title="Noise reduction"
+            kind="line"
+            days={labels}
+            yLabel="Percent"
+            maxValue={100}
+            formatValue={(value) => `${value} %`}
+            series={[{ name: 'Noise reduction', values: report.days.map((day) => day.noiseReductionPct), color: 'var(--chart-3)' }]}
+          />
+        </div>
+        <div className="card">
+          <DailyChart
+            title="Mean time to resolve"
+            kind="line"
+            days={labels}
+            yLabel="Minutes"
+            formatValue={(value) => `${Math.round(value * 10) / 10}`}
+            series={[{ name: 'MTTR (minutes)', values: report.days.map((day) => day.mttrMinutes), color: 'var(--chart-2)' }]}
+          />
+        </div>
+        <div className="card">
+          <DailyChart
+            title="SLA compliance"
+            kind="line"
+            days={labels}
+            yLabel="Percent"
+            maxValue={100}
+            formatValue={(value) => `${value} %`}
+            series={[
+              { name: 'Response', values: report.days.map((day) => day.slaResponse.pct), color: 'var(--chart-1)' },
+              { name: 'Resolution', values: report.days.map((day) => day.slaResolution.pct), color: 'var(--chart-4)' },
+            ]}
+          />
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function ActiveIncidents({ tenant }: { tenant: string | undefined }) {
+  const api = useApi();
+  const { nameOf } = useTenants();
+  const query = useQuery({
+    queryKey: ['incidents', { status: 'active', sort: 'priority', tenant, limit: 5 }],
+    queryFn: () => call(api.GET('/v1/incidents', { params: { query: { status: 'active', sort: 'priority', tenant, limit: 5 } } })),
+  });
+  return (
+    <Card
+      title="Active incidents"
+      className="ov-active"
+      actions={
+        <Link to="/incidents" className="button button-small">
+          View all
+        </Link>
+      }
+    >
+      {query.isPending ? (
+        <Spinner label="Loading incidents" />
+      ) : query.isError ? (
+        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
+      ) : query.data.incidents.length === 0 ? (
+        <EmptyState title="No active incidents">
+          <p>All quiet. New incidents show up here live.</p>
+        </EmptyState>
+      ) : (
+        <ol className="ov-active-list">
+          {query.data.incidents.map((incident: Incident) => (
+            <li key={`${incident.tenantId}/${incident.id}`} className={`ov-active-item inc-edge-${incident.severity}`}>
+              <div className="ov-active-main">
+                <Link to={incidentPath(incident.tenantId, incident.id)} className="cell-title">
+                  {incident.title}
+                </Link>
+                <span className="cell-sub">
+                  {nameOf(incident.tenantId)} · {incident.alertCount} alert{incident.alertCount === 1 ? '' : 's'} ·{' '}
+                  {incident.assignee ? incident.assignee.name : 'unassigned'}
+                </span>
+              </div>
+              <div className="ov-active-side">
+                {incident.priority ? <PriorityMeter score={incident.priority.score} /> : null}
+                <span className="row">
+                  <Badge value={incident.severity} />
+                  <NextSla incident={incident} />
+                </span>
+              </div>
+            </li>
+          ))}
+        </ol>
+      )}
+    </Card>
+  );
+}
+
+function LiveFeed({ tenant }: { tenant: string | undefined }) {
+  const api = useApi();
+  const { status, feed } = useLive();
+  const { nameOf } = useTenants();
+  const now = useNow(10_000);
+  // Recent incidents, to name the asset an event is about (events carry ids only); refreshed by every event.
+  const recent = useQuery({
+    queryKey: ['incidents', { feed: true, tenant }],
+    queryFn: () => call(api.GET('/v1/incidents', { params: { query: { sort: 'newest', tenant, limit: 100 } } })),
+  });
+  const byId = new Map((recent.data?.incidents ?? []).map((incident) => [`${incident.tenantId}/${incident.id}`, incident]));
+  const events = tenant ? feed.filter((event) => event.tenantId === tenant) : feed;
+  return (
+    <Card
+      title="Live feed"
+      className="ov-feed"
+      actions={
+        <span className={`live live-${status} ov-live`}>
+          <span className="live-dot" aria-hidden="true" />
+          {status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting' : 'Offline'}
+        </span>
+      }
+    >
+      {events.length === 0 ? (
+        <div className="ov-feed-empty">
+          <span className="ov-pulse" aria-hidden="true" />
+          <p className="state-title">Waiting for events…</p>
+          <p className="muted">New alerts, incidents, decisions and runbook results appear here as they happen.</p>
+        </div>
+      ) : (
+        <ol className="feed ov-feed-list" aria-live="polite" aria-label="Latest events, newest first">
+          {events.map((event, index) => {
+            const incident = event.incidentId ? byId.get(`${event.tenantId}/${event.incidentId}`) : undefined;
+            const { text, tone, detail } = describeEvent(event, incident);
+            const sentence = `${text} · ${nameOf(event.tenantId)}`;
+            return (
+              <li key={`${events.length - index}-${event.at}-${event.type}`}>
+                <time dateTime={event.at} title={formatDateTime(event.at)}>
+                  {formatTime(event.at)}
+                  <span className="cell-sub">{formatRelative(event.at, now)}</span>
+                </time>
+                <div className="ov-feed-body">
+                  <span className={`ov-feed-dot tone-${tone}`} aria-hidden="true" />
+                  <div>
+                    {event.incidentId ? (
+                      <Link to={incidentPath(event.tenantId, event.incidentId)}>{sentence}</Link>
+                    ) : (
+                      <span>{sentence}</span>
+                    )}
+                    {detail ? <span className="cell-sub ov-feed-detail">{detail}</span> : null}
+                  </div>
+                </div>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+    </Card>
+  );
+}
+
+/** The MSP's morning view: KPIs and trends, what is burning now, and what just happened. */
 export default function OverviewPage() {
-  return <PageHeader title="Overview" />;
+  const api = useApi();
+  const { can } = useSession();
+  const { selected, tenants, nameOf, loading } = useTenants();
+  const [days, setDays] = useState<Period>(7);
+  // KPIs are per company: "all companies" adds up each company's report.
+  const kpiTenants = (selected ? [selected] : tenants.map((t) => t.id)).filter((id) => can('kpi.read', id));
+  const reports = useQueries({
+    queries: kpiTenants.map((tenantId) => ({
+      queryKey: ['kpis', tenantId, days],
+      queryFn: () => call(api.GET('/v1/kpis', { params: { query: { tenant: tenantId, from: periodStart(days), timeZone: TIME_ZONE } } })),
+    })),
+  });
+  const failed = reports.find((report) => report.isError);
+  const pending = loading || reports.some((report) => report.isPending);
+  const combined = !pending && !failed && reports.length > 0 ? combineReports(reports.map((report) => report.data!)) : undefined;
+  const scope = selected ? nameOf(selected) : tenants.length === 1 ? tenants[0]!.name : `all ${tenants.length} companies`;
+
+  return (
+    <>
+      <PageHeader
+        title="Overview"
+        description={`How alerts turned into incidents and how fast they were handled, for ${scope}.`}
+        actions={
+          <div className="ov-period" role="group" aria-label="Period">
+            {PERIODS.map((value) => (
+              <button
+                key={value}
+                type="button"
+                className={`ov-period-button${value === days ? ' is-active' : ''}`}
+                aria-pressed={value === days}
+                onClick={() => setDays(value)}
+              >
+                {value} days
+              </button>
+            ))}
+          </div>
+        }
+      />
+      {pending ? (
+        <Spinner label="Loading the key figures" />
+      ) : failed ? (
+        <ErrorState error={failed.error} onRetry={() => reports.forEach((report) => void report.refetch())} />
+      ) : combined ? (
+        <KpiCards report={combined} days={days} />
+      ) : (
+        <EmptyState title="No key figures to show">
+          <p>Your role cannot read the KPIs of any company.</p>
+        </EmptyState>
+      )}
+      <div className="grid ov-now">
+        <ActiveIncidents tenant={selected} />
+        <LiveFeed tenant={selected} />
+      </div>
+      {combined ? <Trends report={combined} /> : null}
+    </>
+  );
 }

@@ -1,0 +1,259 @@
+import type { ReactNode } from 'react';
+import { ApiError, type Schemas } from '../api/client';
+import type { LiveEvent } from '../realtime/live';
+import { humanize } from '../lib/format';
+import { Badge } from './badges';
+import { SlaCountdown } from './countdown';
+import { errorMessage } from './states';
+
+/** Shared by the overview, the incident list and the incident detail. */
+
+export type Incident = Schemas['Incident'];
+export type IncidentDetail = Schemas['IncidentDetail'];
+export type Execution = Schemas['Execution'];
+export type Severity = Incident['severity'];
+
+export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+export const RESOLUTION_CODES = [
+  { value: 'fixed', label: 'Fixed' },
+  { value: 'self-healed', label: 'Self-healed (cleared on its own)' },
+  { value: 'false-positive', label: 'False positive' },
+  { value: 'duplicate', label: 'Duplicate' },
+  { value: 'wont-fix', label: "Won't fix" },
+  { value: 'other', label: 'Other' },
+] as const;
+export type ResolutionCode = (typeof RESOLUTION_CODES)[number]['value'];
+
+export type ClockState = 'met' | 'missed' | 'paused' | 'running';
+
+export interface SlaClockView {
+  which: 'response' | 'resolution';
+  label: string;
+  deadline?: string;
+  state: ClockState;
+  windowMs: number;
+  /** When the clock started (for the elapsed bar). */
+  startedAt: string;
+  /** When it stopped (acknowledged / resolved). */
+  doneAt?: string;
+}
+
+function lastPause(sla: NonNullable<Incident['sla']>) {
+  return sla.clock.pauses.at(-1);
+}
+
+/** Whether the SLA clock is paused now (a pause without an end). */
+export function slaPaused(incident: Incident): boolean {
+  const pause = incident.sla ? lastPause(incident.sla) : undefined;
+  return Boolean(pause && !pause.to);
+}
+
+/**
+ * The response and resolution clocks of an incident as the countdowns show them: met or missed once
+ * acknowledged / resolved, paused while the client is waited on, else running towards the deadline.
+ */
+export function slaClocks(incident: Incident): { response: SlaClockView; resolution: SlaClockView } | undefined {
+  const sla = incident.sla;
+  if (!sla) return undefined;
+  const paused = slaPaused(incident);
+  const pausedTimer = (kind: 'response' | 'resolution') => sla.timers[`${kind}-breach`]?.deadline;
+  const clock = (which: 'response' | 'resolution'): SlaClockView => {
+    const due = (which === 'response' ? sla.responseDueAt : sla.resolutionDueAt) ?? pausedTimer(which) ?? undefined;
+    const doneAt = which === 'response' ? (incident.acknowledgedAt ?? incident.resolvedAt) : incident.resolvedAt;
+    const breached = which === 'response' ? sla.breachedAt.response : sla.breachedAt.resolution;
+    let state: ClockState;
+    if (doneAt) state = breached || (due && doneAt > due) ? 'missed' : 'met';
+    else if (incident.status === 'merged') state = 'met';
+    else if (paused) state = 'paused';
+    else state = breached ? 'missed' : 'running';
+    return {
+      which,
+      label: which === 'response' ? 'Response' : 'Resolution',
+      deadline: due,
+      state,
+      windowMs: (which === 'response' ? sla.responseMinutes : sla.resolutionMinutes) * 60_000,
+      startedAt: sla.startedAt,
+      doneAt,
+    };
+  };
+  return { response: clock('response'), resolution: clock('resolution') };
+}
+
+/** The deadline that matters now: the response until acknowledged, then the resolution. */
+export function nextClock(incident: Incident): SlaClockView | undefined {
+  const clocks = slaClocks(incident);
+  if (!clocks) return undefined;
+  if (incident.status === 'open' && !incident.acknowledgedAt) return clocks.response;
+  return clocks.resolution;
+}
+
+/** The SLA cell of the incident list: which clock, and its countdown. */
+export function NextSla({ incident }: { incident: Incident }) {
+  const clock = nextClock(incident);
+  if (!clock) return <span className="muted">No SLA</span>;
+  return (
+    <span className="inc-sla-cell">
+      <SlaCountdown deadline={clock.deadline} state={clock.state} windowMs={clock.windowMs} />
+      <span className="cell-sub">{clock.label}</span>
+    </span>
+  );
+}
+
+const REMEDIATION_LABELS: Record<NonNullable<Incident['remediation']>['state'], string> = {
+  pending_approval: 'Awaiting approval',
+  running: 'Runbook running',
+  succeeded: 'Runbook succeeded',
+  failed: 'Runbook failed',
+  rejected: 'Approval rejected',
+  expired: 'Approval expired',
+};
+
+const REMEDIATION_TONES: Record<NonNullable<Incident['remediation']>['state'], string> = {
+  pending_approval: 'pending',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  rejected: 'rejected',
+  expired: 'expired',
+};
+
+export function remediationLabel(state: NonNullable<Incident['remediation']>['state']): string {
+  return REMEDIATION_LABELS[state];
+}
+
+/** Status plus what is going on with it (remediation, paused clock, reopened). */
+export function IncidentBadges({ incident, withSeverity = false }: { incident: Incident; withSeverity?: boolean }) {
+  return (
+    <span className="inc-badges">
+      {withSeverity ? <Badge value={incident.severity} /> : null}
+      <Badge value={incident.status} />
+      {incident.remediation ? (
+        <Badge value={REMEDIATION_TONES[incident.remediation.state]} label={REMEDIATION_LABELS[incident.remediation.state]} />
+      ) : null}
+      {slaPaused(incident) && incident.status !== 'resolved' ? <Badge value="skipped" label="SLA paused" /> : null}
+      {incident.reopenCount > 0 ? <Badge value="reopened" label={`Reopened ×${incident.reopenCount}`} /> : null}
+    </span>
+  );
+}
+
+/** The root asset of an incident (its reference when it is not in the inventory). */
+export function rootAssetOf(incident: Incident): string {
+  return incident.rootAssetId ?? incident.assetId ?? incident.assetRef;
+}
+
+export function incidentPath(tenantId: string, incidentId: string): string {
+  return `/incidents/${encodeURIComponent(tenantId)}/${encodeURIComponent(incidentId)}`;
+}
+
+/** A live event as a sentence an operator reads at a glance. */
+export function describeEvent(event: LiveEvent, incident: Incident | undefined): { text: string; tone: string; detail?: string } {
+  const on = incident ? ` on ${incident.assetRef}` : '';
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+  const decision = text(event.decision);
+  switch (event.type) {
+    case 'IncidentOpened':
+      return { text: `Incident opened${on}`, tone: 'high', detail: incident?.title };
+    case 'IncidentUpdated':
+      if (decision === 'join') return { text: `Alert joined an incident${on}`, tone: 'neutral', detail: text(event.reason) };
+      if (decision === 'reopen') return { text: `Incident reopened${on}`, tone: 'high', detail: text(event.reason) };
+      if (decision === 'merged') return { text: `Incident merged into another${on}`, tone: 'neutral' };
+      if (decision === 'resolve-alert') return { text: `Alert cleared${on}`, tone: 'ok', detail: text(event.reason) };
+      if (event.status === 'acknowledged') return { text: `Incident acknowledged${on}`, tone: 'medium' };
+      if (decision === 'sla-paused') return { text: `SLA clock paused${on}`, tone: 'neutral' };
+      if (decision === 'sla-resumed') return { text: `SLA clock resumed${on}`, tone: 'neutral' };
+      return { text: `Incident updated${on}`, tone: 'neutral', detail: decision ? humanize(decision) : undefined };
+    case 'IncidentResolved':
+      return {
+        text: `Incident resolved${on}`,
+        tone: 'ok',
+        detail: text(event.reason) ?? (text(event.actor) ? `by ${text(event.actor)}` : undefined),
+      };
+    case 'IncidentAssigned': {
+      const assignee = event.assignee as { name?: string } | undefined;
+      return { text: `Assigned to ${assignee?.name ?? 'a technician'}${on}`, tone: 'accent' };
+    }
+    case 'RemediationDecided':
+      return {
+        text: `Remediation decided${on}: ${humanize(text(event.action) ?? 'unknown')}`,
+        tone: 'accent',
+        detail: text(event.runbookId),
+      };
+    case 'ApprovalRequested':
+      return { text: `Approval requested${on}`, tone: 'medium', detail: text(event.runbookId) };
+    case 'ApprovalDecided':
+      return { text: `Approval ${text(event.state) ?? 'decided'}${on}`, tone: text(event.state) === 'approved' ? 'ok' : 'neutral' };
+    case 'ExecutionStarted':
+      return { text: `Runbook started${on}`, tone: 'accent', detail: text(event.runbookId) };
+    case 'ExecutionFinished':
+      return {
+        text: `Runbook ${text(event.state) === 'succeeded' ? 'succeeded' : (text(event.state) ?? 'finished')}${on}`,
+        tone: text(event.state) === 'succeeded' ? 'ok' : 'critical',
+        detail: text(event.runbookId),
+      };
+    case 'SlaWarning':
+      return { text: `SLA ${text(event.clock) ?? ''} deadline approaching${on}`.replace('  ', ' '), tone: 'medium' };
+    case 'SlaBreached':
+      return { text: `SLA ${text(event.clock) ?? ''} deadline breached${on}`.replace('  ', ' '), tone: 'critical' };
+    case 'IncidentEscalated':
+      return { text: `Escalated to level ${String(event.level ?? '?')}${on}`, tone: 'critical', detail: text(event.reason) };
+    default:
+      return { text: `${humanize(event.type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase())}${on}`, tone: 'neutral' };
+  }
+}
+
+/** A labelled section of the incident detail with an optional count. */
+export function Section({
+  title,
+  count,
+  actions,
+  children,
+  className = '',
+  id,
+}: {
+  title: string;
+  count?: number;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  id: string;
+}) {
+  return (
+    <section className={`card inc-section ${className}`} aria-labelledby={id}>
+      <div className="card-header">
+        <h2 id={id}>
+          {title}
+          {count !== undefined ? <span className="inc-count">{count}</span> : null}
+        </h2>
+        {actions}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+/** A failed mutation's message, with the failing fields the API names (error.details), for forms. */
+export function FormError({ error }: { error: unknown }) {
+  if (!error) return null;
+  const details =
+    error instanceof ApiError && Array.isArray(error.details)
+      ? (error.details as unknown[]).filter(
+          (item): item is { path: string; message: string } =>
+            typeof item === 'object' && item !== null && 'message' in item && typeof (item as { message: unknown }).message === 'string',
+        )
+      : [];
+  return (
+    <div className="form-error" role="alert">
+      {errorMessage(error)}
+      {details.length ? (
+        <ul className="inc-error-details">
+          {details.map((item, index) => (
+            <li key={index}>
+              {item.path ? <code>{String(item.path)}</code> : null} {item.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

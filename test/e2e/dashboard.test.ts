@@ -146,14 +146,16 @@ test('an operator resolves an incident from its page', async () => {
   await dialog.getByRole('combobox').first().selectOption('fixed');
   await dialog.getByRole('textbox').first().fill('Backup job re-run by hand');
   await dialog.getByRole('button', { name: 'Resolve', exact: true }).click();
-  await main(page).getByText('Resolved', { exact: true }).first().waitFor();
+  // Reopen is offered once the incident is resolved.
+  await page.getByRole('button', { name: 'Reopen' }).waitFor();
   const { body } = await getJson(stack, `/v1/incidents/${id}?tenant=acme`, adminToken);
   expect(body.incident.status).toBe('resolved');
 });
 
 test('a technician of one company sees neither the other company’s incidents nor its pages', async () => {
   const globexIncident = await incidentOn('globex', 'web-01');
-  const { page } = await pageAs('tech.niko@msp.example');
+  const watched = await pageAs('tech.niko@msp.example');
+  const { page } = watched;
   await page.goto('/incidents');
   await page.getByTestId('incident-row').first().waitFor();
   const rows = await page.getByTestId('incident-row').allInnerTexts();
@@ -162,7 +164,11 @@ test('a technician of one company sees neither the other company’s incidents n
   // No company picker with Globex in it, and no way in by URL.
   expect(await page.getByRole('combobox', { name: 'Company' }).count()).toBe(0);
   await page.goto(`/incidents/globex/${globexIncident.id}`);
-  await main(page).getByText('Not found').waitFor();
+  await main(page).getByText('Not found', { exact: true }).waitFor();
+  // The browser logs the API's 404 itself; that one is expected here.
+  const expected404 = watched.problems.findIndex((problem) => problem.includes('status of 404'));
+  expect(expected404).toBeGreaterThanOrEqual(0);
+  watched.problems.splice(expected404, 1);
   await page.goto('/approvals');
   await page.getByRole('heading', { name: 'Approvals' }).waitFor();
   expect(await main(page).innerText()).not.toMatch(/globex/i);

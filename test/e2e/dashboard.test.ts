@@ -117,6 +117,7 @@ test('an MSP admin approves the waiting runbook from the approvals queue', async
   await page.goto('/approvals');
   const card = page.getByTestId('approval-card').filter({ hasText: 'web-01' }).first();
   await card.waitFor();
+  await screenshot(page, 'desktop-approvals-waiting');
   await card.getByRole('button', { name: 'Approve' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('textbox').first().fill('Approved from the e2e test');

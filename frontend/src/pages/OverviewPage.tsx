@@ -160,7 +160,7 @@ function Trends({ report }: { report: KpiReport }) {
             kind="line"
             days={labels}
             yLabel="Minutes"
-            formatValue={(value) => `${Math.round(value * 10) / 10}`}
+            formatValue={(value) => value.toLocaleString(undefined, { maximumFractionDigits: 2 })}
             series={[{ name: 'MTTR (minutes)', values: report.days.map((day) => day.mttrMinutes), color: 'var(--chart-2)' }]}
           />
         </div>

@@ -1,15 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { CATEGORIES } from '../../../lib/correlation/categories';
 import { useId, useState, type FormEvent } from 'react';
 import { call, type Schemas } from '../api/client';
 import { useApi, useSession } from '../auth/session';
 import { formatDateTime, formatNumber, formatPercent, humanize } from '../lib/format';
 import { Card } from './layout-parts';
 import {
-  ChangedBy,
-  ConfirmDialog,
   FieldError,
   FormError,
   ReadOnlyNotice,
+  SettingsFormFooter,
   type SavedNotice,
   fieldErrors,
   formatMinutes,
@@ -22,21 +22,6 @@ type Category = Policy['relatedCategories'][number][number];
 type Pair = Policy['relatedCategories'][number];
 type WindowField =
   'burstWindowSeconds' | 'cascadeWindowSeconds' | 'flapWindowSeconds' | 'quietPeriodSeconds' | 'graceSeconds' | 'maxLatenessSeconds';
-
-const CATEGORIES: Category[] = [
-  'cpu',
-  'memory',
-  'disk',
-  'network',
-  'service',
-  'database',
-  'certificate',
-  'backup',
-  'security',
-  'time',
-  'patching',
-  'other',
-];
 
 const DAY = 86_400;
 
@@ -127,7 +112,6 @@ function CorrelationForm({ tenantId, data, notice, setNotice }: { tenantId: stri
     data.policy.relatedCategories.flatMap((pair) => (pair[0] && pair[1] ? [[pair[0], pair[1]] as Pair] : [])),
   );
   const [newPair, setNewPair] = useState<Pair>(['disk', 'service']);
-  const [confirmReset, setConfirmReset] = useState(false);
   const [hours, setHours] = useState('24');
 
   const candidate = () => ({
@@ -148,7 +132,6 @@ function CorrelationForm({ tenantId, data, notice, setNotice }: { tenantId: stri
   const reset = useMutation({
     mutationFn: () => call(api.DELETE('/v1/tenants/{id}/correlation/policy', { params: { path: { id: tenantId } } })),
     onSuccess: (answer) => {
-      setConfirmReset(false);
       store(answer, 'Correlation policy reset to the defaults.');
     },
   });
@@ -295,33 +278,17 @@ function CorrelationForm({ tenantId, data, notice, setNotice }: { tenantId: stri
         {simulate.data ? <SimulationResult result={simulate.data} /> : null}
       </Card>
 
-      <ChangedBy updatedAt={data.updatedAt} updatedBy={data.updatedBy} />
-      {notice ? <Notice kind="success">{notice}</Notice> : null}
-      <FormError error={save.error} />
-      {editable ? (
-        <div className="form-actions form-actions-start">
-          <button type="submit" className="button button-primary" disabled={save.isPending}>
-            {save.isPending ? 'Saving…' : 'Save'}
-          </button>
-          {data.updatedAt ? (
-            <button type="button" className="button" onClick={() => setConfirmReset(true)}>
-              Reset to defaults
-            </button>
-          ) : null}
-        </div>
-      ) : null}
-      <ConfirmDialog
-        open={confirmReset}
-        title="Reset the correlation policy?"
-        confirmLabel="Reset to defaults"
-        danger
-        busy={reset.isPending}
-        onConfirm={() => reset.mutate()}
-        onClose={() => setConfirmReset(false)}
-      >
-        Rules, windows and related categories go back to the defaults; the change takes effect within a minute.
-        {reset.error ? <FormError error={reset.error} title="Not reset." /> : null}
-      </ConfirmDialog>
+      <SettingsFormFooter
+        changed={data}
+        editable={editable}
+        canReset={Boolean(data.updatedAt)}
+        notice={notice}
+        save={save}
+        reset={reset}
+        resetLabel="Reset to defaults"
+        resetTitle="Reset the correlation policy?"
+        resetExplained="Rules, windows and related categories go back to the defaults; the change takes effect within a minute."
+      />
     </form>
   );
 }

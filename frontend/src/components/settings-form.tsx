@@ -151,3 +151,71 @@ export interface SavedNotice {
   notice: string | undefined;
   setNotice: (message: string | undefined) => void;
 }
+
+interface PendingMutation {
+  isPending: boolean;
+  error: unknown;
+  mutate: (variables: undefined, options?: { onSuccess?: () => void }) => void;
+}
+
+/**
+ * The end of a settings form: who changed it last, the outcome, Save and (once changed) a reset to the
+ * defaults behind a confirmation. `extra` sits under the save error (e.g. a version-conflict hint).
+ */
+export function SettingsFormFooter({
+  changed,
+  editable,
+  canReset,
+  notice,
+  save,
+  reset,
+  resetLabel,
+  resetTitle,
+  resetExplained,
+  extra,
+}: {
+  changed: { updatedAt?: string; updatedBy?: string };
+  editable: boolean;
+  canReset: boolean;
+  notice: string | undefined;
+  save: PendingMutation;
+  reset: PendingMutation;
+  resetLabel: string;
+  resetTitle: string;
+  resetExplained: ReactNode;
+  extra?: ReactNode;
+}) {
+  const [confirmReset, setConfirmReset] = useState(false);
+  return (
+    <>
+      <ChangedBy updatedAt={changed.updatedAt} updatedBy={changed.updatedBy} />
+      {notice ? <Notice kind="success">{notice}</Notice> : null}
+      <FormError error={save.error} />
+      {extra}
+      {editable ? (
+        <div className="form-actions form-actions-start">
+          <button type="submit" className="button button-primary" disabled={save.isPending}>
+            {save.isPending ? 'Saving…' : 'Save'}
+          </button>
+          {canReset ? (
+            <button type="button" className="button" onClick={() => setConfirmReset(true)}>
+              {resetLabel}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+      <ConfirmDialog
+        open={confirmReset}
+        title={resetTitle}
+        confirmLabel={resetLabel}
+        danger
+        busy={reset.isPending}
+        onConfirm={() => reset.mutate(undefined, { onSuccess: () => setConfirmReset(false) })}
+        onClose={() => setConfirmReset(false)}
+      >
+        {resetExplained}
+        {reset.error ? <FormError error={reset.error} title="Not reset." /> : null}
+      </ConfirmDialog>
+    </>
+  );
+}

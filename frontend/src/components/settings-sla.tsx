@@ -5,11 +5,9 @@ import { isApiError, useApi, useSession } from '../auth/session';
 import { Badge } from './badges';
 import { Card, DataTable } from './layout-parts';
 import {
-  ChangedBy,
-  ConfirmDialog,
   FieldError,
-  FormError,
   ReadOnlyNotice,
+  SettingsFormFooter,
   type SavedNotice,
   fieldErrors,
   formatMinutes,
@@ -111,7 +109,6 @@ function SlaForm({
   );
   const [lead, setLead] = useState(String(data.policy.warning.leadMinutes));
   const [fraction, setFraction] = useState(String(Math.round(data.policy.warning.shortWindowFraction * 100)));
-  const [confirmReset, setConfirmReset] = useState(false);
 
   const store = (answer: SlaAnswer, message: string) => {
     queryClient.setQueryData(['settings', tenantId, 'sla'], answer);
@@ -144,7 +141,6 @@ function SlaForm({
     mutationFn: () =>
       call(api.DELETE('/v1/tenants/{id}/sla/policy', { params: { path: { id: tenantId }, query: { version: data.version } } })),
     onSuccess: (answer) => {
-      setConfirmReset(false);
       store(answer, 'SLA policy reset to the defaults.');
     },
   });
@@ -252,34 +248,18 @@ function SlaForm({
       <p className="muted small">
         Business hours: the SLA clocks run around the clock (24/7); a technician can pause a clock while the client is waited on.
       </p>
-      <ChangedBy updatedAt={data.updatedAt} updatedBy={data.updatedBy} />
-      {notice ? <Notice kind="success">{notice}</Notice> : null}
-      <FormError error={save.error} />
-      <ConflictHint error={save.error} onReload={onReload} />
-      {editable ? (
-        <div className="form-actions form-actions-start">
-          <button type="submit" className="button button-primary" disabled={save.isPending}>
-            {save.isPending ? 'Saving…' : 'Save'}
-          </button>
-          {data.version > 0 ? (
-            <button type="button" className="button" onClick={() => setConfirmReset(true)}>
-              Reset to defaults
-            </button>
-          ) : null}
-        </div>
-      ) : null}
-      <ConfirmDialog
-        open={confirmReset}
-        title="Reset the SLA policy?"
-        confirmLabel="Reset to defaults"
-        danger
-        busy={reset.isPending}
-        onConfirm={() => reset.mutate()}
-        onClose={() => setConfirmReset(false)}
-      >
-        Every severity goes back to the default targets (critical 30 min / 4 h, high 2 h / 8 h, medium 8 h / 24 h, low 24 h / 48 h).
-        {reset.error ? <FormError error={reset.error} title="Not reset." /> : null}
-      </ConfirmDialog>
+      <SettingsFormFooter
+        changed={data}
+        editable={editable}
+        canReset={data.version > 0}
+        notice={notice}
+        save={save}
+        reset={reset}
+        resetLabel="Reset to defaults"
+        resetTitle="Reset the SLA policy?"
+        resetExplained="Every severity goes back to the default targets (critical 30 min / 4 h, high 2 h / 8 h, medium 8 h / 24 h, low 24 h / 48 h)."
+        extra={<ConflictHint error={save.error} onReload={onReload} />}
+      />
     </form>
   );
 }
@@ -379,7 +359,6 @@ function EscalationForm({
   });
   const [name, setName] = useState(data.policy.name);
   const [levels, setLevels] = useState<LevelDraft[]>(() => data.policy.levels.map(draftOfLevel));
-  const [confirmReset, setConfirmReset] = useState(false);
 
   const store = (answer: EscalationAnswer, message: string) => {
     queryClient.setQueryData(['settings', tenantId, 'escalation'], answer);
@@ -399,7 +378,6 @@ function EscalationForm({
   const reset = useMutation({
     mutationFn: () => call(api.DELETE('/v1/tenants/{id}/escalation/policy', { params: { path: { id: tenantId } } })),
     onSuccess: (answer) => {
-      setConfirmReset(false);
       store(answer, 'Escalation chain reset to the default.');
     },
   });
@@ -574,34 +552,18 @@ function EscalationForm({
           </button>
         </div>
       ) : null}
-      <ChangedBy updatedAt={data.updatedAt} updatedBy={data.updatedBy} />
-      {notice ? <Notice kind="success">{notice}</Notice> : null}
-      <FormError error={save.error} />
-      <ConflictHint error={save.error} onReload={onReload} />
-      {editable ? (
-        <div className="form-actions form-actions-start">
-          <button type="submit" className="button button-primary" disabled={save.isPending}>
-            {save.isPending ? 'Saving…' : 'Save'}
-          </button>
-          {data.version > 0 ? (
-            <button type="button" className="button" onClick={() => setConfirmReset(true)}>
-              Reset to default
-            </button>
-          ) : null}
-        </div>
-      ) : null}
-      <ConfirmDialog
-        open={confirmReset}
-        title="Reset the escalation chain?"
-        confirmLabel="Reset to default"
-        danger
-        busy={reset.isPending}
-        onConfirm={() => reset.mutate()}
-        onClose={() => setConfirmReset(false)}
-      >
-        The default chain: the assignee (or whoever is on call) for 15 minutes, then the company admins for 30, then the MSP admins.
-        {reset.error ? <FormError error={reset.error} title="Not reset." /> : null}
-      </ConfirmDialog>
+      <SettingsFormFooter
+        changed={data}
+        editable={editable}
+        canReset={data.version > 0}
+        notice={notice}
+        save={save}
+        reset={reset}
+        resetLabel="Reset to default"
+        resetTitle="Reset the escalation chain?"
+        resetExplained="The default chain: the assignee (or whoever is on call) for 15 minutes, then the company admins for 30, then the MSP admins."
+        extra={<ConflictHint error={save.error} onReload={onReload} />}
+      />
     </form>
   );
 }

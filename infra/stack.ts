@@ -13,6 +13,7 @@ import { PublicHttpApi } from './constructs/http-api';
 import { Ingestion } from './constructs/ingestion';
 import { Messaging } from './constructs/messaging';
 import { Monitoring } from './constructs/monitoring';
+import { ObservabilityDashboard } from './constructs/observability-dashboard';
 import { OperatorApi } from './constructs/operator-api';
 import { Realtime } from './constructs/realtime';
 import { SlaNotifications } from './constructs/sla';
@@ -81,6 +82,10 @@ export class AlertWhispererStack extends Stack {
       ...operatorApi.functions,
       ...realtime.functions,
     };
+    // The business alarms, then the CloudWatch dashboard: last, once every capability registered what it owns.
+    this.monitoring.watchBusinessMetrics();
+    const observability = new ObservabilityDashboard(this, 'Observability', { stage, monitoring: this.monitoring });
+
     const missing = Object.keys(FUNCTIONS).filter((name) => !(name in this.functions));
     if (missing.length) throw new Error(`Catalog functions created by no capability: ${missing.join(', ')}`);
     const unrouted = httpApi.unroutedRoutes();
@@ -94,5 +99,6 @@ export class AlertWhispererStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: messaging.eventBus.eventBusName });
     new CfnOutput(this, 'RunbookStateMachineArn', { value: automation.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'CloudWatchDashboardName', { value: observability.dashboard.dashboardName });
   }
 }

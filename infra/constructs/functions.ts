@@ -14,6 +14,7 @@ import { FUNCTIONS, type FunctionName } from '../../functions/catalog';
 import { ENV_SCHEMAS, type EnvInput, type EnvName } from '../../lib/config/env';
 import type { Stage } from '../config';
 import { acknowledgeNag, nagRef } from '../nag';
+import { POWERTOOLS_SERVICE_NAME } from './business-metrics';
 import type { Monitoring } from './monitoring';
 
 /** Repository root: catalog entries are relative to it. */
@@ -203,7 +204,7 @@ export function createCatalogFunctions<N extends FunctionName, E extends EnvName
       environment: {
         ...environment,
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'alert-whisperer',
+        POWERTOOLS_SERVICE_NAME,
       },
       bundling: {
         format: OutputFormat.ESM,

@@ -11,6 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { Stage } from '../config';
+import { businessMetric, businessMetricTotal, DELIVERY_CHANNELS } from './business-metrics';
 
 /**
  * Every kind of alarm the stack raises, with the section of docs/operations.md that says what it means
@@ -24,12 +25,15 @@ export const ALARM_KINDS = {
   httpApi5xx: { suffix: '5xx', runbook: 'http-api-5xx' },
   stateMachineFailures: { suffix: 'ExecutionsFailed', runbook: 'state-machine-failures' },
   slaTimerLag: { suffix: 'TimerLag', runbook: 'sla-timer-lag' },
+  notificationFailures: { suffix: 'DeliveryFailures', runbook: 'notification-delivery-failures' },
+  remediationFailures: { suffix: 'FailureSpike', runbook: 'remediation-failure-spike' },
+  slaBreaches: { suffix: 'BreachSpike', runbook: 'sla-breach-spike' },
 } as const;
 export type AlarmKind = keyof typeof ALARM_KINDS;
 
 /** The thresholds, in one place so that the tests and docs/operations.md can cite them. */
 export const ALARM_THRESHOLDS = {
-  /** Every alarm looks at 5-minute periods and fires on the first breaching one. */
+  /** Every operational alarm looks at 5-minute periods and fires on the first breaching one (the business alarms: below). */
   period: Duration.minutes(5),
   /** Any unhandled error: handlers turn bad input into 4xx answers or batch item failures, never errors. */
   functionErrors: 1,
@@ -41,6 +45,28 @@ export const ALARM_THRESHOLDS = {
   /** 5xx answers in one period; single ones are left to the function alarms (errors, throttles). */
   httpApi5xx: 5,
   stateMachineFailures: 1,
+  /**
+   * Business alarms (watchBusinessMetrics) count over a longer window: single events are the product
+   * working (a failed delivery is recorded and visible, a breach escalates); only their rate needs an operator.
+   * Notification deliveries that failed, all channels together, in 15 minutes: one tenant's broken
+   * webhook or a Slack blip makes one or two; five means a channel (SES, Slack, Teams) or a tenant's
+   * settings fail every send, and people are not told about their incidents.
+   */
+  notificationFailures: { count: 5, period: Duration.minutes(15) },
+  /**
+   * Runbook executions that ended `failed` (or could not start) in an hour. Each one already raises
+   * RunbookStateMachine-ExecutionsFailed; a runbook's circuit breaker stops auto-running it after 3
+   * failures (default), so 5 in an hour means several runbooks or clients failing at once: the platform
+   * (its role, SSM, a deployment), not one client.
+   */
+  remediationFailures: { count: 5, period: Duration.hours(1) },
+  /**
+   * SLA clocks breached (response or resolution) in an hour. Each breach already escalates to the
+   * tenant's people; 5 in an hour (at least 3 incidents: an incident has two clocks, hours apart) is more
+   * than a staffed MSP misses, and usually means the warnings and escalations reach nobody (notifications
+   * failing, on-call or escalation policies empty) or a mass outage needs more hands.
+   */
+  slaBreaches: { count: 5, period: Duration.hours(1) },
 } as const;
 
 export interface MonitoringProps {
@@ -55,15 +81,21 @@ export interface MonitoringProps {
  * Operational alarms and where they go: one SNS topic (KMS-encrypted, TLS only) with an optional email
  * subscription. The capabilities call the `watch*` methods for what they own, so every function, queue
  * and API is watched by construction. `watchStateMachine` and `watchSlaTimerLag` are the hooks the
- * automation and SLA capabilities call once their state machine and schedules exist.
+ * automation and SLA capabilities call once their state machine and schedules exist;
+ * `watchBusinessMetrics` the stack's, for the business metrics. What was watched is kept (`watched`)
+ * for the CloudWatch dashboard (infra/constructs/observability-dashboard.ts).
  */
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** What the `watch*` methods were given, by the name they were given: the operational widgets of the CloudWatch dashboard. */
+  readonly watched: Watched = { functions: [], deadLetterQueues: [], queues: [], stateMachines: [], slaTimerLag: [] };
+  readonly stage: Stage;
   private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
+    this.stage = props.stage;
     this.prefix = Stack.of(this).stackName;
     this.topic = new sns.Topic(this, 'AlarmTopic', {
       displayName: `Alert Whisperer (${props.stage}) operational alarms`,
@@ -90,6 +122,7 @@ export class Monitoring extends Construct {
 
   /** Errors and throttles of one function. */
   watchFunction(name: string, fn: lambda.IFunction): void {
+    this.watched.functions.push({ name, fn });
     const period = ALARM_THRESHOLDS.period;
     this.alarm(name, 'functionErrors', fn.metricErrors({ period, statistic: 'Sum' }), ALARM_THRESHOLDS.functionErrors, {
       meaning: `The ${name} function failed with an unhandled error (or timed out).`,
@@ -101,6 +134,7 @@ export class Monitoring extends Construct {
 
   /** A dead-letter queue that is not empty. */
   watchDeadLetterQueue(name: string, queue: sqs.IQueue, what: string): void {
+    this.watched.deadLetterQueues.push({ name, queue });
     const metric = queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_THRESHOLDS.period, statistic: 'Maximum' });
     this.alarm(name, 'deadLetterQueue', metric, ALARM_THRESHOLDS.deadLetters, {
       meaning: `${what} could not be processed and waits in the ${name} dead-letter queue (kept 14 days).`,
@@ -109,6 +143,7 @@ export class Monitoring extends Construct {
 
   /** The oldest message of a work queue is older than `maxAge`: its consumer is falling behind or failing. */
   watchQueueAge(name: string, queue: sqs.IQueue, maxAge: Duration = ALARM_THRESHOLDS.queueAge): void {
+    this.watched.queues.push({ name, queue });
     const metric = queue.metricApproximateAgeOfOldestMessage({ period: ALARM_THRESHOLDS.period, statistic: 'Maximum' });
     this.alarm(name, 'queueAge', metric, maxAge.toSeconds(), {
       meaning: `A message has waited more than ${maxAge.toHumanString()} in the ${name} queue.`,
@@ -128,6 +163,7 @@ export class Monitoring extends Construct {
    * or were aborted.
    */
   watchStateMachine(name: string, stateMachine: sfn.IStateMachine): void {
+    this.watched.stateMachines.push({ name, stateMachine });
     const period = ALARM_THRESHOLDS.period;
     const metric = new cloudwatch.MathExpression({
       expression: 'failed + timedOut + aborted',
@@ -150,12 +186,64 @@ export class Monitoring extends Construct {
    * when its maximum exceeds `maxLag`.
    */
   watchSlaTimerLag(name: string, lag: cloudwatch.IMetric, maxLag: Duration): void {
+    this.watched.slaTimerLag.push({ name, lag, maxLag });
     this.alarm(name, 'slaTimerLag', lag, maxLag.toSeconds(), {
       meaning: `${name} fired more than ${maxLag.toHumanString()} after its due time: SLA warnings and escalations are late.`,
     });
   }
 
-  private alarm(name: string, kind: AlarmKind, metric: cloudwatch.IMetric, threshold: number, text: { meaning: string }): void {
+  /**
+   * Alarms on the business metrics (lib/observability.ts), for what needs an operator rather than a
+   * technician: notifications failing, runbooks failing across the board, SLA breaches piling up.
+   * Missing data is not breaching on purpose: the functions publish a count only when it is above 0, so
+   * no data is "none failed". (No "ingestion stopped" alarm: see docs/operations.md, "Business alarms".)
+   */
+  watchBusinessMetrics(): void {
+    const { notificationFailures, remediationFailures, slaBreaches } = ALARM_THRESHOLDS;
+    const noDataIsNone = cloudwatch.TreatMissingData.NOT_BREACHING;
+    this.alarm(
+      'Notifications',
+      'notificationFailures',
+      businessMetricTotal(this.stage, 'NotificationsFailed', DELIVERY_CHANNELS, {
+        period: notificationFailures.period,
+        label: 'Notification deliveries failed (all channels)',
+      }),
+      notificationFailures.count,
+      {
+        meaning: `${notificationFailures.count} or more notification deliveries (email, Slack, Teams, webhook) failed in ${notificationFailures.period.toHumanString()}.`,
+      },
+      noDataIsNone,
+    );
+    this.alarm(
+      'Remediation',
+      'remediationFailures',
+      businessMetric(this.stage, 'ExecutionsFinished', 'failed', { period: remediationFailures.period }),
+      remediationFailures.count,
+      { meaning: `${remediationFailures.count} or more runbook executions failed in ${remediationFailures.period.toHumanString()}.` },
+      noDataIsNone,
+    );
+    this.alarm(
+      'Sla',
+      'slaBreaches',
+      businessMetric(this.stage, 'SlaBreaches', undefined, { period: slaBreaches.period }),
+      slaBreaches.count,
+      { meaning: `${slaBreaches.count} or more SLA clocks breached in ${slaBreaches.period.toHumanString()}.` },
+      noDataIsNone,
+    );
+  }
+
+  /**
+   * `treatMissingData`: each caller's choice. The default, not breaching, because every metric watched
+   * here is published only when something happened (an invocation, a message, a request, a count above 0).
+   */
+  private alarm(
+    name: string,
+    kind: AlarmKind,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    text: { meaning: string },
+    treatMissingData: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+  ): void {
     const { suffix, runbook } = ALARM_KINDS[kind];
     const alarm = new cloudwatch.Alarm(this, `${name}${suffix}`, {
       alarmName: `${this.prefix}-${name}-${suffix}`,
@@ -165,11 +253,20 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // No data means nothing happened: no invocation, no message, no request.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      treatMissingData,
     });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     alarm.addOkAction(new actions.SnsAction(this.topic));
     this.alarms.push(alarm);
   }
+}
+
+/** What a Monitoring construct watches, for the dashboard (infra/constructs/observability-dashboard.ts). */
+export interface Watched {
+  functions: Array<{ name: string; fn: lambda.IFunction }>;
+  deadLetterQueues: Array<{ name: string; queue: sqs.IQueue }>;
+  /** Work queues watched for their oldest message's age. */
+  queues: Array<{ name: string; queue: sqs.IQueue }>;
+  stateMachines: Array<{ name: string; stateMachine: sfn.IStateMachine }>;
+  slaTimerLag: Array<{ name: string; lag: cloudwatch.IMetric; maxLag: Duration }>;
 }

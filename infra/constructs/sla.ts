@@ -1,13 +1,12 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SLA_TIMER_LAG_METRIC } from '../../lib/sla/metrics';
 import { acknowledgeNag, nagRef, nagRegion } from '../nag';
+import { slaTimerLagMetric } from './business-metrics';
 import { createCatalogFunctions, type SharedResources } from './functions';
 import { addEventRules } from './triggers';
 
@@ -129,16 +128,6 @@ export class SlaNotifications extends Construct {
     });
     shared.monitoring.watchDeadLetterQueue('SlaEventDeadLetterQueue', eventDeadLetters, 'An incident change for the SLA clocks');
     shared.monitoring.watchDeadLetterQueue('SlaTimerDeadLetterQueue', timerDeadLetters, 'An SLA timer that Scheduler could not deliver');
-    shared.monitoring.watchSlaTimerLag(
-      'SlaTimers',
-      new cloudwatch.Metric({
-        namespace: SLA_TIMER_LAG_METRIC.namespace,
-        metricName: SLA_TIMER_LAG_METRIC.name,
-        dimensionsMap: { [SLA_TIMER_LAG_METRIC.dimension]: shared.stage },
-        statistic: 'Maximum',
-        period: Duration.minutes(5),
-      }),
-      SLA_TIMER_MAX_LAG,
-    );
+    shared.monitoring.watchSlaTimerLag('SlaTimers', slaTimerLagMetric(shared.stage), SLA_TIMER_MAX_LAG);
   }
 }

@@ -128,9 +128,9 @@ describe('alarms', () => {
 
   it('sends every alarm and its recovery to the topic, and names its runbook section', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    // 2 per function, 2 dead-letter queues, the alert queue's age, the HTTP API's 5xx.
-    // Errors and throttles per function; 5 dead-letter queues, the queue's age, API 5xx, the runbook state machine, SLA timer lag.
-    expect(alarms).toHaveLength(2 * Object.keys(FUNCTIONS).length + 9);
+    // Errors and throttles per function; 5 dead-letter queues, the queue's age, API 5xx, the runbook state machine, SLA timer lag;
+    // the 3 business alarms (notification failures, remediation failures, SLA breaches).
+    expect(alarms).toHaveLength(2 * Object.keys(FUNCTIONS).length + 12);
     expect(stack.monitoring.alarms).toHaveLength(alarms.length);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([topicRef(template)]);

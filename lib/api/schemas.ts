@@ -187,6 +187,10 @@ export const incidentResponse = component(
     assetId: z.string().nullable(),
     signatures: z.array(z.string()),
     sources: z.array(z.string()),
+    correlationId: z
+      .string()
+      .optional()
+      .describe('The id of the webhook request that opened the incident: search the logs and traces of every step by it'),
     alertCount: count,
     reopenCount: count,
     openedAt: instant,

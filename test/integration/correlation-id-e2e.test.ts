@@ -131,8 +131,10 @@ test('corr-e2e-1: an alert that auto-remediates carries its id through its incid
   expect(events.find((event) => event.type === 'RemediationDecided')).toMatchObject({ action: 'auto_execute' });
   expect(events.find((event) => event.type === 'IncidentResolved')).toMatchObject({ actor: 'automation' });
 
-  // The execution keeps it (and the API shows it).
-  const { executionId } = (await getJson(stack, `/v1/incidents/${incident.id}?tenant=acme`, admin)).body.incident.remediation;
+  // The incident and its execution keep it (and the API shows both).
+  const shownIncident = (await getJson(stack, `/v1/incidents/${incident.id}?tenant=acme`, admin)).body.incident;
+  expect(shownIncident.correlationId).toBe('corr-e2e-1');
+  const { executionId } = shownIncident.remediation;
   expect(await getExecution(stack.table, 'acme', executionId)).toMatchObject({ state: 'succeeded', correlationId: 'corr-e2e-1' });
   const shown = await getJson(stack, `/v1/executions/${executionId}?tenant=acme`, admin);
   expect(shown.body).toMatchObject({ id: executionId, correlationId: 'corr-e2e-1' });

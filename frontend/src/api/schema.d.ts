@@ -1844,6 +1844,8 @@ export interface components {
         name: string;
         userId: string;
       } | null;
+      /** @description The id of the webhook request that opened the incident: search the logs and traces of every step by it */
+      correlationId?: string;
       /** Format: date-time */
       createdAt: string;
       /** @description The remediation decision: run a runbook, ask for an approval, or route to a technician, and why */

@@ -1206,7 +1206,7 @@ function IncidentView({ detail }: { detail: IncidentDetail }) {
     enabled: can('runbook.read', tenantId),
     staleTime: 5 * 60_000,
   });
-  // The incident carries no correlation id: its alerts do (the id of the webhook request that brought each).
+  // Each alert's correlation id (the webhook request that brought it), shown beside the alert.
   const since = new Date(new Date(incident.openedAt).getTime() - 15 * 60_000).toISOString();
   const alerts = useQuery({
     queryKey: ['incident', tenantId, incident.id, 'alerts', since],
@@ -1219,7 +1219,7 @@ function IncidentView({ detail }: { detail: IncidentDetail }) {
     if (alert.incidentId === incident.id && alert.correlationId) correlationIds.set(alert.id, alert.correlationId);
   }
   const opener = detail.timeline.find((entry) => entry.type === 'incident-opened')?.alertId;
-  const correlationId = (opener ? correlationIds.get(opener) : undefined) ?? correlationIds.values().next().value;
+  const correlationId = incident.correlationId ?? (opener ? correlationIds.get(opener) : undefined);
   const clocks = slaClocks(incident);
 
   return (

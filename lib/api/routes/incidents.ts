@@ -48,18 +48,6 @@ const PRIORITY_WINDOW = 1000;
  * assign, note, resolve with a resolution code, reopen. Each action is audited and checked against
  * the incident's state (409 when it does not apply, e.g. acknowledging a resolved incident).
  */
-/**
- * An incident as the API shows it: without the correlation id it keeps for its own events and
- * notifications (the API's schema does not name it; the executions and delivery records show theirs).
- */
-function publicIncident<T extends { correlationId?: string }>({ correlationId: _correlationId, ...incident }: T): Omit<T, 'correlationId'> {
-  return incident;
-}
-
-function publicDetail<T extends { incident: { correlationId?: string } }>(detail: T) {
-  return { ...detail, incident: publicIncident(detail.incident) };
-}
-
 export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteContext): Route[] {
   const correlateDeps: CorrelateDeps = {
     table: deps.table,
@@ -108,7 +96,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         });
       }
       const after = await getIncidentDetail(deps.table, incident.tenantId, incident.id);
-      return json(outcome.status ?? 200, after && publicDetail(after));
+      return json(outcome.status ?? 200, after);
     },
     doc: {
       tag: 'incidents',
@@ -149,7 +137,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
           const offset = cursor?.offset ?? 0;
           const page = sorted.slice(offset, offset + query.limit);
           const next = offset + query.limit < sorted.length ? encodeListCursor({ offset: offset + query.limit }) : undefined;
-          return json(200, { incidents: page.map(publicIncident), ...(next ? { nextCursor: next } : {}) });
+          return json(200, { incidents: page, ...(next ? { nextCursor: next } : {}) });
         }
         const perTenant = await Promise.all(
           tenantIds.map((tenantId) =>
@@ -165,7 +153,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         const page = merged.slice(0, query.limit);
         const last = page.at(-1);
         const next = merged.length > query.limit || (last && perTenant.some((list) => list.length === query.limit)) ? last : undefined;
-        return json(200, { incidents: page.map(publicIncident), ...(next ? { nextCursor: encodeListCursor({ before: next.id }) } : {}) });
+        return json(200, { incidents: page, ...(next ? { nextCursor: encodeListCursor({ before: next.id }) } : {}) });
       },
       doc: {
         summary: 'Incidents across the tenants the caller may see',
@@ -187,7 +175,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         authorize(principal, 'incident.read', tenant, 'Incident');
         const detail = await getIncidentDetail(deps.table, tenant, event.pathParameters?.id ?? '');
         if (!detail) throw notFound('Incident');
-        return json(200, publicDetail(detail));
+        return json(200, detail);
       },
       doc: {
         summary: 'One incident with its alerts and timeline',

@@ -10,9 +10,13 @@ import { remediationPolicySchema, type RemediationPolicyInput } from '../lib/rem
 import { putAsset } from '../lib/store/assets';
 import { getRemediationPolicy, putRemediationPolicy } from '../lib/store/remediation';
 import { keys } from '../lib/store/keys';
+import { createSchedule } from '../lib/store/oncall';
 import { getTenant, putTenant } from '../lib/store/tenants';
 import { createUser, findUserByEmail } from '../lib/store/users';
 import type { TableRef } from '../lib/store/table-ref';
+
+/** The demo users' ids: stable, so schedules and tests can name them. */
+const demoUserId = (email: string) => `usr_${email.replace(/[^a-z0-9]+/gi, '_')}`;
 
 /**
  * The demo MSP: two client companies with assets that depend on each other, and a login for every
@@ -212,7 +216,7 @@ export async function seedDemo(table: TableRef, dataDir: string, now = new Date(
   for (const user of DEMO_USERS) {
     if (await findUserByEmail(table, user.email)) continue;
     await createUser(table, {
-      id: `usr_${user.email.replace(/[^a-z0-9]+/gi, '_')}`,
+      id: demoUserId(user.email),
       ...user,
       createdAt: now.toISOString(),
       passwordHash: await hashPassword(secrets.passwords[user.email] as string),
@@ -236,4 +240,51 @@ export async function seedDemo(table: TableRef, dataDir: string, now = new Date(
       hmacSecret: secrets.hmacSecrets[tenant.id] as string,
     })),
   };
+}
+
+/**
+ * On-call schedules for the demo companies, so `npm start` shows who is on call and escalations reach
+ * "whoever is on call". Only `npm start` adds them: the tests' routing and escalation expectations
+ * assume no schedule unless a test makes one. An existing schedule (same id) is left as it is.
+ */
+export async function seedDemoOnCall(table: TableRef, now = new Date()): Promise<void> {
+  const change = { updatedBy: 'seed', now };
+  await createSchedule(
+    table,
+    'acme',
+    {
+      id: 'acme-primary',
+      name: 'Acme primary',
+      layers: [
+        {
+          name: 'Weekly rotation',
+          members: [demoUserId('tech.niko@msp.example'), demoUserId('tech.dana@msp.example')],
+          rotation: 'weekly',
+          handoffTime: '09:00',
+          timeZone: 'Europe/London',
+          startDate: '2026-01-05',
+        },
+      ],
+    },
+    change,
+  );
+  await createSchedule(
+    table,
+    'globex',
+    {
+      id: 'globex-primary',
+      name: 'Globex primary',
+      layers: [
+        {
+          name: 'Daily rotation',
+          members: [demoUserId('tech.gale@msp.example'), demoUserId('tech.dana@msp.example')],
+          rotation: 'daily',
+          handoffTime: '08:00',
+          timeZone: 'America/New_York',
+          startDate: '2026-01-05',
+        },
+      ],
+    },
+    change,
+  );
 }

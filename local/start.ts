@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MissingMotoError } from './aws/moto';
 import { MissingJavaError } from './dynamodb';
-import { seedDemo } from './seed';
+import { seedDemo, seedDemoOnCall } from './seed';
 import { buildDashboard } from '../scripts/dashboard-build';
 import { postDemoAlerts } from './demo-alerts';
 import { localDataDir, RUNTIME_FILE, startLocalStack, type LocalStack } from './stack';
@@ -69,6 +69,7 @@ try {
     snsVerify: process.env.AW_SNS_VERIFY === 'off' ? 'off' : 'on',
   });
   const demo = await seedDemo(stack.table, dataDir);
+  await seedDemoOnCall(stack.table);
   if (process.env.AW_DEMO_ALERTS !== 'off') {
     const posted = await postDemoAlerts(stack.apiUrl, stack.table, demo);
     if (posted) console.log(`Posted ${posted} demo alerts (AW_DEMO_ALERTS=off skips them on a fresh data directory).`);

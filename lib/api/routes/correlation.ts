@@ -12,7 +12,7 @@ import {
 import { SimulationStoppedError, simulateCorrelation, type SimulationOutcome } from '../../correlation/simulate';
 import type { CanonicalAlert } from '../../domain/alert';
 import { Inventory } from '../../domain/asset';
-import { AppError, badRequest, notFound } from '../../errors';
+import { badRequest, notFound, type AppError } from '../../errors';
 import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
 import { listAssets } from '../../store/assets';
 import { getCorrelationPolicy, putCorrelationPolicy } from '../../store/correlation-policy';
@@ -21,6 +21,7 @@ import { TENANT_ID_PATTERN } from '../../store/keys';
 import type { TableRef } from '../../store/table-ref';
 import { getTenant } from '../../store/tenants';
 import type { Route, RouteContext } from '../context';
+import { storePolicyChange } from '../policy-changes';
 import { policyViewResponse, simulationResponse, tenantPathParams } from '../schemas';
 
 /**
@@ -136,21 +137,26 @@ export function correlationRoutes({ deps, principalOf, audit }: RouteContext): R
     return { tenantId, policy, defaults: DEFAULT_POLICY, ...(updatedAt ? { updatedAt } : {}), ...(updatedBy ? { updatedBy } : {}) };
   }
 
-  /** Stores `next` and audits the fields it changes; nothing at all when it changes nothing. */
-  async function storePolicy(
+  /** Stores `next` and audits the fields it changes (rules one by one); nothing at all when it changes nothing. */
+  const storePolicy = (
     event: HttpEvent,
     principal: AccessClaims,
     tenantId: string,
     current: { policy: CorrelationPolicy; version: number },
     next: CorrelationPolicy,
     action: string,
-  ) {
-    const difference = policyDifference(current.policy, next);
-    if (!Object.keys(difference.after).length) return;
-    const written = await putCorrelationPolicy(deps.table, tenantId, next, principal.email, deps.now(), current.version);
-    if (!written) throw new AppError(409, 'conflict', 'The policy changed meanwhile: read it again and repeat the change');
-    await audit(event, principal, { tenantId, action, resource: { type: 'correlationPolicy', id: tenantId }, summary: difference });
-  }
+  ) =>
+    storePolicyChange(audit, {
+      event,
+      principal,
+      tenantId,
+      current,
+      next,
+      write: (policy, expected) => putCorrelationPolicy(deps.table, tenantId, policy, principal.email, deps.now(), expected),
+      action,
+      type: 'correlationPolicy',
+      differ: policyDifference,
+    });
 
   const path = '/v1/tenants/{id}/correlation';
   return [

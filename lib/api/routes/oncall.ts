@@ -30,6 +30,7 @@ import { getEscalationPolicy, getSlaPolicy, putEscalationPolicy, putSlaPolicy } 
 import { getTenant } from '../../store/tenants';
 import { getUser, listUsers, type StoredUser } from '../../store/users';
 import { noContent, tenantParam, type Route, type RouteContext } from '../context';
+import { checkVersion, fieldDifference, STALE_POLICY, storePolicyChange } from '../policy-changes';
 import {
   escalationPolicyViewResponse,
   onCallNowResponse,
@@ -59,7 +60,6 @@ const oncallTag = 'oncall';
 const slaTag = 'sla';
 
 const STALE_SCHEDULE = 'The schedule changed meanwhile: read it again and repeat the change';
-const STALE_POLICY = 'The policy changed meanwhile: read it again and repeat the change';
 
 const nowQuery = z.object({
   tenant: tenantParam,
@@ -117,17 +117,6 @@ function scheduleView(stored: StoredSchedule) {
     updatedAt: stored.updatedAt,
     updatedBy: stored.updatedBy,
   };
-}
-
-/** The top-level fields that differ, before and after. */
-function difference<T extends object>(before: T, after: T) {
-  const result: { before: Record<string, unknown>; after: Record<string, unknown> } = { before: {}, after: {} };
-  for (const key of new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof T & string>) {
-    if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
-    result.before[key] = before[key];
-    result.after[key] = after[key];
-  }
-  return result;
 }
 
 /** Whether a user may be named in the tenant's schedules and chains: an MSP admin, or someone working for it. */
@@ -248,11 +237,8 @@ export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteC
     }
   }
 
-  /**
-   * Stores `next` if the policy is still at the version read, and audits the fields it changes;
-   * nothing at all when it changes nothing.
-   */
-  async function storePolicy<P extends object>(
+  /** Stores `next` if the policy is still at the version read, and audits the fields it changes (lib/api/policy-changes.ts). */
+  const storePolicy = <P extends object>(
     event: HttpEvent,
     principal: AccessClaims,
     tenantId: string,
@@ -261,16 +247,7 @@ export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteC
     write: (policy: P, expectedVersion: number) => Promise<boolean>,
     action: string,
     type: string,
-  ) {
-    const changes = difference(current.policy, next);
-    if (!Object.keys(changes.after).length) return;
-    if (!(await write(next, current.version))) throw conflict(STALE_POLICY);
-    await audit(event, principal, { tenantId, action, resource: { type, id: tenantId }, summary: changes });
-  }
-
-  const checkVersion = (given: number | undefined, current: number, message: string) => {
-    if (given !== undefined && given !== current) throw conflict(message, { version: current });
-  };
+  ) => storePolicyChange(audit, { event, principal, tenantId, current, next, write, action, type });
 
   /** Writes the tenant's SLA policy (or escalation chain) as the principal, conditional on the version read. */
   const slaWriter = (principal: AccessClaims, tenantId: string) => (policy: SlaPolicy, expected: number) =>
@@ -406,7 +383,7 @@ export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteC
         checkVersion(given, current.version, STALE_SCHEDULE);
         await checkPeople(tenantId, peopleOf(body));
         const next = scheduleSchema.parse({ ...body, id });
-        const changes = difference(current.schedule, next);
+        const changes = fieldDifference(current.schedule, next);
         if (!Object.keys(changes.after).length) return json(200, scheduleView(current));
         const updated = await updateSchedule(deps.table, tenantId, next, { updatedBy: principal.email, now: deps.now() }, current.version);
         if (!updated) throw conflict(STALE_SCHEDULE);

@@ -37,6 +37,7 @@ import {
 import { getTenantRunbook } from '../../store/runbooks';
 import { getTenant } from '../../store/tenants';
 import { decodeCursor, encodeCursor, tenantParam, type Route, type RouteContext } from '../context';
+import { checkVersion, storePolicyChange } from '../policy-changes';
 import {
   approvalListResponse,
   approvalResponse,
@@ -117,7 +118,6 @@ const policyResetQuery = z.object({
   version: z.coerce.number().int().min(0).optional().describe('The `version` the reset is based on: a stale one is refused (409)'),
 });
 
-const STALE_POLICY = 'The policy changed meanwhile: read it again and repeat the change';
 const ONBOARDING_APP = "npx cdk deploy --app 'npx tsx infra/onboarding/app.ts'";
 
 /** The tenant id of the path; a malformed one cannot exist (404). */
@@ -170,17 +170,6 @@ function applyChange(current: RemediationPolicy, change: Record<string, unknown>
   return parsed.data;
 }
 
-/** The top-level fields that differ, before and after. */
-function policyDifference(before: RemediationPolicy, after: RemediationPolicy) {
-  const difference: { before: Record<string, unknown>; after: Record<string, unknown> } = { before: {}, after: {} };
-  for (const key of Object.keys(after) as (keyof RemediationPolicy)[]) {
-    if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
-    difference.before[key] = before[key];
-    difference.after[key] = after[key];
-  }
-  return difference;
-}
-
 export function remediationRoutes({ deps, principalOf, tenantsFor, requestTenant, audit }: RouteContext): Route[] {
   const remediationDeps: RemediationDeps = {
     table: deps.table,
@@ -219,20 +208,24 @@ export function remediationRoutes({ deps, principalOf, tenantsFor, requestTenant
   }
 
   /** Stores `next` if the policy is still at the version read, and audits the fields it changes; nothing at all when it changes nothing. */
-  async function storePolicy(
+  const storePolicy = (
     event: HttpEvent,
     principal: AccessClaims,
     tenantId: string,
     current: { policy: RemediationPolicy; version: number },
     next: RemediationPolicy,
     action: string,
-  ) {
-    const difference = policyDifference(current.policy, next);
-    if (!Object.keys(difference.after).length) return;
-    const written = await putRemediationPolicy(deps.table, tenantId, next, principal.email, deps.now(), current.version);
-    if (!written) throw conflict(STALE_POLICY);
-    await audit(event, principal, { tenantId, action, resource: { type: 'remediationPolicy', id: tenantId }, summary: difference });
-  }
+  ) =>
+    storePolicyChange(audit, {
+      event,
+      principal,
+      tenantId,
+      current,
+      next,
+      write: (policy, expected) => putRemediationPolicy(deps.table, tenantId, policy, principal.email, deps.now(), expected),
+      action,
+      type: 'remediationPolicy',
+    });
 
   /** The runbook by id: the library's, else the tenant's own. */
   async function runbookOf(tenantId: string, runbookId: string): Promise<Runbook | undefined> {
@@ -525,7 +518,7 @@ export function remediationRoutes({ deps, principalOf, tenantsFor, requestTenant
         const { principal, tenantId } = await tenantRequest(event, 'settings.update');
         const { version, ...change } = parseBody(event, policyChange);
         const current = await getRemediationPolicy(deps.table, tenantId);
-        if (version !== undefined && version !== current.version) throw conflict(STALE_POLICY, { version: current.version });
+        checkVersion(version, current.version);
         await storePolicy(event, principal, tenantId, current, applyChange(current.policy, change), 'remediation-policy.update');
         return json(200, await policyView(tenantId));
       },
@@ -550,7 +543,7 @@ export function remediationRoutes({ deps, principalOf, tenantsFor, requestTenant
         const { principal, tenantId } = await tenantRequest(event, 'settings.update');
         const { version } = policyResetQuery.parse(event.queryStringParameters ?? {});
         const current = await getRemediationPolicy(deps.table, tenantId);
-        if (version !== undefined && version !== current.version) throw conflict(STALE_POLICY, { version: current.version });
+        checkVersion(version, current.version);
         await storePolicy(event, principal, tenantId, current, DEFAULT_REMEDIATION_POLICY, 'remediation-policy.reset');
         return json(200, await policyView(tenantId));
       },

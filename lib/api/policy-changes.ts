@@ -1,0 +1,57 @@
+import type { AccessClaims } from '../auth/tokens';
+import { conflict } from '../errors';
+import type { HttpEvent } from '../http/http';
+import type { RouteContext } from './context';
+
+/**
+ * How the settings routes change a tenant's versioned policies (correlation, remediation, SLA, escalation):
+ * only with the version read, audited with the fields that changed, and not at all when nothing changes.
+ */
+
+export const STALE_POLICY = 'The policy changed meanwhile: read it again and repeat the change';
+
+export interface FieldDifference {
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
+
+/** The top-level fields that differ, before and after: the audit summary of a change. */
+export function fieldDifference<T extends object>(before: T, after: T): FieldDifference {
+  const result: FieldDifference = { before: {}, after: {} };
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof T & string>) {
+    if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
+    result.before[key] = before[key];
+    result.after[key] = after[key];
+  }
+  return result;
+}
+
+/** A 409 with the current version when the caller sent the version it read and the policy has moved on. */
+export function checkVersion(given: number | undefined, current: number, message = STALE_POLICY): void {
+  if (given !== undefined && given !== current) throw conflict(message, { version: current });
+}
+
+/**
+ * Stores `next` if the policy is still at the version read, and audits the fields it changes; nothing at
+ * all when it changes nothing. `differ` defaults to the top-level fields.
+ */
+export async function storePolicyChange<P extends object>(
+  audit: RouteContext['audit'],
+  change: {
+    event: HttpEvent;
+    principal: AccessClaims;
+    tenantId: string;
+    current: { policy: P; version: number };
+    next: P;
+    write: (policy: P, expectedVersion: number) => Promise<boolean>;
+    action: string;
+    type: string;
+    differ?: (before: P, after: P) => FieldDifference;
+  },
+): Promise<void> {
+  const { event, principal, tenantId, current, next } = change;
+  const summary = (change.differ ?? fieldDifference)(current.policy, next);
+  if (!Object.keys(summary.after).length) return;
+  if (!(await change.write(next, current.version))) throw conflict(STALE_POLICY);
+  await audit(event, principal, { tenantId, action: change.action, resource: { type: change.type, id: tenantId }, summary });
+}

@@ -4,7 +4,8 @@ import { call, type Schemas } from '../api/client';
 import { useApi } from '../auth/session';
 import { Badge } from './badges';
 import { formatDateTime, formatDuration, formatRelative } from '../lib/format';
-import { incidentPath, requesterLabel, RiskBadge } from './runbook-parts';
+import { incidentPath } from './incident-parts';
+import { requesterLabel, RiskBadge } from './runbook-parts';
 
 export type ApprovalView = Schemas['ApprovalView'];
 export type Verdict = 'approve' | 'reject';

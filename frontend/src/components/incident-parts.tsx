@@ -1,9 +1,10 @@
 import type { ReactNode } from 'react';
-import { ApiError, type Schemas } from '../api/client';
+import type { Schemas } from '../api/client';
 import type { LiveEvent } from '../realtime/live';
 import { humanize } from '../lib/format';
 import { Badge } from './badges';
 import { SlaCountdown } from './countdown';
+import { problemsOf } from './settings-form';
 import { errorMessage } from './states';
 
 /** Shared by the overview, the incident list and the incident detail. */
@@ -235,13 +236,7 @@ export function Section({
 /** A failed mutation's message, with the failing fields the API names (error.details), for forms. */
 export function FormError({ error }: { error: unknown }) {
   if (!error) return null;
-  const details =
-    error instanceof ApiError && Array.isArray(error.details)
-      ? (error.details as unknown[]).filter(
-          (item): item is { path: string; message: string } =>
-            typeof item === 'object' && item !== null && 'message' in item && typeof (item as { message: unknown }).message === 'string',
-        )
-      : [];
+  const details = problemsOf(error);
   return (
     <div className="form-error" role="alert">
       {errorMessage(error)}
@@ -249,7 +244,7 @@ export function FormError({ error }: { error: unknown }) {
         <ul className="inc-error-details">
           {details.map((item, index) => (
             <li key={index}>
-              {item.path ? <code>{String(item.path)}</code> : null} {item.message}
+              {item.path ? <code>{item.path}</code> : null} {item.message}
             </li>
           ))}
         </ul>

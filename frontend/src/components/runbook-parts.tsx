@@ -44,10 +44,6 @@ export function RiskBadge({ risk }: { risk: 'low' | 'medium' | 'high' }) {
   return <Badge value={risk === 'high' ? 'critical' : risk} label={`${humanize(risk)} risk`} />;
 }
 
-export function incidentPath(tenantId: string, incidentId: string): string {
-  return `/incidents/${encodeURIComponent(tenantId)}/${encodeURIComponent(incidentId)}`;
-}
-
 /** "Automation" for the remediation engine's own requests, else the user's name when known. */
 export function requesterLabel(requestedBy: string, names: Map<string, string>): string {
   if (requestedBy === 'system') return 'Automation';

@@ -9,7 +9,8 @@ import { ApprovalDecisionDialog, type DecidedApproval } from '../components/appr
 import { Badge } from '../components/badges';
 import { useNow } from '../components/countdown';
 import { DataTable, PageHeader } from '../components/layout-parts';
-import { ExecutionStateBadge, incidentPath, RiskBadge, useExecutionsOf, useUserNames, type Execution } from '../components/runbook-parts';
+import { incidentPath } from '../components/incident-parts';
+import { ExecutionStateBadge, RiskBadge, useExecutionsOf, useUserNames, type Execution } from '../components/runbook-parts';
 import { EmptyState, ErrorState, Notice, Spinner } from '../components/states';
 import { formatDateTime, formatDuration, formatRelative } from '../lib/format';
 import './operations.css';

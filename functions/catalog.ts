@@ -5,6 +5,9 @@
  * imports, so both sides can load it.
  */
 import type { EnvName } from '../lib/config/env';
+import { EVENT_SOURCE } from '../lib/events';
+
+export { EVENT_SOURCE };
 
 export type FunctionName =
   | 'api'
@@ -20,7 +23,9 @@ export type FunctionName =
   | 'wsConnect'
   | 'wsDisconnect'
   | 'wsDefault'
-  | 'realtimePush';
+  | 'realtimePush'
+  | 'streamRelay'
+  | 'repairSweep';
 
 export interface FunctionSpec {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -132,6 +137,20 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     memoryMiB: 256,
     timeoutSeconds: 10,
   },
+  streamRelay: {
+    entry: 'functions/stream-relay/handler.ts',
+    description: "The table stream's relay (a Pipe's target): committed events to the bus, newly stored alerts to correlation",
+    env: 'relay',
+    memoryMiB: 256,
+    timeoutSeconds: 30,
+  },
+  repairSweep: {
+    entry: 'functions/repair-sweep/handler.ts',
+    description: 'Repair sweep: open incidents left without SLA clocks or a remediation decision get them',
+    env: 'repair',
+    memoryMiB: 256,
+    timeoutSeconds: 60,
+  },
 };
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
@@ -190,7 +209,22 @@ export const ALERT_QUEUE = {
   maxReceiveCount: 5,
 } as const;
 
-export const EVENT_SOURCE = 'alert-whisperer';
+/**
+ * The table's stream and what reads it (an EventBridge Pipe in AWS, DynamoDB Local's stream locally):
+ * only new outbox items (committed events) and new alert items pass the filter, an EventBridge-style
+ * pattern on the stream record; the relay function hands them on (lib/relay/stream-relay.ts). A batch
+ * that keeps failing is split in halves to isolate a bad record, then goes to the dead-letter queue.
+ */
+export const STREAM_RELAY = {
+  consumer: 'streamRelay' as FunctionName,
+  filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['outbox', 'alert'] } } } },
+  batchSize: 50,
+  maximumBatchingWindowSeconds: 0,
+  /** Retries of a failing batch before it is dead-lettered (with bisection in between). */
+  maximumRetryAttempts: 10,
+  /** Records older than this are dead-lettered instead of retried (the stream keeps 24 h). */
+  maximumRecordAgeSeconds: 6 * 3600,
+} as const;
 
 /**
  * EventBridge rules: a pattern and the function it invokes, on the product's own bus or on the
@@ -200,7 +234,7 @@ export const EVENT_RULES: ReadonlyArray<{
   id: string;
   description: string;
   bus: 'product' | 'default';
-  pattern: { source: string[]; 'detail-type'?: string[] };
+  pattern: { source: string[]; 'detail-type'?: string[]; detail?: Record<string, unknown> };
   function: FunctionName;
 }> = [
   {
@@ -215,6 +249,20 @@ export const EVENT_RULES: ReadonlyArray<{
     description: 'Every new incident gets a remediation decision',
     bus: 'product',
     pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentOpened'] },
+    function: 'remediate',
+  },
+  {
+    id: 'ReviseRemediationWhenIncidentsChange',
+    description: 'An incident whose root moved, or that absorbed another, is decided again (a running execution is kept)',
+    bus: 'product',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentUpdated'], detail: { decision: ['root-changed', 'absorbed'] } },
+    function: 'remediate',
+  },
+  {
+    id: 'RepairRemediationOfIncidents',
+    description: 'An open incident the repair sweep found without a decision, or without its decided execution, gets them',
+    bus: 'product',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentRepairRequested'], detail: { missing: ['decision', 'execution'] } },
     function: 'remediate',
   },
   {
@@ -233,6 +281,9 @@ export const EVENT_RULES: ReadonlyArray<{
         'IncidentAssigned',
         'ApprovalRequested',
         'ExecutionFinished',
+        'SlaWarning',
+        'IncidentEscalated',
+        'IncidentRepairRequested',
       ],
     },
     function: 'sla',
@@ -261,6 +312,12 @@ export const SCHEDULES: ReadonlyArray<{
     description: 'Every minute, resolve the incidents whose grace period ended, even if no alert comes to their scope again',
     everyMinutes: 1,
     function: 'settle',
+  },
+  {
+    id: 'RepairIncidents',
+    description: 'Every 5 minutes, give open incidents left without SLA clocks or a remediation decision what they are missing',
+    everyMinutes: 5,
+    function: 'repairSweep',
   },
   {
     id: 'ExpireApprovalRequests',

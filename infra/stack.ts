@@ -8,6 +8,7 @@ import { Correlation } from './constructs/correlation';
 import { Dashboard } from './constructs/dashboard';
 import { DataStore } from './constructs/data';
 import { Encryption } from './constructs/encryption';
+import { EventDelivery } from './constructs/event-delivery';
 import type { SharedResources } from './constructs/functions';
 import { PublicHttpApi } from './constructs/http-api';
 import { Ingestion } from './constructs/ingestion';
@@ -69,6 +70,7 @@ export class AlertWhispererStack extends Stack {
     });
     const operatorApi = new OperatorApi(this, 'OperatorApi', { shared, httpApi, stateMachine: automation.stateMachine });
     const realtime = new Realtime(this, 'Realtime', { shared });
+    const eventDelivery = new EventDelivery(this, 'EventDelivery', { shared });
     // config.json tells the dashboard where the APIs are (resolved at deploy time, not baked into the build).
     dashboard.deploy(httpApi.stage.url, realtime.webSocketStage.url);
     // Still to come: custom domains (config.domain) for the dashboard and the API, and a WAF web ACL in
@@ -81,6 +83,7 @@ export class AlertWhispererStack extends Stack {
       ...slaNotifications.functions,
       ...operatorApi.functions,
       ...realtime.functions,
+      ...eventDelivery.functions,
     };
     // The business alarms, then the CloudWatch dashboard: last, once every capability registered what it owns.
     this.monitoring.watchBusinessMetrics();

@@ -29,3 +29,28 @@ export const unprocessable = (message: string, details?: unknown) => new AppErro
 export function isConditionalCheckFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
+
+/**
+ * An AWS service was throttled or unavailable (after the SDK's own retries): the request may succeed a
+ * moment later, so it is answered 503 with Retry-After, never as a conflict or an internal error.
+ */
+const RETRYABLE_AWS_ERRORS: ReadonlySet<string> = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+  'TransactionInProgressException',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TooManyRequestsException',
+  'StoreBusyError',
+]);
+
+export function isRetryableServiceError(error: unknown): boolean {
+  return error instanceof Error && RETRYABLE_AWS_ERRORS.has(error.name);
+}
+
+/** Seconds a client is asked to wait before retrying after a retryable service error. */
+export const RETRY_AFTER_SECONDS = 2;

@@ -56,7 +56,9 @@ export const METRICS_NAMESPACE = 'AlertWhisperer';
  * - IncidentsOpened, AlertsCorrelated: correlation (AlertsCorrelated: every alert correlated, redeliveries not);
  * - RemediationDecisions by `action`; ExecutionsFinished by `state`;
  * - NotificationsSent, NotificationsFailed by `channel` (delivery records; skipped ones are neither);
- * - ApprovalsExpired, SlaBreaches, Escalations (escalation steps that told a level).
+ * - ApprovalsExpired, SlaBreaches, Escalations (escalation steps that told a level);
+ * - IncidentsRepaired by `missing` (sla, decision, execution): the repair sweep found an open incident
+ *   without what its events should have given it (lib/repair/sweep.ts).
  */
 export const METRIC_NAMES = [
   'AlertsAccepted',
@@ -70,10 +72,11 @@ export const METRIC_NAMES = [
   'ApprovalsExpired',
   'SlaBreaches',
   'Escalations',
+  'IncidentsRepaired',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 /** The dimension a metric may have besides `service` and `stage` (low cardinality: enums only). */
-export type MetricDimensions = Partial<Record<'action' | 'state' | 'channel', string>>;
+export type MetricDimensions = Partial<Record<'action' | 'state' | 'channel' | 'missing', string>>;
 
 let metricsInstance: Metrics | undefined;
 

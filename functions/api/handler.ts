@@ -5,7 +5,6 @@ import { operatorRoutes } from '../../lib/api/operator-routes';
 import { openApiRoutes } from '../../lib/api/routes/openapi';
 import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
 import { dynamo } from '../../lib/aws/clients';
-import { eventBridgePublisher } from '../../lib/aws/event-publisher';
 import { stepFunctionsOrchestrator } from '../../lib/aws/step-functions';
 import { readEnv } from '../../lib/config/env';
 import { httpHandler } from '../../lib/http/http';
@@ -25,7 +24,6 @@ const router = httpRouterHandler([
         })),
       now: () => new Date(),
       stage: env.AW_STAGE,
-      publish: eventBridgePublisher(env.EVENT_BUS_NAME),
       orchestrator: stepFunctionsOrchestrator(env.STATE_MACHINE_ARN),
     }),
   ),

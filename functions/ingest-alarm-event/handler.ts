@@ -1,6 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import middy from '@middy/core';
-import { sqsAlertQueue } from '../../lib/aws/alert-queue';
 import { dynamo } from '../../lib/aws/clients';
 import { readEnv } from '../../lib/config/env';
 import { alarmEventCorrelationId, ingestAlarmEvent } from '../../lib/ingest/alarm-event';
@@ -9,7 +8,7 @@ import { InventoryCache } from '../../lib/store/assets';
 
 const env = readEnv('ingest');
 const table = { db: dynamo(), tableName: env.TABLE_NAME };
-const deps = { table, inventory: new InventoryCache(table), enqueue: sqsAlertQueue(env.ALERT_QUEUE_URL), now: () => new Date() };
+const deps = { table, inventory: new InventoryCache(table), now: () => new Date() };
 
 type AlarmEvent = EventBridgeEvent<'CloudWatch Alarm State Change', unknown>;
 

@@ -1,4 +1,3 @@
-import { sqsAlertQueue } from '../../lib/aws/alert-queue';
 import { dynamo } from '../../lib/aws/clients';
 import { readEnv } from '../../lib/config/env';
 import { httpHandler } from '../../lib/http/http';
@@ -17,7 +16,6 @@ const deps = {
   inventory: new InventoryCache(table),
   // Signing requirements and limits take effect within 30 s of a change.
   settings: new TtlCache((tenantId) => getIngestSettings(table, tenantId), 30_000),
-  enqueue: sqsAlertQueue(env.ALERT_QUEUE_URL),
   sns: {
     verify: env.AW_SNS_VERIFY === 'on',
     fetchCertificate: httpsCertificateFetcher(),

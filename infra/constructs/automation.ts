@@ -38,12 +38,12 @@ export class Automation extends Construct {
     super(scope, id);
     const { shared } = props;
     const { partition } = Stack.of(this);
-    const withBus = { TABLE_NAME: shared.table.tableName, AW_STAGE: shared.stage, EVENT_BUS_NAME: shared.eventBus.eventBusName };
+    const base = { TABLE_NAME: shared.table.tableName, AW_STAGE: shared.stage };
     // The state machine names its step, and `remediate` names the state machine: the step first.
     const { runbookStep, approvalSweep } = createCatalogFunctions(
       this,
       ['runbookStep', 'approvalSweep'] as const,
-      { automation: withBus },
+      { automation: base },
       shared,
     );
 
@@ -79,7 +79,7 @@ export class Automation extends Construct {
       ['remediate'] as const,
       {
         remediation: {
-          ...withBus,
+          ...base,
           STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
           ...(props.bedrockModelId ? { BEDROCK_MODEL_ID: props.bedrockModelId } : {}),
         },

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { REPAIRABLE } from '../../lib/events';
 import { METRICS_NAMESPACE, type MetricDimensions, type MetricName } from '../../lib/observability';
 import type { DecisionAction } from '../../lib/remediation/decision';
 import { SLA_TIMER_LAG_METRIC } from '../../lib/sla/metrics';
@@ -33,12 +34,15 @@ export const METRIC_DIMENSION = {
   ApprovalsExpired: undefined,
   SlaBreaches: undefined,
   Escalations: undefined,
+  IncidentsRepaired: 'missing',
 } as const satisfies Record<MetricName, keyof MetricDimensions | undefined>;
 
 /** The `action` values of RemediationDecisions (lib/remediation/decision.ts). */
 export const DECISION_ACTIONS = ['auto_execute', 'approval_required', 'route_to_technician'] as const satisfies readonly DecisionAction[];
 /** The `state` values of ExecutionsFinished: the final states of lib/store/remediation.ts (never pending_approval nor running). */
 export const FINISHED_EXECUTION_STATES = ['succeeded', 'failed', 'rejected', 'expired'] as const satisfies readonly ExecutionState[];
+/** The `missing` values of IncidentsRepaired (lib/events.ts REPAIRABLE). */
+export const REPAIRED_PARTS = REPAIRABLE;
 /** The `channel` values of NotificationsSent and NotificationsFailed (delivery records; the dashboard channel is not a send). */
 export const DELIVERY_CHANNELS: readonly NotificationChannel[] = NOTIFICATION_CHANNELS;
 

@@ -41,8 +41,8 @@ export class Correlation extends Construct {
   constructor(scope: Construct, id: string, props: CorrelationProps) {
     super(scope, id);
     const { shared } = props;
-    const withBus = { TABLE_NAME: shared.table.tableName, AW_STAGE: shared.stage, EVENT_BUS_NAME: shared.eventBus.eventBusName };
-    this.functions = createCatalogFunctions(this, FUNCTIONS, { correlate: withBus, settle: withBus }, shared);
+    const base = { TABLE_NAME: shared.table.tableName, AW_STAGE: shared.stage };
+    this.functions = createCatalogFunctions(this, FUNCTIONS, { correlate: base, settle: base }, shared);
 
     const consumer = (this.functions as Partial<Record<FunctionName, NodejsFunction>>)[ALERT_QUEUE.consumer];
     if (!consumer) throw new Error(`The alert queue's consumer '${ALERT_QUEUE.consumer}' is not a correlation function`);

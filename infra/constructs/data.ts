@@ -14,7 +14,8 @@ export interface DataStoreProps {
 /**
  * The data capability: the single table, built from the shared TABLE definition so CDK, local mode and
  * tests agree. Point-in-time recovery in every stage; deletion protection and retention in prod.
- * Functions get their access through infra/constructs/functions.ts (TABLE_ACCESS, ITEM_ACCESS).
+ * Functions get their access through infra/constructs/functions.ts (TABLE_ACCESS, ITEM_ACCESS). Its
+ * stream (new images) carries committed events and new alerts to the relay.
  */
 export class DataStore extends Construct {
   readonly table: dynamodb.TableV2;
@@ -34,6 +35,8 @@ export class DataStore extends Construct {
         projectionType: dynamodb.ProjectionType.ALL,
       })),
       timeToLiveAttribute: TABLE.ttlAttribute,
+      // The outbox: new outbox and alert items leave through the stream (infra/constructs/event-delivery.ts).
+      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Switching keys re-encrypts in place: no data migration, no downtime.

@@ -44,7 +44,7 @@ export function envDeclares(env: EnvName, variable: string): boolean {
   return variable in ENV_SCHEMAS[env].shape;
 }
 
-export type TableAccess = 'read' | 'readWrite';
+export type TableAccess = 'none' | 'read' | 'readWrite';
 
 /**
  * What each function does with the table, read from its handler and the lib/ functions it calls.
@@ -77,8 +77,12 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   wsDisconnect: 'readWrite',
   // Answers on the socket; follows and unfollows incidents; deletes the connection when API Gateway says it is gone (410).
   wsDefault: 'readWrite',
-  // Queries the tenant's subscribers; deletes gone connections (410).
+  // Queries the tenant's subscribers; deletes gone connections (410); receipts of the events it pushed.
   realtimePush: 'readWrite',
+  // Reads nothing and writes nothing in the table: the Pipe hands it the stream's records.
+  streamRelay: 'none',
+  // Lists tenants and open incidents; writes a repair request (incident and outbox item).
+  repairSweep: 'readWrite',
 };
 
 /**
@@ -110,7 +114,11 @@ export const ITEM_ACCESS: Partial<Record<FunctionName, readonly ItemGrant[]>> = 
     // Whether the incident exists before following it (its summary item, key only).
     { actions: ['dynamodb:GetItem'], partitions: ['T#*#INC#*'] },
   ],
-  realtimePush: [{ actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS }],
+  realtimePush: [
+    { actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS },
+    // Receipts of the events it pushed (a redelivered event is not pushed twice).
+    { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: ['T#*#EVENT#*'] },
+  ],
   // The approval sweep (expireApprovals in lib/remediation/service.ts).
   approvalSweep: [
     // Due pending markers, read in expiry order and deleted with the request's decision.
@@ -119,8 +127,8 @@ export const ITEM_ACCESS: Partial<Record<FunctionName, readonly ItemGrant[]>> = 
     { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], partitions: ['T#*#APPROVAL'] },
     // Its execution, read for the correlation id the ApprovalDecided event carries.
     { actions: ['dynamodb:GetItem'], partitions: ['T#*#EXEC'] },
-    // The incident's timeline entry and the audit entry.
-    { actions: ['dynamodb:PutItem'], partitions: ['T#*#INC#*', 'T#*#AUDIT'] },
+    // The incident's timeline entry, the audit entry, and the ApprovalDecided event (the outbox item).
+    { actions: ['dynamodb:PutItem'], partitions: ['T#*#INC#*', 'T#*#AUDIT', 'T#*#OUTBOX#*'] },
   ],
   // The settle sweep (settleDueIncidents in lib/correlation/correlate.ts, with no alerts to apply).
   settle: [
@@ -128,8 +136,8 @@ export const ITEM_ACCESS: Partial<Record<FunctionName, readonly ItemGrant[]>> = 
     { actions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:PutItem'], partitions: ['MSP#SETTLE'] },
     // The tenant's inventory and correlation policy (partition T#<tenant>) and the scope state.
     { actions: ['dynamodb:GetItem', 'dynamodb:Query'], partitions: ['T#*'] },
-    // The commit's transaction: the scope state, then each resolved incident's summary and timeline entries.
-    { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], partitions: ['T#*#CORR#*', 'T#*#INC#*'] },
+    // The commit's transaction: the scope state, each resolved incident's summary and timeline entries, their events.
+    { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], partitions: ['T#*#CORR#*', 'T#*#INC#*', 'T#*#OUTBOX#*'] },
   ],
 };
 
@@ -256,6 +264,7 @@ export const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'] as cons
 export const TABLE_KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] as const;
 
 function grantTableAccess(name: FunctionName, fn: NodejsFunction, role: iam.Role, table: ITableV2): void {
+  if (TABLE_ACCESS[name] === 'none') return;
   const itemGrants = ITEM_ACCESS[name];
   const writes = itemGrants
     ? itemGrants.some((grant) => grant.actions.some((action) => WRITE_ACTIONS.test(action)))

@@ -31,7 +31,7 @@ const FUNCTIONS = ['ingestWebhook', 'ingestAlarmEvent'] as const;
 /**
  * The ingestion capability: the webhook function behind `POST /v1/webhooks/{source}` and the function
  * that takes CloudWatch alarm state changes from the account's default bus. Both store each accepted
- * alert and hand it to correlation through the alert queue.
+ * alert; the table's stream hands it to correlation (infra/constructs/event-delivery.ts).
  *
  * An alarm event that cannot be ingested is never dropped: EventBridge retries delivery for up to a day,
  * Lambda retries a failed invocation twice, and what still fails lands in the AlarmEventDeadLetterQueue
@@ -53,7 +53,6 @@ export class Ingestion extends Construct {
         ingest: {
           TABLE_NAME: shared.table.tableName,
           AW_STAGE: shared.stage,
-          ALERT_QUEUE_URL: shared.alertQueue.queueUrl,
           AW_SNS_VERIFY: 'on',
         },
       },

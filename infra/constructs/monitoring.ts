@@ -11,7 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { Stage } from '../config';
-import { businessMetric, businessMetricTotal, DELIVERY_CHANNELS } from './business-metrics';
+import { businessMetric, businessMetricTotal, DELIVERY_CHANNELS, REPAIRED_PARTS } from './business-metrics';
 
 /**
  * Every kind of alarm the stack raises, with the section of docs/operations.md that says what it means
@@ -28,6 +28,7 @@ export const ALARM_KINDS = {
   notificationFailures: { suffix: 'DeliveryFailures', runbook: 'notification-delivery-failures' },
   remediationFailures: { suffix: 'FailureSpike', runbook: 'remediation-failure-spike' },
   slaBreaches: { suffix: 'BreachSpike', runbook: 'sla-breach-spike' },
+  incidentsRepaired: { suffix: 'Repaired', runbook: 'incidents-repaired' },
 } as const;
 export type AlarmKind = keyof typeof ALARM_KINDS;
 
@@ -67,6 +68,12 @@ export const ALARM_THRESHOLDS = {
    * failing, on-call or escalation policies empty) or a mass outage needs more hands.
    */
   slaBreaches: { count: 5, period: Duration.hours(1) },
+  /**
+   * Any open incident the repair sweep had to give SLA clocks, a decision or its execution (every 5
+   * minutes, for incidents older than 5): its events should have done it, so something upstream lost
+   * work (a dead-lettered event, a consumer failing) even though the sweep caught it.
+   */
+  incidentsRepaired: { count: 1, period: Duration.minutes(15) },
 } as const;
 
 export interface MonitoringProps {
@@ -199,7 +206,7 @@ export class Monitoring extends Construct {
    * no data is "none failed". (No "ingestion stopped" alarm: see docs/operations.md, "Business alarms".)
    */
   watchBusinessMetrics(): void {
-    const { notificationFailures, remediationFailures, slaBreaches } = ALARM_THRESHOLDS;
+    const { notificationFailures, remediationFailures, slaBreaches, incidentsRepaired } = ALARM_THRESHOLDS;
     const noDataIsNone = cloudwatch.TreatMissingData.NOT_BREACHING;
     this.alarm(
       'Notifications',
@@ -228,6 +235,19 @@ export class Monitoring extends Construct {
       businessMetric(this.stage, 'SlaBreaches', undefined, { period: slaBreaches.period }),
       slaBreaches.count,
       { meaning: `${slaBreaches.count} or more SLA clocks breached in ${slaBreaches.period.toHumanString()}.` },
+      noDataIsNone,
+    );
+    this.alarm(
+      'Repair',
+      'incidentsRepaired',
+      businessMetricTotal(this.stage, 'IncidentsRepaired', REPAIRED_PARTS, {
+        period: incidentsRepaired.period,
+        label: 'Open incidents repaired (SLA clocks, decisions, executions)',
+      }),
+      incidentsRepaired.count,
+      {
+        meaning: `The repair sweep gave ${incidentsRepaired.count} or more open incidents SLA clocks, a decision or their execution in ${incidentsRepaired.period.toHumanString()}: their events were lost or not acted on.`,
+      },
       noDataIsNone,
     );
   }

@@ -2,7 +2,14 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { Stage } from '../config';
-import { businessMetric, businessMetricTotal, DECISION_ACTIONS, DELIVERY_CHANNELS, FINISHED_EXECUTION_STATES } from './business-metrics';
+import {
+  businessMetric,
+  businessMetricTotal,
+  DECISION_ACTIONS,
+  DELIVERY_CHANNELS,
+  REPAIRED_PARTS,
+  FINISHED_EXECUTION_STATES,
+} from './business-metrics';
 import { ALARM_THRESHOLDS, type Monitoring } from './monitoring';
 
 export interface ObservabilityDashboardProps {
@@ -109,6 +116,13 @@ export class ObservabilityDashboard extends Construct {
         metric(stage, 'SlaBreaches', undefined, { label: 'SLA clocks breached' }),
         metric(stage, 'Escalations', undefined, { label: 'Escalation levels notified' }),
       ]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Open incidents repaired by the sweep (what their events should have given them; 0 is healthy)',
+        REPAIRED_PARTS.map((part) => metric(stage, 'IncidentsRepaired', part, { label: `missing ${part}` })),
+        { stacked: true, width: 24 },
+      ),
     );
     this.dashboard.addWidgets(
       graph(

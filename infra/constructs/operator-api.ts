@@ -34,7 +34,6 @@ export class OperatorApi extends Construct {
         api: {
           TABLE_NAME: shared.table.tableName,
           AW_STAGE: shared.stage,
-          EVENT_BUS_NAME: shared.eventBus.eventBusName,
           STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
           AUTH_KEYS_SECRET_ARN: shared.authKeys.secretArn,
         },

@@ -68,7 +68,6 @@ export class SlaNotifications extends Construct {
         sla: {
           TABLE_NAME: shared.table.tableName,
           AW_STAGE: shared.stage,
-          EVENT_BUS_NAME: shared.eventBus.eventBusName,
           SLA_SCHEDULE_GROUP: groupName,
           SLA_SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
           SLA_TIMER_DLQ_ARN: timerDeadLetters.queueArn,

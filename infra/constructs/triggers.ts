@@ -24,7 +24,11 @@ export function addEventRules(
         // Without a bus, the rule is on the account's default bus.
         ...(rule.bus === 'product' ? { eventBus } : {}),
         description: rule.description,
-        eventPattern: { source: rule.pattern.source, detailType: rule.pattern['detail-type'] },
+        eventPattern: {
+          source: rule.pattern.source,
+          detailType: rule.pattern['detail-type'],
+          ...(rule.pattern.detail ? { detail: rule.pattern.detail } : {}),
+        },
         targets: [new targets.LambdaFunction(fn, targetOptions[rule.function])],
       }),
     ];

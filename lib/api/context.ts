@@ -2,7 +2,6 @@ import * as z from 'zod';
 import { authorize, can, type Action } from '../auth/permissions';
 import type { AccessClaims, KeySet } from '../auth/tokens';
 import { badRequest } from '../errors';
-import type { PublishEvents } from '../events';
 import { header, type HttpEvent, type HttpResult } from '../http/http';
 import { requirePrincipal } from '../http/principal';
 import type { Orchestrator } from '../remediation/service';
@@ -16,8 +15,6 @@ export interface ApiDeps {
   keySet: () => Promise<KeySet>;
   now: () => Date;
   stage: string;
-  /** Domain events of operator actions (incident resolved or reopened), for the live dashboard. */
-  publish: PublishEvents;
   /** The runbook state machine: starts executions and answers approval task tokens. */
   orchestrator: Orchestrator;
 }

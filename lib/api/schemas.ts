@@ -137,6 +137,9 @@ const incidentDecision = z
     policyApplied: z.record(z.string(), z.unknown()).describe('The policy values the decision applied'),
     approval: z.object({ requiredRole: approverRole, expiresAt: instant }).optional(),
     decidedAt: instant,
+    executionId: z.string().optional().describe('The execution this decision starts (chosen with the decision)'),
+    rootAssetId: z.string().nullable().optional().describe('The root asset the decision was taken for (a moved root is decided again)'),
+    revision: count.optional().describe('1 for the first decision, more when it was taken again'),
   })
   .describe('The remediation decision: run a runbook, ask for an approval, or route to a technician, and why');
 
@@ -198,6 +201,7 @@ export const incidentResponse = component(
     resolvesAt: instant.optional(),
     resolvedAt: instant.optional(),
     mergedInto: z.string().optional(),
+    absorbed: z.array(z.string()).optional().describe('Incidents merged into this one: their alerts are listed with its own'),
     scope: z.string().optional(),
     acknowledgedAt: instant.optional(),
     acknowledgedBy: z.string().optional(),
@@ -209,6 +213,10 @@ export const incidentResponse = component(
     remediation: incidentRemediation.optional(),
     sla: incidentSla.optional(),
     escalation: escalationStateSchema.optional().describe('Where the escalation chain stands'),
+    repair: z
+      .object({ attempts: count, requestedAt: instant })
+      .optional()
+      .describe('Set when the repair sweep had to ask for SLA clocks, a decision or an execution its events should have given it'),
     createdAt: instant,
     updatedAt: instant,
   }),

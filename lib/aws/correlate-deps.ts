@@ -2,18 +2,16 @@ import type { CorrelateDeps } from '../correlation/correlate';
 import { InventoryCache } from '../store/assets';
 import { PolicyCache } from '../store/correlation-policy';
 import { dynamo } from './clients';
-import { eventBridgePublisher } from './event-publisher';
 
 /**
  * What every function that commits through the correlation scopes needs (correlate, settle, and the
- * remediation functions, which resolve incidents through them): the table, the bus, the clock, and the
- * tenant's inventory and correlation policy, cached per warm function. Built once, outside the handler.
+ * remediation functions, which resolve incidents through them): the table, the clock, and the tenant's
+ * inventory and correlation policy, cached per warm function. Built once, outside the handler.
  */
-export function correlateDepsFromEnv(env: { TABLE_NAME: string; EVENT_BUS_NAME: string }): CorrelateDeps {
+export function correlateDepsFromEnv(env: { TABLE_NAME: string }): CorrelateDeps {
   const table = { db: dynamo(), tableName: env.TABLE_NAME };
   return {
     table,
-    publish: eventBridgePublisher(env.EVENT_BUS_NAME),
     now: () => new Date(),
     inventory: new InventoryCache(table),
     policies: new PolicyCache(table),

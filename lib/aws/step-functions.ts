@@ -22,6 +22,11 @@ export function taskTokenAnswerer(): Pick<Orchestrator, 'succeedTask' | 'failTas
   };
 }
 
+/** A standard workflow's execution ARN: the state machine's, with `execution` for `stateMachine` and the execution's name appended. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
 /**
  * The RunbookExecution state machine through Step Functions (the local emulator by AWS_ENDPOINT_URL_SFN).
  * The execution is named after the execution id, so a retried start cannot run a runbook twice.
@@ -29,10 +34,16 @@ export function taskTokenAnswerer(): Pick<Orchestrator, 'succeedTask' | 'failTas
 export function stepFunctionsOrchestrator(stateMachineArn: string): Orchestrator {
   return {
     async start(input: RunbookExecutionInput) {
-      const { executionArn } = await sfn().send(
-        new StartExecutionCommand({ stateMachineArn, name: input.executionId, input: JSON.stringify(input) }),
-      );
-      return executionArn ?? input.executionId;
+      try {
+        const { executionArn } = await sfn().send(
+          new StartExecutionCommand({ stateMachineArn, name: input.executionId, input: JSON.stringify(input) }),
+        );
+        return executionArn ?? input.executionId;
+      } catch (error) {
+        // Started before (a retry after a crash), and finished since: Step Functions refuses the name of a closed execution.
+        if ((error as Error).name === 'ExecutionAlreadyExists') return executionArnOf(stateMachineArn, input.executionId);
+        throw error;
+      }
     },
     ...taskTokenAnswerer(),
   };

@@ -10,29 +10,30 @@ const base = z.object({
   AW_STAGE: z.string().min(1).default('dev'),
 });
 
-const withBus = base.extend({ EVENT_BUS_NAME: z.string().min(1) });
-
 /** Where the JWT signing keys live: a Secrets Manager secret in AWS, a file under .local/ locally. */
 const authKeys = z.object({
   AUTH_KEYS_SECRET_ARN: z.string().min(1).optional(),
   AUTH_KEYS_FILE: z.string().min(1).optional(),
 });
 
-/** The RunbookExecution state machine, for the functions that start executions. */
-const withStateMachine = withBus.extend({ STATE_MACHINE_ARN: z.string().min(1) });
+/**
+ * The RunbookExecution state machine, for the functions that start executions. No function but the
+ * stream relay names the event bus: the others write their events to the table's outbox with the change.
+ */
+const withStateMachine = base.extend({ STATE_MACHINE_ARN: z.string().min(1) });
 
 export const ENV_SCHEMAS = {
   api: withStateMachine.extend(authKeys.shape),
   /** The admin routes (tenants, users, assets, integrations, policies): the table and the signing keys only. */
   adminApi: base.extend(authKeys.shape),
+  /** Ingestion only writes to the table: the stream relay hands new alerts to the correlation queue. */
   ingest: base.extend({
-    ALERT_QUEUE_URL: z.string().url(),
     /** SNS signature checks on `cloudwatch` webhooks: 'off' only by explicit choice (local mode, replay). */
     AW_SNS_VERIFY: z.enum(['on', 'off']).default('on'),
   }),
-  correlate: withBus,
-  /** The settle sweep commits through the same correlation path, so it publishes the same domain events. */
-  settle: withBus,
+  correlate: base,
+  /** The settle sweep commits through the same correlation path, with the same events in the outbox. */
+  settle: base,
   realtime: base.extend({
     /** The WebSocket API's management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
     WS_MANAGEMENT_ENDPOINT: z.string().url(),
@@ -40,13 +41,13 @@ export const ENV_SCHEMAS = {
   /** Decides per new incident and starts executions; Bedrock advice only when a model is configured. */
   remediation: withStateMachine.extend({ BEDROCK_MODEL_ID: z.string().min(1).optional() }),
   /** The runbook step and the approval sweep: they answer task tokens, which needs no state machine ARN. */
-  automation: withBus,
+  automation: base,
   /**
    * SLA clocks and escalation: the Scheduler group and the role Scheduler assumes to invoke this
    * function (its own ARN, the timers' target, comes from the invocation context), where emails come
    * from, and the dashboard the notifications link to.
    */
-  sla: withBus.extend({
+  sla: base.extend({
     SLA_SCHEDULE_GROUP: z.string().min(1),
     SLA_SCHEDULER_ROLE_ARN: z.string().min(1),
     SLA_TIMER_DLQ_ARN: z.string().min(1).optional(),
@@ -55,6 +56,14 @@ export const ENV_SCHEMAS = {
   }),
   /** `$connect` alone checks access tokens, so only it gets the signing keys. */
   realtimeConnect: base.extend(authKeys.shape),
+  /** The stream relay: the only function that puts events on the bus and alerts on the queue; it never touches the table. */
+  relay: z.object({
+    AW_STAGE: z.string().min(1).default('dev'),
+    EVENT_BUS_NAME: z.string().min(1),
+    ALERT_QUEUE_URL: z.string().url(),
+  }),
+  /** The repair sweep reads open incidents and writes events for what they miss. */
+  repair: base,
 } as const;
 
 export type EnvName = keyof typeof ENV_SCHEMAS;

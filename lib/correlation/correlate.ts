@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
 import type { Inventory } from '../domain/asset';
 import { priorityOf, type Priority } from '../domain/incident';
-import { DETAIL_TYPES, type DomainEvent, type PublishEvents } from '../events';
+import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../events';
 import { logger } from '../observability';
 import {
   AlreadyCorrelatedError,
@@ -25,7 +25,6 @@ import { topologyOf, type Topology } from './topology';
 
 export interface CorrelateDeps {
   table: TableRef;
-  publish: PublishEvents;
   /** Processing time; an alert is never processed before its own receipt time (what a replay relies on). */
   now: () => Date;
   /** The tenant's inventory (cached by the caller). */
@@ -64,7 +63,14 @@ export async function correlateAlerts(
 ): Promise<Array<CorrelationResult | CorrelationFailure>> {
   const results: Array<CorrelationResult | CorrelationFailure> = new Array(alerts.length);
   const groups = new Map<string, { tenantId: string; scope: string; topology: Topology; policy: CorrelationPolicy; indexes: number[] }>();
+  /** Alert ids seen in this batch: the queue may deliver two copies of one alert together (one transaction cannot write an item twice). */
+  const seen = new Set<string>();
   for (const [index, alert] of alerts.entries()) {
+    if (seen.has(alert.id)) {
+      results[index] = { kind: 'duplicate' };
+      continue;
+    }
+    seen.add(alert.id);
     const topology = topologyOf(await deps.inventory.get(alert.tenantId));
     const scope = scopeOf(alert, topology);
     const groupKey = `${alert.tenantId}|${scope}`;
@@ -120,7 +126,6 @@ async function correlateChunk(alerts: CanonicalAlert[], context: ScopeContext, d
       if (await retryAfterScopeConflict(error, attempt)) continue;
       throw error;
     }
-    await deps.publish(eventsFor(context.tenantId, planned.applied, planned.changes));
     return planned;
   }
 }
@@ -246,6 +251,7 @@ async function commitPlan(planned: Plan, state: ScopeState, context: ScopeContex
     changes: planned.changes,
     priorities,
     now,
+    events: eventsFor(context.tenantId, planned.applied, planned.changes),
   });
 }
 
@@ -265,46 +271,88 @@ export function incidentPriority(incident: ScopeIncident, topology: Topology | u
   );
 }
 
-/** One event per alert (naming it and what happened to its incident), plus incidents resolved or merged on the way. */
-function eventsFor(tenantId: string, applied: AppliedAlert[], changes: IncidentChange[]): DomainEvent[] {
-  const events: DomainEvent[] = [];
-  const announced = new Set<string>();
-  for (const { alert, decision } of applied) {
-    if (decision.kind === 'unmatched-resolution') continue;
-    const detail = {
-      tenantId,
-      alertId: alert.id,
-      incidentId: decision.incidentId,
-      reason: decision.reason,
-      decision: decision.kind,
-      ...(alert.correlationId ? { correlationId: alert.correlationId } : {}),
-    };
-    if (decision.kind === 'open') events.push({ detailType: DETAIL_TYPES.incidentOpened, detail });
-    else events.push({ detailType: DETAIL_TYPES.incidentUpdated, detail });
-  }
+/**
+ * The events of one commit: one per changed incident (not per alert: a burst of 40 alerts joining one
+ * incident is one IncidentUpdated naming them), so the consumers move an incident's clocks and decide
+ * about it once per change. IncidentOpened for a new incident; IncidentUpdated saying what changed most
+ * (merged away > absorbed others > root moved > reopened > an alert cleared > alerts joined), with
+ * `rootChanged` and `absorbed` for remediation, which decides again then; IncidentResolved when it
+ * resolved. Each names the last alert that changed it and carries that alert's correlation id (else the
+ * incident's own: a resolution by the settle sweep comes from no alert).
+ */
+export function eventsFor(tenantId: string, applied: readonly AppliedAlert[], changes: readonly IncidentChange[]): NewDomainEvent[] {
+  const events: NewDomainEvent[] = [];
   for (const change of changes) {
-    const resolved = change.timeline.find((entry) => entry.type === 'incident-resolved');
-    // The incident's own correlation id (its opening alert's): a resolution may come from no alert at all (settle sweep).
-    const traced = change.incident.correlationId ? { correlationId: change.incident.correlationId } : {};
-    if (change.mergedInto && !announced.has(change.incident.id)) {
-      announced.add(change.incident.id);
-      events.push({
-        detailType: DETAIL_TYPES.incidentUpdated,
-        detail: {
-          tenantId,
-          incidentId: change.incident.id,
+    const { incident } = change;
+    const mine = applied.filter(({ decision }) => decision.kind !== 'unmatched-resolution' && decision.incidentId === incident.id);
+    const last = mine.at(-1);
+    const correlationId = last?.alert.correlationId ?? incident.correlationId;
+    const common = {
+      tenantId,
+      incidentId: incident.id,
+      ...(correlationId ? { correlationId } : {}),
+      ...(last ? { alertId: last.alert.id, alertIds: mine.map(({ alert }) => alert.id).slice(-100) } : {}),
+    };
+    const lastReason = last && last.decision.kind !== 'unmatched-resolution' ? last.decision.reason : change.timeline.at(-1)?.reason;
+    const reason = lastReason?.slice(0, 4000);
+    if (change.mergedInto) {
+      events.push(
+        domainEvent(DETAIL_TYPES.incidentUpdated, {
+          ...common,
           decision: 'merged',
           mergedInto: change.mergedInto,
-          reason: change.timeline.at(-1)?.reason ?? '',
-          ...traced,
-        },
-      });
-    } else if (resolved && change.incident.status === 'resolved') {
-      events.push({
-        detailType: DETAIL_TYPES.incidentResolved,
-        detail: { tenantId, incidentId: change.incident.id, reason: resolved.reason, ...traced },
-      });
+          ...(reason ? { reason } : {}),
+        }),
+      );
+      continue;
     }
+    const absorbed = change.timeline
+      .filter((entry) => entry.type === 'incident-merged' && entry.incidentId)
+      .map((entry) => entry.incidentId as string);
+    const rootChanged = change.timeline.some((entry) => entry.type === 'root-changed');
+    if (change.isNew) {
+      const opener = mine.find(({ decision }) => decision.kind === 'open');
+      events.push(
+        domainEvent(DETAIL_TYPES.incidentOpened, {
+          ...common,
+          ...(opener ? { alertId: opener.alert.id, correlationId: opener.alert.correlationId ?? common.correlationId } : {}),
+          decision: 'open',
+          ...(reason ? { reason } : {}),
+        }),
+      );
+      // Absorbing another incident or moving its root in the same commit: a decision taken on this event sees both already.
+    } else {
+      const reopened = change.timeline.some((entry) => entry.type === 'incident-reopened');
+      const decision = absorbed.length
+        ? 'absorbed'
+        : rootChanged
+          ? 'root-changed'
+          : reopened
+            ? 'reopen'
+            : last?.decision.kind === 'resolve-alert'
+              ? 'resolve-alert'
+              : 'join';
+      const changedSomething = mine.length > 0 || absorbed.length > 0 || rootChanged || reopened;
+      if (changedSomething)
+        events.push(
+          domainEvent(DETAIL_TYPES.incidentUpdated, {
+            ...common,
+            decision,
+            ...(reason ? { reason } : {}),
+            ...(rootChanged ? { rootChanged: true } : {}),
+            ...(absorbed.length ? { absorbed } : {}),
+          }),
+        );
+    }
+    const resolved = change.timeline.find((entry) => entry.type === 'incident-resolved');
+    if (resolved && incident.status === 'resolved')
+      events.push(
+        domainEvent(DETAIL_TYPES.incidentResolved, {
+          ...common,
+          decision: last?.decision.kind === 'resolve-alert' ? 'resolve-alert' : 'settled',
+          reason: resolved.reason.slice(0, 4000),
+        }),
+      );
   }
   return events;
 }

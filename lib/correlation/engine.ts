@@ -68,7 +68,15 @@ export interface ScopeIncident {
   members: Member[];
   /** The correlation id of the alert that opened it (its request's): its later events and notifications carry it. */
   correlationId?: string;
+  /**
+   * Incidents merged into this one (and those merged into them). Their alerts keep their membership
+   * items under the incident they joined; the incident's detail lists those too.
+   */
+  absorbed?: string[];
 }
+
+/** Incidents an incident remembers absorbing at most (merges are rare; the list stays a small part of the state). */
+export const MAX_ABSORBED = 50;
 
 export interface ScopeState {
   version: number;
@@ -683,6 +691,7 @@ class Work {
       sources: source.sources.reduce(addOnce, target.sources),
       signatures: source.signatures.reduce(addOnce, target.signatures).slice(-20),
       members: capMembers([...target.members, ...source.members.filter((member) => !keys.has(member.key))]),
+      absorbed: [...(target.absorbed ?? []), from, ...(source.absorbed ?? [])].slice(0, MAX_ABSORBED),
     };
     this.incidents = this.incidents.filter((candidate) => candidate.id !== from);
     this.replace(merged, { type: 'incident-merged', at, reason: `absorbed ${from}: ${reason}`, incidentId: from });

@@ -1,5 +1,5 @@
 import type { Incident } from '../domain/incident';
-import { DETAIL_TYPES } from '../events';
+import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../events';
 import { commitScope, loadScope } from '../store/correlation';
 import { IncidentStateError, setIncidentStatusDirectly } from '../store/incident-actions';
 import { incidentPriority, retryAfterScopeConflict, type CorrelateDeps } from './correlate';
@@ -26,6 +26,7 @@ export async function changeIncidentStatus(
     action.kind === 'resolve' ? { resolutionCode: action.code, resolvedBy: action.actor } : { resolutionCode: null, resolvedBy: null };
   const { tenantId } = incident;
   const now = action.at;
+  const events = [operatorEvent(incident, action, correlationId)];
 
   for (let attempt = 1; incident.scope; attempt++) {
     const state = await loadScope(deps.table, tenantId, incident.scope);
@@ -44,12 +45,12 @@ export async function changeIncidentStatus(
         priorities: new Map(outcome.changes.map((change) => [change.incident.id, incidentPriority(change.incident, topology, now)])),
         incidentFields: new Map([[incident.id, fields]]),
         now,
+        events,
       });
     } catch (error) {
       if (await retryAfterScopeConflict(error, attempt)) continue;
       throw error;
     }
-    await publish(deps, incident, action, correlationId);
     return;
   }
 
@@ -70,17 +71,13 @@ export async function changeIncidentStatus(
       },
     },
     now,
+    events,
   );
-  await publish(deps, incident, action, correlationId);
 }
 
-async function publish(deps: CorrelateDeps, incident: Incident, action: OperatorAction, correlationId?: string): Promise<void> {
-  const detail = {
-    tenantId: incident.tenantId,
-    incidentId: incident.id,
-    decision: action.kind,
-    actor: action.actor,
-    ...(correlationId ? { correlationId } : {}),
-  };
-  await deps.publish([{ detailType: action.kind === 'resolve' ? DETAIL_TYPES.incidentResolved : DETAIL_TYPES.incidentUpdated, detail }]);
+function operatorEvent(incident: Incident, action: OperatorAction, correlationId?: string): NewDomainEvent {
+  const common = { tenantId: incident.tenantId, incidentId: incident.id, actor: action.actor, ...(correlationId ? { correlationId } : {}) };
+  return action.kind === 'resolve'
+    ? domainEvent(DETAIL_TYPES.incidentResolved, { ...common, decision: 'resolve' })
+    : domainEvent(DETAIL_TYPES.incidentUpdated, { ...common, decision: 'reopen' });
 }

@@ -52,6 +52,8 @@ export interface Incident {
   resolvedAt?: string;
   /** For a merged incident: the one that absorbed it. */
   mergedInto?: string;
+  /** Incidents merged into this one: their alerts are this incident's too. */
+  absorbed?: string[];
   /** The correlation scope holding its state (operator resolve and reopen go through it). */
   scope?: string;
   acknowledgedAt?: string;
@@ -68,6 +70,8 @@ export interface Incident {
   sla?: IncidentSla;
   /** The escalation chain, once an SLA breach started it (lib/escalation/policy.ts). */
   escalation?: EscalationState;
+  /** Set when the repair sweep (lib/repair/sweep.ts) had to ask for something its events should have given it. */
+  repair?: { attempts: number; requestedAt: string };
   /** Wall-clock time the service created the incident (openedAt is the first alert's event time). */
   createdAt: string;
   updatedAt: string;
@@ -88,6 +92,15 @@ export interface IncidentDecision {
   policyApplied: Record<string, unknown>;
   approval?: { requiredRole: 'company_admin' | 'msp_admin'; expiresAt: string };
   decidedAt: string;
+  /**
+   * The execution this decision starts (its id is chosen with the decision, so a retry after a crash
+   * finds it instead of starting a second one).
+   */
+  executionId?: string;
+  /** The root asset the decision was taken for: when the incident's root moves, it is decided again. */
+  rootAssetId?: string | null;
+  /** How many times it was decided (1 for the first decision). */
+  revision?: number;
 }
 
 export interface IncidentRemediation {

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import middy, { type MiddlewareObj } from '@middy/core';
 import * as z from 'zod';
-import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '../errors';
+import { AppError, badRequest, isRetryableServiceError, payloadTooLarge, RETRY_AFTER_SECONDS, unsupportedMediaType } from '../errors';
 import { logger, observed } from '../observability';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -24,7 +24,8 @@ export function errorBody(code: string, message: string, details?: unknown) {
 
 /**
  * Maps every failure to the one error shape. Domain errors keep their status; a ZodError from a
- * request schema is a 400; anything else is logged and answered as a 500 without internals.
+ * request schema is a 400; a throttled or unavailable service a 503 with Retry-After; anything else is
+ * logged and answered as a 500 without internals.
  */
 function errorResponses(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
@@ -36,6 +37,14 @@ function errorResponses(): MiddlewareObj<HttpEvent, HttpResult> {
         request.response = json(400, errorBody('invalid_request', 'The request is not valid', zodDetails(error)));
       } else if (isRouterNotFound(error)) {
         request.response = json(404, errorBody('not_found', 'No such route'));
+      } else if (isRetryableServiceError(error)) {
+        // Throttled or briefly unavailable (the table, a queue): nothing is wrong with the request.
+        logger.warn('A service was busy; answering 503', { error: error as Error });
+        request.response = json(
+          503,
+          errorBody('unavailable', 'The service is busy; retry shortly', { retryAfterSeconds: RETRY_AFTER_SECONDS }),
+          { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        );
       } else {
         logger.error('Unhandled error', { error: error as Error });
         request.response = json(500, errorBody('internal', 'Internal error'));

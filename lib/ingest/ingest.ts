@@ -3,20 +3,22 @@ import { ulid } from 'ulid';
 import * as z from 'zod';
 import type { CanonicalAlert } from '../domain/alert';
 import { AppError, unprocessable } from '../errors';
-import { countMetric } from '../observability';
+import { countMetric, logger } from '../observability';
 import type { InventoryCache } from '../store/assets';
-import { getAlert, MAX_ALERTS_PER_DELIVERY, noteUnresolvedAssetRef, storeAlerts } from '../store/alerts';
+import { MAX_ALERTS_PER_DELIVERY, noteUnresolvedAssetRef, storeAlerts } from '../store/alerts';
 import type { TableRef } from '../store/table-ref';
 import { adapterFor, type AdaptedAlert, type FormatAdapter } from './formats';
 import { takeTokens, type RateLimit } from './rate-limit';
 
-/** Hands accepted alerts to correlation (SQS in AWS and on the local stack). */
-export type EnqueueAlerts = (alerts: CanonicalAlert[]) => Promise<void>;
-
+/**
+ * Ingestion only writes to the table: an alert's item (with its idempotency record) is the durable
+ * hand-off, and the table's stream takes every new alert item to correlation (lib/relay/stream-relay.ts).
+ * A stored alert therefore always reaches correlation, whatever happens to this request afterwards,
+ * and a repeated delivery, which stores nothing, never queues anything again.
+ */
 export interface IngestDeps {
   table: TableRef;
   inventory: InventoryCache;
-  enqueue: EnqueueAlerts;
   now: () => Date;
 }
 
@@ -63,13 +65,12 @@ export function alertDeliveryId(delivery: Delivery, alert: AdaptedAlert, index: 
 
 /**
  * Accepts one delivery: normalize it with its tool's adapter, charge the tenant's rate limit, resolve
- * assets through the inventory, store each alert with its idempotency record, then enqueue the new
- * alerts for correlation. A repeat within 24 h stores nothing and answers with the original alert;
- * if that alert has not been correlated yet it is enqueued again (its first hand-off may have failed;
- * correlation ignores an alert it has already seen).
+ * assets through the inventory, store each alert with its idempotency record (the stream hands the new
+ * ones to correlation). A repeat within 24 h stores nothing and answers with the original alert.
  */
 export async function ingestDelivery(delivery: Delivery, deps: IngestDeps): Promise<IngestResult> {
-  const [result] = await ingestDeliveries([delivery], deps);
+  const { results } = await ingestDeliveries([delivery], deps);
+  const [result] = results;
   if (result instanceof AppError) throw result;
   const { accepted } = result as IngestResult;
   const duplicates = accepted.filter((alert) => alert.duplicate).length;
@@ -84,9 +85,12 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDeps): Prom
  * rate limit stops) gets its error in its place; the others go on. A delivery id repeated within the
  * batch is a repeat of its first occurrence, exactly as if they had come one after the other.
  */
-export async function ingestDeliveries(deliveries: Delivery[], deps: IngestDeps): Promise<Array<IngestResult | AppError>> {
+export async function ingestDeliveries(
+  deliveries: Delivery[],
+  deps: IngestDeps,
+): Promise<{ results: Array<IngestResult | AppError>; stored: CanonicalAlert[] }> {
   const tenantId = deliveries[0]?.tenantId;
-  if (!tenantId) return [];
+  if (!tenantId) return { results: [], stored: [] };
   if (deliveries.some((delivery) => delivery.tenantId !== tenantId)) throw new Error('ingestDeliveries takes deliveries of one tenant');
   const results: Array<IngestResult | AppError> = [];
   /** Per delivery: its alerts (built), or its error. */
@@ -101,14 +105,13 @@ export async function ingestDeliveries(deliveries: Delivery[], deps: IngestDeps)
   }
 
   const all = prepared.flatMap((entry) => (entry instanceof AppError ? [] : entry));
-  if (!all.length) return prepared.map((entry) => (entry instanceof AppError ? entry : { duplicate: false, accepted: [] }));
+  if (!all.length)
+    return { results: prepared.map((entry) => (entry instanceof AppError ? entry : { duplicate: false, accepted: [] })), stored: [] };
   // The first occurrence of a delivery id in the batch is stored; later ones are its repeats.
   const first = new Map<string, CanonicalAlert>();
   for (const alert of all) if (!first.has(alert.deliveryId)) first.set(alert.deliveryId, alert);
   const now = new Date(Math.min(...all.map((alert) => Date.parse(alert.receivedAt))));
   const { stored, duplicates } = await storeAlerts(deps.table, tenantId, [...first.values()], now);
-  if (stored.length) await deps.enqueue(stored);
-  await requeueUncorrelated(tenantId, [...new Set(duplicates.values())], deps);
   await noteUnresolved(stored, deliveries, deps);
 
   const storedIds = new Set(stored.map((alert) => alert.id));
@@ -124,7 +127,7 @@ export async function ingestDeliveries(deliveries: Delivery[], deps: IngestDeps)
     });
     results.push({ duplicate: accepted.length > 0 && accepted.every((item) => item.duplicate), accepted });
   }
-  return results;
+  return { results, stored };
 }
 
 /** One delivery's alerts, adapted, rate-limited and resolved to assets (nothing stored yet). */
@@ -177,23 +180,19 @@ async function prepare(delivery: Delivery, deps: IngestDeps): Promise<CanonicalA
   }));
 }
 
-async function requeueUncorrelated(tenantId: string, alertIds: string[], deps: IngestDeps): Promise<void> {
-  if (!alertIds.length) return;
-  const originals = await Promise.all([...new Set(alertIds)].map((alertId) => getAlert(deps.table, tenantId, alertId)));
-  const pending: CanonicalAlert[] = [];
-  for (const stored of originals) {
-    if (!stored || stored.incidentId || stored.correlation) continue;
-    const { incidentId: _incident, correlation: _correlation, ...alert } = stored;
-    pending.push(alert);
-  }
-  if (pending.length) await deps.enqueue(pending);
-}
-
+/**
+ * Remembers asset names the inventory does not know (the unresolved list an operator maps). Best
+ * effort: the alerts are stored already, so a failure here is logged, never answered as an error.
+ */
 async function noteUnresolved(alerts: CanonicalAlert[], deliveries: Delivery[], deps: IngestDeps): Promise<void> {
   const refs = new Map<string, CanonicalAlert>();
   for (const alert of alerts) if (!alert.assetId) refs.set(alert.assetRef.trim().toLowerCase(), alert);
   for (const alert of refs.values()) {
     const source = deliveries.length === 1 ? (deliveries[0] as Delivery).source : alert.source;
-    await noteUnresolvedAssetRef(deps.table, alert.tenantId, alert.assetRef, source, new Date(alert.receivedAt));
+    try {
+      await noteUnresolvedAssetRef(deps.table, alert.tenantId, alert.assetRef, source, new Date(alert.receivedAt));
+    } catch (error) {
+      logger.warn('Could not note an unresolved asset name', { tenantId: alert.tenantId, assetRef: alert.assetRef, error: error as Error });
+    }
   }
 }

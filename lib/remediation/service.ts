@@ -1,18 +1,19 @@
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import type { Category } from '../correlation/categories';
 import type { CorrelateDeps } from '../correlation/correlate';
 import { changeIncidentStatus } from '../correlation/operator';
 import type { Asset, Inventory } from '../domain/asset';
 import type { Incident, IncidentDecision, TimelineEntry } from '../domain/incident';
-import { DETAIL_TYPES, type DetailType } from '../events';
+import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../events';
 import { countMetric, logger } from '../observability';
 import { pickAssignee } from '../oncall/routing';
 import { getAlert } from '../store/alerts';
 import { recordAudit, type AuditActor } from '../store/audit';
 import { assignIncident, IncidentStateError } from '../store/incident-actions';
-import { getIncidentDetail, listIncidents, timelineItem } from '../store/incidents';
+import { getIncidentDetail, listIncidents, timelineItem, type IncidentDetail } from '../store/incidents';
 import { keys } from '../store/keys';
+import { withEvents } from '../store/outbox';
+import { isConditionFailure, isStoreBusy, transactWrite, type TransactItem } from '../store/transact';
 import { onCallNow, technicians } from '../store/oncall';
 import {
   attachTaskToken,
@@ -23,6 +24,7 @@ import {
   getExecution,
   getRemediationPolicy,
   listPendingApprovals,
+  markExecutionStarted,
   remediationExternalId,
   updateExecution,
   type Approval,
@@ -85,20 +87,23 @@ function assetOf(inventory: Inventory, assetId: string | null): Asset | undefine
   return assetId ? inventory.assets.find((asset) => asset.id === assetId) : undefined;
 }
 
-async function publish(
-  deps: RemediationDeps,
-  detailType: DetailType,
-  detail: Record<string, unknown> & { tenantId: string },
-): Promise<void> {
-  await deps.publish([{ detailType, detail }]);
+function timelinePut(deps: RemediationDeps, tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'>): TransactItem {
+  return { Put: { TableName: deps.table.tableName, Item: timelineItem(tenantId, incidentId, entry) } };
 }
 
-async function addTimeline(deps: RemediationDeps, tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'>): Promise<void> {
-  await deps.table.db.send(
-    new TransactWriteCommand({
-      TransactItems: [{ Put: { TableName: deps.table.tableName, Item: timelineItem(tenantId, incidentId, entry) } }],
-    }),
-  );
+/** A timeline entry with the events it goes with (a note of what automation did, and its announcement), in one transaction. */
+async function addTimeline(
+  deps: RemediationDeps,
+  tenantId: string,
+  incidentId: string,
+  entry: Omit<TimelineEntry, 'id'>,
+  events: readonly NewDomainEvent[] = [],
+): Promise<void> {
+  await transactWrite(deps.table, withEvents(deps.table, tenantId, [timelinePut(deps, tenantId, incidentId, entry)], events, deps.now()));
+}
+
+function traceOf(correlationId: string | undefined): { correlationId?: string } {
+  return correlationId ? { correlationId } : {};
 }
 
 function shorten(text: string): string {
@@ -109,29 +114,101 @@ function shorten(text: string): string {
 // Decision
 
 export type DecideOutcome =
-  { kind: 'skipped'; reason: string } | { kind: 'decided'; decision: RemediationDecision; executionId?: string; assignee?: string | null };
+  | { kind: 'skipped'; reason: string }
+  | {
+      kind: 'decided';
+      decision: RemediationDecision;
+      executionId?: string;
+      assignee?: string | null;
+      /** A stored decision that had not been acted on, acted on now. */
+      resumed?: boolean;
+      /** The decision replaced an earlier one (the incident's root moved, or it absorbed another). */
+      revised?: boolean;
+    };
+
+/** Why remediation is asked about an incident it may have decided already. */
+export type DecideTrigger = 'opened' | 'root-changed' | 'absorbed' | 'repair';
+
+const ACTIVE_EXECUTION_STATES: ReadonlySet<string> = new Set(['running', 'pending_approval']);
 
 /**
- * Decides what to do about a new incident and acts on it. Idempotent: an incident decided before (a
- * redelivered event) is left alone. `correlationId` (the IncidentOpened event's) is passed on to the
- * events it publishes, the execution it starts and the assignment it makes.
+ * Decides what to do about an incident and acts on it: run a runbook (or ask for approval), or route it
+ * to a technician. Safe to repeat, and it picks up where a crash left off:
+ * - a stored decision that was not acted on (its execution never started, nobody was routed) is acted
+ *   on now; one that was is left alone;
+ * - when the incident's root moved or it absorbed another incident (`trigger`), the decision is taken
+ *   again on the incident as it is now, unless an execution already runs or waits for approval (it is
+ *   kept, and the timeline says so). An unchanged outcome changes nothing.
+ * `correlationId` (the triggering event's) is passed on to the events, the execution and the assignment.
  */
 export async function decideForIncident(
   deps: RemediationDeps,
   tenantId: string,
   incidentId: string,
-  options: { correlationId?: string } = {},
+  options: { correlationId?: string; trigger?: DecideTrigger } = {},
 ): Promise<DecideOutcome> {
   const { correlationId } = options;
-  const traced = correlationId ? { correlationId } : {};
+  const trigger = options.trigger ?? 'opened';
   const detail = await getIncidentDetail(deps.table, tenantId, incidentId);
   if (!detail) return { kind: 'skipped', reason: 'no such incident' };
-  const { incident, alerts } = detail;
-  if (incident.decision) return { kind: 'skipped', reason: 'already decided' };
+  const { incident } = detail;
   if (incident.status !== 'open' && incident.status !== 'acknowledged')
     return { kind: 'skipped', reason: `incident is ${incident.status}` };
-  const now = deps.now();
+  const previous = incident.decision;
+  const revising =
+    previous !== undefined &&
+    ((trigger === 'root-changed' && (previous.rootAssetId ?? null) !== incident.rootAssetId) || trigger === 'absorbed');
+  if (previous && !revising) return resumeDecision(deps, incident, previous, correlationId);
+  if (previous && incident.remediation && ACTIVE_EXECUTION_STATES.has(incident.remediation.state)) {
+    await addTimeline(deps, tenantId, incidentId, {
+      at: deps.now().toISOString(),
+      type: 'remediation-decided',
+      actor: AUTOMATION,
+      reason: shorten(
+        `decision kept: ${incident.remediation.runbookId} is ${incident.remediation.state.replace('_', ' ')} (${trigger.replace('-', ' ')})`,
+      ),
+    });
+    return { kind: 'skipped', reason: `an execution is ${incident.remediation.state}` };
+  }
 
+  const prepared = await prepareDecision(deps, detail, previous);
+  const { decision, stored } = prepared;
+  if (previous && previous.action === stored.action && (previous.runbookId ?? null) === (stored.runbookId ?? null))
+    return { kind: 'skipped', reason: 'the decision would not change' };
+  if (!(await storeDecision(deps, incident, stored, previous, correlationId))) return { kind: 'skipped', reason: 'already decided' };
+  countMetric('RemediationDecisions', 1, { action: decision.action });
+  await recordAudit(deps.table, {
+    at: stored.decidedAt,
+    tenantId,
+    actor: SYSTEM,
+    action: 'remediation.decide',
+    resource: { type: 'incident', id: incident.id },
+    summary: {
+      ...(previous ? { before: { action: previous.action, runbookId: previous.runbookId } } : {}),
+      after: { action: decision.action, runbookId: decision.runbookId, confidence: decision.confidence },
+    },
+  });
+  if (previous?.executionId) await supersedeUnstartedExecution(deps, tenantId, previous.executionId);
+  const outcome = await actOnDecision(deps, { ...incident, decision: stored }, stored, prepared.runbooks, prepared.targets, correlationId);
+  return { ...outcome, decision, ...(previous ? { revised: true } : {}) };
+}
+
+interface PreparedDecision {
+  decision: RemediationDecision;
+  stored: IncidentDecision;
+  runbooks: Runbook[];
+  targets: RemediationTarget[];
+}
+
+/** Gathers the incident's inputs (root asset and its SSM target, alerts' labels, matching runbooks, policy, history, advice) and decides. */
+async function prepareDecision(
+  deps: RemediationDeps,
+  detail: IncidentDetail,
+  previous: IncidentDecision | undefined,
+): Promise<PreparedDecision> {
+  const { incident, alerts } = detail;
+  const { tenantId } = incident;
+  const now = deps.now();
   const inventory = await deps.inventory.get(tenantId);
   const root = assetOf(inventory, incident.rootAssetId);
   const targets = targetsOf(root);
@@ -222,25 +299,59 @@ export async function decideForIncident(
       : {}),
     policyApplied: decision.policyApplied as unknown as Record<string, unknown>,
     decidedAt: now.toISOString(),
+    rootAssetId: incident.rootAssetId,
+    revision: (previous?.revision ?? (previous ? 1 : 0)) + 1,
+    // The execution's id is chosen with the decision: a retry after a crash finds the execution it created.
+    ...(decision.runbookId && decision.action !== 'route_to_technician' ? { executionId: ulid(now.getTime()) } : {}),
   };
-  if (!(await storeDecision(deps, incident, stored))) return { kind: 'skipped', reason: 'already decided' };
-  countMetric('RemediationDecisions', 1, { action: decision.action });
-  await recordAudit(deps.table, {
-    at: now.toISOString(),
-    tenantId,
-    actor: SYSTEM,
-    action: 'remediation.decide',
-    resource: { type: 'incident', id: incident.id },
-    summary: { after: { action: decision.action, runbookId: decision.runbookId, confidence: decision.confidence } },
-  });
-  await publish(deps, DETAIL_TYPES.remediationDecided, {
-    tenantId,
-    incidentId: incident.id,
-    action: decision.action,
-    runbookId: decision.runbookId,
-    ...traced,
-  });
+  return { decision, stored, runbooks, targets };
+}
 
+/**
+ * A stored decision, acted on if it was not (an invocation that crashed after storing it). A runbook
+ * decision was acted on once its execution started (or failed to start, which routes); a routing
+ * decision once the incident has an assignee.
+ */
+async function resumeDecision(
+  deps: RemediationDeps,
+  incident: Incident,
+  stored: IncidentDecision,
+  correlationId: string | undefined,
+): Promise<DecideOutcome> {
+  const asDecision = stored as unknown as RemediationDecision;
+  if (stored.action !== 'route_to_technician' && stored.runbookId) {
+    if (!stored.executionId) return { kind: 'skipped', reason: 'already decided' };
+    const execution = await getExecution(deps.table, incident.tenantId, stored.executionId);
+    if (execution?.stateMachineExecution) return { kind: 'skipped', reason: 'already decided' };
+    if (execution && !ACTIVE_EXECUTION_STATES.has(execution.state)) {
+      // It could not start: the incident goes to a person (unless it has one).
+      if (incident.assignee) return { kind: 'skipped', reason: 'already decided' };
+      const assignee = await routeToTechnician(deps, incident, `${execution.runbookId} could not be started`, correlationId);
+      return { kind: 'decided', decision: asDecision, assignee, resumed: true };
+    }
+  } else if (incident.assignee) {
+    return { kind: 'skipped', reason: 'already decided' };
+  }
+  const runbooks: Runbook[] = [...RUNBOOK_LIBRARY, ...(await listTenantRunbooks(deps.table, incident.tenantId))];
+  const targets = targetsOf(assetOf(await deps.inventory.get(incident.tenantId), incident.rootAssetId));
+  logger.info('Acting on a stored decision that was not acted on', {
+    tenantId: incident.tenantId,
+    incidentId: incident.id,
+    action: stored.action,
+  });
+  const outcome = await actOnDecision(deps, incident, stored, runbooks, targets, correlationId);
+  return { ...outcome, decision: asDecision, resumed: true };
+}
+
+/** Starts the decision's runbook (or asks for its approval), or routes the incident; a runbook that cannot start routes too. */
+async function actOnDecision(
+  deps: RemediationDeps,
+  incident: Incident,
+  decision: IncidentDecision,
+  runbooks: readonly Runbook[],
+  targets: RemediationTarget[],
+  correlationId: string | undefined,
+): Promise<{ kind: 'decided'; executionId?: string; assignee?: string | null }> {
   const runbook = decision.runbookId ? runbooks.find((candidate) => candidate.id === decision.runbookId) : undefined;
   if ((decision.action === 'auto_execute' || decision.action === 'approval_required') && runbook) {
     try {
@@ -255,53 +366,106 @@ export async function decideForIncident(
         approval: decision.approval
           ? { requiredRole: decision.approval.requiredRole, expiresAt: decision.approval.expiresAt, reasons: decision.reasons }
           : undefined,
-        ...traced,
+        ...(decision.executionId ? { executionId: decision.executionId } : {}),
+        ...traceOf(correlationId),
       });
-      return { kind: 'decided', decision, executionId: started.id };
+      return { kind: 'decided', executionId: started.id };
     } catch (error) {
-      // The decision is stored (a retry would skip it): the incident must still reach a person.
-      logger.error('The runbook could not be started; routing the incident', { tenantId, incidentId: incident.id, error });
+      if (isStoreBusy(error)) throw error; // try the whole thing again later rather than route a runbook that may yet start
+      // The decision is stored: the incident must still reach a person.
+      logger.error('The runbook could not be started; routing the incident', {
+        tenantId: incident.tenantId,
+        incidentId: incident.id,
+        error,
+      });
       const why = `${runbook.id} could not be started: ${(error as Error).message}`;
       const assignee = await routeToTechnician(deps, incident, why, correlationId);
-      return { kind: 'decided', decision, assignee };
+      return { kind: 'decided', assignee };
     }
   }
   const assignee = await routeToTechnician(deps, incident, `no automated fix: ${decision.reasons.at(-1) ?? 'no runbook'}`, correlationId);
-  return { kind: 'decided', decision, assignee };
+  return { kind: 'decided', assignee };
 }
 
-async function storeDecision(deps: RemediationDeps, incident: Incident, decision: IncidentDecision): Promise<boolean> {
+/** A revised decision's predecessor created an execution that never started: it is ended, so it holds no concurrency slot. */
+async function supersedeUnstartedExecution(deps: RemediationDeps, tenantId: string, executionId: string): Promise<void> {
+  const execution = await getExecution(deps.table, tenantId, executionId);
+  if (!execution || execution.stateMachineExecution || !ACTIVE_EXECUTION_STATES.has(execution.state)) return;
+  const now = deps.now();
+  await updateExecution(deps.table, tenantId, executionId, ['running', 'pending_approval'], {
+    state: 'failed',
+    outcome: 'superseded',
+    error: 'the decision was revised before the execution started',
+    finishedAt: now.toISOString(),
+  });
+  if (execution.state === 'pending_approval') {
+    const approval = await getApproval(deps.table, tenantId, executionId);
+    if (approval) await decideApprovalRequest(deps.table, approval, { state: 'cancelled', by: 'system', now });
+  }
+}
+
+/**
+ * Stores the decision on the incident with its timeline entry and RemediationDecided, in one transaction:
+ * the first decision only if there is none, a revision only if the decision is still the one it replaces.
+ */
+async function storeDecision(
+  deps: RemediationDeps,
+  incident: Incident,
+  decision: IncidentDecision,
+  previous: IncidentDecision | undefined,
+  correlationId: string | undefined,
+): Promise<boolean> {
   const runbook = decision.runbookId ? ` ${decision.runbookId}` : '';
+  const what = `${decision.action.replaceAll('_', ' ')}${runbook}: ${decision.reasons.join('; ')}`;
+  const again = previous
+    ? `decided again (${previous.rootAssetId === incident.rootAssetId ? 'its alerts changed' : 'its root moved'}): `
+    : '';
   try {
-    await deps.table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
+    await transactWrite(
+      deps.table,
+      withEvents(
+        deps.table,
+        incident.tenantId,
+        [
           {
             Update: {
               TableName: deps.table.tableName,
               Key: keys.incident(incident.tenantId, incident.id),
-              UpdateExpression: 'SET decision = :decision, updatedAt = :at',
-              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(decision)',
-              ExpressionAttributeValues: { ':decision': decision, ':at': decision.decidedAt },
+              UpdateExpression: 'SET #decision = :decision, updatedAt = :at',
+              ConditionExpression: previous
+                ? 'attribute_exists(pk) AND #decision.decidedAt = :previous'
+                : 'attribute_exists(pk) AND attribute_not_exists(#decision)',
+              ExpressionAttributeNames: { '#decision': 'decision' },
+              ExpressionAttributeValues: {
+                ':decision': decision,
+                ':at': decision.decidedAt,
+                ...(previous ? { ':previous': previous.decidedAt } : {}),
+              },
             },
           },
-          {
-            Put: {
-              TableName: deps.table.tableName,
-              Item: timelineItem(incident.tenantId, incident.id, {
-                at: decision.decidedAt,
-                type: 'remediation-decided',
-                actor: AUTOMATION,
-                reason: shorten(`${decision.action.replaceAll('_', ' ')}${runbook}: ${decision.reasons.join('; ')}`),
-              }),
-            },
-          },
+          timelinePut(deps, incident.tenantId, incident.id, {
+            at: decision.decidedAt,
+            type: 'remediation-decided',
+            actor: AUTOMATION,
+            reason: shorten(`${again}${what}`),
+          }),
         ],
-      }),
+        [
+          domainEvent(DETAIL_TYPES.remediationDecided, {
+            tenantId: incident.tenantId,
+            incidentId: incident.id,
+            action: decision.action,
+            runbookId: decision.runbookId ?? null,
+            ...(previous ? { revised: true } : {}),
+            ...traceOf(correlationId),
+          }),
+        ],
+        deps.now(),
+      ),
     );
     return true;
   } catch (error) {
-    if (error instanceof Error && error.name === 'TransactionCanceledException') return false;
+    if (isConditionFailure(error)) return false;
     throw error;
   }
 }
@@ -343,18 +507,23 @@ export interface ExecutionRequest {
   approval?: { requiredRole: ApproverRole; expiresAt: string; reasons: string[] };
   /** The request that led to it (the alert's, through its incident's events; an operator's API request): kept on the execution. */
   correlationId?: string;
+  /** The id chosen with a decision: a repeat finds the execution it created instead of creating another. */
+  executionId?: string;
 }
 
 /**
- * Creates the execution (and its approval request), then starts the state machine. Parameters are
+ * Creates the execution (and its approval request), starts the state machine, then records that it
+ * started with its timeline entry, the incident's remediation summary and ExecutionStarted (or
+ * ApprovalRequested), in one transaction. Each step is safe to repeat: the execution is created once
+ * (by id), Step Functions starts an execution name once, and the start is recorded once. Parameters are
  * validated by rendering (RunbookParameterError on a bad value). If the state machine cannot be
  * started, the execution is marked failed and the error rethrown.
  */
 export async function startRunbookExecution(deps: RemediationDeps, request: ExecutionRequest): Promise<Execution> {
   const { incident, runbook, targets } = request;
   const now = deps.now();
-  const executionId = ulid(now.getTime());
-  const traced = request.correlationId ? { correlationId: request.correlationId } : {};
+  const executionId = request.executionId ?? ulid(now.getTime());
+  const traced = traceOf(request.correlationId);
   const rendered = renderCommands(runbook, request.params, { executionId });
   const first = targets[0];
   if (!first) throw new Error('An execution needs at least one target');
@@ -378,7 +547,7 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
     createdAt: now.toISOString(),
     expiresAt: request.approval.expiresAt,
   };
-  const execution: Execution = {
+  const fresh: Execution = {
     id: executionId,
     tenantId: incident.tenantId,
     incidentId: incident.id,
@@ -396,7 +565,12 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
     ...(approval ? {} : { startedAt: now.toISOString() }),
     ...traced,
   };
-  await createExecution(deps.table, execution, approval);
+  let execution = fresh;
+  if (!(await createExecution(deps.table, fresh, approval))) {
+    // Created by an earlier attempt: carry on with it (started already, nothing more to do).
+    execution = (await getExecution(deps.table, incident.tenantId, executionId)) ?? fresh;
+    if (execution.stateMachineExecution || !ACTIVE_EXECUTION_STATES.has(execution.state)) return execution;
+  }
 
   const script = (lines: readonly string[]) => (lines.length ? toScript(runbook.platform, lines).trimEnd().split('\n') : []);
   const input: RunbookExecutionInput = {
@@ -424,16 +598,9 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
     },
     ...traced,
   };
+  let machineExecution: string;
   try {
-    const machineExecution = await deps.orchestrator.start(input);
-    await deps.table.db.send(
-      new UpdateCommand({
-        TableName: deps.table.tableName,
-        Key: keys.execution(incident.tenantId, executionId),
-        UpdateExpression: 'SET stateMachineExecution = :arn',
-        ExpressionAttributeValues: { ':arn': machineExecution },
-      }),
-    );
+    machineExecution = await deps.orchestrator.start(input);
   } catch (error) {
     await updateExecution(deps.table, incident.tenantId, executionId, ['running', 'pending_approval'], {
       state: 'failed',
@@ -448,41 +615,55 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
   }
 
   const what = `${runbook.id} (${runbook.risk} risk) on ${targets.map((target) => target.assetId).join(', ')}${request.dryRun ? ', dry run' : ''}`;
-  if (approval) {
-    await addTimeline(deps, incident.tenantId, incident.id, {
-      at: now.toISOString(),
-      type: 'approval-requested',
-      actor: request.requestedBy === 'system' ? AUTOMATION : (request.requestedByName ?? request.requestedBy),
-      reason: shorten(`approval by a ${approval.requiredRole.replace('_', ' ')} needed for ${what} until ${approval.expiresAt}`),
-    });
-    await publish(deps, DETAIL_TYPES.approvalRequested, {
-      tenantId: incident.tenantId,
-      incidentId: incident.id,
-      approvalId: approval.id,
-      runbookId: runbook.id,
-      risk: runbook.risk,
-      requiredRole: approval.requiredRole,
-      expiresAt: approval.expiresAt,
-      ...traced,
-    });
-  } else {
-    await addTimeline(deps, incident.tenantId, incident.id, {
-      at: now.toISOString(),
-      type: 'execution-started',
-      actor: request.requestedBy === 'system' ? AUTOMATION : (request.requestedByName ?? request.requestedBy),
-      reason: shorten(`running ${what}`),
-    });
-    await publish(deps, DETAIL_TYPES.executionStarted, {
-      tenantId: incident.tenantId,
-      incidentId: incident.id,
-      executionId,
-      runbookId: runbook.id,
-      ...traced,
-    });
-  }
-  await setIncidentRemediation(deps, execution);
-  // A person's request is audited by the API with who asked; the system's here.
-  if (request.requestedBy === 'system') {
+  const actor = request.requestedBy === 'system' ? AUTOMATION : (request.requestedByName ?? request.requestedBy);
+  const pendingApproval = execution.state === 'pending_approval' && approval;
+  const recorded = await markExecutionStarted(
+    deps.table,
+    incident.tenantId,
+    executionId,
+    machineExecution,
+    {
+      items: [
+        timelinePut(
+          deps,
+          incident.tenantId,
+          incident.id,
+          pendingApproval
+            ? {
+                at: now.toISOString(),
+                type: 'approval-requested',
+                actor,
+                reason: shorten(`approval by a ${approval.requiredRole.replace('_', ' ')} needed for ${what} until ${approval.expiresAt}`),
+              }
+            : { at: now.toISOString(), type: 'execution-started', actor, reason: shorten(`running ${what}`) },
+        ),
+        incidentRemediationUpdate(deps, execution),
+      ],
+      events: [
+        pendingApproval
+          ? domainEvent(DETAIL_TYPES.approvalRequested, {
+              tenantId: incident.tenantId,
+              incidentId: incident.id,
+              approvalId: approval.id,
+              runbookId: runbook.id,
+              risk: runbook.risk,
+              requiredRole: approval.requiredRole,
+              expiresAt: approval.expiresAt,
+              ...traced,
+            })
+          : domainEvent(DETAIL_TYPES.executionStarted, {
+              tenantId: incident.tenantId,
+              incidentId: incident.id,
+              executionId,
+              runbookId: runbook.id,
+              ...traced,
+            }),
+      ],
+    },
+    deps.now(),
+  );
+  // A person's request is audited by the API with who asked; the system's here (once).
+  if (recorded && request.requestedBy === 'system') {
     await recordAudit(deps.table, {
       at: now.toISOString(),
       tenantId: incident.tenantId,
@@ -492,10 +673,11 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
       summary: { after: { runbookId: runbook.id, risk: runbook.risk, incidentId: incident.id, dryRun: request.dryRun } },
     });
   }
-  return execution;
+  return { ...execution, stateMachineExecution: machineExecution };
 }
 
-async function setIncidentRemediation(deps: RemediationDeps, execution: Execution): Promise<void> {
+/** The incident's summary of its latest execution, as a transaction item (the incident exists: its decision or an operator named it). */
+function incidentRemediationUpdate(deps: RemediationDeps, execution: Execution): TransactItem {
   const summary = {
     executionId: execution.id,
     runbookId: execution.runbookId,
@@ -506,19 +688,15 @@ async function setIncidentRemediation(deps: RemediationDeps, execution: Executio
     ...(execution.finishedAt ? { finishedAt: execution.finishedAt } : {}),
     ...(execution.durationMs !== undefined ? { durationMs: execution.durationMs } : {}),
   };
-  try {
-    await deps.table.db.send(
-      new UpdateCommand({
-        TableName: deps.table.tableName,
-        Key: keys.incident(execution.tenantId, execution.incidentId),
-        UpdateExpression: 'SET remediation = :summary',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':summary': summary },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
-  }
+  return {
+    Update: {
+      TableName: deps.table.tableName,
+      Key: keys.incident(execution.tenantId, execution.incidentId),
+      UpdateExpression: 'SET remediation = :summary',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':summary': summary },
+    },
+  };
 }
 
 /** The runbook step's `awaitApproval`: keep the token; answer it at once if the request was decided already. */
@@ -541,9 +719,10 @@ const OUTCOME_STATE: Record<string, ExecutionState> = {
 };
 
 /**
- * The runbook step's `recordOutcome`, the last step of every execution: the execution's result on the
- * execution and the incident, then the incident resolved (success) or routed to a technician. A repeat
- * (a retried Lambda invocation) finds the execution finished and does nothing.
+ * The runbook step's `recordOutcome`, the last step of every execution: the execution's result, the
+ * incident's summary, the timeline and ExecutionFinished in one transaction; then the incident resolved
+ * (success) or routed to a technician. A repeat (a retried invocation, after a crash between the two)
+ * finds the execution finished and only makes sure the follow-up happened.
  */
 export async function recordExecutionOutcome(
   deps: RemediationDeps,
@@ -566,58 +745,85 @@ export async function recordExecutionOutcome(
     finishedAt: now.toISOString(),
     ...(state === 'rejected' || state === 'expired' ? {} : { startedAt, durationMs: Math.max(0, now.getTime() - Date.parse(startedAt)) }),
   };
-  if (!(await updateExecution(deps.table, tenantId, executionId, ['running', 'pending_approval'], finished))) {
-    logger.info('Execution outcome already recorded', { tenantId, executionId });
-    return;
-  }
-  countMetric('ExecutionsFinished', 1, { state });
   const { correlationId } = execution;
-  const traced = correlationId ? { correlationId } : {};
-  const done = { ...execution, ...finished };
-  await setIncidentRemediation(deps, done);
-  await addTimeline(deps, tenantId, incidentId, {
-    at: now.toISOString(),
-    type: 'execution-finished',
-    actor: AUTOMATION,
-    reason: shorten(
-      `${execution.runbookId} ${request.outcome.status}` +
-        (finished.failedSection ? ` (in ${finished.failedSection})` : '') +
-        (finished.durationMs !== undefined ? ` after ${Math.round(finished.durationMs / 1000)} s` : ''),
-    ),
-  });
-  await recordAudit(deps.table, {
-    at: now.toISOString(),
+  const done: Execution = { ...execution, ...finished };
+  const recorded = await updateExecution(
+    deps.table,
     tenantId,
-    actor: SYSTEM,
-    action: 'execution.finish',
-    resource: { type: 'execution', id: executionId },
-    summary: { before: { state: execution.state }, after: { state, outcome: request.outcome.status } },
-  });
-  await publish(deps, DETAIL_TYPES.executionFinished, {
-    tenantId,
-    incidentId,
     executionId,
-    runbookId: execution.runbookId,
-    state,
-    ...traced,
-  });
+    ['running', 'pending_approval'],
+    finished,
+    {
+      items: [
+        incidentRemediationUpdate(deps, done),
+        timelinePut(deps, tenantId, incidentId, {
+          at: now.toISOString(),
+          type: 'execution-finished',
+          actor: AUTOMATION,
+          reason: shorten(
+            `${execution.runbookId} ${request.outcome.status}` +
+              (finished.failedSection ? ` (in ${finished.failedSection})` : '') +
+              (finished.durationMs !== undefined ? ` after ${Math.round(finished.durationMs / 1000)} s` : ''),
+          ),
+        }),
+      ],
+      events: [
+        domainEvent(DETAIL_TYPES.executionFinished, {
+          tenantId,
+          incidentId,
+          executionId,
+          runbookId: execution.runbookId,
+          state: state === 'pending_approval' || state === 'running' ? 'failed' : state,
+          ...traceOf(correlationId),
+        }),
+      ],
+    },
+    now,
+  );
+  if (recorded) {
+    countMetric('ExecutionsFinished', 1, { state });
+    await recordAudit(deps.table, {
+      at: now.toISOString(),
+      tenantId,
+      actor: SYSTEM,
+      action: 'execution.finish',
+      resource: { type: 'execution', id: executionId },
+      summary: { before: { state: execution.state }, after: { state, outcome: request.outcome.status } },
+    });
+  } else {
+    logger.info('Execution outcome already recorded; checking its follow-up', { tenantId, executionId });
+  }
+  const outcome = recorded ? done : ((await getExecution(deps.table, tenantId, executionId)) ?? done);
+  await followUpExecution(deps, outcome);
+}
 
+/** After an execution ended: a real success resolves the incident; anything else routes it to a person (both safe to repeat). */
+async function followUpExecution(deps: RemediationDeps, execution: Execution): Promise<void> {
+  const { tenantId, incidentId, correlationId } = execution;
   const detail = await getIncidentDetail(deps.table, tenantId, incidentId);
   const incident = detail?.incident;
   if (!incident || (incident.status !== 'open' && incident.status !== 'acknowledged')) return;
-  if (state === 'succeeded' && !execution.dryRun) {
+  // Only the incident's current execution decides its fate (an older one finishing late does not).
+  if (incident.remediation && incident.remediation.executionId !== execution.id) return;
+  if (execution.state === 'succeeded' && !execution.dryRun) {
     try {
-      await changeIncidentStatus(deps, incident, { kind: 'resolve', code: 'self-healed', actor: AUTOMATION, at: now }, correlationId);
+      await changeIncidentStatus(
+        deps,
+        incident,
+        { kind: 'resolve', code: 'self-healed', actor: AUTOMATION, at: deps.now() },
+        correlationId,
+      );
     } catch (error) {
       // Resolved meanwhile (its alerts cleared, an operator): nothing left to do.
       if (!(error instanceof IncidentStateError)) throw error;
     }
     return;
   }
+  if (incident.assignee) return;
   const why =
-    state === 'succeeded'
+    execution.state === 'succeeded'
       ? `dry run of ${execution.runbookId} passed its pre-checks; nothing was changed`
-      : `${execution.runbookId} ${request.outcome.status}`;
+      : `${execution.runbookId} ${execution.outcome ?? execution.state}`;
   await routeToTechnician(deps, incident, why, correlationId);
 }
 
@@ -641,8 +847,9 @@ const REFUSAL_MESSAGES: Record<ApprovalRefusal, string> = {
 };
 
 /**
- * An approver approves or rejects a pending request. Approval lets the state machine run the runbook;
- * rejection ends the execution, which then routes the incident to a technician.
+ * An approver approves or rejects a pending request: the decision, its timeline entry and
+ * ApprovalDecided in one transaction. Approval lets the state machine run the runbook; rejection ends
+ * the execution, which then routes the incident to a technician.
  */
 export async function decideApproval(
   deps: RemediationDeps,
@@ -657,12 +864,31 @@ export async function decideApproval(
   const now = deps.now();
   const refusal = approvalRefusal(stored, approver, now);
   if (refusal) throw new ApprovalRefused(refusal, REFUSAL_MESSAGES[refusal]);
-  const decided = await decideApprovalRequest(deps.table, stored, {
-    state: verdict === 'approve' ? 'approved' : 'rejected',
-    by: approver.sub,
-    comment,
-    now,
-  });
+  const state = verdict === 'approve' ? 'approved' : 'rejected';
+  const decided = await decideApprovalRequest(
+    deps.table,
+    stored,
+    { state, by: approver.sub, comment, now },
+    {
+      items: [
+        timelinePut(deps, tenantId, stored.incidentId, {
+          at: now.toISOString(),
+          type: 'approval-decided',
+          actor: approver.email,
+          reason: shorten(`${stored.runbookId} ${state} by ${approver.email}${comment ? `: ${comment}` : ''}`),
+        }),
+      ],
+      events: [
+        domainEvent(DETAIL_TYPES.approvalDecided, {
+          tenantId,
+          incidentId: stored.incidentId,
+          approvalId,
+          state,
+          ...(await executionCorrelation(deps, tenantId, approvalId)),
+        }),
+      ],
+    },
+  );
   if (!decided) {
     const again = await getApproval(deps.table, tenantId, approvalId);
     const reason = again && Date.parse(again.expiresAt) <= now.getTime() && again.state === 'pending' ? 'expired' : 'not_pending';
@@ -674,21 +900,6 @@ export async function decideApproval(
   } else if (decided.taskToken) {
     await deps.orchestrator.failTask(decided.taskToken, 'ApprovalRejected', comment ?? `rejected by ${approver.email}`);
   }
-  await addTimeline(deps, tenantId, stored.incidentId, {
-    at: now.toISOString(),
-    type: 'approval-decided',
-    actor: approver.email,
-    reason: shorten(
-      `${stored.runbookId} ${verdict === 'approve' ? 'approved' : 'rejected'} by ${approver.email}${comment ? `: ${comment}` : ''}`,
-    ),
-  });
-  await publish(deps, DETAIL_TYPES.approvalDecided, {
-    tenantId,
-    incidentId: stored.incidentId,
-    approvalId,
-    state: decided.state,
-    ...(await executionCorrelation(deps, tenantId, approvalId)),
-  });
   const { taskToken: _token, ...visible } = decided;
   return visible;
 }
@@ -722,8 +933,7 @@ async function answerApprovedToken(deps: RemediationDeps, approval: Approval, ta
  * ApprovalDecided event: the path stays one from the alert to the runbook, whoever decides.
  */
 async function executionCorrelation(deps: RemediationDeps, tenantId: string, executionId: string): Promise<{ correlationId?: string }> {
-  const correlationId = (await getExecution(deps.table, tenantId, executionId))?.correlationId;
-  return correlationId ? { correlationId } : {};
+  return traceOf((await getExecution(deps.table, tenantId, executionId))?.correlationId);
 }
 
 /** The approval sweep: expire the requests past their expiry; their executions then route the incident. */
@@ -731,7 +941,30 @@ export async function expireApprovals(deps: RemediationDeps): Promise<number> {
   const now = deps.now();
   let expired = 0;
   for (const approval of await listPendingApprovals(deps.table, { before: now })) {
-    const decided = await decideApprovalRequest(deps.table, approval, { state: 'expired', by: 'system', now });
+    const decided = await decideApprovalRequest(
+      deps.table,
+      approval,
+      { state: 'expired', by: 'system', now },
+      {
+        items: [
+          timelinePut(deps, approval.tenantId, approval.incidentId, {
+            at: now.toISOString(),
+            type: 'approval-decided',
+            actor: AUTOMATION,
+            reason: shorten(`approval for ${approval.runbookId} expired unanswered at ${approval.expiresAt}: escalated`),
+          }),
+        ],
+        events: [
+          domainEvent(DETAIL_TYPES.approvalDecided, {
+            tenantId: approval.tenantId,
+            incidentId: approval.incidentId,
+            approvalId: approval.id,
+            state: 'expired',
+            ...(await executionCorrelation(deps, approval.tenantId, approval.id)),
+          }),
+        ],
+      },
+    );
     if (!decided) continue;
     expired++;
     countMetric('ApprovalsExpired');
@@ -744,19 +977,6 @@ export async function expireApprovals(deps: RemediationDeps): Promise<number> {
       resource: { type: 'approval', id: approval.id },
       summary: { before: { state: 'pending' }, after: { state: 'expired' } },
     });
-    await addTimeline(deps, approval.tenantId, approval.incidentId, {
-      at: now.toISOString(),
-      type: 'approval-decided',
-      actor: AUTOMATION,
-      reason: shorten(`approval for ${approval.runbookId} expired unanswered at ${approval.expiresAt}: escalated`),
-    });
-    await publish(deps, DETAIL_TYPES.approvalDecided, {
-      tenantId: approval.tenantId,
-      incidentId: approval.incidentId,
-      approvalId: approval.id,
-      state: 'expired',
-      ...(await executionCorrelation(deps, approval.tenantId, approval.id)),
-    });
   }
   return expired;
 }
@@ -766,9 +986,11 @@ export async function expireApprovals(deps: RemediationDeps): Promise<number> {
 
 /**
  * Assigns the incident to the best technician of the tenant (skill, on call, fewest open incidents;
- * lib/oncall/routing.ts) unless someone has it already; notes why on the timeline either way. Returns
- * the assignee's user id, or null when nobody fits. `correlationId` goes on the IncidentAssigned event
- * (and so on the assignment's notification records).
+ * lib/oncall/routing.ts) unless someone has it already; notes why on the timeline either way. The
+ * assignment, its timeline entry and IncidentAssigned are one transaction, made only if the incident is
+ * still unassigned (a concurrent routing or an operator's assignment wins). Returns the assignee's user
+ * id, or null when nobody fits. `correlationId` goes on the IncidentAssigned event (and so on the
+ * assignment's notification records).
  */
 export async function routeToTechnician(
   deps: RemediationDeps,
@@ -814,17 +1036,24 @@ export async function routeToTechnician(
     return null;
   }
   try {
-    await assignIncident(deps.table, incident.tenantId, incident.id, assignment.assignee, AUTOMATION, now);
+    await assignIncident(deps.table, incident.tenantId, incident.id, assignment.assignee, AUTOMATION, now, {
+      onlyIfUnassigned: true,
+      reason: shorten(`${why}; routed to ${assignment.assignee.name}: ${assignment.reasons.join('; ')}`),
+      events: [
+        domainEvent(DETAIL_TYPES.incidentAssigned, {
+          tenantId: incident.tenantId,
+          incidentId: incident.id,
+          assignee: assignment.assignee,
+          assignedBy: AUTOMATION,
+          reasons: assignment.reasons.map((reason) => reason.slice(0, 4000)).slice(0, 20),
+          ...traceOf(correlationId),
+        }),
+      ],
+    });
   } catch (error) {
     if (error instanceof IncidentStateError) return null;
     throw error;
   }
-  await addTimeline(deps, incident.tenantId, incident.id, {
-    at: now.toISOString(),
-    type: 'incident-routed',
-    actor: AUTOMATION,
-    reason: shorten(`${why}; routed to ${assignment.assignee.name}: ${assignment.reasons.join('; ')}`),
-  });
   await recordAudit(deps.table, {
     at: now.toISOString(),
     tenantId: incident.tenantId,
@@ -832,14 +1061,6 @@ export async function routeToTechnician(
     action: 'incident.assign',
     resource: { type: 'incident', id: incident.id },
     summary: { after: { assignee: assignment.assignee.userId } },
-  });
-  await publish(deps, DETAIL_TYPES.incidentAssigned, {
-    tenantId: incident.tenantId,
-    incidentId: incident.id,
-    assignee: assignment.assignee,
-    assignedBy: AUTOMATION,
-    reasons: assignment.reasons,
-    ...(correlationId ? { correlationId } : {}),
   });
   return assignment.assignee.userId;
 }

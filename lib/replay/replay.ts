@@ -4,8 +4,8 @@
  *
  * Input is trusted: no API key, signature or rate-limit checks. The clock of each delivery is its
  * `receivedAt`. Each delivery goes through `ingestDelivery` (its line `id` is the delivery id, so a
- * repeated line is recognised as a repeat and stores nothing new) with an in-process `enqueue` that
- * hands the stored alerts to `correlateAlert` (no SQS, no event bus).
+ * repeated line is recognised as a repeat and stores nothing new); the alerts it stored go straight to
+ * correlation, as the table's stream would take them (no stream, no SQS, no event bus).
  *
  * Ordering and concurrency: ingestion runs concurrently, except that deliveries with the same id (a
  * retry) are ingested in input order, so the repeat is recognised as one. Correlation runs in input
@@ -167,7 +167,6 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
   let latestReceipt = 0;
   const correlateDeps: CorrelateDeps = {
     table,
-    publish: async () => undefined,
     // The replay's clock stands at its first delivery: every alert is then processed at its own receipt time.
     now: () => new Date(Number.isFinite(clockStart) ? clockStart : 0),
     inventory: { get: async (tenantId) => inventories.get(tenantId) as Inventory },
@@ -208,7 +207,7 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
       batch.map(({ delivery }) => `${tenant}|${delivery.id}`),
       [],
       async () => {
-        const results = await ingestDeliveries(
+        const { results, stored } = await ingestDeliveries(
           batch.map(({ delivery }) => ({
             tenantId: tenant,
             source: delivery.source,
@@ -221,16 +220,15 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
             table,
             inventory,
             now: () => new Date((batch[0] as { delivery: ReplayDelivery }).delivery.receivedAt),
-            enqueue: async (alerts) => {
-              for (const alert of alerts) {
-                if (handedOver.has(alert.id)) continue;
-                handedOver.add(alert.id);
-                alertTenant.set(alert.id, alert.tenantId);
-                toCorrelate.push(alert);
-              }
-            },
           },
         );
+        // What the table's stream would hand to correlation: the alerts this batch stored.
+        for (const alert of stored) {
+          if (handedOver.has(alert.id)) continue;
+          handedOver.add(alert.id);
+          alertTenant.set(alert.id, alert.tenantId);
+          toCorrelate.push(alert);
+        }
         for (const [index, result] of results.entries()) {
           const { record } = batch[index] as { record: ReplayedDelivery };
           if (result instanceof AppError) {

@@ -20,7 +20,7 @@ import {
   type EscalationStep,
   type EscalationTarget,
 } from '../escalation/policy';
-import { DETAIL_TYPES, type DetailType, type PublishEvents } from '../events';
+import { DETAIL_TYPES, domainEvent, type NewDomainEvent, type SlaNotificationPayload } from '../events';
 import { addCorrelationKeys, countMetric, logger } from '../observability';
 import { recordAudit } from '../store/audit';
 import { IncidentStateError } from '../store/incident-actions';
@@ -99,7 +99,6 @@ export interface SlaNotificationDetails {
 
 export interface SlaDeps {
   table: TableRef;
-  publish: PublishEvents;
   now: () => Date;
   timers: Timers;
   notify: (request: SlaNotification) => Promise<void>;
@@ -262,26 +261,41 @@ async function deleteTimers(deps: SlaDeps, names: readonly string[]): Promise<vo
   );
 }
 
-async function publish(deps: SlaDeps, detailType: DetailType, detail: Record<string, unknown> & { tenantId: string }): Promise<void> {
-  await deps.publish([{ detailType, detail }]);
+/**
+ * The notification a timer's outcome calls for, carried by its event (SlaWarning, IncidentEscalated)
+ * rather than sent after the write: the event commits with the change, so a crash after the write
+ * cannot lose the page. The sla function sends it when the event arrives (`sendSlaNotification`).
+ */
+function notificationOf(request: Omit<SlaNotification, 'tenantId' | 'incidentId'>): SlaNotificationPayload {
+  return { kind: request.kind, recipients: request.recipients, details: request.details as unknown as SlaNotificationPayload['details'] };
 }
 
-/** Notification failures are logged, never retried by failing the timer (the write already happened; deliveries retry on their own). */
-async function notify(deps: SlaDeps, request: SlaNotification): Promise<void> {
-  if (request.recipients.userIds.length === 0 && request.recipients.roles.length === 0) {
-    logger.warn('SLA notification with nobody to tell', { tenantId: request.tenantId, incidentId: request.incidentId, kind: request.kind });
-    return;
-  }
-  try {
-    await deps.notify(request);
-  } catch (error) {
-    logger.error('SLA notification failed', {
-      tenantId: request.tenantId,
-      incidentId: request.incidentId,
-      kind: request.kind,
-      error: (error as Error).message,
+/**
+ * Sends the notification an SLA event carries. Deliveries are recorded per recipient and channel under
+ * the notification's dedup key, so a redelivered event does not page twice.
+ */
+export async function sendSlaNotification(
+  deps: Pick<SlaDeps, 'notify'>,
+  event: { tenantId: string; incidentId: string; notification?: SlaNotificationPayload },
+): Promise<{ sent: boolean; reason?: string }> {
+  const { notification } = event;
+  if (!notification) return { sent: false, reason: 'no notification' };
+  if (notification.recipients.userIds.length === 0 && notification.recipients.roles.length === 0) {
+    logger.warn('SLA notification with nobody to tell', {
+      tenantId: event.tenantId,
+      incidentId: event.incidentId,
+      kind: notification.kind,
     });
+    return { sent: false, reason: 'nobody to tell' };
   }
+  await deps.notify({
+    tenantId: event.tenantId,
+    incidentId: event.incidentId,
+    kind: notification.kind,
+    recipients: notification.recipients,
+    details: notification.details as unknown as SlaNotificationDetails,
+  });
+  return { sent: true };
 }
 
 function details(
@@ -570,24 +584,27 @@ async function changeClock(
       updatedAt: now.toISOString(),
     };
     await createTimers(deps, plan.create);
+    const kind = entry(sla).type;
     const written = await writeIncidentSla(deps.table, tenantId, incidentId, {
       expectedVersion: incident.sla.version,
       sla,
       statuses: ACTIVE,
       entries: [{ at: now.toISOString(), actor, ...entry(sla) }],
+      events: [
+        domainEvent(DETAIL_TYPES.incidentUpdated, {
+          tenantId,
+          incidentId,
+          decision: kind === 'sla-paused' ? 'sla-paused' : 'sla-resumed',
+          actor,
+          responseDueAt: sla.responseDueAt,
+          resolutionDueAt: sla.resolutionDueAt,
+          ...traceOf(incident),
+        }),
+      ],
       now,
     });
     if (!written) continue;
     await deleteTimers(deps, plan.remove);
-    await publish(deps, DETAIL_TYPES.incidentUpdated, {
-      tenantId,
-      incidentId,
-      decision: entry(sla).type,
-      actor,
-      responseDueAt: sla.responseDueAt,
-      resolutionDueAt: sla.resolutionDueAt,
-      ...traceOf(incident),
-    });
     return { changed: true, responseDueAt: sla.responseDueAt, resolutionDueAt: sla.resolutionDueAt };
   }
   throw new IncidentStateError('the incident kept changing');
@@ -697,27 +714,8 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
 
     if (decision.action === 'warn') {
       const reason = `${clock} SLA at risk: ${minutesText(decision.remainingMs)} left (due ${deadline})`;
-      const written = await writeIncidentSla(deps.table, tenantId, incidentId, {
-        expectedVersion: sla.version,
-        sla: { ...base, warnedAt: { ...sla.warnedAt, [clock]: now.toISOString() } },
-        ...guard,
-        entries: [{ at: now.toISOString(), type: 'sla-warning', actor: AUTOMATION, reason }],
-        now,
-      });
-      if (!written) continue;
-      await deleteTimers(deps, leftover);
-      await publish(deps, DETAIL_TYPES.slaWarning, {
-        tenantId,
-        incidentId,
-        clock,
-        deadline,
-        remainingMs: decision.remainingMs,
-        ...traceOf(incident),
-      });
       const { recipients, level } = await warningRecipients(incident, escalationPolicy, resolve);
-      await notify(deps, {
-        tenantId,
-        incidentId,
+      const notification = notificationOf({
         kind: 'sla-warning',
         recipients: { userIds: recipients.userIds, roles: recipients.roles },
         details: details(incident, now, `${incidentId}:${kind}`, {
@@ -729,6 +727,26 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
           ...(recipients.unresolved.length ? { unresolved: recipients.unresolved } : {}),
         }),
       });
+      const written = await writeIncidentSla(deps.table, tenantId, incidentId, {
+        expectedVersion: sla.version,
+        sla: { ...base, warnedAt: { ...sla.warnedAt, [clock]: now.toISOString() } },
+        ...guard,
+        entries: [{ at: now.toISOString(), type: 'sla-warning', actor: AUTOMATION, reason }],
+        events: [
+          domainEvent(DETAIL_TYPES.slaWarning, {
+            tenantId,
+            incidentId,
+            clock,
+            deadline,
+            remainingMs: decision.remainingMs,
+            notification,
+            ...traceOf(incident),
+          }),
+        ],
+        now,
+      });
+      if (!written) continue;
+      await deleteTimers(deps, leftover);
       return { action: 'warned', kind, clock, deadline, notified: recipients.userIds, lagMs };
     }
 
@@ -765,47 +783,50 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
     if (advanced.step.changed && advanced.recipients)
       entries.push({ at, type: 'incident-escalated', actor: AUTOMATION, reason: escalationReason(advanced).slice(0, 300) });
     if (newTimer) await createTimers(deps, [escalationTimerRequest(incident, newTimer)]);
+    const level = (final?.level ?? 0) + 1;
+    const recipients = advanced.recipients;
+    const escalates = advanced.step.changed && recipients;
+    const events: NewDomainEvent[] = [
+      domainEvent(DETAIL_TYPES.slaBreached, { tenantId, incidentId, clock, deadline, breachedAt: at, ...traceOf(incident) }),
+    ];
+    if (escalates)
+      events.push(
+        domainEvent(DETAIL_TYPES.incidentEscalated, {
+          tenantId,
+          incidentId,
+          level,
+          levelCount: escalationPolicy.levels.length,
+          reason: escalationReason(advanced).slice(0, 4000),
+          notified: recipients.userIds,
+          notification: notificationOf({
+            kind: 'sla-breach',
+            recipients: { userIds: recipients.userIds, roles: recipients.roles },
+            details: details(incident, now, `${incidentId}:${kind}`, {
+              clock,
+              deadline,
+              level,
+              levelCount: escalationPolicy.levels.length,
+              reason: `${breachReason}; ${escalationReason(advanced)}`,
+              ...(recipients.unresolved.length ? { unresolved: recipients.unresolved } : {}),
+            }),
+          }),
+          ...traceOf(incident),
+        }),
+      );
     const written = await writeIncidentSla(deps.table, tenantId, incidentId, {
       expectedVersion: sla.version,
       sla: { ...base, breachedAt: { ...sla.breachedAt, [clock]: at } },
       ...(final ? { escalation: final } : {}),
       ...guard,
       entries,
+      events,
       now,
     });
     if (!written) continue;
     const obsolete = prior?.timer && prior.timer.name !== final?.timer?.name ? [prior.timer.name] : [];
     await deleteTimers(deps, [...leftover, ...obsolete]);
-    await publish(deps, DETAIL_TYPES.slaBreached, { tenantId, incidentId, clock, deadline, breachedAt: at, ...traceOf(incident) });
     countMetric('SlaBreaches');
-    const level = (final?.level ?? 0) + 1;
-    const recipients = advanced.recipients;
-    if (advanced.step.changed && recipients) {
-      countMetric('Escalations');
-      await publish(deps, DETAIL_TYPES.incidentEscalated, {
-        tenantId,
-        incidentId,
-        level,
-        levelCount: escalationPolicy.levels.length,
-        reason: escalationReason(advanced),
-        notified: recipients.userIds,
-        ...traceOf(incident),
-      });
-      await notify(deps, {
-        tenantId,
-        incidentId,
-        kind: 'sla-breach',
-        recipients: { userIds: recipients.userIds, roles: recipients.roles },
-        details: details(incident, now, `${incidentId}:${kind}`, {
-          clock,
-          deadline,
-          level,
-          levelCount: escalationPolicy.levels.length,
-          reason: `${breachReason}; ${escalationReason(advanced)}`,
-          ...(recipients.unresolved.length ? { unresolved: recipients.unresolved } : {}),
-        }),
-      });
-    }
+    if (escalates) countMetric('Escalations');
     return { action: 'breached', kind, clock, deadline, level, notified: recipients?.userIds ?? [], lagMs };
   }
   return {
@@ -868,39 +889,43 @@ async function escalationTimerFired(deps: SlaDeps, event: EscalationEvent): Prom
     const final = advanced.step.state;
     const reason = escalationReason(advanced);
     if (final.timer) await createTimers(deps, [escalationTimerRequest(incident, final.timer)]);
+    const level = final.level + 1;
+    const levelCount = policy.levels.length;
+    const recipients = advanced.recipients;
     const written = await writeIncidentSla(deps.table, tenantId, incidentId, {
       ...guard,
       escalation: final,
       entries: [{ at: now.toISOString(), type: 'incident-escalated', actor: AUTOMATION, reason: reason.slice(0, 300) }],
+      events: [
+        domainEvent(DETAIL_TYPES.incidentEscalated, {
+          tenantId,
+          incidentId,
+          level,
+          levelCount,
+          reason: reason.slice(0, 4000),
+          notified: recipients?.userIds ?? [],
+          ...(final.status === 'exhausted' ? { exhausted: true } : {}),
+          ...(recipients
+            ? {
+                notification: notificationOf({
+                  kind: 'escalation',
+                  recipients: { userIds: recipients.userIds, roles: recipients.roles },
+                  details: details(incident, now, `${incidentId}:${event.name}`, {
+                    level,
+                    levelCount,
+                    reason,
+                    ...(recipients.unresolved.length ? { unresolved: recipients.unresolved } : {}),
+                  }),
+                }),
+              }
+            : {}),
+          ...traceOf(incident),
+        }),
+      ],
     });
     if (!written) continue;
-    const level = final.level + 1;
-    const levelCount = policy.levels.length;
-    const recipients = advanced.recipients;
-    await publish(deps, DETAIL_TYPES.incidentEscalated, {
-      tenantId,
-      incidentId,
-      level,
-      levelCount,
-      reason,
-      notified: recipients?.userIds ?? [],
-      ...(final.status === 'exhausted' ? { exhausted: true } : {}),
-      ...traceOf(incident),
-    });
     if (!recipients) return { action: 'exhausted', level, lagMs };
     countMetric('Escalations');
-    await notify(deps, {
-      tenantId,
-      incidentId,
-      kind: 'escalation',
-      recipients: { userIds: recipients.userIds, roles: recipients.roles },
-      details: details(incident, now, `${incidentId}:${event.name}`, {
-        level,
-        levelCount,
-        reason,
-        ...(recipients.unresolved.length ? { unresolved: recipients.unresolved } : {}),
-      }),
-    });
     return { action: 'escalated', level, notified: recipients.userIds, lagMs };
   }
   return {

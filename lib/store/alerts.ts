@@ -1,7 +1,8 @@
-import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalAlert } from '../domain/alert';
 import { keyDigest, keys, ttlAfter } from './keys';
 import { entityOf, queryAll, queryPage, type TableRef } from './table-ref';
+import { ConditionFailedError, transactWrite } from './transact';
 
 export const DELIVERY_IDEMPOTENCY_SECONDS = 24 * 3600;
 export const ALERT_RETENTION_SECONDS = 90 * 24 * 3600;
@@ -38,10 +39,16 @@ export interface StoreResult {
   duplicates: Map<string, string>;
 }
 
+/** Transactions of one delivery written at once: a 500-alert delivery is 10 transactions, written in 3 rounds. */
+const PARALLEL_TRANSACTIONS = 4;
+
 /**
  * Stores alerts with their idempotency records. Each alert and its record are written in one
- * transaction (so there is never an alert without its record, or the reverse); a delivery id seen
- * within 24 h stores nothing and reports the original alert id instead.
+ * transaction (so there is never an alert without its record, or the reverse), up to 50 alerts a
+ * transaction and a few transactions at once; a delivery id seen within 24 h stores nothing and
+ * reports the original alert id instead. Throttling is retried (transactWrite), then throws
+ * StoreBusyError: the alerts stored by then stay stored (and reach correlation), the sender retries the
+ * delivery, and its stored alerts are recognised as repeats.
  */
 export async function storeAlerts(table: TableRef, tenantId: string, alerts: CanonicalAlert[], now: Date): Promise<StoreResult> {
   const duplicates = await findDeliveries(
@@ -51,62 +58,81 @@ export async function storeAlerts(table: TableRef, tenantId: string, alerts: Can
     now,
   );
   const fresh = alerts.filter((alert) => !duplicates.has(alert.deliveryId));
-  const stored: CanonicalAlert[] = [];
-  for (let start = 0; start < fresh.length; start += ALERTS_PER_TRANSACTION) {
-    const chunk = fresh.slice(start, start + ALERTS_PER_TRANSACTION);
-    try {
-      await writeChunk(table, tenantId, chunk, now);
-      stored.push(...chunk);
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'TransactionCanceledException')) throw error;
-      // A concurrent identical delivery won the race for some ids: store the rest one by one.
-      for (const alert of chunk) {
-        try {
-          await writeChunk(table, tenantId, [alert], now);
-          stored.push(alert);
-        } catch (single) {
-          if (!(single instanceof Error && single.name === 'TransactionCanceledException')) throw single;
-          const seen = await findDeliveries(table, tenantId, [alert.deliveryId], now);
-          const original = seen.get(alert.deliveryId);
-          if (!original) throw single;
-          duplicates.set(alert.deliveryId, original);
-        }
+  const chunks: CanonicalAlert[][] = [];
+  for (let start = 0; start < fresh.length; start += ALERTS_PER_TRANSACTION)
+    chunks.push(fresh.slice(start, start + ALERTS_PER_TRANSACTION));
+  const storedChunks: CanonicalAlert[][] = new Array(chunks.length);
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async () => {
+    while (next < chunks.length) {
+      const index = next++;
+      try {
+        storedChunks[index] = await storeChunk(table, tenantId, chunks[index] as CanonicalAlert[], now, duplicates);
+      } catch (error) {
+        failures.push(error);
       }
     }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_TRANSACTIONS, chunks.length) }, worker));
+  if (failures.length) throw failures[0];
+  return { stored: storedChunks.flat(), duplicates };
+}
+
+/** One transaction's alerts; when a concurrent identical delivery won the race for some ids, the rest one by one. */
+async function storeChunk(
+  table: TableRef,
+  tenantId: string,
+  chunk: CanonicalAlert[],
+  now: Date,
+  duplicates: Map<string, string>,
+): Promise<CanonicalAlert[]> {
+  try {
+    await writeChunk(table, tenantId, chunk, now);
+    return chunk;
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
   }
-  return { stored, duplicates };
+  const stored: CanonicalAlert[] = [];
+  for (const alert of chunk) {
+    try {
+      await writeChunk(table, tenantId, [alert], now);
+      stored.push(alert);
+    } catch (single) {
+      if (!(single instanceof ConditionFailedError)) throw single;
+      const seen = await findDeliveries(table, tenantId, [alert.deliveryId], now);
+      const original = seen.get(alert.deliveryId);
+      if (!original) throw single;
+      duplicates.set(alert.deliveryId, original);
+    }
+  }
+  return stored;
 }
 
 async function writeChunk(table: TableRef, tenantId: string, alerts: CanonicalAlert[], now: Date): Promise<void> {
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  await table.db.send(
-    new TransactWriteCommand({
-      TransactItems: alerts.flatMap((alert) => {
-        const record: DeliveryRecord = { deliveryId: alert.deliveryId, alertId: alert.id, receivedAt: alert.receivedAt };
-        return [
-          {
-            Put: {
-              TableName: table.tableName,
-              Item: {
-                ...keys.delivery(tenantId, alert.deliveryId),
-                entity: 'delivery',
-                ttl: ttlAfter(now, DELIVERY_IDEMPOTENCY_SECONDS),
-                ...record,
-              },
-              // An expired record (TTL deletion lags by hours) no longer counts as a repeat.
-              ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
-              ExpressionAttributeNames: { '#ttl': 'ttl' },
-              ExpressionAttributeValues: { ':now': nowSeconds },
+  await transactWrite(
+    table,
+    alerts.flatMap((alert) => {
+      const record: DeliveryRecord = { deliveryId: alert.deliveryId, alertId: alert.id, receivedAt: alert.receivedAt };
+      return [
+        {
+          Put: {
+            TableName: table.tableName,
+            Item: {
+              ...keys.delivery(tenantId, alert.deliveryId),
+              entity: 'delivery',
+              ttl: ttlAfter(now, DELIVERY_IDEMPOTENCY_SECONDS),
+              ...record,
             },
+            // An expired record (TTL deletion lags by hours) no longer counts as a repeat.
+            ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':now': nowSeconds },
           },
-          {
-            Put: {
-              TableName: table.tableName,
-              Item: storedAlertItem(alert),
-            },
-          },
-        ];
-      }),
+        },
+        { Put: { TableName: table.tableName, Item: storedAlertItem(alert) } },
+      ];
     }),
   );
 }

@@ -1,5 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalAlert } from '../domain/alert';
+import type { NewDomainEvent } from '../events';
 import type { IncidentAlert, Priority } from '../domain/incident';
 import {
   EMPTY_SCOPE,
@@ -13,7 +14,9 @@ import { storedAlertItem } from './alerts';
 
 import { timelineItem } from './incidents';
 import { keys, ttlAfter } from './keys';
+import { outboxPut } from './outbox';
 import type { TableRef } from './table-ref';
+import { ConditionFailedError, transactWrite, type TransactItem } from './transact';
 
 export async function loadScope(table: TableRef, tenantId: string, scope: string): Promise<ScopeState> {
   const { Item } = await table.db.send(
@@ -54,6 +57,8 @@ export interface ScopeCommit {
   now: Date;
   /** Fields set on a changed incident beside the summary (an operator's resolution code, who reopened it). */
   incidentFields?: ReadonlyMap<string, Record<string, unknown>>;
+  /** The events the change implies, committed with it (lib/store/outbox.ts). */
+  events: readonly NewDomainEvent[];
 }
 
 /** Most items one commit may write (DynamoDB's transaction limit is 100). */
@@ -62,19 +67,20 @@ export const MAX_COMMIT_ITEMS = 100;
 /** The items a commit writes, to size batches before deciding them. */
 export function commitItemCount(commit: Pick<ScopeCommit, 'applied' | 'changes'>): number {
   const alertItems = commit.applied.reduce((sum, { decision }) => sum + (decision.kind === 'unmatched-resolution' ? 1 : 2), 0);
-  // Each changed incident: its summary, its timeline entries, and possibly a settle marker.
-  return 1 + alertItems + commit.changes.reduce((sum, change) => sum + 2 + change.timeline.length, 0);
+  // The scope state and the outbox item; each changed incident: its summary, its timeline entries, and possibly a settle marker.
+  return 2 + alertItems + commit.changes.reduce((sum, change) => sum + 2 + change.timeline.length, 0);
 }
 
 /**
  * Writes decisions in one transaction: the scope state (only if still at the version we read), each
  * alert's membership with its reason (created once: a redelivered alert fails the condition), each
- * alert linked to its incident, every changed incident's summary and its timeline entries.
+ * alert linked to its incident, every changed incident's summary and its timeline entries, and the
+ * events all this implies (the outbox item).
  */
 export async function commitScope(table: TableRef, commit: ScopeCommit): Promise<void> {
-  const { tenantId, scope, previousVersion, next, applied, changes, priorities, now, incidentFields } = commit;
+  const { tenantId, scope, previousVersion, next, applied, changes, priorities, now, incidentFields, events } = commit;
   const T = table.tableName;
-  const items: Array<Record<string, unknown>> = [
+  const items: TransactItem[] = [
     {
       Put: {
         TableName: T,
@@ -143,16 +149,16 @@ export async function commitScope(table: TableRef, commit: ScopeCommit): Promise
       items.push({ Put: { TableName: T, Item: timelineItem(tenantId, change.incident.id, entry) } });
     }
   }
+  if (events.length) items.push(outboxPut(table, tenantId, events, now));
   if (items.length > MAX_COMMIT_ITEMS) throw new Error(`a correlation commit of ${items.length} items exceeds ${MAX_COMMIT_ITEMS}`);
 
   try {
-    await table.db.send(new TransactWriteCommand({ TransactItems: items as never }));
+    await transactWrite(table, items);
   } catch (error) {
-    const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-    if (error instanceof Error && error.name === 'TransactionCanceledException' && reasons) {
-      const redelivered = [...membershipAt].filter(([index]) => reasons[index]?.Code === 'ConditionalCheckFailed').map(([, id]) => id);
+    if (error instanceof ConditionFailedError) {
+      const redelivered = [...membershipAt].filter(([index]) => error.failedAt(index)).map(([, id]) => id);
       if (redelivered.length) throw new AlreadyCorrelatedError(redelivered);
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new ScopeConflictError(scope);
+      if (error.failedAt(0)) throw new ScopeConflictError(scope);
     }
     throw error;
   }
@@ -189,6 +195,7 @@ function incidentWrite(
     updatedAt: now.toISOString(),
     ...(priority ? { priority } : {}),
     ...(incident.correlationId ? { correlationId: incident.correlationId } : {}),
+    ...(incident.absorbed?.length ? { absorbed: incident.absorbed } : {}),
     ...extra,
   };
   const key = keys.incident(tenantId, incident.id);

@@ -1,13 +1,15 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { IncidentStatus, TimelineEntry } from '../domain/incident';
+import type { NewDomainEvent } from '../events';
 import { timelineItem } from './incidents';
 import { keys } from './keys';
+import { withEvents } from './outbox';
 import type { TableRef } from './table-ref';
+import { ConditionFailedError, transactWrite, type TransactItem } from './transact';
 
 /**
  * Operator changes to an incident that correlation does not own (acknowledgement, assignment, notes),
- * each written with its timeline entry in one transaction, guarded by the incident's current state.
- * Resolve and reopen go through the correlation scope (lib/correlation/operator.ts).
+ * each written with its timeline entry and the events it implies in one transaction, guarded by the
+ * incident's current state. Resolve and reopen go through the correlation scope (lib/correlation/operator.ts).
  */
 
 /** The incident is not in the state the change needs (or does not exist): the caller answers 409 or 404. */
@@ -17,42 +19,62 @@ function timelinePut(table: TableRef, tenantId: string, incidentId: string, entr
   return { Put: { TableName: table.tableName, Item: timelineItem(tenantId, incidentId, entry) } };
 }
 
-async function transact(table: TableRef, items: unknown[]): Promise<void> {
+/** The change with its events; a failed condition is the incident's state (IncidentStateError), throttling is not. */
+async function transact(
+  table: TableRef,
+  tenantId: string,
+  items: TransactItem[],
+  events: readonly NewDomainEvent[],
+  now: Date,
+): Promise<void> {
   try {
-    await table.db.send(new TransactWriteCommand({ TransactItems: items as never }));
+    await transactWrite(table, withEvents(table, tenantId, items, events, now));
   } catch (error) {
-    if (error instanceof Error && error.name === 'TransactionCanceledException') throw new IncidentStateError(error.message);
+    if (error instanceof ConditionFailedError) throw new IncidentStateError(error.message);
     throw error;
   }
 }
 
 /** open -> acknowledged. */
-export async function acknowledgeIncident(table: TableRef, tenantId: string, incidentId: string, actor: string, now: Date): Promise<void> {
+export async function acknowledgeIncident(
+  table: TableRef,
+  tenantId: string,
+  incidentId: string,
+  actor: string,
+  now: Date,
+  events: readonly NewDomainEvent[] = [],
+): Promise<void> {
   const status: IncidentStatus = 'acknowledged';
-  await transact(table, [
-    {
-      Update: {
-        TableName: table.tableName,
-        Key: keys.incident(tenantId, incidentId),
-        UpdateExpression: 'SET #status = :status, gsi2pk = :statusKey, acknowledgedAt = :at, acknowledgedBy = :actor, updatedAt = :at',
-        ConditionExpression: '#status = :open',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':status': status,
-          ':statusKey': keys.incidentsByStatus(tenantId, status).gsi2pk,
-          ':at': now.toISOString(),
-          ':actor': actor,
-          ':open': 'open',
+  await transact(
+    table,
+    tenantId,
+    [
+      {
+        Update: {
+          TableName: table.tableName,
+          Key: keys.incident(tenantId, incidentId),
+          UpdateExpression: 'SET #status = :status, gsi2pk = :statusKey, acknowledgedAt = :at, acknowledgedBy = :actor, updatedAt = :at',
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':statusKey': keys.incidentsByStatus(tenantId, status).gsi2pk,
+            ':at': now.toISOString(),
+            ':actor': actor,
+            ':open': 'open',
+          },
         },
       },
-    },
-    timelinePut(table, tenantId, incidentId, {
-      at: now.toISOString(),
-      type: 'incident-acknowledged',
-      actor,
-      reason: `acknowledged by ${actor}`,
-    }),
-  ]);
+      timelinePut(table, tenantId, incidentId, {
+        at: now.toISOString(),
+        type: 'incident-acknowledged',
+        actor,
+        reason: `acknowledged by ${actor}`,
+      }),
+    ],
+    events,
+    now,
+  );
 }
 
 /** Sets or clears the assignee of an incident that is not resolved or merged. */
@@ -63,25 +85,45 @@ export async function assignIncident(
   assignee: { userId: string; name: string } | null,
   actor: string,
   now: Date,
+  options: { events?: readonly NewDomainEvent[]; reason?: string; onlyIfUnassigned?: boolean } = {},
 ): Promise<void> {
-  await transact(table, [
-    {
-      Update: {
-        TableName: table.tableName,
-        Key: keys.incident(tenantId, incidentId),
-        UpdateExpression: 'SET assignee = :assignee, updatedAt = :at',
-        ConditionExpression: 'attribute_exists(pk) AND #status IN (:open, :acknowledged)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':assignee': assignee, ':at': now.toISOString(), ':open': 'open', ':acknowledged': 'acknowledged' },
+  const condition = options.onlyIfUnassigned
+    ? 'attribute_exists(pk) AND #status IN (:open, :acknowledged) AND (attribute_not_exists(assignee) OR assignee = :none)'
+    : 'attribute_exists(pk) AND #status IN (:open, :acknowledged)';
+  await transact(
+    table,
+    tenantId,
+    [
+      {
+        Update: {
+          TableName: table.tableName,
+          Key: keys.incident(tenantId, incidentId),
+          UpdateExpression: 'SET assignee = :assignee, updatedAt = :at',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':assignee': assignee,
+            ':at': now.toISOString(),
+            ':open': 'open',
+            ':acknowledged': 'acknowledged',
+            ...(options.onlyIfUnassigned ? { ':none': null } : {}),
+          },
+        },
       },
-    },
-    timelinePut(table, tenantId, incidentId, {
-      at: now.toISOString(),
-      type: 'incident-assigned',
-      actor,
-      reason: assignee ? `assigned to ${assignee.name} by ${actor}` : `unassigned by ${actor}`,
-    }),
-  ]);
+      timelinePut(table, tenantId, incidentId, {
+        at: now.toISOString(),
+        type: 'incident-assigned',
+        actor,
+        reason: assignee ? `assigned to ${assignee.name} by ${actor}` : `unassigned by ${actor}`,
+      }),
+      // Routing says why it chose this person, in the same transaction.
+      ...(options.reason
+        ? [timelinePut(table, tenantId, incidentId, { at: now.toISOString(), type: 'incident-routed', actor, reason: options.reason })]
+        : []),
+    ],
+    options.events ?? [],
+    now,
+  );
 }
 
 /** A note on the incident's timeline (any status: notes on resolved incidents record what was learned). */
@@ -94,12 +136,22 @@ export async function addIncidentNote(
   now: Date,
 ): Promise<string> {
   const put = timelinePut(table, tenantId, incidentId, { at: now.toISOString(), type: 'note', actor, reason: text });
-  await transact(table, [
-    {
-      ConditionCheck: { TableName: table.tableName, Key: keys.incident(tenantId, incidentId), ConditionExpression: 'attribute_exists(pk)' },
-    },
-    put,
-  ]);
+  await transact(
+    table,
+    tenantId,
+    [
+      {
+        ConditionCheck: {
+          TableName: table.tableName,
+          Key: keys.incident(tenantId, incidentId),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      put,
+    ],
+    [],
+    now,
+  );
   return put.Put.Item.id as string;
 }
 
@@ -110,6 +162,7 @@ export async function setIncidentStatusDirectly(
   incidentId: string,
   change: { status: 'resolved' | 'open'; fields: Record<string, unknown>; entry: Omit<TimelineEntry, 'id'> },
   now: Date,
+  events: readonly NewDomainEvent[] = [],
 ): Promise<void> {
   const names: Record<string, string> = { '#status': 'status' };
   const values: Record<string, unknown> = {
@@ -125,17 +178,23 @@ export async function setIncidentStatusDirectly(
   }
   const allowedFrom = change.status === 'resolved' ? ['open', 'acknowledged'] : ['resolved'];
   allowedFrom.forEach((status, index) => (values[`:from${index}`] = status));
-  await transact(table, [
-    {
-      Update: {
-        TableName: table.tableName,
-        Key: keys.incident(tenantId, incidentId),
-        UpdateExpression: `SET ${sets.join(', ')}${change.status === 'open' ? ' REMOVE resolvedAt' : ''}`,
-        ConditionExpression: `#status IN (${allowedFrom.map((_, index) => `:from${index}`).join(', ')})`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+  await transact(
+    table,
+    tenantId,
+    [
+      {
+        Update: {
+          TableName: table.tableName,
+          Key: keys.incident(tenantId, incidentId),
+          UpdateExpression: `SET ${sets.join(', ')}${change.status === 'open' ? ' REMOVE resolvedAt' : ''}`,
+          ConditionExpression: `#status IN (${allowedFrom.map((_, index) => `:from${index}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
       },
-    },
-    timelinePut(table, tenantId, incidentId, change.entry),
-  ]);
+      timelinePut(table, tenantId, incidentId, change.entry),
+    ],
+    events,
+    now,
+  );
 }

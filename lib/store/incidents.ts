@@ -70,7 +70,20 @@ export async function getIncidentDetail(table: TableRef, tenantId: string, incid
   });
   const incidentItem = items.find((item) => item.sk === 'INC');
   if (!incidentItem) return undefined;
-  const alerts = items.filter((item) => String(item.sk).startsWith('ALERT#')).map((item) => entityOf<IncidentAlert>(item) as IncidentAlert);
+  // Alerts that joined incidents later merged into this one keep their membership under those: read them there.
+  const absorbed = (incidentItem.absorbed as string[] | undefined) ?? [];
+  const absorbedAlerts = await Promise.all(
+    absorbed.map((absorbedId) =>
+      queryAll(table, {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :alert)',
+        ExpressionAttributeValues: { ':pk': keys.incidentPartition(tenantId, absorbedId).pk, ':alert': 'ALERT#' },
+      }),
+    ),
+  );
+  const seen = new Set<string>();
+  const alerts = [...items, ...absorbedAlerts.flat()]
+    .filter((item) => String(item.sk).startsWith('ALERT#') && !seen.has(String(item.sk)) && seen.add(String(item.sk)))
+    .map((item) => entityOf<IncidentAlert>(item) as IncidentAlert);
   const stored = items.filter((item) => String(item.sk).startsWith('TL#')).map((item) => entityOf<TimelineEntry>(item) as TimelineEntry);
   // Each alert's membership is its own timeline entry (joined or resolved, with why): not written twice.
   const joins: TimelineEntry[] = alerts.map((alert) => ({

@@ -48,6 +48,8 @@
  * | ws connection     | MSP#WSCONN#connectionId         | CONN               |                                         |                                        | yes  |
  * | ws subscription   | T#t#WSCONN  or  MSP#WSCONN#ALL  | connectionId       |                                         |                                        | yes  |
  * | ws incident sub.  | T#t#WSINC#incidentId            | connectionId       |                                         |                                        | yes  |
+ * | outbox (events)   | T#t#OUTBOX#outboxId (ULID)      | OUTBOX             |                                         |                                        | 3 d  |
+ * | event receipt     | T#t#EVENT#eventId               | CONSUMER#name      |                                         |                                        | 3 d  |
  */
 import { createHash } from 'node:crypto';
 
@@ -167,6 +169,17 @@ export const keys = {
     sk: connectionId,
   }),
   wsIncidentSubscribers: (t: string, incidentId: string) => ({ pk: `${tenantPrefix(t)}#WSINC#${incidentId}` }),
+
+  /**
+   * The events one transaction committed (lib/store/outbox.ts): written with the state change, read only
+   * from the table's stream. One partition per item, so a storm's events spread over the table.
+   */
+  outbox: (t: string, outboxId: string) => ({ pk: `${tenantPrefix(t)}#OUTBOX#${outboxId}`, sk: 'OUTBOX' }),
+  /** That consumer has handled that event (lib/store/event-receipts.ts): a redelivery is skipped. */
+  eventReceipt: (t: string, eventId: string, consumer: string) => ({
+    pk: `${tenantPrefix(t)}#EVENT#${eventId}`,
+    sk: `CONSUMER#${consumer}`,
+  }),
 } as const;
 
 /** Seconds since the epoch, as DynamoDB TTL wants it. */

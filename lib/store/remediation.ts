@@ -1,13 +1,26 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
+import type { NewDomainEvent } from '../events';
 import type { ApproverRole, ExecutionRecord, RemediationPolicy } from '../remediation/decision';
 import { DEFAULT_REMEDIATION_POLICY, remediationPolicySchema } from '../remediation/decision';
 import type { Platform, Risk } from '../remediation/runbook';
 import { logger } from '../observability';
 import { ulidFloor } from './alerts';
 import { keys } from './keys';
+import { withEvents } from './outbox';
 import { entityOf, queryPage, type TableRef } from './table-ref';
-import { getVersionedPolicy, isConditionFailure, putVersionedPolicy, type StoredPolicy } from './versioned-policy';
+import { isConditionFailure, transactWrite, type TransactItem } from './transact';
+import { getVersionedPolicy, putVersionedPolicy, type StoredPolicy } from './versioned-policy';
+
+/** What a state change writes beside its own item, in the same transaction: timeline entries, the incident's summary, its events. */
+export interface AlongWith {
+  items?: readonly TransactItem[];
+  events?: readonly NewDomainEvent[];
+}
+
+async function writeAlongWith(table: TableRef, tenantId: string, item: TransactItem, along: AlongWith, now: Date): Promise<void> {
+  await transactWrite(table, withEvents(table, tenantId, [item, ...(along.items ?? [])], along.events ?? [], now));
+}
 
 /**
  * Remediation state (SPEC section 5): executions, approval requests, the tenant's remediation policy
@@ -74,9 +87,12 @@ export interface Approval {
 /** Stored with the approval, never returned by the API: the state machine's task token. */
 type StoredApproval = Approval & { taskToken?: string };
 
-/** The execution, with its approval request and pending marker when it needs one, in one transaction. */
-export async function createExecution(table: TableRef, execution: Execution, approval?: Approval): Promise<void> {
-  const items: unknown[] = [
+/**
+ * The execution, with its approval request and pending marker when it needs one, in one transaction.
+ * False when an execution with this id exists already (a retried decision finds the one it created).
+ */
+export async function createExecution(table: TableRef, execution: Execution, approval?: Approval): Promise<boolean> {
+  const items: TransactItem[] = [
     {
       Put: {
         TableName: table.tableName,
@@ -101,7 +117,49 @@ export async function createExecution(table: TableRef, execution: Execution, app
       },
     );
   }
-  await table.db.send(new TransactWriteCommand({ TransactItems: items as never }));
+  try {
+    await transactWrite(table, items);
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Records that the state machine runs the execution, with what goes along (timeline, the incident's
+ * remediation summary, ExecutionStarted or ApprovalRequested). False when that was recorded already
+ * (a retry after the first one committed), so the events are written once.
+ */
+export async function markExecutionStarted(
+  table: TableRef,
+  tenantId: string,
+  executionId: string,
+  machineExecution: string,
+  along: AlongWith,
+  now: Date,
+): Promise<boolean> {
+  try {
+    await writeAlongWith(
+      table,
+      tenantId,
+      {
+        Update: {
+          TableName: table.tableName,
+          Key: keys.execution(tenantId, executionId),
+          UpdateExpression: 'SET stateMachineExecution = :arn',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(stateMachineExecution)',
+          ExpressionAttributeValues: { ':arn': machineExecution },
+        },
+      },
+      along,
+      now,
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 export async function getExecution(table: TableRef, tenantId: string, executionId: string): Promise<Execution | undefined> {
@@ -111,13 +169,15 @@ export async function getExecution(table: TableRef, tenantId: string, executionI
   return entityOf<Execution>(Item);
 }
 
-/** Moves an execution between states; false when it is not in one of `from` (a repeat, or a race lost). */
+/** Moves an execution between states, with what goes along; false when it is not in one of `from` (a repeat, or a race lost). */
 export async function updateExecution(
   table: TableRef,
   tenantId: string,
   executionId: string,
   from: readonly ExecutionState[],
   fields: Partial<Execution> & { state: ExecutionState },
+  along: AlongWith = {},
+  now: Date = new Date(),
 ): Promise<boolean> {
   const names: Record<string, string> = { '#state': 'state' };
   const values: Record<string, unknown> = {};
@@ -131,15 +191,21 @@ export async function updateExecution(
     return `:from${index}`;
   });
   try {
-    await table.db.send(
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key: keys.execution(tenantId, executionId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: `#state IN (${allowed.join(', ')})`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
+    await writeAlongWith(
+      table,
+      tenantId,
+      {
+        Update: {
+          TableName: table.tableName,
+          Key: keys.execution(tenantId, executionId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `#state IN (${allowed.join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+      along,
+      now,
     );
     return true;
   } catch (error) {
@@ -276,15 +342,19 @@ export async function decideApprovalRequest(
   table: TableRef,
   approval: Pick<Approval, 'tenantId' | 'id' | 'expiresAt'>,
   decision: { state: Exclude<ApprovalState, 'pending'>; by: string; comment?: string; now: Date },
+  along: AlongWith = {},
 ): Promise<StoredApproval | undefined> {
   const now = decision.now.toISOString();
   const timely = { expired: ' AND expiresAt <= :now', cancelled: '', approved: ' AND expiresAt > :now', rejected: ' AND expiresAt > :now' }[
     decision.state
   ];
   try {
-    await table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
+    await transactWrite(
+      table,
+      withEvents(
+        table,
+        approval.tenantId,
+        [
           {
             Update: {
               TableName: table.tableName,
@@ -303,8 +373,11 @@ export async function decideApprovalRequest(
             },
           },
           { Delete: { TableName: table.tableName, Key: keys.pendingApproval(approval.expiresAt, approval.tenantId, approval.id) } },
+          ...(along.items ?? []),
         ],
-      }),
+        along.events ?? [],
+        decision.now,
+      ),
     );
   } catch (error) {
     if (isConditionFailure(error)) return undefined;

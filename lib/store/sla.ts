@@ -1,11 +1,14 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident, IncidentSla, IncidentStatus, TimelineEntry } from '../domain/incident';
+import type { NewDomainEvent } from '../events';
 import { DEFAULT_ESCALATION_POLICY, escalationPolicySchema, type EscalationPolicy, type EscalationState } from '../escalation/policy';
 import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../sla/policy';
 import { timelineItem } from './incidents';
 import { keys } from './keys';
 import { entityOf, type TableRef } from './table-ref';
-import { getVersionedPolicy, isConditionFailure, putVersionedPolicy, type StoredPolicy } from './versioned-policy';
+import { withEvents } from './outbox';
+import { isConditionFailure, transactWrite } from './transact';
+import { getVersionedPolicy, putVersionedPolicy, type StoredPolicy } from './versioned-policy';
 
 /**
  * SLA state (SPEC section 6): the tenant's SLA policy and escalation chain (each stored as given, with
@@ -94,6 +97,8 @@ export interface SlaWrite {
   unacknowledged?: boolean;
   /** Timeline entries written in the same transaction. */
   entries?: ReadonlyArray<Omit<TimelineEntry, 'id'>>;
+  /** The events the change implies, in the same transaction. */
+  events?: readonly NewDomainEvent[];
   now: Date;
 }
 
@@ -125,9 +130,12 @@ export async function writeIncidentSla(table: TableRef, tenantId: string, incide
   }
   if (write.unacknowledged) conditions.push('attribute_not_exists(acknowledgedAt)');
   try {
-    await table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
+    await transactWrite(
+      table,
+      withEvents(
+        table,
+        tenantId,
+        [
           {
             Update: {
               TableName: table.tableName,
@@ -142,7 +150,9 @@ export async function writeIncidentSla(table: TableRef, tenantId: string, incide
             Put: { TableName: table.tableName, Item: timelineItem(tenantId, incidentId, entry) },
           })),
         ],
-      }),
+        write.events ?? [],
+        write.now,
+      ),
     );
     return true;
   } catch (error) {

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { logger } from '../observability';
 import type { TableRef } from './table-ref';
+import { isConditionFailure } from './transact';
 
 /**
  * A tenant's policy item (correlation, remediation, SLA, escalation): one item with the policy and a
@@ -13,10 +14,6 @@ export interface StoredPolicy<T> {
   version: number;
   updatedAt?: string;
   updatedBy?: string;
-}
-
-export function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionCanceledException');
 }
 
 /**

@@ -7,9 +7,20 @@
 // One-time `at(yyyy-mm-ddThh:mm:ss)` schedules only (UTC), which is what the product creates. At its time a
 // schedule invokes its target through the injected `invoke(targetArn, input)` (the local stack maps the ARN to a
 // catalog function), retries a failing target a few times, then deletes itself when ActionAfterCompletion is
-// DELETE. In memory: schedules do not survive a restart.
+// DELETE.
+// Durability (with `dataDir`): like the SQS emulator, an append-only JSON-lines journal (`schedules.jsonl`) written
+// with writeSync before a request is answered: groups, every create or update (the whole schedule), deletes, the
+// completion of a schedule's invocation, and dead letters. A new emulator on the same directory replays it
+// (ignoring a torn last line from a crash), compacts it (temp file + rename) and re-arms every pending schedule.
+// Completion is journaled only once the invocation succeeded or was dead-lettered, so an invocation cut short by a
+// crash runs again after the restart (at least once, as in AWS) and a completed one never does.
+// Due times are absolute instants on the emulator's clock (`dueMs`). A scaled clock (timeScale other than 1)
+// starts again at real time after a restart, so a schedule due earlier than that fires at once, and one due later
+// waits its remaining scaled time from the new start.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type http from 'node:http';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 type Json = Record<string, unknown>;
@@ -42,10 +53,22 @@ interface Schedule {
   modifiedAt: number;
   /** When it is due, on the emulator's clock (ms). */
   dueMs: number;
-  /** Its one invocation has started: it never fires again. */
+  /** Its one invocation has started (in memory) or completed (after a replay): it never fires again. */
   fired: boolean;
   timer?: NodeJS.Timeout;
 }
+
+/** A schedule as the journal keeps it. */
+type StoredSchedule = Omit<Schedule, 'timer'>;
+
+/** One line of the journal. */
+type JournalRecord =
+  | { op: 'group'; group: Group }
+  | { op: 'group-del'; name: string }
+  | { op: 'put'; schedule: StoredSchedule }
+  | { op: 'del'; key: string }
+  | { op: 'fired'; key: string }
+  | { op: 'dead'; letter: DeadLetter };
 
 interface Group {
   name: string;
@@ -82,6 +105,8 @@ export interface SchedulerEmulatorOptions {
   retryDelayMs?: number;
   region?: string;
   accountId?: string;
+  /** Where the journal lives (schedules, groups and dead letters survive a restart); null or absent: in memory. */
+  dataDir?: string | null;
 }
 
 export class SchedulerError extends Error {
@@ -128,6 +153,8 @@ export class SchedulerEmulator {
   private readonly schedules = new Map<string, Schedule>();
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
+  /** The journal's file descriptor (with a dataDir). */
+  private fd?: number;
 
   constructor(private readonly options: SchedulerEmulatorOptions) {
     const timeScale = options.timeScale ?? 1;
@@ -136,7 +163,9 @@ export class SchedulerEmulator {
     this.clock = options.clock ?? (timeScale === 1 ? () => Date.now() : scaledClock(timeScale));
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
+    if (options.dataDir) this.openJournal(options.dataDir);
     this.createScheduleGroup('default');
+    for (const schedule of this.schedules.values()) this.arm(schedule);
   }
 
   /** The emulator's time (scaled when timeScale is not 1). */
@@ -156,6 +185,7 @@ export class SchedulerEmulator {
       createdAt: now,
       modifiedAt: now,
     };
+    this.append({ op: 'group', group });
     this.groups.set(name, group);
     return group.arn;
   }
@@ -245,6 +275,7 @@ export class SchedulerEmulator {
       case 'DELETE': {
         if (name === 'default') throw new SchedulerError('ValidationException', 400, 'The default schedule group cannot be deleted.');
         this.group(name);
+        this.append({ op: 'group-del', name });
         for (const schedule of [...this.schedules.values()]) if (schedule.group === name) this.remove(schedule);
         this.groups.delete(name);
         return {};
@@ -300,7 +331,6 @@ export class SchedulerEmulator {
     const state = optionalString(input, 'State') ?? 'ENABLED';
     if (state !== 'ENABLED' && state !== 'DISABLED') throw new SchedulerError('ValidationException', 400, `Invalid State: ${state}`);
 
-    if (existing) this.disarm(existing);
     const now = Date.now();
     const schedule: Schedule = {
       name,
@@ -322,6 +352,9 @@ export class SchedulerEmulator {
       dueMs,
       fired: false,
     };
+    // Journaled before anything changes: a failed write leaves the old schedule armed and answers an error.
+    this.append({ op: 'put', schedule: stored(schedule) });
+    if (existing) this.disarm(existing);
     this.schedules.set(key, schedule);
     this.arm(schedule);
     return schedule;
@@ -373,19 +406,34 @@ export class SchedulerEmulator {
 
   private remove(schedule: Schedule): void {
     this.disarm(schedule);
-    const key = `${schedule.group}/${schedule.name}`;
-    if (this.schedules.get(key) === schedule) this.schedules.delete(key);
+    const key = keyOf(schedule);
+    if (this.schedules.get(key) !== schedule) return;
+    this.append({ op: 'del', key });
+    this.schedules.delete(key);
   }
 
   private fire(schedule: Schedule): void {
     schedule.timer = undefined;
-    if (this.stopped || schedule.fired || this.schedules.get(`${schedule.group}/${schedule.name}`) !== schedule) return;
+    if (this.stopped || schedule.fired || this.schedules.get(keyOf(schedule)) !== schedule) return;
     schedule.fired = true;
-    const run = this.deliver(schedule).finally(() => this.running.delete(run));
+    const run = this.deliver(schedule)
+      .then((outcome) => this.complete(schedule, outcome))
+      .catch((error: unknown) => (this.options.log ?? (() => undefined))(`Scheduler: ${keyOf(schedule)}: ${(error as Error).message}`))
+      .finally(() => this.running.delete(run));
     this.running.add(run);
   }
 
-  private async deliver(schedule: Schedule): Promise<void> {
+  /**
+   * Records that the schedule's invocation is over (delivered or dead-lettered) and deletes it when asked to. One
+   * stopped midway records nothing: it fires again after a restart.
+   */
+  private complete(schedule: Schedule, outcome: 'delivered' | 'dead-lettered' | 'interrupted'): void {
+    if (outcome === 'interrupted') return;
+    if (schedule.actionAfterCompletion === 'DELETE') this.remove(schedule);
+    else if (this.schedules.get(keyOf(schedule)) === schedule) this.append({ op: 'fired', key: keyOf(schedule) });
+  }
+
+  private async deliver(schedule: Schedule): Promise<'delivered' | 'dead-lettered' | 'interrupted'> {
     const log = this.options.log ?? (() => undefined);
     const retries = Math.max(0, Math.min(schedule.target.RetryPolicy?.MaximumRetryAttempts ?? 185, this.options.maxRetries ?? 3));
     const executionId = randomUUID();
@@ -408,21 +456,23 @@ export class SchedulerEmulator {
         if (attempt <= retries) await sleep((this.options.retryDelayMs ?? 50) * attempt);
       }
     }
-    if (!delivered && !this.stopped) {
-      const deadLetterArn = schedule.target.DeadLetterConfig?.Arn ?? null;
-      this.deadLetters.push({
-        scheduleArn: schedule.arn,
-        targetArn: schedule.target.Arn,
-        deadLetterArn,
-        input: schedule.target.Input ?? '',
-        error: lastError,
-        at: new Date().toISOString(),
-      });
-      log(
-        `Scheduler: ${schedule.group}/${schedule.name} gave up after ${retries + 1} attempts${deadLetterArn ? ` (dead letter: ${deadLetterArn})` : ''}`,
-      );
-    }
-    if (schedule.actionAfterCompletion === 'DELETE') this.remove(schedule);
+    if (delivered) return 'delivered';
+    if (this.stopped) return 'interrupted';
+    const deadLetterArn = schedule.target.DeadLetterConfig?.Arn ?? null;
+    const letter: DeadLetter = {
+      scheduleArn: schedule.arn,
+      targetArn: schedule.target.Arn,
+      deadLetterArn,
+      input: schedule.target.Input ?? '',
+      error: lastError,
+      at: new Date().toISOString(),
+    };
+    this.append({ op: 'dead', letter });
+    this.deadLetters.push(letter);
+    log(
+      `Scheduler: ${schedule.group}/${schedule.name} gave up after ${retries + 1} attempts${deadLetterArn ? ` (dead letter: ${deadLetterArn})` : ''}`,
+    );
+    return 'dead-lettered';
   }
 
   /** Resolves when no target invocation is running (it does not wait for schedules still to come). */
@@ -430,11 +480,84 @@ export class SchedulerEmulator {
     while (this.running.size) await Promise.allSettled([...this.running]);
   }
 
-  /** No more firings: clears every timer (schedules stay listed), then waits for the invocations under way. */
+  /**
+   * No more firings: clears every timer (schedules stay listed), waits for the invocations under way, then closes
+   * the journal. An invocation that was still being retried is not recorded as done: it fires after a restart.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const schedule of this.schedules.values()) this.disarm(schedule);
     await this.idle();
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  /** Writes one journal line (whole, with writeSync) before the change it records is made or answered. */
+  private append(record: JournalRecord): void {
+    if (this.fd === undefined) return;
+    const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+    let offset = 0;
+    while (offset < line.length) offset += fs.writeSync(this.fd, line, offset, line.length - offset);
+  }
+
+  /** Replays the journal (ignoring a torn last line), rewrites it compacted via a temp file + rename, and keeps it open. */
+  private openJournal(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'schedules.jsonl');
+    if (fs.existsSync(file)) for (const line of fs.readFileSync(file, 'utf8').split('\n')) this.replay(parseJournalLine(line));
+    const snapshot: JournalRecord[] = [
+      ...[...this.groups.values()].map((group): JournalRecord => ({ op: 'group', group })),
+      ...[...this.schedules.values()].map((schedule): JournalRecord => ({ op: 'put', schedule: stored(schedule) })),
+      ...this.deadLetters.map((letter): JournalRecord => ({ op: 'dead', letter })),
+    ];
+    const tmp = `${file}.tmp`;
+    fs.writeFileSync(tmp, snapshot.map((record) => JSON.stringify(record) + '\n').join(''));
+    fs.renameSync(tmp, file);
+    this.fd = fs.openSync(file, 'a');
+  }
+
+  private replay(record: JournalRecord | undefined): void {
+    switch (record?.op) {
+      case 'group':
+        this.groups.set(record.group.name, record.group);
+        break;
+      case 'group-del':
+        this.groups.delete(record.name);
+        for (const [key, schedule] of this.schedules) if (schedule.group === record.name) this.schedules.delete(key);
+        break;
+      case 'put':
+        this.schedules.set(keyOf(record.schedule), { ...record.schedule });
+        break;
+      case 'del':
+        this.schedules.delete(record.key);
+        break;
+      case 'fired': {
+        const schedule = this.schedules.get(record.key);
+        if (schedule) schedule.fired = true;
+        break;
+      }
+      case 'dead':
+        this.deadLetters.push(record.letter);
+        break;
+    }
+  }
+}
+
+const keyOf = (schedule: { group: string; name: string }) => `${schedule.group}/${schedule.name}`;
+
+function stored(schedule: Schedule): StoredSchedule {
+  const { timer: _timer, ...rest } = schedule;
+  return rest;
+}
+
+/** A journal line, or undefined for a blank line or one torn by a crash mid-write. */
+function parseJournalLine(line: string): JournalRecord | undefined {
+  if (!line.trim()) return undefined;
+  try {
+    const record = JSON.parse(line) as JournalRecord;
+    return record && typeof record === 'object' && typeof record.op === 'string' ? record : undefined;
+  } catch {
+    return undefined;
   }
 }
 

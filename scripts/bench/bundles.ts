@@ -37,17 +37,16 @@ if (!Number.isInteger(runs) || runs < 1) {
 
 /** Dummy values that pass each schema in lib/config/env.ts (typed: a new required variable fails tsc here). */
 const DUMMY_ENV: Environments = {
-  api: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x', STATE_MACHINE_ARN: 'x', AUTH_KEYS_FILE: '/nonexistent' },
+  api: { TABLE_NAME: 'x', AW_STAGE: 'dev', STATE_MACHINE_ARN: 'x', AUTH_KEYS_FILE: '/nonexistent' },
   adminApi: { TABLE_NAME: 'x', AW_STAGE: 'dev', AUTH_KEYS_FILE: '/nonexistent' },
-  ingest: { TABLE_NAME: 'x', AW_STAGE: 'dev', ALERT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q', AW_SNS_VERIFY: 'on' },
-  correlate: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x' },
-  settle: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x' },
-  remediation: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x', STATE_MACHINE_ARN: 'x', BEDROCK_MODEL_ID: 'x' },
-  automation: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x' },
+  ingest: { TABLE_NAME: 'x', AW_STAGE: 'dev', AW_SNS_VERIFY: 'on' },
+  correlate: { TABLE_NAME: 'x', AW_STAGE: 'dev' },
+  settle: { TABLE_NAME: 'x', AW_STAGE: 'dev' },
+  remediation: { TABLE_NAME: 'x', AW_STAGE: 'dev', STATE_MACHINE_ARN: 'x', BEDROCK_MODEL_ID: 'x' },
+  automation: { TABLE_NAME: 'x', AW_STAGE: 'dev' },
   sla: {
     TABLE_NAME: 'x',
     AW_STAGE: 'dev',
-    EVENT_BUS_NAME: 'x',
     SLA_SCHEDULE_GROUP: 'x',
     SLA_SCHEDULER_ROLE_ARN: 'x',
     SLA_TIMER_DLQ_ARN: 'x',
@@ -56,6 +55,8 @@ const DUMMY_ENV: Environments = {
   },
   realtime: { TABLE_NAME: 'x', AW_STAGE: 'dev', WS_MANAGEMENT_ENDPOINT: 'https://x.execute-api.us-east-1.amazonaws.com/prod' },
   realtimeConnect: { TABLE_NAME: 'x', AW_STAGE: 'dev', AUTH_KEYS_FILE: '/nonexistent' },
+  relay: { AW_STAGE: 'dev', EVENT_BUS_NAME: 'x', ALERT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q' },
+  repair: { TABLE_NAME: 'x', AW_STAGE: 'dev' },
 };
 
 interface TemplateFunction {

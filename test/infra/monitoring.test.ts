@@ -92,7 +92,7 @@ describe('alarms', () => {
   it('watches every dead-letter queue for any message', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     const deadLetterQueues = Object.keys(queues).filter((id) => /DeadLetterQueue/.test(id));
-    expect(deadLetterQueues).toHaveLength(5); // alerts, alarm events, remediation decisions, SLA events, SLA timers
+    expect(deadLetterQueues).toHaveLength(6); // alerts, alarm events, remediation decisions, SLA events, SLA timers, the stream's Pipe
     for (const id of deadLetterQueues) {
       const alarms = alarmsOn(template, 'QueueName', { 'Fn::GetAtt': [id, 'QueueName'] });
       expect(alarms).toHaveLength(1);
@@ -128,9 +128,9 @@ describe('alarms', () => {
 
   it('sends every alarm and its recovery to the topic, and names its runbook section', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    // Errors and throttles per function; 5 dead-letter queues, the queue's age, API 5xx, the runbook state machine, SLA timer lag;
-    // the 3 business alarms (notification failures, remediation failures, SLA breaches).
-    expect(alarms).toHaveLength(2 * Object.keys(FUNCTIONS).length + 12);
+    // Errors and throttles per function; 6 dead-letter queues, the queue's age, API 5xx, the runbook state machine, SLA timer lag;
+    // the 4 business alarms (notification failures, remediation failures, SLA breaches, repaired incidents).
+    expect(alarms).toHaveLength(2 * Object.keys(FUNCTIONS).length + 14);
     expect(stack.monitoring.alarms).toHaveLength(alarms.length);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([topicRef(template)]);

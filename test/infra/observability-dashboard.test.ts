@@ -191,6 +191,7 @@ describe('CloudWatch dashboard', () => {
       'DecisionDeadLetterQueue',
       'SlaEventDeadLetterQueue',
       'SlaTimerDeadLetterQueue',
+      'StreamDeadLetterQueue',
     ]);
     expect(metricLines(byTitle('Oldest alert waiting for correlation (seconds)')).map((line) => line.name)).toEqual([
       'ApproximateAgeOfOldestMessage',

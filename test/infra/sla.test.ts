@@ -36,6 +36,10 @@ describe('SlaNotifications', () => {
       'IncidentAssigned',
       'ApprovalRequested',
       'ExecutionFinished',
+      // The SLA notifications travel in these events (committed with the timer's change), and the repair sweep's requests.
+      'SlaWarning',
+      'IncidentEscalated',
+      'IncidentRepairRequested',
     ]);
     expect(rule.Properties.Targets[0]).toMatchObject({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] }, DeadLetterConfig: expect.any(Object) });
     const [group] = Object.values(template.findResources('AWS::Scheduler::ScheduleGroup'));

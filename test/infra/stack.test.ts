@@ -1,6 +1,15 @@
 import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ALERT_QUEUE, EVENT_RULES, FUNCTIONS, HTTP_ROUTES, SCHEDULES, WEBSOCKET_ROUTES, type FunctionName } from '../../functions/catalog';
+import {
+  ALERT_QUEUE,
+  EVENT_RULES,
+  FUNCTIONS,
+  HTTP_ROUTES,
+  SCHEDULES,
+  STREAM_RELAY,
+  WEBSOCKET_ROUTES,
+  type FunctionName,
+} from '../../functions/catalog';
 import { ENV_SCHEMAS } from '../../lib/config/env';
 import { TABLE } from '../../lib/store/table';
 import { parseConfig } from '../../infra/config';
@@ -46,6 +55,8 @@ const OWNER: Record<FunctionName, string> = {
   wsDisconnect: 'Realtime',
   wsDefault: 'Realtime',
   realtimePush: 'Realtime',
+  streamRelay: 'EventDelivery',
+  repairSweep: 'EventDelivery',
 };
 
 describe('composition', () => {
@@ -156,7 +167,9 @@ describe('functions', () => {
     const optional = new Set(['AUTH_KEYS_FILE', 'BEDROCK_MODEL_ID', 'SES_SENDER']);
     for (const key of schemaKeys.filter((k) => !optional.has(k))) expect(variables).toHaveProperty(key);
     expect(variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'alert-whisperer' });
-    expect(variables.TABLE_NAME).toEqual({ Ref: only(dev, 'AWS::DynamoDB::GlobalTable')[0] });
+    // The stream relay alone never touches the table (the Pipe hands it the stream's records).
+    if (TABLE_ACCESS[name] === 'none') expect(variables).not.toHaveProperty('TABLE_NAME');
+    else expect(variables.TABLE_NAME).toEqual({ Ref: only(dev, 'AWS::DynamoDB::GlobalTable')[0] });
 
     const [secretId] = only(dev, 'AWS::SecretsManager::Secret');
     if ('AUTH_KEYS_SECRET_ARN' in variables) expect(variables.AUTH_KEYS_SECRET_ARN).toEqual({ Ref: secretId });
@@ -181,14 +194,14 @@ describe('functions', () => {
     const allowed = (action: string): FunctionName[] =>
       (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => statementsOf(dev, name).some((st) => asList(st.Action).includes(action)));
     expect(allowed('secretsmanager:GetSecretValue')).toEqual(['api', 'adminApi', 'wsConnect']);
-    // The admin half of the operator API publishes no events and starts no runbooks (below: neither action).
-    expect(allowed('events:PutEvents')).toEqual(['api', 'correlate', 'settle', 'remediate', 'runbookStep', 'approvalSweep', 'sla']);
+    // Every other function writes its events to the table's outbox: only the stream relay puts them on the bus.
+    expect(allowed('events:PutEvents')).toEqual(['streamRelay']);
     expect(allowed('scheduler:CreateSchedule')).toEqual(['sla']);
     expect(allowed('iam:PassRole')).toEqual(['sla']);
     expect(allowed('states:StartExecution')).toEqual(['api', 'remediate']);
     expect(allowed('sts:AssumeRole')).toEqual(['runbookStep']);
-    // Webhooks enqueue alerts; the asynchronous targets send their failures to their dead-letter queues.
-    expect(allowed('sqs:SendMessage')).toEqual(['ingestWebhook', 'ingestAlarmEvent', 'remediate', 'sla']);
+    // The stream relay queues the alerts ingestion stored; the asynchronous targets send their failures to their dead-letter queues.
+    expect(allowed('sqs:SendMessage')).toEqual(['ingestAlarmEvent', 'remediate', 'sla', 'streamRelay']);
     expect(allowed('execute-api:ManageConnections')).toEqual(['wsDefault', 'realtimePush']);
   });
 
@@ -196,10 +209,14 @@ describe('functions', () => {
     const [keyId] = only(dev, 'AWS::KMS::Key');
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const kms = statementsOf(dev, name).filter((st) => asList(st.Action).some((action: string) => action.startsWith('kms:')));
+      if (TABLE_ACCESS[name] === 'none') {
+        expect(kms).toEqual([]);
+        continue;
+      }
       expect(kms.length).toBeGreaterThan(0);
       for (const statement of kms) expect(statement.Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
       const actions = new Set(kms.flatMap((st) => asList(st.Action)));
-      // Every function writes the table today (TABLE_ACCESS), so every one has the writer's set, and no more.
+      // Every function that uses the table writes it (TABLE_ACCESS), so each has the writer's set, and no more.
       expect([...actions].sort()).toEqual([...TABLE_KEY_READ_ACTIONS, ...TABLE_KEY_WRITE_ACTIONS].sort());
     }
   });
@@ -223,7 +240,9 @@ describe('functions', () => {
       const dynamo = statementsOf(dev, name).filter((st) => asList(st.Action).some((action: string) => action.startsWith('dynamodb:')));
       const actions = dynamo.flatMap((st) => asList(st.Action));
       const grants = ITEM_ACCESS[name];
-      if (grants) {
+      if (TABLE_ACCESS[name] === 'none') {
+        expect(dynamo).toEqual([]);
+      } else if (grants) {
         // Exactly the listed actions, on the base table only, and only on the listed partitions.
         expect(dynamo).toEqual(
           grants.map((grant) => ({
@@ -245,14 +264,16 @@ describe('functions', () => {
         );
       }
     }
-    // Every write path in lib/ today: no function is read-only (see TABLE_ACCESS for why).
-    expect(Object.values(TABLE_ACCESS).every((access) => access === 'readWrite')).toBe(true);
+    // Every write path in lib/ today: no function is read-only (see TABLE_ACCESS for why); the relay has no access at all.
+    expect(Object.entries(TABLE_ACCESS).filter(([, access]) => access !== 'readWrite')).toEqual([['streamRelay', 'none']]);
   });
 
   it('narrows the WebSocket functions to connection items and the settle sweep to markers, scopes and incidents', () => {
-    for (const name of ['wsConnect', 'wsDisconnect', 'realtimePush'] as const) {
+    for (const name of ['wsConnect', 'wsDisconnect'] as const) {
       expect(ITEM_ACCESS[name]?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS]);
     }
+    // The push also keeps a receipt per event it pushed (a redelivered event is not pushed twice).
+    expect(ITEM_ACCESS.realtimePush?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS, ['T#*#EVENT#*']]);
     // Following an incident checks that it exists: a read of its summary, nothing else of the incident.
     expect(ITEM_ACCESS.wsDefault?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS, ['T#*#INC#*']]);
     expect(ITEM_ACCESS.wsDefault?.[1]?.actions).toEqual(['dynamodb:GetItem']);
@@ -261,8 +282,9 @@ describe('functions', () => {
     const where = (action: string) => settle.filter((grant) => grant.actions.includes(action)).flatMap((grant) => grant.partitions);
     expect(where('dynamodb:DeleteItem')).toEqual(['MSP#SETTLE']);
     expect(where('dynamodb:Query')).toEqual(['MSP#SETTLE', 'T#*']);
-    expect(where('dynamodb:PutItem')).toEqual(['MSP#SETTLE', 'T#*#CORR#*', 'T#*#INC#*']);
-    expect(where('dynamodb:UpdateItem')).toEqual(['T#*#CORR#*', 'T#*#INC#*']);
+    // Its resolutions' events go to the outbox in the same transaction.
+    expect(where('dynamodb:PutItem')).toEqual(['MSP#SETTLE', 'T#*#CORR#*', 'T#*#INC#*', 'T#*#OUTBOX#*']);
+    expect(where('dynamodb:UpdateItem')).toEqual(['T#*#CORR#*', 'T#*#INC#*', 'T#*#OUTBOX#*']);
     expect(where('dynamodb:BatchWriteItem')).toEqual([]);
     // No index, no Scan: only the base table's ARN.
     const dynamo = statementsOf(dev, 'settle').filter((st) => asList(st.Action).some((action: string) => action.startsWith('dynamodb:')));
@@ -291,6 +313,61 @@ describe('functions', () => {
   it('keeps one month of logs per function and per API stage', () => {
     // One per function, per API stage (HTTP, WebSocket), the runbook state machine's and the dashboard deployment's.
     dev.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, Object.keys(FUNCTIONS).length + 4);
+  });
+});
+
+describe('event delivery (the outbox)', () => {
+  it("turns on the table's stream with new images", () => {
+    dev.hasResourceProperties('AWS::DynamoDB::GlobalTable', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+  });
+
+  it('reads the stream with a Pipe that passes only new outbox and alert items to the relay, retries, bisects and dead-letters', () => {
+    const [pipeId, pipe] = only(dev, 'AWS::Pipes::Pipe');
+    const [tableId] = only(dev, 'AWS::DynamoDB::GlobalTable');
+    expect(pipe.Properties.Source).toEqual({ 'Fn::GetAtt': [tableId, 'StreamArn'] });
+    expect(pipe.Properties.Target).toEqual({ 'Fn::GetAtt': [functionId(dev, 'streamRelay'), 'Arn'] });
+    const source = pipe.Properties.SourceParameters;
+    expect(JSON.parse(source.FilterCriteria.Filters[0].Pattern)).toEqual(STREAM_RELAY.filter);
+    expect(source.DynamoDBStreamParameters).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: STREAM_RELAY.batchSize,
+      MaximumRetryAttempts: STREAM_RELAY.maximumRetryAttempts,
+      OnPartialBatchItemFailure: 'AUTOMATIC_BISECT',
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^EventDeliveryStreamDeadLetterQueue/), 'Arn'] } },
+    });
+    expect(pipe.Properties.TargetParameters).toEqual({ LambdaFunctionParameters: { InvocationType: 'REQUEST_RESPONSE' } });
+    expect(pipeId).toMatch(/^EventDelivery/);
+  });
+
+  it("gives the Pipe's role the stream, the relay and the dead-letter queue, nothing else", () => {
+    const [, pipe] = only(dev, 'AWS::Pipes::Pipe');
+    const roleId = pipe.Properties.RoleArn['Fn::GetAtt'][0] as string;
+    const policies = Object.values(dev.findResources('AWS::IAM::Policy')).filter((policy) =>
+      asList(policy.Properties.Roles).some((role: { Ref?: string }) => role.Ref === roleId),
+    );
+    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    const actions = statements.flatMap((st) => asList(st.Action)).sort();
+    expect(actions).toEqual(
+      [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'lambda:InvokeFunction',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    const invoke = statements.find((st) => asList(st.Action).includes('lambda:InvokeFunction'))!;
+    expect(invoke.Resource).toEqual({ 'Fn::GetAtt': [functionId(dev, 'streamRelay'), 'Arn'] });
+  });
+
+  it('alarms on the dead-letter queue of the stream and on any repaired incident', () => {
+    const alarms = Object.values(dev.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties.AlarmName);
+    expect(alarms).toEqual(expect.arrayContaining(['Dev-StreamDeadLetterQueue-DeadLetters', 'Dev-Repair-Repaired']));
   });
 });
 

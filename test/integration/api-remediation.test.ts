@@ -88,7 +88,6 @@ async function newIncident(tenant: string, assetName = `rx-host-${++counter}`, s
 function remediationDeps(): RemediationDeps {
   return {
     table: stack.table,
-    publish: async () => undefined,
     now: () => new Date(),
     inventory: new InventoryCache(stack.table),
     policies: new PolicyCache(stack.table),

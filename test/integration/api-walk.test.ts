@@ -134,7 +134,6 @@ async function newApproval(): Promise<string> {
   const asset = (await getAsset(stack.table, 'acme', 'app-prod-02'))!;
   const deps: RemediationDeps = {
     table: stack.table,
-    publish: async () => undefined,
     now: () => new Date(),
     inventory: new InventoryCache(stack.table),
     policies: new PolicyCache(stack.table),

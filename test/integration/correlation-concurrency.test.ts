@@ -3,14 +3,13 @@ import type { CanonicalAlert } from '../../lib/domain/alert';
 import { correlateAlert, correlateAlerts, type CorrelateDeps } from '../../lib/correlation/correlate';
 import { DEFAULT_POLICY } from '../../lib/correlation/policy';
 import { Inventory } from '../../lib/domain/asset';
-import type { DomainEvent } from '../../lib/events';
 import { getAlert, storeAlerts } from '../../lib/store/alerts';
 import { getIncidentDetail, listIncidents } from '../../lib/store/incidents';
 import type { TableRef } from '../../lib/store/table-ref';
 import { createTestTable } from '../helpers/dynamo';
+import { committedEvents } from '../helpers/outbox';
 
 let table: TableRef;
-const published: DomainEvent[] = [];
 /** db-prod-01 <- app-01, app-02: one dependency component (one correlation scope). */
 const inventory = new Inventory([
   { id: 'db-prod-01', name: 'db-prod-01', type: 'database', aliases: [], dependsOn: [], critical: true, tags: {} },
@@ -19,7 +18,6 @@ const inventory = new Inventory([
 ]);
 const deps = (): CorrelateDeps => ({
   table,
-  publish: async (events: DomainEvent[]) => void published.push(...events),
   now: () => new Date(),
   inventory: { get: async () => inventory },
   policies: { get: async () => DEFAULT_POLICY },
@@ -107,7 +105,7 @@ test('the same host name in two tenants never shares an incident', async () => {
   expect(c).toHaveLength(1);
   expect(d).toHaveLength(1);
   expect(c[0]!.id).not.toBe(d[0]!.id);
-  expect(published.filter((event) => event.detailType === 'IncidentOpened' && event.detail.incidentId === c[0]!.id)).toEqual([
+  expect(await committedEvents(table, (event) => event.detailType === 'IncidentOpened' && event.detail.incidentId === c[0]!.id)).toEqual([
     expect.objectContaining({ detail: expect.objectContaining({ tenantId: 'tenant-c' }) }),
   ]);
 });
@@ -146,7 +144,60 @@ test("an alert's correlation id is carried into its incident event", async () =>
   const [alert] = await storedAlerts('tenant-h', 1, () => ({ correlationId: 'req-123' }));
   const decision = await correlateAlert(alert!, deps());
   expect(decision.kind).toBe('open');
-  expect(published.filter((event) => event.detail.alertId === alert!.id)).toEqual([
+  expect(await committedEvents(table, (event) => 'alertId' in event.detail && event.detail.alertId === alert!.id)).toEqual([
     expect.objectContaining({ detailType: 'IncidentOpened', detail: expect.objectContaining({ correlationId: 'req-123' }) }),
   ]);
+});
+
+test('two copies of one alert in one batch: the first joins, the second is a repeat, and the batch commits', async () => {
+  const [first, second] = await storedAlerts('tenant-i', 2, () => ({}));
+  const results = await correlateAlerts([first!, first!, second!, first!], deps());
+  expect(results.map((result) => result.kind)).toEqual(['open', 'duplicate', 'join', 'duplicate']);
+  const [incident] = await listIncidents(table, 'tenant-i');
+  expect(incident).toMatchObject({ alertCount: 2 });
+  expect((await getIncidentDetail(table, 'tenant-i', incident!.id))?.alerts.map((alert) => alert.alertId).sort()).toEqual(
+    [first!.id, second!.id].sort(),
+  );
+});
+
+test('a burst into one incident is one event naming every alert, committed with the change', async () => {
+  const alerts = await storedAlerts('tenant-j', 5, () => ({}));
+  await correlateAlerts(alerts, deps());
+  const [incident] = await listIncidents(table, 'tenant-j');
+  const events = await committedEvents(table, (event) => event.detail.tenantId === 'tenant-j');
+  expect(events).toEqual([
+    expect.objectContaining({
+      detailType: 'IncidentOpened',
+      detail: expect.objectContaining({ incidentId: incident!.id, alertId: alerts[0]!.id, alertIds: alerts.map((alert) => alert.id) }),
+    }),
+  ]);
+});
+
+test('a cascade whose root arrives last: the incidents merge, the survivor lists every alert and says it absorbed the others', async () => {
+  const now = Date.parse('2026-11-24T13:00:00Z');
+  const spec: Array<Partial<CanonicalAlert>> = [
+    { assetId: 'app-01', assetRef: 'app-01', signature: 'HTTP5xxErrors' },
+    { assetId: 'app-02', assetRef: 'app-02', signature: 'HighRequestLatency' },
+    { assetId: 'db-prod-01', assetRef: 'db-prod-01', signature: 'PostgresDown' },
+  ];
+  const alerts = await storedAlerts('tenant-k', 3, (index) => ({
+    ...spec[index],
+    dedupKey: `test|${spec[index]!.assetId as string}|${index}`,
+    occurredAt: new Date(now + index * 1000).toISOString(),
+    receivedAt: new Date(now + index * 1000).toISOString(),
+  }));
+  for (const alert of alerts) await correlateAlert(alert, deps());
+  const incidents = (await listIncidents(table, 'tenant-k')).filter((incident) => incident.status !== 'merged');
+  expect(incidents).toHaveLength(1);
+  expect(incidents[0]).toMatchObject({ rootAssetId: 'db-prod-01', alertCount: 3 });
+  const detail = await getIncidentDetail(table, 'tenant-k', incidents[0]!.id);
+  expect(detail?.alerts.map((alert) => alert.alertId).sort()).toEqual(alerts.map((alert) => alert.id).sort());
+  const updates = await committedEvents(table, (event) => event.detail.tenantId === 'tenant-k' && event.detailType === 'IncidentUpdated');
+  expect(updates.some((event) => event.detailType === 'IncidentUpdated' && event.detail.decision === 'merged')).toBe(true);
+  expect(
+    updates.some(
+      (event) =>
+        event.detailType === 'IncidentUpdated' && event.detail.incidentId === incidents[0]!.id && (event.detail.absorbed ?? []).length > 0,
+    ),
+  ).toBe(true);
 });

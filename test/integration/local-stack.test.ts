@@ -10,7 +10,7 @@ import { withoutAutomation } from '../helpers/timeline';
 
 /**
  * The first vertical slice through the real path, on the local stack: webhook -> stored alert ->
- * queue -> correlation -> incident -> operator API, plus the WebSocket routes and @connections.
+ * table stream -> queue -> correlation -> incident -> operator API, plus the WebSocket routes and @connections.
  */
 let stack: LocalStack;
 let demo: DemoInfo;
@@ -208,6 +208,8 @@ test('alerts accepted while correlation is stopped are correlated once it starts
     const response = await post('/v1/webhooks/generic', alert({ asset_name: 'app-prod-01', signature }), { 'x-api-key': acmeKey() });
     expect(response.status).toBe(202);
   }
+  // The table's stream hands each stored alert to the queue (the relay), where they wait for correlation.
+  await stack.streamReader!.idle();
   const attributes = await stack.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: stack.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
   );

@@ -3,7 +3,6 @@ import { correlateAlerts } from '../../lib/correlation/correlate';
 import { DEFAULT_POLICY } from '../../lib/correlation/policy';
 import type { CanonicalAlert } from '../../lib/domain/alert';
 import { Inventory, type Asset } from '../../lib/domain/asset';
-import type { DomainEvent } from '../../lib/events';
 import { remediationPolicySchema } from '../../lib/remediation/decision';
 import { libraryRunbook } from '../../lib/remediation/library';
 import {
@@ -24,6 +23,7 @@ import { getIncidentDetail } from '../../lib/store/incidents';
 import { getApproval, getExecution, listExecutions, putRemediationPolicy } from '../../lib/store/remediation';
 import type { TableRef } from '../../lib/store/table-ref';
 import { createUser } from '../../lib/store/users';
+import { committedEvents } from '../helpers/outbox';
 import { createTestTable } from '../helpers/dynamo';
 
 /**
@@ -33,7 +33,6 @@ import { createTestTable } from '../helpers/dynamo';
  */
 let table: TableRef;
 let clock = new Date('2026-11-24T10:00:00Z');
-const published: DomainEvent[] = [];
 const calls: Array<{ kind: 'start'; input: RunbookExecutionInput } | { kind: 'succeed' | 'fail'; token: string; error?: string }> = [];
 let failStart = false;
 let failTokens = false;
@@ -64,7 +63,6 @@ const inventory = new Inventory(assets);
 
 const deps = (): RemediationDeps => ({
   table,
-  publish: async (events) => void published.push(...events),
   now: () => clock,
   inventory: { get: async () => inventory },
   policies: { get: async () => DEFAULT_POLICY },
@@ -136,7 +134,6 @@ beforeAll(async () => {
 
 beforeEach(() => {
   calls.length = 0;
-  published.length = 0;
   failStart = false;
   failTokens = false;
   clock = new Date(clock.getTime() + 60_000);
@@ -299,17 +296,17 @@ test('the sweep expires requests past their expiry, fails their tokens and escal
   const audit = await listAudit(table, TENANT, { action: 'approval.expire' }, { limit: 10 });
   expect(audit.entries.map((entry) => entry.resource.id)).toContain(due.id);
   // The ApprovalDecided event carries the execution's correlation id (the alert's that led to it).
-  expect(published.filter((event) => event.detailType === 'ApprovalDecided' && event.detail.approvalId === due.id)).toEqual([
+  expect(await committedEvents(table, (event) => event.detailType === 'ApprovalDecided' && event.detail.approvalId === due.id)).toEqual([
     expect.objectContaining({ detail: expect.objectContaining({ state: 'expired', correlationId: 'corr-sweep' }) }),
   ]);
 });
 
-test('an operator’s decision publishes ApprovalDecided with the execution’s correlation id', async () => {
+test('an operator’s decision commits ApprovalDecided with the execution’s correlation id', async () => {
   const pending = await approvalFor(await incidentOn('host-decide-corr', 'RamLow'), 3_600_000, 'corr-approval');
   await decideApproval(deps(), admin, TENANT, pending.id, 'reject', 'not now');
-  expect(published.filter((event) => event.detailType === 'ApprovalDecided' && event.detail.approvalId === pending.id)).toEqual([
-    expect.objectContaining({ detail: expect.objectContaining({ state: 'rejected', correlationId: 'corr-approval' }) }),
-  ]);
+  expect(await committedEvents(table, (event) => event.detailType === 'ApprovalDecided' && event.detail.approvalId === pending.id)).toEqual(
+    [expect.objectContaining({ detail: expect.objectContaining({ state: 'rejected', correlationId: 'corr-approval' }) })],
+  );
 });
 
 test('when Step Functions refuses the start, the execution is marked failed and the error surfaces', async () => {

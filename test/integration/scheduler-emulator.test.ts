@@ -1,7 +1,9 @@
 // The local EventBridge Scheduler on a real HTTP server, driven by the real SchedulerClient: a schedule fires at
 // its (scaled) time with its input and deletes itself; one deleted before its time never fires; a failing target
 // is retried, then dead-lettered; idle() waits for invocations under way only; stop() ends all firing. Errors come
-// back as the SDK's modelled exceptions.
+// back as the SDK's modelled exceptions. With a data directory, schedules, groups and dead letters survive a crash
+// (an emulator dropped without stop()): a new one on the same directory lists them and fires what is due, never
+// fires again what completed, fires again what was cut short, and ignores a torn last journal line.
 import {
   ConflictException,
   CreateScheduleCommand,
@@ -15,7 +17,10 @@ import {
   ValidationException,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
+import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createTimer, deleteTimer } from '../../lib/aws/scheduler';
 import { lambdaFunctionName, SchedulerEmulator, type SchedulerEmulatorOptions } from '../../local/aws/scheduler-emulator';
@@ -317,4 +322,131 @@ test('the local stack maps a Lambda target ARN to its function name', () => {
   expect(lambdaFunctionName(TARGET)).toBe('aw-local-slaTimer');
   expect(lambdaFunctionName('arn:aws:lambda:eu-west-1:111122223333:function:aw-prod-slaTimer:live')).toBe('aw-prod-slaTimer');
   expect(lambdaFunctionName('arn:aws:sqs:us-east-1:000000000000:queue')).toBeUndefined();
+});
+
+describe('with a data directory', () => {
+  let dataDir: string;
+  const journal = () => path.join(dataDir, 'schedules.jsonl');
+  const HOUR = 3_600_000;
+
+  beforeEach(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aw-scheduler-'));
+    await emulator.stop(); // the in-memory one from the outer beforeEach
+  });
+
+  afterEach(() => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** `at(...)` for `ms` after `now` (whole seconds). */
+  const atFrom = (now: number, ms: number) => `at(${new Date(Math.ceil((now + ms) / 1000) * 1000).toISOString().slice(0, 19)})`;
+
+  test('schedules and groups survive a crash; the new emulator lists them and fires those due at once', async () => {
+    const start = Date.now();
+    // Real time, frozen: nothing fires in this first emulator, which is then dropped without stop().
+    const crashed = startEmulator({ dataDir, timeScale: 1, clock: () => start });
+    emulator = crashed;
+    await client.send(new CreateScheduleGroupCommand({ Name: 'aw-sla' }));
+    await client.send(new CreateScheduleCommand(schedule('due-1h', atFrom(start, HOUR), { n: 1 }, { GroupName: 'aw-sla' })));
+    await client.send(new CreateScheduleCommand(schedule('moved', atFrom(start, 5 * HOUR), { n: 2 })));
+    await client.send(new UpdateScheduleCommand(schedule('moved', atFrom(start, 1.5 * HOUR), { n: 3 })));
+    await client.send(new CreateScheduleCommand(schedule('due-3h', atFrom(start, 3 * HOUR), { n: 4 }, { ActionAfterCompletion: 'NONE' })));
+    await client.send(new CreateScheduleCommand(schedule('deleted', atFrom(start, HOUR), { n: 5 })));
+    await client.send(new DeleteScheduleCommand({ Name: 'deleted' }));
+    expect(invocations).toEqual([]);
+
+    // Restarted two hours later: the two schedules due by then fire at once, the third waits.
+    emulator = startEmulator({ dataDir, timeScale: 1, clock: () => Date.now() + 2 * HOUR });
+    expect(emulator.list().map((item) => [item.group, item.name, item.fired])).toEqual([
+      ['aw-sla', 'due-1h', false],
+      ['default', 'moved', false],
+      ['default', 'due-3h', false],
+    ]);
+    await waitFor(() => invocations.length === 2);
+    await emulator.idle();
+    expect(invocations.map((call) => call.input).sort()).toEqual(['{"n":1}', '{"n":3}']);
+    expect(emulator.list().map((item) => item.name)).toEqual(['due-3h']);
+    await expect(client.send(new GetScheduleCommand({ Name: 'due-3h' }))).resolves.toMatchObject({
+      ActionAfterCompletion: 'NONE',
+      Target: { Input: '{"n":4}' },
+    });
+    // The group survived too: schedules can still be created in it.
+    await client.send(new CreateScheduleCommand(schedule('in-group', atFrom(start, 9 * HOUR), {}, { GroupName: 'aw-sla' })));
+    expect(emulator.list('aw-sla').map((item) => item.name)).toEqual(['in-group']);
+    await crashed.stop();
+  });
+
+  test('a completed invocation never fires again, one cut short by the crash does; dead letters are kept', async () => {
+    let release!: () => void;
+    const hung = new Promise<void>((resolve) => (release = resolve));
+    behaviour = async (input) => {
+      if (input.includes('cut')) await hung;
+      if (input.includes('broken')) throw new Error('function error');
+    };
+    const crashed = startEmulator({ dataDir });
+    emulator = crashed;
+    const noRetries = { Arn: TARGET, RoleArn: ROLE, RetryPolicy: { MaximumRetryAttempts: 0 } };
+    await client.send(new CreateScheduleCommand(schedule('done', atIn(1).expression, { run: 'done' })));
+    await client.send(new CreateScheduleCommand(schedule('kept', atIn(1).expression, { run: 'kept' }, { ActionAfterCompletion: 'NONE' })));
+    await client.send(new CreateScheduleCommand(schedule('cut', atIn(1).expression, { run: 'cut' })));
+    await client.send(
+      new CreateScheduleCommand(schedule('broken', atIn(1).expression, {}, { Target: { ...noRetries, Input: '{"run":"broken"}' } })),
+    );
+    await waitFor(
+      () =>
+        crashed.deadLetters.length === 1 &&
+        crashed
+          .list()
+          .map((item) => item.name)
+          .join() === 'kept,cut',
+    );
+    await waitFor(() => fs.readFileSync(journal(), 'utf8').includes('"op":"fired"'));
+    expect(invocations.map((call) => JSON.parse(call.input).run).sort()).toEqual(['broken', 'cut', 'done', 'kept']);
+
+    // The process dies with 'cut' still running: it runs again after the restart, and only it.
+    invocations = [];
+    behaviour = async () => undefined;
+    emulator = startEmulator({ dataDir });
+    expect(emulator.list().map((item) => [item.name, item.fired])).toEqual([
+      ['kept', true],
+      ['cut', false],
+    ]);
+    expect(emulator.deadLetters).toEqual([expect.objectContaining({ error: 'function error', input: '{"run":"broken"}' })]);
+    await waitFor(() => invocations.length === 1);
+    await emulator.idle();
+    expect(JSON.parse(invocations[0]!.input)).toEqual({ run: 'cut' });
+    expect(emulator.list().map((item) => item.name)).toEqual(['kept']);
+    await sleep(100);
+    expect(invocations).toHaveLength(1);
+
+    // And once more: nothing is left to fire.
+    await emulator.stop();
+    invocations = [];
+    emulator = startEmulator({ dataDir });
+    await sleep(100);
+    expect(invocations).toEqual([]);
+    expect(emulator.list().map((item) => [item.name, item.fired])).toEqual([['kept', true]]);
+    expect(emulator.deadLetters).toHaveLength(1);
+    release();
+    await crashed.stop();
+  });
+
+  test('a torn last journal line is ignored, and the journal is compacted and goes on', async () => {
+    const start = Date.now();
+    const crashed = startEmulator({ dataDir, timeScale: 1, clock: () => start });
+    emulator = crashed;
+    await client.send(new CreateScheduleCommand(schedule('whole', atFrom(start, HOUR), { n: 1 })));
+    // The crash cut the next write short.
+    fs.appendFileSync(journal(), '{"op":"put","schedule":{"name":"torn","group":"default","arn":"arn:aws:sch');
+
+    emulator = startEmulator({ dataDir, timeScale: 1, clock: () => start });
+    expect(emulator.list().map((item) => item.name)).toEqual(['whole']);
+    expect(fs.readFileSync(journal(), 'utf8')).not.toContain('torn');
+    await client.send(new CreateScheduleCommand(schedule('after', atFrom(start, HOUR), { n: 2 })));
+    await emulator.stop();
+
+    emulator = startEmulator({ dataDir, timeScale: 1, clock: () => start });
+    expect(emulator.list().map((item) => item.name)).toEqual(['whole', 'after']);
+    await crashed.stop();
+  });
 });

@@ -6,8 +6,8 @@ import { correlateAlerts, type CorrelateDeps } from '../../lib/correlation/corre
 import { DEFAULT_POLICY } from '../../lib/correlation/policy';
 import type { CanonicalAlert } from '../../lib/domain/alert';
 import { Inventory } from '../../lib/domain/asset';
-import type { DomainEvent } from '../../lib/events';
 import { slaNotifier } from '../../lib/notify/sla-notifier';
+import { handleSlaEvent } from '../../lib/sla/events';
 import { handleTimer, startSla, type SlaDeps, type SlaTimerEvent } from '../../lib/sla/service';
 import { storeAlerts } from '../../lib/store/alerts';
 import { listAudit } from '../../lib/store/audit';
@@ -19,10 +19,12 @@ import { createUser } from '../../lib/store/users';
 import { SchedulerEmulator } from '../../local/aws/scheduler-emulator';
 import { startLocalSes, type LocalSes } from '../../local/aws/ses';
 import { createTestTable } from '../helpers/dynamo';
+import { committedEvents } from '../helpers/outbox';
 
 /**
- * Issue 6's proof: a critical incident nobody acknowledges warns, breaches and escalates level by level,
- * and each step reaches people for real: emails through the SES client into the local SES (aws-ses-v2-local),
+ * A critical incident nobody acknowledges warns, breaches and escalates level by level, and each step
+ * reaches people for real (the timers' events, committed with each step, carry the notifications to the
+ * sla function's event path, as the stream relay and the bus would): emails through the SES client into the local SES (aws-ses-v2-local),
  * Slack and Teams messages in their formats at a local receiver. The timers are one-time schedules in the
  * local Scheduler through the real adapter and SchedulerClient, at 1/1000 of real time (a 30-minute SLA
  * takes 1.8 s); correlation, the SLA service and the emulator read the same scaled clock.
@@ -38,7 +40,8 @@ let receiver: Server;
 let client: SchedulerClient;
 let ses: LocalSes;
 const received: Array<{ path: string; body: any }> = [];
-const published: DomainEvent[] = [];
+/** Events handed to the sla function's event path so far (the test's stand-in for the stream relay and the bus). */
+const delivered = new Set<string>();
 
 async function listen(server: Server): Promise<string> {
   const port = await new Promise<number>((done) => server.listen(0, '127.0.0.1', () => done((server.address() as { port: number }).port)));
@@ -53,11 +56,24 @@ function bodyOf(req: IncomingMessage): Promise<string> {
   });
 }
 
+const notifier = () => ({
+  deliver: { table, emailSender: 'alerts@msp.example', now: () => emulator.now(), sleep: async () => undefined },
+  dashboardUrl: 'http://localhost:3000',
+});
+
+/** What the relay and the bus would do: every committed event not handed on yet goes to the sla function's event path. */
+async function deliverCommittedEvents(): Promise<void> {
+  for (const event of await committedEvents(table)) {
+    if (delivered.has(event.detail.eventId)) continue;
+    delivered.add(event.detail.eventId);
+    await handleSlaEvent(deps(), notifier(), event);
+  }
+}
+
 function deps(): SlaDeps {
   const now = () => emulator.now();
   return {
     table,
-    publish: async (events) => void published.push(...events),
     now,
     timers: schedulerTimers({
       groupName: GROUP,
@@ -66,10 +82,7 @@ function deps(): SlaDeps {
       client,
       now,
     }),
-    notify: slaNotifier({
-      deliver: { table, emailSender: 'alerts@msp.example', now, sleep: async () => undefined },
-      dashboardUrl: 'http://localhost:3000',
-    }),
+    notify: slaNotifier(notifier()),
   };
 }
 
@@ -94,7 +107,6 @@ async function openCriticalIncident(): Promise<string> {
   await storeAlerts(table, TENANT, [alert], at);
   const correlate: CorrelateDeps = {
     table,
-    publish: async () => undefined,
     now: () => emulator.now(),
     inventory: { get: async () => new Inventory([]) },
     policies: { get: async () => DEFAULT_POLICY },
@@ -137,7 +149,10 @@ beforeAll(async () => {
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
   emulator = new SchedulerEmulator({
-    invoke: async (_targetArn, input) => void (await handleTimer(deps(), JSON.parse(input) as SlaTimerEvent)),
+    invoke: async (_targetArn, input) => {
+      await handleTimer(deps(), JSON.parse(input) as SlaTimerEvent);
+      await deliverCommittedEvents();
+    },
     timeScale: SCALE,
   });
   emulator.createScheduleGroup(GROUP);
@@ -206,7 +221,9 @@ test('a critical incident left alone warns, breaches and escalates level by leve
   const delivered = deliveries.filter((delivery) => delivery.status === 'delivered');
   expect(new Set(delivered.map((delivery) => delivery.channel))).toEqual(new Set(['email', 'slack', 'teams']));
   expect(delivered.filter((delivery) => delivery.channel === 'email')).toHaveLength(4);
-  expect(published.map((event) => event.detailType)).toEqual(expect.arrayContaining(['SlaWarning', 'SlaBreached', 'IncidentEscalated']));
+  expect((await committedEvents(table)).map((event) => event.detailType)).toEqual(
+    expect.arrayContaining(['SlaWarning', 'SlaBreached', 'IncidentEscalated']),
+  );
   // The breach and each escalation step are audited as the system's actions.
   const audit = await listAudit(table, TENANT, {}, { limit: 50 });
   expect(audit.entries.filter((entry) => entry.actor.type === 'system').map((entry) => [entry.action, entry.summary?.after])).toEqual([

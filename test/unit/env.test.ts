@@ -2,10 +2,8 @@
 import { readEnv } from '../../lib/config/env';
 import { keyDigest, keys } from '../../lib/store/keys';
 
-const ingestEnv = {
-  TABLE_NAME: 'alert-whisperer-dev',
-  ALERT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/alerts',
-};
+const ingestEnv = { TABLE_NAME: 'alert-whisperer-dev' };
+const relayEnv = { EVENT_BUS_NAME: 'bus', ALERT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/alerts' };
 
 describe('readEnv', () => {
   test('parses a complete environment and defaults AW_STAGE to dev', () => {
@@ -18,7 +16,7 @@ describe('readEnv', () => {
 
   test('drops variables the function kind does not declare', () => {
     const env = readEnv('correlate', { TABLE_NAME: 't', EVENT_BUS_NAME: 'b', PATH: '/usr/bin', ALERT_QUEUE_URL: 'https://x' });
-    expect(env).toEqual({ TABLE_NAME: 't', EVENT_BUS_NAME: 'b', AW_STAGE: 'dev' });
+    expect(env).toEqual({ TABLE_NAME: 't', AW_STAGE: 'dev' });
   });
 
   test('a missing TABLE_NAME throws an error naming the variable and the function kind', () => {
@@ -35,12 +33,27 @@ describe('readEnv', () => {
   });
 
   test.each([['not-a-url'], ['sqs/alerts'], ['']])('an ALERT_QUEUE_URL of %p is rejected', (url) => {
-    expect(() => readEnv('ingest', { ...ingestEnv, ALERT_QUEUE_URL: url })).toThrow(/'ingest'.*ALERT_QUEUE_URL/);
+    expect(() => readEnv('relay', { ...relayEnv, ALERT_QUEUE_URL: url })).toThrow(/'relay'.*ALERT_QUEUE_URL/);
   });
 
   test('a local queue URL on loopback is accepted', () => {
     const url = 'http://127.0.0.1:9324/000000000000/alerts';
-    expect(readEnv('ingest', { ...ingestEnv, ALERT_QUEUE_URL: url }).ALERT_QUEUE_URL).toBe(url);
+    expect(readEnv('relay', { ...relayEnv, ALERT_QUEUE_URL: url }).ALERT_QUEUE_URL).toBe(url);
+  });
+
+  test('only the stream relay names the event bus and the queue: the other functions write to the table', () => {
+    for (const name of ['api', 'ingest', 'correlate', 'settle', 'remediation', 'automation', 'sla', 'repair'] as const) {
+      const env = readEnv(name, {
+        TABLE_NAME: 't',
+        STATE_MACHINE_ARN: 'x',
+        SLA_SCHEDULE_GROUP: 'g',
+        SLA_SCHEDULER_ROLE_ARN: 'r',
+        DASHBOARD_URL: 'https://d.example',
+        ...relayEnv,
+      });
+      expect(env).not.toHaveProperty('EVENT_BUS_NAME');
+      expect(env).not.toHaveProperty('ALERT_QUEUE_URL');
+    }
   });
 
   test('the api kind accepts either auth key source, both being optional', () => {

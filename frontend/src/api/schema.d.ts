@@ -1834,6 +1834,8 @@ export interface components {
       required: boolean;
     };
     Incident: {
+      /** @description Incidents merged into this one: their alerts are listed with its own */
+      absorbed?: string[];
       /** Format: date-time */
       acknowledgedAt?: string;
       acknowledgedBy?: string;
@@ -1874,6 +1876,8 @@ export interface components {
         /** Format: date-time */
         decidedAt: string;
         dryRun: boolean;
+        /** @description The execution this decision starts (chosen with the decision) */
+        executionId?: string;
         params?: {
           [key: string]: string | number;
         };
@@ -1882,8 +1886,12 @@ export interface components {
           [key: string]: unknown;
         };
         reasons: string[];
+        /** @description 1 for the first decision, more when it was taken again */
+        revision?: number;
         /** @enum {string} */
         risk?: 'low' | 'medium' | 'high';
+        /** @description The root asset the decision was taken for (a moved root is decided again) */
+        rootAssetId?: string | null;
         runbookId?: string;
       };
       /** @description Where the escalation chain stands */
@@ -1944,6 +1952,12 @@ export interface components {
         state: 'pending_approval' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'expired';
       };
       reopenCount: number;
+      /** @description Set when the repair sweep had to ask for SLA clocks, a decision or an execution its events should have given it */
+      repair?: {
+        attempts: number;
+        /** Format: date-time */
+        requestedAt: string;
+      };
       resolutionCode?: string | null;
       /** Format: date-time */
       resolvedAt?: string;

@@ -3,7 +3,7 @@ import type { AccessClaims } from '../../auth/tokens';
 import { authorize, type Action } from '../../auth/permissions';
 import type { CorrelateDeps } from '../../correlation/correlate';
 import { changeIncidentStatus } from '../../correlation/operator';
-import { DETAIL_TYPES } from '../../events';
+import { DETAIL_TYPES, domainEvent } from '../../events';
 import { SEVERITIES } from '../../domain/alert';
 import { INCIDENT_STATUSES, type Incident } from '../../domain/incident';
 import { AppError, badRequest, notFound } from '../../errors';
@@ -12,6 +12,7 @@ import { InventoryCache } from '../../store/assets';
 import { PolicyCache } from '../../store/correlation-policy';
 import { acknowledgeIncident, addIncidentNote, assignIncident, IncidentStateError } from '../../store/incident-actions';
 import { getIncidentDetail, listIncidents } from '../../store/incidents';
+import { writeEvents } from '../../store/outbox';
 import { getUser } from '../../store/users';
 import { tenantParam, type Route, type RouteContext, type RouteDoc } from '../context';
 import { incidentDetailResponse, incidentListResponse, incidentPathParams } from '../schemas';
@@ -39,6 +40,12 @@ const reopenBody = z.object({ reason: z.string().trim().min(1).max(2000).optiona
 const assignBody = z.object({ userId: z.string().min(1).max(128).nullable() }).strict();
 const noteBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict();
 
+/** The request's correlation id for the events it writes, if it has one. */
+function traceOf(event: HttpEvent): { correlationId?: string } {
+  const correlationId = correlationIdOf(event);
+  return correlationId ? { correlationId } : {};
+}
+
 /** Incidents read for a priority-sorted list at most, per tenant (the list is sorted in memory). */
 const PRIORITY_WINDOW = 1000;
 
@@ -51,7 +58,6 @@ const PRIORITY_WINDOW = 1000;
 export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteContext): Route[] {
   const correlateDeps: CorrelateDeps = {
     table: deps.table,
-    publish: deps.publish,
     now: deps.now,
     inventory: new InventoryCache(deps.table),
     policies: new PolicyCache(deps.table),
@@ -195,15 +201,18 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         description: 'Acknowledging an acknowledged incident changes nothing (and is not audited again).',
         responses: { 200: incidentDetailResponse },
       },
-      async (_event, principal, incident) => {
+      async (event, principal, incident) => {
         if (incident.status === 'acknowledged') return {}; // already: nothing changes, nothing to audit
-        await acknowledgeIncident(deps.table, incident.tenantId, incident.id, principal.email, deps.now());
         // The SLA clocks stop escalating; dashboards following the incident update.
-        await deps.publish([
-          {
-            detailType: DETAIL_TYPES.incidentUpdated,
-            detail: { tenantId: incident.tenantId, incidentId: incident.id, status: 'acknowledged' },
-          },
+        await acknowledgeIncident(deps.table, incident.tenantId, incident.id, principal.email, deps.now(), [
+          domainEvent(DETAIL_TYPES.incidentUpdated, {
+            tenantId: incident.tenantId,
+            incidentId: incident.id,
+            decision: 'acknowledged',
+            status: 'acknowledged',
+            actor: principal.email,
+            ...traceOf(event),
+          }),
         ]);
         return { auditAction: 'incident.acknowledge', summary: { after: { status: 'acknowledged' } } };
       },
@@ -229,16 +238,21 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
           assignee = { userId: user.id, name: user.name };
         }
         if ((incident.assignee?.userId ?? null) === (assignee?.userId ?? null)) return {};
-        await assignIncident(deps.table, incident.tenantId, incident.id, assignee, principal.email, deps.now());
-        if (assignee) {
-          // The assignee is notified (lib/notify/event-notifier.ts).
-          await deps.publish([
-            {
-              detailType: DETAIL_TYPES.incidentAssigned,
-              detail: { tenantId: incident.tenantId, incidentId: incident.id, assignee, assignedBy: principal.email, reasons: [] },
-            },
-          ]);
-        }
+        // The assignee is notified (lib/notify/event-notifier.ts).
+        await assignIncident(deps.table, incident.tenantId, incident.id, assignee, principal.email, deps.now(), {
+          events: assignee
+            ? [
+                domainEvent(DETAIL_TYPES.incidentAssigned, {
+                  tenantId: incident.tenantId,
+                  incidentId: incident.id,
+                  assignee,
+                  assignedBy: principal.email,
+                  reasons: [],
+                  ...traceOf(event),
+                }),
+              ]
+            : [],
+        });
         return {
           auditAction: 'incident.assign',
           summary: { before: { assignee: incident.assignee?.userId ?? null }, after: { assignee: assignee?.userId ?? null } },
@@ -259,12 +273,20 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
       async (event, principal, incident) => {
         const { reason } = parseBody(event, slaPauseBody);
         if (incident.status !== 'open' && incident.status !== 'acknowledged') throw new IncidentStateError('resolved');
-        await deps.publish([
-          {
-            detailType: DETAIL_TYPES.slaPauseRequested,
-            detail: { tenantId: incident.tenantId, incidentId: incident.id, actor: principal.email, reason },
-          },
-        ]);
+        await writeEvents(
+          deps.table,
+          incident.tenantId,
+          [
+            domainEvent(DETAIL_TYPES.slaPauseRequested, {
+              tenantId: incident.tenantId,
+              incidentId: incident.id,
+              actor: principal.email,
+              ...(reason ? { reason } : {}),
+              ...traceOf(event),
+            }),
+          ],
+          deps.now(),
+        );
         return { status: 202, auditAction: 'incident.sla-pause', summary: { after: { slaPaused: true, reason } } };
       },
     ),
@@ -277,14 +299,21 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         responses: { 202: incidentDetailResponse },
         audit: { action: 'incident.sla-resume', log: 'tenant' },
       },
-      async (_event, principal, incident) => {
+      async (event, principal, incident) => {
         if (incident.status !== 'open' && incident.status !== 'acknowledged') throw new IncidentStateError('resolved');
-        await deps.publish([
-          {
-            detailType: DETAIL_TYPES.slaResumeRequested,
-            detail: { tenantId: incident.tenantId, incidentId: incident.id, actor: principal.email },
-          },
-        ]);
+        await writeEvents(
+          deps.table,
+          incident.tenantId,
+          [
+            domainEvent(DETAIL_TYPES.slaResumeRequested, {
+              tenantId: incident.tenantId,
+              incidentId: incident.id,
+              actor: principal.email,
+              ...traceOf(event),
+            }),
+          ],
+          deps.now(),
+        );
         return { status: 202, auditAction: 'incident.sla-resume', summary: { after: { slaPaused: false } } };
       },
     ),

@@ -173,7 +173,6 @@ function applyChange(current: RemediationPolicy, change: Record<string, unknown>
 export function remediationRoutes({ deps, principalOf, tenantsFor, requestTenant, audit }: RouteContext): Route[] {
   const remediationDeps: RemediationDeps = {
     table: deps.table,
-    publish: deps.publish,
     now: deps.now,
     inventory: new InventoryCache(deps.table),
     policies: new PolicyCache(deps.table),

@@ -1,0 +1,18 @@
+import middy from '@middy/core';
+import { sqsAlertQueue } from '../../lib/aws/alert-queue';
+import { eventBridgePublisher } from '../../lib/aws/event-publisher';
+import { readEnv } from '../../lib/config/env';
+import { observed } from '../../lib/observability';
+import { relayStreamRecords, type StreamRecord } from '../../lib/relay/stream-relay';
+
+const env = readEnv('relay');
+const deps = { publish: eventBridgePublisher(env.EVENT_BUS_NAME), enqueue: sqsAlertQueue(env.ALERT_QUEUE_URL) };
+
+/**
+ * The target of the table stream's Pipe (functions/catalog.ts STREAM_RELAY): a batch of stream records,
+ * already filtered to new outbox and alert items. A failure throws, so the Pipe retries the batch
+ * (bisecting it), then sends it to its dead-letter queue.
+ */
+export const handler = middy<StreamRecord[], { events: number; alerts: number; ignored: number }>()
+  .use(observed())
+  .handler((records) => relayStreamRecords(Array.isArray(records) ? records : [], deps));

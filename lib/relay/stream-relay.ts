@@ -1,0 +1,81 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { canonicalAlertSchema, type CanonicalAlert } from '../domain/alert';
+import { parseDomainEvent, type DomainEvent } from '../events';
+import { logger } from '../observability';
+import { OUTBOX_ENTITY } from '../store/outbox';
+
+/**
+ * The stream relay: what leaves the table's stream. Two kinds of new items carry work for later stages:
+ * an outbox item (the events a transaction committed: they go to the event bus) and a freshly ingested
+ * alert (it goes to the correlation queue). Ingestion and every state change only write to the table;
+ * this relay is the one place that hands their work on, so nothing a transaction committed can be left
+ * behind by a crash or a failed call after it. In AWS an EventBridge Pipe reads the stream (filtered by
+ * STREAM_RELAY.filter in functions/catalog.ts) and invokes the relay function with each batch; the local
+ * stack reads DynamoDB Local's stream and invokes the same function. At least once: a failed batch is
+ * retried whole, so consumers skip events they have handled, and correlation skips alerts it has seen.
+ */
+
+/** A DynamoDB stream record, as Pipes and the Streams API give it (only the fields the relay reads). */
+export interface StreamRecord {
+  eventName?: string;
+  dynamodb?: { NewImage?: Record<string, AttributeValue>; SequenceNumber?: string };
+}
+
+export interface RelayDeps {
+  /** Puts events on the bus (all of them, or throws). */
+  publish: (events: DomainEvent[]) => Promise<void>;
+  /** Hands alerts to correlation (all of them, or throws). */
+  enqueue: (alerts: CanonicalAlert[]) => Promise<void>;
+}
+
+export interface RelayWork {
+  events: DomainEvent[];
+  alerts: CanonicalAlert[];
+  /** Records that carry nothing to hand on (filtered out in AWS already; the local reader sees every record). */
+  ignored: number;
+}
+
+const ITEM_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl', 'entity']);
+
+function withoutItemAttributes(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([name]) => !ITEM_ATTRIBUTES.has(name)));
+}
+
+/**
+ * What a batch of stream records carries. An outbox item whose events break their contract, or an alert
+ * item that is not a canonical alert, throws: the batch is retried and then dead-lettered, loudly,
+ * rather than dropped (it would be a bug in a writer).
+ */
+export function workOf(records: readonly StreamRecord[]): RelayWork {
+  const work: RelayWork = { events: [], alerts: [], ignored: 0 };
+  for (const record of records) {
+    const image = record.eventName === 'INSERT' ? record.dynamodb?.NewImage : undefined;
+    const item = image ? unmarshall(image) : undefined;
+    if (item?.entity === OUTBOX_ENTITY) {
+      for (const event of (item.events as Array<{ detailType: string; detail: unknown }>) ?? [])
+        work.events.push(parseDomainEvent(event.detailType, event.detail));
+    } else if (item?.entity === 'alert' && item.incidentId === undefined && item.correlation === undefined) {
+      // A new alert from ingestion. (Correlation rewrites an alert with its incident: that is not new work.)
+      work.alerts.push(canonicalAlertSchema.parse(withoutItemAttributes(item)));
+    } else {
+      work.ignored++;
+    }
+  }
+  return work;
+}
+
+/** Hands a batch's events to the bus and its new alerts to correlation. */
+export async function relayStreamRecords(
+  records: readonly StreamRecord[],
+  deps: RelayDeps,
+): Promise<{ events: number; alerts: number; ignored: number }> {
+  const work = workOf(records);
+  await Promise.all([
+    work.events.length ? deps.publish(work.events) : undefined,
+    work.alerts.length ? deps.enqueue(work.alerts) : undefined,
+  ]);
+  if (work.events.length || work.alerts.length)
+    logger.debug('Relayed stream records', { events: work.events.length, alerts: work.alerts.length, ignored: work.ignored });
+  return { events: work.events.length, alerts: work.alerts.length, ignored: work.ignored };
+}

@@ -1,0 +1,98 @@
+import type { Incident } from '../domain/incident';
+import { DETAIL_TYPES, domainEvent, type Repairable } from '../events';
+import { countMetric, logger } from '../observability';
+import { listIncidents } from '../store/incidents';
+import { requestIncidentRepair } from '../store/repair';
+import type { TableRef } from '../store/table-ref';
+import { listTenants } from '../store/tenants';
+
+/**
+ * The repair sweep: the safety net under the outbox. Every open incident gets its SLA clocks and a
+ * remediation decision from its IncidentOpened event; if an incident is still missing one of them a few
+ * minutes after it was created (an event dead-lettered after its retries, a consumer that kept
+ * failing), the sweep asks for it again with an IncidentRepairRequested event, which the sla and
+ * remediate functions act on like the event they missed. Each request is counted (IncidentsRepaired,
+ * with an alarm: something upstream is losing work) and spaced out, and an incident is asked about a
+ * few times at most, then left to the alarm and an operator.
+ */
+export interface RepairDeps {
+  table: TableRef;
+  now: () => Date;
+}
+
+export interface RepairOptions {
+  /** How old (since it was created) an incident must be before its missing parts count as lost. */
+  minAgeMs?: number;
+  /** How long after a request the same incident may be asked about again. */
+  retryAfterMs?: number;
+  /** Requests per incident at most. */
+  maxAttempts?: number;
+}
+
+export const REPAIR_DEFAULTS = { minAgeMs: 5 * 60_000, retryAfterMs: 15 * 60_000, maxAttempts: 5 } as const;
+
+export interface RepairResult {
+  tenants: number;
+  checked: number;
+  repaired: Record<Repairable, number>;
+  /** Incidents still missing something after their last allowed request. */
+  givenUp: number;
+}
+
+/** What an open incident is missing that its events should have given it. */
+export function missingParts(incident: Incident): Repairable[] {
+  const missing: Repairable[] = [];
+  if (!incident.sla) missing.push('sla');
+  if (!incident.decision) missing.push('decision');
+  // Decided to run a runbook, but the execution never started (its summary is written when it starts).
+  else if (incident.decision.executionId && !incident.remediation) missing.push('execution');
+  return missing;
+}
+
+export async function repairIncidents(deps: RepairDeps, options: RepairOptions = {}): Promise<RepairResult> {
+  const { minAgeMs, retryAfterMs, maxAttempts } = { ...REPAIR_DEFAULTS, ...options };
+  const now = deps.now();
+  const result: RepairResult = { tenants: 0, checked: 0, repaired: { sla: 0, decision: 0, execution: 0 }, givenUp: 0 };
+  for (const tenant of await listTenants(deps.table)) {
+    result.tenants++;
+    for (const status of ['open', 'acknowledged'] as const) {
+      const incidents = await listIncidents(deps.table, tenant.id, { status, limit: 1000, maxRead: 5000 });
+      for (const incident of incidents) {
+        result.checked++;
+        if (now.getTime() - Date.parse(incident.createdAt) < minAgeMs) continue;
+        const missing = missingParts(incident);
+        if (!missing.length) continue;
+        const attempt = (incident.repair?.attempts ?? 0) + 1;
+        if (attempt > maxAttempts) {
+          result.givenUp++;
+          continue;
+        }
+        const requested = await requestIncidentRepair(
+          deps.table,
+          incident,
+          { attempt, notBefore: new Date(now.getTime() - retryAfterMs), now },
+          domainEvent(DETAIL_TYPES.incidentRepairRequested, {
+            tenantId: incident.tenantId,
+            incidentId: incident.id,
+            missing,
+            attempt,
+            ...(incident.correlationId ? { correlationId: incident.correlationId } : {}),
+          }),
+        );
+        if (!requested) continue;
+        for (const part of missing) {
+          result.repaired[part]++;
+          countMetric('IncidentsRepaired', 1, { missing: part });
+        }
+        logger.warn('An open incident was missing what its events should have given it; asked again', {
+          tenantId: incident.tenantId,
+          incidentId: incident.id,
+          missing,
+          attempt,
+        });
+      }
+    }
+  }
+  if (result.givenUp) logger.error('Open incidents still missing SLA clocks or a decision after every repair request', { ...result });
+  return result;
+}

@@ -1,0 +1,56 @@
+import { DETAIL_TYPES, type DomainEvent } from '../events';
+import { notifyForEvent, NOTIFIED_EVENTS, type NotifierConfig } from '../notify/event-notifier';
+import { handleOnce } from '../store/event-receipts';
+import { IncidentStateError } from '../store/incident-actions';
+import { onIncidentChanged, pauseSla, resumeSla, sendSlaNotification, startSla, type SlaDeps } from './service';
+
+/** Events that start, move or stop an incident's SLA timers. */
+const CLOCK_EVENTS: ReadonlySet<string> = new Set([
+  DETAIL_TYPES.incidentOpened,
+  DETAIL_TYPES.incidentUpdated,
+  DETAIL_TYPES.incidentResolved,
+]);
+
+/**
+ * The sla function's work for one bus event, once per event id: the clocks follow the incident
+ * (opened: started; updated or resolved: timers moved, stopped), an operator's pause or resume moves
+ * them, and the people the event concerns are told: an assignee, the approvers, the SLA warning's and
+ * escalation's recipients (carried by the event). A failure throws, so the event is delivered again; the
+ * steps that already succeeded are safe to repeat (timers by name, deliveries by their dedup key).
+ */
+export async function handleSlaEvent(
+  deps: SlaDeps,
+  notifier: NotifierConfig,
+  event: DomainEvent,
+): Promise<Record<string, unknown> | { skipped: string }> {
+  const outcome = await handleOnce(deps.table, 'sla', event, deps.now, async () => {
+    const { detail } = event;
+    const results: Record<string, unknown> = {};
+    if (CLOCK_EVENTS.has(event.detailType)) {
+      results.sla =
+        event.detailType === DETAIL_TYPES.incidentOpened
+          ? await startSla(deps, detail.tenantId, detail.incidentId)
+          : await onIncidentChanged(deps, detail.tenantId, detail.incidentId);
+    }
+    if (event.detailType === DETAIL_TYPES.slaPauseRequested || event.detailType === DETAIL_TYPES.slaResumeRequested) {
+      try {
+        results.sla =
+          event.detailType === DETAIL_TYPES.slaPauseRequested
+            ? await pauseSla(deps, detail.tenantId, detail.incidentId, { actor: event.detail.actor, reason: event.detail.reason })
+            : await resumeSla(deps, detail.tenantId, detail.incidentId, { actor: event.detail.actor });
+      } catch (error) {
+        // Already paused (or not), or resolved meanwhile: nothing to do.
+        if (!(error instanceof IncidentStateError)) throw error;
+        results.sla = { skipped: error.message };
+      }
+    }
+    if (event.detailType === DETAIL_TYPES.incidentRepairRequested && event.detail.missing.includes('sla'))
+      results.sla = await startSla(deps, detail.tenantId, detail.incidentId);
+    if (event.detailType === DETAIL_TYPES.slaWarning || event.detailType === DETAIL_TYPES.incidentEscalated)
+      results.notified = await sendSlaNotification(deps, event.detail);
+    if ((NOTIFIED_EVENTS as readonly string[]).includes(event.detailType))
+      results.notified = await notifyForEvent(notifier, event.detailType, detail, detail.eventId);
+    return results;
+  });
+  return outcome.handled ? outcome.result : { skipped: outcome.reason };
+}

@@ -1,0 +1,88 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { isRetryableServiceError } from '../errors';
+import type { TableRef } from './table-ref';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * DynamoDB cancels a transaction for two unrelated reasons: a condition did not hold (the state is not
+ * what the writer expected: a conflict the caller decides about), or the service was busy (throttling,
+ * another transaction on the same item: try again). Both arrive as TransactionCanceledException; only
+ * the per-item reason codes tell them apart, so they are classified here, once.
+ */
+const BUSY_CODES: ReadonlySet<string> = new Set([
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'TransactionConflict',
+  'RequestLimitExceeded',
+]);
+
+/** A condition of the transaction did not hold; `codes[i]` is the reason of TransactItems[i] ('None' where it was fine). */
+export class ConditionFailedError extends Error {
+  constructor(readonly codes: ReadonlyArray<string | undefined>) {
+    super(`a condition did not hold (${codes.map((code) => code ?? 'None').join(', ')})`);
+    this.name = 'ConditionFailedError';
+  }
+
+  /** Whether item `index` is one whose condition failed. */
+  failedAt(index: number): boolean {
+    return this.codes[index] === 'ConditionalCheckFailed';
+  }
+}
+
+/** The store stayed busy (throttled, or conflicting transactions) after the retries: the caller answers 503 / retries later. */
+export class StoreBusyError extends Error {
+  constructor(cause: unknown) {
+    super(`the table is busy: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'StoreBusyError';
+  }
+}
+
+function cancellationCodes(error: unknown): Array<string | undefined> | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+  return reasons?.map((reason) => reason.Code);
+}
+
+/** Throttling, a conflicting transaction, or a 5xx: the same request may succeed a moment later. */
+export function isStoreBusy(error: unknown): boolean {
+  if (error instanceof StoreBusyError) return true;
+  const codes = cancellationCodes(error);
+  if (codes) return codes.some((code) => code !== undefined && BUSY_CODES.has(code));
+  return isRetryableServiceError(error);
+}
+
+/** A condition of a single write or a transaction did not hold (and nothing else went wrong). */
+export function isConditionFailure(error: unknown): boolean {
+  if (error instanceof ConditionFailedError) return true;
+  if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return true;
+  const codes = cancellationCodes(error);
+  return Boolean(codes?.includes('ConditionalCheckFailed')) && !isStoreBusy(error);
+}
+
+const ATTEMPTS = 6;
+
+/**
+ * Writes the items in one transaction. A cancellation for a failed condition throws
+ * ConditionFailedError (with each item's reason); one for throttling or a conflicting transaction is
+ * tried again a few times with backoff, then throws StoreBusyError. Other errors pass through (the SDK
+ * has already retried what it retries).
+ */
+export async function transactWrite(table: TableRef, items: TransactItem[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await table.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (error) {
+      if (isStoreBusy(error)) {
+        if (attempt >= ATTEMPTS) throw new StoreBusyError(error);
+        await sleep(Math.random() * 25 * 2 ** attempt);
+        continue;
+      }
+      const codes = cancellationCodes(error);
+      if (codes?.includes('ConditionalCheckFailed')) throw new ConditionFailedError(codes);
+      throw error;
+    }
+  }
+}

@@ -25,11 +25,6 @@ export const payloadTooLarge = (limitBytes: number) =>
 export const unsupportedMediaType = (message: string) => new AppError(415, 'unsupported_media_type', message);
 export const unprocessable = (message: string, details?: unknown) => new AppError(422, 'invalid_payload', message, details);
 
-/** True when a DynamoDB write lost its condition (optimistic locking, uniqueness). */
-export function isConditionalCheckFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
-
 /**
  * An AWS service was throttled or unavailable (after the SDK's own retries): the request may succeed a
  * moment later, so it is answered 503 with Retry-After, never as a conflict or an internal error.

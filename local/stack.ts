@@ -102,7 +102,7 @@ export interface LocalStack {
 
 export interface DeliveryStats {
   eventBus: { accepted: number; delivered: number; retried: number; deadLettered: number; pending: number };
-  stream: { records: number; relayed: number; batches: number; retries: number; deadLettered: number };
+  stream: { records: number; relayed: number; batches: number; retries: number; events: number; alerts: number; deadLettered: number };
   /** SLA timers whose target failed every attempt. */
   timersDeadLettered: number;
   /** Alerts in the correlation queue's dead-letter queue. */
@@ -360,7 +360,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       );
       return {
         eventBus: eventBus.stats(),
-        stream: streamReader?.stats() ?? { records: 0, relayed: 0, batches: 0, retries: 0, deadLettered: 0 },
+        stream: streamReader?.stats() ?? { records: 0, relayed: 0, batches: 0, retries: 0, events: 0, alerts: 0, deadLettered: 0 },
         timersDeadLettered: schedules.deadLetters.length,
         alertsDeadLettered:
           Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(dlq.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),

@@ -41,6 +41,26 @@ export interface CorrelationFailure {
 }
 
 const MAX_ATTEMPTS = 12;
+
+/**
+ * Writers of one scope in this process, one after the other. Across processes (Lambda invocations) the
+ * scope's version keeps commits safe, and a lost race is read and decided again; within one process
+ * (the local stack's parallel pollers, the replay, several batches of one invocation) those races would
+ * only waste round trips, so each scope's work waits for the previous one here instead.
+ */
+const scopeTurns = new Map<string, Promise<unknown>>();
+
+export async function inScopeTurn<T>(tenantId: string, scope: string, work: () => Promise<T>): Promise<T> {
+  const key = `${tenantId}|${scope}`;
+  const previous = scopeTurns.get(key) ?? Promise.resolve();
+  const mine = previous.catch(() => undefined).then(work);
+  scopeTurns.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (scopeTurns.get(key) === mine) scopeTurns.delete(key);
+  }
+}
 /** A scope that failed to settle is tried again this much later. */
 const SETTLE_RETRY_MS = 5 * 60 * 1000;
 
@@ -82,22 +102,24 @@ export async function correlateAlerts(
     group.indexes.push(index);
   }
   await Promise.all(
-    [...groups.values()].map(async (group) => {
-      let pending = group.indexes;
-      try {
-        while (pending.length) {
-          const done = await correlateChunk(
-            pending.map((index) => alerts[index] as CanonicalAlert),
-            group,
-            deps,
-          );
-          for (const [offset, result] of done.results.entries()) results[pending[offset] as number] = result;
-          pending = pending.slice(done.results.length);
+    [...groups.values()].map((group) =>
+      inScopeTurn(group.tenantId, group.scope, async () => {
+        let pending = group.indexes;
+        try {
+          while (pending.length) {
+            const done = await correlateChunk(
+              pending.map((index) => alerts[index] as CanonicalAlert),
+              group,
+              deps,
+            );
+            for (const [offset, result] of done.results.entries()) results[pending[offset] as number] = result;
+            pending = pending.slice(done.results.length);
+          }
+        } catch (error) {
+          for (const index of pending) results[index] = { kind: 'failed', error };
         }
-      } catch (error) {
-        for (const index of pending) results[index] = { kind: 'failed', error };
-      }
-    }),
+      }),
+    ),
   );
   return results;
 }
@@ -130,10 +152,14 @@ async function correlateChunk(alerts: CanonicalAlert[], context: ScopeContext, d
   }
 }
 
-/** After a lost race on a scope's version: waits a little (longer each attempt) and says whether to read and decide again. */
+/**
+ * After a lost race on a scope's version (another process committed first): waits a random while,
+ * doubling its bound each attempt from 10 ms up to 500 ms (full jitter, so the losers spread out
+ * instead of colliding again), and says whether to read and decide again.
+ */
 export async function retryAfterScopeConflict(error: unknown, attempt: number): Promise<boolean> {
   if (!(error instanceof ScopeConflictError) || attempt >= MAX_ATTEMPTS) return false;
-  await sleep(Math.random() * 10 * attempt);
+  await sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
   return true;
 }
 
@@ -156,7 +182,9 @@ export async function settleDueIncidents(deps: CorrelateDeps, batch = 100): Prom
         try {
           const topology = topologyOf(await deps.inventory.get(marker.tenantId));
           const policy = await deps.policies.get(marker.tenantId);
-          const planned = await correlateChunk([], { tenantId: marker.tenantId, scope: marker.scope, topology, policy }, deps);
+          const planned = await inScopeTurn(marker.tenantId, marker.scope, () =>
+            correlateChunk([], { tenantId: marker.tenantId, scope: marker.scope, topology, policy }, deps),
+          );
           scopes++;
           resolved += planned.changes.filter((change) => change.incident.status === 'resolved').length;
         } catch (error) {

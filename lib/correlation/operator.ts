@@ -2,7 +2,7 @@ import type { Incident } from '../domain/incident';
 import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../events';
 import { commitScope, loadScope } from '../store/correlation';
 import { IncidentStateError, setIncidentStatusDirectly } from '../store/incident-actions';
-import { incidentPriority, retryAfterScopeConflict, type CorrelateDeps } from './correlate';
+import { incidentPriority, inScopeTurn, retryAfterScopeConflict, type CorrelateDeps } from './correlate';
 import { applyOperatorAction, type OperatorAction } from './engine';
 import { topologyOf } from './topology';
 
@@ -28,31 +28,37 @@ export async function changeIncidentStatus(
   const now = action.at;
   const events = [operatorEvent(incident, action, correlationId)];
 
-  for (let attempt = 1; incident.scope; attempt++) {
-    const state = await loadScope(deps.table, tenantId, incident.scope);
-    const policy = await deps.policies.get(tenantId);
-    const outcome = applyOperatorAction(state, incident.id, action, policy);
-    if (!outcome) break;
-    const topology = topologyOf(await deps.inventory.get(tenantId));
-    try {
-      await commitScope(deps.table, {
-        tenantId,
-        scope: incident.scope,
-        previousVersion: state.version,
-        next: outcome.next,
-        applied: [],
-        changes: outcome.changes,
-        priorities: new Map(outcome.changes.map((change) => [change.incident.id, incidentPriority(change.incident, topology, now)])),
-        incidentFields: new Map([[incident.id, fields]]),
-        now,
-        events,
-      });
-    } catch (error) {
-      if (await retryAfterScopeConflict(error, attempt)) continue;
-      throw error;
-    }
-    return;
-  }
+  const scope = incident.scope;
+  const committed =
+    scope !== undefined &&
+    (await inScopeTurn(tenantId, scope, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const state = await loadScope(deps.table, tenantId, scope);
+        const policy = await deps.policies.get(tenantId);
+        const outcome = applyOperatorAction(state, incident.id, action, policy);
+        if (!outcome) return false;
+        const topology = topologyOf(await deps.inventory.get(tenantId));
+        try {
+          await commitScope(deps.table, {
+            tenantId,
+            scope,
+            previousVersion: state.version,
+            next: outcome.next,
+            applied: [],
+            changes: outcome.changes,
+            priorities: new Map(outcome.changes.map((change) => [change.incident.id, incidentPriority(change.incident, topology, now)])),
+            incidentFields: new Map([[incident.id, fields]]),
+            now,
+            events,
+          });
+          return true;
+        } catch (error) {
+          if (await retryAfterScopeConflict(error, attempt)) continue;
+          throw error;
+        }
+      }
+    }));
+  if (committed) return;
 
   // Correlation no longer holds it (resolved long ago, or evicted): only the stored incident changes.
   const reason = action.kind === 'resolve' ? `resolved by ${action.actor} (${action.code})` : `reopened by ${action.actor}`;

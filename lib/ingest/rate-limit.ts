@@ -1,6 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../store/keys';
 import type { TableRef } from '../store/table-ref';
+import { isConditionFailure } from '../store/transact';
 
 /**
  * A per-tenant rate limit with burst, kept in DynamoDB as a token bucket in its GCRA form: one number,
@@ -111,7 +112,7 @@ async function conditionalUpdate(
     );
     return true;
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    if (isConditionFailure(error)) return false;
     throw error;
   }
 }

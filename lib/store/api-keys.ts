@@ -1,8 +1,9 @@
 import { randomBytes, createHash } from 'node:crypto';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { conflict } from '../errors';
 import { TtlCache } from '../util/ttl-cache';
+import { isConditionFailure, transactWrite } from './transact';
 import { keys } from './keys';
 import { queryAll, type TableRef } from './table-ref';
 
@@ -56,7 +57,7 @@ export async function createApiKey(
   apiKey: string = generateApiKey(),
 ): Promise<{ apiKey: string; record: ApiKeyRecord }> {
   const { record, items } = newKeyItems(table, tenantId, now, apiKey);
-  await table.db.send(new TransactWriteCommand({ TransactItems: items }));
+  await transactWrite(table, items);
   return { apiKey, record };
 }
 
@@ -104,11 +105,6 @@ function setOnBothItems(
   }));
 }
 
-function isCancelledByCondition(error: unknown): boolean {
-  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-  return Boolean(reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed'));
-}
-
 /**
  * Revokes a key now, on both items (ingestion reads the lookup item, listings the meta item).
  * Undefined when the tenant has no such key; revoking a revoked key changes nothing. A warm ingestion
@@ -126,11 +122,9 @@ export async function revokeApiKey(
   if (before.revokedAt) return { before, after: before };
   const revokedAt = now.toISOString();
   try {
-    await table.db.send(
-      new TransactWriteCommand({ TransactItems: setOnBothItems(table, tenantId, keyId, keyHash, 'revokedAt', revokedAt) }),
-    );
+    await transactWrite(table, setOnBothItems(table, tenantId, keyId, keyHash, 'revokedAt', revokedAt));
   } catch (error) {
-    if (!isCancelledByCondition(error)) throw error;
+    if (!isConditionFailure(error)) throw error;
     const latest = await getKeyMeta(table, tenantId, keyId); // revoked concurrently: same outcome
     if (!latest) return undefined;
     const { keyHash: _hash, ...after } = latest;
@@ -160,11 +154,9 @@ export async function rotateApiKey(
   const apiKey = generateApiKey();
   const { record, items } = newKeyItems(table, tenantId, now, apiKey);
   try {
-    await table.db.send(
-      new TransactWriteCommand({ TransactItems: [...items, ...setOnBothItems(table, tenantId, keyId, keyHash, 'expiresAt', expiresAt)] }),
-    );
+    await transactWrite(table, [...items, ...setOnBothItems(table, tenantId, keyId, keyHash, 'expiresAt', expiresAt)]);
   } catch (error) {
-    if (isCancelledByCondition(error)) throw conflict('The key was revoked meanwhile: create a new one instead');
+    if (isConditionFailure(error)) throw conflict('The key was revoked meanwhile: create a new one instead');
     throw error;
   }
   return { apiKey, record, previous: { before, after: { ...before, expiresAt } } };

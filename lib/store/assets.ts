@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Inventory, type Asset } from '../domain/asset';
 import { TtlCache } from '../util/ttl-cache';
+import { ConditionFailedError, transactWrite } from './transact';
 import { keys } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
 
@@ -124,31 +125,25 @@ async function guardedWrite(
     values[':expected'] = inventoryVersion;
   }
   try {
-    await table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: table.tableName,
-              Key: keys.tenant(tenantId),
-              UpdateExpression: 'SET #version = :next',
-              ConditionExpression: condition,
-              ExpressionAttributeNames: { '#version': 'assetsVersion' },
-              ExpressionAttributeValues: values,
-            },
-          },
-          write,
-        ],
-      }),
-    );
+    await transactWrite(table, [
+      {
+        Update: {
+          TableName: table.tableName,
+          Key: keys.tenant(tenantId),
+          UpdateExpression: 'SET #version = :next',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#version': 'assetsVersion' },
+          ExpressionAttributeValues: values,
+        },
+      },
+      write,
+    ]);
     return 'written';
   } catch (error) {
-    const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-    if (!reasons) throw error;
-    if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'stale';
-    if (reasons[1]?.Code === 'ConditionalCheckFailed') return assetRefused;
-    // TransactionConflict (another transaction on the same items at the same moment): retry like a stale read.
-    if (reasons.some((reason) => reason.Code === 'TransactionConflict')) return 'stale';
+    // Throttling and conflicting transactions were retried by transactWrite; a failed condition says which item.
+    if (!(error instanceof ConditionFailedError)) throw error;
+    if (error.failedAt(0)) return 'stale';
+    if (error.failedAt(1)) return assetRefused;
     throw error;
   }
 }

@@ -1,5 +1,6 @@
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../domain/user';
+import { ConditionFailedError, transactWrite } from './transact';
 import { keys, ttlAfter } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
 
@@ -112,9 +113,9 @@ export async function incidentExists(table: TableRef, ref: IncidentRef): Promise
   return Item !== undefined;
 }
 
-function isConditionFailure(error: unknown): boolean {
-  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-  return error instanceof Error && error.name === 'TransactionCanceledException' && reasons?.[0]?.Code === 'ConditionalCheckFailed';
+/** The connection item's condition (the transaction's first item) did not hold. */
+function connectionConditionFailed(error: unknown): boolean {
+  return error instanceof ConditionFailedError && error.failedAt(0);
 }
 
 /**
@@ -130,36 +131,32 @@ export async function subscribeToIncident(
 ): Promise<'subscribed' | 'limit' | 'gone'> {
   const { connectionId } = state.connection;
   try {
-    await table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: table.tableName,
-              Key: keys.wsConnection(connectionId),
-              UpdateExpression: 'ADD #subs :ref',
-              ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#subs) OR size(#subs) < :max OR contains(#subs, :one))',
-              ExpressionAttributeNames: { '#subs': INCIDENT_SUBSCRIPTIONS },
-              ExpressionAttributeValues: { ':ref': new Set([refString(ref)]), ':one': refString(ref), ':max': MAX_INCIDENT_SUBSCRIPTIONS },
-            },
+    await transactWrite(table, [
+      {
+        Update: {
+          TableName: table.tableName,
+          Key: keys.wsConnection(connectionId),
+          UpdateExpression: 'ADD #subs :ref',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#subs) OR size(#subs) < :max OR contains(#subs, :one))',
+          ExpressionAttributeNames: { '#subs': INCIDENT_SUBSCRIPTIONS },
+          ExpressionAttributeValues: { ':ref': new Set([refString(ref)]), ':one': refString(ref), ':max': MAX_INCIDENT_SUBSCRIPTIONS },
+        },
+      },
+      {
+        Put: {
+          TableName: table.tableName,
+          Item: {
+            ...keys.wsIncidentSubscription(ref.tenantId, ref.incidentId, connectionId),
+            entity: 'wsIncidentSubscription',
+            connectionId,
+            ttl: state.ttl,
           },
-          {
-            Put: {
-              TableName: table.tableName,
-              Item: {
-                ...keys.wsIncidentSubscription(ref.tenantId, ref.incidentId, connectionId),
-                entity: 'wsIncidentSubscription',
-                connectionId,
-                ttl: state.ttl,
-              },
-            },
-          },
-        ],
-      }),
-    );
+        },
+      },
+    ]);
     return 'subscribed';
   } catch (error) {
-    if (!isConditionFailure(error)) throw error;
+    if (!connectionConditionFailed(error)) throw error;
     return (await getConnectionState(table, connectionId)) ? 'limit' : 'gone';
   }
 }
@@ -167,25 +164,21 @@ export async function subscribeToIncident(
 /** Removes the incident from the connection's set and deletes its subscription item (a no-op when not followed). */
 export async function unsubscribeFromIncident(table: TableRef, connectionId: string, ref: IncidentRef): Promise<void> {
   try {
-    await table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: table.tableName,
-              Key: keys.wsConnection(connectionId),
-              UpdateExpression: 'DELETE #subs :ref',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeNames: { '#subs': INCIDENT_SUBSCRIPTIONS },
-              ExpressionAttributeValues: { ':ref': new Set([refString(ref)]) },
-            },
-          },
-          { Delete: { TableName: table.tableName, Key: keys.wsIncidentSubscription(ref.tenantId, ref.incidentId, connectionId) } },
-        ],
-      }),
-    );
+    await transactWrite(table, [
+      {
+        Update: {
+          TableName: table.tableName,
+          Key: keys.wsConnection(connectionId),
+          UpdateExpression: 'DELETE #subs :ref',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#subs': INCIDENT_SUBSCRIPTIONS },
+          ExpressionAttributeValues: { ':ref': new Set([refString(ref)]) },
+        },
+      },
+      { Delete: { TableName: table.tableName, Key: keys.wsIncidentSubscription(ref.tenantId, ref.incidentId, connectionId) } },
+    ]);
   } catch (error) {
-    if (!isConditionFailure(error)) throw error;
+    if (!connectionConditionFailed(error)) throw error;
     // The connection item is gone: $disconnect (or the fan-out's 410) deleted its subscriptions with it.
   }
 }

@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { transactWrite } from './transact';
 import { keys } from './keys';
 import { queryAll, type TableRef } from './table-ref';
 
@@ -95,23 +96,19 @@ export async function registerSnsTopic(table: TableRef, tenantId: string, topicA
 
 /** Registers a client AWS account for CloudWatch alarm events; an account belongs to one tenant only. */
 export async function registerAwsAccount(table: TableRef, tenantId: string, accountId: string): Promise<void> {
-  await table.db.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: table.tableName,
-            Item: { ...keys.awsAccountLookup(accountId), entity: 'awsAccountLookup', tenantId, accountId },
-            ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenant',
-            ExpressionAttributeValues: { ':tenant': tenantId },
-          },
-        },
-        {
-          Put: { TableName: table.tableName, Item: { ...keys.awsAccount(tenantId, accountId), entity: 'awsAccount', tenantId, accountId } },
-        },
-      ],
-    }),
-  );
+  await transactWrite(table, [
+    {
+      Put: {
+        TableName: table.tableName,
+        Item: { ...keys.awsAccountLookup(accountId), entity: 'awsAccountLookup', tenantId, accountId },
+        ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenant',
+        ExpressionAttributeValues: { ':tenant': tenantId },
+      },
+    },
+    {
+      Put: { TableName: table.tableName, Item: { ...keys.awsAccount(tenantId, accountId), entity: 'awsAccount', tenantId, accountId } },
+    },
+  ]);
 }
 
 export async function tenantOfAwsAccount(table: TableRef, accountId: string): Promise<string | undefined> {

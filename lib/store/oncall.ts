@@ -1,6 +1,6 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { isConditionalCheckFailure } from '../errors';
+import { isConditionFailure } from './transact';
 import { notificationPreferencesSchema, type NotificationPreferences } from '../notify/preferences';
 import { logger } from '../observability';
 import type { Technician } from '../oncall/routing';
@@ -105,7 +105,7 @@ export async function createSchedule(
     );
     return stored;
   } catch (error) {
-    if (isConditionalCheckFailure(error)) return undefined;
+    if (isConditionFailure(error)) return undefined;
     throw error;
   }
 }
@@ -142,7 +142,7 @@ export async function updateSchedule(
     );
     return storedSchedule(Attributes);
   } catch (error) {
-    if (isConditionalCheckFailure(error)) return undefined;
+    if (isConditionFailure(error)) return undefined;
     throw error;
   }
 }
@@ -161,7 +161,7 @@ export async function deleteSchedule(table: TableRef, tenantId: string, schedule
     );
     return true;
   } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
+    if (isConditionFailure(error)) return false;
     throw error;
   }
 }

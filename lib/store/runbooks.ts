@@ -3,6 +3,7 @@ import { runbookSchema, type Runbook } from '../remediation/runbook';
 import { logger } from '../observability';
 import { keys } from './keys';
 import { queryAll, type TableRef } from './table-ref';
+import { isConditionFailure } from './transact';
 
 /**
  * A tenant's own runbooks (the library's are code, lib/remediation/library). Stored as validated; read
@@ -49,7 +50,7 @@ export async function putTenantRunbook(
     );
     return true;
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    if (isConditionFailure(error)) return false;
     throw error;
   }
 }

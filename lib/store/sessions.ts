@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailure } from '../errors';
+import { isConditionFailure } from './transact';
 import { keys, ttlAfter } from './keys';
 import { queryAll, type TableRef } from './table-ref';
 
@@ -56,7 +56,7 @@ export async function rotateSession(table: TableRef, familyId: string, currentHa
     );
     return true;
   } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
+    if (isConditionFailure(error)) return false;
     throw error;
   }
 }
@@ -73,7 +73,7 @@ export async function revokeSession(table: TableRef, familyId: string, reason: s
       }),
     );
   } catch (error) {
-    if (!isConditionalCheckFailure(error)) throw error; // unknown or already revoked: nothing to do
+    if (!isConditionFailure(error)) throw error; // unknown or already revoked: nothing to do
   }
 }
 

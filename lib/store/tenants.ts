@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Tenant } from '../domain/tenant';
-import { conflict, isConditionalCheckFailure } from '../errors';
+import { conflict } from '../errors';
+import { isConditionFailure } from './transact';
 import { keys } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
 
@@ -62,7 +63,7 @@ export async function createTenant(
       }),
     );
   } catch (error) {
-    if (isConditionalCheckFailure(error)) throw conflict('A tenant with this id exists', { id: tenant.id });
+    if (isConditionFailure(error)) throw conflict('A tenant with this id exists', { id: tenant.id });
     throw error;
   }
   return record;
@@ -119,7 +120,7 @@ export async function updateTenant(
     );
     return entityOf<TenantRecord>(Attributes);
   } catch (error) {
-    if (isConditionalCheckFailure(error)) return undefined;
+    if (isConditionFailure(error)) return undefined;
     throw error;
   }
 }
@@ -141,7 +142,7 @@ export async function deleteTenant(table: TableRef, tenantId: string): Promise<T
     );
     return entityOf<TenantRecord>(Attributes);
   } catch (error) {
-    if (isConditionalCheckFailure(error)) return undefined;
+    if (isConditionFailure(error)) return undefined;
     throw error;
   }
 }

@@ -1,37 +1,33 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { User } from '../domain/user';
-import { conflict, isConditionalCheckFailure } from '../errors';
+import { conflict } from '../errors';
 import { keys } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
+import { isConditionFailure, transactWrite } from './transact';
 
 export type StoredUser = User & { passwordHash: string };
 
 /** Creates a user; the email item makes addresses unique across the MSP. */
 export async function createUser(table: TableRef, user: StoredUser): Promise<void> {
   try {
-    await table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: table.tableName,
-              Item: { ...keys.userEmail(user.email), entity: 'userEmail', userId: user.id },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            Put: {
-              TableName: table.tableName,
-              Item: { ...keys.user(user.id), gsi1pk: keys.userDirectory().gsi1pk, gsi1sk: user.email, entity: 'user', ...user },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        ],
-      }),
-    );
+    await transactWrite(table, [
+      {
+        Put: {
+          TableName: table.tableName,
+          Item: { ...keys.userEmail(user.email), entity: 'userEmail', userId: user.id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: table.tableName,
+          Item: { ...keys.user(user.id), gsi1pk: keys.userDirectory().gsi1pk, gsi1sk: user.email, entity: 'user', ...user },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
   } catch (error) {
-    const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-    if (reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) throw conflict('A user with this email exists');
+    if (isConditionFailure(error)) throw conflict('A user with this email exists');
     throw error;
   }
 }
@@ -77,14 +73,8 @@ function guardCondition(guard: UserGuard | undefined): {
 }
 
 function raceConflict(error: unknown): never {
-  if (isConditionalCheckFailure(error) || hasConditionalCancellation(error))
-    throw conflict('The user was changed or deleted meanwhile: reload and retry');
+  if (isConditionFailure(error)) throw conflict('The user was changed or deleted meanwhile: reload and retry');
   throw error;
-}
-
-function hasConditionalCancellation(error: unknown): boolean {
-  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-  return Boolean(reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed'));
 }
 
 /** Changes a user's name, role, tenants or skills (never the email or password hash); returns the user as stored. */
@@ -125,28 +115,24 @@ export async function updateUser(table: TableRef, userId: string, changes: UserC
 export async function deleteUser(table: TableRef, user: Pick<User, 'id' | 'email'>, guard?: UserGuard): Promise<void> {
   const condition = guardCondition(guard);
   try {
-    await table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: table.tableName,
-              Key: keys.user(user.id),
-              ConditionExpression: condition.expression,
-              ...(guard ? { ExpressionAttributeNames: condition.names, ExpressionAttributeValues: condition.values } : {}),
-            },
-          },
-          {
-            Delete: {
-              TableName: table.tableName,
-              Key: keys.userEmail(user.email),
-              ConditionExpression: 'userId = :userId',
-              ExpressionAttributeValues: { ':userId': user.id },
-            },
-          },
-        ],
-      }),
-    );
+    await transactWrite(table, [
+      {
+        Delete: {
+          TableName: table.tableName,
+          Key: keys.user(user.id),
+          ConditionExpression: condition.expression,
+          ...(guard ? { ExpressionAttributeNames: condition.names, ExpressionAttributeValues: condition.values } : {}),
+        },
+      },
+      {
+        Delete: {
+          TableName: table.tableName,
+          Key: keys.userEmail(user.email),
+          ConditionExpression: 'userId = :userId',
+          ExpressionAttributeValues: { ':userId': user.id },
+        },
+      },
+    ]);
   } catch (error) {
     raceConflict(error);
   }

@@ -76,7 +76,8 @@ export class StreamReader {
   /** Incremented by every pass over the shards that found nothing new and handed nothing on. */
   private quietPasses = 0;
   private activity = 0;
-  private counters = { records: 0, relayed: 0, batches: 0, retries: 0 };
+  /** Records read, records handed on (passed the filter), invocations, failed attempts; what the relay said it put on the bus and the queue. */
+  private counters = { records: 0, relayed: 0, batches: 0, retries: 0, events: 0, alerts: 0 };
 
   constructor(private readonly options: StreamReaderOptions) {
     const config = { endpoint: options.endpoint, region: options.region, credentials: options.credentials };
@@ -97,8 +98,12 @@ export class StreamReader {
     this.streams.destroy();
   }
 
-  /** Resolves once a whole pass over the shards, begun after this call, found nothing new. */
+  /**
+   * Resolves once a whole pass over the shards, begun after this call, found nothing new (a pass that
+   * failed counts too: the reader is not getting anywhere, and waiting would hang). At once when not started.
+   */
   async idle(): Promise<void> {
+    if (!this.loop) return;
     const target = this.quietPasses + 2;
     while (this.quietPasses < target && !this.stopping) await sleep(10);
   }
@@ -131,7 +136,10 @@ export class StreamReader {
       } catch (error) {
         if (this.stopping) break;
         this.options.log(`stream reader: ${(error as Error).message}`);
+        // Read again from the checkpoints: a page whose hand-off failed is handed on again, not skipped.
+        for (const shard of this.shards.values()) shard.iterator = undefined;
         streamArn = undefined;
+        this.quietPasses++;
         await sleep(500);
       }
     }
@@ -188,17 +196,20 @@ export class StreamReader {
       throw error;
     }
     const records = page.Records ?? [];
+    if (records.length) {
+      this.counters.records += records.length;
+      const matching = records.map(toPipeRecord).filter((record) => matchesPattern(this.options.filter, record));
+      // The page is handed on before the shard moves past it: if a hand-off throws, the next pass reads it again.
+      for (let start = 0; start < matching.length; start += this.options.batchSize)
+        await this.deliver(shard, matching.slice(start, start + this.options.batchSize));
+      shard.checkpoint = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.checkpoint;
+    }
     shard.iterator = page.NextShardIterator;
     if (!shard.iterator) shard.finished = true;
     if (!records.length) return 0;
-    this.counters.records += records.length;
-    const matching = records.map(toPipeRecord).filter((record) => matchesPattern(this.options.filter, record));
-    for (let start = 0; start < matching.length; start += this.options.batchSize)
-      await this.deliver(shard, matching.slice(start, start + this.options.batchSize));
-    shard.checkpoint = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.checkpoint;
     this.saveCheckpoints();
     this.activity++;
-    return Math.max(1, matching.length);
+    return records.length;
   }
 
   private async iteratorFor(streamArn: string, shard: ShardState): Promise<string> {
@@ -217,13 +228,16 @@ export class StreamReader {
 
   /** Invokes the relay with a batch, retrying; a batch that keeps failing is split, a single record dead-lettered. */
   private async deliver(shard: ShardState, batch: StreamRecord[]): Promise<void> {
-    const attempts = Math.max(1, this.options.maxRetryAttempts);
+    // Like the Pipe's maximumRetryAttempts: retries after the first attempt.
+    const attempts = 1 + Math.max(0, this.options.maxRetryAttempts);
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts && !this.stopping; attempt++) {
       try {
-        await this.options.invoke(batch);
+        const result = (await this.options.invoke(batch)) as { events?: unknown; alerts?: unknown } | undefined;
         this.counters.batches++;
         this.counters.relayed += batch.length;
+        if (typeof result?.events === 'number') this.counters.events += result.events;
+        if (typeof result?.alerts === 'number') this.counters.alerts += result.alerts;
         return;
       } catch (error) {
         lastError = error;
@@ -248,7 +262,10 @@ export class StreamReader {
     };
     this.deadLetters.push(letter);
     this.options.log(`stream reader: a record failed ${attempts} times and was dead-lettered (${letter.error})`);
-    if (this.options.dataDir) appendFileSync(join(this.options.dataDir, DEAD_LETTER_FILE), `${JSON.stringify(letter)}\n`);
+    if (this.options.dataDir) {
+      mkdirSync(this.options.dataDir, { recursive: true });
+      appendFileSync(join(this.options.dataDir, DEAD_LETTER_FILE), `${JSON.stringify(letter)}\n`);
+    }
   }
 
   private loadCheckpoints(): void {

@@ -100,7 +100,15 @@ async function startStack(): Promise<void> {
   log(`stack up (start ${starts}) in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 }
 
+/** Faults injected by the stacks killed so far (each start counts from zero): their last stats file, read just before the kill. */
+const faultsBefore: Record<string, { calls: number; injected: number }> = {};
+
 function killStack(): void {
+  for (const [name, count] of Object.entries(stats()?.faults ?? {})) {
+    const total = (faultsBefore[name] ??= { calls: 0, injected: 0 });
+    total.calls += count.calls;
+    total.injected += count.injected;
+  }
   log('SIGKILL');
   child?.kill('SIGKILL');
 }
@@ -187,11 +195,19 @@ const chainAssets = (chain: number) => {
   ];
 };
 
+/** A set-up call, retried while the answer says to retry (503 under injected throttling, 429). */
+async function setup(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+  return persistently(`${method} ${path}`, async () => {
+    const answer = await call(method, path, body);
+    return answer.status >= 500 || answer.status === 429 ? undefined : answer;
+  });
+}
+
 async function prepareTenants(demo: Demo): Promise<void> {
   for (const tenant of demo.tenants) {
     for (let chain = 0; chain < CHAINS; chain++) {
       for (const asset of chainAssets(chain)) {
-        const answer = await call('POST', `/v1/assets?tenant=${tenant.id}`, {
+        const answer = await setup('POST', `/v1/assets?tenant=${tenant.id}`, {
           id: asset.id,
           name: asset.name,
           type: asset.type,
@@ -201,12 +217,12 @@ async function prepareTenants(demo: Demo): Promise<void> {
           throw new Error(`asset ${asset.id}: ${answer.status} ${JSON.stringify(answer.body)}`);
       }
     }
-    const limit = await call('PUT', `/v1/integrations/rate-limit?tenant=${tenant.id}`, { perMinute: 100_000, burst: 10_000 });
+    const limit = await setup('PUT', `/v1/integrations/rate-limit?tenant=${tenant.id}`, { perMinute: 100_000, burst: 10_000 });
     if (limit.status !== 200) throw new Error(`rate limit: ${limit.status} ${JSON.stringify(limit.body)}`);
     // Room for every incident: the storm opens hundreds, and a technician takes 5 by default.
-    const { body } = await call('GET', `/v1/technicians?tenant=${tenant.id}`);
+    const { body } = await setup('GET', `/v1/technicians?tenant=${tenant.id}`);
     for (const technician of body.technicians as Array<{ userId: string }>) {
-      const profile = await call('PUT', `/v1/technicians/${technician.userId}/profile`, { maxOpenIncidents: 1000, active: true });
+      const profile = await setup('PUT', `/v1/technicians/${technician.userId}/profile`, { maxOpenIncidents: 1000, active: true });
       if (profile.status !== 200) throw new Error(`profile: ${profile.status} ${JSON.stringify(profile.body)}`);
     }
   }
@@ -332,7 +348,7 @@ async function pages<T>(path: string, field: string): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | undefined;
   do {
-    const answer = await call('GET', `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const answer = await setup('GET', `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     if (answer.status !== 200) throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
     items.push(...(answer.body[field] as T[]));
     cursor = (answer.body.nextCursor as string | null | undefined) ?? undefined;
@@ -362,7 +378,7 @@ async function measure(demo: Demo): Promise<Outcome> {
       if (incident.decision) outcome.withDecision++;
       if (incident.assignee || incident.remediation) outcome.routedOrExecuted++;
       if (incident.repair) outcome.repaired++;
-      const detail = await call('GET', `/v1/incidents/${incident.id}?tenant=${tenant.id}`);
+      const detail = await setup('GET', `/v1/incidents/${incident.id}?tenant=${tenant.id}`);
       for (const alert of detail.body.alerts as Array<{ alertId: string }>) listed.add(alert.alertId);
     }
   }
@@ -379,8 +395,8 @@ const settled = (outcome: Outcome) =>
   outcome.routedOrExecuted === outcome.incidents;
 
 interface StatsFile {
-  eventBus: { deadLettered: number };
-  stream: { deadLettered: number };
+  eventBus: { deadLettered: number; accepted: number };
+  stream: { deadLettered: number; events: number; alerts: number; batches: number };
   timersDeadLettered: number;
   alertsDeadLettered: number;
   faults: Record<string, { calls: number; injected: number }>;
@@ -432,7 +448,12 @@ try {
   const deadLettered = delivery
     ? delivery.eventBus.deadLettered + delivery.stream.deadLettered + delivery.timersDeadLettered + delivery.alertsDeadLettered
     : NaN;
-  const faults = delivery?.faults ?? {};
+  const faults: Record<string, { calls: number; injected: number }> = structuredClone(faultsBefore);
+  for (const [name, count] of Object.entries(delivery?.faults ?? {})) {
+    const total = (faults[name] ??= { calls: 0, injected: 0 });
+    total.calls += count.calls;
+    total.injected += count.injected;
+  }
   const lines = [
     `chaos: ${planned.length} alerts, ${KILLS} SIGKILLs (${starts} starts), faults ${values.faults || 'none'}, seed ${values.seed}`,
     `  alerts answered 202              ${outcome.answered}   (202: ${answers['202']}, 200 repeat: ${answers['200']}, retried by the sender: ${answers.retried})`,
@@ -444,9 +465,10 @@ try {
     `  incidents routed or executed     ${outcome.routedOrExecuted}`,
     `  incidents the repair sweep fixed ${outcome.repaired}`,
     `  dead-lettered                    ${deadLettered}   (bus ${delivery?.eventBus.deadLettered}, stream ${delivery?.stream.deadLettered}, timers ${delivery?.timersDeadLettered}, alert queue ${delivery?.alertsDeadLettered})`,
-    `  faults injected                  ${Object.entries(faults)
+    `  faults injected (failed/calls)   ${Object.entries(faults)
       .map(([name, count]) => `${name} ${count.injected}/${count.calls}`)
       .join(', ')}`,
+    `  relayed from the stream          ${delivery ? `${delivery.stream.events} events and ${delivery.stream.alerts} alerts in ${delivery.stream.batches} relay invocations, ${delivery.eventBus.accepted} rule deliveries (since the last start)` : 'unknown'}`,
     `  time to settle                   ${settledAt ? `${((settledAt - stormEnded) / 1000).toFixed(1)} s after the storm` : `NOT SETTLED within ${values['settle-minutes']} min`}`,
   ];
   console.log(lines.join('\n'));

@@ -4,11 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../local/dynamodb';
 
+/** The fields of an incident (GET /v1/incidents) this test reads. */
+interface Incident {
+  signatures: string[];
+  sla?: { responseDueAt?: string };
+  decision?: { action: string };
+}
+
 /**
  * `npm start` as a user runs it: when its Node process crashes (SIGKILL) right after alerts were
- * accepted, none is lost: accepted alerts are in DynamoDB and on the journaled local queue, and the
- * next start stops the orphaned DynamoDB Local gracefully (so it writes out everything it
- * acknowledged) and correlates what is left on the queue. SIGTERM stops every child process.
+ * accepted, none is lost: accepted alerts are in DynamoDB, and the next start stops the orphaned
+ * DynamoDB Local gracefully (so it writes out everything it acknowledged), goes on reading the table's
+ * stream from its checkpoint (new alerts to the journaled local queue, committed events to the bus)
+ * and correlates what is left on the queue, so every incident gets its SLA clocks and a remediation
+ * decision. SIGTERM stops every child process.
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'aw-crash-'));
 let port: number;
@@ -67,7 +76,7 @@ async function waitUntilGone(pid: number, timeoutMs = 15_000): Promise<void> {
   }
 }
 
-test('alerts accepted just before a crash are all correlated after the next start; SIGTERM stops every child', async () => {
+test('alerts accepted just before a crash are all correlated, with SLA clocks and a decision, after the next start; SIGTERM stops every child', async () => {
   port = await freePort();
   const first = start();
   await waitForHealth();
@@ -100,15 +109,26 @@ test('alerts accepted just before a crash are all correlated after the next star
   const { accessToken } = (await loginResponse.json()) as { accessToken: string };
   const deadline = Date.now() + 30_000;
   let missing = signatures;
-  while (missing.length && Date.now() < deadline) {
+  /** What each posted alert's incident still lacks once it has one: its SLA clocks, its remediation decision. */
+  let incomplete: string[] = [];
+  while ((missing.length || incomplete.length) && Date.now() < deadline) {
     const response = await fetch(`http://127.0.0.1:${port}/v1/incidents?tenant=acme&limit=200`, {
       headers: { authorization: `Bearer ${accessToken}` },
     });
-    const { incidents } = (await response.json()) as { incidents: Array<{ signatures: string[] }> };
+    const { incidents } = (await response.json()) as { incidents: Incident[] };
     missing = signatures.filter((signature) => !incidents.some((incident) => incident.signatures.includes(signature)));
-    if (missing.length) await new Promise((resolve) => setTimeout(resolve, 250));
+    incomplete = signatures.flatMap((signature) => {
+      const incident = incidents.find((candidate) => candidate.signatures.includes(signature));
+      if (!incident) return [];
+      return [...(incident.sla ? [] : [`${signature}: no SLA clocks`]), ...(incident.decision ? [] : [`${signature}: no decision`])];
+    });
+    if (missing.length || incomplete.length) await new Promise((resolve) => setTimeout(resolve, 250));
   }
   expect(missing).toEqual([]);
+  // The events of every incident opened before or after the crash were handed on: each got its SLA clocks and a decision.
+  expect(incomplete).toEqual([]);
+  // Nothing of the table's stream was given up on across the crash.
+  expect(existsSync(join(dataDir, 'stream-dead-letters.jsonl'))).toBe(false);
 
   process.kill(second.pid!, 'SIGTERM');
   await waitUntilGone(second.pid!);

@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { getAlert, MAX_ALERTS_PER_DELIVERY, type StoredAlert } from '../../lib/store/alerts';
 import { putHmacSettings, putRateLimit, rotateHmacSecret } from '../../lib/store/integrations';
 import type { DemoInfo } from '../../local/seed';
-import type { LocalStack } from '../../local/stack';
+import { ROOT_DIR, type LocalStack } from '../../local/stack';
 import { createTenant, getJson, login, postJson, startTestStack } from '../helpers/local-stack';
 
 /** Ingestion through the real HTTP path: authentication, signatures, idempotency, limits and listing. */
@@ -322,3 +326,185 @@ test('a correlation id follows the webhook into its alert (and its incident even
   expect(traced.correlationId).toBe('ticket-4711');
   expect(traced.incidentId).toEqual(expect.any(String));
 });
+
+test('a 500-alert delivery is accepted whole, every alert is stored, and every one is correlated', async () => {
+  const key = await createTenant(stack, 'bulk-co');
+  const startsAt = new Date(Date.now() - 60_000).toISOString();
+  const payload = {
+    version: '4',
+    status: 'firing',
+    receiver: 'alert-whisperer',
+    groupKey: '{}:{alertname="QueueBacklog"}',
+    truncatedAlerts: 0,
+    alerts: Array.from({ length: MAX_ALERTS_PER_DELIVERY }, (_, index) => ({
+      status: 'firing',
+      // Two hosts, one rule, in runs of ten: a few incidents, each taking many alerts.
+      labels: {
+        alertname: 'QueueBacklog',
+        instance: `bulk-${Math.floor(index / 10) % 2}.bulk.internal:9100`,
+        job: 'node',
+        severity: 'warning',
+        shard: String(index),
+      },
+      annotations: { summary: `Backlog on shard ${index}` },
+      startsAt,
+      endsAt: '0001-01-01T00:00:00Z',
+      fingerprint: index.toString(16).padStart(16, '0'),
+    })),
+  };
+  const response = await postJson(stack, '/v1/webhooks/alertmanager', payload, { 'x-api-key': key });
+  expect(response.status).toBe(202);
+  const accepted = response.body.accepted as Array<{ alertId: string; deliveryId: string; duplicate: boolean }>;
+  expect(accepted).toHaveLength(MAX_ALERTS_PER_DELIVERY);
+  expect(accepted.every((entry) => !entry.duplicate)).toBe(true);
+  expect(new Set(accepted.map((entry) => entry.alertId)).size).toBe(MAX_ALERTS_PER_DELIVERY);
+
+  await stack.idle();
+  const stored: Array<StoredAlert | undefined> = [];
+  for (let start = 0; start < accepted.length; start += 50)
+    stored.push(...(await Promise.all(accepted.slice(start, start + 50).map((entry) => getAlert(stack.table, 'bulk-co', entry.alertId)))));
+  expect(stored.filter((alert) => !alert)).toHaveLength(0);
+  const uncorrelated = stored.filter((alert) => alert!.incidentId === undefined && alert!.correlation === undefined);
+  expect(uncorrelated.map((alert) => alert!.id)).toEqual([]);
+  expect(stored.map((alert) => alert!.labels.shard).sort((a, b) => Number(a) - Number(b))).toEqual(
+    Array.from({ length: MAX_ALERTS_PER_DELIVERY }, (_, index) => String(index)),
+  );
+  const stats = await stack.deliveryStats();
+  expect(stats.alertsDeadLettered).toBe(0);
+  expect(stats.stream.deadLettered).toBe(0);
+}, 60_000);
+
+test("a repeat of a stored alert's delivery never queues it again", async () => {
+  const key = await createTenant(stack, 'repeat-co');
+  const body = generic({ signature: 'RepeatedDelivery' });
+  const headers = { 'x-api-key': key, 'x-delivery-id': 'repeat-1' };
+  const queued = async () => {
+    const { Attributes: attributes = {} } = await stack.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return Number(attributes.ApproximateNumberOfMessages ?? 0) + Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+  };
+
+  const first = await postJson(stack, '/v1/webhooks/generic', body, headers);
+  expect(first.status).toBe(202);
+  await stack.streamReader!.idle();
+  await stack.idle(); // the first one is correlated: the queue is empty
+  await stack.pauseCorrelation();
+  try {
+    expect(await queued()).toBe(0);
+    for (let repeat = 0; repeat < 2; repeat++) {
+      const again = await postJson(stack, '/v1/webhooks/generic', body, headers);
+      expect(again.status).toBe(200);
+      expect(again.body.accepted).toEqual([{ ...first.body.accepted[0], duplicate: true }]);
+    }
+    await stack.streamReader!.idle();
+    expect(await queued()).toBe(0);
+
+    // While correlation is paused the queue does keep what is new: one new delivery is one message.
+    const fresh = await postJson(stack, '/v1/webhooks/generic', body, { ...headers, 'x-delivery-id': 'repeat-2' });
+    expect(fresh.status).toBe(202);
+    await stack.streamReader!.idle();
+    expect(await queued()).toBe(1);
+  } finally {
+    stack.resumeCorrelation();
+  }
+  await stack.idle();
+  expect(await queued()).toBe(0);
+  const listed = await getJson(stack, '/v1/alerts?tenant=repeat-co', adminToken);
+  expect(listed.body.alerts.map((alert: any) => alert.deliveryId)).toEqual(['repeat-2', 'repeat-1']);
+  expect(listed.body.alerts.every((alert: any) => typeof alert.incidentId === 'string')).toBe(true);
+});
+
+/**
+ * A local stack whose handlers see a table that throttles every call, in a process of its own: the
+ * handler modules and their cached AWS clients are loaded once per process (as in a Lambda container),
+ * so a second stack in this process would reuse this file's, which point at the unfaulted table.
+ */
+const THROTTLED_STACK = `
+const root = process.env.AW_ROOT_URL;
+const { startLocalStack } = await import(new URL('local/stack.ts', root).href);
+const { seedDemo } = await import(new URL('local/seed.ts', root).href);
+const { mkdtempSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
+const { join } = await import('node:path');
+const stack = await startLocalStack({
+  port: 0,
+  dataDir: null,
+  dynamoEndpoint: process.env.AW_TEST_DYNAMODB_ENDPOINT,
+  motoEndpoint: process.env.AW_TEST_MOTO_ENDPOINT,
+  tableName: process.env.AW_THROTTLED_TABLE,
+  faults: 'ddb-throttle:1',
+  log: () => undefined,
+});
+const demo = await seedDemo(stack.table, mkdtempSync(join(tmpdir(), 'aw-demo-')));
+console.log('@@ready ' + JSON.stringify({ apiUrl: stack.apiUrl, apiKey: demo.tenants[0].apiKey }));
+process.stdin.resume();
+process.stdin.once('data', async () => {
+  console.log('@@faults ' + JSON.stringify(stack.faultCounts()));
+  await stack.stop();
+  process.exit(0);
+});
+`;
+
+test('a table that throttles every call is answered 503 with Retry-After and the error shape, never 500', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', THROTTLED_STACK], {
+    cwd: ROOT_DIR,
+    env: { ...process.env, AW_ROOT_URL: pathToFileURL(ROOT_DIR).href, AW_THROTTLED_TABLE: `ingestion-throttled-${Date.now()}` },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.stdin!.on('error', () => undefined); // it may be gone already when told to stop
+  let output = '';
+  const waiting = new Set<() => void>();
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const check of waiting) check();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  /** The JSON the child printed after `marker`. */
+  const printed = (marker: string) =>
+    new Promise<any>((resolve, reject) => {
+      const check = () => {
+        const line = output.split('\n').find((candidate) => candidate.startsWith(`${marker} `));
+        if (!line) return;
+        waiting.delete(check);
+        resolve(JSON.parse(line.slice(marker.length + 1)));
+      };
+      waiting.add(check);
+      void exited.then((code) => reject(new Error(`the throttled stack exited (${code}) before printing ${marker}:\n${output}`)));
+      check();
+    });
+  let stopSent = false;
+  const stopChild = () => {
+    if (!stopSent && child.exitCode === null) child.stdin!.write('stop\n');
+    stopSent = true;
+  };
+  try {
+    const { apiUrl, apiKey } = await printed('@@ready');
+    const response = await fetch(`${apiUrl}/v1/webhooks/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      body: JSON.stringify(generic({ signature: 'Throttled' })),
+    });
+    const body = await response.json();
+    expect({ status: response.status, body }).toEqual({
+      status: 503,
+      body: { error: { code: 'unavailable', message: expect.any(String), details: { retryAfterSeconds: expect.any(Number) } } },
+    });
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    stopChild();
+    // Every table call of the handlers was throttled (none got through to answer otherwise).
+    const faults = await printed('@@faults');
+    expect(faults['ddb-throttle'].injected).toBeGreaterThan(0);
+    expect(faults['ddb-throttle'].injected).toBe(faults['ddb-throttle'].calls);
+  } finally {
+    stopChild();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+  }
+}, 60_000);

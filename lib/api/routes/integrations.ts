@@ -17,6 +17,7 @@ import {
   type HmacSettings,
 } from '../../store/integrations';
 import { getTenant } from '../../store/tenants';
+import { isConditionFailure } from '../../store/transact';
 import { noContent, type Route, type RouteContext } from '../context';
 import {
   apiKeyCreatedResponse,
@@ -482,10 +483,8 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
         try {
           await registerAwsAccount(deps.table, tenantId, accountId);
         } catch (error) {
-          const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
           // Another tenant has it; which one is not said (another tenant's data).
-          if (reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed'))
-            throw conflict('This AWS account is registered to another tenant');
+          if (isConditionFailure(error)) throw conflict('This AWS account is registered to another tenant');
           throw error;
         }
         await audit(event, principal, {

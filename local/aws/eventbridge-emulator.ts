@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { EVENT_RULES, type FunctionName } from '../../functions/catalog';
+import { parseJournalLine } from './journal';
 
 /**
  * EventBridge pattern matching for the patterns the product uses: every field of the pattern must
@@ -276,7 +277,7 @@ export class EventBridgeEmulator {
     const dead: JournalRecord[] = [];
     if (fs.existsSync(file)) {
       for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-        const record = parseJournalLine(line);
+        const record = parseJournalLine<JournalRecord>(line);
         if (record?.op === 'accept') unfinished.set(record.delivery.id, record.delivery);
         else if (record?.op === 'done') unfinished.delete(record.id);
         else if (record?.op === 'dead') {
@@ -308,15 +309,4 @@ function checkRetryPolicy(policy: RetryPolicy): RetryPolicy {
   if (!(baseDelayMs >= 0) || !(maxDelayMs >= baseDelayMs))
     throw new Error(`EventBridge retry delays must satisfy 0 <= baseDelayMs <= maxDelayMs, got ${baseDelayMs} and ${maxDelayMs}`);
   return { attempts, baseDelayMs, maxDelayMs };
-}
-
-/** A journal line, or undefined for a blank line or one torn by a crash mid-write. */
-function parseJournalLine(line: string): JournalRecord | undefined {
-  if (!line.trim()) return undefined;
-  try {
-    const record = JSON.parse(line) as JournalRecord;
-    return record && typeof record === 'object' && typeof record.op === 'string' ? record : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseJournalLine } from './journal';
 
 type Json = Record<string, unknown>;
 
@@ -504,7 +505,8 @@ export class SchedulerEmulator {
   private openJournal(dir: string): void {
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'schedules.jsonl');
-    if (fs.existsSync(file)) for (const line of fs.readFileSync(file, 'utf8').split('\n')) this.replay(parseJournalLine(line));
+    if (fs.existsSync(file))
+      for (const line of fs.readFileSync(file, 'utf8').split('\n')) this.replay(parseJournalLine<JournalRecord>(line));
     const snapshot: JournalRecord[] = [
       ...[...this.groups.values()].map((group): JournalRecord => ({ op: 'group', group })),
       ...[...this.schedules.values()].map((schedule): JournalRecord => ({ op: 'put', schedule: stored(schedule) })),
@@ -548,17 +550,6 @@ const keyOf = (schedule: { group: string; name: string }) => `${schedule.group}/
 function stored(schedule: Schedule): StoredSchedule {
   const { timer: _timer, ...rest } = schedule;
   return rest;
-}
-
-/** A journal line, or undefined for a blank line or one torn by a crash mid-write. */
-function parseJournalLine(line: string): JournalRecord | undefined {
-  if (!line.trim()) return undefined;
-  try {
-    const record = JSON.parse(line) as JournalRecord;
-    return record && typeof record === 'object' && typeof record.op === 'string' ? record : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function describe(schedule: Schedule): Json {

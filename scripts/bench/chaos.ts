@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../../local/aws/faults';
 import { freePort } from '../../local/dynamodb';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,17 +44,6 @@ if (![ALERTS, KILLS, CONCURRENCY, SETTLE_MS].every((value) => Number.isFinite(va
   process.exit(2);
 }
 
-/** A small seeded generator, so a run can be repeated (--seed). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = mulberry32(Number(values.seed));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);

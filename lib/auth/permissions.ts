@@ -18,6 +18,12 @@ export const ACTIONS = [
   'asset.write',
   'integration.read',
   'integration.write',
+  /**
+   * Register a source of data that another party controls (a client's AWS account, an SNS topic): its
+   * alarms then become the tenant's alerts. Nothing proves ownership of an account id or topic ARN typed
+   * into the API, so only MSP admins (who onboard the client's account with its stack) may do it.
+   */
+  'integration.source',
   'user.read',
   'user.write',
   'runbook.read',

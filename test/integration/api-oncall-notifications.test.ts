@@ -242,8 +242,8 @@ describe('on-call schedules', () => {
     const detail = await get(`/v1/incidents/${first.id}?tenant=acme`, 'niko');
     expect(detail.body.timeline.find((entry: any) => entry.type === 'incident-routed').reason).toContain('on call now');
 
-    // At her cap (1 open of 1): Niko, although Dana is on call.
-    expect((await send('PUT', `/v1/technicians/${users.dana.id}/profile`, 'acmeAdmin', { maxOpenIncidents: 1, active: true })).status).toBe(
+    // At her cap (1 open of 1): Niko, although Dana is on call. (Dana also works for Globex: an MSP admin sets her profile.)
+    expect((await send('PUT', `/v1/technicians/${users.dana.id}/profile`, 'admin', { maxOpenIncidents: 1, active: true })).status).toBe(
       200,
     );
     const technicians = await get('/v1/technicians?tenant=acme', 'acmeAdmin');
@@ -323,7 +323,11 @@ describe('on-call schedules', () => {
       .map((entry) => entry.action);
     expect(actions).toEqual(['oncall-schedule.delete', 'oncall-schedule.create']);
 
-    // Technician profiles: a company admin sets those of technicians working for one of their tenants.
+    // Technician profiles: a company admin sets those of technicians working only for tenants they manage; one shared with
+    // another company (Dana: Acme and Globex) would change that company's routing too, so it is refused.
+    const shared = await send('PUT', `/v1/technicians/${users.dana.id}/profile`, 'acmeAdmin', { maxOpenIncidents: 1, active: false });
+    expect(shared.status).toBe(403);
+    expect(shared.body.error.message).toMatch(/also works for companies you do not manage/);
     expect((await send('PUT', `/v1/technicians/${users.gale.id}/profile`, 'acmeAdmin', { maxOpenIncidents: 3, active: true })).status).toBe(
       404,
     );

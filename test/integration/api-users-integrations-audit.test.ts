@@ -97,11 +97,12 @@ describe('permissions, route by route', () => {
   test.each([
     ['GET', `/v1/integrations${acme}`, undefined, [200, 200, 403, 404]],
     ['PUT', `/v1/integrations/rate-limit${acme}`, { perMinute: 600, burst: 200 }, [200, 200, 403, 404]],
-    ['POST', `/v1/integrations/sns-topics${acme}`, { topicArn: 'arn:aws:sns:us-east-1:111122223333:acme-alarms' }, [201, 200, 403, 404]],
+    // Another party's data source (an SNS topic, an AWS account): only an MSP admin registers it.
+    ['POST', `/v1/integrations/sns-topics${acme}`, { topicArn: 'arn:aws:sns:us-east-1:111122223333:acme-alarms' }, [201, 403, 403, 404]],
     ['POST', `/v1/integrations/api-keys${acme}`, undefined, [201, 201, 403, 404]],
     ['DELETE', `/v1/integrations/api-keys/01ARZ3NDEKTSV4RRFFQ69G5FAV${acme}`, undefined, [404, 404, 403, 404]],
     ['POST', `/v1/integrations/api-keys/01ARZ3NDEKTSV4RRFFQ69G5FAV/rotate${acme}`, {}, [404, 404, 403, 404]],
-    ['POST', `/v1/integrations/aws-accounts${acme}`, { accountId: '210987654321' }, [201, 200, 403, 404]],
+    ['POST', `/v1/integrations/aws-accounts${acme}`, { accountId: '210987654321' }, [201, 403, 403, 404]],
     ['GET', `/v1/audit${acme}`, undefined, [200, 200, 403, 404]],
     ['GET', `/v1/users${acme}`, undefined, [200, 200, 200, 404]],
   ])('%s %s', async (method, path, body, expected) => {
@@ -273,19 +274,23 @@ describe('HMAC signing, limits, SNS topics and AWS accounts', () => {
       expect((await put(bad)).status).toBe(400);
     expect((await put({ perMinute: 1200, burst: 300 })).body).toEqual({ perMinute: 1200, burst: 300 });
 
-    const topic = (topicArn: unknown) => call('POST', '/v1/integrations/sns-topics?tenant=acme', acmeAdmin, { topicArn });
+    const topic = (topicArn: unknown) => call('POST', '/v1/integrations/sns-topics?tenant=acme', mspAdmin, { topicArn });
     for (const bad of ['arn:aws:sqs:us-east-1:111122223333:queue', 'arn:aws:sns:us-east-1:1111:alarms', 'alarms', 42])
       expect((await topic(bad)).status).toBe(400);
     expect((await topic('arn:aws:sns:eu-west-1:111122223333:acme-prod.fifo')).status).toBe(201);
     expect((await topic('arn:aws:sns:eu-west-1:111122223333:acme-prod.fifo')).status).toBe(200); // already registered
 
-    const account = (accountId: unknown, who = acmeAdmin, tenant = 'acme') =>
+    const account = (accountId: unknown, who = mspAdmin, tenant = 'acme') =>
       call('POST', `/v1/integrations/aws-accounts?tenant=${tenant}`, who, { accountId });
     for (const bad of ['12345', '1234567890123', 123456789012, 'abcdefghijkl']) expect((await account(bad)).status).toBe(400);
     expect((await account('333344445555')).status).toBe(201);
     const taken = await account('333344445555', mspAdmin, 'globex');
     expect(taken.status).toBe(409);
     expect(taken.text).not.toContain('acme');
+    // A company admin cannot claim an account (its alarms would become their alerts): not even a free one.
+    const claimed = await account('444455556666', acmeAdmin, 'acme');
+    expect(claimed.status).toBe(403);
+    expect((await account('444455556666', mspAdmin, 'globex')).status).toBe(201);
 
     const listing = (await call('GET', '/v1/integrations?tenant=acme', acmeAdmin)).body;
     expect(listing.rateLimit).toEqual({ perMinute: 1200, burst: 300 });

@@ -20,6 +20,8 @@ const GRID: Record<Action, [boolean, boolean, boolean]> = {
   'asset.write': [Y, Y, N],
   'integration.read': [Y, Y, N],
   'integration.write': [Y, Y, N],
+  // Registering a client's AWS account or SNS topic routes another party's data to the tenant: MSP admins only.
+  'integration.source': [Y, N, N],
   'user.read': [Y, Y, Y],
   'user.write': [Y, Y, N],
   'runbook.read': [Y, Y, Y],

@@ -704,7 +704,7 @@ export interface paths {
      * Register an AWS account (CloudWatch alarms via EventBridge)
      * @description Alarm state changes forwarded from the account are the tenant's. An account already registered: 200, nothing changes.
      *
-     *     Permission: `integration.write` on the tenant.
+     *     Permission: `integration.source` on the tenant.
      *
      *     Audited as `awsaccount.register` in the tenant's log.
      */
@@ -798,7 +798,7 @@ export interface paths {
      * Register an SNS topic (CloudWatch alarms via SNS)
      * @description Only registered topics may deliver, and only their subscriptions are confirmed. A topic already registered: 200, nothing changes.
      *
-     *     Permission: `integration.write` on the tenant.
+     *     Permission: `integration.source` on the tenant.
      *
      *     Audited as `snstopic.register` in the tenant's log.
      */
@@ -1083,7 +1083,7 @@ export interface paths {
     get?: never;
     /**
      * Set a technician's workload cap and whether the routing may pick them
-     * @description Company admins set the profile of technicians working for one of their tenants. Without a profile a technician takes at most 5 open incidents and is active. Skills stay on the user (PATCH /v1/users/{id}).
+     * @description Company admins set the profile of technicians who work only for tenants they manage (a technician shared with another company: an MSP admin). Without a profile a technician takes at most 5 open incidents and is active. Skills stay on the user (PATCH /v1/users/{id}).
      *
      *     Permission: `user.write` on the tenant.
      *
@@ -7065,7 +7065,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The caller's role may not do this */
+      /** @description The caller may not change users of every company the technician works for */
       403: {
         headers: {
           [name: string]: unknown;

@@ -179,7 +179,7 @@ function setupGuide(base: string, settings: { snsTopicArns: string[]; awsAccount
       webhookUrl: url('cloudwatch', true),
       registeredTopicArns: settings.snsTopicArns,
       steps: [
-        'Register the alarm topic (POST /v1/integrations/sns-topics).',
+        'An MSP admin registers the alarm topic (POST /v1/integrations/sns-topics).',
         'Subscribe the topic: protocol HTTPS, this endpoint (the subscription is confirmed automatically).',
         "Add the topic to the alarms' ALARM and OK actions.",
       ],
@@ -190,7 +190,7 @@ function setupGuide(base: string, settings: { snsTopicArns: string[]; awsAccount
       webhookUrl: null,
       registeredAwsAccountIds: settings.awsAccountIds,
       steps: [
-        "Register the client's AWS account id (POST /v1/integrations/aws-accounts).",
+        "An MSP admin registers the client's AWS account id (POST /v1/integrations/aws-accounts) when onboarding the client.",
         "In the client account, forward CloudWatch Alarm State Change events to this account's default event bus.",
       ],
     },
@@ -448,7 +448,7 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
       method: 'POST',
       path: '/v1/integrations/sns-topics',
       handler: async (event) => {
-        const { principal, tenantId } = await tenantRequest(event, 'integration.write');
+        const { principal, tenantId } = await tenantRequest(event, 'integration.source');
         const { topicArn } = parseBody(event, snsTopicBody);
         if ((await getIngestSettings(deps.table, tenantId)).snsTopicArns.includes(topicArn)) return json(200, { topicArn });
         await registerSnsTopic(deps.table, tenantId, topicArn);
@@ -466,7 +466,7 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
           'Only registered topics may deliver, and only their subscriptions are confirmed. A topic already registered: 200, nothing changes.',
         tag,
         scope: 'tenant',
-        action: 'integration.write',
+        action: 'integration.source',
         query: tenantQuery,
         body: snsTopicBody,
         responses: { 200: snsTopicResponse, 201: snsTopicResponse },
@@ -477,7 +477,7 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
       method: 'POST',
       path: '/v1/integrations/aws-accounts',
       handler: async (event) => {
-        const { principal, tenantId } = await tenantRequest(event, 'integration.write');
+        const { principal, tenantId } = await tenantRequest(event, 'integration.source');
         const { accountId } = parseBody(event, awsAccountBody);
         if ((await getIngestSettings(deps.table, tenantId)).awsAccountIds.includes(accountId)) return json(200, { accountId });
         try {
@@ -501,7 +501,7 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
           "Alarm state changes forwarded from the account are the tenant's. An account already registered: 200, nothing changes.",
         tag,
         scope: 'tenant',
-        action: 'integration.write',
+        action: 'integration.source',
         query: tenantQuery,
         body: awsAccountBody,
         responses: { 200: awsAccountResponse, 201: awsAccountResponse },

@@ -490,8 +490,14 @@ export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteC
         const user = userId && userId.length <= 128 ? await getUser(deps.table, userId) : undefined;
         const visibleTenants = user ? user.tenantIds.filter((tenantId) => canSeeTenant(principal, tenantId)) : [];
         if (!user || (principal.role !== 'msp_admin' && !visibleTenants.length)) throw notFound('Technician');
-        if (principal.role !== 'msp_admin' && !visibleTenants.some((tenantId) => can(principal, 'user.write', tenantId))) {
-          throw forbidden(`Your role (${principal.role}) may not user: write`);
+        // One profile serves every company the technician works for (their cap and whether routing picks
+        // them): changing it changes other companies' routing, so it needs the right on all of them.
+        if (!user.tenantIds.every((tenantId) => can(principal, 'user.write', tenantId))) {
+          throw forbidden(
+            visibleTenants.length < user.tenantIds.length
+              ? 'This technician also works for companies you do not manage: an MSP admin (or an admin of each) changes their profile'
+              : `Your role (${principal.role}) may not user: write`,
+          );
         }
         if (user.role !== 'technician') throw badRequest('Only technicians have a routing profile');
         const body = parseBody(event, profileBody);
@@ -520,14 +526,18 @@ export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteC
       doc: {
         summary: "Set a technician's workload cap and whether the routing may pick them",
         description:
-          'Company admins set the profile of technicians working for one of their tenants. Without a profile a technician takes at most 5 open incidents and is active. Skills stay on the user (PATCH /v1/users/{id}).',
+          'Company admins set the profile of technicians who work only for tenants they manage (a technician shared with another company: an MSP admin). Without a profile a technician takes at most 5 open incidents and is active. Skills stay on the user (PATCH /v1/users/{id}).',
         tag: oncallTag,
         scope: 'tenant',
         action: 'user.write',
         params: technicianPathParams,
         body: profileBody,
         responses: { 200: technicianProfileResponse },
-        errors: { 400: 'Invalid input, or the user is not a technician', 404: "No such technician among the caller's tenants" },
+        errors: {
+          400: 'Invalid input, or the user is not a technician',
+          403: 'The caller may not change users of every company the technician works for',
+          404: "No such technician among the caller's tenants",
+        },
         audit: { action: 'technician-profile.update', log: 'both' },
       },
     },

@@ -1,6 +1,6 @@
 /**
  * Domain errors with an HTTP meaning. Everything the API answers with an error uses the one shape
- * `{"error": {"code", "message", "details"}}` (SPEC section 2), built from these.
+ * `{"error": {"code", "message", "details"}}`, built from these.
  */
 export class AppError extends Error {
   constructor(

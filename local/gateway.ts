@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -102,7 +103,9 @@ export function toHttpApiEvent(req: IncomingMessage, body: Buffer, route: Matche
   const headers = headersOf(req);
   const query: Record<string, string> = Object.create(null);
   for (const [name, value] of url.searchParams) query[name] = Object.hasOwn(query, name) ? `${query[name]},${value}` : value;
-  const textual = isTextual(headers['content-type']);
+  // A "text" body that is not valid UTF-8 goes base64 like a binary one: decoded as text, its bad bytes
+  // would become U+FFFD and the handler could no longer tell (it refuses such bodies: invalid_encoding).
+  const textual = isTextual(headers['content-type']) && isUtf8(body);
   const now = new Date();
   return {
     version: '2.0',

@@ -192,7 +192,7 @@ export async function seedDemo(table: TableRef, dataDir: string, now = new Date(
       await putRemediationPolicy(table, tenant.id, remediationPolicySchema.parse(tenant.remediation), 'seed', now, 0);
     }
     const apiKey = secrets.apiKeys[tenant.id] as string;
-    if (!(await findActiveApiKey(table, apiKey, now))) await createApiKey(table, tenant.id, now, apiKey);
+    if (!(await findActiveApiKey(table, apiKey, now))) await createApiKey(table, tenant.id, now, { apiKey });
     // The webhook signing secret (HMAC verification is optional per tenant and off by default).
     await table.db
       .send(

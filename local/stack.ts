@@ -270,6 +270,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     STATE_MACHINE_ARN: stateMachineArn,
     TABLE_NAME: tableName,
     AW_STAGE: 'local',
+    // Tenants' notification webhooks may point at loopback receivers on a laptop (never in Lambda: lib/util/safe-url.ts).
+    AW_ALLOW_PRIVATE_WEBHOOKS: 'local',
     EVENT_BUS_NAME,
     ALERT_QUEUE_URL: sqsEmulator.queueUrl(ALERT_QUEUE_NAME, handlerAwsEndpoint),
     AUTH_KEYS_FILE: ensureAuthKeys(dataDir),

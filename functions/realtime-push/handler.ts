@@ -25,8 +25,7 @@ export const handler = middy<EventBridgeEvent<string, unknown>, { delivered: num
       () => new Date(),
       () =>
         pushDomainEvent(
-          deps.table,
-          deps.endpoint,
+          deps,
           { detailType: parsed.detailType, tenantId: detail.tenantId, incidentId: detail.incidentId },
           { type: parsed.detailType, at: event.time, ...detail },
         ),

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyWebsocketEventV2WithRequestContext, APIGatewayProxyResultV2 } from 'aws-lambda';
 import middy from '@middy/core';
+import { AccessCheck } from '../../lib/auth/access';
 import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
 import { dynamo } from '../../lib/aws/clients';
 import { readEnv } from '../../lib/config/env';
@@ -12,6 +13,7 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<{ connecti
 
 const env = readEnv('realtimeConnect');
 const table = { db: dynamo(), tableName: env.TABLE_NAME };
+const access = new AccessCheck(table);
 let keySet: Promise<KeySet> | undefined;
 const keys = () =>
   (keySet ??= loadKeySet(env).catch((error: unknown) => {
@@ -24,6 +26,6 @@ export const handler = middy<ConnectEvent, APIGatewayProxyResultV2>()
   .handler(async (event) =>
     acceptConnection(
       { connectionId: event.requestContext.connectionId, token: event.queryStringParameters?.token },
-      { table, keySet: await keys(), now: new Date() },
+      { table, keySet: await keys(), now: new Date(), access },
     ),
   );

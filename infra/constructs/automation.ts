@@ -23,7 +23,7 @@ export interface AutomationProps {
 type AutomationFunction = 'remediate' | 'runbookStep' | 'approvalSweep';
 
 /**
- * The automation capability (SPEC section 5): the remediation decision per new incident (`remediate`,
+ * The automation capability: the remediation decision per new incident (`remediate`,
  * on IncidentOpened), the RunbookExecution state machine (Standard, JSONPath, logs without execution
  * data, which holds command output, and X-Ray tracing) with its one Task function (`runbookStep`, the
  * only code that assumes client roles), and the approval sweep. Failed decisions land in a watched

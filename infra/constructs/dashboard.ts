@@ -52,7 +52,7 @@ export interface DashboardProps {
 }
 
 /**
- * The dashboard (SPEC sections 1 and 7): the single-page app in a private S3 bucket, served by
+ * The dashboard: the single-page app in a private S3 bucket, served by
  * CloudFront through Origin Access Control, HTTPS only, with security headers on every answer. SPA
  * routes (`/incidents/...`) answer index.html; content-hashed files under `assets/` are cached for a
  * year, everything else (index.html, config.json) is revalidated on each load.

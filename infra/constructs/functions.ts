@@ -95,7 +95,16 @@ export const CONNECTION_PARTITIONS = ['MSP#WSCONN#*', 'T#*#WSCONN', 'T#*#WSINC#*
 export interface ItemGrant {
   actions: readonly string[];
   partitions: readonly string[];
+  /** Only these attributes may be read (a projection that names no other; the whole item never). */
+  attributes?: readonly string[];
 }
+
+/** A user's key and access version, what the realtime functions check connections against (lib/auth/access.ts), and nothing else of the user. */
+const ACCESS_VERSION_READ: ItemGrant = {
+  actions: ['dynamodb:GetItem'],
+  partitions: ['MSP#USER#*'],
+  attributes: ['pk', 'sk', 'authVersion'],
+};
 
 /**
  * Finer still than TABLE_ACCESS for the functions that touch a known set of partitions: exactly these
@@ -106,18 +115,20 @@ export interface ItemGrant {
  */
 export const ITEM_ACCESS: Partial<Record<FunctionName, readonly ItemGrant[]>> = {
   // The WebSocket functions touch only connection items (lib/store/connections.ts).
-  wsConnect: [{ actions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'], partitions: CONNECTION_PARTITIONS }],
+  wsConnect: [{ actions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'], partitions: CONNECTION_PARTITIONS }, ACCESS_VERSION_READ],
   wsDisconnect: [{ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS }],
   wsDefault: [
     // The connection and its incident subscriptions: subscribe/unsubscribe is one transaction (Update + Put/Delete); 410 deletes.
     { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS },
     // Whether the incident exists before following it (its summary item, key only).
     { actions: ['dynamodb:GetItem'], partitions: ['T#*#INC#*'] },
+    ACCESS_VERSION_READ,
   ],
   realtimePush: [
     { actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], partitions: CONNECTION_PARTITIONS },
     // Receipts of the events it pushed (a redelivered event is not pushed twice).
     { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: ['T#*#EVENT#*'] },
+    ACCESS_VERSION_READ,
   ],
   // The approval sweep (expireApprovals in lib/remediation/service.ts).
   approvalSweep: [
@@ -275,7 +286,15 @@ function grantTableAccess(name: FunctionName, fn: NodejsFunction, role: iam.Role
         new iam.PolicyStatement({
           actions: [...grant.actions],
           resources: [table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] },
+            ...(grant.attributes
+              ? {
+                  'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...grant.attributes] },
+                  StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+                }
+              : {}),
+          },
         }),
       );
     }

@@ -1,7 +1,7 @@
 import { MAX_POLLS, POLL_INTERVAL_SECONDS, SSM_FAILURE_STATUSES, type SectionName } from '../../lib/remediation/step-contract';
 
 /**
- * The runbook execution state machine (SPEC sections 1 and 5), as an Amazon States Language object in
+ * The runbook execution state machine, as an Amazon States Language object in
  * the JSONPath query language, built here in TypeScript so that the local Step Functions emulator
  * interprets the very same definition (`runbookExecutionAsl()` with its `${RunbookStepArn}`
  * substitution).

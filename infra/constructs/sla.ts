@@ -25,7 +25,7 @@ export interface SlaNotificationsProps {
 export const SLA_TIMER_MAX_LAG = Duration.minutes(3);
 
 /**
- * The SLA and notifications capability (SPEC section 6): the `sla` function starts, moves and stops an
+ * The SLA and notifications capability: the `sla` function starts, moves and stops an
  * incident's SLA timers on its events, and is the target of those timers (one-time EventBridge
  * Scheduler schedules in a group of their own), where it warns, breaches and escalates, notifying by
  * SES email, Slack, Teams and the tenant's webhook. Scheduler invokes it through a role of its own;

@@ -1,13 +1,14 @@
-import * as z from 'zod';
+import type * as z from 'zod';
+import { AccessCheck } from '../auth/access';
 import { authorize, can, type Action } from '../auth/permissions';
 import type { AccessClaims, KeySet } from '../auth/tokens';
-import { badRequest } from '../errors';
+import { badRequest, notFound } from '../errors';
 import { header, type HttpEvent, type HttpResult } from '../http/http';
 import { requirePrincipal } from '../http/principal';
 import type { Orchestrator } from '../remediation/service';
 import { recordAudit, type AuditEntryInput } from '../store/audit';
-import { TENANT_ID_PATTERN } from '../store/keys';
 import { listTenants } from '../store/tenants';
+import { incidentPathParams, tenantPathParams, tenantQuery } from './schemas';
 import type { TableRef } from '../store/table-ref';
 
 export interface ApiDeps {
@@ -65,8 +66,10 @@ export interface RouteDoc {
 /** What every route group gets: the dependencies and the request helpers built on them. */
 export interface RouteContext {
   deps: ApiDeps;
-  /** The signed-in user, or a 401. */
+  /** The signed-in user, or a 401 (also when the token no longer speaks for its user: lib/auth/access.ts). */
   principalOf(event: HttpEvent): Promise<AccessClaims>;
+  /** After a user's access changed: this function stops trusting what it read of it (other warm ones within seconds). */
+  accessChanged(userId: string): void;
   /** The tenants a list covers: the one asked for (if allowed) or every tenant the action is allowed on. */
   tenantsFor(principal: AccessClaims, action: Action, requested?: string): Promise<string[]>;
   /** The one tenant a request is about (the parameter, or the user's only tenant), authorized for the action. */
@@ -77,11 +80,8 @@ export interface RouteContext {
   audit(event: HttpEvent, principal: AccessClaims, entry: Omit<AuditEntryInput, 'actor' | 'requestId' | 'sourceIp' | 'at'>): Promise<void>;
 }
 
-/** The optional `?tenant=` parameter: a well-formed tenant id or nothing. */
-export const tenantParam = z.string().regex(TENANT_ID_PATTERN, 'not a tenant id').optional();
-const tenantQuery = z.object({ tenant: tenantParam });
-
 export function routeContext(deps: ApiDeps): RouteContext {
+  const access = new AccessCheck(deps.table);
   // Plain functions, not methods: route groups destructure the context.
   const singleTenant: RouteContext['singleTenant'] = (principal, action, requested) => {
     const tenantId = requested ?? (principal.role !== 'msp_admin' && principal.tenants.length === 1 ? principal.tenants[0] : undefined);
@@ -91,7 +91,8 @@ export function routeContext(deps: ApiDeps): RouteContext {
   };
   return {
     deps,
-    principalOf: async (event) => requirePrincipal(event, await deps.keySet(), deps.now()),
+    principalOf: async (event) => requirePrincipal(event, await deps.keySet(), deps.now(), access),
+    accessChanged: (userId) => access.forget(userId),
     async tenantsFor(principal, action, requested) {
       const all = principal.role === 'msp_admin' ? (await listTenants(deps.table)).map((tenant) => tenant.id) : principal.tenants;
       return (requested === undefined ? all : all.filter((tenantId) => tenantId === requested)).filter((tenantId) =>
@@ -131,3 +132,19 @@ export function decodeCursor(cursor: string | undefined, partition: string): Rec
 }
 
 export const noContent = (): HttpResult => ({ statusCode: 204 });
+
+/** The tenant id of a `/v1/tenants/{id}/...` path: a malformed one is a 400 (tenantIdParam), never a key built from it. */
+export function pathTenantId(event: HttpEvent): string {
+  return tenantPathParams.parse(event.pathParameters ?? {}).id;
+}
+
+/**
+ * The incident id of a `/v1/incidents/{id}/...` path (incidentPathParams: at most 128 characters). Like
+ * the other resource ids of a path, a malformed one cannot exist (404); it never reaches a key (DynamoDB
+ * refuses a partition key over 2048 bytes).
+ */
+export function pathIncidentId(event: HttpEvent): string {
+  const parsed = incidentPathParams.safeParse(event.pathParameters ?? {});
+  if (!parsed.success) throw notFound('Incident');
+  return parsed.data.id;
+}

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { FORMAT_ADAPTERS } from '../ingest/formats';
+import { MAX_JSON_DEPTH, MAX_WEBHOOK_JSON_DEPTH } from '../util/json-depth';
 import type { Route, RouteDoc } from './context';
 import { errorResponse, webhookResponse } from './schemas';
 
@@ -29,9 +30,10 @@ export const WEBHOOK_OPERATIONS: readonly DocumentedOperation[] = [
     doc: {
       summary: 'Ingest alerts from a monitoring tool',
       description: [
-        "Authenticated by the tenant's API key (`X-Api-Key` header, or the `api_key` query parameter for tools that cannot set headers).",
-        'When the tenant requires signing, `X-Timestamp` (Unix seconds, within 5 minutes) and `X-Signature`',
-        '(`sha256=` + hex HMAC-SHA256 of `timestamp + "." + raw body` with the tenant\'s signing secret) must be sent.',
+        "Authenticated by the tenant's API key: `X-Api-Key`, `Authorization: Bearer <key>`, or the `api_key` query parameter for tools that cannot set headers.",
+        'When the tenant requires signing, `X-Timestamp` (Unix seconds or ms, or ISO 8601 with a zone; within 5 minutes) and `X-Signature`',
+        '(`sha256=` + hex HMAC-SHA256 with the tenant\'s signing secret of `timestamp + "." + deliveryId + "." + raw body` when an `X-Delivery-ID` is sent, else `timestamp + "." + raw body`) must be sent;',
+        'a signed delivery whose delivery id is not signed is refused.',
         '`cloudwatch` takes SNS messages, authenticated by the SNS signature instead.',
         'A repeated delivery (same `X-Delivery-ID`, or same content, within 24 h) is answered 200 with the original alert ids.',
       ].join(' '),
@@ -55,7 +57,11 @@ export const WEBHOOK_OPERATIONS: readonly DocumentedOperation[] = [
 
 const WEBHOOK_HEADERS = [
   { name: 'X-Timestamp', description: 'Unix seconds of the signature (required with X-Signature)' },
-  { name: 'X-Signature', description: '`sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>`' },
+  {
+    name: 'X-Signature',
+    description:
+      '`sha256=<hex HMAC-SHA256(secret, timestamp + "." + deliveryId + "." + raw body)>`, or without the delivery id when none is sent',
+  },
   { name: 'X-Delivery-ID', description: 'Idempotency key: a delivery id seen within 24 h is not ingested again' },
 ];
 
@@ -137,10 +143,17 @@ export function operationId(method: string, path: string): string {
   return `${method.toLowerCase()}${words.join('')}`;
 }
 
+/** Every JSON body is read by lib/http/http.ts: nesting limited before it is parsed. */
+const TOO_DEEP = `the body nests deeper than ${MAX_JSON_DEPTH} levels (${MAX_WEBHOOK_JSON_DEPTH} for webhooks): \`payload_too_deep\``;
+
 /** The error answers a route may give: those its scope, parameters and body imply, and its own. */
 function errorStatuses(doc: RouteDoc, hasPathParameters: boolean): Map<number, string> {
   const errors = new Map<number, string>();
-  if (doc.params || doc.query || doc.body) errors.set(400, 'Invalid input: the failing fields are in error.details');
+  if (doc.params || doc.query || doc.body)
+    errors.set(
+      400,
+      `Invalid input: the failing fields are in error.details${doc.body ? '; or a body that is not JSON, or not UTF-8 (`invalid_encoding`)' : ''}`,
+    );
   if (doc.scope === 'apiKey') errors.set(401, 'Missing, unknown or revoked API key');
   else if (doc.scope !== 'public') errors.set(401, 'Missing, invalid or expired access token');
   if (doc.scope === 'tenant' || doc.scope === 'msp') errors.set(403, "The caller's role may not do this");
@@ -149,8 +162,12 @@ function errorStatuses(doc: RouteDoc, hasPathParameters: boolean): Map<number, s
   if (doc.body) {
     errors.set(413, 'Body over 1 MiB');
     errors.set(415, 'Body not JSON');
+    errors.set(422, TOO_DEEP[0]!.toUpperCase() + TOO_DEEP.slice(1));
   }
-  for (const [status, text] of Object.entries(doc.errors ?? {})) if (text) errors.set(Number(status), text);
+  for (const [status, text] of Object.entries(doc.errors ?? {})) {
+    // A route's own 422 comes on top of the nesting limit, which every body has.
+    if (text) errors.set(Number(status), Number(status) === 422 && doc.body ? `${text}; or ${TOO_DEEP}` : text);
+  }
   return new Map([...errors].sort(([a], [b]) => a - b));
 }
 
@@ -278,8 +295,9 @@ export function openApiDocument(routes: readonly DocumentedOperation[], extra: r
           in: 'header',
           name: 'X-Api-Key',
           description:
-            "A tenant's webhook API key. Where the tenant requires signing, deliveries also carry X-Timestamp and " +
-            'X-Signature: sha256=<hex HMAC-SHA256(signing secret, timestamp + "." + raw body)>, within 5 minutes.',
+            "A tenant's webhook API key (also accepted as `Authorization: Bearer <key>`). Where the tenant requires signing, " +
+            'deliveries also carry X-Timestamp and X-Signature: sha256=<hex HMAC-SHA256(signing secret, timestamp + "." + ' +
+            'deliveryId + "." + raw body)> (without the delivery id when none is sent), within 5 minutes.',
         },
         webhookApiKeyQuery: {
           type: 'apiKey',

@@ -17,7 +17,6 @@ import { APPROVAL_STATES, EXECUTION_STATES } from '../store/remediation';
 import { INCIDENT_STATUSES, TIMELINE_TYPES } from '../domain/incident';
 import { ROLES } from '../domain/user';
 import { TENANT_ID_PATTERN } from '../store/keys';
-import { tenantParam } from './context';
 
 /**
  * The operator API's response bodies, each defined once: the routes document their answers with these
@@ -37,13 +36,21 @@ const count = z.number().int().min(0);
 
 // Shared request parts (path parameters and the `?tenant=` query).
 
+/**
+ * A tenant id (TENANT_ID_PATTERN of lib/store/keys.ts, at most 64 characters): the one schema of every
+ * tenant a request names, in the query (`?tenant=`) or the path (`/v1/tenants/{id}/...`). A malformed
+ * one is a 400 here, before any key is built from it (the key builder throws on it).
+ */
+export const tenantIdParam = z.string().max(64).regex(TENANT_ID_PATTERN, 'not a tenant id');
+/** The optional `?tenant=` parameter: a well-formed tenant id or nothing. */
+export const tenantParam = tenantIdParam.optional();
 /** `?tenant=`: the tenant a request is about (optional where the caller's only tenant or every visible one is meant). */
 export const tenantQuery = z.object({ tenant: tenantParam });
-export const tenantPathParams = z.object({ id: z.string().regex(TENANT_ID_PATTERN).describe('Tenant id') });
-export const assetPathParams = z.object({ id: z.string().regex(ASSET_ID_PATTERN).describe('Asset id') });
+export const tenantPathParams = z.object({ id: tenantIdParam.describe('Tenant id') });
+export const assetPathParams = z.object({ id: z.string().max(128).regex(ASSET_ID_PATTERN).describe('Asset id') });
 export const userPathParams = z.object({ id: z.string().min(1).max(128).describe('User id') });
 export const incidentPathParams = z.object({ id: z.string().min(1).max(128).describe('Incident id (a ULID)') });
-export const schedulePathParams = z.object({ id: z.string().regex(SCHEDULE_ID_PATTERN).describe('Schedule id') });
+export const schedulePathParams = z.object({ id: z.string().max(64).regex(SCHEDULE_ID_PATTERN).describe('Schedule id') });
 export const technicianPathParams = z.object({ userId: z.string().min(1).max(128).describe("The technician's user id") });
 
 // Errors.
@@ -283,6 +290,10 @@ const apiKeyView = component(
     keyId: z.string(),
     prefix: z.string().describe('The first characters of the key, to tell keys apart'),
     createdAt: instant,
+    createdBy: z
+      .object({ userId: z.string(), email: z.string() })
+      .nullable()
+      .describe('The user who created (or rotated into) this key; null for keys made outside the API'),
     expiresAt: instant.nullable(),
     revokedAt: instant.nullable(),
     status: z.enum(['active', 'expiring', 'expired', 'revoked']),
@@ -393,7 +404,7 @@ export const assetListResponse = z.object({ tenantId: z.string(), assets: z.arra
 export const runbookResponse = component(
   'Runbook',
   runbookSchema.extend({ source: z.enum(['library', 'tenant']).describe('The built-in library, or written by the tenant') }),
-  'A runbook: match rules, parameters, risk, pre-checks, commands, verification, rollback (SPEC section 5).',
+  'A runbook: match rules, parameters, risk, pre-checks, commands, verification, rollback.',
 );
 
 export const runbookListResponse = z.object({ tenantId: z.string(), runbooks: z.array(runbookResponse) });
@@ -454,7 +465,7 @@ export const approvalResponse = component(
     decidedAt: instant.optional(),
     comment: z.string().optional(),
   }),
-  'A request to approve a runbook execution (SPEC section 5).',
+  'A request to approve a runbook execution.',
 );
 
 const approvalView = approvalResponse.extend({

@@ -13,7 +13,7 @@ import {
   rotateSession,
   REFRESH_TOKEN_TTL_SECONDS,
 } from '../store/sessions';
-import { findUserByEmail, getUser, type StoredUser } from '../store/users';
+import { findUserByEmail, getUser, revokeAccessTokens, type StoredUser } from '../store/users';
 import type { TableRef } from '../store/table-ref';
 import { decoyPasswordHash, verifyPassword } from './password';
 import { signAccessToken, type KeySet } from './tokens';
@@ -63,7 +63,7 @@ function newRefreshToken(familyId: string): string {
 
 async function issue(user: StoredUser, refreshToken: string, deps: AuthDeps, now: Date): Promise<TokenPair> {
   const accessToken = await signAccessToken(
-    { sub: user.id, role: user.role, tenants: user.tenantIds, email: user.email },
+    { sub: user.id, role: user.role, tenants: user.tenantIds, email: user.email, ver: user.authVersion ?? 0 },
     deps.keySet,
     now,
   );
@@ -149,7 +149,12 @@ export async function logout(request: z.infer<typeof refreshRequestSchema>, deps
     await revokeSession(deps.table, familyId, 'logout', deps.now());
 }
 
-/** Signs the user out everywhere: every refresh-token family is revoked (access tokens expire within 15 min). */
+/**
+ * Signs the user out everywhere: every refresh-token family is revoked, and the access version moves on
+ * so the access tokens already issued (this one too) stop working within seconds, not at their expiry.
+ */
 export async function logoutAll(userId: string, deps: AuthDeps): Promise<{ revoked: number }> {
-  return { revoked: await revokeAllSessions(deps.table, userId, 'logout-all', deps.now()) };
+  const revoked = await revokeAllSessions(deps.table, userId, 'logout-all', deps.now());
+  await revokeAccessTokens(deps.table, userId);
+  return { revoked };
 }

@@ -2,7 +2,7 @@ import type { Role } from '../domain/user';
 import { forbidden, notFound } from '../errors';
 
 /**
- * The permission matrix (SPEC section 2), in one place. Every route names one action; the middleware
+ * The permission matrix, in one place. Every route names one action; the middleware
  * asks `authorize(principal, action, tenantId)`. A role has an action everywhere it can see: MSP admins
  * see every tenant, the others only the tenants they belong to. MSP-level actions (no tenant) are
  * for MSP admins only.

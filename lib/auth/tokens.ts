@@ -48,13 +48,18 @@ export interface AccessClaims {
   role: Role;
   tenants: string[];
   email: string;
+  /**
+   * The user's access version when the token was made. Deleting the user, or changing their role or
+   * tenants, moves the version on: tokens made before stop working (lib/auth/access.ts).
+   */
+  ver: number;
 }
 
 const encoder = new TextEncoder();
 
 export async function signAccessToken(claims: AccessClaims, keySet: KeySet, now: Date): Promise<string> {
   const issuedAt = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ role: claims.role, tenants: claims.tenants, email: claims.email })
+  return new SignJWT({ role: claims.role, tenants: claims.tenants, email: claims.email, ver: claims.ver })
     .setProtectedHeader({ alg: 'HS256', kid: keySet.current.kid, typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuer(TOKEN_ISSUER)
@@ -69,6 +74,7 @@ const accessClaimsSchema = z.object({
   role: z.enum(['msp_admin', 'company_admin', 'technician']),
   tenants: z.array(z.string()),
   email: z.string(),
+  ver: z.number().int().min(0),
 });
 
 export class InvalidTokenError extends Error {}
@@ -83,7 +89,8 @@ export async function verifyAccessToken(token: string, keySet: KeySet, now: Date
         if (!key) throw new InvalidTokenError('Unknown key id');
         return encoder.encode(key.secret);
       },
-      { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['HS256'], currentDate: now },
+      // A token without an expiry (or an issue time, or a subject) is never accepted, whoever signed it.
+      { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['HS256'], currentDate: now, requiredClaims: ['exp', 'iat', 'sub'] },
     );
     return accessClaimsSchema.parse(payload);
   } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * Alert categories (SPEC section 4): what kind of problem an alert reports, derived from the words of
+ * Alert categories: what kind of problem an alert reports, derived from the words of
  * its signature and of the metric it watches. Tools name one condition many ways (HighCPU,
  * NodeCPUHigh, a `cpu-high` alarm on CPUUtilization, `system.cpu.user`): they all land in one category,
  * which is how one condition from two tools is recognised and how unrelated problems on one host

@@ -7,7 +7,7 @@ import { unknownAssetKey, type Topology } from './topology';
 export { DEFAULT_POLICY, type CorrelationPolicy } from './policy';
 
 /**
- * The correlation engine (SPEC section 4): a pure function of (tenant policy, inventory topology,
+ * The correlation engine: a pure function of (tenant policy, inventory topology,
  * the open incident state of the alert's scope, the new alert, the clock) giving a decision with its
  * reason, the scope state after it and every incident it changed with timeline entries.
  *

@@ -5,7 +5,7 @@ const seconds = (max: number) => z.number().int().min(0).max(max);
 const DAY = 24 * 3600;
 
 /**
- * A tenant's correlation policy (SPEC section 4). Every field has a default that works on day one;
+ * A tenant's correlation policy. Every field has a default that works on day one;
  * a tenant stores only what it changes, and the stored policy is parsed through this schema, so a
  * field added later takes its default for tenants that never set it.
  */

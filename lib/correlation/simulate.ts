@@ -6,7 +6,7 @@ import type { CorrelationPolicy } from './policy';
 import { topologyOf } from './topology';
 
 /**
- * The policy simulator (SPEC section 4): replays a tenant's recorded alerts through the same pure
+ * The policy simulator: replays a tenant's recorded alerts through the same pure
  * engine the correlation handler runs (`decide` per alert on its scope's state, `settle`), in memory,
  * and counts the incidents they would have made. Nothing is read or written: the caller loads the
  * alerts and the inventory, and runs this once per policy to compare.

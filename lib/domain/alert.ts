@@ -29,7 +29,7 @@ export const normalizedAlertSchema = z.object({
 });
 export type NormalizedAlert = z.infer<typeof normalizedAlertSchema>;
 
-/** The canonical alert of SPEC section 3, as stored and as queued for correlation. */
+/** The canonical alert, as stored and as queued for correlation. */
 export const canonicalAlertSchema = normalizedAlertSchema.extend({
   id: z.string().min(1),
   tenantId: z.string().min(1),

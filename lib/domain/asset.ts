@@ -1,28 +1,43 @@
 import * as z from 'zod';
+import { limitedRecord, refuseReservedKeys } from '../util/input-limits';
 
 export const ASSET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
 export const assetSchema = z.object({
-  id: z.string().regex(ASSET_ID_PATTERN),
+  id: z.string().max(128).regex(ASSET_ID_PATTERN),
   name: z.string().min(1).max(256),
   type: z.string().min(1).max(64),
   /** Other names the monitoring tools use: FQDN, IP, EC2 instance id, ARN... */
   aliases: z.array(z.string().min(1).max(512)).max(64).default([]),
   /** Upstream assets this one needs (db <- app <- load balancer <- endpoint). */
-  dependsOn: z.array(z.string().regex(ASSET_ID_PATTERN)).max(64).default([]),
+  dependsOn: z.array(z.string().max(128).regex(ASSET_ID_PATTERN)).max(64).default([]),
   critical: z.boolean().default(false),
-  tags: z.record(z.string(), z.string()).default({}),
+  /**
+   * Free key/value tags (like AWS tags: 50 at most, keys up to 128 characters, values up to 256). A
+   * reserved key (`__proto__`, `constructor`, `prototype`: lib/util/input-limits.ts) is refused (400).
+   */
+  tags: refuseReservedKeys(limitedRecord(z.string().min(1).max(128), z.string().max(256), 50).default({})),
   /** Where runbooks reach it: an SSM managed instance in the client's account (none: runbooks never target it). */
   ssm: z
     .object({
       /** EC2 instance id (`i-...`) or hybrid managed instance id (`mi-...`). */
-      instanceId: z.string().regex(/^(?:i|mi)-[0-9a-f]{8,17}$/, 'an EC2 (i-...) or managed (mi-...) instance id'),
-      accountId: z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits'),
-      region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
+      instanceId: z
+        .string()
+        .max(20)
+        .regex(/^(?:i|mi)-[0-9a-f]{8,17}$/, 'an EC2 (i-...) or managed (mi-...) instance id'),
+      accountId: z
+        .string()
+        .max(12)
+        .regex(/^\d{12}$/, 'an AWS account id is 12 digits'),
+      region: z
+        .string()
+        .max(32)
+        .regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
       platform: z.enum(['linux', 'windows']),
       /** The client's remediation role in that account (onboarding stack `roleName`); default AlertWhispererRemediation. */
       roleName: z
         .string()
+        .max(64)
         .regex(/^AlertWhispererRemediation[\w+=,.@-]{0,38}$/, 'a role name starting with AlertWhispererRemediation')
         .optional(),
     })

@@ -5,7 +5,7 @@ import type { Severity } from './alert';
 export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved', 'merged'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-/** The parts of a priority score (SPEC section 4), each shown to the operator. */
+/** The parts of a priority score, each shown to the operator. */
 export interface PriorityParts {
   /** Base from the worst severity seen. */
   severity: number;
@@ -62,7 +62,7 @@ export interface Incident {
   /** How an operator closed it (null once reopened). */
   resolutionCode?: string | null;
   resolvedBy?: string | null;
-  /** The remediation decision (SPEC section 5), once made. */
+  /** The remediation decision, once made. */
   decision?: IncidentDecision;
   /** The latest runbook execution's summary. */
   remediation?: IncidentRemediation;
@@ -126,7 +126,7 @@ export interface PendingTimer {
 }
 
 /**
- * The SLA of an incident (SPEC section 6), kept with it by lib/sla/service.ts. Every write names the
+ * The SLA of an incident, kept with it by lib/sla/service.ts. Every write names the
  * version it read, so two firings or a firing racing an operator's change never both act.
  */
 export interface IncidentSla {

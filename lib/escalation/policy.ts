@@ -1,7 +1,7 @@
 import * as z from 'zod';
 
 /**
- * Escalation chains (SPEC section 6): ordered levels (assigned technician -> company admin -> MSP
+ * Escalation chains: ordered levels (assigned technician -> company admin -> MSP
  * admin), each notified in turn. A level waits `delayMinutes` for an acknowledgement, then the next
  * one is notified; an SLA breach also moves one level at once; acknowledging stops the waiting, and
  * resolving ends the chain. Driven by one-time timers (EventBridge Scheduler), never by polling.

@@ -3,6 +3,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import * as z from 'zod';
 import { AppError, badRequest, isRetryableServiceError, payloadTooLarge, RETRY_AFTER_SECONDS, unsupportedMediaType } from '../errors';
 import { logger, observed } from '../observability';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, MAX_WEBHOOK_JSON_DEPTH, payloadTooDeep } from '../util/json-depth';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -101,29 +102,70 @@ export function httpHandler(handler: HttpHandler) {
     .handler(handler);
 }
 
-/** The raw body as text (API Gateway base64-encodes bodies it considers binary). */
+// The nesting limits and their check (lib/util/json-depth.ts, free of the HTTP layer for the adapters that parse embedded JSON).
+export { jsonDepthExceeds, MAX_JSON_DEPTH, MAX_WEBHOOK_JSON_DEPTH, payloadTooDeep };
+
+/** A body that is not UTF-8 (a JSON text must be): refused rather than stored with replacement characters. */
+export const invalidEncoding = () => new AppError(400, 'invalid_encoding', 'The body is not valid UTF-8');
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes as UTF-8 text, or a 400 `invalid_encoding` when they are not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw invalidEncoding();
+  }
+}
+
+/**
+ * A text body that lost bytes on its way here: API Gateway (and the local gateway) decode a body with a
+ * text content type as UTF-8, replacing each invalid sequence with U+FFFD, so the original bytes are
+ * gone. A replacement character the client really sent leaves the byte count as it was; one that stands
+ * for invalid bytes changes it (almost always: 1 or 2 invalid bytes become 3), which Content-Length shows.
+ */
+function lostBytes(event: HttpEvent, text: string): boolean {
+  if (!text.includes('\uFFFD')) return false;
+  const declared = header(event, 'content-length');
+  return declared !== undefined && /^\d+$/.test(declared) && Number(declared) !== Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * The raw body as text. API Gateway base64-encodes bodies it considers binary: those are decoded and
+ * must be UTF-8; a text body must not have lost bytes to replacement characters (400 `invalid_encoding`).
+ */
 export function rawBody(event: HttpEvent): string {
   if (!event.body) return '';
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (event.isBase64Encoded) return decodeUtf8(Buffer.from(event.body, 'base64'));
+  if (lostBytes(event, event.body)) throw invalidEncoding();
+  return event.body;
 }
 
 export function header(event: HttpEvent, name: string): string | undefined {
   return event.headers?.[name.toLowerCase()];
 }
 
-/** The raw body, checked for size (413) and content type (415) before anything reads it. */
+/** The raw body, checked for size (413), content type (415) and encoding (400) before anything reads it. */
 export function readRawBody(event: HttpEvent): string {
-  const raw = rawBody(event);
-  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES);
+  const bytes = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64') : undefined) : undefined;
+  const size = bytes ? bytes.length : Buffer.byteLength(event.body ?? '', 'utf8');
+  if (size > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES);
   const contentType = header(event, 'content-type');
   // text/plain: SNS posts its JSON envelopes with that content type.
   if (contentType && !/^application\/([\w.+-]+\+)?json\b|^text\/plain\b/i.test(contentType)) {
     throw unsupportedMediaType(`Expected application/json, got ${contentType}`);
   }
-  return raw;
+  return bytes ? decodeUtf8(bytes) : rawBody(event);
 }
 
-export function parseJson(raw: string): unknown {
+/**
+ * Parses a JSON text: 422 when it nests deeper than `maxDepth` (checked first, so nothing deep is ever
+ * parsed), 400 when it is not JSON. The default is the webhooks' limit (lib/ingest/webhook.ts parses
+ * with it); the operator API's bodies go through readJsonBody with the tighter MAX_JSON_DEPTH.
+ */
+export function parseJson(raw: string, maxDepth = MAX_WEBHOOK_JSON_DEPTH): unknown {
+  if (jsonDepthExceeds(raw, maxDepth)) throw payloadTooDeep(maxDepth);
   try {
     return JSON.parse(raw);
   } catch {
@@ -131,10 +173,10 @@ export function parseJson(raw: string): unknown {
   }
 }
 
-/** Reads a JSON body: 413 over the size limit, 415 when it is not JSON, 400 when it does not parse. */
+/** Reads a JSON body of the operator API: 413 over the size limit, 415 when it is not JSON, 400 when it does not parse, 422 too deep. */
 export function readJsonBody(event: HttpEvent): { raw: string; body: unknown } {
   const raw = readRawBody(event);
-  return { raw, body: parseJson(raw) };
+  return { raw, body: parseJson(raw, MAX_JSON_DEPTH) };
 }
 
 /** Parses a JSON body against a schema; invalid input is a 400 with the failing fields. */

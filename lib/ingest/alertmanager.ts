@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ALERT_STATUSES, type AlertStatus, type Severity } from '../domain/alert';
 import type { AdaptedAlert, FormatAdapter } from './formats';
-import { capLabels, severityFromWord, toUtcIso } from './normalize';
+import { capLabels, labelSource, severityFromWord, toUtcIso } from './normalize';
 
 /**
  * The `alertmanager` webhook format: what Prometheus Alertmanager posts to a `webhook_config` receiver.
@@ -70,18 +70,19 @@ export function isUnsetTime(value: string | undefined): value is undefined {
   return value === undefined || new Date(Date.parse(value)).getUTCFullYear() <= 1;
 }
 
-/** A label or annotation map: string values as sent, other scalars as text, null dropped. */
-export const stringMap = z
-  .record(z.string(), z.unknown())
-  .nullish()
-  .transform((map) => {
-    const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(map ?? {})) {
-      if (value === undefined || value === null) continue;
-      out[key] = typeof value === 'string' ? value : JSON.stringify(value);
-    }
-    return out;
-  });
+/**
+ * A label or annotation map: string values as sent, other scalars as text, null dropped. Every key is
+ * kept as an own property (built from a Map, never by assignment, so `__proto__` stays a key and
+ * capLabels renames it).
+ */
+export const stringMap = labelSource.nullish().transform((map) => {
+  const out = new Map<string, string>();
+  for (const [key, value] of Object.entries(map ?? {})) {
+    if (value === undefined || value === null) continue;
+    out.set(key, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  return Object.fromEntries(out) as Record<string, string>;
+});
 
 /** An optional string where '' (Grafana's empty dashboardURL, a blank fingerprint) counts as absent. */
 export const optionalText = z.preprocess((value) => (value === '' || value === null ? undefined : value), z.string().optional());

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AlertStatus, Severity } from '../domain/alert';
 import type { AdaptedAlert, FormatAdapter } from './formats';
-import { capLabels, toUtcIso } from './normalize';
+import { capLabels, labelSource, toUtcIso } from './normalize';
 
 /**
  * The `azure` webhook format: an Azure Monitor action group's webhook with the common alert schema enabled
@@ -60,8 +60,8 @@ export const azurePayloadSchema = z.looseObject({
   schemaId: z.literal('azureMonitorCommonAlertSchema'),
   data: z.looseObject({
     essentials: azureEssentialsSchema,
-    alertContext: z.record(z.string(), z.unknown()).nullish(),
-    customProperties: z.record(z.string(), z.unknown()).nullish(),
+    alertContext: labelSource.nullish(),
+    customProperties: labelSource.nullish(),
   }),
 });
 type AzurePayload = z.infer<typeof azurePayloadSchema>;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Severity } from '../domain/alert';
 import type { AdaptedAlert, FormatAdapter } from './formats';
+import { jsonDepthExceeds, MAX_WEBHOOK_JSON_DEPTH, payloadTooDeep } from '../util/json-depth';
 import { capLabels, severityFromWord, toUtcIso } from './normalize';
 
 /**
@@ -324,6 +325,8 @@ const snsNotificationSchema = z.looseObject({
   Type: z.literal('Notification'),
   MessageId: z.string().trim().min(1),
   Message: z.string().transform((text, ctx) => {
+    // The alarm JSON inside the envelope: no deeper than a webhook body may be (checked before parsing).
+    if (jsonDepthExceeds(text, MAX_WEBHOOK_JSON_DEPTH)) throw payloadTooDeep(MAX_WEBHOOK_JSON_DEPTH);
     try {
       return JSON.parse(text) as unknown;
     } catch {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { SEVERITIES, type NormalizedAlert, type Severity } from '../domain/alert';
-import { capLabels, severityFromWord, toUtcIso } from './normalize';
+import { capLabels, labelSource, severityFromWord, toUtcIso } from './normalize';
 
 /**
  * The `generic` webhook format: `{asset_name, signature, severity, message, tool_source}` with optional
@@ -13,6 +13,8 @@ const severity = z
   .pipe(z.string().refine((value) => severityFromWord(value) !== undefined, { message: `expected one of ${SEVERITIES.join(', ')}` }))
   .transform((value) => severityFromWord(value) as Severity);
 
+const labelValue = z.union([z.string(), z.number(), z.boolean()]);
+
 const KNOWN_FIELDS = ['asset_name', 'signature', 'severity', 'message', 'tool_source', 'status', 'timestamp', 'dedup_key', 'labels'];
 
 export const genericPayloadSchema = z.looseObject({
@@ -24,7 +26,15 @@ export const genericPayloadSchema = z.looseObject({
   status: z.enum(['firing', 'resolved']).default('firing'),
   timestamp: z.iso.datetime({ offset: true }).optional(),
   dedup_key: z.string().trim().min(1).max(1024).optional(),
-  labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** Every key kept (a `__proto__` or `constructor` label is renamed by capLabels, never dropped); values are scalars. */
+  labels: labelSource
+    .superRefine((labels, context) => {
+      for (const [key, value] of Object.entries(labels)) {
+        if (!labelValue.safeParse(value).success)
+          context.addIssue({ code: 'custom', path: [key], message: 'expected a string, a number or a boolean', input: value });
+      }
+    })
+    .optional(),
 });
 
 /** The dedup key the service derives when the tool sends none: the same tool, asset and signature. */

@@ -14,6 +14,7 @@ import {
   stringMap,
   unknownFields,
 } from './alertmanager';
+import { labelSource } from './normalize';
 
 /**
  * The `grafana` webhook format: what a Grafana Alerting (unified alerting, Grafana 8+) contact point of
@@ -49,7 +50,7 @@ const grafanaAlertSchema = z.looseObject({
   annotations: stringMap,
   startsAt: goTimestamp,
   endsAt: goTimestamp,
-  values: z.record(z.string(), z.unknown()).nullish(),
+  values: labelSource.nullish(),
   valueString: optionalText,
   generatorURL: optionalText,
   fingerprint: optionalText,

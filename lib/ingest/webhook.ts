@@ -20,15 +20,40 @@ export interface WebhookDeps extends IngestDeps {
   };
 }
 
+/** Every way a webhook may present the tenant's API key, as a 401 names them. */
+const API_KEY_WAYS = 'X-Api-Key header, Authorization: Bearer <key>, or api_key query parameter';
+
+/** The credentials of `Authorization: Bearer <credentials>`; undefined for any other header (Basic, a bare word...). */
+export function bearerCredentials(authorization: string | undefined): string | undefined {
+  return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '')?.[1];
+}
+
 /**
- * `POST /v1/webhooks/{source}`: authenticate the tenant's API key (header `X-Api-Key`, or the
- * `api_key` query parameter for tools that cannot set headers), check the body's size and type and
- * its signature (HMAC for tools that sign, SNS's own signature for `cloudwatch`), then ingest.
+ * The API key a webhook presents: `X-Api-Key`, or `Authorization: Bearer <key>` (what Alertmanager's
+ * `http_config.authorization` and Grafana's webhook contact point send, keeping the key out of their
+ * status pages and URLs), or the `api_key` query parameter for tools that cannot set headers. Two
+ * headers carrying different keys are refused rather than one picked: which one the sender meant is
+ * unknowable, and silently preferring one hides a misconfiguration (or a key being smuggled past it).
+ */
+export function presentedApiKey(event: HttpEvent): string {
+  const headerKey = header(event, 'x-api-key') || undefined;
+  const bearerKey = bearerCredentials(header(event, 'authorization'));
+  if (headerKey !== undefined && bearerKey !== undefined && headerKey !== bearerKey) {
+    throw unauthorized('Ambiguous API key: X-Api-Key and Authorization: Bearer carry different keys (send one)');
+  }
+  const apiKey = headerKey ?? bearerKey ?? event.queryStringParameters?.api_key;
+  if (!apiKey) throw unauthorized(`Missing API key (${API_KEY_WAYS})`);
+  return apiKey;
+}
+
+/**
+ * `POST /v1/webhooks/{source}`: authenticate the tenant's API key (`presentedApiKey`), check the body's
+ * size and type and its signature (HMAC for tools that sign, covering the delivery id when there is
+ * one; SNS's own signature for `cloudwatch`), then ingest.
  * 202 when new alerts were accepted, 200 with the original alert ids when every alert was a repeat.
  */
 export async function handleWebhook(event: HttpEvent, deps: WebhookDeps): Promise<HttpResult> {
-  const apiKey = header(event, 'x-api-key') ?? event.queryStringParameters?.api_key;
-  if (!apiKey) throw unauthorized('Missing API key (X-Api-Key header or api_key query parameter)');
+  const apiKey = presentedApiKey(event);
   const key = await deps.apiKeys.find(apiKey, deps.now());
   if (!key) throw unauthorized('Unknown or revoked API key');
 
@@ -36,10 +61,15 @@ export async function handleWebhook(event: HttpEvent, deps: WebhookDeps): Promis
   if (!adapterFor(source)) throw new AppError(404, 'unknown_source', `Unknown webhook source '${source}'`);
 
   const raw = readRawBody(event);
+  // The same value is signed (when signed) and keyed on for idempotency.
+  let deliveryId = header(event, 'x-delivery-id')?.trim() || undefined;
   const settings = await deps.settings.get(key.tenantId);
   let body: unknown;
   let adapter = adapterFor(source);
   if (source === CLOUDWATCH_SOURCE) {
+    // SNS sets no X-Delivery-ID and its signature does not cover one: the signed MessageId is the key,
+    // so a captured notification cannot be replayed as new alerts under made-up delivery ids.
+    deliveryId = undefined;
     // SNS cannot sign with the tenant's HMAC secret: its own message signature authenticates it.
     const outcome = await snsDelivery(parseJson(raw), settings, deps);
     if (outcome.kind !== 'notification') return json(200, { sns: outcome });
@@ -47,7 +77,7 @@ export async function handleWebhook(event: HttpEvent, deps: WebhookDeps): Promis
     adapter = cloudWatchViaSnsAdapter;
   } else {
     verifyDeliverySignature(
-      { signature: header(event, 'x-signature'), timestamp: header(event, 'x-timestamp'), rawBody: raw },
+      { signature: header(event, 'x-signature'), timestamp: header(event, 'x-timestamp'), deliveryId, rawBody: raw },
       settings.hmac,
       deps.now(),
     );
@@ -60,7 +90,7 @@ export async function handleWebhook(event: HttpEvent, deps: WebhookDeps): Promis
       source,
       body,
       rawBody: raw,
-      deliveryId: header(event, 'x-delivery-id')?.trim() || undefined,
+      deliveryId,
       correlationId: correlationIdOf(event),
       rateLimit: settings.rateLimit,
       adapter,

@@ -313,7 +313,7 @@ function mapZabbix(payload: ZabbixPayload, receivedAt: Date): AdaptedAlert {
     // Keyed on the trigger and host rather than on {EVENT.ID}. Both match a recovery to its problem
     // (a recovery message carries the problem's {EVENT.ID} and the same {TRIGGER.ID}), but the event id
     // is new for every problem, so a trigger that fires again after recovering would look like a new
-    // alert; the trigger key keeps it the same alert, which the flap-window rule (SPEC 4) needs, as the
+    // alert; the trigger key keeps it the same alert, which the flap-window rule needs, as the
     // Datadog (monitor + host) and generic (tool + asset + signature) keys do. The trigger name stands
     // in when {TRIGGER.ID} is not among the parameters.
     dedupKey: `zabbix:${payload.trigger_id ?? signature}:${assetRef}`.slice(0, MAX.dedupKey),

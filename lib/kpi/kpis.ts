@@ -5,7 +5,7 @@ import { dayNumber, dateOfDayNumber, formatLocalDate, localDateOf, parseLocalDat
 import { deadlinesFor, type SlaClock, type SlaPolicy } from '../sla/policy';
 
 /**
- * KPIs of a tenant over a period (SPEC section 7), in total and per local day of a time zone:
+ * KPIs of a tenant over a period, in total and per local day of a time zone:
  * alerts, incidents, noise reduction, MTTA, MTTR, self-healed share and SLA compliance.
  *
  * Alerts count on the day they occurred (event time, as correlation uses), incidents on the day they

@@ -1,5 +1,5 @@
 /**
- * One sender per notification channel (SPEC section 6), each `(message, target) => DeliveryAttempt`:
+ * One sender per notification channel, each `(message, target) => DeliveryAttempt`:
  * a single try that never throws, saying whether it worked and, when not, whether trying again could
  * help. Retrying is lib/notify/deliver.ts's business (with lib/notify/preferences.ts's policy), which
  * is also why the SES client makes exactly one attempt per call.
@@ -11,13 +11,21 @@
  *   incoming webhook): any 2xx is success; Workflows answer 202 Accepted.
  * - generic webhook: renderWebhook's signed request as it is; any 2xx is success.
  *
- * Every HTTP send uses `fetch` with a 5 s timeout (`AbortSignal.timeout`), follows no redirect, and
- * refuses URLs that are not https, except http on 127.0.0.1/localhost for local receivers. Webhook
- * URLs are secrets: no error message here contains one.
+ * Every HTTP send has a 5 s timeout (DNS, connection, answer and its body together), follows no
+ * redirect, and goes only to the public internet (lib/util/safe-url.ts: https only, the host resolved
+ * and every address public, the socket connected to exactly those addresses). Loopback receivers
+ * (plain http too) only with the local stack's explicit opt-in, `AW_ALLOW_PRIVATE_WEBHOOKS=local`.
+ * Sends use node:https rather than fetch because its `lookup` option pins the connection to the
+ * checked addresses (fetch would need undici's Agent, a dependency, for the same). Webhook URLs are
+ * secrets: no error message here contains one.
  */
+import type { LookupAddress } from 'node:dns';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { traced } from '../observability';
 import { channelUrlProblem } from '../store/notifications';
+import { pinnedLookup, resolveTarget, systemResolver, targetPolicyFromEnv, type Resolver, type TargetPolicy } from '../util/safe-url';
 import { isRetryable } from './preferences';
 import type { EmailMessage, SlackMessage, TeamsMessage, WebhookRequest } from './templates';
 
@@ -168,63 +176,155 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-/** Up to `max` bytes of the body as text; the rest is not downloaded. */
-async function readBody(response: Response, max = BODY_READ_MAX): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
-}
-
-function failureOfFetch(error: unknown, timeoutMs: number): DeliveryAttempt {
-  const err = error as Error & { cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
-    return { ok: false, retryable: true, error: `No answer within ${timeoutMs / 1000} s (timed out)` };
-  }
-  const detail = err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(error);
-  return { ok: false, retryable: true, error: clip(withoutUrls(`Request failed: ${detail}`)) };
-}
-
+/** An HTTP answer: its status, headers and up to BODY_READ_MAX bytes of its body. */
 interface HttpOutcome {
-  response: Response;
+  status: number;
+  headers: IncomingHttpHeaders;
   body: string;
 }
 
-/** POSTs `body` with `headers`; a DeliveryAttempt when it failed before any answer. */
-async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpOutcome | DeliveryAttempt> {
+const isSuccess = (status: number) => status >= 200 && status < 300;
+
+function headerOf(outcome: HttpOutcome, name: string): string | null {
+  const value = outcome.headers[name.toLowerCase()];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+function failureOfRequest(error: unknown, timedOut: boolean, timeoutMs: number): DeliveryAttempt {
+  if (timedOut) return { ok: false, retryable: true, error: `No answer within ${timeoutMs / 1000} s (timed out)` };
+  const err = error as NodeJS.ErrnoException;
+  const detail = err?.code ?? err?.message ?? String(error);
+  return { ok: false, retryable: true, error: clip(withoutUrls(`Request failed: ${detail}`)) };
+}
+
+interface Connection {
+  url: URL;
+  host: string;
+  addresses: LookupAddress[];
+}
+
+/** A POST request to the checked addresses only (its lookup answers with nothing else). */
+function openRequest(target: Connection, body: string, headers: Record<string, string>): http.ClientRequest {
+  const { url } = target;
+  // The module objects (not destructured functions): X-Ray's capture patches https.request in place.
+  const client = url.protocol === 'https:' ? https : http;
+  return client.request({
+    method: 'POST',
+    hostname: target.host,
+    port: url.port || undefined,
+    path: `${url.pathname}${url.search}`,
+    headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+    lookup: pinnedLookup(target.host, target.addresses),
+    // No pooled keep-alive socket: every connection is made through this request's lookup.
+    agent: false,
+  });
+}
+
+/**
+ * One POST to the checked addresses (never a fresh DNS answer), with one deadline for the whole
+ * exchange; at most BODY_READ_MAX bytes of the answer are read, the rest is not downloaded.
+ */
+function send(
+  target: Connection,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<HttpOutcome | DeliveryAttempt> {
+  let request: http.ClientRequest;
+  try {
+    request = openRequest(target, body, headers);
+  } catch (error) {
+    // Thrown before any connection (an invalid header value): trying again would not help.
+    return Promise.resolve({ ...failureOfRequest(error, false, timeoutMs), retryable: false });
+  }
+  return new Promise((resolve) => {
+    let settled = false;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      request.destroy(new Error('timed out'));
+    }, timeoutMs);
+    const settle = (outcome: HttpOutcome | DeliveryAttempt) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    request.on('error', (error) => settle(failureOfRequest(error, timedOut, timeoutMs)));
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const done = () =>
+        settle({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks).subarray(0, BODY_READ_MAX).toString('utf8'),
+        });
+      response.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.byteLength;
+        if (size >= BODY_READ_MAX) {
+          done();
+          request.destroy();
+        }
+      });
+      response.on('end', done);
+      response.on('error', (error) => settle(failureOfRequest(error, timedOut, timeoutMs)));
+      // Closed before its end (the deadline, a reset): a failure, whichever of these events comes.
+      response.on('close', () => settle(failureOfRequest(new Error('connection closed'), timedOut, timeoutMs)));
+    });
+    request.end(body);
+  });
+}
+
+export interface HttpSenderOptions {
+  /** Per request, DNS and the answer's body included (default 5 s). */
+  timeoutMs?: number;
+  /** The clock for HTTP-date Retry-After values. */
+  now?: () => number;
+  /** Which targets besides public ones may be reached (default: from the environment, `targetPolicyFromEnv`, read per send). */
+  policy?: TargetPolicy;
+  /** Resolves a target's host (default: the system resolver, every address). */
+  resolve?: Resolver;
+}
+
+/** The DNS lookup, bounded by what is left of the request's time. */
+async function resolveWithin(url: string, policy: TargetPolicy, resolve: Resolver, timeoutMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((done) => (timer = setTimeout(() => done('timeout'), timeoutMs)));
+  try {
+    return await Promise.race([resolveTarget(url, policy, resolve), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * POSTs `body` with `headers` to a public target; a DeliveryAttempt when it failed (or was refused)
+ * before any answer. The URL is checked, its host resolved and every address checked, and the
+ * connection made to those addresses only: a refused target is never contacted.
+ */
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  options: HttpSenderOptions,
+): Promise<HttpOutcome | DeliveryAttempt> {
   const problem = channelUrlProblem(url);
   if (problem) return { ok: false, retryable: false, error: problem };
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers,
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await readBody(response);
-    return { response, body: text };
-  } catch (error) {
-    return failureOfFetch(error, timeoutMs);
-  }
+  const started = Date.now();
+  const policy = options.policy ?? targetPolicyFromEnv();
+  const target = await resolveWithin(url, policy, options.resolve ?? systemResolver, timeoutMs);
+  if (target === 'timeout') return failureOfRequest(undefined, true, timeoutMs);
+  if (!target.ok) return { ok: false, retryable: target.retryable, error: target.problem };
+  return send(target, body, headers, Math.max(1, timeoutMs - (Date.now() - started)));
 }
 
 /** The failure an HTTP answer means (status, Retry-After, a short excerpt of the body). */
 function httpFailure(channel: string, outcome: HttpOutcome, now: () => number): DeliveryAttempt {
-  const { response, body } = outcome;
-  const status = response.status;
-  const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'), now());
+  const { status, body } = outcome;
+  const retryAfterSeconds = parseRetryAfter(headerOf(outcome, 'retry-after'), now());
   const excerpt = body.trim() ? `: ${withoutUrls(body)}` : '';
   const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
   return {
@@ -236,24 +336,17 @@ function httpFailure(channel: string, outcome: HttpOutcome, now: () => number): 
   };
 }
 
-export interface HttpSenderOptions {
-  /** Per request, the answer's body included (default 5 s). */
-  timeoutMs?: number;
-  /** The clock for HTTP-date Retry-After values. */
-  now?: () => number;
-}
-
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'AlertWhisperer-Notify/1' };
 
 export function createSlackSender(options: HttpSenderOptions = {}): Sender<SlackMessage, UrlTarget> {
   const timeoutMs = options.timeoutMs ?? HTTP_TIMEOUT_MS;
   const now = options.now ?? Date.now;
   return async (message, target) => {
-    const outcome = await post(target.url, JSON.stringify(message), JSON_HEADERS, timeoutMs);
-    if (!('response' in outcome)) return outcome;
-    const { response, body } = outcome;
-    if (response.status === 200 && body.trim() === 'ok') return { ok: true, status: 200, retryable: false };
-    if (response.status === 200) {
+    const outcome = await post(target.url, JSON.stringify(message), JSON_HEADERS, timeoutMs, options);
+    if ('ok' in outcome) return outcome;
+    const { status, body } = outcome;
+    if (status === 200 && body.trim() === 'ok') return { ok: true, status: 200, retryable: false };
+    if (status === 200) {
       return { ok: false, status: 200, retryable: false, error: clip(`Slack answered HTTP 200 without "ok": ${withoutUrls(body)}`) };
     }
     return httpFailure('Slack', outcome, now);
@@ -270,22 +363,22 @@ export function createTeamsSender(options: HttpSenderOptions = {}): Sender<Teams
   const timeoutMs = options.timeoutMs ?? HTTP_TIMEOUT_MS;
   const now = options.now ?? Date.now;
   return async (message, target) => {
-    const outcome = await post(target.url, JSON.stringify(message), JSON_HEADERS, timeoutMs);
-    if (!('response' in outcome)) return outcome;
-    const { response, body } = outcome;
-    if (response.ok) {
+    const outcome = await post(target.url, JSON.stringify(message), JSON_HEADERS, timeoutMs, options);
+    if ('ok' in outcome) return outcome;
+    const { status, body } = outcome;
+    if (isSuccess(status)) {
       const legacy = TEAMS_FAILURE_IN_200.exec(body.trim());
       if (legacy) {
         const inner = legacy[1] ? Number(legacy[1]) : undefined;
         return {
           ok: false,
-          status: response.status,
+          status,
           retryable: inner === undefined ? true : isRetryable({ status: inner }),
-          error: clip(`Teams answered HTTP ${response.status} with a failure: ${withoutUrls(body)}`),
+          error: clip(`Teams answered HTTP ${status} with a failure: ${withoutUrls(body)}`),
         };
       }
-      const runId = response.headers.get('x-ms-workflow-run-id');
-      return { ok: true, status: response.status, retryable: false, ...(runId ? { providerId: runId } : {}) };
+      const runId = headerOf(outcome, 'x-ms-workflow-run-id');
+      return { ok: true, status, retryable: false, ...(runId ? { providerId: runId } : {}) };
     }
     return httpFailure('Teams', outcome, now);
   };
@@ -295,9 +388,9 @@ export function createWebhookSender(options: HttpSenderOptions = {}): Sender<Web
   const timeoutMs = options.timeoutMs ?? HTTP_TIMEOUT_MS;
   const now = options.now ?? Date.now;
   return async (request, target) => {
-    const outcome = await post(target.url, request.body, request.headers, timeoutMs);
-    if (!('response' in outcome)) return outcome;
-    if (outcome.response.ok) return { ok: true, status: outcome.response.status, retryable: false };
+    const outcome = await post(target.url, request.body, request.headers, timeoutMs, options);
+    if ('ok' in outcome) return outcome;
+    if (isSuccess(outcome.status)) return { ok: true, status: outcome.status, retryable: false };
     return httpFailure('Webhook', outcome, now);
   };
 }
@@ -306,7 +399,7 @@ export const sendSlack = createSlackSender();
 export const sendTeams = createTeamsSender();
 export const sendWebhook = createWebhookSender();
 
-/** Every channel's sender (SES through `ses`, HTTP with `timeoutMs`). */
+/** Every channel's sender (SES through `ses`, HTTP with `timeoutMs`, `policy` and `resolve`). */
 export function createSenders(options: HttpSenderOptions & { ses?: () => SESv2Client } = {}): ChannelSenders {
   return {
     email: createEmailSender(options.ses),

@@ -1,5 +1,5 @@
 /**
- * Sends one notification (SPEC section 6) to its recipients over the channels their preferences pick,
+ * Sends one notification to its recipients over the channels their preferences pick,
  * retries each channel per the retry policy, and records every delivery: one record per recipient ×
  * channel (email, Slack, Teams), plus one for the tenant's generic webhook when it has one.
  *

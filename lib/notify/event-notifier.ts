@@ -67,7 +67,7 @@ export const NOTIFIED_EVENTS = [
 ] as const;
 
 /**
- * The notifications of SPEC section 6 that follow domain events (the SLA service sends its own):
+ * The notifications that follow domain events (the SLA service sends its own):
  * the assignee on an assignment, the possible approvers on an approval request, the assignee on a
  * runbook's result and on resolution. `deliver` picks each person's channels (preferences, quiet
  * hours: results and resolutions go to the dashboard only by default). Returns what was sent, or why not.

@@ -5,7 +5,7 @@ import { dateOfDayNumber, dayNumber, hhmmSchema, instantOfWallTime, minutesOfDay
 import { NOTIFICATION_KINDS, type NotificationKind } from './templates';
 
 /**
- * Per-user notification preferences (SPEC section 6): which channels each kind of event uses, and
+ * Per-user notification preferences: which channels each kind of event uses, and
  * quiet hours in the user's time zone during which interrupting channels wait (critical incidents
  * never wait). Plus the retry schedule of every outbound delivery (SES, Slack, Teams, webhooks).
  */

@@ -5,10 +5,10 @@ import { signPayload } from '../ingest/signature';
 import { timeZoneSchema } from '../oncall/zoned-time';
 
 /**
- * What each notification says, per channel (SPEC section 6): an email (subject, HTML, text) for SES,
- * a Slack incoming-webhook message in Block Kit, a Microsoft Teams incoming-webhook message carrying
- * an Adaptive Card, and a generic outbound webhook signed like our own inbound ones
- * (`X-Signature: sha256=HMAC(secret, timestamp + "." + body)` with `X-Timestamp`). Everything here is
+ * What each notification says, per channel: an email (subject, HTML, text) for SES, a Slack
+ * incoming-webhook message in Block Kit, a Microsoft Teams incoming-webhook message carrying an Adaptive
+ * Card, and a generic outbound webhook signed like our own inbound ones (`X-Signature:
+ * sha256=HMAC(secret, timestamp + "." + delivery id + "." + body)` with `X-Timestamp` and `X-Delivery-Id`). Everything here is
  * rendering: no I/O. Incident text comes from monitoring tools and is never trusted: HTML is escaped,
  * Slack's control characters are escaped (no `<!channel>` from an alert title), subjects lose
  * line breaks.
@@ -533,9 +533,10 @@ export interface WebhookRequest {
 
 /**
  * A JSON body `{ id, type, occurredAt, tenantId, incident, data }` and its headers: `X-Timestamp`
- * (Unix seconds), `X-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>` (the scheme
- * of lib/ingest/signature.ts, so a receiver can verify it with `verifyDeliverySignature`), and
- * `X-Delivery-Id` for the receiver's idempotency (the same delivery id on every retry).
+ * (Unix seconds), `X-Delivery-Id` for the receiver's idempotency (the same delivery id on every retry),
+ * and `X-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + delivery id + "." + body)>` (the
+ * scheme of lib/ingest/signature.ts, so a receiver can verify it with `verifyDeliverySignature`). The
+ * signature covers the delivery id, so a captured request cannot be replayed under another id.
  */
 export function renderWebhook(input: NotificationInput, signing: { secret: string; deliveryId: string; now: Date }): WebhookRequest {
   const notification = notificationSchema.parse(input);
@@ -557,7 +558,7 @@ export function renderWebhook(input: NotificationInput, signing: { secret: strin
       'x-delivery-id': signing.deliveryId,
       'x-event-type': `incident.${kind}`,
       'x-timestamp': timestamp,
-      'x-signature': signPayload(signing.secret, timestamp, body),
+      'x-signature': signPayload(signing.secret, timestamp, body, signing.deliveryId),
     },
   };
 }

@@ -3,12 +3,12 @@ import { CATEGORIES } from '../correlation/categories';
 import { SEVERITIES } from '../domain/alert';
 
 /**
- * Automatic assignment (SPEC section 6): among the technicians who serve the incident's company and
+ * Automatic assignment: among the technicians who serve the incident's company and
  * are under their workload cap, prefer one with a matching skill, then one on call, then one with
  * more of the wanted skills, then the least loaded; every choice explained.
  */
 
-/** The skills SPEC section 6 names; technicians may carry others (matching is case-insensitive). */
+/** The skills the product suggests; technicians may carry others (matching is case-insensitive). */
 export const KNOWN_SKILLS = ['Network', 'Database', 'Security', 'Server', 'Cloud', 'Storage', 'Windows', 'Linux'] as const;
 
 export const technicianSchema = z

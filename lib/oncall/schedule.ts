@@ -13,7 +13,7 @@ import {
 } from './zoned-time';
 
 /**
- * On-call schedules (SPEC section 6): layers in priority order, each a rotation of members that hands
+ * On-call schedules: layers in priority order, each a rotation of members that hands
  * off at a local wall time in its own time zone, daily or weekly; overrides on top. Hand-offs follow
  * the wall clock across DST changes (09:00 stays 09:00 when the clocks move: that day's shift is 23
  * or 25 hours long), computed with Intl.DateTimeFormat only.

@@ -8,8 +8,7 @@ import {
   unsubscribeFromIncident,
 } from '../store/connections';
 import { TENANT_ID_PATTERN } from '../store/keys';
-import type { TableRef } from '../store/table-ref';
-import { postToConnection } from './push';
+import { closeConnection, isStillAllowed, postToConnection, type PushDeps } from './push';
 
 /** Incident ids are ULIDs; anything key-safe of a sane length is accepted (an unknown one is `not_found`). */
 export const INCIDENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -75,13 +74,20 @@ export function parseClientMessage(body: string | undefined): { ok: true; messag
   return { ok: true, message: result.data };
 }
 
-/** The answer to one valid message; subscriptions read and write the connection's items. */
-export async function answerFor(connectionId: string, message: ClientMessage, deps: { table: TableRef }): Promise<object> {
+/**
+ * The answer to one valid message; subscriptions read and write the connection's items. `closed` when
+ * the connection's user lost the access it was opened with: the connection is closed, nothing answered.
+ */
+export async function answerFor(connectionId: string, message: ClientMessage, deps: PushDeps): Promise<object | 'closed'> {
   const echo = message.id === undefined ? {} : { id: message.id };
   if (message.type === 'ping') return { type: 'pong', id: message.id ?? null };
   const ref = { tenantId: message.tenantId, incidentId: message.incidentId };
   const notFound: ErrorAnswer = { type: 'error', code: 'not_found', message: 'No such incident', ...echo };
   const state = await getConnectionState(deps.table, connectionId);
+  if (state && !(await isStillAllowed(deps.access, state.connection))) {
+    await closeConnection(deps.table, deps.endpoint, connectionId);
+    return 'closed';
+  }
   // The tenant first: an incident of a tenant the connection may not see is not looked up at all.
   if (!state || !maySee(state.connection, ref.tenantId)) return notFound;
   if (message.type === 'unsubscribe') {
@@ -103,12 +109,8 @@ export async function answerFor(connectionId: string, message: ClientMessage, de
 }
 
 /** Answers one frame a dashboard sent on `$default`, over @connections. */
-export async function answerClientMessage(
-  connectionId: string,
-  body: string | undefined,
-  deps: { table: TableRef; endpoint: string },
-): Promise<void> {
+export async function answerClientMessage(connectionId: string, body: string | undefined, deps: PushDeps): Promise<void> {
   const parsed = parseClientMessage(body);
   const answer = parsed.ok ? await answerFor(connectionId, parsed.message, deps) : parsed.error;
-  await postToConnection(deps.table, deps.endpoint, connectionId, answer);
+  if (answer !== 'closed') await postToConnection(deps.table, deps.endpoint, connectionId, answer);
 }

@@ -1,3 +1,4 @@
+import type { AccessCheck } from '../auth/access';
 import type { KeySet } from '../auth/tokens';
 import { InvalidTokenError, verifyAccessToken } from '../auth/tokens';
 import { saveConnection } from '../store/connections';
@@ -5,20 +6,23 @@ import type { TableRef } from '../store/table-ref';
 
 /**
  * `$connect`: browsers cannot set headers on a WebSocket, so the access token comes in the query
- * string (`?token=`). A missing or invalid token refuses the connection (401).
+ * string (`?token=`). A missing or invalid token refuses the connection (401), and so does one that no
+ * longer speaks for its user (deleted, or their access changed since it was made).
  */
 export async function acceptConnection(
   input: { connectionId: string; token: string | undefined },
-  deps: { table: TableRef; keySet: KeySet; now: Date },
+  deps: { table: TableRef; keySet: KeySet; now: Date; access: AccessCheck },
 ): Promise<{ statusCode: number }> {
   if (!input.token) return { statusCode: 401 };
   try {
     const claims = await verifyAccessToken(input.token, deps.keySet, deps.now);
+    if (!(await deps.access.isCurrent(claims))) return { statusCode: 401 };
     await saveConnection(
       deps.table,
       {
         connectionId: input.connectionId,
         userId: claims.sub,
+        authVersion: claims.ver,
         role: claims.role,
         tenantIds: claims.tenants,
         allTenants: claims.role === 'msp_admin',

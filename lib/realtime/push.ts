@@ -1,8 +1,16 @@
-import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { AccessCheck } from '../auth/access';
 import { connectionsApi } from '../aws/clients';
 import { DETAIL_TYPES } from '../events';
-import { deleteConnection, connectionsForTenant, incidentSubscribers } from '../store/connections';
+import { deleteConnection, connectionsForTenant, incidentSubscribers, type TenantConnection } from '../store/connections';
 import type { TableRef } from '../store/table-ref';
+
+/** What a fan-out needs: the table, the @connections endpoint, and the check that a connection's user still has the access it was opened with. */
+export interface PushDeps {
+  table: TableRef;
+  endpoint: string;
+  access: AccessCheck;
+}
 
 /**
  * Detail-types about one incident's progress: pushed only to the connections that follow that incident
@@ -15,6 +23,10 @@ export const INCIDENT_DETAIL_EVENTS: ReadonlySet<string> = new Set<string>([
   DETAIL_TYPES.executionFinished,
 ]);
 
+function isGone(error: unknown): boolean {
+  return error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410;
+}
+
 /**
  * The one module that talks to API Gateway's @connections endpoint. A connection that is gone
  * (410) is deleted, so the next fan-out does not try it again.
@@ -26,7 +38,7 @@ export async function postToConnection(table: TableRef, endpoint: string, connec
     );
     return true;
   } catch (error) {
-    if (error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
+    if (isGone(error)) {
       await deleteConnection(table, connectionId);
       return false;
     }
@@ -34,42 +46,57 @@ export async function postToConnection(table: TableRef, endpoint: string, connec
   }
 }
 
-async function pushTo(table: TableRef, endpoint: string, connectionIds: string[], message: unknown) {
-  const results = await Promise.all(connectionIds.map((id) => postToConnection(table, endpoint, id, message)));
-  const delivered = results.filter(Boolean).length;
-  return { delivered, gone: results.length - delivered };
+/**
+ * Closes a connection whose user lost the access it was opened with (deleted, or their role or tenants
+ * changed): API Gateway disconnects the browser, and its items go now rather than at `$disconnect`.
+ */
+export async function closeConnection(table: TableRef, endpoint: string, connectionId: string): Promise<void> {
+  try {
+    await connectionsApi(endpoint).send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+  } catch (error) {
+    if (!isGone(error)) throw error;
+  }
+  await deleteConnection(table, connectionId);
 }
 
-/** Sends a tenant's event to every connection allowed to see that tenant, and to no other. */
-export async function pushToTenant(
-  table: TableRef,
-  endpoint: string,
-  tenantId: string,
-  message: unknown,
-): Promise<{ delivered: number; gone: number }> {
-  return pushTo(table, endpoint, await connectionsForTenant(table, tenantId), message);
+/** Whether the connection's user still has the access it was opened with; items written before versions existed never do. */
+export async function isStillAllowed(access: AccessCheck, connection: Pick<TenantConnection, 'userId' | 'authVersion'>): Promise<boolean> {
+  if (connection.userId === undefined || connection.authVersion === undefined) return false;
+  return access.isCurrent({ sub: connection.userId, ver: connection.authVersion });
+}
+
+async function pushTo(deps: PushDeps, connections: TenantConnection[], message: unknown) {
+  const results = await Promise.all(
+    connections.map(async (connection) => {
+      if (await isStillAllowed(deps.access, connection))
+        return postToConnection(deps.table, deps.endpoint, connection.connectionId, message);
+      await closeConnection(deps.table, deps.endpoint, connection.connectionId);
+      return false;
+    }),
+  );
+  const delivered = results.filter(Boolean).length;
+  return { delivered, gone: results.length - delivered };
 }
 
 /**
  * Sends a domain event to the connections it concerns. The tenant comes first: only connections allowed
  * to see the event's tenant are candidates. An INCIDENT_DETAIL_EVENTS event then goes only to those of
  * them following its incident (none when it names no incident); a subscription item alone never makes a
- * connection a recipient, so it cannot widen what the connection sees.
+ * connection a recipient, so it cannot widen what the connection sees. A connection whose user lost the
+ * access it was opened with is closed instead of sent to (`gone`).
  */
 export async function pushDomainEvent(
-  table: TableRef,
-  endpoint: string,
+  deps: PushDeps,
   event: { detailType: string; tenantId: string; incidentId?: string },
   message: unknown,
 ): Promise<{ delivered: number; gone: number }> {
-  const allowed = await connectionsForTenant(table, event.tenantId);
-  if (!allowed.length || !INCIDENT_DETAIL_EVENTS.has(event.detailType)) return pushTo(table, endpoint, allowed, message);
+  const allowed = await connectionsForTenant(deps.table, event.tenantId);
+  if (!allowed.length || !INCIDENT_DETAIL_EVENTS.has(event.detailType)) return pushTo(deps, allowed, message);
   if (!event.incidentId) return { delivered: 0, gone: 0 };
-  const following = new Set(await incidentSubscribers(table, { tenantId: event.tenantId, incidentId: event.incidentId }));
+  const following = new Set(await incidentSubscribers(deps.table, { tenantId: event.tenantId, incidentId: event.incidentId }));
   return pushTo(
-    table,
-    endpoint,
-    allowed.filter((id) => following.has(id)),
+    deps,
+    allowed.filter((connection) => following.has(connection.connectionId)),
     message,
   );
 }

@@ -10,7 +10,7 @@ import type { Severity } from '../domain/alert';
 import type { Platform, Risk } from './runbook';
 
 /**
- * Optional AI advice through Amazon Bedrock's Converse API (SPEC section 5): a summary, the likely
+ * Optional AI advice through Amazon Bedrock's Converse API: a summary, the likely
  * root cause and a suggested runbook taken from the allowed set only, answered as JSON and checked
  * against a zod schema. The call has a time budget (an abort signal, and the wait itself is bounded
  * even if the client ignores it) and a token budget (`inferenceConfig.maxTokens`).

@@ -3,7 +3,7 @@ import type { Risk } from './runbook';
 import type { ApproverRole } from './decision';
 
 /**
- * Who may decide an approval request (SPEC section 5), on top of the permission matrix
+ * Who may decide an approval request, on top of the permission matrix
  * (lib/auth/permissions.ts: `approval.decide.medium` for company admins of the tenant and MSP admins,
  * `approval.decide.high` for MSP admins):
  * - a request that needs an MSP admin (high risk, or a blast radius over the tenant's limit) needs

@@ -5,7 +5,7 @@ import type { AdviceResult } from './advice';
 import { RISK_RANK, RISKS, RUNBOOK_ID_PATTERN, type ParamValue, type RemediationTarget, type Risk, type RunbookMatch } from './runbook';
 
 /**
- * The remediation decision (SPEC section 5): for every incident, auto-execute a runbook, ask for an
+ * The remediation decision: for every incident, auto-execute a runbook, ask for an
  * approval, or route to a technician — with the reasons, a confidence and the policy values applied.
  * A pure function of (incident, targets, matched runbooks, tenant policy, running executions, recent
  * execution history, optional AI advice, clock): no I/O, so every rule is unit-tested and the
@@ -63,7 +63,7 @@ export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
 /**
  * A tenant's remediation policy. Every field has a default; a tenant stores only what it changes.
  *
- * `autoExecute` defaults to false: SPEC section 5 auto-executes "low risk and the tenant allows it",
+ * `autoExecute` defaults to false: the product auto-executes "low risk and the tenant allows it",
  * and nothing should run on a client's servers before someone at the MSP or the client has said so
  * (the onboarding role may exist long before the client agrees to automation). Until then every
  * decision is an approval or a technician's suggestion, which already shows what would have run.

@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 import { CATEGORIES, wordsOf, type Category } from '../correlation/categories';
 
 /**
- * The runbook model (SPEC section 5): what a remediation does, on which platform, how risky it is,
+ * The runbook model: what a remediation does, on which platform, how risky it is,
  * and the four scripts the executor runs through SSM Run Command, each section as its own invocation:
  *
  *  - preChecks: must exit 0 for the run to go on; they change nothing except recording the state a
@@ -316,7 +316,7 @@ export function validateParams(
     if (!known.has(name) && params[name] !== undefined) issues.push({ name, message: `unknown parameter for ${runbook.id}` });
   }
   for (const param of runbook.parameters) {
-    const value = params[param.name] ?? param.default;
+    const value = ownValue(params, param.name) ?? param.default;
     if (value === undefined) {
       issues.push({ name: param.name, message: 'is required' });
       continue;
@@ -523,8 +523,16 @@ export function matchRunbooks(input: RunbookMatchInput, runbooks: readonly Runbo
   );
 }
 
+/**
+ * A label's or parameter's own value: names come from tools and tenants, and one such as `toString` must
+ * not find the object's prototype.
+ */
+function ownValue<T>(record: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(record, name) ? record[name] : undefined;
+}
+
 function labelHolds(condition: LabelCondition, labels: Readonly<Record<string, string>>): boolean {
-  const value = labels[condition.key];
+  const value = ownValue(labels, condition.key);
   if ('exists' in condition) return condition.exists === (value !== undefined);
   if (value === undefined) return false;
   if ('equals' in condition) return value === condition.equals;
@@ -542,7 +550,7 @@ function paramsFromLabels(
   for (const param of runbook.parameters) {
     let found = false;
     for (const key of param.fromLabels) {
-      const value = labels[key];
+      const value = ownValue(labels, key);
       if (value === undefined) continue;
       const problem = parameterProblem(param, value);
       if (problem) {

@@ -41,7 +41,7 @@ import { matchRunbooks, renderCommands, toScript, type RemediationTarget, type R
 import { REMEDIATION_ROLE_PREFIX, type RunbookExecutionInput, type RunbookStepRequest } from './step-contract';
 
 /**
- * The remediation flow around the pure decision (SPEC section 5): gather an incident's inputs, decide,
+ * The remediation flow around the pure decision: gather an incident's inputs, decide,
  * store the decision with the incident and audit it, start the RunbookExecution state machine, keep
  * approval requests, record outcomes (resolve the incident on success, route it to a technician
  * otherwise). Lambda handlers (remediate, runbook step, approval sweep) and the API call these; the

@@ -1,5 +1,5 @@
 /**
- * Replay (SPEC section 4): runs recorded webhook deliveries through the same normalize, ingest and
+ * Replay: runs recorded webhook deliveries through the same normalize, ingest and
  * correlate code as the live system, against a table, and reports the incidents they formed.
  *
  * Input is trusted: no API key, signature or rate-limit checks. The clock of each delivery is its

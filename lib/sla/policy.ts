@@ -3,7 +3,7 @@ import { SEVERITIES, type Severity } from '../domain/alert';
 import type { IncidentStatus } from '../domain/incident';
 
 /**
- * SLA policy, deadlines, the pausable SLA clock and the one-time timers (SPEC section 6, issue 6).
+ * SLA policy, deadlines, the pausable SLA clock and the one-time timers.
  *
  * Every incident has two clocks that start at `openedAt`: response (until someone acknowledges it)
  * and resolution (until it is resolved). A clock pauses while the incident waits on the client; the
@@ -37,7 +37,7 @@ export const slaTargetSchema = z
 export type SlaTarget = z.infer<typeof slaTargetSchema>;
 
 /**
- * Defaults of SPEC section 6. `info` is ours: 72 h to respond (an informational incident opened on a
+ * The default targets. `info` is ours: 72 h to respond (an informational incident opened on a
  * Friday evening is looked at after a long weekend, without anyone paged at night) and 7 days to
  * resolve (nothing stays open forever, and the SLA compliance KPI still counts it).
  */

@@ -16,6 +16,14 @@ export interface ApiKeyRecord {
   /** Set when the key is rotated: it keeps working until then, so tools can be moved over. */
   expiresAt?: string;
   revokedAt?: string;
+  /** Who made the key (absent on keys made outside the API: the demo seed, tests): an admin sees whose keys to revoke. */
+  createdBy?: KeyCreator;
+}
+
+/** The user who created or rotated a key, as they were then. */
+export interface KeyCreator {
+  userId: string;
+  email: string;
 }
 
 /** Keys are random 256-bit secrets; only their SHA-256 is stored (a slow hash adds nothing at this entropy). */
@@ -28,9 +36,15 @@ export function generateApiKey(): string {
 }
 
 /** The two items of a new key: the lookup by hash (ingestion) and the tenant's meta item (listing, revocation). */
-function newKeyItems(table: TableRef, tenantId: string, now: Date, apiKey: string) {
+function newKeyItems(table: TableRef, tenantId: string, now: Date, apiKey: string, createdBy: KeyCreator | undefined) {
   const keyHash = hashApiKey(apiKey);
-  const record: ApiKeyRecord = { tenantId, keyId: ulid(now.getTime()), prefix: apiKey.slice(0, 10), createdAt: now.toISOString() };
+  const record: ApiKeyRecord = {
+    tenantId,
+    keyId: ulid(now.getTime()),
+    prefix: apiKey.slice(0, 10),
+    createdAt: now.toISOString(),
+    ...(createdBy ? { createdBy } : {}),
+  };
   const items = [
     {
       Put: {
@@ -54,17 +68,26 @@ export async function createApiKey(
   table: TableRef,
   tenantId: string,
   now: Date,
-  apiKey: string = generateApiKey(),
+  options: { apiKey?: string; createdBy?: KeyCreator } = {},
 ): Promise<{ apiKey: string; record: ApiKeyRecord }> {
-  const { record, items } = newKeyItems(table, tenantId, now, apiKey);
+  const apiKey = options.apiKey ?? generateApiKey();
+  const { record, items } = newKeyItems(table, tenantId, now, apiKey, options.createdBy);
   await transactWrite(table, items);
   return { apiKey, record };
 }
 
 /** The public fields of a stored key item (never its hash). */
 function recordOf(item: Record<string, unknown>): ApiKeyRecord {
-  const { tenantId, keyId, prefix, createdAt, expiresAt, revokedAt } = item as unknown as ApiKeyRecord;
-  return { tenantId, keyId, prefix, createdAt, ...(expiresAt ? { expiresAt } : {}), ...(revokedAt ? { revokedAt } : {}) };
+  const { tenantId, keyId, prefix, createdAt, expiresAt, revokedAt, createdBy } = item as unknown as ApiKeyRecord;
+  return {
+    tenantId,
+    keyId,
+    prefix,
+    createdAt,
+    ...(expiresAt ? { expiresAt } : {}),
+    ...(revokedAt ? { revokedAt } : {}),
+    ...(createdBy ? { createdBy: { userId: createdBy.userId, email: createdBy.email } } : {}),
+  };
 }
 
 /** The tenant's keys, oldest first (revoked and expired ones included, marked as such). */
@@ -144,6 +167,7 @@ export async function rotateApiKey(
   keyId: string,
   overlapSeconds: number,
   now: Date,
+  createdBy?: KeyCreator,
 ): Promise<{ apiKey: string; record: ApiKeyRecord; previous: { before: ApiKeyRecord; after: ApiKeyRecord } } | undefined> {
   const meta = await getKeyMeta(table, tenantId, keyId);
   if (!meta) return undefined;
@@ -152,7 +176,7 @@ export async function rotateApiKey(
   const overlapEnd = new Date(now.getTime() + overlapSeconds * 1000).toISOString();
   const expiresAt = before.expiresAt && before.expiresAt < overlapEnd ? before.expiresAt : overlapEnd;
   const apiKey = generateApiKey();
-  const { record, items } = newKeyItems(table, tenantId, now, apiKey);
+  const { record, items } = newKeyItems(table, tenantId, now, apiKey, createdBy);
   try {
     await transactWrite(table, [...items, ...setOnBothItems(table, tenantId, keyId, keyHash, 'expiresAt', expiresAt)]);
   } catch (error) {

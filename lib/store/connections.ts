@@ -16,6 +16,8 @@ const INCIDENT_SUBSCRIPTIONS = 'incidentSubscriptions';
 export interface Connection {
   connectionId: string;
   userId: string;
+  /** The user's access version the connection was opened with: when it moves on, the connection is closed. */
+  authVersion: number;
   role: Role;
   /** Tenants whose events this connection receives; empty with allTenants for MSP admins. */
   tenantIds: string[];
@@ -63,8 +65,18 @@ export async function saveConnection(table: TableRef, connection: Connection, no
       Item: { ...keys.wsConnection(connection.connectionId), entity: 'wsConnection', ttl, ...connection },
     }),
   );
+  // Each subscription names the user and the access version, so the fan-out checks them without reading the connection.
   const subscriptions = tenantSubscriptionKeys(connection).map((key) => ({
-    PutRequest: { Item: { ...key, entity: 'wsSubscription', connectionId: connection.connectionId, ttl } },
+    PutRequest: {
+      Item: {
+        ...key,
+        entity: 'wsSubscription',
+        connectionId: connection.connectionId,
+        userId: connection.userId,
+        authVersion: connection.authVersion,
+        ttl,
+      },
+    },
   }));
   for (let start = 0; start < subscriptions.length; start += 25) {
     await table.db.send(new BatchWriteCommand({ RequestItems: { [table.tableName]: subscriptions.slice(start, start + 25) } }));
@@ -183,17 +195,34 @@ export async function unsubscribeFromIncident(table: TableRef, connectionId: str
   }
 }
 
-async function connectionIdsIn(table: TableRef, pk: string): Promise<string[]> {
-  return (await queryAll(table, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } })).map(
-    (item) => item.connectionId as string,
-  );
+async function subscriptionsIn(table: TableRef, pk: string): Promise<Array<Record<string, unknown>>> {
+  return queryAll(table, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } });
 }
 
-/** Connection ids allowed to see the tenant: its own subscribers and the all-tenant ones. */
-export async function connectionsForTenant(table: TableRef, tenantId: string): Promise<string[]> {
+async function connectionIdsIn(table: TableRef, pk: string): Promise<string[]> {
+  return (await subscriptionsIn(table, pk)).map((item) => item.connectionId as string);
+}
+
+/** A connection allowed to see a tenant, with whose access it was opened (absent on items from before versions). */
+export interface TenantConnection {
+  connectionId: string;
+  userId?: string;
+  authVersion?: number;
+}
+
+/** Connections allowed to see the tenant: its own subscribers and the all-tenant ones. */
+export async function connectionsForTenant(table: TableRef, tenantId: string): Promise<TenantConnection[]> {
   const partitions = [keys.wsTenantSubscribers(tenantId).pk, keys.wsAllTenantsSubscribers().pk];
-  const ids = await Promise.all(partitions.map((pk) => connectionIdsIn(table, pk)));
-  return [...new Set(ids.flat())];
+  const items = (await Promise.all(partitions.map((pk) => subscriptionsIn(table, pk)))).flat();
+  const byId = new Map<string, TenantConnection>();
+  for (const item of items) {
+    byId.set(item.connectionId as string, {
+      connectionId: item.connectionId as string,
+      ...(typeof item.userId === 'string' ? { userId: item.userId } : {}),
+      ...(typeof item.authVersion === 'number' ? { authVersion: item.authVersion } : {}),
+    });
+  }
+  return [...byId.values()];
 }
 
 /** Connection ids that asked to follow the incident. Not a permission: intersect with connectionsForTenant. */

@@ -3,7 +3,7 @@ import { transactWrite } from './transact';
 import { keys } from './keys';
 import { queryAll, type TableRef } from './table-ref';
 
-/** Default per-tenant ingestion limit (SPEC: 600 alerts a minute with a burst of 200). */
+/** Default per-tenant ingestion limit (600 alerts a minute with a burst of 200). */
 export const DEFAULT_RATE_LIMIT = { perMinute: 600, burst: 200 } as const;
 
 export interface HmacSettings {

@@ -3,11 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import type { NotificationKind } from '../notify/templates';
 import { logger } from '../observability';
+import { parseTargetUrl } from '../util/safe-url';
 import { keys, ttlAfter } from './keys';
 import { entityOf, queryPage, type TableRef } from './table-ref';
 
 /**
- * Notification state (SPEC section 6): one delivery record per recipient × channel of every
+ * Notification state: one delivery record per recipient × channel of every
  * notification sent by lib/notify/deliver.ts, and the tenant's channel settings (its Slack and Teams
  * incoming webhooks, its signed generic webhook, its email sender). The webhook URLs and the signing
  * secret are secrets (a Slack or Teams webhook URL is its own credential): the API shows
@@ -147,13 +148,8 @@ const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost']);
  * never repeats the URL (it is a secret).
  */
 export function channelUrlProblem(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'The target URL is not a valid URL';
-  }
-  if (parsed.username || parsed.password) return 'The target URL must not carry credentials before the host';
+  const parsed = parseTargetUrl(url);
+  if (typeof parsed === 'string') return parsed;
   if (parsed.protocol === 'https:') return undefined;
   if (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname)) return undefined;
   return 'Refusing a non-https target URL: only https, or http://127.0.0.1 and http://localhost for local receivers';

@@ -10,7 +10,7 @@ import { entityOf, queryAll, type TableRef } from './table-ref';
 import { getUser, listUsers, type StoredUser } from './users';
 
 /**
- * On-call state (SPEC section 6): a tenant's on-call schedules (each with a version a change must
+ * On-call state: a tenant's on-call schedules (each with a version a change must
  * name), each technician's routing profile (workload cap, active; the skills stay on the user item),
  * and each user's notification preferences (beside the user item). On top of them: the technicians
  * of a tenant as the routing sees them (`technicians`) and who is on call now (`onCallNow`).

@@ -23,7 +23,7 @@ async function writeAlongWith(table: TableRef, tenantId: string, item: TransactI
 }
 
 /**
- * Remediation state (SPEC section 5): executions, approval requests, the tenant's remediation policy
+ * Remediation state: executions, approval requests, the tenant's remediation policy
  * and its cross-account access (external id). An execution id is also its approval's id: an
  * execution waits for at most one approval.
  */

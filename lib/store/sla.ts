@@ -11,7 +11,7 @@ import { isConditionFailure, transactWrite } from './transact';
 import { getVersionedPolicy, putVersionedPolicy, type StoredPolicy } from './versioned-policy';
 
 /**
- * SLA state (SPEC section 6): the tenant's SLA policy and escalation chain (each stored as given, with
+ * SLA state: the tenant's SLA policy and escalation chain (each stored as given, with
  * a version a write must name, like the correlation policy), and the SLA and escalation state kept on
  * the incident item. Incident writes are conditional on the incident's status and on the SLA version
  * read, so a repeated or late timer, or one racing an operator, never acts twice.

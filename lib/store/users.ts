@@ -5,7 +5,11 @@ import { keys } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
 import { isConditionFailure, transactWrite } from './transact';
 
-export type StoredUser = User & { passwordHash: string };
+/**
+ * The user as stored: `authVersion` moves on whenever the user's access changes (role, tenants): access
+ * tokens carry the version they were made with, and an older one is refused (lib/auth/access.ts).
+ */
+export type StoredUser = User & { passwordHash: string; authVersion?: number };
 
 /** Creates a user; the email item makes addresses unique across the MSP. */
 export async function createUser(table: TableRef, user: StoredUser): Promise<void> {
@@ -77,7 +81,11 @@ function raceConflict(error: unknown): never {
   throw error;
 }
 
-/** Changes a user's name, role, tenants or skills (never the email or password hash); returns the user as stored. */
+/**
+ * Changes a user's name, role, tenants or skills (never the email or password hash); returns the user as
+ * stored. A new role or tenant list moves the user's access version on in the same write, so every access
+ * token made before stops working (lib/auth/access.ts).
+ */
 export async function updateUser(table: TableRef, userId: string, changes: UserChanges, guard?: UserGuard): Promise<StoredUser> {
   const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
   const condition = guardCondition(guard);
@@ -93,6 +101,12 @@ export async function updateUser(table: TableRef, userId: string, changes: UserC
     values[`:set_${field}`] = value;
     return `#set_${field} = :set_${field}`;
   });
+  if (changes.role !== undefined || changes.tenantIds !== undefined) {
+    names['#authVersion'] = 'authVersion';
+    values[':zero'] = 0;
+    values[':one'] = 1;
+    sets.push('#authVersion = if_not_exists(#authVersion, :zero) + :one');
+  }
   try {
     const { Attributes } = await table.db.send(
       new UpdateCommand({
@@ -108,6 +122,45 @@ export async function updateUser(table: TableRef, userId: string, changes: UserC
     return entityOf<StoredUser>(Attributes) as StoredUser;
   } catch (error) {
     return raceConflict(error);
+  }
+}
+
+/**
+ * The user's access version, or null when the user does not exist. Reads only the key and the version
+ * (the realtime functions may read nothing else of a user: infra/constructs/functions.ts).
+ */
+export async function getAccessVersion(table: TableRef, userId: string): Promise<number | null> {
+  const { Item } = await table.db.send(
+    new GetCommand({
+      TableName: table.tableName,
+      Key: keys.user(userId),
+      ProjectionExpression: '#pk, #authVersion',
+      ExpressionAttributeNames: { '#pk': 'pk', '#authVersion': 'authVersion' },
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) return null;
+  return typeof Item.authVersion === 'number' ? Item.authVersion : 0;
+}
+
+/**
+ * Moves the user's access version on without changing anything else ("sign out everywhere"): every
+ * access token made before stops working within lib/auth/access.ts's few seconds. Nothing when the user is gone.
+ */
+export async function revokeAccessTokens(table: TableRef, userId: string): Promise<void> {
+  try {
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.user(userId),
+        UpdateExpression: 'SET #authVersion = if_not_exists(#authVersion, :zero) + :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#authVersion': 'authVersion' },
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
   }
 }
 

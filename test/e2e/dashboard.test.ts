@@ -175,6 +175,50 @@ test('a technician of one company sees neither the other company’s incidents n
   expect(await main(page).innerText()).not.toMatch(/globex/i);
 });
 
+test('a user deleted while their dashboard is open is signed out: the live connection closes and the session ends', async () => {
+  const email = `e2e-leaver-${Date.now()}@msp.example`;
+  const userPassword = 'Leaver-e2e-test-7!';
+  const made = await postJson(
+    stack,
+    '/v1/users',
+    { email, name: 'Lee Leaver', role: 'technician', tenantIds: ['acme'], password: userPassword },
+    { authorization: `Bearer ${adminToken}` },
+  );
+  expect(made.status).toBe(201);
+  const watched = await openPage(browser, stack.dashboardUrl);
+  opened.push(watched);
+  const { page } = watched;
+  await signIn(page, email, userPassword);
+  await page.goto('/incidents');
+  await page.getByText('Live', { exact: true }).waitFor();
+
+  const deleted = await fetch(`${stack.apiUrl}/v1/users/${made.body.id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  expect(deleted.status).toBe(204);
+  // The next push to acme finds the user gone and closes the connection; the refused reconnect asks the API,
+  // whose 401 and refused refresh end the session.
+  const acme = demo.tenants.find((tenant) => tenant.id === 'acme')!;
+  await until(
+    async () => {
+      await postJson(
+        stack,
+        '/v1/webhooks/generic',
+        { asset_name: 'e2e-leaver-host', signature: `Leaver${Date.now()}`, severity: 'low', message: 'revocation', tool_source: 'e2e' },
+        { 'x-api-key': acme.apiKey },
+      );
+      return (await page.getByRole('button', { name: 'Sign in' }).count()) > 0 ? true : undefined;
+    },
+    'the sign-in page',
+    30_000,
+  );
+  // The browser logs the refused WebSocket and the API's 401s itself; those are expected here, nothing else.
+  const unexpected = watched.problems.filter((problem) => !/status of 401|WebSocket connection to .* failed/.test(problem));
+  watched.problems.length = 0;
+  expect(unexpected).toEqual([]);
+});
+
 test('the sign-in and the navigation work with the keyboard alone', async () => {
   const watched = await openPage(browser, stack.dashboardUrl);
   opened.push(watched);

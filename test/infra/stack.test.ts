@@ -249,7 +249,15 @@ describe('functions', () => {
             Effect: 'Allow',
             Action: grant.actions.length === 1 ? grant.actions[0] : [...grant.actions],
             Resource: tableArn,
-            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] },
+              ...(grant.attributes
+                ? {
+                    'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...grant.attributes] },
+                    StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+                  }
+                : {}),
+            },
           })),
         );
         expect(actions).not.toContain('dynamodb:Scan');
@@ -269,13 +277,17 @@ describe('functions', () => {
   });
 
   it('narrows the WebSocket functions to connection items and the settle sweep to markers, scopes and incidents', () => {
-    for (const name of ['wsConnect', 'wsDisconnect'] as const) {
-      expect(ITEM_ACCESS[name]?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS]);
+    expect(ITEM_ACCESS.wsDisconnect?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS]);
+    // Opening, answering and pushing check the user's access version: a read of the key and that one attribute, never a password hash.
+    for (const name of ['wsConnect', 'wsDefault', 'realtimePush'] as const) {
+      const userReads = ITEM_ACCESS[name]!.filter((grant) => grant.partitions.some((partition) => partition.startsWith('MSP#USER')));
+      expect(userReads).toEqual([{ actions: ['dynamodb:GetItem'], partitions: ['MSP#USER#*'], attributes: ['pk', 'sk', 'authVersion'] }]);
     }
+    expect(ITEM_ACCESS.wsConnect?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS, ['MSP#USER#*']]);
     // The push also keeps a receipt per event it pushed (a redelivered event is not pushed twice).
-    expect(ITEM_ACCESS.realtimePush?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS, ['T#*#EVENT#*']]);
+    expect(ITEM_ACCESS.realtimePush?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS, ['T#*#EVENT#*'], ['MSP#USER#*']]);
     // Following an incident checks that it exists: a read of its summary, nothing else of the incident.
-    expect(ITEM_ACCESS.wsDefault?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS, ['T#*#INC#*']]);
+    expect(ITEM_ACCESS.wsDefault?.map((grant) => grant.partitions)).toEqual([CONNECTION_PARTITIONS, ['T#*#INC#*'], ['MSP#USER#*']]);
     expect(ITEM_ACCESS.wsDefault?.[1]?.actions).toEqual(['dynamodb:GetItem']);
     const settle = ITEM_ACCESS.settle!;
     /** The partitions on which the settle sweep may do `action`. */

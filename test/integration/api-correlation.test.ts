@@ -86,10 +86,10 @@ describe('reading the policy', () => {
     expect((await call('GET', '/v1/tenants/globex/correlation/policy', gale)).status).toBe(200);
   });
 
-  test('401 without a token; 404 for a tenant that does not exist, even for an MSP admin', async () => {
+  test('401 without a token; 404 for a tenant that does not exist, even for an MSP admin; 400 for a malformed tenant id', async () => {
     expectErrorShape(await call('GET', POLICY, undefined), 401);
     expectErrorShape(await call('GET', '/v1/tenants/no-such-co/correlation/policy', mspAdmin), 404);
-    expectErrorShape(await call('GET', '/v1/tenants/not%20a%20tenant/correlation/policy', mspAdmin), 404);
+    expectErrorShape(await call('GET', '/v1/tenants/not%20a%20tenant/correlation/policy', mspAdmin), 400);
   });
 });
 

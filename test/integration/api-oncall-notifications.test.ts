@@ -1,9 +1,13 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ulid } from 'ulid';
+import { createSenders } from '../../lib/notify/channels';
+import { deliver } from '../../lib/notify/deliver';
 import { listIncidents } from '../../lib/store/incidents';
 import { putNotificationDeliveries, type NotificationDelivery } from '../../lib/store/notifications';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
-import { postJson, startTestStack } from '../helpers/local-stack';
+import { createTenant, postJson, startTestStack } from '../helpers/local-stack';
 
 /**
  * On-call schedules, technician profiles, the SLA policy and escalation chain, notification channels,
@@ -692,5 +696,147 @@ describe('notification preferences', () => {
     expect(await count()).toBe(1);
     expect((await send('PUT', '/v1/me/notification-preferences', 'niko', preferences)).status).toBe(200);
     expect(await count()).toBe(1);
+  });
+});
+
+describe('notification targets inside a network (SSRF)', () => {
+  const TENANT = 'ssrf-co';
+  const SECRET = 'whsec-0123456789abcdef';
+  beforeAll(async () => {
+    await createTenant(stack, TENANT);
+  });
+
+  /** Runs with the local opt-in unset: what every deployed stack has (the test setup sets it for loopback receivers). */
+  async function asDeployed<T>(run: () => Promise<T>): Promise<T> {
+    const saved = process.env.AW_ALLOW_PRIVATE_WEBHOOKS;
+    delete process.env.AW_ALLOW_PRIVATE_WEBHOOKS;
+    try {
+      return await run();
+    } finally {
+      if (saved === undefined) delete process.env.AW_ALLOW_PRIVATE_WEBHOOKS;
+      else process.env.AW_ALLOW_PRIVATE_WEBHOOKS = saved;
+    }
+  }
+
+  const channels = () => `/v1/tenants/${TENANT}/notifications/channels`;
+
+  test('internal addresses and names are refused at save time with 422 naming the field and why; nothing is stored', async () => {
+    await asDeployed(async () => {
+      const cases: Array<[string, RegExp]> = [
+        ['https://169.254.169.254/latest/meta-data/iam/SECRETPATH', /link-local .*metadata/],
+        ['https://[::ffff:169.254.169.254]/SECRETPATH', /IPv4-mapped link-local/],
+        ['https://[fd00:ec2::254]/SECRETPATH', /unique-local/],
+        ['https://127.0.0.1:8443/SECRETPATH', /loopback/],
+        ['https://[::1]/SECRETPATH', /loopback/],
+        ['https://10.0.0.5/SECRETPATH', /private \(10\.0\.0\.0\/8\)/],
+        ['https://172.20.1.1/SECRETPATH', /private \(172\.16\.0\.0\/12\)/],
+        ['https://192.168.0.10/SECRETPATH', /private \(192\.168\.0\.0\/16\)/],
+        ['https://100.64.0.7/SECRETPATH', /carrier-grade NAT/],
+        ['https://0.0.0.0/SECRETPATH', /this network/],
+        ['https://239.1.1.1/SECRETPATH', /multicast/],
+        ['https://255.255.255.255/SECRETPATH', /broadcast/],
+        ['https://2130706433/SECRETPATH', /loopback/],
+        ['https://localhost/SECRETPATH', /loopback name/],
+        ['https://hooks.localhost/SECRETPATH', /loopback name/],
+        ['https://metadata.google.internal/SECRETPATH', /internal name/],
+        ['http://127.0.0.1:9999/SECRETPATH', /loopback/],
+      ];
+      for (const [url, why] of cases) {
+        const answer = await send('PUT', channels(), 'admin', { slack: { webhookUrl: url } });
+        expect({ url, status: answer.status, code: answer.body.error?.code }).toEqual({ url, status: 422, code: 'unsafe_target' });
+        expect(answer.body.error.details).toEqual([{ path: 'slack.webhookUrl', message: expect.stringMatching(why) }]);
+        expect(answer.text).not.toContain('SECRETPATH');
+      }
+      // Every refused field is named at once.
+      const both = await send('PUT', channels(), 'admin', {
+        teams: { webhookUrl: 'https://10.1.2.3/teams' },
+        webhook: { url: 'https://vault.internal/hook', secret: SECRET },
+      });
+      expect(both.status).toBe(422);
+      expect(both.body.error.details.map((detail: { path: string }) => detail.path)).toEqual(['teams.webhookUrl', 'webhook.url']);
+      expect((await get(channels(), 'admin')).body).toEqual({ tenantId: TENANT });
+      expect((await auditEntries(TENANT)).filter((entry) => entry.resource.type === 'notificationChannels')).toEqual([]);
+      // A public https URL is still accepted.
+      expect((await send('PUT', channels(), 'admin', { slack: { webhookUrl: 'https://hooks.slack.com/services/T0/B0/X' } })).status).toBe(
+        200,
+      );
+    });
+  });
+
+  test('the local opt-in allows loopback receivers only, never private or metadata addresses', async () => {
+    expect(process.env.AW_ALLOW_PRIVATE_WEBHOOKS).toBe('local');
+    expect((await send('PUT', channels(), 'admin', { teams: { webhookUrl: 'http://127.0.0.1:9999/teams' } })).status).toBe(200);
+    for (const url of ['https://10.0.0.5/hook', 'https://169.254.169.254/latest/meta-data', 'http://10.0.0.5/hook']) {
+      const answer = await send('PUT', channels(), 'admin', { teams: { webhookUrl: url } });
+      expect([url, answer.status]).toEqual([url, url.startsWith('http:') ? 400 : 422]);
+    }
+  });
+
+  test('at send time a name resolving to a private or loopback address is refused after DNS, recorded as failed with why, never contacted', async () => {
+    // A receiver on loopback counting connections: what a resolved-to-loopback name would reach if it were sent.
+    let connections = 0;
+    const receiver = createServer((_request, response) => response.end('ok'));
+    receiver.on('connection', () => connections++);
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    try {
+      await asDeployed(async () => {
+        // Saved while the name looked public (no DNS at save time); DNS now answers with internal addresses.
+        const answers: Record<string, string[]> = { 'hooks.rebind.example': ['10.0.0.5'], 'alerts.rebind.example': ['127.0.0.1'] };
+        const resolve = async (host: string) => (answers[host] ?? []).map((address) => ({ address, family: 4 }));
+        const saved = await send('PUT', channels(), 'admin', {
+          slack: null,
+          teams: { webhookUrl: `https://alerts.rebind.example:${port}/teams` },
+          webhook: { url: `https://hooks.rebind.example:${port}/aw`, secret: SECRET },
+        });
+        expect(saved.status).toBe(200);
+
+        const notificationId = `ntf-ssrf-${Date.now()}`;
+        const records = await deliver(
+          { table: stack.table, senders: createSenders({ resolve }), sleep: async () => undefined },
+          {
+            id: notificationId,
+            notification: {
+              kind: 'sla-breach',
+              at: new Date().toISOString(),
+              incident: {
+                id: 'inc-ssrf',
+                tenantId: TENANT,
+                tenantName: 'SSRF Co',
+                title: 'Disk full on db-01',
+                severity: 'high',
+                status: 'open',
+                assetRef: 'db-01',
+                openedAt: new Date().toISOString(),
+                url: 'https://aw.example.com/incidents/inc-ssrf',
+              },
+              clock: 'response',
+              deadline: new Date().toISOString(),
+            },
+            recipients: [{ userId: users.dana.id, preferences: { channels: { 'sla-breach': ['teams'] } } }],
+          },
+        );
+        const listed = await get(`/v1/notifications?tenant=${TENANT}`, 'admin');
+        const stored = (listed.body.deliveries as NotificationDelivery[]).filter((record) => record.notificationId === notificationId);
+        for (const list of [records, stored]) {
+          const byChannel = Object.fromEntries(list.map((record) => [record.channel, record]));
+          expect(byChannel.webhook).toMatchObject({
+            status: 'failed',
+            attempts: 1,
+            reason: 'not retryable',
+            lastError: 'Refusing the target URL: its host resolves to 10.0.0.5, not a public internet address: private (10.0.0.0/8)',
+          });
+          expect(byChannel.teams).toMatchObject({
+            status: 'failed',
+            attempts: 1,
+            reason: 'not retryable',
+            lastError: 'Refusing the target URL: its host resolves to 127.0.0.1, not a public internet address: loopback (127.0.0.0/8)',
+          });
+        }
+      });
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { listAlerts } from '../../lib/store/alerts';
 import { getAsset } from '../../lib/store/assets';
 import { listAudit, type AuditEntry } from '../../lib/store/audit';
+import { TENANT_ID_PATTERN } from '../../lib/store/keys';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
 import { createTenant, postJson, startTestStack } from '../helpers/local-stack';
@@ -219,7 +220,9 @@ describe('tenants', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.error.code).toBe('bad_request');
     expect(answer.body.error.details.map((detail: any) => detail.path)).toContain(field);
-    expect((await call('GET', `/v1/tenants/${encodeURIComponent(body.id)}`, mspAdmin)).status).toBe(404);
+    // Not there: a well-formed id is a 404, a malformed one cannot even be asked for (400).
+    const read = await call('GET', `/v1/tenants/${encodeURIComponent(body.id)}`, mspAdmin);
+    expect(read.status).toBe(TENANT_ID_PATTERN.test(body.id) ? 404 : 400);
     expect(await auditOf(undefined, body.id)).toHaveLength(0);
   });
 
@@ -283,15 +286,15 @@ describe('tenants', () => {
     expect(await auditOf('acme', 'acme', 'tenant.update')).toHaveLength(updates);
   });
 
-  test('an unknown or malformed tenant is 404 for an MSP admin', async () => {
-    for (const [method, path, body] of [
-      ['GET', '/v1/tenants/no-such-co', undefined],
-      ['PATCH', '/v1/tenants/no-such-co', { name: 'Ghost' }],
-      ['DELETE', '/v1/tenants/no-such-co', undefined],
-      ['GET', '/v1/tenants/%23bad', undefined],
-      ['DELETE', '/v1/tenants/%23bad', undefined],
+  test('an unknown tenant is 404 for an MSP admin; a malformed tenant id is 400 (the one tenant parameter schema)', async () => {
+    for (const [method, path, body, status] of [
+      ['GET', '/v1/tenants/no-such-co', undefined, 404],
+      ['PATCH', '/v1/tenants/no-such-co', { name: 'Ghost' }, 404],
+      ['DELETE', '/v1/tenants/no-such-co', undefined, 404],
+      ['GET', '/v1/tenants/%23bad', undefined, 400],
+      ['DELETE', '/v1/tenants/%23bad', undefined, 400],
     ] as const) {
-      expect([method, path, (await call(method, path, mspAdmin, body)).status]).toEqual([method, path, 404]);
+      expect([method, path, (await call(method, path, mspAdmin, body)).status]).toEqual([method, path, status]);
     }
     expect(await auditOf(undefined, 'no-such-co')).toHaveLength(0);
   });

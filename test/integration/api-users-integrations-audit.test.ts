@@ -56,9 +56,15 @@ async function ingest(apiKey: string, signature: string, headers: Record<string,
   return postJson(stack, '/v1/webhooks/generic', generic(signature), { 'x-api-key': apiKey, ...headers });
 }
 
+/** Signed headers for a delivery: the signature covers the timestamp, the delivery id and the body. */
 function sign(secret: string, body: string): Record<string, string> {
   const timestamp = String(Math.floor(Date.now() / 1000));
-  return { 'x-timestamp': timestamp, 'x-signature': `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}` };
+  const deliveryId = `d-${Math.random()}`;
+  return {
+    'x-timestamp': timestamp,
+    'x-delivery-id': deliveryId,
+    'x-signature': `sha256=${createHmac('sha256', secret).update(`${timestamp}.${deliveryId}.${body}`).digest('hex')}`,
+  };
 }
 
 async function auditOf(tenant: string | undefined, query = ''): Promise<any[]> {
@@ -160,7 +166,9 @@ describe('API keys', () => {
     const listing = await call('GET', '/v1/integrations?tenant=acme', acmeAdmin);
     const listed = listing.body.apiKeys.find((key: any) => key.keyId === keyId);
     expect(listed).toMatchObject({ keyId, prefix, expiresAt: null, revokedAt: null, status: 'active' });
-    expect(Object.keys(listed).sort()).toEqual(['createdAt', 'expiresAt', 'keyId', 'prefix', 'revokedAt', 'status']);
+    // Who made it: an admin sees whose keys these are, and revokes those of someone who left.
+    expect(listed.createdBy).toEqual({ userId: expect.stringMatching(/^usr_/), email: 'admin@acme.example' });
+    expect(Object.keys(listed).sort()).toEqual(['createdAt', 'createdBy', 'expiresAt', 'keyId', 'prefix', 'revokedAt', 'status']);
     expectNoSecrets(listing.text);
   });
 

@@ -291,7 +291,8 @@ const CASES: Record<string, WalkCase> = {
   'POST /v1/auth/logout': {
     request: async (caller) => ({ path: '/v1/auth/logout', body: { refreshToken: await refreshTokenOf(caller) } }),
   },
-  'POST /v1/auth/logout-all': { request: () => ({ path: '/v1/auth/logout-all' }) },
+  // Signing out everywhere ends the caller's access token too: the walk signs everyone in again.
+  'POST /v1/auth/logout-all': { request: () => ({ path: '/v1/auth/logout-all' }), cleanup: () => signInAll() },
 
   'GET /v1/incidents': {
     request: () => ({ path: '/v1/incidents?tenant=acme' }),
@@ -663,15 +664,19 @@ function undocumented(raw: unknown, parsed: unknown, path = ''): string[] {
   );
 }
 
-beforeAll(async () => {
-  // Runbook executions (approved or started by the walk) wait 0.2 s rather than 20 s between SSM polls.
-  ({ stack, demo } = await startTestStack('api-walk', { scheduleScale: 0.01 }));
+async function signInAll(): Promise<void> {
   for (const caller of Object.keys(USERS) as SignedIn[]) {
     const user = demo.users.find((candidate) => candidate.email === USERS[caller].email)!;
     const { status, body } = await postJson(stack, '/v1/auth/login', { email: user.email, password: user.password });
     if (status !== 200) throw new Error(`Login failed for ${user.email}: ${status}`);
     sessions[caller] = { token: body.accessToken, id: body.user.id };
   }
+}
+
+beforeAll(async () => {
+  // Runbook executions (approved or started by the walk) wait 0.2 s rather than 20 s between SSM polls.
+  ({ stack, demo } = await startTestStack('api-walk', { scheduleScale: 0.01 }));
+  await signInAll();
   shared.incidentId = (await newIncident()).id;
   shared.userId = await newUser();
   shared.keyId = await newApiKey();

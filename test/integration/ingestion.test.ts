@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { signPayload } from '../../lib/ingest/signature';
 import { getAlert, MAX_ALERTS_PER_DELIVERY, type StoredAlert } from '../../lib/store/alerts';
 import { putHmacSettings, putRateLimit, rotateHmacSecret } from '../../lib/store/integrations';
 import type { DemoInfo } from '../../local/seed';
@@ -508,3 +509,134 @@ test('a table that throttles every call is answered 503 with Retry-After and the
     for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
   }
 }, 60_000);
+
+describe('signed delivery ids', () => {
+  const secret = 'c'.repeat(64);
+  let key: string;
+  beforeAll(async () => {
+    key = await createTenant(stack, 'replay-co');
+    await putHmacSettings(stack.table, 'replay-co', { secret, required: true });
+  });
+  const now = () => String(Math.floor(Date.now() / 1000));
+  const alertsOf = async () => (await getJson(stack, '/v1/alerts?tenant=replay-co', adminToken)).body.alerts as any[];
+
+  test('a captured signed request replayed under fresh delivery ids makes no new alert', async () => {
+    const body = JSON.stringify(generic({ signature: 'ReplayedWithFreshIds' }));
+    const timestamp = now();
+    const headers = {
+      'x-api-key': key,
+      'x-timestamp': timestamp,
+      'x-delivery-id': 'signed-1',
+      'x-signature': signPayload(secret, timestamp, body, 'signed-1'),
+    };
+    const first = await postJson(stack, '/v1/webhooks/generic', body, headers);
+    expect(first.status).toBe(202);
+    expect(first.body.accepted[0].deliveryId).toBe('signed-1');
+    for (const fresh of ['replay-1', 'replay-2', 'replay-3']) {
+      const replay = await postJson(stack, '/v1/webhooks/generic', body, { ...headers, 'x-delivery-id': fresh });
+      expect(replay.status).toBe(403);
+      expect(replay.body.error.code).toBe('invalid_signature');
+    }
+    // The same request again is a repeat, as before.
+    const again = await postJson(stack, '/v1/webhooks/generic', body, headers);
+    expect(again.status).toBe(200);
+    expect(again.body.accepted[0]).toMatchObject({ alertId: first.body.accepted[0].alertId, duplicate: true });
+    await stack.idle();
+    expect((await alertsOf()).filter((alert) => alert.signature === 'ReplayedWithFreshIds')).toHaveLength(1);
+  });
+
+  test('a delivery id the signature does not cover is refused with a 403 that says what to sign', async () => {
+    const body = JSON.stringify(generic({ signature: 'IdNotSigned' }));
+    const timestamp = now();
+    const response = await postJson(stack, '/v1/webhooks/generic', body, {
+      'x-api-key': key,
+      'x-timestamp': timestamp,
+      'x-delivery-id': 'unsigned-id',
+      'x-signature': signPayload(secret, timestamp, body),
+    });
+    expect(response.status).toBe(403);
+    expect(response.body.error).toEqual({
+      code: 'invalid_signature',
+      message: 'X-Signature does not cover X-Delivery-ID: sign timestamp + "." + delivery id + "." + raw body (or send no X-Delivery-ID)',
+    });
+  });
+
+  test('without a delivery id, timestamp "." body still verifies, and an exact replay is a repeat by content', async () => {
+    const body = JSON.stringify(generic({ signature: 'NoDeliveryId' }));
+    const timestamp = now();
+    const headers = { 'x-api-key': key, 'x-timestamp': timestamp, 'x-signature': signPayload(secret, timestamp, body) };
+    const first = await postJson(stack, '/v1/webhooks/generic', body, headers);
+    const again = await postJson(stack, '/v1/webhooks/generic', body, headers);
+    expect([first.status, again.status]).toEqual([202, 200]);
+    expect(first.body.accepted[0].deliveryId).toMatch(/^sha256:/);
+  });
+});
+
+describe('the API key as Authorization: Bearer', () => {
+  let key: string;
+  beforeAll(async () => {
+    key = await createTenant(stack, 'bearer-co');
+  });
+
+  test('Bearer is accepted like X-Api-Key (Alertmanager http_config.authorization, Grafana contact points)', async () => {
+    const response = await postJson(
+      stack,
+      '/v1/webhooks/alertmanager',
+      JSON.parse(readFileSync('events/webhooks/alertmanager/firing.json', 'utf8')),
+      {
+        authorization: `Bearer ${key}`,
+      },
+    );
+    expect(response.status).toBe(202);
+    const generic202 = await postJson(stack, '/v1/webhooks/generic', generic({ signature: 'BearerGeneric' }), {
+      authorization: `bearer ${key}`,
+    });
+    expect(generic202.status).toBe(202);
+    // The same key in both headers is not ambiguous.
+    const both = await postJson(stack, '/v1/webhooks/generic', generic({ signature: 'BearerAndHeader' }), {
+      authorization: `Bearer ${key}`,
+      'x-api-key': key,
+    });
+    expect(both.status).toBe(202);
+  });
+
+  test('X-Api-Key and Bearer with different keys are refused as ambiguous (401), even when both are valid', async () => {
+    const other = await createTenant(stack, 'bearer-other-co');
+    const response = await postJson(stack, '/v1/webhooks/generic', generic({ signature: 'Ambiguous' }), {
+      authorization: `Bearer ${other}`,
+      'x-api-key': key,
+    });
+    expect(response.status).toBe(401);
+    expect(response.body.error).toEqual({
+      code: 'unauthorized',
+      message: 'Ambiguous API key: X-Api-Key and Authorization: Bearer carry different keys (send one)',
+    });
+  });
+
+  test('an Authorization header that is not Bearer is no key; the 401 says which ways a key can come', async () => {
+    const basic = await postJson(stack, '/v1/webhooks/generic', generic(), {
+      authorization: `Basic ${Buffer.from(`user:${key}`).toString('base64')}`,
+    });
+    expect(basic.status).toBe(401);
+    expect(basic.body.error.message).toBe('Missing API key (X-Api-Key header, Authorization: Bearer <key>, or api_key query parameter)');
+    const unknown = await postJson(stack, '/v1/webhooks/generic', generic(), { authorization: 'Bearer aw_not_a_key' });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.error.message).toBe('Unknown or revoked API key');
+  });
+
+  test('Bearer works with a signed delivery id', async () => {
+    // A tenant of its own: ingestion caches a tenant's settings for 30 s.
+    const signedKey = await createTenant(stack, 'bearer-signed-co');
+    const secret = 'd'.repeat(64);
+    await putHmacSettings(stack.table, 'bearer-signed-co', { secret, required: true });
+    const body = JSON.stringify(generic({ signature: 'BearerSigned' }));
+    const timestamp = new Date().toISOString();
+    const response = await postJson(stack, '/v1/webhooks/generic', body, {
+      authorization: `Bearer ${signedKey}`,
+      'x-timestamp': timestamp,
+      'x-delivery-id': 'bearer-signed-1',
+      'x-signature': signPayload(secret, timestamp, body, 'bearer-signed-1'),
+    });
+    expect(response.status).toBe(202);
+  });
+});

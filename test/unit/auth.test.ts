@@ -81,7 +81,7 @@ const keyA = { kid: 'key-2024-01', secret: SECRET_A };
 const keyB = { kid: 'key-2024-06', secret: SECRET_B };
 const onlyA: KeySet = { current: keyA, previous: [] };
 
-const claims: AccessClaims = { sub: 'user-1', role: 'technician', tenants: ['acme', 'globex'], email: 'tech@msp.example' };
+const claims: AccessClaims = { sub: 'user-1', role: 'technician', tenants: ['acme', 'globex'], email: 'tech@msp.example', ver: 3 };
 const NOW = new Date('2024-05-01T12:00:00.000Z');
 
 function minutesAfter(date: Date, minutes: number): Date {
@@ -90,17 +90,25 @@ function minutesAfter(date: Date, minutes: number): Date {
 
 /** A token built by hand with jose, to vary what signAccessToken always gets right. */
 function handMade(
-  options: { secret?: string; kid?: string; audience?: string; issuer?: string; payload?: Record<string, unknown>; alg?: string } = {},
+  options: {
+    secret?: string;
+    kid?: string;
+    audience?: string;
+    issuer?: string;
+    payload?: Record<string, unknown>;
+    alg?: string;
+    expires?: boolean;
+  } = {},
 ) {
   const issuedAt = Math.floor(NOW.getTime() / 1000);
-  return new SignJWT(options.payload ?? { role: claims.role, tenants: claims.tenants, email: claims.email })
+  const jwt = new SignJWT(options.payload ?? { role: claims.role, tenants: claims.tenants, email: claims.email, ver: claims.ver })
     .setProtectedHeader({ alg: options.alg ?? 'HS256', kid: options.kid ?? keyA.kid })
     .setSubject(claims.sub)
     .setIssuer(options.issuer ?? TOKEN_ISSUER)
     .setAudience(options.audience ?? TOKEN_AUDIENCE)
-    .setIssuedAt(issuedAt)
-    .setExpirationTime(issuedAt + 600)
-    .sign(new TextEncoder().encode(options.secret ?? SECRET_A));
+    .setIssuedAt(issuedAt);
+  if (options.expires !== false) jwt.setExpirationTime(issuedAt + 600);
+  return jwt.sign(new TextEncoder().encode(options.secret ?? SECRET_A));
 }
 
 describe('access tokens', () => {
@@ -137,6 +145,16 @@ describe('access tokens', () => {
 
   test('the hand-made token is accepted when audience and issuer are right (control)', async () => {
     await expect(verifyAccessToken(await handMade(), onlyA, NOW)).resolves.toEqual(claims);
+  });
+
+  test('a correctly signed token without an expiry is rejected: it would never stop working', async () => {
+    const token = await handMade({ expires: false });
+    await expect(verifyAccessToken(token, onlyA, NOW)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  test('a token without an access version is rejected: it could not be revoked', async () => {
+    const token = await handMade({ payload: { role: claims.role, tenants: claims.tenants, email: claims.email } });
+    await expect(verifyAccessToken(token, onlyA, NOW)).rejects.toBeInstanceOf(InvalidTokenError);
   });
 
   test('a token whose kid is unknown is rejected', async () => {

@@ -1,4 +1,4 @@
-// Alert categories (SPEC section 4): real signatures from many tools land in one category per condition,
+// Alert categories: real signatures from many tools land in one category per condition,
 // host and tenant names never decide, and `related` is the symmetric relation the same-asset rule uses.
 import {
   CATEGORIES,

@@ -1,4 +1,4 @@
-// The pure correlation engine (SPEC section 4): alerts are fed in order through `decide`, one scope state
+// The pure correlation engine: alerts are fed in order through `decide`, one scope state
 // per correlation scope, with deterministic incident ids (inc-1, inc-2...) and `now` = each alert's receipt.
 import { nameWords } from '../../lib/correlation/categories';
 import {

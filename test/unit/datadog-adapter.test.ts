@@ -244,8 +244,10 @@ describe('parseDatadog: assetRef, signature and labels', () => {
     expect(parseDatadogTags(['env:prod', 'role:db'])).toEqual({ env: 'prod', role: 'db' });
   });
 
-  test('a tag named like an Object.prototype property is an ordinary label', () => {
-    expect(parseOne({ ...event('firing'), tags: 'constructor:x,toString:y' }).labels).toMatchObject({ constructor: 'x', toString: 'y' });
+  test('a tag named like an Object.prototype property is an ordinary label; a reserved one (constructor) is renamed', () => {
+    const { labels } = parseOne({ ...event('firing'), tags: 'constructor:x,toString:y' });
+    expect(labels).toMatchObject({ constructor_: 'x', toString: 'y' });
+    expect(Object.hasOwn(labels, 'constructor')).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-// Escalation chains (SPEC section 6): a breach or an unacknowledged period moves one level, acknowledging
+// Escalation chains: a breach or an unacknowledged period moves one level, acknowledging
 // stops it, resolving ends it; every event is idempotent.
 import {
   DEFAULT_ESCALATION_POLICY,

@@ -194,7 +194,8 @@ describe('toUtcIso', () => {
   });
 });
 
-test('a label named __proto__ is kept as a label', () => {
+test('a label named __proto__ is kept as a label, renamed (safeLabelName) and never a prototype', () => {
   const labels = capLabels(JSON.parse('{"__proto__": "x", "a": "b"}'));
-  expect(Object.keys(labels)).toEqual(['__proto__', 'a']);
+  expect(Object.keys(labels)).toEqual(['__proto___', 'a']);
+  expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
 });

@@ -1,4 +1,4 @@
-// KPIs per tenant and period (SPEC section 7): alerts, incidents, noise reduction, MTTA, MTTR, self-healed
+// KPIs per tenant and period: alerts, incidents, noise reduction, MTTA, MTTR, self-healed
 // share and SLA compliance, in total and per local day of a time zone.
 import { computeKpis, isSelfHealed, kpiPeriodSchema, type KpiAlert, type KpiIncident } from '../../lib/kpi/kpis';
 import { DEFAULT_SLA_POLICY } from '../../lib/sla/policy';

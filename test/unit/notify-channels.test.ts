@@ -1,4 +1,4 @@
-// Notification senders (SPEC section 6): SES through aws-sdk-client-mock (the SendEmail input, which errors
+// Notification senders: SES through aws-sdk-client-mock (the SendEmail input, which errors
 // are worth retrying), and Slack, Teams and the signed webhook against a real HTTP receiver on loopback (the
 // bodies are the renderers' output, the signature verifies, 429 + Retry-After, 5xx retried by deliver, 4xx
 // not, timeouts, refused URLs, no URL in any error). DynamoDB is mocked: deliver's records are checked as
@@ -30,6 +30,9 @@ import {
 import { deliver, scrubError, type DeliverDeps } from '../../lib/notify/deliver';
 import { renderEmail, renderSlack, renderTeams, renderWebhook, type NotificationInput } from '../../lib/notify/templates';
 import { channelUrlProblem, maskUrl, publicChannelSettings } from '../../lib/store/notifications';
+
+// The receivers below are on loopback: the local stack's explicit opt-in (lib/util/safe-url.ts).
+process.env.AW_ALLOW_PRIVATE_WEBHOOKS = 'local';
 
 const ses = mockClient(SESv2Client);
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -274,7 +277,12 @@ describe('generic webhook', () => {
     expect(got.headers['x-event-type']).toBe('incident.sla-breach');
     const verify = (secret: string) =>
       verifyDeliverySignature(
-        { signature: got.headers['x-signature'] as string, timestamp: got.headers['x-timestamp'] as string, rawBody: got.body },
+        {
+          signature: got.headers['x-signature'] as string,
+          timestamp: got.headers['x-timestamp'] as string,
+          deliveryId: got.headers['x-delivery-id'] as string,
+          rawBody: got.body,
+        },
         { secret, required: true },
         new Date(),
       );

@@ -1,4 +1,4 @@
-// Notification rendering (SPEC section 6): email (subject, HTML, text), Slack Block Kit, Teams Adaptive
+// Notification rendering: email (subject, HTML, text), Slack Block Kit, Teams Adaptive
 // Card, and the signed generic webhook. Alert text is untrusted: it is escaped for every channel.
 import { verifyDeliverySignature } from '../../lib/ingest/signature';
 import {
@@ -268,8 +268,15 @@ describe('generic outbound webhook', () => {
 
   test('the signature verifies with the same scheme as our inbound webhooks', () => {
     const hmac = { secret: 's3cret', required: true };
-    const input = { signature: request.headers['x-signature'], timestamp: request.headers['x-timestamp'], rawBody: request.body };
+    const input = {
+      signature: request.headers['x-signature'],
+      timestamp: request.headers['x-timestamp'],
+      deliveryId: request.headers['x-delivery-id'],
+      rawBody: request.body,
+    };
     expect(() => verifyDeliverySignature(input, hmac, now)).not.toThrow();
+    // The delivery id is signed: the same request under another id does not verify.
+    expect(() => verifyDeliverySignature({ ...input, deliveryId: 'dlv-2' }, hmac, now)).toThrow();
     expect(() => verifyDeliverySignature({ ...input, rawBody: request.body.replace('acme', 'evil') }, hmac, now)).toThrow(/does not match/);
     expect(() => verifyDeliverySignature(input, { ...hmac, secret: 'other' }, now)).toThrow(/does not match/);
   });

@@ -1,4 +1,4 @@
-// On-call schedules (SPEC section 6): rotations hand off at a local wall time across DST changes,
+// On-call schedules: rotations hand off at a local wall time across DST changes,
 // overrides win, layers fall through when they do not cover an instant.
 import { onCallAt, onCallUserIds, scheduleSchema, shiftAt, type Schedule } from '../../lib/oncall/schedule';
 import { instantOfWallTime, localDateOf, offsetMs } from '../../lib/oncall/zoned-time';

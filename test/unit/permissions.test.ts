@@ -4,7 +4,7 @@ import type { AppError } from '../../lib/errors';
 /**
  * The permission matrix, cell by cell: for each role and action, whether it is allowed on the user's
  * own tenant (T), on another tenant (O: always no, and a 404 rather than a 403), and at MSP level (M).
- * The grid below is written out by hand from SPEC section 2, not derived from the implementation.
+ * The grid below is written out by hand from the product's permission table, not derived from the implementation.
  */
 const Y = true;
 const N = false;

@@ -1,4 +1,4 @@
-// The incident priority score (SPEC section 4): severity base + critical asset + repeats + several tools +
+// The incident priority score: severity base + critical asset + repeats + several tools +
 // blast radius - age decay, bounded to 0-100, each part shown.
 import { priorityOf, type PriorityInput } from '../../lib/domain/incident';
 import { SEVERITIES } from '../../lib/domain/alert';

@@ -1,4 +1,4 @@
-// Optional AI advice through Bedrock Converse (SPEC section 5): a good answer is used; throttling, a timeout,
+// Optional AI advice through Bedrock Converse: a good answer is used; throttling, a timeout,
 // invalid JSON, an answer off the schema or a runbook outside the allowed set fall back to the rules, which say so.
 import { BedrockRuntimeClient, ConverseCommand, ThrottlingException, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';

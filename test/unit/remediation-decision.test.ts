@@ -1,4 +1,4 @@
-// The remediation decision (SPEC section 5): auto-execute only low risk that the tenant allows, approvals
+// The remediation decision: auto-execute only low risk that the tenant allows, approvals
 // by role for medium and high risk, a technician otherwise — every safety rule tested with its reason.
 import type { Category } from '../../lib/correlation/categories';
 import type { AdviceResult } from '../../lib/remediation/advice';

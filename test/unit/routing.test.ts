@@ -1,4 +1,4 @@
-// Automatic assignment (SPEC section 6): skill match, then on call, then least loaded; never over the
+// Automatic assignment: skill match, then on call, then least loaded; never over the
 // workload cap, never a technician of another company; every choice explained.
 import { pickAssignee, routingConfigSchema, skillsFor, technicianSchema, type Technician } from '../../lib/oncall/routing';
 

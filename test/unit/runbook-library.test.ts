@@ -1,4 +1,4 @@
-// The runbook library (SPEC section 5): every runbook valid under the schema tenants use too, every Linux
+// The runbook library: every runbook valid under the schema tenants use too, every Linux
 // script valid bash and shellcheck-clean at error level (shellcheck is required: .ci/run installs it), parameter
 // substitution that refuses injection and quotes exactly, and matching that picks the right runbook for
 // the platform.
@@ -359,6 +359,14 @@ describe('matching', () => {
     expect(matchRunbooks({ categories: ['service'], signatures: ['Down'], labels: { env: 'prod' } }, [prodOnly])[0]?.score).toBe(0.6);
     expect(matchRunbooks({ categories: ['service'], signatures: ['Down'], labels: { env: 'dev' } }, [prodOnly])).toEqual([]);
     expect(matchRunbooks({ categories: ['service'], signatures: ['Down'] }, [prodOnly])).toEqual([]);
+  });
+
+  test('a label condition on a name such as toString finds only a label of that name, never the prototype', () => {
+    const needsLabel = defineRunbook(
+      sample({ id: 'needs-tostring', match: { categories: ['service'], labels: [{ key: 'toString', exists: true }] } }),
+    );
+    expect(matchRunbooks({ categories: ['service'], signatures: ['Down'], labels: {} }, [needsLabel])).toEqual([]);
+    expect(matchRunbooks({ categories: ['service'], signatures: ['Down'], labels: { toString: 'x' } }, [needsLabel])).toHaveLength(1);
   });
 
   test('an unrelated incident matches nothing', () => {

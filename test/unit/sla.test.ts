@@ -1,4 +1,4 @@
-// SLA policy, deadlines, the pausable clock and the one-time timers (SPEC section 6, issue 6): a late,
+// SLA policy, deadlines, the pausable clock and the one-time timers: a late,
 // early, repeated or outdated firing must do nothing wrong.
 import {
   DEFAULT_SLA_POLICY,
@@ -34,7 +34,7 @@ const timer = (incident: SlaIncident, kind: SlaTimer['kind'], now = at(0)) => {
 };
 
 describe('SLA policy', () => {
-  test('an empty policy is the SPEC defaults, with info at 72 h / 7 days', () => {
+  test('an empty policy is the default targets, with info at 72 h / 7 days', () => {
     const policy = slaPolicySchema.parse({});
     expect(policy.targets).toEqual({
       critical: { responseMinutes: 30, resolutionMinutes: 240 },

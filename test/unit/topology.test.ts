@@ -1,4 +1,4 @@
-// The dependency graph of a tenant's inventory, as the correlation engine reads it (SPEC section 4).
+// The dependency graph of a tenant's inventory, as the correlation engine reads it.
 import { Topology, topologyOf, unknownAssetKey } from '../../lib/correlation/topology';
 import { Inventory, assetSchema } from '../../lib/domain/asset';
 

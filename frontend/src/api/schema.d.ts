@@ -292,7 +292,7 @@ export interface paths {
     put?: never;
     /**
      * End every session of the signed-in user
-     * @description Access tokens already issued stay valid until they expire (at most 15 minutes).
+     * @description Revokes every refresh token of the user; the access tokens already issued (the one used here too) stop working within 5 seconds, and open live-update connections are closed.
      *
      *     Any signed-in user.
      */
@@ -1271,7 +1271,7 @@ export interface paths {
     get: operations['getTenantsByIdNotificationsChannels'];
     /**
      * Change a tenant's notification channels
-     * @description Each channel sent replaces the stored one, `null` removes it, one left out stays as it is (a URL cannot be read back to send it again). Webhook URLs must be https (or http://127.0.0.1 and http://localhost for local receivers) without credentials; the signing secret is 16 to 256 characters. The answer is masked like GET; the audit entry says which channels are set or replaced, never a URL or the secret. A change that changes nothing is not audited.
+     * @description Each channel sent replaces the stored one, `null` removes it, one left out stays as it is (a URL cannot be read back to send it again). Webhook URLs must be https to a public address, without credentials (a private, loopback, link-local or metadata address, or a name such as localhost, is refused with 422 and again after DNS when sending; the local stack alone accepts http://127.0.0.1 receivers); the signing secret is 16 to 256 characters. The answer is masked like GET; the audit entry says which channels are set or replaced, never a URL or the secret. A change that changes nothing is not audited.
      *
      *     Permission: `settings.update` on the tenant.
      *
@@ -1439,7 +1439,7 @@ export interface paths {
     post?: never;
     /**
      * Delete a user
-     * @description Their sessions end at once. Nobody deletes themselves.
+     * @description Their sessions end at once; their access tokens and live-update connections within 5 seconds. Nobody deletes themselves.
      *
      *     Permission: `user.write` on the tenant.
      *
@@ -1450,7 +1450,7 @@ export interface paths {
     head?: never;
     /**
      * Change a user's name, role, tenants or skills
-     * @description A company admin manages only users whose tenants are all theirs. Nobody changes their own role. A new role or tenant list applies to the user's next access token.
+     * @description A company admin manages only users whose tenants are all theirs. Nobody changes their own role. A new role or tenant list ends the access tokens and live-update connections the user holds (within 5 seconds); their next refresh gives a token with the new access.
      *
      *     Permission: `user.write` on the tenant.
      *
@@ -1470,7 +1470,7 @@ export interface paths {
     put?: never;
     /**
      * Ingest alerts from a monitoring tool
-     * @description Authenticated by the tenant's API key (`X-Api-Key` header, or the `api_key` query parameter for tools that cannot set headers). When the tenant requires signing, `X-Timestamp` (Unix seconds, within 5 minutes) and `X-Signature` (`sha256=` + hex HMAC-SHA256 of `timestamp + "." + raw body` with the tenant's signing secret) must be sent. `cloudwatch` takes SNS messages, authenticated by the SNS signature instead. A repeated delivery (same `X-Delivery-ID`, or same content, within 24 h) is answered 200 with the original alert ids.
+     * @description Authenticated by the tenant's API key: `X-Api-Key`, `Authorization: Bearer <key>`, or the `api_key` query parameter for tools that cannot set headers. When the tenant requires signing, `X-Timestamp` (Unix seconds or ms, or ISO 8601 with a zone; within 5 minutes) and `X-Signature` (`sha256=` + hex HMAC-SHA256 with the tenant's signing secret of `timestamp + "." + deliveryId + "." + raw body` when an `X-Delivery-ID` is sent, else `timestamp + "." + raw body`) must be sent; a signed delivery whose delivery id is not signed is refused. `cloudwatch` takes SNS messages, authenticated by the SNS signature instead. A repeated delivery (same `X-Delivery-ID`, or same content, within 24 h) is answered 200 with the original alert ids.
      */
     post: operations['postWebhooksBySource'];
     delete?: never;
@@ -1513,6 +1513,11 @@ export interface components {
     ApiKey: {
       /** Format: date-time */
       createdAt: string;
+      /** @description The user who created (or rotated into) this key; null for keys made outside the API */
+      createdBy: {
+        email: string;
+        userId: string;
+      } | null;
       expiresAt: string | null;
       keyId: string;
       /** @description The first characters of the key, to tell keys apart */
@@ -1521,7 +1526,7 @@ export interface components {
       /** @enum {string} */
       status: 'active' | 'expiring' | 'expired' | 'revoked';
     };
-    /** @description A request to approve a runbook execution (SPEC section 5). */
+    /** @description A request to approve a runbook execution. */
     Approval: {
       comment?: string;
       /** Format: date-time */
@@ -2291,7 +2296,7 @@ export interface components {
        */
       riskTolerance: 'low' | 'medium' | 'high';
     };
-    /** @description A runbook: match rules, parameters, risk, pre-checks, commands, verification, rollback (SPEC section 5). */
+    /** @description A runbook: match rules, parameters, risk, pre-checks, commands, verification, rollback. */
     Runbook: {
       commands: string[];
       description: string;
@@ -2780,7 +2785,7 @@ export interface operations {
           'application/json': components['schemas']['Approval'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2836,6 +2841,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -2875,7 +2889,7 @@ export interface operations {
           'application/json': components['schemas']['Approval'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2931,6 +2945,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -3047,7 +3070,7 @@ export interface operations {
           'application/json': components['schemas']['Asset'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3110,7 +3133,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description An unknown dependency, or a dependency cycle */
+      /** @description An unknown dependency, or a dependency cycle; or the body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
       422: {
         headers: {
           [name: string]: unknown;
@@ -3231,7 +3254,7 @@ export interface operations {
           'application/json': components['schemas']['Asset'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3294,7 +3317,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description An unknown dependency, or a dependency cycle */
+      /** @description An unknown dependency, or a dependency cycle; or the body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
       422: {
         headers: {
           [name: string]: unknown;
@@ -3545,7 +3568,7 @@ export interface operations {
           'application/json': components['schemas']['TokenPair'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3574,6 +3597,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -3614,7 +3646,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3634,6 +3666,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -3699,7 +3740,7 @@ export interface operations {
           'application/json': components['schemas']['TokenPair'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3728,6 +3769,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4139,6 +4189,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   postIncidentsByIdExecute: {
@@ -4242,6 +4301,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   postIncidentsByIdNotes: {
@@ -4273,7 +4341,7 @@ export interface operations {
           'application/json': components['schemas']['IncidentDetail'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4329,6 +4397,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4367,7 +4444,7 @@ export interface operations {
           'application/json': components['schemas']['IncidentDetail'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4423,6 +4500,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4463,7 +4549,7 @@ export interface operations {
           'application/json': components['schemas']['IncidentDetail'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4519,6 +4605,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4557,7 +4652,7 @@ export interface operations {
           'application/json': components['schemas']['IncidentDetail'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4613,6 +4708,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4813,7 +4917,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4860,6 +4964,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4968,7 +5081,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5031,6 +5144,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   postIntegrationsAwsAccounts: {
@@ -5072,7 +5194,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5135,6 +5257,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   putIntegrationsHmac: {
@@ -5163,7 +5294,7 @@ export interface operations {
           'application/json': components['schemas']['HmacSettings'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5226,6 +5357,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   postIntegrationsHmacRotate: {
@@ -5261,7 +5401,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5308,6 +5448,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -5344,7 +5493,7 @@ export interface operations {
           'application/json': components['schemas']['RateLimit'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5391,6 +5540,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -5439,7 +5597,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5486,6 +5644,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -5710,7 +5877,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5739,6 +5906,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -6023,7 +6199,7 @@ export interface operations {
           'application/json': components['schemas']['OncallSchedule'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6079,6 +6255,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -6204,7 +6389,7 @@ export interface operations {
           'application/json': components['schemas']['OncallSchedule'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6260,6 +6445,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -6556,7 +6750,7 @@ export interface operations {
           'application/json': components['schemas']['Runbook'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6612,6 +6806,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -6807,7 +7010,7 @@ export interface operations {
           'application/json': components['schemas']['Runbook'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6863,6 +7066,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -7101,6 +7313,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   getTenants: {
@@ -7163,7 +7384,7 @@ export interface operations {
           'application/json': components['schemas']['Tenant'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7210,6 +7431,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -7365,7 +7595,7 @@ export interface operations {
           'application/json': components['schemas']['Tenant'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7421,6 +7651,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -7620,7 +7859,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7676,6 +7915,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -7972,6 +8220,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   getTenantsByIdEscalationPolicy: {
@@ -8108,7 +8365,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8164,6 +8421,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -8353,7 +8619,7 @@ export interface operations {
           'application/json': components['schemas']['NotificationChannels'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8400,6 +8666,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A webhook URL points at a private, loopback, link-local or metadata address (unsafe_target); or the body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -8687,7 +8962,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -8743,6 +9018,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -9025,7 +9309,7 @@ export interface operations {
           };
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9081,6 +9365,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -9263,7 +9556,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9319,6 +9612,15 @@ export interface operations {
       };
       /** @description Body not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -9475,7 +9777,7 @@ export interface operations {
           'application/json': components['schemas']['User'];
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9529,6 +9831,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   postWebhooksBySource: {
@@ -9537,7 +9848,7 @@ export interface operations {
       header?: {
         /** @description Idempotency key: a delivery id seen within 24 h is not ingested again */
         'X-Delivery-ID'?: string;
-        /** @description `sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>` */
+        /** @description `sha256=<hex HMAC-SHA256(secret, timestamp + "." + deliveryId + "." + raw body)>`, or without the delivery id when none is sent */
         'X-Signature'?: string;
         /** @description Unix seconds of the signature (required with X-Signature) */
         'X-Timestamp'?: string;
@@ -9604,7 +9915,7 @@ export interface operations {
               };
         };
       };
-      /** @description Invalid input: the failing fields are in error.details */
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -9658,7 +9969,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not a valid payload of this tool */
+      /** @description Not a valid payload of this tool; or the body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
       422: {
         headers: {
           [name: string]: unknown;

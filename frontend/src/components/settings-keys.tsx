@@ -198,8 +198,8 @@ function KeysPanel({ tenantId, data }: { tenantId: string; data: IntegrationsAns
         }
       >
         <p className="card-description">
-          Monitoring tools send a key with every delivery (X-Api-Key header or api_key parameter). Keys are stored as hashes: the prefix
-          tells them apart. {data.cacheNote}
+          Monitoring tools send a key with every delivery (X-Api-Key or Authorization: Bearer header, or api_key parameter). Keys are stored
+          as hashes: the prefix tells them apart. {data.cacheNote}
         </p>
         {create.error ? <FormError error={create.error} title="No key created." /> : null}
         {keys.length === 0 ? (
@@ -235,7 +235,10 @@ function KeysPanel({ tenantId, data }: { tenantId: string; data: IntegrationsAns
                     </td>
                     <td className="nowrap">
                       {formatDateTime(key.createdAt)}
-                      <span className="cell-sub">{formatRelative(key.createdAt)}</span>
+                      <span className="cell-sub">
+                        {formatRelative(key.createdAt)}
+                        {key.createdBy ? ` by ${key.createdBy.email}` : ''}
+                      </span>
                     </td>
                     <td className="nowrap">
                       {key.revokedAt ? (

@@ -43,7 +43,7 @@ const LiveContext = createContext<LiveContextValue>({ status: 'offline', feed: [
  * a reconnect (the server forgets them with the connection).
  */
 export function LiveProvider({ wsUrl, children }: { wsUrl: string; children: ReactNode }) {
-  const { user, accessToken } = useSession();
+  const { user, accessToken, api } = useSession();
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const [feed, setFeed] = useState<LiveEvent[]>([]);
@@ -64,7 +64,9 @@ export function LiveProvider({ wsUrl, children }: { wsUrl: string; children: Rea
       setStatus('connecting');
       const socket = new WebSocket(`${wsUrl}?token=${encodeURIComponent(token)}`);
       socketRef.current = socket;
+      let opened = false;
       socket.onopen = () => {
+        opened = true;
         attempt = 0;
         setStatus('live');
         for (const key of followed.current.keys()) {
@@ -88,6 +90,10 @@ export function LiveProvider({ wsUrl, children }: { wsUrl: string; children: Rea
         clearInterval(pingTimer);
         if (closed) return;
         setStatus('offline');
+        // A refused connection is often a token that expired or was revoked (the user's access changed): one
+        // API request finds out, and its 401 renews the session (new access) or ends it (user deleted). A
+        // network failure gives no 401 and changes nothing.
+        if (!opened) void api.GET('/v1/me/notification-preferences').catch(() => undefined);
         const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt++);
         retryTimer = setTimeout(connect, delay);
       };
@@ -103,7 +109,7 @@ export function LiveProvider({ wsUrl, children }: { wsUrl: string; children: Rea
       if (socket?.readyState === WebSocket.CONNECTING) socket.onopen = () => socket.close();
       else socket?.close();
     };
-  }, [userId, wsUrl, accessToken, queryClient]);
+  }, [userId, wsUrl, accessToken, api, queryClient]);
 
   const follow = useCallback((tenantId: string, incidentId: string) => {
     const key = `${tenantId}/${incidentId}`;

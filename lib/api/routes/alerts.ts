@@ -4,21 +4,19 @@ import { json } from '../../http/http';
 import { listAlerts, listUnresolvedAssetRefs } from '../../store/alerts';
 import { keys } from '../../store/keys';
 import { decodeCursor, encodeCursor, type Route, type RouteContext } from '../context';
-import { alertListResponse, unresolvedAssetsResponse } from '../schemas';
+import { alertListResponse, tenantParam, tenantQuery, unresolvedAssetsResponse } from '../schemas';
 
 const alertListQuery = z.object({
-  tenant: z.string().optional(),
+  tenant: tenantParam,
   status: z.enum(ALERT_STATUSES).optional(),
   severity: z.enum(SEVERITIES).optional(),
   source: z.string().max(64).optional(),
   assetId: z.string().max(128).optional(),
   deliveryId: z.string().max(1024).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: z.iso.datetime({ offset: true }).max(40).optional(),
   cursor: z.string().max(2048).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-
-const unresolvedQuery = z.object({ tenant: z.string().optional() });
 
 /** Canonical alerts and the asset references waiting to be mapped. */
 export function alertRoutes({ deps, principalOf, singleTenant }: RouteContext): Route[] {
@@ -53,7 +51,7 @@ export function alertRoutes({ deps, principalOf, singleTenant }: RouteContext): 
       path: '/v1/assets/unresolved',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const { tenant } = unresolvedQuery.parse(event.queryStringParameters ?? {});
+        const { tenant } = tenantQuery.parse(event.queryStringParameters ?? {});
         return json(200, { unresolved: await listUnresolvedAssetRefs(deps.table, singleTenant(principal, 'asset.read', tenant)) });
       },
       doc: {
@@ -62,7 +60,7 @@ export function alertRoutes({ deps, principalOf, singleTenant }: RouteContext): 
         tag: 'alerts',
         scope: 'tenant',
         action: 'asset.read',
-        query: unresolvedQuery,
+        query: tenantQuery,
         responses: { 200: unresolvedAssetsResponse },
       },
     },

@@ -3,11 +3,14 @@ import { authorize } from '../../auth/permissions';
 import { json } from '../../http/http';
 import { listAudit } from '../../store/audit';
 import { keys } from '../../store/keys';
-import { decodeCursor, encodeCursor, tenantParam, type Route, type RouteContext } from '../context';
-import { auditListResponse } from '../schemas';
+import { decodeCursor, encodeCursor, type Route, type RouteContext } from '../context';
+import { auditListResponse, tenantParam } from '../schemas';
 
 /** Any ISO 8601 instant, normalized to UTC so it compares with the log's sort keys. */
-const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+const instant = z.iso
+  .datetime({ offset: true })
+  .max(40)
+  .transform((value) => new Date(value).toISOString());
 
 const auditQuery = z
   .object({

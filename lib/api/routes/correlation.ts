@@ -17,15 +17,14 @@ import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
 import { listAssets } from '../../store/assets';
 import { getCorrelationPolicy, putCorrelationPolicy } from '../../store/correlation-policy';
 import { alertsReceivedBetween } from '../../store/kpi-reads';
-import { TENANT_ID_PATTERN } from '../../store/keys';
 import type { TableRef } from '../../store/table-ref';
 import { getTenant } from '../../store/tenants';
-import type { Route, RouteContext } from '../context';
+import { pathTenantId, type Route, type RouteContext } from '../context';
 import { storePolicyChange } from '../policy-changes';
 import { policyViewResponse, simulationResponse, tenantPathParams } from '../schemas';
 
 /**
- * A tenant's correlation policy (SPEC section 4, docs/correlation.md): read it with every default
+ * A tenant's correlation policy (docs/correlation.md): read it with every default
  * filled in, change some fields, reset it, and simulate a change on the tenant's recent alerts before
  * making it. Reading and simulating need `settings.read`, changing `settings.update`; a tenant the
  * caller cannot see is a 404.
@@ -50,7 +49,10 @@ const MAX_PERIOD_MS = 7 * DAY_MS;
 const policyChange = z.looseObject({ rules: z.looseObject({}).optional() });
 
 /** Any ISO 8601 instant. */
-const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+const instant = z.iso
+  .datetime({ offset: true })
+  .max(40)
+  .transform((value) => new Date(value));
 const simulateBody = z.strictObject({ policy: policyChange, from: instant.optional(), to: instant.optional() });
 
 /**
@@ -76,13 +78,6 @@ const REPLAYED_FIELDS = [
   'occurredAt',
   'receivedAt',
 ] as const;
-
-/** The tenant id of the path; a malformed one cannot exist (404). */
-function tenantIdOf(event: HttpEvent): string {
-  const id = event.pathParameters?.id ?? '';
-  if (!TENANT_ID_PATTERN.test(id)) throw notFound('Tenant');
-  return id;
-}
 
 /** The current policy with the change applied, or a 400 naming the failing fields (under `prefix` in the body). */
 function applyChange(current: CorrelationPolicy, change: CorrelationPolicyInput, prefix?: string): CorrelationPolicy {
@@ -126,7 +121,7 @@ export function correlationRoutes({ deps, principalOf, audit }: RouteContext): R
   /** The signed-in user and the path's tenant, authorized for the action; 404 for a tenant that does not exist or is not visible. */
   async function tenantRequest(event: HttpEvent, action: Action): Promise<{ principal: AccessClaims; tenantId: string }> {
     const principal = await principalOf(event);
-    const tenantId = tenantIdOf(event);
+    const tenantId = pathTenantId(event);
     authorize(principal, action, tenantId, 'Tenant');
     if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
     return { principal, tenantId };

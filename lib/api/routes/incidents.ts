@@ -14,8 +14,8 @@ import { acknowledgeIncident, addIncidentNote, assignIncident, IncidentStateErro
 import { getIncidentDetail, listIncidents } from '../../store/incidents';
 import { writeEvents } from '../../store/outbox';
 import { getUser } from '../../store/users';
-import { tenantParam, type Route, type RouteContext, type RouteDoc } from '../context';
-import { incidentDetailResponse, incidentListResponse, incidentPathParams } from '../schemas';
+import { pathIncidentId, type Route, type RouteContext, type RouteDoc } from '../context';
+import { incidentDetailResponse, incidentListResponse, incidentPathParams, tenantParam, tenantQuery } from '../schemas';
 
 /** How an operator closed an incident (reported in KPIs: self-healed, false positives...). */
 export const RESOLUTION_CODES = ['fixed', 'self-healed', 'false-positive', 'duplicate', 'wont-fix', 'other'] as const;
@@ -33,7 +33,8 @@ const incidentListQuery = z.object({
   cursor: z.string().max(512).optional(),
 });
 
-const tenantQuery = z.object({ tenant: z.string().min(1) });
+/** The incident routes name the incident's tenant: `?tenant=` is required there. */
+const incidentTenantQuery = tenantQuery.required();
 const slaPauseBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
 const resolveBody = z.object({ code: z.enum(RESOLUTION_CODES), note: z.string().trim().min(1).max(2000).optional() }).strict();
 const reopenBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() }).strict();
@@ -65,9 +66,9 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
 
   /** The incident the path names, in the tenant `?tenant=` names, if the user may act on it. */
   async function target(event: HttpEvent, principal: AccessClaims, action: Action): Promise<Incident> {
-    const { tenant } = tenantQuery.parse(event.queryStringParameters ?? {});
+    const { tenant } = incidentTenantQuery.parse(event.queryStringParameters ?? {});
     authorize(principal, action, tenant, 'Incident');
-    const detail = await getIncidentDetail(deps.table, tenant, event.pathParameters?.id ?? '');
+    const detail = await getIncidentDetail(deps.table, tenant, pathIncidentId(event));
     if (!detail) throw notFound('Incident');
     return detail.incident;
   }
@@ -109,7 +110,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
       scope: 'tenant',
       action: permission,
       params: incidentPathParams,
-      query: tenantQuery,
+      query: incidentTenantQuery,
       audit: { action: permission, log: 'tenant' },
       ...doc,
       errors: { 409: 'The incident is not in a state this action applies to', ...doc.errors },
@@ -177,9 +178,9 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
       path: '/v1/incidents/{id}',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const { tenant } = tenantQuery.parse(event.queryStringParameters ?? {});
+        const { tenant } = incidentTenantQuery.parse(event.queryStringParameters ?? {});
         authorize(principal, 'incident.read', tenant, 'Incident');
-        const detail = await getIncidentDetail(deps.table, tenant, event.pathParameters?.id ?? '');
+        const detail = await getIncidentDetail(deps.table, tenant, pathIncidentId(event));
         if (!detail) throw notFound('Incident');
         return json(200, detail);
       },
@@ -189,7 +190,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         scope: 'tenant',
         action: 'incident.read',
         params: incidentPathParams,
-        query: tenantQuery,
+        query: incidentTenantQuery,
         responses: { 200: incidentDetailResponse },
       },
     },

@@ -6,7 +6,7 @@ import { conflict, notFound } from '../../errors';
 import { header, json, parseBody, rawBody, type HttpEvent } from '../../http/http';
 import { DATADOG_PAYLOAD_TEMPLATE } from '../../ingest/datadog';
 import { ZABBIX_WEBHOOK_PARAMETERS, ZABBIX_WEBHOOK_SCRIPT } from '../../ingest/zabbix';
-import { createApiKey, isActive, listApiKeys, revokeApiKey, rotateApiKey, type ApiKeyRecord } from '../../store/api-keys';
+import { createApiKey, isActive, listApiKeys, revokeApiKey, rotateApiKey, type ApiKeyRecord, type KeyCreator } from '../../store/api-keys';
 import {
   getIngestSettings,
   putHmacSettings,
@@ -54,8 +54,16 @@ const rateLimitBody = z
 /** arn:<partition>:sns:<region>:<12-digit account>:<topic name> (standard or FIFO). */
 const SNS_TOPIC_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-[a-z])?:sns:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
 const snsTopicBody = z.strictObject({ topicArn: z.string().max(512).regex(SNS_TOPIC_ARN, 'not an SNS topic ARN') });
-const awsAccountBody = z.strictObject({ accountId: z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits') });
-const keyIdParam = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not a key id');
+const awsAccountBody = z.strictObject({
+  accountId: z
+    .string()
+    .max(12)
+    .regex(/^\d{12}$/, 'an AWS account id is 12 digits'),
+});
+const keyIdParam = z
+  .string()
+  .max(26)
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not a key id');
 const keyPathParams = z.object({ keyId: keyIdParam });
 const tag = 'integrations';
 
@@ -65,9 +73,14 @@ function optionalBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.outpu
 }
 
 function keyView(record: ApiKeyRecord, now: Date) {
-  const { keyId, prefix, createdAt, expiresAt, revokedAt } = record;
+  const { keyId, prefix, createdAt, expiresAt, revokedAt, createdBy } = record;
   const status = revokedAt ? 'revoked' : !isActive(record, now) ? 'expired' : expiresAt ? 'expiring' : 'active';
-  return { keyId, prefix, createdAt, expiresAt: expiresAt ?? null, revokedAt: revokedAt ?? null, status };
+  return { keyId, prefix, createdAt, createdBy: createdBy ?? null, expiresAt: expiresAt ?? null, revokedAt: revokedAt ?? null, status };
+}
+
+/** The signed-in user as the creator a key records. */
+function creatorOf(principal: AccessClaims): KeyCreator {
+  return { userId: principal.sub, email: principal.email };
 }
 
 /** What may be said about the signing settings: never the secrets. */
@@ -123,13 +136,13 @@ function setupGuide(base: string, settings: { snsTopicArns: string[]; awsAccount
         '        send_resolved: true',
         '        max_alerts: 100',
         '        http_config:',
-        '          http_headers:',
-        '            X-Api-Key:',
-        `              secrets: [${KEY_PLACEHOLDER}]`,
+        '          authorization:',
+        '            type: Bearer',
+        `            credentials: ${KEY_PLACEHOLDER}`,
       ].join('\n'),
       steps: [
-        'Add the receiver to alertmanager.yml and route alerts to it.',
-        'Older versions without http_headers: use the alternative URL.',
+        'Add the receiver to alertmanager.yml and route alerts to it (Alertmanager 0.22 or later: http_config.authorization).',
+        'The key goes in an Authorization header, so it does not show in status pages; older versions: use the alternative URL.',
       ],
     },
     {
@@ -137,7 +150,10 @@ function setupGuide(base: string, settings: { snsTopicArns: string[]; awsAccount
       tool: 'Grafana',
       webhookUrl: url('grafana'),
       headers: keyHeader,
-      steps: ['Alerting -> Contact points -> New -> Integration Webhook, method POST.', 'Optional settings: add the X-Api-Key header.'],
+      steps: [
+        'Alerting -> Contact points -> New -> Integration Webhook, method POST.',
+        'Optional settings: Authorization header scheme Bearer, credentials your key (Grafana 9.1 or later); or add the X-Api-Key header.',
+      ],
     },
     {
       source: 'datadog',
@@ -230,8 +246,9 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
           snsTopicArns: settings.snsTopicArns,
           awsAccountIds: settings.awsAccountIds,
           signing: {
-            headers: ['X-Timestamp', 'X-Signature'],
-            signature: 'sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>, timestamp within 5 minutes',
+            headers: ['X-Timestamp', 'X-Delivery-ID', 'X-Signature'],
+            signature:
+              'sha256=<hex HMAC-SHA256(secret, timestamp + "." + deliveryId + "." + raw body)> (timestamp + "." + raw body when no X-Delivery-ID is sent), timestamp within 5 minutes',
           },
           setup: setupGuide(base, settings),
           cacheNote: 'Ingestion caches keys and settings for up to 30 s: revocations and signing changes take effect within 30 s.',
@@ -254,7 +271,7 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
       handler: async (event) => {
         const { principal, tenantId } = await tenantRequest(event, 'integration.write');
         optionalBody(event, emptyBody);
-        const { apiKey, record } = await createApiKey(deps.table, tenantId, deps.now());
+        const { apiKey, record } = await createApiKey(deps.table, tenantId, deps.now(), { createdBy: creatorOf(principal) });
         await audit(event, principal, {
           tenantId,
           action: 'apikey.create',
@@ -284,7 +301,7 @@ export function integrationRoutes({ deps, principalOf, requestTenant, audit }: R
         const keyId = keyIdOf(event);
         const { overlapSeconds } = optionalBody(event, overlapBody);
         const now = deps.now();
-        const rotated = await rotateApiKey(deps.table, tenantId, keyId, overlapSeconds, now);
+        const rotated = await rotateApiKey(deps.table, tenantId, keyId, overlapSeconds, now, creatorOf(principal));
         if (!rotated) throw notFound('API key');
         await audit(event, principal, {
           tenantId,

@@ -5,11 +5,11 @@ import { computeKpis, kpiPeriodSchema, type KpiIncident } from '../../kpi/kpis';
 import { timeZoneSchema } from '../../oncall/zoned-time';
 import { DEFAULT_SLA_POLICY } from '../../sla/policy';
 import { alertsReceivedBetween, listIncidentsOpenedBetween } from '../../store/kpi-reads';
-import { tenantParam, type Route, type RouteContext } from '../context';
-import { kpiReportResponse } from '../schemas';
+import { type Route, type RouteContext } from '../context';
+import { kpiReportResponse, tenantParam } from '../schemas';
 
 /**
- * A tenant's KPIs over a period (SPEC section 7, lib/kpi/kpis.ts): alerts, incidents, noise reduction,
+ * A tenant's KPIs over a period (lib/kpi/kpis.ts): alerts, incidents, noise reduction,
  * MTTA, MTTR, self-healed share and SLA compliance, in total and per local day of a time zone.
  * Default the last 7 days in UTC, at most MAX_PERIOD_DAYS. Needs `kpi.read`.
  */
@@ -26,7 +26,10 @@ const LATE_DELIVERY_MS = 3600 * 1000;
 const READ_BUDGET_MS = 7_000;
 
 /** Any ISO 8601 instant, normalized to UTC. */
-const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+const instant = z.iso
+  .datetime({ offset: true })
+  .max(40)
+  .transform((value) => new Date(value));
 
 const kpiQuery = z.object({
   tenant: tenantParam,

@@ -1,10 +1,11 @@
 import * as z from 'zod';
 import { authorize, type Action } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
-import { notFound } from '../../errors';
+import { AppError, notFound } from '../../errors';
 import { json, parseBody, type HttpEvent } from '../../http/http';
-import { DEFAULT_CHANNELS } from '../../notify/preferences';
-import { keys, TENANT_ID_PATTERN } from '../../store/keys';
+import { DEFAULT_CHANNELS, type quietHoursSchema } from '../../notify/preferences';
+import { NOTIFICATION_KINDS } from '../../notify/templates';
+import { keys } from '../../store/keys';
 import {
   channelSettingsSchema,
   deleteChannelSettings,
@@ -20,11 +21,19 @@ import {
 } from '../../store/notifications';
 import { getNotificationPreferences, preferencesInputSchema, putNotificationPreferences } from '../../store/oncall';
 import { getTenant } from '../../store/tenants';
-import { decodeCursor, encodeCursor, tenantParam, type Route, type RouteContext } from '../context';
-import { channelSettingsResponse, notificationListResponse, notificationPreferencesResponse, tenantPathParams } from '../schemas';
+import { maxEntries, maxLength, reshapeInner } from '../../util/input-limits';
+import { targetPolicyFromEnv, urlTargetProblem } from '../../util/safe-url';
+import { pathTenantId, decodeCursor, encodeCursor, type Route, type RouteContext } from '../context';
+import {
+  channelSettingsResponse,
+  notificationListResponse,
+  notificationPreferencesResponse,
+  tenantParam,
+  tenantPathParams,
+} from '../schemas';
 
 /**
- * Notifications through the operator API (SPEC section 6):
+ * Notifications through the operator API:
  * - a tenant's channel settings (its Slack and Teams incoming webhooks, its signed generic webhook, its
  *   email sender): the URLs and the signing secret are secrets, so every answer shows the masked view
  *   (lib/store/notifications.ts `publicChannelSettings`) and the audit log only which channels are set
@@ -34,6 +43,15 @@ import { channelSettingsResponse, notificationListResponse, notificationPreferen
  */
 
 const tag = 'notifications';
+
+/** One's preferences as a request carries them: HH:MM bounded, a channel list per kind of notification at most (lib/notify/preferences.ts). */
+const preferencesRequest = preferencesInputSchema.safeExtend({
+  channels: maxEntries(preferencesInputSchema.shape.channels, NOTIFICATION_KINDS.length),
+  quietHours: reshapeInner(preferencesInputSchema.shape.quietHours, (quiet) => {
+    const hours = quiet as typeof quietHoursSchema;
+    return hours.safeExtend({ from: maxLength(hours.shape.from, 5), to: maxLength(hours.shape.to, 5) });
+  }),
+});
 const CHANNEL_KEYS = ['slack', 'teams', 'webhook', 'emailSender'] as const;
 type ChannelKey = (typeof CHANNEL_KEYS)[number];
 
@@ -65,11 +83,32 @@ const listQuery = z.object({
   cursor: z.string().max(1024).optional(),
 });
 
-/** The tenant id of the path; a malformed one cannot exist (404). */
-function tenantIdOf(event: HttpEvent): string {
-  const id = event.pathParameters?.id ?? '';
-  if (!TENANT_ID_PATTERN.test(id)) throw notFound('Tenant');
-  return id;
+/** The webhook URLs a channels body sets, each with its path in the body. */
+function targetUrlsOf(body: z.output<typeof channelsBody>): Array<{ path: string; url: string }> {
+  const urls = [
+    { path: 'slack.webhookUrl', url: body.slack?.webhookUrl },
+    { path: 'teams.webhookUrl', url: body.teams?.webhookUrl },
+    { path: 'webhook.url', url: body.webhook?.url },
+  ];
+  return urls.filter((entry): entry is { path: string; url: string } => entry.url !== undefined);
+}
+
+/**
+ * Refuses (422) webhook URLs that point inside a network (loopback, private, link-local and metadata,
+ * unique-local, CGNAT... or names such as localhost and *.internal): the platform would post there
+ * from inside its own network (SSRF). Judged without DNS here, so the tenant hears at once; the
+ * senders check again after resolving the name, and connect only to the addresses they checked.
+ * Only the URLs being set are judged: stored ones are refused when used. Details never repeat a URL.
+ */
+function refuseInternalTargets(body: z.output<typeof channelsBody>): void {
+  const policy = targetPolicyFromEnv();
+  const details = targetUrlsOf(body).flatMap(({ path, url }) => {
+    const message = urlTargetProblem(url, policy);
+    return message ? [{ path, message }] : [];
+  });
+  if (details.length) {
+    throw new AppError(422, 'unsafe_target', 'A notification target URL does not point to a public internet address', details);
+  }
 }
 
 /** The settings alone, without who changed them when. */
@@ -107,7 +146,7 @@ export function notificationRoutes({ deps, principalOf, requestTenant, audit }: 
   /** The signed-in user and the path's tenant, authorized for the action; 404 for a tenant that does not exist or is not visible. */
   async function pathTenant(event: HttpEvent, action: Action): Promise<{ principal: AccessClaims; tenantId: string }> {
     const principal = await principalOf(event);
-    const tenantId = tenantIdOf(event);
+    const tenantId = pathTenantId(event);
     authorize(principal, action, tenantId, 'Tenant');
     if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
     return { principal, tenantId };
@@ -147,6 +186,7 @@ export function notificationRoutes({ deps, principalOf, requestTenant, audit }: 
       handler: async (event) => {
         const { principal, tenantId } = await pathTenant(event, 'settings.update');
         const body = parseBody(event, channelsBody);
+        refuseInternalTargets(body);
         const stored = await getChannelSettings(deps.table, tenantId);
         const current = settingsOf(stored);
         const next: Record<string, unknown> = { ...current };
@@ -169,13 +209,14 @@ export function notificationRoutes({ deps, principalOf, requestTenant, audit }: 
       doc: {
         summary: "Change a tenant's notification channels",
         description:
-          'Each channel sent replaces the stored one, `null` removes it, one left out stays as it is (a URL cannot be read back to send it again). Webhook URLs must be https (or http://127.0.0.1 and http://localhost for local receivers) without credentials; the signing secret is 16 to 256 characters. The answer is masked like GET; the audit entry says which channels are set or replaced, never a URL or the secret. A change that changes nothing is not audited.',
+          'Each channel sent replaces the stored one, `null` removes it, one left out stays as it is (a URL cannot be read back to send it again). Webhook URLs must be https to a public address, without credentials (a private, loopback, link-local or metadata address, or a name such as localhost, is refused with 422 and again after DNS when sending; the local stack alone accepts http://127.0.0.1 receivers); the signing secret is 16 to 256 characters. The answer is masked like GET; the audit entry says which channels are set or replaced, never a URL or the secret. A change that changes nothing is not audited.',
         tag,
         scope: 'tenant',
         action: 'settings.update',
         params: tenantPathParams,
         body: channelsBody,
         responses: { 200: channelSettingsResponse },
+        errors: { 422: 'A webhook URL points at a private, loopback, link-local or metadata address (unsafe_target)' },
         audit: { action: 'notification-channels.update', log: 'tenant' },
       },
     },
@@ -249,7 +290,7 @@ export function notificationRoutes({ deps, principalOf, requestTenant, audit }: 
       path: preferencesPath,
       handler: async (event) => {
         const principal = await principalOf(event);
-        const body = parseBody(event, preferencesInputSchema);
+        const body = parseBody(event, preferencesRequest);
         const before = await getNotificationPreferences(deps.table, principal.sub);
         const { userId: _userId, ...current } = before.preferences;
         const next = preferencesInputSchema.parse(body);
@@ -268,7 +309,7 @@ export function notificationRoutes({ deps, principalOf, requestTenant, audit }: 
           'Per kind of event the channels to use (`email`, `slack`, `teams`, `dashboard`; an empty list turns the kind off, a kind left out uses the defaults), the time zone, and quiet hours during which interrupting channels wait (critical incidents never wait). The same preferences again are not audited.',
         tag,
         scope: 'self',
-        body: preferencesInputSchema,
+        body: preferencesRequest,
         responses: { 200: notificationPreferencesResponse },
         audit: { action: 'notification-preferences.update', log: 'msp' },
       },

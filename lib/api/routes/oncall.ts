@@ -3,13 +3,18 @@ import * as z from 'zod';
 import { authorize, can, canSeeTenant, type Action } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
 import type { User } from '../../domain/user';
-import { DEFAULT_ESCALATION_POLICY, escalationPolicySchema, type EscalationPolicy } from '../../escalation/policy';
+import {
+  DEFAULT_ESCALATION_POLICY,
+  escalationLevelSchema,
+  escalationPolicySchema,
+  escalationTargetSchema,
+  type EscalationPolicy,
+} from '../../escalation/policy';
 import { badRequest, conflict, forbidden, notFound } from '../../errors';
 import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
-import { scheduleSchema, type Schedule } from '../../oncall/schedule';
+import { coverageSchema, overrideSchema, rotationLayerSchema, scheduleSchema, type Schedule } from '../../oncall/schedule';
 import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../../sla/policy';
 import { listIncidents } from '../../store/incidents';
-import { TENANT_ID_PATTERN } from '../../store/keys';
 import {
   createSchedule,
   deleteSchedule,
@@ -29,7 +34,8 @@ import {
 import { getEscalationPolicy, getSlaPolicy, putEscalationPolicy, putSlaPolicy } from '../../store/sla';
 import { getTenant } from '../../store/tenants';
 import { getUser, listUsers, type StoredUser } from '../../store/users';
-import { noContent, tenantParam, type Route, type RouteContext } from '../context';
+import { eachElement, eachOption, maxLength } from '../../util/input-limits';
+import { pathTenantId, noContent, type Route, type RouteContext } from '../context';
 import { checkVersion, fieldDifference, STALE_POLICY, storePolicyChange } from '../policy-changes';
 import {
   escalationPolicyViewResponse,
@@ -41,12 +47,13 @@ import {
   technicianListResponse,
   technicianPathParams,
   technicianProfileResponse,
+  tenantParam,
   tenantPathParams,
   tenantQuery,
 } from '../schemas';
 
 /**
- * On-call and routing settings through the operator API (SPEC section 6):
+ * On-call and routing settings through the operator API:
  * - who is on call now (or at another instant) in the tenant's schedules, and the schedules themselves
  *   (layers of rotations handing off at a local time, overrides on top; each change names the version
  *   it was based on);
@@ -65,6 +72,7 @@ const nowQuery = z.object({
   tenant: tenantParam,
   at: z.iso
     .datetime({ offset: true })
+    .max(40)
     .optional()
     .describe('Who is on call at this instant (ISO 8601) rather than now: the next shifts, a past night'),
 });
@@ -72,10 +80,52 @@ const nowQuery = z.object({
 const version = z.number().int().min(0);
 const STALE_VERSION_DOC = 'The `version` the change is based on (from GET): a stale one is refused (409)';
 
-const createScheduleBody = scheduleSchema.extend({
-  id: z.string().regex(SCHEDULE_ID_PATTERN, 'Expected a slug (letters, digits, _ . -)').optional().describe('Default: a new id'),
+// Request-side schedules and chains: the domain schemas (lib/oncall/schedule.ts, lib/escalation/policy.ts)
+// with every string bounded (user ids 128, schedule ids 64, HH:MM 5, dates 10, instants 40), their own
+// checks and list sizes kept.
+const USER_ID_MAX = 128;
+const INSTANT_MAX = 40;
+const coverageRequest = coverageSchema.safeExtend({
+  from: maxLength(coverageSchema.shape.from, 5),
+  to: maxLength(coverageSchema.shape.to, 5),
 });
-const updateScheduleBody = scheduleSchema.omit({ id: true }).extend({ version: version.optional().describe(STALE_VERSION_DOC) });
+const layerShape = rotationLayerSchema.shape;
+const layerRequest = rotationLayerSchema.safeExtend({
+  members: eachElement(layerShape.members, (userId) => maxLength(userId, USER_ID_MAX)),
+  handoffTime: maxLength(layerShape.handoffTime, 5),
+  startDate: maxLength(layerShape.startDate, 10),
+  endDate: maxLength(layerShape.endDate, 10),
+  coverage: eachElement(layerShape.coverage, () => coverageRequest),
+});
+const overrideRequest = overrideSchema.safeExtend({
+  userId: maxLength(overrideSchema.shape.userId, USER_ID_MAX),
+  start: maxLength(overrideSchema.shape.start, INSTANT_MAX),
+  end: maxLength(overrideSchema.shape.end, INSTANT_MAX),
+});
+const scheduleRequest = scheduleSchema.safeExtend({
+  id: maxLength(scheduleSchema.shape.id, 64),
+  layers: eachElement(scheduleSchema.shape.layers, () => layerRequest),
+  overrides: eachElement(scheduleSchema.shape.overrides, () => overrideRequest),
+});
+const escalationTargetRequest = eachOption(escalationTargetSchema, (option) => {
+  const target = option as z.ZodObject<{ kind: z.ZodLiteral; scheduleId?: z.ZodOptional<z.ZodString>; userId?: z.ZodString }>;
+  const { scheduleId, userId } = target.shape;
+  if (scheduleId) return target.safeExtend({ scheduleId: maxLength(scheduleId, 64) });
+  if (userId) return target.safeExtend({ userId: maxLength(userId, USER_ID_MAX) });
+  return target;
+});
+const escalationLevelRequest = escalationLevelSchema.safeExtend({
+  targets: eachElement(escalationLevelSchema.shape.targets, () => escalationTargetRequest),
+});
+const escalationPolicyRequest = escalationPolicySchema.safeExtend({
+  id: maxLength(escalationPolicySchema.shape.id, 128),
+  levels: eachElement(escalationPolicySchema.shape.levels, () => escalationLevelRequest),
+});
+
+const createScheduleBody = scheduleRequest.extend({
+  id: z.string().max(64).regex(SCHEDULE_ID_PATTERN, 'Expected a slug (letters, digits, _ . -)').optional().describe('Default: a new id'),
+});
+const updateScheduleBody = scheduleRequest.omit({ id: true }).extend({ version: version.optional().describe(STALE_VERSION_DOC) });
 const versionQuery = z.object({
   tenant: tenantParam,
   version: z.coerce.number().int().min(0).optional().describe(STALE_VERSION_DOC),
@@ -91,15 +141,8 @@ const slaChange = z.looseObject({
 });
 const slaChangeDoc = slaPolicySchema.extend({ version: version.optional().describe(STALE_VERSION_DOC) });
 const escalationChange = z.looseObject({ version: version.optional() });
-const escalationChangeDoc = escalationPolicySchema.partial().extend({ version: version.optional().describe(STALE_VERSION_DOC) });
+const escalationChangeDoc = escalationPolicyRequest.partial().extend({ version: version.optional().describe(STALE_VERSION_DOC) });
 const resetQuery = z.object({ version: z.coerce.number().int().min(0).optional().describe(STALE_VERSION_DOC) });
-
-/** The tenant id of the path; a malformed one cannot exist (404). */
-function tenantIdOf(event: HttpEvent): string {
-  const id = event.pathParameters?.id ?? '';
-  if (!TENANT_ID_PATTERN.test(id)) throw notFound('Tenant');
-  return id;
-}
 
 /** The schedule id of the path; a malformed one cannot exist (404). */
 function scheduleIdOf(event: HttpEvent): string {
@@ -134,7 +177,7 @@ export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteC
   /** The signed-in user and the path's tenant, authorized for the action; 404 for a tenant that does not exist or is not visible. */
   async function pathTenant(event: HttpEvent, action: Action): Promise<{ principal: AccessClaims; tenantId: string }> {
     const principal = await principalOf(event);
-    const tenantId = tenantIdOf(event);
+    const tenantId = pathTenantId(event);
     authorize(principal, action, tenantId, 'Tenant');
     if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
     return { principal, tenantId };
@@ -642,7 +685,7 @@ export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteC
         const { version: given, ...change } = parseBody(event, escalationChange);
         const current = await getEscalationPolicy(deps.table, tenantId);
         checkVersion(given, current.version, STALE_POLICY);
-        const next = parsed(escalationPolicySchema.safeParse({ ...current.policy, ...change }));
+        const next = parsed(escalationPolicyRequest.safeParse({ ...current.policy, ...change }));
         await checkEscalationTargets(tenantId, next);
         const write = escalationWriter(principal, tenantId);
         await storePolicy(event, principal, tenantId, current, next, write, 'escalation-policy.update', 'escalationPolicy');

@@ -5,7 +5,12 @@ import { ASSET_ID_PATTERN, type Asset } from '../../domain/asset';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../errors';
 import { correlationIdOf, json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
 import { approvalRefusal } from '../../remediation/approval-rules';
-import { DEFAULT_REMEDIATION_POLICY, remediationPolicySchema, type RemediationPolicy } from '../../remediation/decision';
+import {
+  DEFAULT_REMEDIATION_POLICY,
+  maintenanceWindowSchema,
+  remediationPolicySchema,
+  type RemediationPolicy,
+} from '../../remediation/decision';
 import { libraryRunbook } from '../../remediation/library';
 import {
   RUNBOOK_ID_PATTERN,
@@ -20,7 +25,7 @@ import { REMEDIATION_ROLE_PREFIX } from '../../remediation/step-contract';
 import { getAsset, InventoryCache } from '../../store/assets';
 import { PolicyCache } from '../../store/correlation-policy';
 import { getIncidentDetail } from '../../store/incidents';
-import { keys, TENANT_ID_PATTERN } from '../../store/keys';
+import { keys } from '../../store/keys';
 import {
   EXECUTION_STATES,
   getApproval,
@@ -36,7 +41,8 @@ import {
 } from '../../store/remediation';
 import { getTenantRunbook } from '../../store/runbooks';
 import { getTenant } from '../../store/tenants';
-import { decodeCursor, encodeCursor, tenantParam, type Route, type RouteContext } from '../context';
+import { boundedRecord, eachElement, maxLength } from '../../util/input-limits';
+import { pathIncidentId, pathTenantId, decodeCursor, encodeCursor, type Route, type RouteContext } from '../context';
 import { checkVersion, storePolicyChange } from '../policy-changes';
 import {
   approvalListResponse,
@@ -47,13 +53,14 @@ import {
   incidentPathParams,
   remediationAccessResponse,
   remediationPolicyViewResponse,
+  tenantParam,
   tenantPathParams,
   tenantQuery,
 } from '../schemas';
 import { apiBaseUrl } from './integrations';
 
 /**
- * Remediation through the operator API (SPEC section 5):
+ * Remediation through the operator API:
  * - approval requests: the pending ones across the tenants the caller may see (each saying whether the
  *   caller may decide it), one request, and approving or rejecting it (lib/remediation/approval-rules.ts:
  *   medium risk a company admin of the tenant or an MSP admin, high risk an MSP admin, never one's own
@@ -68,8 +75,8 @@ import { apiBaseUrl } from './integrations';
 const tag = 'remediation';
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-const approvalPathParams = z.object({ id: z.string().regex(ULID).describe("Approval request id (a ULID, its execution's id)") });
-const executionPathParams = z.object({ id: z.string().regex(ULID).describe('Execution id (a ULID)') });
+const approvalPathParams = z.object({ id: z.string().max(26).regex(ULID).describe("Approval request id (a ULID, its execution's id)") });
+const executionPathParams = z.object({ id: z.string().max(26).regex(ULID).describe('Execution id (a ULID)') });
 
 const approvalListQuery = z.object({
   tenant: tenantParam,
@@ -94,24 +101,32 @@ const MAX_TARGETS = 50;
 const executeBody = z.strictObject({
   runbookId: z.string().min(3).max(64).regex(RUNBOOK_ID_PATTERN).describe('A library runbook or one of the tenant'),
   targets: z
-    .array(z.string().regex(ASSET_ID_PATTERN))
+    .array(z.string().max(128).regex(ASSET_ID_PATTERN))
     .min(1)
     .max(MAX_TARGETS)
     .refine((ids) => new Set(ids).size === ids.length, 'Each asset once')
     .optional()
     .describe("Asset ids of the tenant, each managed by Systems Manager; default: the incident's root asset"),
   dryRun: z.boolean().optional().describe("Pre-checks only, nothing changes; default: the tenant's remediation policy"),
-  params: z
-    .record(z.string().max(64), z.union([z.string().max(1024), z.number()]))
-    .refine((params) => Object.keys(params).length <= 40, 'At most 40 parameters')
+  params: boundedRecord(z.string().max(64), z.union([z.string().max(1024), z.number()]), 40)
     .optional()
     .describe("Parameter values; the runbook's defaults fill in the rest"),
+});
+
+/** The policy as a request carries it: the domain schema with its strings bounded (HH:MM, runbook ids), its own checks kept. */
+const maintenanceWindowRequest = maintenanceWindowSchema.safeExtend({
+  start: maxLength(maintenanceWindowSchema.shape.start, 5),
+  end: maxLength(maintenanceWindowSchema.shape.end, 5),
+});
+const policyRequest = remediationPolicySchema.safeExtend({
+  maintenanceWindows: eachElement(remediationPolicySchema.shape.maintenanceWindows, () => maintenanceWindowRequest),
+  disabledRunbooks: eachElement(remediationPolicySchema.shape.disabledRunbooks, (runbookId) => maxLength(runbookId, 64)),
 });
 
 /** A partial remediation policy and, optionally, the version it is based on (checked by the handler). */
 const policyChange = z.looseObject({ version: z.number().int().min(0).optional(), circuitBreaker: z.looseObject({}).optional() });
 /** The body as documented: any policy field (every one is optional on the input side), and the version read. */
-const policyChangeDoc = remediationPolicySchema.extend({
+const policyChangeDoc = policyRequest.extend({
   version: z.number().int().min(0).optional().describe('The `version` the change is based on (from GET): a stale one is refused (409)'),
 });
 const policyResetQuery = z.object({
@@ -119,13 +134,6 @@ const policyResetQuery = z.object({
 });
 
 const ONBOARDING_APP = "npx cdk deploy --app 'npx tsx infra/onboarding/app.ts'";
-
-/** The tenant id of the path; a malformed one cannot exist (404). */
-function tenantIdOf(event: HttpEvent): string {
-  const id = event.pathParameters?.id ?? '';
-  if (!TENANT_ID_PATTERN.test(id)) throw notFound('Tenant');
-  return id;
-}
 
 /** The ULID of the path; a malformed one cannot exist (404). */
 function idOf(event: HttpEvent, what: string): string {
@@ -165,7 +173,7 @@ function applyChange(current: RemediationPolicy, change: Record<string, unknown>
     ...change,
     ...(breaker && typeof breaker === 'object' ? { circuitBreaker: { ...current.circuitBreaker, ...breaker } } : {}),
   };
-  const parsed = remediationPolicySchema.safeParse(merged);
+  const parsed = policyRequest.safeParse(merged);
   if (!parsed.success) throw badRequest('The request body is not valid', zodDetails(parsed.error));
   return parsed.data;
 }
@@ -188,7 +196,7 @@ export function remediationRoutes({ deps, principalOf, tenantsFor, requestTenant
   /** The signed-in user and the path's tenant, authorized for the action; 404 for a tenant that does not exist or is not visible. */
   async function tenantRequest(event: HttpEvent, action: Action): Promise<{ principal: AccessClaims; tenantId: string }> {
     const principal = await principalOf(event);
-    const tenantId = tenantIdOf(event);
+    const tenantId = pathTenantId(event);
     authorize(principal, action, tenantId, 'Tenant');
     if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
     return { principal, tenantId };
@@ -419,7 +427,7 @@ export function remediationRoutes({ deps, principalOf, tenantsFor, requestTenant
         const principal = await principalOf(event);
         const tenantId = requestTenant(event, principal, 'execution.run.low');
         const body = parseBody(event, executeBody);
-        const detail = await getIncidentDetail(deps.table, tenantId, event.pathParameters?.id ?? '');
+        const detail = await getIncidentDetail(deps.table, tenantId, pathIncidentId(event));
         if (!detail) throw notFound('Incident');
         const { incident } = detail;
         const runbook = await runbookOf(tenantId, body.runbookId);

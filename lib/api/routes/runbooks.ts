@@ -2,18 +2,51 @@ import * as z from 'zod';
 import { AppError, badRequest, conflict, notFound } from '../../errors';
 import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
 import { LIBRARY_IDS, libraryRunbook, RUNBOOK_LIBRARY } from '../../remediation/library';
-import { RUNBOOK_ID_PATTERN, runbookSchema, type Runbook } from '../../remediation/runbook';
+import { matchRulesSchema, RUNBOOK_ID_PATTERN, runbookParameterSchema, runbookSchema, type Runbook } from '../../remediation/runbook';
+import { eachElement, eachOption, isReservedKey, maxLength } from '../../util/input-limits';
 import { deleteTenantRunbook, getTenantRunbook, listTenantRunbooks, putTenantRunbook } from '../../store/runbooks';
 import { noContent, type Route, type RouteContext } from '../context';
 import { runbookListResponse, runbookResponse, tenantQuery } from '../schemas';
 
 const tag = 'runbooks';
-const runbookPathParams = z.object({ id: z.string().regex(RUNBOOK_ID_PATTERN).describe('Runbook id') });
+const runbookPathParams = z.object({ id: z.string().max(64).regex(RUNBOOK_ID_PATTERN).describe('Runbook id') });
 /** A replacement: the id comes from the path (the body may repeat it). */
-const replaceBody = z.looseObject({ id: z.string().optional() });
+const replaceBody = z.looseObject({ id: z.string().max(64).optional() });
 
 /**
- * Runbooks (SPEC section 5): the library every tenant gets (code, read-only) and the tenant's own,
+ * A runbook as a request carries it: the library's schema (lib/remediation/runbook.ts) with every
+ * string bounded (keywords 64, parameter names 40, enum values 64, defaults and examples 1024, a string
+ * parameter's longest maxLength) and no parameter named like a reserved key or an Object.prototype member,
+ * its own checks kept (placeholders, rollback, parameter values).
+ */
+const parameterRequest = eachOption(runbookParameterSchema, (option) => {
+  const parameter = option as z.ZodObject<{
+    name: z.ZodString;
+    values?: z.ZodArray<z.ZodString>;
+    default?: z.ZodOptional<z.ZodString | z.ZodNumber>;
+    example?: z.ZodOptional<z.ZodString | z.ZodNumber>;
+  }>;
+  const { name, values, default: fallback, example } = parameter.shape;
+  const text = (field: z.ZodOptional<z.ZodString | z.ZodNumber> | undefined) =>
+    field && field.unwrap()._zod.def.type === 'string' ? maxLength(field, 1024) : field;
+  return parameter.safeExtend({
+    // A parameter is looked up by name in the execution's `params` map (and stored as its key): never a
+    // reserved key or a name every object has (`toString`...), which the lookup would find on the prototype.
+    name: maxLength(name, 40).refine((value) => !isReservedKey(value) && !(value in Object.prototype), 'A reserved name: choose another'),
+    ...(values ? { values: eachElement(values, (value) => maxLength(value, 64)) } : {}),
+    ...(fallback ? { default: text(fallback) } : {}),
+    ...(example ? { example: text(example) } : {}),
+  });
+});
+const runbookRequest = runbookSchema.safeExtend({
+  match: matchRulesSchema.safeExtend({
+    keywords: eachElement(matchRulesSchema.shape.keywords, (keyword) => maxLength(keyword, 64)),
+  }),
+  parameters: eachElement(runbookSchema.shape.parameters, () => parameterRequest),
+});
+
+/**
+ * Runbooks: the library every tenant gets (code, read-only) and the tenant's own,
  * validated with the same schema (scripts with placeholders only where parameters are quoted safely,
  * a rollback unless read-only...). A tenant runbook cannot take a library id. Writes need
  * `runbook.write` (MSP and company admins) and are audited; a replacement that changes nothing is not.
@@ -25,7 +58,7 @@ export function runbookRoutes({ deps, principalOf, requestTenant, audit }: Route
     return parsed.data.id;
   };
   const validated = (body: unknown): Runbook => {
-    const parsed = runbookSchema.safeParse(body);
+    const parsed = runbookRequest.safeParse(body);
     if (!parsed.success) throw badRequest('The runbook is not valid', zodDetails(parsed.error));
     return parsed.data;
   };
@@ -107,7 +140,7 @@ export function runbookRoutes({ deps, principalOf, requestTenant, audit }: Route
         scope: 'tenant',
         action: 'runbook.write',
         query: tenantQuery,
-        body: runbookSchema,
+        body: runbookRequest,
         responses: { 201: runbookResponse },
         errors: { 409: 'A runbook with this id exists (or it is a library id)' },
         audit: { action: 'runbook.create', log: 'tenant' },
@@ -150,7 +183,7 @@ export function runbookRoutes({ deps, principalOf, requestTenant, audit }: Route
         action: 'runbook.write',
         params: runbookPathParams,
         query: tenantQuery,
-        body: runbookSchema,
+        body: runbookRequest,
         responses: { 200: runbookResponse },
         errors: { 409: 'A library runbook' },
         audit: { action: 'runbook.update', log: 'tenant' },

@@ -7,7 +7,7 @@ import { healthResponse, logoutAllResponse, tokenPairResponse } from '../schemas
 const tag = 'system';
 
 /** Health and authentication. */
-export function systemRoutes({ deps, principalOf }: RouteContext): Route[] {
+export function systemRoutes({ deps, principalOf, accessChanged }: RouteContext): Route[] {
   const authDeps = async () => ({ table: deps.table, keySet: await deps.keySet(), now: deps.now });
   return [
     {
@@ -82,11 +82,14 @@ export function systemRoutes({ deps, principalOf }: RouteContext): Route[] {
       path: '/v1/auth/logout-all',
       handler: async (event) => {
         const principal = await principalOf(event);
-        return json(200, await logoutAll(principal.sub, await authDeps()));
+        const ended = await logoutAll(principal.sub, await authDeps());
+        accessChanged(principal.sub);
+        return json(200, ended);
       },
       doc: {
         summary: 'End every session of the signed-in user',
-        description: 'Access tokens already issued stay valid until they expire (at most 15 minutes).',
+        description:
+          'Revokes every refresh token of the user; the access tokens already issued (the one used here too) stop working within 5 seconds, and open live-update connections are closed.',
         tag,
         scope: 'self',
         responses: { 200: logoutAllResponse },

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { authorize, can } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
 import { conflict, notFound } from '../../errors';
-import { json, parseBody, type HttpEvent } from '../../http/http';
+import { json, parseBody } from '../../http/http';
 import { TENANT_ID_PATTERN } from '../../store/keys';
 import {
   createTenant,
@@ -14,7 +14,7 @@ import {
   type TenantRecord,
   type TenantSettings,
 } from '../../store/tenants';
-import { noContent, type Route, type RouteContext } from '../context';
+import { pathTenantId, noContent, type Route, type RouteContext } from '../context';
 import { tenantListResponse, tenantPathParams, tenantResponse } from '../schemas';
 
 /**
@@ -36,7 +36,7 @@ const settingsSchema = z.strictObject({
 const nameSchema = z.string().trim().min(1).max(128);
 
 const createBody = z.strictObject({
-  id: z.string().regex(TENANT_ID_PATTERN, 'a slug: letters, digits, "_", "." or "-", at most 64, starting with a letter or digit'),
+  id: z.string().max(64).regex(TENANT_ID_PATTERN, 'a slug: letters, digits, "_", "." or "-", at most 64, starting with a letter or digit'),
   name: nameSchema,
   settings: settingsSchema.default({}),
 });
@@ -66,13 +66,6 @@ export function tenantView(tenant: TenantRecord): TenantView {
     updatedAt: tenant.updatedAt ?? tenant.createdAt,
     settings: { criticalAutoRemediation: tenant.settings?.criticalAutoRemediation ?? false },
   };
-}
-
-/** The tenant id of the path; a malformed one cannot exist (404). */
-function tenantIdOf(event: HttpEvent): string {
-  const id = event.pathParameters?.id ?? '';
-  if (!TENANT_ID_PATTERN.test(id)) throw notFound('Tenant');
-  return id;
 }
 
 export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[] {
@@ -140,7 +133,7 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
       path: '/v1/tenants/{id}',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const tenantId = tenantIdOf(event);
+        const tenantId = pathTenantId(event);
         authorize(principal, 'tenant.read', tenantId, 'Tenant');
         const tenant = await getTenantRecord(deps.table, tenantId);
         if (!tenant) throw notFound('Tenant');
@@ -160,7 +153,7 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
       path: '/v1/tenants/{id}',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const tenantId = tenantIdOf(event);
+        const tenantId = pathTenantId(event);
         authorize(principal, 'tenant.update', tenantId, 'Tenant');
         const patch = parseBody(event, patchBody);
         for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
@@ -211,7 +204,7 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
       path: '/v1/tenants/{id}',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const tenantId = tenantIdOf(event);
+        const tenantId = pathTenantId(event);
         authorize(principal, 'tenant.delete', tenantId, 'Tenant');
         const deleted = await deleteTenant(deps.table, tenantId);
         if (!deleted) throw notFound('Tenant');

@@ -7,12 +7,11 @@ import type { AccessClaims } from '../../auth/tokens';
 import { publicUser, ROLES, type PublicUser, type Role, type User } from '../../domain/user';
 import { badRequest, forbidden, notFound } from '../../errors';
 import { json, parseBody, type HttpEvent } from '../../http/http';
-import { TENANT_ID_PATTERN } from '../../store/keys';
 import { revokeAllSessions } from '../../store/sessions';
 import { getTenant } from '../../store/tenants';
 import { createUser, deleteUser, getUser, listUsers, updateUser, type StoredUser, type UserChanges } from '../../store/users';
-import { noContent, tenantParam, type Route, type RouteContext } from '../context';
-import { userListResponse, userPathParams, userResponse } from '../schemas';
+import { noContent, type Route, type RouteContext } from '../context';
+import { tenantIdParam, tenantQuery, userListResponse, userPathParams, userResponse } from '../schemas';
 
 /**
  * Users and technicians. MSP admins manage everyone; a company admin manages the technicians and
@@ -21,12 +20,13 @@ import { userListResponse, userPathParams, userResponse } from '../schemas';
  * themselves. Users are MSP-level items, so each change is audited in the MSP's log and in the log of
  * every tenant the user belongs to (before or after), where that tenant's admins can read it.
  *
- * A changed role or tenant list applies to the user's next access token (at most 15 minutes, the
- * access token lifetime); a deleted user's sessions are revoked at once.
+ * A changed role or tenant list, or a deletion, moves the user's access version on: access tokens and
+ * live-update connections made before stop working within seconds (lib/auth/access.ts). A deleted user's
+ * sessions are revoked at once; a changed user's next refresh gives a token with the new access.
  */
 
 const tenantIdsSchema = z
-  .array(z.string().regex(TENANT_ID_PATTERN, 'not a tenant id'))
+  .array(tenantIdParam)
   .max(100)
   .refine((ids) => new Set(ids).size === ids.length, 'tenant ids repeat');
 const skillsSchema = z.array(z.string().trim().min(1).max(64)).max(50);
@@ -52,7 +52,6 @@ const patchBody = z
   })
   .refine((body) => Object.values(body).some((value) => value !== undefined), 'nothing to change');
 
-const listQuery = z.object({ tenant: tenantParam });
 const tag = 'users';
 
 /** Whether the user works for a tenant the principal can see (MSP admins see everyone). */
@@ -68,7 +67,7 @@ function viewOf(principal: AccessClaims, user: User): PublicUser {
     : { ...view, tenantIds: view.tenantIds.filter((tenantId) => canSeeTenant(principal, tenantId)) };
 }
 
-export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContext): Route[] {
+export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit }: RouteContext): Route[] {
   /** The user named in the path, if the principal may see them; else 404 (as if it did not exist). */
   async function visibleTarget(event: HttpEvent, principal: AccessClaims): Promise<StoredUser> {
     const id = event.pathParameters?.id ?? '';
@@ -135,7 +134,7 @@ export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContex
       path: '/v1/users',
       handler: async (event) => {
         const principal = await principalOf(event);
-        const { tenant } = listQuery.parse(event.queryStringParameters ?? {});
+        const { tenant } = tenantQuery.parse(event.queryStringParameters ?? {});
         if (tenant !== undefined) authorize(principal, 'user.read', tenant, 'Tenant');
         else if (principal.role !== 'msp_admin' && !principal.tenants.length) authorize(principal, 'user.read');
         const users = await listUsers(deps.table);
@@ -153,7 +152,7 @@ export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContex
         tag,
         scope: 'tenant',
         action: 'user.read',
-        query: listQuery,
+        query: tenantQuery,
         responses: { 200: userListResponse },
       },
     },
@@ -233,6 +232,7 @@ export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContex
           ...(tenantIds.join('\n') !== target.tenantIds.join('\n') ? { tenantIds } : {}),
         };
         const updated = await updateUser(deps.table, target.id, changes, { role: target.role, tenantIds: target.tenantIds });
+        accessChanged(target.id);
         const before = publicUser(target);
         const after = publicUser(updated);
         if (JSON.stringify(before) !== JSON.stringify(after)) await auditUser(event, principal, 'user.update', target.id, before, after);
@@ -241,7 +241,7 @@ export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContex
       doc: {
         summary: "Change a user's name, role, tenants or skills",
         description:
-          "A company admin manages only users whose tenants are all theirs. Nobody changes their own role. A new role or tenant list applies to the user's next access token.",
+          'A company admin manages only users whose tenants are all theirs. Nobody changes their own role. A new role or tenant list ends the access tokens and live-update connections the user holds (within 5 seconds); their next refresh gives a token with the new access.',
         tag,
         scope: 'tenant',
         action: 'user.write',
@@ -260,13 +260,15 @@ export function userRoutes({ deps, principalOf, tenantsFor, audit }: RouteContex
         authorizeManage(principal, target);
         if (target.id === principal.sub) throw forbidden('You cannot delete yourself');
         await deleteUser(deps.table, target, { role: target.role, tenantIds: target.tenantIds });
+        accessChanged(target.id);
         await revokeAllSessions(deps.table, target.id, 'user deleted', deps.now());
         await auditUser(event, principal, 'user.delete', target.id, publicUser(target), undefined);
         return noContent();
       },
       doc: {
         summary: 'Delete a user',
-        description: 'Their sessions end at once. Nobody deletes themselves.',
+        description:
+          'Their sessions end at once; their access tokens and live-update connections within 5 seconds. Nobody deletes themselves.',
         tag,
         scope: 'tenant',
         action: 'user.write',

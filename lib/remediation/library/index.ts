@@ -11,7 +11,7 @@ import { linuxKillRunawayProcess, windowsKillRunawayProcess } from './processes'
 import { linuxApacheReload, linuxNginxReload, linuxServiceRestart, windowsIisAppPoolRecycle, windowsServiceRestart } from './services';
 
 /**
- * The built-in runbook library (SPEC section 5): every runbook validated by the runbook schema when
+ * The built-in runbook library: every runbook validated by the runbook schema when
  * this module loads. Tenants' own runbooks (validated by the same schema) are matched alongside.
  */
 export const RUNBOOK_LIBRARY: readonly Runbook[] = Object.freeze([

@@ -22,6 +22,7 @@ import { StreamReader } from './aws/stream-reader';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import { LocalGateway, WEBSOCKET_PATH } from './gateway';
 import { LocalLambdas } from './lambda-runtime';
+import { logger } from '../lib/observability';
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const LOCAL_TABLE_NAME = 'alert-whisperer-local';
@@ -281,6 +282,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AW_SNS_VERIFY: options.snsVerify ?? 'on',
   };
   Object.assign(process.env, environment);
+  // The shared logger may exist already (whoever imported the handlers first made it): give it the stack's level too.
+  logger.setLogLevel(environment.POWERTOOLS_LOG_LEVEL as Parameters<typeof logger.setLogLevel>[0]);
   environmentSet();
 
   const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: awsEndpoint });

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { logger } from '../../lib/observability';
 import { listAudit } from '../../lib/store/audit';
 import { seedDemo, type DemoInfo } from '../../local/seed';
 import { startLocalStack, type LocalStack } from '../../local/stack';
@@ -92,8 +91,6 @@ beforeAll(async () => {
     // The state machine waits 20 s between SSM polls in AWS: 20 ms here.
     scheduleScale: 0.001,
   });
-  // This file's imports created the shared logger before the stack set POWERTOOLS_LOG_LEVEL: quiet it as the stack would.
-  logger.setLogLevel('WARN');
   demo = await seedDemo(stack.table, mkdtempSync(join(tmpdir(), 'aw-demo-')));
 }, 60_000);
 

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SCHEDULES } from '../../functions/catalog';
 import { DEFAULT_POLICY, mergePolicy } from '../../lib/correlation/policy';
-import { logger } from '../../lib/observability';
 import { putCorrelationPolicy } from '../../lib/store/correlation-policy';
 import { seedDemo, type DemoInfo } from '../../local/seed';
 import { startLocalStack, type LocalStack } from '../../local/stack';
@@ -33,8 +32,6 @@ beforeAll(async () => {
     log: () => undefined,
     scheduleScale: SCHEDULE_SCALE,
   });
-  // This file's imports created the shared logger before the stack set POWERTOOLS_LOG_LEVEL: quiet it as the stack would.
-  logger.setLogLevel('WARN');
   demo = await seedDemo(stack.table, mkdtempSync(join(tmpdir(), 'aw-demo-')));
   token = await login(stack, demo, demo.admin.email);
 }, 60_000);

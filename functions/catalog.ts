@@ -260,9 +260,14 @@ export const EVENT_RULES: ReadonlyArray<{
   },
   {
     id: 'RepairRemediationOfIncidents',
-    description: 'An open incident the repair sweep found without a decision, or without its decided execution, gets them',
+    description:
+      'An open incident the repair sweep found without a decision, or without its decided execution, gets them; one whose technician left gets another',
     bus: 'product',
-    pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentRepairRequested'], detail: { missing: ['decision', 'execution'] } },
+    pattern: {
+      source: [EVENT_SOURCE],
+      'detail-type': ['IncidentRepairRequested'],
+      detail: { missing: ['decision', 'execution', 'assignee'] },
+    },
     function: 'remediate',
   },
   {

@@ -75,8 +75,11 @@ export const slaNotificationSchema = z.object({
 });
 export type SlaNotificationPayload = z.infer<typeof slaNotificationSchema>;
 
-/** What the repair sweep can find missing on an open incident. */
-export const REPAIRABLE = ['sla', 'decision', 'execution'] as const;
+/**
+ * What an open incident can be asked to get again: the repair sweep asks for the first three when they
+ * are missing; `assignee` when its technician left (lib/oncall/release.ts), so routing picks another.
+ */
+export const REPAIRABLE = ['sla', 'decision', 'execution', 'assignee'] as const;
 export type Repairable = (typeof REPAIRABLE)[number];
 
 export const EVENT_CONTRACTS = {

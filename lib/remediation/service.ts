@@ -310,7 +310,8 @@ async function prepareDecision(
 /**
  * A stored decision, acted on if it was not (an invocation that crashed after storing it). A runbook
  * decision was acted on once its execution started (or failed to start, which routes); a routing
- * decision once the incident has an assignee.
+ * decision once the incident has an assignee. An incident whose runbook ended without a fix, or whose
+ * routing decision stands, and that has no assignee (its technician left) is routed again.
  */
 async function resumeDecision(
   deps: RemediationDeps,
@@ -322,7 +323,13 @@ async function resumeDecision(
   if (stored.action !== 'route_to_technician' && stored.runbookId) {
     if (!stored.executionId) return { kind: 'skipped', reason: 'already decided' };
     const execution = await getExecution(deps.table, incident.tenantId, stored.executionId);
-    if (execution?.stateMachineExecution) return { kind: 'skipped', reason: 'already decided' };
+    if (execution?.stateMachineExecution) {
+      // Started. Once it ended without a fix, the incident is a person's: it gets one if it has none (its technician left).
+      if (ACTIVE_EXECUTION_STATES.has(execution.state) || execution.state === 'succeeded' || incident.assignee)
+        return { kind: 'skipped', reason: 'already decided' };
+      const assignee = await routeToTechnician(deps, incident, `${execution.runbookId} ${execution.state}`, correlationId);
+      return { kind: 'decided', decision: asDecision, assignee, resumed: true };
+    }
     if (execution && !ACTIVE_EXECUTION_STATES.has(execution.state)) {
       // It could not start: the incident goes to a person (unless it has one).
       if (incident.assignee) return { kind: 'skipped', reason: 'already decided' };

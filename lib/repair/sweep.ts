@@ -34,14 +34,17 @@ export const REPAIR_DEFAULTS = { minAgeMs: 5 * 60_000, retryAfterMs: 15 * 60_000
 export interface RepairResult {
   tenants: number;
   checked: number;
-  repaired: Record<Repairable, number>;
+  repaired: Record<SweptPart, number>;
   /** Incidents still missing something after their last allowed request. */
   givenUp: number;
 }
 
+/** What the sweep looks for (an `assignee` is asked for only when a technician leaves: lib/oncall/release.ts). */
+export type SweptPart = Exclude<Repairable, 'assignee'>;
+
 /** What an open incident is missing that its events should have given it. */
-export function missingParts(incident: Incident): Repairable[] {
-  const missing: Repairable[] = [];
+export function missingParts(incident: Incident): SweptPart[] {
+  const missing: SweptPart[] = [];
   if (!incident.sla) missing.push('sla');
   if (!incident.decision) missing.push('decision');
   // Decided to run a runbook, but the execution never started (its summary is written when it starts).

@@ -77,7 +77,11 @@ export async function acknowledgeIncident(
   );
 }
 
-/** Sets or clears the assignee of an incident that is not resolved or merged. */
+/**
+ * Sets or clears the assignee of an incident that is not resolved or merged; only if it has none
+ * (`onlyIfUnassigned`: routing never takes an incident from someone), or only if it is still this
+ * user's (`onlyIfAssignedTo`: a leaver's incidents are released, not someone else's).
+ */
 export async function assignIncident(
   table: TableRef,
   tenantId: string,
@@ -85,11 +89,14 @@ export async function assignIncident(
   assignee: { userId: string; name: string } | null,
   actor: string,
   now: Date,
-  options: { events?: readonly NewDomainEvent[]; reason?: string; onlyIfUnassigned?: boolean } = {},
+  options: { events?: readonly NewDomainEvent[]; reason?: string; onlyIfUnassigned?: boolean; onlyIfAssignedTo?: string } = {},
 ): Promise<void> {
+  const active = 'attribute_exists(pk) AND #status IN (:open, :acknowledged)';
   const condition = options.onlyIfUnassigned
-    ? 'attribute_exists(pk) AND #status IN (:open, :acknowledged) AND (attribute_not_exists(assignee) OR assignee = :none)'
-    : 'attribute_exists(pk) AND #status IN (:open, :acknowledged)';
+    ? `${active} AND (attribute_not_exists(assignee) OR assignee = :none)`
+    : options.onlyIfAssignedTo !== undefined
+      ? `${active} AND assignee.userId = :previous`
+      : active;
   await transact(
     table,
     tenantId,
@@ -107,6 +114,7 @@ export async function assignIncident(
             ':open': 'open',
             ':acknowledged': 'acknowledged',
             ...(options.onlyIfUnassigned ? { ':none': null } : {}),
+            ...(options.onlyIfAssignedTo !== undefined ? { ':previous': options.onlyIfAssignedTo } : {}),
           },
         },
       },

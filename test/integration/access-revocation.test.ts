@@ -199,3 +199,47 @@ test('sign out everywhere ends the access tokens and every refresh token', async
   expect((await getJson(stack, '/v1/incidents?tenant=acme', again.body.accessToken)).status).toBe(200);
   expect((await getJson(stack, `/v1/users/${user.id}`, again.body.accessToken)).status).toBe(200);
 });
+
+/** A new incident of acme, assigned by the MSP admin to the user. */
+async function incidentAssignedTo(userId: string): Promise<string> {
+  const before = deliveries;
+  await alertAcme();
+  const listed = await getJson(stack, '/v1/incidents?tenant=acme&status=active', adminToken);
+  const incident = listed.body.incidents.find((candidate: any) => JSON.stringify(candidate).includes(`revocation-${before + 1}`));
+  expect(incident).toBeDefined();
+  const assigned = await postJson(
+    stack,
+    `/v1/incidents/${incident.id}/assign?tenant=acme`,
+    { userId },
+    { authorization: `Bearer ${adminToken}` },
+  );
+  expect(assigned.status).toBe(200);
+  expect(assigned.body.incident.assignee.userId).toBe(userId);
+  return incident.id as string;
+}
+
+/** The incident's assignee and the reasons on its timeline, once the events settled. */
+async function afterRelease(incidentId: string): Promise<{ assignee: any; reasons: string }> {
+  await stack.idle();
+  const detail = (await getJson(stack, `/v1/incidents/${incidentId}?tenant=acme`, adminToken)).body;
+  return { assignee: detail.incident.assignee, reasons: detail.timeline.map((entry: any) => entry.reason).join('\n') };
+}
+
+test("a deleted technician's open incident is released and routed to someone who is still there", async () => {
+  const user = await newUser('technician', ['acme']);
+  const incidentId = await incidentAssignedTo(user.id);
+  expect(await send('DELETE', `/v1/users/${user.id}`, adminToken)).toBe(204);
+  const { assignee, reasons } = await afterRelease(incidentId);
+  expect(assignee).toEqual(expect.objectContaining({ userId: expect.any(String) }));
+  expect(assignee.userId).not.toBe(user.id);
+  expect(reasons).toMatch(/was deleted: routing picks someone else/);
+});
+
+test('a technician taken off a company leaves its open incidents there to someone else', async () => {
+  const user = await newUser('technician', ['acme', 'globex']);
+  const incidentId = await incidentAssignedTo(user.id);
+  expect(await send('PATCH', `/v1/users/${user.id}`, adminToken, { tenantIds: ['globex'] })).toBe(200);
+  const { assignee, reasons } = await afterRelease(incidentId);
+  expect(assignee?.userId).not.toBe(user.id);
+  expect(reasons).toMatch(/no longer works for this company: routing picks someone else/);
+});

@@ -1450,7 +1450,7 @@ export interface paths {
     head?: never;
     /**
      * Change a user's name, role, tenants or skills
-     * @description A company admin manages only users whose tenants are all theirs. Nobody changes their own role. A new role or tenant list ends the access tokens and live-update connections the user holds (within 5 seconds); their next refresh gives a token with the new access.
+     * @description A company admin manages only users whose tenants are all theirs. Nobody changes their own role. A new role or tenant list ends the access tokens and live-update connections the user holds (within 5 seconds); their next refresh gives a token with the new access. Their open incidents of a company taken off them are routed to someone else.
      *
      *     Permission: `user.write` on the tenant.
      *

@@ -7,6 +7,7 @@ import type { AccessClaims } from '../../auth/tokens';
 import { publicUser, ROLES, type PublicUser, type Role, type User } from '../../domain/user';
 import { badRequest, forbidden, notFound } from '../../errors';
 import { json, parseBody, type HttpEvent } from '../../http/http';
+import { releaseAssignments } from '../../oncall/release';
 import { revokeAllSessions } from '../../store/sessions';
 import { getTenant } from '../../store/tenants';
 import { createUser, deleteUser, getUser, listUsers, updateUser, type StoredUser, type UserChanges } from '../../store/users';
@@ -233,6 +234,11 @@ export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit
         };
         const updated = await updateUser(deps.table, target.id, changes, { role: target.role, tenantIds: target.tenantIds });
         accessChanged(target.id);
+        const leftTenants = target.tenantIds.filter((tenantId) => !updated.tenantIds.includes(tenantId));
+        if (leftTenants.length) {
+          const leaver = { userId: target.id, name: target.name };
+          await releaseAssignments(deps.table, leaver, leftTenants, 'no longer works for this company', principal.email, deps.now());
+        }
         const before = publicUser(target);
         const after = publicUser(updated);
         if (JSON.stringify(before) !== JSON.stringify(after)) await auditUser(event, principal, 'user.update', target.id, before, after);
@@ -241,7 +247,7 @@ export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit
       doc: {
         summary: "Change a user's name, role, tenants or skills",
         description:
-          'A company admin manages only users whose tenants are all theirs. Nobody changes their own role. A new role or tenant list ends the access tokens and live-update connections the user holds (within 5 seconds); their next refresh gives a token with the new access.',
+          'A company admin manages only users whose tenants are all theirs. Nobody changes their own role. A new role or tenant list ends the access tokens and live-update connections the user holds (within 5 seconds); their next refresh gives a token with the new access. Their open incidents of a company taken off them are routed to someone else.',
         tag,
         scope: 'tenant',
         action: 'user.write',
@@ -262,6 +268,14 @@ export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit
         await deleteUser(deps.table, target, { role: target.role, tenantIds: target.tenantIds });
         accessChanged(target.id);
         await revokeAllSessions(deps.table, target.id, 'user deleted', deps.now());
+        await releaseAssignments(
+          deps.table,
+          { userId: target.id, name: target.name },
+          target.tenantIds,
+          'was deleted',
+          principal.email,
+          deps.now(),
+        );
         await auditUser(event, principal, 'user.delete', target.id, publicUser(target), undefined);
         return noContent();
       },

@@ -17,8 +17,13 @@ export const normalizedAlertSchema = z.object({
   source: z.string().min(1).max(64),
   status: z.enum(ALERT_STATUSES),
   severity: z.enum(SEVERITIES),
-  /** The host or resource as the tool names it. */
+  /** The host or resource as the tool names it (for a host-less alert, what the tool names instead: a job, a folder). */
   assetRef: z.string().min(1).max(512),
+  /**
+   * The alert names no host or resource (Alertmanager's Watchdog, a Grafana datasource error, a budget): it
+   * gets no asset, is not an unknown asset to map, and correlates only with its own fingerprint.
+   */
+  hostless: z.literal(true).optional(),
   /** The rule, check or alarm name. */
   signature: z.string().min(1).max(256),
   message: z.string().max(4096),

@@ -164,13 +164,16 @@ function mapAlert(alert: AlertmanagerAlert, payload: AlertmanagerPayload, receiv
   const { labels, annotations, fingerprint, startsAt } = alert;
   const status: AlertStatus = alert.status ?? payload.status ?? 'firing';
   const signature = labels.alertname as string; // guaranteed by the schema
+  const host = firstOf(labels, ASSET_LABELS);
 
   const adapted: AdaptedAlert = {
     source: 'alertmanager',
     status,
     severity: severityFromLabel(labels.severity),
     // As the tool names it (an instance keeps its port, e.g. 10.0.1.10:9100): asset resolution strips it.
-    assetRef: (firstOf(labels, [...ASSET_LABELS, 'job']) ?? 'unknown').slice(0, MAX.assetRef),
+    // No host label (a Watchdog, a rule over a whole job): a host-less alert, shown by its job.
+    assetRef: (host ?? labels.job ?? 'unknown').slice(0, MAX.assetRef),
+    ...(host ? {} : { hostless: true as const }),
     signature: signature.slice(0, MAX.signature),
     message: (firstOf(annotations, ['summary', 'description', 'message']) ?? signature).slice(0, MAX.message),
     labels: mergeLabels(

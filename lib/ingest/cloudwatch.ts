@@ -210,7 +210,9 @@ function uniqueDimensions(pairs: [string, string][]): [string, string][] {
 function toAlert(facts: AlarmFacts): AdaptedAlert {
   const dimensions = uniqueDimensions(facts.dimensions);
   const alarmId = facts.alarmArn ?? `${facts.account}:${facts.region ?? 'unknown-region'}:${facts.alarmName}`;
-  const assetRef = pickAssetRef(dimensions) ?? facts.alarmArn?.slice(0, 512) ?? facts.alarmName;
+  const resource = pickAssetRef(dimensions);
+  // No resource dimension (a billing or account-wide alarm): a host-less alert, shown by its alarm.
+  const assetRef = resource ?? facts.alarmArn?.slice(0, 512) ?? facts.alarmName;
   // OK resolves the alert and carries the alarm's usual severity, so firing and resolved look alike.
   // INSUFFICIENT_DATA means CloudWatch cannot evaluate the alarm (the metric stopped reporting, an
   // agent or instance is gone, a new alarm has no data yet). That is worth seeing, since a dead metric
@@ -237,6 +239,7 @@ function toAlert(facts: AlarmFacts): AdaptedAlert {
     status: facts.state === 'OK' ? 'resolved' : 'firing',
     severity,
     assetRef,
+    ...(resource ? {} : { hostless: true as const }),
     signature: facts.alarmName,
     message: (facts.reason ?? '').slice(0, 4096),
     labels,

@@ -242,7 +242,9 @@ function mapDatadog(payload: DatadogPayload, receivedAt: Date): AdaptedAlert {
   const signature = markers.name.slice(0, MAX.signature);
   const hostname = payload.hostname ?? payload.host_name ?? payload.host;
   const tagHost = firstHost(tags);
-  const assetRef = (hostname ?? tagHost ?? hostFromScope(scope) ?? scope ?? signature).slice(0, MAX.assetRef);
+  const host = hostname ?? tagHost ?? hostFromScope(scope);
+  // No host (a monitor over a whole service or account): a host-less alert, shown by its scope.
+  const assetRef = (host ?? scope ?? signature).slice(0, MAX.assetRef);
 
   const monitorId = payload.alert_id ?? payload.monitor_id;
   const eventId = payload.id ?? payload.event_id;
@@ -278,6 +280,7 @@ function mapDatadog(payload: DatadogPayload, receivedAt: Date): AdaptedAlert {
     status: datadogStatus(transition, payload.alert_type),
     severity: datadogSeverity(priority, payload.alert_type, transition),
     assetRef,
+    ...(host ? {} : { hostless: true as const }),
     signature,
     message: (payload.message ?? payload.body ?? payload.text_only_msg ?? payload.alert_status ?? rawTitle).slice(0, MAX.message),
     labels: capLabels(Object.fromEntries(labels)),

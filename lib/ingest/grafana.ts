@@ -109,13 +109,16 @@ function mapAlert(alert: GrafanaAlert, payload: GrafanaPayload, receivedAt: Date
   const status: AlertStatus = alert.status ?? payload.status ?? 'firing';
   const signature = signatureOf(alert, payload.title) as string; // guaranteed by the schema's refinement
   const values = Object.fromEntries(Object.entries(alert.values ?? {}).map(([refId, value]) => [`value.${refId}`, value]));
+  const host = firstOf(labels, ASSET_LABELS);
 
   const adapted: AdaptedAlert = {
     source: 'grafana',
     status,
     severity: severityFromLabel(labels.severity),
-    // Grafana adds grafana_folder to every alert's labels: the last resort before 'unknown'.
-    assetRef: (firstOf(labels, [...ASSET_LABELS, 'grafana_folder']) ?? 'unknown').slice(0, MAX.assetRef),
+    // No host label (DatasourceError, DatasourceNoData, a rule over a whole service): a host-less alert,
+    // shown by its folder (Grafana adds grafana_folder to every alert's labels).
+    assetRef: (host ?? labels.grafana_folder ?? 'unknown').slice(0, MAX.assetRef),
+    ...(host ? {} : { hostless: true as const }),
     signature: signature.slice(0, MAX.signature),
     message: (firstOf(annotations, ['summary', 'description', 'message']) ?? alert.valueString ?? signature).slice(0, MAX.message),
     labels: mergeLabels(

@@ -173,7 +173,8 @@ async function prepare(delivery: Delivery, deps: IngestDeps): Promise<CanonicalA
     ...alert,
     id: ulid(now.getTime()),
     tenantId: delivery.tenantId,
-    assetId: inventory.resolve(alert.assetRef)?.id ?? null,
+    // A host-less alert names no asset: what its tool shows instead (a job, a folder) is not one to resolve.
+    assetId: alert.hostless ? null : (inventory.resolve(alert.assetRef)?.id ?? null),
     receivedAt: now.toISOString(),
     deliveryId: alertDeliveryId(delivery, adapted[index] as AdaptedAlert, index, adapted.length),
     ...(delivery.correlationId ? { correlationId: delivery.correlationId } : {}),
@@ -181,12 +182,12 @@ async function prepare(delivery: Delivery, deps: IngestDeps): Promise<CanonicalA
 }
 
 /**
- * Remembers asset names the inventory does not know (the unresolved list an operator maps). Best
+ * Remembers asset names the inventory does not know (the unresolved list an operator maps; host-less alerts name none). Best
  * effort: the alerts are stored already, so a failure here is logged, never answered as an error.
  */
 async function noteUnresolved(alerts: CanonicalAlert[], deliveries: Delivery[], deps: IngestDeps): Promise<void> {
   const refs = new Map<string, CanonicalAlert>();
-  for (const alert of alerts) if (!alert.assetId) refs.set(alert.assetRef.trim().toLowerCase(), alert);
+  for (const alert of alerts) if (!alert.assetId && !alert.hostless) refs.set(alert.assetRef.trim().toLowerCase(), alert);
   for (const alert of refs.values()) {
     const source = deliveries.length === 1 ? (deliveries[0] as Delivery).source : alert.source;
     try {

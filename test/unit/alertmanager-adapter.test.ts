@@ -206,6 +206,13 @@ describe('parseAlertmanager: asset, message and labels', () => {
     expect(parseOne(withAlert({ labels: { alertname: 'Probe', ...labels } })).assetRef).toBe(expected);
   });
 
+  test('an alert with no host label (a Watchdog, a rule over a job) is host-less: shown by its job, never an asset', () => {
+    const watchdog = parseOne(withAlert({ labels: { alertname: 'Watchdog', severity: 'none' } }));
+    expect(watchdog).toMatchObject({ assetRef: 'unknown', hostless: true });
+    expect(parseOne(withAlert({ labels: { alertname: 'TargetDown', job: 'node' } }))).toMatchObject({ assetRef: 'node', hostless: true });
+    expect(parseOne(withAlert({ labels: { alertname: 'Probe', instance: 'web-01:9100', job: 'node' } })).hostless).toBeUndefined();
+  });
+
   test('the message falls back from summary to description, message, then the alert name', () => {
     const labels = { alertname: 'DiskFull', instance: 'db-prod-01' };
     expect(parseOne(withAlert({ labels, annotations: { description: 'Disk is full', message: 'm' } })).message).toBe('Disk is full');

@@ -1,4 +1,10 @@
 // The `azure` webhook format adapter: Azure Monitor action group webhooks with the common alert schema.
+// events/webhooks/azure/firing.json and resolved.json are our metric alert; the other files there copy Microsoft's
+// documented samples (learn.microsoft.com/azure/azure-monitor/alerts/alerts-payload-samples, "Sample payloads for
+// test actions"; long values shortened): cost-budget-actual.json is the 2023 "Actual Cost Budget" sample
+// (monitorCondition null), cost-budget-forecasted.json the 2025 "Forecasted budget alert" (monitorCondition Fired),
+// service-health.json the 2021-2023 Service Health sample (firedDateTime without a zone), resource-health.json and
+// activity-log-administrative.json the 2025 ones.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
@@ -13,18 +19,37 @@ const VM_ID =
 
 type Payload = { schemaId: string; data: { essentials: Record<string, unknown>; alertContext?: unknown; customProperties?: unknown } };
 
-function event(name: 'firing' | 'resolved'): Payload {
+type Sample =
+  | 'firing'
+  | 'resolved'
+  | 'cost-budget-actual'
+  | 'cost-budget-forecasted'
+  | 'service-health'
+  | 'resource-health'
+  | 'activity-log-administrative';
+
+function event(name: Sample): Payload {
   return JSON.parse(readFileSync(join(process.cwd(), 'events/webhooks/azure', `${name}.json`), 'utf8')) as Payload;
 }
 
-/** The firing event with its essentials (and optionally its data) changed. */
-function withEssentials(
-  essentials: Record<string, unknown>,
-  data: Record<string, unknown> = {},
-  name: 'firing' | 'resolved' = 'firing',
-): Payload {
+/** A sample (the firing event unless named) with its essentials (and optionally its data) changed. */
+function withEssentials(essentials: Record<string, unknown>, data: Record<string, unknown> = {}, name: Sample = 'firing'): Payload {
   const payload = event(name);
   return { ...payload, data: { ...payload.data, ...data, essentials: { ...payload.data.essentials, ...essentials } } };
+}
+
+/** The paths of the ZodError's issues (the 422's details name them). */
+function issuePaths(body: unknown): string[] {
+  const error = (() => {
+    try {
+      parseAzureMonitor(body, RECEIVED_AT);
+    } catch (caught) {
+      return caught;
+    }
+    return undefined;
+  })();
+  expect(error).toBeInstanceOf(z.ZodError);
+  return (error as z.ZodError).issues.map((issue) => issue.path.join('.'));
 }
 
 function parseOne(body: unknown) {
@@ -131,8 +156,24 @@ describe('parseAzureMonitor: field mapping', () => {
     expect(parseOne(withEssentials({ alertTargetIDs: [VM_ID, other] })).labels.alertTargetIDs).toBe(`${VM_ID},${other}`);
   });
 
-  test('with neither, the rule names the asset', () => {
-    expect(parseOne(withEssentials({ configurationItems: [], alertTargetIDs: [] })).assetRef).toBe('vm-high-cpu');
+  test('with neither, the alert names no host: it is host-less, its asset the subscription of its alertId (not the rule)', () => {
+    const alert = parseOne(withEssentials({ configurationItems: [], alertTargetIDs: [] }));
+    expect(alert).toMatchObject({
+      assetRef: '/subscriptions/3f2b8c1e-5a7d-4e9b-8c6f-1a2b3c4d5e6f',
+      hostless: true,
+      signature: 'vm-high-cpu',
+    });
+  });
+
+  test('a target that is only a resource group names no host either: the asset is that scope', () => {
+    const group = '/subscriptions/3f2b8c1e-5a7d-4e9b-8c6f-1a2b3c4d5e6f/resourceGroups/rg-acme-prod';
+    const alert = parseOne(withEssentials({ configurationItems: null, alertTargetIDs: [group] }));
+    expect(alert).toMatchObject({ assetRef: group, hostless: true });
+    expect(alert.labels.resourceId).toBe(group);
+  });
+
+  test('an alert that names a resource is not host-less', () => {
+    expect(parseOne(event('firing'))).not.toHaveProperty('hostless');
   });
 
   test('an empty description (as Azure sends when the rule has none) gives the rule as the message', () => {
@@ -220,6 +261,188 @@ describe('parseAzureMonitor: field mapping', () => {
   });
 });
 
+const SUB1 = '/subscriptions/11111111-1111-1111-1111-111111111111';
+const SUB_A = '/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e';
+
+describe("parseAzureMonitor: Microsoft's samples with null or missing essentials", () => {
+  test('the actual-cost budget (alertRule, severity, signalType, monitorCondition, alertTargetIDs null) is a firing, medium, host-less alert named by its budget', () => {
+    expect(parseOne(event('cost-budget-actual'))).toEqual({
+      source: 'azure',
+      status: 'firing',
+      severity: 'medium',
+      assetRef: SUB1,
+      hostless: true,
+      signature: 'Test_actual_cost_budget',
+      message: 'Your spend for budget Test_actual_cost_budget is now $11,111.00 exceeding your specified threshold $25.00.',
+      labels: {
+        alertId: `${SUB1}/providers/Microsoft.CostManagement/alerts/Test_Alert`,
+        monitoringService: 'CostAlerts',
+        configurationItems: 'budgets',
+        firedDateTime: '2022-12-07T21:13:20.645Z',
+        alertCategory: 'budgets',
+        budgetName: 'Test_actual_cost_budget',
+        budgetId: `${SUB1}/providers/Microsoft.Consumption/budgets/Test_actual_cost_budget`,
+        budgetType: 'Cost',
+        budgetScope: `${SUB1}/`,
+        thresholdType: 'Actual',
+        budgetThreshold: '$50.00',
+        notificationThresholdAmount: '$25.00',
+        spentAmount: '$11,111.00',
+        unit: 'USD',
+        budgetStartDate: '2022-11-01',
+      },
+      dedupKey: `azure:${SUB1}/providers/Microsoft.CostManagement/alerts/Test_Alert`,
+      occurredAt: '2022-12-07T21:13:20.645Z',
+      toolDeliveryId: `azure:${SUB1}/providers/Microsoft.CostManagement/alerts/Test_Alert:Fired:2022-12-07T21:13:20.645Z`,
+    });
+  });
+
+  test('the forecasted budget (monitorCondition Fired, the rest null) is low: only the forecast crossed the threshold', () => {
+    const alert = parseOne(event('cost-budget-forecasted'));
+    expect(alert).toMatchObject({
+      status: 'firing',
+      severity: 'low',
+      assetRef: SUB_A,
+      hostless: true,
+      signature: 'Test_forcasted_budget',
+      message: expect.stringMatching(/^The total spend for your budget, Test_forcasted_budget, is forecasted to reach \$1111\.11/),
+      occurredAt: '2025-04-15T17:55:39.040Z',
+    });
+    expect(alert.labels).toMatchObject({ monitorCondition: 'Fired', thresholdType: 'Forecasted', forecastedTotalForPeriod: '$1111.11' });
+    expect(alert.labels).not.toHaveProperty('severity');
+  });
+
+  test("a budget's later notification under the same alertId is a new delivery of the same alert, not a repeat", () => {
+    const first = parseOne(event('cost-budget-actual'));
+    const later = parseOne(withEssentials({ firedDateTime: '2022-12-08T06:00:00.000Z' }, {}, 'cost-budget-actual'));
+    expect(later.dedupKey).toBe(first.dedupKey);
+    expect(later.toolDeliveryId).not.toBe(first.toolDeliveryId);
+  });
+
+  test("a budget scoped to a resource group is that scope's alert; the category 'budgets' is never the asset", () => {
+    const payload = event('cost-budget-actual');
+    const context = payload.data.alertContext as { AlertData: Record<string, unknown> };
+    const scope = `${SUB1}/resourceGroups/rg-acme-prod`;
+    const body = { ...payload, data: { ...payload.data, alertContext: { ...context, AlertData: { ...context.AlertData, Scope: scope } } } };
+    expect(parseOne(body)).toMatchObject({ assetRef: scope, hostless: true });
+  });
+
+  test('a budget notification that names its rule, severity and condition keeps them', () => {
+    const alert = parseOne(
+      withEssentials({ alertRule: 'acme-monthly', severity: 'Sev1', monitorCondition: 'Fired' }, {}, 'cost-budget-actual'),
+    );
+    expect(alert).toMatchObject({ signature: 'acme-monthly', severity: 'high', hostless: true });
+  });
+
+  test('the Service Health sample (target: the subscription only, no configurationItems, firedDateTime without a zone)', () => {
+    const alert = parseOne(event('service-health'));
+    expect(alert).toMatchObject({
+      status: 'firing',
+      severity: 'info',
+      assetRef: SUB1,
+      hostless: true,
+      signature: 'test-ServiceHealthAlertRule',
+      message: 'Alert rule description',
+      // Azure documents firedDateTime as UTC.
+      occurredAt: '2021-11-17T05:34:48.062Z',
+      toolDeliveryId: expect.stringMatching(/:Fired$/),
+    });
+    expect(alert.labels).toMatchObject({
+      signalType: 'Activity Log',
+      monitoringService: 'ServiceHealth',
+      resourceId: SUB1,
+      operationName: 'Microsoft.ServiceHealth/incident/action',
+      eventSource: '2',
+      level: '3',
+      activityStatus: 'Resolved',
+      title: 'Test Action Group - Test Service Health Alert',
+      service: 'Azure Service Name',
+      trackingId: 'ABC1-DEF',
+      stage: 'Resolved',
+    });
+  });
+
+  test('the 2025 Service Health sample (signalType ActivityLog, impactedServices as a list, a zoned firedDateTime)', () => {
+    const payload = withEssentials({ signalType: 'ActivityLog', firedDateTime: '2025-04-15T18:20:36.256Z' }, {}, 'service-health');
+    const context = payload.data.alertContext as { properties: Record<string, unknown> };
+    const impactedServices = [{ ImpactedRegions: [{ RegionName: 'Global' }], ServiceName: 'AzureServiceName' }];
+    const body = {
+      ...payload,
+      data: { ...payload.data, alertContext: { ...context, properties: { ...context.properties, impactedServices } } },
+    };
+    const alert = parseOne(body);
+    expect(alert).toMatchObject({ assetRef: SUB1, hostless: true, occurredAt: '2025-04-15T18:20:36.256Z' });
+    expect(alert.labels).toMatchObject({ signalType: 'ActivityLog', impactedServices: JSON.stringify(impactedServices) });
+  });
+
+  test.each<[Sample, string]>([
+    ['resource-health', 'Microsoft.Resourcehealth/healthevent/Activated/action'],
+    ['activity-log-administrative', 'Microsoft.Compute/virtualMachines/restart/action'],
+  ])('the %s sample (complete essentials) names its VM, as before', (name, operationName) => {
+    const alert = parseOne(event(name));
+    expect(alert).toMatchObject({ status: 'firing', severity: 'info', assetRef: 'test-VM', message: 'Alert rule description' });
+    expect(alert).not.toHaveProperty('hostless');
+    expect(alert.labels).toMatchObject({ signalType: 'Activity Log', operationName });
+  });
+
+  // Microsoft documents only the alertContext of these activity log alerts (no essentials): they are checked on the
+  // Administrative sample's essentials, which are complete, so they need no default.
+  test.each<[string, Record<string, unknown>, Record<string, string>]>([
+    [
+      'Activity Log - Policy',
+      {
+        authorization: { action: 'Microsoft.Resources/checkPolicyCompliance/read', scope: '/subscriptions/<GUID>' },
+        channels: 'Operation',
+        eventSource: 'Policy',
+        eventTimestamp: '2019-08-25T11:11:34.2269098+00:00',
+        level: 'Warning',
+        operationName: 'Microsoft.Authorization/policies/audit/action',
+        properties: { isComplianceCheck: 'True', resourceLocation: 'eastus2', policies: '[{"policyDefinitionEffect":"AuditIfNotExists"}]' },
+        status: 'Succeeded',
+        subStatus: '',
+      },
+      {
+        eventSource: 'Policy',
+        level: 'Warning',
+        operationName: 'Microsoft.Authorization/policies/audit/action',
+        isComplianceCheck: 'True',
+      },
+    ],
+    [
+      'Activity Log - Autoscale',
+      {
+        channels: 'Admin, Operation',
+        caller: 'Microsoft.Insights/autoscaleSettings',
+        eventSource: 'Autoscale',
+        eventTimestamp: '2019-08-21T16:17:47.1551167+00:00',
+        level: 'Informational',
+        operationName: 'Microsoft.Insights/AutoscaleSettings/Scaleup/Action',
+        properties: { oldInstancesCount: '9', newInstancesCount: '10', lastScaleActionTime: 'Wed, 21 Aug 2019 16:17:47 GMT' },
+        status: 'Succeeded',
+      },
+      { eventSource: 'Autoscale', operationName: 'Microsoft.Insights/AutoscaleSettings/Scaleup/Action', newInstancesCount: '10' },
+    ],
+    [
+      'Activity Log - Security',
+      {
+        channels: 'Operation',
+        eventSource: 'Security',
+        eventTimestamp: '2019-08-26T08:34:14+00:00',
+        level: 'Informational',
+        operationName: 'Microsoft.Security/locations/alerts/activate/action',
+        properties: { threatStatus: 'Quarantined', category: 'Virus', severity: 'Low', compromisedEntity: 'testVM' },
+        status: 'Active',
+      },
+      // The essentials' severity label wins over the event's own.
+      { eventSource: 'Security', activityStatus: 'Active', threatStatus: 'Quarantined', severity: 'Sev4', compromisedEntity: 'testVM' },
+    ],
+  ])('the documented %s context is accepted and labelled', (monitoringService, alertContext, labels) => {
+    const alert = parseOne(withEssentials({ monitoringService }, { alertContext }, 'activity-log-administrative'));
+    expect(alert).toMatchObject({ status: 'firing', severity: 'info', assetRef: 'test-VM', signature: 'test-activityLogAlertRule' });
+    expect(alert.labels).toMatchObject({ monitoringService, ...labels });
+  });
+});
+
 describe('parseAzureMonitor: invalid payloads throw a ZodError', () => {
   const firing = event('firing');
   test.each<[string, unknown]>([
@@ -242,7 +465,30 @@ describe('parseAzureMonitor: invalid payloads throw a ZodError', () => {
     ['no firedDateTime', withEssentials({ firedDateTime: undefined })],
     ['an unparseable firedDateTime', withEssentials({ firedDateTime: '3/22/2019 1:58:24 PM' })],
     ['alertTargetIDs that is not a list', withEssentials({ alertTargetIDs: VM_ID })],
+    // Only a budget notification may leave these null.
+    ['a null alertRule', withEssentials({ alertRule: null })],
+    ['a null severity', withEssentials({ severity: null })],
+    ['no severity', withEssentials({ severity: undefined })],
+    ['a null monitorCondition', withEssentials({ monitorCondition: null })],
+    ['a budget notification with an unknown severity', withEssentials({ severity: 'Sev5' }, {}, 'cost-budget-actual')],
+    ['a budget notification with no firedDateTime', withEssentials({ firedDateTime: null }, {}, 'cost-budget-actual')],
+    ['a firedDateTime without its time', withEssentials({ firedDateTime: '2021-11-17' }, {}, 'service-health')],
   ])('%s', (_name, body) => {
     expect(() => parseAzureMonitor(body, RECEIVED_AT)).toThrow(z.ZodError);
+  });
+
+  test('a budget notification that names neither a rule nor its budget is refused at AlertData.BudgetName', () => {
+    const payload = event('cost-budget-actual');
+    const context = payload.data.alertContext as { AlertData: Record<string, unknown> };
+    const body = {
+      ...payload,
+      data: { ...payload.data, alertContext: { ...context, AlertData: { ...context.AlertData, BudgetName: null } } },
+    };
+    expect(issuePaths(body)).toEqual(['data.alertContext.AlertData.BudgetName']);
+  });
+
+  test('an alert that is not a budget notification and names no rule is refused at essentials.alertRule', () => {
+    const result = issuePaths(withEssentials({ alertRule: null, severity: null }));
+    expect(result).toEqual(['data.essentials.alertRule', 'data.essentials.severity']);
   });
 });

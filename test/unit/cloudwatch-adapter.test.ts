@@ -182,7 +182,8 @@ describe('parseCloudWatchAlarmMessage', () => {
       { name: 'AutoScalingGroupName', value: 'acme-web-asg' },
       { name: 'InstanceId', value: 'i-0123' },
     ];
-    expect(parseOne(alarm({ Trigger: { ...alarm().Trigger!, Dimensions } })).assetRef).toBe('i-0123');
+    expect(parseOne(alarm({ Trigger: { ...alarm().Trigger!, Dimensions } }))).toMatchObject({ assetRef: 'i-0123' });
+    expect(parseOne(alarm({ Trigger: { ...alarm().Trigger!, Dimensions } })).hostless).toBeUndefined();
   });
 
   test('RDS: DBInstanceIdentifier', () => {
@@ -192,7 +193,8 @@ describe('parseCloudWatchAlarmMessage', () => {
 
   test('without a known dimension the asset is the alarm ARN', () => {
     const alert = parseOne(alarm({ Trigger: { ...alarm().Trigger!, Dimensions: [{ name: 'Currency', value: 'USD' }] } }));
-    expect(alert.assetRef).toBe(ALARM_ARN);
+    // A billing alarm names no resource: host-less, shown by its alarm.
+    expect(alert).toMatchObject({ assetRef: ALARM_ARN, hostless: true });
     expect(alert.dedupKey).toBe(`cloudwatch:${ALARM_ARN}:${ALARM_ARN}`);
     expect(alert.labels['dimension.Currency']).toBe('USD');
   });

@@ -206,12 +206,14 @@ describe('parseDatadog: assetRef, signature and labels', () => {
       title: 'Errors high',
       alert_title: 'Errors high',
     };
-    expect(parseOne(body).assetRef).toBe('service:checkout,env:prod');
+    expect(parseOne(body)).toMatchObject({ assetRef: 'service:checkout,env:prod', hostless: true });
+    expect(parseOne(event('firing')).hostless).toBeUndefined();
   });
 
   test('with nothing else, the title names the asset', () => {
     const alert = parseOne({ title: '[Triggered] Synthetic check failed', id: '1' });
     expect(alert.assetRef).toBe('Synthetic check failed');
+    expect(alert.hostless).toBe(true);
     expect(alert.signature).toBe('Synthetic check failed');
   });
 

@@ -215,6 +215,14 @@ describe('parseGrafana: signature, asset, message and labels', () => {
     expect(parseOne(withAlert({ labels: { alertname: 'HighCPU', ...labels } })).assetRef).toBe(expected);
   });
 
+  test('DatasourceError and DatasourceNoData name no host: host-less, shown by their folder', () => {
+    for (const alertname of ['DatasourceError', 'DatasourceNoData']) {
+      const alert = parseOne(withAlert({ labels: { alertname, grafana_folder: 'Acme', rulename: 'CPU' } }));
+      expect(alert).toMatchObject({ assetRef: 'Acme', hostless: true });
+    }
+    expect(parseOne(withAlert({ labels: { alertname: 'HighCPU', instance: 'web-01' } })).hostless).toBeUndefined();
+  });
+
   test('the message falls back from summary to description, then valueString, then the signature', () => {
     expect(parseOne(withAlert({ annotations: { description: 'CPU hot' } })).message).toBe('CPU hot');
     const noAnnotations = parseOne(withAlert({ annotations: {}, valueString: "[ var='A' value=96.2 ]" }));

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { correlationPolicySchema } from '../correlation/policy';
-import { ALERT_STATUSES, canonicalAlertSchema, SEVERITIES } from '../domain/alert';
+import { canonicalAlertSchema, SEVERITIES } from '../domain/alert';
 import { ASSET_ID_PATTERN, assetSchema } from '../domain/asset';
 import { escalationPolicySchema } from '../escalation/policy';
 import { notificationPreferencesSchema, USER_CHANNELS } from '../notify/preferences';
@@ -201,7 +201,8 @@ export const incidentResponse = component(
       .string()
       .optional()
       .describe('The id of the webhook request that opened the incident: search the logs and traces of every step by it'),
-    alertCount: count,
+    alertCount: count.describe('Distinct alerts (fingerprints): each is one row of the detail'),
+    occurrences: count.optional().describe('Firing notifications of those alerts, repeats included, resolutions not'),
     reopenCount: count,
     openedAt: instant,
     lastEventAt: instant,
@@ -210,8 +211,14 @@ export const incidentResponse = component(
     mergedInto: z.string().optional(),
     absorbed: z.array(z.string()).optional().describe('Incidents merged into this one: their alerts are listed with its own'),
     scope: z.string().optional(),
-    acknowledgedAt: instant.optional(),
+    acknowledgedAt: instant.optional().describe('The first acknowledgement'),
     acknowledgedBy: z.string().optional(),
+    respondedAt: instant
+      .optional()
+      .describe(
+        'The first action a person took on it (acknowledge, assign, note, resolve, reopen, an approval decision): the response SLA KPI',
+      ),
+    respondedBy: z.string().optional(),
     assignee: z.object({ userId: z.string(), name: z.string() }).nullable().optional(),
     /** Null once a resolved incident is reopened. */
     resolutionCode: z.string().nullable().optional(),
@@ -238,34 +245,57 @@ export const incidentDetailResponse = component(
   'IncidentDetail',
   z.object({
     incident: incidentResponse,
-    alerts: z.array(
-      z.object({
-        alertId: z.string(),
-        signature: z.string(),
-        severity: z.enum(SEVERITIES),
-        status: z.enum(ALERT_STATUSES),
-        source: z.string(),
-        assetRef: z.string(),
-        assetId: z.string().nullable(),
-        category: z.string(),
-        message: z.string(),
-        occurredAt: instant,
-        reason: z.string().describe('Why the alert joined the incident'),
-      }),
-    ),
-    timeline: z.array(
-      z.object({
-        id: z.string(),
-        at: instant,
-        type: z.enum(TIMELINE_TYPES),
-        alertId: z.string().optional(),
-        actor: z.string().optional(),
-        incidentId: z.string().optional(),
-        reason: z.string(),
-      }),
-    ),
+    alerts: z
+      .array(
+        z.object({
+          key: z.string().describe('The fingerprint its notifications share'),
+          signature: z.string(),
+          category: z.string(),
+          severity: z.enum(SEVERITIES).describe('The worst it fired with'),
+          state: z
+            .enum(['firing', 'resolved', 'ended'])
+            .describe(
+              'resolved: its tool said so; ended: the incident was resolved while it still fired. Another tool saying it cleared does not change it',
+            ),
+          assetRef: z.string(),
+          assetId: z.string().nullable(),
+          sources: z.array(z.string()).describe('Tools that reported it, including those that only said it cleared'),
+          firstSeenAt: instant,
+          lastSeenAt: instant,
+          occurrences: count.describe('Firing notifications, repeats included'),
+          reason: z.string().describe('Why the alert joined the incident'),
+          message: z.string().describe('Its latest firing message'),
+          events: z.array(
+            z.object({
+              alertId: z.string(),
+              at: instant,
+              kind: z.enum(['fired', 'repeated', 'resolved', 'reported-cleared']),
+              source: z.string(),
+              reason: z.string(),
+            }),
+          ),
+        }),
+      )
+      .describe('One row per alert (per fingerprint), in the order they first appeared'),
+    timeline: z
+      .array(
+        z.object({
+          id: z.string(),
+          at: instant,
+          type: z.enum(TIMELINE_TYPES),
+          alertId: z.string().optional(),
+          alert: z
+            .object({ signature: z.string(), assetRef: z.string(), source: z.string() })
+            .optional()
+            .describe('The alert the entry is about'),
+          actor: z.string().optional(),
+          incidentId: z.string().optional(),
+          reason: z.string(),
+        }),
+      )
+      .describe('Time order; entries of one instant in the order they happened'),
   }),
-  'One incident with its alerts (and why each joined) and its timeline.',
+  'One incident with its alerts (one row each, why each joined) and its activity.',
 );
 
 export const alertResponse = component(
@@ -712,19 +742,31 @@ const slaCompliance = z.object({
 const kpiRow = component(
   'KpiRow',
   z.object({
-    alerts: count.describe('Alerts that occurred (event time)'),
+    alerts: count.describe('Alert notifications that occurred (event time): firing and resolutions, repeats included'),
+    firingEpisodes: count.describe('Firing alert episodes: firing notifications that started an episode of their alert (not repeats)'),
+    unmatchedResolutions: count.describe(
+      'Resolution notifications correlation decided that joined no incident (no firing alert or condition for them to end); among `alerts`',
+    ),
     incidents: count.describe('Incidents opened (merged ones left out)'),
-    noiseReductionPct: percentage.nullable().describe('1 - incidents / alerts, as a percentage; null without alerts'),
+    noiseReductionPct: percentage.nullable().describe('1 - incidents / firingEpisodes, as a percentage; null without episodes'),
     acknowledged: count,
-    mttaMinutes: minutes.nullable().describe('Mean time from opening to acknowledgement'),
+    mttaMinutes: minutes.nullable().describe('Mean time from opening to the first acknowledgement'),
     resolved: count,
     mttrMinutes: minutes.nullable().describe('Mean time from opening to resolution'),
-    selfHealed: count,
-    selfHealedPct: percentage.nullable().describe('Share of the resolved incidents that healed without a technician'),
-    slaResponse: slaCompliance,
-    slaResolution: slaCompliance,
+    selfHealed: count.describe('Resolved by a successful runbook execution'),
+    clearedOnItsOwn: count.describe('Resolved when all its alerts cleared, with no runbook fix and no person'),
+    resolvedByPerson: count.describe('Resolved by a person; selfHealed + clearedOnItsOwn + resolvedByPerson = resolved'),
+    selfHealedPct: percentage.nullable().describe('selfHealed / resolved, as a percentage'),
+    slaResponse: slaCompliance
+      .extend({
+        resolvedBeforeDue: count.describe(
+          'Resolved (by a runbook or on its own) before the response was due with no person acting by then: neither met nor missed',
+        ),
+      })
+      .describe('Met only by a person acting (acknowledge, assign, note, resolve, an approval decision) by the response deadline'),
+    slaResolution: slaCompliance.describe('Met when resolved, by anyone, by the resolution deadline'),
   }),
-  "KPIs of a period or a day: an incident's acknowledgement, resolution and SLA outcome count with its opening day.",
+  "KPIs of a period or a day (docs/kpis.md): an incident's acknowledgement, resolution and SLA outcome count with its opening day.",
 );
 
 export const kpiReportResponse = z.object({

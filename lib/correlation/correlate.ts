@@ -217,10 +217,17 @@ function plan(alerts: CanonicalAlert[], state: ScopeState, context: ScopeContext
   const results: CorrelationResult[] = [];
   const changes = new Map<string, IncidentChange>();
   let next = state;
+  // Everything gets its place in the order it happened: an alert before what it caused, whatever the event
+  // times' milliseconds say (the timeline sorts one instant's entries by it).
+  let seq = 0;
+  const numbered = (outcomeChanges: IncidentChange[]) => {
+    for (const change of outcomeChanges) for (const entry of change.timeline) entry.seq ??= seq++;
+  };
   // Settle first, so a batch that only settles still writes.
   const settled = settle(next, now, context.policy);
   if (settled.changes.length) {
     next = settled.next;
+    numbered(settled.changes);
     mergeChanges(changes, settled.changes);
   }
   for (const alert of alerts) {
@@ -239,9 +246,14 @@ function plan(alerts: CanonicalAlert[], state: ScopeState, context: ScopeContext
     });
     const trial = new Map(changes);
     mergeChanges(trial, outcome.changes);
-    const entry: AppliedAlert = { alert, decision: outcome.decision, category: outcome.category };
-    if (applied.length && commitItemCount({ applied: [...applied, entry], changes: [...trial.values()] }) + 1 > MAX_COMMIT_ITEMS) break;
+    const position = seq;
+    const entry: AppliedAlert = { alert, decision: outcome.decision, category: outcome.category, fingerprint: outcome.key, seq: seq++ };
+    if (applied.length && commitItemCount({ applied: [...applied, entry], changes: [...trial.values()] }) + 1 > MAX_COMMIT_ITEMS) {
+      seq = position;
+      break;
+    }
     applied.push(entry);
+    numbered(outcome.changes);
     results.push(outcome.decision);
     changes.clear();
     for (const [id, change] of trial) changes.set(id, change);
@@ -288,7 +300,7 @@ export function incidentPriority(incident: ScopeIncident, topology: Topology | u
   return priorityOf(
     {
       severity: incident.severity,
-      alertCount: incident.alertCount,
+      occurrences: incident.occurrences ?? incident.alertCount,
       sources: incident.sources,
       lastEventAt: incident.lastEventAt,
       status: incident.status,

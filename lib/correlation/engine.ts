@@ -62,7 +62,10 @@ export interface ScopeIncident {
   resolvesAt?: string;
   resolvedAt?: string;
   reopenCount: number;
+  /** Distinct alerts (fingerprints) that joined: what an operator calls "its alerts". */
   alertCount: number;
+  /** Firing notifications received for them (repeats included, resolutions not): how loud it was. */
+  occurrences?: number;
   sources: string[];
   signatures: string[];
   members: Member[];
@@ -100,7 +103,17 @@ export type Decision =
   | { kind: 'open'; incidentId: string; reason: string }
   | { kind: 'join'; incidentId: string; reason: string }
   | { kind: 'reopen'; incidentId: string; reason: string }
-  | { kind: 'resolve-alert'; incidentId: string; reason: string; resolvesIncident: boolean }
+  | {
+      kind: 'resolve-alert';
+      incidentId: string;
+      reason: string;
+      resolvesIncident: boolean;
+      /**
+       * The fingerprint whose row this resolution belongs to when it is not its own: another tool reporting
+       * a condition cleared that this incident holds (it resolves nothing by itself).
+       */
+      row?: string;
+    }
   | { kind: 'unmatched-resolution'; reason: string };
 
 export type TimelineKind =
@@ -115,6 +128,8 @@ export interface TimelineDraft {
   incidentId?: string;
   /** The operator behind the change. */
   actor?: string;
+  /** Its place in the order things happened within one commit (set by the committer: lib/correlation/correlate.ts). */
+  seq?: number;
 }
 
 export interface IncidentChange {
@@ -129,6 +144,8 @@ export interface Outcome {
   decision: Decision;
   /** The alert's category, as the rules saw it (stored on its membership). */
   category: Category;
+  /** The alert's fingerprint (the hash of its dedup key): its row in the incident. */
+  key: string;
   next: ScopeState;
   /** Every incident whose stored summary must be written, in order. */
   changes: IncidentChange[];
@@ -154,7 +171,13 @@ const MAX_MEMBERS = 100;
 /** Event times ahead of receipt by more than this are taken as the receipt time (a tool with a fast clock). */
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
-export function scopeOf(alert: Pick<CanonicalAlert, 'assetId' | 'assetRef'>, topology?: Topology): string {
+/**
+ * The scope an alert is correlated in: its asset's part of the dependency graph, else the asset as the
+ * tool names it, else (an alert that names no host) its own fingerprint: such alerts group only with
+ * their own repeats, never with other host-less alerts through a shared pseudo-asset.
+ */
+export function scopeOf(alert: Pick<CanonicalAlert, 'assetId' | 'assetRef' | 'dedupKey' | 'hostless'>, topology?: Topology): string {
+  if (alert.hostless) return `alert:${fingerprintOf(alert.dedupKey)}`;
   if (alert.assetId) return `group:${topology ? topology.componentOf(alert.assetId) : alert.assetId}`;
   return `ref:${unknownAssetKey(alert.assetRef)}`;
 }
@@ -242,7 +265,7 @@ export function decide(alert: CanonicalAlert, state: ScopeState, context: Decide
   const key = fingerprintOf(alert.dedupKey);
   const decision =
     alert.status === 'resolved'
-      ? resolveAlert(work, alert.id, key, t)
+      ? (resolveAlert(work, alert.id, key, t) ?? reportedCleared(work, alert, category, t))
       : fireAlert(work, alert, { key, t, category, topology: context.topology, newIncidentId: context.newIncidentId });
   if (decision.kind === 'unmatched-resolution') work.early.push({ key, at: iso(t), alertId: alert.id });
   if (alert.status === 'firing') {
@@ -253,18 +276,19 @@ export function decide(alert: CanonicalAlert, state: ScopeState, context: Decide
       resolveAlert(work, early.alertId, key, Date.parse(early.at));
     }
   }
-  return { decision, category, next: work.result(nowMs), changes: work.changeList() };
+  return { decision, category, key, next: work.result(nowMs), changes: work.changeList() };
 }
 
 // --- Resolutions -------------------------------------------------------------------------------------------
 
-function resolveAlert(work: Work, alertId: string, key: string, t: number): Decision {
+/** What a resolution of fingerprint `key` does; undefined when no incident has that alert (another tool's may match). */
+function resolveAlert(work: Work, alertId: string, key: string, t: number): Decision | undefined {
   const firing = work.latestWith(key, (member) => member.state === 'firing');
   if (!firing) {
     const earlier = work.latestWith(key, () => true);
     if (earlier) {
       // A repeated or late resolution of an alert already resolved: it belongs to that incident, changes nothing.
-      work.replace(counted(earlier.incident, t));
+      work.replace(touched(earlier.incident, t));
       return {
         kind: 'resolve-alert',
         incidentId: earlier.incident.id,
@@ -272,12 +296,12 @@ function resolveAlert(work: Work, alertId: string, key: string, t: number): Deci
         resolvesIncident: false,
       };
     }
-    return { kind: 'unmatched-resolution', reason: 'no incident has this alert firing' };
+    return undefined;
   }
   const { incident } = firing;
   if (t < Date.parse(firing.member.lastAt)) {
     // Older than the alert's latest firing notification (out of order): it does not end the episode.
-    work.replace(counted(incident, t));
+    work.replace(touched(incident, t));
     return {
       kind: 'resolve-alert',
       incidentId: incident.id,
@@ -289,12 +313,7 @@ function resolveAlert(work: Work, alertId: string, key: string, t: number): Deci
     member.key === key ? { ...member, state: 'resolved' as const, resolvedAt: iso(Math.max(t, Date.parse(member.firstAt))) } : member,
   );
   const stillFiring = members.some((member) => member.state === 'firing');
-  let updated: ScopeIncident = {
-    ...incident,
-    members,
-    alertCount: incident.alertCount + 1,
-    lastEventAt: latest(incident.lastEventAt, iso(t)),
-  };
+  let updated: ScopeIncident = { ...incident, members, lastEventAt: latest(incident.lastEventAt, iso(t)) };
   if (stillFiring || incident.status === 'resolved') {
     work.replace(updated);
     return { kind: 'resolve-alert', incidentId: incident.id, reason: 'alert resolved; others still firing', resolvesIncident: false };
@@ -320,6 +339,37 @@ function resolveAlert(work: Work, alertId: string, key: string, t: number): Deci
     reason: `its last firing alert resolved; the incident resolves after a ${minutes} grace period`,
     resolvesIncident: false,
   };
+}
+
+/**
+ * A resolution whose own alert no incident has: another tool may have fired this condition (two tools
+ * watching one host). It attaches to the open incident where the same condition (category) fires on the
+ * same asset, reported by another tool, and resolves nothing there: that tool's own resolution, or a
+ * person, does. Otherwise it matches nothing.
+ */
+function reportedCleared(work: Work, alert: CanonicalAlert, category: Category, t: number): Decision {
+  if (!alert.hostless) {
+    let best: { incident: ScopeIncident; member: Member } | undefined;
+    for (const incident of work.incidents) {
+      if (incident.status !== 'open') continue;
+      for (const member of incident.members) {
+        if (member.state !== 'firing' || member.source === alert.source || member.category !== category || !sameAsset(member, alert))
+          continue;
+        if (!best || Date.parse(member.lastAt) > Date.parse(best.member.lastAt)) best = { incident, member };
+      }
+    }
+    if (best) {
+      work.replace(touched(best.incident, t));
+      return {
+        kind: 'resolve-alert',
+        incidentId: best.incident.id,
+        reason: `${alert.source} reports ${best.member.signature} cleared (${category}); ${best.member.source}, which fired it, has not resolved it`,
+        resolvesIncident: false,
+        row: best.member.key,
+      };
+    }
+  }
+  return { kind: 'unmatched-resolution', reason: 'no incident has this alert, or its condition on this asset, firing' };
 }
 
 // --- Firing alerts -----------------------------------------------------------------------------------------
@@ -364,7 +414,7 @@ function fireAlert(work: Work, alert: CanonicalAlert, firing: Firing): Decision 
       const sinceMs = t - resolvedAt;
       if (sinceMs < 0 && Date.parse(member.firstAt) <= t) {
         // Sent before its resolution and delivered after it (out of order): part of that episode, changes nothing.
-        work.replace(counted(incident, t));
+        work.replace(repeated(incident, t));
         return { kind: 'join', incidentId: incident.id, reason: 'same fingerprint (sent before its resolution, delivered after it)' };
       }
       if (incident.status === 'open' && sinceMs <= policy.flapWindowSeconds * 1000) {
@@ -419,7 +469,7 @@ function fireAlert(work: Work, alert: CanonicalAlert, firing: Firing): Decision 
   const incident: ScopeIncident = {
     id: firing.newIncidentId(),
     status: 'open',
-    title: `${alert.signature} on ${assetName}`,
+    title: titleOf(alert, assetName),
     rootAssetId: alert.assetId,
     rootAssetRef: alert.assetRef,
     rootCategory: firing.category,
@@ -428,6 +478,7 @@ function fireAlert(work: Work, alert: CanonicalAlert, firing: Firing): Decision 
     lastEventAt: iso(t),
     reopenCount: 0,
     alertCount: 0,
+    occurrences: 0,
     sources: [],
     signatures: [],
     members: [],
@@ -562,9 +613,25 @@ function topologyMatch(work: Work, alert: CanonicalAlert, firing: Firing): Decis
   return { kind: 'join', incidentId: survivor.id, reason };
 }
 
-/** The incident with one more notification counted and nothing else changed. */
-function counted(incident: ScopeIncident, t: number): ScopeIncident {
-  return { ...incident, alertCount: incident.alertCount + 1, lastEventAt: latest(incident.lastEventAt, iso(t)) };
+/** "HighCPU on db-prod-01"; a host-less alert is not "on" anything: "Watchdog", "TargetDown (node)". */
+function titleOf(alert: CanonicalAlert, assetName: string): string {
+  if (!alert.hostless) return `${alert.signature} on ${assetName}`;
+  return alert.assetRef === 'unknown' ? alert.signature : `${alert.signature} (${alert.assetRef})`;
+}
+
+/** The incident with a notification's time noted and nothing else changed (a resolution that changes nothing). */
+function touched(incident: ScopeIncident, t: number): ScopeIncident {
+  return { ...incident, lastEventAt: latest(incident.lastEventAt, iso(t)) };
+}
+
+/** A firing notification of an alert the incident has, that changes nothing but counts as an occurrence. */
+function repeated(incident: ScopeIncident, t: number): ScopeIncident {
+  return { ...touched(incident, t), occurrences: occurrencesOf(incident) + 1 };
+}
+
+/** Incidents stored before occurrences were counted apart counted every notification as an alert. */
+function occurrencesOf(incident: Pick<ScopeIncident, 'occurrences' | 'alertCount'>): number {
+  return incident.occurrences ?? incident.alertCount;
 }
 
 /** The incident with the alert added (its fingerprint firing, counters, severity, sources). */
@@ -596,7 +663,8 @@ function withAlert(incident: ScopeIncident, alert: CanonicalAlert, firing: Firin
   const updated: ScopeIncident = {
     ...incident,
     severity: worstSeverity(incident.severity, alert.severity),
-    alertCount: incident.alertCount + 1,
+    alertCount: incident.alertCount + (existing ? 0 : 1),
+    occurrences: occurrencesOf(incident) + 1,
     lastEventAt: latest(incident.lastEventAt, at),
     sources: addOnce(incident.sources, alert.source),
     signatures:
@@ -685,7 +753,8 @@ class Work {
     const merged: ScopeIncident = {
       ...target,
       severity: worstSeverity(target.severity, source.severity),
-      alertCount: target.alertCount + source.alertCount,
+      alertCount: target.alertCount + source.alertCount - source.members.filter((member) => keys.has(member.key)).length,
+      occurrences: occurrencesOf(target) + occurrencesOf(source),
       openedAt: Date.parse(source.openedAt) < Date.parse(target.openedAt) ? source.openedAt : target.openedAt,
       lastEventAt: latest(target.lastEventAt, source.lastEventAt),
       sources: source.sources.reduce(addOnce, target.sources),

@@ -1,7 +1,7 @@
-import type { Incident } from '../domain/incident';
+import { AUTOMATION_ACTOR, type Incident } from '../domain/incident';
 import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../events';
 import { commitScope, loadScope } from '../store/correlation';
-import { IncidentStateError, setIncidentStatusDirectly } from '../store/incident-actions';
+import { firstResponseClauses, IncidentStateError, setIncidentStatusDirectly } from '../store/incident-actions';
 import { incidentPriority, inScopeTurn, retryAfterScopeConflict, type CorrelateDeps } from './correlate';
 import { applyOperatorAction, type OperatorAction } from './engine';
 import { topologyOf } from './topology';
@@ -11,7 +11,8 @@ import { topologyOf } from './topology';
  * correlation knows: a resolved incident's alerts stop joining it (one that fires again within the
  * flap window reopens it), a reopened one takes its alerts again. Throws IncidentStateError when the
  * incident is not in a state the action applies to (resolve: open or acknowledged; reopen: resolved).
- * `correlationId` (the request or execution that did it) goes on the event.
+ * `correlationId` (the request or execution that did it) goes on the event. A person's resolve or reopen
+ * is a response to the incident (its first response is recorded); automation's resolution is not.
  */
 export async function changeIncidentStatus(
   deps: CorrelateDeps,
@@ -27,6 +28,7 @@ export async function changeIncidentStatus(
   const { tenantId } = incident;
   const now = action.at;
   const events = [operatorEvent(incident, action, correlationId)];
+  const firstResponse = action.actor === AUTOMATION_ACTOR ? undefined : firstResponseClauses(action.actor, now);
 
   const scope = incident.scope;
   const committed =
@@ -48,6 +50,7 @@ export async function changeIncidentStatus(
             changes: outcome.changes,
             priorities: new Map(outcome.changes.map((change) => [change.incident.id, incidentPriority(change.incident, topology, now)])),
             incidentFields: new Map([[incident.id, fields]]),
+            ...(firstResponse ? { incidentSets: new Map([[incident.id, firstResponse]]) } : {}),
             now,
             events,
           });
@@ -75,6 +78,7 @@ export async function changeIncidentStatus(
         actor: action.actor,
         reason,
       },
+      ...(firstResponse ? { firstResponse } : {}),
     },
     now,
     events,

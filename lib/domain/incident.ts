@@ -5,6 +5,9 @@ import type { Severity } from './alert';
 export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved', 'merged'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
+/** Who acts when the system acts on its own: routing an incident, resolving it after a successful runbook. */
+export const AUTOMATION_ACTOR = 'automation';
+
 /** The parts of a priority score, each shown to the operator. */
 export interface PriorityParts {
   /** Base from the worst severity seen. */
@@ -43,7 +46,10 @@ export interface Incident {
   assetId: string | null;
   signatures: string[];
   sources: string[];
+  /** Distinct alerts (fingerprints) in the incident. */
   alertCount: number;
+  /** Firing notifications of those alerts, repeats included and resolutions not (absent on incidents stored before it was kept). */
+  occurrences?: number;
   reopenCount: number;
   openedAt: string;
   lastEventAt: string;
@@ -56,8 +62,15 @@ export interface Incident {
   absorbed?: string[];
   /** The correlation scope holding its state (operator resolve and reopen go through it). */
   scope?: string;
+  /** The first acknowledgement (a reopened incident acknowledged again keeps it). */
   acknowledgedAt?: string;
   acknowledgedBy?: string;
+  /**
+   * The first action a person took on it (acknowledge, assign, note, resolve or reopen, an approval
+   * decision), kept once: the response SLA KPI measures it (docs/kpis.md). Routing and runbooks never set it.
+   */
+  respondedAt?: string;
+  respondedBy?: string;
   assignee?: { userId: string; name: string } | null;
   /** How an operator closed it (null once reopened). */
   resolutionCode?: string | null;
@@ -163,6 +176,12 @@ export interface IncidentAlert {
   occurredAt: string;
   /** Why this alert joined the incident, in words an operator reads. */
   reason: string;
+  /** The hash of its dedup key: notifications of one alert share it (absent on memberships stored before it was kept). */
+  fingerprint?: string;
+  /** The row it belongs to when not its own fingerprint's: another tool's resolution of a condition the incident holds. */
+  row?: string;
+  /** The order it was written in (as a timeline entry's `seq`). */
+  seq?: string;
 }
 
 export const TIMELINE_TYPES = [
@@ -201,13 +220,19 @@ export interface TimelineEntry {
   /** The other incident of a merge. */
   incidentId?: string;
   reason: string;
+  /**
+   * The order it was written in (lib/store/incidents.ts writeStamps): entries of one instant sort by it, so a
+   * cause comes before its effect whatever their event times' milliseconds say.
+   */
+  seq?: string;
 }
 
 const SEVERITY_BASE: Record<Severity, number> = { critical: 50, high: 38, medium: 25, low: 12, info: 5 };
 
 export interface PriorityInput {
   severity: Severity;
-  alertCount: number;
+  /** Firing notifications (a resolution is not a reason for more attention). */
+  occurrences: number;
   sources: string[];
   lastEventAt: string;
   status: string;
@@ -218,7 +243,7 @@ export interface PriorityInput {
 }
 
 /**
- * Priority 0-100: severity base (5-50) + critical asset (15) + repeats (up to 10, logarithmic) +
+ * Priority 0-100: severity base (5-50) + critical asset (15) + repeats (firing notifications, up to 10, logarithmic) +
  * several tools (5 a tool beyond the first, up to 10) + blast radius (3 a dependent asset, up to 15)
  * - age decay (2 an hour since the last event while it is quiet, up to 20; none once resolved).
  */
@@ -227,7 +252,7 @@ export function priorityOf(incident: PriorityInput, now: Date): Priority {
   const parts: PriorityParts = {
     severity: SEVERITY_BASE[incident.severity],
     criticalAsset: incident.critical ? 15 : 0,
-    repeat: Math.min(10, Math.round(Math.log2(Math.max(1, incident.alertCount)) * 2)),
+    repeat: Math.min(10, Math.round(Math.log2(Math.max(1, incident.occurrences)) * 2)),
     multiTool: Math.min(10, Math.max(0, incident.sources.length - 1) * 5),
     blastRadius: Math.min(15, incident.dependents * 3),
     ageDecay: incident.status === 'resolved' ? 0 : -Math.min(20, Math.floor(quietHours * 2)),

@@ -1,18 +1,18 @@
 import * as z from 'zod';
-import type { Severity } from '../domain/alert';
-import type { IncidentStatus } from '../domain/incident';
+import type { AlertStatus, Severity } from '../domain/alert';
+import { AUTOMATION_ACTOR, type IncidentStatus } from '../domain/incident';
 import { dayNumber, dateOfDayNumber, formatLocalDate, localDateOf, parseLocalDate, timeZoneSchema } from '../oncall/zoned-time';
 import { deadlinesFor, type SlaClock, type SlaPolicy } from '../sla/policy';
 
 /**
- * KPIs of a tenant over a period, in total and per local day of a time zone:
- * alerts, incidents, noise reduction, MTTA, MTTR, self-healed share and SLA compliance.
+ * KPIs of a tenant over a period, in total and per local day of a time zone. docs/kpis.md defines every
+ * figure; this module is those definitions.
  *
- * Alerts count on the day they occurred (event time, as correlation uses), incidents on the day they
- * opened; an incident's acknowledgement, resolution and SLA outcome count with its opening day, so a
- * day's row describes the incidents of that day. Merged incidents (absorbed by another) are not
- * counted. Percentages and minutes are rounded to one decimal; a ratio with nothing to divide by is
- * null, not 0.
+ * Period rules: an alert counts on the day it occurred (its event time); an incident on the day it
+ * opened, and its acknowledgement, resolution and SLA outcomes with it, so a day's row describes the
+ * incidents of that day. Merged incidents (absorbed by another) are not counted: the incident that
+ * absorbed them is. Percentages and minutes are rounded to one decimal; a ratio or mean with nothing to
+ * divide by is null, not 0.
  */
 
 const MINUTE_MS = 60_000;
@@ -30,21 +30,65 @@ export type KpiPeriod = z.infer<typeof kpiPeriodSchema>;
 
 export const kpiQuerySchema = z.object({ period: kpiPeriodSchema, timeZone: timeZoneSchema.default('UTC') }).strict();
 
+/** The stored alert fields KPIs read (lib/store/alerts.ts StoredAlert). */
 export interface KpiAlert {
   occurredAt: string;
+  status: AlertStatus;
+  /** Correlation's outcome for it (why it opened or joined its incident); absent until correlation decided it. */
+  correlation?: string;
+  /** The incident it joined; absent when it joined none (or correlation has not decided it yet). */
+  incidentId?: string;
 }
 
-/** The incident fields KPIs read (lib/domain/incident), with its SLA deadlines when they were stored. */
+/**
+ * Correlation's outcomes (lib/correlation/engine.ts) for a firing notification of an episode that is
+ * already counted: a repeat heard within the quiet period ("same fingerprint"), a re-notification that
+ * carries the episode's own start ("same fingerprint (re-notified after 2 h, same start)"), and one sent
+ * before its resolution but delivered after it ("same fingerprint (sent before its resolution, delivered
+ * after it)"). Every other outcome of a firing alert starts an episode: it opened an incident, joined one
+ * as a new alert, fired again after resolving (flapping) or reopened its incident. test/unit/kpis.test.ts
+ * holds this to the engine's own decisions.
+ */
+const CONTINUES_EPISODE = /^same fingerprint(?: \(|$)/;
+
+/**
+ * A firing alert episode: a firing notification that correlation decided and that starts an episode of
+ * its alert. Resolutions, repeats of an episode, and alerts correlation has not decided yet are not.
+ */
+export function isFiringEpisode(alert: KpiAlert): boolean {
+  return alert.status === 'firing' && alert.correlation !== undefined && !CONTINUES_EPISODE.test(alert.correlation);
+}
+
+/**
+ * An unmatched resolution: a resolution notification that correlation decided but that joined no
+ * incident (no firing alert, nor the same condition on the same asset, was there for it to end).
+ */
+export function isUnmatchedResolution(alert: KpiAlert): boolean {
+  return alert.status === 'resolved' && alert.correlation !== undefined && alert.incidentId === undefined;
+}
+
+/** The incident fields KPIs read (lib/domain/incident.ts), with its SLA deadlines when they were stored. */
 export interface KpiIncident {
   status: IncidentStatus;
   severity?: Severity;
   openedAt: string;
+  /** The first acknowledgement. */
   acknowledgedAt?: string;
+  /** The first action of a person on it. */
+  respondedAt?: string;
   resolvedAt?: string;
-  resolutionCode?: string;
-  resolvedBy?: string;
-  /** Deadlines as computed when the incident was handled; computed from `options.policy` when absent. */
+  /** Who resolved it: a person, AUTOMATION_ACTOR (a successful runbook), or nobody (correlation: its alerts cleared). */
+  resolvedBy?: string | null;
+  /** Deadlines as stored with the incident (null while paused past them); computed from `options.policy` when absent. */
   sla?: { responseBy?: string | null; resolutionBy?: string | null; clock?: SlaClock };
+}
+
+/** How a resolved incident was resolved: the three add up to the resolved incidents. */
+export type Resolution = 'self-healed' | 'cleared-on-its-own' | 'by-a-person';
+
+export function resolutionOf(incident: Pick<KpiIncident, 'resolvedBy'>): Resolution {
+  if (!incident.resolvedBy) return 'cleared-on-its-own';
+  return incident.resolvedBy === AUTOMATION_ACTOR ? 'self-healed' : 'by-a-person';
 }
 
 export interface SlaCompliance {
@@ -54,21 +98,35 @@ export interface SlaCompliance {
   pct: number | null;
 }
 
+export interface ResponseCompliance extends SlaCompliance {
+  /** Resolved, by a runbook or on its own, before the response was due, with no person acting by then: neither met nor missed. */
+  resolvedBeforeDue: number;
+}
+
 export interface KpiRow {
+  /** Alert notifications that occurred: firing and resolutions, repeats included. */
   alerts: number;
+  /** Firing alert episodes (isFiringEpisode). */
+  firingEpisodes: number;
+  /** Resolution notifications that joined no incident (isUnmatchedResolution): among `alerts`, never an episode. */
+  unmatchedResolutions: number;
   incidents: number;
-  /** 1 - incidents / alerts, as a percentage (0 to 100). */
+  /** 1 - incidents / firingEpisodes, as a percentage (0 to 100). */
   noiseReductionPct: number | null;
   acknowledged: number;
-  /** Mean time from opening to acknowledgement. */
+  /** Mean time from opening to the first acknowledgement. */
   mttaMinutes: number | null;
   resolved: number;
   /** Mean time from opening to resolution. */
   mttrMinutes: number | null;
+  /** Resolved by a successful runbook execution. */
   selfHealed: number;
-  /** Share of the resolved incidents that healed without a technician. */
+  /** Resolved by correlation when its alerts cleared, with no runbook fix and no person. */
+  clearedOnItsOwn: number;
+  resolvedByPerson: number;
+  /** selfHealed / resolved. */
   selfHealedPct: number | null;
-  slaResponse: SlaCompliance;
+  slaResponse: ResponseCompliance;
   slaResolution: SlaCompliance;
 }
 
@@ -80,43 +138,92 @@ export interface KpiReport {
   days: Array<KpiRow & { date: string }>;
 }
 
-const AUTOMATION_ACTOR = /^(automation|system|runbook|remediation)(:|$)/i;
-
-/**
- * Healed without a technician: resolved with the code 'self-healed', resolved by an automated actor
- * (a runbook execution), or resolved by correlation itself when all its alerts cleared (no actor).
- */
-export function isSelfHealed(incident: KpiIncident): boolean {
-  if (incident.resolutionCode === 'self-healed') return true;
-  if (!incident.resolvedBy) return true;
-  return AUTOMATION_ACTOR.test(incident.resolvedBy);
-}
-
 export interface KpiOptions {
   /** Deadlines still ahead of `now` are pending (defaults to the end of the period). */
   now?: Date;
   /** Computes deadlines for incidents that carry none. */
   policy?: SlaPolicy;
-  isSelfHealed?: (incident: KpiIncident) => boolean;
+}
+
+type ResponseOutcome = 'met' | 'missed' | 'resolvedBeforeDue';
+type ResolutionOutcome = 'met' | 'missed';
+
+const parsed = (iso: string | null | undefined) => (iso ? Date.parse(iso) : undefined);
+
+/**
+ * When a person first acted on the incident. `respondedAt` is recorded with every such action; the
+ * acknowledgement and a person's resolution also stand for it on incidents stored before it was kept.
+ */
+function firstResponseAt(incident: KpiIncident, resolvedAt: number | undefined): number | undefined {
+  const times = [parsed(incident.respondedAt), parsed(incident.acknowledgedAt)];
+  if (resolvedAt !== undefined && resolutionOf(incident) === 'by-a-person') times.push(resolvedAt);
+  const known = times.filter((time): time is number => time !== undefined);
+  return known.length ? Math.min(...known) : undefined;
+}
+
+/**
+ * Met only by a person acting by the deadline. An incident resolved without a person (a runbook, or its
+ * alerts cleared) by then is neither met nor missed; otherwise it is missed once the deadline passed
+ * (or a person acted after it), and pending (undefined) before.
+ */
+function responseOutcome(
+  incident: KpiIncident,
+  due: number | undefined,
+  resolvedAt: number | undefined,
+  nowMs: number,
+): ResponseOutcome | undefined {
+  if (due === undefined) return undefined;
+  const responded = firstResponseAt(incident, resolvedAt);
+  if (responded !== undefined && responded <= due) return 'met';
+  if (resolvedAt !== undefined && resolvedAt <= due) return 'resolvedBeforeDue';
+  if (responded !== undefined || nowMs > due) return 'missed';
+  return undefined;
+}
+
+/** Met when resolved (by anyone) by the deadline; missed when resolved later or still unresolved after it; pending before. */
+function resolutionOutcome(due: number | undefined, resolvedAt: number | undefined, nowMs: number): ResolutionOutcome | undefined {
+  if (due === undefined) return undefined;
+  if (resolvedAt !== undefined) return resolvedAt <= due ? 'met' : 'missed';
+  return nowMs > due ? 'missed' : undefined;
+}
+
+/** The response and resolution deadlines: as stored with the incident, else from the policy (undefined without either). */
+function deadlinesOf(incident: KpiIncident, policy: SlaPolicy | undefined): { responseBy?: number; resolutionBy?: number } {
+  const stored = incident.sla;
+  const computed =
+    policy && incident.severity && (stored?.responseBy === undefined || stored?.resolutionBy === undefined)
+      ? deadlinesFor(
+          { severity: incident.severity, openedAt: incident.openedAt, ...(stored?.clock ? { clock: stored.clock } : {}) },
+          policy,
+        )
+      : undefined;
+  return {
+    responseBy: parsed(stored?.responseBy !== undefined ? stored.responseBy : computed?.responseBy),
+    resolutionBy: parsed(stored?.resolutionBy !== undefined ? stored.resolutionBy : computed?.resolutionBy),
+  };
 }
 
 interface Accumulator {
   alerts: number;
+  firingEpisodes: number;
+  unmatchedResolutions: number;
   incidents: number;
   ackMs: number[];
   resolveMs: number[];
-  selfHealed: number;
-  response: { met: number; missed: number };
-  resolution: { met: number; missed: number };
+  resolutions: Record<Resolution, number>;
+  response: Record<ResponseOutcome, number>;
+  resolution: Record<ResolutionOutcome, number>;
 }
 
 const emptyAccumulator = (): Accumulator => ({
   alerts: 0,
+  firingEpisodes: 0,
+  unmatchedResolutions: 0,
   incidents: 0,
   ackMs: [],
   resolveMs: [],
-  selfHealed: 0,
-  response: { met: 0, missed: 0 },
+  resolutions: { 'self-healed': 0, 'cleared-on-its-own': 0, 'by-a-person': 0 },
+  response: { met: 0, missed: 0, resolvedBeforeDue: 0 },
   resolution: { met: 0, missed: 0 },
 });
 
@@ -126,32 +233,28 @@ const meanMinutes = (values: number[]) =>
   values.length === 0 ? null : round1(values.reduce((sum, value) => sum + value, 0) / values.length / MINUTE_MS);
 
 function row(accumulator: Accumulator): KpiRow {
-  const { alerts, incidents } = accumulator;
-  const compliance = ({ met, missed }: { met: number; missed: number }): SlaCompliance => ({ met, missed, pct: pct(met, met + missed) });
+  const { alerts, firingEpisodes, unmatchedResolutions, incidents, resolutions, response, resolution } = accumulator;
+  const resolved = accumulator.resolveMs.length;
   return {
     alerts,
+    firingEpisodes,
+    unmatchedResolutions,
     incidents,
-    noiseReductionPct: alerts === 0 ? null : round1(Math.min(100, Math.max(0, (1 - incidents / alerts) * 100))),
+    // An incident opened near the period's start by an episode that occurred just before it can leave
+    // fewer episodes than incidents in the period: never below 0.
+    noiseReductionPct: firingEpisodes === 0 ? null : round1(Math.min(100, Math.max(0, (1 - incidents / firingEpisodes) * 100))),
     acknowledged: accumulator.ackMs.length,
     mttaMinutes: meanMinutes(accumulator.ackMs),
-    resolved: accumulator.resolveMs.length,
+    resolved,
     mttrMinutes: meanMinutes(accumulator.resolveMs),
-    selfHealed: accumulator.selfHealed,
-    selfHealedPct: pct(accumulator.selfHealed, accumulator.resolveMs.length),
-    slaResponse: compliance(accumulator.response),
-    slaResolution: compliance(accumulator.resolution),
+    selfHealed: resolutions['self-healed'],
+    clearedOnItsOwn: resolutions['cleared-on-its-own'],
+    resolvedByPerson: resolutions['by-a-person'],
+    selfHealedPct: pct(resolutions['self-healed'], resolved),
+    slaResponse: { ...response, pct: pct(response.met, response.met + response.missed) },
+    slaResolution: { ...resolution, pct: pct(resolution.met, resolution.met + resolution.missed) },
   };
 }
-
-/** 'met', 'missed', or undefined (no deadline, or one still ahead and not reached). */
-function outcome(deadline: string | null | undefined, doneAt: number | undefined, nowMs: number): 'met' | 'missed' | undefined {
-  if (!deadline) return undefined;
-  const due = Date.parse(deadline);
-  if (doneAt !== undefined) return doneAt <= due ? 'met' : 'missed';
-  return nowMs > due ? 'missed' : undefined;
-}
-
-const parsed = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
 export function computeKpis(
   alerts: readonly KpiAlert[],
@@ -163,7 +266,6 @@ export function computeKpis(
   const from = Date.parse(period.from);
   const to = Date.parse(period.to);
   const nowMs = (options.now ?? new Date(to)).getTime();
-  const selfHealed = options.isSelfHealed ?? isSelfHealed;
 
   const totals = emptyAccumulator();
   const days = new Map<string, Accumulator>();
@@ -178,38 +280,31 @@ export function computeKpis(
   for (const alert of alerts) {
     const at = Date.parse(alert.occurredAt);
     if (!inPeriod(at)) continue;
-    totals.alerts++;
-    bucket(at).alerts++;
+    const episode = isFiringEpisode(alert);
+    const unmatched = isUnmatchedResolution(alert);
+    for (const target of [totals, bucket(at)]) {
+      target.alerts++;
+      if (episode) target.firingEpisodes++;
+      if (unmatched) target.unmatchedResolutions++;
+    }
   }
 
   for (const incident of incidents) {
     if (incident.status === 'merged') continue;
     const opened = Date.parse(incident.openedAt);
     if (!inPeriod(opened)) continue;
-    const day = bucket(opened);
-    const targets = [totals, day];
     const acknowledged = parsed(incident.acknowledgedAt);
-    const resolved = incident.status === 'resolved' ? parsed(incident.resolvedAt) : undefined;
-    const computed =
-      options.policy && incident.severity && (incident.sla?.responseBy === undefined || incident.sla?.resolutionBy === undefined)
-        ? deadlinesFor(
-            { severity: incident.severity, openedAt: incident.openedAt, ...(incident.sla?.clock ? { clock: incident.sla.clock } : {}) },
-            options.policy,
-          )
-        : undefined;
-    const responseBy = incident.sla?.responseBy !== undefined ? incident.sla.responseBy : computed?.responseBy;
-    const resolutionBy = incident.sla?.resolutionBy !== undefined ? incident.sla.resolutionBy : computed?.resolutionBy;
-    // Resolving an incident before anyone acknowledged it answers it too.
-    const respondedAt = [acknowledged, resolved].filter((value): value is number => value !== undefined).sort((a, b) => a - b)[0];
-    const response = outcome(responseBy, respondedAt, nowMs);
-    const resolution = outcome(resolutionBy, resolved, nowMs);
-    for (const target of targets) {
+    const resolvedAt = incident.status === 'resolved' ? parsed(incident.resolvedAt) : undefined;
+    const { responseBy, resolutionBy } = deadlinesOf(incident, options.policy);
+    const response = responseOutcome(incident, responseBy, resolvedAt, nowMs);
+    const resolution = resolutionOutcome(resolutionBy, resolvedAt, nowMs);
+    for (const target of [totals, bucket(opened)]) {
       target.incidents++;
       // Event time can put an acknowledgement a little before the first alert's time: never negative.
       if (acknowledged !== undefined) target.ackMs.push(Math.max(0, acknowledged - opened));
-      if (resolved !== undefined) {
-        target.resolveMs.push(Math.max(0, resolved - opened));
-        if (selfHealed(incident)) target.selfHealed++;
+      if (resolvedAt !== undefined) {
+        target.resolveMs.push(Math.max(0, resolvedAt - opened));
+        target.resolutions[resolutionOf(incident)]++;
       }
       if (response) target.response[response]++;
       if (resolution) target.resolution[resolution]++;

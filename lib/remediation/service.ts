@@ -3,13 +3,13 @@ import type { Category } from '../correlation/categories';
 import type { CorrelateDeps } from '../correlation/correlate';
 import { changeIncidentStatus } from '../correlation/operator';
 import type { Asset, Inventory } from '../domain/asset';
-import type { Incident, IncidentDecision, TimelineEntry } from '../domain/incident';
+import { AUTOMATION_ACTOR, type Incident, type IncidentDecision, type TimelineEntry } from '../domain/incident';
 import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../events';
 import { countMetric, logger } from '../observability';
 import { pickAssignee } from '../oncall/routing';
 import { getAlert } from '../store/alerts';
 import { recordAudit, type AuditActor } from '../store/audit';
-import { assignIncident, IncidentStateError } from '../store/incident-actions';
+import { assignIncident, firstResponseUpdate, IncidentStateError } from '../store/incident-actions';
 import { getIncidentDetail, listIncidents, timelineItem, type IncidentDetail } from '../store/incidents';
 import { keys } from '../store/keys';
 import { withEvents } from '../store/outbox';
@@ -63,7 +63,7 @@ export interface RemediationDeps extends CorrelateDeps {
 
 const SYSTEM: AuditActor = { type: 'system', name: 'remediation' };
 /** The assignee, audit actor and resolver name of automated actions. */
-const AUTOMATION = 'automation';
+const AUTOMATION = AUTOMATION_ACTOR;
 /** Timeline reasons are read in a list: long ones (every reason of a decision) are cut with an ellipsis. */
 const TIMELINE_REASON_LIMIT = 300;
 
@@ -572,6 +572,12 @@ export async function startRunbookExecution(deps: RemediationDeps, request: Exec
     ...(approval ? {} : { startedAt: now.toISOString() }),
     ...traced,
   };
+  if (request.trigger === 'manual') {
+    // A person chose and started a runbook: a response to the incident (set once; a retry changes nothing).
+    await transactWrite(deps.table, [
+      firstResponseUpdate(deps.table, incident.tenantId, incident.id, request.requestedByName ?? request.requestedBy, now),
+    ]);
+  }
   let execution = fresh;
   if (!(await createExecution(deps.table, fresh, approval))) {
     // Created by an earlier attempt: carry on with it (started already, nothing more to do).
@@ -854,9 +860,9 @@ const REFUSAL_MESSAGES: Record<ApprovalRefusal, string> = {
 };
 
 /**
- * An approver approves or rejects a pending request: the decision, its timeline entry and
- * ApprovalDecided in one transaction. Approval lets the state machine run the runbook; rejection ends
- * the execution, which then routes the incident to a technician.
+ * An approver approves or rejects a pending request: the decision, its timeline entry, the incident's
+ * first response (a person acted on it) and ApprovalDecided in one transaction. Approval lets the state
+ * machine run the runbook; rejection ends the execution, which then routes the incident to a technician.
  */
 export async function decideApproval(
   deps: RemediationDeps,
@@ -884,6 +890,7 @@ export async function decideApproval(
           actor: approver.email,
           reason: shorten(`${stored.runbookId} ${state} by ${approver.email}${comment ? `: ${comment}` : ''}`),
         }),
+        firstResponseUpdate(deps.table, tenantId, stored.incidentId, approver.email, now),
       ],
       events: [
         domainEvent(DETAIL_TYPES.approvalDecided, {

@@ -259,6 +259,8 @@ export type SlaTimer = z.infer<typeof slaTimerSchema>;
 export interface SlaIncident extends SlaSubject {
   status: IncidentStatus;
   acknowledgedAt?: string;
+  /** The first action of a person on it (acknowledge, assign, note, resolve, an approval decision): it meets the response clock. */
+  respondedAt?: string;
   resolvedAt?: string;
   /** Timer kinds already acted on (recorded with a conditional write when the action is taken). */
   slaHandled?: readonly SlaTimerKind[];
@@ -276,7 +278,9 @@ function dueAtOf(incident: SlaSubject, policy: SlaPolicy, kind: SlaTimerKind): {
 /** Why a timer kind no longer applies to an incident, or undefined when it still does. */
 function settled(incident: SlaIncident, kind: SlaTimerKind): 'resolved' | 'acknowledged' | undefined {
   if (incident.status === 'resolved' || incident.status === 'merged' || incident.resolvedAt) return 'resolved';
-  if (clockOfTimer(kind) === 'response' && (incident.status === 'acknowledged' || incident.acknowledgedAt)) return 'acknowledged';
+  if (clockOfTimer(kind) === 'response' && (incident.status === 'acknowledged' || incident.acknowledgedAt || incident.respondedAt)) {
+    return 'acknowledged';
+  }
   return undefined;
 }
 
@@ -314,7 +318,7 @@ export function timerName(incidentId: string, kind: SlaTimerKind): string {
 export type NothingReason =
   /** Resolved (or merged into another incident): no clock runs. */
   | 'resolved'
-  /** A response timer after the acknowledgement. */
+  /** A response timer after the acknowledgement (or another action of a person). */
   | 'acknowledged'
   /** The clock is paused (new timers are created on resume). */
   | 'paused'
@@ -363,7 +367,7 @@ export function evaluateTimer(timer: SlaTimer, incident: SlaIncident, policy: Sl
   });
   const done = settled(incident, kind);
   if (done === 'resolved') return nothing('resolved', `the incident is ${incident.status}`);
-  if (done === 'acknowledged') return nothing('acknowledged', 'the incident was acknowledged');
+  if (done === 'acknowledged') return nothing('acknowledged', 'a person responded to the incident');
   if (incident.slaHandled?.includes(kind)) {
     return isBreachTimer(kind)
       ? nothing('already-escalated', `${kind} was already escalated`)

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { Timers, TimerRequest } from '../aws/scheduler';
 import type { Severity } from '../domain/alert';
 import {
+  AUTOMATION_ACTOR,
   INCIDENT_STATUSES,
   type Incident,
   type IncidentSla,
@@ -180,6 +181,7 @@ function slaView(incident: Incident, sla: Pick<IncidentSla, 'clock' | 'handled'>
     clock: sla.clock,
     status: incident.status,
     ...(incident.acknowledgedAt ? { acknowledgedAt: incident.acknowledgedAt } : {}),
+    ...(incident.respondedAt ? { respondedAt: incident.respondedAt } : {}),
     ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
     slaHandled: sla.handled,
   };
@@ -590,6 +592,8 @@ async function changeClock(
       sla,
       statuses: ACTIVE,
       entries: [{ at: now.toISOString(), actor, ...entry(sla) }],
+      // Pausing or resuming the clock is a person's action on the incident: a response to it.
+      ...(actor === AUTOMATION_ACTOR ? {} : { respondedBy: actor }),
       events: [
         domainEvent(DETAIL_TYPES.incidentUpdated, {
           tenantId,

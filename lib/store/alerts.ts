@@ -172,7 +172,18 @@ export interface AlertFilter {
   deliveryId?: string;
   /** Alerts received at or after this instant. */
   since?: Date;
+  /** Where correlation put them: in an incident, nowhere (a resolution that matched nothing), or not yet. */
+  correlation?: AlertCorrelation;
 }
+
+export const ALERT_CORRELATIONS = ['linked', 'unmatched', 'pending'] as const;
+export type AlertCorrelation = (typeof ALERT_CORRELATIONS)[number];
+
+const CORRELATION_CONDITIONS: Record<AlertCorrelation, string> = {
+  linked: 'attribute_exists(incidentId)',
+  unmatched: 'attribute_exists(correlation) AND attribute_not_exists(incidentId)',
+  pending: 'attribute_not_exists(correlation)',
+};
 
 /** A page of a tenant's alerts, newest first, filtered; `cursor` continues where the last page ended. */
 export async function listAlerts(
@@ -191,6 +202,7 @@ export async function listAlerts(
     values[`:${field}`] = value;
     conditions.push(`#${field} = :${field}`);
   }
+  if (filter.correlation) conditions.push(CORRELATION_CONDITIONS[filter.correlation]);
   let keyCondition = 'pk = :pk';
   if (filter.since) {
     // Alert ids are ULIDs of their receive time: the smallest id of that millisecond bounds the range.
@@ -201,7 +213,8 @@ export async function listAlerts(
     table,
     {
       KeyConditionExpression: keyCondition,
-      ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+      ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
     },

@@ -12,7 +12,8 @@ import {
 } from '../correlation/engine';
 import { storedAlertItem } from './alerts';
 
-import { timelineItem } from './incidents';
+import type { IncidentSetClauses } from './incident-actions';
+import { timelineItem, writeStamps } from './incidents';
 import { keys, ttlAfter } from './keys';
 import { outboxPut } from './outbox';
 import type { TableRef } from './table-ref';
@@ -41,6 +42,10 @@ export interface AppliedAlert {
   alert: CanonicalAlert;
   decision: Decision;
   category: string;
+  /** The alert's fingerprint (lib/correlation/engine.ts fingerprintOf): the row it has in its incident. */
+  fingerprint: string;
+  /** Its place in the order things happened within the commit (before what it caused). */
+  seq?: number;
 }
 
 export interface ScopeCommit {
@@ -57,6 +62,8 @@ export interface ScopeCommit {
   now: Date;
   /** Fields set on a changed incident beside the summary (an operator's resolution code, who reopened it). */
   incidentFields?: ReadonlyMap<string, Record<string, unknown>>;
+  /** Clauses merged into a changed incident's update (a person's first response, kept once: lib/store/incident-actions.ts). */
+  incidentSets?: ReadonlyMap<string, IncidentSetClauses>;
   /** The events the change implies, committed with it (lib/store/outbox.ts). */
   events: readonly NewDomainEvent[];
 }
@@ -78,8 +85,9 @@ export function commitItemCount(commit: Pick<ScopeCommit, 'applied' | 'changes'>
  * events all this implies (the outbox item).
  */
 export async function commitScope(table: TableRef, commit: ScopeCommit): Promise<void> {
-  const { tenantId, scope, previousVersion, next, applied, changes, priorities, now, incidentFields, events } = commit;
+  const { tenantId, scope, previousVersion, next, applied, changes, priorities, now, incidentFields, incidentSets, events } = commit;
   const T = table.tableName;
+  const stamp = writeStamps();
   const items: TransactItem[] = [
     {
       Put: {
@@ -100,7 +108,7 @@ export async function commitScope(table: TableRef, commit: ScopeCommit): Promise
   ];
   /** Item index of each membership write -> its alert id, to name redelivered alerts. */
   const membershipAt = new Map<number, string>();
-  for (const { alert, decision, category } of applied) {
+  for (const { alert, decision, category, fingerprint, seq } of applied) {
     if (decision.kind === 'unmatched-resolution') {
       items.push({ Put: { TableName: T, Item: storedAlertItem(alert, { correlation: decision.reason }) } });
       continue;
@@ -117,6 +125,10 @@ export async function commitScope(table: TableRef, commit: ScopeCommit): Promise
       message: alert.message,
       occurredAt: alert.occurredAt,
       reason: decision.reason,
+      fingerprint,
+      // Another tool's resolution of this incident's condition sits on that condition's row.
+      ...(decision.kind === 'resolve-alert' && decision.row ? { row: decision.row } : {}),
+      seq: stamp(seq ?? 0),
     };
     membershipAt.set(items.length, alert.id);
     items.push({
@@ -132,7 +144,8 @@ export async function commitScope(table: TableRef, commit: ScopeCommit): Promise
   }
   const markers = new Set<string>();
   for (const change of changes) {
-    items.push(incidentWrite(T, tenantId, scope, change, priorities.get(change.incident.id), now, incidentFields?.get(change.incident.id)));
+    const { id } = change.incident;
+    items.push(incidentWrite(T, tenantId, scope, change, priorities.get(id), now, incidentFields?.get(id), incidentSets?.get(id)));
     const { resolvesAt } = change.incident;
     if (
       resolvesAt &&
@@ -146,7 +159,8 @@ export async function commitScope(table: TableRef, commit: ScopeCommit): Promise
       items.push({ Put: { TableName: T, Item: settleMarkerItem(tenantId, scope, resolvesAt, now) } });
     }
     for (const entry of change.timeline) {
-      items.push({ Put: { TableName: T, Item: timelineItem(tenantId, change.incident.id, entry) } });
+      const { seq, ...draft } = entry;
+      items.push({ Put: { TableName: T, Item: timelineItem(tenantId, change.incident.id, { ...draft, seq: stamp(seq ?? 0) }) } });
     }
   }
   if (events.length) items.push(outboxPut(table, tenantId, events, now));
@@ -176,6 +190,7 @@ function incidentWrite(
   priority: Priority | undefined,
   now: Date,
   extra: Record<string, unknown> = {},
+  clauses?: IncidentSetClauses,
 ) {
   const { incident } = change;
   const status = change.mergedInto ? 'merged' : statusChange(change);
@@ -188,6 +203,7 @@ function incidentWrite(
     signatures: incident.signatures,
     sources: incident.sources,
     alertCount: incident.alertCount,
+    occurrences: incident.occurrences ?? incident.alertCount,
     reopenCount: incident.reopenCount,
     openedAt: incident.openedAt,
     lastEventAt: incident.lastEventAt,
@@ -239,7 +255,13 @@ function incidentWrite(
     set('gsi2pk', keys.incidentsByStatus(tenantId, status).gsi2pk);
     if (status === 'resolved') set('resolvedAt', incident.resolvedAt);
     else removes.push('resolvedAt');
+    // Reopened by an alert firing again: who closed it, and how, no longer holds (an operator's reopen clears them itself).
+    if (status === 'open') removes.push(...['resolutionCode', 'resolvedBy'].filter((field) => !(field in extra)));
     if (change.mergedInto) set('mergedInto', change.mergedInto);
+  }
+  if (clauses) {
+    sets.push(...clauses.set);
+    Object.assign(values, clauses.values);
   }
   if (change.isNew) {
     // Opened and merged away within one batch: still a full item.

@@ -15,6 +15,39 @@ import { ConditionFailedError, transactWrite, type TransactItem } from './transa
 /** The incident is not in the state the change needs (or does not exist): the caller answers 409 or 404. */
 export class IncidentStateError extends Error {}
 
+/** SET clauses and their values, merged into the one update a transaction makes to an incident (it may write an item once). */
+export interface IncidentSetClauses {
+  set: string[];
+  values: Record<string, unknown>;
+}
+
+/**
+ * Records the first time a person acted on the incident (acknowledge, assign, note, resolve or reopen,
+ * an approval decision, a runbook started by hand, pausing or resuming the SLA clock): set once, so a
+ * later action never moves it. The response SLA (its timers and its KPI, docs/kpis.md) is met by it;
+ * automation (routing, a runbook's resolution) never calls this.
+ */
+export function firstResponseClauses(actor: string, at: Date): IncidentSetClauses {
+  return {
+    set: ['respondedAt = if_not_exists(respondedAt, :respondedAt)', 'respondedBy = if_not_exists(respondedBy, :respondedBy)'],
+    values: { ':respondedAt': at.toISOString(), ':respondedBy': actor },
+  };
+}
+
+/** The first response as a transaction item of its own, for a transaction that writes the incident nowhere else. */
+export function firstResponseUpdate(table: TableRef, tenantId: string, incidentId: string, actor: string, at: Date): TransactItem {
+  const { set, values } = firstResponseClauses(actor, at);
+  return {
+    Update: {
+      TableName: table.tableName,
+      Key: keys.incident(tenantId, incidentId),
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
 function timelinePut(table: TableRef, tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'>) {
   return { Put: { TableName: table.tableName, Item: timelineItem(tenantId, incidentId, entry) } };
 }
@@ -35,7 +68,7 @@ async function transact(
   }
 }
 
-/** open -> acknowledged. */
+/** open -> acknowledged; the first acknowledgement's time and person are kept (MTTA measures it). */
 export async function acknowledgeIncident(
   table: TableRef,
   tenantId: string,
@@ -45,6 +78,7 @@ export async function acknowledgeIncident(
   events: readonly NewDomainEvent[] = [],
 ): Promise<void> {
   const status: IncidentStatus = 'acknowledged';
+  const response = firstResponseClauses(actor, now);
   await transact(
     table,
     tenantId,
@@ -53,7 +87,14 @@ export async function acknowledgeIncident(
         Update: {
           TableName: table.tableName,
           Key: keys.incident(tenantId, incidentId),
-          UpdateExpression: 'SET #status = :status, gsi2pk = :statusKey, acknowledgedAt = :at, acknowledgedBy = :actor, updatedAt = :at',
+          UpdateExpression: [
+            'SET #status = :status',
+            'gsi2pk = :statusKey',
+            'acknowledgedAt = if_not_exists(acknowledgedAt, :at)',
+            'acknowledgedBy = if_not_exists(acknowledgedBy, :actor)',
+            'updatedAt = :at',
+            ...response.set,
+          ].join(', '),
           ConditionExpression: '#status = :open',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -62,6 +103,7 @@ export async function acknowledgeIncident(
             ':at': now.toISOString(),
             ':actor': actor,
             ':open': 'open',
+            ...response.values,
           },
         },
       },
@@ -80,7 +122,9 @@ export async function acknowledgeIncident(
 /**
  * Sets or clears the assignee of an incident that is not resolved or merged; only if it has none
  * (`onlyIfUnassigned`: routing never takes an incident from someone), or only if it is still this
- * user's (`onlyIfAssignedTo`: a leaver's incidents are released, not someone else's).
+ * user's (`onlyIfAssignedTo`: a leaver's incidents are released, not someone else's). `byPerson`: a
+ * person assigned it on the incident itself, which is a response to it (routing and the release of a
+ * leaver's incidents are not).
  */
 export async function assignIncident(
   table: TableRef,
@@ -89,9 +133,16 @@ export async function assignIncident(
   assignee: { userId: string; name: string } | null,
   actor: string,
   now: Date,
-  options: { events?: readonly NewDomainEvent[]; reason?: string; onlyIfUnassigned?: boolean; onlyIfAssignedTo?: string } = {},
+  options: {
+    events?: readonly NewDomainEvent[];
+    reason?: string;
+    onlyIfUnassigned?: boolean;
+    onlyIfAssignedTo?: string;
+    byPerson?: boolean;
+  } = {},
 ): Promise<void> {
   const active = 'attribute_exists(pk) AND #status IN (:open, :acknowledged)';
+  const response = options.byPerson ? firstResponseClauses(actor, now) : { set: [], values: {} };
   const condition = options.onlyIfUnassigned
     ? `${active} AND (attribute_not_exists(assignee) OR assignee = :none)`
     : options.onlyIfAssignedTo !== undefined
@@ -105,7 +156,7 @@ export async function assignIncident(
         Update: {
           TableName: table.tableName,
           Key: keys.incident(tenantId, incidentId),
-          UpdateExpression: 'SET assignee = :assignee, updatedAt = :at',
+          UpdateExpression: `SET ${['assignee = :assignee', 'updatedAt = :at', ...response.set].join(', ')}`,
           ConditionExpression: condition,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -115,6 +166,7 @@ export async function assignIncident(
             ':acknowledged': 'acknowledged',
             ...(options.onlyIfUnassigned ? { ':none': null } : {}),
             ...(options.onlyIfAssignedTo !== undefined ? { ':previous': options.onlyIfAssignedTo } : {}),
+            ...response.values,
           },
         },
       },
@@ -134,7 +186,10 @@ export async function assignIncident(
   );
 }
 
-/** A note on the incident's timeline (any status: notes on resolved incidents record what was learned). */
+/**
+ * A note on the incident's timeline (any status: notes on resolved incidents record what was learned).
+ * Writing one is a response to the incident: its first response is recorded with it.
+ */
 export async function addIncidentNote(
   table: TableRef,
   tenantId: string,
@@ -144,31 +199,24 @@ export async function addIncidentNote(
   now: Date,
 ): Promise<string> {
   const put = timelinePut(table, tenantId, incidentId, { at: now.toISOString(), type: 'note', actor, reason: text });
-  await transact(
-    table,
-    tenantId,
-    [
-      {
-        ConditionCheck: {
-          TableName: table.tableName,
-          Key: keys.incident(tenantId, incidentId),
-          ConditionExpression: 'attribute_exists(pk)',
-        },
-      },
-      put,
-    ],
-    [],
-    now,
-  );
+  await transact(table, tenantId, [firstResponseUpdate(table, tenantId, incidentId, actor, now), put], [], now);
   return put.Put.Item.id as string;
 }
 
-/** Resolve or reopen of an incident correlation no longer holds in its scope state: the stored incident only. */
+/**
+ * Resolve or reopen of an incident correlation no longer holds in its scope state: the stored incident
+ * only. `firstResponse`: a person did it (firstResponseClauses).
+ */
 export async function setIncidentStatusDirectly(
   table: TableRef,
   tenantId: string,
   incidentId: string,
-  change: { status: 'resolved' | 'open'; fields: Record<string, unknown>; entry: Omit<TimelineEntry, 'id'> },
+  change: {
+    status: 'resolved' | 'open';
+    fields: Record<string, unknown>;
+    entry: Omit<TimelineEntry, 'id'>;
+    firstResponse?: IncidentSetClauses;
+  },
   now: Date,
   events: readonly NewDomainEvent[] = [],
 ): Promise<void> {
@@ -178,7 +226,8 @@ export async function setIncidentStatusDirectly(
     ':statusKey': keys.incidentsByStatus(tenantId, change.status).gsi2pk,
     ':at': now.toISOString(),
   };
-  const sets = ['#status = :status', 'gsi2pk = :statusKey', 'updatedAt = :at'];
+  const sets = ['#status = :status', 'gsi2pk = :statusKey', 'updatedAt = :at', ...(change.firstResponse?.set ?? [])];
+  Object.assign(values, change.firstResponse?.values);
   for (const [field, value] of Object.entries(change.fields)) {
     names[`#${field}`] = field;
     values[`:${field}`] = value;

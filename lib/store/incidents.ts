@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import type { Incident, IncidentAlert, TimelineEntry } from '../domain/incident';
+import { activityOf, type ActivityEntry } from '../domain/incident-view';
 import { keys } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
 
@@ -58,11 +59,13 @@ export async function listIncidents(table: TableRef, tenantId: string, query: In
 
 export interface IncidentDetail {
   incident: Incident;
+  /** Every notification that joined it (rows per alert: lib/domain/incident-view.ts alertRowsOf). */
   alerts: IncidentAlert[];
-  timeline: TimelineEntry[];
+  /** Its activity, each entry naming its alert (lib/domain/incident-view.ts activityOf). */
+  timeline: ActivityEntry[];
 }
 
-/** One incident with its alerts (and why each joined) and its timeline: one query on its partition. */
+/** One incident with its alerts' notifications (and why each joined) and its activity: one query on its partition. */
 export async function getIncidentDetail(table: TableRef, tenantId: string, incidentId: string): Promise<IncidentDetail | undefined> {
   const items = await queryAll(table, {
     KeyConditionExpression: 'pk = :pk',
@@ -85,32 +88,26 @@ export async function getIncidentDetail(table: TableRef, tenantId: string, incid
     .filter((item) => String(item.sk).startsWith('ALERT#') && !seen.has(String(item.sk)) && seen.add(String(item.sk)))
     .map((item) => entityOf<IncidentAlert>(item) as IncidentAlert);
   const stored = items.filter((item) => String(item.sk).startsWith('TL#')).map((item) => entityOf<TimelineEntry>(item) as TimelineEntry);
-  // Each alert's membership is its own timeline entry (joined or resolved, with why): not written twice.
-  const joins: TimelineEntry[] = alerts.map((alert) => ({
-    id: `ALERT#${alert.alertId}`,
-    at: alert.occurredAt,
-    type: alert.status === 'resolved' ? 'alert-resolved' : 'alert-joined',
-    alertId: alert.alertId,
-    reason: alert.reason,
-  }));
-  // The alert that opened the incident has its 'incident-opened' entry already.
-  const opener = new Set(stored.filter((entry) => entry.type === 'incident-opened').map((entry) => entry.alertId));
-  // Time order; at one moment, the alert before what it caused (a pending resolution, a new root).
-  const isAlert = (entry: TimelineEntry) => (entry.id.startsWith('ALERT#') ? 0 : 1);
-  const timeline = [...stored, ...joins.filter((entry) => !opener.has(entry.alertId))].sort(
-    (a, b) => Date.parse(a.at) - Date.parse(b.at) || isAlert(a) - isAlert(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
+  const timeline = activityOf(stored, alerts);
   return { incident: entityOf<Incident>(incidentItem) as Incident, alerts, timeline };
 }
 
-/**
- * Monotonic: entries written at the same millisecond (an execution's end and the resolution it causes)
- * keep the order they were written in, since the timeline sorts by time, then id.
- */
+/** Timeline entry ids: ULIDs of their own time, so the partition reads in time order. */
 const timelineId = monotonicFactory();
+const writeOrder = monotonicFactory();
 
-/** A timeline entry's item (its id a ULID of its own time, so the partition reads in time order). */
+/**
+ * Stamps of writing order for the entries of one write: a ULID of the wall clock (increasing within a
+ * process even within one millisecond) and each entry's position in the write. Things are written after
+ * what caused them, so entries of one instant sort cause first.
+ */
+export function writeStamps(): (position: number) => string {
+  const base = writeOrder(Date.now());
+  return (position) => `${base}.${String(position).padStart(4, '0')}`;
+}
+
+/** A timeline entry's item; `seq` defaults to the order it is written in. */
 export function timelineItem(tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'>): Record<string, unknown> {
   const id = timelineId(Date.parse(entry.at));
-  return { ...keys.timelineEntry(tenantId, incidentId, id), entity: 'timeline', id, ...entry };
+  return { ...keys.timelineEntry(tenantId, incidentId, id), entity: 'timeline', id, ...entry, seq: entry.seq ?? writeStamps()(0) };
 }

@@ -7,7 +7,7 @@ import { entityOf, type TableRef } from './table-ref';
 /**
  * Time-range reads of a tenant's alerts and incidents, for reports over a period (KPIs, the correlation
  * simulator). Both are one key range: alert ids are ULIDs of their receipt (sk of the alerts
- * partition), incident ids ULIDs of their first event (gsi1sk of the tenant's incidents).
+ * partition), incident ids ULIDs of their first alert's time (gsi1sk of the tenant's incidents).
  */
 
 /** The largest ULID of the millisecond of `at`. */
@@ -58,16 +58,38 @@ export async function alertsReceivedBetween(
   return alerts;
 }
 
-/** The incident fields a report over a period reads. */
+/** The incident fields a report over a period reads (`sla` for its stored deadlines). */
 export type IncidentOutcome = Pick<
   Incident,
-  'id' | 'status' | 'severity' | 'openedAt' | 'acknowledgedAt' | 'resolvedAt' | 'resolutionCode' | 'resolvedBy'
+  'id' | 'status' | 'severity' | 'openedAt' | 'acknowledgedAt' | 'respondedAt' | 'resolvedAt' | 'resolvedBy' | 'sla'
 >;
-const OUTCOME_FIELDS = ['id', 'status', 'severity', 'openedAt', 'acknowledgedAt', 'resolvedAt', 'resolutionCode', 'resolvedBy'] as const;
+const OUTCOME_FIELDS = [
+  'id',
+  'status',
+  'severity',
+  'openedAt',
+  'acknowledgedAt',
+  'respondedAt',
+  'resolvedAt',
+  'resolvedBy',
+  'sla',
+] as const;
 
 /**
- * The tenant's incidents opened in [from, to) (by their first event's time), oldest first, merged ones
- * left out, with the fields of their outcome only.
+ * How far beyond the period an incident's id is looked for. The id is a ULID of its opening alert's time
+ * as the tool sent it; `openedAt` is that time as correlation bounds it (lib/correlation/engine.ts
+ * eventTimeOf): no earlier than the tenant's lateness bound before its receipt, no later than 5 minutes
+ * after it. So an alert delivered hours late opens an incident whose id is hours before its `openedAt`,
+ * and one from a tool whose clock is hours ahead (local time sent as UTC) an id hours after it: near the
+ * period's edges the id and `openedAt` fall on different sides. The key range reaches this far beyond
+ * the period on both sides and `openedAt` decides; an opening alert's time more than this far off its
+ * `openedAt` would still be missed.
+ */
+const INCIDENT_ID_DRIFT_MS = 24 * 3600 * 1000;
+
+/**
+ * The tenant's incidents opened in [from, to) (by `openedAt`, the time correlation opened them at),
+ * in id order, merged ones left out, with the fields of their outcome only.
  */
 export async function listIncidentsOpenedBetween(
   table: TableRef,
@@ -88,8 +110,8 @@ export async function listIncidentsOpenedBetween(
         FilterExpression: '#f1 <> :merged',
         ExpressionAttributeValues: {
           ':pk': keys.incidentsOf(tenantId).gsi1pk,
-          ':from': ulidFloor(from),
-          ':to': ulidCeiling(to),
+          ':from': ulidFloor(new Date(from.getTime() - INCIDENT_ID_DRIFT_MS)),
+          ':to': ulidCeiling(new Date(to.getTime() + INCIDENT_ID_DRIFT_MS)),
           ':merged': 'merged',
         },
         ExpressionAttributeNames: names,

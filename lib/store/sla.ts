@@ -3,6 +3,7 @@ import type { Incident, IncidentSla, IncidentStatus, TimelineEntry } from '../do
 import type { NewDomainEvent } from '../events';
 import { DEFAULT_ESCALATION_POLICY, escalationPolicySchema, type EscalationPolicy, type EscalationState } from '../escalation/policy';
 import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../sla/policy';
+import { firstResponseClauses } from './incident-actions';
 import { timelineItem } from './incidents';
 import { keys } from './keys';
 import { entityOf, type TableRef } from './table-ref';
@@ -97,6 +98,8 @@ export interface SlaWrite {
   unacknowledged?: boolean;
   /** Timeline entries written in the same transaction. */
   entries?: ReadonlyArray<Omit<TimelineEntry, 'id'>>;
+  /** A person made the change (pausing or resuming the clock): their first response is recorded with it. */
+  respondedBy?: string;
   /** The events the change implies, in the same transaction. */
   events?: readonly NewDomainEvent[];
   now: Date;
@@ -112,6 +115,11 @@ export async function writeIncidentSla(table: TableRef, tenantId: string, incide
   const names: Record<string, string> = { '#status': 'status', '#sla': 'sla' };
   const values: Record<string, unknown> = { ':sla': sla, ':at': write.now.toISOString() };
   const sets = ['#sla = :sla', 'updatedAt = :at'];
+  if (write.respondedBy) {
+    const response = firstResponseClauses(write.respondedBy, write.now);
+    sets.push(...response.set);
+    Object.assign(values, response.values);
+  }
   if (write.escalation) {
     names['#escalation'] = 'escalation';
     values[':escalation'] = write.escalation;

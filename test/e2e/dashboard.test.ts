@@ -238,6 +238,90 @@ test('the sign-in and the navigation work with the keyboard alone', async () => 
   expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
 });
 
+/** Where each of a row's cells (and everything in them) sits horizontally, measured in the browser. */
+interface CellExtent {
+  row: number;
+  cell: string;
+  left: number;
+  right: number;
+  width: number;
+}
+
+test('on a phone the Overview leads with the active incidents and the incident list shows status, priority and SLA without sideways scrolling (screenshots in test-artifacts/)', async () => {
+  const { page, context } = await pageAs(demo.admin.email, PHONE);
+
+  // Overview: what is burning now comes before the eight KPI cards.
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const firstActive = main(page).locator('.ov-active-item').first();
+  const firstKpi = main(page).locator('.kpi').first();
+  await firstActive.waitFor();
+  await firstKpi.waitFor();
+  const activeBox = (await firstActive.boundingBox())!;
+  const kpiBox = (await firstKpi.boundingBox())!;
+  expect(activeBox.y + activeBox.height).toBeLessThanOrEqual(kpiBox.y);
+  expect(activeBox.y).toBeLessThan(PHONE.height); // on the first screen
+  await screenshot(page, 'phone-first-screen-overview', { fullPage: false });
+  await screenshot(page, 'phone-layout-overview');
+
+  // Incidents: every row's priority, status and SLA within the screen's width; the page does not scroll sideways.
+  await page.goto('/incidents');
+  await page.getByTestId('incident-row').first().waitFor();
+  await page.waitForLoadState('networkidle').catch(() => undefined);
+  const extents: CellExtent[] = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('[data-testid="incident-row"]')).flatMap((row, index) =>
+      (['priority', 'status', 'sla'] as const).map((cell) => {
+        const element = row.querySelector(`.inc-cell-${cell}`);
+        if (!element) return { row: index, cell, left: NaN, right: NaN, width: 0 };
+        // The cell and everything drawn in it: a badge or countdown that overflows its cell counts too.
+        const boxes = [element, ...Array.from(element.querySelectorAll('*'))].map((node) => node.getBoundingClientRect());
+        return {
+          row: index,
+          cell,
+          left: Math.min(...boxes.map((box) => box.left)),
+          right: Math.max(...boxes.map((box) => box.right)),
+          width: boxes[0]!.width,
+        };
+      }),
+    ),
+  );
+  expect(extents.length).toBeGreaterThanOrEqual(3 * 4); // the demo's incidents at least
+  const offScreen = extents.filter((extent) => !(extent.width > 0 && extent.left >= 0 && extent.right <= PHONE.width));
+  expect(offScreen).toEqual([]);
+  // Playwright's own boxes agree, for the first rows.
+  for (const row of await page
+    .getByTestId('incident-row')
+    .all()
+    .then((rows) => rows.slice(0, 5))) {
+    for (const cell of ['priority', 'status', 'sla']) {
+      const box = (await row.locator(`.inc-cell-${cell}`).boundingBox())!;
+      expect({ cell, fits: box.x >= 0 && box.x + box.width <= PHONE.width }).toEqual({ cell, fits: true });
+    }
+  }
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+
+  // Still a table to assistive technology (Chromium's own accessibility tree): its column headers are there,
+  // every row is a row of cells, and the labels drawn beside the values are not read as well.
+  const cdp = await context.newCDPSession(page);
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+    nodes: Array<{ ignored: boolean; role?: { value: string }; name?: { value: string } }>;
+  };
+  const exposed = nodes.filter((node) => !node.ignored);
+  const named = (role: string) => exposed.filter((node) => node.role?.value === role).map((node) => node.name?.value ?? '');
+  expect(named('table')).toContain('Incidents');
+  // (Chromium names the headers as drawn: upper case.)
+  expect(named('columnheader').map((name) => name.toLowerCase())).toEqual(
+    expect.arrayContaining(['priority', 'incident', 'status', 'sla']),
+  );
+  expect(named('row').length).toBeGreaterThan(extents.length / 3); // the header row and one per incident
+  const cells = named('cell');
+  expect(cells.some((name) => / left\b|^Breached|^No SLA/.test(name))).toBe(true); // cells are named by their content
+  expect(cells.filter((name) => /^(Priority|Status|SLA|Severity|Company|Alerts|Assignee|Opened)\b/i.test(name))).toEqual([]);
+  await cdp.detach();
+
+  await screenshot(page, 'phone-first-screen-incidents', { fullPage: false });
+  await screenshot(page, 'phone-layout-incidents');
+});
+
 const PAGES: Array<[name: string, path: () => Promise<string>]> = [
   ['overview', async () => '/'],
   ['incidents', async () => '/incidents'],

@@ -377,6 +377,9 @@ describe('manual execution', () => {
     expect((await get(`/v1/incidents/${incident.id}?tenant=acme`, 'niko')).body.incident).toMatchObject({
       status: 'resolved',
       resolutionCode: 'self-healed',
+      // Started by hand: the technician's first response (docs/kpis.md); the runbook's success resolved it (self-healed).
+      respondedBy: EMAILS.niko,
+      resolvedBy: 'automation',
     });
   }, 30_000);
 

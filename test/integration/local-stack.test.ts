@@ -86,7 +86,13 @@ test('a webhook alert becomes an incident that GET /v1/incidents lists, with why
   const detail = await get(`/v1/incidents/${incident.id}?tenant=acme`, tokens.admin);
   expect(detail.status).toBe(200);
   expect(detail.body.alerts).toEqual([
-    expect.objectContaining({ alertId: accepted.body.accepted[0].alertId, reason: 'no open incident matches' }),
+    expect.objectContaining({
+      signature: 'DiskFull',
+      state: 'firing',
+      occurrences: 1,
+      reason: 'no open incident matches',
+      events: [expect.objectContaining({ alertId: accepted.body.accepted[0].alertId, kind: 'fired' })],
+    }),
   ]);
   expect(withoutAutomation(detail.body.timeline).map((entry: any) => entry.type)).toEqual(['incident-opened']);
 });
@@ -112,20 +118,24 @@ test('repeats join the open incident and a resolution starts its grace period', 
   const { body } = await get('/v1/incidents?tenant=acme', tokens.admin);
   const incidents = body.incidents.filter((candidate: any) => candidate.signatures.includes('MemoryHigh'));
   expect(incidents).toHaveLength(1);
-  expect(incidents[0]).toMatchObject({ status: 'open', alertCount: 3, resolvesAt: expect.any(String) });
+  // One alert, fired twice: its repeat and its resolution are events on its row, not more alerts.
+  expect(incidents[0]).toMatchObject({ status: 'open', alertCount: 1, occurrences: 2, resolvesAt: expect.any(String) });
   const detail = await get(`/v1/incidents/${incidents[0].id}?tenant=acme`, tokens.admin);
-  expect(detail.body.alerts.map((entry: any) => entry.reason).sort()).toEqual([
-    'its last firing alert resolved; the incident resolves after a 5 min grace period',
-    'no open incident matches',
-    'same fingerprint',
+  expect(detail.body.alerts).toHaveLength(1);
+  const [row] = detail.body.alerts;
+  expect(row).toMatchObject({ signature: 'MemoryHigh', state: 'resolved', occurrences: 2, reason: 'no open incident matches' });
+  expect(row.events.map((event: any) => [event.kind, event.reason])).toEqual([
+    ['fired', 'no open incident matches'],
+    ['repeated', 'same fingerprint'],
+    ['resolved', 'its last firing alert resolved; the incident resolves after a 5 min grace period'],
   ]);
-  // Every join and status change in time order, each with its reason.
+  // Every status change in time order, each with its reason, each naming its alert; the repeat is on the row only.
   expect(withoutAutomation(detail.body.timeline).map((entry: any) => entry.type)).toEqual([
     'incident-opened',
-    'alert-joined',
     'alert-resolved',
     'resolution-pending',
   ]);
+  for (const entry of withoutAutomation<any>(detail.body.timeline)) expect(entry.alert).toMatchObject({ signature: 'MemoryHigh' });
   expect(detail.body.timeline.every((entry: any) => typeof entry.reason === 'string' && entry.reason.length > 0)).toBe(true);
 });
 

@@ -412,6 +412,11 @@ test('pausing the clock deletes the timers; resuming moves the deadlines by the 
   });
   expect(deleted.sort()).toEqual([...first].sort());
   expect((await incident(incidentId)).sla!.timers).toEqual({});
+  // Pausing is a person's response to the incident (docs/kpis.md): recorded once, never moved later.
+  expect(await incident(incidentId)).toMatchObject({
+    respondedAt: new Date(t0 + 30 * MINUTE).toISOString(),
+    respondedBy: 'tech@msp.example',
+  });
   expect(await pauseSla(deps, TENANT, incidentId, { actor: 'tech@msp.example' })).toEqual({
     changed: false,
     reason: 'the clock is already in that state',
@@ -425,8 +430,12 @@ test('pausing the clock deletes the timers; resuming moves the deadlines by the 
     responseDueAt: new Date(t0 + 180 * MINUTE).toISOString(),
     resolutionDueAt: new Date(t0 + 540 * MINUTE).toISOString(),
   });
+  // The person who paused it has responded: only the resolution clock's warning and breach are armed again.
   const again = created.slice(4);
-  expect(again).toHaveLength(4);
+  expect(again.map((timer) => (timer.payload as { timer: { kind: string } }).timer.kind).sort()).toEqual([
+    'resolution-breach',
+    'resolution-warning',
+  ]);
   expect(again.every((timer) => !first.includes(timer.name))).toBe(true);
   const timeline = (await getIncidentDetail(table, TENANT, incidentId))!.timeline;
   expect(timeline.filter((entry) => entry.type === 'sla-paused' || entry.type === 'sla-resumed').map((entry) => entry.reason)).toEqual([

@@ -165,7 +165,8 @@ describe('dedup', () => {
     expect(first.decision).toEqual({ kind: 'open', incidentId: 'inc-1', reason: 'no open incident matches' });
     expect(second.decision).toEqual({ kind: 'join', incidentId: 'inc-1', reason: 'same fingerprint' });
     const incident = h.incident('inc-1');
-    expect(incident.alertCount).toBe(2);
+    // One alert (one fingerprint), notified twice.
+    expect([incident.alertCount, incident.occurrences]).toEqual([1, 2]);
     expect(incident.members).toHaveLength(1);
     expect(incident.members[0]).toMatchObject({
       key: fingerprintOf('generic:web-01:HighCPU'),
@@ -213,6 +214,77 @@ describe('dedup', () => {
     h.feed({ signature: 'HighCPU', assetRef: 'web-01', at: 0 });
     const other = h.feed({ signature: 'HighCPU', assetRef: 'web-02', at: 10 });
     expect(other.decision).toMatchObject({ kind: 'open', incidentId: 'inc-2' });
+  });
+});
+
+describe('another tool reporting a condition cleared', () => {
+  // Prometheus and Datadog both watch web-01's CPU: Prometheus fired, Datadog says it cleared.
+  const prometheusCpu = { signature: 'NodeCPUHigh', source: 'alertmanager' };
+  const datadogCpu = { signature: 'system.cpu.user', source: 'datadog' };
+
+  test('attaches to the incident holding that condition on that asset, on its row, and resolves nothing', () => {
+    const h = new Harness();
+    h.feed({ ...prometheusCpu, at: 0 });
+    const cleared = h.feed({ ...datadogCpu, at: 60, status: 'resolved' });
+    expect(cleared.decision).toEqual({
+      kind: 'resolve-alert',
+      incidentId: 'inc-1',
+      reason: 'datadog reports NodeCPUHigh cleared (cpu); alertmanager, which fired it, has not resolved it',
+      resolvesIncident: false,
+      row: fingerprintOf('alertmanager:web-01:NodeCPUHigh'),
+    });
+    const incident = h.incident('inc-1');
+    expect(incident).toMatchObject({ status: 'open', alertCount: 1, occurrences: 1 });
+    expect(incident.members[0]?.state).toBe('firing');
+    expect(incident.resolvesAt).toBeUndefined();
+    // Its own tool's resolution then resolves it as usual.
+    expect(h.feed({ ...prometheusCpu, at: 120, status: 'resolved' }).decision).toMatchObject({
+      kind: 'resolve-alert',
+      incidentId: 'inc-1',
+    });
+    expect(h.incident('inc-1').members[0]?.state).toBe('resolved');
+  });
+
+  test('another condition, another asset, or the same tool is no match: the resolution is unmatched', () => {
+    const h = new Harness();
+    h.feed({ ...prometheusCpu, at: 0 });
+    expect(h.feed({ signature: 'DiskSpaceLow', source: 'datadog', at: 30, status: 'resolved' }).decision.kind).toBe('unmatched-resolution');
+    expect(h.feed({ ...datadogCpu, assetRef: 'web-02', at: 40, status: 'resolved' }).decision.kind).toBe('unmatched-resolution');
+    expect(h.feed({ signature: 'NodeCPUBusy', source: 'alertmanager', at: 50, status: 'resolved' }).decision.kind).toBe(
+      'unmatched-resolution',
+    );
+    expect(h.incident('inc-1').members[0]?.state).toBe('firing');
+  });
+
+  test("a condition already resolved by its own tool takes no other tool's resolution", () => {
+    const h = new Harness();
+    h.feed({ ...prometheusCpu, at: 0 });
+    h.feed({ ...prometheusCpu, at: 30, status: 'resolved' });
+    expect(h.feed({ ...datadogCpu, at: 60, status: 'resolved' }).decision.kind).toBe('unmatched-resolution');
+  });
+});
+
+describe('alerts and occurrences', () => {
+  test('an incident counts distinct alerts; repeats are occurrences; resolutions are neither', () => {
+    const h = new Harness();
+    h.feed({ signature: 'HighCPU', at: 0 });
+    h.feed({ signature: 'HighCPU', at: 30 });
+    h.feed({ signature: 'HighLoad', at: 40 });
+    h.feed({ signature: 'HighCPU', at: 50, status: 'resolved' });
+    h.feed({ signature: 'HighLoad', at: 60, status: 'resolved' });
+    expect(h.incident('inc-1')).toMatchObject({ alertCount: 2, occurrences: 3 });
+  });
+
+  test('a merge counts an alert both incidents had once', () => {
+    const h = new Harness({ inventory: stack });
+    h.feed({ ...APP1_5XX, at: 0 });
+    h.feed({ ...APP2_5XX, at: 10 });
+    expect(h.openIncidents()).toHaveLength(2);
+    // The database both depend on fails: the two cascades merge under it.
+    h.feed({ ...DB_DOWN, at: 20 });
+    const [survivor] = h.openIncidents();
+    expect(h.openIncidents()).toHaveLength(1);
+    expect(survivor).toMatchObject({ alertCount: 3, occurrences: 3 });
   });
 });
 
@@ -306,7 +378,10 @@ describe('resolution and the grace period', () => {
   test('a resolution with no firing alert is unmatched and changes nothing', () => {
     const h = new Harness();
     const outcome = h.feed({ signature: 'HighCPU', at: 0, status: 'resolved' });
-    expect(outcome.decision).toEqual({ kind: 'unmatched-resolution', reason: 'no incident has this alert firing' });
+    expect(outcome.decision).toEqual({
+      kind: 'unmatched-resolution',
+      reason: 'no incident has this alert, or its condition on this asset, firing',
+    });
     expect(outcome.changes).toEqual([]);
     // It is kept only for a firing delivered late (see 'a resolution delivered before its firing').
     expect(outcome.next).toEqual({ version: 1, incidents: [], earlyResolutions: [expect.objectContaining({ alertId: 'alert-1' })] });
@@ -324,7 +399,8 @@ describe('resolution and the grace period', () => {
       resolvesIncident: false,
     });
     const incident = h.incident('inc-1');
-    expect(incident.alertCount).toBe(3);
+    // Resolutions are neither alerts nor occurrences: one alert, fired once.
+    expect([incident.alertCount, incident.occurrences]).toEqual([1, 1]);
     // The pending resolution keeps its time.
     expect(incident.resolvesAt).toBe(at(360));
     expect(incident.members[0]?.resolvedAt).toBe(at(60));
@@ -356,7 +432,7 @@ describe('episodes: flap window and quiet period', () => {
       }),
     ]);
     const incident = h.incident('inc-1');
-    expect(incident).toMatchObject({ status: 'open', reopenCount: 1, alertCount: 3 });
+    expect(incident).toMatchObject({ status: 'open', reopenCount: 1, alertCount: 1, occurrences: 2 });
     expect(incident.resolvedAt).toBeUndefined();
     expect(h.incidents()).toHaveLength(1);
   });
@@ -744,10 +820,17 @@ describe('topology', () => {
 
   test('the scope of an alert is its component, or its unknown asset key', () => {
     const topology = new Topology(stack);
-    expect(scopeOf({ assetId: 'shop-endpoint', assetRef: 'x' }, topology)).toBe('group:app-01');
-    expect(scopeOf({ assetId: 'web-01', assetRef: 'x' }, topology)).toBe('group:web-01');
-    expect(scopeOf({ assetId: 'web-01', assetRef: 'x' })).toBe('group:web-01');
-    expect(scopeOf({ assetId: null, assetRef: 'Web-09.acme.internal:9100' }, topology)).toBe('ref:web-09');
+    expect(scopeOf({ assetId: 'shop-endpoint', assetRef: 'x', dedupKey: 'k' }, topology)).toBe('group:app-01');
+    expect(scopeOf({ assetId: 'web-01', assetRef: 'x', dedupKey: 'k' }, topology)).toBe('group:web-01');
+    expect(scopeOf({ assetId: 'web-01', assetRef: 'x', dedupKey: 'k' })).toBe('group:web-01');
+    expect(scopeOf({ assetId: null, assetRef: 'Web-09.acme.internal:9100', dedupKey: 'k' }, topology)).toBe('ref:web-09');
+    // An alert that names no host is a scope of its own fingerprint, whatever the tool named instead.
+    expect(scopeOf({ assetId: null, assetRef: 'unknown', dedupKey: 'am|Watchdog', hostless: true }, topology)).toBe(
+      `alert:${fingerprintOf('am|Watchdog')}`,
+    );
+    expect(scopeOf({ assetId: null, assetRef: 'unknown', dedupKey: 'am|Other', hostless: true })).not.toBe(
+      scopeOf({ assetId: null, assetRef: 'unknown', dedupKey: 'am|Watchdog', hostless: true }),
+    );
   });
 });
 

@@ -8,7 +8,7 @@ const hoursAgo = (hours: number) => new Date(NOW.getTime() - hours * 3_600_000).
 
 const base: PriorityInput = {
   severity: 'medium',
-  alertCount: 1,
+  occurrences: 1,
   sources: ['generic'],
   lastEventAt: NOW.toISOString(),
   status: 'open',
@@ -20,7 +20,7 @@ const parts = (change: Partial<PriorityInput>) => priorityOf({ ...base, ...chang
 describe('priorityOf', () => {
   test('the score is the sum of its parts', () => {
     const priority = priorityOf(
-      { ...base, severity: 'high', alertCount: 8, sources: ['a', 'b'], dependents: 2, lastEventAt: hoursAgo(2) },
+      { ...base, severity: 'high', occurrences: 8, sources: ['a', 'b'], dependents: 2, lastEventAt: hoursAgo(2) },
       NOW,
     );
     expect(priority.parts).toEqual({ severity: 38, criticalAsset: 0, repeat: 6, multiTool: 5, blastRadius: 6, ageDecay: -4 });
@@ -45,8 +45,8 @@ describe('priorityOf', () => {
     [8, 6],
     [32, 10],
     [10_000, 10],
-  ])('repeat: %p alerts give %p (logarithmic, at most 10)', (alertCount, repeat) => {
-    expect(parts({ alertCount }).repeat).toBe(repeat);
+  ])('repeat: %p alerts give %p (logarithmic, at most 10)', (occurrences, repeat) => {
+    expect(parts({ occurrences }).repeat).toBe(repeat);
   });
 
   test.each([
@@ -88,7 +88,7 @@ describe('priorityOf', () => {
 
   test('the highest possible score is 100', () => {
     const top = priorityOf(
-      { ...base, severity: 'critical', critical: true, alertCount: 1000, sources: ['a', 'b', 'c'], dependents: 10 },
+      { ...base, severity: 'critical', critical: true, occurrences: 1000, sources: ['a', 'b', 'c'], dependents: 10 },
       NOW,
     );
     expect({ ...top.parts, ageDecay: top.parts.ageDecay + 0 }).toEqual({
@@ -111,13 +111,13 @@ describe('priorityOf', () => {
   test('every combination stays within 0-100 and each part within its range', () => {
     for (const severity of SEVERITIES)
       for (const critical of [false, true])
-        for (const alertCount of [0, 1, 3, 100, 1e6])
+        for (const occurrences of [0, 1, 3, 100, 1e6])
           for (const sources of [[], ['a'], ['a', 'b', 'c', 'd']])
             for (const dependents of [0, 2, 100])
               for (const hours of [0, 1, 5, 100])
                 for (const status of ['open', 'resolved']) {
                   const { score, parts: p } = priorityOf(
-                    { severity, critical, alertCount, sources, dependents, lastEventAt: hoursAgo(hours), status },
+                    { severity, critical, occurrences, sources, dependents, lastEventAt: hoursAgo(hours), status },
                     NOW,
                   );
                   expect(score).toBeGreaterThanOrEqual(0);

@@ -264,6 +264,16 @@ describe('evaluateTimer', () => {
     expect(evaluateTimer(timer(critical(), 'resolution-breach'), acknowledged, policy, at(240))).toMatchObject({ action: 'breach' });
   });
 
+  test('a person who responded without acknowledging (a note, an assignment) meets the response clock as the KPIs count it', () => {
+    const responded = critical({ respondedAt: iso(10) });
+    expect(evaluateTimer(timer(critical(), 'response-breach'), responded, policy, at(30))).toMatchObject({
+      action: 'nothing',
+      reason: 'acknowledged',
+    });
+    expect(timersFor(responded, DEFAULT_SLA_POLICY, at(10)).map((t) => t.kind)).not.toContain('response-breach');
+    expect(evaluateTimer(timer(critical(), 'response-breach'), critical(), policy, at(30))).toMatchObject({ action: 'breach' });
+  });
+
   test('resolved or merged: nothing', () => {
     for (const change of [{ status: 'resolved' as const, resolvedAt: iso(20) }, { status: 'merged' as const }]) {
       expect(evaluateTimer(timer(critical(), 'resolution-breach'), critical(change), policy, at(240))).toMatchObject({

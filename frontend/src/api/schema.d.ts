@@ -397,7 +397,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * One incident with its alerts and timeline
+     * One incident with its alerts (one row each) and its activity
      * @description Permission: `incident.read` on the tenant.
      */
     get: operations['getIncidentsById'];
@@ -818,7 +818,7 @@ export interface paths {
     };
     /**
      * A tenant's KPIs over a period, in total and per day
-     * @description Alerts (by the time they occurred), incidents (by the day they opened, merged ones left out), noise reduction, MTTA, MTTR, self-healed share and SLA compliance (response and resolution, against the default SLA targets). Default the last 7 days in UTC; at most 92 days. A percentage or mean with nothing to divide by is null.
+     * @description As docs/kpis.md defines them: alerts and firing alert episodes (by the time they occurred), incidents (by the day they opened, merged ones left out), noise reduction over firing episodes, MTTA (to the first acknowledgement), MTTR, resolved incidents by runbook (self-healed), on their own and by a person, and SLA compliance against the deadlines stored with each incident (else the tenant's SLA policy): response met only by a person acting in time, with the incidents resolved before their response was due counted apart; and the resolution notifications that matched no incident. Default the last 7 days in UTC; at most 92 days. A percentage or mean with nothing to divide by is null.
      *
      *     Permission: `kpi.read` on the tenant.
      */
@@ -1491,6 +1491,8 @@ export interface components {
       correlationId?: string;
       dedupKey: string;
       deliveryId: string;
+      /** @constant */
+      hostless?: true;
       id: string;
       incidentId?: string;
       labels: {
@@ -1841,9 +1843,13 @@ export interface components {
     Incident: {
       /** @description Incidents merged into this one: their alerts are listed with its own */
       absorbed?: string[];
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description The first acknowledgement
+       */
       acknowledgedAt?: string;
       acknowledgedBy?: string;
+      /** @description Distinct alerts (fingerprints): each is one row of the detail */
       alertCount: number;
       assetId: string | null;
       assetRef: string;
@@ -1929,6 +1935,8 @@ export interface components {
       /** Format: date-time */
       lastEventAt: string;
       mergedInto?: string;
+      /** @description Firing notifications of those alerts, repeats included, resolutions not */
+      occurrences?: number;
       /** Format: date-time */
       openedAt: string;
       priority?: {
@@ -1969,6 +1977,12 @@ export interface components {
       resolvedBy?: string | null;
       /** Format: date-time */
       resolvesAt?: string;
+      /**
+       * Format: date-time
+       * @description The first action a person took on it (acknowledge, assign, note, resolve, reopen, an approval decision): the response SLA KPI
+       */
+      respondedAt?: string;
+      respondedBy?: string;
       rootAssetId: string | null;
       scope?: string;
       /** @enum {string} */
@@ -2057,28 +2071,58 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
     };
-    /** @description One incident with its alerts (and why each joined) and its timeline. */
+    /** @description One incident with its alerts (one row each, why each joined) and its activity. */
     IncidentDetail: {
+      /** @description One row per alert (per fingerprint), in the order they first appeared */
       alerts: {
-        alertId: string;
         assetId: string | null;
         assetRef: string;
         category: string;
-        message: string;
+        events: {
+          alertId: string;
+          /** Format: date-time */
+          at: string;
+          /** @enum {string} */
+          kind: 'fired' | 'repeated' | 'resolved' | 'reported-cleared';
+          reason: string;
+          source: string;
+        }[];
         /** Format: date-time */
-        occurredAt: string;
+        firstSeenAt: string;
+        /** @description The fingerprint its notifications share */
+        key: string;
+        /** Format: date-time */
+        lastSeenAt: string;
+        /** @description Its latest firing message */
+        message: string;
+        /** @description Firing notifications, repeats included */
+        occurrences: number;
         /** @description Why the alert joined the incident */
         reason: string;
-        /** @enum {string} */
+        /**
+         * @description The worst it fired with
+         * @enum {string}
+         */
         severity: 'critical' | 'high' | 'medium' | 'low' | 'info';
         signature: string;
-        source: string;
-        /** @enum {string} */
-        status: 'firing' | 'resolved';
+        /** @description Tools that reported it, including those that only said it cleared */
+        sources: string[];
+        /**
+         * @description resolved: its tool said so; ended: the incident was resolved while it still fired. Another tool saying it cleared does not change it
+         * @enum {string}
+         */
+        state: 'firing' | 'resolved' | 'ended';
       }[];
       incident: components['schemas']['Incident'];
+      /** @description Time order; entries of one instant in the order they happened */
       timeline: {
         actor?: string;
+        /** @description The alert the entry is about */
+        alert?: {
+          assetRef: string;
+          signature: string;
+          source: string;
+        };
         alertId?: string;
         /** Format: date-time */
         at: string;
@@ -2112,35 +2156,48 @@ export interface components {
           | 'sla-resumed';
       }[];
     };
-    /** @description KPIs of a period or a day: an incident's acknowledgement, resolution and SLA outcome count with its opening day. */
+    /** @description KPIs of a period or a day (docs/kpis.md): an incident's acknowledgement, resolution and SLA outcome count with its opening day. */
     KpiRow: {
       acknowledged: number;
-      /** @description Alerts that occurred (event time) */
+      /** @description Alert notifications that occurred (event time): firing and resolutions, repeats included */
       alerts: number;
+      /** @description Resolved when all its alerts cleared, with no runbook fix and no person */
+      clearedOnItsOwn: number;
+      /** @description Firing alert episodes: firing notifications that started an episode of their alert (not repeats) */
+      firingEpisodes: number;
       /** @description Incidents opened (merged ones left out) */
       incidents: number;
-      /** @description Mean time from opening to acknowledgement */
+      /** @description Mean time from opening to the first acknowledgement */
       mttaMinutes: number | null;
       /** @description Mean time from opening to resolution */
       mttrMinutes: number | null;
-      /** @description 1 - incidents / alerts, as a percentage; null without alerts */
+      /** @description 1 - incidents / firingEpisodes, as a percentage; null without episodes */
       noiseReductionPct: number | null;
       resolved: number;
+      /** @description Resolved by a person; selfHealed + clearedOnItsOwn + resolvedByPerson = resolved */
+      resolvedByPerson: number;
+      /** @description Resolved by a successful runbook execution */
       selfHealed: number;
-      /** @description Share of the resolved incidents that healed without a technician */
+      /** @description selfHealed / resolved, as a percentage */
       selfHealedPct: number | null;
+      /** @description Met when resolved, by anyone, by the resolution deadline */
       slaResolution: {
         met: number;
         missed: number;
         /** @description met / (met + missed); deadlines still ahead are not counted yet */
         pct: number | null;
       };
+      /** @description Met only by a person acting (acknowledge, assign, note, resolve, an approval decision) by the response deadline */
       slaResponse: {
         met: number;
         missed: number;
         /** @description met / (met + missed); deadlines still ahead are not counted yet */
         pct: number | null;
+        /** @description Resolved (by a runbook or on its own) before the response was due with no person acting by then: neither met nor missed */
+        resolvedBeforeDue: number;
       };
+      /** @description Resolution notifications correlation decided that joined no incident (no firing alert or condition for them to end); among `alerts` */
+      unmatchedResolutions: number;
     };
     /** @description A tenant's notification channels as the API shows them: webhook URLs masked, the signing secret never. */
     NotificationChannels: {
@@ -2585,6 +2642,8 @@ export interface operations {
     parameters: {
       query?: {
         assetId?: string;
+        /** @description linked: in an incident; unmatched: a resolution whose alert or condition no incident had firing; pending: not correlated yet */
+        correlation?: 'linked' | 'unmatched' | 'pending';
         cursor?: string;
         deliveryId?: string;
         limit?: number;
@@ -5688,37 +5747,50 @@ export interface operations {
           'application/json': {
             days: {
               acknowledged: number;
-              /** @description Alerts that occurred (event time) */
+              /** @description Alert notifications that occurred (event time): firing and resolutions, repeats included */
               alerts: number;
+              /** @description Resolved when all its alerts cleared, with no runbook fix and no person */
+              clearedOnItsOwn: number;
               /**
                * Format: date
                * @description The local day (YYYY-MM-DD) of the time zone
                */
               date: string;
+              /** @description Firing alert episodes: firing notifications that started an episode of their alert (not repeats) */
+              firingEpisodes: number;
               /** @description Incidents opened (merged ones left out) */
               incidents: number;
-              /** @description Mean time from opening to acknowledgement */
+              /** @description Mean time from opening to the first acknowledgement */
               mttaMinutes: number | null;
               /** @description Mean time from opening to resolution */
               mttrMinutes: number | null;
-              /** @description 1 - incidents / alerts, as a percentage; null without alerts */
+              /** @description 1 - incidents / firingEpisodes, as a percentage; null without episodes */
               noiseReductionPct: number | null;
               resolved: number;
+              /** @description Resolved by a person; selfHealed + clearedOnItsOwn + resolvedByPerson = resolved */
+              resolvedByPerson: number;
+              /** @description Resolved by a successful runbook execution */
               selfHealed: number;
-              /** @description Share of the resolved incidents that healed without a technician */
+              /** @description selfHealed / resolved, as a percentage */
               selfHealedPct: number | null;
+              /** @description Met when resolved, by anyone, by the resolution deadline */
               slaResolution: {
                 met: number;
                 missed: number;
                 /** @description met / (met + missed); deadlines still ahead are not counted yet */
                 pct: number | null;
               };
+              /** @description Met only by a person acting (acknowledge, assign, note, resolve, an approval decision) by the response deadline */
               slaResponse: {
                 met: number;
                 missed: number;
                 /** @description met / (met + missed); deadlines still ahead are not counted yet */
                 pct: number | null;
+                /** @description Resolved (by a runbook or on its own) before the response was due with no person acting by then: neither met nor missed */
+                resolvedBeforeDue: number;
               };
+              /** @description Resolution notifications correlation decided that joined no incident (no firing alert or condition for them to end); among `alerts` */
+              unmatchedResolutions: number;
             }[];
             period: {
               /** Format: date-time */

@@ -37,11 +37,11 @@ export function Badge({ value, label }: { value: string; label?: string }) {
   return <span className={`badge badge-${tone}`}>{label ?? humanize(value)}</span>;
 }
 
-/** The 0-100 priority score as a bar plus the number. */
-export function PriorityMeter({ score }: { score: number }) {
-  const tone = score >= 80 ? 'critical' : score >= 60 ? 'high' : score >= 40 ? 'medium' : 'low';
+/** The 0-100 priority score as a bar plus the number; grey once the incident is resolved (`settled`): it asks for nothing. */
+export function PriorityMeter({ score, settled = false }: { score: number; settled?: boolean }) {
+  const tone = settled ? 'settled' : score >= 80 ? 'critical' : score >= 60 ? 'high' : score >= 40 ? 'medium' : 'low';
   return (
-    <span className="priority" title={`Priority ${score} of 100`}>
+    <span className="priority" title={settled ? `Priority was ${score} of 100 while it was active` : `Priority ${score} of 100`}>
       <span className={`priority-bar priority-${tone}`} style={{ width: `${Math.max(4, Math.min(100, score))}%` }} aria-hidden="true" />
       <span className="priority-value">{score}</span>
     </span>

@@ -13,7 +13,8 @@ export function useNow(everyMs = 1000): number {
 
 /**
  * Time left to an SLA deadline: "12 min left", amber in the last fifth of `windowMs` (or the last 10
- * minutes), red once it has passed ("breached 4 min ago"). Met or paused clocks say so instead.
+ * minutes), red once it has passed ("breached 4 min ago"). Met or paused clocks say so instead, and a
+ * response clock the incident's resolution made unnecessary says "Resolved first".
  */
 export function SlaCountdown({
   deadline,
@@ -21,12 +22,13 @@ export function SlaCountdown({
   windowMs,
 }: {
   deadline?: string;
-  state?: 'met' | 'missed' | 'paused' | 'running';
+  state?: 'met' | 'missed' | 'paused' | 'running' | 'not-needed';
   windowMs?: number;
 }) {
   const now = useNow();
   if (!deadline) return <span className="muted">—</span>;
   if (state === 'met') return <span className="sla sla-met">Met</span>;
+  if (state === 'not-needed') return <span className="sla sla-paused">Resolved first</span>;
   if (state === 'paused') return <span className="sla sla-paused">Paused</span>;
   const left = new Date(deadline).getTime() - now;
   if (left <= 0 || state === 'missed') {

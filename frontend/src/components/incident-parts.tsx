@@ -26,7 +26,8 @@ export const RESOLUTION_CODES = [
 ] as const;
 export type ResolutionCode = (typeof RESOLUTION_CODES)[number]['value'];
 
-export type ClockState = 'met' | 'missed' | 'paused' | 'running';
+/** `not-needed`: the incident was resolved (by a runbook or on its own) before its response was due, and no person had acted. */
+export type ClockState = 'met' | 'missed' | 'paused' | 'running' | 'not-needed';
 
 export interface SlaClockView {
   which: 'response' | 'resolution';
@@ -36,8 +37,10 @@ export interface SlaClockView {
   windowMs: number;
   /** When the clock started (for the elapsed bar). */
   startedAt: string;
-  /** When it stopped (acknowledged / resolved). */
+  /** When it stopped: the first response of a person (response clock) or the resolution. */
   doneAt?: string;
+  /** What stopped it, for its label: a person's first response, or the resolution. */
+  doneBy?: { what: 'responded' | 'resolved'; who?: string };
 }
 
 function lastPause(sla: NonNullable<Incident['sla']>) {
@@ -51,8 +54,11 @@ export function slaPaused(incident: Incident): boolean {
 }
 
 /**
- * The response and resolution clocks of an incident as the countdowns show them: met or missed once
- * acknowledged / resolved, paused while the client is waited on, else running towards the deadline.
+ * The response and resolution clocks of an incident as the countdowns show them, as docs/kpis.md counts
+ * them: the response clock stops at the first action of a person (`respondedAt`: acknowledge, assign,
+ * note, resolve, an approval decision), the resolution clock at the resolution; paused while the client
+ * is waited on, else running towards the deadline. An incident resolved without a person before its
+ * response was due needed no response.
  */
 export function slaClocks(incident: Incident): { response: SlaClockView; resolution: SlaClockView } | undefined {
   const sla = incident.sla;
@@ -61,10 +67,18 @@ export function slaClocks(incident: Incident): { response: SlaClockView; resolut
   const pausedTimer = (kind: 'response' | 'resolution') => sla.timers[`${kind}-breach`]?.deadline;
   const clock = (which: 'response' | 'resolution'): SlaClockView => {
     const due = (which === 'response' ? sla.responseDueAt : sla.resolutionDueAt) ?? pausedTimer(which) ?? undefined;
-    const doneAt = which === 'response' ? (incident.acknowledgedAt ?? incident.resolvedAt) : incident.resolvedAt;
+    const responded = which === 'response' ? incident.respondedAt : undefined;
+    const doneAt = which === 'response' ? (responded ?? incident.resolvedAt) : incident.resolvedAt;
+    const doneBy: SlaClockView['doneBy'] = !doneAt
+      ? undefined
+      : responded
+        ? { what: 'responded', ...(incident.respondedBy ? { who: incident.respondedBy } : {}) }
+        : { what: 'resolved', ...(incident.resolvedBy ? { who: incident.resolvedBy } : {}) };
     const breached = which === 'response' ? sla.breachedAt.response : sla.breachedAt.resolution;
+    const late = Boolean(breached || (due && doneAt && doneAt > due));
     let state: ClockState;
-    if (doneAt) state = breached || (due && doneAt > due) ? 'missed' : 'met';
+    if (doneAt && which === 'response' && !responded) state = late ? 'missed' : 'not-needed';
+    else if (doneAt) state = late ? 'missed' : 'met';
     else if (incident.status === 'merged') state = 'met';
     else if (paused) state = 'paused';
     else state = breached ? 'missed' : 'running';
@@ -75,17 +89,18 @@ export function slaClocks(incident: Incident): { response: SlaClockView; resolut
       state,
       windowMs: (which === 'response' ? sla.responseMinutes : sla.resolutionMinutes) * 60_000,
       startedAt: sla.startedAt,
-      doneAt,
+      ...(doneAt ? { doneAt } : {}),
+      ...(doneBy ? { doneBy } : {}),
     };
   };
   return { response: clock('response'), resolution: clock('resolution') };
 }
 
-/** The deadline that matters now: the response until acknowledged, then the resolution. */
+/** The deadline that matters now: the response until a person responded, then the resolution. */
 export function nextClock(incident: Incident): SlaClockView | undefined {
   const clocks = slaClocks(incident);
   if (!clocks) return undefined;
-  if (incident.status === 'open' && !incident.acknowledgedAt) return clocks.response;
+  if (incident.status === 'open' && !incident.acknowledgedAt && !incident.respondedAt) return clocks.response;
   return clocks.resolution;
 }
 

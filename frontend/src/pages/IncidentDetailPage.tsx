@@ -37,7 +37,7 @@ const PRIORITY_PARTS: { key: keyof NonNullable<Incident['priority']>['parts']; l
   { key: 'criticalAsset', label: 'Critical asset', hint: 'a critical asset is involved' },
   { key: 'blastRadius', label: 'Blast radius', hint: 'assets that depend on the root' },
   { key: 'multiTool', label: 'Several tools', hint: 'more than one monitoring tool reports it' },
-  { key: 'repeat', label: 'Repeats', hint: 'alerts keep arriving' },
+  { key: 'repeat', label: 'Repeats', hint: 'its alerts keep firing (resolutions do not count)' },
   { key: 'ageDecay', label: 'Age', hint: 'older incidents move up or down' },
 ];
 
@@ -88,11 +88,16 @@ function Time({ iso, relative = false }: { iso: string | undefined; relative?: b
 // ---------------------------------------------------------------------------------------------
 // Header and SLA
 
-function PriorityDial({ score }: { score: number }) {
-  const tone = score >= 80 ? 'critical' : score >= 60 ? 'high' : score >= 40 ? 'medium' : 'low';
+/** The priority score as a ring; grey and small once the incident is resolved or merged (it no longer asks for attention). */
+function PriorityDial({ score, settled }: { score: number; settled: boolean }) {
+  const tone = settled ? 'settled' : score >= 80 ? 'critical' : score >= 60 ? 'high' : score >= 40 ? 'medium' : 'low';
   const circumference = 2 * Math.PI * 26;
   return (
-    <div className={`inc-dial inc-dial-${tone}`} role="img" aria-label={`Priority ${score} of 100`}>
+    <div
+      className={`inc-dial inc-dial-${tone}`}
+      role="img"
+      aria-label={settled ? `Priority was ${score} of 100 while it was active` : `Priority ${score} of 100`}
+    >
       <svg viewBox="0 0 64 64" aria-hidden="true">
         <circle cx="32" cy="32" r="26" className="inc-dial-track" />
         <circle
@@ -105,9 +110,24 @@ function PriorityDial({ score }: { score: number }) {
         />
       </svg>
       <span className="inc-dial-number">{score}</span>
-      <span className="inc-dial-label">priority</span>
+      <span className="inc-dial-label">{settled ? 'was' : 'priority'}</span>
     </div>
   );
+}
+
+/** "Responded 5:05 AM by ana@…" / "Resolved … by a runbook, before a response was due" / "Due …", and the target. */
+function clockFoot(clock: SlaClockView): string {
+  const target = `${formatDuration(clock.windowMs)} target`;
+  if (!clock.doneAt || !clock.doneBy) return `Due ${clock.deadline ? formatDateTime(clock.deadline) : '—'} · ${target}`;
+  const who = clock.doneBy.who ? ` by ${resolverName(clock.doneBy.who)}` : clock.doneBy.what === 'resolved' ? ' on its own' : '';
+  const what = clock.doneBy.what === 'responded' ? 'Responded' : 'Resolved';
+  const first = clock.which === 'response' && clock.doneBy.what === 'resolved' ? ', before anyone responded' : '';
+  return `${what} ${formatDateTime(clock.doneAt)}${who}${first} · ${target}`;
+}
+
+/** Who resolved or responded, as people read it: the automation's actor name is "a runbook". */
+function resolverName(actor: string): string {
+  return actor === 'automation' ? 'a runbook' : actor;
 }
 
 function SlaTile({ clock }: { clock: SlaClockView }) {
@@ -116,7 +136,16 @@ function SlaTile({ clock }: { clock: SlaClockView }) {
   const end = clock.deadline ? new Date(clock.deadline).getTime() : start + clock.windowMs;
   const at = clock.doneAt ? new Date(clock.doneAt).getTime() : now;
   const used = end > start ? Math.min(1, Math.max(0, (at - start) / (end - start))) : 1;
-  const tone = clock.state === 'met' ? 'ok' : clock.state === 'missed' || used >= 1 ? 'critical' : used >= 0.8 ? 'warning' : 'accent';
+  const tone =
+    clock.state === 'met'
+      ? 'ok'
+      : clock.state === 'not-needed'
+        ? 'neutral'
+        : clock.state === 'missed' || used >= 1
+          ? 'critical'
+          : used >= 0.8
+            ? 'warning'
+            : 'accent';
   return (
     <div className={`inc-sla-tile inc-sla-${tone}`}>
       <div className="inc-sla-head">
@@ -133,11 +162,7 @@ function SlaTile({ clock }: { clock: SlaClockView }) {
       >
         <span style={{ width: `${Math.round(used * 100)}%` }} />
       </div>
-      <span className="inc-sla-foot">
-        {clock.doneAt ? (clock.which === 'response' ? 'Acknowledged ' : 'Resolved ') : 'Due '}
-        {clock.doneAt ? formatDateTime(clock.doneAt) : clock.deadline ? formatDateTime(clock.deadline) : '—'} ·{' '}
-        {formatDuration(clock.windowMs)} target
-      </span>
+      <span className="inc-sla-foot">{clockFoot(clock)}</span>
     </div>
   );
 }
@@ -657,13 +682,24 @@ function FactsCard({ detail, correlationId }: { detail: IncidentDetail; correlat
       ),
     ],
     [
+      'First response',
+      incident.respondedAt ? (
+        <>
+          <Time iso={incident.respondedAt} />
+          {incident.respondedBy ? <span className="cell-sub">by {incident.respondedBy}</span> : null}
+        </>
+      ) : (
+        <span className="muted">{incident.resolvedAt ? 'None: resolved without a person' : 'Not yet'}</span>
+      ),
+    ],
+    [
       'Resolved',
       incident.resolvedAt ? (
         <>
           <Time iso={incident.resolvedAt} />
           <span className="cell-sub">
-            {incident.resolutionCode ? humanize(incident.resolutionCode) : ''}
-            {incident.resolvedBy ? ` by ${incident.resolvedBy}` : ' automatically'}
+            {incident.resolutionCode ? `${humanize(incident.resolutionCode)} ` : ''}
+            {incident.resolvedBy ? `by ${resolverName(incident.resolvedBy)}` : 'on its own: its alerts cleared'}
           </span>
         </>
       ) : (
@@ -718,7 +754,7 @@ function FactsCard({ detail, correlationId }: { detail: IncidentDetail; correlat
     ],
   ];
   if (incident.mergedInto)
-    items.splice(6, 0, ['Merged into', <Link to={`/incidents/${incident.tenantId}/${incident.mergedInto}`}>{incident.mergedInto}</Link>]);
+    items.splice(7, 0, ['Merged into', <Link to={`/incidents/${incident.tenantId}/${incident.mergedInto}`}>{incident.mergedInto}</Link>]);
   return (
     <Section title="Facts" id="facts-heading">
       <dl className="inc-facts">
@@ -808,40 +844,114 @@ function EscalationCard({ incident }: { incident: Incident }) {
 // ---------------------------------------------------------------------------------------------
 // Main column: alerts, remediation, notes, activity
 
+type AlertRow = IncidentDetail['alerts'][number];
+type AlertEvent = AlertRow['events'][number];
+
+const ROW_STATES: Record<AlertRow['state'], { badge: string; label: string }> = {
+  firing: { badge: 'firing', label: 'Firing' },
+  resolved: { badge: 'resolved', label: 'Resolved' },
+  ended: { badge: 'merged', label: 'Ended with the incident' },
+};
+
+function eventLabel(event: AlertEvent): string {
+  switch (event.kind) {
+    case 'fired':
+      return 'Fired';
+    case 'repeated':
+      return 'Repeated';
+    case 'resolved':
+      return 'Resolved';
+    case 'reported-cleared':
+      return `${event.source} reports it cleared`;
+  }
+}
+
+/** "12 May, 5:05 AM" for another day, "5:05 AM" today. */
+function shortTime(iso: string): string {
+  return new Date(iso).toDateString() === new Date().toDateString() ? formatTime(iso) : formatDateTime(iso);
+}
+
+/**
+ * One row per alert (per fingerprint): where it stands, when it was first and last heard, the tools that
+ * reported it, how often it fired, and why it joined; its repeats and resolutions (and another tool's word
+ * that it cleared) are events on the row.
+ */
 function AlertsCard({ detail, correlationIds }: { detail: IncidentDetail; correlationIds: Map<string, string> }) {
-  const alerts = [...detail.alerts].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+  const rows = detail.alerts;
   const opener = detail.timeline.find((entry) => entry.type === 'incident-opened')?.alertId;
+  const { alertCount, occurrences } = detail.incident;
   return (
-    <Section title="Alerts and why they were grouped" count={detail.incident.alertCount} id="alerts-heading">
-      {alerts.length === 0 ? (
+    <Section title="Alerts and why they were grouped" count={alertCount} id="alerts-heading">
+      {occurrences !== undefined && occurrences > alertCount ? (
+        <p className="muted inc-small">
+          {alertCount} distinct alert{alertCount === 1 ? '' : 's'}, {occurrences} firing notifications in all (repeats included).
+        </p>
+      ) : null}
+      {rows.length === 0 ? (
         <EmptyState title="No alerts recorded" />
       ) : (
         <ol className="inc-alerts">
-          {alerts.map((alert, index) => {
-            const opened = alert.alertId === opener || (!opener && index === 0);
-            const correlationId = correlationIds.get(alert.alertId);
+          {rows.map((row, index) => {
+            const opened = row.events.some((event) => event.alertId === opener) || (!opener && index === 0);
+            const state = ROW_STATES[row.state];
+            const clearedBy = [...new Set(row.events.filter((event) => event.kind === 'reported-cleared').map((event) => event.source))];
+            const correlationId = row.events.map((event) => correlationIds.get(event.alertId)).find(Boolean);
             return (
-              <li key={alert.alertId} className={`inc-alert inc-edge-${alert.severity}`}>
+              <li key={row.key} className={`inc-alert inc-edge-${row.severity}`}>
                 <div className="inc-alert-time">
-                  <time dateTime={alert.occurredAt} title={formatDateTime(alert.occurredAt)}>
-                    {formatTime(alert.occurredAt)}
+                  <time dateTime={row.firstSeenAt} title={formatDateTime(row.firstSeenAt)}>
+                    {formatTime(row.firstSeenAt)}
                   </time>
-                  <span className="cell-sub">{new Date(alert.occurredAt).toLocaleDateString()}</span>
+                  <span className="cell-sub">{new Date(row.firstSeenAt).toLocaleDateString()}</span>
                 </div>
                 <div className="inc-alert-body">
                   <div className="inc-alert-head">
-                    <span className="cell-title">{alert.signature}</span>
-                    <Badge value={alert.severity} />
-                    <Badge value={alert.status} />
-                    <span className="inc-chip">{alert.source}</span>
-                    <span className="inc-chip">{alert.category}</span>
+                    <span className="cell-title">{row.signature}</span>
+                    <Badge value={row.severity} />
+                    <Badge value={state.badge} label={state.label} />
+                    {row.sources.map((source) => (
+                      <span key={source} className="inc-chip">
+                        {source}
+                      </span>
+                    ))}
+                    <span className="inc-chip">{row.category}</span>
                   </div>
                   <p className="inc-alert-message">
-                    <span className="inc-asset">{alert.assetId ?? alert.assetRef}</span> · {alert.message}
+                    <span className="inc-asset">{row.assetId ?? row.assetRef}</span> · {row.message}
                   </p>
+                  <p className="inc-small muted inc-alert-seen">
+                    First seen {shortTime(row.firstSeenAt)} · last {shortTime(row.lastSeenAt)} · fired {row.occurrences}{' '}
+                    {row.occurrences === 1 ? 'time' : 'times'}
+                  </p>
+                  {clearedBy.length ? (
+                    <p className="inc-small inc-alert-cleared">
+                      {clearedBy.join(', ')} report{clearedBy.length === 1 ? 's' : ''} it cleared
+                      {row.state === 'firing'
+                        ? `; ${row.sources.filter((source) => !clearedBy.includes(source)).join(', ')} still reports it firing`
+                        : ''}
+                    </p>
+                  ) : null}
                   <p className={`inc-why ${opened ? 'inc-why-open' : ''}`}>
-                    <strong>{opened ? 'Opened the incident' : 'Why it joined'}:</strong> {alert.reason}
+                    <strong>{opened ? 'Opened the incident' : 'Why it joined'}:</strong> {row.reason}
                   </p>
+                  {row.events.length > 1 ? (
+                    <details className="inc-alert-events">
+                      <summary>{row.events.length} notifications</summary>
+                      <ol>
+                        {row.events.map((event) => (
+                          <li key={event.alertId}>
+                            <time dateTime={event.at} title={formatDateTime(event.at)}>
+                              {shortTime(event.at)}
+                            </time>
+                            <span>
+                              {eventLabel(event)}
+                              {event.kind === 'reported-cleared' ? null : <span className="cell-sub">{event.source}</span>}
+                            </span>
+                          </li>
+                        ))}
+                      </ol>
+                    </details>
+                  ) : null}
                   {correlationId ? (
                     <p className="inc-small muted">
                       Correlation id <code>{correlationId}</code>
@@ -853,11 +963,6 @@ function AlertsCard({ detail, correlationIds }: { detail: IncidentDetail; correl
           })}
         </ol>
       )}
-      {detail.incident.alertCount > detail.alerts.length ? (
-        <p className="muted inc-small">
-          Showing {detail.alerts.length} of {detail.incident.alertCount} alerts.
-        </p>
-      ) : null}
     </Section>
   );
 }
@@ -1164,8 +1269,15 @@ function NotesCard({ detail }: { detail: IncidentDetail }) {
   );
 }
 
+/** "HighCPU on db-prod-01", and the tool when it said what the entry records. */
+function alertName(alert: NonNullable<TimelineEntry['alert']>, type: TimelineEntry['type']): string {
+  const name = `${alert.signature} on ${alert.assetRef}`;
+  return type === 'alert-resolved' || type === 'alert-joined' ? `${name} (${alert.source})` : name;
+}
+
+/** The activity, newest first: the API lists it in the order things happened (one instant's entries cause first). */
 function ActivityCard({ detail }: { detail: IncidentDetail }) {
-  const entries = [...detail.timeline].sort((a, b) => b.at.localeCompare(a.at));
+  const entries = [...detail.timeline].reverse();
   return (
     <Section title="Activity" count={entries.length} id="activity-heading">
       <ol className="inc-activity">
@@ -1177,6 +1289,7 @@ function ActivityCard({ detail }: { detail: IncidentDetail }) {
               <div className="inc-activity-body">
                 <div className="inc-activity-head">
                   <strong>{meta.label}</strong>
+                  {entry.alert ? <span className="inc-activity-alert">{alertName(entry.alert, entry.type)}</span> : null}
                   {entry.actor ? <span className="muted">by {entry.actor}</span> : null}
                   <time dateTime={entry.at} title={formatDateTime(entry.at)} className="muted">
                     {formatDateTime(entry.at)}
@@ -1239,14 +1352,20 @@ function IncidentView({ detail }: { detail: IncidentDetail }) {
               root <span className="inc-asset">{incident.rootAssetId ?? incident.assetId ?? incident.assetRef}</span>
             </span>
             <span>
-              {incident.alertCount} alert{incident.alertCount === 1 ? '' : 's'} from {incident.sources.join(', ')}
+              {incident.alertCount} alert{incident.alertCount === 1 ? '' : 's'}
+              {incident.occurrences !== undefined && incident.occurrences > incident.alertCount
+                ? ` (${incident.occurrences} notifications)`
+                : ''}{' '}
+              from {incident.sources.join(', ')}
             </span>
             <span>
               opened <Time iso={incident.openedAt} relative />
             </span>
           </p>
         </div>
-        {incident.priority ? <PriorityDial score={incident.priority.score} /> : null}
+        {incident.priority ? (
+          <PriorityDial score={incident.priority.score} settled={incident.status === 'resolved' || incident.status === 'merged'} />
+        ) : null}
       </header>
       {clocks && incident.status !== 'merged' ? (
         <div className="inc-sla-strip" aria-label="SLA clocks" role="group">

@@ -212,7 +212,16 @@ export default function IncidentsPage() {
                     data-testid="incident-row"
                     className={`inc-row inc-row-${incident.severity}${fresh ? ' inc-row-new' : ''}`}
                   >
-                    <td>{incident.priority ? <PriorityMeter score={incident.priority.score} /> : <span className="muted">—</span>}</td>
+                    <td className="inc-cell-priority" data-label="Priority">
+                      {incident.priority ? (
+                        <PriorityMeter
+                          score={incident.priority.score}
+                          settled={incident.status === 'resolved' || incident.status === 'merged'}
+                        />
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
                     <td className="inc-title-cell">
                       <Link className="cell-title inc-title-link" to={incidentPath(incident.tenantId, incident.id)}>
                         {incident.title}
@@ -224,19 +233,27 @@ export default function IncidentsPage() {
                         <span className="inc-asset">{rootAssetOf(incident)}</span>
                       </span>
                     </td>
-                    {showCompany ? <td className="inc-company">{nameOf(incident.tenantId)}</td> : null}
-                    <td>
+                    {showCompany ? (
+                      <td className="inc-company inc-cell-meta" data-label="Company">
+                        {nameOf(incident.tenantId)}
+                      </td>
+                    ) : null}
+                    <td className="inc-cell-meta" data-label="Severity">
                       <Badge value={incident.severity} />
                     </td>
-                    <td>
+                    <td className="inc-cell-status" data-label="Status">
                       <IncidentBadges incident={incident} />
                     </td>
-                    <td className="numeric">{incident.alertCount}</td>
-                    <td>{incident.assignee ? incident.assignee.name : <span className="muted">Unassigned</span>}</td>
-                    <td>
+                    <td className="numeric inc-cell-meta" data-label="Alerts">
+                      {incident.alertCount}
+                    </td>
+                    <td className="inc-cell-meta" data-label="Assignee">
+                      {incident.assignee ? incident.assignee.name : <span className="muted">Unassigned</span>}
+                    </td>
+                    <td className="inc-cell-sla" data-label="SLA">
                       <NextSla incident={incident} />
                     </td>
-                    <td>
+                    <td className="inc-cell-meta" data-label="Opened">
                       <time dateTime={incident.openedAt} title={formatDateTime(incident.openedAt)} className="inc-nowrap">
                         {ago(incident.openedAt, now)}
                       </time>

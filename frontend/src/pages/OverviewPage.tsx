@@ -46,22 +46,24 @@ const weightedMean = (rows: KpiRow[], value: (row: KpiRow) => number | null, wei
   return count === 0 ? null : Math.round((sum / count) * 10) / 10;
 };
 
-/** Several companies' KPI rows as one: counts add up, shares and means are recomputed from them. */
+/** Several companies' KPI rows as one: counts add up, shares and means are recomputed from them (as lib/kpi/kpis.ts does). */
 function combineRows(rows: KpiRow[]): KpiRow {
   const sum = (value: (row: KpiRow) => number) => rows.reduce((total, row) => total + value(row), 0);
-  const alerts = sum((r) => r.alerts);
+  const firingEpisodes = sum((r) => r.firingEpisodes);
   const incidents = sum((r) => r.incidents);
   const resolved = sum((r) => r.resolved);
   const selfHealed = sum((r) => r.selfHealed);
-  const compliance = (pick: (row: KpiRow) => KpiRow['slaResponse']) => {
+  const compliance = (pick: (row: KpiRow) => KpiRow['slaResolution']) => {
     const met = sum((r) => pick(r).met);
     const missed = sum((r) => pick(r).missed);
     return { met, missed, pct: ratio(met, met + missed) };
   };
   return {
-    alerts,
+    alerts: sum((r) => r.alerts),
+    firingEpisodes,
+    unmatchedResolutions: sum((r) => r.unmatchedResolutions),
     incidents,
-    noiseReductionPct: alerts === 0 ? null : Math.min(100, Math.max(0, Math.round((1 - incidents / alerts) * 1000) / 10)),
+    noiseReductionPct: firingEpisodes === 0 ? null : Math.min(100, Math.max(0, Math.round((1 - incidents / firingEpisodes) * 1000) / 10)),
     acknowledged: sum((r) => r.acknowledged),
     mttaMinutes: weightedMean(
       rows,
@@ -75,8 +77,10 @@ function combineRows(rows: KpiRow[]): KpiRow {
       (r) => r.resolved,
     ),
     selfHealed,
+    clearedOnItsOwn: sum((r) => r.clearedOnItsOwn),
+    resolvedByPerson: sum((r) => r.resolvedByPerson),
     selfHealedPct: ratio(selfHealed, resolved),
-    slaResponse: compliance((r) => r.slaResponse),
+    slaResponse: { ...compliance((r) => r.slaResponse), resolvedBeforeDue: sum((r) => r.slaResponse.resolvedBeforeDue) },
     slaResolution: compliance((r) => r.slaResolution),
   };
 }
@@ -94,25 +98,64 @@ function combineReports(reports: KpiReport[]): KpiReport {
 }
 
 const minutes = (value: number | null) => (value === null ? '—' : formatDuration(value * 60_000));
+const count = (value: number, one: string, many: string) => `${formatNumber(value)} ${value === 1 ? one : many}`;
+
+/** Each card's one-line definition, in the cards' order (docs/kpis.md has the full ones: the dashboard does not serve it). */
+const DEFINITIONS: ReadonlyArray<[label: string, definition: string]> = [
+  ['Firing alerts', 'Alerts that started firing: an episode counts once, its repeats and its resolution not at all.'],
+  ['Incidents', 'Incidents opened in the period; one merged into another counts as that one.'],
+  ['Noise reduction', '1 − incidents ÷ firing alerts: the share of firing alerts that needed no incident of their own.'],
+  [
+    'Self-healed',
+    'Resolved incidents a successful runbook resolved. Beside it: cleared on its own (every alert resolved, no runbook, no person) and resolved by a person.',
+  ],
+  ['MTTA', 'Mean time from opening to the first acknowledgement, over the acknowledged incidents.'],
+  ['MTTR', 'Mean time from opening to resolution, over the resolved incidents, however they were resolved.'],
+  [
+    'SLA response',
+    'Met when a person acted (acknowledged, assigned, noted, resolved, decided an approval, ran a runbook, paused the clock) within the response target; missed once it passed. Resolved without a person before it was due: counted apart.',
+  ],
+  ['SLA resolution', 'Met when resolved, by anyone, within the resolution target; missed when later or still open after it.'],
+];
 
 function KpiCards({ report, days }: { report: KpiReport; days: Period }) {
   const t = report.totals;
   return (
     <section aria-labelledby="kpi-heading" className="stack">
-      <h2 id="kpi-heading" className="visually-hidden">
+      <h2 id="kpi-heading" className="ov-section-title">
         Key figures of the last {days} days
       </h2>
       <div className="kpis ov-kpis">
-        <KpiCard label="Alerts" value={formatNumber(t.alerts)} hint="received in the period" />
-        <KpiCard label="Incidents" value={formatNumber(t.incidents)} hint="after correlation" />
-        <KpiCard label="Noise reduction" value={formatPercent(t.noiseReductionPct)} hint="alerts that needed no incident of their own" />
-        <KpiCard label="Self-healed" value={formatPercent(t.selfHealedPct)} hint={`${t.selfHealed} of ${t.resolved} resolved`} />
-        <KpiCard label="MTTA" value={minutes(t.mttaMinutes)} hint={`mean time to acknowledge · ${t.acknowledged} acked`} />
-        <KpiCard label="MTTR" value={minutes(t.mttrMinutes)} hint={`mean time to resolve · ${t.resolved} resolved`} />
+        <KpiCard
+          label="Firing alerts"
+          value={formatNumber(t.firingEpisodes)}
+          hint={`repeats left out · ${count(t.alerts, 'notification', 'notifications')} in all · ${count(t.unmatchedResolutions, 'unmatched resolution', 'unmatched resolutions')}`}
+        />
+        <KpiCard label="Incidents" value={formatNumber(t.incidents)} hint="opened, merged ones left out" />
+        <KpiCard
+          label="Noise reduction"
+          value={formatPercent(t.noiseReductionPct)}
+          hint={`${count(t.firingEpisodes, 'firing alert', 'firing alerts')} → ${count(t.incidents, 'incident', 'incidents')}`}
+        />
+        <KpiCard
+          label="Self-healed"
+          value={formatPercent(t.selfHealedPct)}
+          hint={
+            `${formatNumber(t.selfHealed)} of ${formatNumber(t.resolved)} resolved by runbooks · ` +
+            `${formatNumber(t.clearedOnItsOwn)} cleared on ${t.clearedOnItsOwn === 1 ? 'its' : 'their'} own · ` +
+            `${formatNumber(t.resolvedByPerson)} by a person`
+          }
+        />
+        <KpiCard
+          label="MTTA"
+          value={minutes(t.mttaMinutes)}
+          hint={`to the first acknowledgement · ${formatNumber(t.acknowledged)} acknowledged`}
+        />
+        <KpiCard label="MTTR" value={minutes(t.mttrMinutes)} hint={`opened to resolved · ${formatNumber(t.resolved)} resolved`} />
         <KpiCard
           label="SLA response"
           value={formatPercent(t.slaResponse.pct)}
-          hint={`${t.slaResponse.met} met · ${t.slaResponse.missed} missed`}
+          hint={`${t.slaResponse.met} met · ${t.slaResponse.missed} missed · ${t.slaResponse.resolvedBeforeDue} resolved before due`}
         />
         <KpiCard
           label="SLA resolution"
@@ -120,6 +163,21 @@ function KpiCards({ report, days }: { report: KpiReport; days: Period }) {
           hint={`${t.slaResolution.met} met · ${t.slaResolution.missed} missed`}
         />
       </div>
+      <details className="ov-kpi-definitions">
+        <summary>How these are counted</summary>
+        <dl>
+          {DEFINITIONS.map(([label, definition]) => (
+            <div key={label}>
+              <dt>{label}</dt>
+              <dd>{definition}</dd>
+            </div>
+          ))}
+        </dl>
+        <p className="muted">
+          Every figure counts on the day its incident opened (alerts on the day they fired), in your time zone. The full definitions, with
+          what is left out and why: <code>docs/kpis.md</code> in the Alert Whisperer repository.
+        </p>
+      </details>
     </section>
   );
 }
@@ -134,11 +192,11 @@ function Trends({ report }: { report: KpiReport }) {
       <div className="grid grid-2">
         <div className="card">
           <DailyChart
-            title="Alerts vs incidents"
+            title="Firing alerts vs incidents"
             days={labels}
             yLabel="Count"
             series={[
-              { name: 'Alerts', values: report.days.map((day) => day.alerts) },
+              { name: 'Firing alerts', values: report.days.map((day) => day.firingEpisodes) },
               { name: 'Incidents', values: report.days.map((day) => day.incidents) },
             ]}
           />
@@ -297,7 +355,7 @@ function LiveFeed({ tenant }: { tenant: string | undefined }) {
   );
 }
 
-/** The MSP's morning view: KPIs and trends, what is burning now, and what just happened. */
+/** The MSP's morning view: what is burning now and what just happened, then the KPIs and trends of the period. */
 export default function OverviewPage() {
   const api = useApi();
   const { can } = useSession();
@@ -337,6 +395,11 @@ export default function OverviewPage() {
           </div>
         }
       />
+      {/* What is burning now comes first (on a phone, before eight KPI cards), then the figures of the period. */}
+      <div className="grid ov-now">
+        <ActiveIncidents tenant={selected} />
+        <LiveFeed tenant={selected} />
+      </div>
       {pending ? (
         <Spinner label="Loading the key figures" />
       ) : failed ? (
@@ -348,10 +411,6 @@ export default function OverviewPage() {
           <p>Your role cannot read the KPIs of any company.</p>
         </EmptyState>
       )}
-      <div className="grid ov-now">
-        <ActiveIncidents tenant={selected} />
-        <LiveFeed tenant={selected} />
-      </div>
       {combined ? <Trends report={combined} /> : null}
     </>
   );

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ALERT_STATUSES, SEVERITIES } from '../../domain/alert';
 import { json } from '../../http/http';
-import { listAlerts, listUnresolvedAssetRefs } from '../../store/alerts';
+import { ALERT_CORRELATIONS, listAlerts, listUnresolvedAssetRefs } from '../../store/alerts';
 import { keys } from '../../store/keys';
 import { decodeCursor, encodeCursor, type Route, type RouteContext } from '../context';
 import { alertListResponse, tenantParam, tenantQuery, unresolvedAssetsResponse } from '../schemas';
@@ -14,6 +14,12 @@ const alertListQuery = z.object({
   assetId: z.string().max(128).optional(),
   deliveryId: z.string().max(1024).optional(),
   since: z.iso.datetime({ offset: true }).max(40).optional(),
+  correlation: z
+    .enum(ALERT_CORRELATIONS)
+    .optional()
+    .describe(
+      'linked: in an incident; unmatched: a resolution whose alert or condition no incident had firing; pending: not correlated yet',
+    ),
   cursor: z.string().max(2048).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });

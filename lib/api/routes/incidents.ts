@@ -11,7 +11,8 @@ import { correlationIdOf, json, parseBody, type HttpEvent } from '../../http/htt
 import { InventoryCache } from '../../store/assets';
 import { PolicyCache } from '../../store/correlation-policy';
 import { acknowledgeIncident, addIncidentNote, assignIncident, IncidentStateError } from '../../store/incident-actions';
-import { getIncidentDetail, listIncidents } from '../../store/incidents';
+import { alertRowsOf } from '../../domain/incident-view';
+import { getIncidentDetail, listIncidents, type IncidentDetail } from '../../store/incidents';
 import { writeEvents } from '../../store/outbox';
 import { getUser } from '../../store/users';
 import { pathIncidentId, type Route, type RouteContext, type RouteDoc } from '../context';
@@ -49,6 +50,18 @@ function traceOf(event: HttpEvent): { correlationId?: string } {
 
 /** Incidents read for a priority-sorted list at most, per tenant (the list is sorted in memory). */
 const PRIORITY_WINDOW = 1000;
+
+/**
+ * An incident as the API shows it: one row per alert (its notifications as events on the row), the
+ * activity with each entry naming its alert and without the write-order stamps it was sorted by.
+ */
+function detailView(detail: IncidentDetail) {
+  return {
+    incident: detail.incident,
+    alerts: alertRowsOf(detail.alerts, detail.incident.status),
+    timeline: detail.timeline.map(({ seq: _seq, ...entry }) => entry),
+  };
+}
 
 /**
  * Incidents: the list across the tenants the user may see (filters, newest first or by priority,
@@ -103,7 +116,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         });
       }
       const after = await getIncidentDetail(deps.table, incident.tenantId, incident.id);
-      return json(outcome.status ?? 200, after);
+      return json(outcome.status ?? 200, after && detailView(after));
     },
     doc: {
       tag: 'incidents',
@@ -182,10 +195,10 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         authorize(principal, 'incident.read', tenant, 'Incident');
         const detail = await getIncidentDetail(deps.table, tenant, pathIncidentId(event));
         if (!detail) throw notFound('Incident');
-        return json(200, detail);
+        return json(200, detailView(detail));
       },
       doc: {
-        summary: 'One incident with its alerts and timeline',
+        summary: 'One incident with its alerts (one row each) and its activity',
         tag: 'incidents',
         scope: 'tenant',
         action: 'incident.read',
@@ -241,6 +254,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         if ((incident.assignee?.userId ?? null) === (assignee?.userId ?? null)) return {};
         // The assignee is notified (lib/notify/event-notifier.ts).
         await assignIncident(deps.table, incident.tenantId, incident.id, assignee, principal.email, deps.now(), {
+          byPerson: true,
           events: assignee
             ? [
                 domainEvent(DETAIL_TYPES.incidentAssigned, {

@@ -1,17 +1,19 @@
 import * as z from 'zod';
 import { badRequest } from '../../errors';
 import { json } from '../../http/http';
-import { computeKpis, kpiPeriodSchema, type KpiIncident } from '../../kpi/kpis';
+import { computeKpis, kpiPeriodSchema, type KpiAlert, type KpiIncident } from '../../kpi/kpis';
 import { timeZoneSchema } from '../../oncall/zoned-time';
-import { DEFAULT_SLA_POLICY } from '../../sla/policy';
+import type { AlertStatus } from '../../domain/alert';
 import { alertsReceivedBetween, listIncidentsOpenedBetween } from '../../store/kpi-reads';
+import { getSlaPolicy } from '../../store/sla';
 import { type Route, type RouteContext } from '../context';
 import { kpiReportResponse, tenantParam } from '../schemas';
 
 /**
- * A tenant's KPIs over a period (lib/kpi/kpis.ts): alerts, incidents, noise reduction,
- * MTTA, MTTR, self-healed share and SLA compliance, in total and per local day of a time zone.
- * Default the last 7 days in UTC, at most MAX_PERIOD_DAYS. Needs `kpi.read`.
+ * A tenant's KPIs over a period, as docs/kpis.md defines them (lib/kpi/kpis.ts): alerts, firing
+ * episodes and unmatched resolutions, incidents, noise reduction, MTTA, MTTR, how resolved incidents
+ * were resolved, and SLA compliance, in total and per local day of a time zone. Default the last 7
+ * days in UTC, at most MAX_PERIOD_DAYS. Needs `kpi.read`.
  */
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -64,34 +66,45 @@ export function kpiRoutes({ deps, principalOf, requestTenant }: RouteContext): R
           }
         };
         const lastReceipt = new Date(Math.min(to.getTime() + LATE_DELIVERY_MS, Math.max(to.getTime(), now.getTime())));
-        const [alerts, incidents] = await Promise.all([
-          alertsReceivedBetween(deps.table, tenantId, from, lastReceipt, ['occurredAt'], { afterPage }),
+        const [alerts, incidents, sla] = await Promise.all([
+          alertsReceivedBetween(deps.table, tenantId, from, lastReceipt, ['occurredAt', 'status', 'correlation', 'incidentId'], {
+            afterPage,
+          }),
           listIncidentsOpenedBetween(deps.table, tenantId, from, to, { afterPage }),
+          getSlaPolicy(deps.table, tenantId),
         ]);
+        const kpiAlerts: KpiAlert[] = alerts.map((alert) => ({
+          occurredAt: String(alert.occurredAt),
+          status: alert.status as AlertStatus,
+          ...(typeof alert.correlation === 'string' ? { correlation: alert.correlation } : {}),
+          ...(typeof alert.incidentId === 'string' ? { incidentId: alert.incidentId } : {}),
+        }));
         const kpiIncidents: KpiIncident[] = incidents.map((incident) => ({
           status: incident.status,
           severity: incident.severity,
           openedAt: incident.openedAt,
           ...(incident.acknowledgedAt ? { acknowledgedAt: incident.acknowledgedAt } : {}),
+          ...(incident.respondedAt ? { respondedAt: incident.respondedAt } : {}),
           ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
-          ...(incident.resolutionCode ? { resolutionCode: incident.resolutionCode } : {}),
           ...(incident.resolvedBy ? { resolvedBy: incident.resolvedBy } : {}),
+          // The deadlines the sla function stored (the tenant's policy then, pauses included); the policy now otherwise.
+          ...(incident.sla
+            ? { sla: { responseBy: incident.sla.responseDueAt, resolutionBy: incident.sla.resolutionDueAt, clock: incident.sla.clock } }
+            : {}),
         }));
-        const report = computeKpis(
-          alerts.map((alert) => ({ occurredAt: String(alert.occurredAt) })),
-          kpiIncidents,
-          period,
-          query.timeZone,
-          { now, policy: DEFAULT_SLA_POLICY },
-        );
+        const report = computeKpis(kpiAlerts, kpiIncidents, period, query.timeZone, { now, policy: sla.policy });
         return json(200, { tenantId, ...report });
       },
       doc: {
         summary: "A tenant's KPIs over a period, in total and per day",
         description:
-          `Alerts (by the time they occurred), incidents (by the day they opened, merged ones left out), noise reduction, MTTA, MTTR, ` +
-          `self-healed share and SLA compliance (response and resolution, against the default SLA targets). ` +
-          `Default the last ${DEFAULT_PERIOD_DAYS} days in UTC; at most ${MAX_PERIOD_DAYS} days. A percentage or mean with nothing to divide by is null.`,
+          `As docs/kpis.md defines them: alerts and firing alert episodes (by the time they occurred), incidents (by the day they opened, ` +
+          `merged ones left out), noise reduction over firing episodes, MTTA (to the first acknowledgement), MTTR, resolved incidents ` +
+          `by runbook (self-healed), on their own and by a person, and SLA compliance against the deadlines stored with each incident ` +
+          `(else the tenant's SLA policy): response met only by a person acting in time, with the incidents resolved before their ` +
+          `response was due counted apart; and the resolution notifications that matched no incident. ` +
+          `Default the last ${DEFAULT_PERIOD_DAYS} days in UTC; at most ${MAX_PERIOD_DAYS} days. ` +
+          `A percentage or mean with nothing to divide by is null.`,
         tag: 'kpis',
         scope: 'tenant',
         action: 'kpi.read',

@@ -68,6 +68,8 @@ async function startStack(): Promise<void> {
       AW_PORT: String(port),
       AW_FAULTS: values.faults,
       AW_DEMO_ALERTS: 'off',
+      // The storm alone: the demo's month of history would add its incidents to every count.
+      AW_DEMO_HISTORY: 'off',
       // The sweeps (settle every minute, repair every 5) run 10 times as often: the repair still waits until an incident is 5 minutes old.
       AW_SCHEDULE_SCALE: '0.1',
     },

@@ -37,7 +37,8 @@ afterAll(() => {
 function start(): ChildProcess {
   // node itself (not npx), so the pid is the process that handles SIGTERM.
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env: { ...process.env, AW_LOCAL_DIR: dataDir, AW_PORT: String(port) },
+    // The demo's month of history is test/integration/demo-history.test.ts's: here only the crash counts.
+    env: { ...process.env, AW_LOCAL_DIR: dataDir, AW_PORT: String(port), AW_DEMO_HISTORY: 'off' },
     detached: true, // its own process group, so a failed test can still clean up the whole tree
     stdio: ['ignore', 'ignore', 'inherit'],
   });

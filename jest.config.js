@@ -1,4 +1,4 @@
-// Four test layers as jest projects (STYLE habit 10): unit (no network, aws-sdk-client-mock only for AWS
+// Four test layers as jest projects: unit (no network, aws-sdk-client-mock only for AWS
 // that cannot run here), integration (DynamoDB Local and the local gateway on loopback), e2e (the dashboard
 // in a real browser), infra (CDK assertions). Tests run as native ES modules; swc only strips the types (tsc checks them in lint).
 const swc = [
@@ -28,7 +28,7 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
-      testTimeout: 30_000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup/integration-timeout.ts'],
     },
     {
       // The dashboard in Debian's Chromium (playwright-core) against a local stack.
@@ -37,13 +37,13 @@ export default {
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup/e2e-timeout.ts'],
     },
     {
       ...common,
       displayName: 'infra',
       testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup/infra-timeout.ts'],
     },
   ],
 };

@@ -39,7 +39,12 @@ export class EventDelivery extends Construct {
       this,
       FUNCTIONS,
       {
-        relay: { AW_STAGE: shared.stage, EVENT_BUS_NAME: shared.eventBus.eventBusName, ALERT_QUEUE_URL: shared.alertQueue.queueUrl },
+        relay: {
+          TABLE_NAME: table.tableName,
+          AW_STAGE: shared.stage,
+          EVENT_BUS_NAME: shared.eventBus.eventBusName,
+          ALERT_QUEUE_URL: shared.alertQueue.queueUrl,
+        },
         repair: { TABLE_NAME: table.tableName, AW_STAGE: shared.stage },
       },
       shared,

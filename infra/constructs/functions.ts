@@ -79,8 +79,8 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   wsDefault: 'readWrite',
   // Queries the tenant's subscribers; deletes gone connections (410); receipts of the events it pushed.
   realtimePush: 'readWrite',
-  // Reads nothing and writes nothing in the table: the Pipe hands it the stream's records.
-  streamRelay: 'none',
+  // The Pipe hands it the stream's records; it only counts unresolved asset names (narrowed by ITEM_ACCESS).
+  streamRelay: 'readWrite',
   // Lists tenants and open incidents; writes a repair request (incident and outbox item).
   repairSweep: 'readWrite',
 };
@@ -140,6 +140,15 @@ export const ITEM_ACCESS: Partial<Record<FunctionName, readonly ItemGrant[]>> = 
     { actions: ['dynamodb:GetItem'], partitions: ['T#*#EXEC'] },
     // The incident's timeline entry, the audit entry, and the ApprovalDecided event (the outbox item).
     { actions: ['dynamodb:PutItem'], partitions: ['T#*#INC#*', 'T#*#AUDIT', 'T#*#OUTBOX#*'] },
+  ],
+  // The stream relay counts the unresolved asset names of new alerts (noteUnresolvedAssetRefs in lib/store/alerts.ts):
+  // an UpdateItem of `T#<tenant>` / `UNRESOLVED#digest`, of those attributes only, and nothing else in the table.
+  streamRelay: [
+    {
+      actions: ['dynamodb:UpdateItem'],
+      partitions: ['T#*'],
+      attributes: ['pk', 'sk', 'entity', 'assetRef', 'lastSeenAt', 'firstSeenAt', 'lastSource', 'alertCount'],
+    },
   ],
   // The settle sweep (settleDueIncidents in lib/correlation/correlate.ts, with no alerts to apply).
   settle: [

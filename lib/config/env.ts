@@ -56,8 +56,12 @@ export const ENV_SCHEMAS = {
   }),
   /** `$connect` alone checks access tokens, so only it gets the signing keys. */
   realtimeConnect: base.extend(authKeys.shape),
-  /** The stream relay: the only function that puts events on the bus and alerts on the queue; it never touches the table. */
+  /**
+   * The stream relay: the only function that puts events on the bus and alerts on the queue. In the
+   * table it only counts the unresolved asset names of the new alerts it hands on.
+   */
   relay: z.object({
+    TABLE_NAME: z.string().min(1),
     AW_STAGE: z.string().min(1).default('dev'),
     EVENT_BUS_NAME: z.string().min(1),
     ALERT_QUEUE_URL: z.string().url(),

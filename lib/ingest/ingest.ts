@@ -3,18 +3,20 @@ import { ulid } from 'ulid';
 import * as z from 'zod';
 import type { CanonicalAlert } from '../domain/alert';
 import { AppError, unprocessable } from '../errors';
-import { countMetric, logger } from '../observability';
+import { countMetric } from '../observability';
 import type { InventoryCache } from '../store/assets';
-import { MAX_ALERTS_PER_DELIVERY, noteUnresolvedAssetRef, storeAlerts } from '../store/alerts';
+import { MAX_ALERTS_PER_DELIVERY, storeAlerts } from '../store/alerts';
 import type { TableRef } from '../store/table-ref';
 import { adapterFor, type AdaptedAlert, type FormatAdapter } from './formats';
-import { takeTokens, type RateLimit } from './rate-limit';
+import { rateLimitCharge, type RateLimit } from './rate-limit';
 
 /**
  * Ingestion only writes to the table: an alert's item (with its idempotency record) is the durable
  * hand-off, and the table's stream takes every new alert item to correlation (lib/relay/stream-relay.ts).
  * A stored alert therefore always reaches correlation, whatever happens to this request afterwards,
- * and a repeated delivery, which stores nothing, never queues anything again.
+ * and a repeated delivery, which stores nothing, never queues anything again. A delivery of up to 49
+ * new alerts is ONE DynamoDB request: a transaction of each alert with its idempotency record and the
+ * tenant's rate-limit charge. The relay also counts the asset names the inventory did not know.
  */
 export interface IngestDeps {
   table: TableRef;
@@ -64,9 +66,10 @@ export function alertDeliveryId(delivery: Delivery, alert: AdaptedAlert, index: 
 }
 
 /**
- * Accepts one delivery: normalize it with its tool's adapter, charge the tenant's rate limit, resolve
- * assets through the inventory, store each alert with its idempotency record (the stream hands the new
- * ones to correlation). A repeat within 24 h stores nothing and answers with the original alert.
+ * Accepts one delivery: normalize it with its tool's adapter, resolve assets through the inventory,
+ * store each alert with its idempotency record and charge the tenant's rate limit for the new ones, in
+ * one transaction (the stream hands the new alerts to correlation). A repeat within 24 h stores
+ * nothing, is not charged, and answers with the original alert; over the limit, nothing is stored (429).
  */
 export async function ingestDelivery(delivery: Delivery, deps: IngestDeps): Promise<IngestResult> {
   const { results } = await ingestDeliveries([delivery], deps);
@@ -80,10 +83,12 @@ export async function ingestDelivery(delivery: Delivery, deps: IngestDeps): Prom
 }
 
 /**
- * `ingestDelivery` for several deliveries of one tenant at once, in order (the replay's batches): one
- * idempotency read and as few transactions as the alerts need. A delivery its adapter refuses (or the
- * rate limit stops) gets its error in its place; the others go on. A delivery id repeated within the
- * batch is a repeat of its first occurrence, exactly as if they had come one after the other.
+ * `ingestDelivery` for several deliveries of one tenant at once, in order (the replay's batches): as few
+ * transactions as the alerts need, and no read unless some are repeats. A delivery its adapter refuses
+ * (or the rate limit stops) gets its error in its place; the others go on. A delivery id repeated
+ * within the batch is a repeat of its first occurrence, exactly as if they had come one after the other.
+ * Deliveries with a rate limit are charged each in its own transaction, so several of them are stored
+ * one after the other.
  */
 export async function ingestDeliveries(
   deliveries: Delivery[],
@@ -92,6 +97,17 @@ export async function ingestDeliveries(
   const tenantId = deliveries[0]?.tenantId;
   if (!tenantId) return { results: [], stored: [] };
   if (deliveries.some((delivery) => delivery.tenantId !== tenantId)) throw new Error('ingestDeliveries takes deliveries of one tenant');
+  if (deliveries.length > 1 && deliveries.some((delivery) => delivery.rateLimit)) {
+    const results: Array<IngestResult | AppError> = [];
+    const stored: CanonicalAlert[] = [];
+    for (const delivery of deliveries) {
+      const one = await ingestDeliveries([delivery], deps);
+      results.push(...one.results);
+      stored.push(...one.stored);
+    }
+    return { results, stored };
+  }
+
   const results: Array<IngestResult | AppError> = [];
   /** Per delivery: its alerts (built), or its error. */
   const prepared: Array<CanonicalAlert[] | AppError> = [];
@@ -111,8 +127,21 @@ export async function ingestDeliveries(
   const first = new Map<string, CanonicalAlert>();
   for (const alert of all) if (!first.has(alert.deliveryId)) first.set(alert.deliveryId, alert);
   const now = new Date(Math.min(...all.map((alert) => Date.parse(alert.receivedAt))));
-  const { stored, duplicates } = await storeAlerts(deps.table, tenantId, [...first.values()], now);
-  await noteUnresolved(stored, deliveries, deps);
+  // Only a single delivery comes with a rate limit here (see above).
+  const limit = deliveries.length === 1 ? deliveries[0]?.rateLimit : undefined;
+  const charge = limit ? rateLimitCharge(deps.table, tenantId, limit, () => deps.now().getTime()) : undefined;
+  const { stored, duplicates, refused } = await storeAlerts(deps.table, tenantId, [...first.values()], now, charge);
+  if (refused && limit) {
+    const { retryAfterSeconds } = refused;
+    const error = new AppError(
+      429,
+      'rate_limited',
+      `Tenant rate limit of ${limit.perMinute} alerts a minute exceeded`,
+      { retryAfterSeconds },
+      { 'retry-after': String(retryAfterSeconds) },
+    );
+    return { results: [error], stored: [] };
+  }
 
   const storedIds = new Set(stored.map((alert) => alert.id));
   for (const entry of prepared) {
@@ -130,7 +159,7 @@ export async function ingestDeliveries(
   return { results, stored };
 }
 
-/** One delivery's alerts, adapted, rate-limited and resolved to assets (nothing stored yet). */
+/** One delivery's alerts, adapted and resolved to assets (nothing stored or charged yet). */
 async function prepare(delivery: Delivery, deps: IngestDeps): Promise<CanonicalAlert[]> {
   const adapter = delivery.adapter ?? adapterFor(delivery.source);
   if (!adapter) throw new AppError(404, 'unknown_source', `Unknown webhook source '${delivery.source}'`);
@@ -153,21 +182,6 @@ async function prepare(delivery: Delivery, deps: IngestDeps): Promise<CanonicalA
   }
   if (adapted.length === 0) return [];
 
-  if (delivery.rateLimit) {
-    const { allowed, retryAfterSeconds } = await takeTokens(deps.table, delivery.tenantId, adapted.length, delivery.rateLimit, () =>
-      deps.now().getTime(),
-    );
-    if (!allowed) {
-      throw new AppError(
-        429,
-        'rate_limited',
-        `Tenant rate limit of ${delivery.rateLimit.perMinute} alerts a minute exceeded`,
-        { retryAfterSeconds },
-        { 'retry-after': String(retryAfterSeconds) },
-      );
-    }
-  }
-
   const inventory = await deps.inventory.get(delivery.tenantId);
   return adapted.map(({ toolDeliveryId: _toolId, ...alert }, index) => ({
     ...alert,
@@ -179,21 +193,4 @@ async function prepare(delivery: Delivery, deps: IngestDeps): Promise<CanonicalA
     deliveryId: alertDeliveryId(delivery, adapted[index] as AdaptedAlert, index, adapted.length),
     ...(delivery.correlationId ? { correlationId: delivery.correlationId } : {}),
   }));
-}
-
-/**
- * Remembers asset names the inventory does not know (the unresolved list an operator maps; host-less alerts name none). Best
- * effort: the alerts are stored already, so a failure here is logged, never answered as an error.
- */
-async function noteUnresolved(alerts: CanonicalAlert[], deliveries: Delivery[], deps: IngestDeps): Promise<void> {
-  const refs = new Map<string, CanonicalAlert>();
-  for (const alert of alerts) if (!alert.assetId && !alert.hostless) refs.set(alert.assetRef.trim().toLowerCase(), alert);
-  for (const alert of refs.values()) {
-    const source = deliveries.length === 1 ? (deliveries[0] as Delivery).source : alert.source;
-    try {
-      await noteUnresolvedAssetRef(deps.table, alert.tenantId, alert.assetRef, source, new Date(alert.receivedAt));
-    } catch (error) {
-      logger.warn('Could not note an unresolved asset name', { tenantId: alert.tenantId, assetRef: alert.assetRef, error: error as Error });
-    }
-  }
 }

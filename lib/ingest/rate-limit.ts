@@ -1,15 +1,18 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeliveryCharge, ChargeVerdict } from '../store/alerts';
 import { keys } from '../store/keys';
 import type { TableRef } from '../store/table-ref';
-import { isConditionFailure } from '../store/transact';
+import { StoreBusyError } from '../store/transact';
 
 /**
  * A per-tenant rate limit with burst, kept in DynamoDB as a token bucket in its GCRA form: one number,
  * the "theoretical arrival time" (TAT) at which the bucket would be full again. Every alert costs one
  * token (`perMinute / 60` a second refill); an alert is allowed while the TAT stays within `burst`
- * tokens of now. Each check is ONE conditional UpdateItem with no read before it, so concurrent
- * ingestion functions never spend the same tokens twice and never retry against each other. Each
- * tenant has its own item: one tenant's storm is refused at its own limit and takes nothing from others.
+ * tokens of now. The charge is one conditional Update of the tenant's bucket item, written in the same
+ * transaction as the delivery's alerts and idempotency records (lib/store/alerts.ts `storeAlerts`): no
+ * read before it, so concurrent ingestion functions never spend the same tokens twice, a delivery is
+ * charged exactly when its alerts are stored, and a refused one stores nothing. Each tenant has its own
+ * item: one tenant's storm is refused at its own limit and takes nothing from others.
  */
 export interface RateLimit {
   perMinute: number;
@@ -38,7 +41,8 @@ export function gcra(tat: number | undefined, cost: number, limit: RateLimit, no
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((newTat - allowedUntil) / 1000)), tat: tat ?? now };
 }
 
-const MAX_ATTEMPTS = 6;
+/** Decisions about one delivery's charge (a refusal, or a retry with the variant the bucket calls for). */
+const MAX_DECISIONS = 6;
 /**
  * Per warm function: when this function last charged a tenant. A hint for which update to try first
  * (a bucket touched within the slack is most likely busy); correctness never depends on it.
@@ -51,68 +55,97 @@ const lastCharged = new Map<string, number>();
  */
 export const BUSY_SLACK_MS = 250;
 
-export async function takeTokens(
-  table: TableRef,
-  tenantId: string,
-  cost: number,
-  limit: RateLimit,
-  now: () => number,
-): Promise<RateDecision> {
-  const key = keys.rateBucket(tenantId, 'INGEST');
-  const interval = emissionIntervalMs(limit);
-  const charge = Math.min(cost, limit.burst) * interval;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const at = now();
-    // A busy bucket (TAT about now or later): advance it if it stays within the burst.
-    const advance = () =>
-      conditionalUpdate(table, key, 'SET tat = tat + :charge', 'tat >= :floor AND tat <= :latest', {
-        ':charge': charge,
-        ':floor': at - BUSY_SLACK_MS,
-        ':latest': at + limit.burst * interval - charge,
-      });
-    // An idle or new bucket (TAT well in the past): start it from now.
-    const restart = () =>
-      conditionalUpdate(table, key, 'SET tat = :tat, entity = :entity', 'attribute_not_exists(tat) OR tat < :floor', {
-        ':tat': at + charge,
-        ':floor': at - BUSY_SLACK_MS,
-        ':entity': 'rateBucket',
-      });
-    // Try the likely one first: one request in the usual case.
-    const recentlyCharged = at - (lastCharged.get(tenantId) ?? -Infinity) <= BUSY_SLACK_MS;
-    for (const step of recentlyCharged ? [advance, restart] : [restart, advance]) {
-      if (await step()) {
-        lastCharged.set(tenantId, at);
-        return { allowed: true, retryAfterSeconds: 0 };
-      }
-    }
-    // Neither: the bucket is over its burst, unless another writer moved it between the two tries.
-    const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));
-    const decision = gcra(Item?.tat as number | undefined, cost, limit, now());
-    if (!decision.allowed) return { allowed: false, retryAfterSeconds: decision.retryAfterSeconds };
-  }
-  throw new Error(`Rate limit bucket of ${tenantId} kept changing under us`);
+/**
+ * The two conditional updates of a bucket: `advance` a busy one (TAT about now or later) if it stays
+ * within the burst; `restart` an idle or new one (TAT well in the past) from now.
+ */
+export type ChargeVariant = 'advance' | 'restart';
+
+/** The variant that fits a bucket whose TAT is `tat` (undefined: no bucket yet) at `at`: busy when charged within `slack`. */
+export function variantFor(tat: number | undefined, at: number, slack = BUSY_SLACK_MS): ChargeVariant {
+  return tat !== undefined && tat >= at - slack ? 'advance' : 'restart';
 }
 
-async function conditionalUpdate(
-  table: TableRef,
-  key: Record<string, string>,
-  update: string,
-  condition: string,
-  values: Record<string, unknown>,
-): Promise<boolean> {
-  try {
-    await table.db.send(
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key: key,
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeValues: values,
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
+/**
+ * The Update of the tenant's bucket that charges `cost` alerts at `at`, in its `variant`. Its condition
+ * fails when the bucket is not in that variant's state or the charge would exceed the burst; DynamoDB
+ * then returns the bucket as it was (ALL_OLD), to decide on without reading it.
+ */
+export function chargeUpdate(tableName: string, tenantId: string, cost: number, limit: RateLimit, at: number, variant: ChargeVariant) {
+  const interval = emissionIntervalMs(limit);
+  const charge = Math.min(cost, limit.burst) * interval;
+  const common = {
+    TableName: tableName,
+    Key: keys.rateBucket(tenantId, 'INGEST'),
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  };
+  if (variant === 'advance') {
+    return {
+      ...common,
+      UpdateExpression: 'SET tat = tat + :charge',
+      ConditionExpression: 'tat >= :floor AND tat <= :latest',
+      ExpressionAttributeValues: { ':charge': charge, ':floor': at - BUSY_SLACK_MS, ':latest': at + limit.burst * interval - charge },
+    };
   }
+  return {
+    ...common,
+    UpdateExpression: 'SET tat = :tat, entity = :entity',
+    ConditionExpression: 'attribute_not_exists(tat) OR tat < :floor',
+    ExpressionAttributeValues: { ':tat': at + charge, ':floor': at - BUSY_SLACK_MS, ':entity': 'rateBucket' },
+  };
+}
+
+/**
+ * The rate-limit charge of one delivery, for `storeAlerts` to write in the delivery's first transaction.
+ * It tries the likely variant first (advance when this function charged the tenant within
+ * BUSY_SLACK_MS, else restart): one request in the usual case. When its condition fails, the bucket as
+ * DynamoDB returned it decides, with `gcra`: over the limit is a refusal (nothing is stored), else the
+ * transaction is tried again with the variant that bucket calls for. Without the returned bucket, the
+ * other variant is tried, then the bucket read (consistent), as a last resort.
+ */
+export function rateLimitCharge(table: TableRef, tenantId: string, limit: RateLimit, now: () => number): DeliveryCharge {
+  let variant: ChargeVariant = now() - (lastCharged.get(tenantId) ?? -Infinity) <= BUSY_SLACK_MS ? 'advance' : 'restart';
+  let triedOther = false;
+  let decisions = 0;
+  /** When this delivery's first attempt was built: how long its attempts have been taking. */
+  const startedAt = now();
+  /**
+   * The instant a retry's update is dated (undefined: the clock when it is built). After a failed
+   * condition the bucket DynamoDB returned decides the variant, with a busy slack of at least as long
+   * as this delivery's attempts have taken: a restart another writer made while this one waited is a
+   * busy bucket to advance, not an idle one to restart again. With the fixed 250 ms slack and round trips
+   * longer than it (DynamoDB Local under 16-64 writers: seconds), every writer kept restarting over the
+   * others' restarts until it gave up. An advance is dated no later than the returned TAT plus the slack,
+   * so its condition holds for that bucket (a TAT only grows) however late it lands. The cost: a bucket
+   * seen idle for less than the attempts took is advanced rather than restarted, lenient by that long
+   * of emission at most.
+   */
+  let decidedAt: number | undefined;
+  return {
+    item: (cost) => ({ Update: chargeUpdate(table.tableName, tenantId, cost, limit, decidedAt ?? now(), variant) }),
+    async rejected(current, cost): Promise<ChargeVerdict> {
+      let tat: number | undefined;
+      if (current) tat = current.tat as number | undefined;
+      else if (!triedOther) {
+        // No bucket came back: there is none (only a restart charges a new bucket), or it was not returned.
+        variant = variant === 'advance' ? 'restart' : 'advance';
+        triedOther = true;
+        return { retry: true };
+      } else {
+        const key = keys.rateBucket(tenantId, 'INGEST');
+        const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));
+        tat = Item?.tat as number | undefined;
+      }
+      if (++decisions > MAX_DECISIONS) throw new StoreBusyError(new Error(`Rate limit bucket of ${tenantId} kept changing under us`));
+      triedOther = false;
+      const at = now();
+      const decision = gcra(tat, cost, limit, at);
+      if (!decision.allowed) return { retry: false, retryAfterSeconds: decision.retryAfterSeconds };
+      // Allowed: the variant tried did not fit the bucket (or another writer moved it); try the one that fits it now.
+      variant = variantFor(tat, at, Math.max(BUSY_SLACK_MS, at - startedAt));
+      decidedAt = variant === 'advance' && tat !== undefined ? Math.min(at, tat + BUSY_SLACK_MS) : at;
+      return { retry: true };
+    },
+    committed: () => void lastCharged.set(tenantId, now()),
+  };
 }

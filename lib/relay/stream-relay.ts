@@ -27,6 +27,11 @@ export interface RelayDeps {
   publish: (events: DomainEvent[]) => Promise<void>;
   /** Hands alerts to correlation (all of them, or throws). */
   enqueue: (alerts: CanonicalAlert[]) => Promise<void>;
+  /**
+   * Counts the asset names of new alerts the inventory did not know (lib/store/alerts.ts
+   * `noteUnresolvedAssetRefs`): the alerts with no asset that are not host-less. Best effort.
+   */
+  noteUnresolved?: (alerts: CanonicalAlert[]) => Promise<void>;
 }
 
 export interface RelayWork {
@@ -65,7 +70,14 @@ export function workOf(records: readonly StreamRecord[]): RelayWork {
   return work;
 }
 
-/** Hands a batch's events to the bus and its new alerts to correlation. */
+/**
+ * Hands a batch's events to the bus and its new alerts to correlation, then counts the new alerts'
+ * unresolved asset names. The count is best effort and approximate: it starts only once the hand-off
+ * succeeded (a batch that fails and is retried whole counts once, when it goes through), a failure is
+ * logged and never fails the batch (those alerts are not counted), and a batch retried after its count
+ * (the function timed out after it) counts twice. The list it feeds is for an operator to map names,
+ * so a count that is off by a batch now and then does no harm.
+ */
 export async function relayStreamRecords(
   records: readonly StreamRecord[],
   deps: RelayDeps,
@@ -75,6 +87,14 @@ export async function relayStreamRecords(
     work.events.length ? deps.publish(work.events) : undefined,
     work.alerts.length ? deps.enqueue(work.alerts) : undefined,
   ]);
+  const unresolved = work.alerts.filter((alert) => !alert.assetId && !alert.hostless);
+  if (unresolved.length && deps.noteUnresolved) {
+    try {
+      await deps.noteUnresolved(unresolved);
+    } catch (error) {
+      logger.warn('Could not count unresolved asset names', { alerts: unresolved.length, error: error as Error });
+    }
+  }
   if (work.events.length || work.alerts.length)
     logger.debug('Relayed stream records', { events: work.events.length, alerts: work.alerts.length, ignored: work.ignored });
   return { events: work.events.length, alerts: work.alerts.length, ignored: work.ignored };

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isRetryableServiceError } from '../errors';
 import type { TableRef } from './table-ref';
 
@@ -18,9 +20,16 @@ const BUSY_CODES: ReadonlySet<string> = new Set([
   'RequestLimitExceeded',
 ]);
 
-/** A condition of the transaction did not hold; `codes[i]` is the reason of TransactItems[i] ('None' where it was fine). */
+/**
+ * A condition of the transaction did not hold; `codes[i]` is the reason of TransactItems[i] ('None' where it was fine),
+ * and `items[i]` the item as it was when its condition failed, for the items written with
+ * `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'` (undefined for the others, and where there was no item).
+ */
 export class ConditionFailedError extends Error {
-  constructor(readonly codes: ReadonlyArray<string | undefined>) {
+  constructor(
+    readonly codes: ReadonlyArray<string | undefined>,
+    readonly items: ReadonlyArray<Record<string, unknown> | undefined> = [],
+  ) {
     super(`a condition did not hold (${codes.map((code) => code ?? 'None').join(', ')})`);
     this.name = 'ConditionFailedError';
   }
@@ -39,10 +48,16 @@ export class StoreBusyError extends Error {
   }
 }
 
-function cancellationCodes(error: unknown): Array<string | undefined> | undefined {
+type CancellationReason = { Code?: string; Item?: Record<string, AttributeValue> };
+
+function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-  return reasons?.map((reason) => reason.Code);
+  return (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons;
+}
+
+/** The reason code of each item of a cancelled transaction (undefined for any other error). */
+export function cancellationCodes(error: unknown): Array<string | undefined> | undefined {
+  return cancellationReasons(error)?.map((reason) => reason.Code);
 }
 
 /** Throttling, a conflicting transaction, or a 5xx: the same request may succeed a moment later. */
@@ -80,8 +95,14 @@ export async function transactWrite(table: TableRef, items: TransactItem[]): Pro
         await sleep(Math.random() * 25 * 2 ** attempt);
         continue;
       }
-      const codes = cancellationCodes(error);
-      if (codes?.includes('ConditionalCheckFailed')) throw new ConditionFailedError(codes);
+      const reasons = cancellationReasons(error);
+      if (reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+        // The client does not unmarshall errors: the items DynamoDB returned are still attribute values.
+        throw new ConditionFailedError(
+          reasons.map((reason) => reason.Code),
+          reasons.map((reason) => (reason.Item ? unmarshall(reason.Item) : undefined)),
+        );
+      }
       throw error;
     }
   }

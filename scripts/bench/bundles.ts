@@ -55,7 +55,7 @@ const DUMMY_ENV: Environments = {
   },
   realtime: { TABLE_NAME: 'x', AW_STAGE: 'dev', WS_MANAGEMENT_ENDPOINT: 'https://x.execute-api.us-east-1.amazonaws.com/prod' },
   realtimeConnect: { TABLE_NAME: 'x', AW_STAGE: 'dev', AUTH_KEYS_FILE: '/nonexistent' },
-  relay: { AW_STAGE: 'dev', EVENT_BUS_NAME: 'x', ALERT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q' },
+  relay: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x', ALERT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q' },
   repair: { TABLE_NAME: 'x', AW_STAGE: 'dev' },
 };
 

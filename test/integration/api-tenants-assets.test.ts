@@ -490,6 +490,7 @@ describe('assets', () => {
       { 'x-api-key': apiKey },
     );
     expect(ingested.status).toBe(202);
+    await stack.idle(); // the stream relay counts unresolved names
     const answer = await call('GET', '/v1/assets/unresolved?tenant=acme', niko);
     expect(answer.status).toBe(200);
     expect(answer.body.unresolved).toEqual(expect.arrayContaining([expect.objectContaining({ assetRef: 'mystery-host-9' })]));

@@ -128,6 +128,29 @@ test('one tenant over its rate limit gets 429 with Retry-After while another ten
 
   const calm = await postJson(stack, '/v1/webhooks/generic', generic(), { 'x-api-key': calmKey });
   expect(calm.status).toBe(202);
+  // A refused delivery stores nothing.
+  await stack.idle();
+  const listed = await getJson(stack, '/v1/alerts?tenant=storm-co', adminToken);
+  expect(listed.body.alerts.map((alert: any) => alert.signature).sort()).toEqual(['Storm0', 'Storm1', 'Storm2', 'Storm3', 'Storm4']);
+});
+
+test('a repeat is not charged to the rate limit: it answers 200 even when the bucket is empty', async () => {
+  const key = await createTenant(stack, 'repeat-limit-co');
+  await putRateLimit(stack.table, 'repeat-limit-co', { perMinute: 6, burst: 2 }); // no refill during the test
+  const post = (signature: string, deliveryId: string) =>
+    postJson(stack, '/v1/webhooks/generic', generic({ signature }), { 'x-api-key': key, 'x-delivery-id': deliveryId });
+  const first = await post('Charged', 'charged-1');
+  expect(first.status).toBe(202);
+  for (let repeat = 0; repeat < 3; repeat++) {
+    const again = await post('Charged', 'charged-1');
+    expect(again.status).toBe(200);
+    expect(again.body.accepted).toEqual([{ ...first.body.accepted[0], duplicate: true }]);
+  }
+  // The repeats took nothing: the second token is still there, then the bucket is empty.
+  expect((await post('Second', 'charged-2')).status).toBe(202);
+  expect((await post('Third', 'charged-3')).status).toBe(429);
+  // Even with the bucket empty, a repeat is answered with its original alert.
+  expect((await post('Charged', 'charged-1')).status).toBe(200);
 });
 
 test('each alert of a payload is idempotent on its own: a repeat of two alerts plus one new stores only the new one', async () => {
@@ -144,9 +167,18 @@ test('each alert of a payload is idempotent on its own: a repeat of two alerts p
   });
   expect(again.status).toBe(200);
   expect(again.body.accepted).toEqual(first.body.accepted.map((entry: any) => ({ ...entry, duplicate: true })));
+  const extended = await postJson(
+    stack,
+    '/v1/webhooks/generic',
+    [generic({ signature: 'A' }), generic({ signature: 'B' }), generic({ signature: 'C' })],
+    { 'x-api-key': key, 'x-delivery-id': 'batch-1' },
+  );
+  expect(extended.status).toBe(202);
+  expect(extended.body.accepted.slice(0, 2)).toEqual(first.body.accepted.map((entry: any) => ({ ...entry, duplicate: true })));
+  expect(extended.body.accepted[2]).toMatchObject({ deliveryId: 'batch-1#2', duplicate: false });
   await stack.idle();
   const listed = await getJson(stack, '/v1/alerts?tenant=batch-co', adminToken);
-  expect(listed.body.alerts).toHaveLength(2);
+  expect(listed.body.alerts.map((alert: any) => alert.signature).sort()).toEqual(['A', 'B', 'C']);
 });
 
 test('a body without a delivery id is deduplicated by its content', async () => {
@@ -242,10 +274,11 @@ describe('GET /v1/alerts', () => {
     expect(response.status).toBe(400);
   });
 
-  test('unresolved asset references are listed for the operator to map', async () => {
+  test('unresolved asset references are listed for the operator to map (counted by the stream relay)', async () => {
     const { status, body } = await getJson(stack, `/v1/assets/unresolved?tenant=${tenant}`, adminToken);
     expect(status).toBe(200);
-    expect(body.unresolved).toEqual([expect.objectContaining({ assetRef: 'mystery-box', alertCount: 2, lastSource: 'generic' })]);
+    // The source is the alerts' own (a generic webhook's tool_source).
+    expect(body.unresolved).toEqual([expect.objectContaining({ assetRef: 'mystery-box', alertCount: 2, lastSource: 'uptime' })]);
   });
 
   test("a technician cannot list another company's alerts (404)", async () => {
@@ -253,6 +286,31 @@ describe('GET /v1/alerts', () => {
     const response = await getJson(stack, '/v1/alerts?tenant=acme', gale);
     expect(response.status).toBe(404);
   });
+});
+
+test('unresolved asset names are counted once per stored alert, from the stream: never for a repeat, never for a host-less alert', async () => {
+  const key = await createTenant(stack, 'unresolved-co');
+  const post = (body: unknown, deliveryId: string) =>
+    postJson(stack, '/v1/webhooks/generic', body, { 'x-api-key': key, 'x-delivery-id': deliveryId });
+  expect((await post([generic({ asset_name: 'Ghost-1' }), generic({ asset_name: ' ghost-1 ', signature: 'Disk' })], 'u-1')).status).toBe(
+    202,
+  );
+  expect((await post([generic({ asset_name: 'Ghost-1' }), generic({ asset_name: ' ghost-1 ', signature: 'Disk' })], 'u-1')).status).toBe(
+    200,
+  );
+  expect((await post(generic({ asset_name: 'ghost-2', tool_source: 'nagios' }), 'u-2')).status).toBe(202);
+  const alertmanager = JSON.parse(readFileSync('events/webhooks/alertmanager/firing.json', 'utf8'));
+  const watchdog = {
+    ...alertmanager,
+    alerts: [{ ...alertmanager.alerts[0], labels: { alertname: 'Watchdog', severity: 'warning' }, fingerprint: 'f00dfeedf00dfeed' }],
+  };
+  expect((await postJson(stack, '/v1/webhooks/alertmanager', watchdog, { 'x-api-key': key })).status).toBe(202);
+  await stack.idle();
+  const { body } = await getJson(stack, '/v1/assets/unresolved?tenant=unresolved-co', adminToken);
+  expect(body.unresolved).toEqual([
+    expect.objectContaining({ assetRef: expect.stringMatching(/^ ?[Gg]host-1 ?$/), alertCount: 2, lastSource: 'uptime' }),
+    expect.objectContaining({ assetRef: 'ghost-2', alertCount: 1, lastSource: 'nagios' }),
+  ]);
 });
 
 test('with SNS verification on (the default), an SNS message whose certificate is not on an SNS host is refused with 403', async () => {

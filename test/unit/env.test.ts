@@ -3,7 +3,7 @@ import { readEnv } from '../../lib/config/env';
 import { keyDigest, keys } from '../../lib/store/keys';
 
 const ingestEnv = { TABLE_NAME: 'alert-whisperer-dev' };
-const relayEnv = { EVENT_BUS_NAME: 'bus', ALERT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/alerts' };
+const relayEnv = { TABLE_NAME: 'table', EVENT_BUS_NAME: 'bus', ALERT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/alerts' };
 
 describe('readEnv', () => {
   test('parses a complete environment and defaults AW_STAGE to dev', () => {
@@ -44,7 +44,6 @@ describe('readEnv', () => {
   test('only the stream relay names the event bus and the queue: the other functions write to the table', () => {
     for (const name of ['api', 'ingest', 'correlate', 'settle', 'remediation', 'automation', 'sla', 'repair'] as const) {
       const env = readEnv(name, {
-        TABLE_NAME: 't',
         STATE_MACHINE_ARN: 'x',
         SLA_SCHEDULE_GROUP: 'g',
         SLA_SCHEDULER_ROLE_ARN: 'r',

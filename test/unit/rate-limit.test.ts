@@ -1,4 +1,7 @@
-import { gcra } from '../../lib/ingest/rate-limit';
+import { StoreBusyError } from '../../lib/store/transact';
+import { BUSY_SLACK_MS, chargeUpdate, emissionIntervalMs, gcra, rateLimitCharge, variantFor } from '../../lib/ingest/rate-limit';
+import type { TableRef } from '../../lib/store/table-ref';
+import type { TransactItem } from '../../lib/store/transact';
 
 const limit = { perMinute: 600, burst: 200 }; // one token every 100 ms
 
@@ -39,5 +42,134 @@ describe('gcra (the token bucket in one number)', () => {
     const now = 0;
     const empty = gcra(undefined, 200, limit, now).tat;
     expect(gcra(empty, 50, limit, now).retryAfterSeconds).toBe(5);
+  });
+});
+
+describe('the charge in the delivery transaction (chargeUpdate, rateLimitCharge)', () => {
+  /** What DynamoDB would decide for the Update's condition, and the TAT it would write. */
+  function apply(update: ReturnType<typeof chargeUpdate>, tat: number | undefined): number | undefined {
+    const values = update.ExpressionAttributeValues as unknown as Record<string, number>;
+    if (update.ConditionExpression.startsWith('tat >=')) {
+      if (tat === undefined || tat < values[':floor']! || tat > values[':latest']!) return undefined;
+      return tat + values[':charge']!;
+    }
+    if (tat !== undefined && tat >= values[':floor']!) return undefined;
+    return values[':tat'];
+  }
+
+  test('the variant that fits a bucket holds exactly when gcra allows, and writes what gcra would (an idle slack at most more)', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const interval = emissionIntervalMs(limit);
+    for (let run = 0; run < 5000; run++) {
+      const now = 1_000_000_000;
+      const tat = random() < 0.1 ? undefined : now + Math.round((random() * 2.5 - 0.5) * limit.burst * interval);
+      const cost = 1 + Math.floor(random() * 250);
+      const decision = gcra(tat, cost, limit, now);
+      const written = apply(chargeUpdate('t', 'acme', cost, limit, now, variantFor(tat, now)), tat);
+      expect(written !== undefined).toBe(decision.allowed);
+      if (written !== undefined) {
+        expect(written).toBeGreaterThanOrEqual(decision.tat - BUSY_SLACK_MS);
+        expect(written).toBeLessThanOrEqual(decision.tat);
+      }
+      // The other variant never charges where gcra refuses.
+      const other = variantFor(tat, now) === 'advance' ? 'restart' : 'advance';
+      if (!decision.allowed) expect(apply(chargeUpdate('t', 'acme', cost, limit, now, other), tat)).toBeUndefined();
+    }
+  });
+
+  const fakeTable = (tat: number | undefined) => {
+    const reads: unknown[] = [];
+    const table = {
+      tableName: 't',
+      db: {
+        send: async (command: { input: unknown }) => {
+          reads.push(command.input);
+          return { Item: tat === undefined ? undefined : { tat } };
+        },
+      },
+    } as unknown as TableRef;
+    return { table, reads };
+  };
+  const variantOf = (item: TransactItem) => (item.Update?.ConditionExpression?.startsWith('tat >=') ? 'advance' : 'restart');
+
+  test('tries restart first for a bucket this function has not charged lately, advance after a charge', () => {
+    let now = 50_000_000;
+    const { table } = fakeTable(undefined);
+    const first = rateLimitCharge(table, 'fresh-tenant', limit, () => now);
+    expect(variantOf(first.item(1))).toBe('restart');
+    first.committed();
+    now += 100;
+    expect(variantOf(rateLimitCharge(table, 'fresh-tenant', limit, () => now).item(1))).toBe('advance');
+    now += BUSY_SLACK_MS + 1;
+    expect(variantOf(rateLimitCharge(table, 'fresh-tenant', limit, () => now).item(1))).toBe('restart');
+  });
+
+  test('a failed condition is decided on the bucket DynamoDB returned: a refusal with the wait, or the variant that fits', async () => {
+    const now = 60_000_000;
+    const { table, reads } = fakeTable(undefined);
+    const charge = rateLimitCharge(table, 'busy-tenant', limit, () => now);
+    expect(variantOf(charge.item(1))).toBe('restart');
+    // Busy, with room: advance it.
+    await expect(charge.rejected({ tat: now + 1000 }, 1)).resolves.toEqual({ retry: true });
+    expect(variantOf(charge.item(1))).toBe('advance');
+    // Full: refused, with how long until 50 tokens fit.
+    const full = now + limit.burst * emissionIntervalMs(limit);
+    await expect(charge.rejected({ tat: full }, 50)).resolves.toEqual({ retry: false, retryAfterSeconds: 5 });
+    expect(reads).toEqual([]);
+  });
+
+  test('without a returned bucket: the other variant, then a consistent read decides', async () => {
+    const now = 70_000_000;
+    const full = now + limit.burst * emissionIntervalMs(limit);
+    const { table, reads } = fakeTable(full);
+    const charge = rateLimitCharge(table, 'unreturned-tenant', limit, () => now);
+    expect(variantOf(charge.item(1))).toBe('restart');
+    await expect(charge.rejected(undefined, 1)).resolves.toEqual({ retry: true });
+    expect(variantOf(charge.item(1))).toBe('advance');
+    expect(reads).toEqual([]);
+    await expect(charge.rejected(undefined, 1)).resolves.toEqual({ retry: false, retryAfterSeconds: 1 });
+    expect(reads).toEqual([expect.objectContaining({ ConsistentRead: true, Key: { pk: 'T#unreturned-tenant#RATE', sk: 'INGEST' } })]);
+  });
+
+  test('a retry keeps the instant its variant was chosen for: an advance landing seconds later still fits the bucket it saw', async () => {
+    let now = 90_000_000;
+    const { table } = fakeTable(undefined);
+    const charge = rateLimitCharge(table, 'slow-tenant', limit, () => now);
+    // Another writer restarted the bucket just now: advance it.
+    await expect(charge.rejected({ tat: now + 5 }, 1)).resolves.toEqual({ retry: true });
+    const decidedAt = now;
+    // The retry is built (or lands) 3 s later, as under a loaded DynamoDB: its floor is still the decision's.
+    now += 3_000;
+    const update = charge.item(1).Update as { ExpressionAttributeValues: Record<string, number> };
+    expect(variantOf(charge.item(1))).toBe('advance');
+    expect(update.ExpressionAttributeValues[':floor']).toBe(decidedAt - BUSY_SLACK_MS);
+    // The TAT it saw (and anything larger: a TAT only grows) meets that floor, however late the retry lands.
+    expect(decidedAt + 5).toBeGreaterThanOrEqual(update.ExpressionAttributeValues[':floor'] as number);
+  });
+
+  test("when the attempts are slow, another writer's restart seen late is a busy bucket to advance, dated so its condition holds", async () => {
+    let now = 95_000_000;
+    const { table } = fakeTable(undefined);
+    const charge = rateLimitCharge(table, 'loaded-tenant', limit, () => now);
+    expect(variantOf(charge.item(1))).toBe('restart');
+    // The first attempt took 3 s to come back; meanwhile another writer restarted the bucket 2 s ago.
+    now += 3_000;
+    const restartedAt = now - 2_000;
+    await expect(charge.rejected({ tat: restartedAt }, 1)).resolves.toEqual({ retry: true });
+    const update = charge.item(1).Update as { ExpressionAttributeValues: Record<string, number> };
+    expect(variantOf(charge.item(1))).toBe('advance');
+    expect(update.ExpressionAttributeValues[':floor']).toBeLessThanOrEqual(restartedAt);
+    // A bucket idle for longer than the attempts took is restarted from now, as before.
+    await expect(charge.rejected({ tat: now - 10_000 }, 1)).resolves.toEqual({ retry: true });
+    expect(variantOf(charge.item(1))).toBe('restart');
+  });
+
+  test('a bucket that keeps changing under the charge gives up after a few decisions, as busy (503), not as an error', async () => {
+    const now = 80_000_000;
+    const { table } = fakeTable(undefined);
+    const charge = rateLimitCharge(table, 'moving-tenant', limit, () => now);
+    for (let decision = 0; decision < 6; decision++) await expect(charge.rejected({ tat: now }, 1)).resolves.toEqual({ retry: true });
+    await expect(charge.rejected({ tat: now }, 1)).rejects.toThrow(StoreBusyError);
   });
 });

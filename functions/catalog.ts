@@ -207,6 +207,21 @@ export const ALERT_QUEUE = {
   visibilityTimeoutSeconds: 180,
   /** After this many failed receives a message moves to the dead-letter queue. */
   maxReceiveCount: 5,
+  /**
+   * The most correlate invocations the event source runs at once (its maximum concurrency; the local
+   * stack runs as many batches at once), instead of reserved concurrency: with reserved concurrency, the
+   * event source keeps polling, Lambda throttles the excess and the throttled messages count receives
+   * towards the dead-letter queue; a maximum concurrency simply polls less, and uses no reservation from
+   * the account's pool.
+   *
+   * Why 10: one invocation correlates a batch of up to 10 alerts in one scope-ordered pass, its scopes
+   * concurrently (~0.15 scope reads and transactions per alert); at ~100-300 ms a batch, 10 invocations
+   * clear 330-1,000 alerts/s, above what ingestion admits (HTTP_THROTTLE: 100 webhook requests/s, a few
+   * alerts each). More would add DynamoDB transaction conflicts on the same scope rather than
+   * throughput, and would let a backlog take concurrency from ingestion and the operator API. The alert
+   * queue's age alarm says when 10 is not enough.
+   */
+  maxConcurrency: 10,
 } as const;
 
 /**

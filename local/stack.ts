@@ -295,7 +295,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queueArn: sqsEmulator.queueArn(ALERT_QUEUE_NAME),
       batchSize: ALERT_QUEUE.batchSize,
       maxBatchingWindowMs: 50,
-      concurrency: 2,
+      // As many batches at once as the event source's maximum concurrency in AWS.
+      concurrency: ALERT_QUEUE.maxConcurrency,
       invoke: async (event) => (await lambdas.invoke(ALERT_QUEUE.consumer, event)) as never,
       onError: (error) => log(`correlation consumer: ${(error as Error).message}`),
     });

@@ -7,20 +7,8 @@ import { ALERT_QUEUE, type FunctionName } from '../../functions/catalog';
 import { createCatalogFunctions, type SharedResources } from './functions';
 import { addSchedules } from './triggers';
 
-/**
- * The most correlate invocations the alert queue's event source runs at once (its maximum concurrency),
- * instead of reserved concurrency: with reserved concurrency, the event source keeps polling, Lambda
- * throttles the excess and the throttled messages count receives towards the dead-letter queue; a
- * maximum concurrency simply polls less, and uses no reservation from the account's pool.
- *
- * Why 10: one invocation correlates a batch of up to 10 alerts in one scope-ordered pass (~0.15 scope
- * reads and transactions per alert); at ~100-300 ms a batch, 10 invocations clear 330-1,000 alerts/s,
- * above what ingestion admits (HTTP_THROTTLE: 100 webhook requests/s, a few alerts each). More would
- * add DynamoDB transaction conflicts on the same scope rather than throughput, and would let a backlog
- * take concurrency from ingestion and the operator API. The alert queue's age alarm says when 10 is
- * not enough.
- */
-export const CORRELATE_MAX_CONCURRENCY = 10;
+/** The most correlate invocations the alert queue's event source runs at once: ALERT_QUEUE.maxConcurrency (why: there). */
+export const CORRELATE_MAX_CONCURRENCY = ALERT_QUEUE.maxConcurrency;
 
 export interface CorrelationProps {
   shared: SharedResources;

@@ -46,7 +46,8 @@ const MAX_ATTEMPTS = 12;
  * Writers of one scope in this process, one after the other. Across processes (Lambda invocations) the
  * scope's version keeps commits safe, and a lost race is read and decided again; within one process
  * (the local stack's parallel pollers, the replay, several batches of one invocation) those races would
- * only waste round trips, so each scope's work waits for the previous one here instead.
+ * only waste round trips, so each scope's work waits for the previous one here instead (and the alerts
+ * that came for the scope meanwhile share its next turn: correlateInTurn).
  */
 const scopeTurns = new Map<string, Promise<unknown>>();
 
@@ -72,56 +73,220 @@ export async function correlateAlert(alert: CanonicalAlert, deps: CorrelateDeps)
 }
 
 /**
+ * Most scopes of one batch in their turns at once. A turn is a read of the scope and a transaction
+ * (round trips, not CPU): a batch spread over several scopes takes about as long as its slowest
+ * scope, while the table sees no more than this many of one invocation's transactions at a time.
+ */
+export const SCOPE_CONCURRENCY = 8;
+
+export interface CorrelateOptions {
+  /** Most scopes in their turns at once (default SCOPE_CONCURRENCY). */
+  scopeConcurrency?: number;
+}
+
+/** What correlation reads about a tenant: once per tenant and batch. */
+interface TenantContext {
+  topology: Topology;
+  policy: CorrelationPolicy;
+}
+
+/**
  * Correlates alerts in order: alerts of one scope are decided one after another on one read of the
- * scope state and committed together (as many as fit one transaction); scopes run concurrently.
- * On a lost race the chunk is read and decided again; alerts already correlated (redeliveries) come
- * back as 'duplicate'. Returns one result per alert, in input order.
+ * scope state and committed together (as many as fit one transaction); scopes run concurrently, up to
+ * `scopeConcurrency` at a time. The tenant's inventory and policy are read once per tenant for the
+ * whole call. On a lost race the chunk is read and decided again; alerts already correlated
+ * (redeliveries) come back as 'duplicate'. Returns one result per alert, in input order: a failure
+ * (its scope's commit failed, or its tenant could not be read) holds back no other scope's alerts.
  */
 export async function correlateAlerts(
   alerts: CanonicalAlert[],
   deps: CorrelateDeps,
+  options: CorrelateOptions = {},
 ): Promise<Array<CorrelationResult | CorrelationFailure>> {
   const results: Array<CorrelationResult | CorrelationFailure> = new Array(alerts.length);
-  const groups = new Map<string, { tenantId: string; scope: string; topology: Topology; policy: CorrelationPolicy; indexes: number[] }>();
-  /** Alert ids seen in this batch: the queue may deliver two copies of one alert together (one transaction cannot write an item twice). */
-  const seen = new Set<string>();
+  const tenants = new Map<string, TenantContext | CorrelationFailure>();
+  await Promise.all(
+    [...new Set(alerts.map((alert) => alert.tenantId))].map(async (tenantId) => {
+      try {
+        const [inventory, policy] = await Promise.all([deps.inventory.get(tenantId), deps.policies.get(tenantId)]);
+        tenants.set(tenantId, { topology: topologyOf(inventory), policy });
+      } catch (error) {
+        tenants.set(tenantId, { kind: 'failed', error });
+      }
+    }),
+  );
+  const groups = new Map<string, ScopeContext & { indexes: number[] }>();
+  /**
+   * The first copy of each alert id: the queue may deliver two copies of one alert together (one
+   * transaction cannot write an item twice). A later copy is a duplicate once the first is correlated,
+   * and fails (to be retried) if the first failed.
+   */
+  const firstCopy = new Map<string, number>();
+  const copies: Array<[index: number, first: number]> = [];
   for (const [index, alert] of alerts.entries()) {
-    if (seen.has(alert.id)) {
-      results[index] = { kind: 'duplicate' };
+    const first = firstCopy.get(alert.id);
+    if (first !== undefined) {
+      copies.push([index, first]);
       continue;
     }
-    seen.add(alert.id);
-    const topology = topologyOf(await deps.inventory.get(alert.tenantId));
-    const scope = scopeOf(alert, topology);
+    firstCopy.set(alert.id, index);
+    const tenant = tenants.get(alert.tenantId) as TenantContext | CorrelationFailure;
+    if ('kind' in tenant) {
+      results[index] = tenant;
+      continue;
+    }
+    const scope = scopeOf(alert, tenant.topology);
     const groupKey = `${alert.tenantId}|${scope}`;
     let group = groups.get(groupKey);
     if (!group) {
-      group = { tenantId: alert.tenantId, scope, topology, policy: await deps.policies.get(alert.tenantId), indexes: [] };
+      group = { tenantId: alert.tenantId, scope, ...tenant, indexes: [] };
       groups.set(groupKey, group);
     }
     group.indexes.push(index);
   }
+  const waiting = [...groups.values()];
+  const workers = Math.max(1, Math.min(options.scopeConcurrency ?? SCOPE_CONCURRENCY, waiting.length));
   await Promise.all(
-    [...groups.values()].map((group) =>
-      inScopeTurn(group.tenantId, group.scope, async () => {
-        let pending = group.indexes;
-        try {
-          while (pending.length) {
-            const done = await correlateChunk(
-              pending.map((index) => alerts[index] as CanonicalAlert),
-              group,
-              deps,
-            );
-            for (const [offset, result] of done.results.entries()) results[pending[offset] as number] = result;
-            pending = pending.slice(done.results.length);
-          }
-        } catch (error) {
-          for (const index of pending) results[index] = { kind: 'failed', error };
-        }
-      }),
-    ),
+    Array.from({ length: workers }, async () => {
+      for (let group = waiting.shift(); group; group = waiting.shift()) {
+        const done = await correlateInTurn(
+          group,
+          group.indexes.map((index) => alerts[index] as CanonicalAlert),
+          deps,
+        );
+        for (const [offset, result] of done.entries()) results[group.indexes[offset] as number] = result;
+      }
+    }),
   );
+  for (const [index, first] of copies) {
+    const original = results[first] as CorrelationResult | CorrelationFailure;
+    results[index] = original.kind === 'failed' ? original : { kind: 'duplicate' };
+  }
   return results;
+}
+
+/** Alerts gathered for a scope's next turn in this process, from every caller that came while it waited. */
+interface Gathering {
+  context: ScopeContext;
+  deps: CorrelateDeps;
+  /** Each caller's alerts, in the order they came. */
+  parts: CanonicalAlert[][];
+  turn: Promise<Array<Array<CorrelationResult | CorrelationFailure>>>;
+}
+
+/** The gathering of each scope whose next turn has not begun yet. */
+const gatherings = new Map<string, Gathering>();
+
+/**
+ * Correlates one scope's alerts in the scope's turn. Callers waiting for the same turn (several batches
+ * of one process on one busy scope: the local stack's parallel pollers, the replay) share it: the turn
+ * decides all their alerts, in the order the callers came, on one read of the scope state and in as
+ * few transactions as they fit. If a shared turn fails, each caller's alerts still pending are tried
+ * again on their own in the same turn, so one caller's failure is never another's.
+ */
+async function correlateInTurn(
+  context: ScopeContext,
+  alerts: CanonicalAlert[],
+  deps: CorrelateDeps,
+): Promise<Array<CorrelationResult | CorrelationFailure>> {
+  const key = `${context.tenantId}|${context.scope}`;
+  let gathering = gatherings.get(key);
+  // Only the same dependencies and the same reads of the tenant decide together (a replay's clock, an inventory reloaded meanwhile).
+  if (
+    !gathering ||
+    gathering.deps !== deps ||
+    gathering.context.topology !== context.topology ||
+    gathering.context.policy !== context.policy
+  ) {
+    const parts: CanonicalAlert[][] = [];
+    const mine: Gathering = {
+      context,
+      deps,
+      parts,
+      turn: inScopeTurn(context.tenantId, context.scope, async () => {
+        // The turn begins: whoever comes now waits for the next one.
+        if (gatherings.get(key) === mine) gatherings.delete(key);
+        return correlateParts(parts, context, deps);
+      }),
+    };
+    gatherings.set(key, mine);
+    gathering = mine;
+  }
+  const part = gathering.parts.push(alerts) - 1;
+  return (await gathering.turn)[part] as Array<CorrelationResult | CorrelationFailure>;
+}
+
+/** The parts' alerts decided and committed together; on a failure, each part's rest on its own. */
+async function correlateParts(
+  parts: CanonicalAlert[][],
+  context: ScopeContext,
+  deps: CorrelateDeps,
+): Promise<Array<Array<CorrelationResult | CorrelationFailure>>> {
+  const results = parts.map((part) => new Array<CorrelationResult | CorrelationFailure>(part.length));
+  const set = (which: number, offset: number, result: CorrelationResult | CorrelationFailure) => {
+    (results[which] as Array<CorrelationResult | CorrelationFailure>)[offset] = result;
+  };
+  // Two parts may hold copies of one alert (the queue delivered it twice): the later one waits for the first's result.
+  const seen = new Map<string, { which: number; offset: number }>();
+  const copies: Array<{ which: number; offset: number; first: { which: number; offset: number } }> = [];
+  const all: Array<{ alert: CanonicalAlert; which: number; offset: number }> = [];
+  for (const [which, part] of parts.entries())
+    for (const [offset, alert] of part.entries()) {
+      const first = seen.get(alert.id);
+      if (first) copies.push({ which, offset, first });
+      else {
+        seen.set(alert.id, { which, offset });
+        all.push({ alert, which, offset });
+      }
+    }
+  const together = await correlateScope(
+    all.map(({ alert }) => alert),
+    context,
+    deps,
+  );
+  for (const [index, { which, offset }] of all.entries()) set(which, offset, together.results[index] as CorrelationResult);
+  if (together.failed && parts.length > 1) {
+    for (const which of parts.keys()) {
+      const pending = all.filter((entry) => entry.which === which && results[which]?.[entry.offset]?.kind === 'failed');
+      if (!pending.length) continue;
+      const alone = await correlateScope(
+        pending.map(({ alert }) => alert),
+        context,
+        deps,
+      );
+      for (const [index, { offset }] of pending.entries()) set(which, offset, alone.results[index] as CorrelationResult);
+    }
+  }
+  for (const { which, offset, first } of copies) {
+    const original = results[first.which]?.[first.offset] as CorrelationResult | CorrelationFailure;
+    set(which, offset, original.kind === 'failed' ? original : { kind: 'duplicate' });
+  }
+  return results;
+}
+
+/**
+ * Decides and commits the alerts of one scope chunk by chunk, on one read of the scope: each next chunk
+ * starts from the state the previous one committed (a writer elsewhere in between makes the commit fail
+ * on the version, and the chunk is read and decided again). Once a chunk fails, it and the rest are failed.
+ */
+async function correlateScope(
+  alerts: CanonicalAlert[],
+  context: ScopeContext,
+  deps: CorrelateDeps,
+): Promise<{ results: Array<CorrelationResult | CorrelationFailure>; failed: boolean }> {
+  const results: Array<CorrelationResult | CorrelationFailure> = [];
+  let state: ScopeState | undefined;
+  try {
+    while (results.length < alerts.length) {
+      const done = await correlateChunk(alerts.slice(results.length), context, deps, state);
+      results.push(...done.planned.results);
+      state = done.state;
+    }
+    return { results, failed: false };
+  } catch (error) {
+    while (results.length < alerts.length) results.push({ kind: 'failed', error });
+    return { results, failed: true };
+  }
 }
 
 interface ScopeContext {
@@ -131,16 +296,26 @@ interface ScopeContext {
   policy: CorrelationPolicy;
 }
 
-/** Decides and commits a prefix of `alerts` (as many as one transaction holds); returns their results. */
-async function correlateChunk(alerts: CanonicalAlert[], context: ScopeContext, deps: CorrelateDeps): Promise<Plan> {
+/**
+ * Decides and commits a prefix of `alerts` (as many as one transaction holds), from `known` (the state
+ * this turn committed last) or else a fresh read; returns their results and the scope's state after them.
+ */
+async function correlateChunk(
+  alerts: CanonicalAlert[],
+  context: ScopeContext,
+  deps: CorrelateDeps,
+  known?: ScopeState,
+): Promise<{ planned: Plan; state: ScopeState }> {
   const duplicates = new Set<string>();
+  let state = known;
   for (let attempt = 1; ; attempt++) {
-    const state = await loadScope(deps.table, context.tenantId, context.scope);
+    state ??= await loadScope(deps.table, context.tenantId, context.scope);
     const planned = plan(alerts, state, context, deps.now(), duplicates);
-    if (!planned.applied.length && !planned.changes.length) return planned;
+    if (!planned.applied.length && !planned.changes.length) return { planned, state };
     try {
       await commitPlan(planned, state, context, deps);
     } catch (error) {
+      state = undefined;
       if (error instanceof AlreadyCorrelatedError) {
         for (const id of error.alertIds) duplicates.add(id);
         continue;
@@ -148,7 +323,7 @@ async function correlateChunk(alerts: CanonicalAlert[], context: ScopeContext, d
       if (await retryAfterScopeConflict(error, attempt)) continue;
       throw error;
     }
-    return planned;
+    return { planned, state: planned.next };
   }
 }
 
@@ -182,7 +357,7 @@ export async function settleDueIncidents(deps: CorrelateDeps, batch = 100): Prom
         try {
           const topology = topologyOf(await deps.inventory.get(marker.tenantId));
           const policy = await deps.policies.get(marker.tenantId);
-          const planned = await inScopeTurn(marker.tenantId, marker.scope, () =>
+          const { planned } = await inScopeTurn(marker.tenantId, marker.scope, () =>
             correlateChunk([], { tenantId: marker.tenantId, scope: marker.scope, topology, policy }, deps),
           );
           scopes++;

@@ -99,6 +99,8 @@ export async function commitScope(table: TableRef, commit: ScopeCommit): Promise
           scope,
           version: next.version,
           incidents: next.incidents,
+          // The resolutions that came before their firing (kept for the lateness bound), so the next turn sees them too.
+          ...(next.earlyResolutions?.length ? { earlyResolutions: next.earlyResolutions } : {}),
         },
         ...(previousVersion === 0
           ? { ConditionExpression: 'attribute_not_exists(pk)' }

@@ -1,6 +1,9 @@
 // In-process stand-in for Lambda's SQS event source mapping: long-polls a queue with the real SQSClient, hands
 // batches to the handler as a genuine SQSEvent and deletes what succeeded (ReportBatchItemFailures semantics:
 // ids listed in batchItemFailures stay and reappear after the visibility timeout; a thrown error keeps the batch).
+// Like Lambda's pollers, several batches run at once, up to the event source's maximum concurrency: each of
+// `concurrency` pollers receives and runs one batch at a time. A received message is invisible to the other
+// pollers (the queue's visibility timeout), so no message is in two batches at once.
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -20,14 +23,30 @@ export interface SqsEventSourceOptions {
   maxBatchingWindowMs?: number;
   invoke: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
   onError?: (err: unknown) => void;
-  /** Parallel pollers, each running one batch at a time. Default 1. */
+  /**
+   * Batches running at once (Lambda: the event source's maximum concurrency): parallel pollers, each
+   * running one batch at a time. Default DEFAULT_SQS_EVENT_SOURCE_CONCURRENCY.
+   */
   concurrency?: number;
+}
+
+/** Without a maximum concurrency, Lambda starts with five pollers on an SQS queue. */
+export const DEFAULT_SQS_EVENT_SOURCE_CONCURRENCY = 5;
+
+export interface SqsEventSourceStats {
+  /** Invocations so far. */
+  batches: number;
+  /** Invocations running now. */
+  running: number;
+  /** The most invocations that ran at once. */
+  peakRunning: number;
 }
 
 export interface SqsEventSource {
   stop(): Promise<void>;
   /** Resolves once the queue has no visible or in-flight messages and no batch is running. */
   idle(): Promise<void>;
+  stats(): SqsEventSourceStats;
 }
 
 const LONG_POLL_SECONDS = 2;
@@ -42,6 +61,7 @@ export function startSqsEventSource(opts: SqsEventSourceOptions): SqsEventSource
   const abort = new AbortController();
   let stopping = false;
   let busy = 0; // pollers holding received messages (gathering or invoking)
+  const counters: SqsEventSourceStats = { batches: 0, running: 0, peakRunning: 0 };
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -98,11 +118,15 @@ export function startSqsEventSource(opts: SqsEventSourceOptions): SqsEventSource
   async function runBatch(messages: Message[]): Promise<void> {
     const Records = messages.map(toRecord);
     let response: SQSBatchResponse | void;
+    counters.batches++;
+    counters.peakRunning = Math.max(counters.peakRunning, ++counters.running);
     try {
       response = await opts.invoke({ Records });
     } catch (err) {
       onError(err); // whole batch stays; it reappears after the visibility timeout
       return;
+    } finally {
+      counters.running--;
     }
     const ids = new Set(Records.map((r) => r.messageId));
     const failures = response?.batchItemFailures ?? [];
@@ -157,9 +181,10 @@ export function startSqsEventSource(opts: SqsEventSourceOptions): SqsEventSource
     };
   }
 
-  const pollers = Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, () => poll());
+  const pollers = Array.from({ length: Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_SQS_EVENT_SOURCE_CONCURRENCY)) }, () => poll());
 
   return {
+    stats: () => ({ ...counters }),
     async stop() {
       stopping = true;
       abort.abort();

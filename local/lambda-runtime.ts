@@ -1,9 +1,16 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { FUNCTIONS, type FunctionName } from '../functions/catalog';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+/**
+ * The function whose invocation the current code runs in (undefined outside any): what lets a
+ * benchmark attribute the DynamoDB requests of the one in-process client to the pipeline's stages.
+ */
+export const currentInvocation = new AsyncLocalStorage<{ functionName: FunctionName }>();
 
 /**
  * Runs the very handler modules Lambda runs, with a Lambda-like context and the function's timeout.
@@ -53,7 +60,7 @@ export class LocalLambdas {
       );
     });
     try {
-      return await Promise.race([handler(event, context), timeout]);
+      return await Promise.race([currentInvocation.run({ functionName: name }, () => handler(event, context)), timeout]);
     } finally {
       clearTimeout(timer);
     }

@@ -49,11 +49,20 @@ const MAX_DECISIONS = 6;
  */
 const lastCharged = new Map<string, number>();
 /**
- * A busy bucket whose TAT has fallen up to this far behind now is still advanced from its TAT (rather
- * than restarted from now). That grants at most this much refill time extra, and it keeps concurrent
- * writers from starving each other on the busy/idle boundary under heavy load.
+ * A busy bucket whose TAT has fallen up to its slack behind now is still advanced from its TAT (rather
+ * than restarted from now). That grants at most the slack's refill extra, and it keeps concurrent
+ * writers from starving each other on the busy/idle boundary. The slack is a tenth of the burst's refill
+ * time (so at most a tenth of the burst extra), within 250 ms and 5 s: a bucket whose traffic stays
+ * under its limit lags behind now and must be restarted once per slack, and every writer that lands on
+ * that boundary tries the wrong update first (at a 250 ms slack, half the deliveries of a storm did).
  */
 export const BUSY_SLACK_MS = 250;
+const MAX_BUSY_SLACK_MS = 5_000;
+
+/** The slack of a bucket with this limit (see BUSY_SLACK_MS). */
+export function busySlackMs(limit: RateLimit): number {
+  return Math.min(MAX_BUSY_SLACK_MS, Math.max(BUSY_SLACK_MS, (limit.burst * emissionIntervalMs(limit)) / 10));
+}
 
 /**
  * The two conditional updates of a bucket: `advance` a busy one (TAT about now or later) if it stays
@@ -62,7 +71,7 @@ export const BUSY_SLACK_MS = 250;
 export type ChargeVariant = 'advance' | 'restart';
 
 /** The variant that fits a bucket whose TAT is `tat` (undefined: no bucket yet) at `at`: busy when charged within `slack`. */
-export function variantFor(tat: number | undefined, at: number, slack = BUSY_SLACK_MS): ChargeVariant {
+export function variantFor(tat: number | undefined, at: number, slack: number): ChargeVariant {
   return tat !== undefined && tat >= at - slack ? 'advance' : 'restart';
 }
 
@@ -74,6 +83,7 @@ export function variantFor(tat: number | undefined, at: number, slack = BUSY_SLA
 export function chargeUpdate(tableName: string, tenantId: string, cost: number, limit: RateLimit, at: number, variant: ChargeVariant) {
   const interval = emissionIntervalMs(limit);
   const charge = Math.min(cost, limit.burst) * interval;
+  const slack = busySlackMs(limit);
   const common = {
     TableName: tableName,
     Key: keys.rateBucket(tenantId, 'INGEST'),
@@ -84,27 +94,28 @@ export function chargeUpdate(tableName: string, tenantId: string, cost: number, 
       ...common,
       UpdateExpression: 'SET tat = tat + :charge',
       ConditionExpression: 'tat >= :floor AND tat <= :latest',
-      ExpressionAttributeValues: { ':charge': charge, ':floor': at - BUSY_SLACK_MS, ':latest': at + limit.burst * interval - charge },
+      ExpressionAttributeValues: { ':charge': charge, ':floor': at - slack, ':latest': at + limit.burst * interval - charge },
     };
   }
   return {
     ...common,
     UpdateExpression: 'SET tat = :tat, entity = :entity',
     ConditionExpression: 'attribute_not_exists(tat) OR tat < :floor',
-    ExpressionAttributeValues: { ':tat': at + charge, ':floor': at - BUSY_SLACK_MS, ':entity': 'rateBucket' },
+    ExpressionAttributeValues: { ':tat': at + charge, ':floor': at - slack, ':entity': 'rateBucket' },
   };
 }
 
 /**
  * The rate-limit charge of one delivery, for `storeAlerts` to write in the delivery's first transaction.
  * It tries the likely variant first (advance when this function charged the tenant within
- * BUSY_SLACK_MS, else restart): one request in the usual case. When its condition fails, the bucket as
+ * its slack, else restart): one request in the usual case. When its condition fails, the bucket as
  * DynamoDB returned it decides, with `gcra`: over the limit is a refusal (nothing is stored), else the
  * transaction is tried again with the variant that bucket calls for. Without the returned bucket, the
  * other variant is tried, then the bucket read (consistent), as a last resort.
  */
 export function rateLimitCharge(table: TableRef, tenantId: string, limit: RateLimit, now: () => number): DeliveryCharge {
-  let variant: ChargeVariant = now() - (lastCharged.get(tenantId) ?? -Infinity) <= BUSY_SLACK_MS ? 'advance' : 'restart';
+  const slack = busySlackMs(limit);
+  let variant: ChargeVariant = now() - (lastCharged.get(tenantId) ?? -Infinity) <= slack ? 'advance' : 'restart';
   let triedOther = false;
   let decisions = 0;
   /** When this delivery's first attempt was built: how long its attempts have been taking. */
@@ -142,8 +153,8 @@ export function rateLimitCharge(table: TableRef, tenantId: string, limit: RateLi
       const decision = gcra(tat, cost, limit, at);
       if (!decision.allowed) return { retry: false, retryAfterSeconds: decision.retryAfterSeconds };
       // Allowed: the variant tried did not fit the bucket (or another writer moved it); try the one that fits it now.
-      variant = variantFor(tat, at, Math.max(BUSY_SLACK_MS, at - startedAt));
-      decidedAt = variant === 'advance' && tat !== undefined ? Math.min(at, tat + BUSY_SLACK_MS) : at;
+      variant = variantFor(tat, at, Math.max(slack, at - startedAt));
+      decidedAt = variant === 'advance' && tat !== undefined ? Math.min(at, tat + slack) : at;
       return { retry: true };
     },
     committed: () => void lastCharged.set(tenantId, now()),

@@ -199,7 +199,14 @@ interface LevelResult {
   tenant: string;
   floorPutItem: { p50Ms: number; p99Ms: number; perSecond: number };
   webhook: { accepted: number; repeats: number; acceptedPerSecond: number; p50Ms: number; p99Ms: number; stormSeconds: number };
-  alertToIncident: { p50Ms: number; p99Ms: number; count: number; notCorrelated: number; drainSeconds: number };
+  alertToIncident: {
+    p50Ms: number;
+    p99Ms: number;
+    count: number;
+    unmatchedResolutions: number;
+    notCorrelated: number;
+    drainSeconds: number;
+  };
   alertToFirstNotification: { p50Ms: number; p99Ms: number; count: number; criticalIncidents: number };
   correlation: { alertsPerSecond: number; peakQueueDepth: number };
   dynamoPerAcceptedAlert: Record<string, StageCounts>;
@@ -288,6 +295,19 @@ async function stormLevel(stack: LocalStack, counter: StageCounter, level: (type
     }
   }
   const toIncident = [...correlatedAt.entries()].map(([alertId, at]) => at - (answeredAt.get(alertId) as number));
+  // The accepted alerts in no incident: resolutions correlation found nothing firing for (a storm's
+  // clients reorder a firing and its resolution), or alerts not correlated at all (a loss).
+  const outside = new Set([...answeredAt.keys()].filter((alertId) => !correlatedAt.has(alertId)));
+  let unmatched = 0;
+  if (outside.size) {
+    const stored = await queryAll(stack, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.alertsOf(tenant).pk },
+    });
+    unmatched = stored.filter(
+      (alert) => outside.has(String(alert.sk)) && alert.status === 'resolved' && typeof alert.correlation === 'string',
+    ).length;
+  }
   const lastCorrelated = Math.max(...correlatedAt.values());
 
   // The first delivered notification of each critical incident of the storm.
@@ -325,7 +345,7 @@ async function stormLevel(stack: LocalStack, counter: StageCounter, level: (type
       p99Ms: webhookLatency.p99Ms,
       stormSeconds: round(storm.seconds),
     },
-    alertToIncident: { ...stats(toIncident), notCorrelated: accepted - correlatedAt.size, drainSeconds },
+    alertToIncident: { ...stats(toIncident), unmatchedResolutions: unmatched, notCorrelated: outside.size - unmatched, drainSeconds },
     alertToFirstNotification: { ...stats(toNotification), criticalIncidents: critical.length },
     correlation: { alertsPerSecond: round(correlatedAt.size / Math.max(0.001, (lastCorrelated - stormStarted) / 1000)), peakQueueDepth },
     dynamoPerAcceptedAlert: perAlert,
@@ -352,7 +372,7 @@ function report(result: LevelResult): string {
 Storm at ${result.concurrency} concurrent clients (${result.tenant}: ${result.webhook.accepted} alerts accepted, ${result.webhook.repeats} repeats, in ${result.webhook.stormSeconds} s)
   floor: bare PutItem      p50 ${result.floorPutItem.p50Ms} ms / p99 ${result.floorPutItem.p99Ms} ms  (${result.floorPutItem.perSecond}/s)
   webhook                  p50 ${result.webhook.p50Ms} ms / p99 ${result.webhook.p99Ms} ms  (${result.webhook.acceptedPerSecond} accepted/s)
-  alert -> incident        p50 ${result.alertToIncident.p50Ms} ms / p99 ${result.alertToIncident.p99Ms} ms  (${result.alertToIncident.count} correlated, ${result.alertToIncident.notCorrelated} not; drained ${result.alertToIncident.drainSeconds} s after the last 202)
+  alert -> incident        p50 ${result.alertToIncident.p50Ms} ms / p99 ${result.alertToIncident.p99Ms} ms  (${result.alertToIncident.count} in incidents, ${result.alertToIncident.unmatchedResolutions} unmatched resolutions, ${result.alertToIncident.notCorrelated} not correlated; drained ${result.alertToIncident.drainSeconds} s after the last 202)
   alert -> first page      p50 ${result.alertToFirstNotification.p50Ms} ms / p99 ${result.alertToFirstNotification.p99Ms} ms  (${result.alertToFirstNotification.count} of ${result.alertToFirstNotification.criticalIncidents} critical incidents notified)
   correlation              ${result.correlation.alertsPerSecond} alerts/s, peak queue depth ${result.correlation.peakQueueDepth}
   DynamoDB per accepted alert, by stage:

@@ -1,5 +1,5 @@
 import { StoreBusyError } from '../../lib/store/transact';
-import { BUSY_SLACK_MS, chargeUpdate, emissionIntervalMs, gcra, rateLimitCharge, variantFor } from '../../lib/ingest/rate-limit';
+import { busySlackMs, chargeUpdate, emissionIntervalMs, gcra, rateLimitCharge, variantFor } from '../../lib/ingest/rate-limit';
 import type { TableRef } from '../../lib/store/table-ref';
 import type { TransactItem } from '../../lib/store/transact';
 
@@ -66,14 +66,14 @@ describe('the charge in the delivery transaction (chargeUpdate, rateLimitCharge)
       const tat = random() < 0.1 ? undefined : now + Math.round((random() * 2.5 - 0.5) * limit.burst * interval);
       const cost = 1 + Math.floor(random() * 250);
       const decision = gcra(tat, cost, limit, now);
-      const written = apply(chargeUpdate('t', 'acme', cost, limit, now, variantFor(tat, now)), tat);
+      const written = apply(chargeUpdate('t', 'acme', cost, limit, now, variantFor(tat, now, busySlackMs(limit))), tat);
       expect(written !== undefined).toBe(decision.allowed);
       if (written !== undefined) {
-        expect(written).toBeGreaterThanOrEqual(decision.tat - BUSY_SLACK_MS);
+        expect(written).toBeGreaterThanOrEqual(decision.tat - busySlackMs(limit));
         expect(written).toBeLessThanOrEqual(decision.tat);
       }
       // The other variant never charges where gcra refuses.
-      const other = variantFor(tat, now) === 'advance' ? 'restart' : 'advance';
+      const other = variantFor(tat, now, busySlackMs(limit)) === 'advance' ? 'restart' : 'advance';
       if (!decision.allowed) expect(apply(chargeUpdate('t', 'acme', cost, limit, now, other), tat)).toBeUndefined();
     }
   });
@@ -101,7 +101,7 @@ describe('the charge in the delivery transaction (chargeUpdate, rateLimitCharge)
     first.committed();
     now += 100;
     expect(variantOf(rateLimitCharge(table, 'fresh-tenant', limit, () => now).item(1))).toBe('advance');
-    now += BUSY_SLACK_MS + 1;
+    now += busySlackMs(limit) + 1;
     expect(variantOf(rateLimitCharge(table, 'fresh-tenant', limit, () => now).item(1))).toBe('restart');
   });
 
@@ -143,7 +143,7 @@ describe('the charge in the delivery transaction (chargeUpdate, rateLimitCharge)
     now += 3_000;
     const update = charge.item(1).Update as { ExpressionAttributeValues: Record<string, number> };
     expect(variantOf(charge.item(1))).toBe('advance');
-    expect(update.ExpressionAttributeValues[':floor']).toBe(decidedAt - BUSY_SLACK_MS);
+    expect(update.ExpressionAttributeValues[':floor']).toBe(decidedAt - busySlackMs(limit));
     // The TAT it saw (and anything larger: a TAT only grows) meets that floor, however late the retry lands.
     expect(decidedAt + 5).toBeGreaterThanOrEqual(update.ExpressionAttributeValues[':floor'] as number);
   });
@@ -163,6 +163,14 @@ describe('the charge in the delivery transaction (chargeUpdate, rateLimitCharge)
     // A bucket idle for longer than the attempts took is restarted from now, as before.
     await expect(charge.rejected({ tat: now - 10_000 }, 1)).resolves.toEqual({ retry: true });
     expect(variantOf(charge.item(1))).toBe('restart');
+  });
+
+  test('the busy slack is a tenth of the burst refill time, within 250 ms and 5 s: at most a tenth of the burst extra', () => {
+    expect(busySlackMs({ perMinute: 600, burst: 200 })).toBe(2_000);
+    expect(busySlackMs({ perMinute: 60_000, burst: 10 })).toBe(250);
+    expect(busySlackMs({ perMinute: 6, burst: 100 })).toBe(5_000);
+    // Advancing a TAT that lags by the whole slack grants slack / interval tokens: a tenth of the burst here.
+    expect(busySlackMs(limit) / emissionIntervalMs(limit)).toBe(limit.burst / 10);
   });
 
   test('a bucket that keeps changing under the charge gives up after a few decisions, as busy (503), not as an error', async () => {

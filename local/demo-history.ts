@@ -34,6 +34,7 @@ import { createTableInput } from '../lib/store/table';
 import type { TableRef } from '../lib/store/table-ref';
 import { getTenant } from '../lib/store/tenants';
 import { listUsers, type StoredUser } from '../lib/store/users';
+import { mulberry32 } from './aws/faults';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb';
 import { DEMO_TENANTS } from './seed';
 
@@ -109,18 +110,11 @@ export interface DemoHistoryResult {
 // ---------------------------------------------------------------------------------------------------
 // Randomness and stories
 
-/** mulberry32: small, fast, good enough for a demo, and the same sequence for the same seed everywhere. */
+/** Seeded randomness (mulberry32): the same history for the same seed everywhere. */
 class Random {
-  private state: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
   between(min: number, max: number): number {
     return min + (max - min) * this.next();

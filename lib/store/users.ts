@@ -81,6 +81,12 @@ function raceConflict(error: unknown): never {
   throw error;
 }
 
+/** The update that moves a user's access version on (tokens made before it stop working: lib/auth/access.ts). */
+const NEXT_AUTH_VERSION = {
+  set: '#authVersion = if_not_exists(#authVersion, :zero) + :one',
+  names: { '#authVersion': 'authVersion' },
+  values: { ':zero': 0, ':one': 1 },
+};
 /**
  * Changes a user's name, role, tenants or skills (never the email or password hash); returns the user as
  * stored. A new role or tenant list moves the user's access version on in the same write, so every access
@@ -102,10 +108,9 @@ export async function updateUser(table: TableRef, userId: string, changes: UserC
     return `#set_${field} = :set_${field}`;
   });
   if (changes.role !== undefined || changes.tenantIds !== undefined) {
-    names['#authVersion'] = 'authVersion';
-    values[':zero'] = 0;
-    values[':one'] = 1;
-    sets.push('#authVersion = if_not_exists(#authVersion, :zero) + :one');
+    Object.assign(names, NEXT_AUTH_VERSION.names);
+    Object.assign(values, NEXT_AUTH_VERSION.values);
+    sets.push(NEXT_AUTH_VERSION.set);
   }
   try {
     const { Attributes } = await table.db.send(
@@ -153,10 +158,10 @@ export async function revokeAccessTokens(table: TableRef, userId: string): Promi
       new UpdateCommand({
         TableName: table.tableName,
         Key: keys.user(userId),
-        UpdateExpression: 'SET #authVersion = if_not_exists(#authVersion, :zero) + :one',
+        UpdateExpression: `SET ${NEXT_AUTH_VERSION.set}`,
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#authVersion': 'authVersion' },
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+        ExpressionAttributeNames: NEXT_AUTH_VERSION.names,
+        ExpressionAttributeValues: NEXT_AUTH_VERSION.values,
       }),
     );
   } catch (error) {

@@ -21,7 +21,7 @@ import { startLocalStack } from '../../local/stack';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoOpsCounter, percentile, round } from './ops-counter';
+import { DynamoOpsCounter, percentile, pool, round } from './ops-counter';
 import { perSecond, QueueDepthSampler, waitUntilDrained } from './pipeline-stats';
 
 const { values } = parseArgs({
@@ -39,32 +39,24 @@ if (!Number.isInteger(total) || total < 1 || !Number.isInteger(concurrency) || c
   process.exit(2);
 }
 
+/** `task` on `workers` concurrent workers; each call's latency, sorted. */
 async function run(
   count: number,
   workers: number,
   task: (index: number) => Promise<void>,
   label: string,
 ): Promise<{ latencies: number[]; seconds: number }> {
-  const latencies: number[] = [];
-  let next = 0;
-  let done = 0;
-  const started = performance.now();
-  let lastReport = started;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (let index = next++; index < count; index = next++) {
-        const t0 = performance.now();
-        await task(index);
-        latencies.push(performance.now() - t0);
-        done++;
-        if (performance.now() - lastReport > 2000) {
-          lastReport = performance.now();
-          process.stderr.write(`  ${label}: ${done}/${count}\n`);
-        }
-      }
-    }),
+  const { results, seconds } = await pool(
+    count,
+    workers,
+    async (index) => {
+      const t0 = performance.now();
+      await task(index);
+      return performance.now() - t0;
+    },
+    label,
   );
-  return { latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
+  return { latencies: results.sort((a, b) => a - b), seconds };
 }
 
 const dynamoLocal = await startDynamoDbLocal();

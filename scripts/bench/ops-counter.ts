@@ -64,3 +64,33 @@ export function round(value: number, digits = 1): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+/**
+ * Runs `task` for indexes 0..count-1 on `workers` concurrent workers (each takes the next index when it
+ * is done), printing progress to stderr every 2 s; each task's result in its index's place.
+ */
+export async function pool<T>(
+  count: number,
+  workers: number,
+  task: (index: number) => Promise<T>,
+  label: string,
+): Promise<{ results: T[]; seconds: number }> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  let lastReport = started;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      for (let index = next++; index < count; index = next++) {
+        results[index] = await task(index);
+        done++;
+        if (performance.now() - lastReport > 2000) {
+          lastReport = performance.now();
+          process.stderr.write(`  ${label}: ${done}/${count}\n`);
+        }
+      }
+    }),
+  );
+  return { results, seconds: (performance.now() - started) / 1000 };
+}

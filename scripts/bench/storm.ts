@@ -37,11 +37,12 @@ import type { Asset } from '../../lib/domain/asset';
 import { putAsset } from '../../lib/store/assets';
 import { putRateLimit } from '../../lib/store/integrations';
 import { keys } from '../../lib/store/keys';
+import { mulberry32 } from '../../local/aws/faults';
 import { startDynamoDbLocal } from '../../local/dynamodb';
 import { currentInvocation } from '../../local/lambda-runtime';
 import { seedDemo, seedDemoOnCall } from '../../local/seed';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { percentile, round } from './ops-counter';
+import { percentile, pool, round } from './ops-counter';
 import { StageCounter, type StageCounts } from './stage-counter';
 
 const { values } = parseArgs({
@@ -64,18 +65,6 @@ const LEVELS: ReadonlyArray<{ concurrency: number; tenant: string }> = [
   { concurrency: 64, tenant: 'globex' },
 ];
 const DRAIN_TARGET_SECONDS = 10;
-
-/** mulberry32: a small seeded generator, so two runs storm alike. */
-function random(seedValue: number): () => number {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface StormAlert {
   asset_name: string;
@@ -136,32 +125,6 @@ function stormAssets(hosts: number): Asset[] {
       dependsOn: [SWITCH],
     })),
   ];
-}
-
-async function pool<T>(
-  count: number,
-  workers: number,
-  task: (index: number) => Promise<T>,
-  label: string,
-): Promise<{ results: T[]; seconds: number }> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  let done = 0;
-  const started = performance.now();
-  let lastReport = started;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (let index = next++; index < count; index = next++) {
-        results[index] = await task(index);
-        done++;
-        if (performance.now() - lastReport > 2000) {
-          lastReport = performance.now();
-          process.stderr.write(`  ${label}: ${done}/${count}\n`);
-        }
-      }
-    }),
-  );
-  return { results, seconds: (performance.now() - started) / 1000 };
 }
 
 const stats = (values: number[]) => {
@@ -231,7 +194,7 @@ async function stormLevel(stack: LocalStack, counter: StageCounter, level: (type
     `PutItem floor (${concurrency})`,
   );
 
-  const alerts = stormAlerts(total, hostCount, random(seed * 1000 + concurrency));
+  const alerts = stormAlerts(total, hostCount, mulberry32(seed * 1000 + concurrency));
   const answeredAt = new Map<string, number>();
   let peakQueueDepth = 0;
   let sampling = true;

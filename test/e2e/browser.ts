@@ -72,3 +72,11 @@ export async function screenshot(page: Page, name: string, { fullPage = true } =
   await page.screenshot({ path, fullPage });
   return path;
 }
+
+/** Closes the pages a test opened and returns what they logged or threw (a test expects none). */
+export async function closePages(opened: WatchedPage[]): Promise<string[]> {
+  const problems = opened.flatMap((watched) => watched.problems);
+  await Promise.all(opened.map((watched) => watched.context.close()));
+  opened.length = 0;
+  return problems;
+}

@@ -6,7 +6,7 @@ import type { DemoInfo } from '../../local/seed';
 import { postDemoAlerts } from '../../local/demo-alerts';
 import type { LocalStack } from '../../local/stack';
 import { getJson, login, postJson, startTestStack } from '../helpers/local-stack';
-import { DESKTOP, launchChromium, openPage, PHONE, screenshot, signIn, type WatchedPage } from './browser';
+import { closePages, DESKTOP, launchChromium, openPage, PHONE, screenshot, signIn, type WatchedPage } from './browser';
 
 /**
  * The dashboard in Debian's Chromium against a local stack seeded with the demo MSP and its demo alerts
@@ -69,10 +69,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   // No page may log an error or warning (React warnings included) or throw.
-  const problems = opened.flatMap((watched) => watched.problems);
-  await Promise.all(opened.map((watched) => watched.context.close()));
-  opened.length = 0;
-  expect(problems).toEqual([]);
+  expect(await closePages(opened)).toEqual([]);
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { assetSchema } from '../../lib/domain/asset';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
 import { createTenant, getJson, login, postJson, startTestStack } from '../helpers/local-stack';
-import { launchChromium, openPage, PHONE, screenshot, signIn, type WatchedPage } from './browser';
+import { closePages, launchChromium, openPage, PHONE, screenshot, signIn, type WatchedPage } from './browser';
 
 /**
  * The incident page an operator reads at 3 a.m., in Debian's Chromium against the local stack: one row
@@ -72,10 +72,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterEach(async () => {
-  const problems = opened.flatMap((watched) => watched.problems);
-  await Promise.all(opened.map((watched) => watched.context.close()));
-  opened.length = 0;
-  expect(problems).toEqual([]);
+  expect(await closePages(opened)).toEqual([]);
 });
 
 afterAll(async () => {

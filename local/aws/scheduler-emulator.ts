@@ -393,7 +393,12 @@ export class SchedulerEmulator {
       if (remaining > MAX_TIMEOUT_MS) {
         schedule.timer = setTimeout(wait, MAX_TIMEOUT_MS);
       } else {
-        schedule.timer = setTimeout(() => this.fire(schedule), Math.max(0, remaining));
+        // A timer can come back a fraction of a millisecond early, which a scaled clock turns into a
+        // schedule firing before its time (AWS never does): wait again until the clock has reached it.
+        schedule.timer = setTimeout(
+          () => (this.clock() < schedule.dueMs ? this.arm(schedule) : this.fire(schedule)),
+          Math.max(0, remaining),
+        );
       }
       schedule.timer.unref();
     };

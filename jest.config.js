@@ -10,6 +10,11 @@ const swc = [
   },
 ];
 
+// Tests run outside Lambda, where Powertools does not trace: start the X-Ray SDK without its async hook
+// (lib/tracing-mode.ts does this for the local stack; jest loads CommonJS dependencies such as the SDK
+// before the modules importing them run, so it is set here, for the workers this process starts).
+process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
+
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },

@@ -1,3 +1,5 @@
+// Must come before the tracer: it decides how the X-Ray SDK starts.
+import './tracing-mode';
 import type { MiddlewareObj } from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';

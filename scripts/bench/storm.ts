@@ -6,8 +6,10 @@
  * beside its floor in the same run, at 16 and then 64 concurrent clients (each level storms its own demo
  * company: acme, then globex):
  *
- * - floor: a bare DynamoDB Local PutItem at the same concurrency (p50/p99, per second);
- * - webhook: p50/p99 latency and accepted/s;
+ * - floor: a bare DynamoDB Local PutItem at the same concurrency (p50/p99, per second), before the
+ *   storm; and the floor during the storm: one PutItem after another while the storm runs, which waits
+ *   behind everything the pipeline asks of the same DynamoDB Local (it serves every stage on one core);
+ * - webhook: p50/p99 latency and accepted/s, and the ingestion transaction's own round trip within it;
  * - alert to incident: from the webhook's 202 to the alert's membership committed in its incident
  *   (readable through the API from then on: the membership's write stamp is the commit's wall clock),
  *   p50/p99, and when the last one was in, after the storm's last 202 (the drain);
@@ -15,8 +17,8 @@
  *   the incident to its first delivered notification;
  * - correlation: alerts correlated per second while the storm lasted and after, and the alert queue's
  *   peak depth (sampled every 200 ms);
- * - DynamoDB requests, item writes and write units per accepted alert, by stage (the function the
- *   request ran in).
+ * - DynamoDB requests, item writes, write and read units per accepted alert, and the requests' latency,
+ *   by stage (the function the request ran in; write units as DynamoDB bills them: stage-counter.ts).
  *
  * The storm: a core switch fails first (critical), then hosts behind it (in the inventory, one
  * correlation scope) and hosts the inventory does not know (one scope each) alert, repeat and some
@@ -161,6 +163,10 @@ interface LevelResult {
   concurrency: number;
   tenant: string;
   floorPutItem: { p50Ms: number; p99Ms: number; perSecond: number };
+  /** A PutItem issued one after another while the storm ran. */
+  floorPutItemDuringStorm: { p50Ms: number; p99Ms: number; count: number };
+  /** The ingestion transaction's own DynamoDB round trip, inside the webhook. */
+  ingestTransaction: { p50Ms: number; p99Ms: number };
   webhook: { accepted: number; repeats: number; acceptedPerSecond: number; p50Ms: number; p99Ms: number; stormSeconds: number };
   alertToIncident: {
     p50Ms: number;
@@ -205,6 +211,24 @@ async function stormLevel(stack: LocalStack, counter: StageCounter, level: (type
     }
   })();
 
+  // The floor under the storm: one PutItem after another while the storm runs, through the same
+  // DynamoDB Local the whole pipeline is using (what any single write waits for at that moment).
+  let probing = true;
+  const loadedFloor: number[] = [];
+  const prober = (async () => {
+    for (let index = 0; probing; index++) {
+      const started = performance.now();
+      await stack.table.db.send(
+        new PutCommand({
+          TableName: stack.table.tableName,
+          Item: { pk: `T#bench#PROBE${concurrency}`, sk: `item-${index}`, payload: 'x'.repeat(600) },
+        }),
+      );
+      loadedFloor.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+
   counter.start();
   const stormStarted = Date.now();
   let repeats = 0;
@@ -228,12 +252,15 @@ async function stormLevel(stack: LocalStack, counter: StageCounter, level: (type
     `storm (${concurrency} clients)`,
   );
   const lastAnswer = Date.now();
+  probing = false;
+  await prober;
   const ingestStage = counter.per(1);
 
   await stack.idle();
   sampling = false;
   await sampler;
   counter.stop();
+  await counter.settle();
   const accepted = answeredAt.size;
 
   // When each alert was correlated: the write stamp of its membership (a ULID of the commit's clock).
@@ -293,6 +320,7 @@ async function stormLevel(stack: LocalStack, counter: StageCounter, level: (type
   const webhookLatency = stats(storm.results);
   const floorLatency = stats(floor.results);
   const perAlert = counter.per(accepted);
+  const perAlertLatency = perAlert.ingestWebhook?.latencyMs ?? { p50: NaN, p99: NaN };
   const ingestRequests = (ingestStage.ingestWebhook?.requests ?? 0) / accepted;
   const drainSeconds = round(Math.max(0, lastCorrelated - lastAnswer) / 1000);
   const target = (value: number, limit: number) => ({ value: round(value, 2), target: limit, met: value <= limit });
@@ -300,6 +328,8 @@ async function stormLevel(stack: LocalStack, counter: StageCounter, level: (type
     concurrency,
     tenant,
     floorPutItem: { ...floorLatency, perSecond: round(total / floor.seconds) },
+    floorPutItemDuringStorm: stats(loadedFloor),
+    ingestTransaction: { p50Ms: perAlertLatency.p50, p99Ms: perAlertLatency.p99 },
     webhook: {
       accepted,
       repeats,
@@ -315,6 +345,8 @@ async function stormLevel(stack: LocalStack, counter: StageCounter, level: (type
     targets: {
       'webhook p50 / floor p50': target(webhookLatency.p50Ms / floorLatency.p50Ms, 2),
       'webhook p99 / floor p99': target(webhookLatency.p99Ms / floorLatency.p99Ms, 2),
+      'webhook p50 / floor-during-storm p50': target(webhookLatency.p50Ms / stats(loadedFloor).p50Ms, 2),
+      'webhook p99 / floor-during-storm p99': target(webhookLatency.p99Ms / stats(loadedFloor).p99Ms, 2),
       'ingestion DynamoDB requests per accepted alert': target(ingestRequests, 1.5),
       'correlation drained after the storm (s)': target(drainSeconds, DRAIN_TARGET_SECONDS),
     },
@@ -325,7 +357,7 @@ function report(result: LevelResult): string {
   const stages = Object.entries(result.dynamoPerAcceptedAlert)
     .map(
       ([stage, counts]) =>
-        `    ${stage.padEnd(18)} ${String(counts.requests).padStart(6)} requests  ${String(counts.itemWrites).padStart(6)} item writes  ${String(counts.writeUnits).padStart(6)} write units`,
+        `    ${stage.padEnd(18)} ${String(counts.requests).padStart(6)} requests  ${String(counts.itemWrites).padStart(6)} item writes  ${String(counts.writeUnits).padStart(6)} write units  ${String(counts.readUnits).padStart(6)} read units  (p50 ${counts.latencyMs.p50} ms / p99 ${counts.latencyMs.p99} ms a request)`,
     )
     .join('\n');
   const targets = Object.entries(result.targets)
@@ -334,7 +366,9 @@ function report(result: LevelResult): string {
   return `
 Storm at ${result.concurrency} concurrent clients (${result.tenant}: ${result.webhook.accepted} alerts accepted, ${result.webhook.repeats} repeats, in ${result.webhook.stormSeconds} s)
   floor: bare PutItem      p50 ${result.floorPutItem.p50Ms} ms / p99 ${result.floorPutItem.p99Ms} ms  (${result.floorPutItem.perSecond}/s)
+  floor during the storm    p50 ${result.floorPutItemDuringStorm.p50Ms} ms / p99 ${result.floorPutItemDuringStorm.p99Ms} ms  (${result.floorPutItemDuringStorm.count} PutItems one after another)
   webhook                  p50 ${result.webhook.p50Ms} ms / p99 ${result.webhook.p99Ms} ms  (${result.webhook.acceptedPerSecond} accepted/s)
+    its transaction        p50 ${result.ingestTransaction.p50Ms} ms / p99 ${result.ingestTransaction.p99Ms} ms  (the ingestion's DynamoDB round trip)
   alert -> incident        p50 ${result.alertToIncident.p50Ms} ms / p99 ${result.alertToIncident.p99Ms} ms  (${result.alertToIncident.count} in incidents, ${result.alertToIncident.unmatchedResolutions} unmatched resolutions, ${result.alertToIncident.notCorrelated} not correlated; drained ${result.alertToIncident.drainSeconds} s after the last 202)
   alert -> first page      p50 ${result.alertToFirstNotification.p50Ms} ms / p99 ${result.alertToFirstNotification.p99Ms} ms  (${result.alertToFirstNotification.count} of ${result.alertToFirstNotification.criticalIncidents} critical incidents notified)
   correlation              ${result.correlation.alertsPerSecond} alerts/s, peak queue depth ${result.correlation.peakQueueDepth}

@@ -5,15 +5,17 @@
  * correlate code, on an in-memory DynamoDB Local) and prints, beside the seed documents' rule ("same
  * asset and signature within 15 minutes", computed on the same normalized alerts) and the targets:
  * noise reduction, B-cubed precision/recall/F1, false merges, cross-tenant merges, lost alerts; then a
- * per-scenario breakdown, replay deliveries/s and DynamoDB operations per alert. Definitions: ./scoring.ts.
+ * per-scenario breakdown, replay deliveries/s and DynamoDB operations per alert, beside the ceiling the
+ * same DynamoDB Local sustains (bare PutItem/s at the same concurrency, after the replay). Definitions: ./scoring.ts.
  * Exit code 0 whatever the scores (the engine is being improved): failing targets are printed as FAIL.
  */
 import { parseArgs } from 'node:util';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lib/aws/clients';
 import { adapterFor } from '../../lib/ingest/formats';
 import { replayDeliveries, type ReplayResult } from '../../lib/replay/replay';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../../local/dynamodb';
-import { DynamoOpsCounter } from './ops-counter';
+import { DynamoOpsCounter, pool } from './ops-counter';
 import { bcubedByGroup, score, seedRuleGroups, table, type BaselineAlert, type Scores, type ScoredItem } from './scoring';
 import { generateWorkload, SCENARIOS, type Workload } from './workload';
 
@@ -146,6 +148,20 @@ function scenarioTable(ours: ScoredItem[], seedRule: ScoredItem[]): string {
   return table(rows);
 }
 
+const CEILING_WRITES = 5_000;
+
+/** What the same DynamoDB Local sustains of the cheapest write at the replay's concurrency: the ceiling it works under. */
+async function putItemCeiling(db: ReturnType<typeof createDocumentClient>, tableName: string, workers: number) {
+  const { seconds } = await pool(
+    CEILING_WRITES,
+    workers,
+    (index) =>
+      db.send(new PutCommand({ TableName: tableName, Item: { pk: 'T#bench#CEILING', sk: `item-${index}`, payload: 'x'.repeat(600) } })),
+    'DynamoDB Local ceiling',
+  );
+  return { perSecond: CEILING_WRITES / seconds };
+}
+
 const generationStarted = performance.now();
 const workload = generateWorkload({ size, seed });
 const generationSeconds = (performance.now() - generationStarted) / 1000;
@@ -184,6 +200,7 @@ try {
       },
     );
     const { stats } = result;
+    const ceiling = await putItemCeiling(db, tableName, concurrency);
     const perAlert = (count: number | undefined) => ((count ?? 0) / Math.max(1, stats.storedAlerts)).toFixed(2);
     const operations = Object.keys(processingOps).filter((key) => !['requests', 'itemWrites', 'itemReads'].includes(key));
     const { items, mismatches } = ourItems(workload, result);
@@ -196,6 +213,14 @@ try {
         `${stats.unmatched} unmatched, ${stats.rejected} rejected${mismatches ? `, ${mismatches} deliveries with an unexpected alert count` : ''}`,
     );
     console.log(`  throughput: ${Math.round(stats.deliveriesPerSecond)} deliveries/s (${stats.processingSeconds.toFixed(1)} s)`);
+    // The replay's requests are transactions of up to 100 items: what bounds it is items written a second.
+    const itemWritesPerAlert = (processingOps.itemWrites ?? 0) / Math.max(1, stats.storedAlerts);
+    console.log(
+      `  DynamoDB Local ceiling in this run: ${Math.round(ceiling.perSecond)} bare PutItem/s at concurrency ${concurrency} ` +
+        `(${CEILING_WRITES} writes); the replay wrote ${Math.round((processingOps.itemWrites ?? 0) / stats.processingSeconds)} items/s, ` +
+        `${itemWritesPerAlert.toFixed(2)} an alert: at the ceiling's rate that is ` +
+        `${Math.round(ceiling.perSecond / Math.max(0.01, itemWritesPerAlert))} alerts/s at most`,
+    );
     console.log(
       `  DynamoDB per stored alert: ${perAlert(processingOps.requests)} requests ` +
         `(${operations.map((operation) => `${operation} ${perAlert(processingOps[operation])}`).join(', ')}), ` +

@@ -97,8 +97,34 @@ function metrics(): Metrics {
   return metricsInstance;
 }
 
-/** Counts per dimension set (one EMF document each: a document has one value per dimension). */
-const pending = new Map<string, { dimensions: MetricDimensions; counts: Map<MetricName, number> }>();
+/**
+ * Measurements, as opposed to counts: each value is published as it is (one EMF document may carry
+ * several), with its unit, and CloudWatch's statistics (Maximum...) summarise them. Same namespace and
+ * dimensions (`service`, `stage`) as the counts.
+ * - SlaTimerLagSeconds: how late an SLA timer fired (its start minus its due time), by the sla function;
+ *   the SlaTimers-TimerLag alarm watches its maximum.
+ */
+export const MEASUREMENT_UNITS = { SlaTimerLagSeconds: MetricUnit.Seconds } as const;
+export type MeasurementName = keyof typeof MEASUREMENT_UNITS;
+
+interface PendingGroup {
+  dimensions: MetricDimensions;
+  counts: Map<MetricName, number>;
+  measurements: Array<[MeasurementName, number]>;
+}
+
+/** Counts and measurements per dimension set (one EMF document each: a document has one value per dimension). */
+const pending = new Map<string, PendingGroup>();
+
+function pendingGroup(dimensions: MetricDimensions): PendingGroup {
+  const key = JSON.stringify(Object.entries(dimensions).sort(([a], [b]) => a.localeCompare(b)));
+  let group = pending.get(key);
+  if (!group) {
+    group = { dimensions, counts: new Map(), measurements: [] };
+    pending.set(key, group);
+  }
+  return group;
+}
 /** Invocations in progress (Lambda: 0 or 1; the local stack runs several at once in one process). */
 let openInvocations = 0;
 
@@ -108,13 +134,14 @@ let openInvocations = 0;
  */
 export function countMetric(name: MetricName, value = 1, dimensions: MetricDimensions = {}): void {
   if (openInvocations === 0 || !(value > 0)) return;
-  const key = JSON.stringify(Object.entries(dimensions).sort(([a], [b]) => a.localeCompare(b)));
-  let group = pending.get(key);
-  if (!group) {
-    group = { dimensions, counts: new Map() };
-    pending.set(key, group);
-  }
+  const group = pendingGroup(dimensions);
   group.counts.set(name, (group.counts.get(name) ?? 0) + value);
+}
+
+/** Records a measurement for the current invocation (published with the counts, see countMetric); not a finite number is ignored. */
+export function measureMetric(name: MeasurementName, value: number): void {
+  if (openInvocations === 0 || !Number.isFinite(value)) return;
+  pendingGroup({}).measurements.push([name, value]);
 }
 
 /**
@@ -127,9 +154,10 @@ export function publishMetrics(): void {
   const groups = [...pending.values()];
   pending.clear();
   const target = metrics();
-  for (const { dimensions, counts } of groups) {
+  for (const { dimensions, counts, measurements } of groups) {
     for (const [name, value] of Object.entries(dimensions)) if (value) target.addDimension(name, value);
     for (const [name, value] of counts) target.addMetric(name, MetricUnit.Count, value);
+    for (const [name, value] of measurements) target.addMetric(name, MEASUREMENT_UNITS[name], value);
     target.publishStoredMetrics();
   }
 }

@@ -4,10 +4,9 @@ import { dynamo } from '../../lib/aws/clients';
 import { schedulerTimers, type Timers } from '../../lib/aws/scheduler';
 import { readEnv } from '../../lib/config/env';
 import { correlationIdOfEvent, parseBusEvent, tenantIdOfEvent, type BusEvent } from '../../lib/events';
-import { logger, observed } from '../../lib/observability';
+import { logger, measureMetric, observed } from '../../lib/observability';
 import { slaNotifier } from '../../lib/notify/sla-notifier';
 import { handleSlaEvent } from '../../lib/sla/events';
-import { timerLagRecord } from '../../lib/sla/metrics';
 import { handleTimer, type SlaDeps } from '../../lib/sla/service';
 import { onCallUser } from '../../lib/store/oncall';
 
@@ -55,7 +54,7 @@ export const handler = middy<BusEvent | Record<string, unknown>, unknown>()
       return results;
     }
     const outcome = await handleTimer(deps, event);
-    if (typeof outcome.lagMs === 'number') process.stdout.write(`${timerLagRecord(env.AW_STAGE, outcome.lagMs)}\n`);
+    if (typeof outcome.lagMs === 'number') measureMetric('SlaTimerLagSeconds', outcome.lagMs / 1000);
     logger.info('SLA timer', { outcome });
     return outcome;
   });

@@ -1,9 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { REPAIRABLE } from '../../lib/events';
-import { METRICS_NAMESPACE, type MetricDimensions, type MetricName } from '../../lib/observability';
+import { METRICS_NAMESPACE, type MeasurementName, type MetricDimensions, type MetricName } from '../../lib/observability';
 import type { DecisionAction } from '../../lib/remediation/decision';
-import { SLA_TIMER_LAG_METRIC } from '../../lib/sla/metrics';
 import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../../lib/store/notifications';
 import type { ExecutionState } from '../../lib/store/remediation';
 import type { Stage } from '../config';
@@ -114,12 +113,13 @@ export function businessMetricTotal(
   });
 }
 
-/** How late SLA timers fire (seconds, the sla function's own EMF; lib/sla/metrics.ts). */
+/** How late SLA timers fire (seconds: the sla function's measurement, lib/observability.ts MEASUREMENT_UNITS), at its worst. */
 export function slaTimerLagMetric(stage: Stage, period: Duration = Duration.minutes(5)): cloudwatch.Metric {
+  const name: MeasurementName = 'SlaTimerLagSeconds';
   return new cloudwatch.Metric({
-    namespace: SLA_TIMER_LAG_METRIC.namespace,
-    metricName: SLA_TIMER_LAG_METRIC.name,
-    dimensionsMap: { [SLA_TIMER_LAG_METRIC.dimension]: stage },
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service: POWERTOOLS_SERVICE_NAME, stage },
     statistic: 'Maximum',
     period,
   });

@@ -1,5 +1,5 @@
 /**
- * One cached client per AWS service, created on first use outside any handler body (STYLE habit 4).
+ * One cached client per AWS service, created on first use outside any handler body (reused by every invocation of a warm function).
  * Endpoints follow the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` variables, which is how the local stack
  * points the same code at DynamoDB Local and the local SQS, EventBridge and @connections endpoints.
  * Each is `traced()`: an X-Ray subsegment per call in Lambda, the bare client elsewhere.

@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 /**
  * Each function's environment, validated once at cold start. The CDK construct types the
- * `environment` it passes from the same schemas (STYLE habit 2), so a missing variable fails at synth.
+ * `environment` it passes from the same schemas, so a missing variable fails at synth.
  * Secrets never travel here: only the ARN (in AWS) or the file path (locally) of where they live.
  */
 const base = z.object({

@@ -81,7 +81,7 @@ export function isCorrelationId(value: unknown): value is string {
 }
 
 /**
- * The middy bundle every HTTP function is built from (STYLE habit 1): `observed` first, so it wraps the
+ * The middy bundle every HTTP function is built from: `observed` first, so it wraps the
  * others (the error answer's log line still has the request's keys; metrics publish last), then the
  * `x-correlation-id` answer header, on error answers too (its onError runs after errorResponses').
  */

@@ -1,5 +1,5 @@
 /**
- * Key grammar and access patterns of the single table (STYLE habit 6): every key builder lives here.
+ * Key grammar and access patterns of the single table: every key builder lives here.
  *
  * Every partition key starts with its owner: `T#<tenantId>` for a client company's items, `MSP#` for
  * the MSP's own (users, sessions, API-key lookups, the tenant directory). Builders for tenant items

@@ -3,7 +3,7 @@ import { jest } from '@jest/globals';
 import middy from '@middy/core';
 import { Template } from 'aws-cdk-lib/assertions';
 import { FUNCTIONS } from '../../functions/catalog';
-import { countMetric, METRIC_NAMES, METRICS_NAMESPACE, observed, type MetricName } from '../../lib/observability';
+import { countMetric, MEASUREMENT_UNITS, METRIC_NAMES, METRICS_NAMESPACE, observed, type MetricName } from '../../lib/observability';
 import { parseConfig } from '../../infra/config';
 import {
   DECISION_ACTIONS,
@@ -73,7 +73,9 @@ const expressions = (widget: Widget) =>
   (widget.properties.metrics ?? [])
     .filter((line) => typeof line[0] === 'object')
     .map((line) => (line[0] as { expression: string }).expression);
-const businessLines = () => widgets.flatMap(metricLines).filter((line) => line.namespace === METRICS_NAMESPACE);
+/** The counted business metrics (the measurements, such as the SLA timer lag, share their namespace). */
+const businessLines = () =>
+  widgets.flatMap(metricLines).filter((line) => line.namespace === METRICS_NAMESPACE && !(line.name in MEASUREMENT_UNITS));
 
 /** The dimensions (names and values) Powertools writes for `name` counted once with `dimension`, through lib/observability. */
 async function emittedDimensions(name: MetricName, dimension?: Record<string, string>): Promise<Record<string, string>> {
@@ -172,7 +174,11 @@ describe('CloudWatch dashboard', () => {
   it('shows the SLA timer lag the sla function publishes, with its alarm threshold', () => {
     const widget = byTitle('SLA timer lag (seconds, maximum)');
     expect(metricLines(widget)).toEqual([
-      expect.objectContaining({ namespace: 'AlertWhisperer/Sla', name: 'TimerLagSeconds', dimensions: { Stage: 'prod' } }),
+      expect.objectContaining({
+        namespace: 'AlertWhisperer',
+        name: 'SlaTimerLagSeconds',
+        dimensions: { service: POWERTOOLS_SERVICE_NAME, stage: 'prod' },
+      }),
     ]);
     expect(JSON.stringify(widget.properties.annotations)).toContain('"value":180');
   });

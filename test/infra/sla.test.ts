@@ -94,7 +94,13 @@ describe('SlaNotifications', () => {
     const lag = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((alarm) =>
       (alarm.Properties.AlarmName as string).endsWith('SlaTimers-TimerLag'),
     )!;
-    expect(lag.Properties).toMatchObject({ Namespace: 'AlertWhisperer/Sla', MetricName: 'TimerLagSeconds', Threshold: 180 });
+    expect(lag.Properties).toMatchObject({ Namespace: 'AlertWhisperer', MetricName: 'SlaTimerLagSeconds', Threshold: 180 });
+    expect(lag.Properties.Dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: 'service', Value: 'alert-whisperer' },
+        { Name: 'stage', Value: expect.any(String) },
+      ]),
+    );
   });
 
   it('passes cdk-nag', () => {

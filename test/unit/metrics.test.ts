@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { PutEventsCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SendTaskFailureCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { countMetric, logger, METRICS_NAMESPACE, observed } from '../../lib/observability';
+import { countMetric, logger, measureMetric, METRICS_NAMESPACE, observed } from '../../lib/observability';
 
 /**
  * Business metrics and the invocation's log keys: `observed()` publishes what an invocation counted as
@@ -92,6 +92,30 @@ test('an invocation publishes its counts at its end: one EMF document per dimens
   expect(lines.find((line) => line.channel === 'slack')).toMatchObject({ NotificationsFailed: 1 });
   // No cold-start metric.
   expect(lines.some((line) => 'ColdStart' in line)).toBe(false);
+});
+
+test('a measurement (the SLA timer lag) is published as measured, in its unit, beside the counts and with their dimensions', async () => {
+  const handler = middy<unknown, void>()
+    .use(observed())
+    .handler(async () => {
+      measureMetric('SlaTimerLagSeconds', 1.25);
+      measureMetric('SlaTimerLagSeconds', 0.5);
+      measureMetric('SlaTimerLagSeconds', Number.NaN); // not a measurement
+      countMetric('SlaBreaches');
+    });
+  await handler({}, context);
+  const [line, ...more] = emfLines();
+  expect(more).toEqual([]);
+  expect(line!._aws.CloudWatchMetrics[0]!.Namespace).toBe(METRICS_NAMESPACE);
+  expect(line!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'stage']]);
+  expect(line!._aws.CloudWatchMetrics[0]!.Metrics).toEqual(
+    expect.arrayContaining([
+      { Name: 'SlaTimerLagSeconds', Unit: 'Seconds' },
+      { Name: 'SlaBreaches', Unit: 'Count' },
+    ]),
+  );
+  // Each value as it was (CloudWatch's Maximum sees 1.25), not a sum.
+  expect(line).toMatchObject({ SlaTimerLagSeconds: [1.25, 0.5], SlaBreaches: 1, service: 'alert-whisperer', stage: 'unit' });
 });
 
 test('an invocation that counted nothing writes nothing, not even a warning', async () => {

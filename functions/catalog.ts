@@ -5,7 +5,7 @@
  * imports, so both sides can load it.
  */
 import type { EnvName } from '../lib/config/env';
-import { EVENT_SOURCE } from '../lib/events';
+import { EVENT_SOURCE } from '../lib/domain/events';
 
 export { EVENT_SOURCE };
 

@@ -4,10 +4,10 @@ import { createDocumentClient } from '../lib/aws/clients';
 import { scheduledTime, type TimerRequest, type Timers } from '../lib/aws/scheduler';
 import { correlateAlerts, settleDueIncidents, type CorrelateDeps, type CorrelationResult } from '../lib/correlation/correlate';
 import { changeIncidentStatus } from '../lib/correlation/operator';
-import { DEFAULT_POLICY } from '../lib/correlation/policy';
+import { DEFAULT_POLICY } from '../lib/domain/correlation/policy';
 import type { CanonicalAlert, Severity } from '../lib/domain/alert';
 import type { Incident } from '../lib/domain/incident';
-import { DETAIL_TYPES, domainEvent, type DomainEvent } from '../lib/events';
+import { DETAIL_TYPES, domainEvent, type DomainEvent } from '../lib/domain/events';
 import { ingestDeliveries } from '../lib/ingest/ingest';
 import {
   decideApproval,
@@ -16,11 +16,10 @@ import {
   recordExecutionOutcome,
   type DecideOutcome,
   type DecideTrigger,
-  type Orchestrator,
   type RemediationDeps,
 } from '../lib/remediation/service';
-import type { RunbookExecutionInput } from '../lib/remediation/step-contract';
-import { DEFAULT_SLA_TARGETS } from '../lib/sla/policy';
+import type { Orchestrator, RunbookExecutionInput } from '../lib/domain/remediation/step-contract';
+import { DEFAULT_SLA_TARGETS } from '../lib/domain/sla/policy';
 import { handleTimer, onIncidentChanged, startSla, type SlaDeps } from '../lib/sla/service';
 import { InventoryCache } from '../lib/store/assets';
 import { PolicyCache } from '../lib/store/correlation-policy';

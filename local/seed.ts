@@ -6,7 +6,7 @@ import { hashPassword } from '../lib/auth/password';
 import type { Asset } from '../lib/domain/asset';
 import type { Role } from '../lib/domain/user';
 import { createApiKey, findActiveApiKey } from '../lib/store/api-keys';
-import { remediationPolicySchema, type RemediationPolicyInput } from '../lib/remediation/decision';
+import { remediationPolicySchema, type RemediationPolicyInput } from '../lib/domain/remediation/decision';
 import { putAsset } from '../lib/store/assets';
 import { getRemediationPolicy, putRemediationPolicy } from '../lib/store/remediation';
 import { keys } from '../lib/store/keys';
@@ -36,7 +36,7 @@ interface DemoTenantSpec {
   id: string;
   name: string;
   assets: Asset[];
-  /** What the tenant changed in its remediation policy (lib/remediation/decision.ts). */
+  /** What the tenant changed in its remediation policy (lib/domain/remediation/decision.ts). */
   remediation: RemediationPolicyInput;
 }
 

@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import middy from '@middy/core';
-import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
+import { correlateDepsFromEnv } from '../../lib/correlation/deps';
 import { tokenOnlyOrchestrator } from '../../lib/aws/step-functions';
 import { readEnv } from '../../lib/config/env';
 import { logger, observed } from '../../lib/observability';

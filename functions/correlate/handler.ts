@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import middy from '@middy/core';
-import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
+import { correlateDepsFromEnv } from '../../lib/correlation/deps';
 import { readEnv } from '../../lib/config/env';
 import { batchCorrelationId, correlateRecords } from '../../lib/correlation/queue-consumer';
 import { observed } from '../../lib/observability';

@@ -1,6 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import middy from '@middy/core';
-import { correlationIdOfEvent, parseBusEvent, tenantIdOfEvent } from '../../lib/events';
+import { correlationIdOfEvent, parseBusEvent, tenantIdOfEvent } from '../../lib/domain/events';
 import { observed } from '../../lib/observability';
 import { pushDomainEvent } from '../../lib/realtime/push';
 import { realtimeDeps } from '../../lib/realtime/handlers-env';

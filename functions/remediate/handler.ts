@@ -1,10 +1,10 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import middy from '@middy/core';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
+import { correlateDepsFromEnv } from '../../lib/correlation/deps';
 import { stepFunctionsOrchestrator } from '../../lib/aws/step-functions';
 import { readEnv } from '../../lib/config/env';
-import { correlationIdOfEvent, parseBusEvent, tenantIdOfEvent } from '../../lib/events';
+import { correlationIdOfEvent, parseBusEvent, tenantIdOfEvent } from '../../lib/domain/events';
 import { logger, observed, traced } from '../../lib/observability';
 import { adviseOnIncident } from '../../lib/remediation/advice';
 import { decideOnEvent } from '../../lib/remediation/events';

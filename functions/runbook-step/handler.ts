@@ -1,11 +1,11 @@
 import middy from '@middy/core';
-import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
+import { correlateDepsFromEnv } from '../../lib/correlation/deps';
 import { tokenOnlyOrchestrator } from '../../lib/aws/step-functions';
 import { readEnv } from '../../lib/config/env';
 import { addCorrelationKeys, logger, observed } from '../../lib/observability';
 import { attachApprovalToken, recordExecutionOutcome, type RemediationDeps } from '../../lib/remediation/service';
 import { getCommandInvocation, sendCommand } from '../../lib/remediation/ssm-runner';
-import { runbookStepRequestSchema, type RunbookStepResult } from '../../lib/remediation/step-contract';
+import { runbookStepRequestSchema, type RunbookStepResult } from '../../lib/domain/remediation/step-contract';
 import { getExecution } from '../../lib/store/remediation';
 
 const env = readEnv('automation');
@@ -15,7 +15,7 @@ const deps: RemediationDeps = {
 };
 
 /**
- * The RunbookExecution state machine's only Task (lib/remediation/step-contract.ts): SSM in the
+ * The RunbookExecution state machine's only Task (lib/domain/remediation/step-contract.ts): SSM in the
  * client's account through its remediation role, the approval request's task token, the outcome.
  * Errors keep their names (TransientError is retried by the state machine; others end the section).
  * The state machine passes no correlation id: the steps that name the tenant read the execution's

@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import middy from '@middy/core';
-import { correlateDepsFromEnv } from '../../lib/aws/correlate-deps';
+import { correlateDepsFromEnv } from '../../lib/correlation/deps';
 import { readEnv } from '../../lib/config/env';
 import { settleDueIncidents } from '../../lib/correlation/correlate';
 import { logger, observed } from '../../lib/observability';

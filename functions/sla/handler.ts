@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { dynamo } from '../../lib/aws/clients';
 import { schedulerTimers, type Timers } from '../../lib/aws/scheduler';
 import { readEnv } from '../../lib/config/env';
-import { correlationIdOfEvent, parseBusEvent, tenantIdOfEvent, type BusEvent } from '../../lib/events';
+import { correlationIdOfEvent, parseBusEvent, tenantIdOfEvent, type BusEvent } from '../../lib/domain/events';
 import { logger, measureMetric, observed } from '../../lib/observability';
 import { slaNotifier } from '../../lib/notify/sla-notifier';
 import { handleSlaEvent } from '../../lib/sla/events';

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { REMEDIATION_ROLE_PREFIX } from '../../lib/remediation/step-contract';
+import { REMEDIATION_ROLE_PREFIX } from '../../lib/domain/remediation/step-contract';
 import { acknowledgeNag, nagRef } from '../nag';
 import { createCatalogFunctions, type SharedResources } from './functions';
 import { runbookExecutionAsl, type RunbookSubstitution } from './runbook-execution-definition';

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { REPAIRABLE } from '../../lib/events';
+import { REPAIRABLE } from '../../lib/domain/events';
 import { METRICS_NAMESPACE, type MeasurementName, type MetricDimensions, type MetricName } from '../../lib/observability';
-import type { DecisionAction } from '../../lib/remediation/decision';
+import type { DecisionAction } from '../../lib/domain/remediation/decision';
 import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../../lib/store/notifications';
 import type { ExecutionState } from '../../lib/store/remediation';
 import type { Stage } from '../config';
@@ -36,11 +36,11 @@ export const METRIC_DIMENSION = {
   IncidentsRepaired: 'missing',
 } as const satisfies Record<MetricName, keyof MetricDimensions | undefined>;
 
-/** The `action` values of RemediationDecisions (lib/remediation/decision.ts). */
+/** The `action` values of RemediationDecisions (lib/domain/remediation/decision.ts). */
 export const DECISION_ACTIONS = ['auto_execute', 'approval_required', 'route_to_technician'] as const satisfies readonly DecisionAction[];
 /** The `state` values of ExecutionsFinished: the final states of lib/store/remediation.ts (never pending_approval nor running). */
 export const FINISHED_EXECUTION_STATES = ['succeeded', 'failed', 'rejected', 'expired'] as const satisfies readonly ExecutionState[];
-/** The `missing` values of IncidentsRepaired (lib/events.ts REPAIRABLE). */
+/** The `missing` values of IncidentsRepaired (lib/domain/events.ts REPAIRABLE). */
 export const REPAIRED_PARTS = REPAIRABLE;
 /** The `channel` values of NotificationsSent and NotificationsFailed (delivery records; the dashboard channel is not a send). */
 export const DELIVERY_CHANNELS: readonly NotificationChannel[] = NOTIFICATION_CHANNELS;

@@ -1,4 +1,4 @@
-import { MAX_POLLS, POLL_INTERVAL_SECONDS, SSM_FAILURE_STATUSES, type SectionName } from '../../lib/remediation/step-contract';
+import { MAX_POLLS, POLL_INTERVAL_SECONDS, SSM_FAILURE_STATUSES, type SectionName } from '../../lib/domain/remediation/step-contract';
 
 /**
  * The runbook execution state machine, as an Amazon States Language object in
@@ -10,13 +10,13 @@ import { MAX_POLLS, POLL_INTERVAL_SECONDS, SSM_FAILURE_STATUSES, type SectionNam
  * type has no external id), and no SDK integration accepts credentials returned by an earlier
  * `aws-sdk:sts:assumeRole` task (passing them through the state would also write them into the
  * execution history and logs). So every side effect goes through one thin "runbook step" Lambda
- * invoked with `lambda:invoke` (contract: lib/remediation/step-contract.ts): assume the client's role
+ * invoked with `lambda:invoke` (contract: lib/domain/remediation/step-contract.ts): assume the client's role
  * with the tenant's external id, SSM SendCommand and GetCommandInvocation, store the approval request
  * with its task token, record the outcome. The state machine keeps the whole control flow: approval
  * wait, the Wait/Choice poll loop per section, verification, rollback. Only that function may assume
  * `AlertWhispererRemediation*` roles.
  *
- * Input: RunbookExecutionInput (lib/remediation/step-contract.ts), already validated and rendered.
+ * Input: RunbookExecutionInput (lib/domain/remediation/step-contract.ts), already validated and rendered.
  */
 
 /** Placeholders of the definition, replaced by CDK (DefinitionSubstitutions) or by the local emulator. */

@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct, Node } from 'constructs';
 import * as z from 'zod';
-import { REMEDIATION_ROLE_PREFIX, stepTargetSchema } from '../../lib/remediation/step-contract';
+import { REMEDIATION_ROLE_PREFIX, stepTargetSchema } from '../../lib/domain/remediation/step-contract';
 import { acknowledgeNag, nagRegion } from '../nag';
 
 /**

@@ -1,22 +1,22 @@
 import * as z from 'zod';
-import { correlationPolicySchema } from '../correlation/policy';
+import { correlationPolicySchema } from '../domain/correlation/policy';
 import { canonicalAlertSchema, SEVERITIES } from '../domain/alert';
 import { ASSET_ID_PATTERN, assetSchema } from '../domain/asset';
-import { escalationPolicySchema } from '../escalation/policy';
-import { notificationPreferencesSchema, USER_CHANNELS } from '../notify/preferences';
-import { NOTIFICATION_KINDS } from '../notify/templates';
-import { scheduleSchema } from '../oncall/schedule';
-import { remediationPolicySchema } from '../remediation/decision';
-import { PLATFORMS, RISKS, runbookSchema } from '../remediation/runbook';
-import { slaPolicySchema } from '../sla/policy';
+import { escalationPolicySchema } from '../domain/escalation/policy';
+import { notificationPreferencesSchema, USER_CHANNELS } from '../domain/notify/preferences';
+import { NOTIFICATION_KINDS } from '../domain/notify/templates';
+import { scheduleSchema } from '../domain/oncall/schedule';
+import { remediationPolicySchema } from '../domain/remediation/decision';
+import { PLATFORMS, RISKS, runbookSchema } from '../domain/remediation/runbook';
+import { slaPolicySchema } from '../domain/sla/policy';
 import { DELIVERY_STATUSES, NOTIFICATION_CHANNELS } from '../store/notifications';
 import { SCHEDULE_ID_PATTERN } from '../store/oncall';
-import { escalationStateSchema } from '../escalation/policy';
-import { SLA_TIMER_KINDS, slaClockSchema } from '../sla/policy';
+import { escalationStateSchema } from '../domain/escalation/policy';
+import { SLA_TIMER_KINDS, slaClockSchema } from '../domain/sla/policy';
 import { APPROVAL_STATES, EXECUTION_STATES } from '../store/remediation';
 import { INCIDENT_STATUSES, TIMELINE_TYPES } from '../domain/incident';
 import { ROLES } from '../domain/user';
-import { TENANT_ID_PATTERN } from '../store/keys';
+import { TENANT_ID_PATTERN } from '../domain/tenant';
 
 /**
  * The operator API's response bodies, each defined once: the routes document their answers with these

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { EVENT_SOURCE, type DomainEvent } from '../events';
+import { EVENT_SOURCE, type DomainEvent } from '../domain/events';
 import { eventBridge } from './clients';
 
 const MAX_ENTRIES_PER_CALL = 10;

@@ -1,7 +1,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { traced } from '../observability';
-import type { Orchestrator } from '../remediation/service';
-import type { RunbookExecutionInput } from '../remediation/step-contract';
+import type { Orchestrator } from '../domain/remediation/step-contract';
+import type { RunbookExecutionInput } from '../domain/remediation/step-contract';
 
 let client: SFNClient | undefined;
 

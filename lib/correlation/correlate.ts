@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
 import type { Inventory } from '../domain/asset';
 import { priorityOf, type Priority } from '../domain/incident';
-import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../events';
+import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../domain/events';
 import { logger } from '../observability';
 import {
   AlreadyCorrelatedError,
@@ -18,10 +18,18 @@ import {
   type AppliedAlert,
 } from '../store/correlation';
 import type { TableRef } from '../store/table-ref';
-import { nameWords } from './categories';
-import { decide, scopeOf, settle, type Decision, type IncidentChange, type ScopeIncident, type ScopeState } from './engine';
-import type { CorrelationPolicy } from './policy';
-import { topologyOf, type Topology } from './topology';
+import { nameWords } from '../domain/correlation/categories';
+import {
+  decide,
+  scopeOf,
+  settle,
+  type Decision,
+  type IncidentChange,
+  type ScopeIncident,
+  type ScopeState,
+} from '../domain/correlation/engine';
+import type { CorrelationPolicy } from '../domain/correlation/policy';
+import { topologyOf, type Topology } from '../domain/correlation/topology';
 
 export interface CorrelateDeps {
   table: TableRef;

@@ -1,10 +1,10 @@
 import { AUTOMATION_ACTOR, type Incident } from '../domain/incident';
-import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../events';
+import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../domain/events';
 import { commitScope, loadScope } from '../store/correlation';
 import { firstResponseClauses, IncidentStateError, setIncidentStatusDirectly } from '../store/incident-actions';
 import { incidentPriority, inScopeTurn, retryAfterScopeConflict, type CorrelateDeps } from './correlate';
-import { applyOperatorAction, type OperatorAction } from './engine';
-import { topologyOf } from './topology';
+import { applyOperatorAction, type OperatorAction } from '../domain/correlation/engine';
+import { topologyOf } from '../domain/correlation/topology';
 
 /**
  * An operator resolves or reopens an incident. Both go through the incident's correlation scope, so

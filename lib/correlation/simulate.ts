@@ -1,9 +1,9 @@
 import type { CanonicalAlert } from '../domain/alert';
 import type { Inventory } from '../domain/asset';
-import { nameWords } from './categories';
-import { decide, EMPTY_SCOPE, scopeOf, settle, type ScopeState } from './engine';
-import type { CorrelationPolicy } from './policy';
-import { topologyOf } from './topology';
+import { nameWords } from '../domain/correlation/categories';
+import { decide, EMPTY_SCOPE, scopeOf, settle, type ScopeState } from '../domain/correlation/engine';
+import type { CorrelationPolicy } from '../domain/correlation/policy';
+import { topologyOf } from '../domain/correlation/topology';
 
 /**
  * The policy simulator: replays a tenant's recorded alerts through the same pure

@@ -1,9 +1,10 @@
-import type { EscalationState } from '../escalation/policy';
-import type { SlaClock, SlaClockKind, SlaTimerKind } from '../sla/policy';
+import type { EscalationState } from './escalation/policy';
+import type { SlaClock, SlaClockKind, SlaTimerKind } from './sla/policy';
 import type { Severity } from './alert';
+import type { IncidentStatus } from './incident-status';
 
-export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved', 'merged'] as const;
-export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+// The statuses have a module of their own so that the SLA policy, which this model refers to, can use them too.
+export { INCIDENT_STATUSES, type IncidentStatus } from './incident-status';
 
 /** Who acts when the system acts on its own: routing an incident, resolving it after a successful runbook. */
 export const AUTOMATION_ACTOR = 'automation';
@@ -32,7 +33,7 @@ export interface Priority {
 export interface Incident {
   id: string;
   tenantId: string;
-  /** The correlation id of the alert that opened it (lib/correlation/engine.ts): its SLA events and notifications carry it. */
+  /** The correlation id of the alert that opened it (lib/domain/correlation/engine.ts): its SLA events and notifications carry it. */
   correlationId?: string;
   status: IncidentStatus;
   title: string;
@@ -81,7 +82,7 @@ export interface Incident {
   remediation?: IncidentRemediation;
   /** The SLA clocks, deadlines and pending timers (lib/sla/service.ts), from the moment they start. */
   sla?: IncidentSla;
-  /** The escalation chain, once an SLA breach started it (lib/escalation/policy.ts). */
+  /** The escalation chain, once an SLA breach started it (lib/domain/escalation/policy.ts). */
   escalation?: EscalationState;
   /** Set when the repair sweep (lib/repair/sweep.ts) had to ask for something its events should have given it. */
   repair?: { attempts: number; requestedAt: string };
@@ -90,7 +91,7 @@ export interface Incident {
   updatedAt: string;
 }
 
-/** The decision as the incident keeps it (lib/remediation/decision.ts RemediationDecision, plus when and the advice shown). */
+/** The decision as the incident keeps it (lib/domain/remediation/decision.ts RemediationDecision, plus when and the advice shown). */
 export interface IncidentDecision {
   action: 'auto_execute' | 'approval_required' | 'route_to_technician';
   runbookId?: string;

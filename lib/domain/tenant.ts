@@ -1,5 +1,7 @@
 import * as z from 'zod';
-import { TENANT_ID_PATTERN } from '../store/keys';
+
+/** Tenant ids are chosen by the MSP (slugs) and must never contain the key separator '#' (lib/store/keys.ts). */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export const tenantSchema = z.object({
   id: z.string().regex(TENANT_ID_PATTERN),

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ALERT_STATUSES, type AlertStatus, type Severity } from '../domain/alert';
-import type { AdaptedAlert, FormatAdapter } from './formats';
+import type { AdaptedAlert, FormatAdapter } from './adapter';
 import { capLabels, labelSource, severityFromWord, toUtcIso } from './normalize';
 
 /**

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { AlertStatus, Severity } from '../domain/alert';
-import type { AdaptedAlert, FormatAdapter } from './formats';
+import type { AdaptedAlert, FormatAdapter } from './adapter';
 import { capLabels, labelSource, toUtcIso } from './normalize';
 
 /**

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Severity } from '../domain/alert';
-import type { AdaptedAlert, FormatAdapter } from './formats';
+import type { AdaptedAlert, FormatAdapter } from './adapter';
 import { jsonDepthExceeds, MAX_WEBHOOK_JSON_DEPTH, payloadTooDeep } from '../util/json-depth';
 import { capLabels, severityFromWord, toUtcIso } from './normalize';
 

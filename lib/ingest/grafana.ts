@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ALERT_STATUSES, type AlertStatus } from '../domain/alert';
-import type { AdaptedAlert, FormatAdapter } from './formats';
+import type { AdaptedAlert, FormatAdapter } from './adapter';
 import {
   ASSET_LABELS,
   firstOf,

@@ -7,7 +7,8 @@ import { countMetric } from '../observability';
 import type { InventoryCache } from '../store/assets';
 import { MAX_ALERTS_PER_DELIVERY, storeAlerts } from '../store/alerts';
 import type { TableRef } from '../store/table-ref';
-import { adapterFor, type AdaptedAlert, type FormatAdapter } from './formats';
+import type { AdaptedAlert, FormatAdapter } from './adapter';
+import { adapterFor } from './formats';
 import { rateLimitCharge, type RateLimit } from './rate-limit';
 
 /**

@@ -1,28 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors';
 import type { HmacSettings } from '../store/integrations';
+import { signPayload } from '../util/signing';
 
 /** Signed deliveries older or newer than this are refused (replay protection). */
 export const SIGNATURE_WINDOW_SECONDS = 5 * 60;
-
-/**
- * The exact string a delivery's HMAC covers: `timestamp + "." + deliveryId + "." + raw body` when the
- * delivery carries an `X-Delivery-ID`, else `timestamp + "." + raw body`. The delivery id is signed
- * because ingestion's idempotency is keyed on it: were it left out, a captured signed request replayed
- * within the window under fresh delivery ids would make new alerts each time. Without an id the
- * replay window is the limit, and the content-hash idempotency already makes an exact replay a repeat.
- * The id is the header's value without surrounding whitespace (what ingestion keys on).
- */
-export function signedString(timestamp: string, rawBody: string, deliveryId?: string): string {
-  return deliveryId === undefined ? `${timestamp}.${rawBody}` : `${timestamp}.${deliveryId}.${rawBody}`;
-}
-
-/** `sha256=<hex HMAC-SHA256(secret, signedString(...))>`: the `X-Signature` value. */
-export function signPayload(secret: string, timestamp: string, rawBody: string, deliveryId?: string): string {
-  return `sha256=${createHmac('sha256', secret)
-    .update(signedString(timestamp, rawBody, deliveryId))
-    .digest('hex')}`;
-}
 
 /**
  * An ISO 8601 instant: date, time and a zone designator. Strict on purpose: the signed string joins

@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import type { AlertStatus, Severity } from '../domain/alert';
 import { AUTOMATION_ACTOR, type IncidentStatus } from '../domain/incident';
-import { dayNumber, dateOfDayNumber, formatLocalDate, localDateOf, parseLocalDate, timeZoneSchema } from '../oncall/zoned-time';
-import { deadlinesFor, type SlaClock, type SlaPolicy } from '../sla/policy';
+import { dayNumber, dateOfDayNumber, formatLocalDate, localDateOf, parseLocalDate, timeZoneSchema } from '../util/zoned-time';
+import { deadlinesFor, type SlaClock, type SlaPolicy } from '../domain/sla/policy';
 
 /**
  * KPIs of a tenant over a period, in total and per local day of a time zone. docs/kpis.md defines every
@@ -41,7 +41,7 @@ export interface KpiAlert {
 }
 
 /**
- * Correlation's outcomes (lib/correlation/engine.ts) for a firing notification of an episode that is
+ * Correlation's outcomes (lib/domain/correlation/engine.ts) for a firing notification of an episode that is
  * already counted: a repeat heard within the quiet period ("same fingerprint"), a re-notification that
  * carries the episode's own start ("same fingerprint (re-notified after 2 h, same start)"), and one sent
  * before its resolution but delivered after it ("same fingerprint (sent before its resolution, delivered

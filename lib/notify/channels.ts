@@ -1,7 +1,7 @@
 /**
  * One sender per notification channel, each `(message, target) => DeliveryAttempt`:
  * a single try that never throws, saying whether it worked and, when not, whether trying again could
- * help. Retrying is lib/notify/deliver.ts's business (with lib/notify/preferences.ts's policy), which
+ * help. Retrying is lib/notify/deliver.ts's business (with lib/domain/notify/preferences.ts's policy), which
  * is also why the SES client makes exactly one attempt per call.
  *
  * - email: SESv2 SendEmail with Simple content (renderEmail's subject, HTML and text).
@@ -26,8 +26,8 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { traced } from '../observability';
 import { channelUrlProblem } from '../store/notifications';
 import { pinnedLookup, resolveTarget, systemResolver, targetPolicyFromEnv, type Resolver, type TargetPolicy } from '../util/safe-url';
-import { isRetryable } from './preferences';
-import type { EmailMessage, SlackMessage, TeamsMessage, WebhookRequest } from './templates';
+import { isRetryable } from '../domain/notify/preferences';
+import type { EmailMessage, SlackMessage, TeamsMessage, WebhookRequest } from '../domain/notify/templates';
 
 export interface DeliveryAttempt {
   ok: boolean;

@@ -39,7 +39,7 @@ import {
   type ChannelDecision,
   type RetryPolicy,
   type UserChannel,
-} from './preferences';
+} from '../domain/notify/preferences';
 import {
   notificationSchema,
   renderEmail,
@@ -49,7 +49,7 @@ import {
   type Notification,
   type NotificationInput,
   type NotificationKind,
-} from './templates';
+} from '../domain/notify/templates';
 
 export interface DeliverDeps {
   /** Where the delivery records go (and the tenant's channel settings come from). */

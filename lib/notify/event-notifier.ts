@@ -1,6 +1,6 @@
 import type { Role } from '../domain/user';
 import type { Incident } from '../domain/incident';
-import { correlationIdOfDetail, DETAIL_TYPES } from '../events';
+import { correlationIdOfDetail, DETAIL_TYPES } from '../domain/events';
 import { approverRoleFor } from '../remediation/approval-rules';
 import { getIncidentDetail } from '../store/incidents';
 import { getApproval, getExecution } from '../store/remediation';
@@ -8,7 +8,7 @@ import type { TableRef } from '../store/table-ref';
 import { getTenant } from '../store/tenants';
 import { getUser, listUsers } from '../store/users';
 import { deliver, type DeliverDeps, type Recipient } from './deliver';
-import type { IncidentSummary, NotificationInput } from './templates';
+import type { IncidentSummary, NotificationInput } from '../domain/notify/templates';
 
 export interface NotifierConfig {
   deliver: DeliverDeps;

@@ -1,7 +1,7 @@
 import type { SlaNotification } from '../sla/service';
 import { deliver } from './deliver';
 import { incidentSummary, recipientsOf, type NotifierConfig } from './event-notifier';
-import type { NotificationInput } from './templates';
+import type { NotificationInput } from '../domain/notify/templates';
 
 /**
  * Turns the SLA service's notification (who, what, why) into deliveries: the users' addresses, the

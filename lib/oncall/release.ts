@@ -1,5 +1,5 @@
 import type { Incident } from '../domain/incident';
-import { DETAIL_TYPES, domainEvent } from '../events';
+import { DETAIL_TYPES, domainEvent } from '../domain/events';
 import { logger } from '../observability';
 import { assignIncident, IncidentStateError } from '../store/incident-actions';
 import { listIncidents } from '../store/incidents';

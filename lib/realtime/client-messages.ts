@@ -7,7 +7,7 @@ import {
   subscribeToIncident,
   unsubscribeFromIncident,
 } from '../store/connections';
-import { TENANT_ID_PATTERN } from '../store/keys';
+import { TENANT_ID_PATTERN } from '../domain/tenant';
 import { closeConnection, isStillAllowed, postToConnection, type PushDeps } from './push';
 
 /** Incident ids are ULIDs; anything key-safe of a sane length is accepted (an unknown one is `not_found`). */

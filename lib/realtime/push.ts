@@ -1,7 +1,7 @@
 import { DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { AccessCheck } from '../auth/access';
 import { connectionsApi } from '../aws/clients';
-import { DETAIL_TYPES } from '../events';
+import { DETAIL_TYPES } from '../domain/events';
 import { deleteConnection, connectionsForTenant, incidentSubscribers, type TenantConnection } from '../store/connections';
 import type { TableRef } from '../store/table-ref';
 

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { canonicalAlertSchema, type CanonicalAlert } from '../domain/alert';
-import { parseDomainEvent, type DomainEvent } from '../events';
+import { parseDomainEvent, type DomainEvent } from '../domain/events';
 import { logger } from '../observability';
 import { OUTBOX_ENTITY } from '../store/outbox';
 

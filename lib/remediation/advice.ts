@@ -5,9 +5,10 @@ import {
   type ConverseCommandOutput,
 } from '@aws-sdk/client-bedrock-runtime';
 import * as z from 'zod';
-import type { Category } from '../correlation/categories';
+import type { Category } from '../domain/correlation/categories';
 import type { Severity } from '../domain/alert';
-import type { Platform, Risk } from './runbook';
+import type { AdviceResult } from '../domain/remediation/decision';
+import type { Platform, Risk } from '../domain/remediation/runbook';
 
 /**
  * Optional AI advice through Amazon Bedrock's Converse API: a summary, the likely
@@ -96,30 +97,6 @@ export interface AdviceDeps {
    */
   structuredOutput?: boolean;
 }
-
-export const ADVICE_FAILURES = [
-  'timeout',
-  'throttled',
-  'service_error',
-  'token_budget',
-  'empty_answer',
-  'invalid_json',
-  'invalid_answer',
-  'runbook_not_allowed',
-] as const;
-export type AdviceFailure = (typeof ADVICE_FAILURES)[number];
-
-export type AdviceResult =
-  | {
-      used: true;
-      summary: string;
-      likelyRootCause: string;
-      suggestedRunbookId: string | null;
-      confidence: number;
-      modelId: string;
-      usage?: { inputTokens?: number; outputTokens?: number };
-    }
-  | { used: false; code: AdviceFailure; reason: string };
 
 /** The answer's contract: exactly these four fields. */
 export const adviceAnswerSchema = z

@@ -1,6 +1,6 @@
 import { can, type Action, type Principal } from '../auth/permissions';
-import type { Risk } from './runbook';
-import type { ApproverRole } from './decision';
+import type { Risk } from '../domain/remediation/runbook';
+import type { ApproverRole } from '../domain/remediation/decision';
 
 /**
  * Who may decide an approval request, on top of the permission matrix

@@ -1,4 +1,4 @@
-import { DETAIL_TYPES, type DomainEvent } from '../events';
+import { DETAIL_TYPES, type DomainEvent } from '../domain/events';
 import { handleOnce } from '../store/event-receipts';
 import { decideForIncident, type DecideOutcome, type DecideTrigger, type RemediationDeps } from './service';
 

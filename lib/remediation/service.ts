@@ -1,12 +1,12 @@
 import { ulid } from 'ulid';
-import type { Category } from '../correlation/categories';
+import type { Category } from '../domain/correlation/categories';
 import type { CorrelateDeps } from '../correlation/correlate';
 import { changeIncidentStatus } from '../correlation/operator';
 import type { Asset, Inventory } from '../domain/asset';
 import { AUTOMATION_ACTOR, type Incident, type IncidentDecision, type TimelineEntry } from '../domain/incident';
-import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../events';
+import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../domain/events';
 import { countMetric, logger } from '../observability';
-import { pickAssignee } from '../oncall/routing';
+import { pickAssignee } from '../domain/oncall/routing';
 import { getAlert } from '../store/alerts';
 import { recordAudit, type AuditActor } from '../store/audit';
 import { assignIncident, firstResponseUpdate, IncidentStateError } from '../store/incident-actions';
@@ -32,13 +32,19 @@ import {
   type ExecutionState,
 } from '../store/remediation';
 import { listTenantRunbooks } from '../store/runbooks';
-import type { AdviceInput, AdviceResult } from './advice';
+import type { AdviceResult } from '../domain/remediation/decision';
+import type { AdviceInput } from './advice';
 import type { Principal } from '../auth/permissions';
 import { approverRoleFor, approvalRefusal, type ApprovalRefusal } from './approval-rules';
-import { decideRemediation, type ApproverRole, type RemediationDecision } from './decision';
+import { decideRemediation, type ApproverRole, type RemediationDecision } from '../domain/remediation/decision';
 import { RUNBOOK_LIBRARY } from './library';
-import { matchRunbooks, renderCommands, toScript, type RemediationTarget, type Runbook } from './runbook';
-import { REMEDIATION_ROLE_PREFIX, type RunbookExecutionInput, type RunbookStepRequest } from './step-contract';
+import { matchRunbooks, renderCommands, toScript, type RemediationTarget, type Runbook } from '../domain/remediation/runbook';
+import {
+  REMEDIATION_ROLE_PREFIX,
+  type Orchestrator,
+  type RunbookExecutionInput,
+  type RunbookStepRequest,
+} from '../domain/remediation/step-contract';
 
 /**
  * The remediation flow around the pure decision: gather an incident's inputs, decide,
@@ -47,13 +53,6 @@ import { REMEDIATION_ROLE_PREFIX, type RunbookExecutionInput, type RunbookStepRe
  * otherwise). Lambda handlers (remediate, runbook step, approval sweep) and the API call these; the
  * local stack runs the same functions.
  */
-
-/** Starts the state machine and answers its task tokens (Step Functions in AWS, the local emulator locally). */
-export interface Orchestrator {
-  start(input: RunbookExecutionInput): Promise<string>;
-  succeedTask(taskToken: string): Promise<void>;
-  failTask(taskToken: string, error: 'ApprovalRejected' | 'ApprovalExpired', cause: string): Promise<void>;
-}
 
 export interface RemediationDeps extends CorrelateDeps {
   orchestrator: Orchestrator;
@@ -1000,7 +999,7 @@ export async function expireApprovals(deps: RemediationDeps): Promise<number> {
 
 /**
  * Assigns the incident to the best technician of the tenant (skill, on call, fewest open incidents;
- * lib/oncall/routing.ts) unless someone has it already; notes why on the timeline either way. The
+ * lib/domain/oncall/routing.ts) unless someone has it already; notes why on the timeline either way. The
  * assignment, its timeline entry and IncidentAssigned are one transaction, made only if the incident is
  * still unassigned (a concurrent routing or an operator's assignment wins). Returns the assignee's user
  * id, or null when nobody fits. `correlationId` goes on the IncidentAssigned event (and so on the

@@ -10,7 +10,7 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient, type GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
 import { traced } from '../observability';
-import { OUTPUT_LIMIT, SSM_FAILURE_STATUSES, type RunbookStepRequest, type StepTarget } from './step-contract';
+import { OUTPUT_LIMIT, SSM_FAILURE_STATUSES, type RunbookStepRequest, type StepTarget } from '../domain/remediation/step-contract';
 
 export type SendCommandRequest = Omit<Extract<RunbookStepRequest, { op: 'sendCommand' }>, 'op'>;
 export type GetCommandInvocationRequest = Omit<Extract<RunbookStepRequest, { op: 'getCommandInvocation' }>, 'op'>;

@@ -1,5 +1,5 @@
 import type { Incident } from '../domain/incident';
-import { DETAIL_TYPES, domainEvent, type Repairable } from '../events';
+import { DETAIL_TYPES, domainEvent, type Repairable } from '../domain/events';
 import { countMetric, logger } from '../observability';
 import { listIncidents } from '../store/incidents';
 import { requestIncidentRepair } from '../store/repair';

@@ -24,14 +24,15 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { correlateAlerts, settleDueIncidents, type CorrelateDeps } from '../correlation/correlate';
-import { DEFAULT_POLICY, type CorrelationPolicy } from '../correlation/policy';
+import { DEFAULT_POLICY, type CorrelationPolicy } from '../domain/correlation/policy';
 import type { CanonicalAlert } from '../domain/alert';
 import { assetSchema, Inventory } from '../domain/asset';
 import { AppError } from '../errors';
 import { ingestDeliveries } from '../ingest/ingest';
 import { getAlert } from '../store/alerts';
 import { InventoryCache, putAsset } from '../store/assets';
-import { keys, TENANT_ID_PATTERN } from '../store/keys';
+import { TENANT_ID_PATTERN } from '../domain/tenant';
+import { keys } from '../store/keys';
 import type { TableRef } from '../store/table-ref';
 import { putTenant } from '../store/tenants';
 

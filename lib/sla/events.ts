@@ -1,4 +1,4 @@
-import { DETAIL_TYPES, type DomainEvent } from '../events';
+import { DETAIL_TYPES, type DomainEvent } from '../domain/events';
 import { notifyForEvent, NOTIFIED_EVENTS, type NotifierConfig } from '../notify/event-notifier';
 import { handleOnce } from '../store/event-receipts';
 import { IncidentStateError } from '../store/incident-actions';

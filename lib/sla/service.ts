@@ -20,8 +20,8 @@ import {
   type EscalationState,
   type EscalationStep,
   type EscalationTarget,
-} from '../escalation/policy';
-import { DETAIL_TYPES, domainEvent, type NewDomainEvent, type SlaNotificationPayload } from '../events';
+} from '../domain/escalation/policy';
+import { DETAIL_TYPES, domainEvent, type NewDomainEvent, type SlaNotificationPayload } from '../domain/events';
 import { addCorrelationKeys, countMetric, logger } from '../observability';
 import { recordAudit } from '../store/audit';
 import { IncidentStateError } from '../store/incident-actions';
@@ -43,11 +43,11 @@ import {
   type SlaPolicy,
   type SlaTimer,
   type SlaTimerKind,
-} from './policy';
+} from '../domain/sla/policy';
 
 /**
- * The SLA clocks and escalation chain of incidents, around the pure policies (lib/sla/policy.ts,
- * lib/escalation/policy.ts), on one-time timers (EventBridge Scheduler in AWS, the local emulator on
+ * The SLA clocks and escalation chain of incidents, around the pure policies (lib/domain/sla/policy.ts,
+ * lib/domain/escalation/policy.ts), on one-time timers (EventBridge Scheduler in AWS, the local emulator on
  * the local stack). IncidentOpened starts the clocks (`startSla`); IncidentUpdated / IncidentResolved
  * bring the timers in line with the incident (`onIncidentChanged`: an acknowledgement deletes the
  * response timers and stops the escalation, a resolution deletes everything); every timer lands in

@@ -1,4 +1,4 @@
-import { correlationPolicySchema, DEFAULT_POLICY, policyDifference, type CorrelationPolicy } from '../correlation/policy';
+import { correlationPolicySchema, DEFAULT_POLICY, policyDifference, type CorrelationPolicy } from '../domain/correlation/policy';
 import { TtlCache } from '../util/ttl-cache';
 import { keys } from './keys';
 import type { TableRef } from './table-ref';

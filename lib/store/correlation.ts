@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalAlert } from '../domain/alert';
-import type { NewDomainEvent } from '../events';
+import type { NewDomainEvent } from '../domain/events';
 import type { IncidentAlert, Priority } from '../domain/incident';
 import {
   EMPTY_SCOPE,
@@ -10,7 +10,7 @@ import {
   type IncidentChange,
   type ScopeIncident,
   type ScopeState,
-} from '../correlation/engine';
+} from '../domain/correlation/engine';
 import { storedAlertItem } from './alerts';
 
 import type { IncidentSetClauses } from './incident-actions';
@@ -69,7 +69,7 @@ export interface AppliedAlert {
   alert: CanonicalAlert;
   decision: Decision;
   category: string;
-  /** The alert's fingerprint (lib/correlation/engine.ts fingerprintOf): the row it has in its incident. */
+  /** The alert's fingerprint (lib/domain/correlation/engine.ts fingerprintOf): the row it has in its incident. */
   fingerprint: string;
   /** Its place in the order things happened within the commit (before what it caused). */
   seq?: number;

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { DomainEvent } from '../events';
+import type { DomainEvent } from '../domain/events';
 import { keys, ttlAfter } from './keys';
 import type { TableRef } from './table-ref';
 

@@ -1,5 +1,5 @@
 import type { IncidentStatus, TimelineEntry } from '../domain/incident';
-import type { NewDomainEvent } from '../events';
+import type { NewDomainEvent } from '../domain/events';
 import { timelineItem } from './incidents';
 import { keys } from './keys';
 import { withEvents } from './outbox';

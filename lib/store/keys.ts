@@ -52,9 +52,7 @@
  * | event receipt     | T#t#EVENT#eventId               | CONSUMER#name      |                                         |                                        | 3 d  |
  */
 import { createHash } from 'node:crypto';
-
-/** Tenant ids are chosen by the MSP (slugs) and must never contain the key separator. */
-export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+import { TENANT_ID_PATTERN } from '../domain/tenant';
 
 function tenantPrefix(tenantId: string): string {
   if (!TENANT_ID_PATTERN.test(tenantId)) throw new Error(`Invalid tenant id: ${JSON.stringify(tenantId)}`);
@@ -136,9 +134,9 @@ export const keys = {
   remediationPolicy: (t: string) => ({ pk: tenantPrefix(t), sk: 'REMEDIATION#policy' }),
   remediationAccess: (t: string) => ({ pk: tenantPrefix(t), sk: 'REMEDIATION#access' }),
 
-  /** The tenant's SLA policy (lib/sla/policy.ts), stored as given with a version. */
+  /** The tenant's SLA policy (lib/domain/sla/policy.ts), stored as given with a version. */
   slaPolicy: (t: string) => ({ pk: tenantPrefix(t), sk: 'SLA#policy' }),
-  /** The tenant's escalation chain (lib/escalation/policy.ts), stored as given with a version. */
+  /** The tenant's escalation chain (lib/domain/escalation/policy.ts), stored as given with a version. */
   escalationPolicy: (t: string) => ({ pk: tenantPrefix(t), sk: 'ESCALATION#policy' }),
 
   /** One record per recipient × channel of a notification (lib/notify/deliver.ts). */
@@ -147,12 +145,12 @@ export const keys = {
   /** The tenant's Slack, Teams and webhook targets and email sender (secrets: URLs and the signing secret). */
   notificationChannels: (t: string) => ({ pk: tenantPrefix(t), sk: 'NOTIFY#channels' }),
 
-  /** One of the tenant's on-call schedules (lib/oncall/schedule.ts), with a version. */
+  /** One of the tenant's on-call schedules (lib/domain/oncall/schedule.ts), with a version. */
   oncallSchedule: (t: string, scheduleId: string) => ({ pk: tenantPrefix(t), sk: `ONCALL#${scheduleId}` }),
   oncallSchedulesOf: (t: string) => ({ pk: tenantPrefix(t), skPrefix: 'ONCALL#' }),
   /** A technician's routing profile (workload cap, active), beside the user item; skills stay on the user. */
   technicianProfile: (userId: string) => ({ pk: `MSP#USER#${userId}`, sk: 'PROFILE' }),
-  /** A user's notification preferences (lib/notify/preferences.ts), beside the user item. */
+  /** A user's notification preferences (lib/domain/notify/preferences.ts), beside the user item. */
   notificationPreferences: (userId: string) => ({ pk: `MSP#USER#${userId}`, sk: 'NOTIFYPREFS' }),
 
   wsConnection: (connectionId: string) => ({ pk: `MSP#WSCONN#${connectionId}`, sk: 'CONN' }),

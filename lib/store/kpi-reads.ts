@@ -77,7 +77,7 @@ const OUTCOME_FIELDS = [
 
 /**
  * How far beyond the period an incident's id is looked for. The id is a ULID of its opening alert's time
- * as the tool sent it; `openedAt` is that time as correlation bounds it (lib/correlation/engine.ts
+ * as the tool sent it; `openedAt` is that time as correlation bounds it (lib/domain/correlation/engine.ts
  * eventTimeOf): no earlier than the tenant's lateness bound before its receipt, no later than 5 minutes
  * after it. So an alert delivered hours late opens an incident whose id is hours before its `openedAt`,
  * and one from a tool whose clock is hours ahead (local time sent as UTC) an id hours after it: near the

@@ -1,7 +1,7 @@
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import type { NotificationKind } from '../notify/templates';
+import type { NotificationKind } from '../domain/notify/templates';
 import { logger } from '../observability';
 import { parseTargetUrl } from '../util/safe-url';
 import { keys, ttlAfter } from './keys';

@@ -1,10 +1,10 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { isConditionFailure } from './transact';
-import { notificationPreferencesSchema, type NotificationPreferences } from '../notify/preferences';
+import { notificationPreferencesSchema, type NotificationPreferences } from '../domain/notify/preferences';
 import { logger } from '../observability';
-import type { Technician } from '../oncall/routing';
-import { onCallAt, scheduleSchema, type OnCall, type Schedule } from '../oncall/schedule';
+import type { Technician } from '../domain/oncall/routing';
+import { onCallAt, scheduleSchema, type OnCall, type Schedule } from '../domain/oncall/schedule';
 import { keys } from './keys';
 import { entityOf, queryAll, type TableRef } from './table-ref';
 import { getUser, listUsers, type StoredUser } from './users';

@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulid';
-import { parseDomainEvent, type DomainEvent, type NewDomainEvent } from '../events';
+import { parseDomainEvent, type DomainEvent, type NewDomainEvent } from '../domain/events';
 import { keys, ttlAfter } from './keys';
 import type { TableRef } from './table-ref';
 import { transactWrite, type TransactItem } from './transact';

@@ -1,9 +1,9 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import type { NewDomainEvent } from '../events';
-import type { ApproverRole, ExecutionRecord, RemediationPolicy } from '../remediation/decision';
-import { DEFAULT_REMEDIATION_POLICY, remediationPolicySchema } from '../remediation/decision';
-import type { Platform, Risk } from '../remediation/runbook';
+import type { NewDomainEvent } from '../domain/events';
+import type { ApproverRole, ExecutionRecord, RemediationPolicy } from '../domain/remediation/decision';
+import { DEFAULT_REMEDIATION_POLICY, remediationPolicySchema } from '../domain/remediation/decision';
+import type { Platform, Risk } from '../domain/remediation/runbook';
 import { logger } from '../observability';
 import { ulidFloor } from './alerts';
 import { keys } from './keys';

@@ -1,5 +1,5 @@
 import type { Incident } from '../domain/incident';
-import type { NewDomainEvent } from '../events';
+import type { NewDomainEvent } from '../domain/events';
 import { keys } from './keys';
 import { withEvents } from './outbox';
 import type { TableRef } from './table-ref';

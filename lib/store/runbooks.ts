@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { runbookSchema, type Runbook } from '../remediation/runbook';
+import { runbookSchema, type Runbook } from '../domain/remediation/runbook';
 import { logger } from '../observability';
 import { keys } from './keys';
 import { queryAll, type TableRef } from './table-ref';

@@ -1,8 +1,13 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident, IncidentSla, IncidentStatus, TimelineEntry } from '../domain/incident';
-import type { NewDomainEvent } from '../events';
-import { DEFAULT_ESCALATION_POLICY, escalationPolicySchema, type EscalationPolicy, type EscalationState } from '../escalation/policy';
-import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../sla/policy';
+import type { NewDomainEvent } from '../domain/events';
+import {
+  DEFAULT_ESCALATION_POLICY,
+  escalationPolicySchema,
+  type EscalationPolicy,
+  type EscalationState,
+} from '../domain/escalation/policy';
+import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../domain/sla/policy';
 import { firstResponseClauses } from './incident-actions';
 import { timelineItem } from './incidents';
 import { keys } from './keys';

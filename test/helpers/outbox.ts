@@ -1,5 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { DomainEvent } from '../../lib/events';
+import type { DomainEvent } from '../../lib/domain/events';
 import { OUTBOX_ENTITY } from '../../lib/store/outbox';
 import type { TableRef } from '../../lib/store/table-ref';
 

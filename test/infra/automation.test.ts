@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Automation } from '../../infra/constructs/automation';
 import { APPROVAL_BACKSTOP_SECONDS, runbookExecutionAsl } from '../../infra/constructs/runbook-execution-definition';
 import type { FunctionName } from '../../functions/catalog';
-import { MAX_POLLS } from '../../lib/remediation/step-contract';
+import { MAX_POLLS } from '../../lib/domain/remediation/step-contract';
 import { functionId, nagFindings, sharedFixture } from './helpers';
 
 type State = Record<string, any>;

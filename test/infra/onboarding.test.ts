@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { REMEDIATION_ROLE_PREFIX } from '../../lib/remediation/step-contract';
+import { REMEDIATION_ROLE_PREFIX } from '../../lib/domain/remediation/step-contract';
 import {
   ALARM_TOPIC_NAME,
   ClientOnboardingStack,

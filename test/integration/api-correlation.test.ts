@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../lib/store/keys';
 import { ulid } from 'ulid';
-import { DEFAULT_POLICY } from '../../lib/correlation/policy';
+import { DEFAULT_POLICY } from '../../lib/domain/correlation/policy';
 import type { CanonicalAlert } from '../../lib/domain/alert';
 import { storeAlerts } from '../../lib/store/alerts';
 import { listAudit, type AuditEntry } from '../../lib/store/audit';

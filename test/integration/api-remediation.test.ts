@@ -1,7 +1,7 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stepFunctionsOrchestrator } from '../../lib/aws/step-functions';
-import type { ApproverRole } from '../../lib/remediation/decision';
+import type { ApproverRole } from '../../lib/domain/remediation/decision';
 import { libraryRunbook } from '../../lib/remediation/library';
 import { startRunbookExecution, type RemediationDeps } from '../../lib/remediation/service';
 import { getAsset, InventoryCache } from '../../lib/store/assets';

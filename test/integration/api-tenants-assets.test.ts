@@ -1,7 +1,7 @@
 import { listAlerts } from '../../lib/store/alerts';
 import { getAsset } from '../../lib/store/assets';
 import { listAudit, type AuditEntry } from '../../lib/store/audit';
-import { TENANT_ID_PATTERN } from '../../lib/store/keys';
+import { TENANT_ID_PATTERN } from '../../lib/domain/tenant';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
 import { createTenant, postJson, startTestStack } from '../helpers/local-stack';

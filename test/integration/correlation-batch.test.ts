@@ -12,7 +12,7 @@ import {
   type CorrelationFailure,
   type CorrelationResult,
 } from '../../lib/correlation/correlate';
-import { DEFAULT_POLICY } from '../../lib/correlation/policy';
+import { DEFAULT_POLICY } from '../../lib/domain/correlation/policy';
 import { getIncidentDetail, listIncidents } from '../../lib/store/incidents';
 import type { TableRef } from '../../lib/store/table-ref';
 import { createTestTable } from '../helpers/dynamo';

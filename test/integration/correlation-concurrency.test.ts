@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { CanonicalAlert } from '../../lib/domain/alert';
 import { correlateAlert, correlateAlerts, type CorrelateDeps } from '../../lib/correlation/correlate';
-import { DEFAULT_POLICY } from '../../lib/correlation/policy';
+import { DEFAULT_POLICY } from '../../lib/domain/correlation/policy';
 import { Inventory } from '../../lib/domain/asset';
 import { getAlert, storeAlerts } from '../../lib/store/alerts';
 import { getIncidentDetail, listIncidents } from '../../lib/store/incidents';

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { DEFAULT_POLICY, mergePolicy } from '../../lib/correlation/policy';
+import { DEFAULT_POLICY, mergePolicy } from '../../lib/domain/correlation/policy';
 import { logger } from '../../lib/observability';
 import { getAlert } from '../../lib/store/alerts';
 import { putCorrelationPolicy } from '../../lib/store/correlation-policy';

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_POLICY } from '../../lib/correlation/policy';
+import { DEFAULT_POLICY } from '../../lib/domain/correlation/policy';
 import type { Incident } from '../../lib/domain/incident';
 import { putCorrelationPolicy } from '../../lib/store/correlation-policy';
 import { listIncidents } from '../../lib/store/incidents';

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { signPayload } from '../../lib/ingest/signature';
+import { signPayload } from '../../lib/util/signing';
 import { getAlert, MAX_ALERTS_PER_DELIVERY, type StoredAlert } from '../../lib/store/alerts';
 import { putHmacSettings, putRateLimit, rotateHmacSecret } from '../../lib/store/integrations';
 import type { DemoInfo } from '../../local/seed';

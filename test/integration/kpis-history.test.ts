@@ -9,13 +9,8 @@ import type { Asset } from '../../lib/domain/asset';
 import type { HttpEvent, HttpResult } from '../../lib/http/http';
 import { handleWebhook, type WebhookDeps } from '../../lib/ingest/webhook';
 import { libraryRunbook } from '../../lib/remediation/library';
-import {
-  attachApprovalToken,
-  recordExecutionOutcome,
-  startRunbookExecution,
-  type Orchestrator,
-  type RemediationDeps,
-} from '../../lib/remediation/service';
+import { attachApprovalToken, recordExecutionOutcome, startRunbookExecution, type RemediationDeps } from '../../lib/remediation/service';
+import type { Orchestrator } from '../../lib/domain/remediation/step-contract';
 import { startSla, type SlaDeps } from '../../lib/sla/service';
 import { getAlert, type StoredAlert } from '../../lib/store/alerts';
 import { createApiKey, ApiKeyCache } from '../../lib/store/api-keys';

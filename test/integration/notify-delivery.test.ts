@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deliver, type DeliverDeps, type DeliveryRequest } from '../../lib/notify/deliver';
-import { renderEmail, type NotificationInput } from '../../lib/notify/templates';
+import { renderEmail, type NotificationInput } from '../../lib/domain/notify/templates';
 import {
   getChannelSettings,
   listNotificationDeliveries,

@@ -1,9 +1,9 @@
 import { ulid } from 'ulid';
 import { correlateAlerts } from '../../lib/correlation/correlate';
-import { DEFAULT_POLICY } from '../../lib/correlation/policy';
+import { DEFAULT_POLICY } from '../../lib/domain/correlation/policy';
 import type { CanonicalAlert } from '../../lib/domain/alert';
 import { Inventory, type Asset } from '../../lib/domain/asset';
-import { remediationPolicySchema } from '../../lib/remediation/decision';
+import { remediationPolicySchema } from '../../lib/domain/remediation/decision';
 import { libraryRunbook } from '../../lib/remediation/library';
 import {
   ApprovalRefused,
@@ -13,10 +13,9 @@ import {
   expireApprovals,
   recordExecutionOutcome,
   startRunbookExecution,
-  type Orchestrator,
   type RemediationDeps,
 } from '../../lib/remediation/service';
-import type { RunbookExecutionInput, RunbookStepRequest } from '../../lib/remediation/step-contract';
+import type { Orchestrator, RunbookExecutionInput, RunbookStepRequest } from '../../lib/domain/remediation/step-contract';
 import { storeAlerts } from '../../lib/store/alerts';
 import { listAudit } from '../../lib/store/audit';
 import { getIncidentDetail } from '../../lib/store/incidents';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SCHEDULES } from '../../functions/catalog';
-import { DEFAULT_POLICY, mergePolicy } from '../../lib/correlation/policy';
+import { DEFAULT_POLICY, mergePolicy } from '../../lib/domain/correlation/policy';
 import { putCorrelationPolicy } from '../../lib/store/correlation-policy';
 import { seedDemo, type DemoInfo } from '../../local/seed';
 import { startLocalStack, type LocalStack } from '../../local/stack';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { ulid } from 'ulid';
 import { schedulerTimers } from '../../lib/aws/scheduler';
 import { correlateAlerts, type CorrelateDeps } from '../../lib/correlation/correlate';
-import { DEFAULT_POLICY } from '../../lib/correlation/policy';
+import { DEFAULT_POLICY } from '../../lib/domain/correlation/policy';
 import type { CanonicalAlert } from '../../lib/domain/alert';
 import { Inventory } from '../../lib/domain/asset';
 import { slaNotifier } from '../../lib/notify/sla-notifier';
@@ -201,7 +201,7 @@ test('a critical incident left alone warns, breaches and escalates level by leve
   }
 
   // The tenant's Slack got each step once, Teams the breach and escalations (a warning is not for Teams by
-  // default: lib/notify/preferences.ts DEFAULT_CHANNELS), each in its own format.
+  // default: lib/domain/notify/preferences.ts DEFAULT_CHANNELS), each in its own format.
   const slack = received.filter((request) => request.path.startsWith('/slack'));
   const teams = received.filter((request) => request.path.startsWith('/teams'));
   expect(slack).toHaveLength(4);

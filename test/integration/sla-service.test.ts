@@ -4,12 +4,12 @@ import { ulid } from 'ulid';
 import { schedulerTimers, type TimerRequest, type Timers } from '../../lib/aws/scheduler';
 import { correlateAlerts, type CorrelateDeps } from '../../lib/correlation/correlate';
 import { changeIncidentStatus } from '../../lib/correlation/operator';
-import { DEFAULT_POLICY } from '../../lib/correlation/policy';
+import { DEFAULT_POLICY } from '../../lib/domain/correlation/policy';
 import type { CanonicalAlert, Severity } from '../../lib/domain/alert';
 import { Inventory } from '../../lib/domain/asset';
 import type { Incident } from '../../lib/domain/incident';
-import { DETAIL_TYPES } from '../../lib/events';
-import { slaPolicySchema } from '../../lib/sla/policy';
+import { DETAIL_TYPES } from '../../lib/domain/events';
+import { slaPolicySchema } from '../../lib/domain/sla/policy';
 import {
   handleTimer,
   onIncidentChanged,

@@ -6,7 +6,7 @@ import { ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startMotoServer, type MotoServer } from '../../local/aws/moto';
 import { assumeClientRole, clearRoleCache, getCommandInvocation, sendCommand } from '../../lib/remediation/ssm-runner';
-import type { StepTarget } from '../../lib/remediation/step-contract';
+import type { StepTarget } from '../../lib/domain/remediation/step-contract';
 
 const ENV_KEYS = [
   'AWS_ENDPOINT_URL_SSM',

@@ -22,7 +22,7 @@ import {
   type RunbookExecutionInput,
   type RunbookStepRequest,
   type SectionName,
-} from '../../lib/remediation/step-contract';
+} from '../../lib/domain/remediation/step-contract';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const WAIT_SCALE = 0.001; // the 20 s poll interval becomes 20 ms, the 2 s retry interval 2 ms

@@ -6,7 +6,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ulid } from 'ulid';
 import { STREAM_RELAY } from '../../functions/catalog';
 import type { CanonicalAlert } from '../../lib/domain/alert';
-import { DETAIL_TYPES, domainEvent } from '../../lib/events';
+import { DETAIL_TYPES, domainEvent } from '../../lib/domain/events';
 import { workOf, type StreamRecord } from '../../lib/relay/stream-relay';
 import { storeAlerts, storedAlertItem } from '../../lib/store/alerts';
 import { keys } from '../../lib/store/keys';

@@ -1,6 +1,6 @@
 import type { Role } from '../../lib/domain/user';
 import { approvalAction, approvalRefusal, approverRoleFor, type ApprovalRequestView } from '../../lib/remediation/approval-rules';
-import type { Risk } from '../../lib/remediation/runbook';
+import type { Risk } from '../../lib/domain/remediation/runbook';
 
 const NOW = new Date('2026-11-24T12:00:00Z');
 

@@ -10,8 +10,8 @@ import {
   related,
   wordsOf,
   type Category,
-} from '../../lib/correlation/categories';
-import { DEFAULT_POLICY } from '../../lib/correlation/policy';
+} from '../../lib/domain/correlation/categories';
+import { DEFAULT_POLICY } from '../../lib/domain/correlation/policy';
 
 const bySignature = (signature: string, labels: Record<string, string> = {}) => categorize({ signature, labels });
 

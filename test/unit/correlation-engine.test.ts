@@ -1,6 +1,6 @@
 // The pure correlation engine: alerts are fed in order through `decide`, one scope state
 // per correlation scope, with deterministic incident ids (inc-1, inc-2...) and `now` = each alert's receipt.
-import { nameWords } from '../../lib/correlation/categories';
+import { nameWords } from '../../lib/domain/correlation/categories';
 import {
   EMPTY_SCOPE,
   decide,
@@ -13,9 +13,9 @@ import {
   type Outcome,
   type ScopeIncident,
   type ScopeState,
-} from '../../lib/correlation/engine';
-import { DEFAULT_POLICY, mergePolicy, type CorrelationPolicy, type CorrelationPolicyInput } from '../../lib/correlation/policy';
-import { Topology, unknownAssetKey } from '../../lib/correlation/topology';
+} from '../../lib/domain/correlation/engine';
+import { DEFAULT_POLICY, mergePolicy, type CorrelationPolicy, type CorrelationPolicyInput } from '../../lib/domain/correlation/policy';
+import { Topology, unknownAssetKey } from '../../lib/domain/correlation/topology';
 import type { CanonicalAlert, Severity } from '../../lib/domain/alert';
 import { Inventory, assetSchema } from '../../lib/domain/asset';
 

@@ -1,7 +1,7 @@
 // The policy simulator replays alerts through the pure engine in memory and counts the incidents.
 import type { CanonicalAlert, Severity } from '../../lib/domain/alert';
 import { assetSchema, Inventory } from '../../lib/domain/asset';
-import { DEFAULT_POLICY, mergePolicy, type CorrelationPolicyInput } from '../../lib/correlation/policy';
+import { DEFAULT_POLICY, mergePolicy, type CorrelationPolicyInput } from '../../lib/domain/correlation/policy';
 import { simulateCorrelation, SimulationStoppedError } from '../../lib/correlation/simulate';
 
 const TENANT = 'acme';

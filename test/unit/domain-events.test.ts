@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DETAIL_TYPES, EVENT_CONTRACTS, domainEvent, parseBusEvent, parseDomainEvent, type DomainEvent } from '../../lib/events';
+import { DETAIL_TYPES, EVENT_CONTRACTS, domainEvent, parseBusEvent, parseDomainEvent, type DomainEvent } from '../../lib/domain/events';
 import { relayStreamRecords, workOf, type StreamRecord } from '../../lib/relay/stream-relay';
 import { outboxPut, stampEvents } from '../../lib/store/outbox';
 import { EVENT_RULES, STREAM_RELAY } from '../../functions/catalog';

@@ -10,7 +10,7 @@ import {
   startEscalation,
   type EscalationEvent,
   type EscalationState,
-} from '../../lib/escalation/policy';
+} from '../../lib/domain/escalation/policy';
 
 const T0 = '2026-03-02T10:00:00.000Z';
 const iso = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();

@@ -1,9 +1,9 @@
 // KPIs per tenant and period, one block per definition of docs/kpis.md: firing episodes and noise
 // reduction, MTTA, MTTR, how resolved incidents were resolved, the response and resolution SLAs, and
 // the period rules (local days, opening day, merged incidents, null when nothing to divide by).
-import { nameWords } from '../../lib/correlation/categories';
-import { EMPTY_SCOPE, decide, type ScopeState } from '../../lib/correlation/engine';
-import { DEFAULT_POLICY, mergePolicy } from '../../lib/correlation/policy';
+import { nameWords } from '../../lib/domain/correlation/categories';
+import { EMPTY_SCOPE, decide, type ScopeState } from '../../lib/domain/correlation/engine';
+import { DEFAULT_POLICY, mergePolicy } from '../../lib/domain/correlation/policy';
 import type { CanonicalAlert } from '../../lib/domain/alert';
 import { AUTOMATION_ACTOR } from '../../lib/domain/incident';
 import {
@@ -16,7 +16,7 @@ import {
   type KpiIncident,
   type KpiOptions,
 } from '../../lib/kpi/kpis';
-import { DEFAULT_SLA_POLICY } from '../../lib/sla/policy';
+import { DEFAULT_SLA_POLICY } from '../../lib/domain/sla/policy';
 
 // 2 to 4 March 2026 in Berlin (CET, UTC+1).
 const period = { from: '2026-03-01T23:00:00.000Z', to: '2026-03-04T23:00:00.000Z' };

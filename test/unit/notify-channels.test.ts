@@ -28,7 +28,7 @@ import {
   type DeliveryAttempt,
 } from '../../lib/notify/channels';
 import { deliver, scrubError, type DeliverDeps } from '../../lib/notify/deliver';
-import { renderEmail, renderSlack, renderTeams, renderWebhook, type NotificationInput } from '../../lib/notify/templates';
+import { renderEmail, renderSlack, renderTeams, renderWebhook, type NotificationInput } from '../../lib/domain/notify/templates';
 import { channelUrlProblem, maskUrl, publicChannelSettings } from '../../lib/store/notifications';
 
 // The receivers below are on loopback: the local stack's explicit opt-in (lib/util/safe-url.ts).

@@ -8,7 +8,7 @@ import {
   retryDelayMs,
   retryDelays,
   retryPolicySchema,
-} from '../../lib/notify/preferences';
+} from '../../lib/domain/notify/preferences';
 
 const prefs = (input: Record<string, unknown> = {}) => notificationPreferencesSchema.parse({ userId: 'u1', ...input });
 const nightOwl = prefs({ timeZone: 'Europe/Berlin', quietHours: { from: '22:00', to: '07:00' } });

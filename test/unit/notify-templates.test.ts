@@ -12,7 +12,7 @@ import {
   renderWebhook,
   type NotificationInput,
   type NotificationKind,
-} from '../../lib/notify/templates';
+} from '../../lib/domain/notify/templates';
 
 const T0 = '2026-03-02T10:00:00.000Z';
 const iso = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();

@@ -1,7 +1,7 @@
 // On-call schedules: rotations hand off at a local wall time across DST changes,
 // overrides win, layers fall through when they do not cover an instant.
-import { onCallAt, onCallUserIds, scheduleSchema, shiftAt, type Schedule } from '../../lib/oncall/schedule';
-import { instantOfWallTime, localDateOf, offsetMs } from '../../lib/oncall/zoned-time';
+import { onCallAt, onCallUserIds, scheduleSchema, shiftAt, type Schedule } from '../../lib/domain/oncall/schedule';
+import { instantOfWallTime, localDateOf, offsetMs } from '../../lib/util/zoned-time';
 
 type LayerInput = Partial<Schedule['layers'][number]> & Pick<Schedule['layers'][number], 'members'>;
 const layer = (input: LayerInput) => ({

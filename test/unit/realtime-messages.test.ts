@@ -1,6 +1,6 @@
 // What a dashboard may send on the WebSocket `$default` route, and which domain events are incident-level.
 // Pure functions only: no table, no socket.
-import { DETAIL_TYPES } from '../../lib/events';
+import { DETAIL_TYPES } from '../../lib/domain/events';
 import { parseClientMessage } from '../../lib/realtime/client-messages';
 import { INCIDENT_DETAIL_EVENTS } from '../../lib/realtime/push';
 import { keys } from '../../lib/store/keys';

@@ -3,9 +3,9 @@
 import { BedrockRuntimeClient, ConverseCommand, ThrottlingException, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { adviseOnIncident, adviceJsonSchema, buildAdviceRequest, type AdviceInput } from '../../lib/remediation/advice';
-import { decideRemediation, remediationPolicySchema } from '../../lib/remediation/decision';
+import { decideRemediation, remediationPolicySchema } from '../../lib/domain/remediation/decision';
 import { RUNBOOK_LIBRARY } from '../../lib/remediation/library';
-import { matchRunbooks } from '../../lib/remediation/runbook';
+import { matchRunbooks } from '../../lib/domain/remediation/runbook';
 
 const client = new BedrockRuntimeClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 const bedrock = mockClient(client);

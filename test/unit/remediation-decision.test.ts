@@ -1,7 +1,7 @@
 // The remediation decision: auto-execute only low risk that the tenant allows, approvals
 // by role for medium and high risk, a technician otherwise — every safety rule tested with its reason.
-import type { Category } from '../../lib/correlation/categories';
-import type { AdviceResult } from '../../lib/remediation/advice';
+import type { Category } from '../../lib/domain/correlation/categories';
+import type { AdviceResult } from '../../lib/domain/remediation/decision';
 import {
   DEFAULT_REMEDIATION_POLICY,
   decideRemediation,
@@ -12,9 +12,9 @@ import {
   type ExecutionRecord,
   type MaintenanceWindow,
   type RemediationPolicyInput,
-} from '../../lib/remediation/decision';
+} from '../../lib/domain/remediation/decision';
 import { RUNBOOK_LIBRARY } from '../../lib/remediation/library';
-import { matchRunbooks, type Platform, type RemediationTarget } from '../../lib/remediation/runbook';
+import { matchRunbooks, type Platform, type RemediationTarget } from '../../lib/domain/remediation/runbook';
 
 const NOW = new Date('2026-03-04T10:00:00Z'); // a Wednesday
 

@@ -1,6 +1,6 @@
 // Automatic assignment: skill match, then on call, then least loaded; never over the
 // workload cap, never a technician of another company; every choice explained.
-import { pickAssignee, routingConfigSchema, skillsFor, technicianSchema, type Technician } from '../../lib/oncall/routing';
+import { pickAssignee, routingConfigSchema, skillsFor, technicianSchema, type Technician } from '../../lib/domain/oncall/routing';
 
 const tech = (userId: string, skills: string[], change: Partial<Technician> = {}): Technician =>
   technicianSchema.parse({ userId, name: userId.toUpperCase(), skills, tenantIds: ['acme'], ...change });

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CATEGORIES, type Category } from '../../lib/correlation/categories';
+import { CATEGORIES, type Category } from '../../lib/domain/correlation/categories';
 import { LIBRARY_IDS, RUNBOOK_LIBRARY, libraryRunbook } from '../../lib/remediation/library';
 import {
   RunbookParameterError,
@@ -20,7 +20,7 @@ import {
   toScript,
   type Runbook,
   type RunbookInput,
-} from '../../lib/remediation/runbook';
+} from '../../lib/domain/remediation/runbook';
 
 const SECTIONS = ['preChecks', 'commands', 'verification', 'rollback'] as const;
 const linux = RUNBOOK_LIBRARY.filter((runbook) => runbook.platform === 'linux');

@@ -7,7 +7,7 @@ import type { LookupAddress } from 'node:dns';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSlackSender, createWebhookSender } from '../../lib/notify/channels';
-import { renderSlack, renderWebhook, type NotificationInput } from '../../lib/notify/templates';
+import { renderSlack, renderWebhook, type NotificationInput } from '../../lib/domain/notify/templates';
 import {
   addressProblem,
   hostProblem,

@@ -20,8 +20,8 @@ import {
   schedulerTimers,
   type CreateTimerInput,
 } from '../../lib/aws/scheduler';
-import { escalationTimerName } from '../../lib/escalation/policy';
-import { SLA_TIMER_KINDS, timerName } from '../../lib/sla/policy';
+import { escalationTimerName } from '../../lib/domain/escalation/policy';
+import { SLA_TIMER_KINDS, timerName } from '../../lib/domain/sla/policy';
 import { slaScheduleName } from '../../lib/sla/service';
 
 const scheduler = mockClient(SchedulerClient);

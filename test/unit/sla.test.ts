@@ -17,7 +17,7 @@ import {
   type SlaClock,
   type SlaIncident,
   type SlaTimer,
-} from '../../lib/sla/policy';
+} from '../../lib/domain/sla/policy';
 
 const T0 = '2026-03-02T10:00:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000);

@@ -23,7 +23,7 @@ import {
   type RoleCredentials,
   type SsmRunnerDeps,
 } from '../../lib/remediation/ssm-runner';
-import { OUTPUT_LIMIT, type StepTarget } from '../../lib/remediation/step-contract';
+import { OUTPUT_LIMIT, type StepTarget } from '../../lib/domain/remediation/step-contract';
 
 const sts = mockClient(STSClient);
 const ssm = mockClient(SSMClient);

@@ -1,5 +1,5 @@
 // The dependency graph of a tenant's inventory, as the correlation engine reads it.
-import { Topology, topologyOf, unknownAssetKey } from '../../lib/correlation/topology';
+import { Topology, topologyOf, unknownAssetKey } from '../../lib/domain/correlation/topology';
 import { Inventory, assetSchema } from '../../lib/domain/asset';
 
 function asset(id: string, dependsOn: string[] = [], name = id) {

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { AppError } from '../../lib/errors';
 import type { HmacSettings } from '../../lib/store/integrations';
 import type { HttpEvent } from '../../lib/http/http';
-import { parseTimestamp, signedString, signPayload, verifyDeliverySignature } from '../../lib/ingest/signature';
+import { parseTimestamp, verifyDeliverySignature } from '../../lib/ingest/signature';
+import { signedString, signPayload } from '../../lib/util/signing';
 import { bearerCredentials, presentedApiKey } from '../../lib/ingest/webhook';
 
 const SECRET = 'whsec-'.padEnd(64, 'a');

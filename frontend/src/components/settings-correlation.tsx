@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { CATEGORIES } from '../../../lib/correlation/categories';
+import { CATEGORIES } from '../../../lib/domain/correlation/categories';
 import { useId, useState, type FormEvent } from 'react';
 import { call, type Schemas } from '../api/client';
 import { useApi, useSession } from '../auth/session';

@@ -8,7 +8,7 @@ import {
   policyDifference,
   type CorrelationPolicy,
   type CorrelationPolicyInput,
-} from '../../correlation/policy';
+} from '../../domain/correlation/policy';
 import { SimulationStoppedError, simulateCorrelation, type SimulationOutcome } from '../../correlation/simulate';
 import type { CanonicalAlert } from '../../domain/alert';
 import { Inventory } from '../../domain/asset';

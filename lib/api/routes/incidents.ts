@@ -3,7 +3,7 @@ import type { AccessClaims } from '../../auth/tokens';
 import { authorize, type Action } from '../../auth/permissions';
 import type { CorrelateDeps } from '../../correlation/correlate';
 import { changeIncidentStatus } from '../../correlation/operator';
-import { DETAIL_TYPES, domainEvent } from '../../events';
+import { DETAIL_TYPES, domainEvent } from '../../domain/events';
 import { SEVERITIES } from '../../domain/alert';
 import { INCIDENT_STATUSES, type Incident } from '../../domain/incident';
 import { AppError, badRequest, notFound } from '../../errors';

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { badRequest } from '../../errors';
 import { json } from '../../http/http';
 import { computeKpis, kpiPeriodSchema, type KpiAlert, type KpiIncident } from '../../kpi/kpis';
-import { timeZoneSchema } from '../../oncall/zoned-time';
+import { timeZoneSchema } from '../../util/zoned-time';
 import type { AlertStatus } from '../../domain/alert';
 import { alertsReceivedBetween, listIncidentsOpenedBetween } from '../../store/kpi-reads';
 import { getSlaPolicy } from '../../store/sla';

@@ -3,8 +3,8 @@ import { authorize, type Action } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
 import { AppError, notFound } from '../../errors';
 import { json, parseBody, type HttpEvent } from '../../http/http';
-import { DEFAULT_CHANNELS, type quietHoursSchema } from '../../notify/preferences';
-import { NOTIFICATION_KINDS } from '../../notify/templates';
+import { DEFAULT_CHANNELS, type quietHoursSchema } from '../../domain/notify/preferences';
+import { NOTIFICATION_KINDS } from '../../domain/notify/templates';
 import { keys } from '../../store/keys';
 import {
   channelSettingsSchema,
@@ -44,7 +44,7 @@ import {
 
 const tag = 'notifications';
 
-/** One's preferences as a request carries them: HH:MM bounded, a channel list per kind of notification at most (lib/notify/preferences.ts). */
+/** One's preferences as a request carries them: HH:MM bounded, a channel list per kind of notification at most (lib/domain/notify/preferences.ts). */
 const preferencesRequest = preferencesInputSchema.safeExtend({
   channels: maxEntries(preferencesInputSchema.shape.channels, NOTIFICATION_KINDS.length),
   quietHours: reshapeInner(preferencesInputSchema.shape.quietHours, (quiet) => {

@@ -9,11 +9,11 @@ import {
   escalationPolicySchema,
   escalationTargetSchema,
   type EscalationPolicy,
-} from '../../escalation/policy';
+} from '../../domain/escalation/policy';
 import { badRequest, conflict, forbidden, notFound } from '../../errors';
 import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
-import { coverageSchema, overrideSchema, rotationLayerSchema, scheduleSchema, type Schedule } from '../../oncall/schedule';
-import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../../sla/policy';
+import { coverageSchema, overrideSchema, rotationLayerSchema, scheduleSchema, type Schedule } from '../../domain/oncall/schedule';
+import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../../domain/sla/policy';
 import { listIncidents } from '../../store/incidents';
 import {
   createSchedule,
@@ -80,7 +80,7 @@ const nowQuery = z.object({
 const version = z.number().int().min(0);
 const STALE_VERSION_DOC = 'The `version` the change is based on (from GET): a stale one is refused (409)';
 
-// Request-side schedules and chains: the domain schemas (lib/oncall/schedule.ts, lib/escalation/policy.ts)
+// Request-side schedules and chains: the domain schemas (lib/domain/oncall/schedule.ts, lib/domain/escalation/policy.ts)
 // with every string bounded (user ids 128, schedule ids 64, HH:MM 5, dates 10, instants 40), their own
 // checks and list sizes kept.
 const USER_ID_MAX = 128;

@@ -10,7 +10,7 @@ import {
   maintenanceWindowSchema,
   remediationPolicySchema,
   type RemediationPolicy,
-} from '../../remediation/decision';
+} from '../../domain/remediation/decision';
 import { libraryRunbook } from '../../remediation/library';
 import {
   RUNBOOK_ID_PATTERN,
@@ -19,9 +19,9 @@ import {
   type ParamIssue,
   type RemediationTarget,
   type Runbook,
-} from '../../remediation/runbook';
+} from '../../domain/remediation/runbook';
 import { ApprovalRefused, decideApproval, startRunbookExecution, type RemediationDeps } from '../../remediation/service';
-import { REMEDIATION_ROLE_PREFIX } from '../../remediation/step-contract';
+import { REMEDIATION_ROLE_PREFIX } from '../../domain/remediation/step-contract';
 import { getAsset, InventoryCache } from '../../store/assets';
 import { PolicyCache } from '../../store/correlation-policy';
 import { getIncidentDetail } from '../../store/incidents';

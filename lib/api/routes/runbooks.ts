@@ -2,7 +2,13 @@ import * as z from 'zod';
 import { AppError, badRequest, conflict, notFound } from '../../errors';
 import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
 import { LIBRARY_IDS, libraryRunbook, RUNBOOK_LIBRARY } from '../../remediation/library';
-import { matchRulesSchema, RUNBOOK_ID_PATTERN, runbookParameterSchema, runbookSchema, type Runbook } from '../../remediation/runbook';
+import {
+  matchRulesSchema,
+  RUNBOOK_ID_PATTERN,
+  runbookParameterSchema,
+  runbookSchema,
+  type Runbook,
+} from '../../domain/remediation/runbook';
 import { eachElement, eachOption, isReservedKey, maxLength } from '../../util/input-limits';
 import { deleteTenantRunbook, getTenantRunbook, listTenantRunbooks, putTenantRunbook } from '../../store/runbooks';
 import { noContent, type Route, type RouteContext } from '../context';
@@ -14,7 +20,7 @@ const runbookPathParams = z.object({ id: z.string().max(64).regex(RUNBOOK_ID_PAT
 const replaceBody = z.looseObject({ id: z.string().max(64).optional() });
 
 /**
- * A runbook as a request carries it: the library's schema (lib/remediation/runbook.ts) with every
+ * A runbook as a request carries it: the library's schema (lib/domain/remediation/runbook.ts) with every
  * string bounded (keywords 64, parameter names 40, enum values 64, defaults and examples 1024, a string
  * parameter's longest maxLength) and no parameter named like a reserved key or an Object.prototype member,
  * its own checks kept (placeholders, rollback, parameter values).

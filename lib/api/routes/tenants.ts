@@ -4,7 +4,7 @@ import { authorize, can } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
 import { conflict, notFound } from '../../errors';
 import { json, parseBody } from '../../http/http';
-import { TENANT_ID_PATTERN } from '../../store/keys';
+import { TENANT_ID_PATTERN } from '../../domain/tenant';
 import {
   createTenant,
   deleteTenant,

@@ -1,4 +1,4 @@
-import { defineRunbook } from '../runbook';
+import { defineRunbook } from '../../domain/remediation/runbook';
 import { script } from './script';
 
 /** File ownership and permissions under an allow-listed prefix, with every previous owner and mode recorded for the rollback. */

@@ -1,4 +1,4 @@
-import { defineRunbook, type RunbookParameterInput } from '../runbook';
+import { defineRunbook, type RunbookParameterInput } from '../../domain/remediation/runbook';
 import { script } from './script';
 
 /** Certificates: Let's Encrypt renewal with certbot (Linux) and win-acme (Windows), each keeping the previous certificate to roll back to. */

@@ -1,4 +1,4 @@
-import { defineRunbook } from '../runbook';
+import { defineRunbook } from '../../domain/remediation/runbook';
 import { portParam, script } from './script';
 
 /** Databases: read-only health checks (PostgreSQL, MySQL/MariaDB, SQL Server) and a PgBouncer connection pool reset. */

@@ -1,4 +1,4 @@
-import { defineRunbook } from '../runbook';
+import { defineRunbook } from '../../domain/remediation/runbook';
 import { script } from './script';
 
 /** Disk space: journal, package caches, old logs and Docker leftovers on Linux; temp files, components and IIS logs on Windows. */

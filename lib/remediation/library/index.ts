@@ -1,4 +1,4 @@
-import type { Runbook } from '../runbook';
+import type { Runbook } from '../../domain/remediation/runbook';
 import { linuxPermissionFix } from './access';
 import { linuxResticBackupRerun, windowsVeeamJobRerun } from './backup';
 import { linuxCertbotRenew, windowsWinAcmeRenew } from './certificates';

@@ -1,4 +1,4 @@
-import { defineRunbook } from '../runbook';
+import { defineRunbook } from '../../domain/remediation/runbook';
 import { script, systemdUnitParam } from './script';
 
 /** Memory: relieve cache and swap pressure, restart a leaking service, investigate OOM kills (read-only). */

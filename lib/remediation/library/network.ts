@@ -1,4 +1,4 @@
-import { defineRunbook } from '../runbook';
+import { defineRunbook } from '../../domain/remediation/runbook';
 import { hostParam, portParam, script } from './script';
 
 /** Network diagnostics (read-only) and time synchronisation. */

@@ -1,4 +1,4 @@
-import { defineRunbook } from '../runbook';
+import { defineRunbook } from '../../domain/remediation/runbook';
 import { script } from './script';
 
 /**

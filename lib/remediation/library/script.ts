@@ -1,4 +1,4 @@
-import type { RunbookParameterInput } from '../runbook';
+import type { RunbookParameterInput } from '../../domain/remediation/runbook';
 
 /**
  * Script lines written as a raw template: `script\`...\`` keeps backslashes as typed (Windows paths,

@@ -1,4 +1,4 @@
-import { defineRunbook } from '../runbook';
+import { defineRunbook } from '../../domain/remediation/runbook';
 import { loopbackUrlParam, script, systemdUnitParam } from './script';
 
 /** Services and web servers: restart a unit or Windows service, reload nginx/Apache after a config test, recycle an IIS app pool. */

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { SEVERITIES, type Severity } from '../domain/alert';
-import { INCIDENT_STATUSES } from '../domain/incident';
-import { signPayload } from '../ingest/signature';
-import { timeZoneSchema } from '../oncall/zoned-time';
+import { SEVERITIES, type Severity } from '../alert';
+import { INCIDENT_STATUSES } from '../incident';
+import { signPayload } from '../../util/signing';
+import { timeZoneSchema } from '../../util/zoned-time';
 
 /**
  * What each notification says, per channel: an email (subject, HTML, text) for SES, a Slack

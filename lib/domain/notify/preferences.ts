@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import type { Severity } from '../domain/alert';
+import type { Severity } from '../alert';
 import { WEEKDAYS, type Weekday } from '../oncall/schedule';
-import { dateOfDayNumber, dayNumber, hhmmSchema, instantOfWallTime, minutesOfDay, timeZoneSchema, wallTime } from '../oncall/zoned-time';
+import { dateOfDayNumber, dayNumber, hhmmSchema, instantOfWallTime, minutesOfDay, timeZoneSchema, wallTime } from '../../util/zoned-time';
 import { NOTIFICATION_KINDS, type NotificationKind } from './templates';
 
 /**

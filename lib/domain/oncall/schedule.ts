@@ -10,7 +10,7 @@ import {
   parseLocalDate,
   timeZoneSchema,
   wallTime,
-} from './zoned-time';
+} from '../../util/zoned-time';
 
 /**
  * On-call schedules: layers in priority order, each a rotation of members that hands

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { AppError } from '../errors';
+import { AppError } from '../../errors';
 import { CATEGORIES, wordsOf, type Category } from '../correlation/categories';
 
 /**

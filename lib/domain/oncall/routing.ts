@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CATEGORIES } from '../correlation/categories';
-import { SEVERITIES } from '../domain/alert';
+import { SEVERITIES } from '../alert';
 
 /**
  * Automatic assignment: among the technicians who serve the incident's company and

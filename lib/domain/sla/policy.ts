@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { SEVERITIES, type Severity } from '../domain/alert';
-import type { IncidentStatus } from '../domain/incident';
+import { SEVERITIES, type Severity } from '../alert';
+import type { IncidentStatus } from '../incident-status';
 
 /**
  * SLA policy, deadlines, the pausable SLA clock and the one-time timers.

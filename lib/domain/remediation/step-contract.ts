@@ -113,7 +113,7 @@ export interface RunbookStepResult {
 
 /**
  * The state machine's input: validated and rendered by the remediation service before StartExecution
- * (scripts by lib/remediation/runbook.ts `renderCommands`). `readOnly` runbooks have no rollback;
+ * (scripts by lib/domain/remediation/runbook.ts `renderCommands`). `readOnly` runbooks have no rollback;
  * `dryRun` runs the pre-checks only.
  */
 export interface RunbookExecutionInput {
@@ -132,4 +132,11 @@ export interface RunbookExecutionInput {
    * the fields it names to the step, so the step reads it from the execution for `recordOutcome`.
    */
   correlationId?: string;
+}
+
+/** Starts the state machine and answers its task tokens (Step Functions in AWS, the local emulator locally). */
+export interface Orchestrator {
+  start(input: RunbookExecutionInput): Promise<string>;
+  succeedTask(taskToken: string): Promise<void>;
+  failTask(taskToken: string, error: 'ApprovalRejected' | 'ApprovalExpired', cause: string): Promise<void>;
 }

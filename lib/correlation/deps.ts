@@ -1,7 +1,7 @@
-import type { CorrelateDeps } from '../correlation/correlate';
+import type { CorrelateDeps } from './correlate';
 import { InventoryCache } from '../store/assets';
 import { PolicyCache } from '../store/correlation-policy';
-import { dynamo } from './clients';
+import { dynamo } from '../aws/clients';
 
 /**
  * What every function that commits through the correlation scopes needs (correlate, settle, and the

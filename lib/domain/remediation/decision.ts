@@ -1,8 +1,31 @@
 import * as z from 'zod';
 import type { Category } from '../correlation/categories';
-import type { Severity } from '../domain/alert';
-import type { AdviceResult } from './advice';
+import type { Severity } from '../alert';
 import { RISK_RANK, RISKS, RUNBOOK_ID_PATTERN, type ParamValue, type RemediationTarget, type Risk, type RunbookMatch } from './runbook';
+
+export const ADVICE_FAILURES = [
+  'timeout',
+  'throttled',
+  'service_error',
+  'token_budget',
+  'empty_answer',
+  'invalid_json',
+  'invalid_answer',
+  'runbook_not_allowed',
+] as const;
+export type AdviceFailure = (typeof ADVICE_FAILURES)[number];
+
+export type AdviceResult =
+  | {
+      used: true;
+      summary: string;
+      likelyRootCause: string;
+      suggestedRunbookId: string | null;
+      confidence: number;
+      modelId: string;
+      usage?: { inputTokens?: number; outputTokens?: number };
+    }
+  | { used: false; code: AdviceFailure; reason: string };
 
 /**
  * The remediation decision: for every incident, auto-execute a runbook, ask for an

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { worstSeverity, type CanonicalAlert, type Severity } from '../domain/alert';
+import { worstSeverity, type CanonicalAlert, type Severity } from '../alert';
 import { categorize, nameWords, related, STANDALONE, SYMPTOMS, type Category } from './categories';
 import type { CorrelationPolicy } from './policy';
 import { unknownAssetKey, type Topology } from './topology';

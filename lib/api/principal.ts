@@ -1,7 +1,7 @@
 import type { AccessCheck } from '../auth/access';
 import { InvalidTokenError, verifyAccessToken, type AccessClaims, type KeySet } from '../auth/tokens';
 import { unauthorized } from '../errors';
-import { header, type HttpEvent } from './http';
+import { header, type HttpEvent } from '../http/http';
 
 /**
  * The signed-in user behind a request (`Authorization: Bearer <access token>`), or a 401: a token that

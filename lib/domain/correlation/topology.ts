@@ -1,5 +1,5 @@
-import type { Asset, Inventory } from '../domain/asset';
-import { aliasForms } from '../domain/asset';
+import type { Asset, Inventory } from '../asset';
+import { aliasForms } from '../asset';
 
 export interface UpstreamPath {
   /** Hops from the asset to this upstream asset (1: a direct dependency). */

@@ -61,6 +61,13 @@ module.exports = {
       to: { path: '^functions/', pathNot: '^functions/catalog\\.ts$' },
     },
     {
+      name: 'dynamodb-only-in-the-store',
+      severity: 'error',
+      comment: 'Items, keys and DynamoDB calls live in lib/store (lib/aws/clients.ts only builds the client).',
+      from: { path: '^(lib|functions)/', pathNot: '^lib/store/|^lib/aws/clients\\.ts$' },
+      to: { path: '@aws-sdk/(lib|client|util)-dynamodb' },
+    },
+    {
       name: 'code-does-not-import-tooling',
       severity: 'error',
       comment: 'What runs in Lambda never depends on the CDK app, the local stack, scripts or tests.',
@@ -72,6 +79,5 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: 'node_modules' },
   },
 };

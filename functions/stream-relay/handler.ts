@@ -4,7 +4,8 @@ import { dynamo } from '../../lib/aws/clients';
 import { eventBridgePublisher } from '../../lib/aws/event-publisher';
 import { readEnv } from '../../lib/config/env';
 import { observed } from '../../lib/observability';
-import { relayStreamRecords, type StreamRecord } from '../../lib/relay/stream-relay';
+import { relayStreamRecords } from '../../lib/relay/stream-relay';
+import type { StreamRecord } from '../../lib/store/stream';
 import { noteUnresolvedAssetRefs } from '../../lib/store/alerts';
 
 const env = readEnv('relay');

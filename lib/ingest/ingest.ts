@@ -9,7 +9,8 @@ import { MAX_ALERTS_PER_DELIVERY, storeAlerts } from '../store/alerts';
 import type { TableRef } from '../store/table-ref';
 import type { AdaptedAlert, FormatAdapter } from './adapter';
 import { adapterFor } from './formats';
-import { rateLimitCharge, type RateLimit } from './rate-limit';
+import type { RateLimit } from '../domain/rate-limit';
+import { rateLimitCharge } from './rate-limit';
 
 /**
  * Ingestion only writes to the table: an alert's item (with its idempotency record) is the durable

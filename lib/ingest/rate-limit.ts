@@ -1,45 +1,13 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { busySlackMs, gcra, variantFor, type ChargeVariant, type RateLimit } from '../domain/rate-limit';
 import type { DeliveryCharge, ChargeVerdict } from '../store/alerts';
-import { keys } from '../store/keys';
+import { chargeUpdate, readRateBucketTat } from '../store/rate-buckets';
 import type { TableRef } from '../store/table-ref';
 import { StoreBusyError } from '../store/transact';
 
 /**
- * A per-tenant rate limit with burst, kept in DynamoDB as a token bucket in its GCRA form: one number,
- * the "theoretical arrival time" (TAT) at which the bucket would be full again. Every alert costs one
- * token (`perMinute / 60` a second refill); an alert is allowed while the TAT stays within `burst`
- * tokens of now. The charge is one conditional Update of the tenant's bucket item, written in the same
- * transaction as the delivery's alerts and idempotency records (lib/store/alerts.ts `storeAlerts`): no
- * read before it, so concurrent ingestion functions never spend the same tokens twice, a delivery is
- * charged exactly when its alerts are stored, and a refused one stores nothing. Each tenant has its own
- * item: one tenant's storm is refused at its own limit and takes nothing from others.
+ * How one delivery is charged against its tenant's rate limit (the limit and its GCRA arithmetic:
+ * lib/domain/rate-limit.ts; the bucket's item and its conditional updates: lib/store/rate-buckets.ts).
  */
-export interface RateLimit {
-  perMinute: number;
-  burst: number;
-}
-
-export interface RateDecision {
-  allowed: boolean;
-  retryAfterSeconds: number;
-}
-
-/** Milliseconds one token represents. */
-export function emissionIntervalMs(limit: RateLimit): number {
-  return 60_000 / limit.perMinute;
-}
-
-/** Pure GCRA step: the decision and the new TAT, given the stored TAT (undefined for a new bucket). */
-export function gcra(tat: number | undefined, cost: number, limit: RateLimit, now: number): RateDecision & { tat: number } {
-  const interval = emissionIntervalMs(limit);
-  // A single delivery larger than the burst could never pass: it is charged the whole burst instead.
-  const charge = Math.min(cost, limit.burst) * interval;
-  const start = Math.max(tat ?? now, now);
-  const newTat = start + charge;
-  const allowedUntil = now + limit.burst * interval;
-  if (newTat <= allowedUntil) return { allowed: true, retryAfterSeconds: 0, tat: newTat };
-  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((newTat - allowedUntil) / 1000)), tat: tat ?? now };
-}
 
 /** Decisions about one delivery's charge (a refusal, or a retry with the variant the bucket calls for). */
 const MAX_DECISIONS = 6;
@@ -48,62 +16,6 @@ const MAX_DECISIONS = 6;
  * (a bucket touched within the slack is most likely busy); correctness never depends on it.
  */
 const lastCharged = new Map<string, number>();
-/**
- * A busy bucket whose TAT has fallen up to its slack behind now is still advanced from its TAT (rather
- * than restarted from now). That grants at most the slack's refill extra, and it keeps concurrent
- * writers from starving each other on the busy/idle boundary. The slack is a tenth of the burst's refill
- * time (so at most a tenth of the burst extra), within 250 ms and 5 s: a bucket whose traffic stays
- * under its limit lags behind now and must be restarted once per slack, and every writer that lands on
- * that boundary tries the wrong update first (at a 250 ms slack, half the deliveries of a storm did).
- */
-export const BUSY_SLACK_MS = 250;
-const MAX_BUSY_SLACK_MS = 5_000;
-
-/** The slack of a bucket with this limit (see BUSY_SLACK_MS). */
-export function busySlackMs(limit: RateLimit): number {
-  return Math.min(MAX_BUSY_SLACK_MS, Math.max(BUSY_SLACK_MS, (limit.burst * emissionIntervalMs(limit)) / 10));
-}
-
-/**
- * The two conditional updates of a bucket: `advance` a busy one (TAT about now or later) if it stays
- * within the burst; `restart` an idle or new one (TAT well in the past) from now.
- */
-export type ChargeVariant = 'advance' | 'restart';
-
-/** The variant that fits a bucket whose TAT is `tat` (undefined: no bucket yet) at `at`: busy when charged within `slack`. */
-export function variantFor(tat: number | undefined, at: number, slack: number): ChargeVariant {
-  return tat !== undefined && tat >= at - slack ? 'advance' : 'restart';
-}
-
-/**
- * The Update of the tenant's bucket that charges `cost` alerts at `at`, in its `variant`. Its condition
- * fails when the bucket is not in that variant's state or the charge would exceed the burst; DynamoDB
- * then returns the bucket as it was (ALL_OLD), to decide on without reading it.
- */
-export function chargeUpdate(tableName: string, tenantId: string, cost: number, limit: RateLimit, at: number, variant: ChargeVariant) {
-  const interval = emissionIntervalMs(limit);
-  const charge = Math.min(cost, limit.burst) * interval;
-  const slack = busySlackMs(limit);
-  const common = {
-    TableName: tableName,
-    Key: keys.rateBucket(tenantId, 'INGEST'),
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-  };
-  if (variant === 'advance') {
-    return {
-      ...common,
-      UpdateExpression: 'SET tat = tat + :charge',
-      ConditionExpression: 'tat >= :floor AND tat <= :latest',
-      ExpressionAttributeValues: { ':charge': charge, ':floor': at - slack, ':latest': at + limit.burst * interval - charge },
-    };
-  }
-  return {
-    ...common,
-    UpdateExpression: 'SET tat = :tat, entity = :entity',
-    ConditionExpression: 'attribute_not_exists(tat) OR tat < :floor',
-    ExpressionAttributeValues: { ':tat': at + charge, ':floor': at - slack, ':entity': 'rateBucket' },
-  };
-}
 
 /**
  * The rate-limit charge of one delivery, for `storeAlerts` to write in the delivery's first transaction.
@@ -143,9 +55,7 @@ export function rateLimitCharge(table: TableRef, tenantId: string, limit: RateLi
         triedOther = true;
         return { retry: true };
       } else {
-        const key = keys.rateBucket(tenantId, 'INGEST');
-        const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));
-        tat = Item?.tat as number | undefined;
+        tat = await readRateBucketTat(table, tenantId);
       }
       if (++decisions > MAX_DECISIONS) throw new StoreBusyError(new Error(`Rate limit bucket of ${tenantId} kept changing under us`));
       triedOther = false;

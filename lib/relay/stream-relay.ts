@@ -1,9 +1,9 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { canonicalAlertSchema, type CanonicalAlert } from '../domain/alert';
 import { parseDomainEvent, type DomainEvent } from '../domain/events';
 import { logger } from '../observability';
 import { OUTBOX_ENTITY } from '../store/outbox';
+import { insertedItem, type StreamRecord } from '../store/stream';
+import { entityOf } from '../store/table-ref';
 
 /**
  * The stream relay: what leaves the table's stream. Two kinds of new items carry work for later stages:
@@ -15,12 +15,6 @@ import { OUTBOX_ENTITY } from '../store/outbox';
  * stack reads DynamoDB Local's stream and invokes the same function. At least once: a failed batch is
  * retried whole, so consumers skip events they have handled, and correlation skips alerts it has seen.
  */
-
-/** A DynamoDB stream record, as Pipes and the Streams API give it (only the fields the relay reads). */
-export interface StreamRecord {
-  eventName?: string;
-  dynamodb?: { NewImage?: Record<string, AttributeValue>; SequenceNumber?: string };
-}
 
 export interface RelayDeps {
   /** Puts events on the bus (all of them, or throws). */
@@ -41,12 +35,6 @@ export interface RelayWork {
   ignored: number;
 }
 
-const ITEM_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl', 'entity']);
-
-function withoutItemAttributes(item: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(item).filter(([name]) => !ITEM_ATTRIBUTES.has(name)));
-}
-
 /**
  * What a batch of stream records carries. An outbox item whose events break their contract, or an alert
  * item that is not a canonical alert, throws: the batch is retried and then dead-lettered, loudly,
@@ -55,14 +43,13 @@ function withoutItemAttributes(item: Record<string, unknown>): Record<string, un
 export function workOf(records: readonly StreamRecord[]): RelayWork {
   const work: RelayWork = { events: [], alerts: [], ignored: 0 };
   for (const record of records) {
-    const image = record.eventName === 'INSERT' ? record.dynamodb?.NewImage : undefined;
-    const item = image ? unmarshall(image) : undefined;
+    const item = insertedItem(record);
     if (item?.entity === OUTBOX_ENTITY) {
       for (const event of (item.events as Array<{ detailType: string; detail: unknown }>) ?? [])
         work.events.push(parseDomainEvent(event.detailType, event.detail));
     } else if (item?.entity === 'alert' && item.incidentId === undefined && item.correlation === undefined) {
       // A new alert from ingestion. (Correlation rewrites an alert with its incident: that is not new work.)
-      work.alerts.push(canonicalAlertSchema.parse(withoutItemAttributes(item)));
+      work.alerts.push(canonicalAlertSchema.parse(entityOf(item)));
     } else {
       work.ignored++;
     }

@@ -21,7 +21,6 @@
  *    for it, or a payload with no alerts), or else
  *  - `rejected`, when its tool's adapter refused it (not a valid payload of that source, unknown source).
  */
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { correlateAlerts, settleDueIncidents, type CorrelateDeps } from '../correlation/correlate';
 import { DEFAULT_POLICY, type CorrelationPolicy } from '../domain/correlation/policy';
@@ -33,7 +32,7 @@ import { getAlert } from '../store/alerts';
 import { InventoryCache, putAsset } from '../store/assets';
 import { TENANT_ID_PATTERN } from '../domain/tenant';
 import { keys } from '../store/keys';
-import type { TableRef } from '../store/table-ref';
+import { batchGetItems, type TableRef } from '../store/table-ref';
 import { putTenant } from '../store/tenants';
 
 // --- Input formats ------------------------------------------------------------------------------------
@@ -404,14 +403,11 @@ async function readIncidents(
   const chunks: Array<typeof wanted> = [];
   for (let start = 0; start < wanted.length; start += 100) chunks.push(wanted.slice(start, start + 100));
   await mapLimit(chunks, 4, async (chunk) => {
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-      [table.tableName]: { Keys: chunk.map(({ id, tenant }) => keys.incident(tenant, id)) },
-    };
-    while (request && Object.keys(request).length) {
-      const page = await table.db.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of page.Responses?.[table.tableName] ?? []) found.set(`${String(item.tenantId)}|${String(item.id)}`, item);
-      request = page.UnprocessedKeys as typeof request;
-    }
+    const items = await batchGetItems(
+      table,
+      chunk.map(({ id, tenant }) => keys.incident(tenant, id)),
+    );
+    for (const item of items) found.set(`${String(item.tenantId)}|${String(item.id)}`, item);
   });
   return found;
 }

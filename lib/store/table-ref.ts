@@ -1,4 +1,4 @@
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** The table the repositories work on: passed in, never global, so tests use their own tables. */
@@ -48,4 +48,24 @@ export async function queryPage(
     cursor = result.LastEvaluatedKey;
   } while (cursor && items.length < page.limit);
   return { items, ...(cursor ? { cursor } : {}) };
+}
+
+/** Proves the table answers (any read does; the item need not exist): the health check. */
+export async function pingTable(table: TableRef): Promise<void> {
+  await table.db.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'MSP#HEALTH', sk: 'HEALTH' } }));
+}
+
+/** The items of up to 100 keys in one BatchGetItem, following its unprocessed keys (eventually consistent; absent items are left out). */
+export async function batchGetItems(table: TableRef, itemKeys: ReadonlyArray<Record<string, unknown>>): Promise<Record<string, unknown>[]> {
+  if (itemKeys.length > 100) throw new Error('batchGetItems reads at most 100 keys a call');
+  const items: Record<string, unknown>[] = [];
+  let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = itemKeys.length
+    ? { [table.tableName]: { Keys: [...itemKeys] } }
+    : undefined;
+  while (request && Object.keys(request).length) {
+    const page = await table.db.send(new BatchGetCommand({ RequestItems: request }));
+    items.push(...(page.Responses?.[table.tableName] ?? []));
+    request = page.UnprocessedKeys as typeof request;
+  }
+  return items;
 }

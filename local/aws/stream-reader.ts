@@ -18,7 +18,7 @@ import {
   type Shard,
   type _Record as SdkStreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { StreamRecord } from '../../lib/relay/stream-relay';
+import type { StreamRecord } from '../../lib/store/stream';
 import { matchesPattern } from './eventbridge-emulator';
 
 export interface StreamReaderOptions {

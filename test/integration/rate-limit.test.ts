@@ -3,7 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lib/aws/clients';
 import { AppError } from '../../lib/errors';
 import { ingestDeliveries, ingestDelivery, type Delivery, type IngestDeps, type IngestResult } from '../../lib/ingest/ingest';
-import { emissionIntervalMs, type RateLimit } from '../../lib/ingest/rate-limit';
+import { emissionIntervalMs, type RateLimit } from '../../lib/domain/rate-limit';
 import { listAlerts } from '../../lib/store/alerts';
 import { InventoryCache } from '../../lib/store/assets';
 import { keys } from '../../lib/store/keys';

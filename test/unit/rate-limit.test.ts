@@ -1,5 +1,7 @@
 import { StoreBusyError } from '../../lib/store/transact';
-import { busySlackMs, chargeUpdate, emissionIntervalMs, gcra, rateLimitCharge, variantFor } from '../../lib/ingest/rate-limit';
+import { busySlackMs, emissionIntervalMs, gcra, variantFor } from '../../lib/domain/rate-limit';
+import { rateLimitCharge } from '../../lib/ingest/rate-limit';
+import { chargeUpdate } from '../../lib/store/rate-buckets';
 import type { TableRef } from '../../lib/store/table-ref';
 import type { TransactItem } from '../../lib/store/transact';
 

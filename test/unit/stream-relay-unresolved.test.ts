@@ -1,6 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { CanonicalAlert } from '../../lib/domain/alert';
-import { relayStreamRecords, type StreamRecord } from '../../lib/relay/stream-relay';
+import { relayStreamRecords } from '../../lib/relay/stream-relay';
+import type { StreamRecord } from '../../lib/store/stream';
 import { noteUnresolvedAssetRefs, storedAlertItem } from '../../lib/store/alerts';
 import { keyDigest, keys } from '../../lib/store/keys';
 import type { TableRef } from '../../lib/store/table-ref';

@@ -1,6 +1,6 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { login, loginRequestSchema, logout, logoutAll, refresh, refreshRequestSchema } from '../../auth/login';
 import { json, parseBody } from '../../http/http';
+import { pingTable } from '../../store/table-ref';
 import { noContent, type Route, type RouteContext } from '../context';
 import { healthResponse, logoutAllResponse, tokenPairResponse } from '../schemas';
 
@@ -15,10 +15,7 @@ export function systemRoutes({ deps, principalOf, accessChanged }: RouteContext)
       path: '/health',
       handler: async () => {
         const started = performance.now();
-        // Any read proves the table answers; a missing item is fine.
-        await deps.table.db.send(
-          new GetItemCommand({ TableName: deps.table.tableName, Key: { pk: { S: 'MSP#HEALTH' }, sk: { S: 'HEALTH' } } }),
-        );
+        await pingTable(deps.table);
         return json(200, {
           status: 'ok',
           stage: deps.stage,

@@ -268,9 +268,17 @@ export const EVENT_RULES: ReadonlyArray<{
   },
   {
     id: 'ReviseRemediationWhenIncidentsChange',
-    description: 'An incident whose root moved, or that absorbed another, is decided again (a running execution is kept)',
+    description:
+      'An incident whose root moved, or that absorbed another, is decided again (a running execution is kept); one merged into another has its pending approval withdrawn',
     bus: 'product',
-    pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentUpdated'], detail: { decision: ['root-changed', 'absorbed'] } },
+    pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentUpdated'], detail: { decision: ['root-changed', 'absorbed', 'merged'] } },
+    function: 'remediate',
+  },
+  {
+    id: 'WithdrawApprovalsOfResolvedIncidents',
+    description: 'A resolved incident has nothing left to approve: its pending approval request is withdrawn and its runbook never runs',
+    bus: 'product',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentResolved'] },
     function: 'remediate',
   },
   {

@@ -22,12 +22,16 @@ const deps: RemediationDeps = {
 /**
  * IncidentOpened, and IncidentUpdated when an incident's root moved or it absorbed another (EventBridge
  * rules in functions/catalog.ts): decide whether to run a runbook, ask for approval or route to a
- * technician, and act on it. A failure throws, so EventBridge retries; an event handled before is
+ * technician, and act on it. IncidentResolved, and IncidentUpdated when it was merged into another:
+ * withdraw its pending approval request. A failure throws, so EventBridge retries; an event handled before is
  * skipped, and a decision stored but not acted on is picked up.
  */
 export const handler = middy<EventBridgeEvent<string, unknown>, void>()
   .use(observed({ correlationId: correlationIdOfEvent, tenantId: tenantIdOfEvent }))
   .handler(async (event) => {
     const outcome = await decideOnEvent(deps, parseBusEvent(event));
-    logger.info(outcome.kind === 'decided' ? 'Remediation decided' : 'No remediation decision', { ...outcome });
+    logger.info(
+      { decided: 'Remediation decided', withdrawn: 'Approval requests withdrawn', skipped: 'No remediation decision' }[outcome.kind],
+      { ...outcome },
+    );
   });

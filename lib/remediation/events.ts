@@ -1,6 +1,6 @@
 import { DETAIL_TYPES, type DomainEvent } from '../domain/events';
 import { handleOnce } from '../store/event-receipts';
-import { decideForIncident, type DecideOutcome, type DecideTrigger, type RemediationDeps } from './service';
+import { decideForIncident, withdrawApprovalsOfIncident, type DecideOutcome, type DecideTrigger, type RemediationDeps } from './service';
 
 export type RemediationEventOutcome =
   | {
@@ -13,7 +13,16 @@ export type RemediationEventOutcome =
       resumed?: boolean;
       revised?: boolean;
     }
+  | { kind: 'withdrawn'; tenantId: string; incidentId: string; approvalIds: string[] }
   | { kind: 'skipped'; tenantId: string; incidentId: string; reason: string };
+
+/** Events that close an incident (resolved, or merged into another): what was waiting for approval is withdrawn. */
+function closes(event: DomainEvent): boolean {
+  return (
+    event.detailType === DETAIL_TYPES.incidentResolved ||
+    (event.detailType === DETAIL_TYPES.incidentUpdated && event.detail.decision === 'merged')
+  );
+}
 
 /** Which events ask remediation to decide, and why (the rules in functions/catalog.ts send only these). */
 function triggerOf(event: DomainEvent): DecideTrigger | undefined {
@@ -29,6 +38,13 @@ function triggerOf(event: DomainEvent): DecideTrigger | undefined {
 /** The remediate function's work for one event, once per event id. */
 export async function decideOnEvent(deps: RemediationDeps, event: DomainEvent): Promise<RemediationEventOutcome> {
   const { tenantId, incidentId } = event.detail;
+  if (closes(event)) {
+    const withdrawn = await handleOnce(deps.table, 'remediate', event, deps.now, () =>
+      withdrawApprovalsOfIncident(deps, tenantId, incidentId),
+    );
+    if (!withdrawn.handled) return { kind: 'skipped', tenantId, incidentId, reason: withdrawn.reason };
+    return { kind: 'withdrawn', tenantId, incidentId, approvalIds: withdrawn.result };
+  }
   const trigger = triggerOf(event);
   if (!trigger) return { kind: 'skipped', tenantId, incidentId, reason: `${event.detailType} asks for no decision` };
   const handled = await handleOnce(deps.table, 'remediate', event, deps.now, () =>

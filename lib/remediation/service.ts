@@ -721,6 +721,8 @@ export async function attachApprovalToken(
   else if (approval.state === 'rejected')
     await deps.orchestrator.failTask(request.taskToken, 'ApprovalRejected', approval.comment ?? 'rejected');
   else if (approval.state === 'expired') await deps.orchestrator.failTask(request.taskToken, 'ApprovalExpired', 'the request expired');
+  else if (approval.state === 'cancelled')
+    await deps.orchestrator.failTask(request.taskToken, 'ApprovalExpired', approval.comment ?? 'the request was withdrawn');
 }
 
 const OUTCOME_STATE: Record<string, ExecutionState> = {
@@ -844,14 +846,15 @@ async function followUpExecution(deps: RemediationDeps, execution: Execution): P
 
 export class ApprovalRefused extends Error {
   constructor(
-    readonly reason: ApprovalRefusal | 'not_found',
+    readonly reason: ApprovalRefusal | 'not_found' | 'withdrawn',
     message: string,
   ) {
     super(message);
   }
 }
 
-const REFUSAL_MESSAGES: Record<ApprovalRefusal, string> = {
+const REFUSAL_MESSAGES: Record<ApprovalRefusal | 'withdrawn', string> = {
+  withdrawn: 'The incident is no longer open: the request was withdrawn and the runbook will not run',
   not_pending: 'The request was already decided',
   expired: 'The request has expired and can no longer be approved',
   own_request: 'Nobody decides their own request',
@@ -876,6 +879,12 @@ export async function decideApproval(
   const now = deps.now();
   const refusal = approvalRefusal(stored, approver, now);
   if (refusal) throw new ApprovalRefused(refusal, REFUSAL_MESSAGES[refusal]);
+  // An incident that resolved meanwhile has nothing left to approve (its event withdraws the request too).
+  const incident = (await getIncidentDetail(deps.table, tenantId, stored.incidentId))?.incident;
+  if (incident && !isActive(incident)) {
+    await withdrawApprovalsOfIncident(deps, tenantId, stored.incidentId);
+    throw new ApprovalRefused('withdrawn', REFUSAL_MESSAGES.withdrawn);
+  }
   const state = verdict === 'approve' ? 'approved' : 'rejected';
   const decided = await decideApprovalRequest(
     deps.table,
@@ -915,6 +924,58 @@ export async function decideApproval(
   }
   const { taskToken: _token, ...visible } = decided;
   return visible;
+}
+
+/** Open or acknowledged: an incident someone may still act on. */
+const isActive = (incident: Pick<Incident, 'status'>) => incident.status === 'open' || incident.status === 'acknowledged';
+
+/**
+ * An incident that is no longer open (its alerts cleared, an operator resolved it, it was merged into
+ * another) has nothing left to approve: the pending approval request of its execution is withdrawn
+ * (cancelled, with a timeline entry and ApprovalDecided in one transaction) and the state machine
+ * waiting on it is told, so the runbook never runs against an incident that is over. An approver who
+ * answers later is refused. Safe to repeat; returns the requests it withdrew.
+ */
+export async function withdrawApprovalsOfIncident(deps: RemediationDeps, tenantId: string, incidentId: string): Promise<string[]> {
+  const incident = (await getIncidentDetail(deps.table, tenantId, incidentId))?.incident;
+  if (!incident || isActive(incident)) return [];
+  const executionIds = new Set([incident.decision?.executionId, incident.remediation?.executionId].filter((id) => id !== undefined));
+  const withdrawn: string[] = [];
+  for (const executionId of executionIds) {
+    const approval = await getApproval(deps.table, tenantId, executionId);
+    if (!approval || approval.state !== 'pending') continue;
+    const now = deps.now();
+    const why = `the incident is ${incident.status}`;
+    const decided = await decideApprovalRequest(
+      deps.table,
+      approval,
+      { state: 'cancelled', by: 'system', comment: `withdrawn: ${why}`, now },
+      {
+        items: [
+          timelinePut(deps, tenantId, incidentId, {
+            at: now.toISOString(),
+            type: 'approval-decided',
+            actor: AUTOMATION,
+            reason: shorten(`${approval.runbookId} approval withdrawn: ${why}`),
+          }),
+        ],
+        events: [
+          domainEvent(DETAIL_TYPES.approvalDecided, {
+            tenantId,
+            incidentId,
+            approvalId: approval.id,
+            state: 'cancelled',
+            ...(await executionCorrelation(deps, tenantId, approval.id)),
+          }),
+        ],
+      },
+    );
+    if (!decided) continue; // decided meanwhile by someone else
+    withdrawn.push(approval.id);
+    // Without a token yet, the state machine is told when it asks for one (attachApprovalToken).
+    if (decided.taskToken) await deps.orchestrator.failTask(decided.taskToken, 'ApprovalExpired', `withdrawn: ${why}`);
+  }
+  return withdrawn;
 }
 
 /**

@@ -13,8 +13,11 @@ import {
   expireApprovals,
   recordExecutionOutcome,
   startRunbookExecution,
+  withdrawApprovalsOfIncident,
   type RemediationDeps,
 } from '../../lib/remediation/service';
+import { decideOnEvent } from '../../lib/remediation/events';
+import { changeIncidentStatus } from '../../lib/correlation/operator';
 import type { Orchestrator, RunbookExecutionInput, RunbookStepRequest } from '../../lib/domain/remediation/step-contract';
 import { storeAlerts } from '../../lib/store/alerts';
 import { listAudit } from '../../lib/store/audit';
@@ -393,4 +396,68 @@ test('a decided runbook that cannot be started still gets the incident to a tech
   expect(detail.timeline.find((entry) => entry.type === 'incident-routed')?.reason).toMatch(
     /could not be started: Step Functions is unavailable/,
   );
+});
+
+async function resolveIncident(incidentId: string): Promise<void> {
+  const incident = (await getIncidentDetail(table, TENANT, incidentId))!.incident;
+  await changeIncidentStatus(deps(), incident, { kind: 'resolve', code: 'fixed', actor: 'tech@msp.example', at: clock });
+}
+
+test('an incident that resolves withdraws its pending approval: the parked token fails, the runbook never runs', async () => {
+  const execution = await approvalFor(await incidentOn('web-04', 'MemoryHigh'));
+  await attachApprovalToken(deps(), {
+    op: 'awaitApproval',
+    tenantId: TENANT,
+    incidentId: execution.incidentId,
+    executionId: execution.id,
+    runbookId: 'linux-memory-relief',
+    taskToken: 'token-withdrawn',
+  });
+  await resolveIncident(execution.incidentId);
+  const [resolved] = await committedEvents(
+    table,
+    (event) => event.detailType === 'IncidentResolved' && event.detail.incidentId === execution.incidentId,
+  );
+
+  expect(await decideOnEvent(deps(), resolved!)).toEqual({
+    kind: 'withdrawn',
+    tenantId: TENANT,
+    incidentId: execution.incidentId,
+    approvalIds: [execution.id],
+  });
+  expect(await getApproval(table, TENANT, execution.id)).toMatchObject({
+    state: 'cancelled',
+    decidedBy: 'system',
+    comment: 'withdrawn: the incident is resolved',
+  });
+  expect(calls.filter((call) => call.kind !== 'start')).toEqual([{ kind: 'fail', token: 'token-withdrawn', error: 'ApprovalExpired' }]);
+  const timeline = (await getIncidentDetail(table, TENANT, execution.incidentId))!.timeline;
+  expect(timeline.some((entry) => entry.type === 'approval-decided' && entry.reason.includes('approval withdrawn'))).toBe(true);
+  expect(
+    await committedEvents(table, (event) => event.detailType === 'ApprovalDecided' && event.detail.incidentId === execution.incidentId),
+  ).toEqual([expect.objectContaining({ detail: expect.objectContaining({ approvalId: execution.id, state: 'cancelled' }) })]);
+  // A late approver is refused; the event delivered again does nothing.
+  await expect(decideApproval(deps(), admin, TENANT, execution.id, 'approve')).rejects.toMatchObject({ reason: 'not_pending' });
+  expect(await decideOnEvent(deps(), resolved!)).toMatchObject({ kind: 'skipped' });
+  expect(calls.filter((call) => call.kind === 'succeed')).toEqual([]);
+});
+
+test('an approver who answers before the withdrawal is refused (and withdraws it); the token that comes later fails', async () => {
+  const execution = await approvalFor(await incidentOn('web-04', 'LoadHigh'));
+  await resolveIncident(execution.incidentId);
+  await expect(decideApproval(deps(), admin, TENANT, execution.id, 'approve')).rejects.toMatchObject({ reason: 'withdrawn' });
+  expect(await getApproval(table, TENANT, execution.id)).toMatchObject({ state: 'cancelled' });
+  await attachApprovalToken(deps(), {
+    op: 'awaitApproval',
+    tenantId: TENANT,
+    incidentId: execution.incidentId,
+    executionId: execution.id,
+    runbookId: 'linux-memory-relief',
+    taskToken: 'token-late',
+  });
+  expect(calls.filter((call) => call.kind !== 'start')).toEqual([{ kind: 'fail', token: 'token-late', error: 'ApprovalExpired' }]);
+  // An open incident's approval is not withdrawn by a stray call.
+  const open = await approvalFor(await incidentOn('web-01', 'LoadHigh'));
+  expect(await withdrawApprovalsOfIncident(deps(), TENANT, open.incidentId)).toEqual([]);
+  expect(await getApproval(table, TENANT, open.id)).toMatchObject({ state: 'pending' });
 });

@@ -142,7 +142,7 @@ function idOf(event: HttpEvent, what: string): string {
   return id;
 }
 
-/** The HTTP answer to a refused decision: 404, 403 (the role; own_request), 409 (approval_expired; approval_decided). */
+/** The HTTP answer to a refused decision: 404, 403 (the role; own_request), 409 (approval_expired; approval_decided; approval_withdrawn: the incident is over). */
 function refusalError(error: ApprovalRefused): AppError {
   switch (error.reason) {
     case 'not_found':
@@ -155,6 +155,8 @@ function refusalError(error: ApprovalRefused): AppError {
       return new AppError(409, 'approval_expired', error.message);
     case 'not_pending':
       return new AppError(409, 'approval_decided', error.message);
+    case 'withdrawn':
+      return new AppError(409, 'approval_withdrawn', error.message);
   }
 }
 
@@ -273,7 +275,7 @@ export function remediationRoutes({ deps, principalOf, tenantsFor, requestTenant
 
   const approvalErrors = {
     403: "The role may not decide this request (high risk needs an MSP admin), or it is the caller's own request (code `own_request`)",
-    409: 'The request was decided already (code `approval_decided`) or has expired (code `approval_expired`)',
+    409: 'The request was decided already (code `approval_decided`), has expired (code `approval_expired`), or its incident is no longer open and it was withdrawn (code `approval_withdrawn`)',
   };
 
   const decide = (verdict: 'approve' | 'reject'): Route => ({

@@ -3,8 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { REPAIRABLE } from '../../lib/domain/events';
 import { METRICS_NAMESPACE, type MeasurementName, type MetricDimensions, type MetricName } from '../../lib/observability';
 import type { DecisionAction } from '../../lib/domain/remediation/decision';
-import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../../lib/store/notifications';
-import type { ExecutionState } from '../../lib/store/remediation';
+import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../../lib/domain/notify/delivery';
+import type { ExecutionState } from '../../lib/domain/remediation/execution';
 import type { Stage } from '../config';
 
 /**

@@ -20,14 +20,8 @@ import { ulid } from 'ulid';
 import type * as z from 'zod';
 import type { Severity } from '../domain/alert';
 import { countMetric, logger } from '../observability';
-import {
-  getChannelSettings,
-  putNotificationDeliveries,
-  TENANT_RECIPIENT,
-  type ChannelSettings,
-  type NotificationChannel,
-  type NotificationDelivery,
-} from '../store/notifications';
+import { type NotificationChannel, type NotificationDelivery } from '../domain/notify/delivery';
+import { getChannelSettings, putNotificationDeliveries, TENANT_RECIPIENT, type ChannelSettings } from '../store/notifications';
 import type { TableRef } from '../store/table-ref';
 import { createSenders, withoutUrls, type ChannelSenders, type DeliveryAttempt } from './channels';
 import {

@@ -15,6 +15,7 @@ import { keys } from '../store/keys';
 import { withEvents } from '../store/outbox';
 import { isConditionFailure, isStoreBusy, transactWrite, type TransactItem } from '../store/transact';
 import { onCallNow, technicians } from '../store/oncall';
+import { type Approval, type Execution, type ExecutionState } from '../domain/remediation/execution';
 import {
   attachTaskToken,
   createExecution,
@@ -27,9 +28,6 @@ import {
   markExecutionStarted,
   remediationExternalId,
   updateExecution,
-  type Approval,
-  type Execution,
-  type ExecutionState,
 } from '../store/remediation';
 import { listTenantRunbooks } from '../store/runbooks';
 import type { AdviceResult } from '../domain/remediation/decision';

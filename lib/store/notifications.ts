@@ -1,7 +1,7 @@
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import type { NotificationKind } from '../domain/notify/templates';
+import type { DeliveryStatus, NotificationChannel, NotificationDelivery } from '../domain/notify/delivery';
 import { logger } from '../observability';
 import { parseTargetUrl } from '../util/safe-url';
 import { keys, ttlAfter } from './keys';
@@ -15,51 +15,11 @@ import { entityOf, queryPage, type TableRef } from './table-ref';
  * `publicChannelSettings` only, and no log line or delivery record ever carries them.
  */
 
-export const NOTIFICATION_CHANNELS = ['email', 'slack', 'teams', 'webhook'] as const;
-export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
-
-export const DELIVERY_STATUSES = ['delivered', 'failed', 'skipped'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
 /** Delivery records expire after this long (DynamoDB TTL). */
 export const NOTIFICATION_RETENTION_SECONDS = 90 * 24 * 3600;
 
 /** The recipient of a tenant-wide delivery (the generic webhook) that no user asked for. */
 export const TENANT_RECIPIENT = 'tenant';
-
-export interface NotificationDelivery {
-  /** ULID (the sort key: listings are newest first). */
-  id: string;
-  tenantId: string;
-  /** The notification this delivery belongs to: one `deliver` call, and the webhook's X-Delivery-Id. */
-  notificationId: string;
-  incidentId: string;
-  kind: NotificationKind;
-  /** A user id, or `tenant` for the generic webhook. */
-  recipient: string;
-  channel: NotificationChannel;
-  status: DeliveryStatus;
-  /** Sends tried (0 when skipped). */
-  attempts: number;
-  /** Why it was skipped (quiet hours, channel off, no address), or why it was not retried. */
-  reason?: string;
-  /** Quiet hours: when the held-back channel may be used again. */
-  deferUntil?: string;
-  /** The last failure, truncated, never with a URL in it. */
-  lastError?: string;
-  /** The HTTP status of the last answer (SES's too), when there was one. */
-  lastStatus?: number;
-  /** SES's MessageId, the Teams workflow run id. */
-  providerId?: string;
-  /** The email address (email only). */
-  to?: string;
-  createdAt: string;
-  firstAttemptAt?: string;
-  lastAttemptAt?: string;
-  completedAt: string;
-  /** The request that led to the notification (the alert's, through the events that followed it), when known. */
-  correlationId?: string;
-}
 
 const BATCH_SIZE = 25;
 

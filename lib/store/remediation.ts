@@ -1,9 +1,9 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import type { NewDomainEvent } from '../domain/events';
-import type { ApproverRole, ExecutionRecord, RemediationPolicy } from '../domain/remediation/decision';
+import type { ExecutionRecord, RemediationPolicy } from '../domain/remediation/decision';
 import { DEFAULT_REMEDIATION_POLICY, remediationPolicySchema } from '../domain/remediation/decision';
-import type { Platform, Risk } from '../domain/remediation/runbook';
+import type { Approval, ApprovalState, Execution, ExecutionState } from '../domain/remediation/execution';
 import { logger } from '../observability';
 import { ulidFloor } from './alerts';
 import { keys } from './keys';
@@ -28,61 +28,7 @@ async function writeAlongWith(table: TableRef, tenantId: string, item: TransactI
  * execution waits for at most one approval.
  */
 
-export const EXECUTION_STATES = ['pending_approval', 'running', 'succeeded', 'failed', 'rejected', 'expired'] as const;
-export type ExecutionState = (typeof EXECUTION_STATES)[number];
 const TERMINAL: ReadonlySet<ExecutionState> = new Set(['succeeded', 'failed', 'rejected', 'expired']);
-
-export interface Execution {
-  id: string;
-  tenantId: string;
-  incidentId: string;
-  runbookId: string;
-  runbookName: string;
-  risk: Risk;
-  platform: Platform;
-  params: Record<string, string | number>;
-  targets: { assetId: string; instanceId: string; accountId: string; region: string }[];
-  dryRun: boolean;
-  /** 'system' for a decision's execution, else the user who asked. */
-  requestedBy: string;
-  trigger: 'auto' | 'approval' | 'manual';
-  state: ExecutionState;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  durationMs?: number;
-  /** The state machine's outcome: 'succeeded', 'commands-failed, rolled back', 'approval-rejected'... */
-  outcome?: string;
-  failedSection?: string;
-  /** The last section's output (truncated by the runbook step). */
-  output?: string;
-  error?: string;
-  stateMachineExecution?: string;
-  /** The request that led to it (lib/http/http.ts correlationIdOf): the alert's, or the operator's API call. */
-  correlationId?: string;
-}
-
-/** `cancelled`: its execution could not start, so there is nothing left to approve. */
-export const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'expired', 'cancelled'] as const;
-export type ApprovalState = (typeof APPROVAL_STATES)[number];
-
-export interface Approval {
-  id: string;
-  tenantId: string;
-  incidentId: string;
-  runbookId: string;
-  runbookName: string;
-  risk: Risk;
-  requiredRole: ApproverRole;
-  requestedBy: string;
-  reasons: string[];
-  state: ApprovalState;
-  createdAt: string;
-  expiresAt: string;
-  decidedBy?: string;
-  decidedAt?: string;
-  comment?: string;
-}
 
 /** Stored with the approval, never returned by the API: the state machine's task token. */
 type StoredApproval = Approval & { taskToken?: string };

@@ -5,13 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deliver, type DeliverDeps, type DeliveryRequest } from '../../lib/notify/deliver';
 import { renderEmail, type NotificationInput } from '../../lib/domain/notify/templates';
-import {
-  getChannelSettings,
-  listNotificationDeliveries,
-  publicChannelSettings,
-  putChannelSettings,
-  type NotificationDelivery,
-} from '../../lib/store/notifications';
+import { type NotificationDelivery } from '../../lib/domain/notify/delivery';
+import { getChannelSettings, listNotificationDeliveries, publicChannelSettings, putChannelSettings } from '../../lib/store/notifications';
 import type { TableRef } from '../../lib/store/table-ref';
 import { startLocalSes, type LocalSes } from '../../local/aws/ses';
 import { createTestTable } from '../helpers/dynamo';

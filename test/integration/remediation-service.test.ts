@@ -213,6 +213,17 @@ test('a dry run that passes its pre-checks changes nothing and hands the inciden
   expect(detail.timeline.some((entry) => entry.type === 'incident-routed' && entry.reason.includes('dry run'))).toBe(true);
 });
 
+/** The state machine's `awaitApproval` step for an execution waiting on its approval. */
+const parkToken = (execution: { id: string; incidentId: string }, taskToken: string) =>
+  attachApprovalToken(deps(), {
+    op: 'awaitApproval',
+    tenantId: TENANT,
+    incidentId: execution.incidentId,
+    executionId: execution.id,
+    runbookId: 'linux-memory-relief',
+    taskToken,
+  });
+
 async function approvalFor(incidentId: string, expiresInMs = 3_600_000, correlationId?: string) {
   const incident = (await getIncidentDetail(table, TENANT, incidentId))!.incident;
   return startRunbookExecution(deps(), {
@@ -233,40 +244,19 @@ test('an approval decided before the state machine parks its token is answered w
   expect(approved.state).toBe('pending_approval');
   await decideApproval(deps(), admin, TENANT, approved.id, 'approve');
   expect(calls.filter((call) => call.kind !== 'start')).toEqual([]); // no token yet
-  await attachApprovalToken(deps(), {
-    op: 'awaitApproval',
-    tenantId: TENANT,
-    incidentId: approved.incidentId,
-    executionId: approved.id,
-    runbookId: 'linux-memory-relief',
-    taskToken: 'token-approved',
-  });
+  await parkToken(approved, 'token-approved');
   expect(calls.at(-1)).toEqual({ kind: 'succeed', token: 'token-approved' });
   expect(await getExecution(table, TENANT, approved.id)).toMatchObject({ state: 'running' });
 
   const rejected = await approvalFor(await incidentOn('web-03', 'MemoryHigh'));
   await decideApproval(deps(), admin, TENANT, rejected.id, 'reject', 'not now');
-  await attachApprovalToken(deps(), {
-    op: 'awaitApproval',
-    tenantId: TENANT,
-    incidentId: rejected.incidentId,
-    executionId: rejected.id,
-    runbookId: 'linux-memory-relief',
-    taskToken: 'token-rejected',
-  });
+  await parkToken(rejected, 'token-rejected');
   expect(calls.at(-1)).toEqual({ kind: 'fail', token: 'token-rejected', error: 'ApprovalRejected' });
 });
 
 test('an approval with its token parked is answered at once; a second decision is refused', async () => {
   const execution = await approvalFor(await incidentOn('web-01', 'SwapHigh'));
-  await attachApprovalToken(deps(), {
-    op: 'awaitApproval',
-    tenantId: TENANT,
-    incidentId: execution.incidentId,
-    executionId: execution.id,
-    runbookId: 'linux-memory-relief',
-    taskToken: 'token-parked',
-  });
+  await parkToken(execution, 'token-parked');
   expect(calls.filter((call) => call.kind !== 'start')).toEqual([]); // pending: the token waits
   const decided = await decideApproval(deps(), admin, TENANT, execution.id, 'approve', 'go');
   expect(decided).toMatchObject({ state: 'approved', decidedBy: 'usr_admin', comment: 'go' });
@@ -279,14 +269,7 @@ test('an approval with its token parked is answered at once; a second decision i
 test('the sweep expires requests past their expiry, fails their tokens and escalates; newer requests wait', async () => {
   const due = await approvalFor(await incidentOn('host-sweep-1', 'RamLow'), 5 * 60_000, 'corr-sweep');
   const later = await approvalFor(await incidentOn('host-sweep-2', 'RamLow'), 60 * 60_000);
-  await attachApprovalToken(deps(), {
-    op: 'awaitApproval',
-    tenantId: TENANT,
-    incidentId: due.incidentId,
-    executionId: due.id,
-    runbookId: 'linux-memory-relief',
-    taskToken: 'token-due',
-  });
+  await parkToken(due, 'token-due');
   clock = new Date(clock.getTime() + 5 * 60_000);
   // From the second it expires, nobody can approve it, even before the sweep runs.
   await expect(decideApproval(deps(), admin, TENANT, due.id, 'approve')).rejects.toMatchObject({ reason: 'expired' });
@@ -341,14 +324,7 @@ test('a start refused for an execution awaiting approval cancels its request', a
 
 test('an approval whose token is gone fails the execution and routes the incident instead of leaving it running', async () => {
   const execution = await approvalFor(await incidentOn('host-stale-token', 'MemoryHigh'));
-  await attachApprovalToken(deps(), {
-    op: 'awaitApproval',
-    tenantId: TENANT,
-    incidentId: execution.incidentId,
-    executionId: execution.id,
-    runbookId: 'linux-memory-relief',
-    taskToken: 'token-stale',
-  });
+  await parkToken(execution, 'token-stale');
   failTokens = true;
   expect(await decideApproval(deps(), admin, TENANT, execution.id, 'approve')).toMatchObject({ state: 'approved' });
   expect(await getExecution(table, TENANT, execution.id)).toMatchObject({ state: 'failed', outcome: 'error' });
@@ -405,14 +381,7 @@ async function resolveIncident(incidentId: string): Promise<void> {
 
 test('an incident that resolves withdraws its pending approval: the parked token fails, the runbook never runs', async () => {
   const execution = await approvalFor(await incidentOn('web-04', 'MemoryHigh'));
-  await attachApprovalToken(deps(), {
-    op: 'awaitApproval',
-    tenantId: TENANT,
-    incidentId: execution.incidentId,
-    executionId: execution.id,
-    runbookId: 'linux-memory-relief',
-    taskToken: 'token-withdrawn',
-  });
+  await parkToken(execution, 'token-withdrawn');
   await resolveIncident(execution.incidentId);
   const [resolved] = await committedEvents(
     table,
@@ -447,14 +416,7 @@ test('an approver who answers before the withdrawal is refused (and withdraws it
   await resolveIncident(execution.incidentId);
   await expect(decideApproval(deps(), admin, TENANT, execution.id, 'approve')).rejects.toMatchObject({ reason: 'withdrawn' });
   expect(await getApproval(table, TENANT, execution.id)).toMatchObject({ state: 'cancelled' });
-  await attachApprovalToken(deps(), {
-    op: 'awaitApproval',
-    tenantId: TENANT,
-    incidentId: execution.incidentId,
-    executionId: execution.id,
-    runbookId: 'linux-memory-relief',
-    taskToken: 'token-late',
-  });
+  await parkToken(execution, 'token-late');
   expect(calls.filter((call) => call.kind !== 'start')).toEqual([{ kind: 'fail', token: 'token-late', error: 'ApprovalExpired' }]);
   // An open incident's approval is not withdrawn by a stray call.
   const open = await approvalFor(await incidentOn('web-01', 'LoadHigh'));

@@ -2880,7 +2880,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The request was decided already (code `approval_decided`) or has expired (code `approval_expired`) */
+      /** @description The request was decided already (code `approval_decided`), has expired (code `approval_expired`), or its incident is no longer open and it was withdrawn (code `approval_withdrawn`) */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2984,7 +2984,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The request was decided already (code `approval_decided`) or has expired (code `approval_expired`) */
+      /** @description The request was decided already (code `approval_decided`), has expired (code `approval_expired`), or its incident is no longer open and it was withdrawn (code `approval_withdrawn`) */
       409: {
         headers: {
           [name: string]: unknown;

@@ -6,13 +6,12 @@ import { json, parseBody, type HttpEvent } from '../../http/http';
 import { DEFAULT_CHANNELS, type quietHoursSchema } from '../../domain/notify/preferences';
 import { NOTIFICATION_KINDS } from '../../domain/notify/templates';
 import { keys } from '../../store/keys';
+import { DELIVERY_STATUSES, NOTIFICATION_CHANNELS } from '../../domain/notify/delivery';
 import {
   channelSettingsSchema,
   deleteChannelSettings,
-  DELIVERY_STATUSES,
   getChannelSettings,
   listNotificationDeliveries,
-  NOTIFICATION_CHANNELS,
   publicChannelSettings,
   putChannelSettings,
   TENANT_RECIPIENT,

@@ -26,8 +26,8 @@ import { getAsset, InventoryCache } from '../../store/assets';
 import { PolicyCache } from '../../store/correlation-policy';
 import { getIncidentDetail } from '../../store/incidents';
 import { keys } from '../../store/keys';
+import { EXECUTION_STATES, type Approval, type Execution } from '../../domain/remediation/execution';
 import {
-  EXECUTION_STATES,
   getApproval,
   getExecution,
   getRemediationPolicy,
@@ -36,8 +36,6 @@ import {
   publicApproval,
   putRemediationPolicy,
   remediationExternalId,
-  type Approval,
-  type Execution,
 } from '../../store/remediation';
 import { getTenantRunbook } from '../../store/runbooks';
 import { getTenant } from '../../store/tenants';

@@ -1,0 +1,43 @@
+import type { NotificationKind } from './templates';
+
+/** The channels a notification is delivered on, and what became of each delivery (stored by lib/store/notifications.ts). */
+export const NOTIFICATION_CHANNELS = ['email', 'slack', 'teams', 'webhook'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+export const DELIVERY_STATUSES = ['delivered', 'failed', 'skipped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One delivery record: a recipient × channel of a notification. */
+export interface NotificationDelivery {
+  /** ULID (the sort key: listings are newest first). */
+  id: string;
+  tenantId: string;
+  /** The notification this delivery belongs to: one `deliver` call, and the webhook's X-Delivery-Id. */
+  notificationId: string;
+  incidentId: string;
+  kind: NotificationKind;
+  /** A user id, or `tenant` for the generic webhook. */
+  recipient: string;
+  channel: NotificationChannel;
+  status: DeliveryStatus;
+  /** Sends tried (0 when skipped). */
+  attempts: number;
+  /** Why it was skipped (quiet hours, channel off, no address), or why it was not retried. */
+  reason?: string;
+  /** Quiet hours: when the held-back channel may be used again. */
+  deferUntil?: string;
+  /** The last failure, truncated, never with a URL in it. */
+  lastError?: string;
+  /** The HTTP status of the last answer (SES's too), when there was one. */
+  lastStatus?: number;
+  /** SES's MessageId, the Teams workflow run id. */
+  providerId?: string;
+  /** The email address (email only). */
+  to?: string;
+  createdAt: string;
+  firstAttemptAt?: string;
+  lastAttemptAt?: string;
+  completedAt: string;
+  /** The request that led to the notification (the alert's, through the events that followed it), when known. */
+  correlationId?: string;
+}

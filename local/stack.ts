@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -405,8 +405,4 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 function dashboardDir(): string | undefined {
   const dir = join(ROOT_DIR, 'frontend', 'dist');
   return existsSync(join(dir, 'index.html')) ? dir : undefined;
-}
-
-export function readJsonFile<T>(file: string): T | undefined {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
 }

@@ -54,7 +54,6 @@ export const snsEnvelopeSchema = z.discriminatedUnion('Type', [
 
 export type SnsEnvelope = z.infer<typeof snsEnvelopeSchema>;
 export type SnsNotificationEnvelope = z.infer<typeof snsNotificationEnvelopeSchema>;
-export const SNS_MESSAGE_TYPES = ['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'] as const;
 
 /**
  * An SNS endpoint host: `sns.<region>.amazonaws.com`, or `.amazonaws.com.cn` in the China regions.

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AlertStatus, Severity } from '../domain/alert';
 import { AUTOMATION_ACTOR, type IncidentStatus } from '../domain/incident';
-import { dayNumber, dateOfDayNumber, formatLocalDate, localDateOf, parseLocalDate, timeZoneSchema } from '../util/zoned-time';
+import { dayNumber, dateOfDayNumber, formatLocalDate, localDateOf, parseLocalDate } from '../util/zoned-time';
 import { deadlinesFor, type SlaClock, type SlaPolicy } from '../domain/sla/policy';
 
 /**
@@ -27,8 +27,6 @@ export const kpiPeriodSchema = z
     path: ['to'],
   });
 export type KpiPeriod = z.infer<typeof kpiPeriodSchema>;
-
-export const kpiQuerySchema = z.object({ period: kpiPeriodSchema, timeZone: timeZoneSchema.default('UTC') }).strict();
 
 /** The stored alert fields KPIs read (lib/store/alerts.ts StoredAlert). */
 export interface KpiAlert {

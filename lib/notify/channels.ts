@@ -152,8 +152,6 @@ export function createEmailSender(client: () => SESv2Client = ses): Sender<Email
   };
 }
 
-export const sendEmail: Sender<EmailMessage, EmailTarget> = createEmailSender();
-
 // ---------------------------------------------------------------------------------------------------
 // HTTP (Slack, Teams, generic webhook)
 
@@ -394,10 +392,6 @@ export function createWebhookSender(options: HttpSenderOptions = {}): Sender<Web
     return httpFailure('Webhook', outcome, now);
   };
 }
-
-export const sendSlack = createSlackSender();
-export const sendTeams = createTeamsSender();
-export const sendWebhook = createWebhookSender();
 
 /** Every channel's sender (SES through `ses`, HTTP with `timeoutMs`, `policy` and `resolve`). */
 export function createSenders(options: HttpSenderOptions & { ses?: () => SESv2Client } = {}): ChannelSenders {

@@ -97,10 +97,6 @@ export async function getConnectionState(table: TableRef, connectionId: string):
   };
 }
 
-export async function getConnection(table: TableRef, connectionId: string): Promise<Connection | undefined> {
-  return (await getConnectionState(table, connectionId))?.connection;
-}
-
 /** The connection item, its tenant subscriptions and its incident subscriptions. */
 export async function deleteConnection(table: TableRef, connectionId: string): Promise<void> {
   const state = await getConnectionState(table, connectionId);

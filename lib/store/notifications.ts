@@ -45,17 +45,6 @@ export async function putNotificationDeliveries(table: TableRef, records: readon
   }
 }
 
-export async function getNotificationDelivery(
-  table: TableRef,
-  tenantId: string,
-  deliveryId: string,
-): Promise<NotificationDelivery | undefined> {
-  const { Item } = await table.db.send(
-    new GetCommand({ TableName: table.tableName, Key: keys.notificationDelivery(tenantId, deliveryId) }),
-  );
-  return entityOf<NotificationDelivery>(Item);
-}
-
 export interface NotificationDeliveryFilter {
   incidentId?: string;
   notificationId?: string;

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import type { NewDomainEvent } from '../domain/events';
 import type { ExecutionRecord, RemediationPolicy } from '../domain/remediation/decision';
@@ -360,23 +360,6 @@ export async function listPendingApprovals(
   return approvals;
 }
 
-/** The tenant's requests, newest first (any state). */
-export async function listApprovals(
-  table: TableRef,
-  tenantId: string,
-  page: { limit: number; cursor?: Record<string, unknown> },
-): Promise<{ approvals: Approval[]; cursor?: Record<string, unknown> }> {
-  const result = await queryPage(
-    table,
-    { KeyConditionExpression: 'pk = :pk', ScanIndexForward: false, ExpressionAttributeValues: { ':pk': keys.approvalsOf(tenantId).pk } },
-    page,
-  );
-  return {
-    approvals: result.items.map((item) => publicApproval(entityOf<StoredApproval>(item) as StoredApproval)),
-    ...(result.cursor ? { cursor: result.cursor } : {}),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Policy and cross-account access
 
@@ -408,10 +391,6 @@ export function putRemediationPolicy(
     { entity: 'remediationPolicy', tenantId, policy, updatedBy, now },
     expectedVersion,
   );
-}
-
-export async function deleteRemediationPolicy(table: TableRef, tenantId: string): Promise<void> {
-  await table.db.send(new DeleteCommand({ TableName: table.tableName, Key: keys.remediationPolicy(tenantId) }));
 }
 
 /**

@@ -562,8 +562,3 @@ export function renderWebhook(input: NotificationInput, signing: { secret: strin
     },
   };
 }
-
-/** Every channel's rendering at once (what the notification handler sends and records). */
-export function renderAll(input: NotificationInput, options: RenderOptions = {}) {
-  return { email: renderEmail(input, options), slack: renderSlack(input, options), teams: renderTeams(input, options) };
-}

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { CATEGORIES } from '../correlation/categories';
 import { SEVERITIES } from '../alert';
 
 /**
@@ -7,9 +6,6 @@ import { SEVERITIES } from '../alert';
  * are under their workload cap, prefer one with a matching skill, then one on call, then one with
  * more of the wanted skills, then the least loaded; every choice explained.
  */
-
-/** The skills the product suggests; technicians may carry others (matching is case-insensitive). */
-export const KNOWN_SKILLS = ['Network', 'Database', 'Security', 'Server', 'Cloud', 'Storage', 'Windows', 'Linux'] as const;
 
 export const technicianSchema = z
   .object({
@@ -169,6 +165,3 @@ function describe(candidate: Candidate): string {
 function technicianCap(technicians: readonly Technician[], userId: string): number {
   return technicians.find((technician) => technician.userId === userId)?.maxOpenIncidents ?? 0;
 }
-
-/** The categories this routing knows (for the settings screen and the OpenAPI enum). */
-export const ROUTABLE_CATEGORIES = [...CATEGORIES, 'cloud'] as const;

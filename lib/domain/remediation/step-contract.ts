@@ -34,21 +34,6 @@ export const SSM_FAILURE_STATUSES = [
   'ExecutionTimedOut',
 ] as const;
 
-/**
- * Terminal outcomes the state machine records. Rollback outcomes read "<what failed>, rolled back" or
- * "<what failed>, rollback failed".
- */
-export const OUTCOME_STATUSES = [
-  'succeeded',
-  'dry-run-succeeded',
-  'prechecks-failed',
-  'commands-failed',
-  'verification-failed',
-  'approval-rejected',
-  'approval-expired',
-  'error',
-] as const;
-
 export const stepTargetSchema = z
   .object({
     accountId: z.string().regex(/^\d{12}$/),

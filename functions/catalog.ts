@@ -158,7 +158,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 /**
  * HTTP API routes (API Gateway v2 route keys). The most specific route wins, as in API Gateway: an exact
  * path beats one with variables, which beats a greedy `{proxy+}`; among greedy ones the longer prefix.
- * The operator API is split in two functions (lib/api/routes.ts): `api` takes every /v1 path no other
+ * The operator API is split in two functions (lib/api/all-routes.ts): `api` takes every /v1 path no other
  * route claims; `adminApi` the set-up paths listed here. test/unit/api-split.test.ts checks that every
  * documented route reaches the function that serves it.
  */

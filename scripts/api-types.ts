@@ -1,7 +1,7 @@
 import openapiTS, { astToString } from 'openapi-typescript';
 import type { OpenAPI3 } from 'openapi-typescript';
 import * as prettier from 'prettier';
-import { apiRoutes, type ApiDeps } from '../lib/api/routes';
+import { apiRoutes, type ApiDeps } from '../lib/api/all-routes';
 import { openApiDocument } from '../lib/api/openapi';
 
 /** The TypeScript declarations of the API's OpenAPI document, formatted as the repository formats code. */

@@ -4,7 +4,7 @@
  * `GET /v1/openapi.json` (lib/api/openapi-file.ts).
  */
 import { writeFileSync } from 'node:fs';
-import { openApiDocumentOfAllRoutes } from '../lib/api/routes';
+import { openApiDocumentOfAllRoutes } from '../lib/api/all-routes';
 
 const target = process.argv[2];
 if (!target) {

@@ -14,7 +14,7 @@ function unavailable(what: string): never {
   throw new Error(`The adminApi function has no ${what}: move the route to the api function (functions/catalog.ts HTTP_ROUTES)`);
 }
 
-/** The set-up side of the operator API (lib/api/routes.ts adminRoutes): tenants, users, assets, integrations, policies... */
+/** The set-up side of the operator API (lib/api/admin-routes.ts): tenants, users, assets, integrations, policies... */
 const router = httpRouterHandler(
   adminRoutes(
     routeContext({

@@ -12,7 +12,7 @@ import { httpHandler } from '../../lib/http/http';
 const env = readEnv('api');
 let keySet: Promise<KeySet> | undefined;
 
-/** The day-to-day operator API (lib/api/routes.ts operatorRoutes) and the OpenAPI document of the whole API. */
+/** The day-to-day operator API (lib/api/operator-routes.ts) and the OpenAPI document of the whole API. */
 const router = httpRouterHandler([
   ...operatorRoutes(
     routeContext({

@@ -5,6 +5,7 @@ import { correlationRoutes } from './routes/correlation';
 import { integrationRoutes } from './routes/integrations';
 import { oncallRoutes } from './routes/oncall';
 import { runbookRoutes } from './routes/runbooks';
+import { slaRoutes } from './routes/sla';
 import { tenantRoutes } from './routes/tenants';
 import { userRoutes } from './routes/users';
 
@@ -19,5 +20,6 @@ export function adminRoutes(context: RouteContext): Route[] {
     ...correlationRoutes(context),
     ...runbookRoutes(context),
     ...oncallRoutes(context),
+    ...slaRoutes(context),
   ];
 }

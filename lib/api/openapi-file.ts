@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { openApiDocumentOfAllRoutes } from './routes';
+import type { openApiDocumentOfAllRoutes } from './all-routes';
 
 /**
  * The OpenAPI document of every route, as the `api` function serves it. The routes are split between
- * two functions (lib/api/routes.ts), so neither bundle holds them all: the synth writes the document
+ * two functions (lib/api/all-routes.ts), so neither bundle holds them all: the synth writes the document
  * beside the `api` bundle (infra/constructs/functions.ts, an afterBundling hook running
  * scripts/write-openapi.ts) and the function reads it on the first `GET /v1/openapi.json`.
  * Run from source (the local stack, tests), where every route is at hand, it is built from them instead;
@@ -13,7 +13,7 @@ export const OPENAPI_FILE = 'openapi.json';
 
 export async function bundledOpenApiDocument(): Promise<unknown> {
   if (import.meta.url.endsWith('.ts')) {
-    const routesModule = new URL('./routes.ts', import.meta.url).href;
+    const routesModule = new URL('./all-routes.ts', import.meta.url).href;
     const routes = (await import(routesModule)) as { openApiDocumentOfAllRoutes: typeof openApiDocumentOfAllRoutes };
     return routes.openApiDocumentOfAllRoutes();
   }

@@ -9,6 +9,8 @@ import type { RouteContext } from './context';
  */
 
 export const STALE_POLICY = 'The policy changed meanwhile: read it again and repeat the change';
+/** How a request's `version` field is documented. */
+export const STALE_VERSION_DOC = 'The `version` the change is based on (from GET): a stale one is refused (409)';
 
 export interface FieldDifference {
   before: Record<string, unknown>;

@@ -48,7 +48,9 @@ export const tenantParam = tenantIdParam.optional();
 export const tenantQuery = z.object({ tenant: tenantParam });
 export const tenantPathParams = z.object({ id: tenantIdParam.describe('Tenant id') });
 export const assetPathParams = z.object({ id: z.string().max(128).regex(ASSET_ID_PATTERN).describe('Asset id') });
-export const userPathParams = z.object({ id: z.string().min(1).max(128).describe('User id') });
+/** The longest user id a request may name. */
+export const USER_ID_MAX = 128;
+export const userPathParams = z.object({ id: z.string().min(1).max(USER_ID_MAX).describe('User id') });
 export const incidentPathParams = z.object({ id: z.string().min(1).max(128).describe('Incident id (a ULID)') });
 export const schedulePathParams = z.object({ id: z.string().max(64).regex(SCHEDULE_ID_PATTERN).describe('Schedule id') });
 export const technicianPathParams = z.object({ userId: z.string().min(1).max(128).describe("The technician's user id") });

@@ -21,3 +21,7 @@ export type PublicUser = Pick<User, 'id' | 'email' | 'name' | 'role' | 'tenantId
 export function publicUser(user: User): PublicUser {
   return { id: user.id, email: user.email, name: user.name, role: user.role, tenantIds: user.tenantIds, skills: user.skills };
 }
+
+/** Whether a user may be named in the tenant's schedules and escalation chains: an MSP admin, or someone working for it. */
+export const worksFor = (user: Pick<User, 'role' | 'tenantIds'> | undefined, tenantId: string) =>
+  user !== undefined && (user.role === 'msp_admin' || user.tenantIds.includes(tenantId));

@@ -2,7 +2,7 @@ import type { ZodType } from 'zod';
 import { can, canSeeTenant, type Principal } from '../../lib/auth/permissions';
 import type { RouteDoc } from '../../lib/api/context';
 import { WEBHOOK_OPERATIONS } from '../../lib/api/openapi';
-import { apiRoutes, type ApiDeps, type Route } from '../../lib/api/routes';
+import { apiRoutes, type ApiDeps, type Route } from '../../lib/api/all-routes';
 import { errorResponse } from '../../lib/api/schemas';
 import { stepFunctionsOrchestrator } from '../../lib/aws/step-functions';
 import { libraryRunbook } from '../../lib/remediation/library';

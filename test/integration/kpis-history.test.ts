@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { SQSRecord } from 'aws-lambda';
-import { apiRoutes, type ApiDeps, type Route } from '../../lib/api/routes';
+import { apiRoutes, type ApiDeps, type Route } from '../../lib/api/all-routes';
 import { signAccessToken, type AccessClaims, type KeySet } from '../../lib/auth/tokens';
 import { settleDueIncidents, type CorrelateDeps } from '../../lib/correlation/correlate';
 import { correlateRecords } from '../../lib/correlation/queue-consumer';

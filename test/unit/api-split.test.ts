@@ -2,11 +2,11 @@ import { HTTP_ROUTES } from '../../functions/catalog';
 import { adminRoutes } from '../../lib/api/admin-routes';
 import { routeContext, type ApiDeps } from '../../lib/api/context';
 import { operatorRoutes } from '../../lib/api/operator-routes';
-import { apiRoutes } from '../../lib/api/routes';
+import { apiRoutes } from '../../lib/api/all-routes';
 import { matchHttpRoute } from '../../local/gateway';
 
 /**
- * The operator API is two functions (lib/api/routes.ts): every documented route must reach, through the
+ * The operator API is two functions (lib/api/all-routes.ts): every documented route must reach, through the
  * catalog's HTTP routes (API Gateway's rule: the most specific route wins, as local/gateway.ts applies
  * it), the function whose router serves it; and the two halves are exactly the whole.
  */

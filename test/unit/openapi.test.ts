@@ -3,7 +3,7 @@ import { HTTP_ROUTES } from '../../functions/catalog';
 import { adminRoutes } from '../../lib/api/admin-routes';
 import { routeContext } from '../../lib/api/context';
 import { openApiDocument, TAGS, WEBHOOK_OPERATIONS } from '../../lib/api/openapi';
-import { apiRoutes, type ApiDeps } from '../../lib/api/routes';
+import { apiRoutes, type ApiDeps } from '../../lib/api/all-routes';
 import { matchHttpRoute } from '../../local/gateway';
 
 /**
@@ -64,7 +64,7 @@ test('every HTTP route of the function catalog is in the document with its metho
 });
 
 test('each documented operation is served by the function the catalog routes it to', () => {
-  // The operator API is two functions (lib/api/routes.ts): the admin routes go to adminApi, the rest to api.
+  // The operator API is two functions (lib/api/all-routes.ts): the admin routes go to adminApi, the rest to api.
   const admin = new Set(adminRoutes(routeContext({} as ApiDeps)).map((route) => `${route.method.toLowerCase()} ${route.path}`));
   for (const [path, item] of Object.entries(json.paths)) {
     for (const method of Object.keys(item)) {

@@ -1,5 +1,5 @@
 import { openApiDocument } from '../../lib/api/openapi';
-import { apiRoutes, type ApiDeps } from '../../lib/api/routes';
+import { apiRoutes, type ApiDeps } from '../../lib/api/all-routes';
 import { MAX_JSON_DEPTH } from '../../lib/http/http';
 
 /**

@@ -1,19 +1,11 @@
 import { ulid } from 'ulid';
 import * as z from 'zod';
-import { authorize, can, canSeeTenant, type Action } from '../../auth/permissions';
+import { can, canSeeTenant, type Action } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
-import type { User } from '../../domain/user';
-import {
-  DEFAULT_ESCALATION_POLICY,
-  escalationLevelSchema,
-  escalationPolicySchema,
-  escalationTargetSchema,
-  type EscalationPolicy,
-} from '../../domain/escalation/policy';
+import { worksFor } from '../../domain/user';
 import { badRequest, conflict, forbidden, notFound } from '../../errors';
-import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
+import { json, parseBody, type HttpEvent } from '../../http/http';
 import { coverageSchema, overrideSchema, rotationLayerSchema, scheduleSchema, type Schedule } from '../../domain/oncall/schedule';
-import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../../domain/sla/policy';
 import { listIncidents } from '../../store/incidents';
 import {
   createSchedule,
@@ -31,25 +23,22 @@ import {
   type StoredSchedule,
   type TechnicianProfile,
 } from '../../store/oncall';
-import { getEscalationPolicy, getSlaPolicy, putEscalationPolicy, putSlaPolicy } from '../../store/sla';
 import { getTenant } from '../../store/tenants';
 import { getUser, listUsers, type StoredUser } from '../../store/users';
-import { eachElement, eachOption, maxLength } from '../../util/input-limits';
-import { pathTenantId, noContent, type Route, type RouteContext } from '../context';
-import { checkVersion, fieldDifference, STALE_POLICY, storePolicyChange } from '../policy-changes';
+import { eachElement, maxLength } from '../../util/input-limits';
+import { noContent, type Route, type RouteContext } from '../context';
+import { checkVersion, fieldDifference, STALE_VERSION_DOC } from '../policy-changes';
 import {
-  escalationPolicyViewResponse,
   onCallNowResponse,
   scheduleListResponse,
   schedulePathParams,
   scheduleResponse,
-  slaPolicyViewResponse,
   technicianListResponse,
   technicianPathParams,
   technicianProfileResponse,
   tenantParam,
-  tenantPathParams,
   tenantQuery,
+  USER_ID_MAX,
 } from '../schemas';
 
 /**
@@ -58,13 +47,11 @@ import {
  *   (layers of rotations handing off at a local time, overrides on top; each change names the version
  *   it was based on);
  * - the tenant's technicians as the routing sees them (skills, workload cap, active, open incidents,
- *   on call) and each technician's routing profile (cap, active; the skills stay on the user);
- * - the tenant's SLA policy and escalation chain (read, change some fields, reset; version-checked).
- * A tenant the caller cannot see is a 404.
+ *   on call) and each technician's routing profile (cap, active; the skills stay on the user).
+ * A tenant the caller cannot see is a 404. The SLA policy and escalation chain: ./sla.ts.
  */
 
 const oncallTag = 'oncall';
-const slaTag = 'sla';
 
 const STALE_SCHEDULE = 'The schedule changed meanwhile: read it again and repeat the change';
 
@@ -78,12 +65,10 @@ const nowQuery = z.object({
 });
 
 const version = z.number().int().min(0);
-const STALE_VERSION_DOC = 'The `version` the change is based on (from GET): a stale one is refused (409)';
 
 // Request-side schedules and chains: the domain schemas (lib/domain/oncall/schedule.ts, lib/domain/escalation/policy.ts)
 // with every string bounded (user ids 128, schedule ids 64, HH:MM 5, dates 10, instants 40), their own
 // checks and list sizes kept.
-const USER_ID_MAX = 128;
 const INSTANT_MAX = 40;
 const coverageRequest = coverageSchema.safeExtend({
   from: maxLength(coverageSchema.shape.from, 5),
@@ -107,21 +92,6 @@ const scheduleRequest = scheduleSchema.safeExtend({
   layers: eachElement(scheduleSchema.shape.layers, () => layerRequest),
   overrides: eachElement(scheduleSchema.shape.overrides, () => overrideRequest),
 });
-const escalationTargetRequest = eachOption(escalationTargetSchema, (option) => {
-  const target = option as z.ZodObject<{ kind: z.ZodLiteral; scheduleId?: z.ZodOptional<z.ZodString>; userId?: z.ZodString }>;
-  const { scheduleId, userId } = target.shape;
-  if (scheduleId) return target.safeExtend({ scheduleId: maxLength(scheduleId, 64) });
-  if (userId) return target.safeExtend({ userId: maxLength(userId, USER_ID_MAX) });
-  return target;
-});
-const escalationLevelRequest = escalationLevelSchema.safeExtend({
-  targets: eachElement(escalationLevelSchema.shape.targets, () => escalationTargetRequest),
-});
-const escalationPolicyRequest = escalationPolicySchema.safeExtend({
-  id: maxLength(escalationPolicySchema.shape.id, 128),
-  levels: eachElement(escalationPolicySchema.shape.levels, () => escalationLevelRequest),
-});
-
 const createScheduleBody = scheduleRequest.extend({
   id: z.string().max(64).regex(SCHEDULE_ID_PATTERN, 'Expected a slug (letters, digits, _ . -)').optional().describe('Default: a new id'),
 });
@@ -132,17 +102,6 @@ const versionQuery = z.object({
 });
 
 const profileBody = technicianProfileSchema;
-
-/** A partial policy and, optionally, the version it is based on; the fields are checked once merged. */
-const slaChange = z.looseObject({
-  version: version.optional(),
-  targets: z.looseObject({}).optional(),
-  warning: z.looseObject({}).optional(),
-});
-const slaChangeDoc = slaPolicySchema.extend({ version: version.optional().describe(STALE_VERSION_DOC) });
-const escalationChange = z.looseObject({ version: version.optional() });
-const escalationChangeDoc = escalationPolicyRequest.partial().extend({ version: version.optional().describe(STALE_VERSION_DOC) });
-const resetQuery = z.object({ version: z.coerce.number().int().min(0).optional().describe(STALE_VERSION_DOC) });
 
 /** The schedule id of the path; a malformed one cannot exist (404). */
 function scheduleIdOf(event: HttpEvent): string {
@@ -162,25 +121,12 @@ function scheduleView(stored: StoredSchedule) {
   };
 }
 
-/** Whether a user may be named in the tenant's schedules and chains: an MSP admin, or someone working for it. */
-const worksFor = (user: Pick<User, 'role' | 'tenantIds'> | undefined, tenantId: string) =>
-  user !== undefined && (user.role === 'msp_admin' || user.tenantIds.includes(tenantId));
-
 export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteContext): Route[] {
   /** The `?tenant=` of the request, authorized for the action; 404 for a tenant that does not exist or is not visible. */
   async function queryTenant(event: HttpEvent, principal: AccessClaims, action: Action): Promise<string> {
     const tenantId = requestTenant(event, principal, action);
     if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
     return tenantId;
-  }
-
-  /** The signed-in user and the path's tenant, authorized for the action; 404 for a tenant that does not exist or is not visible. */
-  async function pathTenant(event: HttpEvent, action: Action): Promise<{ principal: AccessClaims; tenantId: string }> {
-    const principal = await principalOf(event);
-    const tenantId = pathTenantId(event);
-    authorize(principal, action, tenantId, 'Tenant');
-    if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
-    return { principal, tenantId };
   }
 
   /** A 400 naming every member or override user who is not a user of the tenant (the same words whether or not they exist). */
@@ -224,82 +170,6 @@ export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteC
     };
   }
 
-  // --- SLA policy and escalation chain -------------------------------------------------------------
-
-  async function slaView(tenantId: string) {
-    const { policy, version: current, updatedAt, updatedBy } = await getSlaPolicy(deps.table, tenantId);
-    return {
-      tenantId,
-      policy,
-      defaults: DEFAULT_SLA_POLICY,
-      version: current,
-      ...(updatedAt ? { updatedAt } : {}),
-      ...(updatedBy ? { updatedBy } : {}),
-    };
-  }
-
-  async function escalationView(tenantId: string) {
-    const { policy, version: current, updatedAt, updatedBy } = await getEscalationPolicy(deps.table, tenantId);
-    return {
-      tenantId,
-      policy,
-      defaults: DEFAULT_ESCALATION_POLICY,
-      version: current,
-      ...(updatedAt ? { updatedAt } : {}),
-      ...(updatedBy ? { updatedBy } : {}),
-    };
-  }
-
-  function parsed<T>(result: { success: true; data: T } | { success: false; error: z.ZodError }): T {
-    if (!result.success) throw badRequest('The request body is not valid', zodDetails(result.error));
-    return result.data;
-  }
-
-  /** Targets naming a user or a schedule must name one of the tenant's. */
-  async function checkEscalationTargets(tenantId: string, policy: EscalationPolicy): Promise<void> {
-    const users: Array<{ path: string; userId: string }> = [];
-    const schedules: Array<{ path: string; scheduleId: string }> = [];
-    policy.levels.forEach((level, l) =>
-      level.targets.forEach((target, t) => {
-        const path = `levels.${l}.targets.${t}`;
-        if (target.kind === 'user') users.push({ path: `${path}.userId`, userId: target.userId });
-        if (target.kind === 'on-call' && target.scheduleId) schedules.push({ path: `${path}.scheduleId`, scheduleId: target.scheduleId });
-      }),
-    );
-    const known = new Set(schedules.length ? (await listSchedules(deps.table, tenantId)).map(({ schedule }) => schedule.id) : []);
-    const problems = schedules
-      .filter(({ scheduleId }) => !known.has(scheduleId))
-      .map(({ path, scheduleId }) => ({ path, message: `${tenantId} has no schedule ${scheduleId}` }));
-    if (problems.length) throw badRequest('The chain names schedules the tenant does not have', problems);
-    if (users.length) {
-      const directory = new Map((await listUsers(deps.table)).map((user) => [user.id, user]));
-      const strangers = users
-        .filter(({ userId }) => !worksFor(directory.get(userId), tenantId))
-        .map(({ path, userId }) => ({ path, message: `${userId} is not a user of ${tenantId}` }));
-      if (strangers.length) throw badRequest('The chain names users who do not work for the tenant', strangers);
-    }
-  }
-
-  /** Stores `next` if the policy is still at the version read, and audits the fields it changes (lib/api/policy-changes.ts). */
-  const storePolicy = <P extends object>(
-    event: HttpEvent,
-    principal: AccessClaims,
-    tenantId: string,
-    current: { policy: P; version: number },
-    next: P,
-    write: (policy: P, expectedVersion: number) => Promise<boolean>,
-    action: string,
-    type: string,
-  ) => storePolicyChange(audit, { event, principal, tenantId, current, next, write, action, type });
-
-  /** Writes the tenant's SLA policy (or escalation chain) as the principal, conditional on the version read. */
-  const slaWriter = (principal: AccessClaims, tenantId: string) => (policy: SlaPolicy, expected: number) =>
-    putSlaPolicy(deps.table, tenantId, policy, principal.email, deps.now(), expected);
-  const escalationWriter = (principal: AccessClaims, tenantId: string) => (policy: EscalationPolicy, expected: number) =>
-    putEscalationPolicy(deps.table, tenantId, policy, principal.email, deps.now(), expected);
-
-  const slaPath = '/v1/tenants/{id}/sla/policy';
-  const escalationPath = '/v1/tenants/{id}/escalation/policy';
   const schedulesPath = '/v1/oncall/schedules';
   const conflictError = { 409: 'The schedule changed meanwhile (a stale `version`): read it again' };
 
@@ -582,162 +452,6 @@ export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteC
           404: "No such technician among the caller's tenants",
         },
         audit: { action: 'technician-profile.update', log: 'both' },
-      },
-    },
-
-    {
-      method: 'GET',
-      path: slaPath,
-      handler: async (event) => {
-        const { tenantId } = await pathTenant(event, 'settings.read');
-        return json(200, await slaView(tenantId));
-      },
-      doc: {
-        summary: "A tenant's SLA policy (response and resolution targets per severity, warnings), every default filled in",
-        description: '`version` is what a change sends back to be accepted.',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.read',
-        params: tenantPathParams,
-        responses: { 200: slaPolicyViewResponse },
-      },
-    },
-    {
-      method: 'PUT',
-      path: slaPath,
-      handler: async (event) => {
-        const { principal, tenantId } = await pathTenant(event, 'settings.update');
-        const { version: given, ...change } = parseBody(event, slaChange);
-        const current = await getSlaPolicy(deps.table, tenantId);
-        checkVersion(given, current.version, STALE_POLICY);
-        const next = parsed(
-          slaPolicySchema.safeParse({
-            ...current.policy,
-            ...change,
-            targets: { ...current.policy.targets, ...change.targets },
-            warning: { ...current.policy.warning, ...change.warning },
-          }),
-        );
-        await storePolicy(event, principal, tenantId, current, next, slaWriter(principal, tenantId), 'sla-policy.update', 'slaPolicy');
-        return json(200, await slaView(tenantId));
-      },
-      doc: {
-        summary: 'Change some fields of the SLA policy',
-        description:
-          'Only the fields sent change: `targets` severity by severity (each with both windows), `warning` field by field. With `version` (from GET), a policy changed since is not overwritten (409). A change that changes nothing is not audited.',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        body: slaChangeDoc,
-        responses: { 200: slaPolicyViewResponse },
-        errors: { 409: 'The policy changed meanwhile (a stale `version`): read it again' },
-        audit: { action: 'sla-policy.update', log: 'tenant' },
-      },
-    },
-    {
-      method: 'DELETE',
-      path: slaPath,
-      handler: async (event) => {
-        const { principal, tenantId } = await pathTenant(event, 'settings.update');
-        const { version: given } = resetQuery.parse(event.queryStringParameters ?? {});
-        const current = await getSlaPolicy(deps.table, tenantId);
-        checkVersion(given, current.version, STALE_POLICY);
-        const reset = slaWriter(principal, tenantId);
-        await storePolicy(event, principal, tenantId, current, DEFAULT_SLA_POLICY, reset, 'sla-policy.reset', 'slaPolicy');
-        return json(200, await slaView(tenantId));
-      },
-      doc: {
-        summary: 'Reset the SLA policy to the defaults',
-        description: 'A policy already at the defaults is not changed (nor audited).',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        query: resetQuery,
-        responses: { 200: slaPolicyViewResponse },
-        errors: { 409: 'The policy changed meanwhile (a stale `version`): read it again' },
-        audit: { action: 'sla-policy.reset', log: 'tenant' },
-      },
-    },
-    {
-      method: 'GET',
-      path: escalationPath,
-      handler: async (event) => {
-        const { tenantId } = await pathTenant(event, 'settings.read');
-        return json(200, await escalationView(tenantId));
-      },
-      doc: {
-        summary: "A tenant's escalation chain, the default chain when it never set one",
-        description: '`version` is what a change sends back to be accepted.',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.read',
-        params: tenantPathParams,
-        responses: { 200: escalationPolicyViewResponse },
-      },
-    },
-    {
-      method: 'PUT',
-      path: escalationPath,
-      handler: async (event) => {
-        const { principal, tenantId } = await pathTenant(event, 'settings.update');
-        const { version: given, ...change } = parseBody(event, escalationChange);
-        const current = await getEscalationPolicy(deps.table, tenantId);
-        checkVersion(given, current.version, STALE_POLICY);
-        const next = parsed(escalationPolicyRequest.safeParse({ ...current.policy, ...change }));
-        await checkEscalationTargets(tenantId, next);
-        const write = escalationWriter(principal, tenantId);
-        await storePolicy(event, principal, tenantId, current, next, write, 'escalation-policy.update', 'escalationPolicy');
-        return json(200, await escalationView(tenantId));
-      },
-      doc: {
-        summary: 'Change some fields of the escalation chain',
-        description:
-          'Only the fields sent change (`levels` is replaced as a whole). Targets: the assignee, whoever is on call (in a named schedule of the tenant, or its default), every company or MSP admin, one user of the tenant. With `version` (from GET), a chain changed since is not overwritten (409). A change that changes nothing is not audited.',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        body: escalationChangeDoc,
-        responses: { 200: escalationPolicyViewResponse },
-        errors: { 409: 'The chain changed meanwhile (a stale `version`): read it again' },
-        audit: { action: 'escalation-policy.update', log: 'tenant' },
-      },
-    },
-    {
-      method: 'DELETE',
-      path: escalationPath,
-      handler: async (event) => {
-        const { principal, tenantId } = await pathTenant(event, 'settings.update');
-        const { version: given } = resetQuery.parse(event.queryStringParameters ?? {});
-        const current = await getEscalationPolicy(deps.table, tenantId);
-        checkVersion(given, current.version, STALE_POLICY);
-        const write = escalationWriter(principal, tenantId);
-        await storePolicy(
-          event,
-          principal,
-          tenantId,
-          current,
-          DEFAULT_ESCALATION_POLICY,
-          write,
-          'escalation-policy.reset',
-          'escalationPolicy',
-        );
-        return json(200, await escalationView(tenantId));
-      },
-      doc: {
-        summary: 'Reset the escalation chain to the default',
-        description:
-          'The default: the assignee (or whoever is on call) for 15 minutes, then the company admins for 30, then the MSP admins. A chain already at the default is not changed (nor audited).',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        query: resetQuery,
-        responses: { 200: escalationPolicyViewResponse },
-        errors: { 409: 'The chain changed meanwhile (a stale `version`): read it again' },
-        audit: { action: 'escalation-policy.reset', log: 'tenant' },
       },
     },
   ];

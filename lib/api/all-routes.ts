@@ -12,6 +12,7 @@ import { oncallRoutes } from './routes/oncall';
 import { openApiRoutes } from './routes/openapi';
 import { remediationRoutes } from './routes/remediation';
 import { runbookRoutes } from './routes/runbooks';
+import { slaRoutes } from './routes/sla';
 import { systemRoutes } from './routes/system';
 import { tenantRoutes } from './routes/tenants';
 import { userRoutes } from './routes/users';
@@ -42,6 +43,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...remediationRoutes(context),
     ...kpiRoutes(context),
     ...oncallRoutes(context),
+    ...slaRoutes(context),
     ...notificationRoutes(context),
   ];
   return routes;

@@ -5,6 +5,7 @@ import { firstResponseClauses, IncidentStateError, setIncidentStatusDirectly } f
 import { incidentPriority, inScopeTurn, retryAfterScopeConflict, type CorrelateDeps } from './correlate';
 import { applyOperatorAction, type OperatorAction } from '../domain/correlation/engine';
 import { topologyOf } from '../domain/correlation/topology';
+import { isActiveIncident } from '../domain/incident-status';
 
 /**
  * An operator resolves or reopens an incident. Both go through the incident's correlation scope, so
@@ -20,8 +21,7 @@ export async function changeIncidentStatus(
   action: OperatorAction,
   correlationId?: string,
 ): Promise<void> {
-  const allowed =
-    action.kind === 'resolve' ? incident.status === 'open' || incident.status === 'acknowledged' : incident.status === 'resolved';
+  const allowed = action.kind === 'resolve' ? isActiveIncident(incident) : incident.status === 'resolved';
   if (!allowed) throw new IncidentStateError(`cannot ${action.kind} an incident that is ${incident.status}`);
   const fields: Record<string, unknown> =
     action.kind === 'resolve' ? { resolutionCode: action.code, resolvedBy: action.actor } : { resolutionCode: null, resolvedBy: null };

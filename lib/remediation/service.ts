@@ -43,6 +43,7 @@ import {
   type RunbookExecutionInput,
   type RunbookStepRequest,
 } from '../domain/remediation/step-contract';
+import { isActiveIncident } from '../domain/incident-status';
 
 /**
  * The remediation flow around the pure decision: gather an incident's inputs, decide,
@@ -149,8 +150,7 @@ export async function decideForIncident(
   const detail = await getIncidentDetail(deps.table, tenantId, incidentId);
   if (!detail) return { kind: 'skipped', reason: 'no such incident' };
   const { incident } = detail;
-  if (incident.status !== 'open' && incident.status !== 'acknowledged')
-    return { kind: 'skipped', reason: `incident is ${incident.status}` };
+  if (!isActiveIncident(incident)) return { kind: 'skipped', reason: `incident is ${incident.status}` };
   const previous = incident.decision;
   const revising =
     previous !== undefined &&
@@ -814,7 +814,7 @@ async function followUpExecution(deps: RemediationDeps, execution: Execution): P
   const { tenantId, incidentId, correlationId } = execution;
   const detail = await getIncidentDetail(deps.table, tenantId, incidentId);
   const incident = detail?.incident;
-  if (!incident || (incident.status !== 'open' && incident.status !== 'acknowledged')) return;
+  if (!incident || !isActiveIncident(incident)) return;
   // Only the incident's current execution decides its fate (an older one finishing late does not).
   if (incident.remediation && incident.remediation.executionId !== execution.id) return;
   if (execution.state === 'succeeded' && !execution.dryRun) {
@@ -879,7 +879,7 @@ export async function decideApproval(
   if (refusal) throw new ApprovalRefused(refusal, REFUSAL_MESSAGES[refusal]);
   // An incident that resolved meanwhile has nothing left to approve (its event withdraws the request too).
   const incident = (await getIncidentDetail(deps.table, tenantId, stored.incidentId))?.incident;
-  if (incident && !isActive(incident)) {
+  if (incident && !isActiveIncident(incident)) {
     await withdrawApprovalsOfIncident(deps, tenantId, stored.incidentId);
     throw new ApprovalRefused('withdrawn', REFUSAL_MESSAGES.withdrawn);
   }
@@ -924,9 +924,6 @@ export async function decideApproval(
   return visible;
 }
 
-/** Open or acknowledged: an incident someone may still act on. */
-const isActive = (incident: Pick<Incident, 'status'>) => incident.status === 'open' || incident.status === 'acknowledged';
-
 /**
  * An incident that is no longer open (its alerts cleared, an operator resolved it, it was merged into
  * another) has nothing left to approve: the pending approval request of its execution is withdrawn
@@ -936,7 +933,7 @@ const isActive = (incident: Pick<Incident, 'status'>) => incident.status === 'op
  */
 export async function withdrawApprovalsOfIncident(deps: RemediationDeps, tenantId: string, incidentId: string): Promise<string[]> {
   const incident = (await getIncidentDetail(deps.table, tenantId, incidentId))?.incident;
-  if (!incident || isActive(incident)) return [];
+  if (!incident || isActiveIncident(incident)) return [];
   const executionIds = new Set([incident.decision?.executionId, incident.remediation?.executionId].filter((id) => id !== undefined));
   const withdrawn: string[] = [];
   for (const executionId of executionIds) {
@@ -1087,7 +1084,7 @@ export async function routeToTechnician(
   ]);
   const open = await listIncidents(deps.table, incident.tenantId, {
     maxRead: 1000,
-    where: (other) => (other.status === 'open' || other.status === 'acknowledged') && Boolean(other.assignee),
+    where: (other) => isActiveIncident(other) && Boolean(other.assignee),
   });
   const openCounts = new Map<string, number>();
   for (const other of open) openCounts.set(other.assignee!.userId, (openCounts.get(other.assignee!.userId) ?? 0) + 1);

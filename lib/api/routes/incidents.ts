@@ -17,6 +17,7 @@ import { writeEvents } from '../../store/outbox';
 import { getUser } from '../../store/users';
 import { pathIncidentId, type Route, type RouteContext, type RouteDoc } from '../context';
 import { incidentDetailResponse, incidentListResponse, incidentPathParams, tenantParam, tenantQuery } from '../schemas';
+import { isActiveIncident } from '../../domain/incident-status';
 
 /** How an operator closed an incident (reported in KPIs: self-healed, false positives...). */
 export const RESOLUTION_CODES = ['fixed', 'self-healed', 'false-positive', 'duplicate', 'wont-fix', 'other'] as const;
@@ -142,7 +143,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         const where = (incident: Incident) =>
           (!query.severity || incident.severity === query.severity) &&
           (!query.assetId || incident.rootAssetId === query.assetId || incident.assetId === query.assetId) &&
-          (query.status !== 'active' || incident.status === 'open' || incident.status === 'acknowledged') &&
+          (query.status !== 'active' || isActiveIncident(incident)) &&
           (!assignee || (assignee === 'none' ? !incident.assignee : incident.assignee?.userId === assignee));
         const status = query.status === 'active' ? undefined : query.status;
         const cursor = decodeListCursor(query.cursor, query.sort);
@@ -287,7 +288,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
       },
       async (event, principal, incident) => {
         const { reason } = parseBody(event, slaPauseBody);
-        if (incident.status !== 'open' && incident.status !== 'acknowledged') throw new IncidentStateError('resolved');
+        if (!isActiveIncident(incident)) throw new IncidentStateError('resolved');
         await writeEvents(
           deps.table,
           incident.tenantId,
@@ -315,7 +316,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         audit: { action: 'incident.sla-resume', log: 'tenant' },
       },
       async (event, principal, incident) => {
-        if (incident.status !== 'open' && incident.status !== 'acknowledged') throw new IncidentStateError('resolved');
+        if (!isActiveIncident(incident)) throw new IncidentStateError('resolved');
         await writeEvents(
           deps.table,
           incident.tenantId,

@@ -40,6 +40,7 @@ import {
   tenantQuery,
   USER_ID_MAX,
 } from '../schemas';
+import { isActiveIncident } from '../../domain/incident-status';
 
 /**
  * On-call and routing settings through the operator API:
@@ -149,7 +150,7 @@ export function oncallRoutes({ deps, principalOf, requestTenant, audit }: RouteC
     const open = await listIncidents(deps.table, tenantId, {
       limit: 1000,
       maxRead: 2000,
-      where: (incident) => (incident.status === 'open' || incident.status === 'acknowledged') && Boolean(incident.assignee),
+      where: (incident) => isActiveIncident(incident) && Boolean(incident.assignee),
     });
     const counts = new Map<string, number>();
     for (const incident of open) counts.set(incident.assignee!.userId, (counts.get(incident.assignee!.userId) ?? 0) + 1);

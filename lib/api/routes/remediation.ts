@@ -56,6 +56,7 @@ import {
   tenantQuery,
 } from '../schemas';
 import { apiBaseUrl } from './integrations';
+import { isActiveIncident } from '../../domain/incident-status';
 
 /**
  * Remediation through the operator API:
@@ -442,7 +443,7 @@ export function remediationRoutes({ deps, principalOf, tenantsFor, requestTenant
         const params = body.params ?? {};
         const validated = validateParams(runbook, params);
         if (!validated.ok) throw paramsError(runbook.id, validated.issues);
-        if (incident.status !== 'open' && incident.status !== 'acknowledged') {
+        if (!isActiveIncident(incident)) {
           throw conflict(`The incident is ${incident.status}: runbooks run on open or acknowledged incidents only`);
         }
         const dryRun = body.dryRun ?? (await getRemediationPolicy(deps.table, tenantId)).policy.dryRun;

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { AlertStatus, Severity } from '../domain/alert';
 import type { AdaptedAlert, FormatAdapter } from './adapter';
 import { capLabels, parseTags } from './normalize';
+import { isValidTimeZone, offsetMs } from '../util/zoned-time';
 
 /**
  * The `zabbix` webhook format. A Zabbix webhook media type has user-defined parameters whose values are
@@ -129,35 +130,9 @@ function fixedOffsetMinutes(zone: string): number | undefined {
   return (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes));
 }
 
-function isIanaZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const timezone = field.refine((value) => value === undefined || fixedOffsetMinutes(value) !== undefined || isIanaZone(value), {
+const timezone = field.refine((value) => value === undefined || fixedOffsetMinutes(value) !== undefined || isValidTimeZone(value), {
   message: 'expected an IANA time zone (Europe/Berlin) or a UTC offset (+01:00)',
 });
-
-/** The offset of an IANA zone from UTC at an instant, in minutes. */
-function zoneOffsetMinutes(zone: string, utcMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(utcMs));
-  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
-  return (wall - Math.floor(utcMs / 1000) * 1000) / 60_000;
-}
 
 /** A Zabbix local date and time (yyyy.mm.dd, hh:mm:ss) in the given zone (default UTC) as an ISO instant. */
 export function zabbixInstant(day: string, clock: string, zone = 'UTC'): string {
@@ -168,8 +143,8 @@ export function zabbixInstant(day: string, clock: string, zone = 'UTC'): string 
   const fixed = fixedOffsetMinutes(zone);
   if (fixed !== undefined) return new Date(wall - fixed * 60_000).toISOString();
   // Wall time to UTC in a zone with DST: guess with the offset at the wall time, then correct once.
-  const guess = wall - zoneOffsetMinutes(zone, wall) * 60_000;
-  return new Date(wall - zoneOffsetMinutes(zone, guess) * 60_000).toISOString();
+  const guess = wall - offsetMs(wall, zone);
+  return new Date(wall - offsetMs(guess, zone)).toISOString();
 }
 
 const NSEVERITY: Record<string, Severity> = { '5': 'critical', '4': 'high', '3': 'medium', '2': 'low', '1': 'info', '0': 'info' };

@@ -1,4 +1,5 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetItems } from '../../lib/store/table-ref';
 import { percentile, round } from './ops-counter';
 
 /**
@@ -121,32 +122,25 @@ export class StageCounter {
   async settle(): Promise<void> {
     const client = this.client;
     if (!client) return;
+    /** The table's items are keyed by pk and sk (lib/store/keys.ts). */
+    const keyOf = (tableName: string, key: Record<string, unknown>) => `${tableName}|${String(key.pk)}|${String(key.sk)}`;
     for (const tally of this.stages.values()) {
       const pending = tally.sizedLater.splice(0);
-      const distinct = new Map(pending.map((entry) => [JSON.stringify(entry), entry]));
+      const byTable = new Map<string, Map<string, Record<string, unknown>>>();
+      for (const { TableName, Key } of pending) {
+        const keys = byTable.get(TableName) ?? new Map<string, Record<string, unknown>>();
+        keys.set(keyOf(TableName, Key), Key);
+        byTable.set(TableName, keys);
+      }
       const sizes = new Map<string, number>();
-      const entries = [...distinct.entries()];
-      for (let start = 0; start < entries.length; start += 100) {
-        const chunk = entries.slice(start, start + 100);
-        const byTable = new Map<string, Array<Record<string, unknown>>>();
-        for (const [, { TableName, Key }] of chunk) byTable.set(TableName, [...(byTable.get(TableName) ?? []), Key]);
-        let request: Record<string, { Keys: Array<Record<string, unknown>> }> | undefined = Object.fromEntries(
-          [...byTable.entries()].map(([table, keys]) => [table, { Keys: keys }]),
-        );
-        while (request && Object.keys(request).length) {
-          const answer = await client.send(new BatchGetCommand({ RequestItems: request }));
-          for (const [table, items] of Object.entries(answer.Responses ?? {})) {
-            for (const item of items) {
-              const match = chunk.find(
-                ([, entry]) => entry.TableName === table && Object.entries(entry.Key).every(([name, value]) => item[name] === value),
-              );
-              if (match) sizes.set(match[0], itemBytes(item));
-            }
-          }
-          request = answer.UnprocessedKeys as typeof request;
+      for (const [tableName, keys] of byTable) {
+        const distinct = [...keys.values()];
+        for (let start = 0; start < distinct.length; start += 100) {
+          for (const item of await batchGetItems({ db: client, tableName }, distinct.slice(start, start + 100)))
+            sizes.set(keyOf(tableName, item), itemBytes(item));
         }
       }
-      for (const entry of pending) tally.writeUnits += 2 * unitsOf(sizes.get(JSON.stringify(entry)) ?? 0);
+      for (const { TableName, Key } of pending) tally.writeUnits += 2 * unitsOf(sizes.get(keyOf(TableName, Key)) ?? 0);
     }
   }
 

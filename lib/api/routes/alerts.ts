@@ -4,10 +4,10 @@ import { json } from '../../http/http';
 import { ALERT_CORRELATIONS, listAlerts, listUnresolvedAssetRefs } from '../../store/alerts';
 import { keys } from '../../store/keys';
 import { decodeCursor, encodeCursor, type Route, type RouteContext } from '../context';
-import { alertListResponse, tenantParam, tenantQuery, unresolvedAssetsResponse } from '../schemas';
+import { routeDefiner } from '../define-route';
+import { alertListResponse, tenantQuery, unresolvedAssetsResponse } from '../schemas';
 
-const alertListQuery = z.object({
-  tenant: tenantParam,
+const alertListQuery = tenantQuery.extend({
   status: z.enum(ALERT_STATUSES).optional(),
   severity: z.enum(SEVERITIES).optional(),
   source: z.string().max(64).optional(),
@@ -25,15 +25,23 @@ const alertListQuery = z.object({
 });
 
 /** Canonical alerts and the asset references waiting to be mapped. */
-export function alertRoutes({ deps, principalOf, singleTenant }: RouteContext): Route[] {
+export function alertRoutes(context: RouteContext): Route[] {
+  const { deps } = context;
+  const defineRoute = routeDefiner(context);
   return [
-    {
-      method: 'GET',
-      path: '/v1/alerts',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const query = alertListQuery.parse(event.queryStringParameters ?? {});
-        const tenantId = singleTenant(principal, 'alert.read', query.tenant);
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/alerts',
+        summary: "A tenant's canonical alerts, newest first",
+        tag: 'alerts',
+        scope: 'tenant',
+        action: 'alert.read',
+        query: alertListQuery,
+        tenant: { from: 'query' },
+        responses: { 200: alertListResponse },
+      },
+      async ({ tenantId, query }) => {
         const { tenant: _tenant, cursor, limit, since, ...filter } = query;
         const page = await listAlerts(
           deps.table,
@@ -43,32 +51,21 @@ export function alertRoutes({ deps, principalOf, singleTenant }: RouteContext): 
         );
         return json(200, { alerts: page.alerts, nextCursor: page.cursor ? encodeCursor(page.cursor) : null });
       },
-      doc: {
-        summary: "A tenant's canonical alerts, newest first",
-        tag: 'alerts',
-        scope: 'tenant',
-        action: 'alert.read',
-        query: alertListQuery,
-        responses: { 200: alertListResponse },
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/assets/unresolved',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const { tenant } = tenantQuery.parse(event.queryStringParameters ?? {});
-        return json(200, { unresolved: await listUnresolvedAssetRefs(deps.table, singleTenant(principal, 'asset.read', tenant)) });
-      },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/assets/unresolved',
         summary: 'Asset names in alerts that match no asset of the inventory',
         description: 'Most frequent first: add them to an asset as aliases.',
         tag: 'alerts',
         scope: 'tenant',
         action: 'asset.read',
         query: tenantQuery,
+        tenant: { from: 'query' },
         responses: { 200: unresolvedAssetsResponse },
       },
-    },
+      async ({ tenantId }) => json(200, { unresolved: await listUnresolvedAssetRefs(deps.table, tenantId) }),
+    ),
   ];
 }

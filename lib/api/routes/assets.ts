@@ -1,6 +1,6 @@
-import { ASSET_ID_PATTERN, assetSchema, type Asset } from '../../domain/asset';
+import { assetSchema, type Asset } from '../../domain/asset';
 import { AppError, badRequest, conflict, notFound } from '../../errors';
-import { json, parseBody, type HttpEvent } from '../../http/http';
+import { json } from '../../http/http';
 import {
   createAsset,
   deleteAsset,
@@ -12,6 +12,7 @@ import {
 } from '../../store/assets';
 import { getTenantRecord } from '../../store/tenants';
 import { noContent, type Route, type RouteContext } from '../context';
+import { routeDefiner } from '../define-route';
 import { assetListResponse, assetPathParams, assetResponse, tenantQuery } from '../schemas';
 
 /**
@@ -87,14 +88,9 @@ function canonical(asset: Asset): string {
   return JSON.stringify({ id, name, type, aliases, dependsOn, critical, tags });
 }
 
-/** The asset id of the path; a malformed one cannot exist (404). */
-function assetIdOf(event: HttpEvent): string {
-  const id = event.pathParameters?.id ?? '';
-  if (!ASSET_ID_PATTERN.test(id)) throw notFound('Asset');
-  return id;
-}
-
-export function assetRoutes({ deps, principalOf, requestTenant, audit }: RouteContext): Route[] {
+export function assetRoutes(context: RouteContext): Route[] {
+  const { deps } = context;
+  const defineRoute = routeDefiner(context);
   async function inventoryOf(tenantId: string): Promise<InventorySnapshot> {
     const snapshot = await readInventory(deps.table, tenantId);
     if (!snapshot) throw notFound('Tenant');
@@ -116,87 +112,94 @@ export function assetRoutes({ deps, principalOf, requestTenant, audit }: RouteCo
   }
 
   return [
-    {
-      method: 'GET',
-      path: '/v1/assets',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = requestTenant(event, principal, 'asset.read');
-        const { assets } = await inventoryOf(tenantId);
-        return json(200, { tenantId, assets });
-      },
-      doc: {
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/assets',
         summary: "A tenant's asset inventory",
         tag,
         scope: 'tenant',
         action: 'asset.read',
         query: tenantQuery,
+        tenant: { from: 'query' },
         responses: { 200: assetListResponse },
       },
-    },
-    {
-      method: 'POST',
-      path: '/v1/assets',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = requestTenant(event, principal, 'asset.write');
-        const asset = normalized(parseBody(event, createBody));
-        await withInventory(tenantId, async ({ version, assets }) => {
-          if (assets.some((other) => other.id === asset.id)) throw conflict('An asset with this id exists', { id: asset.id });
-          checkDependencies(assets, asset);
-          return { result: await createAsset(deps.table, tenantId, asset, version), value: undefined };
-        });
-        await audit(event, principal, {
-          tenantId,
-          action: 'asset.create',
-          resource: { type: 'asset', id: asset.id },
-          summary: { after: asset },
-        });
-        return json(201, asset);
+      async ({ tenantId }) => {
+        const { assets } = await inventoryOf(tenantId);
+        return json(200, { tenantId, assets });
       },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        path: '/v1/assets',
         summary: 'Add an asset',
         description: '`dependsOn` must name assets of the same tenant and must not close a cycle.',
         tag,
         scope: 'tenant',
         action: 'asset.write',
         query: tenantQuery,
+        tenant: { from: 'query' },
         body: createBody,
         responses: { 201: assetResponse },
         errors: { 409: 'An asset with this id exists', 422: 'An unknown dependency, or a dependency cycle' },
         audit: { action: 'asset.create', log: 'tenant' },
       },
-    },
-    {
-      method: 'GET',
-      path: '/v1/assets/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = requestTenant(event, principal, 'asset.read');
-        const assetId = assetIdOf(event);
-        const [tenant, asset] = await Promise.all([getTenantRecord(deps.table, tenantId), getAsset(deps.table, tenantId, assetId)]);
-        if (!tenant) throw notFound('Tenant');
-        if (!asset) throw notFound('Asset');
-        return json(200, asset);
+      async ({ tenantId, body, audit }) => {
+        const asset = normalized(body);
+        await withInventory(tenantId, async ({ version, assets }) => {
+          if (assets.some((other) => other.id === asset.id)) throw conflict('An asset with this id exists', { id: asset.id });
+          checkDependencies(assets, asset);
+          return { result: await createAsset(deps.table, tenantId, asset, version), value: undefined };
+        });
+        await audit({
+          tenantId,
+          resource: { type: 'asset', id: asset.id },
+          summary: { after: asset },
+        });
+        return json(201, asset);
       },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/assets/{id}',
         summary: 'One asset',
         tag,
         scope: 'tenant',
         action: 'asset.read',
         params: assetPathParams,
+        malformedPathIs404: 'Asset',
         query: tenantQuery,
+        tenant: { from: 'query' },
         responses: { 200: assetResponse },
       },
-    },
-    {
-      method: 'PUT',
-      path: '/v1/assets/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = requestTenant(event, principal, 'asset.write');
-        const assetId = assetIdOf(event);
-        const body = parseBody(event, replaceBody);
+      async ({ tenantId, params: { id: assetId } }) => {
+        const [tenant, asset] = await Promise.all([getTenantRecord(deps.table, tenantId), getAsset(deps.table, tenantId, assetId)]);
+        if (!tenant) throw notFound('Tenant');
+        if (!asset) throw notFound('Asset');
+        return json(200, asset);
+      },
+    ),
+    defineRoute(
+      {
+        method: 'PUT',
+        path: '/v1/assets/{id}',
+        summary: 'Replace an asset',
+        description: 'The id comes from the path (the body may repeat it). Replacing an asset with itself changes nothing.',
+        tag,
+        scope: 'tenant',
+        action: 'asset.write',
+        params: assetPathParams,
+        malformedPathIs404: 'Asset',
+        query: tenantQuery,
+        tenant: { from: 'query' },
+        body: replaceBody,
+        responses: { 200: assetResponse },
+        errors: { 409: 'The inventory kept changing meanwhile', 422: 'An unknown dependency, or a dependency cycle' },
+        audit: { action: 'asset.update', log: 'tenant' },
+      },
+      async ({ tenantId, params: { id: assetId }, body, audit }) => {
         if (body.id !== undefined && body.id !== assetId) {
           throw badRequest('The request body is not valid', [{ path: 'id', message: 'differs from the id in the path' }]);
         }
@@ -209,36 +212,32 @@ export function assetRoutes({ deps, principalOf, requestTenant, audit }: RouteCo
           return { result: await replaceAsset(deps.table, tenantId, asset, version), value: current };
         });
         if (before) {
-          await audit(event, principal, {
+          await audit({
             tenantId,
-            action: 'asset.update',
             resource: { type: 'asset', id: assetId },
             summary: { before, after: asset },
           });
         }
         return json(200, asset);
       },
-      doc: {
-        summary: 'Replace an asset',
-        description: 'The id comes from the path (the body may repeat it). Replacing an asset with itself changes nothing.',
+    ),
+    defineRoute(
+      {
+        method: 'DELETE',
+        path: '/v1/assets/{id}',
+        summary: 'Delete an asset',
         tag,
         scope: 'tenant',
         action: 'asset.write',
         params: assetPathParams,
+        malformedPathIs404: 'Asset',
         query: tenantQuery,
-        body: replaceBody,
-        responses: { 200: assetResponse },
-        errors: { 409: 'The inventory kept changing meanwhile', 422: 'An unknown dependency, or a dependency cycle' },
-        audit: { action: 'asset.update', log: 'tenant' },
+        tenant: { from: 'query' },
+        responses: { 204: null },
+        errors: { 409: 'The inventory kept changing meanwhile', 422: 'Other assets depend on it' },
+        audit: { action: 'asset.delete', log: 'tenant' },
       },
-    },
-    {
-      method: 'DELETE',
-      path: '/v1/assets/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = requestTenant(event, principal, 'asset.write');
-        const assetId = assetIdOf(event);
+      async ({ tenantId, params: { id: assetId }, audit }) => {
         const before = await withInventory(tenantId, async ({ version, assets }) => {
           const current = assets.find((other) => other.id === assetId);
           if (!current) throw notFound('Asset');
@@ -248,20 +247,9 @@ export function assetRoutes({ deps, principalOf, requestTenant, audit }: RouteCo
           }
           return { result: await deleteAsset(deps.table, tenantId, assetId, version), value: current };
         });
-        await audit(event, principal, { tenantId, action: 'asset.delete', resource: { type: 'asset', id: assetId }, summary: { before } });
+        await audit({ tenantId, resource: { type: 'asset', id: assetId }, summary: { before } });
         return noContent();
       },
-      doc: {
-        summary: 'Delete an asset',
-        tag,
-        scope: 'tenant',
-        action: 'asset.write',
-        params: assetPathParams,
-        query: tenantQuery,
-        responses: { 204: null },
-        errors: { 409: 'The inventory kept changing meanwhile', 422: 'Other assets depend on it' },
-        audit: { action: 'asset.delete', log: 'tenant' },
-      },
-    },
+    ),
   ];
 }

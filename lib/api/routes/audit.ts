@@ -4,7 +4,8 @@ import { json } from '../../http/http';
 import { listAudit } from '../../store/audit';
 import { keys } from '../../store/keys';
 import { decodeCursor, encodeCursor, type Route, type RouteContext } from '../context';
-import { auditListResponse, tenantParam } from '../schemas';
+import { routeDefiner } from '../define-route';
+import { auditListResponse, tenantQuery } from '../schemas';
 
 /** Any ISO 8601 instant, normalized to UTC so it compares with the log's sort keys. */
 const instant = z.iso
@@ -12,9 +13,8 @@ const instant = z.iso
   .max(40)
   .transform((value) => new Date(value).toISOString());
 
-const auditQuery = z
-  .object({
-    tenant: tenantParam,
+const auditQuery = tenantQuery
+  .extend({
     actor: z.string().min(1).max(128).optional(),
     action: z.string().min(1).max(64).optional(),
     from: instant.optional(),
@@ -29,14 +29,25 @@ const auditQuery = z
  * log with `?tenant=`; without it, the MSP's own log for MSP admins (tenants, users), or the only
  * tenant of a company admin who has one.
  */
-export function auditRoutes({ deps, principalOf, singleTenant }: RouteContext): Route[] {
+export function auditRoutes(context: RouteContext): Route[] {
+  const { deps, singleTenant } = context;
+  const defineRoute = routeDefiner(context);
   return [
-    {
-      method: 'GET',
-      path: '/v1/audit',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const { tenant, actor, action, from, to, cursor, limit } = auditQuery.parse(event.queryStringParameters ?? {});
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/audit',
+        summary: 'The audit log, newest first',
+        description:
+          "A tenant's log with `?tenant=`; without it, the MSP's own log (tenants, users) for MSP admins, or the only tenant of a company admin who has one.",
+        tag: 'audit',
+        scope: 'tenant',
+        action: 'audit.read',
+        query: auditQuery,
+        responses: { 200: auditListResponse },
+      },
+      async ({ principal, query: { tenant, actor, action, from, to, cursor, limit } }) => {
+        // The MSP's own log has no tenant: resolved here rather than by the declaration.
         let tenantId: string | undefined;
         if (tenant === undefined && principal.role === 'msp_admin') authorize(principal, 'audit.read');
         else tenantId = singleTenant(principal, 'audit.read', tenant);
@@ -49,16 +60,6 @@ export function auditRoutes({ deps, principalOf, singleTenant }: RouteContext): 
         );
         return json(200, { tenantId: tenantId ?? null, entries: page.entries, nextCursor: page.cursor ? encodeCursor(page.cursor) : null });
       },
-      doc: {
-        summary: 'The audit log, newest first',
-        description:
-          "A tenant's log with `?tenant=`; without it, the MSP's own log (tenants, users) for MSP admins, or the only tenant of a company admin who has one.",
-        tag: 'audit',
-        scope: 'tenant',
-        action: 'audit.read',
-        query: auditQuery,
-        responses: { 200: auditListResponse },
-      },
-    },
+    ),
   ];
 }

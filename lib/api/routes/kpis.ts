@@ -6,8 +6,9 @@ import { timeZoneSchema } from '../../util/zoned-time';
 import type { AlertStatus } from '../../domain/alert';
 import { alertsReceivedBetween, listIncidentsOpenedBetween } from '../../store/kpi-reads';
 import { getSlaPolicy } from '../../store/sla';
-import { type Route, type RouteContext } from '../context';
-import { kpiReportResponse, tenantParam } from '../schemas';
+import type { Route, RouteContext } from '../context';
+import { routeDefiner } from '../define-route';
+import { kpiReportResponse, tenantQuery } from '../schemas';
 
 /**
  * A tenant's KPIs over a period, as docs/kpis.md defines them (lib/kpi/kpis.ts): alerts, firing
@@ -33,23 +34,39 @@ const instant = z.iso
   .max(40)
   .transform((value) => new Date(value));
 
-const kpiQuery = z.object({
-  tenant: tenantParam,
+const kpiQuery = tenantQuery.extend({
   from: instant.optional().describe(`Start of the period (inclusive); default ${DEFAULT_PERIOD_DAYS} days before \`to\``),
   to: instant.optional().describe('End of the period (exclusive); default now'),
   timeZone: timeZoneSchema.default('UTC').describe('The IANA time zone of the per-day rows'),
 });
 
-export function kpiRoutes({ deps, principalOf, requestTenant }: RouteContext): Route[] {
+export function kpiRoutes(context: RouteContext): Route[] {
+  const { deps } = context;
+  const defineRoute = routeDefiner(context);
   return [
-    {
-      method: 'GET',
-      path: '/v1/kpis',
-      handler: async (event) => {
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/kpis',
+        summary: "A tenant's KPIs over a period, in total and per day",
+        description:
+          `As docs/kpis.md defines them: alerts and firing alert episodes (by the time they occurred), incidents (by the day they opened, ` +
+          `merged ones left out), noise reduction over firing episodes, MTTA (to the first acknowledgement), MTTR, resolved incidents ` +
+          `by runbook (self-healed), on their own and by a person, and SLA compliance against the deadlines stored with each incident ` +
+          `(else the tenant's SLA policy): response met only by a person acting in time, with the incidents resolved before their ` +
+          `response was due counted apart; and the resolution notifications that matched no incident. ` +
+          `Default the last ${DEFAULT_PERIOD_DAYS} days in UTC; at most ${MAX_PERIOD_DAYS} days. ` +
+          `A percentage or mean with nothing to divide by is null.`,
+        tag: 'kpis',
+        scope: 'tenant',
+        action: 'kpi.read',
+        query: kpiQuery,
+        tenant: { from: 'query' },
+        responses: { 200: kpiReportResponse },
+        errors: { 400: 'Invalid input, or a period longer than 92 days or too busy to read in time' },
+      },
+      async ({ tenantId, query }) => {
         const started = Date.now();
-        const principal = await principalOf(event);
-        const tenantId = requestTenant(event, principal, 'kpi.read');
-        const query = kpiQuery.parse(event.queryStringParameters ?? {});
         const now = deps.now();
         const to = query.to ?? now;
         const from = query.from ?? new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS);
@@ -95,23 +112,6 @@ export function kpiRoutes({ deps, principalOf, requestTenant }: RouteContext): R
         const report = computeKpis(kpiAlerts, kpiIncidents, period, query.timeZone, { now, policy: sla.policy });
         return json(200, { tenantId, ...report });
       },
-      doc: {
-        summary: "A tenant's KPIs over a period, in total and per day",
-        description:
-          `As docs/kpis.md defines them: alerts and firing alert episodes (by the time they occurred), incidents (by the day they opened, ` +
-          `merged ones left out), noise reduction over firing episodes, MTTA (to the first acknowledgement), MTTR, resolved incidents ` +
-          `by runbook (self-healed), on their own and by a person, and SLA compliance against the deadlines stored with each incident ` +
-          `(else the tenant's SLA policy): response met only by a person acting in time, with the incidents resolved before their ` +
-          `response was due counted apart; and the resolution notifications that matched no incident. ` +
-          `Default the last ${DEFAULT_PERIOD_DAYS} days in UTC; at most ${MAX_PERIOD_DAYS} days. ` +
-          `A percentage or mean with nothing to divide by is null.`,
-        tag: 'kpis',
-        scope: 'tenant',
-        action: 'kpi.read',
-        query: kpiQuery,
-        responses: { 200: kpiReportResponse },
-        errors: { 400: 'Invalid input, or a period longer than 92 days or too busy to read in time' },
-      },
-    },
+    ),
   ];
 }

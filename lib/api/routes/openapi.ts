@@ -1,5 +1,6 @@
 import { json } from '../../http/http';
 import type { Route } from '../context';
+import { routeDefiner } from '../define-route';
 import { openApiResponse } from '../schemas';
 
 /**
@@ -9,11 +10,19 @@ import { openApiResponse } from '../schemas';
  */
 export function openApiRoutes(document: () => unknown): Route[] {
   let built: Promise<unknown> | undefined;
+  // Public: served without the route groups' context (functions/api/handler.ts).
+  const defineRoute = routeDefiner();
   return [
-    {
-      method: 'GET',
-      path: '/v1/openapi.json',
-      handler: async () =>
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/openapi.json',
+        summary: 'The OpenAPI 3.1 document of this API',
+        tag: 'system',
+        scope: 'public',
+        responses: { 200: openApiResponse },
+      },
+      async () =>
         json(
           200,
           await (built ??= Promise.resolve()
@@ -24,12 +33,6 @@ export function openApiRoutes(document: () => unknown): Route[] {
             })),
           { 'cache-control': 'public, max-age=300' },
         ),
-      doc: {
-        summary: 'The OpenAPI 3.1 document of this API',
-        tag: 'system',
-        scope: 'public',
-        responses: { 200: openApiResponse },
-      },
-    },
+    ),
   ];
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { AppError, badRequest, conflict, notFound } from '../../errors';
-import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
+import { json, zodDetails } from '../../http/http';
 import { LIBRARY_IDS, libraryRunbook, RUNBOOK_LIBRARY } from '../../remediation/library';
 import {
   matchRulesSchema,
@@ -12,6 +12,7 @@ import {
 import { eachElement, eachOption, isReservedKey, maxLength } from '../../util/input-limits';
 import { deleteTenantRunbook, getTenantRunbook, listTenantRunbooks, putTenantRunbook } from '../../store/runbooks';
 import { noContent, type Route, type RouteContext } from '../context';
+import { routeDefiner } from '../define-route';
 import { runbookListResponse, runbookResponse, tenantQuery } from '../schemas';
 
 const tag = 'runbooks';
@@ -57,12 +58,10 @@ const runbookRequest = runbookSchema.safeExtend({
  * a rollback unless read-only...). A tenant runbook cannot take a library id. Writes need
  * `runbook.write` (MSP and company admins) and are audited; a replacement that changes nothing is not.
  */
-export function runbookRoutes({ deps, principalOf, requestTenant, audit }: RouteContext): Route[] {
-  const runbookIdOf = (event: HttpEvent): string => {
-    const parsed = runbookPathParams.safeParse(event.pathParameters ?? {});
-    if (!parsed.success) throw notFound('Runbook');
-    return parsed.data.id;
-  };
+export function runbookRoutes(context: RouteContext): Route[] {
+  const { deps } = context;
+  const defineRoute = routeDefiner(context);
+  /** A replacement's runbook: its body with the path's id, checked as a whole once they are put together. */
   const validated = (body: unknown): Runbook => {
     const parsed = runbookRequest.safeParse(body);
     if (!parsed.success) throw badRequest('The runbook is not valid', zodDetails(parsed.error));
@@ -72,12 +71,19 @@ export function runbookRoutes({ deps, principalOf, requestTenant, audit }: Route
     new AppError(409, 'conflict', `${id} is a library runbook: copy it under another id to change it`);
 
   return [
-    {
-      method: 'GET',
-      path: '/v1/runbooks',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = requestTenant(event, principal, 'runbook.read');
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/runbooks',
+        summary: "The runbook library and the tenant's own runbooks",
+        tag,
+        scope: 'tenant',
+        action: 'runbook.read',
+        query: tenantQuery,
+        tenant: { from: 'query' },
+        responses: { 200: runbookListResponse },
+      },
+      async ({ tenantId }) => {
         const own = await listTenantRunbooks(deps.table, tenantId);
         return json(200, {
           tenantId,
@@ -87,58 +93,33 @@ export function runbookRoutes({ deps, principalOf, requestTenant, audit }: Route
           ],
         });
       },
-      doc: {
-        summary: "The runbook library and the tenant's own runbooks",
+    ),
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/runbooks/{id}',
+        summary: 'One runbook',
         tag,
         scope: 'tenant',
         action: 'runbook.read',
+        params: runbookPathParams,
+        malformedPathIs404: 'Runbook',
         query: tenantQuery,
-        responses: { 200: runbookListResponse },
+        tenant: { from: 'query' },
+        responses: { 200: runbookResponse },
       },
-    },
-    {
-      method: 'GET',
-      path: '/v1/runbooks/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = requestTenant(event, principal, 'runbook.read');
-        const id = runbookIdOf(event);
+      async ({ tenantId, params: { id } }) => {
         const library = libraryRunbook(id);
         if (library) return json(200, { ...library, source: 'library' });
         const own = await getTenantRunbook(deps.table, tenantId, id);
         if (!own) throw notFound('Runbook');
         return json(200, { ...own, source: 'tenant' });
       },
-      doc: {
-        summary: 'One runbook',
-        tag,
-        scope: 'tenant',
-        action: 'runbook.read',
-        params: runbookPathParams,
-        query: tenantQuery,
-        responses: { 200: runbookResponse },
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/runbooks',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = requestTenant(event, principal, 'runbook.write');
-        const runbook = validated(parseBody(event, z.unknown()));
-        if (LIBRARY_IDS.has(runbook.id)) throw libraryIsReadOnly(runbook.id);
-        if (!(await putTenantRunbook(deps.table, tenantId, runbook, 'create', principal.email, deps.now()))) {
-          throw conflict(`A runbook ${runbook.id} exists`);
-        }
-        await audit(event, principal, {
-          tenantId,
-          action: 'runbook.create',
-          resource: { type: 'runbook', id: runbook.id },
-          summary: { after: { name: runbook.name, platform: runbook.platform, risk: runbook.risk } },
-        });
-        return json(201, { ...runbook, source: 'tenant' });
-      },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        path: '/v1/runbooks',
         summary: 'Add a runbook of the tenant',
         description:
           'Validated like the library: parameters with patterns, placeholders only where they are quoted, a rollback unless read-only.',
@@ -146,20 +127,45 @@ export function runbookRoutes({ deps, principalOf, requestTenant, audit }: Route
         scope: 'tenant',
         action: 'runbook.write',
         query: tenantQuery,
+        tenant: { from: 'query' },
         body: runbookRequest,
         responses: { 201: runbookResponse },
         errors: { 409: 'A runbook with this id exists (or it is a library id)' },
         audit: { action: 'runbook.create', log: 'tenant' },
       },
-    },
-    {
-      method: 'PUT',
-      path: '/v1/runbooks/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = requestTenant(event, principal, 'runbook.write');
-        const id = runbookIdOf(event);
-        const body = parseBody(event, replaceBody);
+      async ({ principal, tenantId, body: runbook, audit }) => {
+        if (LIBRARY_IDS.has(runbook.id)) throw libraryIsReadOnly(runbook.id);
+        if (!(await putTenantRunbook(deps.table, tenantId, runbook, 'create', principal.email, deps.now()))) {
+          throw conflict(`A runbook ${runbook.id} exists`);
+        }
+        await audit({
+          tenantId,
+          resource: { type: 'runbook', id: runbook.id },
+          summary: { after: { name: runbook.name, platform: runbook.platform, risk: runbook.risk } },
+        });
+        return json(201, { ...runbook, source: 'tenant' });
+      },
+    ),
+    defineRoute(
+      {
+        method: 'PUT',
+        path: '/v1/runbooks/{id}',
+        summary: 'Replace a runbook of the tenant',
+        description: 'Library runbooks cannot be changed. Replacing a runbook with itself changes nothing.',
+        tag,
+        scope: 'tenant',
+        action: 'runbook.write',
+        params: runbookPathParams,
+        malformedPathIs404: 'Runbook',
+        query: tenantQuery,
+        tenant: { from: 'query' },
+        body: replaceBody,
+        documentedBody: runbookRequest,
+        responses: { 200: runbookResponse },
+        errors: { 409: 'A library runbook' },
+        audit: { action: 'runbook.update', log: 'tenant' },
+      },
+      async ({ principal, tenantId, params: { id }, body, audit }) => {
         if (body.id !== undefined && body.id !== id) {
           throw badRequest('The request body is not valid', [{ path: 'id', message: 'differs from the id in the path' }]);
         }
@@ -169,9 +175,8 @@ export function runbookRoutes({ deps, principalOf, requestTenant, audit }: Route
         if (!before) throw notFound('Runbook');
         if (JSON.stringify(before) !== JSON.stringify(runbook)) {
           if (!(await putTenantRunbook(deps.table, tenantId, runbook, 'replace', principal.email, deps.now()))) throw notFound('Runbook');
-          await audit(event, principal, {
+          await audit({
             tenantId,
-            action: 'runbook.update',
             resource: { type: 'runbook', id },
             summary: {
               before: { risk: before.risk, platform: before.platform },
@@ -181,49 +186,34 @@ export function runbookRoutes({ deps, principalOf, requestTenant, audit }: Route
         }
         return json(200, { ...runbook, source: 'tenant' });
       },
-      doc: {
-        summary: 'Replace a runbook of the tenant',
-        description: 'Library runbooks cannot be changed. Replacing a runbook with itself changes nothing.',
-        tag,
-        scope: 'tenant',
-        action: 'runbook.write',
-        params: runbookPathParams,
-        query: tenantQuery,
-        body: runbookRequest,
-        responses: { 200: runbookResponse },
-        errors: { 409: 'A library runbook' },
-        audit: { action: 'runbook.update', log: 'tenant' },
-      },
-    },
-    {
-      method: 'DELETE',
-      path: '/v1/runbooks/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = requestTenant(event, principal, 'runbook.write');
-        const id = runbookIdOf(event);
-        if (LIBRARY_IDS.has(id)) throw libraryIsReadOnly(id);
-        const before = await deleteTenantRunbook(deps.table, tenantId, id);
-        if (!before) throw notFound('Runbook');
-        await audit(event, principal, {
-          tenantId,
-          action: 'runbook.delete',
-          resource: { type: 'runbook', id },
-          summary: { before: { name: before.name, risk: before.risk } },
-        });
-        return noContent();
-      },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'DELETE',
+        path: '/v1/runbooks/{id}',
         summary: 'Delete a runbook of the tenant',
         tag,
         scope: 'tenant',
         action: 'runbook.write',
         params: runbookPathParams,
+        malformedPathIs404: 'Runbook',
         query: tenantQuery,
+        tenant: { from: 'query' },
         responses: { 204: null },
         errors: { 409: 'A library runbook' },
         audit: { action: 'runbook.delete', log: 'tenant' },
       },
-    },
+      async ({ tenantId, params: { id }, audit }) => {
+        if (LIBRARY_IDS.has(id)) throw libraryIsReadOnly(id);
+        const before = await deleteTenantRunbook(deps.table, tenantId, id);
+        if (!before) throw notFound('Runbook');
+        await audit({
+          tenantId,
+          resource: { type: 'runbook', id },
+          summary: { before: { name: before.name, risk: before.risk } },
+        });
+        return noContent();
+      },
+    ),
   ];
 }

@@ -1,19 +1,28 @@
 import { login, loginRequestSchema, logout, logoutAll, refresh, refreshRequestSchema } from '../../auth/login';
-import { json, parseBody } from '../../http/http';
+import { json } from '../../http/http';
 import { pingTable } from '../../store/table-ref';
 import { noContent, type Route, type RouteContext } from '../context';
+import { routeDefiner } from '../define-route';
 import { healthResponse, logoutAllResponse, tokenPairResponse } from '../schemas';
 
 const tag = 'system';
 
 /** Health and authentication. */
-export function systemRoutes({ deps, principalOf, accessChanged }: RouteContext): Route[] {
+export function systemRoutes(context: RouteContext): Route[] {
+  const { deps, accessChanged } = context;
+  const defineRoute = routeDefiner(context);
   const authDeps = async () => ({ table: deps.table, keySet: await deps.keySet(), now: deps.now });
   return [
-    {
-      method: 'GET',
-      path: '/health',
-      handler: async () => {
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/health',
+        summary: 'Health: the function runs and the table answers',
+        tag,
+        scope: 'public',
+        responses: { 200: healthResponse },
+      },
+      async () => {
         const started = performance.now();
         await pingTable(deps.table);
         return json(200, {
@@ -23,18 +32,11 @@ export function systemRoutes({ deps, principalOf, accessChanged }: RouteContext)
           checks: { table: { ok: true, latencyMs: Math.round(performance.now() - started) } },
         });
       },
-      doc: {
-        summary: 'Health: the function runs and the table answers',
-        tag,
-        scope: 'public',
-        responses: { 200: healthResponse },
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/auth/login',
-      handler: async (event) => json(200, await login(parseBody(event, loginRequestSchema), await authDeps())),
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        path: '/v1/auth/login',
         summary: 'Sign in with email and password',
         description: 'Opens a session: a 15-minute access token and a refresh token. Five failures in a row lock the email for a while.',
         tag,
@@ -43,12 +45,12 @@ export function systemRoutes({ deps, principalOf, accessChanged }: RouteContext)
         responses: { 200: tokenPairResponse },
         errors: { 401: 'Wrong email or password', 429: 'Too many failed sign-ins: locked for a while (see Retry-After)' },
       },
-    },
-    {
-      method: 'POST',
-      path: '/v1/auth/refresh',
-      handler: async (event) => json(200, await refresh(parseBody(event, refreshRequestSchema), await authDeps())),
-      doc: {
+      async ({ body }) => json(200, await login(body, await authDeps())),
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        path: '/v1/auth/refresh',
         summary: 'Exchange a refresh token for a new pair',
         description: 'Each refresh token works once: a token presented twice signs out that whole session.',
         tag,
@@ -57,15 +59,12 @@ export function systemRoutes({ deps, principalOf, accessChanged }: RouteContext)
         responses: { 200: tokenPairResponse },
         errors: { 401: 'Invalid, expired or reused refresh token' },
       },
-    },
-    {
-      method: 'POST',
-      path: '/v1/auth/logout',
-      handler: async (event) => {
-        await logout(parseBody(event, refreshRequestSchema), await authDeps());
-        return noContent();
-      },
-      doc: {
+      async ({ body }) => json(200, await refresh(body, await authDeps())),
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        path: '/v1/auth/logout',
         summary: 'End the session of a refresh token',
         description: 'Idempotent: an unknown or already ended session is not an error.',
         tag,
@@ -73,17 +72,15 @@ export function systemRoutes({ deps, principalOf, accessChanged }: RouteContext)
         body: refreshRequestSchema,
         responses: { 204: null },
       },
-    },
-    {
-      method: 'POST',
-      path: '/v1/auth/logout-all',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const ended = await logoutAll(principal.sub, await authDeps());
-        accessChanged(principal.sub);
-        return json(200, ended);
+      async ({ body }) => {
+        await logout(body, await authDeps());
+        return noContent();
       },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        path: '/v1/auth/logout-all',
         summary: 'End every session of the signed-in user',
         description:
           'Revokes every refresh token of the user; the access tokens already issued (the one used here too) stop working within 5 seconds, and open live-update connections are closed.',
@@ -91,6 +88,11 @@ export function systemRoutes({ deps, principalOf, accessChanged }: RouteContext)
         scope: 'self',
         responses: { 200: logoutAllResponse },
       },
-    },
+      async ({ principal }) => {
+        const ended = await logoutAll(principal.sub, await authDeps());
+        accessChanged(principal.sub);
+        return json(200, ended);
+      },
+    ),
   ];
 }

@@ -1,9 +1,9 @@
 import { listApiKeys, revokeApiKey } from '../../store/api-keys';
 import * as z from 'zod';
-import { authorize, can } from '../../auth/permissions';
+import { can } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
 import { conflict, notFound } from '../../errors';
-import { json, parseBody } from '../../http/http';
+import { json } from '../../http/http';
 import { TENANT_ID_PATTERN } from '../../domain/tenant';
 import {
   createTenant,
@@ -14,7 +14,8 @@ import {
   type TenantRecord,
   type TenantSettings,
 } from '../../store/tenants';
-import { pathTenantId, noContent, type Route, type RouteContext } from '../context';
+import { noContent, type Route, type RouteContext } from '../context';
+import { routeDefiner } from '../define-route';
 import { tenantListResponse, tenantPathParams, tenantResponse } from '../schemas';
 
 /**
@@ -68,7 +69,9 @@ export function tenantView(tenant: TenantRecord): TenantView {
   };
 }
 
-export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[] {
+export function tenantRoutes(context: RouteContext): Route[] {
+  const { deps } = context;
+  const defineRoute = routeDefiner(context);
   async function visibleTenants(principal: AccessClaims): Promise<TenantRecord[]> {
     if (principal.role === 'msp_admin') return listTenants(deps.table);
     const ids = principal.tenants.filter((tenantId) => can(principal, 'tenant.read', tenantId));
@@ -79,45 +82,24 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
   }
 
   return [
-    {
-      method: 'GET',
-      path: '/v1/tenants',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        return json(200, { tenants: (await visibleTenants(principal)).map(tenantView) });
-      },
-      doc: {
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/tenants',
         summary: 'The tenants the caller may see',
         tag,
         scope: 'visible',
         action: 'tenant.read',
         responses: { 200: tenantListResponse },
       },
-    },
-    {
-      method: 'POST',
-      path: '/v1/tenants',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        authorize(principal, 'tenant.create');
-        const body = parseBody(event, createBody);
-        const now = deps.now().toISOString();
-        const tenant = await createTenant(deps.table, {
-          id: body.id,
-          name: body.name,
-          createdAt: now,
-          updatedAt: now,
-          settings: body.settings,
-        });
-        const view = tenantView(tenant);
-        await audit(event, principal, {
-          action: 'tenant.create',
-          resource: { type: 'tenant', id: tenant.id },
-          summary: { after: { name: view.name, settings: view.settings } },
-        });
-        return json(201, view);
+      async ({ principal }) => {
+        return json(200, { tenants: (await visibleTenants(principal)).map(tenantView) });
       },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        path: '/v1/tenants',
         summary: 'Create a tenant',
         tag,
         scope: 'msp',
@@ -127,35 +109,58 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
         errors: { 409: 'A tenant with this id exists' },
         audit: { action: 'tenant.create', log: 'msp' },
       },
-    },
-    {
-      method: 'GET',
-      path: '/v1/tenants/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = pathTenantId(event);
-        authorize(principal, 'tenant.read', tenantId, 'Tenant');
-        const tenant = await getTenantRecord(deps.table, tenantId);
-        if (!tenant) throw notFound('Tenant');
-        return json(200, tenantView(tenant));
+      async ({ body, audit }) => {
+        const now = deps.now().toISOString();
+        const tenant = await createTenant(deps.table, {
+          id: body.id,
+          name: body.name,
+          createdAt: now,
+          updatedAt: now,
+          settings: body.settings,
+        });
+        const view = tenantView(tenant);
+        await audit({
+          resource: { type: 'tenant', id: tenant.id },
+          summary: { after: { name: view.name, settings: view.settings } },
+        });
+        return json(201, view);
       },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/tenants/{id}',
         summary: 'One tenant',
         tag,
         scope: 'tenant',
         action: 'tenant.read',
         params: tenantPathParams,
+        tenant: { from: 'path' },
         responses: { 200: tenantResponse },
       },
-    },
-    {
-      method: 'PATCH',
-      path: '/v1/tenants/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = pathTenantId(event);
-        authorize(principal, 'tenant.update', tenantId, 'Tenant');
-        const patch = parseBody(event, patchBody);
+      async ({ tenantId }) => {
+        const tenant = await getTenantRecord(deps.table, tenantId);
+        if (!tenant) throw notFound('Tenant');
+        return json(200, tenantView(tenant));
+      },
+    ),
+    defineRoute(
+      {
+        method: 'PATCH',
+        path: '/v1/tenants/{id}',
+        summary: "Change a tenant's name or settings",
+        description: 'A change that changes nothing is not written (nor audited).',
+        tag,
+        scope: 'tenant',
+        action: 'tenant.update',
+        params: tenantPathParams,
+        tenant: { from: 'path' },
+        body: patchBody,
+        responses: { 200: tenantResponse },
+        errors: { 409: 'The tenant kept changing meanwhile: reload and retry' },
+        audit: { action: 'tenant.update', log: 'tenant' },
+      },
+      async ({ tenantId, body: patch, audit }) => {
         for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
           const current = await getTenantRecord(deps.table, tenantId);
           if (!current) throw notFound('Tenant');
@@ -173,9 +178,8 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
           );
           if (!updated) continue; // changed or deleted meanwhile: read again
           const after = tenantView(updated);
-          await audit(event, principal, {
+          await audit({
             tenantId,
-            action: 'tenant.update',
             resource: { type: 'tenant', id: tenantId },
             summary: {
               before: { ...(name !== undefined ? { name: before.name } : {}), ...(settingsChanged ? { settings: before.settings } : {}) },
@@ -186,26 +190,23 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
         }
         throw conflict('The tenant keeps changing: reload and retry');
       },
-      doc: {
-        summary: "Change a tenant's name or settings",
-        description: 'A change that changes nothing is not written (nor audited).',
+    ),
+    defineRoute(
+      {
+        method: 'DELETE',
+        path: '/v1/tenants/{id}',
+        summary: 'Delete a tenant',
+        description:
+          'The tenant disappears from every listing and route, and its API keys are revoked; its assets, alerts, incidents and audit log are kept.',
         tag,
         scope: 'tenant',
-        action: 'tenant.update',
+        action: 'tenant.delete',
         params: tenantPathParams,
-        body: patchBody,
-        responses: { 200: tenantResponse },
-        errors: { 409: 'The tenant kept changing meanwhile: reload and retry' },
-        audit: { action: 'tenant.update', log: 'tenant' },
+        tenant: { from: 'path' },
+        responses: { 204: null },
+        audit: { action: 'tenant.delete', log: 'msp' },
       },
-    },
-    {
-      method: 'DELETE',
-      path: '/v1/tenants/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const tenantId = pathTenantId(event);
-        authorize(principal, 'tenant.delete', tenantId, 'Tenant');
+      async ({ tenantId, audit }) => {
         const deleted = await deleteTenant(deps.table, tenantId);
         if (!deleted) throw notFound('Tenant');
         // A deleted company sends no more alerts: its webhook keys stop working (within the 30 s key cache).
@@ -214,25 +215,13 @@ export function tenantRoutes({ deps, principalOf, audit }: RouteContext): Route[
           if (await revokeApiKey(deps.table, tenantId, key.keyId, deps.now())) revoked.push(key.keyId);
         }
         const view = tenantView(deleted);
-        await audit(event, principal, {
-          action: 'tenant.delete',
+        await audit({
           resource: { type: 'tenant', id: tenantId },
           summary: { before: { name: view.name, settings: view.settings }, after: { revokedApiKeys: revoked } },
         });
         return noContent();
       },
-      doc: {
-        summary: 'Delete a tenant',
-        description:
-          'The tenant disappears from every listing and route, and its API keys are revoked; its assets, alerts, incidents and audit log are kept.',
-        tag,
-        scope: 'tenant',
-        action: 'tenant.delete',
-        params: tenantPathParams,
-        responses: { 204: null },
-        audit: { action: 'tenant.delete', log: 'msp' },
-      },
-    },
+    ),
   ];
 }
 

@@ -12,7 +12,7 @@ import LoginPage from './pages/LoginPage';
 
 const OverviewPage = lazy(() => import('./pages/OverviewPage'));
 const IncidentsPage = lazy(() => import('./pages/IncidentsPage'));
-const IncidentDetailPage = lazy(() => import('./pages/IncidentDetailPage'));
+const IncidentDetailPage = lazy(() => import('./features/incidents/detail/IncidentDetailPage'));
 const ApprovalsPage = lazy(() => import('./pages/ApprovalsPage'));
 const RunbooksPage = lazy(() => import('./pages/RunbooksPage'));
 const CompaniesPage = lazy(() => import('./pages/CompaniesPage'));

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
 import { can as canByMatrix, type Action } from '../../../lib/auth/permissions';
-import { ApiError, call, createApi, type Api, type Schemas } from '../api/client';
+import { ApiError, createApi, type Api, type Schemas } from '../api/client';
+import { sessionRequests } from '../features/session/hooks';
 
 export type User = Schemas['User'];
 
@@ -80,7 +81,7 @@ export function SessionProvider({ apiUrl, children }: { apiUrl: string; children
             }
             if (!spent) return false;
             try {
-              const pair = await call(refreshClient.POST('/v1/auth/refresh', { body: { refreshToken: spent } }));
+              const pair = await sessionRequests.refresh(refreshClient, spent);
               replace(pair);
               return true;
             } catch {
@@ -98,12 +99,12 @@ export function SessionProvider({ apiUrl, children }: { apiUrl: string; children
       api,
       accessToken,
       async signIn(email, password) {
-        replace(await call(refreshClient.POST('/v1/auth/login', { body: { email, password } })));
+        replace(await sessionRequests.login(refreshClient, email, password));
       },
       async signOut() {
         const refreshToken = sessionRef.current?.refreshToken;
         replace(undefined);
-        if (refreshToken) await call(refreshClient.POST('/v1/auth/logout', { body: { refreshToken } })).catch(() => undefined);
+        if (refreshToken) await sessionRequests.logout(refreshClient, refreshToken).catch(() => undefined);
       },
       can(action, tenantId) {
         const user = session?.user;

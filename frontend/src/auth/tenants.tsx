@@ -1,7 +1,7 @@
-import { useQuery } from '@tanstack/react-query';
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
-import { call, type Schemas } from '../api/client';
-import { useApi, useSession } from './session';
+import type { Schemas } from '../api/client';
+import { useTenantList } from '../features/tenants/hooks';
+import { useSession } from './session';
 
 export type Tenant = Schemas['Tenant'];
 
@@ -22,14 +22,8 @@ const TenantContext = createContext<TenantScope | undefined>(undefined);
 
 /** Which company the dashboard shows: the header's picker, remembered across reloads. */
 export function TenantProvider({ children }: { children: ReactNode }) {
-  const api = useApi();
   const { user } = useSession();
-  const query = useQuery({
-    queryKey: ['tenants', user?.id],
-    queryFn: () => call(api.GET('/v1/tenants')),
-    enabled: Boolean(user),
-    staleTime: 60_000,
-  });
+  const query = useTenantList(user?.id);
   const [selected, setSelected] = useState<string | undefined>(() => localStorage.getItem(STORAGE_KEY) ?? undefined);
   const value = useMemo<TenantScope>(() => {
     const tenants = query.data?.tenants ?? [];

@@ -1,7 +1,7 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { call, type Schemas } from '../api/client';
-import { useApi } from '../auth/session';
+import type { Schemas } from '../api/client';
+import { useIncident } from '../features/incidents/hooks';
+import { useExecution } from '../features/runbooks/hooks';
 import { Badge } from './badges';
 import { formatDateTime, formatDuration, formatRelative } from '../lib/format';
 import { incidentPath } from './incident-parts';
@@ -54,19 +54,14 @@ export function ExpiryCountdown({ createdAt, expiresAt, now }: { createdAt: stri
   );
 }
 
-function useIncident(tenantId: string, incidentId: string) {
-  const api = useApi();
-  // The same cache entry as the incident page (and the live updates refresh it).
-  return useQuery({
-    queryKey: ['incident', tenantId, incidentId],
-    queryFn: () => call(api.GET('/v1/incidents/{id}', { params: { path: { id: incidentId }, query: { tenant: tenantId } } })),
-    staleTime: 60_000,
-  });
+/** The same cache entry as the incident page (and the live updates refresh it). */
+function useLinkedIncident(tenantId: string, incidentId: string) {
+  return useIncident(tenantId, incidentId, 60_000);
 }
 
 /** A link to an incident named by its title once known (its id until then). */
 export function IncidentLink({ tenantId, incidentId }: { tenantId: string; incidentId: string }) {
-  const incident = useIncident(tenantId, incidentId);
+  const incident = useLinkedIncident(tenantId, incidentId);
   return (
     <Link to={incidentPath(tenantId, incidentId)} title={incidentId}>
       {incident.data?.incident.title ?? incidentId}
@@ -76,7 +71,7 @@ export function IncidentLink({ tenantId, incidentId }: { tenantId: string; incid
 
 /** The incident the run would fix: its title and severity say more than its id. */
 function IncidentSummary({ approval }: { approval: ApprovalView }) {
-  const incident = useIncident(approval.tenantId, approval.incidentId);
+  const incident = useLinkedIncident(approval.tenantId, approval.incidentId);
   const path = incidentPath(approval.tenantId, approval.incidentId);
   if (!incident.data) return <Link to={path}>{approval.incidentId}</Link>;
   const { title, severity, status } = incident.data.incident;
@@ -92,13 +87,8 @@ function IncidentSummary({ approval }: { approval: ApprovalView }) {
 }
 
 function Targets({ approval }: { approval: ApprovalView }) {
-  const api = useApi();
   // The request's id is its execution's: the execution names the hosts and the parameters.
-  const execution = useQuery({
-    queryKey: ['executions', approval.tenantId, approval.id],
-    queryFn: () => call(api.GET('/v1/executions/{id}', { params: { path: { id: approval.id }, query: { tenant: approval.tenantId } } })),
-    staleTime: 60_000,
-  });
+  const execution = useExecution(approval.tenantId, approval.id);
   if (execution.isPending) return <span className="muted">Loading…</span>;
   if (execution.isError) return <span className="muted">Not available</span>;
   const { targets, params, dryRun } = execution.data;

@@ -1,7 +1,6 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { call, type Schemas } from '../api/client';
-import { useApi } from '../auth/session';
+import type { Schemas } from '../api/client';
+import { useDecideApproval } from '../features/approvals/hooks';
 import type { ApprovalView, Verdict } from './approval-card';
 import { Dialog } from './dialog';
 import { RiskBadge } from './runbook-parts';
@@ -22,27 +21,9 @@ function DecisionForm({
   onCancel: () => void;
   onDone: (decided: DecidedApproval, verdict: Verdict) => void;
 }) {
-  const api = useApi();
-  const queryClient = useQueryClient();
   const [comment, setComment] = useState('');
   const [missing, setMissing] = useState(false);
-  const mutation = useMutation({
-    mutationFn: (text: string) => {
-      const params = { path: { id: approval.id }, query: { tenant: approval.tenantId } };
-      return verdict === 'approve'
-        ? call(api.POST('/v1/approvals/{id}/approve', { params, body: text ? { comment: text } : {} }))
-        : call(api.POST('/v1/approvals/{id}/reject', { params, body: { comment: text } }));
-    },
-    onSuccess: async (decided) => {
-      onDone(decided, verdict);
-      await Promise.all([
-        queryClient.invalidateQueries({ queryKey: ['approvals'] }),
-        queryClient.invalidateQueries({ queryKey: ['incidents'] }),
-        queryClient.invalidateQueries({ queryKey: ['incident', approval.tenantId, approval.incidentId] }),
-        queryClient.invalidateQueries({ queryKey: ['executions'] }),
-      ]);
-    },
-  });
+  const mutation = useDecideApproval(approval, verdict, { onSuccess: (decided) => onDone(decided, verdict) });
   const approving = verdict === 'approve';
 
   const submit = (event: FormEvent) => {

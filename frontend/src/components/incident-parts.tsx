@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Schemas } from '../api/client';
-import type { LiveEvent } from '../realtime/live';
+import type { LiveEvent } from '../realtime/event';
 import { humanize } from '../lib/format';
 import { Badge } from './badges';
 import { SlaCountdown } from './countdown';

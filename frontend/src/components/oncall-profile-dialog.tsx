@@ -1,10 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { call } from '../api/client';
-import { useApi } from '../auth/session';
 import { Dialog } from './dialog';
 import type { Technician } from './oncall-parts';
 import { errorMessage } from './states';
+import { useSaveTechnicianProfile } from '../features/oncall/hooks';
 
 function parseSkills(text: string): string[] {
   return [
@@ -17,36 +15,13 @@ function parseSkills(text: string): string[] {
   ];
 }
 
-function sameSkills(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((skill, index) => skill === b[index]);
-}
-
 function ProfileForm({ technician, onCancel, onSaved }: { technician: Technician; onCancel: () => void; onSaved: (name: string) => void }) {
-  const api = useApi();
-  const queryClient = useQueryClient();
   const [skills, setSkills] = useState(technician.skills.join(', '));
   const [cap, setCap] = useState(String(technician.maxOpenIncidents));
   const [active, setActive] = useState(technician.active);
   const [invalid, setInvalid] = useState<string | undefined>();
 
-  const mutation = useMutation({
-    mutationFn: async (input: { skills: string[]; maxOpenIncidents: number; active: boolean }) => {
-      if (input.maxOpenIncidents !== technician.maxOpenIncidents || input.active !== technician.active) {
-        await call(
-          api.PUT('/v1/technicians/{userId}/profile', {
-            params: { path: { userId: technician.userId } },
-            body: { maxOpenIncidents: input.maxOpenIncidents, active: input.active },
-          }),
-        );
-      }
-      // Skills live on the user (a separate call, which company admins may make only for users of their own companies).
-      if (!sameSkills(input.skills, technician.skills)) {
-        await call(api.PATCH('/v1/users/{id}', { params: { path: { id: technician.userId } }, body: { skills: input.skills } }));
-      }
-    },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['technicians'] }),
-    onSuccess: () => onSaved(technician.name),
-  });
+  const mutation = useSaveTechnicianProfile(technician, { onSuccess: () => onSaved(technician.name) });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -1,7 +1,5 @@
-import { useQueries, useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
-import { call, type Schemas } from '../api/client';
-import { useApi, useSession } from '../auth/session';
+import type { Schemas } from '../api/client';
 import { useTenants } from '../auth/tenants';
 import { humanize } from '../lib/format';
 import { Badge } from './badges';
@@ -11,7 +9,6 @@ export type Execution = Schemas['Execution'];
 export type ExecutionState = Execution['state'];
 
 /** How many executions the pages read per company (newest first): enough for "last run" and a recent list. */
-export const EXECUTION_PAGE = 100;
 
 const EXECUTION_STATE_LABELS: Record<ExecutionState, { tone: string; label: string }> = {
   pending_approval: { tone: 'pending', label: 'Awaiting approval' },
@@ -48,49 +45,6 @@ export function RiskBadge({ risk }: { risk: 'low' | 'medium' | 'high' }) {
 export function requesterLabel(requestedBy: string, names: Map<string, string>): string {
   if (requestedBy === 'system') return 'Automation';
   return names.get(requestedBy) ?? requestedBy;
-}
-
-function executionsQuery(api: ReturnType<typeof useApi>, tenantId: string) {
-  return {
-    queryKey: ['executions', tenantId],
-    queryFn: () => call(api.GET('/v1/executions', { params: { query: { tenant: tenantId, limit: EXECUTION_PAGE } } })),
-  };
-}
-
-/** A company's newest executions (the same cache entry for every page: key ['executions', tenant]). */
-export function useTenantExecutions(tenantId: string | undefined) {
-  const api = useApi();
-  return useQuery({ ...executionsQuery(api, tenantId ?? ''), enabled: Boolean(tenantId) });
-}
-
-/** The newest executions of several companies at once. */
-export function useExecutionsOf(tenantIds: string[], enabled = true) {
-  const api = useApi();
-  return useQueries({
-    queries: tenantIds.map((tenantId) => ({ ...executionsQuery(api, tenantId), enabled })),
-  });
-}
-
-/** Users by id, for names (user ids are what the API records): the companies' users, every user for MSP admins, "You". */
-export function useUserNames(tenantIds: string[]): Map<string, string> {
-  const api = useApi();
-  const { user, can } = useSession();
-  // MSP admins belong to no company: only the whole list names them.
-  const scopes: (string | undefined)[] = can('user.read') ? [undefined] : tenantIds;
-  const results = useQueries({
-    queries: scopes.map((tenantId) => ({
-      queryKey: ['users', tenantId ?? 'all'],
-      queryFn: () => call(api.GET('/v1/users', { params: { query: { tenant: tenantId } } })),
-      staleTime: 5 * 60_000,
-      retry: false,
-    })),
-  });
-  const names = new Map<string, string>();
-  for (const result of results) {
-    for (const listed of result.data?.users ?? []) names.set(listed.id, listed.name);
-  }
-  if (user) names.set(user.id, 'You');
-  return names;
 }
 
 function Steps({ title, steps, empty }: { title: string; steps: string[]; empty: string }) {

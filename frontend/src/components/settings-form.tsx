@@ -178,7 +178,8 @@ export function SettingsFormFooter({
   editable: boolean;
   canReset: boolean;
   notice: string | undefined;
-  save: PendingMutation;
+  /** Only its state: the form submits it. */
+  save: Pick<PendingMutation, 'isPending' | 'error'>;
   reset: PendingMutation;
   resetLabel: string;
   resetTitle: string;

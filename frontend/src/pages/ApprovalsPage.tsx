@@ -1,8 +1,6 @@
-import { useQueries, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
-import { call } from '../api/client';
-import { useApi, useSession } from '../auth/session';
+import { useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { ApprovalCard, IncidentLink, type ApprovalView, type Verdict } from '../components/approval-card';
 import { ApprovalDecisionDialog, type DecidedApproval } from '../components/approval-decision';
@@ -10,8 +8,11 @@ import { Badge } from '../components/badges';
 import { useNow } from '../components/countdown';
 import { DataTable, PageHeader } from '../components/layout-parts';
 import { incidentPath } from '../components/incident-parts';
-import { ExecutionStateBadge, RiskBadge, useExecutionsOf, useUserNames, type Execution } from '../components/runbook-parts';
+import { ExecutionStateBadge, RiskBadge, type Execution } from '../components/runbook-parts';
 import { EmptyState, ErrorState, Notice, Spinner } from '../components/states';
+import { useApprovalDetails, useApprovals } from '../features/approvals/hooks';
+import { useExecutionsOf } from '../features/runbooks/hooks';
+import { useUserNames } from '../features/users/hooks';
 import { formatDateTime, formatDuration, formatRelative } from '../lib/format';
 import './operations.css';
 
@@ -76,7 +77,6 @@ function decisionOf(execution: Execution): { value: string; label: string } {
 
 /** Requests decided lately: the executions that waited for an approval and are past it. */
 function RecentlyDecided({ tenantIds, names }: { tenantIds: string[]; names: Map<string, string> }) {
-  const api = useApi();
   const { nameOf } = useTenants();
   const results = useExecutionsOf(tenantIds);
   const pending = results.some((result) => result.isPending);
@@ -91,14 +91,7 @@ function RecentlyDecided({ tenantIds, names }: { tenantIds: string[]; names: Map
     [results],
   );
   // Who decided and their comment are on the approval request itself.
-  const details = useQueries({
-    queries: rows.map((row) => ({
-      queryKey: ['approvals', 'one', row.tenantId, row.id],
-      queryFn: () => call(api.GET('/v1/approvals/{id}', { params: { path: { id: row.id }, query: { tenant: row.tenantId } } })),
-      staleTime: 5 * 60_000,
-      retry: false,
-    })),
-  });
+  const details = useApprovalDetails(rows);
 
   if (pending) return <Spinner label="Loading decided requests" />;
   if (failed) return <ErrorState error={failed.error} onRetry={() => void failed.refetch()} />;
@@ -163,7 +156,6 @@ function RecentlyDecided({ tenantIds, names }: { tenantIds: string[]; names: Map
 
 /** The approval queue: runbook runs that wait for a person, the most urgent first. */
 export default function ApprovalsPage() {
-  const api = useApi();
   const { can } = useSession();
   const { selected, tenants, nameOf } = useTenants();
   const now = useNow(1000);
@@ -172,12 +164,8 @@ export default function ApprovalsPage() {
   const [target, setTarget] = useState<{ approval: ApprovalView; verdict: Verdict } | undefined>();
   const [done, setDone] = useState<{ decided: DecidedApproval; verdict: Verdict } | undefined>();
 
-  const filter = mine ? 'decidable' : 'all';
-  const query = useQuery({
-    queryKey: ['approvals', selected ?? 'all', filter],
-    queryFn: () => call(api.GET('/v1/approvals', { params: { query: { tenant: selected, mine: mine ? 'decidable' : undefined } } })),
-    refetchInterval: 60_000,
-  });
+  const filter = mine ? ('decidable' as const) : ('all' as const);
+  const query = useApprovals(selected, filter);
   const approvals = useMemo(() => [...(query.data?.approvals ?? [])].sort(byUrgency), [query.data]);
 
   const scope = useMemo(

@@ -1,10 +1,10 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { call, type Schemas } from '../api/client';
-import { useApi, useSession } from '../auth/session';
+import type { Schemas } from '../api/client';
+import { useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { DataTable, PageHeader } from '../components/layout-parts';
 import { EmptyState, ErrorState, Spinner } from '../components/states';
+import { useAuditLog } from '../features/audit/hooks';
 import { formatDateTime } from '../lib/format';
 
 type AuditEntry = Schemas['AuditEntry'];
@@ -15,23 +15,12 @@ function actorLabel(actor: AuditEntry['actor']): string {
 
 /** The audit log: who did what, when, from where; per company, or the MSP's own log for MSP admins. */
 export default function AuditPage() {
-  const api = useApi();
   const { can } = useSession();
   const { current, tenants, nameOf } = useTenants();
   const [scope, setScope] = useState<string | undefined>(undefined);
   const [action, setAction] = useState('');
   const tenant = scope === 'msp' ? undefined : (scope ?? current);
-  const query = useInfiniteQuery({
-    queryKey: ['audit', tenant ?? 'msp', action],
-    queryFn: ({ pageParam }) =>
-      call(
-        api.GET('/v1/audit', {
-          params: { query: { tenant, action: action || undefined, cursor: pageParam, limit: 50 } },
-        }),
-      ),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (page) => page.nextCursor ?? undefined,
-  });
+  const query = useAuditLog(tenant, action);
   const entries = query.data?.pages.flatMap((page) => page.entries) ?? [];
   const auditable = tenants.filter((t) => can('audit.read', t.id));
 

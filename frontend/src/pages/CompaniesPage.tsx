@@ -1,14 +1,16 @@
-import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { call, type Schemas } from '../api/client';
-import { useApi, useSession } from '../auth/session';
+import type { Schemas } from '../api/client';
+import { useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { Badge } from '../components/badges';
 import { Dialog } from '../components/dialog';
 import { PageHeader } from '../components/layout-parts';
 import { FieldError, FormError, fieldErrors, invalidProps, useDialogMounted } from '../components/settings-form';
 import { EmptyState, Notice, Spinner } from '../components/states';
+import { useAssetsOf } from '../features/assets/hooks';
+import { useActiveIncidentsOf } from '../features/incidents/hooks';
+import { useCreateTenant } from '../features/tenants/hooks';
 import { formatDateTime } from '../lib/format';
 import './admin.css';
 
@@ -29,25 +31,15 @@ function slug(name: string): string {
 
 /** The client companies the user sees: their assets and active incidents at a glance. */
 export default function CompaniesPage() {
-  const api = useApi();
   const { can } = useSession();
   const { tenants, loading } = useTenants();
   const [adding, setAdding] = useState(false);
   const [created, setCreated] = useState<Tenant | undefined>();
   const addMounted = useDialogMounted(adding);
 
-  const assetQueries = useQueries({
-    queries: tenants.map((tenant) => ({
-      queryKey: ['assets', tenant.id],
-      queryFn: () => call(api.GET('/v1/assets', { params: { query: { tenant: tenant.id } } })),
-    })),
-  });
-  const incidentQueries = useQueries({
-    queries: tenants.map((tenant) => ({
-      queryKey: ['incidents', tenant.id, 'active', 'summary'],
-      queryFn: () => call(api.GET('/v1/incidents', { params: { query: { tenant: tenant.id, status: 'active', limit: 100 } } })),
-    })),
-  });
+  const tenantIds = tenants.map((tenant) => tenant.id);
+  const assetQueries = useAssetsOf(tenantIds);
+  const incidentQueries = useActiveIncidentsOf(tenantIds, 100);
 
   return (
     <>
@@ -145,25 +137,16 @@ export default function CompaniesPage() {
 }
 
 function AddCompanyForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: (tenant: Tenant) => void }) {
-  const api = useApi();
-  const queryClient = useQueryClient();
   const formId = useId();
   const [name, setName] = useState('');
   const [id, setId] = useState('');
   const [idTouched, setIdTouched] = useState(false);
   const [autoRemediation, setAutoRemediation] = useState(false);
-  const create = useMutation({
-    mutationFn: () =>
-      call(api.POST('/v1/tenants', { body: { id: id.trim(), name: name.trim(), settings: { criticalAutoRemediation: autoRemediation } } })),
-    onSuccess: async (tenant) => {
-      await queryClient.invalidateQueries({ queryKey: ['tenants'] });
-      onCreated(tenant);
-    },
-  });
+  const create = useCreateTenant({ onSuccess: onCreated });
   const errors = fieldErrors(create.error);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    create.mutate();
+    create.mutate({ id: id.trim(), name: name.trim(), criticalAutoRemediation: autoRemediation });
   };
   return (
     <form className="stack" onSubmit={submit} noValidate>

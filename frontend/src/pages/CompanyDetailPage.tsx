@@ -1,14 +1,16 @@
-import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { call, type Schemas } from '../api/client';
-import { isApiError, useApi, useSession } from '../auth/session';
+import type { Schemas } from '../api/client';
+import { isApiError, useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
-import { AssetDialog } from '../components/asset-form';
+import { AssetDialog } from '../features/assets/AssetDialog';
 import { Badge } from '../components/badges';
 import { DependencyGraph, GraphLegend, assetHealth } from '../components/graph-dependency';
 import { Card, DataTable, Facts, PageHeader } from '../components/layout-parts';
 import { EmptyState, ErrorState, Notice, Spinner } from '../components/states';
+import { useAssets } from '../features/assets/hooks';
+import { useIncidentList } from '../features/incidents/hooks';
+import { useTenant } from '../features/tenants/hooks';
 import { formatDateTime, formatRelative, humanize } from '../lib/format';
 import './admin.css';
 
@@ -38,23 +40,11 @@ function NotFound({ tenantId }: { tenantId: string }) {
 /** One company: its facts, the dependency graph of its assets (marked where incidents are active) and the inventory. */
 export default function CompanyDetailPage() {
   const { tenantId = '' } = useParams();
-  const api = useApi();
   const { can } = useSession();
   const { select } = useTenants();
-  const tenant = useQuery({
-    queryKey: ['tenants', 'one', tenantId],
-    queryFn: () => call(api.GET('/v1/tenants/{id}', { params: { path: { id: tenantId } } })),
-  });
-  const assets = useQuery({
-    queryKey: ['assets', tenantId],
-    queryFn: () => call(api.GET('/v1/assets', { params: { query: { tenant: tenantId } } })),
-    enabled: tenant.isSuccess,
-  });
-  const incidents = useQuery({
-    queryKey: ['incidents', tenantId, 'active', 'graph'],
-    queryFn: () => call(api.GET('/v1/incidents', { params: { query: { tenant: tenantId, status: 'active', limit: 200 } } })),
-    enabled: tenant.isSuccess,
-  });
+  const tenant = useTenant(tenantId);
+  const assets = useAssets(tenantId, tenant.isSuccess);
+  const incidents = useIncidentList({ tenant: tenantId, status: 'active', limit: 200 }, tenant.isSuccess);
   const [selected, setSelected] = useState<string | undefined>();
   const [editing, setEditing] = useState<{ asset: Asset | undefined } | undefined>();
   const [saved, setSaved] = useState<string | undefined>();

@@ -1,13 +1,11 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
-import { call } from '../api/client';
-import { useApi } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { Badge, PriorityMeter } from '../components/badges';
 import { useNow } from '../components/countdown';
 import { IncidentBadges, incidentPath, NextSla, rootAssetOf, SEVERITIES, type Severity } from '../components/incident-parts';
 import { DataTable, PageHeader } from '../components/layout-parts';
 import { EmptyState, ErrorState, Spinner } from '../components/states';
+import { useIncidentPages } from '../features/incidents/hooks';
 import { formatDateTime, humanize } from '../lib/format';
 import './incidents.css';
 
@@ -52,7 +50,6 @@ function pick<T extends string>(value: string | null, allowed: readonly { value:
 
 /** The incident queue: filters live in the URL so a filtered view can be shared. */
 export default function IncidentsPage() {
-  const api = useApi();
   const { selected, nameOf, tenants } = useTenants();
   const [params, setParams] = useSearchParams();
   const now = useNow(15_000);
@@ -75,28 +72,10 @@ export default function IncidentsPage() {
     );
   };
 
-  const filters = { status, severity, sort, assignee, tenant: selected };
-  const query = useInfiniteQuery({
-    queryKey: ['incidents', filters],
-    queryFn: ({ pageParam }) =>
-      call(
-        api.GET('/v1/incidents', {
-          params: {
-            query: {
-              status: status === 'all' ? undefined : status,
-              severity,
-              sort,
-              assignee: assignee || undefined,
-              tenant: selected,
-              cursor: pageParam,
-              limit: PAGE_SIZE,
-            },
-          },
-        }),
-      ),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (page) => page.nextCursor ?? undefined,
-  });
+  const query = useIncidentPages(
+    { status: status === 'all' ? undefined : status, severity, sort, assignee: assignee || undefined, tenant: selected },
+    PAGE_SIZE,
+  );
   const incidents = query.data?.pages.flatMap((page) => page.incidents) ?? [];
   const filtered = status !== 'active' || severity !== undefined || assignee !== '';
   // One company in view: its name is in the description, not on every row.

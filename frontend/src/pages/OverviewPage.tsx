@@ -1,7 +1,6 @@
-import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { call, type Schemas } from '../api/client';
-import { useApi, useSession } from '../auth/session';
+import type { Schemas } from '../api/client';
+import { useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { Badge, PriorityMeter } from '../components/badges';
 import { DailyChart, KpiCard } from '../components/chart';
@@ -10,6 +9,8 @@ import { describeEvent, type Incident, incidentPath, NextSla } from '../componen
 import { Card, PageHeader } from '../components/layout-parts';
 import { EmptyState, ErrorState, Spinner } from '../components/states';
 import { formatDateTime, formatDuration, formatNumber, formatPercent, formatRelative, formatTime } from '../lib/format';
+import { useIncidentList } from '../features/incidents/hooks';
+import { useKpiReports } from '../features/kpis/hooks';
 import { useLive } from '../realtime/live';
 import { useState } from 'react';
 import './incidents.css';
@@ -242,12 +243,8 @@ function Trends({ report }: { report: KpiReport }) {
 }
 
 function ActiveIncidents({ tenant }: { tenant: string | undefined }) {
-  const api = useApi();
   const { nameOf } = useTenants();
-  const query = useQuery({
-    queryKey: ['incidents', { status: 'active', sort: 'priority', tenant, limit: 5 }],
-    queryFn: () => call(api.GET('/v1/incidents', { params: { query: { status: 'active', sort: 'priority', tenant, limit: 5 } } })),
-  });
+  const query = useIncidentList({ status: 'active', sort: 'priority', tenant, limit: 5 });
   return (
     <Card
       title="Active incidents"
@@ -295,15 +292,11 @@ function ActiveIncidents({ tenant }: { tenant: string | undefined }) {
 }
 
 function LiveFeed({ tenant }: { tenant: string | undefined }) {
-  const api = useApi();
   const { status, feed } = useLive();
   const { nameOf } = useTenants();
   const now = useNow(10_000);
   // Recent incidents, to name the asset an event is about (events carry ids only); refreshed by every event.
-  const recent = useQuery({
-    queryKey: ['incidents', { feed: true, tenant }],
-    queryFn: () => call(api.GET('/v1/incidents', { params: { query: { sort: 'newest', tenant, limit: 100 } } })),
-  });
+  const recent = useIncidentList({ sort: 'newest', tenant, limit: 100 });
   const byId = new Map((recent.data?.incidents ?? []).map((incident) => [`${incident.tenantId}/${incident.id}`, incident]));
   const events = tenant ? feed.filter((event) => event.tenantId === tenant) : feed;
   return (
@@ -357,18 +350,12 @@ function LiveFeed({ tenant }: { tenant: string | undefined }) {
 
 /** The MSP's morning view: what is burning now and what just happened, then the KPIs and trends of the period. */
 export default function OverviewPage() {
-  const api = useApi();
   const { can } = useSession();
   const { selected, tenants, nameOf, loading } = useTenants();
   const [days, setDays] = useState<Period>(7);
   // KPIs are per company: "all companies" adds up each company's report.
   const kpiTenants = (selected ? [selected] : tenants.map((t) => t.id)).filter((id) => can('kpi.read', id));
-  const reports = useQueries({
-    queries: kpiTenants.map((tenantId) => ({
-      queryKey: ['kpis', tenantId, days],
-      queryFn: () => call(api.GET('/v1/kpis', { params: { query: { tenant: tenantId, from: periodStart(days), timeZone: TIME_ZONE } } })),
-    })),
-  });
+  const reports = useKpiReports(kpiTenants, days, periodStart(days), TIME_ZONE);
   const failed = reports.find((report) => report.isError);
   const pending = loading || reports.some((report) => report.isPending);
   const combined = !pending && !failed && reports.length > 0 ? combineReports(reports.map((report) => report.data!)) : undefined;

@@ -1,7 +1,5 @@
-import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { call } from '../api/client';
-import { useApi, useSession } from '../auth/session';
+import { useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { IncidentLink } from '../components/approval-card';
 import { Badge } from '../components/badges';
@@ -15,11 +13,11 @@ import {
   RiskBadge,
   RunbookDetail,
   useOneCompany,
-  useTenantExecutions,
   type Execution,
   type Runbook,
 } from '../components/runbook-parts';
 import { EmptyState, ErrorState, Spinner } from '../components/states';
+import { useRunbooks, useTenantExecutions } from '../features/runbooks/hooks';
 import { formatDateTime, formatDuration, formatRelative } from '../lib/format';
 import './operations.css';
 
@@ -47,7 +45,6 @@ function LastRun({ execution, now }: { execution: Execution | undefined; now: nu
 
 /** The runbook library and the company's own runbooks, with how each last ran. */
 export default function RunbooksPage() {
-  const api = useApi();
   const { can } = useSession();
   const { nameOf } = useTenants();
   const { tenant, picker } = useOneCompany();
@@ -58,12 +55,7 @@ export default function RunbooksPage() {
   const [search, setSearch] = useState('');
   const [openId, setOpenId] = useState<string | undefined>();
 
-  const query = useQuery({
-    queryKey: ['runbooks', tenant],
-    queryFn: () => call(api.GET('/v1/runbooks', { params: { query: { tenant } } })),
-    enabled: Boolean(tenant),
-    staleTime: 5 * 60_000,
-  });
+  const query = useRunbooks(tenant);
   const executions = useTenantExecutions(tenant && can('execution.read', tenant) ? tenant : undefined);
 
   const runbooks = useMemo(() => query.data?.runbooks ?? [], [query.data]);

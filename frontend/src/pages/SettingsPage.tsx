@@ -3,11 +3,11 @@ import { useSearchParams } from 'react-router';
 import { useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { PageHeader } from '../components/layout-parts';
-import { CorrelationTab } from '../components/settings-correlation';
-import { IntegrationsTab } from '../components/settings-integrations';
-import { KeysTab } from '../components/settings-keys';
-import { NotificationsTab } from '../components/settings-notifications';
-import { SlaTab } from '../components/settings-sla';
+import { CorrelationTab } from '../features/correlation/CorrelationTab';
+import { IntegrationsTab } from '../features/integrations/IntegrationsTab';
+import { KeysTab } from '../features/integrations/KeysTab';
+import { NotificationsTab } from '../features/notifications/NotificationsTab';
+import { SlaTab } from '../features/sla/SlaTab';
 import { EmptyState, Spinner } from '../components/states';
 import './admin.css';
 

@@ -1,15 +1,15 @@
-import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { call } from '../api/client';
-import { useApi, useSession } from '../auth/session';
+import { useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { Badge } from '../components/badges';
 import { useNow } from '../components/countdown';
 import { Card, DataTable, PageHeader } from '../components/layout-parts';
 import { Avatar, OnCallNowCard, ScheduleCard, type Technician } from '../components/oncall-parts';
 import { TechnicianProfileDialog } from '../components/oncall-profile-dialog';
-import { useOneCompany, useUserNames } from '../components/runbook-parts';
+import { useOneCompany } from '../components/runbook-parts';
 import { EmptyState, ErrorState, Notice, Spinner } from '../components/states';
+import { useOnCallNow, useSchedules, useTechnicians } from '../features/oncall/hooks';
+import { useUserNames } from '../features/users/hooks';
 import { formatTime } from '../lib/format';
 import './operations.css';
 
@@ -32,7 +32,6 @@ function Workload({ technician }: { technician: Technician }) {
 
 /** Who works the incidents: the technicians as the routing sees them, who is on call now, and the rotations. */
 export default function TechniciansPage() {
-  const api = useApi();
   const { can } = useSession();
   const { nameOf } = useTenants();
   const { tenant, picker } = useOneCompany();
@@ -41,22 +40,9 @@ export default function TechniciansPage() {
   const [saved, setSaved] = useState<string | undefined>();
   const [search, setSearch] = useState('');
 
-  const technicians = useQuery({
-    queryKey: ['technicians', tenant],
-    queryFn: () => call(api.GET('/v1/technicians', { params: { query: { tenant } } })),
-    enabled: Boolean(tenant),
-  });
-  const onCall = useQuery({
-    queryKey: ['oncall', 'now', tenant],
-    queryFn: () => call(api.GET('/v1/oncall/now', { params: { query: { tenant } } })),
-    enabled: Boolean(tenant),
-    refetchInterval: 60_000,
-  });
-  const schedules = useQuery({
-    queryKey: ['oncall', 'schedules', tenant],
-    queryFn: () => call(api.GET('/v1/oncall/schedules', { params: { query: { tenant } } })),
-    enabled: Boolean(tenant),
-  });
+  const technicians = useTechnicians(tenant);
+  const onCall = useOnCallNow(tenant);
+  const schedules = useSchedules(tenant);
 
   const userNames = useUserNames(tenant ? [tenant] : []);
   const names = useMemo(() => {

@@ -1,15 +1,13 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useSession } from '../auth/session';
-
-/** One event pushed by the realtime API: the EventBridge detail-type, its time and detail. */
-export interface LiveEvent {
-  type: string;
-  at: string;
-  tenantId: string;
-  incidentId?: string;
-  [field: string]: unknown;
-}
+import { approvalsStaleAfter } from '../features/approvals/hooks';
+import { incidentsStaleAfter } from '../features/incidents/hooks';
+import { kpisStaleAfter } from '../features/kpis/hooks';
+import { probeSession } from '../features/notifications/hooks';
+import { techniciansStaleAfter } from '../features/oncall/hooks';
+import { executionsStaleAfter } from '../features/runbooks/hooks';
+import type { LiveEvent } from './event';
 
 export type LiveStatus = 'connecting' | 'live' | 'offline';
 
@@ -25,15 +23,8 @@ const FEED_SIZE = 50;
 const PING_EVERY_MS = 5 * 60_000;
 const MAX_BACKOFF_MS = 30_000;
 
-/** Which cached queries an event makes stale (query keys start with the resource's name). */
-function staleQueries(event: LiveEvent): string[][] {
-  const keys = [['incidents'], ['kpis']];
-  if (event.incidentId) keys.push(['incident', event.tenantId, event.incidentId]);
-  if (/Approval/.test(event.type)) keys.push(['approvals']);
-  if (/Execution/.test(event.type)) keys.push(['executions']);
-  if (/Assigned|Resolved/.test(event.type)) keys.push(['technicians']);
-  return keys;
-}
+/** Which cached queries an event makes stale: each feature names its own, from its query-key factory. */
+const STALE_AFTER = [incidentsStaleAfter, kpisStaleAfter, approvalsStaleAfter, executionsStaleAfter, techniciansStaleAfter];
 
 const LiveContext = createContext<LiveContextValue>({ status: 'offline', feed: [], follow: () => () => undefined });
 
@@ -84,7 +75,7 @@ export function LiveProvider({ wsUrl, children }: { wsUrl: string; children: Rea
         }
         if (typeof event.tenantId !== 'string' || typeof event.at !== 'string') return; // pong, subscribed, errors
         setFeed((previous) => [event, ...previous].slice(0, FEED_SIZE));
-        for (const queryKey of staleQueries(event)) void queryClient.invalidateQueries({ queryKey });
+        for (const queryKey of STALE_AFTER.flatMap((staleAfter) => staleAfter(event))) void queryClient.invalidateQueries({ queryKey });
       };
       socket.onclose = () => {
         clearInterval(pingTimer);
@@ -93,7 +84,7 @@ export function LiveProvider({ wsUrl, children }: { wsUrl: string; children: Rea
         // A refused connection is often a token that expired or was revoked (the user's access changed): one
         // API request finds out, and its 401 renews the session (new access) or ends it (user deleted). A
         // network failure gives no 401 and changes nothing.
-        if (!opened) void api.GET('/v1/me/notification-preferences').catch(() => undefined);
+        if (!opened) probeSession(api);
         const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt++);
         retryTimer = setTimeout(connect, delay);
       };

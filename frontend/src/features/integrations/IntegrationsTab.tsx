@@ -1,10 +1,11 @@
 import type { MouseEvent } from 'react';
-import { CopyButton, CopyField } from './copy-button';
-import { Card, DataTable } from './layout-parts';
-import { useIntegrations } from './settings-keys';
-import { QueryState } from './states';
+import { CopyButton, CopyField } from '../../components/copy-button';
+import { Card, DataTable } from '../../components/layout-parts';
+import { useIntegrations } from './hooks';
+import { QueryState } from '../../components/states';
 
 type IntegrationsAnswer = NonNullable<ReturnType<typeof useIntegrations>['data']>;
+
 type Guide = IntegrationsAnswer['setup'][number];
 
 /** A block of text to paste (config, payload, script) with its copy button. */

@@ -1,61 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
-import { call, type Schemas } from '../api/client';
-import { useApi } from '../auth/session';
-import { Dialog } from './dialog';
-import { FieldError, FormError, fieldErrors, invalidProps, useDialogMounted } from './settings-form';
-
-type Asset = Schemas['Asset'];
-type Ssm = NonNullable<Asset['ssm']>;
-
-export const ASSET_TYPES = [
-  'server',
-  'database',
-  'load_balancer',
-  'endpoint',
-  'service',
-  'container',
-  'network',
-  'storage',
-  'queue',
-  'cache',
-  'firewall',
-];
-
-interface Draft {
-  id: string;
-  name: string;
-  type: string;
-  env: string;
-  critical: boolean;
-  aliases: string;
-  dependsOn: string[];
-  automation: boolean;
-  ssm: Ssm;
-}
-
-function draftOf(asset: Asset | undefined): Draft {
-  return {
-    id: asset?.id ?? '',
-    name: asset?.name ?? '',
-    type: asset?.type ?? 'server',
-    env: asset?.tags.env ?? '',
-    critical: asset?.critical ?? false,
-    aliases: (asset?.aliases ?? []).join('\n'),
-    dependsOn: asset?.dependsOn ?? [],
-    automation: Boolean(asset?.ssm),
-    ssm: asset?.ssm ?? { instanceId: '', accountId: '', region: '', platform: 'linux' },
-  };
-}
-
-function slug(name: string): string {
-  return name
-    .trim()
-    .toLowerCase()
-    .replace(/[^a-z0-9_.:-]+/g, '-')
-    .replace(/^[^a-z0-9]+/, '')
-    .slice(0, 128);
-}
+import { useSaveAsset } from './hooks';
+import { Dialog } from '../../components/dialog';
+import { FieldError, FormError, fieldErrors, useDialogMounted, invalidProps } from '../../components/settings-form';
+import { type Asset, type Ssm, ASSET_TYPES, type Draft, draftOf, inputOf, slug } from './asset-draft';
 
 /** Add or edit an asset: names, type, criticality, what it depends on, and where runbooks reach it (SSM). */
 export function AssetDialog({
@@ -96,8 +43,6 @@ function AssetForm({
   onCancel: () => void;
   onSaved: (asset: Asset, created: boolean) => void;
 }) {
-  const api = useApi();
-  const queryClient = useQueryClient();
   const formId = useId();
   const [draft, setDraft] = useState<Draft>(() => draftOf(asset));
   const [idTouched, setIdTouched] = useState(Boolean(asset));
@@ -105,49 +50,14 @@ function AssetForm({
   const setSsm = <K extends keyof Ssm>(key: K, value: Ssm[K]) =>
     setDraft((current) => ({ ...current, ssm: { ...current.ssm, [key]: value } }));
 
-  const save = useMutation({
-    mutationFn: async () => {
-      const tags = { ...(asset?.tags ?? {}) };
-      if (draft.env.trim()) tags.env = draft.env.trim();
-      else delete tags.env;
-      const ssm: Ssm | undefined = draft.automation
-        ? {
-            instanceId: draft.ssm.instanceId.trim(),
-            accountId: draft.ssm.accountId.trim(),
-            region: draft.ssm.region.trim(),
-            platform: draft.ssm.platform,
-            ...(draft.ssm.roleName?.trim() ? { roleName: draft.ssm.roleName.trim() } : {}),
-          }
-        : undefined;
-      const body = {
-        name: draft.name.trim(),
-        type: draft.type.trim(),
-        critical: draft.critical,
-        aliases: draft.aliases
-          .split('\n')
-          .map((alias) => alias.trim())
-          .filter(Boolean),
-        dependsOn: draft.dependsOn,
-        tags,
-        ssm,
-      };
-      if (asset) {
-        return call(api.PUT('/v1/assets/{id}', { params: { path: { id: asset.id }, query: { tenant: tenantId } }, body }));
-      }
-      return call(api.POST('/v1/assets', { params: { query: { tenant: tenantId } }, body: { ...body, id: draft.id.trim() } }));
-    },
-    onSuccess: async (saved) => {
-      await queryClient.invalidateQueries({ queryKey: ['assets', tenantId] });
-      onSaved(saved, !asset);
-    },
-  });
+  const save = useSaveAsset(tenantId, asset, { onSuccess: (saved) => onSaved(saved, !asset) });
   const errors = fieldErrors(save.error);
   const others = assets.filter((candidate) => candidate.id !== asset?.id).sort((a, b) => a.name.localeCompare(b.name));
   const fid = (name: string) => `${formId}-${name}`;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    save.mutate();
+    save.mutate(inputOf(draft, asset));
   };
 
   return (

@@ -1,16 +1,13 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { call, type Schemas } from '../api/client';
-import { useApi, useSession } from '../auth/session';
-import { formatDateTime, formatRelative } from '../lib/format';
-import { Badge } from './badges';
-import { CopyButton } from './copy-button';
-import { Dialog } from './dialog';
-import { Card, DataTable, Facts } from './layout-parts';
-import { ConfirmDialog, FormError, useDialogMounted } from './settings-form';
-import { EmptyState, Notice, QueryState } from './states';
-
-type ApiKey = Schemas['ApiKey'];
+import { useSession } from '../../auth/session';
+import type { useIntegrations } from './hooks';
+import { useIntegrationChange } from './hooks';
+import { formatDateTime, formatRelative } from '../../lib/format';
+import { Badge } from '../../components/badges';
+import { Card, DataTable, Facts } from '../../components/layout-parts';
+import { ConfirmDialog, FormError } from '../../components/settings-form';
+import { EmptyState, Notice } from '../../components/states';
+import { type ApiKey, type Revealed, SecretDialog, OverlapSelect } from './key-dialogs';
 
 const KEY_TONES: Record<ApiKey['status'], { value: string; label: string }> = {
   active: { value: 'succeeded', label: 'Active' },
@@ -19,87 +16,10 @@ const KEY_TONES: Record<ApiKey['status'], { value: string; label: string }> = {
   revoked: { value: 'failed', label: 'Revoked' },
 };
 
-const OVERLAPS = [
-  { seconds: 3600, label: '1 hour' },
-  { seconds: 86_400, label: '1 day (default)' },
-  { seconds: 7 * 86_400, label: '7 days' },
-  { seconds: 30 * 86_400, label: '30 days' },
-];
-
-/** The integrations answer (keys, signing, setup guide): one query shared by the Keys and Integrations tabs. */
-export function useIntegrations(tenantId: string) {
-  const api = useApi();
-  return useQuery({
-    queryKey: ['integrations', tenantId],
-    queryFn: () => call(api.GET('/v1/integrations', { params: { query: { tenant: tenantId } } })),
-  });
-}
-
-interface Revealed {
-  title: string;
-  what: string;
-  secret: string;
-  note?: string;
-}
-
-/** A secret the API returns once: shown here with a copy button and a warning, never again. */
-function SecretDialog({ revealed, onClose }: { revealed: Revealed | undefined; onClose: () => void }) {
-  const mounted = useDialogMounted(revealed !== undefined);
-  if (!mounted) return null;
-  return (
-    <Dialog open={revealed !== undefined} title={revealed?.title ?? 'New secret'} onClose={onClose}>
-      {revealed ? (
-        <div className="secret-box">
-          <Notice kind="error">
-            <strong>Copy it now:</strong> this {revealed.what} will not be shown again. Only a hash is kept.
-          </Notice>
-          <code className="secret-value" aria-label={revealed.what} data-testid="revealed-secret">
-            {revealed.secret}
-          </code>
-          {revealed.note ? <p className="muted small">{revealed.note}</p> : null}
-          <div className="form-actions">
-            <CopyButton text={revealed.secret} label={`Copy ${revealed.what}`} />
-            <button type="button" className="button button-primary" onClick={onClose}>
-              I have copied it
-            </button>
-          </div>
-        </div>
-      ) : null}
-    </Dialog>
-  );
-}
-
-function OverlapSelect({ value, onChange, id }: { value: number; onChange: (seconds: number) => void; id: string }) {
-  return (
-    <label className="field" htmlFor={id}>
-      The old one keeps working for
-      <select id={id} value={value} onChange={(event) => onChange(Number(event.target.value))}>
-        {OVERLAPS.map((overlap) => (
-          <option key={overlap.seconds} value={overlap.seconds}>
-            {overlap.label}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
-
-/** API keys (create, rotate, revoke) and the webhook signing secret, for one company. */
-export function KeysTab({ tenantId }: { tenantId: string }) {
-  const query = useIntegrations(tenantId);
-  return (
-    <QueryState query={query} loadingLabel="Loading the keys">
-      {(data) => <KeysPanel tenantId={tenantId} data={data} />}
-    </QueryState>
-  );
-}
-
 type IntegrationsAnswer = NonNullable<ReturnType<typeof useIntegrations>['data']>;
 
-function KeysPanel({ tenantId, data }: { tenantId: string; data: IntegrationsAnswer }) {
-  const api = useApi();
+export function KeysPanel({ tenantId, data }: { tenantId: string; data: IntegrationsAnswer }) {
   const { can } = useSession();
-  const queryClient = useQueryClient();
   const formId = useId();
   const writable = can('integration.write', tenantId);
   const [revealed, setRevealed] = useState<Revealed | undefined>();
@@ -110,25 +30,14 @@ function KeysPanel({ tenantId, data }: { tenantId: string; data: IntegrationsAns
   const [overlap, setOverlap] = useState(86_400);
   /** The box as clicked, until the saved setting is read back. */
   const [pendingRequired, setPendingRequired] = useState<boolean | undefined>();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['integrations', tenantId] });
-
-  const create = useMutation({
-    mutationFn: () => call(api.POST('/v1/integrations/api-keys', { params: { query: { tenant: tenantId } }, body: {} })),
-    onSuccess: async (answer) => {
+  const create = useIntegrationChange(tenantId, 'createKey', {
+    onSuccess: (answer) => {
       setNotice(undefined);
       setRevealed({ title: 'New API key', what: 'API key', secret: answer.apiKey, note: `Key ${answer.prefix}… created.` });
-      await refresh();
     },
   });
-  const rotate = useMutation({
-    mutationFn: (key: ApiKey) =>
-      call(
-        api.POST('/v1/integrations/api-keys/{keyId}/rotate', {
-          params: { path: { keyId: key.keyId }, query: { tenant: tenantId } },
-          body: { overlapSeconds: overlap },
-        }),
-      ),
-    onSuccess: async (answer) => {
+  const rotate = useIntegrationChange(tenantId, 'rotateKey', {
+    onSuccess: (answer) => {
       setRotating(undefined);
       setRevealed({
         title: 'Rotated API key',
@@ -138,22 +47,16 @@ function KeysPanel({ tenantId, data }: { tenantId: string; data: IntegrationsAns
           ? `The previous key keeps working until ${formatDateTime(answer.previous.expiresAt)}: move the tools over before then.`
           : undefined,
       });
-      await refresh();
     },
   });
-  const revoke = useMutation({
-    mutationFn: (key: ApiKey) =>
-      call(api.DELETE('/v1/integrations/api-keys/{keyId}', { params: { path: { keyId: key.keyId }, query: { tenant: tenantId } } })),
-    onSuccess: async () => {
+  const revoke = useIntegrationChange(tenantId, 'revokeKey', {
+    onSuccess: () => {
       setNotice(`Key ${revoking?.prefix ?? ''}… revoked: ingestion refuses it within 30 s.`);
       setRevoking(undefined);
-      await refresh();
     },
   });
-  const rotateHmac = useMutation({
-    mutationFn: () =>
-      call(api.POST('/v1/integrations/hmac/rotate', { params: { query: { tenant: tenantId } }, body: { overlapSeconds: overlap } })),
-    onSuccess: async (answer) => {
+  const rotateHmac = useIntegrationChange(tenantId, 'rotateHmac', {
+    onSuccess: (answer) => {
       setRotatingHmac(false);
       setRevealed({
         title: data.hmac.configured ? 'Rotated signing secret' : 'New signing secret',
@@ -163,18 +66,13 @@ function KeysPanel({ tenantId, data }: { tenantId: string; data: IntegrationsAns
           ? `The previous secret stays valid until ${formatDateTime(answer.previousSecretExpiresAt)}.`
           : 'Sign each delivery with it: X-Timestamp and X-Signature headers.',
       });
-      await refresh();
     },
   });
-  const requireSigning = useMutation({
-    mutationFn: (required: boolean) =>
-      call(api.PUT('/v1/integrations/hmac', { params: { query: { tenant: tenantId } }, body: { required } })),
-    onSuccess: async (answer) => {
+  const requireSigning = useIntegrationChange(tenantId, 'requireSigning', {
+    onSuccess: (answer) =>
       setNotice(
         answer.required ? 'Signed deliveries are now required (within 30 s).' : 'Unsigned deliveries are accepted again (within 30 s).',
-      );
-      await refresh();
-    },
+      ),
     onSettled: () => setPendingRequired(undefined),
   });
 
@@ -191,7 +89,7 @@ function KeysPanel({ tenantId, data }: { tenantId: string; data: IntegrationsAns
         title="Webhook API keys"
         actions={
           writable ? (
-            <button type="button" className="button button-primary" onClick={() => create.mutate()} disabled={create.isPending}>
+            <button type="button" className="button button-primary" onClick={() => create.mutate(undefined)} disabled={create.isPending}>
               {create.isPending ? 'Creating…' : 'Create key'}
             </button>
           ) : null
@@ -350,7 +248,7 @@ function KeysPanel({ tenantId, data }: { tenantId: string; data: IntegrationsAns
         title={`Rotate key ${rotating?.prefix ?? ''}…`}
         confirmLabel="Rotate key"
         busy={rotate.isPending}
-        onConfirm={() => rotating && rotate.mutate(rotating)}
+        onConfirm={() => rotating && rotate.mutate({ keyId: rotating.keyId, overlapSeconds: overlap })}
         onClose={() => setRotating(undefined)}
       >
         <div className="stack">
@@ -365,7 +263,7 @@ function KeysPanel({ tenantId, data }: { tenantId: string; data: IntegrationsAns
         confirmLabel="Revoke key"
         danger
         busy={revoke.isPending}
-        onConfirm={() => revoking && revoke.mutate(revoking)}
+        onConfirm={() => revoking && revoke.mutate(revoking.keyId)}
         onClose={() => setRevoking(undefined)}
       >
         <p>Deliveries with this key are refused within 30 seconds. This cannot be undone.</p>
@@ -376,7 +274,7 @@ function KeysPanel({ tenantId, data }: { tenantId: string; data: IntegrationsAns
         title={data.hmac.configured ? 'Rotate the signing secret' : 'Create a signing secret'}
         confirmLabel={data.hmac.configured ? 'Rotate secret' : 'Create secret'}
         busy={rotateHmac.isPending}
-        onConfirm={() => rotateHmac.mutate()}
+        onConfirm={() => rotateHmac.mutate(overlap)}
         onClose={() => setRotatingHmac(false)}
       >
         <div className="stack">

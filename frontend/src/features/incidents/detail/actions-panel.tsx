@@ -1,0 +1,224 @@
+import { useState } from 'react';
+import { useSession } from '../../../auth/session';
+import { slaPaused, type IncidentDetail } from '../../../components/incident-parts';
+import { errorMessage, Notice } from '../../../components/states';
+import {
+  useAcknowledgeIncident,
+  useAssignIncident,
+  usePauseSla,
+  useReopenIncident,
+  useResolveIncident,
+  useResumeSla,
+  useRunRunbook,
+} from '../hooks';
+import { useTechnicians } from '../../oncall/hooks';
+import type { Runbook, Technician } from './types';
+import { ResolveDialog, PauseDialog, RunbookDialog } from './action-dialogs';
+
+export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; runbooks: Runbook[] | undefined }) {
+  const { can } = useSession();
+  const { incident } = detail;
+  const tenantId = incident.tenantId;
+  const [notice, setNotice] = useState<{ kind: 'success' | 'error' | 'info'; text: string } | undefined>();
+  const [dialog, setDialog] = useState<'resolve' | 'pause' | 'runbook' | undefined>();
+  const [assignee, setAssignee] = useState<string | undefined>(undefined);
+
+  const active = incident.status === 'open' || incident.status === 'acknowledged';
+  const canAssign = can('incident.assign', tenantId) && active;
+  const technicians = useTechnicians(tenantId, canAssign);
+
+  const notify = (text: string, kind: 'success' | 'info' = 'success') => setNotice({ kind, text });
+  const fail = (error: unknown) => setNotice({ kind: 'error', text: errorMessage(error) });
+
+  const acknowledge = useAcknowledgeIncident(incident, {
+    onSuccess: () => notify('Acknowledged: the response clock has stopped.'),
+    onError: fail,
+  });
+  const assign = useAssignIncident(incident, {
+    onSuccess: (next) => {
+      notify(next.incident.assignee ? `Assigned to ${next.incident.assignee.name}.` : 'Unassigned.');
+      setAssignee(undefined);
+    },
+    onError: fail,
+  });
+  const resolve = useResolveIncident(incident, {
+    onSuccess: () => {
+      setDialog(undefined);
+      notify('Incident resolved.');
+    },
+  });
+  const reopen = useReopenIncident(incident, { onSuccess: () => notify('Incident reopened.'), onError: fail });
+  const pause = usePauseSla(incident, {
+    onSuccess: () => {
+      setDialog(undefined);
+      notify('Pausing the SLA clock: the deadlines update in a moment.', 'info');
+    },
+  });
+  const resume = useResumeSla(incident, {
+    onSuccess: () => notify('Resuming the SLA clock: the deadlines move by the time paused.', 'info'),
+    onError: fail,
+  });
+  const run = useRunRunbook(incident, {
+    onSuccess: (execution) => {
+      setDialog(undefined);
+      notify(
+        execution.state === 'pending_approval'
+          ? `${execution.runbookName} is waiting for an approval.`
+          : `${execution.runbookName} started${execution.dryRun ? ' (dry run)' : ''}.`,
+      );
+    },
+  });
+
+  const runnable = (runbooks ?? []).filter((r) => can(`execution.run.${r.risk}`, tenantId));
+  const categories = new Set(detail.alerts.map((alert) => alert.category));
+  const matching = new Set(runnable.filter((r) => r.match.categories.some((category) => categories.has(category))).map((r) => r.id));
+  const preferred =
+    incident.decision?.runbookId ??
+    (incident.decision?.advice && 'suggestedRunbookId' in incident.decision.advice
+      ? (incident.decision.advice.suggestedRunbookId ?? undefined)
+      : undefined);
+  const paused = slaPaused(incident);
+  const canAck = can('incident.acknowledge', tenantId);
+  const show = {
+    acknowledge: canAck && incident.status === 'open',
+    resolve: can('incident.resolve', tenantId) && active,
+    reopen: can('incident.reopen', tenantId) && incident.status === 'resolved',
+    pause: canAck && active && Boolean(incident.sla) && !paused,
+    resume: canAck && active && paused,
+    runbook: active && can('execution.run.low', tenantId) && runnable.length > 0,
+  };
+  const anything = Object.values(show).some(Boolean) || canAssign;
+  const chosen = assignee ?? incident.assignee?.userId ?? '';
+  const techList: Technician[] = technicians.data?.technicians ?? [];
+  const busy = acknowledge.isPending || assign.isPending || reopen.isPending || resume.isPending;
+
+  return (
+    <section className="card inc-actions" aria-labelledby="actions-heading">
+      <div className="card-header">
+        <h2 id="actions-heading">Actions</h2>
+      </div>
+      {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
+      {!anything ? (
+        <p className="muted inc-small">
+          {active ? 'Your role can follow this incident but not act on it.' : 'Nothing to do: this incident is ' + incident.status + '.'}
+        </p>
+      ) : (
+        <div className="inc-actions-body">
+          <div className="inc-action-buttons">
+            {show.acknowledge ? (
+              <button type="button" className="button button-primary" disabled={busy} onClick={() => acknowledge.mutate()}>
+                Acknowledge
+              </button>
+            ) : null}
+            {show.resolve ? (
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  resolve.reset();
+                  setDialog('resolve');
+                }}
+              >
+                Resolve incident
+              </button>
+            ) : null}
+            {show.reopen ? (
+              <button type="button" className="button" disabled={busy} onClick={() => reopen.mutate()}>
+                Reopen
+              </button>
+            ) : null}
+            {show.runbook ? (
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  run.reset();
+                  setDialog('runbook');
+                }}
+              >
+                Run runbook
+              </button>
+            ) : null}
+            {show.pause ? (
+              <button
+                type="button"
+                className="button button-ghost"
+                onClick={() => {
+                  pause.reset();
+                  setDialog('pause');
+                }}
+              >
+                Pause SLA
+              </button>
+            ) : null}
+            {show.resume ? (
+              <button type="button" className="button button-ghost" disabled={busy} onClick={() => resume.mutate()}>
+                Resume SLA
+              </button>
+            ) : null}
+          </div>
+          {canAssign ? (
+            <form
+              className="inc-assign"
+              onSubmit={(event) => {
+                event.preventDefault();
+                assign.mutate(chosen || null);
+              }}
+            >
+              <label className="field">
+                Technician
+                <select value={chosen} onChange={(event) => setAssignee(event.target.value)} disabled={technicians.isPending}>
+                  <option value="">Unassigned</option>
+                  {incident.assignee && !techList.some((t) => t.userId === incident.assignee?.userId) ? (
+                    <option value={incident.assignee.userId}>{incident.assignee.name}</option>
+                  ) : null}
+                  {techList.map((tech) => (
+                    <option key={tech.userId} value={tech.userId} disabled={!tech.active}>
+                      {tech.name} · {tech.openIncidents}/{tech.maxOpenIncidents} open{tech.onCall ? ' · on call' : ''}
+                      {tech.active ? '' : ' · off'}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button
+                type="submit"
+                className="button"
+                disabled={busy || (incident.assignee?.userId ?? '') === chosen || technicians.isPending}
+              >
+                Assign
+              </button>
+              {technicians.isError ? <p className="form-error">{errorMessage(technicians.error)}</p> : null}
+            </form>
+          ) : null}
+        </div>
+      )}
+      <ResolveDialog
+        open={dialog === 'resolve'}
+        onClose={() => setDialog(undefined)}
+        pending={resolve.isPending}
+        error={resolve.error}
+        onResolve={(code, note) => resolve.mutate(note ? { code, note } : { code })}
+      />
+      <PauseDialog
+        open={dialog === 'pause'}
+        onClose={() => setDialog(undefined)}
+        pending={pause.isPending}
+        error={pause.error}
+        onPause={(reason) => pause.mutate(reason)}
+      />
+      {dialog === 'runbook' ? (
+        <RunbookDialog
+          open
+          onClose={() => setDialog(undefined)}
+          runbooks={runnable}
+          matching={matching}
+          preferred={preferred}
+          decisionParams={incident.decision?.params}
+          pending={run.isPending}
+          error={run.error}
+          onRun={(runbook, params, dryRun) => run.mutate({ runbookId: runbook.id, params, dryRun })}
+        />
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,127 @@
+import { useState } from 'react';
+import { useSession } from '../../../auth/session';
+import { FormError, Section, type IncidentDetail } from '../../../components/incident-parts';
+import { useAddNote } from '../hooks';
+import { formatDateTime, humanize } from '../../../lib/format';
+import type { TimelineEntry } from './types';
+import { Time } from './hero-parts';
+
+const TIMELINE_LABELS: Record<TimelineEntry['type'], { label: string; tone: string }> = {
+  'incident-opened': { label: 'Opened', tone: 'high' },
+  'alert-joined': { label: 'Alert joined', tone: 'neutral' },
+  'alert-resolved': { label: 'Alert cleared', tone: 'ok' },
+  'alert-ended': { label: 'Alert ended', tone: 'ok' },
+  'incident-acknowledged': { label: 'Acknowledged', tone: 'medium' },
+  'incident-assigned': { label: 'Assigned', tone: 'accent' },
+  'incident-routed': { label: 'Routed', tone: 'accent' },
+  note: { label: 'Note', tone: 'neutral' },
+  'resolution-pending': { label: 'Resolution pending', tone: 'ok' },
+  'incident-resolved': { label: 'Resolved', tone: 'ok' },
+  'incident-reopened': { label: 'Reopened', tone: 'high' },
+  'incident-merged': { label: 'Merged', tone: 'neutral' },
+  'root-changed': { label: 'Root changed', tone: 'neutral' },
+  'remediation-decided': { label: 'Remediation decided', tone: 'accent' },
+  'approval-requested': { label: 'Approval requested', tone: 'medium' },
+  'approval-decided': { label: 'Approval decided', tone: 'medium' },
+  'execution-started': { label: 'Runbook started', tone: 'accent' },
+  'execution-finished': { label: 'Runbook finished', tone: 'ok' },
+  'sla-warning': { label: 'SLA warning', tone: 'medium' },
+  'sla-breached': { label: 'SLA breached', tone: 'critical' },
+  'incident-escalated': { label: 'Escalated', tone: 'critical' },
+  'sla-paused': { label: 'SLA paused', tone: 'neutral' },
+  'sla-resumed': { label: 'SLA resumed', tone: 'neutral' },
+};
+
+export function NotesCard({ detail }: { detail: IncidentDetail }) {
+  const { can } = useSession();
+  const { incident } = detail;
+  const [text, setText] = useState('');
+  const notes = detail.timeline.filter((entry) => entry.type === 'note').reverse();
+  const add = useAddNote(incident, { onSuccess: () => setText('') });
+  return (
+    <Section title="Notes" count={notes.length} id="notes-heading">
+      {can('incident.note', incident.tenantId) ? (
+        <form
+          className="inc-note-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (text.trim()) add.mutate(text.trim());
+          }}
+        >
+          <label className="field">
+            <span className="visually-hidden">Note</span>
+            <textarea
+              value={text}
+              onChange={(event) => setText(event.target.value)}
+              placeholder="What did you find, what did you try, who did you call?"
+              maxLength={4000}
+              rows={3}
+            />
+          </label>
+          <div className="row inc-note-actions">
+            <FormError error={add.error} />
+            <button type="submit" className="button button-primary" disabled={add.isPending || !text.trim()}>
+              {add.isPending ? 'Adding…' : 'Add note'}
+            </button>
+          </div>
+        </form>
+      ) : null}
+      {notes.length === 0 ? (
+        <p className="muted inc-small">No notes yet.</p>
+      ) : (
+        <ul className="inc-notes">
+          {notes.map((note) => (
+            <li key={note.id}>
+              <div className="inc-note-meta">
+                <span className="inc-avatar" aria-hidden="true">
+                  {(note.actor ?? '?').slice(0, 1).toUpperCase()}
+                </span>
+                <strong>{note.actor ?? 'Someone'}</strong>
+                <span className="muted">
+                  <Time iso={note.at} />
+                </span>
+              </div>
+              <p className="inc-note-text">{note.reason}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Section>
+  );
+}
+
+/** "HighCPU on db-prod-01", and the tool when it said what the entry records. */
+function alertName(alert: NonNullable<TimelineEntry['alert']>, type: TimelineEntry['type']): string {
+  const name = `${alert.signature} on ${alert.assetRef}`;
+  return type === 'alert-resolved' || type === 'alert-joined' ? `${name} (${alert.source})` : name;
+}
+
+/** The activity, newest first: the API lists it in the order things happened (one instant's entries cause first). */
+export function ActivityCard({ detail }: { detail: IncidentDetail }) {
+  const entries = [...detail.timeline].reverse();
+  return (
+    <Section title="Activity" count={entries.length} id="activity-heading">
+      <ol className="inc-activity">
+        {entries.map((entry) => {
+          const meta = TIMELINE_LABELS[entry.type] ?? { label: humanize(entry.type), tone: 'neutral' };
+          return (
+            <li key={entry.id} className={`tone-${meta.tone}`}>
+              <span className="inc-activity-dot" aria-hidden="true" />
+              <div className="inc-activity-body">
+                <div className="inc-activity-head">
+                  <strong>{meta.label}</strong>
+                  {entry.alert ? <span className="inc-activity-alert">{alertName(entry.alert, entry.type)}</span> : null}
+                  {entry.actor ? <span className="muted">by {entry.actor}</span> : null}
+                  <time dateTime={entry.at} title={formatDateTime(entry.at)} className="muted">
+                    {formatDateTime(entry.at)}
+                  </time>
+                </div>
+                {entry.reason ? <p className="inc-activity-text">{entry.reason}</p> : null}
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+    </Section>
+  );
+}

@@ -1,0 +1,11 @@
+import { call, type Api } from '../../api/client';
+
+/**
+ * The session's own requests. They go through a client without the access token and its 401 retry: a
+ * refused refresh must end the session, not refresh again.
+ */
+export const sessionRequests = {
+  login: (client: Api, email: string, password: string) => call(client.POST('/v1/auth/login', { body: { email, password } })),
+  refresh: (client: Api, refreshToken: string) => call(client.POST('/v1/auth/refresh', { body: { refreshToken } })),
+  logout: (client: Api, refreshToken: string) => call(client.POST('/v1/auth/logout', { body: { refreshToken } })),
+};

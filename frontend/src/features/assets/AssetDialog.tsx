@@ -1,8 +1,11 @@
-import { useId, useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useId } from 'react';
+import { useForm } from 'react-hook-form';
 import { useSaveAsset } from './hooks';
 import { Dialog } from '../../components/dialog';
 import { FieldError, FormError, fieldErrors, useDialogMounted, invalidProps } from '../../components/settings-form';
-import { type Asset, type Ssm, ASSET_TYPES, type Draft, draftOf, inputOf, slug } from './asset-draft';
+import { formErrors } from '../form-errors';
+import { type Asset, ASSET_TYPES, assetFormSchema, type Draft, draftOf, inputOf, slug } from './asset-draft';
 
 /** Add or edit an asset: names, type, criticality, what it depends on, and where runbooks reach it (SSM). */
 export function AssetDialog({
@@ -44,21 +47,18 @@ function AssetForm({
   onSaved: (asset: Asset, created: boolean) => void;
 }) {
   const formId = useId();
-  const [draft, setDraft] = useState<Draft>(() => draftOf(asset));
-  const [idTouched, setIdTouched] = useState(Boolean(asset));
-  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((current) => ({ ...current, [key]: value }));
-  const setSsm = <K extends keyof Ssm>(key: K, value: Ssm[K]) =>
-    setDraft((current) => ({ ...current, ssm: { ...current.ssm, [key]: value } }));
-
+  const { register, handleSubmit, watch, setValue, getFieldState, formState } = useForm<Draft>({
+    defaultValues: draftOf(asset),
+    // The API's own asset schema checks the body the form would send, so its messages appear before a round trip.
+    resolver: zodResolver(assetFormSchema(asset), undefined, { raw: true }),
+  });
   const save = useSaveAsset(tenantId, asset, { onSuccess: (saved) => onSaved(saved, !asset) });
-  const errors = fieldErrors(save.error);
+  const errors = new Map([...fieldErrors(save.error), ...formErrors(formState.errors)]);
   const others = assets.filter((candidate) => candidate.id !== asset?.id).sort((a, b) => a.name.localeCompare(b.name));
   const fid = (name: string) => `${formId}-${name}`;
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    save.mutate(inputOf(draft, asset));
-  };
+  const dependsOn = watch('dependsOn');
+  const automation = watch('automation');
+  const submit = handleSubmit((draft) => save.mutate(inputOf(draft, asset)));
 
   return (
     <form className="stack asset-form" onSubmit={submit} noValidate>
@@ -67,43 +67,27 @@ function AssetForm({
           Name
           <input
             id={fid('name')}
-            value={draft.name}
             required
             maxLength={256}
-            onChange={(event) => {
-              set('name', event.target.value);
-              if (!idTouched) set('id', slug(event.target.value));
-            }}
+            {...register('name', {
+              // The id follows the name until someone types one.
+              onChange: (event) => {
+                if (!asset && !getFieldState('id').isDirty) setValue('id', slug(event.target.value));
+              },
+            })}
             {...invalidProps(errors, 'name', fid('name'))}
           />
           <FieldError errors={errors} path="name" id={fid('name')} />
         </label>
         <label className="field" htmlFor={fid('id')}>
           Asset id
-          <input
-            id={fid('id')}
-            value={draft.id}
-            required
-            disabled={Boolean(asset)}
-            onChange={(event) => {
-              setIdTouched(true);
-              set('id', event.target.value);
-            }}
-            {...invalidProps(errors, 'id', fid('id'))}
-          />
+          <input id={fid('id')} required disabled={Boolean(asset)} {...register('id')} {...invalidProps(errors, 'id', fid('id'))} />
           <span className="field-hint">{asset ? 'The id cannot change.' : 'Letters, digits, "_", ".", ":" or "-".'}</span>
           <FieldError errors={errors} path="id" id={fid('id')} />
         </label>
         <label className="field" htmlFor={fid('type')}>
           Type
-          <input
-            id={fid('type')}
-            list={fid('types')}
-            value={draft.type}
-            required
-            onChange={(event) => set('type', event.target.value)}
-            {...invalidProps(errors, 'type', fid('type'))}
-          />
+          <input id={fid('type')} list={fid('types')} required {...register('type')} {...invalidProps(errors, 'type', fid('type'))} />
           <datalist id={fid('types')}>
             {ASSET_TYPES.map((type) => (
               <option key={type} value={type} />
@@ -113,22 +97,21 @@ function AssetForm({
         </label>
         <label className="field" htmlFor={fid('env')}>
           Environment
-          <input id={fid('env')} value={draft.env} placeholder="prod, staging…" onChange={(event) => set('env', event.target.value)} />
+          <input id={fid('env')} placeholder="prod, staging…" {...register('env')} />
           <span className="field-hint">Kept as the asset&apos;s env tag.</span>
         </label>
       </div>
       <label className="check">
-        <input type="checkbox" checked={draft.critical} onChange={(event) => set('critical', event.target.checked)} />
+        <input type="checkbox" {...register('critical')} />
         Critical asset <span className="field-hint">(raises the priority of its incidents)</span>
       </label>
       <label className="field" htmlFor={fid('aliases')}>
         Other names
         <textarea
           id={fid('aliases')}
-          value={draft.aliases}
           rows={3}
           placeholder={'db-prod-01.example.internal\n10.0.1.10\ni-0123456789abcdef0'}
-          onChange={(event) => set('aliases', event.target.value)}
+          {...register('aliases')}
           {...invalidProps(errors, 'aliases', fid('aliases'))}
         />
         <span className="field-hint">One per line: the FQDN, IP, instance id or ARN the monitoring tools use.</span>
@@ -144,12 +127,11 @@ function AssetForm({
               <label key={other.id} className="check">
                 <input
                   type="checkbox"
-                  checked={draft.dependsOn.includes(other.id)}
+                  checked={dependsOn.includes(other.id)}
                   onChange={(event) =>
-                    set(
-                      'dependsOn',
-                      event.target.checked ? [...draft.dependsOn, other.id] : draft.dependsOn.filter((id) => id !== other.id),
-                    )
+                    setValue('dependsOn', event.target.checked ? [...dependsOn, other.id] : dependsOn.filter((id) => id !== other.id), {
+                      shouldDirty: true,
+                    })
                   }
                 />
                 {other.name} <span className="muted small">{other.type}</span>
@@ -162,29 +144,24 @@ function AssetForm({
       <fieldset className="fieldset">
         <legend>Automation</legend>
         <label className="check">
-          <input type="checkbox" checked={draft.automation} onChange={(event) => set('automation', event.target.checked)} />
+          <input type="checkbox" {...register('automation')} />
           Runbooks can reach it through AWS Systems Manager
         </label>
-        {draft.automation ? (
+        {automation ? (
           <div className="form-grid form-grid-2">
             <label className="field" htmlFor={fid('instance')}>
               Instance id
               <input
                 id={fid('instance')}
-                value={draft.ssm.instanceId}
                 placeholder="i-0123456789abcdef0"
-                onChange={(event) => setSsm('instanceId', event.target.value)}
+                {...register('ssm.instanceId')}
                 {...invalidProps(errors, 'ssm.instanceId', fid('instance'))}
               />
               <FieldError errors={errors} path="ssm.instanceId" id={fid('instance')} />
             </label>
             <label className="field" htmlFor={fid('platform')}>
               Platform
-              <select
-                id={fid('platform')}
-                value={draft.ssm.platform}
-                onChange={(event) => setSsm('platform', event.target.value as Ssm['platform'])}
-              >
+              <select id={fid('platform')} {...register('ssm.platform')}>
                 <option value="linux">Linux</option>
                 <option value="windows">Windows</option>
               </select>
@@ -193,10 +170,9 @@ function AssetForm({
               AWS account id
               <input
                 id={fid('account')}
-                value={draft.ssm.accountId}
                 inputMode="numeric"
                 placeholder="111122223333"
-                onChange={(event) => setSsm('accountId', event.target.value)}
+                {...register('ssm.accountId')}
                 {...invalidProps(errors, 'ssm.accountId', fid('account'))}
               />
               <FieldError errors={errors} path="ssm.accountId" id={fid('account')} />
@@ -205,9 +181,8 @@ function AssetForm({
               Region
               <input
                 id={fid('region')}
-                value={draft.ssm.region}
                 placeholder="eu-west-1"
-                onChange={(event) => setSsm('region', event.target.value)}
+                {...register('ssm.region')}
                 {...invalidProps(errors, 'ssm.region', fid('region'))}
               />
               <FieldError errors={errors} path="ssm.region" id={fid('region')} />
@@ -216,9 +191,8 @@ function AssetForm({
               Role name <span className="field-hint">(optional)</span>
               <input
                 id={fid('role')}
-                value={draft.ssm.roleName ?? ''}
                 placeholder="AlertWhispererRemediation"
-                onChange={(event) => setSsm('roleName', event.target.value)}
+                {...register('ssm.roleName')}
                 {...invalidProps(errors, 'ssm.roleName', fid('role'))}
               />
               <FieldError errors={errors} path="ssm.roleName" id={fid('role')} />

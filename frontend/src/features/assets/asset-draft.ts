@@ -1,5 +1,7 @@
+import * as z from 'zod';
+import { assetSchema } from '../../../../lib/domain/asset';
 import type { Schemas } from '../../api/client';
-import { type AssetInput } from './hooks';
+import type { AssetInput } from './hooks';
 
 export type Asset = Schemas['Asset'];
 
@@ -60,7 +62,8 @@ export function inputOf(draft: Draft, asset: Asset | undefined): AssetInput {
       }
     : undefined;
   return {
-    id: draft.id.trim(),
+    // A disabled input (the id of an asset being edited) gives the form no value.
+    id: asset?.id ?? draft.id.trim(),
     name: draft.name.trim(),
     type: draft.type.trim(),
     critical: draft.critical,
@@ -81,4 +84,15 @@ export function slug(name: string): string {
     .replace(/[^a-z0-9_.:-]+/g, '-')
     .replace(/^[^a-z0-9]+/, '')
     .slice(0, 128);
+}
+
+/**
+ * The form's values checked as the body they become, against the API's own asset schema (lib/domain/asset.ts,
+ * pure zod, so the dashboard imports it rather than a copy): the messages are the ones the API would send.
+ */
+export function assetFormSchema(asset: Asset | undefined) {
+  return z
+    .custom<Draft>()
+    .transform((draft) => inputOf(draft, asset))
+    .pipe(assetSchema);
 }

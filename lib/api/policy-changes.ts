@@ -1,7 +1,6 @@
-import type { AccessClaims } from '../auth/tokens';
+import * as z from 'zod';
 import { conflict } from '../errors';
-import type { HttpEvent } from '../http/http';
-import type { RouteContext } from './context';
+import type { RouteRequest } from './define-route';
 
 /**
  * How the settings routes change a tenant's versioned policies (correlation, remediation, SLA, escalation):
@@ -16,6 +15,16 @@ export interface FieldDifference {
   before: Record<string, unknown>;
   after: Record<string, unknown>;
 }
+
+/** The query of a reset (DELETE) of a tenant's policy: the version it is based on. */
+export const resetQuery = z.object({
+  version: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('The `version` the reset is based on (from GET): a stale one is refused (409)'),
+});
 
 /** The top-level fields that differ, before and after: the audit summary of a change. */
 export function fieldDifference<T extends object>(before: T, after: T): FieldDifference {
@@ -34,26 +43,23 @@ export function checkVersion(given: number | undefined, current: number, message
 }
 
 /**
- * Stores `next` if the policy is still at the version read, and audits the fields it changes; nothing at
- * all when it changes nothing. `differ` defaults to the top-level fields.
+ * Stores `next` if the policy is still at the version read, and audits the fields it changes (under the
+ * route's declared action); nothing at all when it changes nothing. `differ` defaults to the top-level fields.
  */
 export async function storePolicyChange<P extends object>(
-  audit: RouteContext['audit'],
+  audit: RouteRequest['audit'],
   change: {
-    event: HttpEvent;
-    principal: AccessClaims;
     tenantId: string;
     current: { policy: P; version: number };
     next: P;
     write: (policy: P, expectedVersion: number) => Promise<boolean>;
-    action: string;
     type: string;
     differ?: (before: P, after: P) => FieldDifference;
   },
 ): Promise<void> {
-  const { event, principal, tenantId, current, next } = change;
+  const { tenantId, current, next } = change;
   const summary = (change.differ ?? fieldDifference)(current.policy, next);
   if (!Object.keys(summary.after).length) return;
   if (!(await change.write(next, current.version))) throw conflict(STALE_POLICY);
-  await audit(event, principal, { tenantId, action: change.action, resource: { type: change.type, id: tenantId }, summary });
+  await audit({ tenantId, resource: { type: change.type, id: tenantId }, summary });
 }

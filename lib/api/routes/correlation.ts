@@ -1,6 +1,4 @@
 import * as z from 'zod';
-import { authorize, type Action } from '../../auth/permissions';
-import type { AccessClaims } from '../../auth/tokens';
 import {
   correlationPolicySchema,
   DEFAULT_POLICY,
@@ -12,14 +10,14 @@ import {
 import { SimulationStoppedError, simulateCorrelation, type SimulationOutcome } from '../../correlation/simulate';
 import type { CanonicalAlert } from '../../domain/alert';
 import { Inventory } from '../../domain/asset';
-import { badRequest, notFound, type AppError } from '../../errors';
-import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
+import { badRequest, type AppError } from '../../errors';
+import { json, zodDetails } from '../../http/http';
 import { listAssets } from '../../store/assets';
 import { getCorrelationPolicy, putCorrelationPolicy } from '../../store/correlation-policy';
 import { alertsReceivedBetween } from '../../store/kpi-reads';
 import type { TableRef } from '../../store/table-ref';
-import { getTenant } from '../../store/tenants';
-import { pathTenantId, type Route, type RouteContext } from '../context';
+import type { Route, RouteContext } from '../context';
+import { routeDefiner, type RouteRequest } from '../define-route';
 import { storePolicyChange } from '../policy-changes';
 import { policyViewResponse, simulationResponse, tenantPathParams } from '../schemas';
 
@@ -117,15 +115,11 @@ function simulationView({ incidents, noiseReduction, opened, merged, reopened, u
   return { incidents, noiseReduction, opened, merged, reopened, unmatchedResolutions, openAtEnd };
 }
 
-export function correlationRoutes({ deps, principalOf, audit }: RouteContext): Route[] {
-  /** The signed-in user and the path's tenant, authorized for the action; 404 for a tenant that does not exist or is not visible. */
-  async function tenantRequest(event: HttpEvent, action: Action): Promise<{ principal: AccessClaims; tenantId: string }> {
-    const principal = await principalOf(event);
-    const tenantId = pathTenantId(event);
-    authorize(principal, action, tenantId, 'Tenant');
-    if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
-    return { principal, tenantId };
-  }
+export function correlationRoutes(context: RouteContext): Route[] {
+  const { deps } = context;
+  const defineRoute = routeDefiner(context);
+  /** The path's tenant, authorized for the route's action; 404 for a tenant that does not exist or is not visible. */
+  const tenant = { from: 'path', mustExist: true } as const;
 
   async function policyView(tenantId: string) {
     const { policy, updatedAt, updatedBy } = await getCorrelationPolicy(deps.table, tenantId);
@@ -134,54 +128,39 @@ export function correlationRoutes({ deps, principalOf, audit }: RouteContext): R
 
   /** Stores `next` and audits the fields it changes (rules one by one); nothing at all when it changes nothing. */
   const storePolicy = (
-    event: HttpEvent,
-    principal: AccessClaims,
-    tenantId: string,
+    { principal, tenantId, audit }: Pick<RouteRequest<'tenant'>, 'principal' | 'audit'> & { tenantId: string },
     current: { policy: CorrelationPolicy; version: number },
     next: CorrelationPolicy,
-    action: string,
   ) =>
     storePolicyChange(audit, {
-      event,
-      principal,
       tenantId,
       current,
       next,
       write: (policy, expected) => putCorrelationPolicy(deps.table, tenantId, policy, principal.email, deps.now(), expected),
-      action,
       type: 'correlationPolicy',
       differ: policyDifference,
     });
 
   const path = '/v1/tenants/{id}/correlation';
   return [
-    {
-      method: 'GET',
-      path: `${path}/policy`,
-      handler: async (event) => {
-        const { tenantId } = await tenantRequest(event, 'settings.read');
-        return json(200, await policyView(tenantId));
-      },
-      doc: {
+    defineRoute(
+      {
+        method: 'GET',
+        path: `${path}/policy`,
         summary: "A tenant's correlation policy, every default filled in",
         tag,
         scope: 'tenant',
         action: 'settings.read',
         params: tenantPathParams,
+        tenant,
         responses: { 200: policyViewResponse },
       },
-    },
-    {
-      method: 'PUT',
-      path: `${path}/policy`,
-      handler: async (event) => {
-        const { principal, tenantId } = await tenantRequest(event, 'settings.update');
-        const change = parseBody(event, policyChange) as CorrelationPolicyInput;
-        const current = await getCorrelationPolicy(deps.table, tenantId);
-        await storePolicy(event, principal, tenantId, current, applyChange(current.policy, change), 'correlation.policy.update');
-        return json(200, await policyView(tenantId));
-      },
-      doc: {
+      async ({ tenantId }) => json(200, await policyView(tenantId)),
+    ),
+    defineRoute(
+      {
+        method: 'PUT',
+        path: `${path}/policy`,
         summary: 'Change some fields of the correlation policy',
         description:
           'Only the fields sent change (`rules` one by one). Takes effect within a minute. A change that changes nothing is not audited.',
@@ -189,41 +168,61 @@ export function correlationRoutes({ deps, principalOf, audit }: RouteContext): R
         scope: 'tenant',
         action: 'settings.update',
         params: tenantPathParams,
-        body: policyChangeDoc,
+        tenant,
+        body: policyChange,
+        documentedBody: policyChangeDoc,
         responses: { 200: policyViewResponse },
         errors: { 409: 'The policy changed meanwhile: read it again' },
         audit: { action: 'correlation.policy.update', log: 'tenant' },
       },
-    },
-    {
-      method: 'DELETE',
-      path: `${path}/policy`,
-      handler: async (event) => {
-        const { principal, tenantId } = await tenantRequest(event, 'settings.update');
+      async (request) => {
+        const { tenantId, body: change } = request;
         const current = await getCorrelationPolicy(deps.table, tenantId);
-        await storePolicy(event, principal, tenantId, current, DEFAULT_POLICY, 'correlation.policy.reset');
+        await storePolicy(request, current, applyChange(current.policy, change));
         return json(200, await policyView(tenantId));
       },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'DELETE',
+        path: `${path}/policy`,
         summary: 'Reset the correlation policy to the defaults',
         description: 'A policy already at the defaults is not changed (nor audited).',
         tag,
         scope: 'tenant',
         action: 'settings.update',
         params: tenantPathParams,
+        tenant,
         responses: { 200: policyViewResponse },
         errors: { 409: 'The policy changed meanwhile: read it again' },
         audit: { action: 'correlation.policy.reset', log: 'tenant' },
       },
-    },
-    {
-      method: 'POST',
-      path: `${path}/simulate`,
-      handler: async (event) => {
+      async (request) => {
+        const current = await getCorrelationPolicy(deps.table, request.tenantId);
+        await storePolicy(request, current, DEFAULT_POLICY);
+        return json(200, await policyView(request.tenantId));
+      },
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        path: `${path}/simulate`,
+        summary: "Simulate a policy change on the tenant's recent alerts",
+        description:
+          'Replays the alerts received in [from, to] (default the last 24 hours, at most 7 days) under the current policy and the candidate, in memory: writes nothing.',
+        tag,
+        scope: 'tenant',
+        action: 'settings.read',
+        params: tenantPathParams,
+        tenant,
+        body: simulateBody,
+        documentedBody: simulateBodyDoc,
+        responses: { 200: simulationResponse },
+        errors: { 400: 'Invalid input, or a period too long or too busy to simulate' },
+      },
+      async ({ tenantId, body }) => {
         const started = Date.now();
         const outOfTime = () => Date.now() - started > SIMULATION_BUDGET_MS;
-        const { tenantId } = await tenantRequest(event, 'settings.read');
-        const body = parseBody(event, simulateBody);
         const to = body.to ?? deps.now();
         const from = body.from ?? new Date(to.getTime() - DAY_MS);
         if (from.getTime() >= to.getTime()) throw badRequest('from must be before to', [{ path: 'from', message: 'not before to' }]);
@@ -231,7 +230,7 @@ export function correlationRoutes({ deps, principalOf, audit }: RouteContext): R
           throw badRequest('A simulation covers at most 7 days', [{ path: 'from', message: 'more than 7 days before to' }]);
         }
         const { policy: current } = await getCorrelationPolicy(deps.table, tenantId);
-        const candidate = applyChange(current, body.policy as CorrelationPolicyInput, 'policy');
+        const candidate = applyChange(current, body.policy, 'policy');
         const [alerts, assets] = await Promise.all([
           alertsToReplay(deps.table, tenantId, from, to, outOfTime),
           listAssets(deps.table, tenantId),
@@ -257,18 +256,6 @@ export function correlationRoutes({ deps, principalOf, audit }: RouteContext): R
           changes,
         });
       },
-      doc: {
-        summary: "Simulate a policy change on the tenant's recent alerts",
-        description:
-          'Replays the alerts received in [from, to] (default the last 24 hours, at most 7 days) under the current policy and the candidate, in memory: writes nothing.',
-        tag,
-        scope: 'tenant',
-        action: 'settings.read',
-        params: tenantPathParams,
-        body: simulateBodyDoc,
-        responses: { 200: simulationResponse },
-        errors: { 400: 'Invalid input, or a period too long or too busy to simulate' },
-      },
-    },
+    ),
   ];
 }

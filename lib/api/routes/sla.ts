@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { authorize, type Action } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
 import {
   DEFAULT_ESCALATION_POLICY,
@@ -10,15 +9,15 @@ import {
 } from '../../domain/escalation/policy';
 import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../../domain/sla/policy';
 import { worksFor } from '../../domain/user';
-import { badRequest, notFound } from '../../errors';
-import { json, parseBody, zodDetails, type HttpEvent } from '../../http/http';
+import { badRequest } from '../../errors';
+import { json, zodDetails } from '../../http/http';
 import { listSchedules } from '../../store/oncall';
 import { getEscalationPolicy, getSlaPolicy, putEscalationPolicy, putSlaPolicy } from '../../store/sla';
-import { getTenant } from '../../store/tenants';
 import { listUsers } from '../../store/users';
 import { eachElement, eachOption, maxLength } from '../../util/input-limits';
-import { pathTenantId, type Route, type RouteContext } from '../context';
-import { checkVersion, STALE_POLICY, STALE_VERSION_DOC, storePolicyChange } from '../policy-changes';
+import type { Route, RouteContext } from '../context';
+import { routeDefiner, type RouteRequest } from '../define-route';
+import { checkVersion, resetQuery, STALE_POLICY, STALE_VERSION_DOC, storePolicyChange } from '../policy-changes';
 import { escalationPolicyViewResponse, slaPolicyViewResponse, tenantPathParams, USER_ID_MAX } from '../schemas';
 
 /**
@@ -56,17 +55,12 @@ const slaChange = z.looseObject({
 const slaChangeDoc = slaPolicySchema.extend({ version: version.optional().describe(STALE_VERSION_DOC) });
 const escalationChange = z.looseObject({ version: version.optional() });
 const escalationChangeDoc = escalationPolicyRequest.partial().extend({ version: version.optional().describe(STALE_VERSION_DOC) });
-const resetQuery = z.object({ version: z.coerce.number().int().min(0).optional().describe(STALE_VERSION_DOC) });
 
-export function slaRoutes({ deps, principalOf, audit }: RouteContext): Route[] {
-  /** The signed-in user and the path's tenant, authorized for the action; 404 for a tenant that does not exist or is not visible. */
-  async function pathTenant(event: HttpEvent, action: Action): Promise<{ principal: AccessClaims; tenantId: string }> {
-    const principal = await principalOf(event);
-    const tenantId = pathTenantId(event);
-    authorize(principal, action, tenantId, 'Tenant');
-    if (!(await getTenant(deps.table, tenantId))) throw notFound('Tenant');
-    return { principal, tenantId };
-  }
+export function slaRoutes(context: RouteContext): Route[] {
+  const { deps } = context;
+  const defineRoute = routeDefiner(context);
+  /** The path's tenant, authorized for the route's action; 404 for a tenant that does not exist or is not visible. */
+  const tenant = { from: 'path', mustExist: true } as const;
 
   async function slaView(tenantId: string) {
     const { policy, version: current, updatedAt, updatedBy } = await getSlaPolicy(deps.table, tenantId);
@@ -124,15 +118,12 @@ export function slaRoutes({ deps, principalOf, audit }: RouteContext): Route[] {
 
   /** Stores `next` if the policy is still at the version read, and audits the fields it changes (lib/api/policy-changes.ts). */
   const storePolicy = <P extends object>(
-    event: HttpEvent,
-    principal: AccessClaims,
-    tenantId: string,
+    { tenantId, audit }: Pick<RouteRequest, 'audit'> & { tenantId: string },
     current: { policy: P; version: number },
     next: P,
     write: (policy: P, expectedVersion: number) => Promise<boolean>,
-    action: string,
     type: string,
-  ) => storePolicyChange(audit, { event, principal, tenantId, current, next, write, action, type });
+  ) => storePolicyChange(audit, { tenantId, current, next, write, type });
 
   /** Writes the tenant's SLA policy (or escalation chain) as the principal, conditional on the version read. */
   const slaWriter = (principal: AccessClaims, tenantId: string) => (policy: SlaPolicy, expected: number) =>
@@ -144,29 +135,42 @@ export function slaRoutes({ deps, principalOf, audit }: RouteContext): Route[] {
   const escalationPath = '/v1/tenants/{id}/escalation/policy';
 
   return [
-    {
-      method: 'GET',
-      path: slaPath,
-      handler: async (event) => {
-        const { tenantId } = await pathTenant(event, 'settings.read');
-        return json(200, await slaView(tenantId));
-      },
-      doc: {
+    defineRoute(
+      {
+        method: 'GET',
+        path: slaPath,
         summary: "A tenant's SLA policy (response and resolution targets per severity, warnings), every default filled in",
         description: '`version` is what a change sends back to be accepted.',
         tag: slaTag,
         scope: 'tenant',
         action: 'settings.read',
         params: tenantPathParams,
+        tenant,
         responses: { 200: slaPolicyViewResponse },
       },
-    },
-    {
-      method: 'PUT',
-      path: slaPath,
-      handler: async (event) => {
-        const { principal, tenantId } = await pathTenant(event, 'settings.update');
-        const { version: given, ...change } = parseBody(event, slaChange);
+      async ({ tenantId }) => json(200, await slaView(tenantId)),
+    ),
+    defineRoute(
+      {
+        method: 'PUT',
+        path: slaPath,
+        summary: 'Change some fields of the SLA policy',
+        description:
+          'Only the fields sent change: `targets` severity by severity (each with both windows), `warning` field by field. With `version` (from GET), a policy changed since is not overwritten (409). A change that changes nothing is not audited.',
+        tag: slaTag,
+        scope: 'tenant',
+        action: 'settings.update',
+        params: tenantPathParams,
+        tenant,
+        body: slaChange,
+        documentedBody: slaChangeDoc,
+        responses: { 200: slaPolicyViewResponse },
+        errors: { 409: 'The policy changed meanwhile (a stale `version`): read it again' },
+        audit: { action: 'sla-policy.update', log: 'tenant' },
+      },
+      async (request) => {
+        const { principal, tenantId } = request;
+        const { version: given, ...change } = request.body;
         const current = await getSlaPolicy(deps.table, tenantId);
         checkVersion(given, current.version, STALE_POLICY);
         const next = parsed(
@@ -177,80 +181,53 @@ export function slaRoutes({ deps, principalOf, audit }: RouteContext): Route[] {
             warning: { ...current.policy.warning, ...change.warning },
           }),
         );
-        await storePolicy(event, principal, tenantId, current, next, slaWriter(principal, tenantId), 'sla-policy.update', 'slaPolicy');
+        await storePolicy(request, current, next, slaWriter(principal, tenantId), 'slaPolicy');
         return json(200, await slaView(tenantId));
       },
-      doc: {
-        summary: 'Change some fields of the SLA policy',
-        description:
-          'Only the fields sent change: `targets` severity by severity (each with both windows), `warning` field by field. With `version` (from GET), a policy changed since is not overwritten (409). A change that changes nothing is not audited.',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        body: slaChangeDoc,
-        responses: { 200: slaPolicyViewResponse },
-        errors: { 409: 'The policy changed meanwhile (a stale `version`): read it again' },
-        audit: { action: 'sla-policy.update', log: 'tenant' },
-      },
-    },
-    {
-      method: 'DELETE',
-      path: slaPath,
-      handler: async (event) => {
-        const { principal, tenantId } = await pathTenant(event, 'settings.update');
-        const { version: given } = resetQuery.parse(event.queryStringParameters ?? {});
-        const current = await getSlaPolicy(deps.table, tenantId);
-        checkVersion(given, current.version, STALE_POLICY);
-        const reset = slaWriter(principal, tenantId);
-        await storePolicy(event, principal, tenantId, current, DEFAULT_SLA_POLICY, reset, 'sla-policy.reset', 'slaPolicy');
-        return json(200, await slaView(tenantId));
-      },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'DELETE',
+        path: slaPath,
         summary: 'Reset the SLA policy to the defaults',
         description: 'A policy already at the defaults is not changed (nor audited).',
         tag: slaTag,
         scope: 'tenant',
         action: 'settings.update',
         params: tenantPathParams,
+        tenant,
         query: resetQuery,
         responses: { 200: slaPolicyViewResponse },
         errors: { 409: 'The policy changed meanwhile (a stale `version`): read it again' },
         audit: { action: 'sla-policy.reset', log: 'tenant' },
       },
-    },
-    {
-      method: 'GET',
-      path: escalationPath,
-      handler: async (event) => {
-        const { tenantId } = await pathTenant(event, 'settings.read');
-        return json(200, await escalationView(tenantId));
+      async (request) => {
+        const { principal, tenantId } = request;
+        const current = await getSlaPolicy(deps.table, tenantId);
+        checkVersion(request.query.version, current.version, STALE_POLICY);
+        await storePolicy(request, current, DEFAULT_SLA_POLICY, slaWriter(principal, tenantId), 'slaPolicy');
+        return json(200, await slaView(tenantId));
       },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'GET',
+        path: escalationPath,
         summary: "A tenant's escalation chain, the default chain when it never set one",
         description: '`version` is what a change sends back to be accepted.',
         tag: slaTag,
         scope: 'tenant',
         action: 'settings.read',
         params: tenantPathParams,
+        tenant,
         responses: { 200: escalationPolicyViewResponse },
       },
-    },
-    {
-      method: 'PUT',
-      path: escalationPath,
-      handler: async (event) => {
-        const { principal, tenantId } = await pathTenant(event, 'settings.update');
-        const { version: given, ...change } = parseBody(event, escalationChange);
-        const current = await getEscalationPolicy(deps.table, tenantId);
-        checkVersion(given, current.version, STALE_POLICY);
-        const next = parsed(escalationPolicyRequest.safeParse({ ...current.policy, ...change }));
-        await checkEscalationTargets(tenantId, next);
-        const write = escalationWriter(principal, tenantId);
-        await storePolicy(event, principal, tenantId, current, next, write, 'escalation-policy.update', 'escalationPolicy');
-        return json(200, await escalationView(tenantId));
-      },
-      doc: {
+      async ({ tenantId }) => json(200, await escalationView(tenantId)),
+    ),
+    defineRoute(
+      {
+        method: 'PUT',
+        path: escalationPath,
         summary: 'Change some fields of the escalation chain',
         description:
           'Only the fields sent change (`levels` is replaced as a whole). Targets: the assignee, whoever is on call (in a named schedule of the tenant, or its default), every company or MSP admin, one user of the tenant. With `version` (from GET), a chain changed since is not overwritten (409). A change that changes nothing is not audited.',
@@ -258,34 +235,28 @@ export function slaRoutes({ deps, principalOf, audit }: RouteContext): Route[] {
         scope: 'tenant',
         action: 'settings.update',
         params: tenantPathParams,
-        body: escalationChangeDoc,
+        tenant,
+        body: escalationChange,
+        documentedBody: escalationChangeDoc,
         responses: { 200: escalationPolicyViewResponse },
         errors: { 409: 'The chain changed meanwhile (a stale `version`): read it again' },
         audit: { action: 'escalation-policy.update', log: 'tenant' },
       },
-    },
-    {
-      method: 'DELETE',
-      path: escalationPath,
-      handler: async (event) => {
-        const { principal, tenantId } = await pathTenant(event, 'settings.update');
-        const { version: given } = resetQuery.parse(event.queryStringParameters ?? {});
+      async (request) => {
+        const { principal, tenantId } = request;
+        const { version: given, ...change } = request.body;
         const current = await getEscalationPolicy(deps.table, tenantId);
         checkVersion(given, current.version, STALE_POLICY);
-        const write = escalationWriter(principal, tenantId);
-        await storePolicy(
-          event,
-          principal,
-          tenantId,
-          current,
-          DEFAULT_ESCALATION_POLICY,
-          write,
-          'escalation-policy.reset',
-          'escalationPolicy',
-        );
+        const next = parsed(escalationPolicyRequest.safeParse({ ...current.policy, ...change }));
+        await checkEscalationTargets(tenantId, next);
+        await storePolicy(request, current, next, escalationWriter(principal, tenantId), 'escalationPolicy');
         return json(200, await escalationView(tenantId));
       },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'DELETE',
+        path: escalationPath,
         summary: 'Reset the escalation chain to the default',
         description:
           'The default: the assignee (or whoever is on call) for 15 minutes, then the company admins for 30, then the MSP admins. A chain already at the default is not changed (nor audited).',
@@ -293,11 +264,19 @@ export function slaRoutes({ deps, principalOf, audit }: RouteContext): Route[] {
         scope: 'tenant',
         action: 'settings.update',
         params: tenantPathParams,
+        tenant,
         query: resetQuery,
         responses: { 200: escalationPolicyViewResponse },
         errors: { 409: 'The chain changed meanwhile (a stale `version`): read it again' },
         audit: { action: 'escalation-policy.reset', log: 'tenant' },
       },
-    },
+      async (request) => {
+        const { principal, tenantId } = request;
+        const current = await getEscalationPolicy(deps.table, tenantId);
+        checkVersion(request.query.version, current.version, STALE_POLICY);
+        await storePolicy(request, current, DEFAULT_ESCALATION_POLICY, escalationWriter(principal, tenantId), 'escalationPolicy');
+        return json(200, await escalationView(tenantId));
+      },
+    ),
   ];
 }

@@ -7,7 +7,7 @@ import { DETAIL_TYPES, domainEvent } from '../../domain/events';
 import { SEVERITIES } from '../../domain/alert';
 import { INCIDENT_STATUSES, type Incident } from '../../domain/incident';
 import { AppError, badRequest, notFound } from '../../errors';
-import { correlationIdOf, json, parseBody, type HttpEvent } from '../../http/http';
+import { correlationIdOf, json, type HttpEvent, type HttpResult } from '../../http/http';
 import { InventoryCache } from '../../store/assets';
 import { PolicyCache } from '../../store/correlation-policy';
 import { acknowledgeIncident, addIncidentNote, assignIncident, IncidentStateError } from '../../store/incident-actions';
@@ -15,15 +15,15 @@ import { alertRowsOf } from '../../domain/incident-view';
 import { getIncidentDetail, listIncidents, type IncidentDetail } from '../../store/incidents';
 import { writeEvents } from '../../store/outbox';
 import { getUser } from '../../store/users';
-import { pathIncidentId, type Route, type RouteContext, type RouteDoc } from '../context';
-import { incidentDetailResponse, incidentListResponse, incidentPathParams, tenantParam, tenantQuery } from '../schemas';
+import type { Route, RouteContext } from '../context';
+import { routeDefiner, type RouteRequest, type RouteSpec } from '../define-route';
+import { incidentDetailResponse, incidentListResponse, incidentPathParams, tenantQuery } from '../schemas';
 import { isActiveIncident } from '../../domain/incident-status';
 
 /** How an operator closed an incident (reported in KPIs: self-healed, false positives...). */
 export const RESOLUTION_CODES = ['fixed', 'self-healed', 'false-positive', 'duplicate', 'wont-fix', 'other'] as const;
 
-const incidentListQuery = z.object({
-  tenant: tenantParam,
+const incidentListQuery = tenantQuery.extend({
   /** 'active' is open or acknowledged. */
   status: z.enum([...INCIDENT_STATUSES, 'active']).optional(),
   severity: z.enum(SEVERITIES).optional(),
@@ -70,7 +70,9 @@ function detailView(detail: IncidentDetail) {
  * assign, note, resolve with a resolution code, reopen. Each action is audited and checked against
  * the incident's state (409 when it does not apply, e.g. acknowledging a resolved incident).
  */
-export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteContext): Route[] {
+export function incidentRoutes(context: RouteContext): Route[] {
+  const { deps, tenantsFor } = context;
+  const defineRoute = routeDefiner(context);
   const correlateDeps: CorrelateDeps = {
     table: deps.table,
     now: deps.now,
@@ -78,13 +80,15 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
     policies: new PolicyCache(deps.table),
   };
 
-  /** The incident the path names, in the tenant `?tenant=` names, if the user may act on it. */
-  async function target(event: HttpEvent, principal: AccessClaims, action: Action): Promise<Incident> {
-    const { tenant } = incidentTenantQuery.parse(event.queryStringParameters ?? {});
+  /**
+   * The incident the path names, in the tenant `?tenant=` names, if the user may act on it. Resolved here
+   * rather than by the declaration: a tenant the caller cannot see reads as a missing incident.
+   */
+  async function target(principal: AccessClaims, action: Action, tenant: string, incidentId: string): Promise<IncidentDetail> {
     authorize(principal, action, tenant, 'Incident');
-    const detail = await getIncidentDetail(deps.table, tenant, pathIncidentId(event));
+    const detail = await getIncidentDetail(deps.table, tenant, incidentId);
     if (!detail) throw notFound('Incident');
-    return detail.incident;
+    return detail;
   }
 
   const stateConflict = (error: unknown): never => {
@@ -92,52 +96,66 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
     throw error;
   };
 
-  const action = (
+  type IncidentRequest<B extends z.ZodType | undefined> = RouteRequest<'tenant', typeof incidentPathParams, typeof incidentTenantQuery, B>;
+
+  /**
+   * An operator action on an incident (POST /v1/incidents/{id}/<path>): `run` does it and says what
+   * changed (the audit summary), or nothing when nothing changed (not audited); the answer is the
+   * incident as it is after.
+   */
+  const action = <B extends z.ZodType | undefined = undefined>(
     path: string,
     permission: Action,
-    doc: Pick<RouteDoc, 'summary' | 'description' | 'body' | 'responses' | 'errors' | 'audit'>,
-    run: (
-      event: HttpEvent,
-      principal: AccessClaims,
-      incident: Incident,
-    ) => Promise<{ status?: number; auditAction?: string; summary?: Record<string, unknown> }>,
-  ): Route => ({
-    method: 'POST',
-    path: `/v1/incidents/{id}/${path}`,
-    handler: async (event) => {
-      const principal = await principalOf(event);
-      const incident = await target(event, principal, permission);
-      const outcome = await run(event, principal, incident).catch(stateConflict);
-      if (outcome.auditAction) {
-        await audit(event, principal, {
-          tenantId: incident.tenantId,
-          action: outcome.auditAction,
-          resource: { type: 'incident', id: incident.id },
-          summary: { before: { status: incident.status }, ...outcome.summary },
-        });
-      }
-      const after = await getIncidentDetail(deps.table, incident.tenantId, incident.id);
-      return json(outcome.status ?? 200, after && detailView(after));
-    },
-    doc: {
-      tag: 'incidents',
-      scope: 'tenant',
-      action: permission,
-      params: incidentPathParams,
-      query: incidentTenantQuery,
-      audit: { action: permission, log: 'tenant' },
-      ...doc,
-      errors: { 409: 'The incident is not in a state this action applies to', ...doc.errors },
-    },
-  });
+    doc: Pick<
+      RouteSpec<'tenant', typeof incidentPathParams, typeof incidentTenantQuery, B>,
+      'summary' | 'description' | 'body' | 'bodyOptional' | 'responses' | 'errors' | 'audit'
+    >,
+    run: (request: IncidentRequest<B>, incident: Incident) => Promise<{ status?: number; summary?: Record<string, unknown> }>,
+  ): Route =>
+    defineRoute<'tenant', typeof incidentPathParams, typeof incidentTenantQuery, B, undefined>(
+      {
+        method: 'POST',
+        path: `/v1/incidents/{id}/${path}`,
+        tag: 'incidents',
+        scope: 'tenant',
+        action: permission,
+        params: incidentPathParams,
+        malformedPathIs404: 'Incident',
+        query: incidentTenantQuery,
+        audit: { action: permission, log: 'tenant' },
+        ...doc,
+        errors: { 409: 'The incident is not in a state this action applies to', ...doc.errors },
+      },
+      async (request): Promise<HttpResult> => {
+        const { incident } = await target(request.principal, permission, request.query.tenant, request.params.id);
+        const outcome = await run(request, incident).catch(stateConflict);
+        if (outcome.summary) {
+          await request.audit({
+            tenantId: incident.tenantId,
+            resource: { type: 'incident', id: incident.id },
+            summary: { before: { status: incident.status }, ...outcome.summary },
+          });
+        }
+        const after = await getIncidentDetail(deps.table, incident.tenantId, incident.id);
+        return json(outcome.status ?? 200, after && detailView(after));
+      },
+    );
 
   return [
-    {
-      method: 'GET',
-      path: '/v1/incidents',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const query = incidentListQuery.parse(event.queryStringParameters ?? {});
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/incidents',
+        summary: 'Incidents across the tenants the caller may see',
+        description:
+          'Filters; newest first or by priority; cursor pages. `?tenant=` narrows the list to one tenant (a tenant the caller may not see gives an empty list).',
+        tag: 'incidents',
+        scope: 'visible',
+        action: 'incident.read',
+        query: incidentListQuery,
+        responses: { 200: incidentListResponse },
+      },
+      async ({ principal, query }) => {
         const tenantIds = await tenantsFor(principal, 'incident.read', query.tenant);
         const assignee = query.assignee === 'me' ? principal.sub : query.assignee;
         const where = (incident: Incident) =>
@@ -176,38 +194,22 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         const next = merged.length > query.limit || (last && perTenant.some((list) => list.length === query.limit)) ? last : undefined;
         return json(200, { incidents: page, ...(next ? { nextCursor: encodeListCursor({ before: next.id }) } : {}) });
       },
-      doc: {
-        summary: 'Incidents across the tenants the caller may see',
-        description:
-          'Filters; newest first or by priority; cursor pages. `?tenant=` narrows the list to one tenant (a tenant the caller may not see gives an empty list).',
-        tag: 'incidents',
-        scope: 'visible',
-        action: 'incident.read',
-        query: incidentListQuery,
-        responses: { 200: incidentListResponse },
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/incidents/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const { tenant } = incidentTenantQuery.parse(event.queryStringParameters ?? {});
-        authorize(principal, 'incident.read', tenant, 'Incident');
-        const detail = await getIncidentDetail(deps.table, tenant, pathIncidentId(event));
-        if (!detail) throw notFound('Incident');
-        return json(200, detailView(detail));
-      },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/incidents/{id}',
         summary: 'One incident with its alerts (one row each) and its activity',
         tag: 'incidents',
         scope: 'tenant',
         action: 'incident.read',
         params: incidentPathParams,
+        malformedPathIs404: 'Incident',
         query: incidentTenantQuery,
         responses: { 200: incidentDetailResponse },
       },
-    },
+      async ({ principal, params, query }) => json(200, detailView(await target(principal, 'incident.read', query.tenant, params.id))),
+    ),
     action(
       'acknowledge',
       'incident.acknowledge',
@@ -216,7 +218,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         description: 'Acknowledging an acknowledged incident changes nothing (and is not audited again).',
         responses: { 200: incidentDetailResponse },
       },
-      async (event, principal, incident) => {
+      async ({ event, principal }, incident) => {
         if (incident.status === 'acknowledged') return {}; // already: nothing changes, nothing to audit
         // The SLA clocks stop escalating; dashboards following the incident update.
         await acknowledgeIncident(deps.table, incident.tenantId, incident.id, principal.email, deps.now(), [
@@ -229,7 +231,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
             ...traceOf(event),
           }),
         ]);
-        return { auditAction: 'incident.acknowledge', summary: { after: { status: 'acknowledged' } } };
+        return { summary: { after: { status: 'acknowledged' } } };
       },
     ),
     action(
@@ -242,8 +244,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         responses: { 200: incidentDetailResponse },
         errors: { 400: 'Invalid input, or no such user works on this tenant' },
       },
-      async (event, principal, incident) => {
-        const { userId } = parseBody(event, assignBody);
+      async ({ event, principal, body: { userId } }, incident) => {
         let assignee: { userId: string; name: string } | null = null;
         if (userId) {
           const user = await getUser(deps.table, userId);
@@ -270,7 +271,6 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
             : [],
         });
         return {
-          auditAction: 'incident.assign',
           summary: { before: { assignee: incident.assignee?.userId ?? null }, after: { assignee: assignee?.userId ?? null } },
         };
       },
@@ -286,8 +286,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         responses: { 202: incidentDetailResponse },
         audit: { action: 'incident.sla-pause', log: 'tenant' },
       },
-      async (event, principal, incident) => {
-        const { reason } = parseBody(event, slaPauseBody);
+      async ({ event, principal, body: { reason } }, incident) => {
         if (!isActiveIncident(incident)) throw new IncidentStateError('resolved');
         await writeEvents(
           deps.table,
@@ -303,7 +302,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
           ],
           deps.now(),
         );
-        return { status: 202, auditAction: 'incident.sla-pause', summary: { after: { slaPaused: true, reason } } };
+        return { status: 202, summary: { after: { slaPaused: true, reason } } };
       },
     ),
     action(
@@ -315,7 +314,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         responses: { 202: incidentDetailResponse },
         audit: { action: 'incident.sla-resume', log: 'tenant' },
       },
-      async (event, principal, incident) => {
+      async ({ event, principal }, incident) => {
         if (!isActiveIncident(incident)) throw new IncidentStateError('resolved');
         await writeEvents(
           deps.table,
@@ -330,17 +329,16 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
           ],
           deps.now(),
         );
-        return { status: 202, auditAction: 'incident.sla-resume', summary: { after: { slaPaused: false } } };
+        return { status: 202, summary: { after: { slaPaused: false } } };
       },
     ),
     action(
       'notes',
       'incident.note',
       { summary: "Add a note to an incident's timeline", body: noteBody, responses: { 201: incidentDetailResponse } },
-      async (event, principal, incident) => {
-        const { text } = parseBody(event, noteBody);
+      async ({ principal, body: { text } }, incident) => {
         const noteId = await addIncidentNote(deps.table, incident.tenantId, incident.id, text, principal.email, deps.now());
-        return { status: 201, auditAction: 'incident.note', summary: { after: { noteId, length: text.length } } };
+        return { status: 201, summary: { after: { noteId, length: text.length } } };
       },
     ),
     action(
@@ -352,8 +350,7 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
         body: resolveBody,
         responses: { 200: incidentDetailResponse },
       },
-      async (event, principal, incident) => {
-        const { code, note } = parseBody(event, resolveBody);
+      async ({ event, principal, body: { code, note } }, incident) => {
         await changeIncidentStatus(
           correlateDeps,
           incident,
@@ -366,23 +363,22 @@ export function incidentRoutes({ deps, principalOf, tenantsFor, audit }: RouteCo
           },
           correlationIdOf(event),
         );
-        return { auditAction: 'incident.resolve', summary: { after: { status: 'resolved', resolutionCode: code } } };
+        return { summary: { after: { status: 'resolved', resolutionCode: code } } };
       },
     ),
     action(
       'reopen',
       'incident.reopen',
-      { summary: 'Reopen a resolved incident', body: reopenBody, responses: { 200: incidentDetailResponse } },
-      async (event, principal, incident) => {
-        // Every field is optional: an empty body is a reopen without a reason.
-        const { reason } = event.body?.trim() ? parseBody(event, reopenBody) : {};
+      // Every field is optional: an empty body is a reopen without a reason.
+      { summary: 'Reopen a resolved incident', body: reopenBody, bodyOptional: true, responses: { 200: incidentDetailResponse } },
+      async ({ event, principal, body: { reason } }, incident) => {
         await changeIncidentStatus(
           correlateDeps,
           incident,
           { kind: 'reopen', at: deps.now(), actor: principal.email, ...(reason ? { reason } : {}) },
           correlationIdOf(event),
         );
-        return { auditAction: 'incident.reopen', summary: { after: { status: 'open' } } };
+        return { summary: { after: { status: 'open' } } };
       },
     ),
   ];

@@ -6,12 +6,13 @@ import { authorize, canSeeTenant } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
 import { publicUser, ROLES, type PublicUser, type Role, type User } from '../../domain/user';
 import { badRequest, forbidden, notFound } from '../../errors';
-import { json, parseBody, type HttpEvent } from '../../http/http';
+import { json } from '../../http/http';
 import { releaseAssignments } from '../../oncall/release';
 import { revokeAllSessions } from '../../store/sessions';
 import { getTenant } from '../../store/tenants';
 import { createUser, deleteUser, getUser, listUsers, updateUser, type StoredUser, type UserChanges } from '../../store/users';
 import { noContent, type Route, type RouteContext } from '../context';
+import { routeDefiner, type RouteRequest } from '../define-route';
 import { tenantIdParam, tenantQuery, userListResponse, userPathParams, userResponse } from '../schemas';
 
 /**
@@ -68,11 +69,12 @@ function viewOf(principal: AccessClaims, user: User): PublicUser {
     : { ...view, tenantIds: view.tenantIds.filter((tenantId) => canSeeTenant(principal, tenantId)) };
 }
 
-export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit }: RouteContext): Route[] {
+export function userRoutes(context: RouteContext): Route[] {
+  const { deps, accessChanged, tenantsFor } = context;
+  const defineRoute = routeDefiner(context);
   /** The user named in the path, if the principal may see them; else 404 (as if it did not exist). */
-  async function visibleTarget(event: HttpEvent, principal: AccessClaims): Promise<StoredUser> {
-    const id = event.pathParameters?.id ?? '';
-    const user = id && id.length <= 128 ? await getUser(deps.table, id) : undefined;
+  async function visibleTarget(id: string, principal: AccessClaims): Promise<StoredUser> {
+    const user = await getUser(deps.table, id);
     if (!user || !visible(principal, user)) throw notFound('User');
     return user;
   }
@@ -105,9 +107,7 @@ export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit
 
   /** One entry in the MSP's log and one in each tenant's the user belongs to (before or after). */
   async function auditUser(
-    event: HttpEvent,
-    principal: AccessClaims,
-    action: string,
+    audit: RouteRequest['audit'],
     userId: string,
     before: PublicUser | undefined,
     after: PublicUser | undefined,
@@ -116,13 +116,12 @@ export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit
     const tenants = new Set([...(before?.tenantIds ?? []), ...(after?.tenantIds ?? [])]);
     const scoped = (user: PublicUser | undefined, tenantId: string) =>
       user && { ...user, tenantIds: user.tenantIds.filter((id) => id === tenantId) };
-    await audit(event, principal, { action, resource: { type: 'user', id: userId }, summary });
+    await audit({ resource: { type: 'user', id: userId }, summary });
     for (const tenantId of tenants) {
       const before_ = scoped(before, tenantId);
       const after_ = scoped(after, tenantId);
-      await audit(event, principal, {
+      await audit({
         tenantId,
-        action,
         resource: { type: 'user', id: userId },
         summary: { ...(before_ ? { before: before_ } : {}), ...(after_ ? { after: after_ } : {}) },
       });
@@ -130,12 +129,20 @@ export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit
   }
 
   return [
-    {
-      method: 'GET',
-      path: '/v1/users',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const { tenant } = tenantQuery.parse(event.queryStringParameters ?? {});
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/users',
+        summary: 'Users and technicians',
+        description: "The users of `?tenant=`; without it, every user for MSP admins, or the users of the caller's tenants.",
+        tag,
+        scope: 'tenant',
+        action: 'user.read',
+        query: tenantQuery,
+        responses: { 200: userListResponse },
+      },
+      async ({ principal, query: { tenant } }) => {
+        // Unlike other tenant routes, no tenant lists everyone the caller may see: resolved here.
         if (tenant !== undefined) authorize(principal, 'user.read', tenant, 'Tenant');
         else if (principal.role !== 'msp_admin' && !principal.tenants.length) authorize(principal, 'user.read');
         const users = await listUsers(deps.table);
@@ -147,22 +154,22 @@ export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit
         }
         return json(200, { users: selected.map((user) => viewOf(principal, user)) });
       },
-      doc: {
-        summary: 'Users and technicians',
-        description: "The users of `?tenant=`; without it, every user for MSP admins, or the users of the caller's tenants.",
+    ),
+    defineRoute(
+      {
+        method: 'GET',
+        path: '/v1/users/{id}',
+        summary: 'One user',
+        description: "A user who works for none of the caller's tenants is a 404.",
         tag,
         scope: 'tenant',
         action: 'user.read',
-        query: tenantQuery,
-        responses: { 200: userListResponse },
+        params: userPathParams,
+        malformedPathIs404: 'User',
+        responses: { 200: userResponse },
       },
-    },
-    {
-      method: 'GET',
-      path: '/v1/users/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const user = await visibleTarget(event, principal);
+      async ({ principal, params }) => {
+        const user = await visibleTarget(params.id, principal);
         if (principal.role !== 'msp_admin')
           authorize(
             principal,
@@ -172,35 +179,11 @@ export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit
           );
         return json(200, viewOf(principal, user));
       },
-      doc: {
-        summary: 'One user',
-        description: "A user who works for none of the caller's tenants is a 404.",
-        tag,
-        scope: 'tenant',
-        action: 'user.read',
-        params: userPathParams,
-        responses: { 200: userResponse },
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/users',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const body = parseBody(event, createBody);
-        await authorizeAssignment(principal, body.role, body.tenantIds);
-        const { password, ...fields } = body;
-        const user: StoredUser = {
-          id: `usr_${ulid()}`,
-          ...fields,
-          createdAt: deps.now().toISOString(),
-          passwordHash: await hashPassword(password),
-        };
-        await createUser(deps.table, user); // 409 when the email is taken
-        await auditUser(event, principal, 'user.create', user.id, undefined, publicUser(user));
-        return json(201, viewOf(principal, user));
-      },
-      doc: {
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        path: '/v1/users',
         summary: 'Create a user',
         description:
           'Company admins create technicians and company admins of their own tenants only; only MSP admins create MSP admins (with no tenants).',
@@ -212,15 +195,39 @@ export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit
         errors: { 409: 'The email is taken' },
         audit: { action: 'user.create', log: 'both' },
       },
-    },
-    {
-      method: 'PATCH',
-      path: '/v1/users/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const target = await visibleTarget(event, principal);
+      async ({ principal, body, audit }) => {
+        await authorizeAssignment(principal, body.role, body.tenantIds);
+        const { password, ...fields } = body;
+        const user: StoredUser = {
+          id: `usr_${ulid()}`,
+          ...fields,
+          createdAt: deps.now().toISOString(),
+          passwordHash: await hashPassword(password),
+        };
+        await createUser(deps.table, user); // 409 when the email is taken
+        await auditUser(audit, user.id, undefined, publicUser(user));
+        return json(201, viewOf(principal, user));
+      },
+    ),
+    defineRoute(
+      {
+        method: 'PATCH',
+        path: '/v1/users/{id}',
+        summary: "Change a user's name, role, tenants or skills",
+        description:
+          'A company admin manages only users whose tenants are all theirs. Nobody changes their own role. A new role or tenant list ends the access tokens and live-update connections the user holds (within 5 seconds); their next refresh gives a token with the new access. Their open incidents of a company taken off them are routed to someone else.',
+        tag,
+        scope: 'tenant',
+        action: 'user.write',
+        params: userPathParams,
+        malformedPathIs404: 'User',
+        body: patchBody,
+        responses: { 200: userResponse },
+        audit: { action: 'user.update', log: 'both' },
+      },
+      async ({ principal, params, body, audit }) => {
+        const target = await visibleTarget(params.id, principal);
         authorizeManage(principal, target);
-        const body = parseBody(event, patchBody);
         const role = body.role ?? target.role;
         if (role !== target.role && target.id === principal.sub) throw forbidden('You cannot change your own role');
         // Becoming an MSP admin drops the tenant list (they see every tenant).
@@ -241,28 +248,27 @@ export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit
         }
         const before = publicUser(target);
         const after = publicUser(updated);
-        if (JSON.stringify(before) !== JSON.stringify(after)) await auditUser(event, principal, 'user.update', target.id, before, after);
+        if (JSON.stringify(before) !== JSON.stringify(after)) await auditUser(audit, target.id, before, after);
         return json(200, viewOf(principal, updated));
       },
-      doc: {
-        summary: "Change a user's name, role, tenants or skills",
+    ),
+    defineRoute(
+      {
+        method: 'DELETE',
+        path: '/v1/users/{id}',
+        summary: 'Delete a user',
         description:
-          'A company admin manages only users whose tenants are all theirs. Nobody changes their own role. A new role or tenant list ends the access tokens and live-update connections the user holds (within 5 seconds); their next refresh gives a token with the new access. Their open incidents of a company taken off them are routed to someone else.',
+          'Their sessions end at once; their access tokens and live-update connections within 5 seconds. Nobody deletes themselves.',
         tag,
         scope: 'tenant',
         action: 'user.write',
         params: userPathParams,
-        body: patchBody,
-        responses: { 200: userResponse },
-        audit: { action: 'user.update', log: 'both' },
+        malformedPathIs404: 'User',
+        responses: { 204: null },
+        audit: { action: 'user.delete', log: 'both' },
       },
-    },
-    {
-      method: 'DELETE',
-      path: '/v1/users/{id}',
-      handler: async (event) => {
-        const principal = await principalOf(event);
-        const target = await visibleTarget(event, principal);
+      async ({ principal, params, audit }) => {
+        const target = await visibleTarget(params.id, principal);
         authorizeManage(principal, target);
         if (target.id === principal.sub) throw forbidden('You cannot delete yourself');
         await deleteUser(deps.table, target, { role: target.role, tenantIds: target.tenantIds });
@@ -276,20 +282,9 @@ export function userRoutes({ deps, principalOf, accessChanged, tenantsFor, audit
           principal.email,
           deps.now(),
         );
-        await auditUser(event, principal, 'user.delete', target.id, publicUser(target), undefined);
+        await auditUser(audit, target.id, publicUser(target), undefined);
         return noContent();
       },
-      doc: {
-        summary: 'Delete a user',
-        description:
-          'Their sessions end at once; their access tokens and live-update connections within 5 seconds. Nobody deletes themselves.',
-        tag,
-        scope: 'tenant',
-        action: 'user.write',
-        params: userPathParams,
-        responses: { 204: null },
-        audit: { action: 'user.delete', log: 'both' },
-      },
-    },
+    ),
   ];
 }

@@ -2,13 +2,12 @@ import type * as z from 'zod';
 import { AccessCheck } from '../auth/access';
 import { authorize, can, type Action } from '../auth/permissions';
 import type { AccessClaims, KeySet } from '../auth/tokens';
-import { badRequest, notFound } from '../errors';
+import { badRequest } from '../errors';
 import { header, type HttpEvent, type HttpResult } from '../http/http';
 import { requirePrincipal } from './principal';
 import type { Orchestrator } from '../domain/remediation/step-contract';
 import { recordAudit, type AuditEntryInput } from '../store/audit';
 import { listTenants } from '../store/tenants';
-import { incidentPathParams, tenantPathParams, tenantQuery } from './schemas';
 import type { TableRef } from '../store/table-ref';
 
 export interface ApiDeps {
@@ -74,8 +73,6 @@ export interface RouteContext {
   tenantsFor(principal: AccessClaims, action: Action, requested?: string): Promise<string[]>;
   /** The one tenant a request is about (the parameter, or the user's only tenant), authorized for the action. */
   singleTenant(principal: AccessClaims, action: Action, requested: string | undefined): string;
-  /** singleTenant for the request's `?tenant=` parameter. */
-  requestTenant(event: HttpEvent, principal: AccessClaims, action: Action): string;
   /** Appends the audit entry of a mutation, with who did it and from where. */
   audit(event: HttpEvent, principal: AccessClaims, entry: Omit<AuditEntryInput, 'actor' | 'requestId' | 'sourceIp' | 'at'>): Promise<void>;
 }
@@ -100,8 +97,6 @@ export function routeContext(deps: ApiDeps): RouteContext {
       );
     },
     singleTenant,
-    requestTenant: (event, principal, action) =>
-      singleTenant(principal, action, tenantQuery.parse(event.queryStringParameters ?? {}).tenant),
     async audit(event, principal, entry) {
       await recordAudit(deps.table, {
         ...entry,
@@ -132,19 +127,3 @@ export function decodeCursor(cursor: string | undefined, partition: string): Rec
 }
 
 export const noContent = (): HttpResult => ({ statusCode: 204 });
-
-/** The tenant id of a `/v1/tenants/{id}/...` path: a malformed one is a 400 (tenantIdParam), never a key built from it. */
-export function pathTenantId(event: HttpEvent): string {
-  return tenantPathParams.parse(event.pathParameters ?? {}).id;
-}
-
-/**
- * The incident id of a `/v1/incidents/{id}/...` path (incidentPathParams: at most 128 characters). Like
- * the other resource ids of a path, a malformed one cannot exist (404); it never reaches a key (DynamoDB
- * refuses a partition key over 2048 bytes).
- */
-export function pathIncidentId(event: HttpEvent): string {
-  const parsed = incidentPathParams.safeParse(event.pathParameters ?? {});
-  if (!parsed.success) throw notFound('Incident');
-  return parsed.data.id;
-}

@@ -30,7 +30,6 @@ function fakeContext(principal: AccessClaims | undefined, tenants: string[] = ['
       if (!tenantId || (caller.role !== 'msp_admin' && !caller.tenants.includes(tenantId))) throw new AppError(404, 'not_found', 'Tenant');
       return tenantId;
     },
-    requestTenant: () => 'acme',
     audit: async (_event, caller, entry) => {
       audited.push({ actor: caller.sub, ...entry });
     },

@@ -4486,7 +4486,7 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody: {
+    requestBody?: {
       content: {
         'application/json': {
           reason?: string;
@@ -8514,7 +8514,7 @@ export interface operations {
   deleteTenantsByIdEscalationPolicy: {
     parameters: {
       query?: {
-        /** @description The `version` the change is based on (from GET): a stale one is refused (409) */
+        /** @description The `version` the reset is based on (from GET): a stale one is refused (409) */
         version?: number;
       };
       header?: never;
@@ -9111,7 +9111,7 @@ export interface operations {
   deleteTenantsByIdRemediationPolicy: {
     parameters: {
       query?: {
-        /** @description The `version` the reset is based on: a stale one is refused (409) */
+        /** @description The `version` the reset is based on (from GET): a stale one is refused (409) */
         version?: number;
       };
       header?: never;
@@ -9458,7 +9458,7 @@ export interface operations {
   deleteTenantsByIdSlaPolicy: {
     parameters: {
       query?: {
-        /** @description The `version` the change is based on (from GET): a stale one is refused (409) */
+        /** @description The `version` the reset is based on (from GET): a stale one is refused (409) */
         version?: number;
       };
       header?: never;

@@ -1,10 +1,12 @@
-import type { EscalationState } from './escalation/policy';
-import type { SlaClock, SlaClockKind, SlaTimerKind } from './sla/policy';
-import type { Severity } from './alert';
-import type { IncidentStatus } from './incident-status';
+import * as z from 'zod';
+import { escalationStateSchema, type EscalationState } from './escalation/policy';
+import { SLA_CLOCKS, SLA_TIMER_KINDS, slaClockSchema, type SlaClock, type SlaClockKind, type SlaTimerKind } from './sla/policy';
+import { ALERT_STATUSES, SEVERITIES, type Severity } from './alert';
+import { entitySchema, timestamp, type ShapeOf } from './entity-schema';
+import { INCIDENT_STATUSES, type IncidentStatus } from './incident-status';
 
 // The statuses have a module of their own so that the SLA policy, which this model refers to, can use them too.
-export { INCIDENT_STATUSES, type IncidentStatus } from './incident-status';
+export { INCIDENT_STATUSES, type IncidentStatus };
 
 /** Who acts when the system acts on its own: routing an incident, resolving it after a successful runbook. */
 export const AUTOMATION_ACTOR = 'automation';
@@ -227,6 +229,146 @@ export interface TimelineEntry {
    */
   seq?: string;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The schemas of the stored incident, its alerts and its timeline: every read of them is checked.
+
+const priorityPartsSchema = entitySchema<PriorityParts>({
+  severity: z.number(),
+  criticalAsset: z.number(),
+  repeat: z.number(),
+  multiTool: z.number(),
+  blastRadius: z.number(),
+  ageDecay: z.number(),
+});
+
+const prioritySchema = entitySchema<Priority>({ score: z.number(), parts: priorityPartsSchema });
+
+const paramsSchema = z.record(z.string(), z.union([z.string(), z.number()]));
+
+const adviceSchema = z.union([
+  z.object({ summary: z.string(), likelyRootCause: z.string(), suggestedRunbookId: z.string().nullable(), confidence: z.number() }),
+  z.object({ unavailable: z.string() }),
+]);
+
+const incidentDecisionSchema = entitySchema<IncidentDecision>({
+  action: z.enum(['auto_execute', 'approval_required', 'route_to_technician']),
+  runbookId: z.string().optional(),
+  risk: z.enum(['low', 'medium', 'high']).optional(),
+  params: paramsSchema.optional(),
+  reasons: z.array(z.string()),
+  confidence: z.number(),
+  dryRun: z.boolean(),
+  adviceUsed: z.boolean(),
+  advice: adviceSchema.optional(),
+  policyApplied: z.record(z.string(), z.unknown()),
+  approval: z.object({ requiredRole: z.enum(['company_admin', 'msp_admin']), expiresAt: timestamp }).optional(),
+  decidedAt: timestamp,
+  executionId: z.string().optional(),
+  rootAssetId: z.string().nullable().optional(),
+  revision: z.number().int().optional(),
+});
+
+const incidentRemediationSchema = entitySchema<IncidentRemediation>({
+  executionId: z.string(),
+  runbookId: z.string(),
+  state: z.string(),
+  outcome: z.string().optional(),
+  output: z.string().optional(),
+  startedAt: timestamp.optional(),
+  finishedAt: timestamp.optional(),
+  durationMs: z.number().optional(),
+});
+
+const pendingTimerSchema = entitySchema<PendingTimer>({ name: z.string(), at: timestamp, dueAt: timestamp, deadline: timestamp });
+
+/** A record keyed by some of an enum's values (z.record with an enum key wants them all). */
+const partialRecord = <K extends string, V extends z.ZodType>(keys: readonly [K, ...K[]], value: V) => z.partialRecord(z.enum(keys), value);
+
+const incidentSlaSchema = entitySchema<IncidentSla>({
+  version: z.number().int(),
+  responseMinutes: z.number(),
+  resolutionMinutes: z.number(),
+  responseDueAt: timestamp.nullable(),
+  resolutionDueAt: timestamp.nullable(),
+  clock: slaClockSchema,
+  handled: z.array(z.enum(SLA_TIMER_KINDS)),
+  timers: partialRecord(SLA_TIMER_KINDS, pendingTimerSchema),
+  warnedAt: partialRecord(SLA_CLOCKS, timestamp),
+  breachedAt: partialRecord(SLA_CLOCKS, timestamp),
+  startedAt: timestamp,
+  updatedAt: timestamp,
+});
+
+/** The incident's properties and their schemas: a read that projects some of them parses with those (pickShape). */
+export const incidentShape: ShapeOf<Incident> = {
+  id: z.string().min(1),
+  tenantId: z.string().min(1),
+  correlationId: z.string().optional(),
+  status: z.enum(INCIDENT_STATUSES),
+  title: z.string(),
+  severity: z.enum(SEVERITIES),
+  priority: prioritySchema,
+  rootAssetId: z.string().nullable(),
+  assetRef: z.string(),
+  assetId: z.string().nullable(),
+  signatures: z.array(z.string()),
+  sources: z.array(z.string()),
+  alertCount: z.number().int(),
+  occurrences: z.number().int().optional(),
+  reopenCount: z.number().int(),
+  openedAt: timestamp,
+  lastEventAt: timestamp,
+  resolvesAt: timestamp.optional(),
+  resolvedAt: timestamp.optional(),
+  mergedInto: z.string().optional(),
+  absorbed: z.array(z.string()).optional(),
+  scope: z.string().optional(),
+  acknowledgedAt: timestamp.optional(),
+  acknowledgedBy: z.string().optional(),
+  respondedAt: timestamp.optional(),
+  respondedBy: z.string().optional(),
+  assignee: z.object({ userId: z.string(), name: z.string() }).nullable().optional(),
+  resolutionCode: z.string().nullable().optional(),
+  resolvedBy: z.string().nullable().optional(),
+  decision: incidentDecisionSchema.optional(),
+  remediation: incidentRemediationSchema.optional(),
+  sla: incidentSlaSchema.optional(),
+  escalation: escalationStateSchema.optional(),
+  repair: z.object({ attempts: z.number().int(), requestedAt: timestamp }).optional(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+};
+
+export const incidentSchema = entitySchema<Incident>(incidentShape);
+
+export const incidentAlertSchema = entitySchema<IncidentAlert>({
+  alertId: z.string().min(1),
+  signature: z.string(),
+  severity: z.enum(SEVERITIES),
+  status: z.enum(ALERT_STATUSES),
+  source: z.string(),
+  assetRef: z.string(),
+  assetId: z.string().nullable(),
+  category: z.string(),
+  message: z.string(),
+  occurredAt: timestamp,
+  reason: z.string(),
+  fingerprint: z.string().optional(),
+  row: z.string().optional(),
+  seq: z.string().optional(),
+});
+
+export const timelineEntrySchema = entitySchema<TimelineEntry>({
+  id: z.string().min(1),
+  at: timestamp,
+  type: z.enum(TIMELINE_TYPES),
+  alertId: z.string().optional(),
+  actor: z.string().optional(),
+  incidentId: z.string().optional(),
+  reason: z.string(),
+  seq: z.string().optional(),
+});
 
 const SEVERITY_BASE: Record<Severity, number> = { critical: 50, high: 38, medium: 25, low: 12, info: 5 };
 

@@ -1,6 +1,6 @@
 import { busySlackMs, gcra, variantFor, type ChargeVariant, type RateLimit } from '../domain/rate-limit';
 import type { DeliveryCharge, ChargeVerdict } from '../store/alerts';
-import { chargeUpdate, readRateBucketTat } from '../store/rate-buckets';
+import { bucketTat, chargeUpdate, readRateBucketTat } from '../store/rate-buckets';
 import type { TableRef } from '../store/table-ref';
 import { StoreBusyError } from '../store/transact';
 
@@ -48,7 +48,7 @@ export function rateLimitCharge(table: TableRef, tenantId: string, limit: RateLi
     item: (cost) => ({ Update: chargeUpdate(table.tableName, tenantId, cost, limit, decidedAt ?? now(), variant) }),
     async rejected(current, cost): Promise<ChargeVerdict> {
       let tat: number | undefined;
-      if (current) tat = current.tat as number | undefined;
+      if (current) tat = bucketTat(current);
       else if (!triedOther) {
         // No bucket came back: there is none (only a restart charges a new bucket), or it was not returned.
         variant = variant === 'advance' ? 'restart' : 'advance';

@@ -1,9 +1,9 @@
 import { canonicalAlertSchema, type CanonicalAlert } from '../domain/alert';
-import { parseDomainEvent, type DomainEvent } from '../domain/events';
+import type { DomainEvent } from '../domain/events';
 import { logger } from '../observability';
-import { OUTBOX_ENTITY } from '../store/outbox';
+import { eventsOfOutboxItem, OUTBOX_ENTITY } from '../store/outbox';
 import { insertedItem, type StreamRecord } from '../store/stream';
-import { entityOf } from '../store/table-ref';
+import { entityOf } from '../store/entity';
 
 /**
  * The stream relay: what leaves the table's stream. Two kinds of new items carry work for later stages:
@@ -45,11 +45,10 @@ export function workOf(records: readonly StreamRecord[]): RelayWork {
   for (const record of records) {
     const item = insertedItem(record);
     if (item?.entity === OUTBOX_ENTITY) {
-      for (const event of (item.events as Array<{ detailType: string; detail: unknown }>) ?? [])
-        work.events.push(parseDomainEvent(event.detailType, event.detail));
+      work.events.push(...eventsOfOutboxItem(item));
     } else if (item?.entity === 'alert' && item.incidentId === undefined && item.correlation === undefined) {
       // A new alert from ingestion. (Correlation rewrites an alert with its incident: that is not new work.)
-      work.alerts.push(canonicalAlertSchema.parse(entityOf(item)));
+      work.alerts.push(entityOf(canonicalAlertSchema, item));
     } else {
       work.ignored++;
     }

@@ -31,8 +31,9 @@ import { ingestDeliveries } from '../ingest/ingest';
 import { getAlert } from '../store/alerts';
 import { InventoryCache, putAsset } from '../store/assets';
 import { TENANT_ID_PATTERN } from '../domain/tenant';
-import { keys } from '../store/keys';
-import { batchGetItems, type TableRef } from '../store/table-ref';
+import { getIncidents } from '../store/incidents';
+import type { TableRef } from '../store/table-ref';
+import type { Incident } from '../domain/incident';
 import { putTenant } from '../store/tenants';
 
 // --- Input formats ------------------------------------------------------------------------------------
@@ -317,7 +318,7 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
     let current = id;
     for (let hops = 0; hops < 100; hops++) {
       const into = items.get(`${tenant}|${current}`)?.mergedInto;
-      if (typeof into !== 'string') break;
+      if (into === undefined) break;
       current = into;
     }
     return current;
@@ -351,8 +352,8 @@ export async function replayDeliveries(input: ReplayInput, deps: ReplayDeps): Pr
       return {
         id,
         tenant,
-        status: typeof item?.status === 'string' ? item.status : 'unknown',
-        rootAssetId: (item?.rootAssetId ?? item?.assetId ?? null) as string | null,
+        status: item?.status ?? 'unknown',
+        rootAssetId: item?.rootAssetId ?? item?.assetId ?? null,
         deliveryIds,
       };
     })
@@ -395,19 +396,16 @@ async function createFixture(table: TableRef, fixture: z.infer<typeof replayFixt
 }
 
 /** The incident items (status, root asset) by `tenant|id`: BatchGet, 100 keys a request. */
-async function readIncidents(
-  table: TableRef,
-  wanted: Array<{ id: string; tenant: string }>,
-): Promise<Map<string, Record<string, unknown>>> {
-  const found = new Map<string, Record<string, unknown>>();
+async function readIncidents(table: TableRef, wanted: Array<{ id: string; tenant: string }>): Promise<Map<string, Incident>> {
+  const found = new Map<string, Incident>();
   const chunks: Array<typeof wanted> = [];
   for (let start = 0; start < wanted.length; start += 100) chunks.push(wanted.slice(start, start + 100));
   await mapLimit(chunks, 4, async (chunk) => {
-    const items = await batchGetItems(
+    const incidents = await getIncidents(
       table,
-      chunk.map(({ id, tenant }) => keys.incident(tenant, id)),
+      chunk.map(({ id, tenant }) => ({ tenantId: tenant, incidentId: id })),
     );
-    for (const item of items) found.set(`${String(item.tenantId)}|${String(item.id)}`, item);
+    for (const incident of incidents) found.set(`${incident.tenantId}|${incident.id}`, incident);
   });
   return found;
 }

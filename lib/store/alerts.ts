@@ -1,7 +1,10 @@
-import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CanonicalAlert } from '../domain/alert';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { canonicalAlertSchema, type CanonicalAlert } from '../domain/alert';
+import { timestamp, type ShapeOf } from '../domain/entity-schema';
 import { keyDigest, keys, ttlAfter } from './keys';
-import { entityOf, queryAll, queryPage, type TableRef } from './table-ref';
+import { entityOf, validEntity } from './entity';
+import { batchGetItems, queryAll, queryPage, type TableRef } from './table-ref';
 import { cancellationCodes, ConditionFailedError, StoreBusyError, transactWrite, type TransactItem } from './transact';
 
 export const DELIVERY_IDEMPOTENCY_SECONDS = 24 * 3600;
@@ -15,8 +18,11 @@ const ALERTS_PER_TRANSACTION = MAX_TRANSACTION_ITEMS / 2;
 /** The first transaction of a delivery with a charge (one more item) holds one alert fewer. */
 const ALERTS_WITH_CHARGE = ALERTS_PER_TRANSACTION - 1;
 
-/** The stored alert: the canonical alert and what correlation later records on it. */
-export type StoredAlert = CanonicalAlert & { incidentId?: string; correlation?: string };
+/** The stored alert: the canonical alert and what correlation later records on it (its incident, or why none). */
+const storedAlertSchema = canonicalAlertSchema.extend({ incidentId: z.string().min(1).optional(), correlation: z.string().optional() });
+export type StoredAlert = z.output<typeof storedAlertSchema>;
+/** Its fields' schemas, for reads that project some of them (pickShape). */
+export const storedAlertShape: ShapeOf<StoredAlert> = storedAlertSchema.shape;
 
 /** The alert as an item; expires ALERT_RETENTION_SECONDS after it was received. */
 export function storedAlertItem(alert: CanonicalAlert, link: { incidentId?: string; correlation?: string } = {}): Record<string, unknown> {
@@ -24,17 +30,13 @@ export function storedAlertItem(alert: CanonicalAlert, link: { incidentId?: stri
     ...keys.alert(alert.tenantId, alert.id),
     entity: 'alert',
     ttl: ttlAfter(new Date(alert.receivedAt), ALERT_RETENTION_SECONDS),
-    ...alert,
-    ...link,
+    ...validEntity(storedAlertSchema, { ...alert, ...link }),
   };
 }
 
 /** Remembers, for 24 h, which alert a delivery id produced. */
-interface DeliveryRecord {
-  deliveryId: string;
-  alertId: string;
-  receivedAt: string;
-}
+const deliveryRecordSchema = z.object({ deliveryId: z.string().min(1), alertId: z.string().min(1), receivedAt: timestamp });
+type DeliveryRecord = z.output<typeof deliveryRecordSchema>;
 
 export interface StoreResult {
   /** Alerts stored by this call. */
@@ -286,15 +288,16 @@ export async function findDeliveries(table: TableRef, tenantId: string, delivery
   const unique = [...new Set(deliveryIds)];
   const nowSeconds = Math.floor(now.getTime() / 1000);
   for (let start = 0; start < unique.length; start += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-      [table.tableName]: { Keys: unique.slice(start, start + 100).map((id) => keys.delivery(tenantId, id)), ConsistentRead: true },
-    };
-    while (request && Object.keys(request).length) {
-      const page = await table.db.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of page.Responses?.[table.tableName] ?? []) {
-        if ((item.ttl as number) >= nowSeconds) found.set(item.deliveryId as string, item.alertId as string);
-      }
-      request = page.UnprocessedKeys as typeof request;
+    const items = await batchGetItems(
+      table,
+      unique.slice(start, start + 100).map((id) => keys.delivery(tenantId, id)),
+      { consistent: true },
+    );
+    for (const item of items) {
+      // DynamoDB deletes expired items within days, not at once: an expired record is not a duplicate.
+      if (typeof item.ttl !== 'number' || item.ttl < nowSeconds) continue;
+      const record = entityOf(deliveryRecordSchema, item);
+      found.set(record.deliveryId, record.alertId);
     }
   }
   return found;
@@ -304,7 +307,7 @@ export async function getAlert(table: TableRef, tenantId: string, alertId: strin
   const { Item } = await table.db.send(
     new GetCommand({ TableName: table.tableName, Key: keys.alert(tenantId, alertId), ConsistentRead: true }),
   );
-  return entityOf<StoredAlert>(Item);
+  return entityOf(storedAlertSchema, Item);
 }
 
 export interface AlertFilter {
@@ -364,7 +367,7 @@ export async function listAlerts(
     page,
   );
   return {
-    alerts: result.items.map((item) => entityOf<StoredAlert>(item) as StoredAlert),
+    alerts: result.items.map((item) => entityOf(storedAlertSchema, item)),
     ...(result.cursor ? { cursor: result.cursor } : {}),
   };
 }
@@ -427,13 +430,14 @@ export async function noteUnresolvedAssetRefs(table: TableRef, alerts: readonly 
   if (failed) throw failed.reason;
 }
 
-export interface UnresolvedAssetRef {
-  assetRef: string;
-  alertCount: number;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  lastSource: string;
-}
+const unresolvedAssetRefSchema = z.object({
+  assetRef: z.string(),
+  alertCount: z.number().int(),
+  firstSeenAt: timestamp,
+  lastSeenAt: timestamp,
+  lastSource: z.string(),
+});
+export type UnresolvedAssetRef = z.output<typeof unresolvedAssetRefSchema>;
 
 export async function listUnresolvedAssetRefs(table: TableRef, tenantId: string): Promise<UnresolvedAssetRef[]> {
   const { pk, skPrefix } = keys.unresolvedAssetRefsOf(tenantId);
@@ -441,5 +445,5 @@ export async function listUnresolvedAssetRefs(table: TableRef, tenantId: string)
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
   });
-  return items.map((item) => entityOf<UnresolvedAssetRef>(item) as UnresolvedAssetRef).sort((a, b) => b.alertCount - a.alertCount);
+  return items.map((item) => entityOf(unresolvedAssetRefSchema, item)).sort((a, b) => b.alertCount - a.alertCount);
 }

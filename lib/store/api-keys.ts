@@ -1,7 +1,10 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
+import * as z from 'zod';
+import { entitySchema, timestamp } from '../domain/entity-schema';
 import { conflict } from '../errors';
+import { entityOf, validEntity } from './entity';
 import { TtlCache } from '../util/ttl-cache';
 import { isConditionFailure, transactWrite } from './transact';
 import { keys } from './keys';
@@ -49,14 +52,14 @@ function newKeyItems(table: TableRef, tenantId: string, now: Date, apiKey: strin
     {
       Put: {
         TableName: table.tableName,
-        Item: { ...keys.apiKeyLookup(keyHash), entity: 'apiKeyLookup', ...record },
+        Item: { ...keys.apiKeyLookup(keyHash), entity: 'apiKeyLookup', ...validEntity(apiKeyRecordSchema, record) },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
     {
       Put: {
         TableName: table.tableName,
-        Item: { ...keys.apiKeyMeta(tenantId, record.keyId), entity: 'apiKey', keyHash, ...record },
+        Item: { ...keys.apiKeyMeta(tenantId, record.keyId), entity: 'apiKey', keyHash, ...validEntity(apiKeyRecordSchema, record) },
       },
     },
   ];
@@ -76,19 +79,23 @@ export async function createApiKey(
   return { apiKey, record };
 }
 
+const apiKeyRecordSchema = entitySchema<ApiKeyRecord>({
+  tenantId: z.string().min(1),
+  keyId: z.string().min(1),
+  prefix: z.string(),
+  createdAt: timestamp,
+  expiresAt: timestamp.optional(),
+  revokedAt: timestamp.optional(),
+  createdBy: entitySchema<KeyCreator>({ userId: z.string().min(1), email: z.string() }).optional(),
+});
+
 /** The public fields of a stored key item (never its hash). */
 function recordOf(item: Record<string, unknown>): ApiKeyRecord {
-  const { tenantId, keyId, prefix, createdAt, expiresAt, revokedAt, createdBy } = item as unknown as ApiKeyRecord;
-  return {
-    tenantId,
-    keyId,
-    prefix,
-    createdAt,
-    ...(expiresAt ? { expiresAt } : {}),
-    ...(revokedAt ? { revokedAt } : {}),
-    ...(createdBy ? { createdBy: { userId: createdBy.userId, email: createdBy.email } } : {}),
-  };
+  return entityOf(apiKeyRecordSchema, item);
 }
+
+/** The tenant's meta item of a key: its public fields and the hash that finds its lookup item. */
+const keyMetaSchema = z.object({ keyHash: z.string().min(1) });
 
 /** The tenant's keys, oldest first (revoked and expired ones included, marked as such). */
 export async function listApiKeys(table: TableRef, tenantId: string): Promise<ApiKeyRecord[]> {
@@ -104,7 +111,7 @@ async function getKeyMeta(table: TableRef, tenantId: string, keyId: string): Pro
   const { Item } = await table.db.send(
     new GetCommand({ TableName: table.tableName, Key: keys.apiKeyMeta(tenantId, keyId), ConsistentRead: true }),
   );
-  return Item ? { ...recordOf(Item), keyHash: Item.keyHash as string } : undefined;
+  return Item ? { ...recordOf(Item), keyHash: entityOf(keyMetaSchema, Item).keyHash } : undefined;
 }
 
 /** Sets one attribute on both items of a key, unless the key was revoked meanwhile. */

@@ -1,14 +1,18 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { Inventory, type Asset } from '../domain/asset';
+import { assetSchema, Inventory, type Asset } from '../domain/asset';
 import { TtlCache } from '../util/ttl-cache';
 import { ConditionFailedError, transactWrite } from './transact';
 import { keys } from './keys';
-import { entityOf, queryAll, type TableRef } from './table-ref';
+import { entityOf, validEntity } from './entity';
+import { queryAll, type TableRef } from './table-ref';
+
+/** The stored item of an asset: the asset and, beside it, its tenant (the asset schema leaves it out when read). */
+function assetItem(tenantId: string, asset: Asset): Record<string, unknown> {
+  return { ...keys.asset(tenantId, asset.id), entity: 'asset', tenantId, ...validEntity(assetSchema, asset) };
+}
 
 export async function putAsset(table: TableRef, tenantId: string, asset: Asset): Promise<void> {
-  await table.db.send(
-    new PutCommand({ TableName: table.tableName, Item: { ...keys.asset(tenantId, asset.id), entity: 'asset', tenantId, ...asset } }),
-  );
+  await table.db.send(new PutCommand({ TableName: table.tableName, Item: assetItem(tenantId, asset) }));
 }
 
 export async function listAssets(table: TableRef, tenantId: string): Promise<Asset[]> {
@@ -17,10 +21,7 @@ export async function listAssets(table: TableRef, tenantId: string): Promise<Ass
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
   });
-  return items.map((item) => {
-    const { tenantId: _tenant, ...asset } = entityOf<Asset & { tenantId: string }>(item) as Asset & { tenantId: string };
-    return asset;
-  });
+  return items.map((item) => entityOf(assetSchema, item));
 }
 
 /** Inventories are read on every alert: each warm function keeps them a minute (a new alias resolves on the next load). */
@@ -46,11 +47,6 @@ export interface InventorySnapshot {
 
 export type InventoryWriteResult = 'written' | 'stale' | 'exists' | 'missing';
 
-function withoutTenant(item: Record<string, unknown>): Asset {
-  const { tenantId: _tenant, ...asset } = entityOf<Asset & { tenantId: string }>(item) as Asset & { tenantId: string };
-  return asset;
-}
-
 /** The tenant's inventory with the version guarding it, read strongly consistent; undefined when the tenant does not exist. */
 export async function readInventory(table: TableRef, tenantId: string): Promise<InventorySnapshot | undefined> {
   // The version first: a write committed after this read changes it, one committed before is in the query.
@@ -69,12 +65,15 @@ export async function readInventory(table: TableRef, tenantId: string): Promise<
     ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
     ConsistentRead: true,
   });
-  return { version: typeof Item.assetsVersion === 'number' ? Item.assetsVersion : 0, assets: items.map(withoutTenant) };
+  return {
+    version: typeof Item.assetsVersion === 'number' ? Item.assetsVersion : 0,
+    assets: items.map((item) => entityOf(assetSchema, item)),
+  };
 }
 
 export async function getAsset(table: TableRef, tenantId: string, assetId: string): Promise<Asset | undefined> {
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.asset(tenantId, assetId) }));
-  return Item ? withoutTenant(Item) : undefined;
+  return entityOf(assetSchema, Item);
 }
 
 /** Adds an asset: `exists` when the id is taken. */
@@ -82,7 +81,7 @@ export function createAsset(table: TableRef, tenantId: string, asset: Asset, inv
   return guardedWrite(table, tenantId, inventoryVersion, 'exists', {
     Put: {
       TableName: table.tableName,
-      Item: { ...keys.asset(tenantId, asset.id), entity: 'asset', tenantId, ...asset },
+      Item: assetItem(tenantId, asset),
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   });
@@ -93,7 +92,7 @@ export function replaceAsset(table: TableRef, tenantId: string, asset: Asset, in
   return guardedWrite(table, tenantId, inventoryVersion, 'missing', {
     Put: {
       TableName: table.tableName,
-      Item: { ...keys.asset(tenantId, asset.id), entity: 'asset', tenantId, ...asset },
+      Item: assetItem(tenantId, asset),
       ConditionExpression: 'attribute_exists(pk)',
     },
   });

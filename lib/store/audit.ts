@@ -1,7 +1,10 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
+import * as z from 'zod';
+import { entitySchema, timestamp } from '../domain/entity-schema';
+import { entityOf, validEntity } from './entity';
 import { keys } from './keys';
-import { entityOf, queryPage, type TableRef } from './table-ref';
+import { queryPage, type TableRef } from './table-ref';
 
 /**
  * The append-only audit log: one item per change or automated action, never updated or deleted
@@ -28,6 +31,22 @@ export interface AuditEntry {
 
 export type AuditEntryInput = Omit<AuditEntry, 'id'>;
 
+const auditEntrySchema = entitySchema<AuditEntry>({
+  id: z.string().min(1),
+  at: timestamp,
+  tenantId: z.string().min(1).optional(),
+  actor: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('user'), id: z.string(), email: z.string(), role: z.string() }),
+    z.object({ type: z.literal('system'), name: z.string() }),
+  ]),
+  action: z.string().min(1),
+  resource: z.object({ type: z.string(), id: z.string() }),
+  summary: z.object({ before: z.unknown().optional(), after: z.unknown().optional() }).optional(),
+  requestId: z.string().optional(),
+  sourceIp: z.string().optional(),
+  userAgent: z.string().optional(),
+});
+
 function partition(tenantId: string | undefined): string {
   return tenantId ? keys.auditOf(tenantId).pk : keys.mspAudit().pk;
 }
@@ -37,7 +56,7 @@ export async function recordAudit(table: TableRef, input: AuditEntryInput): Prom
   await table.db.send(
     new PutCommand({
       TableName: table.tableName,
-      Item: { pk: partition(entry.tenantId), sk: `${entry.at}#${entry.id}`, entity: 'audit', ...entry },
+      Item: { pk: partition(entry.tenantId), sk: `${entry.at}#${entry.id}`, entity: 'audit', ...validEntity(auditEntrySchema, entry) },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
@@ -82,7 +101,7 @@ export async function listAudit(
     page,
   );
   return {
-    entries: result.items.map((item) => entityOf<AuditEntry>(item) as AuditEntry),
+    entries: result.items.map((item) => entityOf(auditEntrySchema, item)),
     ...(result.cursor ? { cursor: result.cursor } : {}),
   };
 }

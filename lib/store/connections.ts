@@ -1,8 +1,11 @@
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Role } from '../domain/user';
+import * as z from 'zod';
+import { entitySchema, timestamp } from '../domain/entity-schema';
+import { ROLES, type Role } from '../domain/user';
 import { ConditionFailedError, transactWrite } from './transact';
 import { keys, ttlAfter } from './keys';
-import { entityOf, queryAll, type TableRef } from './table-ref';
+import { entityOf, validEntity } from './entity';
+import { queryAll, type TableRef } from './table-ref';
 
 /** API Gateway closes WebSocket connections after 2 hours; the items expire with them. */
 export const CONNECTION_TTL_SECONDS = 2 * 3600;
@@ -24,6 +27,19 @@ export interface Connection {
   allTenants: boolean;
   connectedAt: string;
 }
+
+const connectionSchema = entitySchema<Connection>({
+  connectionId: z.string().min(1),
+  userId: z.string().min(1),
+  authVersion: z.number().int().min(0),
+  role: z.enum(ROLES),
+  tenantIds: z.array(z.string()),
+  allTenants: z.boolean(),
+  connectedAt: timestamp,
+});
+
+/** Beside the connection on its item: the incidents it follows. */
+const followedIncidentsSchema = z.object({ [INCIDENT_SUBSCRIPTIONS]: z.set(z.string()).optional() });
 
 /** One incident a connection follows. */
 export interface IncidentRef {
@@ -62,7 +78,7 @@ export async function saveConnection(table: TableRef, connection: Connection, no
   await table.db.send(
     new PutCommand({
       TableName: table.tableName,
-      Item: { ...keys.wsConnection(connection.connectionId), entity: 'wsConnection', ttl, ...connection },
+      Item: { ...keys.wsConnection(connection.connectionId), entity: 'wsConnection', ttl, ...validEntity(connectionSchema, connection) },
     }),
   );
   // Each subscription names the user and the access version, so the fan-out checks them without reading the connection.
@@ -87,9 +103,9 @@ export async function getConnectionState(table: TableRef, connectionId: string):
   const { Item } = await table.db.send(
     new GetCommand({ TableName: table.tableName, Key: keys.wsConnection(connectionId), ConsistentRead: true }),
   );
-  const entity = entityOf<Connection & { [INCIDENT_SUBSCRIPTIONS]?: Set<string> }>(Item);
-  if (!Item || !entity) return undefined;
-  const { [INCIDENT_SUBSCRIPTIONS]: followed, ...connection } = entity;
+  if (!Item) return undefined;
+  const connection = entityOf(connectionSchema, Item);
+  const followed = entityOf(followedIncidentsSchema, Item)[INCIDENT_SUBSCRIPTIONS];
   return {
     connection,
     ttl: typeof Item.ttl === 'number' ? Item.ttl : ttlAfter(new Date(connection.connectedAt), CONNECTION_TTL_SECONDS),
@@ -195,15 +211,16 @@ async function subscriptionsIn(table: TableRef, pk: string): Promise<Array<Recor
   return queryAll(table, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } });
 }
 
-async function connectionIdsIn(table: TableRef, pk: string): Promise<string[]> {
-  return (await subscriptionsIn(table, pk)).map((item) => item.connectionId as string);
-}
-
 /** A connection allowed to see a tenant, with whose access it was opened (absent on items from before versions). */
-export interface TenantConnection {
-  connectionId: string;
-  userId?: string;
-  authVersion?: number;
+const tenantConnectionSchema = z.object({
+  connectionId: z.string().min(1),
+  userId: z.string().min(1).optional(),
+  authVersion: z.number().int().min(0).optional(),
+});
+export type TenantConnection = z.output<typeof tenantConnectionSchema>;
+
+async function connectionIdsIn(table: TableRef, pk: string): Promise<string[]> {
+  return (await subscriptionsIn(table, pk)).map((item) => entityOf(tenantConnectionSchema, item).connectionId);
 }
 
 /** Connections allowed to see the tenant: its own subscribers and the all-tenant ones. */
@@ -212,11 +229,8 @@ export async function connectionsForTenant(table: TableRef, tenantId: string): P
   const items = (await Promise.all(partitions.map((pk) => subscriptionsIn(table, pk)))).flat();
   const byId = new Map<string, TenantConnection>();
   for (const item of items) {
-    byId.set(item.connectionId as string, {
-      connectionId: item.connectionId as string,
-      ...(typeof item.userId === 'string' ? { userId: item.userId } : {}),
-      ...(typeof item.authVersion === 'number' ? { authVersion: item.authVersion } : {}),
-    });
+    const connection = entityOf(tenantConnectionSchema, item);
+    byId.set(connection.connectionId, connection);
   }
   return [...byId.values()];
 }

@@ -1,6 +1,9 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { CanonicalAlert } from '../domain/alert';
+import * as z from 'zod';
+import { SEVERITIES, type CanonicalAlert } from '../domain/alert';
+import { CATEGORIES } from '../domain/correlation/categories';
+import { entitySchema } from '../domain/entity-schema';
 import type { NewDomainEvent } from '../domain/events';
 import type { IncidentAlert, Priority } from '../domain/incident';
 import {
@@ -8,11 +11,12 @@ import {
   type Decision,
   type EarlyResolution,
   type IncidentChange,
+  type Member,
   type ScopeIncident,
   type ScopeState,
 } from '../domain/correlation/engine';
 import { storedAlertItem } from './alerts';
-
+import { entityOf, itemKeyOf } from './entity';
 import type { IncidentSetClauses } from './incident-actions';
 import { timelineItem, writeStamps } from './incidents';
 import { keys, ttlAfter } from './keys';
@@ -30,6 +34,52 @@ import { ConditionFailedError, transactWrite, type TransactItem } from './transa
  */
 type ScopeBody = Pick<ScopeState, 'incidents' | 'earlyResolutions'>;
 
+// The state is read on every commit and may hold hundreds of members: its times are checked as strings,
+// not as ISO instants (the engine writes them from alert times that were checked at ingestion).
+const memberSchema = entitySchema<Member>({
+  key: z.string(),
+  assetId: z.string().nullable(),
+  assetRef: z.string(),
+  category: z.enum(CATEGORIES),
+  signature: z.string(),
+  source: z.string(),
+  state: z.enum(['firing', 'resolved', 'ended']),
+  firstAt: z.string(),
+  lastAt: z.string(),
+  episodeStart: z.string().optional(),
+  resolvedAt: z.string().optional(),
+});
+
+const scopeIncidentSchema = entitySchema<ScopeIncident>({
+  id: z.string().min(1),
+  status: z.enum(['open', 'resolved']),
+  title: z.string(),
+  rootAssetId: z.string().nullable(),
+  rootAssetRef: z.string(),
+  rootCategory: z.enum(CATEGORIES),
+  severity: z.enum(SEVERITIES),
+  openedAt: z.string(),
+  lastEventAt: z.string(),
+  resolvesAt: z.string().optional(),
+  resolvedAt: z.string().optional(),
+  reopenCount: z.number().int(),
+  alertCount: z.number().int(),
+  occurrences: z.number().int().optional(),
+  sources: z.array(z.string()),
+  signatures: z.array(z.string()),
+  members: z.array(memberSchema),
+  correlationId: z.string().optional(),
+  absorbed: z.array(z.string()).optional(),
+});
+
+const scopeBodySchema = entitySchema<ScopeBody>({
+  incidents: z.array(scopeIncidentSchema),
+  earlyResolutions: z.array(entitySchema<EarlyResolution>({ key: z.string(), at: z.string(), alertId: z.string() })).optional(),
+});
+
+/** The scope item: its version, and its body compressed or (items written before the body existed) as plain attributes. */
+const scopeItemSchema = z.object({ version: z.number().int().min(1), body: z.instanceof(Uint8Array).optional() });
+
 export function encodeScopeBody(state: ScopeState): Uint8Array {
   const body: ScopeBody = {
     incidents: state.incidents,
@@ -40,11 +90,11 @@ export function encodeScopeBody(state: ScopeState): Uint8Array {
 
 /** The state of a scope item: its compressed body, or the plain attributes of an item written before the body existed. */
 export function scopeStateOf(item: Record<string, unknown>): ScopeState {
-  const body: ScopeBody =
-    item.body instanceof Uint8Array
-      ? (JSON.parse(gunzipSync(item.body).toString('utf8')) as ScopeBody)
-      : { incidents: item.incidents as ScopeIncident[], earlyResolutions: item.earlyResolutions as EarlyResolution[] | undefined };
-  const state: ScopeState = { version: item.version as number, incidents: body.incidents };
+  const { version, body: compressed } = entityOf(scopeItemSchema, item);
+  const body = compressed
+    ? entityOf(scopeBodySchema, { ...item, ...JSON.parse(gunzipSync(compressed).toString('utf8')) })
+    : entityOf(scopeBodySchema, item);
+  const state: ScopeState = { version, incidents: body.incidents };
   if (body.earlyResolutions?.length) state.earlyResolutions = body.earlyResolutions;
   return state;
 }
@@ -322,12 +372,9 @@ function statusChange(change: IncidentChange): 'open' | 'resolved' | undefined {
   return status;
 }
 
-export interface SettleMarker {
-  tenantId: string;
-  scope: string;
-  resolvesAt: string;
-  key: { pk: string; sk: string };
-}
+const settleMarkerSchema = z.object({ tenantId: z.string().min(1), scope: z.string().min(1), resolvesAt: z.string() });
+
+export type SettleMarker = z.output<typeof settleMarkerSchema> & { key: { pk: string; sk: string } };
 
 /** Scopes with a grace period ending by `now`, oldest first. */
 export async function dueSettleMarkers(table: TableRef, now: Date, limit: number): Promise<SettleMarker[]> {
@@ -339,12 +386,7 @@ export async function dueSettleMarkers(table: TableRef, now: Date, limit: number
       Limit: limit,
     }),
   );
-  return (Items ?? []).map((item) => ({
-    tenantId: item.tenantId as string,
-    scope: item.scope as string,
-    resolvesAt: item.resolvesAt as string,
-    key: { pk: item.pk as string, sk: item.sk as string },
-  }));
+  return (Items ?? []).map((item) => ({ ...entityOf(settleMarkerSchema, item), key: itemKeyOf(item) }));
 }
 
 function settleMarkerItem(tenantId: string, scope: string, resolvesAt: string, now: Date): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import type { IncidentStatus, TimelineEntry } from '../domain/incident';
 import type { NewDomainEvent } from '../domain/events';
-import { timelineItem } from './incidents';
+import { newTimelineEntryId, timelineItem } from './incidents';
 import { keys } from './keys';
 import { withEvents } from './outbox';
 import type { TableRef } from './table-ref';
@@ -48,7 +48,7 @@ export function firstResponseUpdate(table: TableRef, tenantId: string, incidentI
   };
 }
 
-function timelinePut(table: TableRef, tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'>) {
+function timelinePut(table: TableRef, tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'> & { id?: string }) {
   return { Put: { TableName: table.tableName, Item: timelineItem(tenantId, incidentId, entry) } };
 }
 
@@ -198,9 +198,11 @@ export async function addIncidentNote(
   actor: string,
   now: Date,
 ): Promise<string> {
-  const put = timelinePut(table, tenantId, incidentId, { at: now.toISOString(), type: 'note', actor, reason: text });
+  const at = now.toISOString();
+  const id = newTimelineEntryId(at);
+  const put = timelinePut(table, tenantId, incidentId, { id, at, type: 'note', actor, reason: text });
   await transact(table, tenantId, [firstResponseUpdate(table, tenantId, incidentId, actor, now), put], [], now);
-  return put.Put.Item.id as string;
+  return id;
 }
 
 /**

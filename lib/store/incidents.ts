@@ -1,9 +1,17 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
-import type { Incident, IncidentAlert, TimelineEntry } from '../domain/incident';
+import {
+  incidentAlertSchema,
+  incidentSchema,
+  timelineEntrySchema,
+  type Incident,
+  type IncidentAlert,
+  type TimelineEntry,
+} from '../domain/incident';
 import { activityOf, type ActivityEntry } from '../domain/incident-view';
 import { keys } from './keys';
-import { entityOf, queryAll, type TableRef } from './table-ref';
+import { entityOf, validEntity } from './entity';
+import { batchGetItems, queryAll, type TableRef } from './table-ref';
 
 export interface IncidentQuery {
   /** One status (by the status index), or every status but 'merged'. */
@@ -49,7 +57,7 @@ export async function listIncidents(table: TableRef, tenantId: string, query: In
     );
     read += page.ScannedCount ?? page.Items?.length ?? 0;
     for (const item of page.Items ?? []) {
-      const incident = entityOf<Incident>(item) as Incident;
+      const incident = entityOf(incidentSchema, item);
       if (found.length < limit && (!query.where || query.where(incident))) found.push(incident);
     }
     start = page.LastEvaluatedKey;
@@ -73,10 +81,10 @@ export async function getIncidentDetail(table: TableRef, tenantId: string, incid
   });
   const incidentItem = items.find((item) => item.sk === 'INC');
   if (!incidentItem) return undefined;
+  const incident = entityOf(incidentSchema, incidentItem);
   // Alerts that joined incidents later merged into this one keep their membership under those: read them there.
-  const absorbed = (incidentItem.absorbed as string[] | undefined) ?? [];
   const absorbedAlerts = await Promise.all(
-    absorbed.map((absorbedId) =>
+    (incident.absorbed ?? []).map((absorbedId) =>
       queryAll(table, {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :alert)',
         ExpressionAttributeValues: { ':pk': keys.incidentPartition(tenantId, absorbedId).pk, ':alert': 'ALERT#' },
@@ -86,13 +94,21 @@ export async function getIncidentDetail(table: TableRef, tenantId: string, incid
   const seen = new Set<string>();
   const alerts = [...items, ...absorbedAlerts.flat()]
     .filter((item) => String(item.sk).startsWith('ALERT#') && !seen.has(String(item.sk)) && seen.add(String(item.sk)))
-    .map((item) => entityOf<IncidentAlert>(item) as IncidentAlert);
-  const stored = items.filter((item) => String(item.sk).startsWith('TL#')).map((item) => entityOf<TimelineEntry>(item) as TimelineEntry);
+    .map((item) => entityOf(incidentAlertSchema, item));
+  const stored = items.filter((item) => String(item.sk).startsWith('TL#')).map((item) => entityOf(timelineEntrySchema, item));
   const timeline = activityOf(stored, alerts);
-  return { incident: entityOf<Incident>(incidentItem) as Incident, alerts, timeline };
+  return { incident, alerts, timeline };
 }
 
-/** Timeline entry ids: ULIDs of their own time, so the partition reads in time order. */
+/** The incidents of up to 100 references in one batch read (eventually consistent; those that do not exist are left out). */
+export async function getIncidents(table: TableRef, refs: ReadonlyArray<{ tenantId: string; incidentId: string }>): Promise<Incident[]> {
+  const items = await batchGetItems(
+    table,
+    refs.map(({ tenantId, incidentId }) => keys.incident(tenantId, incidentId)),
+  );
+  return items.map((item) => entityOf(incidentSchema, item));
+}
+
 const timelineId = monotonicFactory();
 const writeOrder = monotonicFactory();
 
@@ -106,8 +122,21 @@ export function writeStamps(): (position: number) => string {
   return (position) => `${base}.${String(position).padStart(4, '0')}`;
 }
 
-/** A timeline entry's item; `seq` defaults to the order it is written in. */
-export function timelineItem(tenantId: string, incidentId: string, entry: Omit<TimelineEntry, 'id'>): Record<string, unknown> {
-  const id = timelineId(Date.parse(entry.at));
-  return { ...keys.timelineEntry(tenantId, incidentId, id), entity: 'timeline', id, ...entry, seq: entry.seq ?? writeStamps()(0) };
+/** A new timeline entry's id: a ULID of its own time, so the partition reads in time order. */
+export function newTimelineEntryId(at: string): string {
+  return timelineId(Date.parse(at));
+}
+
+/** A timeline entry's item (its id a new one unless given); `seq` defaults to the order it is written in. */
+export function timelineItem(
+  tenantId: string,
+  incidentId: string,
+  entry: Omit<TimelineEntry, 'id'> & { id?: string },
+): Record<string, unknown> {
+  const id = entry.id ?? newTimelineEntryId(entry.at);
+  return {
+    ...keys.timelineEntry(tenantId, incidentId, id),
+    entity: 'timeline',
+    ...validEntity(timelineEntrySchema, { id, ...entry, seq: entry.seq ?? writeStamps()(0) }),
+  };
 }

@@ -1,4 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { entitySchema, timestamp } from '../domain/entity-schema';
+import { entityOf, validEntity } from './entity';
 import { transactWrite } from './transact';
 import { keys } from './keys';
 import { queryAll, type TableRef } from './table-ref';
@@ -14,6 +17,18 @@ export interface HmacSettings {
   /** When true, unsigned deliveries are refused. */
   required: boolean;
 }
+
+const hmacSettingsSchema = entitySchema<HmacSettings>({
+  secret: z.string().min(1),
+  previousSecret: z.string().min(1).optional(),
+  previousExpiresAt: timestamp.optional(),
+  required: z.boolean().default(false),
+});
+
+const rateLimitSchema = z.object({ perMinute: z.number().positive(), burst: z.number().positive() });
+const snsTopicSchema = z.object({ topicArn: z.string().min(1) });
+/** The account of a registration, and (on the lookup item) the tenant it belongs to. */
+const awsAccountSchema = z.object({ tenantId: z.string().min(1), accountId: z.string().min(1) });
 
 export interface IngestSettings {
   hmac?: HmacSettings;
@@ -33,29 +48,21 @@ export async function getIngestSettings(table: TableRef, tenantId: string): Prom
   });
   const settings: IngestSettings = { rateLimit: { ...DEFAULT_RATE_LIMIT }, snsTopicArns: [], awsAccountIds: [] };
   for (const item of Items) {
-    const sk = item.sk as string;
-    if (sk === keys.hmacSecret(tenantId).sk) {
-      settings.hmac = {
-        secret: item.secret as string,
-        required: Boolean(item.required),
-        ...(item.previousSecret
-          ? { previousSecret: item.previousSecret as string, previousExpiresAt: item.previousExpiresAt as string }
-          : {}),
-      };
-    } else if (sk === keys.rateLimitSettings(tenantId).sk) {
-      settings.rateLimit = { perMinute: item.perMinute as number, burst: item.burst as number };
-    } else if (sk.startsWith('INTEGRATION#sns#')) {
-      settings.snsTopicArns.push(item.topicArn as string);
-    } else if (sk.startsWith('INTEGRATION#aws#')) {
-      settings.awsAccountIds.push(item.accountId as string);
-    }
+    const sk = String(item.sk);
+    if (sk === keys.hmacSecret(tenantId).sk) settings.hmac = entityOf(hmacSettingsSchema, item);
+    else if (sk === keys.rateLimitSettings(tenantId).sk) settings.rateLimit = entityOf(rateLimitSchema, item);
+    else if (sk.startsWith(keys.snsTopic(tenantId, '').sk)) settings.snsTopicArns.push(entityOf(snsTopicSchema, item).topicArn);
+    else if (sk.startsWith(keys.awsAccount(tenantId, '').sk)) settings.awsAccountIds.push(entityOf(awsAccountSchema, item).accountId);
   }
   return settings;
 }
 
 export async function putHmacSettings(table: TableRef, tenantId: string, hmac: HmacSettings): Promise<void> {
   await table.db.send(
-    new PutCommand({ TableName: table.tableName, Item: { ...keys.hmacSecret(tenantId), entity: 'hmacSecret', tenantId, ...hmac } }),
+    new PutCommand({
+      TableName: table.tableName,
+      Item: { ...keys.hmacSecret(tenantId), entity: 'hmacSecret', tenantId, ...validEntity(hmacSettingsSchema, hmac) },
+    }),
   );
 }
 
@@ -70,11 +77,12 @@ export async function rotateHmacSecret(
   const { Item } = await table.db.send(
     new GetCommand({ TableName: table.tableName, Key: keys.hmacSecret(tenantId), ConsistentRead: true }),
   );
+  const current = entityOf(hmacSettingsSchema, Item);
   await putHmacSettings(table, tenantId, {
     secret: newSecret,
-    required: Boolean(Item?.required),
-    ...(Item?.secret
-      ? { previousSecret: Item.secret as string, previousExpiresAt: new Date(now.getTime() + overlapSeconds * 1000).toISOString() }
+    required: current?.required ?? false,
+    ...(current
+      ? { previousSecret: current.secret, previousExpiresAt: new Date(now.getTime() + overlapSeconds * 1000).toISOString() }
       : {}),
   });
 }
@@ -83,7 +91,7 @@ export async function putRateLimit(table: TableRef, tenantId: string, rateLimit:
   await table.db.send(
     new PutCommand({
       TableName: table.tableName,
-      Item: { ...keys.rateLimitSettings(tenantId), entity: 'rateLimit', tenantId, ...rateLimit },
+      Item: { ...keys.rateLimitSettings(tenantId), entity: 'rateLimit', tenantId, ...validEntity(rateLimitSchema, rateLimit) },
     }),
   );
 }
@@ -113,5 +121,5 @@ export async function registerAwsAccount(table: TableRef, tenantId: string, acco
 
 export async function tenantOfAwsAccount(table: TableRef, accountId: string): Promise<string | undefined> {
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.awsAccountLookup(accountId) }));
-  return Item?.tenantId as string | undefined;
+  return entityOf(awsAccountSchema, Item)?.tenantId;
 }

@@ -80,6 +80,7 @@ export const keys = {
 
   user: (userId: string) => ({ pk: `MSP#USER#${userId}`, sk: 'USER' }),
   userDirectory: () => ({ gsi1pk: 'MSP#USERS' }),
+  userDirectoryEntry: (email: string) => ({ gsi1pk: 'MSP#USERS', gsi1sk: email }),
   userEmail: (email: string) => ({ pk: `MSP#EMAIL#${email.toLowerCase()}`, sk: 'EMAIL' }),
   session: (familyId: string) => ({ pk: `MSP#SESSION#${familyId}`, sk: 'SESSION' }),
   loginFailures: (email: string) => ({ pk: `MSP#LOGINFAIL#${email.toLowerCase()}`, sk: 'LOGINFAIL' }),

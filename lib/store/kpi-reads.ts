@@ -1,8 +1,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Incident } from '../domain/incident';
-import { ulidFloor } from './alerts';
+import { entitySchema, pickShape } from '../domain/entity-schema';
+import { incidentShape, type Incident } from '../domain/incident';
+import { storedAlertShape, ulidFloor, type StoredAlert } from './alerts';
+import { entityOf } from './entity';
 import { keys } from './keys';
-import { entityOf, type TableRef } from './table-ref';
+import type { TableRef } from './table-ref';
 
 /**
  * Time-range reads of a tenant's alerts and incidents, for reports over a period (KPIs, the correlation
@@ -23,19 +25,20 @@ export interface RangeReadOptions {
 
 /**
  * The tenant's alerts received in [from, to], oldest first, with only `fields` (and `receivedAt`)
- * read. Items are the stored attributes as they are: the caller fills in what it did not read.
+ * read, each parsed with those fields' schemas.
  */
-export async function alertsReceivedBetween(
+export async function alertsReceivedBetween<K extends keyof StoredAlert>(
   table: TableRef,
   tenantId: string,
   from: Date,
   to: Date,
-  fields: readonly string[],
+  fields: readonly K[],
   options: RangeReadOptions = {},
-): Promise<Record<string, unknown>[]> {
-  const projected = [...new Set([...fields, 'receivedAt'])];
+): Promise<Array<Pick<StoredAlert, K | 'receivedAt'>>> {
+  const projected = [...new Set([...fields, 'receivedAt' as const])];
+  const schema = entitySchema(pickShape(storedAlertShape, projected));
   const names = Object.fromEntries(projected.map((field, index) => [`#f${index}`, field]));
-  const alerts: Record<string, unknown>[] = [];
+  const alerts: Array<Pick<StoredAlert, K | 'receivedAt'>> = [];
   let cursor: Record<string, unknown> | undefined;
   do {
     const page = await table.db.send(
@@ -49,8 +52,9 @@ export async function alertsReceivedBetween(
       }),
     );
     for (const item of page.Items ?? []) {
-      const received = Date.parse(String(item.receivedAt));
-      if (received >= from.getTime() && received <= to.getTime()) alerts.push(item);
+      const alert = entityOf(schema, item);
+      const received = Date.parse(alert.receivedAt);
+      if (received >= from.getTime() && received <= to.getTime()) alerts.push(alert);
     }
     cursor = page.LastEvaluatedKey;
     options.afterPage?.(alerts.length, cursor !== undefined);
@@ -74,6 +78,7 @@ const OUTCOME_FIELDS = [
   'resolvedBy',
   'sla',
 ] as const;
+const incidentOutcomeSchema = entitySchema<IncidentOutcome>(pickShape(incidentShape, OUTCOME_FIELDS));
 
 /**
  * How far beyond the period an incident's id is looked for. The id is a ULID of its opening alert's time
@@ -120,7 +125,7 @@ export async function listIncidentsOpenedBetween(
       }),
     );
     for (const item of page.Items ?? []) {
-      const incident = entityOf<IncidentOutcome>(item) as IncidentOutcome;
+      const incident = entityOf(incidentOutcomeSchema, item);
       const opened = Date.parse(incident.openedAt);
       if (opened >= from.getTime() && opened < to.getTime()) incidents.push(incident);
     }

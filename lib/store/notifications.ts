@@ -1,11 +1,17 @@
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import type { DeliveryStatus, NotificationChannel, NotificationDelivery } from '../domain/notify/delivery';
+import {
+  notificationDeliverySchema,
+  type DeliveryStatus,
+  type NotificationChannel,
+  type NotificationDelivery,
+} from '../domain/notify/delivery';
 import { logger } from '../observability';
 import { parseTargetUrl } from '../util/safe-url';
 import { keys, ttlAfter } from './keys';
-import { entityOf, queryPage, type TableRef } from './table-ref';
+import { changeStampSchema, entityOf, validEntity } from './entity';
+import { queryPage, type TableRef } from './table-ref';
 
 /**
  * Notification state: one delivery record per recipient × channel of every
@@ -31,7 +37,7 @@ export async function putNotificationDeliveries(table: TableRef, records: readon
         Item: {
           ...keys.notificationDelivery(record.tenantId, record.id),
           entity: 'notificationDelivery',
-          ...record,
+          ...validEntity(notificationDeliverySchema, record),
           ttl: ttlAfter(new Date(record.createdAt), NOTIFICATION_RETENTION_SECONDS),
         },
       },
@@ -81,7 +87,7 @@ export async function listNotificationDeliveries(
     page,
   );
   return {
-    deliveries: result.items.map((item) => entityOf<NotificationDelivery>(item) as NotificationDelivery),
+    deliveries: result.items.map((item) => entityOf(notificationDeliverySchema, item)),
     ...(result.cursor ? { cursor: result.cursor } : {}),
   };
 }
@@ -167,11 +173,15 @@ export function publicChannelSettings(settings: ChannelSettings & { updatedAt?: 
 
 export type StoredChannelSettings = ChannelSettings & { updatedAt?: string; updatedBy?: string };
 
+/** The channel settings item; the settings are parsed apart, so that ones an older version wrote count as none, not an error. */
+const storedChannelSettingsSchema = changeStampSchema.extend({ settings: z.unknown() });
+
 /** The tenant's channel settings (empty when it has none; a stored value that no longer validates counts as none). */
 export async function getChannelSettings(table: TableRef, tenantId: string): Promise<StoredChannelSettings> {
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.notificationChannels(tenantId) }));
   if (!Item) return {};
-  const parsed = channelSettingsSchema.safeParse(Item.settings);
+  const stored = entityOf(storedChannelSettingsSchema, Item);
+  const parsed = channelSettingsSchema.safeParse(stored.settings);
   if (!parsed.success) {
     logger.warn('Stored notification channel settings are not valid any more; ignoring them', {
       tenantId,
@@ -179,11 +189,8 @@ export async function getChannelSettings(table: TableRef, tenantId: string): Pro
     });
     return {};
   }
-  return {
-    ...parsed.data,
-    ...(Item.updatedAt ? { updatedAt: Item.updatedAt as string } : {}),
-    ...(Item.updatedBy ? { updatedBy: Item.updatedBy as string } : {}),
-  };
+  const { settings: _settings, ...changed } = stored;
+  return { ...parsed.data, ...changed };
 }
 
 /** Replaces the tenant's channel settings (validated: throws a ZodError on invalid input). */

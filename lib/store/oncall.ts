@@ -1,4 +1,4 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { isConditionFailure } from './transact';
 import { notificationPreferencesSchema, type NotificationPreferences } from '../domain/notify/preferences';
@@ -6,7 +6,9 @@ import { logger } from '../observability';
 import type { Technician } from '../domain/oncall/routing';
 import { onCallAt, scheduleSchema, type OnCall, type Schedule } from '../domain/oncall/schedule';
 import { keys } from './keys';
-import { entityOf, queryAll, type TableRef } from './table-ref';
+import { timestamp } from '../domain/entity-schema';
+import { changeStampSchema, entityOf } from './entity';
+import { batchGetItems, queryAll, type TableRef } from './table-ref';
 import { getUser, listUsers, type StoredUser } from './users';
 
 /**
@@ -35,18 +37,19 @@ export interface StoredSchedule {
   updatedBy: string;
 }
 
-interface ScheduleItem {
-  tenantId: string;
-  schedule: unknown;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  updatedBy: string;
-}
+/** The schedule item; the schedule itself is parsed apart, so that one an older version wrote is left out, not an error. */
+const scheduleItemSchema = z.object({
+  tenantId: z.string().min(1),
+  schedule: z.unknown(),
+  version: z.number().int().min(1),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  updatedBy: z.string().min(1),
+});
 
 /** The stored schedule, or undefined when it no longer validates (written by an older version: logged, left out). */
 function storedSchedule(item: Record<string, unknown> | undefined): StoredSchedule | undefined {
-  const entity = entityOf<ScheduleItem>(item);
+  const entity = entityOf(scheduleItemSchema, item);
   if (!entity) return undefined;
   const parsed = scheduleSchema.safeParse(entity.schedule);
   if (!parsed.success) {
@@ -244,12 +247,11 @@ export const DEFAULT_TECHNICIAN_PROFILE: Readonly<TechnicianProfileInput> = { ma
 function profileOf(item: Record<string, unknown> | undefined): TechnicianProfile {
   const parsed = technicianProfileSchema.safeParse({ maxOpenIncidents: item?.maxOpenIncidents, active: item?.active });
   if (!item || !parsed.success) return { ...DEFAULT_TECHNICIAN_PROFILE };
-  return {
-    ...parsed.data,
-    ...(item.updatedAt ? { updatedAt: item.updatedAt as string } : {}),
-    ...(item.updatedBy ? { updatedBy: item.updatedBy as string } : {}),
-  };
+  return { ...parsed.data, ...entityOf(changeStampSchema, item) };
 }
+
+/** The user a profile item belongs to (the profile itself is parsed apart: one that no longer parses gives the defaults). */
+const profileOwnerSchema = z.object({ userId: z.string().min(1) });
 
 /** A user's profile, the defaults when none was stored. */
 export async function getTechnicianProfile(table: TableRef, userId: string): Promise<TechnicianProfile> {
@@ -262,14 +264,11 @@ export async function getTechnicianProfiles(table: TableRef, userIds: readonly s
   const items = new Map<string, Record<string, unknown>>();
   const unique = [...new Set(userIds)];
   for (let start = 0; start < unique.length; start += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-      [table.tableName]: { Keys: unique.slice(start, start + 100).map((userId) => keys.technicianProfile(userId)) },
-    };
-    while (request && Object.keys(request).length) {
-      const page = await table.db.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of page.Responses?.[table.tableName] ?? []) items.set(item.userId as string, item);
-      request = page.UnprocessedKeys as typeof request;
-    }
+    const page = await batchGetItems(
+      table,
+      unique.slice(start, start + 100).map((userId) => keys.technicianProfile(userId)),
+    );
+    for (const item of page) items.set(entityOf(profileOwnerSchema, item).userId, item);
   }
   return new Map(unique.map((userId) => [userId, profileOf(items.get(userId))]));
 }
@@ -325,17 +324,21 @@ export interface StoredPreferences {
   updatedAt?: string;
 }
 
+/** The preferences item; the preferences are parsed apart, so that ones an older version wrote give the defaults, not an error. */
+const storedPreferencesSchema = changeStampSchema.extend({ preferences: z.record(z.string(), z.unknown()) });
+
 /** A user's notification preferences; the defaults (UTC, DEFAULT_CHANNELS, no quiet hours) when none were stored. */
 export async function getNotificationPreferences(table: TableRef, userId: string): Promise<StoredPreferences> {
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.notificationPreferences(userId) }));
   const defaults = { preferences: notificationPreferencesSchema.parse({ userId }) };
   if (!Item) return defaults;
-  const parsed = notificationPreferencesSchema.safeParse({ ...(Item.preferences as object), userId });
+  const stored = entityOf(storedPreferencesSchema, Item);
+  const parsed = notificationPreferencesSchema.safeParse({ ...stored.preferences, userId });
   if (!parsed.success) {
     logger.warn('Stored notification preferences are not valid any more; using the defaults', { userId });
     return defaults;
   }
-  return { preferences: parsed.data, ...(Item.updatedAt ? { updatedAt: Item.updatedAt as string } : {}) };
+  return { preferences: parsed.data, ...(stored.updatedAt ? { updatedAt: stored.updatedAt } : {}) };
 }
 
 /** Replaces a user's preferences (validated: throws a ZodError on invalid input). */

@@ -1,5 +1,7 @@
 import { monotonicFactory } from 'ulid';
+import * as z from 'zod';
 import { parseDomainEvent, type DomainEvent, type NewDomainEvent } from '../domain/events';
+import { entityOf } from './entity';
 import { keys, ttlAfter } from './keys';
 import type { TableRef } from './table-ref';
 import { transactWrite, type TransactItem } from './transact';
@@ -46,6 +48,14 @@ export function outboxPut(table: TableRef, tenantId: string, events: readonly Ne
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
+}
+
+/** The outbox item: the events as they were written, each parsed against its contract when read (parseDomainEvent). */
+const outboxItemSchema = z.object({ events: z.array(z.object({ detailType: z.string(), detail: z.unknown() })) });
+
+/** The events an outbox item holds (from the stream); an event that breaks its contract throws. */
+export function eventsOfOutboxItem(item: Record<string, unknown>): DomainEvent[] {
+  return entityOf(outboxItemSchema, item).events.map((event) => parseDomainEvent(event.detailType, event.detail));
 }
 
 /** `items` plus the outbox item of `events` (none when there are no events). */

@@ -1,5 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { busySlackMs, emissionIntervalMs, type ChargeVariant, type RateLimit } from '../domain/rate-limit';
+import * as z from 'zod';
+import { entityOf } from './entity';
 import { keys } from './keys';
 import type { TableRef } from './table-ref';
 
@@ -34,10 +36,18 @@ export function chargeUpdate(tableName: string, tenantId: string, cost: number, 
   };
 }
 
+/** A bucket's theoretical arrival time (epoch ms) of the next request: GCRA's single number of state. */
+const rateBucketSchema = z.object({ tat: z.number() });
+
+/** The TAT of a bucket item (as a refused charge returns it). */
+export function bucketTat(item: Record<string, unknown>): number {
+  return entityOf(rateBucketSchema, item).tat;
+}
+
 /** The bucket's TAT, read strongly consistent (undefined: no bucket yet). */
 export async function readRateBucketTat(table: TableRef, tenantId: string): Promise<number | undefined> {
   const { Item } = await table.db.send(
     new GetCommand({ TableName: table.tableName, Key: keys.rateBucket(tenantId, 'INGEST'), ConsistentRead: true }),
   );
-  return Item?.tat as number | undefined;
+  return Item && bucketTat(Item);
 }

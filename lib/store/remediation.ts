@@ -1,14 +1,24 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
+import * as z from 'zod';
 import type { NewDomainEvent } from '../domain/events';
 import type { ExecutionRecord, RemediationPolicy } from '../domain/remediation/decision';
 import { DEFAULT_REMEDIATION_POLICY, remediationPolicySchema } from '../domain/remediation/decision';
-import type { Approval, ApprovalState, Execution, ExecutionState } from '../domain/remediation/execution';
+import {
+  executionSchema,
+  storedApprovalSchema,
+  type Approval,
+  type ApprovalState,
+  type Execution,
+  type ExecutionState,
+  type StoredApproval,
+} from '../domain/remediation/execution';
 import { logger } from '../observability';
 import { ulidFloor } from './alerts';
 import { keys } from './keys';
 import { withEvents } from './outbox';
-import { entityOf, queryPage, type TableRef } from './table-ref';
+import { entityOf, updatedEntity, validEntity } from './entity';
+import { queryPage, type TableRef } from './table-ref';
 import { isConditionFailure, transactWrite, type TransactItem } from './transact';
 import { getVersionedPolicy, putVersionedPolicy, type StoredPolicy } from './versioned-policy';
 
@@ -30,9 +40,6 @@ async function writeAlongWith(table: TableRef, tenantId: string, item: TransactI
 
 const TERMINAL: ReadonlySet<ExecutionState> = new Set(['succeeded', 'failed', 'rejected', 'expired']);
 
-/** Stored with the approval, never returned by the API: the state machine's task token. */
-type StoredApproval = Approval & { taskToken?: string };
-
 /**
  * The execution, with its approval request and pending marker when it needs one, in one transaction.
  * False when an execution with this id exists already (a retried decision finds the one it created).
@@ -42,14 +49,19 @@ export async function createExecution(table: TableRef, execution: Execution, app
     {
       Put: {
         TableName: table.tableName,
-        Item: { ...keys.execution(execution.tenantId, execution.id), entity: 'execution', ...execution },
+        Item: { ...keys.execution(execution.tenantId, execution.id), entity: 'execution', ...validEntity(executionSchema, execution) },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
   ];
   if (approval) {
     items.push(
-      { Put: { TableName: table.tableName, Item: { ...keys.approval(approval.tenantId, approval.id), entity: 'approval', ...approval } } },
+      {
+        Put: {
+          TableName: table.tableName,
+          Item: { ...keys.approval(approval.tenantId, approval.id), entity: 'approval', ...validEntity(storedApprovalSchema, approval) },
+        },
+      },
       {
         Put: {
           TableName: table.tableName,
@@ -112,7 +124,7 @@ export async function getExecution(table: TableRef, tenantId: string, executionI
   const { Item } = await table.db.send(
     new GetCommand({ TableName: table.tableName, Key: keys.execution(tenantId, executionId), ConsistentRead: true }),
   );
-  return entityOf<Execution>(Item);
+  return entityOf(executionSchema, Item);
 }
 
 /** Moves an execution between states, with what goes along; false when it is not in one of `from` (a repeat, or a race lost). */
@@ -196,7 +208,7 @@ export async function listExecutions(
     page,
   );
   return {
-    executions: result.items.map((item) => entityOf<Execution>(item) as Execution),
+    executions: result.items.map((item) => entityOf(executionSchema, item)),
     ...(result.cursor ? { cursor: result.cursor } : {}),
   };
 }
@@ -223,7 +235,7 @@ export async function executionActivity(
   let running = 0;
   const history: ExecutionRecord[] = [];
   for (const item of Items) {
-    const execution = entityOf<Execution>(item) as Execution;
+    const execution = entityOf(executionSchema, item);
     if (execution.state === 'running') running++;
     if (TERMINAL.has(execution.state) && execution.finishedAt && (execution.state === 'succeeded' || execution.state === 'failed')) {
       history.push({
@@ -244,7 +256,7 @@ export async function getApproval(table: TableRef, tenantId: string, approvalId:
   const { Item } = await table.db.send(
     new GetCommand({ TableName: table.tableName, Key: keys.approval(tenantId, approvalId), ConsistentRead: true }),
   );
-  return entityOf<StoredApproval>(Item);
+  return entityOf(storedApprovalSchema, Item);
 }
 
 /** The request without its task token (what the API shows). */
@@ -270,7 +282,7 @@ export async function attachTaskToken(table: TableRef, tenantId: string, approva
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return entityOf<StoredApproval>(Attributes) as StoredApproval;
+    return updatedEntity(storedApprovalSchema, Attributes);
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const stored = await getApproval(table, tenantId, approvalId);
@@ -332,6 +344,9 @@ export async function decideApprovalRequest(
   return getApproval(table, approval.tenantId, approval.id);
 }
 
+/** The marker of a request still pending, in the MSP's expiry-ordered partition: which request it stands for. */
+const pendingApprovalMarkerSchema = z.object({ tenantId: z.string().min(1), approvalId: z.string().min(1) });
+
 /** Pending requests of every tenant (or of `tenantIds`), soonest expiry first; `before` limits to those expired by then (inclusive). */
 export async function listPendingApprovals(
   table: TableRef,
@@ -348,14 +363,14 @@ export async function listPendingApprovals(
       Limit: 1000,
     }),
   );
-  const wanted = Items.map((item) => ({ tenantId: item.tenantId as string, id: item.approvalId as string })).filter(
+  const wanted = Items.map((item) => entityOf(pendingApprovalMarkerSchema, item)).filter(
     (ref) => !options.tenantIds || options.tenantIds.has(ref.tenantId),
   );
   const approvals: Approval[] = [];
   for (const ref of wanted.slice(0, options.limit ?? 200)) {
-    const approval = await getApproval(table, ref.tenantId, ref.id);
+    const approval = await getApproval(table, ref.tenantId, ref.approvalId);
     if (approval) approvals.push(publicApproval(approval));
-    else logger.warn('Pending approval marker without its request', { tenantId: ref.tenantId, approvalId: ref.id });
+    else logger.warn('Pending approval marker without its request', ref);
   }
   return approvals;
 }
@@ -393,6 +408,8 @@ export function putRemediationPolicy(
   );
 }
 
+const remediationAccessSchema = z.object({ tenantId: z.string().min(1), externalId: z.string().min(1) });
+
 /**
  * The tenant's external id for assuming its clients' remediation roles: created on first use (random,
  * 32 characters of STS's allowed set) and never changed, since the client's role trusts exactly it.
@@ -401,7 +418,7 @@ export async function remediationExternalId(table: TableRef, tenantId: string): 
   const { Item } = await table.db.send(
     new GetCommand({ TableName: table.tableName, Key: keys.remediationAccess(tenantId), ConsistentRead: true }),
   );
-  if (Item) return Item.externalId as string;
+  if (Item) return entityOf(remediationAccessSchema, Item).externalId;
   const externalId = `aw-${randomBytes(24).toString('base64url')}`;
   try {
     await table.db.send(

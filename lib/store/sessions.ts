@@ -1,4 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { entitySchema, timestamp } from '../domain/entity-schema';
+import { entityOf, validEntity } from './entity';
 import { isConditionFailure } from './transact';
 import { keys, ttlAfter } from './keys';
 import { queryAll, type TableRef } from './table-ref';
@@ -19,6 +22,16 @@ export interface SessionFamily {
   revokedReason?: string;
 }
 
+const sessionFamilySchema = entitySchema<SessionFamily>({
+  familyId: z.string().min(1),
+  userId: z.string().min(1),
+  tokenHash: z.string().min(1),
+  createdAt: timestamp,
+  expiresAt: timestamp,
+  revokedAt: timestamp.optional(),
+  revokedReason: z.string().optional(),
+});
+
 export async function createSession(table: TableRef, session: SessionFamily): Promise<void> {
   const createdAt = new Date(session.createdAt);
   await table.db.send(
@@ -30,7 +43,7 @@ export async function createSession(table: TableRef, session: SessionFamily): Pr
         gsi1sk: session.createdAt,
         entity: 'session',
         ttl: ttlAfter(createdAt, REFRESH_TOKEN_TTL_SECONDS),
-        ...session,
+        ...validEntity(sessionFamilySchema, session),
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
@@ -39,7 +52,7 @@ export async function createSession(table: TableRef, session: SessionFamily): Pr
 
 export async function getSession(table: TableRef, familyId: string): Promise<SessionFamily | undefined> {
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.session(familyId), ConsistentRead: true }));
-  return Item as SessionFamily | undefined;
+  return entityOf(sessionFamilySchema, Item);
 }
 
 /** Moves the family to its next token, only if `currentHash` is still its token. False when it was not. */
@@ -84,22 +97,20 @@ export async function revokeAllSessions(table: TableRef, userId: string, reason:
     KeyConditionExpression: 'gsi1pk = :pk',
     ExpressionAttributeValues: { ':pk': keys.sessionsOfUser(userId).gsi1pk },
   });
-  const active = families.filter((family) => !family.revokedAt);
-  await Promise.all(active.map((family) => revokeSession(table, family.familyId as string, reason, now)));
+  const active = families.map((item) => entityOf(sessionFamilySchema, item)).filter((family) => !family.revokedAt);
+  await Promise.all(active.map((family) => revokeSession(table, family.familyId, reason, now)));
   return active.length;
 }
 
 /** Failed logins per email: drives the backoff and the temporary lockout. */
-export interface LoginFailures {
-  count: number;
-  lockedUntil?: string;
-}
+const loginFailuresSchema = z.object({ count: z.number().int().min(0).default(0), lockedUntil: timestamp.optional() });
+export type LoginFailures = z.output<typeof loginFailuresSchema>;
 
 export async function getLoginFailures(table: TableRef, email: string): Promise<LoginFailures> {
   const { Item } = await table.db.send(
     new GetCommand({ TableName: table.tableName, Key: keys.loginFailures(email), ConsistentRead: true }),
   );
-  return { count: (Item?.count as number) ?? 0, ...(Item?.lockedUntil ? { lockedUntil: Item.lockedUntil as string } : {}) };
+  return entityOf(loginFailuresSchema, Item ?? {});
 }
 
 export async function recordLoginFailure(table: TableRef, email: string, lockedUntil: Date | undefined, now: Date): Promise<void> {

@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Incident, IncidentSla, IncidentStatus, TimelineEntry } from '../domain/incident';
+import { incidentSchema, type Incident, type IncidentSla, type IncidentStatus, type TimelineEntry } from '../domain/incident';
 import type { NewDomainEvent } from '../domain/events';
 import {
   DEFAULT_ESCALATION_POLICY,
@@ -11,7 +11,8 @@ import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../domain/s
 import { firstResponseClauses } from './incident-actions';
 import { timelineItem } from './incidents';
 import { keys } from './keys';
-import { entityOf, type TableRef } from './table-ref';
+import { entityOf } from './entity';
+import type { TableRef } from './table-ref';
 import { withEvents } from './outbox';
 import { isConditionFailure, transactWrite } from './transact';
 import { getVersionedPolicy, putVersionedPolicy, type StoredPolicy } from './versioned-policy';
@@ -87,7 +88,7 @@ export async function getIncident(table: TableRef, tenantId: string, incidentId:
   const { Item } = await table.db.send(
     new GetCommand({ TableName: table.tableName, Key: keys.incident(tenantId, incidentId), ConsistentRead: true }),
   );
-  return entityOf<Incident>(Item);
+  return entityOf(incidentSchema, Item);
 }
 
 export interface SlaWrite {

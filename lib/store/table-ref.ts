@@ -7,13 +7,6 @@ export interface TableRef {
   tableName: string;
 }
 
-/** Strips the key and index attributes from a stored item, leaving the entity. */
-export function entityOf<T>(item: Record<string, unknown> | undefined): T | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, gsi1pk: _g1p, gsi1sk: _g1s, gsi2pk: _g2p, gsi2sk: _g2s, ttl: _ttl, entity: _e, ...rest } = item;
-  return rest as T;
-}
-
 /** Every item a query matches, following DynamoDB's pages (for bounded collections only). */
 export async function queryAll(
   table: TableRef,
@@ -55,12 +48,16 @@ export async function pingTable(table: TableRef): Promise<void> {
   await table.db.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'MSP#HEALTH', sk: 'HEALTH' } }));
 }
 
-/** The items of up to 100 keys in one BatchGetItem, following its unprocessed keys (eventually consistent; absent items are left out). */
-export async function batchGetItems(table: TableRef, itemKeys: ReadonlyArray<Record<string, unknown>>): Promise<Record<string, unknown>[]> {
+/** The items of up to 100 keys in one BatchGetItem, following its unprocessed keys (absent items are left out). */
+export async function batchGetItems(
+  table: TableRef,
+  itemKeys: ReadonlyArray<Record<string, unknown>>,
+  options: { consistent?: boolean } = {},
+): Promise<Record<string, unknown>[]> {
   if (itemKeys.length > 100) throw new Error('batchGetItems reads at most 100 keys a call');
   const items: Record<string, unknown>[] = [];
-  let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = itemKeys.length
-    ? { [table.tableName]: { Keys: [...itemKeys] } }
+  let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = itemKeys.length
+    ? { [table.tableName]: { Keys: [...itemKeys], ConsistentRead: options.consistent ?? false } }
     : undefined;
   while (request && Object.keys(request).length) {
     const page = await table.db.send(new BatchGetCommand({ RequestItems: request }));

@@ -1,51 +1,65 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Tenant } from '../domain/tenant';
+import * as z from 'zod';
+import { tenantSchema, type Tenant } from '../domain/tenant';
 import { conflict } from '../errors';
 import { isConditionFailure } from './transact';
 import { keys } from './keys';
-import { entityOf, queryAll, type TableRef } from './table-ref';
+import { entityOf, validEntity } from './entity';
+import { queryAll, type TableRef } from './table-ref';
 
 export async function putTenant(table: TableRef, tenant: Tenant): Promise<void> {
   await table.db.send(
     new PutCommand({
       TableName: table.tableName,
-      Item: { ...keys.tenant(tenant.id), ...keys.tenantDirectoryEntry(tenant.id, tenant.name), entity: 'tenant', ...tenant },
+      Item: {
+        ...keys.tenant(tenant.id),
+        ...keys.tenantDirectoryEntry(tenant.id, tenant.name),
+        entity: 'tenant',
+        ...validEntity(tenantSchema, tenant),
+      },
     }),
   );
 }
 
 export async function getTenant(table: TableRef, tenantId: string): Promise<Tenant | undefined> {
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.tenant(tenantId) }));
-  return entityOf<Tenant>(Item);
+  return entityOf(tenantSchema, Item);
 }
 
-/** The MSP's directory of client companies, by name. */
-export async function listTenants(table: TableRef): Promise<Tenant[]> {
+/** The MSP's directory of client companies, by name, with their settings. */
+export async function listTenants(table: TableRef): Promise<TenantRecord[]> {
   const items = await queryAll(table, {
     IndexName: 'gsi1',
     KeyConditionExpression: 'gsi1pk = :pk',
     ExpressionAttributeValues: { ':pk': keys.tenantDirectory().gsi1pk },
   });
-  return items.map((item) => entityOf<Tenant>(item) as Tenant);
+  return items.map((item) => entityOf(tenantRecordSchema, item));
 }
 
 /** Per-tenant switches set through the API (absent means the default). */
-export interface TenantSettings {
+const tenantSettingsSchema = z.object({
   /** Whether runbooks may run without approval on assets marked critical (default false). */
-  criticalAutoRemediation?: boolean;
-}
+  criticalAutoRemediation: z.boolean().optional(),
+});
+export type TenantSettings = z.output<typeof tenantSettingsSchema>;
 
 /**
  * The tenant item as stored: the tenant plus its settings and two optimistic-locking counters,
  * `version` for the tenant's own fields and `assetsVersion` for its inventory (see lib/store/assets.ts).
  * Items written by `putTenant` have neither counter, which counts as 0.
  */
-export type TenantRecord = Tenant & { settings?: TenantSettings; updatedAt?: string; version?: number; assetsVersion?: number };
+const tenantRecordSchema = tenantSchema.extend({
+  settings: tenantSettingsSchema.optional(),
+  updatedAt: z.iso.datetime().optional(),
+  version: z.number().int().min(0).optional(),
+  assetsVersion: z.number().int().min(0).optional(),
+});
+export type TenantRecord = z.output<typeof tenantRecordSchema>;
 
 /** The tenant item, read strongly consistent (for read-modify-write). */
 export async function getTenantRecord(table: TableRef, tenantId: string): Promise<TenantRecord | undefined> {
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.tenant(tenantId), ConsistentRead: true }));
-  return entityOf<TenantRecord>(Item);
+  return entityOf(tenantRecordSchema, Item);
 }
 
 /** Creates a tenant; 409 when a tenant with that id exists. */
@@ -58,7 +72,12 @@ export async function createTenant(
     await table.db.send(
       new PutCommand({
         TableName: table.tableName,
-        Item: { ...keys.tenant(tenant.id), ...keys.tenantDirectoryEntry(tenant.id, tenant.name), entity: 'tenant', ...record },
+        Item: {
+          ...keys.tenant(tenant.id),
+          ...keys.tenantDirectoryEntry(tenant.id, tenant.name),
+          entity: 'tenant',
+          ...validEntity(tenantRecordSchema, record),
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -118,7 +137,7 @@ export async function updateTenant(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return entityOf<TenantRecord>(Attributes);
+    return entityOf(tenantRecordSchema, Attributes);
   } catch (error) {
     if (isConditionFailure(error)) return undefined;
     throw error;
@@ -140,7 +159,7 @@ export async function deleteTenant(table: TableRef, tenantId: string): Promise<T
         ReturnValues: 'ALL_OLD',
       }),
     );
-    return entityOf<TenantRecord>(Attributes);
+    return entityOf(tenantRecordSchema, Attributes);
   } catch (error) {
     if (isConditionFailure(error)) return undefined;
     throw error;

@@ -1,15 +1,21 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { User } from '../domain/user';
+import * as z from 'zod';
+import { userSchema, type User } from '../domain/user';
 import { conflict } from '../errors';
 import { keys } from './keys';
-import { entityOf, queryAll, type TableRef } from './table-ref';
+import { entityOf, updatedEntity, validEntity } from './entity';
+import { queryAll, type TableRef } from './table-ref';
 import { isConditionFailure, transactWrite } from './transact';
 
 /**
  * The user as stored: `authVersion` moves on whenever the user's access changes (role, tenants): access
  * tokens carry the version they were made with, and an older one is refused (lib/auth/access.ts).
  */
-export type StoredUser = User & { passwordHash: string; authVersion?: number };
+export const storedUserSchema = userSchema.extend({ passwordHash: z.string().min(1), authVersion: z.number().int().min(0).optional() });
+export type StoredUser = z.output<typeof storedUserSchema>;
+
+/** The item that makes an email address unique: which user has it. */
+const userEmailSchema = z.object({ userId: z.string().min(1) });
 
 /** Creates a user; the email item makes addresses unique across the MSP. */
 export async function createUser(table: TableRef, user: StoredUser): Promise<void> {
@@ -25,7 +31,7 @@ export async function createUser(table: TableRef, user: StoredUser): Promise<voi
       {
         Put: {
           TableName: table.tableName,
-          Item: { ...keys.user(user.id), gsi1pk: keys.userDirectory().gsi1pk, gsi1sk: user.email, entity: 'user', ...user },
+          Item: { ...keys.user(user.id), ...keys.userDirectoryEntry(user.email), entity: 'user', ...validEntity(storedUserSchema, user) },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -38,13 +44,13 @@ export async function createUser(table: TableRef, user: StoredUser): Promise<voi
 
 export async function getUser(table: TableRef, userId: string): Promise<StoredUser | undefined> {
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.user(userId) }));
-  return entityOf<StoredUser>(Item);
+  return entityOf(storedUserSchema, Item);
 }
 
 export async function findUserByEmail(table: TableRef, email: string): Promise<StoredUser | undefined> {
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: keys.userEmail(email) }));
   if (!Item) return undefined;
-  return getUser(table, Item.userId as string);
+  return getUser(table, entityOf(userEmailSchema, Item).userId);
 }
 
 /** Every user of the MSP, by email (the gsi1 directory MSP#USERS). */
@@ -54,7 +60,7 @@ export async function listUsers(table: TableRef): Promise<StoredUser[]> {
     KeyConditionExpression: 'gsi1pk = :pk',
     ExpressionAttributeValues: { ':pk': keys.userDirectory().gsi1pk },
   });
-  return items.map((item) => entityOf<StoredUser>(item) as StoredUser);
+  return items.map((item) => entityOf(storedUserSchema, item));
 }
 
 export type UserChanges = Partial<Pick<User, 'name' | 'role' | 'tenantIds' | 'skills'>>;
@@ -124,7 +130,7 @@ export async function updateUser(table: TableRef, userId: string, changes: UserC
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return entityOf<StoredUser>(Attributes) as StoredUser;
+    return updatedEntity(storedUserSchema, Attributes);
   } catch (error) {
     return raceConflict(error);
   }

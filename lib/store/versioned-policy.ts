@@ -1,5 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { logger } from '../observability';
+import { changeStampSchema, entityOf } from './entity';
 import type { TableRef } from './table-ref';
 import { isConditionFailure } from './transact';
 
@@ -16,6 +18,9 @@ export interface StoredPolicy<T> {
   updatedBy?: string;
 }
 
+/** The policy item; the policy itself is parsed by its own schema, apart, so that one an older version wrote falls back. */
+const storedPolicySchema = changeStampSchema.extend({ policy: z.unknown(), version: z.number().int().min(1).default(1) });
+
 /**
  * The stored policy, parsed; the fallback (the defaults) when there is none, or when what is stored no
  * longer parses (written by an older version with a field since removed or narrowed): the service then
@@ -31,13 +36,13 @@ export async function getVersionedPolicy<T>(
 ): Promise<StoredPolicy<T>> {
   const { Item } = await table.db.send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));
   if (!Item) return { policy: fallback, version: 0 };
-  const version = (Item.version as number | undefined) ?? 1;
-  const parsed = parse(Item.policy);
+  const { policy, version, ...changed } = entityOf(storedPolicySchema, Item);
+  const parsed = parse(policy);
   if (!parsed.success) {
     logger.warn(`Stored ${what} is not valid any more; using the defaults`, { tenantId });
     return { policy: fallback, version };
   }
-  return { policy: parsed.data, version, updatedAt: Item.updatedAt as string, updatedBy: Item.updatedBy as string };
+  return { policy: parsed.data, version, ...changed };
 }
 
 /** Stores `policy` if the stored one is still at `expectedVersion` (0: none yet); false on a conflict. */

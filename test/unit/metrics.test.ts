@@ -194,7 +194,9 @@ describe('the approval sweep', () => {
       taskToken: 'token-1',
     };
     dynamo.on(QueryCommand).resolves({ Items: [{ tenantId: 'acme', approvalId: 'exec-1' }] });
-    dynamo.on(GetCommand).resolves({ Item: approval });
+    // The approval is the only item there is (its execution is not read back as an approval).
+    dynamo.on(GetCommand).resolves({});
+    dynamo.on(GetCommand, { Key: { pk: 'T#acme#APPROVAL', sk: 'exec-1' } }).resolves({ Item: approval });
     dynamo.on(TransactWriteCommand).resolves({});
     dynamo.on(PutCommand).resolves({});
     sfn.on(SendTaskFailureCommand).resolves({});

@@ -108,7 +108,7 @@ async function alertsToReplay(table: TableRef, tenantId: string, from: Date, to:
       if (more && outOfTime()) throw tooBusy('This period has too many alerts to read in time', from, to, { read: kept });
     },
   });
-  return items.map((item) => ({ message: '', deliveryId: '', assetId: null, labels: {}, ...item }) as CanonicalAlert);
+  return items.map((item): CanonicalAlert => ({ message: '', deliveryId: '', ...item }));
 }
 
 function simulationView({ incidents, noiseReduction, opened, merged, reopened, unmatchedResolutions, openAtEnd }: SimulationOutcome) {

@@ -3,7 +3,6 @@ import { badRequest } from '../../errors';
 import { json } from '../../http/http';
 import { computeKpis, kpiPeriodSchema, type KpiAlert, type KpiIncident } from '../../kpi/kpis';
 import { timeZoneSchema } from '../../util/zoned-time';
-import type { AlertStatus } from '../../domain/alert';
 import { alertsReceivedBetween, listIncidentsOpenedBetween } from '../../store/kpi-reads';
 import { getSlaPolicy } from '../../store/sla';
 import type { Route, RouteContext } from '../context';
@@ -91,10 +90,10 @@ export function kpiRoutes(context: RouteContext): Route[] {
           getSlaPolicy(deps.table, tenantId),
         ]);
         const kpiAlerts: KpiAlert[] = alerts.map((alert) => ({
-          occurredAt: String(alert.occurredAt),
-          status: alert.status as AlertStatus,
-          ...(typeof alert.correlation === 'string' ? { correlation: alert.correlation } : {}),
-          ...(typeof alert.incidentId === 'string' ? { incidentId: alert.incidentId } : {}),
+          occurredAt: alert.occurredAt,
+          status: alert.status,
+          ...(alert.correlation !== undefined ? { correlation: alert.correlation } : {}),
+          ...(alert.incidentId !== undefined ? { incidentId: alert.incidentId } : {}),
         }));
         const kpiIncidents: KpiIncident[] = incidents.map((incident) => ({
           status: incident.status,

@@ -1,4 +1,6 @@
-import type { NotificationKind } from './templates';
+import * as z from 'zod';
+import { entitySchema, timestamp } from '../entity-schema';
+import { NOTIFICATION_KINDS, type NotificationKind } from './templates';
 
 /** The channels a notification is delivered on, and what became of each delivery (stored by lib/store/notifications.ts). */
 export const NOTIFICATION_CHANNELS = ['email', 'slack', 'teams', 'webhook'] as const;
@@ -41,3 +43,26 @@ export interface NotificationDelivery {
   /** The request that led to the notification (the alert's, through the events that followed it), when known. */
   correlationId?: string;
 }
+
+export const notificationDeliverySchema = entitySchema<NotificationDelivery>({
+  id: z.string().min(1),
+  tenantId: z.string().min(1),
+  notificationId: z.string(),
+  incidentId: z.string(),
+  kind: z.enum(NOTIFICATION_KINDS),
+  recipient: z.string(),
+  channel: z.enum(NOTIFICATION_CHANNELS),
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: z.number().int(),
+  reason: z.string().optional(),
+  deferUntil: timestamp.optional(),
+  lastError: z.string().optional(),
+  lastStatus: z.number().int().optional(),
+  providerId: z.string().optional(),
+  to: z.string().optional(),
+  createdAt: timestamp,
+  firstAttemptAt: timestamp.optional(),
+  lastAttemptAt: timestamp.optional(),
+  completedAt: timestamp,
+  correlationId: z.string().optional(),
+});

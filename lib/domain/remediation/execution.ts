@@ -1,5 +1,7 @@
+import * as z from 'zod';
+import { entitySchema, timestamp } from '../entity-schema';
 import type { ApproverRole } from './decision';
-import type { Platform, Risk } from './runbook';
+import { PLATFORMS, RISKS, type Platform, type Risk } from './runbook';
 
 /**
  * A runbook execution and the approval request it may wait for (an execution id is also its approval's
@@ -60,3 +62,50 @@ export interface Approval extends RunbookWork {
   decidedAt?: string;
   comment?: string;
 }
+
+const runbookWorkShape = {
+  id: z.string().min(1),
+  tenantId: z.string().min(1),
+  incidentId: z.string().min(1),
+  runbookId: z.string().min(1),
+  runbookName: z.string(),
+  risk: z.enum(RISKS),
+};
+
+export const executionSchema = entitySchema<Execution>({
+  ...runbookWorkShape,
+  platform: z.enum(PLATFORMS),
+  params: z.record(z.string(), z.union([z.string(), z.number()])),
+  targets: z.array(z.object({ assetId: z.string(), instanceId: z.string(), accountId: z.string(), region: z.string() })),
+  dryRun: z.boolean(),
+  requestedBy: z.string(),
+  trigger: z.enum(['auto', 'approval', 'manual']),
+  state: z.enum(EXECUTION_STATES),
+  createdAt: timestamp,
+  startedAt: timestamp.optional(),
+  finishedAt: timestamp.optional(),
+  durationMs: z.number().optional(),
+  outcome: z.string().optional(),
+  failedSection: z.string().optional(),
+  output: z.string().optional(),
+  error: z.string().optional(),
+  stateMachineExecution: z.string().optional(),
+  correlationId: z.string().optional(),
+});
+
+/** An approval request as stored: with the state machine's task token once it has attached it (never shown by the API). */
+export type StoredApproval = Approval & { taskToken?: string };
+
+export const storedApprovalSchema = entitySchema<StoredApproval>({
+  ...runbookWorkShape,
+  requiredRole: z.enum(['company_admin', 'msp_admin']),
+  requestedBy: z.string(),
+  reasons: z.array(z.string()),
+  state: z.enum(APPROVAL_STATES),
+  createdAt: timestamp,
+  expiresAt: timestamp,
+  decidedBy: z.string().optional(),
+  decidedAt: timestamp.optional(),
+  comment: z.string().optional(),
+  taskToken: z.string().optional(),
+});

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import middy, { type MiddlewareObj } from '@middy/core';
 import * as z from 'zod';
+import { storeErrorKind } from '../store/transact';
 import { AppError, badRequest, isRetryableServiceError, payloadTooLarge, RETRY_AFTER_SECONDS, unsupportedMediaType } from '../errors';
 import { logger, observed } from '../observability';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, MAX_WEBHOOK_JSON_DEPTH, payloadTooDeep } from '../util/json-depth';
@@ -38,6 +39,10 @@ function errorResponses(): MiddlewareObj<HttpEvent, HttpResult> {
         request.response = json(400, errorBody('invalid_request', 'The request is not valid', zodDetails(error)));
       } else if (isRouterNotFound(error)) {
         request.response = json(404, errorBody('not_found', 'No such route'));
+      } else if (storeErrorKind(error) === 'too-large') {
+        // Something kept growing (a list on an item) past DynamoDB's item limit: nothing a retry fixes.
+        logger.error('A change would make a stored item larger than DynamoDB allows', { error: error as Error });
+        request.response = json(409, errorBody('too_large', 'The change would make the stored record larger than the store allows'));
       } else if (isRetryableServiceError(error)) {
         // Throttled or briefly unavailable (the table, a queue): nothing is wrong with the request.
         logger.warn('A service was busy; answering 503', { error: error as Error });

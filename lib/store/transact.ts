@@ -48,7 +48,7 @@ export class StoreBusyError extends Error {
   }
 }
 
-type CancellationReason = { Code?: string; Item?: Record<string, AttributeValue> };
+type CancellationReason = { Code?: string; Message?: string; Item?: Record<string, AttributeValue> };
 
 function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
@@ -74,6 +74,35 @@ export function isConditionFailure(error: unknown): boolean {
   if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return true;
   const codes = cancellationCodes(error);
   return Boolean(codes?.includes('ConditionalCheckFailed')) && !isStoreBusy(error);
+}
+
+const ITEM_SIZE_MESSAGE = /item size (to update )?has exceeded/i;
+
+/**
+ * A write would make an item larger than DynamoDB's 400 KB: a put, an update that grows it, or an item
+ * of a transaction (refused as a whole, or cancelled with a ValidationError reason). Retrying cannot help.
+ */
+export function isItemTooLarge(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'ValidationException') return ITEM_SIZE_MESSAGE.test(error.message);
+  return Boolean(
+    cancellationReasons(error)?.some((reason) => reason.Code === 'ValidationError' && ITEM_SIZE_MESSAGE.test(reason.Message ?? '')),
+  );
+}
+
+/** What a failed DynamoDB call means to the code that made it; undefined for anything else (a bug, a missing table). */
+export type StoreErrorKind = 'conflict' | 'busy' | 'too-large';
+
+/**
+ * The one classifier of DynamoDB failures: a condition that did not hold (the caller decides: usually a
+ * 409 or a re-read), throttling or conflicting transactions (try again later: 503), or an item over the
+ * size limit (the change cannot be stored as it is: 409).
+ */
+export function storeErrorKind(error: unknown): StoreErrorKind | undefined {
+  if (isStoreBusy(error)) return 'busy';
+  if (isConditionFailure(error)) return 'conflict';
+  if (isItemTooLarge(error)) return 'too-large';
+  return undefined;
 }
 
 const ATTEMPTS = 6;

@@ -1,16 +1,14 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import type { Schemas } from '../api/client';
 import { useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { Badge } from '../components/badges';
-import { Dialog } from '../components/dialog';
 import { PageHeader } from '../components/layout-parts';
-import { FieldError, FormError, fieldErrors, invalidProps, useDialogMounted } from '../components/settings-form';
 import { EmptyState, Notice, Spinner } from '../components/states';
 import { useAssetsOf } from '../features/assets/hooks';
 import { useActiveIncidentsOf } from '../features/incidents/hooks';
-import { useCreateTenant } from '../features/tenants/hooks';
+import { AddCompanyDialog } from '../features/tenants/AddCompanyDialog';
 import { formatDateTime } from '../lib/format';
 import './admin.css';
 
@@ -19,23 +17,12 @@ type Severity = Schemas['Incident']['severity'];
 
 const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
-function slug(name: string): string {
-  return name
-    .trim()
-    .toLowerCase()
-    .replace(/[^a-z0-9_.-]+/g, '-')
-    .replace(/^[^a-z0-9]+/, '')
-    .replace(/-+$/, '')
-    .slice(0, 64);
-}
-
 /** The client companies the user sees: their assets and active incidents at a glance. */
 export default function CompaniesPage() {
   const { can } = useSession();
   const { tenants, loading } = useTenants();
   const [adding, setAdding] = useState(false);
   const [created, setCreated] = useState<Tenant | undefined>();
-  const addMounted = useDialogMounted(adding);
 
   const tenantIds = tenants.map((tenant) => tenant.id);
   const assetQueries = useAssetsOf(tenantIds);
@@ -121,77 +108,16 @@ export default function CompaniesPage() {
           })}
         </ul>
       )}
-      {can('tenant.create') && addMounted ? (
-        <Dialog open={adding} title="Add company" onClose={() => setAdding(false)}>
-          <AddCompanyForm
-            onCancel={() => setAdding(false)}
-            onCreated={(tenant) => {
-              setAdding(false);
-              setCreated(tenant);
-            }}
-          />
-        </Dialog>
+      {can('tenant.create') ? (
+        <AddCompanyDialog
+          open={adding}
+          onClose={() => setAdding(false)}
+          onCreated={(tenant) => {
+            setAdding(false);
+            setCreated(tenant);
+          }}
+        />
       ) : null}
     </>
-  );
-}
-
-function AddCompanyForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: (tenant: Tenant) => void }) {
-  const formId = useId();
-  const [name, setName] = useState('');
-  const [id, setId] = useState('');
-  const [idTouched, setIdTouched] = useState(false);
-  const [autoRemediation, setAutoRemediation] = useState(false);
-  const create = useCreateTenant({ onSuccess: onCreated });
-  const errors = fieldErrors(create.error);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    create.mutate({ id: id.trim(), name: name.trim(), criticalAutoRemediation: autoRemediation });
-  };
-  return (
-    <form className="stack" onSubmit={submit} noValidate>
-      <label className="field" htmlFor={`${formId}-name`}>
-        Company name
-        <input
-          id={`${formId}-name`}
-          value={name}
-          required
-          onChange={(event) => {
-            setName(event.target.value);
-            if (!idTouched) setId(slug(event.target.value));
-          }}
-          {...invalidProps(errors, 'name', `${formId}-name`)}
-        />
-        <FieldError errors={errors} path="name" id={`${formId}-name`} />
-      </label>
-      <label className="field" htmlFor={`${formId}-id`}>
-        Company id
-        <input
-          id={`${formId}-id`}
-          value={id}
-          required
-          onChange={(event) => {
-            setIdTouched(true);
-            setId(event.target.value);
-          }}
-          {...invalidProps(errors, 'id', `${formId}-id`)}
-        />
-        <span className="field-hint">Used in URLs and API calls; it cannot change later.</span>
-        <FieldError errors={errors} path="id" id={`${formId}-id`} />
-      </label>
-      <label className="check">
-        <input type="checkbox" checked={autoRemediation} onChange={(event) => setAutoRemediation(event.target.checked)} />
-        Allow automatic remediation on critical assets
-      </label>
-      <FormError error={create.error} title="Not created." />
-      <div className="form-actions">
-        <button type="button" className="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button button-primary" disabled={create.isPending}>
-          {create.isPending ? 'Creating…' : 'Create company'}
-        </button>
-      </div>
-    </form>
   );
 }

@@ -5,7 +5,7 @@ import { Badge } from '../components/badges';
 import { useNow } from '../components/countdown';
 import { Card, DataTable, PageHeader } from '../components/layout-parts';
 import { Avatar, OnCallNowCard, ScheduleCard, type Technician } from '../components/oncall-parts';
-import { TechnicianProfileDialog } from '../components/oncall-profile-dialog';
+import { TechnicianProfileDialog } from '../features/oncall/TechnicianProfileDialog';
 import { useOneCompany } from '../components/runbook-parts';
 import { EmptyState, ErrorState, Notice, Spinner } from '../components/states';
 import { useOnCallNow, useSchedules, useTechnicians } from '../features/oncall/hooks';

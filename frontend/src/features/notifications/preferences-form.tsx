@@ -1,10 +1,20 @@
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useId, useMemo, useState } from 'react';
+import { useForm } from 'react-hook-form';
 import { useMyPreferences, useSaveMyPreferences } from './hooks';
 import { humanize } from '../../lib/format';
 import { Card, DataTable } from '../../components/layout-parts';
 import { FieldError, FormError, type SavedNotice, fieldErrors, invalidProps } from '../../components/settings-form';
 import { Notice, QueryState } from '../../components/states';
-import { type UserChannel, type Weekday, USER_CHANNELS, WEEKDAYS, KIND_LABELS } from './choices';
+import { formErrors } from '../form-errors';
+import { type UserChannel, USER_CHANNELS, WEEKDAYS, KIND_LABELS } from './choices';
+import {
+  type Preferences,
+  type PreferencesDraft,
+  preferencesChangeOf,
+  preferencesDraftOf,
+  preferencesFormSchema,
+} from './preferences-draft';
 
 export function MyPreferences() {
   const query = useMyPreferences();
@@ -22,29 +32,14 @@ export function MyPreferences() {
   );
 }
 
-type Preferences = {
-  channels: Record<string, UserChannel[]>;
-  defaults: Record<string, UserChannel[]>;
-  quietHours?: { days?: Weekday[]; from: string; to: string };
-  timeZone: string;
-  updatedAt?: string;
-};
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((value) => b.includes(value));
-}
-
 function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & SavedNotice) {
   const formId = useId();
   const kinds = Object.keys(data.defaults);
-  const [channels, setChannels] = useState<Record<string, UserChannel[]>>(() =>
-    Object.fromEntries(kinds.map((kind) => [kind, data.channels[kind] ?? data.defaults[kind] ?? []])),
-  );
-  const [timeZone, setTimeZone] = useState(data.timeZone);
-  const [quiet, setQuiet] = useState(Boolean(data.quietHours));
-  const [from, setFrom] = useState(data.quietHours?.from ?? '22:00');
-  const [to, setTo] = useState(data.quietHours?.to ?? '07:00');
-  const [days, setDays] = useState<Weekday[]>(data.quietHours?.days ?? WEEKDAYS.map((day) => day.value));
+  const { register, handleSubmit, watch, setValue, formState } = useForm<PreferencesDraft>({
+    defaultValues: preferencesDraftOf(data),
+    // The time zone and quiet hours are checked as the API checks them, before a request.
+    resolver: zodResolver(preferencesFormSchema(data.defaults), undefined, { raw: true }),
+  });
   const zones = useMemo(() => {
     try {
       return Intl.supportedValuesOf('timeZone');
@@ -54,24 +49,23 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
   }, []);
 
   const save = useSaveMyPreferences({ onSuccess: () => setNotice('Your notification preferences are saved.') });
-  const errors = fieldErrors(save.error);
-  const toggle = (kind: string, channel: UserChannel, on: boolean) =>
-    setChannels((current) => {
-      const list = current[kind] ?? [];
-      return { ...current, [kind]: on ? [...list, channel] : list.filter((value) => value !== channel) };
-    });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    setNotice(undefined);
-    const changed = Object.fromEntries(
-      kinds.filter((kind) => !sameSet(channels[kind] ?? [], data.defaults[kind] ?? [])).map((kind) => [kind, channels[kind] ?? []]),
+  const errors = new Map([...fieldErrors(save.error), ...formErrors(formState.errors)]);
+  const fid = (name: string) => `${formId}-${name}`;
+  const channels = watch('channels');
+  const quiet = watch('quiet');
+  const days = watch('quietHours.days');
+  const toggle = (kind: string, channel: UserChannel, on: boolean) => {
+    const list = channels[kind] ?? [];
+    setValue(
+      'channels',
+      { ...channels, [kind]: on ? [...list, channel] : list.filter((value) => value !== channel) },
+      { shouldDirty: true },
     );
-    save.mutate({
-      channels: changed,
-      timeZone: timeZone.trim(),
-      ...(quiet ? { quietHours: { from, to, ...(days.length === 7 ? {} : { days }) } } : {}),
-    });
   };
+  const submit = handleSubmit((draft) => {
+    setNotice(undefined);
+    save.mutate(preferencesChangeOf(draft, data.defaults));
+  });
 
   return (
     <form className="stack" onSubmit={submit} noValidate aria-label="My notification preferences">
@@ -106,53 +100,40 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
         </tbody>
       </DataTable>
       <div className="form-grid">
-        <label className="field" htmlFor={`${formId}-zone`}>
+        <label className="field" htmlFor={fid('zone')}>
           Time zone
-          <input
-            id={`${formId}-zone`}
-            list={`${formId}-zones`}
-            value={timeZone}
-            onChange={(event) => setTimeZone(event.target.value)}
-            {...invalidProps(errors, 'timeZone', `${formId}-zone`)}
-          />
-          <datalist id={`${formId}-zones`}>
+          <input id={fid('zone')} list={fid('zones')} {...register('timeZone')} {...invalidProps(errors, 'timeZone', fid('zone'))} />
+          <datalist id={fid('zones')}>
             {zones.map((zone) => (
               <option key={zone} value={zone} />
             ))}
           </datalist>
-          <FieldError errors={errors} path="timeZone" id={`${formId}-zone`} />
+          <FieldError errors={errors} path="timeZone" id={fid('zone')} />
         </label>
       </div>
       <fieldset className="fieldset">
         <legend>Quiet hours</legend>
         <label className="check">
-          <input type="checkbox" checked={quiet} onChange={(event) => setQuiet(event.target.checked)} />
+          <input type="checkbox" {...register('quiet')} />
           Hold back email, Slack and Teams during quiet hours
         </label>
         {quiet ? (
           <>
             <div className="form-grid">
-              <label className="field" htmlFor={`${formId}-from`}>
+              <label className="field" htmlFor={fid('from')}>
                 From
                 <input
-                  id={`${formId}-from`}
+                  id={fid('from')}
                   type="time"
-                  value={from}
-                  onChange={(event) => setFrom(event.target.value)}
-                  {...invalidProps(errors, 'quietHours.from', `${formId}-from`)}
+                  {...register('quietHours.from')}
+                  {...invalidProps(errors, 'quietHours.from', fid('from'))}
                 />
-                <FieldError errors={errors} path="quietHours.from" id={`${formId}-from`} />
+                <FieldError errors={errors} path="quietHours.from" id={fid('from')} />
               </label>
-              <label className="field" htmlFor={`${formId}-to`}>
+              <label className="field" htmlFor={fid('to')}>
                 To
-                <input
-                  id={`${formId}-to`}
-                  type="time"
-                  value={to}
-                  onChange={(event) => setTo(event.target.value)}
-                  {...invalidProps(errors, 'quietHours.to', `${formId}-to`)}
-                />
-                <FieldError errors={errors} path="quietHours.to" id={`${formId}-to`} />
+                <input id={fid('to')} type="time" {...register('quietHours.to')} {...invalidProps(errors, 'quietHours.to', fid('to'))} />
+                <FieldError errors={errors} path="quietHours.to" id={fid('to')} />
               </label>
             </div>
             <div className="day-list" role="group" aria-label="Days the quiet hours start on">
@@ -162,10 +143,13 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
                     type="checkbox"
                     checked={days.includes(day.value)}
                     onChange={(event) =>
-                      setDays((current) =>
+                      setValue(
+                        'quietHours.days',
+                        // Kept in weekday order, whatever order they were ticked in.
                         event.target.checked
-                          ? WEEKDAYS.map((item) => item.value).filter((value) => value === day.value || current.includes(value))
-                          : current.filter((value) => value !== day.value),
+                          ? WEEKDAYS.map((item) => item.value).filter((value) => value === day.value || days.includes(value))
+                          : days.filter((value) => value !== day.value),
+                        { shouldDirty: true },
                       )
                     }
                   />
@@ -173,7 +157,7 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
                 </label>
               ))}
             </div>
-            <FieldError errors={errors} path="quietHours.days" id={`${formId}-days`} />
+            <FieldError errors={errors} path="quietHours.days" id={fid('days')} />
           </>
         ) : null}
       </fieldset>

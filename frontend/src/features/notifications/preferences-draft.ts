@@ -1,0 +1,80 @@
+import * as z from 'zod';
+import { WEEKDAYS } from '../../../../lib/domain/oncall/schedule';
+import { hhmmSchema, timeZoneSchema } from '../../../../lib/util/zoned-time';
+import type { UserChannel, Weekday } from './choices';
+import type { PreferencesChange } from './hooks';
+
+/** The preferences as the API answers them: each kind's channels, the defaults of the kinds left out. */
+export interface Preferences {
+  channels: Record<string, UserChannel[]>;
+  defaults: Record<string, UserChannel[]>;
+  quietHours?: { days?: Weekday[]; from: string; to: string };
+  timeZone: string;
+  updatedAt?: string;
+}
+
+/** Every kind with its channels (the defaults spelled out), and quiet hours kept while switched off. */
+export interface PreferencesDraft {
+  channels: Record<string, UserChannel[]>;
+  timeZone: string;
+  quiet: boolean;
+  quietHours: { from: string; to: string; days: Weekday[] };
+}
+
+export function preferencesDraftOf(data: Preferences): PreferencesDraft {
+  return {
+    channels: Object.fromEntries(Object.keys(data.defaults).map((kind) => [kind, data.channels[kind] ?? data.defaults[kind] ?? []])),
+    timeZone: data.timeZone,
+    quiet: Boolean(data.quietHours),
+    quietHours: {
+      from: data.quietHours?.from ?? '22:00',
+      to: data.quietHours?.to ?? '07:00',
+      days: data.quietHours?.days ?? [...WEEKDAYS],
+    },
+  };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value) => b.includes(value));
+}
+
+/** The body: only the kinds that differ from their defaults, quiet hours only when on, days only when not all seven. */
+export function preferencesChangeOf(draft: PreferencesDraft, defaults: Preferences['defaults']): PreferencesChange {
+  const { from, to, days } = draft.quietHours;
+  const changed = Object.fromEntries(
+    Object.keys(defaults)
+      .filter((kind) => !sameSet(draft.channels[kind] ?? [], defaults[kind] ?? []))
+      .map((kind) => [kind, draft.channels[kind] ?? []]),
+  );
+  return {
+    channels: changed,
+    timeZone: draft.timeZone.trim(),
+    ...(draft.quiet ? { quietHours: { from, to, ...(days.length === 7 ? {} : { days }) } } : {}),
+  };
+}
+
+/**
+ * The time zone and quiet hours as PUT /v1/me/notification-preferences checks them. The API's schema lives in
+ * lib/domain/notify/preferences.ts beside the delivery rules, whose templates sign with node:crypto, so it is rebuilt
+ * here from the same pure parts (zoned time's HH:MM and time zone schemas, the on-call weekdays) with the same
+ * message. The channels need no check: they are checkboxes of the API's own kinds and channels.
+ */
+const preferencesRequestSchema = z.object({
+  timeZone: timeZoneSchema,
+  quietHours: z
+    .object({
+      from: hhmmSchema,
+      to: hhmmSchema,
+      days: z.array(z.enum(WEEKDAYS)).min(1).max(7).optional(),
+    })
+    .refine((quiet) => quiet.from !== quiet.to, { message: 'Quiet hours need a start and an end that differ', path: ['to'] })
+    .optional(),
+});
+
+/** The form's values checked as the body they become. */
+export function preferencesFormSchema(defaults: Preferences['defaults']) {
+  return z
+    .custom<PreferencesDraft>()
+    .transform((draft) => preferencesChangeOf(draft, defaults))
+    .pipe(preferencesRequestSchema);
+}

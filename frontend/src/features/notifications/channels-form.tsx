@@ -1,5 +1,6 @@
-import { useId, useState, type FormEvent } from 'react';
-import type { Schemas } from '../../api/client';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useId, type FormEvent } from 'react';
+import { useForm, type UseFormRegisterReturn } from 'react-hook-form';
 import { useSession } from '../../auth/session';
 import { useSaveChannels } from './hooks';
 import {
@@ -12,101 +13,48 @@ import {
   invalidProps,
 } from '../../components/settings-form';
 import { Notice } from '../../components/states';
-
-type Channels = Schemas['NotificationChannels'];
-
-type UrlChoice = { mode: 'keep' | 'replace' | 'remove'; url: string };
+import { formErrors } from '../form-errors';
+import { type Channels, type ChannelsDraft, type UrlMode, channelsChangeOf, channelsDraftOf, channelsFormSchema } from './channels-draft';
 
 export function ChannelsForm({ tenantId, data, notice, setNotice }: { tenantId: string; data: Channels } & SavedNotice) {
   const { can } = useSession();
   const formId = useId();
   const editable = can('settings.update', tenantId);
-  const [slack, setSlack] = useState<UrlChoice>({ mode: 'keep', url: '' });
-  const [teams, setTeams] = useState<UrlChoice>({ mode: 'keep', url: '' });
-  const [webhook, setWebhook] = useState<UrlChoice & { secret: string }>({ mode: 'keep', url: '', secret: '' });
-  const [sender, setSender] = useState(data.emailSender ?? '');
-
+  const { register, handleSubmit, watch, setValue, formState } = useForm<ChannelsDraft>({
+    defaultValues: channelsDraftOf(data),
+    // The API's channel rules (https targets, the secret's length, the sender's form) before a request.
+    resolver: zodResolver(channelsFormSchema(data), undefined, { raw: true }),
+  });
   const save = useSaveChannels(tenantId, { onSuccess: () => setNotice('Notification channels saved.') });
-  const errors = fieldErrors(save.error);
+  const errors = new Map([...fieldErrors(save.error), ...formErrors(formState.errors)]);
+  const webhookMode = watch('webhook.mode');
+  const saveDraft = handleSubmit((draft) => save.mutate(channelsChangeOf(draft, data)));
+  // The last outcome goes at once, also when the form itself refuses the values.
   const submit = (event: FormEvent) => {
-    event.preventDefault();
     setNotice(undefined);
-    const body: {
-      slack?: { webhookUrl: string } | null;
-      teams?: { webhookUrl: string } | null;
-      webhook?: { url: string; secret: string } | null;
-      emailSender?: string | null;
-    } = {};
-    if (slack.mode === 'remove') body.slack = null;
-    if (slack.mode === 'replace') body.slack = { webhookUrl: slack.url.trim() };
-    if (teams.mode === 'remove') body.teams = null;
-    if (teams.mode === 'replace') body.teams = { webhookUrl: teams.url.trim() };
-    if (webhook.mode === 'remove') body.webhook = null;
-    if (webhook.mode === 'replace') body.webhook = { url: webhook.url.trim(), secret: webhook.secret };
-    if (sender.trim() !== (data.emailSender ?? '')) body.emailSender = sender.trim() || null;
-    save.mutate(body);
+    void saveDraft(event);
   };
 
-  const urlChannel = (
-    key: 'slack' | 'teams' | 'webhook',
-    label: string,
-    current: string | undefined,
-    choice: UrlChoice,
-    set: (choice: UrlChoice) => void,
-    placeholder: string,
-  ) => {
-    const id = `${formId}-${key}`;
-    const path = key === 'webhook' ? 'webhook.url' : `${key}.webhookUrl`;
+  const urlChannel = (key: 'slack' | 'teams' | 'webhook', label: string, current: string | undefined, placeholder: string) => {
+    const path = key === 'webhook' ? 'webhook.url' : (`${key}.webhookUrl` as const);
     return (
-      <fieldset className="fieldset" disabled={!editable}>
-        <legend>{label}</legend>
-        <p className="small">
-          {current ? (
-            <>
-              Set: <code>{current}</code>
-              {key === 'webhook' && data.webhook?.secretSet ? <span className="muted"> (signed with a secret)</span> : null}
-            </>
-          ) : (
-            <span className="muted">Not set.</span>
-          )}
-        </p>
-        {editable ? (
-          <div className="row">
-            {choice.mode === 'keep' ? (
-              <>
-                <button type="button" className="button button-small" onClick={() => set({ ...choice, mode: 'replace' })}>
-                  {current ? `Replace ${label} URL` : `Set ${label} URL`}
-                </button>
-                {current ? (
-                  <button type="button" className="button button-small button-danger" onClick={() => set({ ...choice, mode: 'remove' })}>
-                    Remove {label}
-                  </button>
-                ) : null}
-              </>
-            ) : (
-              <button type="button" className="button button-small button-ghost" onClick={() => set({ mode: 'keep', url: '' })}>
-                {choice.mode === 'remove' ? 'Keep it' : 'Cancel'}
-              </button>
-            )}
-          </div>
-        ) : null}
-        {choice.mode === 'remove' ? <p className="form-error small">{label} will be removed when you save.</p> : null}
-        {choice.mode === 'replace' ? (
-          <label className="field" htmlFor={id}>
-            {label} webhook URL
-            <input
-              id={id}
-              type="url"
-              value={choice.url}
-              placeholder={placeholder}
-              autoComplete="off"
-              onChange={(event) => set({ ...choice, url: event.target.value })}
-              {...invalidProps(errors, path, id)}
-            />
-            <FieldError errors={errors} path={path} id={id} />
-          </label>
-        ) : null}
-      </fieldset>
+      <UrlChannel
+        label={label}
+        current={current}
+        signed={key === 'webhook' && Boolean(data.webhook?.secretSet)}
+        editable={editable}
+        mode={watch(`${key}.mode`)}
+        // Back to "keep" forgets a URL typed meanwhile.
+        setMode={(mode) => {
+          setValue(`${key}.mode`, mode, { shouldDirty: true });
+          if (mode === 'keep') setValue(path, '');
+        }}
+        input={register(path)}
+        id={`${formId}-${key}`}
+        path={path}
+        errors={errors}
+        placeholder={placeholder}
+      />
     );
   };
 
@@ -114,26 +62,18 @@ export function ChannelsForm({ tenantId, data, notice, setNotice }: { tenantId: 
     <form className="stack" onSubmit={submit} noValidate aria-label="Company notification channels">
       {!editable ? <ReadOnlyNotice what="the notification channels" /> : null}
       <div className="grid grid-2">
-        {urlChannel('slack', 'Slack', data.slack?.webhookUrl, slack, setSlack, 'https://hooks.slack.com/services/…')}
-        {urlChannel('teams', 'Teams', data.teams?.webhookUrl, teams, setTeams, 'https://…webhook.office.com/…')}
+        {urlChannel('slack', 'Slack', data.slack?.webhookUrl, 'https://hooks.slack.com/services/…')}
+        {urlChannel('teams', 'Teams', data.teams?.webhookUrl, 'https://…webhook.office.com/…')}
       </div>
-      {urlChannel(
-        'webhook',
-        'Outbound webhook',
-        data.webhook?.url,
-        webhook,
-        (choice) => setWebhook({ ...webhook, ...choice }),
-        'https://example.com/alert-hook',
-      )}
-      {webhook.mode === 'replace' ? (
+      {urlChannel('webhook', 'Outbound webhook', data.webhook?.url, 'https://example.com/alert-hook')}
+      {webhookMode === 'replace' ? (
         <label className="field" htmlFor={`${formId}-secret`}>
           Outbound webhook signing secret
           <input
             id={`${formId}-secret`}
             type="password"
             autoComplete="new-password"
-            value={webhook.secret}
-            onChange={(event) => setWebhook({ ...webhook, secret: event.target.value })}
+            {...register('webhook.secret')}
             {...invalidProps(errors, 'webhook.secret', `${formId}-secret`)}
           />
           <span className="field-hint">16 to 256 characters; each delivery carries an X-Signature made with it.</span>
@@ -145,10 +85,9 @@ export function ChannelsForm({ tenantId, data, notice, setNotice }: { tenantId: 
         <input
           id={`${formId}-sender`}
           type="email"
-          value={sender}
           placeholder="The platform sender"
           disabled={!editable}
-          onChange={(event) => setSender(event.target.value)}
+          {...register('emailSender')}
           {...invalidProps(errors, 'emailSender', `${formId}-sender`)}
         />
         <span className="field-hint">An SES-verified address for this company; empty: the platform sender.</span>
@@ -165,5 +104,77 @@ export function ChannelsForm({ tenantId, data, notice, setNotice }: { tenantId: 
         </div>
       ) : null}
     </form>
+  );
+}
+
+/** One webhook channel: what is stored (masked), and keep, replace or remove it. */
+function UrlChannel({
+  label,
+  current,
+  signed,
+  editable,
+  mode,
+  setMode,
+  input,
+  id,
+  path,
+  errors,
+  placeholder,
+}: {
+  label: string;
+  /** The stored URL, masked; undefined: not set. */
+  current: string | undefined;
+  signed: boolean;
+  editable: boolean;
+  mode: UrlMode;
+  setMode: (mode: UrlMode) => void;
+  input: UseFormRegisterReturn;
+  id: string;
+  path: string;
+  errors: Map<string, string>;
+  placeholder: string;
+}) {
+  return (
+    <fieldset className="fieldset" disabled={!editable}>
+      <legend>{label}</legend>
+      <p className="small">
+        {current ? (
+          <>
+            Set: <code>{current}</code>
+            {signed ? <span className="muted"> (signed with a secret)</span> : null}
+          </>
+        ) : (
+          <span className="muted">Not set.</span>
+        )}
+      </p>
+      {editable ? (
+        <div className="row">
+          {mode === 'keep' ? (
+            <>
+              <button type="button" className="button button-small" onClick={() => setMode('replace')}>
+                {current ? `Replace ${label} URL` : `Set ${label} URL`}
+              </button>
+              {current ? (
+                <button type="button" className="button button-small button-danger" onClick={() => setMode('remove')}>
+                  Remove {label}
+                </button>
+              ) : null}
+            </>
+          ) : (
+            <button type="button" className="button button-small button-ghost" onClick={() => setMode('keep')}>
+              {mode === 'remove' ? 'Keep it' : 'Cancel'}
+            </button>
+          )}
+        </div>
+      ) : null}
+      {mode === 'remove' ? <p className="form-error small">{label} will be removed when you save.</p> : null}
+      {mode === 'replace' ? (
+        <label className="field" htmlFor={id}>
+          {label} webhook URL
+          <input id={id} type="url" placeholder={placeholder} autoComplete="off" {...input} {...invalidProps(errors, path, id)} />
+          <FieldError errors={errors} path={path} id={id} />
+        </label>
+      ) : null}
+    </fieldset>
   );
 }

@@ -1,5 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useForm } from 'react-hook-form';
 import { useMyPreferences, useSaveMyPreferences } from './hooks';
 import { humanize } from '../../lib/format';
@@ -62,10 +62,12 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
       { shouldDirty: true },
     );
   };
-  const submit = handleSubmit((draft) => {
+  const saveDraft = handleSubmit((draft) => save.mutate(preferencesChangeOf(draft, data.defaults)));
+  // The last outcome goes at once, also when the form itself refuses the values.
+  const submit = (event: FormEvent) => {
     setNotice(undefined);
-    save.mutate(preferencesChangeOf(draft, data.defaults));
-  });
+    void saveDraft(event);
+  };
 
   return (
     <form className="stack" onSubmit={submit} noValidate aria-label="My notification preferences">

@@ -8,7 +8,7 @@ import type { Role } from '../lib/domain/user';
 import { createApiKey, findActiveApiKey } from '../lib/store/api-keys';
 import { remediationPolicySchema, type RemediationPolicyInput } from '../lib/domain/remediation/decision';
 import { putAsset } from '../lib/store/assets';
-import { getRemediationPolicy, putRemediationPolicy } from '../lib/store/remediation';
+import { remediationPolicies } from '../lib/store/remediation';
 import { keys } from '../lib/store/keys';
 import { createSchedule } from '../lib/store/oncall';
 import { getTenant, putTenant } from '../lib/store/tenants';
@@ -188,8 +188,8 @@ export async function seedDemo(table: TableRef, dataDir: string, now = new Date(
   for (const tenant of DEMO_TENANTS) {
     if (!(await getTenant(table, tenant.id))) await putTenant(table, { id: tenant.id, name: tenant.name, createdAt: now.toISOString() });
     for (const item of tenant.assets) await putAsset(table, tenant.id, item);
-    if ((await getRemediationPolicy(table, tenant.id)).version === 0 && Object.keys(tenant.remediation).length > 0) {
-      await putRemediationPolicy(table, tenant.id, remediationPolicySchema.parse(tenant.remediation), 'seed', now, 0);
+    if ((await remediationPolicies.get(table, tenant.id)).version === 0 && Object.keys(tenant.remediation).length > 0) {
+      await remediationPolicies.put(table, tenant.id, remediationPolicySchema.parse(tenant.remediation), 'seed', now, 0);
     }
     const apiKey = secrets.apiKeys[tenant.id] as string;
     if (!(await findActiveApiKey(table, apiKey, now))) await createApiKey(table, tenant.id, now, { apiKey });

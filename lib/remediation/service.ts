@@ -23,10 +23,10 @@ import {
   executionActivity,
   getApproval,
   getExecution,
-  getRemediationPolicy,
   listPendingApprovals,
   markExecutionStarted,
   remediationExternalId,
+  remediationPolicies,
   updateExecution,
 } from '../store/remediation';
 import { listTenantRunbooks } from '../store/runbooks';
@@ -221,7 +221,7 @@ async function prepareDecision(
     { categories, signatures: ordered.map((alert) => alert.signature), labels, platform: targets[0]?.platform },
     runbooks,
   );
-  const { policy } = await getRemediationPolicy(deps.table, tenantId);
+  const { policy } = await remediationPolicies.get(deps.table, tenantId);
   const activity = await executionActivity(deps.table, tenantId, new Date(now.getTime() - policy.circuitBreaker.periodMinutes * 60_000));
   const critical = [...new Set(alerts.map((alert) => alert.assetId))].some((id) => id && assetOf(inventory, id)?.critical);
 

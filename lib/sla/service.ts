@@ -25,7 +25,7 @@ import { DETAIL_TYPES, domainEvent, type NewDomainEvent, type SlaNotificationPay
 import { addCorrelationKeys, countMetric, logger } from '../observability';
 import { recordAudit } from '../store/audit';
 import { IncidentStateError } from '../store/incident-actions';
-import { getEscalationPolicy, getIncident, getSlaPolicy, writeIncidentSla, type SlaWrite } from '../store/sla';
+import { escalationPolicies, getIncident, slaPolicies, writeIncidentSla, type SlaWrite } from '../store/sla';
 import type { TableRef } from '../store/table-ref';
 import { listUsers, type StoredUser } from '../store/users';
 import {
@@ -421,7 +421,7 @@ export async function startSla(deps: SlaDeps, tenantId: string, incidentId: stri
       return { kind: 'skipped', reason: 'already started', timers: requests.map((request) => request.name) };
     }
     if (isResolved(incident)) return { kind: 'skipped', reason: `the incident is ${incident.status}` };
-    const { policy } = await getSlaPolicy(deps.table, tenantId);
+    const { policy } = await slaPolicies.get(deps.table, tenantId);
     const clock = EMPTY_CLOCK;
     const plan = planTimers(incident, { clock, handled: [], timers: {} }, policy, now);
     const sla: SlaWrite['sla'] = {
@@ -473,7 +473,7 @@ export async function onIncidentChanged(deps: SlaDeps, tenantId: string, inciden
     }
     const now = deps.now();
     const { sla } = incident;
-    const { policy } = await getSlaPolicy(deps.table, tenantId);
+    const { policy } = await slaPolicies.get(deps.table, tenantId);
 
     let escalation: EscalationState | undefined;
     let escalationStep: EscalationStep | undefined;
@@ -484,7 +484,7 @@ export async function onIncidentChanged(deps: SlaDeps, tenantId: string, inciden
           ? ({ type: 'acknowledged', at: now.toISOString(), ...(incident.acknowledgedBy ? { by: incident.acknowledgedBy } : {}) } as const)
           : undefined;
       if (event) {
-        const { policy: escalationPolicy } = await getEscalationPolicy(deps.table, tenantId);
+        const { policy: escalationPolicy } = await escalationPolicies.get(deps.table, tenantId);
         const step = nextEscalation(incident.escalation, event, escalationPolicy);
         if (step.changed) {
           escalationStep = step;
@@ -576,7 +576,7 @@ async function changeClock(
     const now = deps.now();
     const clock = change(incident.sla.clock, now);
     if (clock === incident.sla.clock) return { changed: false, reason: 'the clock is already in that state' };
-    const { policy } = await getSlaPolicy(deps.table, tenantId);
+    const { policy } = await slaPolicies.get(deps.table, tenantId);
     const plan = planTimers(incident, { ...incident.sla, clock }, policy, now);
     const sla: SlaWrite['sla'] = {
       ...incident.sla,
@@ -684,7 +684,7 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
     addCorrelationKeys({ correlationId: incident.correlationId, tenantId });
     const { sla } = incident;
     if (!sla) return nothing('no-sla', 'the incident has no SLA');
-    const { policy } = await getSlaPolicy(deps.table, tenantId);
+    const { policy } = await slaPolicies.get(deps.table, tenantId);
     const decision = evaluateTimer(timer, slaView(incident, sla), policy, now);
 
     if (decision.action === 'nothing') {
@@ -713,7 +713,7 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
     const leftover = sla.timers[kind] && sla.timers[kind]!.name !== event.name ? [sla.timers[kind]!.name] : [];
     const base = { ...sla, handled: [...sla.handled, kind], timers, updatedAt: now.toISOString() };
     const resolve = resolverFor(deps, incident, now);
-    const { policy: escalationPolicy } = await getEscalationPolicy(deps.table, tenantId);
+    const { policy: escalationPolicy } = await escalationPolicies.get(deps.table, tenantId);
     const guard = { statuses: response ? OPEN : ACTIVE, unacknowledged: response };
 
     if (decision.action === 'warn') {
@@ -886,7 +886,7 @@ async function escalationTimerFired(deps: SlaDeps, event: EscalationEvent): Prom
       return nothing('not-due', `due at ${state.timer.at}`, timer.name);
     }
 
-    const { policy } = await getEscalationPolicy(deps.table, tenantId);
+    const { policy } = await escalationPolicies.get(deps.table, tenantId);
     const step = nextEscalation(state, { type: 'unacknowledged-timeout', level: event.level, at: now.toISOString() }, policy);
     if (!step.changed) return nothing('stale', step.reason);
     const advanced = await advance(step, policy, resolverFor(deps, incident, now), now.toISOString());

@@ -20,7 +20,7 @@ import { withEvents } from './outbox';
 import { entityOf, updatedEntity, validEntity } from './entity';
 import { queryPage, type TableRef } from './table-ref';
 import { isConditionFailure, transactWrite, type TransactItem } from './transact';
-import { getVersionedPolicy, putVersionedPolicy, type StoredPolicy } from './versioned-policy';
+import { versionedPolicy } from './versioned-policy';
 
 /** What a state change writes beside its own item, in the same transaction: timeline entries, the incident's summary, its events. */
 export interface AlongWith {
@@ -378,35 +378,14 @@ export async function listPendingApprovals(
 // ---------------------------------------------------------------------------------------------
 // Policy and cross-account access
 
-export type StoredRemediationPolicy = StoredPolicy<RemediationPolicy>;
-
-export function getRemediationPolicy(table: TableRef, tenantId: string): Promise<StoredRemediationPolicy> {
-  return getVersionedPolicy(
-    table,
-    keys.remediationPolicy(tenantId),
-    (value) => remediationPolicySchema.safeParse(value),
-    DEFAULT_REMEDIATION_POLICY,
-    'remediation policy',
-    tenantId,
-  );
-}
-
-/** Stores the policy if the stored one is still at `expectedVersion` (0: none yet); false otherwise. */
-export function putRemediationPolicy(
-  table: TableRef,
-  tenantId: string,
-  policy: RemediationPolicy,
-  updatedBy: string,
-  now: Date,
-  expectedVersion: number,
-): Promise<boolean> {
-  return putVersionedPolicy(
-    table,
-    keys.remediationPolicy(tenantId),
-    { entity: 'remediationPolicy', tenantId, policy, updatedBy, now },
-    expectedVersion,
-  );
-}
+/** The tenant's remediation policy (auto-execution, maintenance windows, circuit breaker, disabled runbooks). */
+export const remediationPolicies = versionedPolicy<RemediationPolicy>({
+  entity: 'remediationPolicy',
+  key: keys.remediationPolicy,
+  schema: remediationPolicySchema,
+  defaults: DEFAULT_REMEDIATION_POLICY,
+  what: 'remediation policy',
+});
 
 const remediationAccessSchema = z.object({ tenantId: z.string().min(1), externalId: z.string().min(1) });
 

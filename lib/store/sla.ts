@@ -15,7 +15,7 @@ import { entityOf } from './entity';
 import type { TableRef } from './table-ref';
 import { withEvents } from './outbox';
 import { isConditionFailure, transactWrite } from './transact';
-import { getVersionedPolicy, putVersionedPolicy, type StoredPolicy } from './versioned-policy';
+import { versionedPolicy } from './versioned-policy';
 
 /**
  * SLA state: the tenant's SLA policy and escalation chain (each stored as given, with
@@ -24,61 +24,23 @@ import { getVersionedPolicy, putVersionedPolicy, type StoredPolicy } from './ver
  * read, so a repeated or late timer, or one racing an operator, never acts twice.
  */
 
-export type StoredSlaPolicy = StoredPolicy<SlaPolicy>;
-export type StoredEscalationPolicy = StoredPolicy<EscalationPolicy>;
-
-/** The tenant's SLA policy with every default filled in; the defaults when it never set one. */
-export async function getSlaPolicy(table: TableRef, tenantId: string): Promise<StoredSlaPolicy> {
-  return getVersionedPolicy(
-    table,
-    keys.slaPolicy(tenantId),
-    (value) => slaPolicySchema.safeParse(value),
-    DEFAULT_SLA_POLICY,
-    'SLA policy',
-    tenantId,
-  );
-}
-
-/** Stores the policy as given if the stored one is still at `expectedVersion` (0: none yet); false otherwise. */
-export async function putSlaPolicy(
-  table: TableRef,
-  tenantId: string,
-  policy: SlaPolicy,
-  updatedBy: string,
-  now: Date,
-  expectedVersion: number,
-): Promise<boolean> {
-  return putVersionedPolicy(table, keys.slaPolicy(tenantId), { entity: 'slaPolicy', tenantId, policy, updatedBy, now }, expectedVersion);
-}
+/** The tenant's SLA policy: response and resolution targets per severity, warnings. */
+export const slaPolicies = versionedPolicy<SlaPolicy>({
+  entity: 'slaPolicy',
+  key: keys.slaPolicy,
+  schema: slaPolicySchema,
+  defaults: DEFAULT_SLA_POLICY,
+  what: 'SLA policy',
+});
 
 /** The tenant's escalation chain; the default chain (assignee or on call, company admins, MSP admins) when it never set one. */
-export async function getEscalationPolicy(table: TableRef, tenantId: string): Promise<StoredEscalationPolicy> {
-  return getVersionedPolicy(
-    table,
-    keys.escalationPolicy(tenantId),
-    (value) => escalationPolicySchema.safeParse(value),
-    DEFAULT_ESCALATION_POLICY,
-    'escalation policy',
-    tenantId,
-  );
-}
-
-/** Stores the chain as given if the stored one is still at `expectedVersion` (0: none yet); false otherwise. */
-export async function putEscalationPolicy(
-  table: TableRef,
-  tenantId: string,
-  policy: EscalationPolicy,
-  updatedBy: string,
-  now: Date,
-  expectedVersion: number,
-): Promise<boolean> {
-  return putVersionedPolicy(
-    table,
-    keys.escalationPolicy(tenantId),
-    { entity: 'escalationPolicy', tenantId, policy, updatedBy, now },
-    expectedVersion,
-  );
-}
+export const escalationPolicies = versionedPolicy<EscalationPolicy>({
+  entity: 'escalationPolicy',
+  key: keys.escalationPolicy,
+  schema: escalationPolicySchema,
+  defaults: DEFAULT_ESCALATION_POLICY,
+  what: 'escalation policy',
+});
 
 // ---------------------------------------------------------------------------------------------------
 // The incident's SLA and escalation state

@@ -5,7 +5,7 @@ import { DEFAULT_POLICY } from '../../lib/domain/correlation/policy';
 import type { CanonicalAlert } from '../../lib/domain/alert';
 import { storeAlerts } from '../../lib/store/alerts';
 import { listAudit, type AuditEntry } from '../../lib/store/audit';
-import { getCorrelationPolicy, putCorrelationPolicy } from '../../lib/store/correlation-policy';
+import { correlationPolicies } from '../../lib/store/correlation-policy';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
 import { login, postJson, startTestStack } from '../helpers/local-stack';
@@ -50,8 +50,8 @@ async function policyAudit(tenantId = 'acme'): Promise<AuditEntry[]> {
 }
 
 async function resetPolicy(): Promise<void> {
-  const { version } = await getCorrelationPolicy(stack.table, 'acme');
-  await putCorrelationPolicy(stack.table, 'acme', DEFAULT_POLICY, 'test-setup', new Date(), version);
+  const { version } = await correlationPolicies.get(stack.table, 'acme');
+  await correlationPolicies.put(stack.table, 'acme', DEFAULT_POLICY, 'test-setup', new Date(), version);
 }
 
 function expectErrorShape(answer: Answer, status: number): void {
@@ -106,7 +106,7 @@ describe('changing the policy', () => {
     expectErrorShape(answers[2]!, 403);
     expectErrorShape(answers[3]!, 404);
     expect((await policyAudit()).length - before).toBe(2);
-    expect((await getCorrelationPolicy(stack.table, 'acme')).policy.burstWindowSeconds).toBe(660);
+    expect((await correlationPolicies.get(stack.table, 'acme')).policy.burstWindowSeconds).toBe(660);
   });
 
   test('a partial change is merged into the current policy (rules field by field) and answered as the effective policy', async () => {
@@ -174,7 +174,7 @@ describe('changing the policy', () => {
     const answer = await call('PUT', POLICY, acmeAdmin, body);
     expectErrorShape(answer, 400);
     expect(answer.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
-    expect((await getCorrelationPolicy(stack.table, 'acme')).policy).toEqual(DEFAULT_POLICY);
+    expect((await correlationPolicies.get(stack.table, 'acme')).policy).toEqual(DEFAULT_POLICY);
     expect(await policyAudit()).toEqual(before);
   });
 
@@ -282,18 +282,18 @@ describe('simulating a change', () => {
     expect(Date.parse(to) - Date.parse(from)).toBe(24 * 3600 * 1000);
     expect(Math.abs(Date.parse(to) - Date.now())).toBeLessThan(60_000);
     // Read-only: nothing stored, nothing audited.
-    expect((await getCorrelationPolicy(stack.table, 'acme')).policy).toEqual(DEFAULT_POLICY);
+    expect((await correlationPolicies.get(stack.table, 'acme')).policy).toEqual(DEFAULT_POLICY);
     expect(await policyAudit()).toEqual(before);
   });
 
   test('the comparison is against the stored policy', async () => {
-    await putCorrelationPolicy(
+    await correlationPolicies.put(
       stack.table,
       'acme',
       { ...DEFAULT_POLICY, rules: { ...DEFAULT_POLICY.rules, topology: false } },
       'x',
       new Date(),
-      (await getCorrelationPolicy(stack.table, 'acme')).version,
+      (await correlationPolicies.get(stack.table, 'acme')).version,
     );
     const answer = await call('POST', SIMULATE, niko, { policy: { rules: { topology: true } } });
     expect(answer.status).toBe(200);
@@ -349,13 +349,13 @@ describe('simulating a change', () => {
 describe('the stored policy', () => {
   test('only the changed fields are stored, and a write against a stale version is refused', async () => {
     await resetPolicy();
-    const { version } = await getCorrelationPolicy(stack.table, 'acme');
+    const { version } = await correlationPolicies.get(stack.table, 'acme');
     const changed = { ...DEFAULT_POLICY, graceSeconds: 60, rules: { ...DEFAULT_POLICY.rules, topology: false } };
-    expect(await putCorrelationPolicy(stack.table, 'acme', changed, 'x', new Date(), version)).toBe(true);
-    expect(await putCorrelationPolicy(stack.table, 'acme', DEFAULT_POLICY, 'y', new Date(), version)).toBe(false);
+    expect(await correlationPolicies.put(stack.table, 'acme', changed, 'x', new Date(), version)).toBe(true);
+    expect(await correlationPolicies.put(stack.table, 'acme', DEFAULT_POLICY, 'y', new Date(), version)).toBe(false);
     const { Item } = await stack.table.db.send(new GetCommand({ TableName: stack.table.tableName, Key: keys.correlationPolicy('acme') }));
     expect(Item?.policy).toEqual({ graceSeconds: 60, rules: { topology: false } });
-    expect((await getCorrelationPolicy(stack.table, 'acme')).policy).toEqual(changed);
+    expect((await correlationPolicies.get(stack.table, 'acme')).policy).toEqual(changed);
     await resetPolicy();
   });
 });

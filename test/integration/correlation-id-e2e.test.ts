@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { DEFAULT_POLICY, mergePolicy } from '../../lib/domain/correlation/policy';
 import { logger } from '../../lib/observability';
 import { getAlert } from '../../lib/store/alerts';
-import { putCorrelationPolicy } from '../../lib/store/correlation-policy';
+import { correlationPolicies } from '../../lib/store/correlation-policy';
 import { getExecution } from '../../lib/store/remediation';
 import { getIncident } from '../../lib/store/sla';
 import type { DemoInfo } from '../../local/seed';
@@ -192,7 +192,7 @@ test('corr-e2e-3: a grace-period resolution by the settle sweep carries the id o
   const tenantId = 'corr-settle';
   const apiKey = await createTenant(stack, tenantId);
   // A policy set before the first alert (correlation caches policies a minute): a 1 s grace period.
-  await putCorrelationPolicy(stack.table, tenantId, mergePolicy(DEFAULT_POLICY, { graceSeconds: 1 }), 'corr-e2e', new Date(), 0);
+  await correlationPolicies.put(stack.table, tenantId, mergePolicy(DEFAULT_POLICY, { graceSeconds: 1 }), 'corr-e2e', new Date(), 0);
   const alert = { asset_name: 'web-09', signature: 'HttpErrors', message: '5xx above 5%' };
   expect((await sendAlert(tenantId, alert, 'corr-e2e-3', apiKey)).status).toBe(202);
   const opened = await incidentOf(tenantId, 'HttpErrors', () => true, 'the incident to open');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_POLICY } from '../../lib/domain/correlation/policy';
 import type { Incident } from '../../lib/domain/incident';
-import { putCorrelationPolicy } from '../../lib/store/correlation-policy';
+import { correlationPolicies } from '../../lib/store/correlation-policy';
 import { listIncidents } from '../../lib/store/incidents';
 import { listPendingApprovals } from '../../lib/store/remediation';
 import type { TableRef } from '../../lib/store/table-ref';
@@ -143,7 +143,7 @@ test('a second run adds nothing (the demo tenants have incidents)', async () => 
 
 test('the live demo alerts open incidents and report themselves cleared: their incidents resolve, so a new alert opens its own', async () => {
   // No grace period, so the clearing resolves them at once (by default it does five minutes later, through the settle sweep).
-  for (const tenant of TENANTS) await putCorrelationPolicy(table, tenant, { ...DEFAULT_POLICY, graceSeconds: 0 }, 'test', new Date(), 0);
+  for (const tenant of TENANTS) await correlationPolicies.put(table, tenant, { ...DEFAULT_POLICY, graceSeconds: 0 }, 'test', new Date(), 0);
   const active = async () =>
     (await Promise.all(TENANTS.map((tenant) => incidentsOf(tenant))))
       .flat()

@@ -17,7 +17,7 @@ import type { SlaDeps } from '../../lib/sla/service';
 import { storeAlerts } from '../../lib/store/alerts';
 import { getIncidentDetail } from '../../lib/store/incidents';
 import { keys } from '../../lib/store/keys';
-import { getExecution, putRemediationPolicy } from '../../lib/store/remediation';
+import { getExecution, remediationPolicies } from '../../lib/store/remediation';
 import type { TableRef } from '../../lib/store/table-ref';
 import { putTenant } from '../../lib/store/tenants';
 import { createUser } from '../../lib/store/users';
@@ -59,7 +59,7 @@ beforeAll(async () => {
   table = await createTestTable('resume');
   for (const tenantId of ['resume-a', 'resume-b', 'resume-c', 'resume-d', 'resume-e', 'resume-f', 'resume-g']) {
     await putTenant(table, { id: tenantId, name: tenantId, createdAt: clock.toISOString() });
-    await putRemediationPolicy(table, tenantId, remediationPolicySchema.parse({ autoExecute: true }), 'test', clock, 0);
+    await remediationPolicies.put(table, tenantId, remediationPolicySchema.parse({ autoExecute: true }), 'test', clock, 0);
     await createUser(table, {
       id: `usr_${tenantId}`,
       email: `tech@${tenantId}.example`,

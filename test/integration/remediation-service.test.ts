@@ -22,7 +22,7 @@ import type { Orchestrator, RunbookExecutionInput, RunbookStepRequest } from '..
 import { storeAlerts } from '../../lib/store/alerts';
 import { listAudit } from '../../lib/store/audit';
 import { getIncidentDetail } from '../../lib/store/incidents';
-import { getApproval, getExecution, listExecutions, putRemediationPolicy } from '../../lib/store/remediation';
+import { getApproval, getExecution, listExecutions, remediationPolicies } from '../../lib/store/remediation';
 import type { TableRef } from '../../lib/store/table-ref';
 import { createUser } from '../../lib/store/users';
 import { committedEvents } from '../helpers/outbox';
@@ -121,7 +121,7 @@ const admin = { sub: 'usr_admin', role: 'msp_admin' as const, tenants: [], email
 
 beforeAll(async () => {
   table = await createTestTable('remediation');
-  await putRemediationPolicy(table, TENANT, remediationPolicySchema.parse({ autoExecute: true }), 'test', clock, 0);
+  await remediationPolicies.put(table, TENANT, remediationPolicySchema.parse({ autoExecute: true }), 'test', clock, 0);
   await createUser(table, {
     id: 'usr_tech',
     email: 'tech@msp.example',
@@ -353,7 +353,7 @@ test('one execution never spans accounts or regions', async () => {
 test('a decided runbook that cannot be started still gets the incident to a technician', async () => {
   // A tenant of its own: nothing running, no failures on record, so the decision is to run the runbook.
   const tenant = 'svc-start';
-  await putRemediationPolicy(table, tenant, remediationPolicySchema.parse({ autoExecute: true }), 'test', clock, 0);
+  await remediationPolicies.put(table, tenant, remediationPolicySchema.parse({ autoExecute: true }), 'test', clock, 0);
   await createUser(table, {
     id: 'usr_tech_start',
     email: 'tech-start@msp.example',

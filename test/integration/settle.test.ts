@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SCHEDULES } from '../../functions/catalog';
 import { DEFAULT_POLICY, mergePolicy } from '../../lib/domain/correlation/policy';
-import { putCorrelationPolicy } from '../../lib/store/correlation-policy';
+import { correlationPolicies } from '../../lib/store/correlation-policy';
 import { seedDemo, type DemoInfo } from '../../local/seed';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { testDynamoEndpoint, testMotoEndpoint } from '../helpers/dynamo';
@@ -43,7 +43,7 @@ afterAll(async () => {
 /** A tenant of the test's own whose policy is set before its first alert (correlation caches policies a minute). */
 async function tenantWithGrace(tenantId: string, graceSeconds: number): Promise<string> {
   const apiKey = await createTenant(stack, tenantId);
-  await putCorrelationPolicy(stack.table, tenantId, mergePolicy(DEFAULT_POLICY, { graceSeconds }), 'settle.test', new Date(), 0);
+  await correlationPolicies.put(stack.table, tenantId, mergePolicy(DEFAULT_POLICY, { graceSeconds }), 'settle.test', new Date(), 0);
   return apiKey;
 }
 

@@ -25,7 +25,7 @@ import {
 import { storeAlerts } from '../../lib/store/alerts';
 import { acknowledgeIncident, assignIncident } from '../../lib/store/incident-actions';
 import { getIncidentDetail } from '../../lib/store/incidents';
-import { getEscalationPolicy, getIncident, getSlaPolicy, putEscalationPolicy, putSlaPolicy } from '../../lib/store/sla';
+import { escalationPolicies, getIncident, slaPolicies } from '../../lib/store/sla';
 import type { TableRef } from '../../lib/store/table-ref';
 import { createUser } from '../../lib/store/users';
 import { SchedulerEmulator } from '../../local/aws/scheduler-emulator';
@@ -452,9 +452,9 @@ test('a level that names nobody is passed over at once; policies are stored as g
   const t0 = Date.parse('2026-11-26T10:00:00.000Z');
   const { deps, created, setClock } = manual(t0);
   const sla = slaPolicySchema.parse({ targets: { critical: { responseMinutes: 10, resolutionMinutes: 60 } } });
-  expect(await putSlaPolicy(table, tenantId, sla, 'admin@msp.example', new Date(t0), 0)).toBe(true);
-  expect(await putSlaPolicy(table, tenantId, sla, 'admin@msp.example', new Date(t0), 0)).toBe(false);
-  expect((await getSlaPolicy(table, tenantId)).version).toBe(1);
+  expect(await slaPolicies.put(table, tenantId, sla, 'admin@msp.example', new Date(t0), 0)).toBe(true);
+  expect(await slaPolicies.put(table, tenantId, sla, 'admin@msp.example', new Date(t0), 0)).toBe(false);
+  expect((await slaPolicies.get(table, tenantId)).version).toBe(1);
   const chain = {
     id: 'night',
     name: 'Night chain',
@@ -464,8 +464,8 @@ test('a level that names nobody is passed over at once; policies are stored as g
       { targets: [{ kind: 'user' as const, userId: 'usr_madmin' }], delayMinutes: 5 },
     ],
   };
-  expect(await putEscalationPolicy(table, tenantId, chain, 'admin@msp.example', new Date(t0), 0)).toBe(true);
-  expect((await getEscalationPolicy(table, tenantId)).policy).toEqual(chain);
+  expect(await escalationPolicies.put(table, tenantId, chain, 'admin@msp.example', new Date(t0), 0)).toBe(true);
+  expect((await escalationPolicies.get(table, tenantId)).policy).toEqual(chain);
 
   // Nobody assigned and nobody on call: level 1 names nobody, so level 2 (Globex's company admin) is told at once.
   const incidentId = await openIncident(deps.now, 'critical', tenantId);

@@ -1,12 +1,13 @@
 import type { Context } from 'aws-lambda';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { createDocumentClient } from '../../lib/aws/clients';
 import { isRetryableServiceError } from '../../lib/errors';
 import { httpHandler, type HttpEvent } from '../../lib/http/http';
 import { acknowledgeIncident, IncidentStateError } from '../../lib/store/incident-actions';
 import { keys } from '../../lib/store/keys';
 import type { TableRef } from '../../lib/store/table-ref';
-import { putVersionedPolicy } from '../../lib/store/versioned-policy';
+import { versionedPolicy } from '../../lib/store/versioned-policy';
 import { FaultInjector, parseFaults, startFaultProxy, type FaultProxy } from '../../local/aws/faults';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
 import { createTestTable, testDynamoEndpoint } from '../helpers/dynamo';
@@ -75,13 +76,19 @@ test('acknowledging on a throttled table fails as retryable, not as a state conf
 }, 30_000);
 
 test('saving a versioned policy on a throttled table fails as retryable, never as "someone else saved first"', async () => {
-  const key = { pk: `T#${TENANT}`, sk: 'POLICY#busy-test' };
-  const item = { entity: 'busyPolicy', tenantId: TENANT, policy: { rules: [] }, updatedBy: 'admin@msp.example', now: new Date() };
-  const error = await failureOf(putVersionedPolicy(busy, key, item, 0));
+  const policies = versionedPolicy({
+    entity: 'busyPolicy',
+    key: (tenantId) => ({ pk: `T#${tenantId}`, sk: 'POLICY#busy-test' }),
+    schema: z.object({ rules: z.array(z.string()) }),
+    defaults: { rules: [] },
+    what: 'busy-test policy',
+  });
+  const save = (on: TableRef) => policies.put(on, TENANT, { rules: [] }, 'admin@msp.example', new Date(), 0);
+  const error = await failureOf(save(busy));
   expect(isRetryableServiceError(error)).toBe(true);
   // Control: the real table stores it, and a stale version is the real conflict (false).
-  await expect(putVersionedPolicy(table, key, item, 0)).resolves.toBe(true);
-  await expect(putVersionedPolicy(table, key, item, 0)).resolves.toBe(false);
+  await expect(save(table)).resolves.toBe(true);
+  await expect(save(table)).resolves.toBe(false);
 });
 
 test('the HTTP edge answers such a failure 503 with Retry-After in the error shape', async () => {

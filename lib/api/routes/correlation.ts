@@ -1,7 +1,6 @@
 import * as z from 'zod';
 import {
   correlationPolicySchema,
-  DEFAULT_POLICY,
   mergePolicy,
   policyDifference,
   type CorrelationPolicy,
@@ -13,12 +12,12 @@ import { Inventory } from '../../domain/asset';
 import { badRequest, type AppError } from '../../errors';
 import { json, zodDetails } from '../../http/http';
 import { listAssets } from '../../store/assets';
-import { getCorrelationPolicy, putCorrelationPolicy } from '../../store/correlation-policy';
+import { correlationPolicies } from '../../store/correlation-policy';
 import { alertsReceivedBetween } from '../../store/kpi-reads';
 import type { TableRef } from '../../store/table-ref';
 import type { Route, RouteContext } from '../context';
-import { routeDefiner, type RouteRequest } from '../define-route';
-import { storePolicyChange } from '../policy-changes';
+import { routeDefiner } from '../define-route';
+import { policyRoutes } from '../policy-routes';
 import { policyViewResponse, simulationResponse, tenantPathParams } from '../schemas';
 
 /**
@@ -121,88 +120,33 @@ export function correlationRoutes(context: RouteContext): Route[] {
   /** The path's tenant, authorized for the route's action; 404 for a tenant that does not exist or is not visible. */
   const tenant = { from: 'path', mustExist: true } as const;
 
-  async function policyView(tenantId: string) {
-    const { policy, updatedAt, updatedBy } = await getCorrelationPolicy(deps.table, tenantId);
-    return { tenantId, policy, defaults: DEFAULT_POLICY, ...(updatedAt ? { updatedAt } : {}), ...(updatedBy ? { updatedBy } : {}) };
-  }
-
-  /** Stores `next` and audits the fields it changes (rules one by one); nothing at all when it changes nothing. */
-  const storePolicy = (
-    { principal, tenantId, audit }: Pick<RouteRequest<'tenant'>, 'principal' | 'audit'> & { tenantId: string },
-    current: { policy: CorrelationPolicy; version: number },
-    next: CorrelationPolicy,
-  ) =>
-    storePolicyChange(audit, {
-      tenantId,
-      current,
-      next,
-      write: (policy, expected) => putCorrelationPolicy(deps.table, tenantId, policy, principal.email, deps.now(), expected),
-      type: 'correlationPolicy',
-      differ: policyDifference,
-    });
-
   const path = '/v1/tenants/{id}/correlation';
   return [
-    defineRoute(
-      {
-        method: 'GET',
-        path: `${path}/policy`,
-        summary: "A tenant's correlation policy, every default filled in",
-        tag,
-        scope: 'tenant',
-        action: 'settings.read',
-        params: tenantPathParams,
-        tenant,
-        responses: { 200: policyViewResponse },
-      },
-      async ({ tenantId }) => json(200, await policyView(tenantId)),
-    ),
-    defineRoute(
-      {
-        method: 'PUT',
-        path: `${path}/policy`,
+    ...policyRoutes(context, correlationPolicies, {
+      path: `${path}/policy`,
+      tag,
+      view: policyViewResponse,
+      versioned: false,
+      conflict: 'The policy changed meanwhile: read it again',
+      read: { summary: "A tenant's correlation policy, every default filled in" },
+      change: {
         summary: 'Change some fields of the correlation policy',
         description:
           'Only the fields sent change (`rules` one by one). Takes effect within a minute. A change that changes nothing is not audited.',
-        tag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        tenant,
         body: policyChange,
         documentedBody: policyChangeDoc,
-        responses: { 200: policyViewResponse },
-        errors: { 409: 'The policy changed meanwhile: read it again' },
-        audit: { action: 'correlation.policy.update', log: 'tenant' },
+        audit: 'correlation.policy.update',
+        // Not applyChange itself: its third parameter is the body field a simulation's policy sits under, not the tenant.
+        apply: (current, change) => applyChange(current, change),
       },
-      async (request) => {
-        const { tenantId, body: change } = request;
-        const current = await getCorrelationPolicy(deps.table, tenantId);
-        await storePolicy(request, current, applyChange(current.policy, change));
-        return json(200, await policyView(tenantId));
-      },
-    ),
-    defineRoute(
-      {
-        method: 'DELETE',
-        path: `${path}/policy`,
+      reset: {
         summary: 'Reset the correlation policy to the defaults',
         description: 'A policy already at the defaults is not changed (nor audited).',
-        tag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        tenant,
-        responses: { 200: policyViewResponse },
-        errors: { 409: 'The policy changed meanwhile: read it again' },
-        audit: { action: 'correlation.policy.reset', log: 'tenant' },
+        audit: 'correlation.policy.reset',
       },
-      async (request) => {
-        const current = await getCorrelationPolicy(deps.table, request.tenantId);
-        await storePolicy(request, current, DEFAULT_POLICY);
-        return json(200, await policyView(request.tenantId));
-      },
-    ),
+      // The audit names each rule that changed, not the whole `rules`.
+      differ: policyDifference,
+    }),
     defineRoute(
       {
         method: 'POST',
@@ -229,7 +173,7 @@ export function correlationRoutes(context: RouteContext): Route[] {
         if (to.getTime() - from.getTime() > MAX_PERIOD_MS) {
           throw badRequest('A simulation covers at most 7 days', [{ path: 'from', message: 'more than 7 days before to' }]);
         }
-        const { policy: current } = await getCorrelationPolicy(deps.table, tenantId);
+        const { policy: current } = await correlationPolicies.get(deps.table, tenantId);
         const candidate = applyChange(current, body.policy, 'policy');
         const [alerts, assets] = await Promise.all([
           alertsToReplay(deps.table, tenantId, from, to, outOfTime),

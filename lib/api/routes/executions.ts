@@ -19,7 +19,7 @@ import { getAsset, InventoryCache } from '../../store/assets';
 import { PolicyCache } from '../../store/correlation-policy';
 import { getIncidentDetail } from '../../store/incidents';
 import { keys } from '../../store/keys';
-import { getExecution, getRemediationPolicy, listExecutions } from '../../store/remediation';
+import { getExecution, listExecutions, remediationPolicies } from '../../store/remediation';
 import { getTenantRunbook } from '../../store/runbooks';
 import { boundedRecord } from '../../util/input-limits';
 import { decodeCursor, encodeCursor, type Route, type RouteContext } from '../context';
@@ -204,7 +204,7 @@ export function executionRoutes(context: RouteContext): Route[] {
         if (!isActiveIncident(incident)) {
           throw conflict(`The incident is ${incident.status}: runbooks run on open or acknowledged incidents only`);
         }
-        const dryRun = body.dryRun ?? (await getRemediationPolicy(deps.table, tenantId)).policy.dryRun;
+        const dryRun = body.dryRun ?? (await remediationPolicies.get(deps.table, tenantId)).policy.dryRun;
 
         let execution: Execution;
         try {

@@ -4,7 +4,7 @@ import { json } from '../../http/http';
 import { computeKpis, kpiPeriodSchema, type KpiAlert, type KpiIncident } from '../../kpi/kpis';
 import { timeZoneSchema } from '../../util/zoned-time';
 import { alertsReceivedBetween, listIncidentsOpenedBetween } from '../../store/kpi-reads';
-import { getSlaPolicy } from '../../store/sla';
+import { slaPolicies } from '../../store/sla';
 import type { Route, RouteContext } from '../context';
 import { routeDefiner } from '../define-route';
 import { kpiReportResponse, tenantQuery } from '../schemas';
@@ -87,7 +87,7 @@ export function kpiRoutes(context: RouteContext): Route[] {
             afterPage,
           }),
           listIncidentsOpenedBetween(deps.table, tenantId, from, to, { afterPage }),
-          getSlaPolicy(deps.table, tenantId),
+          slaPolicies.get(deps.table, tenantId),
         ]);
         const kpiAlerts: KpiAlert[] = alerts.map((alert) => ({
           occurredAt: alert.occurredAt,

@@ -1,18 +1,13 @@
 import * as z from 'zod';
-import {
-  DEFAULT_REMEDIATION_POLICY,
-  maintenanceWindowSchema,
-  remediationPolicySchema,
-  type RemediationPolicy,
-} from '../../domain/remediation/decision';
+import { maintenanceWindowSchema, remediationPolicySchema, type RemediationPolicy } from '../../domain/remediation/decision';
 import { REMEDIATION_ROLE_PREFIX } from '../../domain/remediation/step-contract';
-import { badRequest } from '../../errors';
-import { json, zodDetails } from '../../http/http';
-import { getRemediationPolicy, putRemediationPolicy, remediationExternalId } from '../../store/remediation';
+import { json } from '../../http/http';
+import { remediationExternalId, remediationPolicies } from '../../store/remediation';
 import { eachElement, maxLength } from '../../util/input-limits';
 import type { Route, RouteContext } from '../context';
-import { routeDefiner, type RouteRequest } from '../define-route';
-import { checkVersion, resetQuery, storePolicyChange } from '../policy-changes';
+import { routeDefiner } from '../define-route';
+import { STALE_VERSION_DOC } from '../policy-changes';
+import { mergedPolicy, policyRoutes } from '../policy-routes';
 import { remediationAccessResponse, remediationPolicyViewResponse, tenantPathParams } from '../schemas';
 import { apiBaseUrl } from './integration-setup';
 import { REMEDIATION_TAG } from './remediation-shared';
@@ -34,25 +29,24 @@ const policyRequest = remediationPolicySchema.safeExtend({
   disabledRunbooks: eachElement(remediationPolicySchema.shape.disabledRunbooks, (runbookId) => maxLength(runbookId, 64)),
 });
 
-/** A partial remediation policy and, optionally, the version it is based on (checked by the handler). */
+/** A partial remediation policy and, optionally, the version it is based on (the fields are checked once merged). */
 const policyChange = z.looseObject({ version: z.number().int().min(0).optional(), circuitBreaker: z.looseObject({}).optional() });
 /** The body as documented: any policy field (every one is optional on the input side), and the version read. */
 const policyChangeDoc = policyRequest.extend({
-  version: z.number().int().min(0).optional().describe('The `version` the change is based on (from GET): a stale one is refused (409)'),
+  version: z.number().int().min(0).optional().describe(STALE_VERSION_DOC),
 });
 const ONBOARDING_APP = "npx cdk deploy --app 'npx tsx infra/onboarding/app.ts'";
 
 /** The current policy with the change applied (arrays replaced, circuitBreaker field by field), or a 400 naming the failing fields. */
 function applyChange(current: RemediationPolicy, change: Record<string, unknown>): RemediationPolicy {
   const breaker = change.circuitBreaker;
-  const merged = {
-    ...current,
-    ...change,
-    ...(breaker && typeof breaker === 'object' ? { circuitBreaker: { ...current.circuitBreaker, ...breaker } } : {}),
-  };
-  const parsed = policyRequest.safeParse(merged);
-  if (!parsed.success) throw badRequest('The request body is not valid', zodDetails(parsed.error));
-  return parsed.data;
+  return mergedPolicy(
+    policyRequest.safeParse({
+      ...current,
+      ...change,
+      ...(breaker && typeof breaker === 'object' ? { circuitBreaker: { ...current.circuitBreaker, ...breaker } } : {}),
+    }),
+  );
 }
 
 export function remediationPolicyRoutes(context: RouteContext): Route[] {
@@ -61,99 +55,29 @@ export function remediationPolicyRoutes(context: RouteContext): Route[] {
   /** The path's tenant, authorized for the route's action; 404 for a tenant that does not exist or is not visible. */
   const tenant = { from: 'path', mustExist: true } as const;
 
-  async function policyView(tenantId: string) {
-    const { policy, version, updatedAt, updatedBy } = await getRemediationPolicy(deps.table, tenantId);
-    return {
-      tenantId,
-      policy,
-      defaults: DEFAULT_REMEDIATION_POLICY,
-      version,
-      ...(updatedAt ? { updatedAt } : {}),
-      ...(updatedBy ? { updatedBy } : {}),
-    };
-  }
-
-  /** Stores `next` if the policy is still at the version read, and audits the fields it changes; nothing at all when it changes nothing. */
-  const storePolicy = (
-    { principal, tenantId, audit }: Pick<RouteRequest<'tenant'>, 'principal' | 'audit'> & { tenantId: string },
-    current: { policy: RemediationPolicy; version: number },
-    next: RemediationPolicy,
-  ) =>
-    storePolicyChange(audit, {
-      tenantId,
-      current,
-      next,
-      write: (policy, expected) => putRemediationPolicy(deps.table, tenantId, policy, principal.email, deps.now(), expected),
-      type: 'remediationPolicy',
-    });
-
-  const policyPath = '/v1/tenants/{id}/remediation/policy';
-
   return [
-    defineRoute(
-      {
-        method: 'GET',
-        path: policyPath,
-        summary: "A tenant's remediation policy, every default filled in",
-        description: '`version` is what a change sends back to be accepted.',
-        tag,
-        scope: 'tenant',
-        action: 'settings.read',
-        params: tenantPathParams,
-        tenant,
-        responses: { 200: remediationPolicyViewResponse },
-      },
-      async ({ tenantId }) => json(200, await policyView(tenantId)),
-    ),
-    defineRoute(
-      {
-        method: 'PUT',
-        path: policyPath,
+    ...policyRoutes(context, remediationPolicies, {
+      path: '/v1/tenants/{id}/remediation/policy',
+      tag,
+      view: remediationPolicyViewResponse,
+      versioned: true,
+      conflict: 'The policy changed meanwhile (a stale `version`): read it again',
+      read: { summary: "A tenant's remediation policy, every default filled in" },
+      change: {
         summary: 'Change some fields of the remediation policy',
         description:
           'Only the fields sent change (`circuitBreaker` field by field; lists are replaced). With `version` (from GET), a policy changed since is not overwritten (409). A change that changes nothing is not audited.',
-        tag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        tenant,
         body: policyChange,
         documentedBody: policyChangeDoc,
-        responses: { 200: remediationPolicyViewResponse },
-        errors: { 409: 'The policy changed meanwhile (a stale `version`): read it again' },
-        audit: { action: 'remediation-policy.update', log: 'tenant' },
+        audit: 'remediation-policy.update',
+        apply: applyChange,
       },
-      async (request) => {
-        const { version, ...change } = request.body;
-        const current = await getRemediationPolicy(deps.table, request.tenantId);
-        checkVersion(version, current.version);
-        await storePolicy(request, current, applyChange(current.policy, change));
-        return json(200, await policyView(request.tenantId));
-      },
-    ),
-    defineRoute(
-      {
-        method: 'DELETE',
-        path: policyPath,
+      reset: {
         summary: 'Reset the remediation policy to the defaults',
         description: 'Auto-execution is off by default. A policy already at the defaults is not changed (nor audited).',
-        tag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        tenant,
-        query: resetQuery,
-        responses: { 200: remediationPolicyViewResponse },
-        errors: { 409: 'The policy changed meanwhile (a stale `version`): read it again' },
-        audit: { action: 'remediation-policy.reset', log: 'tenant' },
+        audit: 'remediation-policy.reset',
       },
-      async (request) => {
-        const current = await getRemediationPolicy(deps.table, request.tenantId);
-        checkVersion(request.query.version, current.version);
-        await storePolicy(request, current, DEFAULT_REMEDIATION_POLICY);
-        return json(200, await policyView(request.tenantId));
-      },
-    ),
+    }),
     defineRoute(
       {
         method: 'GET',

@@ -1,24 +1,21 @@
 import * as z from 'zod';
-import type { AccessClaims } from '../../auth/tokens';
 import {
-  DEFAULT_ESCALATION_POLICY,
   escalationLevelSchema,
   escalationPolicySchema,
   escalationTargetSchema,
   type EscalationPolicy,
 } from '../../domain/escalation/policy';
-import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../../domain/sla/policy';
+import { slaPolicySchema } from '../../domain/sla/policy';
 import { worksFor } from '../../domain/user';
 import { badRequest } from '../../errors';
-import { json, zodDetails } from '../../http/http';
 import { listSchedules } from '../../store/oncall';
-import { getEscalationPolicy, getSlaPolicy, putEscalationPolicy, putSlaPolicy } from '../../store/sla';
+import { escalationPolicies, slaPolicies } from '../../store/sla';
 import { listUsers } from '../../store/users';
 import { eachElement, eachOption, maxLength } from '../../util/input-limits';
 import type { Route, RouteContext } from '../context';
-import { routeDefiner, type RouteRequest } from '../define-route';
-import { checkVersion, resetQuery, STALE_POLICY, STALE_VERSION_DOC, storePolicyChange } from '../policy-changes';
-import { escalationPolicyViewResponse, slaPolicyViewResponse, tenantPathParams, USER_ID_MAX } from '../schemas';
+import { STALE_VERSION_DOC } from '../policy-changes';
+import { mergedPolicy, policyRoutes } from '../policy-routes';
+import { escalationPolicyViewResponse, slaPolicyViewResponse, USER_ID_MAX } from '../schemas';
 
 /**
  * A tenant's SLA policy (response and resolution targets per severity, warnings) and escalation chain
@@ -58,38 +55,6 @@ const escalationChangeDoc = escalationPolicyRequest.partial().extend({ version: 
 
 export function slaRoutes(context: RouteContext): Route[] {
   const { deps } = context;
-  const defineRoute = routeDefiner(context);
-  /** The path's tenant, authorized for the route's action; 404 for a tenant that does not exist or is not visible. */
-  const tenant = { from: 'path', mustExist: true } as const;
-
-  async function slaView(tenantId: string) {
-    const { policy, version: current, updatedAt, updatedBy } = await getSlaPolicy(deps.table, tenantId);
-    return {
-      tenantId,
-      policy,
-      defaults: DEFAULT_SLA_POLICY,
-      version: current,
-      ...(updatedAt ? { updatedAt } : {}),
-      ...(updatedBy ? { updatedBy } : {}),
-    };
-  }
-
-  async function escalationView(tenantId: string) {
-    const { policy, version: current, updatedAt, updatedBy } = await getEscalationPolicy(deps.table, tenantId);
-    return {
-      tenantId,
-      policy,
-      defaults: DEFAULT_ESCALATION_POLICY,
-      version: current,
-      ...(updatedAt ? { updatedAt } : {}),
-      ...(updatedBy ? { updatedBy } : {}),
-    };
-  }
-
-  function parsed<T>(result: { success: true; data: T } | { success: false; error: z.ZodError }): T {
-    if (!result.success) throw badRequest('The request body is not valid', zodDetails(result.error));
-    return result.data;
-  }
 
   /** Targets naming a user or a schedule must name one of the tenant's. */
   async function checkEscalationTargets(tenantId: string, policy: EscalationPolicy): Promise<void> {
@@ -116,167 +81,63 @@ export function slaRoutes(context: RouteContext): Route[] {
     }
   }
 
-  /** Stores `next` if the policy is still at the version read, and audits the fields it changes (lib/api/policy-changes.ts). */
-  const storePolicy = <P extends object>(
-    { tenantId, audit }: Pick<RouteRequest, 'audit'> & { tenantId: string },
-    current: { policy: P; version: number },
-    next: P,
-    write: (policy: P, expectedVersion: number) => Promise<boolean>,
-    type: string,
-  ) => storePolicyChange(audit, { tenantId, current, next, write, type });
-
-  /** Writes the tenant's SLA policy (or escalation chain) as the principal, conditional on the version read. */
-  const slaWriter = (principal: AccessClaims, tenantId: string) => (policy: SlaPolicy, expected: number) =>
-    putSlaPolicy(deps.table, tenantId, policy, principal.email, deps.now(), expected);
-  const escalationWriter = (principal: AccessClaims, tenantId: string) => (policy: EscalationPolicy, expected: number) =>
-    putEscalationPolicy(deps.table, tenantId, policy, principal.email, deps.now(), expected);
-
-  const slaPath = '/v1/tenants/{id}/sla/policy';
-  const escalationPath = '/v1/tenants/{id}/escalation/policy';
-
   return [
-    defineRoute(
-      {
-        method: 'GET',
-        path: slaPath,
-        summary: "A tenant's SLA policy (response and resolution targets per severity, warnings), every default filled in",
-        description: '`version` is what a change sends back to be accepted.',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.read',
-        params: tenantPathParams,
-        tenant,
-        responses: { 200: slaPolicyViewResponse },
-      },
-      async ({ tenantId }) => json(200, await slaView(tenantId)),
-    ),
-    defineRoute(
-      {
-        method: 'PUT',
-        path: slaPath,
+    ...policyRoutes(context, slaPolicies, {
+      path: '/v1/tenants/{id}/sla/policy',
+      tag: slaTag,
+      view: slaPolicyViewResponse,
+      versioned: true,
+      conflict: 'The policy changed meanwhile (a stale `version`): read it again',
+      read: { summary: "A tenant's SLA policy (response and resolution targets per severity, warnings), every default filled in" },
+      change: {
         summary: 'Change some fields of the SLA policy',
         description:
           'Only the fields sent change: `targets` severity by severity (each with both windows), `warning` field by field. With `version` (from GET), a policy changed since is not overwritten (409). A change that changes nothing is not audited.',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        tenant,
         body: slaChange,
         documentedBody: slaChangeDoc,
-        responses: { 200: slaPolicyViewResponse },
-        errors: { 409: 'The policy changed meanwhile (a stale `version`): read it again' },
-        audit: { action: 'sla-policy.update', log: 'tenant' },
+        audit: 'sla-policy.update',
+        apply: (current, change) =>
+          mergedPolicy(
+            slaPolicySchema.safeParse({
+              ...current,
+              ...change,
+              targets: { ...current.targets, ...change.targets },
+              warning: { ...current.warning, ...change.warning },
+            }),
+          ),
       },
-      async (request) => {
-        const { principal, tenantId } = request;
-        const { version: given, ...change } = request.body;
-        const current = await getSlaPolicy(deps.table, tenantId);
-        checkVersion(given, current.version, STALE_POLICY);
-        const next = parsed(
-          slaPolicySchema.safeParse({
-            ...current.policy,
-            ...change,
-            targets: { ...current.policy.targets, ...change.targets },
-            warning: { ...current.policy.warning, ...change.warning },
-          }),
-        );
-        await storePolicy(request, current, next, slaWriter(principal, tenantId), 'slaPolicy');
-        return json(200, await slaView(tenantId));
-      },
-    ),
-    defineRoute(
-      {
-        method: 'DELETE',
-        path: slaPath,
+      reset: {
         summary: 'Reset the SLA policy to the defaults',
         description: 'A policy already at the defaults is not changed (nor audited).',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        tenant,
-        query: resetQuery,
-        responses: { 200: slaPolicyViewResponse },
-        errors: { 409: 'The policy changed meanwhile (a stale `version`): read it again' },
-        audit: { action: 'sla-policy.reset', log: 'tenant' },
+        audit: 'sla-policy.reset',
       },
-      async (request) => {
-        const { principal, tenantId } = request;
-        const current = await getSlaPolicy(deps.table, tenantId);
-        checkVersion(request.query.version, current.version, STALE_POLICY);
-        await storePolicy(request, current, DEFAULT_SLA_POLICY, slaWriter(principal, tenantId), 'slaPolicy');
-        return json(200, await slaView(tenantId));
-      },
-    ),
-    defineRoute(
-      {
-        method: 'GET',
-        path: escalationPath,
-        summary: "A tenant's escalation chain, the default chain when it never set one",
-        description: '`version` is what a change sends back to be accepted.',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.read',
-        params: tenantPathParams,
-        tenant,
-        responses: { 200: escalationPolicyViewResponse },
-      },
-      async ({ tenantId }) => json(200, await escalationView(tenantId)),
-    ),
-    defineRoute(
-      {
-        method: 'PUT',
-        path: escalationPath,
+    }),
+    ...policyRoutes(context, escalationPolicies, {
+      path: '/v1/tenants/{id}/escalation/policy',
+      tag: slaTag,
+      view: escalationPolicyViewResponse,
+      versioned: true,
+      conflict: 'The chain changed meanwhile (a stale `version`): read it again',
+      read: { summary: "A tenant's escalation chain, the default chain when it never set one" },
+      change: {
         summary: 'Change some fields of the escalation chain',
         description:
           'Only the fields sent change (`levels` is replaced as a whole). Targets: the assignee, whoever is on call (in a named schedule of the tenant, or its default), every company or MSP admin, one user of the tenant. With `version` (from GET), a chain changed since is not overwritten (409). A change that changes nothing is not audited.',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        tenant,
         body: escalationChange,
         documentedBody: escalationChangeDoc,
-        responses: { 200: escalationPolicyViewResponse },
-        errors: { 409: 'The chain changed meanwhile (a stale `version`): read it again' },
-        audit: { action: 'escalation-policy.update', log: 'tenant' },
+        audit: 'escalation-policy.update',
+        apply: async (current, change, tenantId) => {
+          const next = mergedPolicy(escalationPolicyRequest.safeParse({ ...current, ...change }));
+          await checkEscalationTargets(tenantId, next);
+          return next;
+        },
       },
-      async (request) => {
-        const { principal, tenantId } = request;
-        const { version: given, ...change } = request.body;
-        const current = await getEscalationPolicy(deps.table, tenantId);
-        checkVersion(given, current.version, STALE_POLICY);
-        const next = parsed(escalationPolicyRequest.safeParse({ ...current.policy, ...change }));
-        await checkEscalationTargets(tenantId, next);
-        await storePolicy(request, current, next, escalationWriter(principal, tenantId), 'escalationPolicy');
-        return json(200, await escalationView(tenantId));
-      },
-    ),
-    defineRoute(
-      {
-        method: 'DELETE',
-        path: escalationPath,
+      reset: {
         summary: 'Reset the escalation chain to the default',
         description:
           'The default: the assignee (or whoever is on call) for 15 minutes, then the company admins for 30, then the MSP admins. A chain already at the default is not changed (nor audited).',
-        tag: slaTag,
-        scope: 'tenant',
-        action: 'settings.update',
-        params: tenantPathParams,
-        tenant,
-        query: resetQuery,
-        responses: { 200: escalationPolicyViewResponse },
-        errors: { 409: 'The chain changed meanwhile (a stale `version`): read it again' },
-        audit: { action: 'escalation-policy.reset', log: 'tenant' },
+        audit: 'escalation-policy.reset',
       },
-      async (request) => {
-        const { principal, tenantId } = request;
-        const current = await getEscalationPolicy(deps.table, tenantId);
-        checkVersion(request.query.version, current.version, STALE_POLICY);
-        await storePolicy(request, current, DEFAULT_ESCALATION_POLICY, escalationWriter(principal, tenantId), 'escalationPolicy');
-        return json(200, await escalationView(tenantId));
-      },
-    ),
+    }),
   ];
 }

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod';
+import type { ProofAction } from '../domain/refresh-proof';
+import { proofKeySchema } from '../domain/refresh-proof-schemas';
 import { publicUser, type PublicUser } from '../domain/user';
 import { AppError, unauthorized } from '../errors';
 import {
@@ -12,18 +14,31 @@ import {
   revokeSession,
   rotateSession,
   REFRESH_TOKEN_TTL_SECONDS,
+  type SessionFamily,
 } from '../store/sessions';
 import { findUserByEmail, getUser, revokeAccessTokens, type StoredUser } from '../store/users';
 import type { TableRef } from '../store/table-ref';
 import { decoyPasswordHash, verifyPassword } from './password';
+import { provesRefresh } from './refresh-proof';
 import { signAccessToken, type KeySet } from './tokens';
 
 export const loginRequestSchema = z.object({
   email: z.email().max(254),
   password: z.string().min(1).max(1024),
+  /** The dashboard's key: the session's refresh token is then bound to it (lib/domain/refresh-proof.ts). */
+  proofKey: proofKeySchema.optional(),
 });
 
-export const refreshRequestSchema = z.object({ refreshToken: z.string().min(20).max(512) });
+export const refreshRequestSchema = z.object({
+  refreshToken: z.string().min(20).max(512),
+  proof: z
+    .string()
+    .max(2048)
+    .optional()
+    .describe(
+      "A compact JWS (ES256) by the session's key over the token's SHA-256 and the action: required when the session was opened with a proofKey",
+    ),
+});
 
 /**
  * Passwords people choose for this product: at least 12 characters, and at least three of lower
@@ -113,6 +128,7 @@ export async function login(request: z.infer<typeof loginRequestSchema>, deps: A
     tokenHash: hashRefreshToken(refreshToken),
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + REFRESH_TOKEN_TTL_SECONDS * 1000).toISOString(),
+    ...(request.proofKey ? { proofKey: request.proofKey } : {}),
   });
   return issue(user, refreshToken, deps, now);
 }
@@ -127,6 +143,7 @@ export async function refresh(request: z.infer<typeof refreshRequestSchema>, dep
   const family = familyId ? await getSession(deps.table, familyId) : undefined;
   if (!family || family.revokedAt || Date.parse(family.expiresAt) <= now.getTime()) throw unauthorized('Invalid or expired refresh token');
   const presented = hashRefreshToken(request.refreshToken);
+  await requireProof(family, request, presented, 'refresh', deps, now);
   const next = newRefreshToken(familyId);
   if (presented !== family.tokenHash || !(await rotateSession(deps.table, familyId, presented, hashRefreshToken(next)))) {
     await revokeSession(deps.table, familyId, 'refresh token reused', now);
@@ -144,9 +161,32 @@ export async function refresh(request: z.infer<typeof refreshRequestSchema>, dep
 export async function logout(request: z.infer<typeof refreshRequestSchema>, deps: AuthDeps): Promise<void> {
   const familyId = request.refreshToken.split('.')[0] ?? '';
   const family = familyId ? await getSession(deps.table, familyId) : undefined;
-  // Only the holder of the current token may end the session (a guessed family id is not enough).
-  if (family && family.tokenHash === hashRefreshToken(request.refreshToken))
-    await revokeSession(deps.table, familyId, 'logout', deps.now());
+  const presented = hashRefreshToken(request.refreshToken);
+  // Only the holder of the current token (and of its key, when it has one) may end the session.
+  if (!family || family.tokenHash !== presented) return;
+  await requireProof(family, request, presented, 'logout', deps, deps.now());
+  await revokeSession(deps.table, familyId, 'logout', deps.now());
+}
+
+/**
+ * A session opened with a key accepts its refresh token only with a proof by that key. A token presented
+ * without one was copied out of the browser that holds the key: the session is ended, as for a reused token.
+ */
+async function requireProof(
+  family: SessionFamily,
+  request: z.infer<typeof refreshRequestSchema>,
+  presentedHash: string,
+  action: ProofAction,
+  deps: AuthDeps,
+  now: Date,
+): Promise<void> {
+  if (!family.proofKey || (await provesRefresh(family.proofKey, request.proof, presentedHash, action))) return;
+  await revokeSession(deps.table, family.familyId, 'refresh token presented without its key', now);
+  throw new AppError(
+    401,
+    'invalid_proof',
+    'This refresh token needs a proof by the key it was issued to: every session of this login is signed out',
+  );
 }
 
 /**

@@ -1,6 +1,8 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { entitySchema, timestamp } from '../domain/entity-schema';
+import type { ProofKey } from '../domain/refresh-proof';
+import { proofKeySchema } from '../domain/refresh-proof-schemas';
 import { entityOf, validEntity } from './entity';
 import { isConditionFailure } from './transact';
 import { keys, ttlAfter } from './keys';
@@ -20,6 +22,8 @@ export interface SessionFamily {
   expiresAt: string;
   revokedAt?: string;
   revokedReason?: string;
+  /** The key its refresh tokens are bound to (lib/domain/refresh-proof.ts), when the client sent one. */
+  proofKey?: ProofKey;
 }
 
 const sessionFamilySchema = entitySchema<SessionFamily>({
@@ -30,6 +34,7 @@ const sessionFamilySchema = entitySchema<SessionFamily>({
   expiresAt: timestamp,
   revokedAt: timestamp.optional(),
   revokedReason: z.string().optional(),
+  proofKey: proofKeySchema.optional(),
 });
 
 export async function createSession(table: TableRef, session: SessionFamily): Promise<void> {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { hashPassword } from '../../lib/auth/password';
 import { createUser } from '../../lib/store/users';
 import type { LocalStack } from '../../local/stack';
@@ -87,4 +89,95 @@ test('unknown emails and garbage refresh tokens are plain 401s', async () => {
   expect((await loginAs('nobody@example.com')).status).toBe(401);
   expect((await postJson(stack, '/v1/auth/refresh', { refreshToken: 'x'.repeat(40) })).status).toBe(401);
   expect((await postJson(stack, '/v1/auth/refresh', {})).status).toBe(400);
+});
+
+describe('a refresh token bound to a key (the dashboard sends a proofKey at sign-in)', () => {
+  type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+  const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+  async function keyPair(): Promise<KeyPair & { jwk: { kty: string; crv: string; x: string; y: string } }> {
+    const pair = await generateKeyPair('ES256');
+    const { kty, crv, x, y } = await exportJWK(pair.publicKey);
+    return { ...pair, jwk: { kty: kty!, crv: crv!, x: x!, y: y! } };
+  }
+
+  const proof = (pair: KeyPair, refreshToken: string, act: 'refresh' | 'logout') =>
+    new CompactSign(new TextEncoder().encode(JSON.stringify({ ath: sha256(refreshToken), act })))
+      .setProtectedHeader({ alg: 'ES256' })
+      .sign(pair.privateKey);
+
+  const bound = async (email: string, pair: { jwk: object }) => {
+    const signedIn = await postJson(stack, '/v1/auth/login', { email, password, proofKey: pair.jwk });
+    expect(signedIn.status).toBe(200);
+    return signedIn.body.refreshToken as string;
+  };
+
+  test('refreshes with a proof by its key, over that very token, for that action', async () => {
+    await newUser('bound@example.com');
+    const pair = await keyPair();
+    const token = await bound('bound@example.com', pair);
+    const refreshed = await postJson(stack, '/v1/auth/refresh', { refreshToken: token, proof: await proof(pair, token, 'refresh') });
+    expect(refreshed.status).toBe(200);
+    const next = refreshed.body.refreshToken as string;
+    // The same key keeps working across rotations.
+    expect((await postJson(stack, '/v1/auth/refresh', { refreshToken: next, proof: await proof(pair, next, 'refresh') })).status).toBe(200);
+  });
+
+  test.each([
+    ['no proof', async (_pair: KeyPair, _token: string) => undefined],
+    ['a proof by another key', async (_pair: KeyPair, token: string) => proof(await keyPair(), token, 'refresh')],
+    ['a proof over another token', async (pair: KeyPair) => proof(pair, 'another-token-of-forty-characters-at-least', 'refresh')],
+    ['a proof for logging out', async (pair: KeyPair, token: string) => proof(pair, token, 'logout')],
+    ['a malformed proof', async () => 'not.a.jws'],
+  ])('the token presented with %s is refused and the session ends, as for a stolen token', async (_case, proofFor) => {
+    const email = `stolen-${Math.random().toString(36).slice(2)}@example.com`;
+    await newUser(email);
+    const pair = await keyPair();
+    const token = await bound(email, pair);
+    const stolen = await postJson(stack, '/v1/auth/refresh', { refreshToken: token, proof: await proofFor(pair, token) });
+    expect(stolen.status).toBe(401);
+    expect(stolen.body.error.code).toBe('invalid_proof');
+    // The legitimate holder's next refresh, with a good proof, finds the session ended.
+    expect((await postJson(stack, '/v1/auth/refresh', { refreshToken: token, proof: await proof(pair, token, 'refresh') })).status).toBe(
+      401,
+    );
+  });
+
+  test('logout needs the proof too; with it, the session ends', async () => {
+    await newUser('bound-logout@example.com');
+    const pair = await keyPair();
+    const logout = (refreshToken: string, body: object) =>
+      fetch(`${stack.apiUrl}/v1/auth/logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken, ...body }),
+      });
+    const unproved = await bound('bound-logout@example.com', pair);
+    const refused = await logout(unproved, {});
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('invalid_proof');
+
+    const token = await bound('bound-logout@example.com', pair);
+    expect((await logout(token, { proof: await proof(pair, token, 'logout') })).status).toBe(204);
+    expect((await postJson(stack, '/v1/auth/refresh', { refreshToken: token, proof: await proof(pair, token, 'refresh') })).status).toBe(
+      401,
+    );
+  });
+
+  test('a proof key that is not an EC P-256 public key is a 400', async () => {
+    await newUser('badkey@example.com');
+    const rsa = await postJson(stack, '/v1/auth/login', {
+      email: 'badkey@example.com',
+      password,
+      proofKey: { kty: 'RSA', n: 'x', e: 'AQAB' },
+    });
+    expect(rsa.status).toBe(400);
+    const { jwk } = await keyPair();
+    const withPrivatePart = await postJson(stack, '/v1/auth/login', {
+      email: 'badkey@example.com',
+      password,
+      proofKey: { ...jwk, d: 'secret' },
+    });
+    expect(withPrivatePart.status).toBe(400);
+  });
 });

@@ -19,8 +19,11 @@ export class ApiError extends Error {
 
 export interface TokenStore {
   accessToken(): string | undefined;
-  /** Exchanges the refresh token once for a new pair; false when the session is over. */
-  refresh(): Promise<boolean>;
+  /**
+   * Renews the access token `refused` (the one a 401 answered) unless that was done meanwhile; false when
+   * the session is over. Requests refused together thus spend the refresh token once.
+   */
+  refresh(refused: string): Promise<boolean>;
   /** The session ended (refresh refused): the app signs out. */
   expired(): void;
 }
@@ -37,9 +40,10 @@ export function createApi(baseUrl: string, tokens: TokenStore) {
       if (token) req.headers.set('authorization', `Bearer ${token}`);
       return fetch(req);
     };
+    const used = tokens.accessToken();
     const response = await send(request);
-    if (response.status !== 401 || !tokens.accessToken() || new URL(request.url).pathname.startsWith('/v1/auth/')) return response;
-    if (await tokens.refresh()) return send(retry);
+    if (response.status !== 401 || !used || new URL(request.url).pathname.startsWith('/v1/auth/')) return response;
+    if (await tokens.refresh(used)) return send(retry);
     tokens.expired();
     return response;
   };

@@ -248,7 +248,7 @@ export interface paths {
     put?: never;
     /**
      * Sign in with email and password
-     * @description Opens a session: a 15-minute access token and a refresh token. Five failures in a row lock the email for a while.
+     * @description Opens a session: a 15-minute access token and a refresh token. Five failures in a row lock the email for a while. With a `proofKey` (the dashboard sends one) the refresh token only works with a proof by that key.
      *
      *     No authentication.
      */
@@ -270,7 +270,7 @@ export interface paths {
     put?: never;
     /**
      * End the session of a refresh token
-     * @description Idempotent: an unknown or already ended session is not an error.
+     * @description Idempotent: an unknown or already ended session is not an error. A key-bound session needs a `proof` with `act: 'logout'`.
      *
      *     No authentication.
      */
@@ -314,7 +314,7 @@ export interface paths {
     put?: never;
     /**
      * Exchange a refresh token for a new pair
-     * @description Each refresh token works once: a token presented twice signs out that whole session.
+     * @description Each refresh token works once: a token presented twice signs out that whole session, as does one of a key-bound session presented without a valid `proof` (ES256 JWS by the session's key over `{ath: base64url(SHA-256(refreshToken)), act: 'refresh'}`).
      *
      *     No authentication.
      */
@@ -3614,6 +3614,15 @@ export interface operations {
           /** Format: email */
           email: string;
           password: string;
+          /** @description An EC P-256 public key (JWK): the session then needs a proof by its private key to refresh or end it */
+          proofKey?: {
+            /** @constant */
+            crv: 'P-256';
+            /** @constant */
+            kty: 'EC';
+            x: string;
+            y: string;
+          };
         };
       };
     };
@@ -3693,6 +3702,8 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A compact JWS (ES256) by the session's key over the token's SHA-256 and the action: required when the session was opened with a proofKey */
+          proof?: string;
           refreshToken: string;
         };
       };
@@ -3785,6 +3796,8 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A compact JWS (ES256) by the session's key over the token's SHA-256 and the action: required when the session was opened with a proofKey */
+          proof?: string;
           refreshToken: string;
         };
       };
@@ -3808,7 +3821,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Invalid, expired or reused refresh token */
+      /** @description Invalid, expired or reused refresh token, or a missing or wrong proof */
       401: {
         headers: {
           [name: string]: unknown;

@@ -2,12 +2,13 @@ import { createContext, useCallback, useContext, useMemo, useRef, useState, type
 import { can as canByMatrix, type Action } from '../../../lib/auth/permissions';
 import { ApiError, createApi, type Api, type Schemas } from '../api/client';
 import { sessionRequests } from '../features/session/hooks';
+import { newProofKey, proofFor, refreshStore } from './refresh-store';
 
 export type User = Schemas['User'];
 
+/** What localStorage holds: the 15-minute access token and the user. The refresh token is kept apart (refresh-store.ts). */
 interface StoredSession {
   accessToken: string;
-  refreshToken: string;
   user: User;
 }
 
@@ -16,14 +17,18 @@ const STORAGE_KEY = 'alert-whisperer.session';
 function readStored(): StoredSession | undefined {
   try {
     const raw = localStorage.getItem(STORAGE_KEY);
-    return raw ? (JSON.parse(raw) as StoredSession) : undefined;
+    const stored = raw ? (JSON.parse(raw) as Partial<StoredSession> & { refreshToken?: unknown }) : undefined;
+    if (!stored?.accessToken || !stored.user) return undefined;
+    // A session stored by an earlier version held its refresh token here: it is not read from here again.
+    if (stored.refreshToken !== undefined) writeStored({ accessToken: stored.accessToken, user: stored.user });
+    return { accessToken: stored.accessToken, user: stored.user };
   } catch {
     return undefined;
   }
 }
 
 function writeStored(session: StoredSession | undefined): void {
-  if (session) localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+  if (session) localStorage.setItem(STORAGE_KEY, JSON.stringify({ accessToken: session.accessToken, user: session.user }));
   else localStorage.removeItem(STORAGE_KEY);
 }
 
@@ -45,10 +50,12 @@ export interface SessionContextValue {
 const SessionContext = createContext<SessionContextValue | undefined>(undefined);
 
 /**
- * The signed-in session. Tokens live in localStorage so a reload or a second tab stays signed in; a
- * refresh token works once (reuse signs the whole session out), so tabs refresh under one Web Lock and
- * a tab that finds the stored pair already renewed adopts it instead of spending the old token again.
- * The CSP (scripts from the dashboard's own origin only) is what keeps other scripts away from them.
+ * The signed-in session. The access token and user live in localStorage and the refresh token in
+ * IndexedDB, bound to a key this browser cannot export (refresh-store.ts), so a reload or a second tab
+ * stays signed in while a copied refresh token is useless elsewhere. A refresh token works once (reuse
+ * signs the whole session out), so tabs refresh under one Web Lock, and a tab that finds a newer access
+ * token stored than the one it holds adopts it instead of spending the refresh token again. The CSP
+ * (scripts from the dashboard's own origin only) keeps other scripts away.
  */
 export function SessionProvider({ apiUrl, children }: { apiUrl: string; children: ReactNode }) {
   const [session, setSession] = useState<StoredSession | undefined>(readStored);
@@ -61,6 +68,10 @@ export function SessionProvider({ apiUrl, children }: { apiUrl: string; children
     writeStored(next);
     setSession(next);
   }, []);
+  const end = useCallback(() => {
+    replace(undefined);
+    void refreshStore.write(undefined).catch(() => undefined);
+  }, [replace]);
 
   // Refreshing must not go through the retrying client (a 401 there would recurse).
   const refreshClient = useMemo(
@@ -71,26 +82,29 @@ export function SessionProvider({ apiUrl, children }: { apiUrl: string; children
     () =>
       createApi(apiUrl, {
         accessToken: () => sessionRef.current?.accessToken,
-        refresh: () =>
+        refresh: (refused) =>
           withTabLock(async () => {
-            const spent = sessionRef.current?.refreshToken;
+            // Renewed meanwhile, by this tab or (through localStorage) another: use that.
+            if (sessionRef.current && sessionRef.current.accessToken !== refused) return true;
             const stored = readStored();
-            if (stored && stored.refreshToken !== spent) {
+            if (stored && stored.accessToken !== refused) {
               replace(stored);
               return true;
             }
-            if (!spent) return false;
             try {
-              const pair = await sessionRequests.refresh(refreshClient, spent);
+              const held = await refreshStore.read();
+              if (!held) return false;
+              const pair = await sessionRequests.refresh(refreshClient, held.refreshToken, await proofFor(held, 'refresh'));
+              await refreshStore.write({ ...held, refreshToken: pair.refreshToken });
               replace(pair);
               return true;
             } catch {
               return false;
             }
           }),
-        expired: () => replace(undefined),
+        expired: end,
       }),
-    [apiUrl, refreshClient, replace],
+    [apiUrl, refreshClient, replace, end],
   );
 
   const value = useMemo<SessionContextValue>(
@@ -99,19 +113,22 @@ export function SessionProvider({ apiUrl, children }: { apiUrl: string; children
       api,
       accessToken,
       async signIn(email, password) {
-        replace(await sessionRequests.login(refreshClient, email, password));
+        const key = await newProofKey();
+        const pair = await sessionRequests.login(refreshClient, email, password, key?.publicKey);
+        await refreshStore.write({ refreshToken: pair.refreshToken, ...(key ? { privateKey: key.privateKey } : {}) });
+        replace(pair);
       },
       async signOut() {
-        const refreshToken = sessionRef.current?.refreshToken;
-        replace(undefined);
-        if (refreshToken) await sessionRequests.logout(refreshClient, refreshToken).catch(() => undefined);
+        const held = await refreshStore.read().catch(() => undefined);
+        end();
+        if (held) await sessionRequests.logout(refreshClient, held.refreshToken, await proofFor(held, 'logout')).catch(() => undefined);
       },
       can(action, tenantId) {
         const user = session?.user;
         return user ? canByMatrix({ role: user.role, tenants: user.tenantIds }, action, tenantId) : false;
       },
     }),
-    [session, api, accessToken, refreshClient, replace],
+    [session, api, accessToken, refreshClient, replace, end],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

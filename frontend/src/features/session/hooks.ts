@@ -1,3 +1,4 @@
+import type { ProofKey } from '../../../../lib/domain/refresh-proof';
 import { call, type Api } from '../../api/client';
 
 /**
@@ -5,7 +6,10 @@ import { call, type Api } from '../../api/client';
  * refused refresh must end the session, not refresh again.
  */
 export const sessionRequests = {
-  login: (client: Api, email: string, password: string) => call(client.POST('/v1/auth/login', { body: { email, password } })),
-  refresh: (client: Api, refreshToken: string) => call(client.POST('/v1/auth/refresh', { body: { refreshToken } })),
-  logout: (client: Api, refreshToken: string) => call(client.POST('/v1/auth/logout', { body: { refreshToken } })),
+  login: (client: Api, email: string, password: string, proofKey: ProofKey | undefined) =>
+    call(client.POST('/v1/auth/login', { body: { email, password, ...(proofKey ? { proofKey } : {}) } })),
+  refresh: (client: Api, refreshToken: string, proof: string | undefined) =>
+    call(client.POST('/v1/auth/refresh', { body: { refreshToken, ...(proof ? { proof } : {}) } })),
+  logout: (client: Api, refreshToken: string, proof: string | undefined) =>
+    call(client.POST('/v1/auth/logout', { body: { refreshToken, ...(proof ? { proof } : {}) } })),
 };

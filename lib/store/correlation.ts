@@ -299,10 +299,7 @@ function incidentWrite(
         TableName: T,
         Item: {
           ...key,
-          ...keys.incidentsOf(tenantId),
-          gsi1sk: incident.id,
-          ...keys.incidentsByStatus(tenantId, incident.status),
-          gsi2sk: incident.id,
+          ...keys.incidentIndexEntries(tenantId, incident),
           entity: 'incident',
           id: incident.id,
           tenantId,
@@ -330,7 +327,7 @@ function incidentWrite(
   else removes.push('resolvesAt');
   if (status) {
     set('status', status);
-    set('gsi2pk', keys.incidentsByStatus(tenantId, status).gsi2pk);
+    for (const [attribute, value] of Object.entries(keys.incidentsByStatus(tenantId, status))) set(attribute, value);
     if (status === 'resolved') set('resolvedAt', incident.resolvedAt);
     else removes.push('resolvedAt');
     // Reopened by an alert firing again: who closed it, and how, no longer holds (an operator's reopen clears them itself).
@@ -343,9 +340,9 @@ function incidentWrite(
   }
   if (change.isNew) {
     // Opened and merged away within one batch: still a full item.
-    set('gsi1pk', keys.incidentsOf(tenantId).gsi1pk);
-    set('gsi1sk', incident.id);
-    set('gsi2sk', incident.id);
+    // Its status entry (gsi2pk) is set with its status above.
+    const { gsi2pk: _statusEntry, ...entries } = keys.incidentIndexEntries(tenantId, incident);
+    for (const [attribute, value] of Object.entries(entries)) set(attribute, value);
     set('entity', 'incident');
     set('id', incident.id);
     set('tenantId', tenantId);

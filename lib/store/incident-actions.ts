@@ -1,7 +1,7 @@
 import type { IncidentStatus, TimelineEntry } from '../domain/incident';
 import type { NewDomainEvent } from '../domain/events';
 import { newTimelineEntryId, timelineItem } from './incidents';
-import { keys } from './keys';
+import { indexUpdate, keys } from './keys';
 import { withEvents } from './outbox';
 import type { TableRef } from './table-ref';
 import { ConditionFailedError, transactWrite, type TransactItem } from './transact';
@@ -78,6 +78,7 @@ export async function acknowledgeIncident(
   events: readonly NewDomainEvent[] = [],
 ): Promise<void> {
   const status: IncidentStatus = 'acknowledged';
+  const statusEntry = indexUpdate(keys.incidentsByStatus(tenantId, status));
   const response = firstResponseClauses(actor, now);
   await transact(
     table,
@@ -89,7 +90,7 @@ export async function acknowledgeIncident(
           Key: keys.incident(tenantId, incidentId),
           UpdateExpression: [
             'SET #status = :status',
-            'gsi2pk = :statusKey',
+            ...statusEntry.set,
             'acknowledgedAt = if_not_exists(acknowledgedAt, :at)',
             'acknowledgedBy = if_not_exists(acknowledgedBy, :actor)',
             'updatedAt = :at',
@@ -99,7 +100,7 @@ export async function acknowledgeIncident(
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':status': status,
-            ':statusKey': keys.incidentsByStatus(tenantId, status).gsi2pk,
+            ...statusEntry.values,
             ':at': now.toISOString(),
             ':actor': actor,
             ':open': 'open',
@@ -223,12 +224,9 @@ export async function setIncidentStatusDirectly(
   events: readonly NewDomainEvent[] = [],
 ): Promise<void> {
   const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = {
-    ':status': change.status,
-    ':statusKey': keys.incidentsByStatus(tenantId, change.status).gsi2pk,
-    ':at': now.toISOString(),
-  };
-  const sets = ['#status = :status', 'gsi2pk = :statusKey', 'updatedAt = :at', ...(change.firstResponse?.set ?? [])];
+  const statusEntry = indexUpdate(keys.incidentsByStatus(tenantId, change.status));
+  const values: Record<string, unknown> = { ':status': change.status, ...statusEntry.values, ':at': now.toISOString() };
+  const sets = ['#status = :status', ...statusEntry.set, 'updatedAt = :at', ...(change.firstResponse?.set ?? [])];
   Object.assign(values, change.firstResponse?.values);
   for (const [field, value] of Object.entries(change.fields)) {
     names[`#${field}`] = field;

@@ -85,6 +85,8 @@ export const keys = {
   session: (familyId: string) => ({ pk: `MSP#SESSION#${familyId}`, sk: 'SESSION' }),
   loginFailures: (email: string) => ({ pk: `MSP#LOGINFAIL#${email.toLowerCase()}`, sk: 'LOGINFAIL' }),
   sessionsOfUser: (userId: string) => ({ gsi1pk: `MSP#USER#${userId}#SESSIONS` }),
+  /** A session's entry in its user's list, by creation time. */
+  sessionOfUserEntry: (userId: string, createdAt: string) => ({ gsi1pk: `MSP#USER#${userId}#SESSIONS`, gsi1sk: createdAt }),
 
   delivery: (t: string, deliveryId: string) => ({ pk: `${tenantPrefix(t)}#DELIVERY#${keyDigest(deliveryId)}`, sk: 'DELIVERY' }),
 
@@ -110,6 +112,13 @@ export const keys = {
   }),
   incidentsOf: (t: string) => ({ gsi1pk: `${tenantPrefix(t)}#INCIDENTS` }),
   incidentsByStatus: (t: string, status: string) => ({ gsi2pk: `${tenantPrefix(t)}#INCIDENTS#${status}` }),
+  /** Both index entries of an incident: the tenant's incidents (gsi1) and those of its status (gsi2), newest first by id. */
+  incidentIndexEntries: (t: string, incident: { id: string; status: string }) => ({
+    gsi1pk: `${tenantPrefix(t)}#INCIDENTS`,
+    gsi1sk: incident.id,
+    gsi2pk: `${tenantPrefix(t)}#INCIDENTS#${incident.status}`,
+    gsi2sk: incident.id,
+  }),
 
   auditOf: (t: string) => ({ pk: `${tenantPrefix(t)}#AUDIT` }),
   mspAudit: () => ({ pk: 'MSP#AUDIT' }),
@@ -180,6 +189,20 @@ export const keys = {
     sk: `CONSUMER#${consumer}`,
   }),
 } as const;
+
+/**
+ * The SET clauses and values of an update that moves an item in an index (a new status, a new name):
+ * the attributes come from the key builders above, never written by hand.
+ */
+export function indexUpdate(entry: Record<string, string>): { set: string[]; values: Record<string, string> } {
+  const set: string[] = [];
+  const values: Record<string, string> = {};
+  for (const [attribute, value] of Object.entries(entry)) {
+    set.push(`${attribute} = :index_${attribute}`);
+    values[`:index_${attribute}`] = value;
+  }
+  return { set, values };
+}
 
 /** Seconds since the epoch, as DynamoDB TTL wants it. */
 export function ttlAfter(now: Date, seconds: number): number {

@@ -44,8 +44,7 @@ export async function createSession(table: TableRef, session: SessionFamily): Pr
       TableName: table.tableName,
       Item: {
         ...keys.session(session.familyId),
-        ...keys.sessionsOfUser(session.userId),
-        gsi1sk: session.createdAt,
+        ...keys.sessionOfUserEntry(session.userId, session.createdAt),
         entity: 'session',
         ttl: ttlAfter(createdAt, REFRESH_TOKEN_TTL_SECONDS),
         ...validEntity(sessionFamilySchema, session),

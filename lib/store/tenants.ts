@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { tenantSchema, type Tenant } from '../domain/tenant';
 import { conflict } from '../errors';
 import { isConditionFailure } from './transact';
-import { keys } from './keys';
+import { indexUpdate, keys } from './keys';
 import { entityOf, validEntity } from './entity';
 import { queryAll, type TableRef } from './table-ref';
 
@@ -112,8 +112,9 @@ export async function updateTenant(
   if (changes.name !== undefined) {
     names['#name'] = 'name';
     values[':name'] = changes.name;
-    values[':gsi1sk'] = keys.tenantDirectoryEntry(tenantId, changes.name).gsi1sk;
-    sets.push('#name = :name', 'gsi1sk = :gsi1sk');
+    const directoryEntry = indexUpdate(keys.tenantDirectoryEntry(tenantId, changes.name));
+    Object.assign(values, directoryEntry.values);
+    sets.push('#name = :name', ...directoryEntry.set);
   }
   if (changes.settings !== undefined) {
     names['#settings'] = 'settings';

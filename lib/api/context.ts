@@ -9,6 +9,9 @@ import type { Orchestrator } from '../domain/remediation/step-contract';
 import { recordAudit, type AuditEntryInput } from '../store/audit';
 import { listTenants } from '../store/tenants';
 import type { TableRef } from '../store/table-ref';
+import type { RemediationDeps } from '../remediation/service';
+import { InventoryCache } from '../store/assets';
+import { PolicyCache } from '../store/correlation-policy';
 
 export interface ApiDeps {
   table: TableRef;
@@ -65,6 +68,11 @@ export interface RouteDoc {
 /** What every route group gets: the dependencies and the request helpers built on them. */
 export interface RouteContext {
   deps: ApiDeps;
+  /**
+   * What incident actions, approvals and runbook runs act with (correlation too: it is a CorrelateDeps),
+   * one per function so its inventory and policy caches (a minute each) are shared by every route.
+   */
+  remediation: RemediationDeps;
   /** The signed-in user, or a 401 (also when the token no longer speaks for its user: lib/auth/access.ts). */
   principalOf(event: HttpEvent): Promise<AccessClaims>;
   /** After a user's access changed: this function stops trusting what it read of it (other warm ones within seconds). */
@@ -86,8 +94,16 @@ export function routeContext(deps: ApiDeps): RouteContext {
     authorize(principal, action, tenantId, 'Tenant');
     return tenantId;
   };
+  const remediation: RemediationDeps = {
+    table: deps.table,
+    now: deps.now,
+    inventory: new InventoryCache(deps.table),
+    policies: new PolicyCache(deps.table),
+    orchestrator: deps.orchestrator,
+  };
   return {
     deps,
+    remediation,
     principalOf: async (event) => requirePrincipal(event, await deps.keySet(), deps.now(), access),
     accessChanged: (userId) => access.forget(userId),
     async tenantsFor(principal, action, requested) {

@@ -19,6 +19,7 @@ function fakeContext(principal: AccessClaims | undefined, tenants: string[] = ['
   const context: RouteContext = {
     // The wrapper reads the table only for `mustExist`, which these routes do not declare.
     deps: {} as ApiDeps,
+    remediation: {} as RouteContext['remediation'],
     principalOf: async () => {
       if (!principal) throw unauthorized('Missing bearer token');
       return principal;

@@ -4,9 +4,7 @@ import type { Approval } from '../../domain/remediation/execution';
 import { AppError, forbidden, notFound } from '../../errors';
 import { json } from '../../http/http';
 import { approvalRefusal } from '../../remediation/approval-rules';
-import { ApprovalRefused, decideApproval, type RemediationDeps } from '../../remediation/service';
-import { InventoryCache } from '../../store/assets';
-import { PolicyCache } from '../../store/correlation-policy';
+import { ApprovalRefused, decideApproval } from '../../remediation/service';
 import { getApproval, listPendingApprovals, publicApproval } from '../../store/remediation';
 import type { Route, RouteContext } from '../context';
 import { routeDefiner } from '../define-route';
@@ -63,13 +61,7 @@ function approvalView(approval: Approval, principal: AccessClaims, now: Date) {
 export function approvalRoutes(context: RouteContext): Route[] {
   const { deps, tenantsFor } = context;
   const defineRoute = routeDefiner(context);
-  const remediationDeps: RemediationDeps = {
-    table: deps.table,
-    now: deps.now,
-    inventory: new InventoryCache(deps.table),
-    policies: new PolicyCache(deps.table),
-    orchestrator: deps.orchestrator,
-  };
+  const remediationDeps = context.remediation;
 
   const decide = (verdict: 'approve' | 'reject'): Route =>
     defineRoute(

@@ -14,9 +14,8 @@ import {
 import { badRequest, conflict, notFound, type AppError } from '../../errors';
 import { correlationIdOf, json } from '../../http/http';
 import { libraryRunbook } from '../../remediation/library';
-import { startRunbookExecution, type RemediationDeps } from '../../remediation/service';
-import { getAsset, InventoryCache } from '../../store/assets';
-import { PolicyCache } from '../../store/correlation-policy';
+import { startRunbookExecution } from '../../remediation/service';
+import { getAsset } from '../../store/assets';
 import { getIncidentDetail } from '../../store/incidents';
 import { keys } from '../../store/keys';
 import { getExecution, listExecutions, remediationPolicies } from '../../store/remediation';
@@ -71,13 +70,7 @@ function paramsError(runbookId: string, issues: readonly ParamIssue[]): AppError
 export function executionRoutes(context: RouteContext): Route[] {
   const { deps } = context;
   const defineRoute = routeDefiner(context);
-  const remediationDeps: RemediationDeps = {
-    table: deps.table,
-    now: deps.now,
-    inventory: new InventoryCache(deps.table),
-    policies: new PolicyCache(deps.table),
-    orchestrator: deps.orchestrator,
-  };
+  const remediationDeps = context.remediation;
 
   /** The runbook by id: the library's, else the tenant's own. */
   async function runbookOf(tenantId: string, runbookId: string): Promise<Runbook | undefined> {

@@ -1,15 +1,12 @@
 import * as z from 'zod';
 import type { AccessClaims } from '../../auth/tokens';
 import { authorize, type Action } from '../../auth/permissions';
-import type { CorrelateDeps } from '../../correlation/correlate';
 import { changeIncidentStatus } from '../../correlation/operator';
 import { DETAIL_TYPES, domainEvent } from '../../domain/events';
 import { SEVERITIES } from '../../domain/alert';
 import { INCIDENT_STATUSES, type Incident } from '../../domain/incident';
 import { AppError, badRequest, notFound } from '../../errors';
 import { correlationIdOf, json, type HttpEvent, type HttpResult } from '../../http/http';
-import { InventoryCache } from '../../store/assets';
-import { PolicyCache } from '../../store/correlation-policy';
 import { acknowledgeIncident, addIncidentNote, assignIncident, IncidentStateError } from '../../store/incident-actions';
 import { alertRowsOf } from '../../domain/incident-view';
 import { getIncidentDetail, listIncidents, type IncidentDetail } from '../../store/incidents';
@@ -73,12 +70,7 @@ function detailView(detail: IncidentDetail) {
 export function incidentRoutes(context: RouteContext): Route[] {
   const { deps, tenantsFor } = context;
   const defineRoute = routeDefiner(context);
-  const correlateDeps: CorrelateDeps = {
-    table: deps.table,
-    now: deps.now,
-    inventory: new InventoryCache(deps.table),
-    policies: new PolicyCache(deps.table),
-  };
+  const correlateDeps = context.remediation;
 
   /**
    * The incident the path names, in the tenant `?tenant=` names, if the user may act on it. Resolved here

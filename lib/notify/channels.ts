@@ -24,7 +24,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { traced } from '../observability';
-import { channelUrlProblem } from '../store/notifications';
+import { channelUrlProblem } from '../domain/notify/channel-settings';
 import { pinnedLookup, resolveTarget, systemResolver, targetPolicyFromEnv, type Resolver, type TargetPolicy } from '../util/safe-url';
 import { isRetryable } from '../domain/notify/preferences';
 import type { EmailMessage, SlackMessage, TeamsMessage, WebhookRequest } from '../domain/notify/templates';

@@ -21,7 +21,8 @@ import type * as z from 'zod';
 import type { Severity } from '../domain/alert';
 import { countMetric, logger } from '../observability';
 import { type NotificationChannel, type NotificationDelivery } from '../domain/notify/delivery';
-import { getChannelSettings, putNotificationDeliveries, TENANT_RECIPIENT, type ChannelSettings } from '../store/notifications';
+import type { ChannelSettings } from '../domain/notify/channel-settings';
+import { getChannelSettings, putNotificationDeliveries, TENANT_RECIPIENT } from '../store/notifications';
 import type { TableRef } from '../store/table-ref';
 import { createSenders, withoutUrls, type ChannelSenders, type DeliveryAttempt } from './channels';
 import {

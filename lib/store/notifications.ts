@@ -1,6 +1,7 @@
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
+import { channelSettingsSchema, type ChannelSettings } from '../domain/notify/channel-settings';
 import {
   notificationDeliverySchema,
   type DeliveryStatus,
@@ -8,7 +9,6 @@ import {
   type NotificationDelivery,
 } from '../domain/notify/delivery';
 import { logger } from '../observability';
-import { parseTargetUrl } from '../util/safe-url';
 import { keys, ttlAfter } from './keys';
 import { changeStampSchema, entityOf, validEntity } from './entity';
 import { queryPage, type TableRef } from './table-ref';
@@ -94,50 +94,6 @@ export async function listNotificationDeliveries(
 
 // ---------------------------------------------------------------------------------------------------
 // Channel settings
-
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost']);
-
-/**
- * Why a Slack, Teams or webhook URL must not be used, or undefined when it may: https only, except
- * plain http on this machine (`http://127.0.0.1`, `http://localhost`) for local receivers. The message
- * never repeats the URL (it is a secret).
- */
-export function channelUrlProblem(url: string): string | undefined {
-  const parsed = parseTargetUrl(url);
-  if (typeof parsed === 'string') return parsed;
-  if (parsed.protocol === 'https:') return undefined;
-  if (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname)) return undefined;
-  return 'Refusing a non-https target URL: only https, or http://127.0.0.1 and http://localhost for local receivers';
-}
-
-const channelUrl = z
-  .string()
-  .max(2048)
-  .superRefine((url, context) => {
-    const problem = channelUrlProblem(url);
-    if (problem) context.addIssue({ code: 'custom', message: problem });
-  });
-
-/** `alerts@msp.example` or `Alert Whisperer <alerts@msp.example>` (SES's FromEmailAddress). */
-const SENDER_PATTERN = /^(?:[^<>\r\n"]{1,100} <[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
-
-export const channelSettingsSchema = z
-  .object({
-    slack: z.object({ webhookUrl: channelUrl }).strict().optional(),
-    teams: z.object({ webhookUrl: channelUrl }).strict().optional(),
-    webhook: z
-      .object({
-        url: channelUrl,
-        /** The HMAC-SHA256 key of `X-Signature`. */
-        secret: z.string().min(16).max(256),
-      })
-      .strict()
-      .optional(),
-    /** Overrides the platform's sender for this tenant's email (an SES-verified identity). */
-    emailSender: z.string().max(320).regex(SENDER_PATTERN, 'Expected an email address, optionally as "Name <address>"').optional(),
-  })
-  .strict();
-export type ChannelSettings = z.infer<typeof channelSettingsSchema>;
 
 export interface PublicChannelSettings {
   slack?: { webhookUrl: string };

@@ -1,6 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { parseTargetUrl } from './target-url';
 
 /**
  * Outbound requests to URLs that tenants give us (their Slack, Teams and webhook targets) must only
@@ -180,18 +181,6 @@ function isLoopback(host: string): boolean {
   const family = isIP(host);
   if (family === 0) return isLocalhostName(host);
   return LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-/** The URL, or why it cannot be a target at all: not a URL, or credentials before the host. Never repeats the URL. */
-export function parseTargetUrl(url: string): URL | string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'The target URL is not a valid URL';
-  }
-  if (parsed.username || parsed.password) return 'The target URL must not carry credentials before the host';
-  return parsed;
 }
 
 /**

@@ -29,7 +29,8 @@ import {
 } from '../../lib/notify/channels';
 import { deliver, scrubError, type DeliverDeps } from '../../lib/notify/deliver';
 import { renderEmail, renderSlack, renderTeams, renderWebhook, type NotificationInput } from '../../lib/domain/notify/templates';
-import { channelUrlProblem, maskUrl, publicChannelSettings } from '../../lib/store/notifications';
+import { channelUrlProblem } from '../../lib/domain/notify/channel-settings';
+import { maskUrl, publicChannelSettings } from '../../lib/store/notifications';
 
 // The receivers below are on loopback: the local stack's explicit opt-in (lib/util/safe-url.ts).
 process.env.AW_ALLOW_PRIVATE_WEBHOOKS = 'local';

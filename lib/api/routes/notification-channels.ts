@@ -1,13 +1,12 @@
-import * as z from 'zod';
+import type * as z from 'zod';
 import { AppError } from '../../errors';
 import { json } from '../../http/http';
+import { channelSettingsSchema, channelsChangeSchema, type ChannelSettings } from '../../domain/notify/channel-settings';
 import {
-  channelSettingsSchema,
   deleteChannelSettings,
   getChannelSettings,
   publicChannelSettings,
   putChannelSettings,
-  type ChannelSettings,
   type StoredChannelSettings,
 } from '../../store/notifications';
 import { targetPolicyFromEnv, urlTargetProblem } from '../../util/safe-url';
@@ -27,26 +26,8 @@ const tag = NOTIFICATIONS_TAG;
 const CHANNEL_KEYS = ['slack', 'teams', 'webhook', 'emailSender'] as const;
 type ChannelKey = (typeof CHANNEL_KEYS)[number];
 
-const { shape } = channelSettingsSchema;
-
-/** Each channel: a new value replaces it, `null` removes it, leaving it out keeps it (it cannot be read back). */
-const channelsBody = z.strictObject({
-  slack: shape.slack.unwrap().nullable().optional().describe('`{webhookUrl}`: a Slack incoming webhook (https); null removes it'),
-  teams: shape.teams.unwrap().nullable().optional().describe('`{webhookUrl}`: a Teams workflow webhook (https); null removes it'),
-  webhook: shape.webhook
-    .unwrap()
-    .nullable()
-    .optional()
-    .describe('`{url, secret}`: a generic webhook signed with the secret (X-Signature); null removes it'),
-  emailSender: shape.emailSender
-    .unwrap()
-    .nullable()
-    .optional()
-    .describe('An SES-verified sender for this tenant; null: the platform sender'),
-});
-
 /** The webhook URLs a channels body sets, each with its path in the body. */
-function targetUrlsOf(body: z.output<typeof channelsBody>): Array<{ path: string; url: string }> {
+function targetUrlsOf(body: z.output<typeof channelsChangeSchema>): Array<{ path: string; url: string }> {
   const urls = [
     { path: 'slack.webhookUrl', url: body.slack?.webhookUrl },
     { path: 'teams.webhookUrl', url: body.teams?.webhookUrl },
@@ -62,7 +43,7 @@ function targetUrlsOf(body: z.output<typeof channelsBody>): Array<{ path: string
  * senders check again after resolving the name, and connect only to the addresses they checked.
  * Only the URLs being set are judged: stored ones are refused when used. Details never repeat a URL.
  */
-function refuseInternalTargets(body: z.output<typeof channelsBody>): void {
+function refuseInternalTargets(body: z.output<typeof channelsChangeSchema>): void {
   const policy = targetPolicyFromEnv();
   const details = targetUrlsOf(body).flatMap(({ path, url }) => {
     const message = urlTargetProblem(url, policy);
@@ -130,7 +111,7 @@ export function notificationChannelRoutes(context: RouteContext): Route[] {
         action: 'settings.update',
         params: tenantPathParams,
         tenant,
-        body: channelsBody,
+        body: channelsChangeSchema,
         responses: { 200: channelSettingsResponse },
         errors: { 422: 'A webhook URL points at a private, loopback, link-local or metadata address (unsafe_target)' },
         audit: { action: 'notification-channels.update', log: 'tenant' },

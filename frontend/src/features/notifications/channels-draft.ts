@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { channelsChangeSchema } from '../../../../lib/domain/notify/channel-settings';
 import type { Schemas } from '../../api/client';
 import type { ChannelsChange } from './hooks';
 
@@ -38,53 +39,10 @@ export function channelsChangeOf(draft: ChannelsDraft, data: Channels): Channels
   return body;
 }
 
-/*
- * A copy of the API's channel rules (channelSettingsSchema in lib/store/notifications.ts): that module reads
- * DynamoDB and its URL parsing lives beside the SSRF checks on node:net, so neither can come to the browser.
- * Whether a host is public is still judged by the API alone (422 unsafe_target), after DNS.
- */
-
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost']);
-
-/** https only, except plain http to a receiver on the same machine; the messages are the API's. */
-function channelUrlProblem(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'The target URL is not a valid URL';
-  }
-  if (parsed.username || parsed.password) return 'The target URL must not carry credentials before the host';
-  if (parsed.protocol === 'https:') return undefined;
-  if (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname)) return undefined;
-  return 'Refusing a non-https target URL: only https, or http://127.0.0.1 and http://localhost for local receivers';
-}
-
-const channelUrl = z
-  .string()
-  .max(2048)
-  .superRefine((url, context) => {
-    const problem = channelUrlProblem(url);
-    if (problem) context.addIssue({ code: 'custom', message: problem });
-  });
-
-/** `alerts@msp.example` or `Alert Whisperer <alerts@msp.example>` (SES's FromEmailAddress). */
-const SENDER_PATTERN = /^(?:[^<>\r\n"]{1,100} <[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
-
-const channelsRequestSchema = z.object({
-  slack: z.object({ webhookUrl: channelUrl }).nullable().optional(),
-  teams: z.object({ webhookUrl: channelUrl }).nullable().optional(),
-  webhook: z
-    .object({ url: channelUrl, secret: z.string().min(16).max(256) })
-    .nullable()
-    .optional(),
-  emailSender: z.string().max(320).regex(SENDER_PATTERN, 'Expected an email address, optionally as "Name <address>"').nullable().optional(),
-});
-
 /** The form's values checked as the body they become. */
 export function channelsFormSchema(data: Channels) {
   return z
     .custom<ChannelsDraft>()
     .transform((draft) => channelsChangeOf(draft, data))
-    .pipe(channelsRequestSchema);
+    .pipe(channelsChangeSchema);
 }

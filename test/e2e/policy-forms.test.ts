@@ -107,6 +107,26 @@ test('SLA targets: a resolution window shorter than the response window shows th
   forgiveRefusals(watched, 400);
 });
 
+test('SLA targets: a value the schema refuses is shown on its field before any request', async () => {
+  const tenantId = await freshTenant();
+  const { page } = await adminPage();
+  const sent = writesTo(page, slaPath(tenantId));
+  await openSettings(page, tenantId, 'sla');
+  const form = page.getByRole('form', { name: 'SLA policy' });
+  const resolution = minutesInput(form, 'Resolution', 'medium');
+  await resolution.fill('60');
+  await form.getByRole('button', { name: 'Save' }).click();
+
+  await form.getByText('The resolution window cannot be shorter than the response window').first().waitFor();
+  await expect(resolution.getAttribute('aria-invalid')).resolves.toBe('true');
+  expect(sent).toEqual([]);
+
+  await resolution.fill('600');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.getByText(/^SLA policy saved\./).waitFor();
+  expect(sent).toEqual([`PUT ${slaPath(tenantId)}`]);
+});
+
 test('SLA targets: a save over a version someone replaced meanwhile is refused and offers the latest version', async () => {
   const tenantId = await freshTenant();
   const watched = await adminPage();

@@ -176,6 +176,21 @@ test('escalation chain: an added level is saved and still there after a reload',
   expect(stored.body.policy.levels.at(-1)).toEqual({ delayMinutes: 30, targets: [{ kind: 'role', role: 'msp_admin' }] });
 });
 
+test('escalation chain: a level that tells nobody is refused on the level before any request', async () => {
+  const tenantId = await freshTenant();
+  const { page } = await adminPage();
+  const sent = writesTo(page, `/v1/tenants/${tenantId}/escalation/policy`);
+  await openSettings(page, tenantId, 'sla');
+  const form = page.getByRole('form', { name: 'Escalation chain' });
+  await form.getByRole('button', { name: 'Add level' }).click();
+  const added = form.getByRole('group', { name: 'Level 4' });
+  await added.getByRole('checkbox', { name: 'MSP admins' }).uncheck();
+  await form.getByRole('button', { name: 'Save' }).click();
+
+  await added.getByText(/^Too small: expected array to have >=1 items?$/).waitFor();
+  expect(sent).toEqual([]);
+});
+
 test('correlation policy: a changed window is saved and still there after a reload; the simulator replays the edit', async () => {
   const tenantId = await freshTenant();
   const { page } = await adminPage();

@@ -74,11 +74,12 @@ export function useSaveEscalationPolicy(tenantId: string, reactions: Reactions<E
   });
 }
 
-export function useResetEscalationPolicy(tenantId: string, reactions: Reactions<EscalationAnswer> = {}) {
+/** Back to the default chain; `version` is the one the form was read at (a later save wins with a 409). */
+export function useResetEscalationPolicy(tenantId: string, version: number, reactions: Reactions<EscalationAnswer> = {}) {
   const api = useApi();
   const store = useStoreAnswer(slaKeys.escalation(tenantId));
   return useMutation({
-    mutationFn: () => call(api.DELETE('/v1/tenants/{id}/escalation/policy', { params: { path: { id: tenantId } } })),
+    mutationFn: () => call(api.DELETE('/v1/tenants/{id}/escalation/policy', { params: { path: { id: tenantId }, query: { version } } })),
     onSuccess: (answer) => {
       store(answer);
       return reactions.onSuccess?.(answer);

@@ -220,3 +220,19 @@ test('correlation policy: a changed window is saved and still there after a relo
   const stored = await getJson(stack, `/v1/tenants/${tenantId}/correlation/policy`, await login(stack, demo, demo.admin.email));
   expect(stored.body.policy.burstWindowSeconds).toBe(1200);
 });
+
+test('correlation policy: a negative window is refused on its field before a save or a simulation sends anything', async () => {
+  const tenantId = await freshTenant();
+  const { page } = await adminPage();
+  const saves = writesTo(page, `/v1/tenants/${tenantId}/correlation/policy`);
+  const simulations = writesTo(page, `/v1/tenants/${tenantId}/correlation/simulate`);
+  await openSettings(page, tenantId, 'correlation');
+  const form = page.getByRole('form', { name: 'Correlation policy' });
+  const grace = form.getByRole('spinbutton', { name: /^Grace period/ });
+  await grace.fill('-5');
+  await form.getByRole('button', { name: 'Run simulation' }).click();
+  await form.getByText('Too small: expected number to be >=0').waitFor();
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(grace.getAttribute('aria-invalid')).resolves.toBe('true');
+  expect([...saves, ...simulations]).toEqual([]);
+});

@@ -62,10 +62,6 @@ export const RULES: { field: keyof Policy['rules']; label: string; hint: string 
 ];
 
 /** The answer as openapi-fetch types it (the category pairs lose their tuple type on the way). */
-type LoosePolicy = Omit<Policy, 'relatedCategories'> & { relatedCategories: Category[][] };
+export type LoosePolicy = Omit<Policy, 'relatedCategories'> & { relatedCategories: Category[][] };
 
 export type Answer = { policy: LoosePolicy; defaults: LoosePolicy; updatedAt?: string; updatedBy?: string };
-
-export function minutesOf(seconds: number): string {
-  return String(Math.round((seconds / 60) * 100) / 100);
-}

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { AccessClaims } from '../../auth/tokens';
+import { approveBody, rejectBody } from '../../domain/remediation/approval-decision';
 import type { Approval } from '../../domain/remediation/execution';
 import { AppError, forbidden, notFound } from '../../errors';
 import { json } from '../../http/http';
@@ -25,9 +26,6 @@ const approvalListQuery = tenantQuery.extend({
   mine: z.enum(['decidable']).optional().describe('`decidable`: only the requests the caller may approve or reject now'),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
-
-const approveBody = z.strictObject({ comment: z.string().trim().max(1000).optional() });
-const rejectBody = z.strictObject({ comment: z.string().trim().min(1).max(1000).describe('Why: required to reject') });
 
 const approvalErrors = {
   403: "The role may not decide this request (high risk needs an MSP admin), or it is the caller's own request (code `own_request`)",

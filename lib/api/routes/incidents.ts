@@ -16,9 +16,7 @@ import type { Route, RouteContext } from '../context';
 import { routeDefiner, type RouteRequest, type RouteSpec } from '../define-route';
 import { incidentDetailResponse, incidentListResponse, incidentPathParams, tenantQuery } from '../schemas';
 import { isActiveIncident } from '../../domain/incident-status';
-
-/** How an operator closed an incident (reported in KPIs: self-healed, false positives...). */
-export const RESOLUTION_CODES = ['fixed', 'self-healed', 'false-positive', 'duplicate', 'wont-fix', 'other'] as const;
+import { assignIncidentBody, incidentNoteBody, reopenIncidentBody, resolveIncidentBody } from '../../domain/incident-actions';
 
 const incidentListQuery = tenantQuery.extend({
   /** 'active' is open or acknowledged. */
@@ -35,10 +33,6 @@ const incidentListQuery = tenantQuery.extend({
 /** The incident routes name the incident's tenant: `?tenant=` is required there. */
 const incidentTenantQuery = tenantQuery.required();
 const slaPauseBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
-const resolveBody = z.object({ code: z.enum(RESOLUTION_CODES), note: z.string().trim().min(1).max(2000).optional() }).strict();
-const reopenBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() }).strict();
-const assignBody = z.object({ userId: z.string().min(1).max(128).nullable() }).strict();
-const noteBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict();
 
 /** The request's correlation id for the events it writes, if it has one. */
 function traceOf(event: HttpEvent): { correlationId?: string } {
@@ -232,7 +226,7 @@ export function incidentRoutes(context: RouteContext): Route[] {
       {
         summary: 'Assign an incident to a user, or unassign it (userId null)',
         description: 'Only someone who works on the tenant can be assigned. Assigning the current assignee changes nothing.',
-        body: assignBody,
+        body: assignIncidentBody,
         responses: { 200: incidentDetailResponse },
         errors: { 400: 'Invalid input, or no such user works on this tenant' },
       },
@@ -327,7 +321,7 @@ export function incidentRoutes(context: RouteContext): Route[] {
     action(
       'notes',
       'incident.note',
-      { summary: "Add a note to an incident's timeline", body: noteBody, responses: { 201: incidentDetailResponse } },
+      { summary: "Add a note to an incident's timeline", body: incidentNoteBody, responses: { 201: incidentDetailResponse } },
       async ({ principal, body: { text } }, incident) => {
         const noteId = await addIncidentNote(deps.table, incident.tenantId, incident.id, text, principal.email, deps.now());
         return { status: 201, summary: { after: { noteId, length: text.length } } };
@@ -339,7 +333,7 @@ export function incidentRoutes(context: RouteContext): Route[] {
       {
         summary: 'Resolve an incident with a resolution code',
         description: 'An open or acknowledged incident only.',
-        body: resolveBody,
+        body: resolveIncidentBody,
         responses: { 200: incidentDetailResponse },
       },
       async ({ event, principal, body: { code, note } }, incident) => {
@@ -362,7 +356,7 @@ export function incidentRoutes(context: RouteContext): Route[] {
       'reopen',
       'incident.reopen',
       // Every field is optional: an empty body is a reopen without a reason.
-      { summary: 'Reopen a resolved incident', body: reopenBody, bodyOptional: true, responses: { 200: incidentDetailResponse } },
+      { summary: 'Reopen a resolved incident', body: reopenIncidentBody, bodyOptional: true, responses: { 200: incidentDetailResponse } },
       async ({ event, principal, body: { reason } }, incident) => {
         await changeIncidentStatus(
           correlateDeps,

@@ -1,6 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useId, useState, type FormEvent } from 'react';
+import { useForm } from 'react-hook-form';
 import { Dialog } from '../../../components/dialog';
-import { FormError, RESOLUTION_CODES, type ResolutionCode } from '../../../components/incident-parts';
+import { FormError, RESOLUTION_CODES } from '../../../components/incident-parts';
+import { FieldError, fieldErrors, invalidProps, useDialogMounted } from '../../../components/settings-form';
+import { formErrors } from '../../form-errors';
+import { emptyResolveDraft, resolveBodyOf, type ResolveBody, type ResolveDraft, resolveFormSchema } from './incident-action-drafts';
 import { Notice } from '../../../components/states';
 import type { Runbook, Decision } from './types';
 
@@ -13,44 +18,67 @@ export function ResolveDialog({
 }: {
   open: boolean;
   onClose: () => void;
-  onResolve: (code: ResolutionCode, note: string) => void;
+  onResolve: (body: ResolveBody) => void;
   pending: boolean;
   error: unknown;
 }) {
-  const [code, setCode] = useState<ResolutionCode>('fixed');
-  const [note, setNote] = useState('');
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    onResolve(code, note.trim());
-  };
+  // A fresh form each time the dialog opens, as a resolution is chosen for the incident as it is then.
+  const mounted = useDialogMounted(open);
+  if (!mounted) return null;
   return (
     <Dialog open={open} title="Resolve incident" onClose={onClose}>
-      <form className="stack" onSubmit={submit}>
-        <label className="field">
-          Resolution code
-          <select value={code} onChange={(event) => setCode(event.target.value as ResolutionCode)}>
-            {RESOLUTION_CODES.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          Note <span className="field-hint">What was done, for the next person (optional)</span>
-          <textarea value={note} onChange={(event) => setNote(event.target.value)} maxLength={4000} />
-        </label>
-        <FormError error={error} />
-        <div className="row inc-dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={pending}>
-            {pending ? 'Resolving…' : 'Resolve'}
-          </button>
-        </div>
-      </form>
+      <ResolveForm onCancel={onClose} onResolve={onResolve} pending={pending} error={error} />
     </Dialog>
+  );
+}
+
+function ResolveForm({
+  onCancel,
+  onResolve,
+  pending,
+  error,
+}: {
+  onCancel: () => void;
+  onResolve: (body: ResolveBody) => void;
+  pending: boolean;
+  error: unknown;
+}) {
+  const formId = useId();
+  const { register, handleSubmit, formState } = useForm<ResolveDraft>({
+    defaultValues: emptyResolveDraft,
+    // Checked as the body it becomes, so the API's own messages show before a round trip.
+    resolver: zodResolver(resolveFormSchema, undefined, { raw: true }),
+  });
+  const errors = new Map([...fieldErrors(error), ...formErrors(formState.errors)]);
+  const fid = (name: string) => `${formId}-${name}`;
+  return (
+    <form className="stack" onSubmit={handleSubmit((draft) => onResolve(resolveBodyOf(draft)))} noValidate>
+      <label className="field" htmlFor={fid('code')}>
+        Resolution code
+        <select id={fid('code')} {...register('code')} {...invalidProps(errors, 'code', fid('code'))}>
+          {RESOLUTION_CODES.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+        <FieldError errors={errors} path="code" id={fid('code')} />
+      </label>
+      <label className="field" htmlFor={fid('note')}>
+        Note <span className="field-hint">What was done, for the next person (optional)</span>
+        <textarea id={fid('note')} {...register('note')} {...invalidProps(errors, 'note', fid('note'))} />
+        <FieldError errors={errors} path="note" id={fid('note')} />
+      </label>
+      <FormError error={error} />
+      <div className="row inc-dialog-actions">
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="button button-primary" disabled={pending}>
+          {pending ? 'Resolving…' : 'Resolve'}
+        </button>
+      </div>
+    </form>
   );
 }
 

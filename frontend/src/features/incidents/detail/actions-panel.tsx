@@ -197,7 +197,7 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
         onClose={() => setDialog(undefined)}
         pending={resolve.isPending}
         error={resolve.error}
-        onResolve={(code, note) => resolve.mutate(note ? { code, note } : { code })}
+        onResolve={(body) => resolve.mutate(body)}
       />
       <PauseDialog
         open={dialog === 'pause'}

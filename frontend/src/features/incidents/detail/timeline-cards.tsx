@@ -1,8 +1,13 @@
-import { useState } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useId } from 'react';
+import { useForm } from 'react-hook-form';
 import { useSession } from '../../../auth/session';
 import { FormError, Section, type IncidentDetail } from '../../../components/incident-parts';
 import { useAddNote } from '../hooks';
 import { formatDateTime, humanize } from '../../../lib/format';
+import { FieldError, invalidProps } from '../../../components/settings-form';
+import { formErrors } from '../../form-errors';
+import { emptyNoteDraft, type NoteDraft, noteFormSchema } from './incident-action-drafts';
 import type { TimelineEntry } from './types';
 import { Time } from './hero-parts';
 
@@ -35,37 +40,10 @@ const TIMELINE_LABELS: Record<TimelineEntry['type'], { label: string; tone: stri
 export function NotesCard({ detail }: { detail: IncidentDetail }) {
   const { can } = useSession();
   const { incident } = detail;
-  const [text, setText] = useState('');
   const notes = detail.timeline.filter((entry) => entry.type === 'note').reverse();
-  const add = useAddNote(incident, { onSuccess: () => setText('') });
   return (
     <Section title="Notes" count={notes.length} id="notes-heading">
-      {can('incident.note', incident.tenantId) ? (
-        <form
-          className="inc-note-form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (text.trim()) add.mutate(text.trim());
-          }}
-        >
-          <label className="field">
-            <span className="visually-hidden">Note</span>
-            <textarea
-              value={text}
-              onChange={(event) => setText(event.target.value)}
-              placeholder="What did you find, what did you try, who did you call?"
-              maxLength={4000}
-              rows={3}
-            />
-          </label>
-          <div className="row inc-note-actions">
-            <FormError error={add.error} />
-            <button type="submit" className="button button-primary" disabled={add.isPending || !text.trim()}>
-              {add.isPending ? 'Adding…' : 'Add note'}
-            </button>
-          </div>
-        </form>
-      ) : null}
+      {can('incident.note', incident.tenantId) ? <NoteForm incident={incident} /> : null}
       {notes.length === 0 ? (
         <p className="muted inc-small">No notes yet.</p>
       ) : (
@@ -87,6 +65,40 @@ export function NotesCard({ detail }: { detail: IncidentDetail }) {
         </ul>
       )}
     </Section>
+  );
+}
+
+function NoteForm({ incident }: { incident: IncidentDetail['incident'] }) {
+  const formId = useId();
+  const { register, handleSubmit, reset, formState } = useForm<NoteDraft>({
+    defaultValues: emptyNoteDraft,
+    // The API's own note schema: a note of only spaces is refused on its field, before any request.
+    resolver: zodResolver(noteFormSchema, undefined, { raw: true }),
+  });
+  const add = useAddNote(incident, { onSuccess: () => reset() });
+  const errors = formErrors(formState.errors);
+  const id = `${formId}-text`;
+  return (
+    <form className="inc-note-form" onSubmit={handleSubmit((draft) => add.mutate(draft.text.trim()))} noValidate>
+      <label className="field" htmlFor={id}>
+        <span className="visually-hidden">Note</span>
+        <textarea
+          id={id}
+          placeholder="What did you find, what did you try, who did you call?"
+          rows={3}
+          maxLength={4000}
+          {...register('text')}
+          {...invalidProps(errors, 'text', id)}
+        />
+        <FieldError errors={errors} path="text" id={id} />
+      </label>
+      <div className="row inc-note-actions">
+        <FormError error={add.error} />
+        <button type="submit" className="button button-primary" disabled={add.isPending}>
+          {add.isPending ? 'Adding…' : 'Add note'}
+        </button>
+      </div>
+    </form>
   );
 }
 

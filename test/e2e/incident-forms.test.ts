@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { assetSchema } from '../../lib/domain/asset';
+import { postDemoAlerts } from '../../local/demo-alerts';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
 import { createTenant, getJson, login, postJson, startTestStack } from '../helpers/local-stack';
@@ -20,6 +21,16 @@ let adminToken: string;
 let apiKey: string;
 let deliveries = 0;
 const opened: WatchedPage[] = [];
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 const asset = (id: string) => assetSchema.parse({ id, name: id, type: 'server' });
 
@@ -117,3 +128,35 @@ test('resolve with a code: the incident is resolved with that code', async () =>
   const { body } = await getJson(stack, `/v1/incidents/${id}?tenant=${TENANT}`, adminToken);
   expect(body.incident).toMatchObject({ status: 'resolved', resolutionCode: 'false-positive' });
 });
+
+test('a rejection without a reason is refused on its field without a request; with one the run is rejected', async () => {
+  // Globex approves every runbook first: the demo's memory alert leaves an approval waiting.
+  await postDemoAlerts(stack.apiUrl, stack.table, demo);
+  const waiting = await until(async () => {
+    const { body } = await getJson(stack, '/v1/approvals?tenant=globex', adminToken);
+    return body.approvals?.find((approval: { state: string }) => approval.state === 'pending');
+  }, 'the demo approval');
+  const page = await signedIn();
+  const sent = writesEndingWith(page, '/reject');
+  await page.goto('/approvals');
+  const card = page.getByTestId('approval-card').first();
+  await card.getByRole('button', { name: 'Reject' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Reject this run' });
+  const reason = dialog.getByRole('textbox', { name: /^Why reject it/ });
+  await reason.fill('   ');
+  await dialog.getByRole('button', { name: 'Confirm rejection' }).click();
+
+  await dialog.getByText('Too small: expected string to have >=1 characters').waitFor();
+  await expect(reason.getAttribute('aria-invalid')).resolves.toBe('true');
+  expect(sent).toEqual([]);
+
+  await reason.fill('Maintenance window tonight');
+  await dialog.getByRole('button', { name: 'Confirm rejection' }).click();
+  await until(async () => (sent.length ? sent : undefined), 'the rejection');
+  const decided = await until(async () => {
+    const { body } = await getJson(stack, `/v1/approvals/${waiting.id}?tenant=globex`, adminToken);
+    return body.state === 'rejected' ? body : undefined;
+  }, 'the rejected approval');
+  expect(decided).toMatchObject({ state: 'rejected' });
+  expect(sent).toEqual([`POST /v1/approvals/${waiting.id}/reject`]);
+}, 120_000);

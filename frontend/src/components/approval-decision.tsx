@@ -1,9 +1,14 @@
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useId } from 'react';
+import { useForm } from 'react-hook-form';
 import type { Schemas } from '../api/client';
 import { useDecideApproval } from '../features/approvals/hooks';
+import { formErrors } from '../features/form-errors';
+import { decisionFormSchema, type DecisionDraft, emptyDecisionDraft } from './approval-decision-draft';
 import type { ApprovalView, Verdict } from './approval-card';
 import { Dialog } from './dialog';
 import { RiskBadge } from './runbook-parts';
+import { FieldError, invalidProps } from './settings-form';
 import { errorMessage } from './states';
 
 export type DecidedApproval = Schemas['Approval'];
@@ -21,21 +26,17 @@ function DecisionForm({
   onCancel: () => void;
   onDone: (decided: DecidedApproval, verdict: Verdict) => void;
 }) {
-  const [comment, setComment] = useState('');
-  const [missing, setMissing] = useState(false);
-  const mutation = useDecideApproval(approval, verdict, { onSuccess: (decided) => onDone(decided, verdict) });
+  const formId = useId();
   const approving = verdict === 'approve';
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const text = comment.trim();
-    // The API requires a reason to reject; say so before asking it.
-    if (!approving && !text) {
-      setMissing(true);
-      return;
-    }
-    mutation.mutate(text);
-  };
+  const { register, handleSubmit, formState } = useForm<DecisionDraft>({
+    defaultValues: emptyDecisionDraft,
+    // The API requires a reason to reject: its own schema says so before any request.
+    resolver: zodResolver(decisionFormSchema(verdict), undefined, { raw: true }),
+  });
+  const mutation = useDecideApproval(approval, verdict, { onSuccess: (decided) => onDone(decided, verdict) });
+  const errors = formErrors(formState.errors);
+  const id = `${formId}-comment`;
+  const submit = handleSubmit((draft) => mutation.mutate(draft.comment.trim()));
 
   return (
     <form className="stack" onSubmit={submit} noValidate>
@@ -51,28 +52,20 @@ function DecisionForm({
             : 'The execution ends and the incident is routed to a technician.'}
         </p>
       </div>
-      <label className="field">
+      <label className="field" htmlFor={id}>
         {approving ? 'Comment (optional)' : 'Why reject it (required)'}
         <textarea
-          value={comment}
-          onChange={(event) => {
-            setComment(event.target.value);
-            setMissing(false);
-          }}
+          id={id}
           maxLength={1000}
           required={!approving}
-          aria-invalid={missing || undefined}
-          aria-describedby={missing ? 'decision-missing' : undefined}
           placeholder={
             approving ? 'e.g. Checked with the customer, go ahead' : 'e.g. Maintenance window tonight, a technician will handle it'
           }
+          {...register('comment')}
+          {...invalidProps(errors, 'comment', id)}
         />
+        <FieldError errors={errors} path="comment" id={id} />
       </label>
-      {missing ? (
-        <p className="form-error" id="decision-missing">
-          Say why you reject it: the technician who takes the incident reads it.
-        </p>
-      ) : null}
       {mutation.isError ? (
         <p className="form-error" role="alert">
           {errorMessage(mutation.error)}

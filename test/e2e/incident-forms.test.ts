@@ -160,3 +160,27 @@ test('a rejection without a reason is refused on its field without a request; wi
   expect(decided).toMatchObject({ state: 'rejected' });
   expect(sent).toEqual([`POST /v1/approvals/${waiting.id}/reject`]);
 }, 120_000);
+
+test('sign-in: an email that is not one is refused on its field without a request; a wrong password keeps its banner', async () => {
+  const watched = await openPage(browser, stack.dashboardUrl);
+  opened.push(watched);
+  const { page } = watched;
+  const sent = writesEndingWith(page, '/v1/auth/login');
+  await page.goto('/login');
+  const email = page.getByRole('textbox', { name: /^Email/ });
+  await email.fill('not-an-email');
+  await page.getByLabel('Password').fill('whatever');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  await page.getByText('Invalid email address').waitFor();
+  await expect(email.getAttribute('aria-invalid')).resolves.toBe('true');
+  expect(sent).toEqual([]);
+
+  await email.fill(demo.admin.email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').waitFor();
+  expect(sent).toEqual(['POST /v1/auth/login']);
+  // Chromium logs the refused sign-in's 401 itself: expected here, and nothing else.
+  expect(watched.problems.splice(0)).toEqual([expect.stringContaining('401 (Unauthorized)')]);
+});

@@ -1,36 +1,43 @@
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useId } from 'react';
+import { useForm } from 'react-hook-form';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { useSession } from '../auth/session';
+import { FieldError, invalidProps } from '../components/settings-form';
 import { errorMessage } from '../components/states';
+import { formErrors } from '../features/form-errors';
+import { credentialsOf, emptyLoginDraft, type LoginDraft, loginFormSchema } from './login-draft';
 
 export default function LoginPage({ stage }: { stage: string }) {
   const { user, signIn } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const formId = useId();
+  const { register, handleSubmit, setError, formState } = useForm<LoginDraft>({
+    defaultValues: emptyLoginDraft,
+    // The API's own rules for the two fields: a mistyped email is pointed out before a round trip.
+    resolver: zodResolver(loginFormSchema, undefined, { raw: true }),
+  });
   const from = (location.state as { from?: string } | null)?.from ?? '/';
   if (user) return <Navigate to={from} replace />;
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
+  const errors = formErrors(formState.errors);
+  // The API's refusal (wrong password, locked out) is about the sign-in as a whole, not one field.
+  const error = formState.errors.root?.message;
+  const fid = (name: string) => `${formId}-${name}`;
+  const submit = handleSubmit(async (draft) => {
+    const { email, password } = credentialsOf(draft);
     try {
-      await signIn(email.trim(), password);
+      await signIn(email, password);
       navigate(from, { replace: true });
     } catch (failure) {
-      setError(errorMessage(failure));
-    } finally {
-      setBusy(false);
+      setError('root', { message: errorMessage(failure) });
     }
-  };
+  });
 
   return (
     <main className="login">
-      <form className="login-card" onSubmit={(event) => void submit(event)} aria-describedby={error ? 'login-error' : undefined}>
+      <form className="login-card" onSubmit={(event) => void submit(event)} noValidate aria-describedby={error ? 'login-error' : undefined}>
         <div className="login-brand">
           <img src="/favicon.svg" alt="" width={40} height={40} />
           <div>
@@ -38,27 +45,38 @@ export default function LoginPage({ stage }: { stage: string }) {
             <p className="muted">Sign in to your MSP workspace</p>
           </div>
         </div>
-        <label className="field">
+        <label className="field" htmlFor={fid('email')}>
           <span>Email</span>
-          <input type="email" autoComplete="username" required value={email} onChange={(event) => setEmail(event.target.value)} autoFocus />
+          <input
+            id={fid('email')}
+            type="email"
+            autoComplete="username"
+            required
+            autoFocus
+            {...register('email')}
+            {...invalidProps(errors, 'email', fid('email'))}
+          />
+          <FieldError errors={errors} path="email" id={fid('email')} />
         </label>
-        <label className="field">
+        <label className="field" htmlFor={fid('password')}>
           <span>Password</span>
           <input
+            id={fid('password')}
             type="password"
             autoComplete="current-password"
             required
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
+            {...register('password')}
+            {...invalidProps(errors, 'password', fid('password'))}
           />
+          <FieldError errors={errors} path="password" id={fid('password')} />
         </label>
         {error ? (
           <p id="login-error" className="form-error" role="alert">
             {error}
           </p>
         ) : null}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
+        <button type="submit" className="button button-primary button-block" disabled={formState.isSubmitting}>
+          {formState.isSubmitting ? 'Signing in…' : 'Sign in'}
         </button>
         {stage === 'local' ? (
           <p className="login-hint">

@@ -1,4 +1,6 @@
+import { zodResolver } from '@hookform/resolvers/zod';
 import { useState } from 'react';
+import { useForm } from 'react-hook-form';
 import { useSession } from '../../../auth/session';
 import { slaPaused, type IncidentDetail } from '../../../components/incident-parts';
 import { errorMessage, Notice } from '../../../components/states';
@@ -14,6 +16,7 @@ import {
 import { useTechnicians } from '../../oncall/hooks';
 import type { Runbook, Technician } from './types';
 import { ResolveDialog, PauseDialog, RunbookDialog } from './action-dialogs';
+import { assignDraftOf, assigneeOf, type AssignDraft, assignFormSchema } from './incident-action-drafts';
 
 export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; runbooks: Runbook[] | undefined }) {
   const { can } = useSession();
@@ -21,7 +24,6 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
   const tenantId = incident.tenantId;
   const [notice, setNotice] = useState<{ kind: 'success' | 'error' | 'info'; text: string } | undefined>();
   const [dialog, setDialog] = useState<'resolve' | 'pause' | 'runbook' | undefined>();
-  const [assignee, setAssignee] = useState<string | undefined>(undefined);
 
   const active = incident.status === 'open' || incident.status === 'acknowledged';
   const canAssign = can('incident.assign', tenantId) && active;
@@ -35,10 +37,7 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
     onError: fail,
   });
   const assign = useAssignIncident(incident, {
-    onSuccess: (next) => {
-      notify(next.incident.assignee ? `Assigned to ${next.incident.assignee.name}.` : 'Unassigned.');
-      setAssignee(undefined);
-    },
+    onSuccess: (next) => notify(next.incident.assignee ? `Assigned to ${next.incident.assignee.name}.` : 'Unassigned.'),
     onError: fail,
   });
   const resolve = useResolveIncident(incident, {
@@ -88,8 +87,6 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
     runbook: active && can('execution.run.low', tenantId) && runnable.length > 0,
   };
   const anything = Object.values(show).some(Boolean) || canAssign;
-  const chosen = assignee ?? incident.assignee?.userId ?? '';
-  const techList: Technician[] = technicians.data?.technicians ?? [];
   const busy = acknowledge.isPending || assign.isPending || reopen.isPending || resume.isPending;
 
   return (
@@ -158,37 +155,14 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
             ) : null}
           </div>
           {canAssign ? (
-            <form
-              className="inc-assign"
-              onSubmit={(event) => {
-                event.preventDefault();
-                assign.mutate(chosen || null);
-              }}
-            >
-              <label className="field">
-                Technician
-                <select value={chosen} onChange={(event) => setAssignee(event.target.value)} disabled={technicians.isPending}>
-                  <option value="">Unassigned</option>
-                  {incident.assignee && !techList.some((t) => t.userId === incident.assignee?.userId) ? (
-                    <option value={incident.assignee.userId}>{incident.assignee.name}</option>
-                  ) : null}
-                  {techList.map((tech) => (
-                    <option key={tech.userId} value={tech.userId} disabled={!tech.active}>
-                      {tech.name} · {tech.openIncidents}/{tech.maxOpenIncidents} open{tech.onCall ? ' · on call' : ''}
-                      {tech.active ? '' : ' · off'}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <button
-                type="submit"
-                className="button"
-                disabled={busy || (incident.assignee?.userId ?? '') === chosen || technicians.isPending}
-              >
-                Assign
-              </button>
-              {technicians.isError ? <p className="form-error">{errorMessage(technicians.error)}</p> : null}
-            </form>
+            <AssignForm
+              incident={incident}
+              technicians={technicians.data?.technicians ?? []}
+              loading={technicians.isPending}
+              loadError={technicians.isError ? technicians.error : undefined}
+              busy={busy}
+              onAssign={(userId) => assign.mutate(userId)}
+            />
           ) : null}
         </div>
       )}
@@ -220,5 +194,53 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
         />
       ) : null}
     </section>
+  );
+}
+
+/** Who works the incident: follows the incident's assignee, so a change made elsewhere shows here. */
+function AssignForm({
+  incident,
+  technicians,
+  loading,
+  loadError,
+  busy,
+  onAssign,
+}: {
+  incident: IncidentDetail['incident'];
+  technicians: Technician[];
+  loading: boolean;
+  loadError: unknown;
+  busy: boolean;
+  onAssign: (userId: string | null) => void;
+}) {
+  const current = incident.assignee?.userId;
+  const { register, handleSubmit, watch } = useForm<AssignDraft>({
+    values: assignDraftOf(current),
+    // The API's own assign body: the choice is sent as the user id, or null for nobody.
+    resolver: zodResolver(assignFormSchema, undefined, { raw: true }),
+  });
+  const chosen = watch('userId');
+  return (
+    <form className="inc-assign" onSubmit={handleSubmit((draft) => onAssign(assigneeOf(draft)))}>
+      <label className="field">
+        Technician
+        <select {...register('userId')} disabled={loading}>
+          <option value="">Unassigned</option>
+          {incident.assignee && !technicians.some((t) => t.userId === current) ? (
+            <option value={incident.assignee.userId}>{incident.assignee.name}</option>
+          ) : null}
+          {technicians.map((tech) => (
+            <option key={tech.userId} value={tech.userId} disabled={!tech.active}>
+              {tech.name} · {tech.openIncidents}/{tech.maxOpenIncidents} open{tech.onCall ? ' · on call' : ''}
+              {tech.active ? '' : ' · off'}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" className="button" disabled={busy || (current ?? '') === chosen || loading}>
+        Assign
+      </button>
+      {loadError ? <p className="form-error">{errorMessage(loadError)}</p> : null}
+    </form>
   );
 }

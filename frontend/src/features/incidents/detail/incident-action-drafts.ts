@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { incidentNoteBody, resolveIncidentBody } from '../../../../../lib/domain/incident-actions';
+import { assignIncidentBody, incidentNoteBody, resolveIncidentBody } from '../../../../../lib/domain/incident-actions';
 
 /*
  * The incident actions' form values and the bodies they become, checked against the API's own body schemas
@@ -32,3 +32,21 @@ export const emptyNoteDraft: NoteDraft = { text: '' };
 
 /** A note of only spaces is refused here as the API would refuse it: its schema trims before counting. */
 export const noteFormSchema = z.custom<NoteDraft>().pipe(incidentNoteBody);
+
+/** The technician picked, '' for nobody. */
+export interface AssignDraft {
+  userId: string;
+}
+
+export function assignDraftOf(userId: string | undefined): AssignDraft {
+  return { userId: userId ?? '' };
+}
+
+export function assigneeOf(draft: AssignDraft): string | null {
+  return draft.userId || null;
+}
+
+export const assignFormSchema = z
+  .custom<AssignDraft>()
+  .transform((draft) => ({ userId: assigneeOf(draft) }))
+  .pipe(assignIncidentBody);

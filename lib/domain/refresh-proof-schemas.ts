@@ -9,8 +9,8 @@ export const proofKeySchema = z
   .strictObject({
     kty: z.literal('EC'),
     crv: z.literal('P-256'),
-    x: z.string().regex(BASE64URL_P256_COORDINATE),
-    y: z.string().regex(BASE64URL_P256_COORDINATE),
+    x: z.string().length(43).regex(BASE64URL_P256_COORDINATE),
+    y: z.string().length(43).regex(BASE64URL_P256_COORDINATE),
   })
   .describe(
     'An EC P-256 public key (JWK): the session then needs a proof by its private key to refresh or end it',

@@ -32,6 +32,14 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
   }
 }
 
+let demoAlerts: Promise<void> | undefined;
+
+/** The demo's alerts, posted once for the tests that need its companies (globex: approvals, a technician). */
+function withDemoAlerts(): Promise<void> {
+  demoAlerts ??= postDemoAlerts(stack.apiUrl, stack.table, demo);
+  return demoAlerts;
+}
+
 const asset = (id: string) => assetSchema.parse({ id, name: id, type: 'server' });
 
 /** One firing alert on its own asset: an open incident of its own. */
@@ -131,7 +139,7 @@ test('resolve with a code: the incident is resolved with that code', async () =>
 
 test('a rejection without a reason is refused on its field without a request; with one the run is rejected', async () => {
   // Globex approves every runbook first: the demo's memory alert leaves an approval waiting.
-  await postDemoAlerts(stack.apiUrl, stack.table, demo);
+  await withDemoAlerts();
   const waiting = await until(async () => {
     const { body } = await getJson(stack, '/v1/approvals?tenant=globex', adminToken);
     return body.approvals?.find((approval: { state: string }) => approval.state === 'pending');
@@ -184,3 +192,31 @@ test('sign-in: an email that is not one is refused on its field without a reques
   // Chromium logs the refused sign-in's 401 itself: expected here, and nothing else.
   expect(watched.problems.splice(0)).toEqual([expect.stringContaining('401 (Unauthorized)')]);
 });
+
+test("assign: the technician chosen is sent as the incident's assignee", async () => {
+  await withDemoAlerts();
+  const incident = await until(async () => {
+    const { body } = await getJson(stack, '/v1/incidents?tenant=globex&status=active', adminToken);
+    return body.incidents?.[0];
+  }, 'an active globex incident');
+  // Unassigned first, so choosing the technician is a change whoever routing picked.
+  const cleared = await postJson(
+    stack,
+    `/v1/incidents/${incident.id}/assign?tenant=globex`,
+    { userId: null },
+    { authorization: `Bearer ${adminToken}` },
+  );
+  expect(cleared.status).toBe(200);
+  const page = await signedIn();
+  const sent = writesEndingWith(page, '/assign');
+  await page.goto(`/incidents/globex/${incident.id}`);
+  const technician = page.getByRole('combobox', { name: 'Technician' });
+  await technician.locator('option', { hasText: 'Gale Globex' }).waitFor({ state: 'attached' });
+  await technician.selectOption({ label: await technician.locator('option', { hasText: 'Gale Globex' }).innerText() });
+  await page.getByRole('button', { name: 'Assign', exact: true }).click();
+
+  await page.getByText('Assigned to Gale Globex.').waitFor();
+  expect(sent).toEqual([`POST /v1/incidents/${incident.id}/assign`]);
+  const { body } = await getJson(stack, `/v1/incidents/${incident.id}?tenant=globex`, adminToken);
+  expect(body.incident.assignee).toMatchObject({ name: 'Gale Globex' });
+}, 120_000);

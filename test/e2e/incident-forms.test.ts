@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { assetSchema } from '../../lib/domain/asset';
-import { postDemoAlerts } from '../../local/demo-alerts';
+import { postDemoAlerts, type PostedDemoAlerts } from '../../local/demo-alerts';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
 import { createTenant, getJson, login, postJson, startTestStack } from '../helpers/local-stack';
@@ -32,10 +32,10 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
   }
 }
 
-let demoAlerts: Promise<void> | undefined;
+let demoAlerts: Promise<PostedDemoAlerts> | undefined;
 
 /** The demo's alerts, posted once for the tests that need its companies (globex: approvals, a technician). */
-function withDemoAlerts(): Promise<void> {
+function withDemoAlerts(): Promise<PostedDemoAlerts> {
   demoAlerts ??= postDemoAlerts(stack.apiUrl, stack.table, demo);
   return demoAlerts;
 }

@@ -31,6 +31,11 @@ export interface TenantSource {
   mustExist?: boolean;
 }
 
+/** `?tenant=` (or the caller's only tenant), which must exist: 404 for one that does not or that the caller cannot see. */
+export const EXISTING_QUERY_TENANT = { from: 'query', mustExist: true } as const satisfies TenantSource;
+/** The `{id}` of `/v1/tenants/{id}/...`, which must exist: 404 for one that does not or that the caller cannot see. */
+export const EXISTING_PATH_TENANT = { from: 'path', mustExist: true } as const satisfies TenantSource;
+
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 /** What a route declares: its documentation (RouteDoc) with the schemas the wrapper parses with, and how it finds its tenant. */

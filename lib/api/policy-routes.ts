@@ -3,7 +3,7 @@ import { badRequest } from '../errors';
 import { json, zodDetails } from '../http/http';
 import type { VersionedPolicy } from '../store/versioned-policy';
 import type { Route, RouteContext } from './context';
-import { routeDefiner, type RouteRequest } from './define-route';
+import { EXISTING_PATH_TENANT, routeDefiner, type RouteRequest } from './define-route';
 import { checkVersion, resetQuery, storePolicyChange, type FieldDifference } from './policy-changes';
 import { tenantPathParams } from './schemas';
 
@@ -66,9 +66,7 @@ export function policyRoutes<P extends object, C extends ChangeBody>(
   const { deps } = context;
   const defineRoute = routeDefiner(context);
   const { path, tag, versioned, read, change, reset } = spec;
-  /** The path's tenant, authorized for the route's action; 404 for a tenant that does not exist or is not visible. */
-  const tenant = { from: 'path', mustExist: true } as const;
-  const declared = { tag, scope: 'tenant', params: tenantPathParams, tenant, responses: { 200: spec.view } } as const;
+  const declared = { tag, scope: 'tenant', params: tenantPathParams, tenant: EXISTING_PATH_TENANT, responses: { 200: spec.view } } as const;
 
   async function view(tenantId: string) {
     const { policy, version, updatedAt, updatedBy } = await policies.get(deps.table, tenantId);

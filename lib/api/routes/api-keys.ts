@@ -4,7 +4,7 @@ import { notFound } from '../../errors';
 import { json } from '../../http/http';
 import { createApiKey, isActive, revokeApiKey, rotateApiKey, type ApiKeyRecord, type KeyCreator } from '../../store/api-keys';
 import { noContent, type Route, type RouteContext } from '../context';
-import { routeDefiner } from '../define-route';
+import { EXISTING_QUERY_TENANT, routeDefiner } from '../define-route';
 import { apiKeyCreatedResponse, apiKeyRotatedResponse, tenantQuery } from '../schemas';
 import { INTEGRATIONS_TAG, overlapBody } from './integration-bodies';
 
@@ -36,8 +36,6 @@ function creatorOf(principal: AccessClaims): KeyCreator {
 export function apiKeyRoutes(context: RouteContext): Route[] {
   const { deps } = context;
   const defineRoute = routeDefiner(context);
-  /** The tenant of `?tenant=`, authorized for the route's action; 404 for a tenant that does not exist. */
-  const tenant = { from: 'query', mustExist: true } as const;
 
   return [
     defineRoute(
@@ -50,7 +48,7 @@ export function apiKeyRoutes(context: RouteContext): Route[] {
         scope: 'tenant',
         action: 'integration.write',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         body: emptyBody,
         bodyOptional: true,
         responses: { 201: apiKeyCreatedResponse },
@@ -78,7 +76,7 @@ export function apiKeyRoutes(context: RouteContext): Route[] {
         params: keyPathParams,
         malformedPathIs404: 'API key',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         body: overlapBody,
         bodyOptional: true,
         responses: { 201: apiKeyRotatedResponse },
@@ -120,7 +118,7 @@ export function apiKeyRoutes(context: RouteContext): Route[] {
         params: keyPathParams,
         malformedPathIs404: 'API key',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         responses: { 204: null },
         audit: { action: 'apikey.revoke', log: 'tenant' },
       },

@@ -16,7 +16,7 @@ import { correlationPolicies } from '../../store/correlation-policy';
 import { alertsReceivedBetween } from '../../store/kpi-reads';
 import type { TableRef } from '../../store/table-ref';
 import type { Route, RouteContext } from '../context';
-import { routeDefiner } from '../define-route';
+import { EXISTING_PATH_TENANT, routeDefiner } from '../define-route';
 import { policyRoutes } from '../policy-routes';
 import { policyViewResponse, simulationResponse, tenantPathParams } from '../schemas';
 
@@ -117,8 +117,6 @@ function simulationView({ incidents, noiseReduction, opened, merged, reopened, u
 export function correlationRoutes(context: RouteContext): Route[] {
   const { deps } = context;
   const defineRoute = routeDefiner(context);
-  /** The path's tenant, authorized for the route's action; 404 for a tenant that does not exist or is not visible. */
-  const tenant = { from: 'path', mustExist: true } as const;
 
   const path = '/v1/tenants/{id}/correlation';
   return [
@@ -158,7 +156,7 @@ export function correlationRoutes(context: RouteContext): Route[] {
         scope: 'tenant',
         action: 'settings.read',
         params: tenantPathParams,
-        tenant,
+        tenant: EXISTING_PATH_TENANT,
         body: simulateBody,
         documentedBody: simulateBodyDoc,
         responses: { 200: simulationResponse },

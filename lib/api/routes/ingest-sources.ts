@@ -4,7 +4,7 @@ import { json } from '../../http/http';
 import { getIngestSettings, putRateLimit, registerAwsAccount, registerSnsTopic } from '../../store/integrations';
 import { isConditionFailure } from '../../store/transact';
 import type { Route, RouteContext } from '../context';
-import { routeDefiner } from '../define-route';
+import { EXISTING_QUERY_TENANT, routeDefiner } from '../define-route';
 import { awsAccountResponse, rateLimitResponse, snsTopicResponse, tenantQuery } from '../schemas';
 import { INTEGRATIONS_TAG } from './integration-bodies';
 
@@ -27,8 +27,6 @@ const awsAccountBody = z.strictObject({
 export function ingestSourceRoutes(context: RouteContext): Route[] {
   const { deps } = context;
   const defineRoute = routeDefiner(context);
-  /** The tenant of `?tenant=`, authorized for the route's action; 404 for a tenant that does not exist. */
-  const tenant = { from: 'query', mustExist: true } as const;
 
   return [
     defineRoute(
@@ -40,7 +38,7 @@ export function ingestSourceRoutes(context: RouteContext): Route[] {
         scope: 'tenant',
         action: 'integration.write',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         body: rateLimitBody,
         responses: { 200: rateLimitResponse },
         audit: { action: 'ratelimit.update', log: 'tenant' },
@@ -70,7 +68,7 @@ export function ingestSourceRoutes(context: RouteContext): Route[] {
         scope: 'tenant',
         action: 'integration.source',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         body: snsTopicBody,
         responses: { 200: snsTopicResponse, 201: snsTopicResponse },
         audit: { action: 'snstopic.register', log: 'tenant' },
@@ -98,7 +96,7 @@ export function ingestSourceRoutes(context: RouteContext): Route[] {
         scope: 'tenant',
         action: 'integration.source',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         body: awsAccountBody,
         responses: { 200: awsAccountResponse, 201: awsAccountResponse },
         errors: { 409: 'The account is registered to another tenant' },

@@ -2,7 +2,7 @@ import { json } from '../../http/http';
 import { listApiKeys } from '../../store/api-keys';
 import { getIngestSettings } from '../../store/integrations';
 import type { Route, RouteContext } from '../context';
-import { routeDefiner } from '../define-route';
+import { EXISTING_QUERY_TENANT, routeDefiner } from '../define-route';
 import { integrationsResponse, tenantQuery } from '../schemas';
 import { apiKeyRoutes, keyView } from './api-keys';
 import { ingestSourceRoutes } from './ingest-sources';
@@ -29,8 +29,6 @@ export function integrationRoutes(context: RouteContext): Route[] {
 
 function overviewRoute(context: RouteContext): Route {
   const { deps } = context;
-  /** The tenant of `?tenant=`, authorized for the route's action; 404 for a tenant that does not exist. */
-  const tenant = { from: 'query', mustExist: true } as const;
   return routeDefiner(context)(
     {
       method: 'GET',
@@ -42,7 +40,7 @@ function overviewRoute(context: RouteContext): Route {
       scope: 'tenant',
       action: 'integration.read',
       query: tenantQuery,
-      tenant,
+      tenant: EXISTING_QUERY_TENANT,
       responses: { 200: integrationsResponse },
     },
     async ({ event, tenantId }) => {

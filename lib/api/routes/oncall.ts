@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { json } from '../../http/http';
 import { onCallNow } from '../../store/oncall';
 import type { Route, RouteContext } from '../context';
-import { routeDefiner } from '../define-route';
+import { EXISTING_QUERY_TENANT, routeDefiner } from '../define-route';
 import { onCallNowResponse, tenantQuery } from '../schemas';
 import { scheduleRoutes } from './schedules';
 import { technicianRoutes } from './technicians';
@@ -30,8 +30,6 @@ export function oncallRoutes(context: RouteContext): Route[] {
 
 function onCallNowRoute(context: RouteContext): Route {
   const { deps } = context;
-  /** The tenant of `?tenant=`, authorized for the route's action; 404 for a tenant that does not exist or is not visible. */
-  const tenant = { from: 'query', mustExist: true } as const;
   return routeDefiner(context)(
     {
       method: 'GET',
@@ -43,7 +41,7 @@ function onCallNowRoute(context: RouteContext): Route {
       scope: 'tenant',
       action: 'oncall.read',
       query: nowQuery,
-      tenant,
+      tenant: EXISTING_QUERY_TENANT,
       responses: { 200: onCallNowResponse },
     },
     async ({ tenantId, query: { at } }) => {

@@ -17,7 +17,7 @@ import {
 import { listUsers } from '../../store/users';
 import { eachElement, maxLength } from '../../util/input-limits';
 import { noContent, type Route, type RouteContext } from '../context';
-import { routeDefiner } from '../define-route';
+import { EXISTING_QUERY_TENANT, routeDefiner } from '../define-route';
 import { checkVersion, fieldDifference, STALE_VERSION_DOC } from '../policy-changes';
 import { scheduleListResponse, schedulePathParams, scheduleResponse, tenantQuery, USER_ID_MAX } from '../schemas';
 
@@ -78,8 +78,6 @@ function scheduleView(stored: StoredSchedule) {
 export function scheduleRoutes(context: RouteContext): Route[] {
   const { deps } = context;
   const defineRoute = routeDefiner(context);
-  /** The tenant of `?tenant=`, authorized for the route's action; 404 for a tenant that does not exist or is not visible. */
-  const tenant = { from: 'query', mustExist: true } as const;
 
   /** A 400 naming every member or override user who is not a user of the tenant (the same words whether or not they exist). */
   async function checkPeople(tenantId: string, named: ReadonlyArray<{ path: string; userId: string }>): Promise<void> {
@@ -109,7 +107,7 @@ export function scheduleRoutes(context: RouteContext): Route[] {
         scope: 'tenant',
         action: 'oncall.read',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         responses: { 200: scheduleListResponse },
       },
       async ({ tenantId }) => {
@@ -127,7 +125,7 @@ export function scheduleRoutes(context: RouteContext): Route[] {
         scope: 'tenant',
         action: 'oncall.write',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         body: createScheduleBody,
         responses: { 201: scheduleResponse },
         errors: { 409: `The id is taken, or the tenant has ${MAX_SCHEDULES} schedules already` },
@@ -160,7 +158,7 @@ export function scheduleRoutes(context: RouteContext): Route[] {
         params: schedulePathParams,
         malformedPathIs404: 'Schedule',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         responses: { 200: scheduleResponse },
       },
       async ({ tenantId, params }) => {
@@ -182,7 +180,7 @@ export function scheduleRoutes(context: RouteContext): Route[] {
         params: schedulePathParams,
         malformedPathIs404: 'Schedule',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         body: updateScheduleBody,
         responses: { 200: scheduleResponse },
         errors: conflictError,
@@ -221,7 +219,7 @@ export function scheduleRoutes(context: RouteContext): Route[] {
         params: schedulePathParams,
         malformedPathIs404: 'Schedule',
         query: versionQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         responses: { 204: null },
         errors: conflictError,
         audit: { action: 'oncall-schedule.delete', log: 'tenant' },

@@ -4,7 +4,7 @@ import { conflict } from '../../errors';
 import { json } from '../../http/http';
 import { getIngestSettings, putHmacSettings, rotateHmacSecret, type HmacSettings } from '../../store/integrations';
 import type { Route, RouteContext } from '../context';
-import { routeDefiner } from '../define-route';
+import { EXISTING_QUERY_TENANT, routeDefiner } from '../define-route';
 import { hmacResponse, hmacRotatedResponse, tenantQuery } from '../schemas';
 import { INTEGRATIONS_TAG, overlapBody } from './integration-bodies';
 
@@ -26,8 +26,6 @@ function hmacView(hmac: HmacSettings | undefined, now: Date) {
 export function signingRoutes(context: RouteContext): Route[] {
   const { deps } = context;
   const defineRoute = routeDefiner(context);
-  /** The tenant of `?tenant=`, authorized for the route's action; 404 for a tenant that does not exist. */
-  const tenant = { from: 'query', mustExist: true } as const;
 
   return [
     defineRoute(
@@ -40,7 +38,7 @@ export function signingRoutes(context: RouteContext): Route[] {
         scope: 'tenant',
         action: 'integration.write',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         body: overlapBody,
         bodyOptional: true,
         responses: { 201: hmacRotatedResponse },
@@ -71,7 +69,7 @@ export function signingRoutes(context: RouteContext): Route[] {
         scope: 'tenant',
         action: 'integration.write',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         body: hmacBody,
         responses: { 200: hmacResponse },
         errors: { 409: 'No signing secret yet: rotate one first' },

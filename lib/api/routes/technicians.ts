@@ -14,7 +14,7 @@ import {
 } from '../../store/oncall';
 import { getUser, listUsers, type StoredUser } from '../../store/users';
 import type { Route, RouteContext } from '../context';
-import { routeDefiner } from '../define-route';
+import { EXISTING_QUERY_TENANT, routeDefiner } from '../define-route';
 import { technicianListResponse, technicianPathParams, technicianProfileResponse, tenantQuery } from '../schemas';
 
 /**
@@ -28,8 +28,6 @@ const profileBody = technicianProfileSchema;
 export function technicianRoutes(context: RouteContext): Route[] {
   const { deps } = context;
   const defineRoute = routeDefiner(context);
-  /** The tenant of `?tenant=`, authorized for the route's action; 404 for a tenant that does not exist or is not visible. */
-  const tenant = { from: 'query', mustExist: true } as const;
 
   /** Open or acknowledged incidents of the tenant, per assignee. */
   async function openCounts(tenantId: string): Promise<Map<string, number>> {
@@ -69,7 +67,7 @@ export function technicianRoutes(context: RouteContext): Route[] {
         scope: 'tenant',
         action: 'user.read',
         query: tenantQuery,
-        tenant,
+        tenant: EXISTING_QUERY_TENANT,
         responses: { 200: technicianListResponse },
       },
       async ({ principal, tenantId }) => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import type { ProofAction } from '../domain/refresh-proof';
-import { proofKeySchema } from '../domain/refresh-proof-schemas';
+import type { loginRequestSchema, refreshRequestSchema } from '../domain/session-requests';
 import { publicUser, type PublicUser } from '../domain/user';
 import { AppError, unauthorized } from '../errors';
 import {
@@ -21,24 +21,6 @@ import type { TableRef } from '../store/table-ref';
 import { decoyPasswordHash, verifyPassword } from './password';
 import { provesRefresh } from './refresh-proof';
 import { signAccessToken, type KeySet } from './tokens';
-
-export const loginRequestSchema = z.object({
-  email: z.email().max(254),
-  password: z.string().min(1).max(1024),
-  /** The dashboard's key: the session's refresh token is then bound to it (lib/domain/refresh-proof.ts). */
-  proofKey: proofKeySchema.optional(),
-});
-
-export const refreshRequestSchema = z.object({
-  refreshToken: z.string().min(20).max(512),
-  proof: z
-    .string()
-    .max(2048)
-    .optional()
-    .describe(
-      "A compact JWS (ES256) by the session's key over the token's SHA-256 and the action: required when the session was opened with a proofKey",
-    ),
-});
 
 /**
  * Passwords people choose for this product: at least 12 characters, and at least three of lower

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { loginRequestSchema } from '../../../lib/domain/session-requests';
 
 export interface LoginDraft {
   email: string;
@@ -12,14 +13,7 @@ export function credentialsOf(draft: LoginDraft): LoginDraft {
   return { email: draft.email.trim(), password: draft.password };
 }
 
-/**
- * The email and password rules of the API's loginRequestSchema (lib/auth/login.ts). That module hashes with
- * node:crypto and its schema also takes the session's proof key, which the session adds itself, so the two
- * fields a person types are repeated here rather than imported.
- */
-const credentialsSchema = z.object({
-  email: z.email().max(254),
-  password: z.string().min(1).max(1024),
-});
+/** The two fields a person types, with the API's own rules (the proof key is the session's to add). */
+const credentialsSchema = loginRequestSchema.pick({ email: true, password: true });
 
 export const loginFormSchema = z.custom<LoginDraft>().transform(credentialsOf).pipe(credentialsSchema);

@@ -1,4 +1,5 @@
-import { login, loginRequestSchema, logout, logoutAll, refresh, refreshRequestSchema } from '../../auth/login';
+import { login, logout, logoutAll, refresh } from '../../auth/login';
+import { loginRequestSchema, refreshRequestSchema } from '../../domain/session-requests';
 import { json } from '../../http/http';
 import { pingTable } from '../../store/table-ref';
 import { noContent, type Route, type RouteContext } from '../context';

@@ -296,7 +296,7 @@ export const EVENT_RULES: ReadonlyArray<{
   {
     id: 'TrackSlaClocksAndNotify',
     description:
-      'Incidents opening, changing and resolving move their SLA timers; assignments, approval requests, runbook results and resolutions notify people',
+      'Incidents opening, changing and resolving move their SLA timers; assignments, approval requests, runbook results, resolutions and maintenance windows starting or ending notify people',
     bus: 'product',
     pattern: {
       source: [EVENT_SOURCE],
@@ -312,6 +312,8 @@ export const EVENT_RULES: ReadonlyArray<{
         'SlaWarning',
         'IncidentEscalated',
         'IncidentRepairRequested',
+        'MaintenanceStarted',
+        'MaintenanceEnded',
       ],
     },
     function: 'sla',

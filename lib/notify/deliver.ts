@@ -37,6 +37,7 @@ import {
 } from '../domain/notify/preferences';
 import {
   notificationSchema,
+  notificationScope,
   renderEmail,
   renderSlack,
   renderTeams,
@@ -147,7 +148,8 @@ interface PlannedRecipient {
 /** Sends `request.notification` and returns its delivery records (stored in `deps.table`). */
 export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Promise<NotificationDelivery[]> {
   const notification: Notification = notificationSchema.parse(request.notification);
-  const tenantId = notification.incident.tenantId;
+  const scope = notificationScope(notification);
+  const tenantId = scope.tenantId;
   const notificationId = request.id ?? ulid();
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
@@ -160,7 +162,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
   const senders: ChannelSenders = { ...createSenders(), ...deps.senders };
   const settings = deps.channelSettings ?? (await getChannelSettings(deps.table, tenantId));
   const renderOptions = deps.productName ? { productName: deps.productName } : {};
-  const event: { kind: NotificationKind; severity: Severity } = { kind: notification.kind, severity: notification.incident.severity };
+  const event: { kind: NotificationKind; severity: Severity } = { kind: notification.kind, severity: scope.severity };
 
   const seen = new Set<string>();
   const recipients: PlannedRecipient[] = [];
@@ -180,7 +182,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
   const base = {
     tenantId,
     notificationId,
-    incidentId: notification.incident.id,
+    incidentId: scope.incidentId,
     kind: notification.kind,
     ...traced,
   };

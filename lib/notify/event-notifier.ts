@@ -1,18 +1,19 @@
 import type { Role } from '../domain/user';
 import type { Incident } from '../domain/incident';
-import { correlationIdOfDetail, DETAIL_TYPES } from '../domain/events';
+import { correlationIdOfDetail, DETAIL_TYPES, EVENT_CONTRACTS } from '../domain/events';
 import { approverRoleFor } from '../remediation/approval-rules';
 import { getIncidentDetail } from '../store/incidents';
+import { getNotificationPreferences } from '../store/oncall';
 import { getApproval, getExecution } from '../store/remediation';
 import type { TableRef } from '../store/table-ref';
 import { getTenant } from '../store/tenants';
 import { getUser, listUsers } from '../store/users';
 import { deliver, type DeliverDeps, type Recipient } from './deliver';
-import type { IncidentSummary, NotificationInput } from '../domain/notify/templates';
+import { truncate, type IncidentSummary, type NotificationInput } from '../domain/notify/templates';
 
 export interface NotifierConfig {
   deliver: DeliverDeps;
-  /** The dashboard's base URL: notifications link to the incident (and the approvals queue) there. */
+  /** The dashboard's base URL: notifications link to the incident (the approvals queue, the maintenance windows) there. */
   dashboardUrl: string;
 }
 
@@ -37,12 +38,17 @@ export async function incidentSummary(
   };
 }
 
-/** Users by id, with their addresses (unknown ids are left out). */
+/**
+ * Users by id, with their addresses and their notification preferences (channels per kind, time zone,
+ * quiet hours: the defaults when they set none); unknown ids are left out.
+ */
 export async function recipientsOf(table: TableRef, userIds: Iterable<string>): Promise<Recipient[]> {
   const recipients: Recipient[] = [];
   for (const userId of new Set(userIds)) {
     const user = await getUser(table, userId);
-    if (user) recipients.push({ userId, email: user.email });
+    if (!user) continue;
+    const { userId: _userId, ...preferences } = (await getNotificationPreferences(table, userId)).preferences;
+    recipients.push({ userId, email: user.email, preferences });
   }
   return recipients;
 }
@@ -64,13 +70,64 @@ export const NOTIFIED_EVENTS = [
   DETAIL_TYPES.approvalRequested,
   DETAIL_TYPES.executionFinished,
   DETAIL_TYPES.incidentResolved,
+  DETAIL_TYPES.maintenanceStarted,
+  DETAIL_TYPES.maintenanceEnded,
 ] as const;
+
+const MAINTENANCE_EDGES: Readonly<Record<string, 'started' | 'ended'>> = {
+  [DETAIL_TYPES.maintenanceStarted]: 'started',
+  [DETAIL_TYPES.maintenanceEnded]: 'ended',
+};
+
+/**
+ * A maintenance window (or silence) starting or ending: the tenant's company admins and the MSP admins
+ * are told, by email and on the dashboard unless their preferences say otherwise. The event names no
+ * real incident (its `incidentId` is `maintenance:<window id>`), so none is read.
+ */
+async function notifyMaintenance(
+  config: NotifierConfig,
+  edge: 'started' | 'ended',
+  input: Record<string, unknown>,
+  eventId: string,
+): Promise<{ sent: number } | { skipped: string }> {
+  const { table } = config.deliver;
+  // Started and ended share one contract.
+  const parsed = EVENT_CONTRACTS[DETAIL_TYPES.maintenanceStarted].safeParse(input);
+  if (!parsed.success) return { skipped: 'not a maintenance event' };
+  const detail = parsed.data;
+  const tenant = await getTenant(table, detail.tenantId);
+  const notification: NotificationInput = {
+    kind: 'maintenance',
+    at: new Date().toISOString(),
+    edge,
+    window: {
+      id: detail.windowId,
+      name: detail.name,
+      kind: detail.kind,
+      startsAt: new Date(detail.startsAt).toISOString(),
+      endsAt: new Date(detail.endsAt).toISOString(),
+      ...(detail.reason ? { reason: truncate(detail.reason, 1000) } : {}),
+    },
+    tenant: { id: detail.tenantId, ...(tenant ? { name: tenant.name } : {}) },
+    ...(edge === 'ended' && detail.released ? { released: detail.released.length } : {}),
+    url: `${config.dashboardUrl.replace(/\/$/, '')}/maintenance?tenant=${encodeURIComponent(detail.tenantId)}`,
+  };
+  const recipients = await recipientsOf(table, [
+    ...(await usersWithRole(table, detail.tenantId, 'company_admin')),
+    ...(await usersWithRole(table, detail.tenantId, 'msp_admin')),
+  ]);
+  if (!recipients.length) return { skipped: 'no recipients' };
+  const correlationId = correlationIdOfDetail(detail);
+  await deliver(config.deliver, { id: eventId, notification, recipients, ...(correlationId ? { correlationId } : {}) });
+  return { sent: recipients.length };
+}
 
 /**
  * The notifications that follow domain events (the SLA service sends its own):
  * the assignee on an assignment, the possible approvers on an approval request, the assignee on a
- * runbook's result and on resolution. `deliver` picks each person's channels (preferences, quiet
- * hours: results and resolutions go to the dashboard only by default). Returns what was sent, or why not.
+ * runbook's result and on resolution, the tenant's admins on a maintenance window starting or ending.
+ * `deliver` picks each person's channels (preferences, quiet hours: results and resolutions go to the
+ * dashboard only by default). Returns what was sent, or why not.
  */
 export async function notifyForEvent(
   config: NotifierConfig,
@@ -79,6 +136,8 @@ export async function notifyForEvent(
   eventId: string,
 ): Promise<{ sent: number } | { skipped: string }> {
   const { table } = config.deliver;
+  const edge = MAINTENANCE_EDGES[detailType];
+  if (edge) return notifyMaintenance(config, edge, detail, eventId);
   if (!detail.incidentId) return { skipped: 'no incident' };
   const found = await getIncidentDetail(table, detail.tenantId, detail.incidentId);
   if (!found) return { skipped: 'no such incident' };

@@ -40,6 +40,9 @@ describe('SlaNotifications', () => {
       'SlaWarning',
       'IncidentEscalated',
       'IncidentRepairRequested',
+      // A maintenance window starting or ending tells the tenant's admins.
+      'MaintenanceStarted',
+      'MaintenanceEnded',
     ]);
     expect(rule.Properties.Targets[0]).toMatchObject({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] }, DeadLetterConfig: expect.any(Object) });
     const [group] = Object.values(template.findResources('AWS::Scheduler::ScheduleGroup'));

@@ -30,7 +30,7 @@ const incident = (title = 'Disk full on db-prod-01') => ({
   url: 'https://aw.example.com/incidents/inc-01',
 });
 
-const samples: Record<NotificationKind, NotificationInput> = {
+const samples: { [K in NotificationKind]: Of<K> } = {
   assignment: {
     kind: 'assignment',
     at: iso(1),
@@ -67,6 +67,15 @@ const samples: Record<NotificationKind, NotificationInput> = {
     resolvedAt: iso(95),
     resolvedBy: 'anna@msp.example',
     resolutionCode: 'fixed',
+  },
+  // No incident: its rendering is in notify-maintenance.test.ts.
+  maintenance: {
+    kind: 'maintenance',
+    at: iso(0),
+    edge: 'started',
+    window: { id: 'mw-1', name: 'Patch night', kind: 'window', startsAt: iso(0), endsAt: iso(120) },
+    tenant: { id: 'acme', name: 'Acme Corp' },
+    url: 'https://aw.example.com/maintenance?tenant=acme',
   },
 };
 

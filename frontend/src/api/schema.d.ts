@@ -2246,7 +2246,8 @@ export interface components {
       id: string;
       incidentId: string;
       /** @enum {string} */
-      kind: 'assignment' | 'sla-warning' | 'sla-breach' | 'escalation' | 'approval-request' | 'remediation-result' | 'resolved';
+      kind:
+        'assignment' | 'sla-warning' | 'sla-breach' | 'escalation' | 'approval-request' | 'remediation-result' | 'resolved' | 'maintenance';
       /** Format: date-time */
       lastAttemptAt?: string;
       lastError?: string;

@@ -26,6 +26,8 @@ export const DEFAULT_CHANNELS: Readonly<Record<NotificationKind, readonly UserCh
   'approval-request': ['email', 'slack', 'dashboard'],
   'remediation-result': ['dashboard'],
   resolved: ['dashboard'],
+  /** A tenant's maintenance window starting or ending, to its admins: on by default, never urgent (quiet hours hold it back). */
+  maintenance: ['email', 'dashboard'],
 };
 
 export const quietHoursSchema = z
@@ -77,7 +79,11 @@ export function quietUntil(quiet: QuietHours, timeZone: string, instant: Date): 
   return null;
 }
 
-/** The channels to use for an event now, and those quiet hours hold back. */
+/**
+ * The channels to use for an event now, and those quiet hours hold back. Only a critical incident breaks
+ * through quiet hours; a notification about no incident (maintenance) comes with severity `info`
+ * (templates.ts's `notificationScope`).
+ */
 export function channelsFor(
   preferences: NotificationPreferences,
   event: { kind: NotificationKind; severity: Severity },

@@ -11,7 +11,9 @@ import { timeZoneSchema } from '../../util/zoned-time';
  * sha256=HMAC(secret, timestamp + "." + delivery id + "." + body)` with `X-Timestamp` and `X-Delivery-Id`). Everything here is
  * rendering: no I/O. Incident text comes from monitoring tools and is never trusted: HTML is escaped,
  * Slack's control characters are escaped (no `<!channel>` from an alert title), subjects lose
- * line breaks.
+ * line breaks. Every kind is about an incident but `maintenance` (a maintenance window or silence
+ * starting or ending), which names its window and tenant instead; a window's name and reason are
+ * treated like alert text.
  */
 
 export const NOTIFICATION_KINDS = [
@@ -22,6 +24,7 @@ export const NOTIFICATION_KINDS = [
   'approval-request',
   'remediation-result',
   'resolved',
+  'maintenance',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -52,6 +55,18 @@ const base = {
 };
 const slaClock = z.enum(['response', 'resolution']);
 const runbookRef = z.object({ id: z.string().min(1), name: limited(200) }).strict();
+
+/** The maintenance window (or silence) a `maintenance` notification is about. */
+const maintenanceWindowSummarySchema = z
+  .object({
+    id: z.string().min(1),
+    name: limited(200),
+    kind: z.enum(['window', 'silence']),
+    startsAt: z.iso.datetime(),
+    endsAt: z.iso.datetime(),
+    reason: limited(1000).optional(),
+  })
+  .strict();
 
 export const notificationSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('assignment'), assignee: limited(128), reasons: z.array(limited(500)).max(10).default([]) }).strict(),
@@ -99,9 +114,37 @@ export const notificationSchema = z.discriminatedUnion('kind', [
       resolutionCode: limited(64).optional(),
     })
     .strict(),
+  z
+    .object({
+      at: z.iso.datetime(),
+      kind: z.literal('maintenance'),
+      edge: z.enum(['started', 'ended']),
+      window: maintenanceWindowSummarySchema,
+      tenant: z.object({ id: z.string().min(1), name: limited(200).optional() }).strict(),
+      /** When it ended: how many incidents still firing were handed back to the normal treatment. */
+      released: z.number().int().min(0).optional(),
+      /** The tenant's maintenance windows in the dashboard. */
+      url: httpUrl,
+    })
+    .strict(),
 ]);
 export type Notification = z.infer<typeof notificationSchema>;
 export type NotificationInput = z.input<typeof notificationSchema>;
+type IncidentNotification = Exclude<Notification, { kind: 'maintenance' }>;
+type MaintenanceNotification = Extract<Notification, { kind: 'maintenance' }>;
+
+/**
+ * What a notification is about, for its delivery records and the quiet hours: the tenant, the incident
+ * (a maintenance window's `maintenance:<window id>`, as its events name it), and the severity (a
+ * maintenance notification is `info`: quiet hours hold it back like any non-critical one).
+ */
+export function notificationScope(notification: Notification): { tenantId: string; incidentId: string; severity: Severity } {
+  if (notification.kind === 'maintenance') {
+    return { tenantId: notification.tenant.id, incidentId: `maintenance:${notification.window.id}`, severity: 'info' };
+  }
+  const { incident } = notification;
+  return { tenantId: incident.tenantId, incidentId: incident.id, severity: incident.severity };
+}
 
 export const renderOptionsSchema = z
   .object({
@@ -193,6 +236,22 @@ const SEVERITY_COLOUR: Record<Severity, string> = {
   info: '#4b5563',
 };
 
+const SLACK_EMOJI: Record<Severity, string> = {
+  critical: ':red_circle:',
+  high: ':large_orange_circle:',
+  medium: ':large_yellow_circle:',
+  low: ':large_blue_circle:',
+  info: ':white_circle:',
+};
+
+const TEAMS_COLOUR: Record<Severity, 'attention' | 'warning' | 'accent' | 'default'> = {
+  critical: 'attention',
+  high: 'attention',
+  medium: 'warning',
+  low: 'accent',
+  info: 'default',
+};
+
 // ---------------------------------------------------------------------------------------------------
 // The content of each kind, channel-neutral
 
@@ -209,9 +268,99 @@ interface Content {
   good: boolean;
 }
 
+/** How a notification presents itself around its content, the same on every channel. */
+interface Frame {
+  /** The line above the headline, before the company: the severity, or MAINTENANCE. */
+  label: string;
+  company: string;
+  /** The email subject (made one line when used). */
+  subject: string;
+  /** Slack's fallback text. */
+  fallback: string;
+  /** The footer's "incident inc-01". */
+  reference: string;
+  colour: string;
+  emoji: string;
+  teamsColour: 'attention' | 'warning' | 'accent' | 'default' | 'good';
+}
+
 const clockWord = (clock: 'response' | 'resolution') => (clock === 'response' ? 'Response' : 'Resolution');
 
-function contentOf(notification: Notification, timeZone: string): Content {
+/** A notification's content and frame in a time zone. */
+function present(notification: Notification, timeZone: string): { content: Content; frame: Frame } {
+  if (notification.kind === 'maintenance') return presentMaintenance(notification, timeZone);
+  const content = contentOf(notification, timeZone);
+  const { incident } = notification;
+  const label = SEVERITY_LABEL[incident.severity];
+  return {
+    content,
+    frame: {
+      label,
+      company: incident.tenantName,
+      subject: `[${label}] ${content.headline} (${incident.tenantName})`,
+      fallback: `[${label}] ${content.headline}`,
+      reference: `incident ${incident.id}`,
+      colour: content.good ? '#15803d' : SEVERITY_COLOUR[incident.severity],
+      emoji: content.good ? ':large_green_circle:' : SLACK_EMOJI[incident.severity],
+      teamsColour: content.good ? 'good' : TEAMS_COLOUR[incident.severity],
+    },
+  };
+}
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/**
+ * A maintenance window (or silence) started or ended: no incident, no severity. Started is news in
+ * blue; ended is good news in green, or a warning when incidents still firing were handed back.
+ */
+function presentMaintenance(notification: MaintenanceNotification, timeZone: string): { content: Content; frame: Frame } {
+  const { window, edge, released } = notification;
+  const when = (iso: string) => formatInstant(iso, timeZone);
+  const silence = window.kind === 'silence';
+  const word = silence ? 'Silence' : 'Maintenance';
+  const company = notification.tenant.name ?? notification.tenant.id;
+  const handedBack = edge === 'ended' && released ? `${plural(released, 'incident', 'incidents')} still firing handed back` : '';
+  const what = `The ${silence ? 'silence' : 'maintenance window'} ${window.name}`;
+  let summary: string;
+  if (edge === 'started') {
+    summary = `${what} started for ${company} and lasts until ${when(window.endsAt)}. Alerts it covers are still recorded; the incidents they open follow its rules until it ends.`;
+  } else if (released) {
+    summary = `${what} ended for ${company}. ${plural(released, 'incident', 'incidents')} still firing ${released === 1 ? 'was' : 'were'} handed back to the normal treatment (notifications, SLA clocks, runbooks).`;
+  } else {
+    summary = `${what} ended for ${company}.${released === 0 ? ' No incident it covered was still firing.' : ''}`;
+  }
+  const facts: Array<[string, string]> = [
+    ['Company', company],
+    ['From', when(window.startsAt)],
+    ['Until', when(window.endsAt)],
+  ];
+  if (window.reason) facts.push(['Reason', window.reason]);
+  if (handedBack) facts.push(['Still firing', `${plural(released ?? 0, 'incident', 'incidents')} handed back`]);
+  const good = edge === 'ended' && !released;
+  const warning = handedBack !== '';
+  const subject = `[${word} ${edge}] ${window.name} — ${company}${handedBack ? `: ${handedBack}` : ''}`;
+  return {
+    content: {
+      headline: `${word} ${edge}: ${window.name}`,
+      summary,
+      facts,
+      action: { label: 'Open maintenance', url: notification.url },
+      good,
+    },
+    frame: {
+      label: word.toUpperCase(),
+      company,
+      subject,
+      fallback: subject,
+      reference: `${silence ? 'silence' : 'maintenance window'} ${window.id}`,
+      colour: good ? '#15803d' : warning ? '#a16207' : '#1d4ed8',
+      emoji: good ? ':large_green_circle:' : warning ? ':warning:' : ':wrench:',
+      teamsColour: good ? 'good' : warning ? 'warning' : 'accent',
+    },
+  };
+}
+
+function contentOf(notification: IncidentNotification, timeZone: string): Content {
   const { incident } = notification;
   const when = (iso: string) => formatInstant(iso, timeZone);
   const facts: Array<[string, string]> = [
@@ -310,10 +459,9 @@ export interface EmailMessage {
 export function renderEmail(input: NotificationInput, options: RenderOptions = {}): EmailMessage {
   const notification = notificationSchema.parse(input);
   const { timeZone, productName } = renderOptionsSchema.parse(options);
-  const content = contentOf(notification, timeZone);
-  const { incident } = notification;
-  const subject = oneLine(`[${SEVERITY_LABEL[incident.severity]}] ${content.headline} (${incident.tenantName})`);
-  const colour = content.good ? '#15803d' : SEVERITY_COLOUR[incident.severity];
+  const { content, frame } = present(notification, timeZone);
+  const subject = oneLine(frame.subject);
+  const { colour } = frame;
 
   const rows = content.facts
     .map(
@@ -333,13 +481,13 @@ export function renderEmail(input: NotificationInput, options: RenderOptions = {
       colour +
       '">',
     '<tr><td style="padding:24px">',
-    `<p style="margin:0 0 8px;color:${colour};font-weight:600;font-size:12px;letter-spacing:.05em">${escapeHtml(SEVERITY_LABEL[incident.severity])} · ${escapeHtml(incident.tenantName)}</p>`,
+    `<p style="margin:0 0 8px;color:${colour};font-weight:600;font-size:12px;letter-spacing:.05em">${escapeHtml(frame.label)} · ${escapeHtml(frame.company)}</p>`,
     `<h1 style="margin:0 0 12px;font-size:20px">${escapeHtml(content.headline)}</h1>`,
     `<p style="margin:0 0 16px">${escapeHtml(content.summary)}</p>`,
     `<table role="presentation" style="font-size:14px;margin:0 0 16px">${rows}</table>`,
     pre,
     `<p style="margin:16px 0"><a href="${escapeHtml(content.action.url)}" style="background:${colour};color:#ffffff;padding:10px 16px;border-radius:4px;text-decoration:none">${escapeHtml(content.action.label)}</a></p>`,
-    `<p style="margin:24px 0 0;color:#9ca3af;font-size:12px">${escapeHtml(productName)} · incident ${escapeHtml(incident.id)}</p>`,
+    `<p style="margin:24px 0 0;color:#9ca3af;font-size:12px">${escapeHtml(productName)} · ${escapeHtml(frame.reference)}</p>`,
     '</td></tr></table></body></html>',
   ].join('\n');
 
@@ -354,7 +502,7 @@ export function renderEmail(input: NotificationInput, options: RenderOptions = {
     '',
     `${content.action.label}: ${content.action.url}`,
     '',
-    `-- ${productName} · incident ${incident.id}`,
+    `-- ${productName} · ${frame.reference}`,
   ].join('\n');
   return { subject, html, text };
 }
@@ -385,21 +533,12 @@ export interface SlackMessage {
   blocks: SlackBlock[];
 }
 
-const SLACK_EMOJI: Record<Severity, string> = {
-  critical: ':red_circle:',
-  high: ':large_orange_circle:',
-  medium: ':large_yellow_circle:',
-  low: ':large_blue_circle:',
-  info: ':white_circle:',
-};
-
 /** Block Kit limits: header 150 characters, section text 3000, a field 2000 and at most 10 fields. */
 export function renderSlack(input: NotificationInput, options: RenderOptions = {}): SlackMessage {
   const notification = notificationSchema.parse(input);
   const { timeZone, productName } = renderOptionsSchema.parse(options);
-  const content = contentOf(notification, timeZone);
-  const { incident } = notification;
-  const emoji = content.good ? ':large_green_circle:' : SLACK_EMOJI[incident.severity];
+  const { content, frame } = present(notification, timeZone);
+  const { emoji } = frame;
   const blocks: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(oneLine(content.headline, 1000), 150), emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(`${emoji} ${escapeSlack(content.summary)}`, 3000) } },
@@ -428,10 +567,10 @@ export function renderSlack(input: NotificationInput, options: RenderOptions = {
     },
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: escapeSlack(`${productName} · ${incident.tenantName} · incident ${incident.id}`) }],
+      elements: [{ type: 'mrkdwn', text: escapeSlack(`${productName} · ${frame.company} · ${frame.reference}`) }],
     },
   );
-  return { text: escapeSlack(oneLine(`[${SEVERITY_LABEL[incident.severity]}] ${content.headline}`, 1000)), blocks };
+  return { text: escapeSlack(oneLine(frame.fallback, 1000)), blocks };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -453,14 +592,6 @@ export interface TeamsMessage {
   }>;
 }
 
-const TEAMS_COLOUR: Record<Severity, 'attention' | 'warning' | 'accent' | 'default'> = {
-  critical: 'attention',
-  high: 'attention',
-  medium: 'warning',
-  low: 'accent',
-  info: 'default',
-};
-
 /**
  * Adaptive Card TextBlocks support a Markdown subset (bold, italic, lists, links): `[text](url)` in an
  * alert title would become a link and `App_Pool_01` would lose its underscores to italics, so the
@@ -474,15 +605,14 @@ export function escapeTeams(value: string): string {
 export function renderTeams(input: NotificationInput, options: RenderOptions = {}): TeamsMessage {
   const notification = notificationSchema.parse(input);
   const { timeZone, productName } = renderOptionsSchema.parse(options);
-  const content = contentOf(notification, timeZone);
-  const { incident } = notification;
+  const { content, frame } = present(notification, timeZone);
   const body: Array<Record<string, unknown>> = [
     {
       type: 'TextBlock',
-      text: escapeTeams(`${SEVERITY_LABEL[incident.severity]} · ${incident.tenantName}`),
+      text: escapeTeams(`${frame.label} · ${frame.company}`),
       size: 'Small',
       weight: 'Bolder',
-      color: content.good ? 'good' : TEAMS_COLOUR[incident.severity],
+      color: frame.teamsColour,
     },
     { type: 'TextBlock', text: escapeTeams(content.headline), size: 'Large', weight: 'Bolder', wrap: true },
     { type: 'TextBlock', text: escapeTeams(content.summary), wrap: true },
@@ -498,7 +628,7 @@ export function renderTeams(input: NotificationInput, options: RenderOptions = {
   }
   body.push({
     type: 'TextBlock',
-    text: escapeTeams(`${productName} · incident ${incident.id}`),
+    text: escapeTeams(`${productName} · ${frame.reference}`),
     size: 'Small',
     isSubtle: true,
     wrap: true,
@@ -531,8 +661,22 @@ export interface WebhookRequest {
   headers: Record<string, string>;
 }
 
+/** The webhook's event type and body (before the delivery id): an incident's, or a maintenance window's. */
+function webhookEvent(notification: Notification): { type: string; fields: Record<string, unknown> } {
+  if (notification.kind === 'maintenance') {
+    const { kind: _kind, at, edge, window, tenant, ...data } = notification;
+    const type = `maintenance.${edge}`;
+    return { type, fields: { type, occurredAt: at, tenantId: tenant.id, window, data: { tenant, ...data } } };
+  }
+  const { kind, at, incident, ...data } = notification;
+  const type = `incident.${kind}`;
+  return { type, fields: { type, occurredAt: at, tenantId: incident.tenantId, incident, data } };
+}
+
 /**
- * A JSON body `{ id, type, occurredAt, tenantId, incident, data }` and its headers: `X-Timestamp`
+ * A JSON body `{ id, type, occurredAt, tenantId, incident, data }` with `type` `incident.<kind>` (a
+ * maintenance window's has `window` instead of `incident`, and `type` `maintenance.started` or
+ * `maintenance.ended`) and its headers: `X-Timestamp`
  * (Unix seconds), `X-Delivery-Id` for the receiver's idempotency (the same delivery id on every retry),
  * and `X-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + delivery id + "." + body)>` (the
  * scheme of lib/ingest/signature.ts, so a receiver can verify it with `verifyDeliverySignature`). The
@@ -540,15 +684,8 @@ export interface WebhookRequest {
  */
 export function renderWebhook(input: NotificationInput, signing: { secret: string; deliveryId: string; now: Date }): WebhookRequest {
   const notification = notificationSchema.parse(input);
-  const { kind, at, incident, ...data } = notification;
-  const body = JSON.stringify({
-    id: signing.deliveryId,
-    type: `incident.${kind}`,
-    occurredAt: at,
-    tenantId: incident.tenantId,
-    incident,
-    data,
-  });
+  const { type, fields } = webhookEvent(notification);
+  const body = JSON.stringify({ id: signing.deliveryId, ...fields });
   const timestamp = String(Math.floor(signing.now.getTime() / 1000));
   return {
     body,
@@ -556,7 +693,7 @@ export function renderWebhook(input: NotificationInput, signing: { secret: strin
       'content-type': 'application/json',
       'user-agent': 'AlertWhisperer-Webhook/1',
       'x-delivery-id': signing.deliveryId,
-      'x-event-type': `incident.${kind}`,
+      'x-event-type': type,
       'x-timestamp': timestamp,
       'x-signature': signPayload(signing.secret, timestamp, body, signing.deliveryId),
     },

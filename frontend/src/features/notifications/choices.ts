@@ -27,4 +27,5 @@ export const KIND_LABELS: Record<string, string> = {
   'approval-request': 'Approval request',
   'remediation-result': 'Runbook result',
   resolved: 'Incident resolved',
+  maintenance: 'Maintenance window started or ended',
 };

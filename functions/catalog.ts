@@ -275,6 +275,14 @@ export const EVENT_RULES: ReadonlyArray<{
     function: 'remediate',
   },
   {
+    id: 'DecideRemediationAfterMaintenance',
+    description:
+      'An incident released by the end of its maintenance window (or by an alert from outside it) is decided and routed as a new one would be',
+    bus: 'product',
+    pattern: { source: [EVENT_SOURCE], 'detail-type': ['IncidentUpdated'], detail: { decision: ['maintenance-ended'] } },
+    function: 'remediate',
+  },
+  {
     id: 'WithdrawApprovalsOfResolvedIncidents',
     description: 'A resolved incident has nothing left to approve: its pending approval request is withdrawn and its runbook never runs',
     bus: 'product',
@@ -314,6 +322,7 @@ export const EVENT_RULES: ReadonlyArray<{
         'IncidentRepairRequested',
         'MaintenanceStarted',
         'MaintenanceEnded',
+        'MaintenanceScheduled',
       ],
     },
     function: 'sla',

@@ -6,6 +6,7 @@ import { readEnv } from '../../lib/config/env';
 import { correlationIdOfEvent, parseBusEvent, tenantIdOfEvent, type BusEvent } from '../../lib/domain/events';
 import { logger, measureMetric, observed } from '../../lib/observability';
 import { slaNotifier } from '../../lib/notify/sla-notifier';
+import { handleMaintenanceTimer } from '../../lib/maintenance/service';
 import { handleSlaEvent } from '../../lib/sla/events';
 import { handleTimer, type SlaDeps } from '../../lib/sla/service';
 import { onCallUser } from '../../lib/store/oncall';
@@ -40,7 +41,8 @@ function depsFor(context: Context): SlaDeps {
 /**
  * Two kinds of invocations: events from the bus (rule in functions/catalog.ts) start, move and stop the
  * clocks and notify the people they concern (lib/sla/events.ts); a Scheduler timer (its Input is the
- * timer event) warns, breaches or escalates after re-checking the incident. Failures throw, so
+ * timer event) warns, breaches or escalates after re-checking the incident, or starts or ends a
+ * maintenance window's occurrence. Failures throw, so
  * EventBridge and Scheduler retry; both paths are safe to repeat.
  */
 export const handler = middy<BusEvent | Record<string, unknown>, unknown>()
@@ -52,6 +54,12 @@ export const handler = middy<BusEvent | Record<string, unknown>, unknown>()
       const results = await handleSlaEvent(deps, notifier, parsed);
       logger.debug('Incident event handled', { incidentId: parsed.detail.incidentId, type: parsed.detailType, results });
       return results;
+    }
+    if ('type' in event && event.type === 'maintenance') {
+      // A maintenance window's occurrence starting or ending (lib/maintenance/service.ts).
+      const outcome = await handleMaintenanceTimer(deps, event);
+      logger.info('Maintenance timer', { outcome });
+      return outcome;
     }
     const outcome = await handleTimer(deps, event);
     if (typeof outcome.lagMs === 'number') measureMetric('SlaTimerLagSeconds', outcome.lagMs / 1000);

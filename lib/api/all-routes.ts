@@ -7,6 +7,7 @@ import { correlationRoutes } from './routes/correlation';
 import { incidentRoutes } from './routes/incidents';
 import { integrationRoutes } from './routes/integrations';
 import { kpiRoutes } from './routes/kpis';
+import { maintenanceRoutes } from './routes/maintenance';
 import { notificationRoutes } from './routes/notifications';
 import { oncallRoutes } from './routes/oncall';
 import { openApiRoutes } from './routes/openapi';
@@ -45,6 +46,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...oncallRoutes(context),
     ...slaRoutes(context),
     ...notificationRoutes(context),
+    ...maintenanceRoutes(context),
   ];
   return routes;
 }

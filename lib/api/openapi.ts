@@ -244,6 +244,7 @@ export const TAGS: Record<string, string> = {
   runbooks: "The runbook library and a tenant's own runbooks",
   remediation: "Approval requests, runbook executions, and a tenant's remediation policy and cross-account access",
   kpis: 'Key figures per tenant and period: noise reduction, MTTA, MTTR, self-healed, SLA compliance',
+  maintenance: 'Maintenance windows and silences: planned work that pages no one, pauses SLA clocks and holds automation',
   oncall: "On-call schedules, who is on call, and the technicians' routing profiles (workload cap, active)",
   sla: "A tenant's SLA policy (response and resolution targets, warnings) and escalation chain",
   notifications: "A tenant's notification channels and delivery records, and each user's notification preferences",

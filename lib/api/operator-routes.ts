@@ -2,6 +2,7 @@ import type { Route, RouteContext } from './context';
 import { alertRoutes } from './routes/alerts';
 import { incidentRoutes } from './routes/incidents';
 import { kpiRoutes } from './routes/kpis';
+import { maintenanceRoutes } from './routes/maintenance';
 import { notificationRoutes } from './routes/notifications';
 import { remediationRoutes } from './routes/remediation';
 import { systemRoutes } from './routes/system';
@@ -17,5 +18,7 @@ export function operatorRoutes(context: RouteContext): Route[] {
     ...kpiRoutes(context),
     // The notification log, one's own preferences, and the tenant's channels (/v1/tenants/{id}/notifications/...).
     ...notificationRoutes(context),
+    // Maintenance windows and silences (/v1/maintenance-windows, /v1/incidents/{id}/silence).
+    ...maintenanceRoutes(context),
   ];
 }

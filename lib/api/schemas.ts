@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { maintenanceHoldSchema } from '../domain/maintenance/window';
 import { correlationPolicySchema } from '../domain/correlation/policy';
 import { canonicalAlertSchema, SEVERITIES } from '../domain/alert';
 import { ASSET_ID_PATTERN, assetSchema } from '../domain/asset';
@@ -233,6 +234,11 @@ export const incidentResponse = component(
       .object({ attempts: count, requestedAt: instant })
       .optional()
       .describe('Set when the repair sweep had to ask for SLA clocks, a decision or an execution its events should have given it'),
+    maintenance: maintenanceHoldSchema
+      .optional()
+      .describe(
+        'The maintenance window or silence holding it (in force while `liftedAt` is absent): no paging, and clocks and runbooks as its effects say',
+      ),
     createdAt: instant,
     updatedAt: instant,
   }),

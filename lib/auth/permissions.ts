@@ -47,6 +47,14 @@ export const ACTIONS = [
   'kpi.read',
   'oncall.read',
   'oncall.write',
+  'maintenance.read',
+  /** Maintenance windows of any length and scope: company admins for their companies. */
+  'maintenance.write',
+  /**
+   * A short one-off window (at most 4 hours) on the assets of one open incident, or a silence made from
+   * it, for the work a technician is doing on it; they may end the windows they made.
+   */
+  'maintenance.short',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -69,6 +77,8 @@ const TECHNICIAN: readonly Action[] = [
   'notification.read',
   'kpi.read',
   'oncall.read',
+  'maintenance.read',
+  'maintenance.short',
 ];
 
 const COMPANY_ADMIN: readonly Action[] = [
@@ -84,6 +94,7 @@ const COMPANY_ADMIN: readonly Action[] = [
   'approval.decide.medium',
   'audit.read',
   'oncall.write',
+  'maintenance.write',
 ];
 
 export const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {

@@ -32,6 +32,11 @@ export const DETAIL_TYPES = {
   incidentEscalated: 'IncidentEscalated',
   /** The repair sweep found an open incident missing what its events should have given it (SLA clocks, a decision, its execution). */
   incidentRepairRequested: 'IncidentRepairRequested',
+  /** An occurrence of a maintenance window (or a silence) began or ended: the tenant's admins are told; integrations may follow. */
+  maintenanceStarted: 'MaintenanceStarted',
+  maintenanceEnded: 'MaintenanceEnded',
+  /** A window was created or changed: the sla function schedules its next occurrence's timers. */
+  maintenanceScheduled: 'MaintenanceScheduled',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
@@ -82,13 +87,33 @@ export type SlaNotificationPayload = z.infer<typeof slaNotificationSchema>;
 export const REPAIRABLE = ['sla', 'decision', 'execution', 'assignee'] as const;
 export type Repairable = (typeof REPAIRABLE)[number];
 
+/**
+ * A maintenance window's occurrence starting or ending. It is about a window, not an incident: its
+ * `incidentId` is the window's id prefixed `maintenance:` (every event names an incident; no incident
+ * id has that form), so the live updates and receipts that key on it work unchanged.
+ */
+const maintenanceEvent = z
+  .object({
+    ...base,
+    windowId: id,
+    name: z.string().max(200),
+    kind: z.enum(['window', 'silence']),
+    startsAt: iso,
+    endsAt: iso,
+    /** Why it ended (its time came, ended early by a person, the silenced incident resolved). */
+    reason: text.optional(),
+    /** Incidents still firing that got the normal treatment when it ended. */
+    released: z.array(id).max(1000).optional(),
+  })
+  .strict();
+
 export const EVENT_CONTRACTS = {
   [DETAIL_TYPES.incidentOpened]: z.object({ ...base, ...correlationChange, decision: z.literal('open') }).strict(),
   [DETAIL_TYPES.incidentUpdated]: z
     .object({
       ...base,
       ...correlationChange,
-      decision: z.enum([...INCIDENT_CHANGES, 'acknowledged', 'sla-paused', 'sla-resumed']),
+      decision: z.enum([...INCIDENT_CHANGES, 'acknowledged', 'sla-paused', 'sla-resumed', 'maintenance-started', 'maintenance-ended']),
       /** The incident's root asset moved to another asset (remediation decides again). */
       rootChanged: z.boolean().optional(),
       /** This incident was merged into that one. */
@@ -169,6 +194,9 @@ export const EVENT_CONTRACTS = {
   [DETAIL_TYPES.incidentRepairRequested]: z
     .object({ ...base, missing: z.array(z.enum(REPAIRABLE)).min(1), attempt: z.number().int().min(1) })
     .strict(),
+  [DETAIL_TYPES.maintenanceStarted]: maintenanceEvent,
+  [DETAIL_TYPES.maintenanceEnded]: maintenanceEvent,
+  [DETAIL_TYPES.maintenanceScheduled]: maintenanceEvent,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type EventDetail<T extends DetailType> = z.infer<(typeof EVENT_CONTRACTS)[T]>;

@@ -4,6 +4,7 @@ import { SLA_CLOCKS, SLA_TIMER_KINDS, slaClockSchema, type SlaClock, type SlaClo
 import { ALERT_STATUSES, SEVERITIES, type Severity } from './alert';
 import { entitySchema, timestamp, type ShapeOf } from './entity-schema';
 import { INCIDENT_STATUSES, type IncidentStatus } from './incident-status';
+import { maintenanceHoldSchema, type MaintenanceHold } from './maintenance/window';
 
 // The statuses have a module of their own so that the SLA policy, which this model refers to, can use them too.
 export { INCIDENT_STATUSES, type IncidentStatus };
@@ -86,6 +87,12 @@ export interface Incident {
   sla?: IncidentSla;
   /** The escalation chain, once an SLA breach started it (lib/domain/escalation/policy.ts). */
   escalation?: EscalationState;
+  /**
+   * Set when the incident opened inside a maintenance window or was silenced (lib/maintenance/): while
+   * the hold is in force it pages no one and its clocks and automation follow the window's effects; once
+   * lifted it stays as the record (the KPIs count such incidents apart).
+   */
+  maintenance?: MaintenanceHold;
   /** Set when the repair sweep (lib/repair/sweep.ts) had to ask for something its events should have given it. */
   repair?: { attempts: number; requestedAt: string };
   /** Wall-clock time the service created the incident (openedAt is the first alert's event time). */
@@ -211,6 +218,8 @@ export const TIMELINE_TYPES = [
   'incident-escalated',
   'sla-paused',
   'sla-resumed',
+  'maintenance-started',
+  'maintenance-ended',
 ] as const;
 
 export interface TimelineEntry {
@@ -335,6 +344,7 @@ export const incidentShape: ShapeOf<Incident> = {
   remediation: incidentRemediationSchema.optional(),
   sla: incidentSlaSchema.optional(),
   escalation: escalationStateSchema.optional(),
+  maintenance: maintenanceHoldSchema.optional(),
   repair: z.object({ attempts: z.number().int(), requestedAt: timestamp }).optional(),
   createdAt: timestamp,
   updatedAt: timestamp,

@@ -30,6 +30,7 @@ function triggerOf(event: DomainEvent): DecideTrigger | undefined {
   if (event.detailType === DETAIL_TYPES.incidentUpdated) {
     if (event.detail.decision === 'absorbed') return 'absorbed';
     if (event.detail.decision === 'root-changed' || event.detail.rootChanged) return 'root-changed';
+    if (event.detail.decision === 'maintenance-ended') return 'maintenance-ended';
   }
   if (event.detailType === DETAIL_TYPES.incidentRepairRequested && event.detail.missing.some((part) => part !== 'sla')) return 'repair';
   return undefined;

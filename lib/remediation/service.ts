@@ -6,6 +6,8 @@ import type { Asset, Inventory } from '../domain/asset';
 import { AUTOMATION_ACTOR, type Incident, type IncidentDecision, type TimelineEntry } from '../domain/incident';
 import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../domain/events';
 import { countMetric, logger } from '../observability';
+import { isHeld, type MaintenanceHold } from '../domain/maintenance/window';
+import { holdOf } from '../maintenance/service';
 import { pickAssignee } from '../domain/oncall/routing';
 import { getAlert } from '../store/alerts';
 import { recordAudit, type AuditActor } from '../store/audit';
@@ -125,7 +127,7 @@ export type DecideOutcome =
     };
 
 /** Why remediation is asked about an incident it may have decided already. */
-export type DecideTrigger = 'opened' | 'root-changed' | 'absorbed' | 'repair';
+export type DecideTrigger = 'opened' | 'root-changed' | 'absorbed' | 'repair' | 'maintenance-ended';
 
 const ACTIVE_EXECUTION_STATES: ReadonlySet<string> = new Set(['running', 'pending_approval']);
 
@@ -149,8 +151,13 @@ export async function decideForIncident(
   const trigger = options.trigger ?? 'opened';
   const detail = await getIncidentDetail(deps.table, tenantId, incidentId);
   if (!detail) return { kind: 'skipped', reason: 'no such incident' };
-  const { incident } = detail;
-  if (!isActiveIncident(incident)) return { kind: 'skipped', reason: `incident is ${incident.status}` };
+  if (!isActiveIncident(detail.incident)) return { kind: 'skipped', reason: `incident is ${detail.incident.status}` };
+  // A maintenance window holding the incident decides first: one that pages no one defers everything but
+  // the runbook it allows to the window's end (the end's event asks again, trigger 'maintenance-ended').
+  const hold = await holdOf(deps, detail.incident);
+  const incident: Incident = hold ? { ...detail.incident, maintenance: hold } : detail.incident;
+  const quiet = isHeld(hold) && !hold.effects.notify;
+  if (quiet && hold.effects.autoRemediation === 'off') return deferForMaintenance(deps, incident, hold);
   const previous = incident.decision;
   const revising =
     previous !== undefined &&
@@ -168,8 +175,9 @@ export async function decideForIncident(
     return { kind: 'skipped', reason: `an execution is ${incident.remediation.state}` };
   }
 
-  const prepared = await prepareDecision(deps, detail, previous);
+  const prepared = await prepareDecision(deps, { ...detail, incident }, previous);
   const { decision, stored } = prepared;
+  if (quiet && decision.action !== 'auto_execute') return deferForMaintenance(deps, incident, hold);
   if (previous && previous.action === stored.action && (previous.runbookId ?? null) === (stored.runbookId ?? null))
     return { kind: 'skipped', reason: 'the decision would not change' };
   if (!(await storeDecision(deps, incident, stored, previous, correlationId))) return { kind: 'skipped', reason: 'already decided' };
@@ -188,6 +196,17 @@ export async function decideForIncident(
   if (previous?.executionId) await supersedeUnstartedExecution(deps, tenantId, previous.executionId);
   const outcome = await actOnDecision(deps, { ...incident, decision: stored }, stored, prepared.runbooks, prepared.targets, correlationId);
   return { ...outcome, decision, ...(previous ? { revised: true } : {}) };
+}
+
+/** Nothing is decided while the window pages no one: the timeline says so, and the window's end asks again. */
+async function deferForMaintenance(deps: RemediationDeps, incident: Incident, hold: MaintenanceHold): Promise<DecideOutcome> {
+  await addTimeline(deps, incident.tenantId, incident.id, {
+    at: deps.now().toISOString(),
+    type: 'remediation-decided',
+    actor: AUTOMATION,
+    reason: shorten(`decision deferred: in maintenance "${hold.name}" until ${hold.until}; decided and routed when it ends`),
+  });
+  return { kind: 'skipped', reason: `in maintenance "${hold.name}"` };
 }
 
 interface PreparedDecision {
@@ -264,7 +283,9 @@ async function prepareDecision(
     });
   }
 
+  const hold = incident.maintenance;
   const decision = decideRemediation({
+    ...(isHeld(hold) ? { maintenance: { name: hold.name, autoRemediation: hold.effects.autoRemediation } } : {}),
     incident: {
       id: incident.id,
       category: categories[0] ?? 'service',
@@ -1068,6 +1089,17 @@ export async function routeToTechnician(
   correlationId?: string,
 ): Promise<string | null> {
   const now = deps.now();
+  const hold = incident.maintenance;
+  if (isHeld(hold) && !hold.effects.notify) {
+    // A window that pages no one: routing (and the assignee's notification) waits for its end.
+    await addTimeline(deps, incident.tenantId, incident.id, {
+      at: now.toISOString(),
+      type: 'incident-routed',
+      actor: AUTOMATION,
+      reason: shorten(`${why}; routing waits for the end of maintenance "${hold.name}" (${hold.until})`),
+    });
+    return null;
+  }
   if (incident.assignee) {
     await addTimeline(deps, incident.tenantId, incident.id, {
       at: now.toISOString(),

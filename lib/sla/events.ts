@@ -2,7 +2,9 @@ import { DETAIL_TYPES, type DomainEvent } from '../domain/events';
 import { notifyForEvent, NOTIFIED_EVENTS, type NotifierConfig } from '../notify/event-notifier';
 import { handleOnce } from '../store/event-receipts';
 import { IncidentStateError } from '../store/incident-actions';
-import { onIncidentChanged, pauseSla, resumeSla, sendSlaNotification, startSla, type SlaDeps } from './service';
+import { endSilencesOf, reviewHold, scheduleWindow } from '../maintenance/service';
+import { getIncident } from '../store/sla';
+import { followMaintenance, onIncidentChanged, pauseSla, resumeSla, sendSlaNotification, startSla, type SlaDeps } from './service';
 
 /** Events that start, move or stop an incident's SLA timers. */
 const CLOCK_EVENTS: ReadonlySet<string> = new Set([
@@ -26,6 +28,22 @@ export async function handleSlaEvent(
   const outcome = await handleOnce(deps.table, 'sla', event, deps.now, async () => {
     const { detail } = event;
     const results: Record<string, unknown> = {};
+    if (event.detailType === DETAIL_TYPES.incidentUpdated) {
+      if (event.detail.decision === 'maintenance-started' || event.detail.decision === 'maintenance-ended')
+        results.maintenance = await followMaintenance(deps, detail.tenantId, detail.incidentId);
+      else if (event.detail.decision === 'join') {
+        // An alert from outside the window lifts the hold (its own event then resumes the clock).
+        const incident = await getIncident(deps.table, detail.tenantId, detail.incidentId);
+        if (incident) results.maintenance = { lifted: await reviewHold(deps, incident) };
+      }
+    }
+    // A window created or changed, or an occurrence over: the timers of its next occurrence.
+    if (event.detailType === DETAIL_TYPES.maintenanceScheduled)
+      results.timers = await scheduleWindow(deps, detail.tenantId, event.detail.windowId, deps.now().getTime());
+    if (event.detailType === DETAIL_TYPES.maintenanceEnded)
+      results.timers = await scheduleWindow(deps, detail.tenantId, event.detail.windowId, Date.parse(event.detail.endsAt));
+    if (event.detailType === DETAIL_TYPES.incidentResolved)
+      results.silencesEnded = await endSilencesOf(deps, detail.tenantId, detail.incidentId);
     if (CLOCK_EVENTS.has(event.detailType)) {
       results.sla =
         event.detailType === DETAIL_TYPES.incidentOpened

@@ -22,6 +22,8 @@ import {
   type EscalationTarget,
 } from '../domain/escalation/policy';
 import { DETAIL_TYPES, domainEvent, type NewDomainEvent, type SlaNotificationPayload } from '../domain/events';
+import { isHeld, type MaintenanceHold } from '../domain/maintenance/window';
+import { holdOf } from '../maintenance/service';
 import { addCorrelationKeys, countMetric, logger } from '../observability';
 import { recordAudit } from '../store/audit';
 import { IncidentStateError } from '../store/incident-actions';
@@ -422,7 +424,12 @@ export async function startSla(deps: SlaDeps, tenantId: string, incidentId: stri
     }
     if (isResolved(incident)) return { kind: 'skipped', reason: `the incident is ${incident.status}` };
     const { policy } = await slaPolicies.get(deps.table, tenantId);
-    const clock = EMPTY_CLOCK;
+    // Opened inside a maintenance window that pauses the clocks: they start paused from the opening.
+    const hold = await holdOf(deps, incident);
+    const clock =
+      isHeld(hold) && hold.effects.slaClocks === 'paused'
+        ? pauseClock(EMPTY_CLOCK, new Date(incident.openedAt), maintenancePauseReason(hold))
+        : EMPTY_CLOCK;
     const plan = planTimers(incident, { clock, handled: [], timers: {} }, policy, now);
     const sla: SlaWrite['sla'] = {
       ...deadlineFields(incident, clock, policy),
@@ -562,6 +569,49 @@ export async function resumeSla(deps: SlaDeps, tenantId: string, incidentId: str
   );
 }
 
+/** The reason on a pause made by a maintenance hold (a person's pause has another, and is left alone). */
+const MAINTENANCE_PAUSE = 'maintenance: ';
+
+function maintenancePauseReason(hold: MaintenanceHold): string {
+  return `${MAINTENANCE_PAUSE}${hold.name}`.slice(0, 200);
+}
+
+/**
+ * The incident's maintenance hold changed: a hold in force that pauses the clocks pauses it now (a silence
+ * made on a firing incident); a lifted hold resumes a clock its window paused, so the clocks run from the
+ * window's end. A clock a person paused is theirs to resume.
+ */
+export async function followMaintenance(deps: SlaDeps, tenantId: string, incidentId: string): Promise<SlaClockOutcome> {
+  const incident = await getIncident(deps.table, tenantId, incidentId);
+  const hold = incident?.maintenance;
+  if (!incident?.sla || !hold || isResolved(incident)) return { changed: false, reason: 'no clock to move' };
+  if (!hold.liftedAt) {
+    if (hold.effects.slaClocks !== 'paused') return { changed: false, reason: 'the window keeps the clocks running' };
+    return changeClock(
+      deps,
+      tenantId,
+      incidentId,
+      AUTOMATION_ACTOR,
+      (clock, now) => pauseClock(clock, now, maintenancePauseReason(hold)),
+      () => ({ type: 'sla-paused', reason: `SLA clock paused for maintenance "${hold.name}"` }),
+    );
+  }
+  const open = incident.sla.clock.pauses.at(-1);
+  if (!open || open.to !== undefined || !open.reason?.startsWith(MAINTENANCE_PAUSE))
+    return { changed: false, reason: 'no maintenance pause to end' };
+  return changeClock(
+    deps,
+    tenantId,
+    incidentId,
+    AUTOMATION_ACTOR,
+    (clock, now) => resumeClock(clock, now),
+    (sla) => ({
+      type: 'sla-resumed',
+      reason: `SLA clock resumed after maintenance "${hold.name}"; resolution due ${sla.resolutionDueAt ?? 'when the clock runs again'}`,
+    }),
+  );
+}
+
 async function changeClock(
   deps: SlaDeps,
   tenantId: string,
@@ -684,6 +734,25 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
     addCorrelationKeys({ correlationId: incident.correlationId, tenantId });
     const { sla } = incident;
     if (!sla) return nothing('no-sla', 'the incident has no SLA');
+    const quietUntil = maintenanceQuietUntil(incident, now);
+    if (quietUntil) {
+      // In a window that pages no one: the warning or breach waits for the window's end, when it is due again.
+      const name = slaScheduleName(incidentId, timer.kind, timer.dueAt, now);
+      const deferred = { ...timer, at: quietUntil };
+      await createTimers(deps, [slaTimerRequest(incident, name, deferred)]);
+      const written = await writeIncidentSla(deps.table, tenantId, incidentId, {
+        expectedVersion: sla.version,
+        sla: {
+          ...sla,
+          timers: { ...sla.timers, [timer.kind]: { name, at: quietUntil, dueAt: timer.dueAt, deadline: timer.deadline } },
+          updatedAt: now.toISOString(),
+        },
+        statuses: ACTIVE,
+        now,
+      });
+      if (!written) continue;
+      return nothing('in-maintenance', `"${incident.maintenance?.name}" pages no one: waits until ${quietUntil}`, name);
+    }
     const { policy } = await slaPolicies.get(deps.table, tenantId);
     const decision = evaluateTimer(timer, slaView(incident, sla), policy, now);
 
@@ -841,6 +910,17 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
   };
 }
 
+/**
+ * When a timer held back by the incident's maintenance hold fires again: a minute after the window's end
+ * (by then the end has lifted the hold, or moved it to a window that covers it on), or undefined when no
+ * hold keeps the incident quiet.
+ */
+function maintenanceQuietUntil(incident: Incident, now: Date): string | undefined {
+  const hold = incident.maintenance;
+  if (!isHeld(hold) || hold.effects.notify) return undefined;
+  return new Date(Math.max(Date.parse(hold.until), now.getTime()) + 60_000).toISOString();
+}
+
 /** A warning goes to whoever holds the incident now: the current escalation level (the first before any), or the next level naming someone. */
 async function warningRecipients(
   incident: Incident,
@@ -877,6 +957,15 @@ async function escalationTimerFired(deps: SlaDeps, event: EscalationEvent): Prom
       return nothing('stale', `the escalation is at level ${state.level + 1}${state.timer ? `, waiting on ${state.timer.name}` : ''}`);
     const sla = { ...incident.sla, updatedAt: now.toISOString() };
     const guard = { expectedVersion: incident.sla.version, sla, statuses: OPEN, unacknowledged: true, now };
+
+    const quietUntil = maintenanceQuietUntil(incident, now);
+    if (quietUntil) {
+      // The next level waits for the end of the window that pages no one.
+      const timer = { ...state.timer, at: quietUntil, name: `${state.timer.name.slice(0, 55)}.${shortHash(now.toISOString())}` };
+      await createTimers(deps, [escalationTimerRequest(incident, timer)]);
+      if (!(await writeIncidentSla(deps.table, tenantId, incidentId, { ...guard, escalation: { ...state, timer } }))) continue;
+      return nothing('in-maintenance', `"${incident.maintenance?.name}" pages no one: waits until ${quietUntil}`, timer.name);
+    }
 
     if (now.getTime() < Date.parse(state.timer.at) - SAME_INSTANT_MS) {
       // Fired early: wait again under a fresh name (this schedule is being deleted).

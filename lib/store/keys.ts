@@ -155,6 +155,10 @@ export const keys = {
   /** The tenant's Slack, Teams and webhook targets and email sender (secrets: URLs and the signing secret). */
   notificationChannels: (t: string) => ({ pk: tenantPrefix(t), sk: 'NOTIFY#channels' }),
 
+  /** One of the tenant's maintenance windows or silences (lib/domain/maintenance/window.ts), with a version. */
+  maintenanceWindow: (t: string, windowId: string) => ({ pk: tenantPrefix(t), sk: `MAINT#${windowId}` }),
+  maintenanceWindowsOf: (t: string) => ({ pk: tenantPrefix(t), skPrefix: 'MAINT#' }),
+
   /** One of the tenant's on-call schedules (lib/domain/oncall/schedule.ts), with a version. */
   oncallSchedule: (t: string, scheduleId: string) => ({ pk: tenantPrefix(t), sk: `ONCALL#${scheduleId}` }),
   oncallSchedulesOf: (t: string) => ({ pk: tenantPrefix(t), skPrefix: 'ONCALL#' }),

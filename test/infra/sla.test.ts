@@ -43,6 +43,7 @@ describe('SlaNotifications', () => {
       // A maintenance window starting or ending tells the tenant's admins.
       'MaintenanceStarted',
       'MaintenanceEnded',
+      'MaintenanceScheduled',
     ]);
     expect(rule.Properties.Targets[0]).toMatchObject({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] }, DeadLetterConfig: expect.any(Object) });
     const [group] = Object.values(template.findResources('AWS::Scheduler::ScheduleGroup'));

@@ -45,6 +45,9 @@ const GRID: Record<Action, [boolean, boolean, boolean]> = {
   'kpi.read': [Y, Y, Y],
   'oncall.read': [Y, Y, Y],
   'oncall.write': [Y, Y, N],
+  'maintenance.read': [Y, Y, Y],
+  'maintenance.write': [Y, Y, N],
+  'maintenance.short': [Y, Y, Y],
 };
 const MSP_LEVEL_ACTIONS: Action[] = ['tenant.create', 'tenant.delete'];
 

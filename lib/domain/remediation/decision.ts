@@ -175,6 +175,8 @@ export interface DecisionInput {
   history: readonly ExecutionRecord[];
   /** AI advice, when requested (undefined: not requested). */
   advice?: AdviceResult;
+  /** The maintenance window or silence holding the incident (lib/domain/maintenance/window.ts), if any. */
+  maintenance?: { name: string; autoRemediation: 'off' | 'allowed' };
   now: Date;
 }
 
@@ -223,7 +225,7 @@ const ROLE_RANK: Record<ApproverRole, number> = { company_admin: 0, msp_admin: 1
 export function decideRemediation(input: DecisionInput): RemediationDecision {
   const { incident, targets, policy, now } = input;
   const reasons: string[] = [];
-  const windowState = maintenanceState(policy, now);
+  const windowState = maintenanceState(policy, now, input.maintenance);
   const applied: PolicyApplied = {
     autoExecute: policy.autoExecute,
     riskTolerance: policy.riskTolerance,
@@ -447,7 +449,21 @@ interface WindowState {
 export function maintenanceState(
   policy: Pick<RemediationPolicy, 'maintenanceWindows' | 'autoExecuteOutsideWindows'>,
   now: Date,
+  held?: DecisionInput['maintenance'],
 ): WindowState {
+  // The incident's own maintenance window says first: planned work on these assets decides for them.
+  if (held?.autoRemediation === 'off')
+    return {
+      active: held.name,
+      allowed: false,
+      reason: `The incident is in maintenance window "${held.name}", which turns auto-execution off`,
+    };
+  if (held?.autoRemediation === 'allowed')
+    return {
+      active: held.name,
+      allowed: true,
+      reason: `The incident is in maintenance window "${held.name}", which allows auto-execution`,
+    };
   const active = policy.maintenanceWindows.filter((window) => inWindow(window, now));
   const freeze = active.find((window) => !window.autoExecute);
   if (freeze) return { active: freeze.name, allowed: false, reason: `Window "${freeze.name}" forbids auto-execution now` };

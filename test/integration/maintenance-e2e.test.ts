@@ -1,0 +1,148 @@
+import type { DemoInfo } from '../../local/seed';
+import type { LocalStack } from '../../local/stack';
+import { login, startTestStack } from '../helpers/local-stack';
+
+/**
+ * Maintenance windows on the whole local stack: a window planned through the API, alerts through the
+ * webhook, the sla and remediate functions on the bus, the window's end timer in the local Scheduler.
+ * A critical alert inside the window pages no one, starts no runbook and breaches no SLA; still firing
+ * when the window ends, it is routed and its technician notified within a minute of the end.
+ */
+let stack: LocalStack;
+let demo: DemoInfo;
+let admin: string;
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+async function api(method: string, path: string, body?: unknown, token = admin) {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function sendAlert(tenantId: string, alert: Record<string, unknown>): Promise<void> {
+  const apiKey = demo.tenants.find((tenant) => tenant.id === tenantId)!.apiKey;
+  const response = await fetch(`${stack.apiUrl}/v1/webhooks/generic`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+    body: JSON.stringify({ severity: 'critical', tool_source: 'e2e', ...alert }),
+  });
+  expect(response.status).toBe(202);
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 2000)}`);
+    await sleep(200);
+  }
+}
+
+async function incidentWith(tenantId: string, signature: string) {
+  const list = await until(
+    () => api('GET', `/v1/incidents?tenant=${tenantId}`),
+    (answer) => answer.body.incidents?.some((incident: any) => incident.signatures.includes(signature)),
+    `an incident of ${signature}`,
+  );
+  const { id } = list.body.incidents.find((incident: any) => incident.signatures.includes(signature));
+  return (await api('GET', `/v1/incidents/${id}?tenant=${tenantId}`)).body;
+}
+
+beforeAll(async () => {
+  ({ stack, demo } = await startTestStack('maintenance-e2e'));
+  admin = await login(stack, demo, 'admin@msp.example');
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+test('inside a window a critical alert pages no one, runs nothing and breaches nothing; still firing at its end it is routed and notified at once', async () => {
+  // The window ends on a whole minute (Scheduler's precision) at least 40 s from now: the alerts have time to settle inside it.
+  const endsAt = new Date(Math.ceil((Date.now() + 40_000) / 60_000) * 60_000);
+  const created = await api('POST', '/v1/maintenance-windows?tenant=globex', {
+    name: 'Checkout patching',
+    reason: 'Point-of-sale firmware',
+    startsAt: new Date(Date.now() - 60_000).toISOString(),
+    endsAt: endsAt.toISOString(),
+  });
+  expect(created.status).toBe(201);
+  expect(created.body).toMatchObject({ phase: 'active', effects: { notify: false, slaClocks: 'paused', autoRemediation: 'off' } });
+
+  // A host no runbook serves (routing) and one whose memory runbook would ask for approval (remediation).
+  await sendAlert('globex', { asset_name: 'pos-terminal-5', signature: 'TillOffline', message: 'till not reachable' });
+  await sendAlert('globex', { asset_name: 'web-01', signature: 'MemoryHigh', message: 'memory usage above 95%' });
+  const till = await until(
+    () => incidentWith('globex', 'TillOffline'),
+    (detail) =>
+      Boolean(
+        detail.incident.maintenance && detail.incident.sla && detail.timeline.some((entry: any) => entry.type === 'remediation-decided'),
+      ),
+    'the incident to be held, its clock started and its decision deferred',
+  );
+  await stack.idle();
+  const memory = await until(
+    () => incidentWith('globex', 'MemoryHigh'),
+    (detail) => Boolean(detail.incident.maintenance && detail.incident.sla),
+    'the second incident to be held',
+  );
+
+  for (const detail of [till, memory]) {
+    expect(detail.incident.maintenance).toMatchObject({ name: 'Checkout patching', until: endsAt.toISOString() });
+    expect(detail.incident.maintenance.liftedAt).toBeUndefined();
+    expect(detail.incident.assignee ?? null).toBeNull();
+    expect(detail.incident.decision).toBeUndefined();
+    expect(detail.incident.remediation).toBeUndefined();
+    // The clock is paused from the opening: no deadline, no timer, so nothing can breach.
+    expect(detail.incident.sla).toMatchObject({ responseDueAt: null, resolutionDueAt: null, timers: {}, breachedAt: {} });
+    expect(detail.incident.sla.clock.pauses).toEqual([expect.objectContaining({ reason: 'maintenance: Checkout patching' })]);
+    expect(detail.timeline.map((entry: any) => entry.type)).toContain('maintenance-started');
+  }
+  await stack.idle();
+  expect(await stack.ses.sentMail()).toEqual([]);
+  const approvals = await api('GET', '/v1/approvals?tenant=globex');
+  expect(approvals.body.approvals).toEqual([]);
+
+  // The window ends: the end timer fires in the local Scheduler.
+  const routed = await until(
+    () => api('GET', `/v1/incidents/${till.incident.id}?tenant=globex`),
+    (answer) => Boolean(answer.body.incident.assignee),
+    'the incident to be routed after the window',
+    endsAt.getTime() - Date.now() + 60_000,
+  );
+  const { incident, timeline } = routed.body;
+  expect(incident.maintenance.liftedAt).toEqual(expect.any(String));
+  expect(Date.parse(incident.maintenance.liftedAt) - endsAt.getTime()).toBeLessThan(60_000);
+  const ended = timeline.find((entry: any) => entry.type === 'maintenance-ended');
+  expect(ended.reason).toMatch(/Maintenance ended, still firing/);
+  // The clocks run from the window's end: the response deadline is 30 minutes (critical) after it.
+  const responseDueAt = await until(
+    () => api('GET', `/v1/incidents/${till.incident.id}?tenant=globex`),
+    (answer) => Boolean(answer.body.incident.sla.responseDueAt),
+    'the SLA clock to resume',
+  );
+  const due = Date.parse(responseDueAt.body.incident.sla.responseDueAt);
+  expect(due - endsAt.getTime()).toBeGreaterThanOrEqual(30 * 60_000);
+  expect(due - endsAt.getTime()).toBeLessThan(31 * 60_000);
+
+  const assignee = demo.users.find((user) => `usr_${user.email.replace(/[^a-z0-9]+/gi, '_')}` === incident.assignee.userId)!;
+  const mail = await until(
+    () => stack.ses.sentMail(),
+    (sent) => sent.some((message) => message.to.includes(assignee.email) && /assigned/i.test(message.subject)),
+    'the assignment email',
+  );
+  const assignment = mail.find((message) => message.to.includes(assignee.email) && /assigned/i.test(message.subject))!;
+  expect(Date.parse(assignment.at) - endsAt.getTime()).toBeLessThan(60_000);
+  // The memory runbook asks for its approval now.
+  await until(
+    () => api('GET', '/v1/approvals?tenant=globex'),
+    (answer) => answer.body.approvals.some((approval: any) => approval.incidentId === memory.incident.id),
+    'the approval request after the window',
+  );
+}, 150_000);

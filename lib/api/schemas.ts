@@ -773,6 +773,7 @@ const kpiRow = component(
       })
       .describe('Met only by a person acting (acknowledge, assign, note, resolve, an approval decision) by the response deadline'),
     slaResolution: slaCompliance.describe('Met when resolved, by anyone, by the resolution deadline'),
+    inMaintenance: count.describe('Incidents held by a maintenance window or a silence: among `incidents`, left out of both SLA figures'),
   }),
   "KPIs of a period or a day (docs/kpis.md): an incident's acknowledgement, resolution and SLA outcome count with its opening day.",
 );

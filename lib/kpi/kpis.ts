@@ -79,6 +79,8 @@ export interface KpiIncident {
   resolvedBy?: string | null;
   /** Deadlines as stored with the incident (null while paused past them); computed from `options.policy` when absent. */
   sla?: { responseBy?: string | null; resolutionBy?: string | null; clock?: SlaClock };
+  /** Set when it opened inside a maintenance window or was silenced: left out of SLA compliance, counted apart. */
+  maintenance?: { windowId: string };
 }
 
 /** How a resolved incident was resolved: the three add up to the resolved incidents. */
@@ -126,6 +128,8 @@ export interface KpiRow {
   selfHealedPct: number | null;
   slaResponse: ResponseCompliance;
   slaResolution: SlaCompliance;
+  /** Incidents held by a maintenance window or a silence: among `incidents`, never in SLA compliance. */
+  inMaintenance: number;
 }
 
 export interface KpiReport {
@@ -211,6 +215,7 @@ interface Accumulator {
   resolutions: Record<Resolution, number>;
   response: Record<ResponseOutcome, number>;
   resolution: Record<ResolutionOutcome, number>;
+  inMaintenance: number;
 }
 
 const emptyAccumulator = (): Accumulator => ({
@@ -223,6 +228,7 @@ const emptyAccumulator = (): Accumulator => ({
   resolutions: { 'self-healed': 0, 'cleared-on-its-own': 0, 'by-a-person': 0 },
   response: { met: 0, missed: 0, resolvedBeforeDue: 0 },
   resolution: { met: 0, missed: 0 },
+  inMaintenance: 0,
 });
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
@@ -251,6 +257,7 @@ function row(accumulator: Accumulator): KpiRow {
     selfHealedPct: pct(resolutions['self-healed'], resolved),
     slaResponse: { ...response, pct: pct(response.met, response.met + response.missed) },
     slaResolution: { ...resolution, pct: pct(resolution.met, resolution.met + resolution.missed) },
+    inMaintenance: accumulator.inMaintenance,
   };
 }
 
@@ -293,7 +300,9 @@ export function computeKpis(
     if (!inPeriod(opened)) continue;
     const acknowledged = parsed(incident.acknowledgedAt);
     const resolvedAt = incident.status === 'resolved' ? parsed(incident.resolvedAt) : undefined;
-    const { responseBy, resolutionBy } = deadlinesOf(incident, options.policy);
+    // Planned work is not a broken promise: an incident a maintenance window or a silence held has no SLA outcome.
+    const held = incident.maintenance !== undefined;
+    const { responseBy, resolutionBy } = held ? {} : deadlinesOf(incident, options.policy);
     const response = responseOutcome(incident, responseBy, resolvedAt, nowMs);
     const resolution = resolutionOutcome(resolutionBy, resolvedAt, nowMs);
     for (const target of [totals, bucket(opened)]) {
@@ -306,6 +315,7 @@ export function computeKpis(
       }
       if (response) target.response[response]++;
       if (resolution) target.resolution[resolution]++;
+      if (held) target.inMaintenance++;
     }
   }
 

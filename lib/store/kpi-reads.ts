@@ -62,10 +62,10 @@ export async function alertsReceivedBetween<K extends keyof StoredAlert>(
   return alerts;
 }
 
-/** The incident fields a report over a period reads (`sla` for its stored deadlines). */
+/** The incident fields a report over a period reads (`sla` for its stored deadlines, `maintenance` to leave it out of SLA compliance). */
 export type IncidentOutcome = Pick<
   Incident,
-  'id' | 'status' | 'severity' | 'openedAt' | 'acknowledgedAt' | 'respondedAt' | 'resolvedAt' | 'resolvedBy' | 'sla'
+  'id' | 'status' | 'severity' | 'openedAt' | 'acknowledgedAt' | 'respondedAt' | 'resolvedAt' | 'resolvedBy' | 'sla' | 'maintenance'
 >;
 const OUTCOME_FIELDS = [
   'id',
@@ -77,6 +77,7 @@ const OUTCOME_FIELDS = [
   'resolvedAt',
   'resolvedBy',
   'sla',
+  'maintenance',
 ] as const;
 const incidentOutcomeSchema = entitySchema<IncidentOutcome>(pickShape(incidentShape, OUTCOME_FIELDS));
 

@@ -11,9 +11,10 @@ import { instantOfWallTime, wallTime } from './zoned-time';
  */
 
 // rrule ships CommonJS for Node and an ES module for bundlers: esbuild (the Lambda bundles) sees named
-// exports, Node's ESM loader sees only a default export. One access that works in both.
-const rrule: typeof rruleModule =
-  'rrulestr' in rruleModule ? rruleModule : (rruleModule as unknown as { default: typeof rruleModule }).default;
+// exports, Node's ESM loader sees only the CommonJS exports object as the default export. One access that
+// works in both (read through a plain record, so the bundler does not flag a default it knows is absent).
+const namespace: Record<string, unknown> = rruleModule;
+const rrule = ('rrulestr' in namespace ? namespace : namespace['default']) as typeof rruleModule;
 
 /** Frequencies a maintenance window may recur at (a rule more frequent than hourly is no window). */
 const FREQUENCIES = new Set([rrule.Frequency.YEARLY, rrule.Frequency.MONTHLY, rrule.Frequency.WEEKLY, rrule.Frequency.DAILY]);

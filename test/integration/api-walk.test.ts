@@ -58,6 +58,7 @@ const NOT_AUDITED: Record<string, string> = {
   'POST /v1/auth/logout': 'ends one session',
   'POST /v1/auth/logout-all': "ends the caller's sessions",
   'POST /v1/tenants/{id}/correlation/simulate': 'a dry run: writes nothing',
+  'POST /v1/maintenance-windows/preview': 'a dry run: writes nothing',
 };
 
 interface Answer {
@@ -215,6 +216,41 @@ function exampleSchedule(id?: string) {
   };
 }
 
+/**
+ * A window any caller with maintenance.short may make: one hour from now, on app-prod-02, naming an open
+ * incident of acme on that asset (what a technician's window needs; admins may give it too).
+ */
+async function shortWindow(): Promise<Record<string, unknown>> {
+  const signature = `WalkPatch${++counter}`;
+  const acmeKey = demo.tenants.find((tenant) => tenant.id === 'acme')!.apiKey;
+  await postJson(
+    stack,
+    '/v1/webhooks/generic',
+    { asset_name: 'app-prod-02', signature, severity: 'low', message: signature, tool_source: 'walk' },
+    { 'x-api-key': acmeKey },
+  );
+  await stack.idle();
+  const incident = (await listIncidents(stack.table, 'acme', { limit: 1000 })).find((candidate) =>
+    candidate.signatures.includes(signature),
+  );
+  if (!incident) throw new Error(`No incident for ${signature}`);
+  const start = Date.now();
+  return {
+    name: unique('Walk patching'),
+    incidentId: incident.id,
+    scope: { assetIds: ['app-prod-02'] },
+    startsAt: new Date(start).toISOString(),
+    endsAt: new Date(start + 3_600_000).toISOString(),
+  };
+}
+
+/** A window made by `caller` (the MSP admin by default): technicians may end only their own. */
+async function newWindow(caller: SignedIn = 'msp admin'): Promise<string> {
+  const answer = await call('POST', '/v1/maintenance-windows?tenant=acme', caller, await shortWindow());
+  if (answer.status !== 201) throw new Error(`Setup window failed: ${answer.status} ${answer.text}`);
+  return answer.body.id;
+}
+
 async function newSchedule(): Promise<string> {
   return (await setup('POST', '/v1/oncall/schedules?tenant=acme', exampleSchedule(unique('walk-schedule')))).id;
 }
@@ -276,7 +312,7 @@ interface WalkCase {
 }
 
 /** Shared resources of acme, created once, that refused calls may name. */
-const shared = { incidentId: '', userId: '', keyId: '', assetId: '', runbookId: '', approvalId: '', scheduleId: '' };
+const shared = { incidentId: '', userId: '', keyId: '', assetId: '', runbookId: '', approvalId: '', scheduleId: '', windowId: '' };
 
 /** The walk, in order: reads first, destructive calls last (each success on a resource created for it). */
 const CASES: Record<string, WalkCase> = {
@@ -521,6 +557,34 @@ const CASES: Record<string, WalkCase> = {
       return { path: `/v1/oncall/schedules/${shared.scheduleId}?tenant=acme`, body: { ...schedule, name: unique('Walk rotation') } };
     },
   },
+  'GET /v1/maintenance-windows': {
+    request: () => ({ path: '/v1/maintenance-windows?tenant=acme' }),
+    // acme's windows for acme's people, none for globex's.
+    check: (answer, caller) => expect(answer.body.windows.length > 0).toBe(caller !== 'other-tenant technician'),
+  },
+  'POST /v1/maintenance-windows': {
+    request: async () => ({ path: '/v1/maintenance-windows?tenant=acme', body: await shortWindow() }),
+  },
+  'POST /v1/maintenance-windows/preview': {
+    request: async () => ({ path: '/v1/maintenance-windows/preview?tenant=acme', body: await shortWindow() }),
+    check: (answer) => expect(answer.body.assets).toEqual([expect.objectContaining({ id: 'app-prod-02' })]),
+  },
+  'GET /v1/maintenance-windows/{id}': { request: () => ({ path: `/v1/maintenance-windows/${shared.windowId}?tenant=acme` }) },
+  'PATCH /v1/maintenance-windows/{id}': {
+    request: () => ({ path: `/v1/maintenance-windows/${shared.windowId}?tenant=acme`, body: { reason: unique('walk reason') } }),
+  },
+  'POST /v1/maintenance-windows/{id}/end': {
+    // Each caller allowed ends a window of its own (a technician may end only those).
+    request: async (caller, allowed) => ({
+      path: `/v1/maintenance-windows/${allowed && caller !== 'anonymous' ? await newWindow(caller) : shared.windowId}/end?tenant=acme`,
+    }),
+  },
+  'POST /v1/incidents/{id}/silence': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/incidents/${allowed ? (await newIncident()).id : shared.incidentId}/silence?tenant=acme`,
+      body: { for: 'PT1H', reason: 'walk' },
+    }),
+  },
   'GET /v1/technicians': {
     request: () => ({ path: '/v1/technicians?tenant=acme' }),
     check: (answer) => expect(answer.body.technicians.length).toBeGreaterThan(0),
@@ -591,6 +655,11 @@ const CASES: Record<string, WalkCase> = {
   'DELETE /v1/oncall/schedules/{id}': {
     request: async (_caller, allowed) => ({
       path: `/v1/oncall/schedules/${allowed ? await newSchedule() : shared.scheduleId}?tenant=acme`,
+    }),
+  },
+  'DELETE /v1/maintenance-windows/{id}': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/maintenance-windows/${allowed ? await newWindow() : shared.windowId}?tenant=acme`,
     }),
   },
   'DELETE /v1/assets/{id}': {
@@ -684,6 +753,7 @@ beforeAll(async () => {
   shared.runbookId = await newRunbook();
   shared.approvalId = await newApproval();
   shared.scheduleId = await newSchedule();
+  shared.windowId = await newWindow();
 }, 60_000);
 
 afterAll(async () => {

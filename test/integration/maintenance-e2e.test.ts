@@ -146,3 +146,79 @@ test('inside a window a critical alert pages no one, runs nothing and breaches n
     'the approval request after the window',
   );
 }, 150_000);
+
+test('technicians may make short windows on the assets of an open incident, and end only their own', async () => {
+  const tech = await login(stack, demo, 'tech.niko@msp.example');
+  await sendAlert('acme', { asset_name: 'app-prod-01', signature: 'ServiceRestartLoop', message: 'nginx restarting', severity: 'high' });
+  const { incident } = await incidentWith('acme', 'ServiceRestartLoop');
+  const start = Date.now();
+  const short = {
+    name: 'Restarting nginx',
+    incidentId: incident.id,
+    scope: { assetIds: ['app-prod-01'] },
+    startsAt: new Date(start).toISOString(),
+    endsAt: new Date(start + 2 * 3_600_000).toISOString(),
+  };
+  const post = (body: unknown, token = tech) => api('POST', '/v1/maintenance-windows?tenant=acme', body, token);
+
+  expect((await post({ ...short, endsAt: new Date(start + 5 * 3_600_000).toISOString() })).status).toBe(403);
+  expect((await post({ ...short, scope: { assetIds: ['db-prod-01'] } })).status).toBe(403);
+  expect((await post({ ...short, scope: { assetIds: ['app-prod-01'], includeDependents: true } })).status).toBe(403);
+  expect((await post({ ...short, incidentId: undefined })).status).toBe(400);
+  const { startsAt: _s, endsAt: _e, ...rest } = short;
+  expect((await post({ ...rest, recurrence: { rrule: 'FREQ=DAILY;BYHOUR=2', durationMinutes: 60, timeZone: 'UTC' } })).status).toBe(403);
+
+  const mine = await post(short);
+  expect(mine.status).toBe(201);
+  expect(mine.body).toMatchObject({ createdBy: 'tech.niko@msp.example', phase: 'active' });
+  expect((await api('PATCH', `/v1/maintenance-windows/${mine.body.id}?tenant=acme`, { name: 'Renamed' }, tech)).status).toBe(403);
+
+  const theirs = await post(
+    { ...short, name: 'Admin window', endsAt: new Date(start + 30 * 3_600_000).toISOString(), incidentId: undefined },
+    admin,
+  );
+  expect(theirs.status).toBe(201);
+  expect((await api('POST', `/v1/maintenance-windows/${theirs.body.id}/end?tenant=acme`, undefined, tech)).status).toBe(403);
+  const ended = await api('POST', `/v1/maintenance-windows/${mine.body.id}/end?tenant=acme`, undefined, tech);
+  expect(ended.status).toBe(200);
+  expect(ended.body).toMatchObject({ phase: 'past', endedBy: 'tech.niko@msp.example' });
+  expect((await api('POST', `/v1/maintenance-windows/${mine.body.id}/end?tenant=acme`, undefined, tech)).status).toBe(409);
+});
+
+test("bad rules are refused with the reason, and an MSP admin lists every company's windows", async () => {
+  const bad = await api('POST', '/v1/maintenance-windows?tenant=acme', {
+    name: 'Broken',
+    recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=XX', durationMinutes: 60, timeZone: 'Europe/Berlin' },
+  });
+  expect(bad.status).toBe(400);
+  expect(JSON.stringify(bad.body)).toContain('BYDAY has an invalid value');
+  const both = await api('POST', '/v1/maintenance-windows?tenant=acme', {
+    name: 'Both',
+    startsAt: new Date().toISOString(),
+    endsAt: new Date(Date.now() + 60_000).toISOString(),
+    recurrence: { rrule: 'FREQ=DAILY', durationMinutes: 60, timeZone: 'UTC' },
+  });
+  expect(both.status).toBe(400);
+  const weekly = await api('POST', '/v1/maintenance-windows?tenant=acme', {
+    name: 'Sunday patch night',
+    scope: { assetIds: ['db-prod-01'], includeDependents: true },
+    recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2', durationMinutes: 120, timeZone: 'Europe/Berlin' },
+  });
+  expect(weekly.status).toBe(201);
+  expect(weekly.body.upcoming).toHaveLength(5);
+  for (const occurrence of weekly.body.upcoming) expect(new Date(occurrence.startsAt).getUTCDay()).toBe(0);
+
+  const preview = await api('POST', '/v1/maintenance-windows/preview?tenant=acme', {
+    name: 'Sunday patch night',
+    scope: { assetIds: ['db-prod-01'], includeDependents: true },
+    recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2', durationMinutes: 120, timeZone: 'Europe/Berlin' },
+  });
+  expect(preview.status).toBe(200);
+  // The demo's application servers depend on its database.
+  expect(preview.body.assets.map((asset: any) => asset.id)).toEqual(expect.arrayContaining(['db-prod-01', 'app-prod-01']));
+
+  const all = await api('GET', '/v1/maintenance-windows');
+  expect(new Set(all.body.windows.map((window: any) => window.tenantId))).toEqual(new Set(['acme', 'globex']));
+  const upcoming = await api('GET', '/v1/maintenance-windows?phase=upcoming');
+  expect(upcoming.body.windows.every((window: any) => window.phase === 'upcoming')).toBe(true);
+});

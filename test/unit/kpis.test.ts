@@ -107,6 +107,7 @@ describe('totals and days of a period', () => {
       selfHealedPct: 33.3,
       slaResponse: { met: 1, missed: 2, resolvedBeforeDue: 1, pct: 33.3 },
       slaResolution: { met: 2, missed: 2, pct: 50 },
+      inMaintenance: 0,
     });
   });
 
@@ -124,6 +125,7 @@ describe('totals and days of a period', () => {
       selfHealedPct: 50,
       slaResponse: { met: 1, missed: 1, resolvedBeforeDue: 0, pct: 50 },
       slaResolution: { met: 1, missed: 1, pct: 50 },
+      inMaintenance: 0,
     });
     expect(days[1]).toMatchObject({
       alerts: 5,
@@ -138,6 +140,7 @@ describe('totals and days of a period', () => {
       selfHealedPct: 0,
       slaResponse: { met: 0, missed: 1, resolvedBeforeDue: 1, pct: 0 },
       slaResolution: { met: 1, missed: 1, pct: 50 },
+      inMaintenance: 0,
     });
     expect(days[2]).toEqual({
       date: '2026-03-04',
@@ -156,6 +159,7 @@ describe('totals and days of a period', () => {
       selfHealedPct: null,
       slaResponse: { met: 0, missed: 0, resolvedBeforeDue: 0, pct: null },
       slaResolution: { met: 0, missed: 0, pct: null },
+      inMaintenance: 0,
     });
   });
 
@@ -434,6 +438,18 @@ describe('SLA deadlines', () => {
     };
     // 4 h + 90 min paused: due at 13:30.
     expect(totalsOf([], [paused]).slaResolution).toEqual({ met: 1, missed: 0, pct: 100 });
+  });
+});
+
+describe('maintenance', () => {
+  test('an incident held by a maintenance window is counted apart and in no SLA figure, met or missed', () => {
+    // Open past both deadlines: missed twice without the window.
+    const held: KpiIncident = { ...incidents.d, maintenance: { windowId: '01JWINDOW000000000000000001' } };
+    const totals = totalsOf([], [held, incidents.a]);
+    expect(totalsOf([], [incidents.d, incidents.a]).slaResolution).toEqual({ met: 1, missed: 1, pct: 50 });
+    expect(totals.slaResolution).toEqual({ met: 1, missed: 0, pct: 100 });
+    expect(totals.slaResponse).toEqual({ met: 1, missed: 0, resolvedBeforeDue: 0, pct: 100 });
+    expect(totals).toMatchObject({ incidents: 2, inMaintenance: 1 });
   });
 });
 

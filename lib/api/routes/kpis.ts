@@ -107,6 +107,7 @@ export function kpiRoutes(context: RouteContext): Route[] {
           ...(incident.sla
             ? { sla: { responseBy: incident.sla.responseDueAt, resolutionBy: incident.sla.resolutionDueAt, clock: incident.sla.clock } }
             : {}),
+          ...(incident.maintenance ? { maintenance: { windowId: incident.maintenance.windowId } } : {}),
         }));
         const report = computeKpis(kpiAlerts, kpiIncidents, period, query.timeZone, { now, policy: sla.policy });
         return json(200, { tenantId, ...report });

@@ -20,12 +20,10 @@ import {
   type WindowScope,
   type Recurrence,
 } from '../domain/maintenance/window';
-import { logger } from '../observability';
 import { getAlert } from '../store/alerts';
 import { listAssets } from '../store/assets';
 import { getIncidentDetail, listIncidents } from '../store/incidents';
 import { deleteWindow, getWindow, listWindows, MAX_WINDOWS, putWindow, writeIncidentHold } from '../store/maintenance';
-import { writeEvents } from '../store/outbox';
 import type { TableRef } from '../store/table-ref';
 
 /**

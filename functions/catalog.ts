@@ -39,14 +39,15 @@ export interface FunctionSpec {
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   api: {
     entry: 'functions/api/handler.ts',
-    description: 'Operator API: health, sign-in, incidents, alerts, approvals, executions, KPIs, notifications, OpenAPI',
+    description:
+      'Operator API: health, sign-in, incidents, alerts, correlation policy, approvals, executions, KPIs, notifications, OpenAPI',
     env: 'api',
     memoryMiB: 1024,
     timeoutSeconds: 10,
   },
   adminApi: {
     entry: 'functions/admin-api/handler.ts',
-    description: 'Admin API: tenants, users, assets, integrations, audit, runbooks, on-call, correlation/SLA/escalation policies',
+    description: 'Admin API: tenants, users, assets, integrations, audit, runbooks, on-call, SLA/escalation policies, maintenance windows',
     env: 'adminApi',
     memoryMiB: 1024,
     timeoutSeconds: 10,
@@ -170,7 +171,6 @@ export const HTTP_ROUTES: ReadonlyArray<{ method: HttpMethod; path: string; func
     [
       '/v1/tenants',
       '/v1/tenants/{id}',
-      '/v1/tenants/{id}/correlation/{proxy+}',
       '/v1/tenants/{id}/sla/{proxy+}',
       '/v1/tenants/{id}/escalation/{proxy+}',
       '/v1/users',
@@ -185,10 +185,14 @@ export const HTTP_ROUTES: ReadonlyArray<{ method: HttpMethod; path: string; func
       '/v1/oncall/{proxy+}',
       '/v1/technicians',
       '/v1/technicians/{proxy+}',
+      '/v1/maintenance-windows',
+      '/v1/maintenance-windows/{proxy+}',
     ] as const
   ).map((path) => ({ method: 'ANY' as const, path, function: 'adminApi' as const })),
   // The unresolved alerts' assets are alerts (api), under the assets' prefix.
   { method: 'GET', path: '/v1/assets/unresolved', function: 'api' },
+  // A silence is a maintenance window (adminApi, which carries the recurrence rules), under the incidents' prefix.
+  { method: 'POST', path: '/v1/incidents/{id}/silence', function: 'adminApi' },
 ];
 
 /** WebSocket API routes; the route selection expression is `$request.body.action`. */

@@ -6,7 +6,7 @@ import { readEnv } from '../../lib/config/env';
 import { correlationIdOfEvent, parseBusEvent, tenantIdOfEvent, type BusEvent } from '../../lib/domain/events';
 import { logger, measureMetric, observed } from '../../lib/observability';
 import { slaNotifier } from '../../lib/notify/sla-notifier';
-import { handleMaintenanceTimer } from '../../lib/maintenance/service';
+import { handleMaintenanceTimer } from '../../lib/maintenance/windows';
 import { handleSlaEvent } from '../../lib/sla/events';
 import { handleTimer, type SlaDeps } from '../../lib/sla/service';
 import { onCallUser } from '../../lib/store/oncall';

@@ -1,15 +1,18 @@
 import type { Route, RouteContext } from './context';
 import { assetRoutes } from './routes/assets';
 import { auditRoutes } from './routes/audit';
-import { correlationRoutes } from './routes/correlation';
 import { integrationRoutes } from './routes/integrations';
+import { maintenanceRoutes } from './routes/maintenance';
 import { oncallRoutes } from './routes/oncall';
 import { runbookRoutes } from './routes/runbooks';
 import { slaRoutes } from './routes/sla';
 import { tenantRoutes } from './routes/tenants';
 import { userRoutes } from './routes/users';
 
-/** What the `adminApi` function serves: tenants, users, assets, integrations, audit, correlation policy, runbooks, on-call, SLA and escalation policies. */
+/**
+ * What the `adminApi` function serves: tenants, users, assets, integrations, audit, runbooks, on-call, SLA and escalation
+ * policies, maintenance windows and silences.
+ */
 export function adminRoutes(context: RouteContext): Route[] {
   return [
     ...integrationRoutes(context),
@@ -17,9 +20,9 @@ export function adminRoutes(context: RouteContext): Route[] {
     ...auditRoutes(context),
     ...tenantRoutes(context),
     ...assetRoutes(context),
-    ...correlationRoutes(context),
     ...runbookRoutes(context),
     ...oncallRoutes(context),
     ...slaRoutes(context),
+    ...maintenanceRoutes(context),
   ];
 }

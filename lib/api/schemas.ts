@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { maintenanceHoldSchema } from '../domain/maintenance/window';
+import { maintenanceHoldSchema } from '../domain/maintenance/hold';
 import { correlationPolicySchema } from '../domain/correlation/policy';
 import { canonicalAlertSchema, SEVERITIES } from '../domain/alert';
 import { ASSET_ID_PATTERN, assetSchema } from '../domain/asset';

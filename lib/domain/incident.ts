@@ -4,7 +4,7 @@ import { SLA_CLOCKS, SLA_TIMER_KINDS, slaClockSchema, type SlaClock, type SlaClo
 import { ALERT_STATUSES, SEVERITIES, type Severity } from './alert';
 import { entitySchema, timestamp, type ShapeOf } from './entity-schema';
 import { INCIDENT_STATUSES, type IncidentStatus } from './incident-status';
-import { maintenanceHoldSchema, type MaintenanceHold } from './maintenance/window';
+import { maintenanceHoldSchema, type MaintenanceHold } from './maintenance/hold';
 
 // The statuses have a module of their own so that the SLA policy, which this model refers to, can use them too.
 export { INCIDENT_STATUSES, type IncidentStatus };

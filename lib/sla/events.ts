@@ -2,7 +2,8 @@ import { DETAIL_TYPES, type DomainEvent } from '../domain/events';
 import { notifyForEvent, NOTIFIED_EVENTS, type NotifierConfig } from '../notify/event-notifier';
 import { handleOnce } from '../store/event-receipts';
 import { IncidentStateError } from '../store/incident-actions';
-import { endSilencesOf, reviewHold, scheduleWindow } from '../maintenance/service';
+import { reviewHold } from '../maintenance/holds';
+import { endSilencesOf, scheduleWindow } from '../maintenance/windows';
 import { getIncident } from '../store/sla';
 import { followMaintenance, onIncidentChanged, pauseSla, resumeSla, sendSlaNotification, startSla, type SlaDeps } from './service';
 

@@ -22,8 +22,8 @@ import {
   type EscalationTarget,
 } from '../domain/escalation/policy';
 import { DETAIL_TYPES, domainEvent, type NewDomainEvent, type SlaNotificationPayload } from '../domain/events';
-import { isHeld, type MaintenanceHold } from '../domain/maintenance/window';
-import { holdOf } from '../maintenance/service';
+import { isHeld, type MaintenanceHold } from '../domain/maintenance/hold';
+import { holdOf } from '../maintenance/holds';
 import { addCorrelationKeys, countMetric, logger } from '../observability';
 import { recordAudit } from '../store/audit';
 import { IncidentStateError } from '../store/incident-actions';

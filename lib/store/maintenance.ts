@@ -1,7 +1,8 @@
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { NewDomainEvent } from '../domain/events';
 import type { IncidentStatus, TimelineEntry } from '../domain/incident';
-import { maintenanceHoldSchema, maintenanceWindowSchema, type MaintenanceHold, type MaintenanceWindow } from '../domain/maintenance/window';
+import { maintenanceHoldSchema, type MaintenanceHold } from '../domain/maintenance/hold';
+import { maintenanceWindowSchema, type MaintenanceWindow } from '../domain/maintenance/window';
 import { entityOf, validEntity } from './entity';
 import { timelineItem } from './incidents';
 import { keys } from './keys';

@@ -4,7 +4,6 @@ import {
   nextOccurrence,
   occurrenceAt,
   occurrencesBetween,
-  recurrenceSchema,
   scopeAssets,
   scopeCovers,
   timingProblem,
@@ -14,6 +13,7 @@ import {
   type ResolvedWindow,
 } from '../../lib/domain/maintenance/window';
 import { recurrenceProblem } from '../../lib/util/recurrence';
+import { MAX_STORED_OCCURRENCES, plannedOccurrences, recurrenceRequestSchema } from '../../lib/domain/maintenance/recurrence';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const at = (text: string) => Date.parse(text);
@@ -36,6 +36,16 @@ function window(overrides: Partial<MaintenanceWindow> = {}): MaintenanceWindow {
   };
 }
 
+/** A recurring window as stored when written at `writtenAt`: its occurrences expanded then. */
+function recurring(
+  recurrence: NonNullable<MaintenanceWindow['recurrence']>,
+  writtenAt: string,
+  overrides: Partial<MaintenanceWindow> = {},
+) {
+  const base = window({ recurrence, ...overrides });
+  return { ...base, occurrences: plannedOccurrences(recurrence, Date.parse(base.createdAt), Date.parse(writtenAt)) };
+}
+
 function alert(overrides: Partial<CoverableAlert> = {}): CoverableAlert {
   return {
     assetId: 'db-01',
@@ -49,7 +59,8 @@ function alert(overrides: Partial<CoverableAlert> = {}): CoverableAlert {
 }
 
 describe('recurring windows keep local time across DST changes', () => {
-  const weekly = window({ recurrence: { rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2', durationMinutes: 120, timeZone: 'Europe/Berlin' } });
+  const sundays = { rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2', durationMinutes: 120, timeZone: 'Europe/Berlin' };
+  const weekly = recurring(sundays, '2026-03-19T00:00:00Z');
 
   test('Sunday 02:00 Berlin is 01:00 UTC in winter and 00:00 UTC in summer; the night the clocks go forward it starts at 03:00 CEST', () => {
     const starts = occurrencesBetween(weekly, at('2026-03-20T00:00:00Z'), at('2026-04-10T00:00:00Z')).map((o) => iso(o.start));
@@ -58,14 +69,18 @@ describe('recurring windows keep local time across DST changes', () => {
   });
 
   test('the night the clocks go back, 02:00 happens once (the first time) and each occurrence lasts its duration', () => {
-    const [october] = occurrencesBetween(weekly, at('2026-10-24T00:00:00Z'), at('2026-10-26T00:00:00Z'));
+    const autumn = recurring(sundays, '2026-10-20T00:00:00Z');
+    const [october] = occurrencesBetween(autumn, at('2026-10-24T00:00:00Z'), at('2026-10-26T00:00:00Z'));
     // 25 October 2026: 03:00 CEST goes back to 02:00 CET; 02:00 local is first 00:00 UTC (CEST).
     expect(iso(october!.start)).toBe('2026-10-25T00:00:00.000Z');
     expect(october!.end - october!.start).toBe(120 * 60_000);
   });
 
   test('US zone: a daily 01:30 window across the March change', () => {
-    const daily = window({ recurrence: { rrule: 'FREQ=DAILY;BYHOUR=1;BYMINUTE=30', durationMinutes: 60, timeZone: 'America/New_York' } });
+    const daily = recurring(
+      { rrule: 'FREQ=DAILY;BYHOUR=1;BYMINUTE=30', durationMinutes: 60, timeZone: 'America/New_York' },
+      '2026-03-07T00:00:00Z',
+    );
     const starts = occurrencesBetween(daily, at('2026-03-07T12:00:00Z'), at('2026-03-10T12:00:00Z')).map((o) => iso(o.start));
     // EST is UTC-5 until 8 March 02:00, EDT UTC-4 after.
     expect(starts).toEqual(['2026-03-08T06:30:00.000Z', '2026-03-09T05:30:00.000Z', '2026-03-10T05:30:00.000Z']);
@@ -90,9 +105,39 @@ describe('recurring windows keep local time across DST changes', () => {
   });
 
   test('a rule with COUNT runs out: the window is past', () => {
-    const twice = window({ recurrence: { rrule: 'FREQ=DAILY;COUNT=2;BYHOUR=3', durationMinutes: 30, timeZone: 'UTC' } });
+    const twice = recurring({ rrule: 'FREQ=DAILY;COUNT=2;BYHOUR=3', durationMinutes: 30, timeZone: 'UTC' }, '2026-01-01T00:00:00Z');
     expect(occurrencesBetween(twice, at('2026-01-01T00:00:00Z'), at('2026-02-01T00:00:00Z'))).toHaveLength(2);
     expect(windowPhase(twice, at('2026-01-05T00:00:00Z'))).toBe('past');
+  });
+});
+
+describe('occurrences stored with a recurring window', () => {
+  const now = at('2026-06-15T12:00:00Z');
+  const anchor = at('2026-01-01T00:00:00Z');
+
+  test('a day back to two months ahead', () => {
+    const stored = plannedOccurrences({ rrule: 'FREQ=DAILY;BYHOUR=3', durationMinutes: 60, timeZone: 'UTC' }, anchor, now);
+    expect(stored[0]).toEqual({ startsAt: '2026-06-15T03:00:00.000Z', endsAt: '2026-06-15T04:00:00.000Z' });
+    expect(stored).toHaveLength(62);
+  });
+
+  test('at least the next two, however far apart', () => {
+    const stored = plannedOccurrences(
+      { rrule: 'FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=24;BYHOUR=18', durationMinutes: 600, timeZone: 'Europe/Berlin' },
+      anchor,
+      now,
+    );
+    expect(stored.map((occurrence) => occurrence.startsAt)).toEqual(['2026-12-24T17:00:00.000Z', '2027-12-24T17:00:00.000Z']);
+  });
+
+  test('a rule that would name thousands is cut to the first ones (each end stores the next)', () => {
+    const stored = plannedOccurrences(
+      { rrule: 'FREQ=DAILY;BYHOUR=0,2,4,6,8,10,12,14,16,18,20,22', durationMinutes: 30, timeZone: 'UTC' },
+      anchor,
+      now,
+    );
+    expect(stored).toHaveLength(MAX_STORED_OCCURRENCES);
+    expect(stored[0]!.startsAt).toBe('2026-06-14T12:00:00.000Z');
   });
 });
 
@@ -136,8 +181,10 @@ describe('rules and matchers a tenant may give', () => {
     else expect(found).toMatch(problem);
   });
 
-  test('a recurrence needs a known time zone', () => {
-    expect(recurrenceSchema.safeParse({ rrule: 'FREQ=DAILY', durationMinutes: 60, timeZone: 'Mars/Olympus' }).success).toBe(false);
+  test('a recurrence needs a known time zone and a rule that parses', () => {
+    expect(recurrenceRequestSchema.safeParse({ rrule: 'FREQ=DAILY', durationMinutes: 60, timeZone: 'Mars/Olympus' }).success).toBe(false);
+    expect(recurrenceRequestSchema.safeParse({ rrule: 'FREQ=DAILY;BYDAY=XX', durationMinutes: 60, timeZone: 'UTC' }).success).toBe(false);
+    expect(recurrenceRequestSchema.safeParse({ rrule: 'FREQ=DAILY', durationMinutes: 60, timeZone: 'UTC' }).success).toBe(true);
   });
 
   test('regular expressions that could take exponential time are refused', () => {

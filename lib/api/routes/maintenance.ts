@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { can } from '../../auth/permissions';
 import { isActiveIncident } from '../../domain/incident-status';
+import { windowEffectsSchema } from '../../domain/maintenance/hold';
+import { plannedOccurrences, recurrenceRequestSchema } from '../../domain/maintenance/recurrence';
 import {
   matcherSchema,
   nextOccurrence,
@@ -8,7 +10,6 @@ import {
   recurrenceSchema,
   scopeAssets,
   scopeCovers,
-  windowEffectsSchema,
   windowPhase,
   windowScopeSchema,
   type MaintenanceWindow,
@@ -25,7 +26,7 @@ import {
   silenceIncident,
   WindowRefused,
   type WindowInput,
-} from '../../maintenance/service';
+} from '../../maintenance/windows';
 import { listAlerts } from '../../store/alerts';
 import { listAssets } from '../../store/assets';
 import { getIncidentDetail } from '../../store/incidents';
@@ -52,8 +53,8 @@ const scopeRequest = windowScopeSchema.safeExtend({
   assetIds: eachElement(windowScopeSchema.shape.assetIds, (id) => maxLength(id, 128)),
   matchers: eachElement(windowScopeSchema.shape.matchers, () => matcherRequest),
 });
-const recurrenceRequest = recurrenceSchema.safeExtend({
-  timeZone: maxLength(recurrenceSchema.shape.timeZone, 64),
+const recurrenceRequest = recurrenceRequestSchema.safeExtend({
+  timeZone: maxLength(recurrenceRequestSchema.shape.timeZone, 64),
 });
 const effectsRequest = windowEffectsSchema.partial();
 
@@ -89,6 +90,7 @@ const listQuery = z.object({
 const windowPathParams = z.object({
   id: z
     .string()
+    .max(26)
     .regex(/^[0-9A-Z]{26}$/)
     .describe('Window id (a ULID)'),
 });
@@ -149,7 +151,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function windowView(window: MaintenanceWindow, now: Date) {
   const next = nextOccurrence(window, now.getTime());
   const upcoming = occurrencesBetween(window, now.getTime(), now.getTime() + 60 * 86_400_000).slice(0, 5);
-  const { startedOccurrence: _started, endedOccurrence: _ended, ...rest } = window;
+  const { startedOccurrence: _started, endedOccurrence: _ended, occurrences: _occurrences, ...rest } = window;
   return {
     ...rest,
     phase: windowPhase(window, now.getTime()) as WindowPhase,
@@ -268,8 +270,9 @@ export function maintenanceRoutes(context: RouteContext): Route[] {
         const draft = {
           ...(body.startsAt ? { startsAt: body.startsAt } : {}),
           ...(body.endsAt ? { endsAt: body.endsAt } : {}),
-          ...(body.recurrence ? { recurrence: body.recurrence } : {}),
-          createdAt: now.toISOString(),
+          ...(body.recurrence
+            ? { recurrence: body.recurrence, occurrences: plannedOccurrences(body.recurrence, now.getTime(), now.getTime()) }
+            : {}),
         };
         return json(200, {
           assets: assets ? inventory.filter((asset) => assets.has(asset.id)).map((asset) => ({ id: asset.id, name: asset.name })) : [],

@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import type { Severity } from '../alert';
 import { entitySchema, timestamp } from '../entity-schema';
-import { recurrenceInstants, recurrenceProblem } from '../../util/recurrence';
 import { timeZoneSchema } from '../../util/zoned-time';
+import { WINDOW_KINDS, windowEffectsSchema, type MaintenanceHold, type WindowEffects } from './hold';
 
 /**
  * Maintenance windows and silences: planned work (a patch night, a reboot) during which a tenant's
@@ -17,8 +17,6 @@ import { timeZoneSchema } from '../../util/zoned-time';
 export const MATCHER_OPS = ['=', '!=', '=~', '!~'] as const;
 const MATCHER_FIELD = /^(signature|source|severity|label\.[A-Za-z0-9_.:/-]{1,100})$/;
 const MAX_ONE_OFF_MS = 31 * 86_400_000;
-/** How far ahead a recurrence is searched for its next occurrence. */
-const HORIZON_MS = 400 * 86_400_000;
 
 /**
  * A regular expression given by a tenant runs in the service on every alert. A group that repeats and
@@ -63,17 +61,15 @@ export const windowScopeSchema = z
   .strict();
 export type WindowScope = z.infer<typeof windowScopeSchema>;
 
+/**
+ * A recurrence as stored. The request schema (recurrence.ts, `recurrenceRequestSchema`) also checks the
+ * rule with the rrule package; what is stored was checked when it was written, and every reader works
+ * from the occurrences stored with it (`occurrences`), so no reader needs the rule package.
+ */
 export const recurrenceSchema = z
   .object({
     /** An RFC 5545 rule without DTSTART, e.g. FREQ=WEEKLY;BYDAY=SU;BYHOUR=2 (minutes not given are 0). */
-    rrule: z
-      .string()
-      .min(6)
-      .max(300)
-      .superRefine((rule, context) => {
-        const problem = recurrenceProblem(rule);
-        if (problem) context.addIssue({ code: 'custom', message: problem });
-      }),
+    rrule: z.string().min(6).max(300),
     durationMinutes: z
       .number()
       .int()
@@ -85,19 +81,9 @@ export const recurrenceSchema = z
   .strict();
 export type Recurrence = z.infer<typeof recurrenceSchema>;
 
-export const windowEffectsSchema = z
-  .object({
-    /** Notify people (routing, SLA warnings, escalation) about incidents in the window. */
-    notify: z.boolean().default(false),
-    /** Whether the incidents' SLA clocks run during the window. */
-    slaClocks: z.enum(['paused', 'running']).default('paused'),
-    /** Whether runbooks may run by themselves on the incidents in the window. */
-    autoRemediation: z.enum(['off', 'allowed']).default('off'),
-  })
-  .strict();
-export type WindowEffects = z.infer<typeof windowEffectsSchema>;
-
-export const WINDOW_KINDS = ['window', 'silence'] as const;
+/** An occurrence as stored and shown: ISO instants. */
+export const occurrenceSchema = z.object({ startsAt: timestamp, endsAt: timestamp }).strict();
+export type StoredOccurrence = z.infer<typeof occurrenceSchema>;
 
 export interface MaintenanceWindow {
   id: string;
@@ -111,6 +97,12 @@ export interface MaintenanceWindow {
   endsAt?: string;
   /** A recurring window (instead of startsAt/endsAt). */
   recurrence?: Recurrence;
+  /**
+   * A recurring window's occurrences from a day before it was last written to two months after (at least
+   * the next two), expanded from the rule when the window is written and again at the end of each
+   * occurrence (lib/maintenance/windows.ts). Readers check alerts against these.
+   */
+  occurrences?: StoredOccurrence[];
   effects: WindowEffects;
   /** A silence: the incident it was made from, and whether it ends when that incident resolves. */
   incidentId?: string;
@@ -138,6 +130,7 @@ export const maintenanceWindowSchema = entitySchema<MaintenanceWindow>({
   startsAt: timestamp.optional(),
   endsAt: timestamp.optional(),
   recurrence: recurrenceSchema.optional(),
+  occurrences: z.array(occurrenceSchema).max(400).optional(),
   effects: windowEffectsSchema,
   incidentId: z.string().optional(),
   endWhenResolved: z.boolean().optional(),
@@ -174,7 +167,7 @@ export interface Occurrence {
   end: number;
 }
 
-type Timing = Pick<MaintenanceWindow, 'startsAt' | 'endsAt' | 'recurrence' | 'endedAt' | 'createdAt'>;
+type Timing = Pick<MaintenanceWindow, 'startsAt' | 'endsAt' | 'recurrence' | 'occurrences' | 'endedAt'>;
 
 /** An occurrence cut short by an early end that falls inside it. */
 function cut(occurrence: Occurrence, endedAt: string | undefined): Occurrence {
@@ -192,12 +185,7 @@ const isWithin = (occurrence: Occurrence, at: number) => at >= occurrence.start 
 export function occurrencesBetween(window: Timing, fromMs: number, toMs: number): Occurrence[] {
   let raw: Occurrence[];
   if (window.recurrence) {
-    const { rrule, durationMinutes, timeZone } = window.recurrence;
-    const duration = durationMinutes * 60_000;
-    raw = recurrenceInstants(rrule, timeZone, Date.parse(window.createdAt), fromMs - duration, toMs).map((start) => ({
-      start,
-      end: start + duration,
-    }));
+    raw = (window.occurrences ?? []).map((occurrence) => ({ start: Date.parse(occurrence.startsAt), end: Date.parse(occurrence.endsAt) }));
   } else {
     if (!window.startsAt || !window.endsAt) return [];
     raw = [{ start: Date.parse(window.startsAt), end: Date.parse(window.endsAt) }];
@@ -215,13 +203,12 @@ export function occurrenceAt(window: Timing, at: number): Occurrence | null {
 
 /** The first occurrence that has not ended by `after` (the current one, or the next), or null. */
 export function nextOccurrence(window: Timing, after: number): Occurrence | null {
-  const horizon = window.recurrence ? HORIZON_MS : MAX_ONE_OFF_MS * 2;
-  return occurrencesBetween(window, after, after + horizon).find((occurrence) => occurrence.end > after) ?? null;
+  return occurrencesBetween(window, after, Number.MAX_SAFE_INTEGER).find((occurrence) => occurrence.end > after) ?? null;
 }
 
 export type WindowPhase = 'active' | 'upcoming' | 'past';
 
-/** Active now, still to come, or over for good (a recurring window is past only when its rule has nothing left). */
+/** Active now, still to come, or over (a recurring window is past only when its rule has nothing left). */
 export function windowPhase(window: Timing, now: number): WindowPhase {
   const next = nextOccurrence(window, now);
   if (!next) return 'past';
@@ -317,37 +304,6 @@ export function coveringOccurrence(resolved: ResolvedWindow, alert: CoverableAle
 
 // ---------------------------------------------------------------------------------------------------
 // Holding an incident
-
-/** An incident in maintenance: which window holds it, until when, and what that means for it. */
-export interface MaintenanceHold {
-  windowId: string;
-  name: string;
-  kind: MaintenanceWindow['kind'];
-  /** The end of the occurrence holding it: the window's end timer lifts the hold. */
-  until: string;
-  effects: WindowEffects;
-  /** When the incident was found in it. */
-  since: string;
-  /** When the hold ended (the window ended, or an alert came from outside it), and why. */
-  liftedAt?: string;
-  liftReason?: string;
-}
-
-export const maintenanceHoldSchema = entitySchema<MaintenanceHold>({
-  windowId: z.string().min(1),
-  name: z.string(),
-  kind: z.enum(WINDOW_KINDS),
-  until: timestamp,
-  effects: windowEffectsSchema,
-  since: timestamp,
-  liftedAt: timestamp.optional(),
-  liftReason: z.string().optional(),
-});
-
-/** Whether the hold is in force: made, and not lifted. */
-export function isHeld(hold: MaintenanceHold | null | undefined): hold is MaintenanceHold {
-  return Boolean(hold && !hold.liftedAt);
-}
 
 /**
  * The window holding an incident whose alerts are all covered, each at the time it happened (a late

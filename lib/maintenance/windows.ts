@@ -1,218 +1,38 @@
 import { ulid } from 'ulid';
 import * as z from 'zod';
-import type { Timers, TimerRequest } from '../aws/scheduler';
+import type { TimerRequest } from '../aws/scheduler';
 import { DETAIL_TYPES, domainEvent, type NewDomainEvent } from '../domain/events';
 import { AUTOMATION_ACTOR, type Incident } from '../domain/incident';
 import { isActiveIncident } from '../domain/incident-status';
+import type { MaintenanceHold, WindowEffects } from '../domain/maintenance/hold';
+import { plannedOccurrences } from '../domain/maintenance/recurrence';
 import {
-  holdFor,
-  isHeld,
   nextOccurrence,
   occurrenceAt,
-  scopeAssets,
   timingProblem,
-  type CoverableAlert,
-  type MaintenanceHold,
   type MaintenanceWindow,
   type Occurrence,
-  type ResolvedWindow,
-  type WindowEffects,
-  type WindowScope,
   type Recurrence,
+  type WindowScope,
 } from '../domain/maintenance/window';
-import { getAlert } from '../store/alerts';
-import { listAssets } from '../store/assets';
-import { getIncidentDetail, listIncidents } from '../store/incidents';
+import { getIncidentDetail } from '../store/incidents';
 import { deleteWindow, getWindow, listWindows, MAX_WINDOWS, putWindow, writeIncidentHold } from '../store/maintenance';
-import type { TableRef } from '../store/table-ref';
+import { ACTIVE_STATUSES, effectsText, releaseIncidents, updatedEvent, type MaintenanceDeps } from './holds';
 
 /**
- * Maintenance windows and silences at work (the rules are in lib/domain/maintenance/window.ts):
- * - an incident is checked once, by whichever consumer meets it first (the SLA clocks or the remediation
- *   decision, `holdOf`): if all its alerts fall inside windows at the time they happened, the hold is
- *   stored on the incident and every later step reads it, so both consumers always agree;
- * - an alert joining from outside the window lifts the hold at once (`reviewHold`);
- * - each occurrence's start and end are one-time timers (EventBridge Scheduler, the local emulator on the
- *   local stack): the start announces it, the end lifts the holds of its incidents still firing, which
- *   then get the normal treatment (routing, notifications, SLA clocks from the end), and schedules the
- *   next occurrence of a recurring window.
- * Lifting a hold writes an IncidentUpdated 'maintenance-ended' event with it: the SLA service resumes the
- * clock and the remediation service decides and routes as for a new incident.
+ * Maintenance windows and silences (the rules are in lib/domain/maintenance/window.ts; what they do to
+ * incidents in holds.ts): created, changed, ended early and deleted through the API; each occurrence's
+ * start and end are one-time timers (EventBridge Scheduler, the local emulator on the local stack),
+ * created by the sla function when a window is written (MaintenanceScheduled) and when an occurrence
+ * ended (MaintenanceEnded). The start announces it; the end releases its incidents still firing. A
+ * recurring window's occurrences are expanded from its rule on every write (recurrence.ts) and stored
+ * with it, so readers never expand rules.
  */
 
-export interface MaintenanceDeps {
-  table: TableRef;
-  now: () => Date;
-  /** The window timers (absent where nothing schedules: the checks made by the consumers). */
-  timers?: Timers;
-}
-
-const ACTIVE_STATUSES = ['open', 'acknowledged'] as const;
-/** Open incidents read at most when a window ends (a tenant with more is not in maintenance, it is on fire). */
-const MAX_RELEASED = 1000;
-
-// ---------------------------------------------------------------------------------------------------
-// Windows of a tenant, ready to check
-
-async function resolvedWindows(table: TableRef, tenantId: string, windows?: readonly MaintenanceWindow[]): Promise<ResolvedWindow[]> {
-  const list = windows ?? (await listWindows(table, tenantId));
-  if (list.length === 0) return [];
-  const needsTopology = list.some((window) => window.scope.includeDependents && window.scope.assetIds?.length);
-  const dependsOn = new Map<string, readonly string[]>();
-  if (needsTopology) for (const asset of await listAssets(table, tenantId)) dependsOn.set(asset.id, asset.dependsOn);
-  return list.map((window) => ({ window, assets: scopeAssets(window.scope, dependsOn) }));
-}
-
-/** The incident's alerts as the windows see them (labels read only when a window matches on one). */
-async function coverableAlerts(table: TableRef, incident: Incident, windows: readonly ResolvedWindow[]): Promise<CoverableAlert[]> {
-  const detail = await getIncidentDetail(table, incident.tenantId, incident.id);
-  if (!detail) return [];
-  const wantsLabels = windows.some(({ window }) => window.scope.matchers?.some((matcher) => matcher.field.startsWith('label.')));
-  return Promise.all(
-    detail.alerts.map(async (alert) => ({
-      assetId: alert.assetId,
-      signature: alert.signature,
-      source: alert.source,
-      severity: alert.severity,
-      occurredAt: alert.occurredAt,
-      ...(wantsLabels ? { labels: (await getAlert(table, incident.tenantId, alert.alertId))?.labels ?? {} } : {}),
-    })),
-  );
-}
-
-function effectsText(effects: WindowEffects): string {
-  return [
-    effects.notify ? 'people are still notified' : 'no one is paged',
-    effects.slaClocks === 'paused' ? 'SLA clocks paused' : 'SLA clocks running',
-    effects.autoRemediation === 'allowed' ? 'runbooks may run' : 'no runbook runs by itself',
-  ].join(', ');
-}
-
-function updatedEvent(incident: Incident, decision: 'maintenance-started' | 'maintenance-ended', actor: string): NewDomainEvent {
-  return domainEvent(DETAIL_TYPES.incidentUpdated, {
-    tenantId: incident.tenantId,
-    incidentId: incident.id,
-    decision,
-    actor,
-    ...(incident.correlationId ? { correlationId: incident.correlationId } : {}),
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Incidents
-
-/**
- * The incident's maintenance hold: the stored one (in force or lifted), or, on the first check, the one its
- * alerts call for, stored with a timeline entry (null when none does, which is not stored: a window made
- * later does not reach back to an incident that was already handled).
- */
-export async function holdOf(deps: MaintenanceDeps, incident: Incident): Promise<MaintenanceHold | null> {
-  if (incident.maintenance) return incident.maintenance;
-  if (!isActiveIncident(incident)) return null;
-  const windows = await resolvedWindows(deps.table, incident.tenantId);
-  if (windows.length === 0) return null;
-  const now = deps.now();
-  const hold = holdFor(windows, await coverableAlerts(deps.table, incident, windows), now);
-  if (!hold) return null;
-  const written = await writeIncidentHold(deps.table, incident.tenantId, incident.id, {
-    hold,
-    expected: 'none',
-    statuses: ACTIVE_STATUSES,
-    entry: {
-      at: now.toISOString(),
-      type: 'maintenance-started',
-      actor: AUTOMATION_ACTOR,
-      reason: `In ${hold.kind === 'silence' ? 'silence' : 'maintenance window'} "${hold.name}" until ${hold.until}: ${effectsText(hold.effects)}`,
-    },
-    events: [updatedEvent(incident, 'maintenance-started', AUTOMATION_ACTOR)],
-    now,
-  });
-  if (written) return hold;
-  // Another consumer stored it first (or the incident closed): theirs stands.
-  const detail = await getIncidentDetail(deps.table, incident.tenantId, incident.id);
-  return detail?.incident.maintenance ?? null;
-}
-
-/**
- * After alerts joined a held incident: if one of them happened outside every window, the hold is lifted
- * now and the incident gets the normal treatment. Returns the reason when it lifted it.
- */
-export async function reviewHold(deps: MaintenanceDeps, incident: Incident): Promise<string | null> {
-  const hold = incident.maintenance;
-  if (!isHeld(hold) || !isActiveIncident(incident)) return null;
-  const windows = await resolvedWindows(deps.table, incident.tenantId);
-  const alerts = await coverableAlerts(deps.table, incident, windows);
-  if (holdFor(windows, alerts, deps.now())) return null;
-  const reason = 'an alert came from outside the maintenance window';
-  return (await liftHold(deps, incident, hold, reason)) ? reason : null;
-}
-
-/** Lifts a hold in force (if it still is: a repeat or a race finds it lifted and does nothing). */
-async function liftHold(deps: MaintenanceDeps, incident: Incident, hold: MaintenanceHold, reason: string): Promise<boolean> {
-  const now = deps.now();
-  return writeIncidentHold(deps.table, incident.tenantId, incident.id, {
-    hold: { ...hold, liftedAt: now.toISOString(), liftReason: reason },
-    expected: { windowId: hold.windowId },
-    statuses: ACTIVE_STATUSES,
-    entry: {
-      at: now.toISOString(),
-      type: 'maintenance-ended',
-      actor: AUTOMATION_ACTOR,
-      reason: `Maintenance ended, still firing (${reason}): routed, notified and timed as usual from now`,
-    },
-    events: [updatedEvent(incident, 'maintenance-ended', AUTOMATION_ACTOR)],
-    now,
-  });
-}
-
-/**
- * The end of a window's occurrence for its incidents still firing: each is held on by another window
- * that covers it now, or released. Returns the ids released.
- */
-async function releaseIncidents(deps: MaintenanceDeps, window: MaintenanceWindow, reason: string): Promise<string[]> {
-  const held = (
-    await Promise.all(
-      ACTIVE_STATUSES.map((status) =>
-        listIncidents(deps.table, window.tenantId, {
-          status,
-          limit: MAX_RELEASED,
-          maxRead: 5 * MAX_RELEASED,
-          where: (incident) => isHeld(incident.maintenance) && incident.maintenance.windowId === window.id,
-        }),
-      ),
-    )
-  ).flat();
-  if (held.length === 0) return [];
-  const others = await resolvedWindows(
-    deps.table,
-    window.tenantId,
-    (await listWindows(deps.table, window.tenantId)).filter((other) => other.id !== window.id),
-  );
-  const released: string[] = [];
-  for (const incident of held) {
-    const now = deps.now();
-    const hold = incident.maintenance as MaintenanceHold;
-    const alerts = others.length ? await coverableAlerts(deps.table, incident, others) : [];
-    const next = others.length ? holdFor(others, alerts, now, now.getTime()) : null;
-    if (next) {
-      await writeIncidentHold(deps.table, incident.tenantId, incident.id, {
-        hold: { ...next, since: hold.since },
-        expected: { windowId: hold.windowId },
-        statuses: ACTIVE_STATUSES,
-        entry: {
-          at: now.toISOString(),
-          type: 'maintenance-started',
-          actor: AUTOMATION_ACTOR,
-          reason: `"${hold.name}" ended; still in "${next.name}" until ${next.until}`,
-        },
-        events: [updatedEvent(incident, 'maintenance-started', AUTOMATION_ACTOR)],
-        now,
-      });
-      continue;
-    }
-    if (await liftHold(deps, incident, hold, reason)) released.push(incident.id);
-  }
-  return released;
+/** A recurring window with its occurrences expanded afresh (a day back to two months ahead of now): every write stores them. */
+function planned(window: MaintenanceWindow, now: Date): MaintenanceWindow {
+  if (!window.recurrence) return window;
+  return { ...window, occurrences: plannedOccurrences(window.recurrence, Date.parse(window.createdAt), now.getTime()) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -292,7 +112,7 @@ function scheduledEvents(window: MaintenanceWindow, now: Date): NewDomainEvent[]
 
 /** A new version of the window (changed by `actor` now). */
 function revised(window: MaintenanceWindow, actor: string, now: Date, change: Partial<MaintenanceWindow> = {}): MaintenanceWindow {
-  return { ...window, ...change, updatedAt: now.toISOString(), updatedBy: actor, version: window.version + 1 };
+  return planned({ ...window, ...change, updatedAt: now.toISOString(), updatedBy: actor, version: window.version + 1 }, now);
 }
 
 export type MaintenanceTimerOutcome =
@@ -395,23 +215,26 @@ export async function createWindow(
     throw new WindowRefused('too_many', `A company keeps at most ${MAX_WINDOWS} windows: delete old ones first`);
   const now = deps.now();
   const at = now.toISOString();
-  const window: MaintenanceWindow = {
-    id: ulid(now.getTime()),
-    tenantId,
-    kind: input.kind ?? 'window',
-    name: input.name,
-    reason: input.reason ?? '',
-    scope: input.scope ?? {},
-    ...normalizedTiming(input),
-    effects: { ...DEFAULT_EFFECTS, ...input.effects },
-    ...(input.incidentId ? { incidentId: input.incidentId } : {}),
-    ...(input.endWhenResolved !== undefined ? { endWhenResolved: input.endWhenResolved } : {}),
-    createdAt: at,
-    createdBy: actor,
-    updatedAt: at,
-    updatedBy: actor,
-    version: 1,
-  };
+  const window: MaintenanceWindow = planned(
+    {
+      id: ulid(now.getTime()),
+      tenantId,
+      kind: input.kind ?? 'window',
+      name: input.name,
+      reason: input.reason ?? '',
+      scope: input.scope ?? {},
+      ...normalizedTiming(input),
+      effects: { ...DEFAULT_EFFECTS, ...input.effects },
+      ...(input.incidentId ? { incidentId: input.incidentId } : {}),
+      ...(input.endWhenResolved !== undefined ? { endWhenResolved: input.endWhenResolved } : {}),
+      createdAt: at,
+      createdBy: actor,
+      updatedAt: at,
+      updatedBy: actor,
+      version: 1,
+    },
+    now,
+  );
   const events = scheduledEvents(window, now);
   if (events.length === 0) throw new WindowRefused('invalid', 'The window has no occurrence from now on');
   if (!(await putWindow(deps.table, window, events, now))) throw new WindowRefused('conflict', 'A window with that id exists');

@@ -56,7 +56,7 @@ export const handler = middy<BusEvent | Record<string, unknown>, unknown>()
       return results;
     }
     if ('type' in event && event.type === 'maintenance') {
-      // A maintenance window's occurrence starting or ending (lib/maintenance/service.ts).
+      // A maintenance window's occurrence starting or ending (lib/maintenance/windows.ts).
       const outcome = await handleMaintenanceTimer(deps, event);
       logger.info('Maintenance timer', { outcome });
       return outcome;

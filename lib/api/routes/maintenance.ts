@@ -38,7 +38,7 @@ import { STALE_VERSION_DOC } from '../policy-changes';
 import { incidentPathParams, tenantParam, tenantQuery } from '../schemas';
 
 /**
- * Maintenance windows and silences (lib/maintenance/service.ts): company admins plan windows for their
+ * Maintenance windows and silences (lib/maintenance/windows.ts): company admins plan windows for their
  * companies; a technician may open a short one on the assets of an incident they work on, or silence it.
  */
 

@@ -1,4 +1,5 @@
 import type { Incident } from '../domain/incident';
+import { isHeld } from '../domain/maintenance/hold';
 import { DETAIL_TYPES, domainEvent, type Repairable } from '../domain/events';
 import { countMetric, logger } from '../observability';
 import { listIncidents } from '../store/incidents';
@@ -46,9 +47,14 @@ export type SweptPart = Exclude<Repairable, 'assignee'>;
 export function missingParts(incident: Incident): SweptPart[] {
   const missing: SweptPart[] = [];
   if (!incident.sla) missing.push('sla');
-  if (!incident.decision) missing.push('decision');
-  // Decided to run a runbook, but the execution never started (its summary is written when it starts).
-  else if (incident.decision.executionId && !incident.remediation) missing.push('execution');
+  // A maintenance window that pages no one defers the decision to its end (lib/remediation/service.ts).
+  const deferred = isHeld(incident.maintenance) && !incident.maintenance.effects.notify;
+  if (!incident.decision) {
+    if (!deferred) missing.push('decision');
+  } else if (incident.decision.executionId && !incident.remediation) {
+    // Decided to run a runbook, but the execution never started (its summary is written when it starts).
+    missing.push('execution');
+  }
   return missing;
 }
 

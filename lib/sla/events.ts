@@ -7,6 +7,9 @@ import { endSilencesOf, scheduleWindow } from '../maintenance/windows';
 import { getIncident } from '../store/sla';
 import { followMaintenance, onIncidentChanged, pauseSla, resumeSla, sendSlaNotification, startSla, type SlaDeps } from './service';
 
+/** Changes that bring an incident alerts it did not have: a maintenance hold is checked again. */
+const REVIEWED_CHANGES: ReadonlySet<string> = new Set(['join', 'reopen', 'absorbed', 'root-changed']);
+
 /** Events that start, move or stop an incident's SLA timers. */
 const CLOCK_EVENTS: ReadonlySet<string> = new Set([
   DETAIL_TYPES.incidentOpened,
@@ -32,8 +35,9 @@ export async function handleSlaEvent(
     if (event.detailType === DETAIL_TYPES.incidentUpdated) {
       if (event.detail.decision === 'maintenance-started' || event.detail.decision === 'maintenance-ended')
         results.maintenance = await followMaintenance(deps, detail.tenantId, detail.incidentId);
-      else if (event.detail.decision === 'join') {
-        // An alert from outside the window lifts the hold (its own event then resumes the clock).
+      else if (REVIEWED_CHANGES.has(event.detail.decision)) {
+        // New alerts (joined, reopening it, or absorbed with another incident): one from outside the window
+        // lifts the hold (its own event then resumes the clock).
         const incident = await getIncident(deps.table, detail.tenantId, detail.incidentId);
         if (incident) results.maintenance = { lifted: await reviewHold(deps, incident) };
       }

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { NewDomainEvent } from '../domain/events';
 import type { IncidentStatus, TimelineEntry } from '../domain/incident';
 import { maintenanceHoldSchema, type MaintenanceHold } from '../domain/maintenance/hold';
@@ -8,7 +8,7 @@ import { timelineItem } from './incidents';
 import { keys } from './keys';
 import { withEvents } from './outbox';
 import { queryAll, type TableRef } from './table-ref';
-import { isConditionFailure, transactWrite } from './transact';
+import { deleteAtVersion, isConditionFailure, transactWrite } from './transact';
 
 /**
  * A tenant's maintenance windows and silences, one item each under the tenant (`MAINT#<id>`), with a
@@ -84,21 +84,7 @@ export async function putWindow(
 
 /** Deletes a window if it is still at `expectedVersion`; false when it changed meanwhile or is gone. */
 export async function deleteWindow(table: TableRef, tenantId: string, windowId: string, expectedVersion: number): Promise<boolean> {
-  try {
-    await table.db.send(
-      new DeleteCommand({
-        TableName: table.tableName,
-        Key: keys.maintenanceWindow(tenantId, windowId),
-        ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':expected': expectedVersion },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return deleteAtVersion(table, keys.maintenanceWindow(tenantId, windowId), expectedVersion);
 }
 
 export interface HoldWrite {

@@ -1,6 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { isConditionFailure } from './transact';
+import { deleteAtVersion, isConditionFailure } from './transact';
 import { notificationPreferencesSchema, type NotificationPreferences } from '../domain/notify/preferences';
 import { logger } from '../observability';
 import type { Technician } from '../domain/oncall/routing';
@@ -152,21 +152,7 @@ export async function updateSchedule(
 
 /** Deletes a schedule if it is still at `expectedVersion`; false when it changed meanwhile or is gone. */
 export async function deleteSchedule(table: TableRef, tenantId: string, scheduleId: string, expectedVersion: number): Promise<boolean> {
-  try {
-    await table.db.send(
-      new DeleteCommand({
-        TableName: table.tableName,
-        Key: keys.oncallSchedule(tenantId, scheduleId),
-        ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':expected': expectedVersion },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return deleteAtVersion(table, keys.oncallSchedule(tenantId, scheduleId), expectedVersion);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isRetryableServiceError } from '../errors';
 import type { TableRef } from './table-ref';
@@ -134,5 +134,27 @@ export async function transactWrite(table: TableRef, items: TransactItem[]): Pro
       }
       throw error;
     }
+  }
+}
+
+/**
+ * Deletes a versioned item (a schedule, a maintenance window) if it is still at `expectedVersion`; false when
+ * it changed meanwhile or is gone.
+ */
+export async function deleteAtVersion(table: TableRef, key: { pk: string; sk: string }, expectedVersion: number): Promise<boolean> {
+  try {
+    await table.db.send(
+      new DeleteCommand({
+        TableName: table.tableName,
+        Key: key,
+        ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':expected': expectedVersion },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
   }
 }

@@ -1,5 +1,4 @@
 import { jest } from '@jest/globals';
-import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { DEFAULT_POLICY, mergePolicy } from '../../lib/domain/correlation/policy';
 import { logger } from '../../lib/observability';
@@ -10,6 +9,7 @@ import { getIncident } from '../../lib/store/sla';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
 import { createTenant, getJson, login, startTestStack } from '../helpers/local-stack';
+import { until } from '../helpers/until';
 
 /**
  * One correlation id from the webhook to the notification, on the local stack: the caller's
@@ -53,16 +53,6 @@ async function sendAlert(tenantId: string, alert: Record<string, unknown>, corre
     headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'x-correlation-id': correlationId },
     body: JSON.stringify({ severity: 'high', tool_source: 'e2e', ...alert }),
   });
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 2000)}`);
-    await sleep(100);
-  }
 }
 
 async function incidentOf(tenantId: string, signature: string, done: (incident: any) => boolean, what: string) {

@@ -1,6 +1,7 @@
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
 import { login, startTestStack } from '../helpers/local-stack';
+import { until } from '../helpers/until';
 
 /**
  * Maintenance windows on the whole local stack: a window planned through the API, alerts through the
@@ -11,8 +12,6 @@ import { login, startTestStack } from '../helpers/local-stack';
 let stack: LocalStack;
 let demo: DemoInfo;
 let admin: string;
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 async function api(method: string, path: string, body?: unknown, token = admin) {
   const response = await fetch(`${stack.apiUrl}${path}`, {
@@ -32,16 +31,6 @@ async function sendAlert(tenantId: string, alert: Record<string, unknown>): Prom
     body: JSON.stringify({ severity: 'critical', tool_source: 'e2e', ...alert }),
   });
   expect(response.status).toBe(202);
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 2000)}`);
-    await sleep(200);
-  }
 }
 
 async function incidentWith(tenantId: string, signature: string) {

@@ -22,6 +22,7 @@ import { putTenant } from '../../lib/store/tenants';
 import { SchedulerEmulator } from '../../local/aws/scheduler-emulator';
 import { createTestTable } from '../helpers/dynamo';
 import { committedEvents } from '../helpers/outbox';
+import { until } from '../helpers/until';
 
 /**
  * The maintenance service with its timers in the local Scheduler emulator at 1/1000 of real time (an
@@ -115,16 +116,6 @@ async function fire(asset: string, signature: string, severity: CanonicalAlert['
   return result.incidentId as string;
 }
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 1500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 beforeAll(async () => {
   table = await createTestTable('maintenance-service');
   await putTenant(table, { id: TENANT, name: 'Acme Maintenance', createdAt: new Date().toISOString() });
@@ -170,7 +161,7 @@ test('a daily window starts and ends once per occurrence through its timers, and
     'admin',
   );
   await deliverCommittedEvents();
-  const ended = await waitFor(
+  const ended = await until(
     () => eventsOf(DETAIL_TYPES.maintenanceEnded, (event) => 'windowId' in event.detail && event.detail.windowId === window.id),
     (events) => events.length > 0,
     'the end of the first occurrence',
@@ -278,7 +269,7 @@ test('with the clocks running, a breach that falls due inside a quiet window wai
   // Critical: warned at 24 minutes, breached at 30, both inside the hour.
   const incidentId = await fire('edge-router', 'RouterDown');
   expect((await getIncident(table, TENANT, incidentId))?.sla?.responseDueAt).toEqual(expect.any(String));
-  const breached = await waitFor(
+  const breached = await until(
     () => eventsOf(DETAIL_TYPES.slaBreached, (event) => event.detail.incidentId === incidentId),
     (events) => events.length > 0,
     'the breach after the window',

@@ -1,12 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { listAudit } from '../../lib/store/audit';
 import { seedDemo, type DemoInfo } from '../../local/seed';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { testDynamoEndpoint, testMotoEndpoint } from '../helpers/dynamo';
+import { until } from '../helpers/until';
 
 /**
  * The two remediation paths end to end on the local stack: a webhook alert, correlation, the
@@ -56,17 +56,6 @@ async function sendAlert(tenantId: string, alert: Record<string, unknown>): Prom
     body: JSON.stringify({ severity: 'high', tool_source: 'e2e', ...alert }),
   });
   expect(response.status).toBe(202);
-}
-
-/** Polls `read` until `done` holds (the pipeline is asynchronous end to end). */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 2000)}`);
-    await sleep(100);
-  }
 }
 
 async function onlyIncident(token: string, tenantId: string, assetId: string) {

@@ -19,8 +19,9 @@ const MATCHER_FIELD = /^(signature|source|severity|label\.[A-Za-z0-9_.:/-]{1,100
 const MAX_ONE_OFF_MS = 31 * 86_400_000;
 
 /**
- * A regular expression given by a tenant runs in the service on every alert. A group that repeats and
- * holds a repetition itself ("(a+)+") can take exponential time on a crafted alert; such patterns are
+ * A regular expression given by a tenant runs in the service on every alert. A repeated group that can
+ * match the same text in more than one way, because it holds a repetition or an alternation ("(a+)+",
+ * "(a|aa)+"), can take exponential time on a crafted alert; such patterns and back-references are
  * refused (Alertmanager avoids the problem with RE2, which Node does not have).
  */
 function regexProblem(value: string): string | null {
@@ -29,10 +30,40 @@ function regexProblem(value: string): string | null {
   } catch {
     return 'Not a valid regular expression';
   }
-  if (/\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]/.test(value))
-    return 'A repeated group may not contain a repetition (nested quantifiers)';
-  if (/\\[1-9]/.test(value)) return 'Back-references are not allowed';
+  if (/\\[1-9]|\\k</.test(value)) return 'Back-references are not allowed';
+  if (repeatedAmbiguousGroup(value)) return 'A repeated group may not hold a repetition or an alternation (it can take exponential time)';
   return null;
+}
+
+/** Whether a repeated group holds a quantifier, an alternation or another group. */
+function repeatedAmbiguousGroup(pattern: string): boolean {
+  const starts: number[] = [];
+  let inClass = false;
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index];
+    if (char === '\\') {
+      index++;
+      continue;
+    }
+    if (inClass) {
+      if (char === ']') inClass = false;
+      continue;
+    }
+    if (char === '[') inClass = true;
+    else if (char === '(') starts.push(index);
+    else if (char === ')') {
+      const start = starts.pop() ?? 0;
+      // Only repetition multiplies the ways to match ('?' makes a group optional, once).
+      if (!/[+*{]/.test(pattern[index + 1] ?? '')) continue;
+      const inside = pattern
+        .slice(start + 1, index)
+        .replace(/^\?(?:[:=!]|<[=!]|<[A-Za-z]\w*>)/, '')
+        .replace(/\\./g, '')
+        .replace(/\[[^\]]*\]/g, 'x');
+      if (/[+*?{|(]/.test(inside)) return true;
+    }
+  }
+  return false;
 }
 
 export const matcherSchema = z

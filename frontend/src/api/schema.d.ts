@@ -549,6 +549,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/incidents/{id}/silence': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Silence an incident: nobody is paged about it for a while
+     * @description A silence is a window over the incident's assets and signatures, from now: the incident and alerts like its own page no one until it ends, by default when the incident resolves. SLA clocks keep running unless `effects.slaClocks` is 'paused'.
+     *
+     *     Permission: `maintenance.short` on the tenant.
+     *
+     *     Audited as `incident.silence` in the tenant's log.
+     */
+    post: operations['postIncidentsByIdSilence'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/incidents/{id}/sla/pause': {
     parameters: {
       query?: never;
@@ -825,6 +849,116 @@ export interface paths {
     get: operations['getKpis'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/maintenance-windows': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Maintenance windows and silences, newest first
+     * @description Without `tenant`, an MSP admin sees every company's windows (others, those of their companies).
+     *
+     *     Permission: `maintenance.read` (lists only what the caller may see).
+     */
+    get: operations['getMaintenanceWindows'];
+    put?: never;
+    /**
+     * Plan a maintenance window
+     * @description Alerts inside it are still stored and correlated; the incidents they open page no one (unless `effects.notify`), pause their SLA clocks (unless `slaClocks: 'running'`) and run no runbook by themselves (unless `autoRemediation: 'allowed'`). When it ends, what still fires is routed and notified at once. Technicians may make a one-off window of at most 4 hours on the assets of an open incident (`incidentId`).
+     *
+     *     Permission: `maintenance.short` on the tenant.
+     *
+     *     Audited as `maintenance.create` in the tenant's log.
+     */
+    post: operations['postMaintenanceWindows'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/maintenance-windows/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One maintenance window
+     * @description Permission: `maintenance.read` on the tenant.
+     */
+    get: operations['getMaintenanceWindowsById'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a maintenance window
+     * @description An occurrence in progress ends first: its incidents still firing are routed and notified at once.
+     *
+     *     Permission: `maintenance.write` on the tenant.
+     *
+     *     Audited as `maintenance.delete` in the tenant's log.
+     */
+    delete: operations['deleteMaintenanceWindowsById'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a maintenance window
+     * @description A change that ends the occurrence in progress releases its incidents still firing at once.
+     *
+     *     Permission: `maintenance.write` on the tenant.
+     *
+     *     Audited as `maintenance.update` in the tenant's log.
+     */
+    patch: operations['patchMaintenanceWindowsById'];
+    trace?: never;
+  };
+  '/v1/maintenance-windows/{id}/end': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End a window now
+     * @description A one-off window is over; a recurring one ends its occurrence in progress and comes back at the next. Its incidents still firing are routed and notified at once. Technicians may end the windows they made.
+     *
+     *     Permission: `maintenance.short` on the tenant.
+     *
+     *     Audited as `maintenance.end` in the tenant's log.
+     */
+    post: operations['postMaintenanceWindowsByIdEnd'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/maintenance-windows/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What a window would cover: its assets, the firing alerts it would hold now, its next occurrences
+     * @description Permission: `maintenance.read` on the tenant.
+     */
+    post: operations['postMaintenanceWindowsPreview'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1934,6 +2068,34 @@ export interface components {
       id: string;
       /** Format: date-time */
       lastEventAt: string;
+      /** @description The maintenance window or silence holding it (in force while `liftedAt` is absent): no paging, and clocks and runbooks as its effects say */
+      maintenance?: {
+        effects: {
+          /**
+           * @default off
+           * @enum {string}
+           */
+          autoRemediation: 'off' | 'allowed';
+          /** @default false */
+          notify: boolean;
+          /**
+           * @default paused
+           * @enum {string}
+           */
+          slaClocks: 'paused' | 'running';
+        };
+        /** @enum {string} */
+        kind: 'window' | 'silence';
+        /** Format: date-time */
+        liftedAt?: string;
+        liftReason?: string;
+        name: string;
+        /** Format: date-time */
+        since: string;
+        /** Format: date-time */
+        until: string;
+        windowId: string;
+      };
       mergedInto?: string;
       /** @description Firing notifications of those alerts, repeats included, resolutions not */
       occurrences?: number;
@@ -2153,7 +2315,9 @@ export interface components {
           | 'sla-breached'
           | 'incident-escalated'
           | 'sla-paused'
-          | 'sla-resumed';
+          | 'sla-resumed'
+          | 'maintenance-started'
+          | 'maintenance-ended';
       }[];
     };
     /** @description KPIs of a period or a day (docs/kpis.md): an incident's acknowledgement, resolution and SLA outcome count with its opening day. */
@@ -2167,6 +2331,8 @@ export interface components {
       firingEpisodes: number;
       /** @description Incidents opened (merged ones left out) */
       incidents: number;
+      /** @description Incidents held by a maintenance window or a silence: among `incidents`, left out of both SLA figures */
+      inMaintenance: number;
       /** @description Mean time from opening to the first acknowledgement */
       mttaMinutes: number | null;
       /** @description Mean time from opening to resolution */
@@ -2198,6 +2364,75 @@ export interface components {
       };
       /** @description Resolution notifications correlation decided that joined no incident (no firing alert or condition for them to end); among `alerts` */
       unmatchedResolutions: number;
+    };
+    MaintenanceWindow: {
+      /** Format: date-time */
+      createdAt: string;
+      createdBy: string;
+      /** @description The occurrence in progress, or the next one */
+      current?: {
+        /** Format: date-time */
+        endsAt: string;
+        /** Format: date-time */
+        startsAt: string;
+      };
+      effects: {
+        /**
+         * @default off
+         * @enum {string}
+         */
+        autoRemediation: 'off' | 'allowed';
+        /** @default false */
+        notify: boolean;
+        /**
+         * @default paused
+         * @enum {string}
+         */
+        slaClocks: 'paused' | 'running';
+      };
+      /** Format: date-time */
+      endedAt?: string;
+      endedBy?: string;
+      /** Format: date-time */
+      endsAt?: string;
+      endWhenResolved?: boolean;
+      id: string;
+      incidentId?: string;
+      /** @enum {string} */
+      kind: 'window' | 'silence';
+      name: string;
+      /** @enum {string} */
+      phase: 'active' | 'upcoming' | 'past';
+      reason: string;
+      recurrence?: {
+        durationMinutes: number;
+        rrule: string;
+        timeZone: string;
+      };
+      scope: {
+        assetIds?: string[];
+        includeDependents?: boolean;
+        matchers?: {
+          field: string;
+          /** @enum {string} */
+          op: '=' | '!=' | '=~' | '!~';
+          value: string;
+        }[];
+      };
+      /** Format: date-time */
+      startsAt?: string;
+      tenantId: string;
+      /** @description The next occurrences (up to 5, within 60 days) */
+      upcoming: {
+        /** Format: date-time */
+        endsAt: string;
+        /** Format: date-time */
+        startsAt: string;
+      }[];
+      /** Format: date-time */
+      updatedAt: string;
+      updatedBy: string;
+      version: number;
     };
     /** @description A tenant's notification channels as the API shows them: webhook URLs masked, the signing secret never. */
     NotificationChannels: {
@@ -4696,6 +4931,133 @@ export interface operations {
       };
     };
   };
+  postIncidentsByIdSilence: {
+    parameters: {
+      query?: {
+        tenant?: string;
+      };
+      header?: never;
+      path: {
+        /** @description Incident id (a ULID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Default: nobody is notified, SLA clocks running, runbooks allowed */
+          effects?: {
+            /**
+             * @default off
+             * @enum {string}
+             */
+            autoRemediation?: 'off' | 'allowed';
+            /** @default false */
+            notify?: boolean;
+            /**
+             * @default paused
+             * @enum {string}
+             */
+            slaClocks?: 'paused' | 'running';
+          };
+          /** @description End it when the incident resolves (default true) */
+          endWhenResolved?: boolean;
+          /** @description How long, as an ISO 8601 duration (PT2H, PT30M, P1D) */
+          for?: string;
+          reason?: string;
+          /**
+           * Format: date-time
+           * @description Or until when
+           */
+          until?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MaintenanceWindow'];
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The incident is not open */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over 1 MiB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   postIncidentsByIdSlaPause: {
     parameters: {
       query: {
@@ -5774,6 +6136,8 @@ export interface operations {
               firingEpisodes: number;
               /** @description Incidents opened (merged ones left out) */
               incidents: number;
+              /** @description Incidents held by a maintenance window or a silence: among `incidents`, left out of both SLA figures */
+              inMaintenance: number;
               /** @description Mean time from opening to the first acknowledgement */
               mttaMinutes: number | null;
               /** @description Mean time from opening to resolution */
@@ -5847,6 +6211,678 @@ export interface operations {
       };
       /** @description Not found, or in a tenant the caller cannot see */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMaintenanceWindows: {
+    parameters: {
+      query?: {
+        /** @description Only windows active now, still to come, or over */
+        phase?: 'active' | 'upcoming' | 'past';
+        tenant?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            windows: components['schemas']['MaintenanceWindow'][];
+          };
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postMaintenanceWindows: {
+    parameters: {
+      query?: {
+        tenant?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Default: nobody is notified, SLA clocks paused, no runbook runs by itself */
+          effects?: {
+            /**
+             * @default off
+             * @enum {string}
+             */
+            autoRemediation?: 'off' | 'allowed';
+            /** @default false */
+            notify?: boolean;
+            /**
+             * @default paused
+             * @enum {string}
+             */
+            slaClocks?: 'paused' | 'running';
+          };
+          /** Format: date-time */
+          endsAt?: string;
+          /** @description The incident a technician works on: their window covers its assets only */
+          incidentId?: string;
+          name: string;
+          reason?: string;
+          /** @description A recurring window instead: an RRULE in `timeZone` (e.g. FREQ=WEEKLY;BYDAY=SU;BYHOUR=2) and how long each occurrence lasts */
+          recurrence?: {
+            durationMinutes: number;
+            rrule: string;
+            timeZone: string;
+          };
+          /** @description What it covers: the named assets (and their dependents), matched alerts; all the company's alerts when empty */
+          scope?: {
+            assetIds?: string[];
+            includeDependents?: boolean;
+            matchers?: {
+              field: string;
+              /** @enum {string} */
+              op: '=' | '!=' | '=~' | '!~';
+              value: string;
+            }[];
+          };
+          /**
+           * Format: date-time
+           * @description A one-off window: its start (with endsAt)
+           */
+          startsAt?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MaintenanceWindow'];
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Your role may make short windows on an incident only */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over 1 MiB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMaintenanceWindowsById: {
+    parameters: {
+      query?: {
+        tenant?: string;
+      };
+      header?: never;
+      path: {
+        /** @description Window id (a ULID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MaintenanceWindow'];
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteMaintenanceWindowsById: {
+    parameters: {
+      query?: {
+        tenant?: string;
+        /** @description The `version` the change is based on (from GET): a stale one is refused (409) */
+        version?: number;
+      };
+      header?: never;
+      path: {
+        /** @description Window id (a ULID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input: the failing fields are in error.details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The window changed meanwhile (a stale `version`), or is not active */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  patchMaintenanceWindowsById: {
+    parameters: {
+      query?: {
+        tenant?: string;
+      };
+      header?: never;
+      path: {
+        /** @description Window id (a ULID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Default: nobody is notified, SLA clocks paused, no runbook runs by itself */
+          effects?: {
+            /**
+             * @default off
+             * @enum {string}
+             */
+            autoRemediation?: 'off' | 'allowed';
+            /** @default false */
+            notify?: boolean;
+            /**
+             * @default paused
+             * @enum {string}
+             */
+            slaClocks?: 'paused' | 'running';
+          };
+          /** Format: date-time */
+          endsAt?: string;
+          name?: string;
+          reason?: string;
+          /** @description A recurring window instead: an RRULE in `timeZone` (e.g. FREQ=WEEKLY;BYDAY=SU;BYHOUR=2) and how long each occurrence lasts */
+          recurrence?: {
+            durationMinutes: number;
+            rrule: string;
+            timeZone: string;
+          };
+          /** @description What it covers: the named assets (and their dependents), matched alerts; all the company's alerts when empty */
+          scope?: {
+            assetIds?: string[];
+            includeDependents?: boolean;
+            matchers?: {
+              field: string;
+              /** @enum {string} */
+              op: '=' | '!=' | '=~' | '!~';
+              value: string;
+            }[];
+          };
+          /**
+           * Format: date-time
+           * @description A one-off window: its start (with endsAt)
+           */
+          startsAt?: string;
+          /** @description The `version` the change is based on (from GET): a stale one is refused (409) */
+          version?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MaintenanceWindow'];
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The window changed meanwhile (a stale `version`), or is not active */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over 1 MiB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postMaintenanceWindowsByIdEnd: {
+    parameters: {
+      query?: {
+        tenant?: string;
+      };
+      header?: never;
+      path: {
+        /** @description Window id (a ULID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MaintenanceWindow'];
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The window changed meanwhile (a stale `version`), or is not active */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postMaintenanceWindowsPreview: {
+    parameters: {
+      query?: {
+        tenant?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Default: nobody is notified, SLA clocks paused, no runbook runs by itself */
+          effects?: {
+            /**
+             * @default off
+             * @enum {string}
+             */
+            autoRemediation?: 'off' | 'allowed';
+            /** @default false */
+            notify?: boolean;
+            /**
+             * @default paused
+             * @enum {string}
+             */
+            slaClocks?: 'paused' | 'running';
+          };
+          /** Format: date-time */
+          endsAt?: string;
+          /** @description The incident a technician works on: their window covers its assets only */
+          incidentId?: string;
+          name: string;
+          reason?: string;
+          /** @description A recurring window instead: an RRULE in `timeZone` (e.g. FREQ=WEEKLY;BYDAY=SU;BYHOUR=2) and how long each occurrence lasts */
+          recurrence?: {
+            durationMinutes: number;
+            rrule: string;
+            timeZone: string;
+          };
+          /** @description What it covers: the named assets (and their dependents), matched alerts; all the company's alerts when empty */
+          scope?: {
+            assetIds?: string[];
+            includeDependents?: boolean;
+            matchers?: {
+              field: string;
+              /** @enum {string} */
+              op: '=' | '!=' | '=~' | '!~';
+              value: string;
+            }[];
+          };
+          /**
+           * Format: date-time
+           * @description A one-off window: its start (with endsAt)
+           */
+          startsAt?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description The scope names no assets: every asset of the company */
+            allAssets: boolean;
+            /** @description The assets it would cover (all when the scope names none: empty list) */
+            assets: {
+              id: string;
+              name: string;
+            }[];
+            /** @description Firing alerts of the last 24 hours it would cover now */
+            currentAlerts: number;
+            occurrences: {
+              /** Format: date-time */
+              endsAt: string;
+              /** Format: date-time */
+              startsAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over 1 MiB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };

@@ -39,6 +39,7 @@ function combineRows(rows: KpiRow[]): KpiRow {
     firingEpisodes,
     unmatchedResolutions: sum((r) => r.unmatchedResolutions),
     incidents,
+    inMaintenance: sum((r) => r.inMaintenance),
     noiseReductionPct: firingEpisodes === 0 ? null : Math.min(100, Math.max(0, Math.round((1 - incidents / firingEpisodes) * 1000) / 10)),
     acknowledged: sum((r) => r.acknowledged),
     mttaMinutes: weightedMean(

@@ -35,6 +35,8 @@ const TIMELINE_LABELS: Record<TimelineEntry['type'], { label: string; tone: stri
   'incident-escalated': { label: 'Escalated', tone: 'critical' },
   'sla-paused': { label: 'SLA paused', tone: 'neutral' },
   'sla-resumed': { label: 'SLA resumed', tone: 'neutral' },
+  'maintenance-started': { label: 'In maintenance', tone: 'accent' },
+  'maintenance-ended': { label: 'Maintenance ended', tone: 'neutral' },
 };
 
 export function NotesCard({ detail }: { detail: IncidentDetail }) {

@@ -18,6 +18,7 @@ const RunbooksPage = lazy(() => import('./pages/RunbooksPage'));
 const CompaniesPage = lazy(() => import('./pages/CompaniesPage'));
 const CompanyDetailPage = lazy(() => import('./pages/CompanyDetailPage'));
 const TechniciansPage = lazy(() => import('./pages/TechniciansPage'));
+const MaintenancePage = lazy(() => import('./pages/MaintenancePage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
@@ -53,6 +54,7 @@ function SignedIn({ wsUrl }: { wsUrl: string }) {
               <Route path="companies" element={<CompaniesPage />} />
               <Route path="companies/:tenantId" element={<CompanyDetailPage />} />
               <Route path="technicians" element={<TechniciansPage />} />
+              <Route path="maintenance" element={<MaintenancePage />} />
               <Route path="audit" element={<AuditPage />} />
               <Route path="settings" element={<SettingsPage />} />
               <Route path="*" element={<NotFoundPage />} />

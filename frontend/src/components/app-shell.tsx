@@ -20,6 +20,7 @@ export const NAV: NavItem[] = [
   { to: '/runbooks', label: 'Runbooks', needs: 'runbook.read' },
   { to: '/companies', label: 'Companies & assets', needs: 'asset.read' },
   { to: '/technicians', label: 'Technicians & on-call', needs: 'oncall.read' },
+  { to: '/maintenance', label: 'Maintenance', needs: 'maintenance.read' },
   { to: '/audit', label: 'Audit log', needs: 'audit.read' },
   { to: '/settings', label: 'Settings', needs: 'settings.read' },
 ];

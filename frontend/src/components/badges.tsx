@@ -1,4 +1,4 @@
-import { humanize } from '../lib/format';
+import { formatDateTime, humanize } from '../lib/format';
 
 type Tone = 'critical' | 'high' | 'medium' | 'low' | 'info' | 'ok' | 'neutral' | 'accent';
 
@@ -35,6 +35,18 @@ const TONES: Record<string, Tone> = {
 export function Badge({ value, label }: { value: string; label?: string }) {
   const tone = TONES[value] ?? 'neutral';
   return <span className={`badge badge-${tone}`}>{label ?? humanize(value)}</span>;
+}
+
+/**
+ * An incident (or an asset) held by a maintenance window or a silence: "In maintenance: <name>", until when in
+ * its title. The name is the window's own and can be long: the badge wraps rather than widen its cell.
+ */
+export function MaintenanceBadge({ name, until }: { name: string; until?: string }) {
+  return (
+    <span className="badge badge-info badge-wrap" title={until ? `Until ${formatDateTime(until)}` : undefined}>
+      In maintenance: {name}
+    </span>
+  );
 }
 
 /** The 0-100 priority score as a bar plus the number; grey once the incident is resolved (`settled`): it asks for nothing. */

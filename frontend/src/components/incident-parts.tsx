@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import type { Schemas } from '../api/client';
 import type { LiveEvent } from '../realtime/event';
 import { humanize } from '../lib/format';
-import { Badge } from './badges';
+import { Badge, MaintenanceBadge } from './badges';
 import { SlaCountdown } from './countdown';
 import { problemsOf } from './settings-form';
 import { errorMessage } from './states';
@@ -138,8 +138,16 @@ export function remediationLabel(state: NonNullable<Incident['remediation']>['st
   return REMEDIATION_LABELS[state];
 }
 
-/** Status plus what is going on with it (remediation, paused clock, reopened). */
+/** The maintenance window or silence holding the incident now (made and not lifted), if any. */
+export function maintenanceHold(incident: Incident): NonNullable<Incident['maintenance']> | undefined {
+  return incident.maintenance && !incident.maintenance.liftedAt ? incident.maintenance : undefined;
+}
+
+/** Status plus what is going on with it (remediation, paused clock, reopened, in maintenance). */
 export function IncidentBadges({ incident, withSeverity = false }: { incident: Incident; withSeverity?: boolean }) {
+  const hold = maintenanceHold(incident);
+  // A resolved or merged incident keeps its hold as a record (ending a window releases only active ones).
+  const active = incident.status === 'open' || incident.status === 'acknowledged';
   return (
     <span className="inc-badges">
       {withSeverity ? <Badge value={incident.severity} /> : null}
@@ -149,6 +157,7 @@ export function IncidentBadges({ incident, withSeverity = false }: { incident: I
       ) : null}
       {slaPaused(incident) && incident.status !== 'resolved' ? <Badge value="skipped" label="SLA paused" /> : null}
       {incident.reopenCount > 0 ? <Badge value="reopened" label={`Reopened ×${incident.reopenCount}`} /> : null}
+      {hold && active ? <MaintenanceBadge name={hold.name} until={hold.until} /> : null}
     </span>
   );
 }
@@ -160,6 +169,12 @@ export function rootAssetOf(incident: Incident): string {
 
 export function incidentPath(tenantId: string, incidentId: string): string {
   return `/incidents/${encodeURIComponent(tenantId)}/${encodeURIComponent(incidentId)}`;
+}
+
+/** Where a live event leads: its incident, or the Maintenance page for a window's events (named `maintenance:<window id>`). */
+export function eventPath(event: LiveEvent): string | undefined {
+  if (!event.incidentId) return undefined;
+  return event.incidentId.startsWith('maintenance:') ? '/maintenance' : incidentPath(event.tenantId, event.incidentId);
 }
 
 /** A live event as a sentence an operator reads at a glance. */
@@ -178,6 +193,8 @@ export function describeEvent(event: LiveEvent, incident: Incident | undefined):
       if (event.status === 'acknowledged') return { text: `Incident acknowledged${on}`, tone: 'medium' };
       if (decision === 'sla-paused') return { text: `SLA clock paused${on}`, tone: 'neutral' };
       if (decision === 'sla-resumed') return { text: `SLA clock resumed${on}`, tone: 'neutral' };
+      if (decision === 'maintenance-started') return { text: `Incident in maintenance${on}`, tone: 'neutral' };
+      if (decision === 'maintenance-ended') return { text: `Maintenance over, incident still firing${on}`, tone: 'medium' };
       return { text: `Incident updated${on}`, tone: 'neutral', detail: decision ? humanize(decision) : undefined };
     case 'IncidentResolved':
       return {
@@ -213,6 +230,12 @@ export function describeEvent(event: LiveEvent, incident: Incident | undefined):
       return { text: `SLA ${text(event.clock) ?? ''} deadline breached${on}`.replace('  ', ' '), tone: 'critical' };
     case 'IncidentEscalated':
       return { text: `Escalated to level ${String(event.level ?? '?')}${on}`, tone: 'critical', detail: text(event.reason) };
+    case 'MaintenanceScheduled':
+      return { text: `Maintenance planned: ${text(event.name) ?? 'a window'}`, tone: 'neutral' };
+    case 'MaintenanceStarted':
+      return { text: `Maintenance started: ${text(event.name) ?? 'a window'}`, tone: 'accent' };
+    case 'MaintenanceEnded':
+      return { text: `Maintenance ended: ${text(event.name) ?? 'a window'}`, tone: 'neutral', detail: text(event.reason) };
     default:
       return { text: `${humanize(event.type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase())}${on}`, tone: 'neutral' };
   }

@@ -4,12 +4,13 @@ import type { Schemas } from '../api/client';
 import { isApiError, useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { AssetDialog } from '../features/assets/AssetDialog';
-import { Badge } from '../components/badges';
+import { Badge, MaintenanceBadge } from '../components/badges';
 import { DependencyGraph, GraphLegend, assetHealth } from '../components/graph-dependency';
 import { Card, DataTable, Facts, PageHeader } from '../components/layout-parts';
 import { EmptyState, ErrorState, Notice, Spinner } from '../components/states';
 import { useAssets } from '../features/assets/hooks';
 import { useIncidentList } from '../features/incidents/hooks';
+import { useMaintenanceWindows, type MaintenanceWindow } from '../features/maintenance/hooks';
 import { useTenant } from '../features/tenants/hooks';
 import { formatDateTime, formatRelative, humanize } from '../lib/format';
 import './admin.css';
@@ -45,6 +46,7 @@ export default function CompanyDetailPage() {
   const tenant = useTenant(tenantId);
   const assets = useAssets(tenantId, tenant.isSuccess);
   const incidents = useIncidentList({ tenant: tenantId, status: 'active', limit: 200 }, tenant.isSuccess);
+  const maintenance = useMaintenanceWindows({ tenant: tenantId, phase: 'active' }, tenant.isSuccess && can('maintenance.read', tenantId));
   const [selected, setSelected] = useState<string | undefined>();
   const [editing, setEditing] = useState<{ asset: Asset | undefined } | undefined>();
   const [saved, setSaved] = useState<string | undefined>();
@@ -68,6 +70,19 @@ export default function CompanyDetailPage() {
     for (const asset of assetList) for (const dep of asset.dependsOn) map.set(dep, [...(map.get(dep) ?? []), asset.id]);
     return map;
   }, [assetList]);
+
+  // The active window naming each asset (or an asset it depends on, when the window takes in dependents).
+  const inMaintenance = useMemo(() => {
+    const map = new Map<string, MaintenanceWindow>();
+    for (const window of maintenance.data?.windows ?? []) {
+      const covered = new Set(window.scope.assetIds ?? []);
+      // A set's iteration visits what is added during it: dependents of dependents too.
+      if (window.scope.includeDependents)
+        for (const id of covered) for (const dependent of dependents.get(id) ?? []) covered.add(dependent);
+      for (const id of covered) if (!map.has(id)) map.set(id, window);
+    }
+    return map;
+  }, [maintenance.data, dependents]);
 
   if (tenant.isPending) return <Spinner label="Loading the company" />;
   if (tenant.isError) {
@@ -193,11 +208,17 @@ export default function CompanyDetailPage() {
               {assetList.map((asset) => {
                 const active = incidentsByAsset.get(asset.id) ?? [];
                 const health = assetHealth(active);
+                const held = inMaintenance.get(asset.id);
                 return (
                   <tr key={asset.id} data-testid="asset-row" className={selected === asset.id ? 'row-selected' : undefined}>
                     <th scope="row" className="cell-title">
                       {asset.name}
                       {asset.name !== asset.id ? <span className="cell-sub">{asset.id}</span> : null}
+                      {held ? (
+                        <span className="cell-sub">
+                          <MaintenanceBadge name={held.name} until={held.current?.endsAt} />
+                        </span>
+                      ) : null}
                     </th>
                     <td>{humanize(asset.type)}</td>
                     <td>{asset.tags.env ?? <span className="muted">—</span>}</td>

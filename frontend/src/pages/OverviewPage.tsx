@@ -3,7 +3,7 @@ import { useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { Badge, PriorityMeter } from '../components/badges';
 import { useNow } from '../components/countdown';
-import { describeEvent, type Incident, incidentPath, NextSla } from '../components/incident-parts';
+import { describeEvent, eventPath, type Incident, incidentPath, NextSla } from '../components/incident-parts';
 import { Card, PageHeader } from '../components/layout-parts';
 import { EmptyState, ErrorState, Spinner } from '../components/states';
 import { formatDateTime, formatRelative, formatTime } from '../lib/format';
@@ -108,6 +108,7 @@ function LiveFeed({ tenant }: { tenant: string | undefined }) {
             const incident = event.incidentId ? byId.get(`${event.tenantId}/${event.incidentId}`) : undefined;
             const { text, tone, detail } = describeEvent(event, incident);
             const sentence = `${text} · ${nameOf(event.tenantId)}`;
+            const path = eventPath(event);
             return (
               <li key={`${events.length - index}-${event.at}-${event.type}`}>
                 <time dateTime={event.at} title={formatDateTime(event.at)}>
@@ -117,11 +118,7 @@ function LiveFeed({ tenant }: { tenant: string | undefined }) {
                 <div className="ov-feed-body">
                   <span className={`ov-feed-dot tone-${tone}`} aria-hidden="true" />
                   <div>
-                    {event.incidentId ? (
-                      <Link to={incidentPath(event.tenantId, event.incidentId)}>{sentence}</Link>
-                    ) : (
-                      <span>{sentence}</span>
-                    )}
+                    {path ? <Link to={path}>{sentence}</Link> : <span>{sentence}</span>}
                     {detail ? <span className="cell-sub ov-feed-detail">{detail}</span> : null}
                   </div>
                 </div>

@@ -4,6 +4,7 @@ import { useSession } from '../auth/session';
 import { approvalsStaleAfter } from '../features/approvals/hooks';
 import { incidentsStaleAfter } from '../features/incidents/hooks';
 import { kpisStaleAfter } from '../features/kpis/hooks';
+import { maintenanceStaleAfter } from '../features/maintenance/hooks';
 import { probeSession } from '../features/notifications/hooks';
 import { techniciansStaleAfter } from '../features/oncall/hooks';
 import { executionsStaleAfter } from '../features/runbooks/hooks';
@@ -24,7 +25,14 @@ const PING_EVERY_MS = 5 * 60_000;
 const MAX_BACKOFF_MS = 30_000;
 
 /** Which cached queries an event makes stale: each feature names its own, from its query-key factory. */
-const STALE_AFTER = [incidentsStaleAfter, kpisStaleAfter, approvalsStaleAfter, executionsStaleAfter, techniciansStaleAfter];
+const STALE_AFTER = [
+  incidentsStaleAfter,
+  kpisStaleAfter,
+  approvalsStaleAfter,
+  executionsStaleAfter,
+  techniciansStaleAfter,
+  maintenanceStaleAfter,
+];
 
 const LiveContext = createContext<LiveContextValue>({ status: 'offline', feed: [], follow: () => () => undefined });
 

@@ -95,34 +95,53 @@ export function PauseDialog({
   pending: boolean;
   error: unknown;
 }) {
-  const [reason, setReason] = useState('Waiting on the client');
+  // Only the open dialog is in the page: the dialogs share their title's id.
+  const mounted = useDialogMounted(open);
+  if (!mounted) return null;
   return (
     <Dialog open={open} title="Pause the SLA clock" onClose={onClose}>
-      <form
-        className="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          onPause(reason.trim());
-        }}
-      >
-        <p className="muted inc-dialog-text">
-          Time paused does not count towards the response and resolution deadlines. Resume the clock when the client answers.
-        </p>
-        <label className="field">
-          Reason
-          <input value={reason} onChange={(event) => setReason(event.target.value)} maxLength={500} />
-        </label>
-        <FormError error={error} />
-        <div className="row inc-dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={pending}>
-            {pending ? 'Pausing…' : 'Pause clock'}
-          </button>
-        </div>
-      </form>
+      <PauseForm onCancel={onClose} onPause={onPause} pending={pending} error={error} />
     </Dialog>
+  );
+}
+
+function PauseForm({
+  onCancel,
+  onPause,
+  pending,
+  error,
+}: {
+  onCancel: () => void;
+  onPause: (reason: string) => void;
+  pending: boolean;
+  error: unknown;
+}) {
+  const [reason, setReason] = useState('Waiting on the client');
+  return (
+    <form
+      className="stack"
+      onSubmit={(event) => {
+        event.preventDefault();
+        onPause(reason.trim());
+      }}
+    >
+      <p className="muted inc-dialog-text">
+        Time paused does not count towards the response and resolution deadlines. Resume the clock when the client answers.
+      </p>
+      <label className="field">
+        Reason
+        <input value={reason} onChange={(event) => setReason(event.target.value)} maxLength={500} />
+      </label>
+      <FormError error={error} />
+      <div className="row inc-dialog-actions">
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="button button-primary" disabled={pending}>
+          {pending ? 'Pausing…' : 'Pause clock'}
+        </button>
+      </div>
+    </form>
   );
 }
 

@@ -2,7 +2,7 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { useSession } from '../../../auth/session';
-import { slaPaused, type IncidentDetail } from '../../../components/incident-parts';
+import { maintenanceHold, slaPaused, type IncidentDetail } from '../../../components/incident-parts';
 import { errorMessage, Notice } from '../../../components/states';
 import {
   useAcknowledgeIncident,
@@ -13,9 +13,12 @@ import {
   useResumeSla,
   useRunRunbook,
 } from '../hooks';
+import { useEndHold, useSilenceIncident } from '../../maintenance/hooks';
 import { useTechnicians } from '../../oncall/hooks';
+import { formatDateTime } from '../../../lib/format';
 import type { Runbook, Technician } from './types';
 import { ResolveDialog, PauseDialog, RunbookDialog } from './action-dialogs';
+import { SilenceDialog } from './silence-dialog';
 import { assignDraftOf, assigneeOf, type AssignDraft, assignFormSchema } from './incident-action-drafts';
 
 export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; runbooks: Runbook[] | undefined }) {
@@ -23,7 +26,7 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
   const { incident } = detail;
   const tenantId = incident.tenantId;
   const [notice, setNotice] = useState<{ kind: 'success' | 'error' | 'info'; text: string } | undefined>();
-  const [dialog, setDialog] = useState<'resolve' | 'pause' | 'runbook' | undefined>();
+  const [dialog, setDialog] = useState<'resolve' | 'pause' | 'runbook' | 'silence' | undefined>();
 
   const active = incident.status === 'open' || incident.status === 'acknowledged';
   const canAssign = can('incident.assign', tenantId) && active;
@@ -68,6 +71,19 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
     },
   });
 
+  const silence = useSilenceIncident(incident, {
+    onSuccess: (window, body) => {
+      setDialog(undefined);
+      notify(
+        `Silenced until ${formatDateTime(window.endsAt)}${body.endWhenResolved ? ', or until it resolves' : ''}: nobody is paged about it.`,
+      );
+    },
+  });
+  const endHold = useEndHold(incident, {
+    onSuccess: () => notify('Silence ended: the incident is routed and notified as usual if it still fires.', 'info'),
+    onError: fail,
+  });
+
   const runnable = (runbooks ?? []).filter((r) => can(`execution.run.${r.risk}`, tenantId));
   const categories = new Set(detail.alerts.map((alert) => alert.category));
   const matching = new Set(runnable.filter((r) => r.match.categories.some((category) => categories.has(category))).map((r) => r.id));
@@ -77,7 +93,9 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
       ? (incident.decision.advice.suggestedRunbookId ?? undefined)
       : undefined);
   const paused = slaPaused(incident);
+  const hold = maintenanceHold(incident);
   const canAck = can('incident.acknowledge', tenantId);
+  const canSilence = can('maintenance.short', tenantId) || can('maintenance.write', tenantId);
   const show = {
     acknowledge: canAck && incident.status === 'open',
     resolve: can('incident.resolve', tenantId) && active,
@@ -85,9 +103,11 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
     pause: canAck && active && Boolean(incident.sla) && !paused,
     resume: canAck && active && paused,
     runbook: active && can('execution.run.low', tenantId) && runnable.length > 0,
+    silence: canSilence && active && !hold,
+    endSilence: canSilence && active && hold?.kind === 'silence',
   };
   const anything = Object.values(show).some(Boolean) || canAssign;
-  const busy = acknowledge.isPending || assign.isPending || reopen.isPending || resume.isPending;
+  const busy = acknowledge.isPending || assign.isPending || reopen.isPending || resume.isPending || endHold.isPending;
 
   return (
     <section className="card inc-actions" aria-labelledby="actions-heading">
@@ -153,6 +173,23 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
                 Resume SLA
               </button>
             ) : null}
+            {show.silence ? (
+              <button
+                type="button"
+                className="button button-ghost"
+                onClick={() => {
+                  silence.reset();
+                  setDialog('silence');
+                }}
+              >
+                Silence
+              </button>
+            ) : null}
+            {show.endSilence ? (
+              <button type="button" className="button button-ghost" disabled={busy} onClick={() => endHold.mutate()}>
+                End silence
+              </button>
+            ) : null}
           </div>
           {canAssign ? (
             <AssignForm
@@ -179,6 +216,13 @@ export function ActionsPanel({ detail, runbooks }: { detail: IncidentDetail; run
         pending={pause.isPending}
         error={pause.error}
         onPause={(reason) => pause.mutate(reason)}
+      />
+      <SilenceDialog
+        open={dialog === 'silence'}
+        onClose={() => setDialog(undefined)}
+        pending={silence.isPending}
+        error={silence.error}
+        onSilence={(body) => silence.mutate(body)}
       />
       {dialog === 'runbook' ? (
         <RunbookDialog

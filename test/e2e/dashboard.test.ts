@@ -329,6 +329,7 @@ const PAGES: Array<[name: string, path: () => Promise<string>]> = [
   ['company-acme', async () => '/companies/acme'],
   ['technicians', async () => '/technicians'],
   ['audit', async () => '/audit'],
+  ['maintenance', async () => '/maintenance'],
   ['settings', async () => '/settings'],
 ];
 

@@ -61,7 +61,7 @@ try {
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as any };
+    return { status: response.status, body: (await response.json()) as { approvals?: unknown[] } & Record<string, unknown> };
   };
 
   const endsAt = Math.ceil((Date.now() + 50_000) / MINUTE) * MINUTE;
@@ -98,7 +98,7 @@ try {
 
   const before = await incidents();
   const mailBefore = (await stack.ses.sentMail()).filter((mail) => !/Maintenance/.test(mail.subject));
-  const approvalsBefore = (await api('GET', `/v1/approvals?tenant=${TENANT}`)).body.approvals.length as number;
+  const approvalsBefore = (await api('GET', `/v1/approvals?tenant=${TENANT}`)).body.approvals?.length ?? 0;
   const during = {
     incidents: before.length,
     held: before.filter((incident) => incident.maintenance && !incident.maintenance.liftedAt).length,

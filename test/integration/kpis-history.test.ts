@@ -499,6 +499,8 @@ test('the totals of the period, every figure worked out by hand', () => {
       // 4 / 7 = 57.14 %; D's and K's deadlines are still ahead.
       pct: 57.1,
     },
+    // No maintenance window in this history.
+    inMaintenance: 0,
   });
 });
 
@@ -529,6 +531,7 @@ test('one row per local day: each incident with its outcomes on the day it opene
     slaResponse: { met: 2, missed: 1, resolvedBeforeDue: 1, pct: 66.7 },
     // A, B, C; D and K still ahead.
     slaResolution: { met: 3, missed: 0, pct: 100 },
+    inMaintenance: 0,
   });
   expect(report.days[1]).toEqual({
     date: '2025-06-03',
@@ -556,5 +559,6 @@ test('one row per local day: each incident with its outcomes on the day it opene
     slaResponse: { met: 1, missed: 2, resolvedBeforeDue: 1, pct: 33.3 },
     // Met: G. Missed: E, F, M1. 1 / 4.
     slaResolution: { met: 1, missed: 3, pct: 25 },
+    inMaintenance: 0,
   });
 });

@@ -96,8 +96,15 @@ export async function holdOf(deps: MaintenanceDeps, incident: Incident): Promise
   const windows = await resolvedWindows(deps.table, incident.tenantId);
   if (windows.length === 0) return null;
   const now = deps.now();
-  const hold = holdFor(windows, await coverableAlerts(deps.table, incident, windows), now);
-  if (!hold) return null;
+  const found = holdFor(windows, await coverableAlerts(deps.table, incident, windows), now);
+  if (!found) return null;
+  // Met only after its window ended (a consumer that lagged, a late delivery): it opened during the
+  // planned work, but it is handled as usual from the window's end on (its clock starts at that end).
+  const over = Date.parse(found.until) <= now.getTime();
+  const hold: MaintenanceHold = over
+    ? { ...found, liftedAt: now.toISOString(), liftReason: 'the window had ended when it was first handled' }
+    : found;
+  const what = `${hold.kind === 'silence' ? 'silence' : 'maintenance window'} "${hold.name}"`;
   const written = await writeIncidentHold(deps.table, incident.tenantId, incident.id, {
     hold,
     expected: 'none',
@@ -106,7 +113,9 @@ export async function holdOf(deps: MaintenanceDeps, incident: Incident): Promise
       at: now.toISOString(),
       type: 'maintenance-started',
       actor: AUTOMATION_ACTOR,
-      reason: `In ${hold.kind === 'silence' ? 'silence' : 'maintenance window'} "${hold.name}" until ${hold.until}: ${effectsText(hold.effects)}`,
+      reason: over
+        ? `Opened in ${what}, which ended at ${hold.until}: routed, notified and timed as usual from that end`
+        : `In ${what} until ${hold.until}: ${effectsText(hold.effects)}`,
     },
     events: [updatedEvent(incident, 'maintenance-started', AUTOMATION_ACTOR)],
     now,
@@ -167,34 +176,51 @@ export async function releaseIncidents(deps: MaintenanceDeps, window: Maintenanc
     )
   ).flat();
   if (held.length === 0) return [];
-  const others = await resolvedWindows(
-    deps.table,
-    window.tenantId,
-    (await listWindows(deps.table, window.tenantId)).filter((other) => other.id !== window.id),
-  );
+  const others = (await listWindows(deps.table, window.tenantId)).filter((other) => other.id !== window.id);
+  const resolved = await resolvedWindows(deps.table, window.tenantId, others);
   const released: string[] = [];
-  for (const incident of held) {
-    const now = deps.now();
-    const hold = incident.maintenance as MaintenanceHold;
-    const alerts = others.length ? await coverableAlerts(deps.table, incident, others) : [];
-    const next = others.length ? holdFor(others, alerts, now, now.getTime()) : null;
-    if (next) {
-      await writeIncidentHold(deps.table, incident.tenantId, incident.id, {
-        hold: { ...next, since: hold.since },
-        expected: { windowId: hold.windowId },
-        statuses: ACTIVE_STATUSES,
-        entry: {
-          at: now.toISOString(),
-          type: 'maintenance-started',
-          actor: AUTOMATION_ACTOR,
-          reason: `"${hold.name}" ended; still in "${next.name}" until ${next.until}`,
-        },
-        events: [updatedEvent(incident, 'maintenance-started', AUTOMATION_ACTOR)],
-        now,
-      });
-      continue;
-    }
-    if (await liftHold(deps, incident, hold, reason)) released.push(incident.id);
-  }
+  for (const incident of held) if (await release(deps, incident, resolved, reason)) released.push(incident.id);
   return released;
+}
+
+/**
+ * One incident whose window ended: held on by another window covering all its alerts now, or released.
+ * True when released.
+ */
+async function release(deps: MaintenanceDeps, incident: Incident, others: readonly ResolvedWindow[], reason: string): Promise<boolean> {
+  const now = deps.now();
+  const hold = incident.maintenance as MaintenanceHold;
+  const alerts = others.length ? await coverableAlerts(deps.table, incident, others) : [];
+  const next = others.length ? holdFor(others, alerts, now, now.getTime()) : null;
+  if (!next) return liftHold(deps, incident, hold, reason);
+  await writeIncidentHold(deps.table, incident.tenantId, incident.id, {
+    hold: { ...next, since: hold.since },
+    expected: { windowId: hold.windowId },
+    statuses: ACTIVE_STATUSES,
+    entry: {
+      at: now.toISOString(),
+      type: 'maintenance-started',
+      actor: AUTOMATION_ACTOR,
+      reason: `"${hold.name}" ended; still in "${next.name}" until ${next.until}`,
+    },
+    events: [updatedEvent(incident, 'maintenance-started', AUTOMATION_ACTOR)],
+    now,
+  });
+  return false;
+}
+
+/** How long past its window's end a hold may stand before the repair sweep releases it. */
+export const OVERDUE_HOLD_MS = 5 * 60_000;
+
+/**
+ * The repair sweep's safety net: a hold still in force well after its window's end (stored in the instant
+ * the end was releasing the others, or its end timer lost) is released as the end would have. True when
+ * it released the incident.
+ */
+export async function releaseOverdueHold(deps: MaintenanceDeps, incident: Incident): Promise<boolean> {
+  const hold = incident.maintenance;
+  if (!isHeld(hold) || !isActiveIncident(incident)) return false;
+  if (Date.parse(hold.until) + OVERDUE_HOLD_MS > deps.now().getTime()) return false;
+  const others = (await listWindows(deps.table, incident.tenantId)).filter((window) => window.id !== hold.windowId);
+  return release(deps, incident, await resolvedWindows(deps.table, incident.tenantId, others), `"${hold.name}" ended at ${hold.until}`);
 }

@@ -1,5 +1,6 @@
 import type { Incident } from '../domain/incident';
 import { isHeld } from '../domain/maintenance/hold';
+import { releaseOverdueHold } from '../maintenance/holds';
 import { DETAIL_TYPES, domainEvent, type Repairable } from '../domain/events';
 import { countMetric, logger } from '../observability';
 import { listIncidents } from '../store/incidents';
@@ -14,7 +15,9 @@ import { listTenants } from '../store/tenants';
  * failing), the sweep asks for it again with an IncidentRepairRequested event, which the sla and
  * remediate functions act on like the event they missed. Each request is counted (IncidentsRepaired,
  * with an alarm: something upstream is losing work) and spaced out, and an incident is asked about a
- * few times at most, then left to the alarm and an operator.
+ * few times at most, then left to the alarm and an operator. It also releases an incident still held
+ * by a maintenance window well after the window's end (the end timer lost, or the hold stored in the
+ * instant the end was releasing the others), as the end would have.
  */
 export interface RepairDeps {
   table: TableRef;
@@ -38,6 +41,8 @@ export interface RepairResult {
   repaired: Record<SweptPart, number>;
   /** Incidents still missing something after their last allowed request. */
   givenUp: number;
+  /** Incidents still held well after their maintenance window ended, released (lib/maintenance/holds.ts). */
+  released: number;
 }
 
 /** What the sweep looks for (an `assignee` is asked for only when a technician leaves: lib/oncall/release.ts). */
@@ -61,13 +66,21 @@ export function missingParts(incident: Incident): SweptPart[] {
 export async function repairIncidents(deps: RepairDeps, options: RepairOptions = {}): Promise<RepairResult> {
   const { minAgeMs, retryAfterMs, maxAttempts } = { ...REPAIR_DEFAULTS, ...options };
   const now = deps.now();
-  const result: RepairResult = { tenants: 0, checked: 0, repaired: { sla: 0, decision: 0, execution: 0 }, givenUp: 0 };
+  const result: RepairResult = { tenants: 0, checked: 0, repaired: { sla: 0, decision: 0, execution: 0 }, givenUp: 0, released: 0 };
   for (const tenant of await listTenants(deps.table)) {
     result.tenants++;
     for (const status of ['open', 'acknowledged'] as const) {
       const incidents = await listIncidents(deps.table, tenant.id, { status, limit: 1000, maxRead: 5000 });
       for (const incident of incidents) {
         result.checked++;
+        if (await releaseOverdueHold(deps, incident)) {
+          result.released++;
+          logger.warn('An incident was still held well after its maintenance window ended; released', {
+            tenantId: incident.tenantId,
+            incidentId: incident.id,
+          });
+          continue;
+        }
         if (now.getTime() - Date.parse(incident.createdAt) < minAgeMs) continue;
         const missing = missingParts(incident);
         if (!missing.length) continue;

@@ -426,10 +426,7 @@ export async function startSla(deps: SlaDeps, tenantId: string, incidentId: stri
     const { policy } = await slaPolicies.get(deps.table, tenantId);
     // Opened inside a maintenance window that pauses the clocks: they start paused from the opening.
     const hold = await holdOf(deps, incident);
-    const clock =
-      isHeld(hold) && hold.effects.slaClocks === 'paused'
-        ? pauseClock(EMPTY_CLOCK, new Date(incident.openedAt), maintenancePauseReason(hold))
-        : EMPTY_CLOCK;
+    const clock = hold?.effects.slaClocks === 'paused' ? maintenanceClock(incident, hold) : EMPTY_CLOCK;
     const plan = planTimers(incident, { clock, handled: [], timers: {} }, policy, now);
     const sla: SlaWrite['sla'] = {
       ...deadlineFields(incident, clock, policy),
@@ -574,6 +571,17 @@ const MAINTENANCE_PAUSE = 'maintenance: ';
 
 function maintenancePauseReason(hold: MaintenanceHold): string {
   return `${MAINTENANCE_PAUSE}${hold.name}`.slice(0, 200);
+}
+
+/**
+ * The clock of an incident that opened in a window pausing the clocks: paused from its opening, and, when
+ * the hold has ended already (the window was over before the clock started, or an alert from outside came
+ * first), running again from the earlier of the window's end and the hold's.
+ */
+function maintenanceClock(incident: Incident, hold: MaintenanceHold): SlaClock {
+  const paused = pauseClock(EMPTY_CLOCK, new Date(incident.openedAt), maintenancePauseReason(hold));
+  if (!hold.liftedAt) return paused;
+  return resumeClock(paused, new Date(Math.min(Date.parse(hold.until), Date.parse(hold.liftedAt))));
 }
 
 /**

@@ -9,7 +9,10 @@ import { assetSchema, Inventory } from '../../lib/domain/asset';
 import { DEFAULT_POLICY } from '../../lib/domain/correlation/policy';
 import { DETAIL_TYPES, type DomainEvent } from '../../lib/domain/events';
 import type { MaintenanceDeps } from '../../lib/maintenance/holds';
-import { createWindow, handleMaintenanceTimer, silenceIncident } from '../../lib/maintenance/windows';
+import { OVERDUE_HOLD_MS } from '../../lib/maintenance/holds';
+import { createWindow, endWindow, handleMaintenanceTimer, silenceIncident } from '../../lib/maintenance/windows';
+import { repairIncidents } from '../../lib/repair/sweep';
+import { writeIncidentHold } from '../../lib/store/maintenance';
 import { missingParts } from '../../lib/repair/sweep';
 import { handleSlaEvent } from '../../lib/sla/events';
 import { handleTimer, type SlaDeps, type SlaTimerEvent } from '../../lib/sla/service';
@@ -91,7 +94,8 @@ const correlate = (): CorrelateDeps => ({
   policies: { get: async () => DEFAULT_POLICY },
 });
 
-async function fire(asset: string, signature: string, severity: CanonicalAlert['severity'] = 'critical'): Promise<string> {
+/** An alert through storage and correlation; its events handed on unless `deliver` is false (a consumer that lags). */
+async function fire(asset: string, signature: string, severity: CanonicalAlert['severity'] = 'critical', deliver = true): Promise<string> {
   const at = emulator.now();
   const alert: CanonicalAlert = {
     id: ulid(at.getTime()),
@@ -111,7 +115,7 @@ async function fire(asset: string, signature: string, severity: CanonicalAlert['
   };
   await storeAlerts(table, TENANT, [alert], at);
   const [result] = await correlateAlerts([alert], correlate());
-  await deliverCommittedEvents();
+  if (deliver) await deliverCommittedEvents();
   if (!result || !('incidentId' in result)) throw new Error(`not correlated: ${JSON.stringify(result)}`);
   return result.incidentId as string;
 }
@@ -282,3 +286,60 @@ test('with the clocks running, a breach that falls due inside a quiet window wai
   for (const entry of slaEntries) expect(Date.parse(entry.at)).toBeGreaterThanOrEqual(endsAt);
   expect(incident.maintenance?.liftedAt).toEqual(expect.any(String));
 }, 30_000);
+
+test('an incident first handled after its window ended is timed from that end and handled as usual', async () => {
+  const now = emulator.now().getTime();
+  const window = await createWindow(
+    deps(),
+    TENANT,
+    {
+      name: 'Switch swap',
+      scope: { matchers: [{ field: 'signature', op: '=', value: 'SwitchPortDown' }] },
+      startsAt: new Date(now - MINUTE).toISOString(),
+      endsAt: new Date(now + 600 * MINUTE).toISOString(),
+    },
+    'admin',
+  );
+  // The alert happens inside the window, but the sla and remediate functions lag: the window ends first.
+  const incidentId = await fire('edge-router', 'SwitchPortDown', 'critical', false);
+  const ended = await endWindow(deps(), TENANT, window.id, 'admin');
+  await deliverCommittedEvents();
+  const incident = (await getIncident(table, TENANT, incidentId))!;
+  expect(incident.maintenance).toMatchObject({
+    windowId: window.id,
+    until: ended.endedAt,
+    liftReason: 'the window had ended when it was first handled',
+  });
+  expect(incident.sla?.clock.pauses).toEqual([expect.objectContaining({ from: incident.openedAt, to: ended.endedAt })]);
+  expect(incident.sla?.responseDueAt).toEqual(expect.any(String));
+  expect(missingParts(incident)).toEqual(['decision']);
+});
+
+test('the repair sweep releases a hold left in force past its window', async () => {
+  const incidentId = await fire('backup-01', 'BackupSlow', 'high');
+  const incident = (await getIncident(table, TENANT, incidentId))!;
+  const now = emulator.now();
+  // A hold stored in the instant the end was releasing the others (nothing will end it now).
+  const until = new Date(now.getTime() - OVERDUE_HOLD_MS - MINUTE).toISOString();
+  const hold = {
+    windowId: '01JGONEWINDOW0000000000000',
+    name: 'Gone',
+    kind: 'window' as const,
+    until,
+    effects: { notify: false, slaClocks: 'paused' as const, autoRemediation: 'off' as const },
+    since: until,
+  };
+  const entry = { at: now.toISOString(), type: 'maintenance-started' as const, actor: 'automation', reason: 'test' };
+  expect(
+    await writeIncidentHold(table, TENANT, incidentId, { hold, expected: 'replace', statuses: ['open'], entry, events: [], now }),
+  ).toBe(true);
+  expect(missingParts((await getIncident(table, TENANT, incident.id))!)).toEqual([]);
+
+  const swept = await repairIncidents({ table, now: () => emulator.now() });
+  expect(swept.released).toBeGreaterThanOrEqual(1);
+  const released = (await getIncident(table, TENANT, incidentId))!;
+  expect(released.maintenance?.liftReason).toBe(`"Gone" ended at ${until}`);
+  await deliverCommittedEvents();
+  // A second sweep finds nothing more to release for it.
+  expect((await repairIncidents({ table, now: () => emulator.now() })).released).toBe(0);
+});

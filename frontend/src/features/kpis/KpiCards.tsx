@@ -21,6 +21,10 @@ const DEFINITIONS: ReadonlyArray<[label: string, definition: string]> = [
     'Met when a person acted (acknowledged, assigned, noted, resolved, decided an approval, ran a runbook, paused the clock) within the response target; missed once it passed. Resolved without a person before it was due: counted apart.',
   ],
   ['SLA resolution', 'Met when resolved, by anyone, within the resolution target; missed when later or still open after it.'],
+  [
+    'In maintenance',
+    'Incidents a maintenance window or a silence held: counted in the other figures, in neither SLA figure (named under the SLA resolution card).',
+  ],
 ];
 
 /** The period's key figures, one card each, and how each is counted. */
@@ -66,7 +70,7 @@ export function KpiCards({ report, days }: { report: KpiReport; days: number }) 
         <KpiCard
           label="SLA resolution"
           value={formatPercent(t.slaResolution.pct)}
-          hint={`${t.slaResolution.met} met · ${t.slaResolution.missed} missed`}
+          hint={`${t.slaResolution.met} met · ${t.slaResolution.missed} missed${t.inMaintenance ? ` · ${formatNumber(t.inMaintenance)} in maintenance, left out` : ''}`}
         />
       </div>
       <details className="ov-kpi-definitions">

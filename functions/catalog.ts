@@ -318,6 +318,7 @@ export const EVENT_RULES: ReadonlyArray<{
         'IncidentResolved',
         'SlaPauseRequested',
         'SlaResumeRequested',
+        'EscalationRequested',
         'IncidentAssigned',
         'ApprovalRequested',
         'ExecutionFinished',

@@ -22,6 +22,8 @@ export const DETAIL_TYPES = {
   /** An operator asked to pause or resume an incident's SLA clock (the sla function moves the timers). */
   slaPauseRequested: 'SlaPauseRequested',
   slaResumeRequested: 'SlaResumeRequested',
+  /** A person asked to pass the incident to the next escalation level now (the sla function notifies it). */
+  escalationRequested: 'EscalationRequested',
   remediationDecided: 'RemediationDecided',
   approvalRequested: 'ApprovalRequested',
   approvalDecided: 'ApprovalDecided',
@@ -144,6 +146,7 @@ export const EVENT_CONTRACTS = {
     .strict(),
   [DETAIL_TYPES.slaPauseRequested]: z.object({ ...base, actor: personOrSystem, reason: text.optional() }).strict(),
   [DETAIL_TYPES.slaResumeRequested]: z.object({ ...base, actor: personOrSystem }).strict(),
+  [DETAIL_TYPES.escalationRequested]: z.object({ ...base, actor: personOrSystem, requesterId: id }).strict(),
   [DETAIL_TYPES.remediationDecided]: z
     .object({
       ...base,

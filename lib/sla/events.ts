@@ -5,7 +5,7 @@ import { IncidentStateError } from '../store/incident-actions';
 import { reviewHold } from '../maintenance/holds';
 import { endSilencesOf, scheduleWindow } from '../maintenance/windows';
 import { getIncident } from '../store/sla';
-import { followMaintenance, onIncidentChanged, pauseSla, resumeSla, sendSlaNotification, startSla, type SlaDeps } from './service';
+import { escalateOnRequest, followMaintenance, onIncidentChanged, pauseSla, resumeSla, sendSlaNotification, startSla, type SlaDeps } from './service';
 
 /** Changes that bring an incident alerts it did not have: a maintenance hold is checked again. */
 const REVIEWED_CHANGES: ReadonlySet<string> = new Set(['join', 'reopen', 'absorbed', 'root-changed']);
@@ -67,6 +67,11 @@ export async function handleSlaEvent(
         results.sla = { skipped: error.message };
       }
     }
+    if (event.detailType === DETAIL_TYPES.escalationRequested)
+      results.escalation = await escalateOnRequest(deps, detail.tenantId, detail.incidentId, {
+        actor: event.detail.actor,
+        requesterId: event.detail.requesterId,
+      });
     if (event.detailType === DETAIL_TYPES.incidentRepairRequested && event.detail.missing.includes('sla'))
       results.sla = await startSla(deps, detail.tenantId, detail.incidentId);
     if (event.detailType === DETAIL_TYPES.slaWarning || event.detailType === DETAIL_TYPES.incidentEscalated)

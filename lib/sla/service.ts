@@ -918,6 +918,91 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
   };
 }
 
+export type EscalationRequestOutcome =
+  | { action: 'escalated'; level: number; notified: string[] }
+  | { action: 'nothing'; reason: string };
+
+/**
+ * EscalationRequested: a person passes the incident on now. The chain moves one level (it starts, for
+ * an incident that has not breached yet; a first level naming only the requester is passed over), that
+ * level is told, and its acknowledgement timer replaces the pending one. The last level stays where it is.
+ */
+export async function escalateOnRequest(
+  deps: SlaDeps,
+  tenantId: string,
+  incidentId: string,
+  request: { actor: string; requesterId: string },
+): Promise<EscalationRequestOutcome> {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const now = deps.now();
+    const at = now.toISOString();
+    const incident = await getIncident(deps.table, tenantId, incidentId);
+    if (!incident) return { action: 'nothing', reason: 'the incident does not exist' };
+    if (isResolved(incident)) return { action: 'nothing', reason: `the incident is ${incident.status}` };
+    if (!incident.sla) return { action: 'nothing', reason: 'the incident has no SLA clock yet' };
+    const { policy } = await escalationPolicies.get(deps.table, tenantId);
+    const resolve = resolverFor(deps, incident, now);
+    const prior = incident.escalation;
+    let step: EscalationStep;
+    if (prior && prior.status !== 'resolved') {
+      step = nextEscalation(prior, { type: 'requested', at, by: request.actor }, policy);
+    } else {
+      step = startEscalation(incidentId, policy, at);
+      const first = await resolve(step.notify?.targets ?? []);
+      // Whoever asks wants someone else: a first level that names only them is passed over.
+      if (first.userIds.every((userId) => userId === request.requesterId))
+        step = nextEscalation(step.state, { type: 'requested', at, by: request.actor }, policy);
+    }
+    if (!step.changed) return { action: 'nothing', reason: step.reason };
+    const advanced = await advance(step, policy, resolve, at);
+    const final = advanced.step.state;
+    const recipients = advanced.recipients;
+    const reason = escalationReason(advanced);
+    if (final.timer) await createTimers(deps, [escalationTimerRequest(incident, final.timer)]);
+    const level = final.level + 1;
+    const levelCount = policy.levels.length;
+    const written = await writeIncidentSla(deps.table, tenantId, incidentId, {
+      expectedVersion: incident.sla.version,
+      sla: { ...incident.sla, updatedAt: at },
+      statuses: ACTIVE,
+      now,
+      escalation: final,
+      entries: [{ at, type: 'incident-escalated', actor: request.actor, reason: reason.slice(0, 300) }],
+      events: [
+        domainEvent(DETAIL_TYPES.incidentEscalated, {
+          tenantId,
+          incidentId,
+          level,
+          levelCount,
+          reason: reason.slice(0, 4000),
+          notified: recipients?.userIds ?? [],
+          ...(recipients
+            ? {
+                notification: notificationOf({
+                  kind: 'escalation',
+                  recipients: { userIds: recipients.userIds, roles: recipients.roles },
+                  details: details(incident, now, `${incidentId}:requested:${at}`, {
+                    level,
+                    levelCount,
+                    reason,
+                    ...(recipients.unresolved.length ? { unresolved: recipients.unresolved } : {}),
+                  }),
+                }),
+              }
+            : {}),
+          ...traceOf(incident),
+        }),
+      ],
+    });
+    if (!written) continue;
+    const obsolete = prior?.timer && prior.timer.name !== final.timer?.name ? [prior.timer.name] : [];
+    await deleteTimers(deps, obsolete);
+    countMetric('Escalations');
+    return { action: 'escalated', level, notified: recipients?.userIds ?? [] };
+  }
+  return { action: 'nothing', reason: 'the incident kept changing' };
+}
+
 /**
  * When a timer held back by the incident's maintenance hold fires again: a minute after the window's end
  * (by then the end has lifted the hold, or moved it to a window that covers it on), or undefined when no

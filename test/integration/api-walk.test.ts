@@ -348,6 +348,11 @@ const CASES: Record<string, WalkCase> = {
       body: { userId: sessions['company admin'].id },
     }),
   },
+  'POST /v1/incidents/{id}/escalate': {
+    request: async (_caller, allowed) => ({
+      path: `/v1/incidents/${allowed ? (await newIncident()).id : shared.incidentId}/escalate?tenant=acme`,
+    }),
+  },
   'POST /v1/incidents/{id}/sla/pause': {
     request: async (_caller, allowed) => ({
       path: `/v1/incidents/${allowed ? (await newIncident()).id : shared.incidentId}/sla/pause?tenant=acme`,

@@ -7,7 +7,8 @@ import { SEVERITIES } from '../../domain/alert';
 import { INCIDENT_STATUSES, type Incident } from '../../domain/incident';
 import { AppError, badRequest, notFound } from '../../errors';
 import { correlationIdOf, json, type HttpEvent, type HttpResult } from '../../http/http';
-import { acknowledgeIncident, addIncidentNote, assignIncident, IncidentStateError } from '../../store/incident-actions';
+import { addIncidentNote, assignIncident, IncidentStateError } from '../../store/incident-actions';
+import { respondToIncident } from '../../incidents/respond';
 import { alertRowsOf } from '../../domain/incident-view';
 import { getIncidentDetail, listIncidents, type IncidentDetail } from '../../store/incidents';
 import { writeEvents } from '../../store/outbox';
@@ -39,6 +40,8 @@ function traceOf(event: HttpEvent): { correlationId?: string } {
   const correlationId = correlationIdOf(event);
   return correlationId ? { correlationId } : {};
 }
+
+const ERROR_CODES = { 403: 'forbidden', 404: 'not_found', 409: 'conflict' } as const;
 
 /** Incidents read for a priority-sorted list at most, per tenant (the list is sorted in memory). */
 const PRIORITY_WINDOW = 1000;
@@ -80,6 +83,22 @@ export function incidentRoutes(context: RouteContext): Route[] {
   const stateConflict = (error: unknown): never => {
     if (error instanceof IncidentStateError) throw new AppError(409, 'conflict', 'The incident is not in a state this action applies to');
     throw error;
+  };
+
+  /** Acknowledge and escalate go through the responders' one path (lib/incidents/respond.ts), as links, Slack and SMS do. */
+  const respond = async (
+    { event, principal }: IncidentRequest<undefined>,
+    incident: Incident,
+    kind: 'acknowledge' | 'escalate',
+  ): Promise<{ status?: number; summary?: Record<string, unknown> }> => {
+    const outcome = await respondToIncident(
+      { table: deps.table, correlate: correlateDeps, now: deps.now },
+      { tenantId: incident.tenantId, incidentId: incident.id, action: kind, responder: principal, via: 'api', ...traceOf(event) },
+    );
+    if (outcome.result === 'already') return {}; // nothing changes, nothing to audit
+    if (outcome.result === 'refused') throw new AppError(outcome.status, ERROR_CODES[outcome.status], outcome.message);
+    const status = kind === 'escalate' ? 202 : 200;
+    return { status, summary: { after: kind === 'escalate' ? { escalationRequested: true } : { status: 'acknowledged' } } };
   };
 
   type IncidentRequest<B extends z.ZodType | undefined> = RouteRequest<'tenant', typeof incidentPathParams, typeof incidentTenantQuery, B>;
@@ -201,24 +220,23 @@ export function incidentRoutes(context: RouteContext): Route[] {
       'incident.acknowledge',
       {
         summary: 'Acknowledge an incident',
-        description: 'Acknowledging an acknowledged incident changes nothing (and is not audited again).',
+        description:
+          'Stops its escalation. Acknowledging an acknowledged incident changes nothing (and is not audited again): the incident shows who was first (`acknowledgedBy`).',
         responses: { 200: incidentDetailResponse },
       },
-      async ({ event, principal }, incident) => {
-        if (incident.status === 'acknowledged') return {}; // already: nothing changes, nothing to audit
-        // The SLA clocks stop escalating; dashboards following the incident update.
-        await acknowledgeIncident(deps.table, incident.tenantId, incident.id, principal.email, deps.now(), [
-          domainEvent(DETAIL_TYPES.incidentUpdated, {
-            tenantId: incident.tenantId,
-            incidentId: incident.id,
-            decision: 'acknowledged',
-            status: 'acknowledged',
-            actor: principal.email,
-            ...traceOf(event),
-          }),
-        ]);
-        return { summary: { after: { status: 'acknowledged' } } };
+      async (request, incident) => respond(request, incident, 'acknowledge'),
+    ),
+    action(
+      'escalate',
+      'incident.acknowledge',
+      {
+        summary: 'Pass an incident to the next level of its escalation chain now',
+        description:
+          'The sla function moves the chain one level and notifies it (asynchronously: 202); an incident that has not breached starts its chain, passing over a first level that names only the caller. At the last level nothing moves.',
+        responses: { 202: incidentDetailResponse },
+        audit: { action: 'incident.escalate', log: 'tenant' },
       },
+      async (request, incident) => respond(request, incident, 'escalate'),
     ),
     action(
       'assign',

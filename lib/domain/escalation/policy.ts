@@ -98,7 +98,9 @@ export type EscalationEvent =
   /** The timer armed for `level` fired without an acknowledgement. */
   | { type: 'unacknowledged-timeout'; level: number; at: string }
   | { type: 'acknowledged'; at: string; by?: string }
-  | { type: 'resolved'; at: string };
+  | { type: 'resolved'; at: string }
+  /** A person asked to pass the incident on now (from a page, Slack or the API) rather than wait for the timer. */
+  | { type: 'requested'; at: string; by: string };
 
 export interface EscalationStep {
   state: EscalationState;
@@ -216,6 +218,23 @@ export function nextEscalation(state: EscalationState, event: EscalationEvent, p
         timer,
         // The fired timer is gone already; nothing else is pending.
         cancelTimer: null,
+        reason,
+      };
+    }
+    case 'requested': {
+      if (state.status === 'resolved') return unchanged('already resolved');
+      if (state.level >= last) return unchanged(`already at ${label(state.level)}, the last level`);
+      const level = state.level + 1;
+      const reason = `escalated by ${event.by} at ${label(state.level)}: ${label(level)} notified`;
+      // An acknowledged incident keeps no acknowledgement timer (the next level is told, nobody waits on it).
+      const status = state.status === 'acknowledged' ? 'acknowledged' : 'active';
+      const timer = status === 'active' ? armTimer(state, policy, level, event.at) : null;
+      return {
+        state: { ...state, level, status, timer, history: record(level, reason), updatedAt: event.at },
+        changed: true,
+        notify: { level, targets: levelAt(policy, level).targets, as: 'escalation', reason },
+        timer,
+        cancelTimer: state.timer,
         reason,
       };
     }

@@ -14,6 +14,7 @@ import { FaultInjector, parseFaults, startFaultProxy, type FaultProxy } from './
 import { startMotoServer, type MotoServer } from './aws/moto';
 import { lambdaFunctionName, SchedulerEmulator } from './aws/scheduler-emulator';
 import { startLocalSes, type LocalSes } from './aws/ses';
+import { startLocalSmsVoice, type InboundSms, type LocalSmsVoice } from './aws/sms-voice';
 import { StepFunctionsEmulator } from './aws/stepfunctions-emulator';
 import { startSqsEventSource, type SqsEventSource } from './aws/event-source-poller';
 import { LocalScheduler } from './aws/scheduler';
@@ -70,12 +71,16 @@ export interface LocalStackOptions {
    * fraction of the handlers' calls at each named boundary fails the way AWS fails (local/aws/faults.ts).
    */
   faults?: string;
+  /** Called with each SMS a recipient sends back through the local SMS and voice page (the two-way SMS SNS payload). */
+  onInboundSms?: (message: InboundSms) => void | Promise<void>;
 }
 
 export interface LocalStack {
   apiUrl: string;
   /** The local SES: its sent mail (and its web page, `ses.viewerUrl`). */
   ses: LocalSes;
+  /** The local SMS and voice (AWS End User Messaging): its texts and calls, and its web page, `smsVoice.viewerUrl`. */
+  smsVoice: LocalSmsVoice;
   /** The local EventBridge Scheduler holding the SLA timers. */
   scheduler: SchedulerEmulator;
   /** The stand-in for the table stream's Pipe (committed events and new alerts to the relay); absent without consumers. */
@@ -154,6 +159,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const motoEndpoint = options.motoEndpoint ?? (moto = await startMotoServer({ log })).endpoint;
 
   const ses = await startLocalSes({ log });
+  const smsVoice = await startLocalSmsVoice({ log, ...(options.onInboundSms ? { onInbound: options.onInboundSms } : {}) });
   const lambdas = new LocalLambdas(ROOT_DIR);
   // The durable emulators replay what was left undone (a crash) as soon as they are made, and the handlers
   // read their environment when they first load: nothing is invoked before the environment is set (below).
@@ -235,6 +241,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const handlerDynamoEndpoint = await faulty(dynamoEndpoint);
   const handlerAwsEndpoint = await faulty(awsEndpoint);
   const handlerSesEndpoint = await faulty(ses.endpoint);
+  const handlerSmsVoiceEndpoint = await faulty(smsVoice.endpoint);
   if (!injector.inert) log(`Fault injection on: ${options.faults ?? process.env.AW_FAULTS}`);
 
   let gatewayUrl = '';
@@ -262,6 +269,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_ENDPOINT_URL_SFN: handlerAwsEndpoint,
     AWS_ENDPOINT_URL_SCHEDULER: handlerAwsEndpoint,
     AWS_ENDPOINT_URL_SESV2: handlerSesEndpoint,
+    AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: handlerSmsVoiceEndpoint,
     SLA_SCHEDULE_GROUP,
     SLA_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/aw-local-scheduler',
     SES_SENDER: 'alerts@msp.example',
@@ -330,6 +338,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     apiUrl: gatewayUrl,
     ses,
+    smsVoice,
     scheduler: schedules,
     streamReader,
     wsUrl: `${gatewayUrl.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`,
@@ -397,6 +406,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await dynamo?.stop();
       await moto?.stop();
       await ses.stop();
+      await smsVoice.close();
     },
   };
 }

@@ -25,7 +25,8 @@ export type FunctionName =
   | 'wsDefault'
   | 'realtimePush'
   | 'streamRelay'
-  | 'repairSweep';
+  | 'repairSweep'
+  | 'respond';
 
 export interface FunctionSpec {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -152,6 +153,14 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     memoryMiB: 256,
     timeoutSeconds: 60,
   },
+  respond: {
+    entry: 'functions/respond/handler.ts',
+    description:
+      "Responders acting from a notification: the signed links' mobile page, Slack buttons, SMS replies; phone verification and the Slack app's install",
+    env: 'respond',
+    memoryMiB: 512,
+    timeoutSeconds: 10,
+  },
 };
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
@@ -193,6 +202,18 @@ export const HTTP_ROUTES: ReadonlyArray<{ method: HttpMethod; path: string; func
   { method: 'GET', path: '/v1/assets/unresolved', function: 'api' },
   // A silence is a maintenance window (adminApi, which carries the recurrence rules), under the incidents' prefix.
   { method: 'POST', path: '/v1/incidents/{id}/silence', function: 'adminApi' },
+  // Responding from a notification (lib/api/respond-routes.ts): the links and Slack are public (the token or
+  // Slack's signature is the credential); the phone and the Slack app's set-up need the SMS and Slack clients.
+  ...(
+    [
+      '/a/{token}',
+      '/slack/{proxy+}',
+      '/v1/me/phone',
+      '/v1/me/phone/{proxy+}',
+      '/v1/integrations/slack-app',
+      '/v1/integrations/slack-app/{proxy+}',
+    ] as const
+  ).map((path) => ({ method: 'ANY' as const, path, function: 'respond' as const })),
 ];
 
 /** WebSocket API routes; the route selection expression is `$request.body.action`. */

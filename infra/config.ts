@@ -22,6 +22,8 @@ export const CLOUDFRONT_WEB_ACL_ARN = /^arn:aws:wafv2:us-east-1:\d{12}:global\/w
  * Bedrock model ids and inference profile ids: `anthropic.claude-3-5-haiku-20241022-v1:0`,
  * `us.anthropic.claude-3-5-haiku-20241022-v1:0`, `amazon.nova-lite-v1:0`.
  */
+/** An End User Messaging phone number, pool or sender id: `arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-…`. */
+export const SMS_IDENTITY_ARN = /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/[A-Za-z0-9_/-]{1,128}$/;
 const BEDROCK_MODEL_ID = /^([a-z]{2,4}\.)?[a-z0-9-]+\.[a-z0-9.-]+(:\d+)?$/;
 
 /** Context values are strings when given with `-c`, and JSON numbers in cdk.json: accept both. */
@@ -71,6 +73,23 @@ export const AppConfigSchema = z
       .regex(BEDROCK_MODEL_ID, 'must be a Bedrock model id such as anthropic.claude-3-5-haiku-20241022-v1:0')
       .optional(),
     /**
+     * The AWS End User Messaging origination identity SMS and voice pages go from: the ARN of a phone
+     * number, pool or sender id (least privilege: the functions may send from it alone). Unset: no SMS or voice.
+     */
+    smsOriginationIdentityArn: z
+      .string()
+      .regex(SMS_IDENTITY_ARN, 'must be the ARN of an End User Messaging phone number, pool or sender id (arn:aws:sms-voice:...)')
+      .optional(),
+    /** The End User Messaging configuration set whose event destinations record delivery (optional). */
+    smsConfigurationSetName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a configuration set name').optional(),
+    /** The most SMS and voice messages one client company gets per calendar month (MSP admins are told at 80%). */
+    smsMonthlyCap: count.optional(),
+    /**
+     * The Secrets Manager secret (name) holding the Slack app's `{clientId, clientSecret, signingSecret}`;
+     * unset, the Slack app is off and tenants use incoming webhooks.
+     */
+    slackAppSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name').optional(),
+    /**
      * Reserved concurrency for the webhook ingestion function (see infra/constructs/ingestion.ts).
      * Defaults to 50 in prod and none in dev; 0 turns the reservation off (for accounts whose
      * concurrency quota is still the new-account default).
@@ -111,6 +130,10 @@ export const CONFIG_KEYS = [
   'sesSender',
   'bedrockModelId',
   'ingestReservedConcurrency',
+  'smsOriginationIdentityArn',
+  'smsConfigurationSetName',
+  'smsMonthlyCap',
+  'slackAppSecretName',
 ] as const satisfies readonly (keyof AppConfigInput)[];
 
 /** Parses a config object; throws one readable error listing every problem. */

@@ -17,6 +17,7 @@ import { Monitoring } from './constructs/monitoring';
 import { ObservabilityDashboard } from './constructs/observability-dashboard';
 import { OperatorApi } from './constructs/operator-api';
 import { Realtime } from './constructs/realtime';
+import { Responders } from './constructs/responders';
 import { SlaNotifications } from './constructs/sla';
 import { AuthKeys } from './constructs/secrets';
 
@@ -63,10 +64,23 @@ export class AlertWhispererStack extends Stack {
     const ingestion = new Ingestion(this, 'Ingestion', { shared, httpApi, reservedConcurrency: config.ingestReservedConcurrency });
     const correlation = new Correlation(this, 'Correlation', { shared, alertDeadLetterQueue: messaging.alertDeadLetterQueue });
     const automation = new Automation(this, 'Automation', { shared, bedrockModelId: config.bedrockModelId });
+    const smsVoice = {
+      ...(config.smsOriginationIdentityArn ? { originationIdentityArn: config.smsOriginationIdentityArn } : {}),
+      ...(config.smsConfigurationSetName ? { configurationSetName: config.smsConfigurationSetName } : {}),
+      ...(config.smsMonthlyCap !== undefined ? { monthlyCap: config.smsMonthlyCap } : {}),
+    };
     const slaNotifications = new SlaNotifications(this, 'SlaNotifications', {
       shared,
       sesSender: config.sesSender,
       dashboardUrl,
+      actionLinkBaseUrl: httpApi.stage.url,
+      smsVoice,
+    });
+    const responders = new Responders(this, 'Responders', {
+      shared,
+      httpApi,
+      smsVoice,
+      ...(config.slackAppSecretName ? { slackAppSecretName: config.slackAppSecretName } : {}),
     });
     const operatorApi = new OperatorApi(this, 'OperatorApi', { shared, httpApi, stateMachine: automation.stateMachine });
     const realtime = new Realtime(this, 'Realtime', { shared });
@@ -81,6 +95,7 @@ export class AlertWhispererStack extends Stack {
       ...correlation.functions,
       ...automation.functions,
       ...slaNotifications.functions,
+      ...responders.functions,
       ...operatorApi.functions,
       ...realtime.functions,
       ...eventDelivery.functions,
@@ -96,6 +111,7 @@ export class AlertWhispererStack extends Stack {
 
     new CfnOutput(this, 'DashboardUrl', { value: dashboard.url });
     new CfnOutput(this, 'HttpApiUrl', { value: httpApi.stage.url });
+    new CfnOutput(this, 'InboundSmsTopicArn', { value: responders.inboundSmsTopic.topicArn });
     new CfnOutput(this, 'WebSocketUrl', { value: realtime.webSocketStage.url });
     new CfnOutput(this, 'TableName', { value: data.table.tableName });
     new CfnOutput(this, 'AlertQueueUrl', { value: messaging.alertQueue.queueUrl });

@@ -14,7 +14,7 @@ import { FaultInjector, parseFaults, startFaultProxy, type FaultProxy } from './
 import { startMotoServer, type MotoServer } from './aws/moto';
 import { lambdaFunctionName, SchedulerEmulator } from './aws/scheduler-emulator';
 import { startLocalSes, type LocalSes } from './aws/ses';
-import { startLocalSmsVoice, type InboundSms, type LocalSmsVoice } from './aws/sms-voice';
+import { LOCAL_ORIGINATION_NUMBER, startLocalSmsVoice, type InboundSms, type LocalSmsVoice } from './aws/sms-voice';
 import { StepFunctionsEmulator } from './aws/stepfunctions-emulator';
 import { startSqsEventSource, type SqsEventSource } from './aws/event-source-poller';
 import { LocalScheduler } from './aws/scheduler';
@@ -159,7 +159,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const motoEndpoint = options.motoEndpoint ?? (moto = await startMotoServer({ log })).endpoint;
 
   const ses = await startLocalSes({ log });
-  const smsVoice = await startLocalSmsVoice({ log, ...(options.onInboundSms ? { onInbound: options.onInboundSms } : {}) });
+  // A reply goes where AWS sends it: an SNS notification to the respond function (two-way SMS).
+  const smsVoice = await startLocalSmsVoice({
+    log,
+    onInbound: options.onInboundSms ?? (async (message) => void (await invoke('respond', snsEventOf(message)))),
+  });
   const lambdas = new LocalLambdas(ROOT_DIR);
   // The durable emulators replay what was left undone (a crash) as soon as they are made, and the handlers
   // read their environment when they first load: nothing is invoked before the environment is set (below).
@@ -274,6 +278,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     SLA_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/aw-local-scheduler',
     SES_SENDER: 'alerts@msp.example',
     DASHBOARD_URL: gatewayUrl,
+    ACTION_LINK_BASE_URL: gatewayUrl,
+    SMS_ORIGINATION_IDENTITY: LOCAL_ORIGINATION_NUMBER,
     AWS_ENDPOINT_URL_SSM: motoEndpoint,
     AWS_ENDPOINT_URL_STS: motoEndpoint,
     STATE_MACHINE_ARN: stateMachineArn,
@@ -415,4 +421,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 function dashboardDir(): string | undefined {
   const dir = join(ROOT_DIR, 'frontend', 'dist');
   return existsSync(join(dir, 'index.html')) ? dir : undefined;
+}
+
+/** The SNS notification two-way SMS publishes for a reply, as Lambda receives it. */
+function snsEventOf(message: InboundSms) {
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: 'arn:aws:sns:us-east-1:000000000000:aw-local-inbound-sms:local',
+        Sns: {
+          Type: 'Notification',
+          MessageId: message.inboundMessageId,
+          TopicArn: 'arn:aws:sns:us-east-1:000000000000:aw-local-inbound-sms',
+          Message: JSON.stringify(message),
+          Timestamp: new Date().toISOString(),
+        },
+      },
+    ],
+  };
 }

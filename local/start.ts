@@ -207,6 +207,7 @@ Alert Whisperer is running.
   WebSocket   ${wsUrl}?token=<accessToken>
   Demo file   ${demoFile}
   Sent email  ${stack.ses.viewerUrl}          (the local SES: every notification email)
+  SMS/voice   ${stack.smsVoice.viewerUrl}          (the local SMS and voice: every text and call; reply ACK there)
 
 Logins:
 ${demo.users.map((user) => `  ${user.role.padEnd(14)} ${user.email.padEnd(26)} ${user.password}   tenants: ${user.tenants.join(', ')}`).join('\n')}

@@ -6,6 +6,8 @@ import { readEnv } from '../../lib/config/env';
 import { correlationIdOfEvent, parseBusEvent, tenantIdOfEvent, type BusEvent } from '../../lib/domain/events';
 import { logger, measureMetric, observed } from '../../lib/observability';
 import { slaNotifier } from '../../lib/notify/sla-notifier';
+import { pagingDeps } from '../../lib/notify/paging';
+import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
 import { handleMaintenanceTimer } from '../../lib/maintenance/windows';
 import { handleSlaEvent } from '../../lib/sla/events';
 import { handleTimer, type SlaDeps } from '../../lib/sla/service';
@@ -13,9 +15,27 @@ import { onCallUser } from '../../lib/store/oncall';
 
 const env = readEnv('sla');
 const table = { db: dynamo(), tableName: env.TABLE_NAME };
+let keySet: Promise<KeySet> | undefined;
 const notifier = {
-  // A notification retries within this invocation: at most 3 attempts and 20 s of waiting per channel.
-  deliver: { table, emailSender: env.SES_SENDER, retryPolicy: { maxAttempts: 3, maxRetryAfterMs: 20_000 } },
+  deliver: {
+    table,
+    emailSender: env.SES_SENDER,
+    // A notification retries within this invocation: at most 3 attempts and 20 s of waiting per channel.
+    retryPolicy: { maxAttempts: 3, maxRetryAfterMs: 20_000 },
+    ...pagingDeps({
+      table,
+      keySet: () =>
+        (keySet ??= loadKeySet(env).catch((error: unknown) => {
+          keySet = undefined; // try again on the next notification rather than failing until a cold start
+          throw error;
+        })),
+      linkBaseUrl: env.ACTION_LINK_BASE_URL,
+      ...(env.SMS_ORIGINATION_IDENTITY ? { originationIdentity: env.SMS_ORIGINATION_IDENTITY } : {}),
+      ...(env.SMS_CONFIGURATION_SET ? { configurationSetName: env.SMS_CONFIGURATION_SET } : {}),
+      monthlyCap: env.SMS_MONTHLY_CAP,
+      ...(env.SES_SENDER ? { emailSender: env.SES_SENDER } : {}),
+    }),
+  },
   dashboardUrl: env.DASHBOARD_URL,
 };
 const notify = slaNotifier(notifier);

@@ -69,8 +69,10 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   runbookStep: 'readWrite',
   // Expires approval requests and deletes their pending markers (narrowed by ITEM_ACCESS).
   approvalSweep: 'readWrite',
-  // Writes the incident's SLA state and timeline, delivery records; reads users and policies.
+  // Writes the incident's SLA state and timeline, delivery records, action links and SMS usage; reads users and policies.
   sla: 'readWrite',
+  // Claims action links, acknowledges and resolves incidents, stores phone verifications and Slack installations.
+  respond: 'readWrite',
   // Puts the connection item and its tenant subscriptions.
   wsConnect: 'readWrite',
   // Reads the connection to find its subscriptions, then deletes them all.

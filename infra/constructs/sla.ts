@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { acknowledgeNag, nagRef, nagRegion } from '../nag';
 import { slaTimerLagMetric } from './business-metrics';
 import { createCatalogFunctions, type SharedResources } from './functions';
+import { grantSmsVoice, smsVoiceEnvironment, type SmsVoiceConfig } from './responders';
 import { addEventRules } from './triggers';
 
 export interface SlaNotificationsProps {
@@ -16,6 +17,9 @@ export interface SlaNotificationsProps {
   sesSender?: string;
   /** The dashboard notifications link to. */
   dashboardUrl: string;
+  /** Where the signed action links in notifications point (the HTTP API's URL). */
+  actionLinkBaseUrl: string;
+  smsVoice: SmsVoiceConfig;
 }
 
 /**
@@ -72,6 +76,9 @@ export class SlaNotifications extends Construct {
           SLA_SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
           SLA_TIMER_DLQ_ARN: timerDeadLetters.queueArn,
           DASHBOARD_URL: props.dashboardUrl,
+          ACTION_LINK_BASE_URL: props.actionLinkBaseUrl,
+          AUTH_KEYS_SECRET_ARN: shared.authKeys.secretArn,
+          ...smsVoiceEnvironment(props.smsVoice),
           ...(props.sesSender ? { SES_SENDER: props.sesSender } : {}),
         },
       },
@@ -79,6 +86,7 @@ export class SlaNotifications extends Construct {
     );
     this.functions = { sla };
 
+    grantSmsVoice(sla, props.smsVoice);
     sla.grantInvoke(schedulerRole);
     timerDeadLetters.grantSendMessages(schedulerRole);
     acknowledgeNag(

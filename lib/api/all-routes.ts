@@ -8,6 +8,7 @@ import { incidentRoutes } from './routes/incidents';
 import { integrationRoutes } from './routes/integrations';
 import { kpiRoutes } from './routes/kpis';
 import { maintenanceRoutes } from './routes/maintenance';
+import { respondRoutes } from './respond-routes';
 import { notificationRoutes } from './routes/notifications';
 import { oncallRoutes } from './routes/oncall';
 import { openApiRoutes } from './routes/openapi';
@@ -47,9 +48,19 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...slaRoutes(context),
     ...notificationRoutes(context),
     ...maintenanceRoutes(context),
+    ...respondRoutes(context, RESPOND_OPTIONS),
   ];
   return routes;
 }
+
+/** The respond function's senders as the document and the route tests see them: no SMS is sent from here. */
+export const RESPOND_OPTIONS = {
+  phone: {
+    sendSms: async () => ({ ok: false, retryable: false, error: 'No SMS sender in this context' }),
+    origination: {},
+    productName: 'Alert Whisperer',
+  },
+};
 
 /** The OpenAPI document of every route (built with no dependencies: only the routes' documentation is read). */
 export function openApiDocumentOfAllRoutes() {

@@ -17,6 +17,17 @@ const authKeys = z.object({
 });
 
 /**
+ * SMS and voice (AWS End User Messaging): the phone number, pool or sender id messages go from (voice needs
+ * one), the configuration set whose events record delivery, and the most SMS and voice messages a tenant
+ * gets per calendar month (the MSP admins are told at 80%).
+ */
+const smsVoice = z.object({
+  SMS_ORIGINATION_IDENTITY: z.string().min(1).optional(),
+  SMS_CONFIGURATION_SET: z.string().min(1).optional(),
+  SMS_MONTHLY_CAP: z.coerce.number().int().min(0).default(1000),
+});
+
+/**
  * The RunbookExecution state machine, for the functions that start executions. No function but the
  * stream relay names the event bus: the others write their events to the table's outbox with the change.
  */
@@ -48,6 +59,10 @@ export const ENV_SCHEMAS = {
    * from, and the dashboard the notifications link to.
    */
   sla: base.extend({
+    ...authKeys.shape,
+    ...smsVoice.shape,
+    /** Where the signed action links in notifications point: the HTTP API's URL (`https://<id>.execute-api.<region>.amazonaws.com`). */
+    ACTION_LINK_BASE_URL: z.url(),
     SLA_SCHEDULE_GROUP: z.string().min(1),
     SLA_SCHEDULER_ROLE_ARN: z.string().min(1),
     SLA_TIMER_DLQ_ARN: z.string().min(1).optional(),
@@ -68,6 +83,18 @@ export const ENV_SCHEMAS = {
   }),
   /** The repair sweep reads open incidents and writes events for what they miss. */
   repair: base,
+  /**
+   * Responders acting from a notification: the signing keys (links are signed with them, the phone routes
+   * check access tokens), the SMS identity for verification codes, the Slack app's credentials when it is set up.
+   */
+  respond: base.extend({
+    ...authKeys.shape,
+    ...smsVoice.shape,
+    SLACK_APP_SECRET_ARN: z.string().min(1).optional(),
+    SLACK_APP_FILE: z.string().min(1).optional(),
+    /** The Slack Web API (a loopback stand-in in tests). */
+    SLACK_API_URL: z.url().optional(),
+  }),
 } as const;
 
 export type EnvName = keyof typeof ENV_SCHEMAS;

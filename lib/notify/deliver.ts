@@ -24,7 +24,14 @@ import { type NotificationChannel, type NotificationDelivery } from '../domain/n
 import type { ChannelSettings } from '../domain/notify/channel-settings';
 import { getChannelSettings, putNotificationDeliveries, TENANT_RECIPIENT } from '../store/notifications';
 import type { TableRef } from '../store/table-ref';
-import { createSenders, withoutUrls, type ChannelSenders, type DeliveryAttempt } from './channels';
+import { createSenders, withoutUrls, type ChannelSenders, type DeliveryAttempt, type Sender } from './channels';
+import { createSmsSender, createVoiceSender, type PhoneTarget, type SmsMessage, type VoiceMessage } from './sms-voice';
+import { renderSms, renderVoice } from '../domain/notify/sms-voice';
+import { maskedNumber } from '../domain/notify/phone';
+import { chargePhoneMessage } from '../store/phone-usage';
+import { getSlackInstallation, putSlackMessageRef } from '../store/slack-app';
+import { renderSlackAppMessage, type SlackAppMessage } from '../domain/notify/slack-app';
+import { createSlackAppSender, type SlackAppTarget } from './slack-app';
 import {
   channelsFor,
   DEFAULT_RETRY_POLICY,
@@ -47,11 +54,38 @@ import {
   type NotificationKind,
 } from '../domain/notify/templates';
 
+/** Every channel's sender: lib/notify/channels.ts's and SMS and voice (lib/notify/sms-voice.ts). */
+export interface DeliverySenders extends ChannelSenders {
+  sms: Sender<SmsMessage, PhoneTarget>;
+  voice: Sender<VoiceMessage, PhoneTarget>;
+  slackApp: Sender<SlackAppMessage, SlackAppTarget>;
+}
+
+/** Where SMS and voice go from, and how many a tenant may get per calendar month. */
+export interface PhoneSettings {
+  originationIdentity?: string;
+  configurationSetName?: string;
+  /** SMS and voice messages per tenant per calendar month (UTC). */
+  monthlyCap: number;
+  /** Told once when a tenant's month reaches 80% of the cap (MSP admins are emailed). */
+  onBudgetWarning?: (tenantId: string, used: number, cap: number) => Promise<void>;
+}
+
+/** The channels a signed action link can go out on (lib/domain/notify/action-link.ts). */
+export type LinkChannel = 'sms' | 'voice' | 'email' | 'slack' | 'teams';
+
 export interface DeliverDeps {
   /** Where the delivery records go (and the tenant's channel settings come from). */
   table: TableRef;
-  /** Replaces some or all senders (tests); the others are lib/notify/channels.ts's. */
-  senders?: Partial<ChannelSenders>;
+  /** Replaces some or all senders (tests); the others are lib/notify/channels.ts's and sms-voice.ts's. */
+  senders?: Partial<DeliverySenders>;
+  /** SMS and voice; without it they are skipped ("SMS and voice are not set up"). */
+  phone?: PhoneSettings;
+  /**
+   * A signed one-tap link for one recipient of one incident (acknowledge, resolve, escalate), or
+   * undefined when the recipient cannot have one; without it notifications carry none.
+   */
+  links?: (request: { tenantId: string; incidentId: string; userId: string; channel: LinkChannel }) => Promise<string | undefined>;
   /** Waits between retries (tests inject one that does not wait). */
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
@@ -71,6 +105,8 @@ export interface Recipient {
   userId: string;
   /** Where email goes; absent: the email channel is skipped ("no address"). */
   email?: string;
+  /** The user's verified phone number (E.164); absent: SMS and voice are skipped ("no verified phone number"). */
+  phone?: string;
   /** The user's preferences (defaults: DEFAULT_CHANNELS, UTC, no quiet hours). */
   preferences?: Omit<z.input<typeof notificationPreferencesSchema>, 'userId'>;
 }
@@ -84,7 +120,19 @@ export interface DeliveryRequest {
   correlationId?: string;
 }
 
-const CHANNEL_LABEL: Record<NotificationChannel, string> = { email: 'Email', slack: 'Slack', teams: 'Teams', webhook: 'Webhook' };
+const CHANNEL_LABEL: Record<NotificationChannel, string> = {
+  email: 'Email',
+  slack: 'Slack',
+  teams: 'Teams',
+  sms: 'SMS',
+  voice: 'Voice',
+  webhook: 'Webhook',
+};
+
+/** The kinds someone acts on from the notification: they carry signed links to acknowledge, resolve or escalate. */
+const RESPOND_KINDS: ReadonlySet<NotificationKind> = new Set(['assignment', 'sla-warning', 'sla-breach', 'escalation']);
+/** Shared posts (Slack, Teams) carry one link per recipient, for this many recipients at most. */
+const SHARED_POST_LINKS = 5;
 const LAST_ERROR_MAX = 500;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -141,6 +189,9 @@ async function withRetries(
 interface PlannedRecipient {
   userId: string;
   email?: string;
+  phone?: string;
+  /** The user chose SMS or voice themselves (not only the defaults): without a number that is worth a record. */
+  phoneChosen: boolean;
   timeZone: string;
   decision: ChannelDecision;
 }
@@ -159,10 +210,27 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     random: deps.random ?? Math.random,
     policy: deps.retryPolicy ? retryPolicySchema.parse({ ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy }) : DEFAULT_RETRY_POLICY,
   };
-  const senders: ChannelSenders = { ...createSenders(), ...deps.senders };
+  const retrying = context;
+  const senders: DeliverySenders = {
+    ...createSenders(),
+    sms: createSmsSender(),
+    voice: createVoiceSender(),
+    slackApp: createSlackAppSender(),
+    ...deps.senders,
+  };
   const settings = deps.channelSettings ?? (await getChannelSettings(deps.table, tenantId));
   const renderOptions = deps.productName ? { productName: deps.productName } : {};
   const event: { kind: NotificationKind; severity: Severity } = { kind: notification.kind, severity: scope.severity };
+  /** The recipient's signed link on a channel, when this kind is acted on and links are set up; a failure leaves it out. */
+  const linkFor = async (userId: string, channel: LinkChannel): Promise<string | undefined> => {
+    if (!deps.links || !RESPOND_KINDS.has(notification.kind)) return undefined;
+    try {
+      return await deps.links({ tenantId, incidentId: scope.incidentId, userId, channel });
+    } catch (error) {
+      logger.warn('Could not make an action link', { tenantId, notificationId, channel, error: scrubError(String(error)) });
+      return undefined;
+    }
+  };
 
   const seen = new Set<string>();
   const recipients: PlannedRecipient[] = [];
@@ -173,6 +241,10 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     recipients.push({
       userId: recipient.userId,
       ...(recipient.email ? { email: recipient.email } : {}),
+      ...(recipient.phone ? { phone: recipient.phone } : {}),
+      phoneChosen:
+        preferences.paging[scope.severity] !== undefined ||
+        (preferences.channels[notification.kind] ?? []).some((channel) => channel === 'sms' || channel === 'voice'),
       timeZone: preferences.timeZone,
       decision: channelsFor(preferences, event, startedAt),
     });
@@ -274,10 +346,91 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     }
     tasks.push(
       guarded('email', [recipient.userId], async () => {
-        const message = renderEmail(notification, { ...renderOptions, timeZone: recipient.timeZone });
+        const link = await linkFor(recipient.userId, 'email');
+        const respondLinks = link ? [{ label: 'Acknowledge, resolve or escalate', url: link }] : [];
+        const message = renderEmail(notification, { ...renderOptions, timeZone: recipient.timeZone, respondLinks });
         const target = { to, from: sender, ...(deps.configurationSetName ? { configurationSetName: deps.configurationSetName } : {}) };
         const outcome = await withRetries(() => senders.email(message, target), context);
         return [fromOutcome(recipient.userId, 'email', outcome, [], { to })];
+      }),
+    );
+  }
+
+  /** A shared post's links: one per recipient it is for (named by their address), the first few. */
+  const sharedPostLinks = async (wanting: PlannedRecipient[], channel: 'slack' | 'teams') => {
+    const links = await Promise.all(
+      wanting.slice(0, SHARED_POST_LINKS).map(async (recipient) => {
+        const url = await linkFor(recipient.userId, channel);
+        return url ? [{ label: `Respond as ${(recipient.email ?? recipient.userId).split('@')[0]}`, url }] : [];
+      }),
+    );
+    return links.flat();
+  };
+
+  // SMS and voice: to each recipient's verified number, a call before the text (the text carries the link).
+  for (const recipient of recipients) {
+    // Without a verified number the defaults ring no phone and say nothing of it; a user's own choice is recorded as skipped.
+    if (!recipient.phone && !recipient.phoneChosen) continue;
+    const phoneChannels = (['voice', 'sms'] as const).filter((channel) => recipient.decision.channels.includes(channel));
+    for (const channel of (['voice', 'sms'] as const).filter((channel) => !phoneChannels.includes(channel))) {
+      // Kinds that never page leave no record of phones they did not ring.
+      if (recipient.decision.deferred.includes(channel)) tasks.push(Promise.resolve([notNow(recipient, channel)]));
+    }
+    if (phoneChannels.length === 0) continue;
+    if (!recipient.phone) {
+      tasks.push(
+        Promise.resolve(phoneChannels.map((channel) => record(recipient.userId, channel, { reason: 'no verified phone number' }))),
+      );
+      continue;
+    }
+    const phone = deps.phone;
+    if (!phone) {
+      tasks.push(
+        Promise.resolve(phoneChannels.map((channel) => record(recipient.userId, channel, { reason: 'SMS and voice are not set up' }))),
+      );
+      continue;
+    }
+    const to = recipient.phone;
+    tasks.push(
+      guarded(phoneChannels[0]!, [recipient.userId], async () => {
+        const done: NotificationDelivery[] = [];
+        const target: PhoneTarget = {
+          to,
+          ...(phone.originationIdentity ? { originationIdentity: phone.originationIdentity } : {}),
+          ...(phone.configurationSetName ? { configurationSetName: phone.configurationSetName } : {}),
+        };
+        for (const channel of phoneChannels) {
+          const charge = await chargePhoneMessage(deps.table, tenantId, now(), phone.monthlyCap);
+          if (!charge.allowed) {
+            done.push(
+              record(recipient.userId, channel, {
+                to: maskedNumber(to),
+                reason: `the company's monthly SMS and voice cap (${phone.monthlyCap}) is reached`,
+              }),
+            );
+            continue;
+          }
+          if (charge.used === Math.ceil(phone.monthlyCap * 0.8) && phone.onBudgetWarning) {
+            await phone
+              .onBudgetWarning(tenantId, charge.used, phone.monthlyCap)
+              .catch((error: unknown) =>
+                logger.warn('Could not tell the MSP admins about the SMS budget', { tenantId, error: scrubError(String(error)) }),
+              );
+          }
+          const context = { incidentId: scope.incidentId, notificationId };
+          let send: () => Promise<DeliveryAttempt>;
+          if (channel === 'voice') {
+            const ssml = renderVoice(notification, renderOptions);
+            send = () => senders.voice({ ssml, context }, target);
+          } else {
+            const link = await linkFor(recipient.userId, 'sms');
+            const body = renderSms(notification, { ...renderOptions, ...(link ? { link } : {}) });
+            send = () => senders.sms({ body, context }, target);
+          }
+          const outcome = await withRetries(send, retrying);
+          done.push(fromOutcome(recipient.userId, channel, outcome, [to], { to: maskedNumber(to) }));
+        }
+        return done;
       }),
     );
   }
@@ -288,21 +441,38 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
     const others = recipients.filter((recipient) => !recipient.decision.channels.includes(channel));
     tasks.push(Promise.resolve(others.map((recipient) => notNow(recipient, channel))));
     if (wanting.length === 0) continue;
+    const who = wanting.map((recipient) => recipient.userId);
+    // A company with the Slack app gets its messages from the app, with buttons that act in place.
+    const app = channel === 'slack' && notification.kind !== 'maintenance' ? await getSlackInstallation(deps.table, tenantId) : undefined;
+    if (app) {
+      tasks.push(
+        guarded(channel, who, async () => {
+          const message = renderSlackAppMessage(notification, renderOptions);
+          const target = { botToken: app.botToken, channelId: app.channelId };
+          const outcome = await withRetries(() => senders.slackApp(message, target), context);
+          const [postedIn, ts] = outcome.last.providerId?.split(':') ?? [];
+          // The message's reference, so the incident's later changes can update it.
+          if (outcome.ok && postedIn && ts) await putSlackMessageRef(deps.table, tenantId, scope.incidentId, { channel: postedIn, ts });
+          return who.map((userId) => fromOutcome(userId, channel, outcome, [app.botToken]));
+        }),
+      );
+      continue;
+    }
     const url = settings[channel]?.webhookUrl;
     if (!url) {
       const reason = `no ${CHANNEL_LABEL[channel]} webhook is configured for this company`;
       tasks.push(Promise.resolve(wanting.map((recipient) => record(recipient.userId, channel, { reason }))));
       continue;
     }
-    const who = wanting.map((recipient) => recipient.userId);
     tasks.push(
       guarded(channel, who, async () => {
+        const respondLinks = await sharedPostLinks(wanting, channel);
         let send: () => Promise<DeliveryAttempt>;
         if (channel === 'slack') {
-          const message = renderSlack(notification, renderOptions);
+          const message = renderSlack(notification, { ...renderOptions, respondLinks });
           send = () => senders.slack(message, { url });
         } else {
-          const message = renderTeams(notification, renderOptions);
+          const message = renderTeams(notification, { ...renderOptions, respondLinks });
           send = () => senders.teams(message, { url });
         }
         const outcome = await withRetries(send, context);

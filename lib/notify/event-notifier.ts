@@ -5,6 +5,7 @@ import { approverRoleFor } from '../remediation/approval-rules';
 import { getIncidentDetail } from '../store/incidents';
 import { getNotificationPreferences } from '../store/oncall';
 import { getApproval, getExecution } from '../store/remediation';
+import { getUserPhone } from '../store/phones';
 import type { TableRef } from '../store/table-ref';
 import { getTenant } from '../store/tenants';
 import { getUser, listUsers } from '../store/users';
@@ -47,8 +48,11 @@ export async function recipientsOf(table: TableRef, userIds: Iterable<string>): 
   for (const userId of new Set(userIds)) {
     const user = await getUser(table, userId);
     if (!user) continue;
-    const { userId: _userId, ...preferences } = (await getNotificationPreferences(table, userId)).preferences;
-    recipients.push({ userId, email: user.email, preferences });
+    const [{ preferences: stored }, phone] = await Promise.all([getNotificationPreferences(table, userId), getUserPhone(table, userId)]);
+    const { userId: _userId, ...preferences } = stored;
+    // Only a number its owner proved is ever texted or called.
+    const verified = phone?.number && phone.verifiedAt ? { phone: phone.number } : {};
+    recipients.push({ userId, email: user.email, preferences, ...verified });
   }
   return recipients;
 }

@@ -16,6 +16,8 @@
  * | rate limit        | T#t                             | INTEGRATION#ratelimit |                                      |                                        |      |
  * | user              | MSP#USER#userId                 | USER               | MSP#USERS / email                       |                                        |      |
  * | user email        | MSP#EMAIL#email                 | EMAIL              |                                         |                                        |      |
+ * | user phone        | MSP#USER#userId                 | PHONE              |                                         |                                        |      |
+ * | phone owner       | MSP#PHONE#e164                  | PHONE              |                                         |                                        |      |
  * | session (refresh) | MSP#SESSION#familyId            | SESSION            | MSP#USER#userId#SESSIONS / createdAt    |                                        | yes  |
  * | login failures    | MSP#LOGINFAIL#email             | LOGINFAIL          |                                         |                                        | 24 h |
  * | delivery (1/alert)| T#t#DELIVERY#deliveryId         | DELIVERY           |                                         |                                        | 24 h |
@@ -82,6 +84,12 @@ export const keys = {
   userDirectory: () => ({ gsi1pk: 'MSP#USERS' }),
   userDirectoryEntry: (email: string) => ({ gsi1pk: 'MSP#USERS', gsi1sk: email }),
   userEmail: (email: string) => ({ pk: `MSP#EMAIL#${email.toLowerCase()}`, sk: 'EMAIL' }),
+  /** A tenant's SMS and voice messages sent in a calendar month (`2026-12`), against its monthly cap. */
+  phoneUsage: (tenantId: string, month: string) => ({ pk: tenantPrefix(tenantId), sk: `PHONEUSAGE#${month}` }),
+  /** A user's phone number for SMS and voice: the verified one and a pending verification (in the user's partition). */
+  userPhone: (userId: string) => ({ pk: `MSP#USER#${userId}`, sk: 'PHONE' }),
+  /** Which user verified a number: makes verified numbers unique, and finds the sender of an SMS reply. */
+  phoneOwner: (e164: string) => ({ pk: `MSP#PHONE#${e164}`, sk: 'PHONE' }),
   session: (familyId: string) => ({ pk: `MSP#SESSION#${familyId}`, sk: 'SESSION' }),
   loginFailures: (email: string) => ({ pk: `MSP#LOGINFAIL#${email.toLowerCase()}`, sk: 'LOGINFAIL' }),
   sessionsOfUser: (userId: string) => ({ gsi1pk: `MSP#USER#${userId}#SESSIONS` }),

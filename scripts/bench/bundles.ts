@@ -52,11 +52,14 @@ const DUMMY_ENV: Environments = {
     SLA_TIMER_DLQ_ARN: 'x',
     SES_SENDER: 'alerts@example.com',
     DASHBOARD_URL: 'https://dashboard.example.com',
+    ACTION_LINK_BASE_URL: 'https://api.example.com',
+    AUTH_KEYS_FILE: '/nonexistent',
   },
   realtime: { TABLE_NAME: 'x', AW_STAGE: 'dev', WS_MANAGEMENT_ENDPOINT: 'https://x.execute-api.us-east-1.amazonaws.com/prod' },
   realtimeConnect: { TABLE_NAME: 'x', AW_STAGE: 'dev', AUTH_KEYS_FILE: '/nonexistent' },
   relay: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x', ALERT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q' },
   repair: { TABLE_NAME: 'x', AW_STAGE: 'dev' },
+  respond: { TABLE_NAME: 'x', AW_STAGE: 'dev', AUTH_KEYS_FILE: '/nonexistent' },
 };
 
 interface TemplateFunction {

@@ -10,6 +10,8 @@ function sla(sesSender?: string) {
     shared: fixture.shared,
     sesSender,
     dashboardUrl: 'https://dashboard.example.com',
+    actionLinkBaseUrl: 'https://api.example.com/',
+    smsVoice: {},
   });
   return { ...fixture, construct, template: Template.fromStack(fixture.stack) };
 }

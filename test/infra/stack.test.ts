@@ -57,6 +57,7 @@ const OWNER: Record<FunctionName, string> = {
   realtimePush: 'Realtime',
   streamRelay: 'EventDelivery',
   repairSweep: 'EventDelivery',
+  respond: 'Responders',
 };
 
 describe('composition', () => {

@@ -2,28 +2,31 @@ import { HTTP_ROUTES } from '../../functions/catalog';
 import { adminRoutes } from '../../lib/api/admin-routes';
 import { routeContext, type ApiDeps } from '../../lib/api/context';
 import { operatorRoutes } from '../../lib/api/operator-routes';
-import { apiRoutes } from '../../lib/api/all-routes';
+import { apiRoutes, RESPOND_OPTIONS } from '../../lib/api/all-routes';
+import { respondRoutes } from '../../lib/api/respond-routes';
 import { matchHttpRoute } from '../../local/gateway';
 
 /**
- * The operator API is two functions (lib/api/all-routes.ts): every documented route must reach, through the
+ * The operator API is three functions (lib/api/all-routes.ts, with the responders' lib/api/respond-routes.ts): every documented route must reach, through the
  * catalog's HTTP routes (API Gateway's rule: the most specific route wins, as local/gateway.ts applies
- * it), the function whose router serves it; and the two halves are exactly the whole.
+ * it), the function whose router serves it; and the three parts are exactly the whole.
  */
 const context = routeContext({} as ApiDeps);
 const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
 const served = {
   api: new Set([...operatorRoutes(context).map(key), 'GET /v1/openapi.json']),
   adminApi: new Set(adminRoutes(context).map(key)),
+  respond: new Set(respondRoutes(context, RESPOND_OPTIONS).map(key)),
 };
 
 /** A concrete request path for a route's template. */
 const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_all, name: string) => `sample-${name}`);
 
-test('the two halves are every documented route, once', () => {
+test('the three parts are every documented route, once', () => {
   const all = apiRoutes({} as ApiDeps).map(key);
-  expect([...served.api, ...served.adminApi].sort()).toEqual([...all].sort());
-  for (const route of served.api) expect(served.adminApi.has(route)).toBe(false);
+  expect([...served.api, ...served.adminApi, ...served.respond].sort()).toEqual([...all].sort());
+  for (const route of served.api) expect(served.adminApi.has(route) || served.respond.has(route)).toBe(false);
+  for (const route of served.adminApi) expect(served.respond.has(route)).toBe(false);
 });
 
 test.each(apiRoutes({} as ApiDeps).map((route) => [key(route), route] as const))(

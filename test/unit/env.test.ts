@@ -42,12 +42,13 @@ describe('readEnv', () => {
   });
 
   test('only the stream relay names the event bus and the queue: the other functions write to the table', () => {
-    for (const name of ['api', 'ingest', 'correlate', 'settle', 'remediation', 'automation', 'sla', 'repair'] as const) {
+    for (const name of ['api', 'ingest', 'correlate', 'settle', 'remediation', 'automation', 'sla', 'repair', 'respond'] as const) {
       const env = readEnv(name, {
         STATE_MACHINE_ARN: 'x',
         SLA_SCHEDULE_GROUP: 'g',
         SLA_SCHEDULER_ROLE_ARN: 'r',
         DASHBOARD_URL: 'https://d.example',
+        ACTION_LINK_BASE_URL: 'https://api.example',
         ...relayEnv,
       });
       expect(env).not.toHaveProperty('EVENT_BUS_NAME');

@@ -15,7 +15,7 @@ const nightOwl = prefs({ timeZone: 'Europe/Berlin', quietHours: { from: '22:00',
 
 describe('channelsFor', () => {
   test('defaults per kind: interrupting channels for what needs someone, the dashboard for news', () => {
-    expect(channelsFor(prefs(), { kind: 'assignment', severity: 'high' }, new Date()).channels).toEqual(['email', 'slack', 'dashboard']);
+    expect(channelsFor(prefs(), { kind: 'assignment', severity: 'medium' }, new Date()).channels).toEqual(['email', 'slack', 'dashboard']);
     expect(channelsFor(prefs(), { kind: 'escalation', severity: 'low' }, new Date()).channels).toEqual([
       'email',
       'slack',
@@ -28,7 +28,7 @@ describe('channelsFor', () => {
 
   test('a user choice replaces the default for that kind only; an empty list turns it off', () => {
     const mine = prefs({ channels: { assignment: ['teams', 'teams', 'email'], resolved: [] } });
-    expect(channelsFor(mine, { kind: 'assignment', severity: 'high' }, new Date()).channels).toEqual(['email', 'teams']);
+    expect(channelsFor(mine, { kind: 'assignment', severity: 'medium' }, new Date()).channels).toEqual(['email', 'teams']);
     expect(channelsFor(mine, { kind: 'resolved', severity: 'high' }, new Date())).toEqual({
       channels: [],
       deferred: [],
@@ -43,7 +43,7 @@ describe('channelsFor', () => {
     const decision = channelsFor(nightOwl, { kind: 'sla-breach', severity: 'high' }, new Date('2026-03-02T22:30:00Z'));
     expect(decision).toEqual({
       channels: ['dashboard'],
-      deferred: ['email', 'slack', 'teams'],
+      deferred: ['email', 'slack', 'teams', 'sms'],
       deferUntil: '2026-03-03T06:00:00.000Z',
       reason: 'quiet hours until 07:00 Europe/Berlin',
     });
@@ -58,9 +58,24 @@ describe('channelsFor', () => {
 
   test('critical incidents ignore quiet hours', () => {
     const decision = channelsFor(nightOwl, { kind: 'sla-breach', severity: 'critical' }, new Date('2026-03-02T22:30:00Z'));
-    expect(decision.channels).toEqual(['email', 'slack', 'teams', 'dashboard']);
+    expect(decision.channels).toEqual(['email', 'slack', 'teams', 'sms', 'voice', 'dashboard']);
     expect(decision.deferred).toEqual([]);
     expect(decision.reason).toBe('quiet hours, but critical incidents always notify');
+  });
+
+  test('paging kinds ring phones by severity: critical calls and texts, high texts, the rest never; a user may change it', () => {
+    const at = new Date('2026-03-02T12:00:00Z');
+    const phones = (decision: { channels: string[] }) => decision.channels.filter((channel) => channel === 'sms' || channel === 'voice');
+    expect(phones(channelsFor(prefs(), { kind: 'escalation', severity: 'critical' }, at))).toEqual(['sms', 'voice']);
+    expect(phones(channelsFor(prefs(), { kind: 'assignment', severity: 'high' }, at))).toEqual(['sms']);
+    expect(phones(channelsFor(prefs(), { kind: 'assignment', severity: 'medium' }, at))).toEqual([]);
+    // Not a paging kind: no phone whatever the severity.
+    expect(phones(channelsFor(prefs(), { kind: 'sla-warning', severity: 'critical' }, at))).toEqual([]);
+    const mine = prefs({ paging: { critical: ['sms'], high: [], medium: ['voice'] } });
+    expect(phones(channelsFor(mine, { kind: 'sla-breach', severity: 'critical' }, at))).toEqual(['sms']);
+    expect(phones(channelsFor(mine, { kind: 'sla-breach', severity: 'high' }, at))).toEqual([]);
+    expect(phones(channelsFor(mine, { kind: 'escalation', severity: 'medium' }, at))).toEqual(['voice']);
+    expect(() => prefs({ paging: { critical: ['email'] } })).toThrow();
   });
 
   test('quiet hours follow the wall clock across DST: the night of 28 to 29 March ends at 07:00 CEST', () => {

@@ -3,7 +3,7 @@ import { entitySchema, timestamp } from '../entity-schema';
 import { NOTIFICATION_KINDS, type NotificationKind } from './templates';
 
 /** The channels a notification is delivered on, and what became of each delivery (stored by lib/store/notifications.ts). */
-export const NOTIFICATION_CHANNELS = ['email', 'slack', 'teams', 'webhook'] as const;
+export const NOTIFICATION_CHANNELS = ['email', 'slack', 'teams', 'sms', 'voice', 'webhook'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 
 export const DELIVERY_STATUSES = ['delivered', 'failed', 'skipped'] as const;
@@ -34,7 +34,7 @@ export interface NotificationDelivery {
   lastStatus?: number;
   /** SES's MessageId, the Teams workflow run id. */
   providerId?: string;
-  /** The email address (email only). */
+  /** The email address (email), the masked phone number (`+44…0123`: SMS and voice). */
   to?: string;
   createdAt: string;
   firstAttemptAt?: string;

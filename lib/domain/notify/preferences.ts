@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Severity } from '../alert';
+import { SEVERITIES, type Severity } from '../alert';
 import { WEEKDAYS, type Weekday } from '../oncall/schedule';
 import { dateOfDayNumber, dayNumber, hhmmSchema, instantOfWallTime, minutesOfDay, timeZoneSchema, wallTime } from '../../util/zoned-time';
 import { NOTIFICATION_KINDS, type NotificationKind } from './templates';
@@ -12,10 +12,27 @@ import { NOTIFICATION_KINDS, type NotificationKind } from './templates';
 
 /**
  * A user's channels: `email` (SES), `slack` / `teams` (mentioned in the company's channel through its
- * incoming webhook, when the company has one), `dashboard` (the live feed: silent, never held back).
+ * incoming webhook or Slack app, when the company has one), `sms` / `voice` (AWS End User Messaging, to
+ * the user's verified number), `dashboard` (the live feed: silent, never held back).
  */
-export const USER_CHANNELS = ['email', 'slack', 'teams', 'dashboard'] as const;
+export const USER_CHANNELS = ['email', 'slack', 'teams', 'sms', 'voice', 'dashboard'] as const;
 export type UserChannel = (typeof USER_CHANNELS)[number];
+
+/** Channels that ring a phone. */
+export const PHONE_CHANNELS = ['voice', 'sms'] as const;
+export type PhoneChannel = (typeof PHONE_CHANNELS)[number];
+
+/** The kinds that page: someone must act on the incident now. */
+export const PAGING_KINDS: ReadonlySet<NotificationKind> = new Set(['assignment', 'sla-breach', 'escalation']);
+
+/**
+ * By default a critical incident calls, then texts; a high one texts; the rest never rings a phone (their
+ * kinds' channels still apply). Only with a verified number.
+ */
+export const DEFAULT_PAGING: Readonly<Partial<Record<Severity, readonly PhoneChannel[]>>> = {
+  critical: ['voice', 'sms'],
+  high: ['sms'],
+};
 
 /** Interrupting for what needs someone now, the dashboard for what is only news. */
 export const DEFAULT_CHANNELS: Readonly<Record<NotificationKind, readonly UserChannel[]>> = {
@@ -49,6 +66,11 @@ export const notificationPreferencesSchema = z
     /** Per kind; kinds left out use DEFAULT_CHANNELS, an empty list turns the kind off. */
     channels: z.partialRecord(z.enum(NOTIFICATION_KINDS), z.array(z.enum(USER_CHANNELS)).max(USER_CHANNELS.length)).default({}),
     quietHours: quietHoursSchema.optional(),
+    /**
+     * Per severity, the phone channels of the paging kinds (assignment, SLA breach, escalation), on top of
+     * the kinds' own channels; severities left out use DEFAULT_PAGING, an empty list rings no phone.
+     */
+    paging: z.partialRecord(z.enum(SEVERITIES), z.array(z.enum(PHONE_CHANNELS)).max(PHONE_CHANNELS.length)).default({}),
   })
   .strict();
 export type NotificationPreferences = z.infer<typeof notificationPreferencesSchema>;
@@ -89,7 +111,8 @@ export function channelsFor(
   event: { kind: NotificationKind; severity: Severity },
   instant: Date,
 ): ChannelDecision {
-  const wanted = [...(preferences.channels[event.kind] ?? DEFAULT_CHANNELS[event.kind])];
+  const paging = PAGING_KINDS.has(event.kind) ? (preferences.paging[event.severity] ?? DEFAULT_PAGING[event.severity] ?? []) : [];
+  const wanted = [...(preferences.channels[event.kind] ?? DEFAULT_CHANNELS[event.kind]), ...paging];
   const unique = USER_CHANNELS.filter((channel) => wanted.includes(channel));
   if (unique.length === 0) return { channels: [], deferred: [], deferUntil: null, reason: `${event.kind} notifications are off` };
   const until = preferences.quietHours ? quietUntil(preferences.quietHours, preferences.timeZone, instant) : null;

@@ -151,6 +151,14 @@ export const renderOptionsSchema = z
     /** The recipient's time zone for the times shown. */
     timeZone: timeZoneSchema.default('UTC'),
     productName: limited(100).default('Alert Whisperer'),
+    /**
+     * Signed one-tap links to act on the incident (acknowledge, resolve, escalate), each bound to one
+     * recipient: an email carries its recipient's, a shared Teams or Slack post one per recipient it names.
+     */
+    respondLinks: z
+      .array(z.object({ label: limited(60), url: z.url({ protocol: /^https?$/ }) }).strict())
+      .max(5)
+      .default([]),
   })
   .strict();
 export type RenderOptions = z.input<typeof renderOptionsSchema>;
@@ -458,7 +466,7 @@ export interface EmailMessage {
 
 export function renderEmail(input: NotificationInput, options: RenderOptions = {}): EmailMessage {
   const notification = notificationSchema.parse(input);
-  const { timeZone, productName } = renderOptionsSchema.parse(options);
+  const { timeZone, productName, respondLinks } = renderOptionsSchema.parse(options);
   const { content, frame } = present(notification, timeZone);
   const subject = oneLine(frame.subject);
   const { colour } = frame;
@@ -486,7 +494,12 @@ export function renderEmail(input: NotificationInput, options: RenderOptions = {
     `<p style="margin:0 0 16px">${escapeHtml(content.summary)}</p>`,
     `<table role="presentation" style="font-size:14px;margin:0 0 16px">${rows}</table>`,
     pre,
-    `<p style="margin:16px 0"><a href="${escapeHtml(content.action.url)}" style="background:${colour};color:#ffffff;padding:10px 16px;border-radius:4px;text-decoration:none">${escapeHtml(content.action.label)}</a></p>`,
+    `<p style="margin:16px 0"><a href="${escapeHtml(content.action.url)}" style="background:${colour};color:#ffffff;padding:10px 16px;border-radius:4px;text-decoration:none">${escapeHtml(content.action.label)}</a>${respondLinks
+      .map(
+        (link) =>
+          ` <a href="${escapeHtml(link.url)}" style="border:1px solid ${colour};color:${colour};padding:9px 16px;border-radius:4px;text-decoration:none">${escapeHtml(link.label)}</a>`,
+      )
+      .join('')}</p>`,
     `<p style="margin:24px 0 0;color:#9ca3af;font-size:12px">${escapeHtml(productName)} · ${escapeHtml(frame.reference)}</p>`,
     '</td></tr></table></body></html>',
   ].join('\n');
@@ -501,6 +514,7 @@ export function renderEmail(input: NotificationInput, options: RenderOptions = {
     ...(content.preformatted ? ['', 'Output:', content.preformatted] : []),
     '',
     `${content.action.label}: ${content.action.url}`,
+    ...respondLinks.map((link) => `${link.label}: ${link.url}`),
     '',
     `-- ${productName} · ${frame.reference}`,
   ].join('\n');
@@ -536,7 +550,7 @@ export interface SlackMessage {
 /** Block Kit limits: header 150 characters, section text 3000, a field 2000 and at most 10 fields. */
 export function renderSlack(input: NotificationInput, options: RenderOptions = {}): SlackMessage {
   const notification = notificationSchema.parse(input);
-  const { timeZone, productName } = renderOptionsSchema.parse(options);
+  const { timeZone, productName, respondLinks } = renderOptionsSchema.parse(options);
   const { content, frame } = present(notification, timeZone);
   const { emoji } = frame;
   const blocks: SlackBlock[] = [
@@ -563,6 +577,12 @@ export function renderSlack(input: NotificationInput, options: RenderOptions = {
           action_id: `open-${notification.kind}`,
           ...(notification.kind === 'approval-request' ? { style: 'primary' as const } : {}),
         },
+        ...respondLinks.map((link, index) => ({
+          type: 'button' as const,
+          text: { type: 'plain_text' as const, text: truncate(link.label, 75) },
+          url: link.url,
+          action_id: `respond-${index}`,
+        })),
       ],
     },
     {
@@ -604,7 +624,7 @@ export function escapeTeams(value: string): string {
 
 export function renderTeams(input: NotificationInput, options: RenderOptions = {}): TeamsMessage {
   const notification = notificationSchema.parse(input);
-  const { timeZone, productName } = renderOptionsSchema.parse(options);
+  const { timeZone, productName, respondLinks } = renderOptionsSchema.parse(options);
   const { content, frame } = present(notification, timeZone);
   const body: Array<Record<string, unknown>> = [
     {
@@ -644,7 +664,11 @@ export function renderTeams(input: NotificationInput, options: RenderOptions = {
           type: 'AdaptiveCard',
           version: '1.4',
           body,
-          actions: [{ type: 'Action.OpenUrl', title: content.action.label, url: content.action.url }],
+          // Incoming webhooks and Workflows cannot carry Action.Submit: responding opens the recipient's signed link.
+          actions: [
+            { type: 'Action.OpenUrl', title: content.action.label, url: content.action.url },
+            ...respondLinks.map((link) => ({ type: 'Action.OpenUrl' as const, title: link.label, url: link.url })),
+          ],
           msteams: { width: 'Full' },
         },
       },

@@ -1,0 +1,73 @@
+import httpRouterHandler from '@middy/http-router';
+import type { Context, SNSEvent } from 'aws-lambda';
+import { routeContext } from '../../lib/api/context';
+import { respondRoutes } from '../../lib/api/respond-routes';
+import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
+import { dynamo } from '../../lib/aws/clients';
+import { correlateDepsFromEnv } from '../../lib/correlation/deps';
+import { readEnv } from '../../lib/config/env';
+import { httpHandler, type HttpEvent } from '../../lib/http/http';
+import { handleInboundSms } from '../../lib/notify/inbound-sms';
+import { createSmsSender } from '../../lib/notify/sms-voice';
+import { logger } from '../../lib/observability';
+
+const env = readEnv('respond');
+let keySet: Promise<KeySet> | undefined;
+const table = { db: dynamo(), tableName: env.TABLE_NAME };
+
+function unavailable(what: string): never {
+  throw new Error(`The respond function has no ${what}: move the route to the api function (functions/catalog.ts HTTP_ROUTES)`);
+}
+
+const router = httpRouterHandler(
+  respondRoutes(
+    routeContext({
+      table,
+      keySet: () =>
+        (keySet ??= loadKeySet(env).catch((error: unknown) => {
+          keySet = undefined; // try again on the next request rather than failing until a cold start
+          throw error;
+        })),
+      now: () => new Date(),
+      stage: env.AW_STAGE,
+      orchestrator: {
+        start: async () => unavailable('state machine'),
+        succeedTask: async () => unavailable('state machine'),
+        failTask: async () => unavailable('state machine'),
+      },
+    }),
+    {
+      phone: {
+        sendSms: createSmsSender(),
+        origination: {
+          ...(env.SMS_ORIGINATION_IDENTITY ? { originationIdentity: env.SMS_ORIGINATION_IDENTITY } : {}),
+          ...(env.SMS_CONFIGURATION_SET ? { configurationSetName: env.SMS_CONFIGURATION_SET } : {}),
+        },
+        productName: 'Alert Whisperer',
+      },
+    },
+  ),
+);
+
+const http = httpHandler(async (event, context) => {
+  const response = await router(event, context, { signal: new AbortController().signal });
+  return response as NonNullable<typeof response>;
+});
+
+const correlate = correlateDepsFromEnv(env);
+
+/** SMS replies (two-way SMS publishes each to the InboundSms topic), one at a time; the rest is HTTP. */
+async function inbound(event: SNSEvent) {
+  for (const record of event.Records) {
+    const result = await handleInboundSms({ table, now: () => new Date(), correlate }, { Message: record.Sns.Message });
+    logger.info(
+      'SMS reply',
+      result.acted ? { acted: true, incidentId: result.incidentId, result: result.result } : { acted: false, reason: result.reason },
+    );
+  }
+}
+
+export async function handler(event: HttpEvent | SNSEvent, context: Context) {
+  if ('Records' in event && event.Records[0]?.EventSource === 'aws:sns') return inbound(event);
+  return http(event as HttpEvent, context);
+}

@@ -52,6 +52,18 @@ export const HTTP_ROUTE_AUTH: Record<string, string> = {
       'The adminApi function verifies the access JWT (jose: issuer, audience, key id) and the role on every route.',
     ]),
   ),
+  'ANY /a/{token}':
+    "A one-tap action link: the token is an HMAC (derived from the JWT key set) checked in constant time before any read, bound to one recipient and incident, single-use per action, 24 h, void once the recipient's access changes.",
+  'ANY /slack/{proxy+}':
+    "Slack's requests: interactions carry Slack's v0 HMAC signature of the raw body (signing secret, 5-minute window); the OAuth callback carries a signed, 10-minute install state.",
+  'ANY /v1/me/phone':
+    'The respond function verifies the access JWT (jose: issuer, audience, key id): the caller acts on their own phone only.',
+  'ANY /v1/me/phone/{proxy+}':
+    'The respond function verifies the access JWT (jose: issuer, audience, key id): the caller acts on their own phone only.',
+  'ANY /v1/integrations/slack-app':
+    'The respond function verifies the access JWT (jose: issuer, audience, key id) and the role (settings.read / settings.update).',
+  'ANY /v1/integrations/slack-app/{proxy+}':
+    'The respond function verifies the access JWT (jose: issuer, audience, key id) and the role (settings.update).',
 };
 
 /** JSON access log lines for the HTTP API. No query string: webhooks may carry api_key there. */

@@ -27,7 +27,9 @@ function bareMonitoring(alarmEmail?: string): { stack: Stack; monitoring: Monito
   return { stack: bare, monitoring: new Monitoring(bare, 'Monitoring', { stage: 'dev', key, alarmEmail }) };
 }
 
-const topicRef = (t: Template) => ({ Ref: only(t, 'AWS::SNS::Topic')[0] });
+/** The alarm topic (the other topic is the SMS replies'). */
+const alarmTopicId = (t: Template) => Object.keys(t.findResources('AWS::SNS::Topic')).find((id) => id.startsWith('MonitoringAlarmTopic'))!;
+const topicRef = (t: Template) => ({ Ref: alarmTopicId(t) });
 
 describe('alarm topic', () => {
   it('is encrypted with the customer-managed key, accepts TLS only and emails alarmEmail', () => {

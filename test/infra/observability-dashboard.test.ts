@@ -147,7 +147,7 @@ describe('CloudWatch dashboard', () => {
     ]);
     expect(values('Notifications sent by channel', 'NotificationsSent', 'channel')).toEqual([...DELIVERY_CHANNELS]);
     expect(values('Notifications failed by channel', 'NotificationsFailed', 'channel')).toEqual([...DELIVERY_CHANNELS]);
-    expect(DELIVERY_CHANNELS).toEqual(['email', 'slack', 'teams', 'webhook']);
+    expect(DELIVERY_CHANNELS).toEqual(['email', 'slack', 'teams', 'sms', 'voice', 'webhook']);
   });
 
   it('has the business widgets: alerts, incidents, noise reduction, SLA breaches and escalations, a summary', () => {
@@ -167,7 +167,7 @@ describe('CloudWatch dashboard', () => {
     const summary = byTitle('Over the selected time range');
     expect(expressions(summary)).toEqual([
       '100 * (1 - FILL(incidents, 0) / alerts)',
-      'FILL(email, 0) + FILL(slack, 0) + FILL(teams, 0) + FILL(webhook, 0)',
+      'FILL(email, 0) + FILL(slack, 0) + FILL(teams, 0) + FILL(sms, 0) + FILL(voice, 0) + FILL(webhook, 0)',
     ]);
   });
 
@@ -218,7 +218,9 @@ describe('CloudWatch dashboard', () => {
 });
 
 describe('business alarms', () => {
-  const topic = () => ({ Ref: only(template, 'AWS::SNS::Topic')[0] });
+  const topic = () => ({
+    Ref: Object.keys(template.findResources('AWS::SNS::Topic')).find((id) => id.startsWith('MonitoringAlarmTopic'))!,
+  });
   const alarmNamed = (suffix: string): Record<string, any> => {
     const found = (Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[]).filter(
       (alarm) => alarm.Properties.AlarmName === `AlertWhisperer-prod-${suffix}`,
@@ -250,7 +252,9 @@ describe('business alarms', () => {
     expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/operations\.md#notification-delivery-failures$/);
     const metrics = alarm.Metrics as Record<string, any>[];
     expect(metrics.filter((m) => m.ReturnData !== false)).toEqual([
-      expect.objectContaining({ Expression: 'FILL(email, 0) + FILL(slack, 0) + FILL(teams, 0) + FILL(webhook, 0)' }),
+      expect.objectContaining({
+        Expression: 'FILL(email, 0) + FILL(slack, 0) + FILL(teams, 0) + FILL(sms, 0) + FILL(voice, 0) + FILL(webhook, 0)',
+      }),
     ]);
     const stats = metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat);
     expect(stats).toHaveLength(DELIVERY_CHANNELS.length);

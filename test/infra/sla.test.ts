@@ -35,6 +35,7 @@ describe('SlaNotifications', () => {
       'IncidentResolved',
       'SlaPauseRequested',
       'SlaResumeRequested',
+      'EscalationRequested',
       'IncidentAssigned',
       'ApprovalRequested',
       'ExecutionFinished',

@@ -165,7 +165,18 @@ describe('functions', () => {
     const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
     const schemaKeys = Object.keys(ENV_SCHEMAS[FUNCTIONS[name].env].shape);
     // Local-only variables (the key file) are not set in AWS; the Bedrock model and the SES sender only when configured.
-    const optional = new Set(['AUTH_KEYS_FILE', 'BEDROCK_MODEL_ID', 'SES_SENDER']);
+    const optional = new Set([
+      'AUTH_KEYS_FILE',
+      'BEDROCK_MODEL_ID',
+      'SES_SENDER',
+      // SMS and voice, and the Slack app, only when configured (their tests: test/infra/responders.test.ts).
+      'SMS_ORIGINATION_IDENTITY',
+      'SMS_CONFIGURATION_SET',
+      'SMS_MONTHLY_CAP',
+      'SLACK_APP_SECRET_ARN',
+      'SLACK_APP_FILE',
+      'SLACK_API_URL',
+    ]);
     for (const key of schemaKeys.filter((k) => !optional.has(k))) expect(variables).toHaveProperty(key);
     expect(variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'alert-whisperer' });
     // A function with no table access would not be told the table's name.
@@ -194,7 +205,8 @@ describe('functions', () => {
     /** Names of the catalog functions whose role has a policy allowing `action`. */
     const allowed = (action: string): FunctionName[] =>
       (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => statementsOf(dev, name).some((st) => asList(st.Action).includes(action)));
-    expect(allowed('secretsmanager:GetSecretValue')).toEqual(['api', 'adminApi', 'wsConnect']);
+    // The sla function signs notifications' action links with the key set; respond checks them (and access tokens).
+    expect(allowed('secretsmanager:GetSecretValue')).toEqual(['api', 'adminApi', 'sla', 'wsConnect', 'respond']);
     // Every other function writes its events to the table's outbox: only the stream relay puts them on the bus.
     expect(allowed('events:PutEvents')).toEqual(['streamRelay']);
     expect(allowed('scheduler:CreateSchedule')).toEqual(['sla']);
@@ -230,7 +242,7 @@ describe('functions', () => {
     const roles = viaSecretsManager.map((st) => st.Principal.AWS['Fn::GetAtt'][0] as string).sort();
     const roleOf = (name: FunctionName) =>
       (dev.findResources('AWS::Lambda::Function')[functionId(dev, name)] as Resource).Properties.Role['Fn::GetAtt'][0] as string;
-    expect(roles).toEqual([roleOf('api'), roleOf('adminApi'), roleOf('wsConnect')].sort());
+    expect(roles).toEqual([roleOf('api'), roleOf('adminApi'), roleOf('sla'), roleOf('wsConnect'), roleOf('respond')].sort());
     for (const statement of viaSecretsManager) expect(statement.Action).toBe('kms:Decrypt');
   });
 

@@ -1,4 +1,4 @@
-export type UserChannel = 'email' | 'slack' | 'teams' | 'dashboard';
+export type UserChannel = 'email' | 'slack' | 'teams' | 'sms' | 'voice' | 'dashboard';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
@@ -6,6 +6,8 @@ export const USER_CHANNELS: { value: UserChannel; label: string }[] = [
   { value: 'email', label: 'Email' },
   { value: 'slack', label: 'Slack' },
   { value: 'teams', label: 'Teams' },
+  { value: 'sms', label: 'SMS' },
+  { value: 'voice', label: 'Voice call' },
   { value: 'dashboard', label: 'Dashboard' },
 ];
 

@@ -81,14 +81,20 @@ export const AppConfigSchema = z
       .regex(SMS_IDENTITY_ARN, 'must be the ARN of an End User Messaging phone number, pool or sender id (arn:aws:sms-voice:...)')
       .optional(),
     /** The End User Messaging configuration set whose event destinations record delivery (optional). */
-    smsConfigurationSetName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a configuration set name').optional(),
+    smsConfigurationSetName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a configuration set name')
+      .optional(),
     /** The most SMS and voice messages one client company gets per calendar month (MSP admins are told at 80%). */
     smsMonthlyCap: count.optional(),
     /**
      * The Secrets Manager secret (name) holding the Slack app's `{clientId, clientSecret, signingSecret}`;
      * unset, the Slack app is off and tenants use incoming webhooks.
      */
-    slackAppSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name').optional(),
+    slackAppSecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name')
+      .optional(),
     /**
      * Reserved concurrency for the webhook ingestion function (see infra/constructs/ingestion.ts).
      * Defaults to 50 in prod and none in dev; 0 turns the reservation off (for accounts whose

@@ -67,7 +67,12 @@ const AUDIT_ACTIONS: Readonly<Record<ResponseAction, string>> = {
   escalate: 'incident.escalate',
 };
 
-const VIA_LABEL: Readonly<Record<ResponseChannel, string>> = { api: 'the API', link: 'a notification link', slack: 'Slack', sms: 'an SMS reply' };
+const VIA_LABEL: Readonly<Record<ResponseChannel, string>> = {
+  api: 'the API',
+  link: 'a notification link',
+  slack: 'Slack',
+  sms: 'an SMS reply',
+};
 
 /** `03:12 UTC` (the page and Slack show it to people in any zone: UTC says which). */
 function clockTime(iso: string | undefined): string {
@@ -110,10 +115,19 @@ async function act(deps: RespondDeps, request: ResponseRequest, incident: Incide
       return { result: 'already', incident: current, message: `${first} at ${clockTime(current.acknowledgedAt)}` };
     }
     if (request.action === 'resolve' && !isActiveIncident(current)) {
-      return { result: 'already', incident: current, message: `Already ${current.status}${current.resolvedBy ? ` by ${current.resolvedBy}` : ''}` };
+      return {
+        result: 'already',
+        incident: current,
+        message: `Already ${current.status}${current.resolvedBy ? ` by ${current.resolvedBy}` : ''}`,
+      };
     }
     if (!isActiveIncident(current)) {
-      return { result: 'refused', status: 409, incident: current, message: `The incident is ${current.status}: nothing to ${request.action}` };
+      return {
+        result: 'refused',
+        status: 409,
+        incident: current,
+        message: `The incident is ${current.status}: nothing to ${request.action}`,
+      };
     }
     return undefined;
   };
@@ -146,7 +160,15 @@ async function act(deps: RespondDeps, request: ResponseRequest, incident: Incide
         await writeEvents(
           deps.table,
           tenantId,
-          [domainEvent(DETAIL_TYPES.escalationRequested, { tenantId, incidentId, actor: responder.email, requesterId: responder.sub, ...trace })],
+          [
+            domainEvent(DETAIL_TYPES.escalationRequested, {
+              tenantId,
+              incidentId,
+              actor: responder.email,
+              requesterId: responder.sub,
+              ...trace,
+            }),
+          ],
           now,
         );
         return await after(`Escalation requested by ${responder.email}: the next level is being notified`);

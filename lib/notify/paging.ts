@@ -49,9 +49,7 @@ export function pagingDeps(settings: PagingSettings): Pick<DeliverDeps, 'links' 
           `${tenantId} has been sent ${used} of its ${cap} SMS and voice messages this month (80%). ` +
           'Once the cap is reached, its pages go by email, Slack and Teams only until the month ends. ' +
           'Raise the cap (the stack setting smsMonthlyCap) or find out why this company pages so much.';
-        await Promise.all(
-          admins.map((admin) => sendEmail({ subject, text, html: `<p>${text}</p>` }, { to: admin.email, from })),
-        );
+        await Promise.all(admins.map((admin) => sendEmail({ subject, text, html: `<p>${text}</p>` }, { to: admin.email, from })));
       },
     },
   };

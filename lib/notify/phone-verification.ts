@@ -66,7 +66,11 @@ export async function requestPhoneCode(deps: PhoneVerificationDeps, userId: stri
   );
   if (!attempt.ok) {
     logger.warn('Phone verification SMS failed', { userId, number: maskedNumber(number), error: attempt.error });
-    throw new AppError(attempt.retryable ? 503 : 400, attempt.retryable ? 'unavailable' : 'bad_request', `The code could not be sent: ${attempt.error ?? 'unknown error'}`);
+    throw new AppError(
+      attempt.retryable ? 503 : 400,
+      attempt.retryable ? 'unavailable' : 'bad_request',
+      `The code could not be sent: ${attempt.error ?? 'unknown error'}`,
+    );
   }
   await putPendingPhone(deps.table, userId, pending, now);
   return phoneView({ ...(current ?? { userId, updatedAt: now.toISOString() }), pending });

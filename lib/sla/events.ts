@@ -5,7 +5,16 @@ import { IncidentStateError } from '../store/incident-actions';
 import { reviewHold } from '../maintenance/holds';
 import { endSilencesOf, scheduleWindow } from '../maintenance/windows';
 import { getIncident } from '../store/sla';
-import { escalateOnRequest, followMaintenance, onIncidentChanged, pauseSla, resumeSla, sendSlaNotification, startSla, type SlaDeps } from './service';
+import {
+  escalateOnRequest,
+  followMaintenance,
+  onIncidentChanged,
+  pauseSla,
+  resumeSla,
+  sendSlaNotification,
+  startSla,
+  type SlaDeps,
+} from './service';
 
 /** Changes that bring an incident alerts it did not have: a maintenance hold is checked again. */
 const REVIEWED_CHANGES: ReadonlySet<string> = new Set(['join', 'reopen', 'absorbed', 'root-changed']);

@@ -918,9 +918,7 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
   };
 }
 
-export type EscalationRequestOutcome =
-  | { action: 'escalated'; level: number; notified: string[] }
-  | { action: 'nothing'; reason: string };
+export type EscalationRequestOutcome = { action: 'escalated'; level: number; notified: string[] } | { action: 'nothing'; reason: string };
 
 /**
  * EscalationRequested: a person passes the incident on now. The chain moves one level (it starts, for

@@ -133,7 +133,11 @@ test('the paged technician acknowledges from the link in the SMS, and the escala
   });
 
   // The same action again from the same link: already used.
-  const again = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=acknowledge' });
+  const again = await fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'action=acknowledge',
+  });
   expect(again.status).toBeLessThan(500);
   expect(await again.text()).toMatch(/already/i);
 });

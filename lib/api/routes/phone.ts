@@ -25,14 +25,21 @@ export function phoneRoutes(context: RouteContext, verification: Omit<PhoneVerif
   const tag = NOTIFICATIONS_TAG;
   return [
     defineRoute(
-      { method: 'GET', path, summary: "The caller's phone number for SMS and voice", tag, scope: 'self', responses: { 200: phoneResponse } },
+      {
+        method: 'GET',
+        path,
+        summary: "The caller's phone number for SMS and voice",
+        tag,
+        scope: 'self',
+        responses: { 200: phoneResponse },
+      },
       async ({ principal }) => json(200, phoneView(await getUserPhone(deps.table, principal.sub))),
     ),
     defineRoute(
       {
         method: 'PUT',
         path,
-        summary: 'Set the caller\'s phone number: a 6-digit code is sent to it by SMS',
+        summary: "Set the caller's phone number: a 6-digit code is sent to it by SMS",
         description:
           'The number is used for pages only once the code is typed back (`POST /v1/me/phone/verify`) within 10 minutes; a new code at most once a minute. A verified number stays in use until the new one is verified.',
         tag,

@@ -51,7 +51,12 @@ export const userPhoneSchema = entitySchema<UserPhone>({
 });
 
 export const phoneRequestSchema = z.strictObject({ number: e164Schema });
-export const phoneCodeSchema = z.strictObject({ code: z.string().trim().regex(/^\d{6}$/, 'must be the 6-digit code from the SMS') });
+export const phoneCodeSchema = z.strictObject({
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, 'must be the 6-digit code from the SMS'),
+});
 
 export function newPhoneCode(random: (max: number) => number = (max) => randomInt(max)): string {
   return String(random(1_000_000)).padStart(6, '0');

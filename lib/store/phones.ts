@@ -101,11 +101,3 @@ export async function findUserByVerifiedPhone(table: TableRef, e164: string): Pr
   if (!user || phone?.number !== e164 || !phone.verifiedAt) return undefined;
   return { ...user, phone };
 }
-
-/** The verified numbers of these users (users without one are left out). */
-export async function verifiedNumbers(table: TableRef, userIds: readonly string[]): Promise<Map<string, string>> {
-  const phones = await Promise.all(userIds.map((userId) => getUserPhone(table, userId)));
-  const numbers = new Map<string, string>();
-  for (const phone of phones) if (phone?.number && phone.verifiedAt) numbers.set(phone.userId, phone.number);
-  return numbers;
-}

@@ -4,6 +4,7 @@ import { Card } from '../../components/layout-parts';
 import { QueryState } from '../../components/states';
 import { ChannelsForm } from './channels-form';
 import { MyPreferences } from './preferences-form';
+import { MyPhone } from './phone-card';
 
 /** The company's channels (Slack, Teams, outbound webhook, email sender), then the signed-in user's own preferences. */
 export function NotificationsTab({ tenantId }: { tenantId: string }) {
@@ -21,6 +22,7 @@ export function NotificationsTab({ tenantId }: { tenantId: string }) {
         </QueryState>
       </Card>
       <MyPreferences />
+      <MyPhone />
     </>
   );
 }

@@ -248,6 +248,7 @@ export const TAGS: Record<string, string> = {
   oncall: "On-call schedules, who is on call, and the technicians' routing profiles (workload cap, active)",
   sla: "A tenant's SLA policy (response and resolution targets, warnings) and escalation chain",
   notifications: "A tenant's notification channels and delivery records, and each user's notification preferences",
+  'Slack app': "A tenant's Slack app installation and Slack's requests to it (OAuth callback, interactive buttons)",
   webhooks: 'Alert ingestion from monitoring tools',
 };
 

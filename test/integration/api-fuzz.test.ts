@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { loadKeySet } from '../../lib/auth/tokens';
+import { issueActionLink } from '../../lib/notify/action-links';
 import { getAlert } from '../../lib/store/alerts';
 import { listIncidents } from '../../lib/store/incidents';
+import { getAccessVersion } from '../../lib/store/users';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
 import { createTenant, getJson, postJson, startTestStack } from '../helpers/local-stack';
@@ -41,7 +44,18 @@ const SOURCES = ['generic', 'alertmanager', 'grafana', 'datadog', 'zabbix', 'azu
 const SNS_TOPIC = 'arn:aws:sns:us-east-1:111122223333:acme-cloudwatch-alarms';
 
 /** Ids of resources the well-formed parts of a request name, so that a malformed part is met deep in the handler. */
-const ids = { incident: '', fuzzUser: '', doomedUser: '', asset: 'app-prod-01', doomedAsset: '', runbook: '', schedule: '', key: '' };
+const ids = {
+  incident: '',
+  fuzzUser: '',
+  doomedUser: '',
+  asset: 'app-prod-01',
+  doomedAsset: '',
+  runbook: '',
+  schedule: '',
+  key: '',
+  /** A one-tap action link's token (for the fuzz user, on the fuzz incident). */
+  link: '',
+};
 const FAKE_ULID = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 
 // --- The document ---------------------------------------------------------------------------------
@@ -170,6 +184,7 @@ const GATEWAY_REFUSALS = new Set([400, 404, 413]);
 function pathValue(operation: Operation, name: string): string {
   const { method, path } = operation;
   if (path.startsWith('/v1/webhooks/')) return 'generic';
+  if (path === '/a/{token}') return ids.link;
   if (path.startsWith('/v1/tenants/')) return method === 'DELETE' && path === '/v1/tenants/{id}' ? 'fuzz-doomed' : 'acme';
   if (path.startsWith('/v1/incidents/')) return ids.incident;
   if (path.startsWith('/v1/assets/')) return method === 'DELETE' ? ids.doomedAsset : ids.asset;
@@ -276,6 +291,8 @@ const WELL_FORMED: Record<string, () => unknown> = {
   'PUT /v1/runbooks/{id}': runbookBody,
   'POST /v1/incidents/{id}/execute': () => ({ runbookId: 'linux-disk-cleanup', targets: ['app-prod-02'], dryRun: true }),
   'POST /v1/oncall/schedules': scheduleBody,
+  'PUT /v1/me/phone': () => ({ number: '+447700900555' }),
+  'POST /v1/me/phone/verify': () => ({ code: '123456' }),
   'PUT /v1/oncall/schedules/{id}': scheduleBody,
 };
 let fuzzIds = 0;
@@ -685,6 +702,18 @@ beforeAll(async () => {
   await stack.idle();
   const incident = (await listIncidents(stack.table, 'acme', { limit: 1000 })).find((one) => one.signatures.includes('FuzzCheck'));
   ids.incident = incident!.id;
+  ids.link = (
+    await issueActionLink(
+      { table: stack.table, keySet: await loadKeySet(stack.environment), now: () => new Date(), baseUrl: stack.apiUrl },
+      {
+        tenantId: 'acme',
+        incidentId: ids.incident,
+        userId: ids.fuzzUser,
+        accessVersion: (await getAccessVersion(stack.table, ids.fuzzUser)) ?? 0,
+        channel: 'sms',
+      },
+    )
+  ).token;
 }, 90_000);
 
 afterAll(async () => {

@@ -3,7 +3,8 @@ import { HTTP_ROUTES } from '../../functions/catalog';
 import { adminRoutes } from '../../lib/api/admin-routes';
 import { routeContext } from '../../lib/api/context';
 import { openApiDocument, TAGS, WEBHOOK_OPERATIONS } from '../../lib/api/openapi';
-import { apiRoutes, type ApiDeps } from '../../lib/api/all-routes';
+import { apiRoutes, RESPOND_OPTIONS, type ApiDeps } from '../../lib/api/all-routes';
+import { respondRoutes } from '../../lib/api/respond-routes';
 import { matchHttpRoute } from '../../local/gateway';
 
 /**
@@ -64,13 +65,18 @@ test('every HTTP route of the function catalog is in the document with its metho
 });
 
 test('each documented operation is served by the function the catalog routes it to', () => {
-  // The operator API is two functions (lib/api/all-routes.ts): the admin routes go to adminApi, the rest to api.
+  // The operator API is two functions (lib/api/all-routes.ts): the admin routes go to adminApi, the rest to api;
+  // responding from a notification and the caller's phone (lib/api/respond-routes.ts) go to respond.
   const admin = new Set(adminRoutes(routeContext({} as ApiDeps)).map((route) => `${route.method.toLowerCase()} ${route.path}`));
+  const respond = new Set(
+    respondRoutes(routeContext({} as ApiDeps), RESPOND_OPTIONS).map((route) => `${route.method.toLowerCase()} ${route.path}`),
+  );
   for (const [path, item] of Object.entries(json.paths)) {
     for (const method of Object.keys(item)) {
       const served = matchHttpRoute(method.toUpperCase(), concrete(path))?.function;
       const webhook = WEBHOOK_OPERATIONS.some((operation) => operation.path === path);
-      const expected = webhook ? 'ingestWebhook' : admin.has(`${method} ${path}`) ? 'adminApi' : 'api';
+      const key = `${method} ${path}`;
+      const expected = webhook ? 'ingestWebhook' : admin.has(key) ? 'adminApi' : respond.has(key) ? 'respond' : 'api';
       expect(`${method} ${path} -> ${served}`).toBe(`${method} ${path} -> ${expected}`);
     }
   }
@@ -101,6 +107,16 @@ test('security: bearer JWT by default, none for public routes, the API key (and 
   expect(json.paths['/health']?.get?.security).toEqual([]);
   expect(json.paths['/v1/auth/login']?.post?.security).toEqual([]);
   expect(json.paths['/v1/openapi.json']?.get?.security).toEqual([]);
+  // Responding from a notification: the signed link's token, or Slack's signature and state, is the credential.
+  for (const [method, path] of [
+    ['get', '/a/{token}'],
+    ['post', '/a/{token}'],
+    ['get', '/slack/oauth/callback'],
+    ['post', '/slack/interactions'],
+  ] as const)
+    expect([method, path, json.paths[path]?.[method]?.security]).toEqual([method, path, []]);
+  expect(json.paths['/v1/me/phone']?.put?.security).toBeUndefined();
+  expect(json.paths['/v1/integrations/slack-app']?.get?.security).toBeUndefined();
   expect(json.paths['/v1/incidents']?.get?.security).toBeUndefined();
   expect(json.paths['/v1/webhooks/{source}']?.post?.security).toEqual([{ webhookApiKey: [] }, { webhookApiKeyQuery: [] }]);
   expect(JSON.stringify(json.paths['/v1/webhooks/{source}'])).toContain('X-Signature');

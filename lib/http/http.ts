@@ -147,6 +147,11 @@ export function rawBody(event: HttpEvent): string {
   return event.body;
 }
 
+/** A browser asking for a page (its Accept names text/html) rather than an API client: pages for the one, the JSON error shape for the other. */
+export function acceptsHtml(event: HttpEvent): boolean {
+  return /\btext\/html\b/i.test(header(event, 'accept') ?? '');
+}
+
 export function header(event: HttpEvent, name: string): string | undefined {
   return event.headers?.[name.toLowerCase()];
 }

@@ -385,7 +385,9 @@ describe('install', () => {
   });
 
   test('bad, forged or expired state, a cancelled consent and a refused code are 4xx pages, nothing stored', async () => {
-    const callback = (query: Record<string, string>) => router(event('GET', '/slack/oauth/callback', { query }));
+    // Slack sends the installer's browser: it asks for a page.
+    const callback = (query: Record<string, string>) =>
+      router(event('GET', '/slack/oauth/callback', { query, headers: { accept: 'text/html,application/xhtml+xml' } }));
     const [payload] = state.split('.');
     const bads: Array<Record<string, string>> = [
       { code: 'good-code' },

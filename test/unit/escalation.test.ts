@@ -172,6 +172,36 @@ describe('nextEscalation', () => {
   });
 });
 
+describe('an escalation requested by a person', () => {
+  test('moves the chain one level now, notifies it and replaces the pending timer', () => {
+    const state = started();
+    const step = nextEscalation(state, { type: 'requested', at: iso(3), by: 'ann@msp.example' }, policy);
+    expect(step.changed).toBe(true);
+    expect(step.state).toMatchObject({ level: 1, status: 'active', timer: { level: 1, at: iso(33) } });
+    expect(step.notify).toMatchObject({ level: 1, as: 'escalation', targets: [{ kind: 'role', role: 'company_admin' }] });
+    expect(step.cancelTimer).toEqual(state.timer);
+    expect(step.reason).toBe('escalated by ann@msp.example at level 1: level 2 notified');
+    expect(step.state.history.at(-1)).toMatchObject({ event: 'requested', level: 1 });
+  });
+
+  test('an acknowledged incident tells the next level and waits on nobody', () => {
+    const acknowledged = apply(started(), { type: 'acknowledged', at: iso(2), by: 'ann' });
+    const step = nextEscalation(acknowledged, { type: 'requested', at: iso(3), by: 'ann' }, policy);
+    expect(step.state).toMatchObject({ level: 1, status: 'acknowledged', timer: null });
+    expect(step.notify?.level).toBe(1);
+  });
+
+  test('the last level stays where it is; a resolved chain does not move', () => {
+    const last = apply(started(), { type: 'requested', at: iso(1), by: 'a' }, { type: 'requested', at: iso(2), by: 'b' });
+    expect(last.level).toBe(2);
+    expect(last.timer).toBeNull();
+    const step = nextEscalation(last, { type: 'requested', at: iso(3), by: 'c' }, policy);
+    expect(step).toMatchObject({ changed: false, notify: null, reason: 'already at level 3, the last level' });
+    const resolved = apply(started(), { type: 'resolved', at: iso(1) });
+    expect(nextEscalation(resolved, { type: 'requested', at: iso(2), by: 'a' }, policy).changed).toBe(false);
+  });
+});
+
 describe('resolveTargets', () => {
   const directory = {
     assigneeId: 'tech-1',

@@ -253,6 +253,41 @@ describe('Microsoft Teams (incoming webhook, Adaptive Card)', () => {
   });
 });
 
+describe('signed links to respond', () => {
+  const respondLinks = [
+    { label: 'Respond as ann', url: 'https://api.example.com/a/AAAAAAAAAAsig1' },
+    { label: 'Respond as <ben>', url: 'https://api.example.com/a/BBBBBBBBBBsig2' },
+  ];
+
+  test('Teams: Action.OpenUrl buttons after the incident link (workflows cannot submit)', () => {
+    const actions = renderTeams(samples.escalation, { respondLinks }).attachments[0]?.content.actions;
+    expect(actions?.slice(1)).toEqual([
+      { type: 'Action.OpenUrl', title: 'Respond as ann', url: 'https://api.example.com/a/AAAAAAAAAAsig1' },
+      { type: 'Action.OpenUrl', title: 'Respond as <ben>', url: 'https://api.example.com/a/BBBBBBBBBBsig2' },
+    ]);
+    expect(JSON.stringify(actions)).not.toContain('Action.Submit');
+  });
+
+  test('Slack webhook: URL buttons; email: escaped buttons and the links in the text', () => {
+    const slack = renderSlack(samples.escalation, { respondLinks });
+    const buttons = slack.blocks.find((block) => block.type === 'actions');
+    expect(buttons && 'elements' in buttons ? buttons.elements.map((button) => button.url) : []).toEqual([
+      'https://aw.example.com/incidents/inc-01',
+      'https://api.example.com/a/AAAAAAAAAAsig1',
+      'https://api.example.com/a/BBBBBBBBBBsig2',
+    ]);
+    const email = renderEmail(samples.escalation, { respondLinks });
+    expect(email.html).toContain('href="https://api.example.com/a/AAAAAAAAAAsig1"');
+    expect(email.html).toContain('Respond as &lt;ben&gt;');
+    expect(email.text).toContain('Respond as ann: https://api.example.com/a/AAAAAAAAAAsig1');
+  });
+
+  test('no links by default, and only http(s) links', () => {
+    expect(renderTeams(samples.escalation).attachments[0]?.content.actions).toHaveLength(1);
+    expect(() => renderEmail(samples.escalation, { respondLinks: [{ label: 'x', url: 'javascript:alert(1)' }] })).toThrow();
+  });
+});
+
 describe('generic outbound webhook', () => {
   const now = new Date('2026-03-02T10:45:00.000Z');
   const request = renderWebhook(samples['sla-breach'], { secret: 's3cret', deliveryId: 'dlv-1', now });

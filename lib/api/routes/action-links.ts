@@ -2,7 +2,17 @@ import * as z from 'zod';
 import { actionLinkRequestSchema } from '../../domain/notify/action-link';
 import { isActiveIncident } from '../../domain/incident-status';
 import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '../../errors';
-import { correlationIdOf, header, MAX_JSON_DEPTH, parseJson, rawBody, zodDetails, type HttpEvent, type HttpResult } from '../../http/http';
+import {
+  acceptsHtml,
+  correlationIdOf,
+  header,
+  MAX_JSON_DEPTH,
+  parseJson,
+  rawBody,
+  zodDetails,
+  type HttpEvent,
+  type HttpResult,
+} from '../../http/http';
 import { actOnActionLink, openActionLink, type LinkIncident, type LinkProblem } from '../../notify/action-links';
 import { ACTION_PAGE_STYLE_SOURCE, renderActionPage, type ActionPageView, type PageTone } from '../../notify/action-page';
 import { logger } from '../../observability';
@@ -48,9 +58,6 @@ function htmlPage(statusCode: number, view: ActionPageView): HttpResult {
   };
 }
 
-/** A browser asking for a page (rather than an API client). */
-const wantsHtml = (event: HttpEvent) => /\btext\/html\b/i.test(header(event, 'accept') ?? '');
-
 const PROBLEMS: Readonly<Record<LinkProblem, { status: number; code: string; heading: string; text: string }>> = {
   invalid: { status: 404, code: 'not_found', heading: 'Link not found', text: 'This link is not valid. Check that it was copied whole.' },
   'not-found': { status: 404, code: 'not_found', heading: 'Link not found', text: 'This link does not exist (or no longer does).' },
@@ -70,7 +77,7 @@ const PROBLEMS: Readonly<Record<LinkProblem, { status: number; code: string; hea
 
 function problemAnswer(event: HttpEvent, problem: LinkProblem): HttpResult {
   const { status, code, heading, text } = PROBLEMS[problem];
-  if (!wantsHtml(event)) throw new AppError(status, code, text);
+  if (!acceptsHtml(event)) throw new AppError(status, code, text);
   return htmlPage(status, { heading, message: { text, tone: 'error' }, actions: false });
 }
 
@@ -92,7 +99,7 @@ async function answering(event: HttpEvent, run: () => Promise<HttpResult>): Prom
   try {
     return await run();
   } catch (error) {
-    if (!wantsHtml(event)) throw error;
+    if (!acceptsHtml(event)) throw error;
     if (error instanceof AppError && error.status < 500) {
       return htmlPage(error.status, { heading: 'Not done', message: { text: error.message, tone: 'error' }, actions: false });
     }
@@ -211,7 +218,7 @@ export function actionLinkRoutes(context: RouteContext): Route[] {
           if (!acted.ok) return problemAnswer(event, acted.problem);
           const { outcome } = acted;
           const status = outcome.result === 'used' ? 409 : outcome.result === 'refused' ? outcome.status : 200;
-          if (status >= 400 && !wantsHtml(event))
+          if (status >= 400 && !acceptsHtml(event))
             throw new AppError(status, outcome.result === 'used' ? 'link_used' : 'refused', outcome.message);
           const shown = acted.incident && acted.company !== undefined ? { incident: acted.incident, company: acted.company } : undefined;
           return htmlPage(status, {

@@ -12,7 +12,7 @@ import {
   type SlackInteraction,
 } from '../../domain/notify/slack-app';
 import { payloadTooLarge, unauthorized, unsupportedMediaType, AppError } from '../../errors';
-import { header, MAX_BODY_BYTES, rawBody, type HttpEvent, type HttpResult } from '../../http/http';
+import { acceptsHtml, header, MAX_BODY_BYTES, rawBody, type HttpEvent, type HttpResult } from '../../http/http';
 import { respondToIncident, responderOf, type ResponseOutcome } from '../../incidents/respond';
 import {
   chatUpdate,
@@ -78,7 +78,9 @@ export function slackRedirectUri(config: SlackAppConfig, event: HttpEvent): stri
 /** The secret the install `state` is signed with: the app's client secret (only this API and Slack know it). */
 export const installStateSecret = (config: SlackAppConfig) => config.clientSecret;
 
-function page(statusCode: number, title: string, text: string): HttpResult {
+/** Slack sends the installer's browser here: a page for it; an API client gets a refusal in the JSON error shape. */
+function page(event: HttpEvent, statusCode: number, title: string, text: string): HttpResult {
+  if (statusCode >= 400 && !acceptsHtml(event)) throw new AppError(statusCode, ERROR_CODES[statusCode] ?? 'bad_request', text);
   return {
     statusCode,
     headers: {
@@ -97,6 +99,8 @@ function page(statusCode: number, title: string, text: string): HttpResult {
   };
 }
 
+const ERROR_CODES: Readonly<Record<number, string>> = { 400: 'bad_request', 403: 'forbidden', 404: 'not_found', 409: 'conflict' };
+
 const callbackQuery = z.object({
   code: z.string().optional().describe("Slack's one-time code"),
   state: z.string().optional().describe('The signed state of the install link'),
@@ -113,30 +117,30 @@ export function slackAppRoutes(context: RouteContext, options: SlackAppRouteOpti
 
   async function oauthCallback(event: HttpEvent, query: z.output<typeof callbackQuery>): Promise<HttpResult> {
     const app = await config();
-    if (!app) return page(404, 'Slack app not configured', 'This Alert Whisperer does not offer the Slack app.');
+    if (!app) return page(event, 404, 'Slack app not configured', 'This Alert Whisperer does not offer the Slack app.');
     const now = deps.now();
     const state = readInstallState(installStateSecret(app), query.state, now);
-    if (!state.ok) return page(400, 'Slack was not connected', `${state.reason}.`);
+    if (!state.ok) return page(event, 400, 'Slack was not connected', `${state.reason}.`);
     if (query.error)
-      return page(400, 'Slack was not connected', `Slack said: ${query.error.slice(0, 100)}. Start again from Alert Whisperer.`);
-    if (!query.code) return page(400, 'Slack was not connected', 'Slack gave no code: start again from Alert Whisperer.');
+      return page(event, 400, 'Slack was not connected', `Slack said: ${query.error.slice(0, 100)}. Start again from Alert Whisperer.`);
+    if (!query.code) return page(event, 400, 'Slack was not connected', 'Slack gave no code: start again from Alert Whisperer.');
     const { tenantId, userId } = state.state;
     const user = await getUser(deps.table, userId);
     const installer = user ? { role: user.role, tenants: user.tenantIds } : undefined;
     if (!user || !installer || !can(installer, 'settings.update', tenantId)) {
-      return page(403, 'Slack was not connected', 'You may no longer change this company’s notification settings.');
+      return page(event, 403, 'Slack was not connected', 'You may no longer change this company’s notification settings.');
     }
     const tenant = await getTenant(deps.table, tenantId);
-    if (!tenant) return page(400, 'Slack was not connected', 'The company no longer exists.');
+    if (!tenant) return page(event, 400, 'Slack was not connected', 'The company no longer exists.');
     const exchanged = await oauthV2Access(query.code, slackRedirectUri(app, event), app, api);
     if (!exchanged.ok) {
       logger.warn('Slack app install: oauth.v2.access failed', { tenantId, error: exchanged.error, retryable: exchanged.retryable });
       const why = exchanged.slackError ? `Slack refused the install (${exchanged.slackError})` : 'Slack could not be reached';
-      return page(400, 'Slack was not connected', `${why}: start again from Alert Whisperer.`);
+      return page(event, 400, 'Slack was not connected', `${why}: start again from Alert Whisperer.`);
     }
     const { grant } = exchanged;
     if (!grant.channelId)
-      return page(400, 'Slack was not connected', 'No channel was picked: start again and pick the channel for incidents.');
+      return page(event, 400, 'Slack was not connected', 'No channel was picked: start again and pick the channel for incidents.');
     const installation = {
       tenantId,
       teamId: grant.teamId,
@@ -150,7 +154,12 @@ export function slackAppRoutes(context: RouteContext, options: SlackAppRouteOpti
     };
     const stored = await putSlackInstallation(deps.table, installation);
     if (!stored.ok) {
-      return page(409, 'Slack was not connected', 'That channel already receives another company’s incidents: pick another channel.');
+      return page(
+        event,
+        409,
+        'Slack was not connected',
+        'That channel already receives another company’s incidents: pick another channel.',
+      );
     }
     const view = (value: typeof installation) => ({
       teamId: value.teamId,
@@ -170,6 +179,7 @@ export function slackAppRoutes(context: RouteContext, options: SlackAppRouteOpti
       ...(header(event, 'user-agent') ? { userAgent: header(event, 'user-agent') } : {}),
     });
     return page(
+      event,
       200,
       `Slack connected to ${tenant.name}`,
       `Incidents of ${tenant.name} will be posted to #${installation.channelName} in ${grant.teamName}.`,

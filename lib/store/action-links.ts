@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { actionLinkSchema, type ActionLink, type ActionLinkAction } from '../domain/notify/action-link';
 import { entityOf, updatedEntity, validEntity } from './entity';
-import { ttlAfter } from './keys';
+import { keys, ttlAfter } from './keys';
 import type { TableRef } from './table-ref';
 import { isConditionFailure, transactWrite, type TransactItem } from './transact';
 
@@ -11,8 +11,8 @@ import { isConditionFailure, transactWrite, type TransactItem } from './transact
  *
  * | entity              | pk                 | sk                    | ttl                   |
  * |---------------------|--------------------|-----------------------|-----------------------|
- * | action link         | LINK#linkId        | LINK                  | a day after it expires |
- * | SMS link of a user  | LINKUSER#userId    | createdAt#linkId      | a day after it expires |
+ * | action link         | MSP#LINK#linkId              | LINK              | a day after it expires |
+ * | SMS link of a user  | MSP#USER#userId#SMSLINKS     | createdAt#linkId  | a day after it expires |
  *
  * The second item is written for links sent by SMS only: a two-way SMS reply ("ACK") acts on the newest
  * one sent to the user who replied (latestLinkFor). Each action is taken once per link: claimAction
@@ -24,11 +24,7 @@ const USER_LINK_ENTITY = 'actionLinkOfUser';
 /** Items outlive their link by a day (DynamoDB's TTL deletes them up to a couple of days late anyway). */
 const TTL_AFTER_EXPIRY_SECONDS = 24 * 60 * 60;
 
-const linkKeys = {
-  link: (linkId: string) => ({ pk: `LINK#${linkId}`, sk: 'LINK' }),
-  linksOfUser: (userId: string) => ({ pk: `LINKUSER#${userId}` }),
-  linkOfUser: (userId: string, createdAt: string, linkId: string) => ({ pk: `LINKUSER#${userId}`, sk: `${createdAt}#${linkId}` }),
-};
+const linkKeys = { link: keys.actionLink, linksOfUser: keys.smsLinksOf, linkOfUser: keys.smsLinkOf };
 
 const userLinkSchema = z.object({ linkId: z.string().min(1), createdAt: z.string(), expiresAt: z.string() });
 

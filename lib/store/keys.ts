@@ -18,6 +18,12 @@
  * | user email        | MSP#EMAIL#email                 | EMAIL              |                                         |                                        |      |
  * | user phone        | MSP#USER#userId                 | PHONE              |                                         |                                        |      |
  * | phone owner       | MSP#PHONE#e164                  | PHONE              |                                         |                                        |      |
+ * | action link       | MSP#LINK#linkId                 | LINK               |                                         |                                        | yes  |
+ * | SMS link of a user| MSP#USER#userId#SMSLINKS        | createdAt#linkId   |                                         |                                        | yes  |
+ * | phone usage       | T#t                             | PHONEUSAGE#yyyy-mm |                                         |                                        |      |
+ * | slack install     | T#t                             | SLACKAPP#install   |                                         |                                        |      |
+ * | slack channel     | MSP#SLACKAPP#team#channel       | SLACKAPP           |                                         |                                        |      |
+ * | slack message     | T#t#SLACKMSG#incidentId         | channel#ts         |                                         |                                        | 90 d |
  * | session (refresh) | MSP#SESSION#familyId            | SESSION            | MSP#USER#userId#SESSIONS / createdAt    |                                        | yes  |
  * | login failures    | MSP#LOGINFAIL#email             | LOGINFAIL          |                                         |                                        | 24 h |
  * | delivery (1/alert)| T#t#DELIVERY#deliveryId         | DELIVERY           |                                         |                                        | 24 h |
@@ -66,6 +72,8 @@ export function keyDigest(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
 }
 
+export const SLACK_ID = /^[A-Z0-9_]{1,40}$/i;
+
 export const keys = {
   tenant: (t: string) => ({ pk: tenantPrefix(t), sk: 'TENANT' }),
   tenantDirectory: () => ({ gsi1pk: 'MSP#TENANTS' }),
@@ -86,6 +94,24 @@ export const keys = {
   userEmail: (email: string) => ({ pk: `MSP#EMAIL#${email.toLowerCase()}`, sk: 'EMAIL' }),
   /** A tenant's SMS and voice messages sent in a calendar month (`2026-12`), against its monthly cap. */
   phoneUsage: (tenantId: string, month: string) => ({ pk: tenantPrefix(tenantId), sk: `PHONEUSAGE#${month}` }),
+  /** A one-tap action link, found by the id its token names (MSP-owned: the token names no company). */
+  actionLink: (linkId: string) => ({ pk: `MSP#LINK#${linkId}`, sk: 'LINK' }),
+  /** The SMS links sent to a user, newest last: an SMS reply acts on the newest. */
+  smsLinksOf: (userId: string) => ({ pk: `MSP#USER#${userId}#SMSLINKS` }),
+  smsLinkOf: (userId: string, createdAt: string, linkId: string) => ({ pk: `MSP#USER#${userId}#SMSLINKS`, sk: `${createdAt}#${linkId}` }),
+  /** A company's Slack app installation (its bot token: a secret). */
+  slackInstallation: (tenantId: string) => ({ pk: tenantPrefix(tenantId), sk: 'SLACKAPP#install' }),
+  /** Which company a Slack workspace's channel belongs to (interactions name the team and channel, not the company). */
+  slackChannel: (teamId: string, channelId: string) => {
+    if (!SLACK_ID.test(teamId) || !SLACK_ID.test(channelId)) throw new Error('Invalid Slack team or channel id');
+    return { pk: `MSP#SLACKAPP#${teamId}#${channelId}`, sk: 'SLACKAPP' };
+  },
+  /** The Slack messages posted about an incident (so they can be updated). */
+  slackMessagesOf: (tenantId: string, incidentId: string) => ({ pk: `${tenantPrefix(tenantId)}#SLACKMSG#${incidentId}` }),
+  slackMessage: (tenantId: string, incidentId: string, channel: string, ts: string) => ({
+    pk: `${tenantPrefix(tenantId)}#SLACKMSG#${incidentId}`,
+    sk: `${channel}#${ts}`,
+  }),
   /** A user's phone number for SMS and voice: the verified one and a pending verification (in the user's partition). */
   userPhone: (userId: string) => ({ pk: `MSP#USER#${userId}`, sk: 'PHONE' }),
   /** Which user verified a number: makes verified numbers unique, and finds the sender of an SMS reply. */

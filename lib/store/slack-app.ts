@@ -2,7 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { entitySchema, timestamp } from '../domain/entity-schema';
 import { entityOf, validEntity } from './entity';
-import { keys, ttlAfter } from './keys';
+import { keys, SLACK_ID, ttlAfter } from './keys';
 import { queryAll, type TableRef } from './table-ref';
 import { ConditionFailedError, transactWrite, type TransactItem } from './transact';
 
@@ -24,19 +24,11 @@ import { ConditionFailedError, transactWrite, type TransactItem } from './transa
 /** Message references expire with the delivery records (90 days). */
 const MESSAGE_REF_RETENTION_SECONDS = 90 * 24 * 3600;
 
-const SLACK_ID = /^[A-Z0-9_]{1,40}$/i;
-
 const slackKeys = {
-  installation: (tenantId: string) => ({ pk: keys.tenant(tenantId).pk, sk: 'SLACKAPP#install' }),
-  channelLookup: (teamId: string, channelId: string) => {
-    if (!SLACK_ID.test(teamId) || !SLACK_ID.test(channelId)) throw new Error('Invalid Slack team or channel id');
-    return { pk: `MSP#SLACKAPP#${teamId}#${channelId}`, sk: 'SLACKAPP' };
-  },
-  messageRefsOf: (tenantId: string, incidentId: string) => ({ pk: `${keys.tenant(tenantId).pk}#SLACKMSG#${incidentId}` }),
-  messageRef: (tenantId: string, incidentId: string, channel: string, ts: string) => ({
-    pk: `${keys.tenant(tenantId).pk}#SLACKMSG#${incidentId}`,
-    sk: `${channel}#${ts}`,
-  }),
+  installation: keys.slackInstallation,
+  channelLookup: keys.slackChannel,
+  messageRefsOf: keys.slackMessagesOf,
+  messageRef: keys.slackMessage,
 };
 
 export interface SlackInstallation {

@@ -1,13 +1,13 @@
 import httpRouterHandler from '@middy/http-router';
 import { routeContext } from '../../lib/api/context';
 import { adminRoutes } from '../../lib/api/admin-routes';
-import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
+import { keySetLoader } from '../../lib/auth/tokens';
 import { dynamo } from '../../lib/aws/clients';
 import { readEnv } from '../../lib/config/env';
 import { httpHandler } from '../../lib/http/http';
 
 const env = readEnv('adminApi');
-let keySet: Promise<KeySet> | undefined;
+const keySet = keySetLoader(env);
 
 /** The admin routes run no runbooks: this function has no state machine (least privilege). */
 function unavailable(what: string): never {
@@ -19,11 +19,7 @@ const router = httpRouterHandler(
   adminRoutes(
     routeContext({
       table: { db: dynamo(), tableName: env.TABLE_NAME },
-      keySet: () =>
-        (keySet ??= loadKeySet(env).catch((error: unknown) => {
-          keySet = undefined; // try again on the next request rather than failing until a cold start
-          throw error;
-        })),
+      keySet,
       now: () => new Date(),
       stage: env.AW_STAGE,
       orchestrator: {

@@ -3,25 +3,21 @@ import { routeContext } from '../../lib/api/context';
 import { bundledOpenApiDocument } from '../../lib/api/openapi-file';
 import { operatorRoutes } from '../../lib/api/operator-routes';
 import { openApiRoutes } from '../../lib/api/routes/openapi';
-import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
+import { keySetLoader } from '../../lib/auth/tokens';
 import { dynamo } from '../../lib/aws/clients';
 import { stepFunctionsOrchestrator } from '../../lib/aws/step-functions';
 import { readEnv } from '../../lib/config/env';
 import { httpHandler } from '../../lib/http/http';
 
 const env = readEnv('api');
-let keySet: Promise<KeySet> | undefined;
+const keySet = keySetLoader(env);
 
 /** The day-to-day operator API (lib/api/operator-routes.ts) and the OpenAPI document of the whole API. */
 const router = httpRouterHandler([
   ...operatorRoutes(
     routeContext({
       table: { db: dynamo(), tableName: env.TABLE_NAME },
-      keySet: () =>
-        (keySet ??= loadKeySet(env).catch((error: unknown) => {
-          keySet = undefined; // try again on the next request rather than failing until a cold start
-          throw error;
-        })),
+      keySet,
       now: () => new Date(),
       stage: env.AW_STAGE,
       orchestrator: stepFunctionsOrchestrator(env.STATE_MACHINE_ARN),

@@ -2,7 +2,7 @@ import httpRouterHandler from '@middy/http-router';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { routeContext } from '../../lib/api/context';
 import { respondRoutes } from '../../lib/api/respond-routes';
-import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
+import { keySetLoader } from '../../lib/auth/tokens';
 import { dynamo } from '../../lib/aws/clients';
 import { correlateDepsFromEnv } from '../../lib/correlation/deps';
 import { readEnv } from '../../lib/config/env';
@@ -12,7 +12,7 @@ import { createSmsSender } from '../../lib/notify/sms-voice';
 import { logger } from '../../lib/observability';
 
 const env = readEnv('respond');
-let keySet: Promise<KeySet> | undefined;
+const keySet = keySetLoader(env);
 const table = { db: dynamo(), tableName: env.TABLE_NAME };
 
 function unavailable(what: string): never {
@@ -23,11 +23,7 @@ const router = httpRouterHandler(
   respondRoutes(
     routeContext({
       table,
-      keySet: () =>
-        (keySet ??= loadKeySet(env).catch((error: unknown) => {
-          keySet = undefined; // try again on the next request rather than failing until a cold start
-          throw error;
-        })),
+      keySet,
       now: () => new Date(),
       stage: env.AW_STAGE,
       orchestrator: {

@@ -7,7 +7,7 @@ import { correlationIdOfEvent, parseBusEvent, tenantIdOfEvent, type BusEvent } f
 import { logger, measureMetric, observed } from '../../lib/observability';
 import { slaNotifier } from '../../lib/notify/sla-notifier';
 import { pagingDeps } from '../../lib/notify/paging';
-import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
+import { keySetLoader } from '../../lib/auth/tokens';
 import { handleMaintenanceTimer } from '../../lib/maintenance/windows';
 import { handleSlaEvent } from '../../lib/sla/events';
 import { handleTimer, type SlaDeps } from '../../lib/sla/service';
@@ -15,7 +15,7 @@ import { onCallUser } from '../../lib/store/oncall';
 
 const env = readEnv('sla');
 const table = { db: dynamo(), tableName: env.TABLE_NAME };
-let keySet: Promise<KeySet> | undefined;
+const keySet = keySetLoader(env);
 const notifier = {
   deliver: {
     table,
@@ -24,11 +24,7 @@ const notifier = {
     retryPolicy: { maxAttempts: 3, maxRetryAfterMs: 20_000 },
     ...pagingDeps({
       table,
-      keySet: () =>
-        (keySet ??= loadKeySet(env).catch((error: unknown) => {
-          keySet = undefined; // try again on the next notification rather than failing until a cold start
-          throw error;
-        })),
+      keySet,
       linkBaseUrl: env.ACTION_LINK_BASE_URL,
       ...(env.SMS_ORIGINATION_IDENTITY ? { originationIdentity: env.SMS_ORIGINATION_IDENTITY } : {}),
       ...(env.SMS_CONFIGURATION_SET ? { configurationSetName: env.SMS_CONFIGURATION_SET } : {}),

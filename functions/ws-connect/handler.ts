@@ -1,7 +1,7 @@
 import type { APIGatewayProxyWebsocketEventV2WithRequestContext, APIGatewayProxyResultV2 } from 'aws-lambda';
 import middy from '@middy/core';
 import { AccessCheck } from '../../lib/auth/access';
-import { loadKeySet, type KeySet } from '../../lib/auth/tokens';
+import { keySetLoader } from '../../lib/auth/tokens';
 import { dynamo } from '../../lib/aws/clients';
 import { readEnv } from '../../lib/config/env';
 import { acceptConnection } from '../../lib/realtime/connect';
@@ -14,12 +14,7 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<{ connecti
 const env = readEnv('realtimeConnect');
 const table = { db: dynamo(), tableName: env.TABLE_NAME };
 const access = new AccessCheck(table);
-let keySet: Promise<KeySet> | undefined;
-const keys = () =>
-  (keySet ??= loadKeySet(env).catch((error: unknown) => {
-    keySet = undefined; // try again on the next connection rather than failing until a cold start
-    throw error;
-  }));
+const keys = keySetLoader(env);
 
 export const handler = middy<ConnectEvent, APIGatewayProxyResultV2>()
   .use(observed())

@@ -43,6 +43,19 @@ export async function loadKeySet(source: KeySetSource): Promise<KeySet> {
   throw new Error('No JWT key source: set AUTH_KEYS_SECRET_ARN (AWS) or AUTH_KEYS_FILE (local)');
 }
 
+/**
+ * The key set, read once per cold start and shared by every request of the function; after a failure
+ * (Secrets Manager throttled, say) the next request reads it again rather than failing until a cold start.
+ */
+export function keySetLoader(source: KeySetSource): () => Promise<KeySet> {
+  let keySet: Promise<KeySet> | undefined;
+  return () =>
+    (keySet ??= loadKeySet(source).catch((error: unknown) => {
+      keySet = undefined;
+      throw error;
+    }));
+}
+
 export interface AccessClaims {
   sub: string;
   role: Role;

@@ -918,6 +918,42 @@ async function slaTimerFired(deps: SlaDeps, event: SlaEvent): Promise<TimerOutco
   };
 }
 
+/**
+ * IncidentEscalated for a step the chain took: the level told (with the notification its recipients get,
+ * deduplicated by `dedupKey`), or none when the chain ran out.
+ */
+function escalatedEvent(
+  incident: Incident,
+  now: Date,
+  step: { level: number; levelCount: number; reason: string; recipients: Recipients | null; dedupKey: string; exhausted: boolean },
+): NewDomainEvent {
+  const { level, levelCount, reason, recipients } = step;
+  return domainEvent(DETAIL_TYPES.incidentEscalated, {
+    tenantId: incident.tenantId,
+    incidentId: incident.id,
+    level,
+    levelCount,
+    reason: reason.slice(0, 4000),
+    notified: recipients?.userIds ?? [],
+    ...(step.exhausted ? { exhausted: true } : {}),
+    ...(recipients
+      ? {
+          notification: notificationOf({
+            kind: 'escalation',
+            recipients: { userIds: recipients.userIds, roles: recipients.roles },
+            details: details(incident, now, step.dedupKey, {
+              level,
+              levelCount,
+              reason,
+              ...(recipients.unresolved.length ? { unresolved: recipients.unresolved } : {}),
+            }),
+          }),
+        }
+      : {}),
+    ...traceOf(incident),
+  });
+}
+
 export type EscalationRequestOutcome = { action: 'escalated'; level: number; notified: string[] } | { action: 'nothing'; reason: string };
 
 /**
@@ -967,28 +1003,13 @@ export async function escalateOnRequest(
       escalation: final,
       entries: [{ at, type: 'incident-escalated', actor: request.actor, reason: reason.slice(0, 300) }],
       events: [
-        domainEvent(DETAIL_TYPES.incidentEscalated, {
-          tenantId,
-          incidentId,
+        escalatedEvent(incident, now, {
           level,
           levelCount,
-          reason: reason.slice(0, 4000),
-          notified: recipients?.userIds ?? [],
-          ...(recipients
-            ? {
-                notification: notificationOf({
-                  kind: 'escalation',
-                  recipients: { userIds: recipients.userIds, roles: recipients.roles },
-                  details: details(incident, now, `${incidentId}:requested:${at}`, {
-                    level,
-                    levelCount,
-                    reason,
-                    ...(recipients.unresolved.length ? { unresolved: recipients.unresolved } : {}),
-                  }),
-                }),
-              }
-            : {}),
-          ...traceOf(incident),
+          reason,
+          recipients,
+          dedupKey: `${incidentId}:requested:${at}`,
+          exhausted: final.status === 'exhausted',
         }),
       ],
     });
@@ -1081,29 +1102,13 @@ async function escalationTimerFired(deps: SlaDeps, event: EscalationEvent): Prom
       escalation: final,
       entries: [{ at: now.toISOString(), type: 'incident-escalated', actor: AUTOMATION, reason: reason.slice(0, 300) }],
       events: [
-        domainEvent(DETAIL_TYPES.incidentEscalated, {
-          tenantId,
-          incidentId,
+        escalatedEvent(incident, now, {
           level,
           levelCount,
-          reason: reason.slice(0, 4000),
-          notified: recipients?.userIds ?? [],
-          ...(final.status === 'exhausted' ? { exhausted: true } : {}),
-          ...(recipients
-            ? {
-                notification: notificationOf({
-                  kind: 'escalation',
-                  recipients: { userIds: recipients.userIds, roles: recipients.roles },
-                  details: details(incident, now, `${incidentId}:${event.name}`, {
-                    level,
-                    levelCount,
-                    reason,
-                    ...(recipients.unresolved.length ? { unresolved: recipients.unresolved } : {}),
-                  }),
-                }),
-              }
-            : {}),
-          ...traceOf(incident),
+          reason,
+          recipients,
+          dedupKey: `${incidentId}:${event.name}`,
+          exhausted: final.status === 'exhausted',
         }),
       ],
     });

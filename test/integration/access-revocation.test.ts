@@ -1,7 +1,10 @@
 import { jest } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { loadKeySet } from '../../lib/auth/tokens';
+import { issueActionLink } from '../../lib/notify/action-links';
 import { keys } from '../../lib/store/keys';
+import { findUserByVerifiedPhone } from '../../lib/store/phones';
 import { queryAll } from '../../lib/store/table-ref';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
@@ -37,6 +40,15 @@ async function send(method: 'PATCH' | 'DELETE', path: string, token: string, bod
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return response.status;
+}
+
+async function postJsonAs(method: 'PUT' | 'POST', path: string, body: unknown, token: string) {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json().catch(() => undefined) };
 }
 
 /** A new user made by the MSP admin, signed in: their id, access token and refresh token. */
@@ -129,6 +141,47 @@ test("a deleted user's access token stops working within seconds, everywhere", a
   expect(refused.body.error.message).toMatch(/sign in again/);
   // Their refresh token is revoked too: no new access token either.
   expect((await postJson(stack, '/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+});
+
+test("a deleted user's action links stop working, and their phone number speaks for nobody", async () => {
+  const user = await newUser('technician', ['acme']);
+  const number = '+15555550190';
+  expect((await postJsonAs('PUT', '/v1/me/phone', { number }, user.accessToken)).status).toBe(202);
+  const code = /code is (\d{6})/.exec(
+    stack.smsVoice
+      .messages()
+      .filter((message) => message.to === number)
+      .at(-1)?.body ?? '',
+  )?.[1];
+  expect((await postJsonAs('POST', '/v1/me/phone/verify', { code }, user.accessToken)).status).toBe(200);
+  expect((await findUserByVerifiedPhone(stack.table, number))?.id).toBe(user.id);
+
+  await alertAcme();
+  const incidents = await getJson(stack, '/v1/incidents?tenant=acme&status=active', adminToken);
+  const incidentId = incidents.body.incidents[0].id as string;
+  const { url } = await issueActionLink(
+    {
+      table: stack.table,
+      keySet: await loadKeySet({ AUTH_KEYS_FILE: process.env.AUTH_KEYS_FILE! }),
+      now: () => new Date(),
+      baseUrl: stack.apiUrl,
+    },
+    { tenantId: 'acme', incidentId, userId: user.id, accessVersion: 0, channel: 'sms' },
+  );
+  const open = () => fetch(url, { headers: { accept: 'text/html' } });
+  expect((await open()).status).toBe(200);
+
+  expect(await send('DELETE', `/v1/users/${user.id}`, adminToken)).toBe(204);
+  const refused = await open();
+  expect(refused.status).toBe(403);
+  expect(await refused.text()).toMatch(/no longer works/);
+  // The number is released: an SMS reply from it acknowledges nothing, and someone else may verify it.
+  expect(await findUserByVerifiedPhone(stack.table, number)).toBeUndefined();
+  const owner = await queryAll(stack.table, {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.phoneOwner(number).pk },
+  });
+  expect(owner).toEqual([]);
 });
 
 test("a deleted user's open dashboard connection is closed, and their token opens no new one", async () => {

@@ -8,6 +8,7 @@ import { publicUser, ROLES, type PublicUser, type Role, type User } from '../../
 import { badRequest, forbidden, notFound } from '../../errors';
 import { json } from '../../http/http';
 import { releaseAssignments } from '../../oncall/release';
+import { removeUserPhone } from '../../store/phones';
 import { revokeAllSessions } from '../../store/sessions';
 import { getTenant } from '../../store/tenants';
 import { createUser, deleteUser, getUser, listUsers, updateUser, type StoredUser, type UserChanges } from '../../store/users';
@@ -274,6 +275,8 @@ export function userRoutes(context: RouteContext): Route[] {
         await deleteUser(deps.table, target, { role: target.role, tenantIds: target.tenantIds });
         accessChanged(target.id);
         await revokeAllSessions(deps.table, target.id, 'user deleted', deps.now());
+        // Their number is free again, and an SMS reply from it speaks for nobody.
+        await removeUserPhone(deps.table, target.id);
         await releaseAssignments(
           deps.table,
           { userId: target.id, name: target.name },

@@ -171,7 +171,9 @@ async function act(deps: RespondDeps, request: ResponseRequest, incident: Incide
           ],
           now,
         );
-        return await after(`Escalation requested by ${responder.email}: the next level is being notified`);
+        return await after(
+          `Escalation requested by ${responder.email}: the next level of the chain is told (at the last level nothing moves)`,
+        );
     }
   } catch (error) {
     if (!(error instanceof IncidentStateError)) throw error;

@@ -26,18 +26,21 @@ export interface PagingSettings {
 export function pagingDeps(settings: PagingSettings): Pick<DeliverDeps, 'links' | 'phone'> {
   const now = settings.now ?? (() => new Date());
   const sendEmail = createEmailSender();
+  const links: DeliverDeps['links'] = async ({ tenantId, incidentId, userId, channel }) => {
+    const accessVersion = await getAccessVersion(settings.table, userId);
+    if (accessVersion === null) return undefined;
+    const link = await issueActionLink(
+      { table: settings.table, keySet: await settings.keySet(), now, baseUrl: settings.linkBaseUrl },
+      { tenantId, incidentId, userId, accessVersion, channel },
+    );
+    return link.url;
+  };
+  // Without an origination identity the stack has no SMS or voice: deliveries say "not set up".
+  if (!settings.originationIdentity) return { links };
   return {
-    links: async ({ tenantId, incidentId, userId, channel }) => {
-      const accessVersion = await getAccessVersion(settings.table, userId);
-      if (accessVersion === null) return undefined;
-      const link = await issueActionLink(
-        { table: settings.table, keySet: await settings.keySet(), now, baseUrl: settings.linkBaseUrl },
-        { tenantId, incidentId, userId, accessVersion, channel },
-      );
-      return link.url;
-    },
+    links,
     phone: {
-      ...(settings.originationIdentity ? { originationIdentity: settings.originationIdentity } : {}),
+      originationIdentity: settings.originationIdentity,
       ...(settings.configurationSetName ? { configurationSetName: settings.configurationSetName } : {}),
       monthlyCap: settings.monthlyCap,
       onBudgetWarning: async (tenantId, used, cap) => {

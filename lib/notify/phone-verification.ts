@@ -40,6 +40,13 @@ export function phoneView(phone: UserPhone | undefined) {
 }
 
 export async function requestPhoneCode(deps: PhoneVerificationDeps, userId: string, number: string) {
+  if (!deps.origination.originationIdentity) {
+    throw new AppError(
+      409,
+      'not_configured',
+      'SMS is not set up on this installation: the MSP admin sets smsOriginationIdentityArn (docs/deploy.md)',
+    );
+  }
   const now = deps.now();
   const current = await getUserPhone(deps.table, userId);
   if (current?.number === number && current.verifiedAt) return phoneView(current);

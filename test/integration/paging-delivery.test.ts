@@ -2,6 +2,7 @@
 // counts; the local End User Messaging (local/aws/sms-voice.ts) reached through the real SDK client, like
 // AWS, through AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2. Phone verification goes through the same sender.
 import { deliver, type DeliverDeps } from '../../lib/notify/deliver';
+import { pagingDeps } from '../../lib/notify/paging';
 import { confirmPhoneCode, requestPhoneCode, type PhoneVerificationDeps } from '../../lib/notify/phone-verification';
 import { createSmsSender } from '../../lib/notify/sms-voice';
 import type { NotificationInput } from '../../lib/domain/notify/templates';
@@ -175,8 +176,12 @@ describe('deliver by SMS and voice', () => {
   });
 
   test('SMS and voice without an origination set-up are skipped and say so', async () => {
+    const keySet = async () => ({ current: { kid: 'k1', secret: 'x'.repeat(32) }, previous: [] });
+    const unset = pagingDeps({ table, keySet, linkBaseUrl: 'https://api.example.com', monthlyCap: 100 });
+    expect(unset.phone).toBeUndefined();
+    expect(unset.links).toBeDefined();
     const records = await deliver(
-      { ...deps('2026-03-02T10:30:00Z'), phone: undefined },
+      { ...deps('2026-03-02T10:30:00Z'), phone: unset.phone, links },
       { notification: escalation('inc-off', 'critical'), recipients: [{ userId: 'u-ann', phone: '+447700900123' }] },
     );
     expect(sms.messages()).toEqual([]);
@@ -243,6 +248,12 @@ describe('phone verification', () => {
     const wrong = fresh === '000000' ? '111111' : '000000';
     for (let attempt = 0; attempt < 5; attempt++) expect(await status(confirmPhoneCode(verification(), 'u-cat', wrong))).toBe(400);
     expect(await status(confirmPhoneCode(verification(), 'u-cat', fresh))).toBe(429);
+  });
+
+  test('without an origination identity no code is sent: a clear 409', async () => {
+    const before = sms.messages().length;
+    expect(await status(requestPhoneCode({ ...verification(), origination: {} }, 'u-cat', '+447700900999'))).toBe(409);
+    expect(sms.messages()).toHaveLength(before);
   });
 
   test('a number the SMS service refuses is a clear 400, and nothing is stored', async () => {

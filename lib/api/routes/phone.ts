@@ -46,7 +46,11 @@ export function phoneRoutes(context: RouteContext, verification: Omit<PhoneVerif
         scope: 'self',
         body: phoneRequestSchema,
         responses: { 202: phoneResponse },
-        errors: { 429: 'A code was sent less than a minute ago', 503: 'The SMS service did not take the code: try again' },
+        errors: {
+          409: 'SMS is not set up on this installation',
+          429: 'A code was sent less than a minute ago',
+          503: 'The SMS service did not take the code: try again',
+        },
         audit: { action: 'phone.verification-requested', log: 'msp' },
       },
       async ({ principal, body, audit }) => {

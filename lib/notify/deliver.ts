@@ -452,7 +452,15 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
           const outcome = await withRetries(() => senders.slackApp(message, target), context);
           const [postedIn, ts] = outcome.last.providerId?.split(':') ?? [];
           // The message's reference, so the incident's later changes can update it.
-          if (outcome.ok && postedIn && ts) await putSlackMessageRef(deps.table, tenantId, scope.incidentId, { channel: postedIn, ts });
+          if (outcome.ok && postedIn && ts) {
+            const shownStatus = notification.kind === 'maintenance' ? undefined : notification.incident.status;
+            await putSlackMessageRef(deps.table, tenantId, scope.incidentId, {
+              channel: postedIn,
+              ts,
+              message,
+              ...(shownStatus ? { shownStatus } : {}),
+            });
+          }
           return who.map((userId) => fromOutcome(userId, channel, outcome, [app.botToken]));
         }),
       );

@@ -5,6 +5,7 @@ import { IncidentStateError } from '../store/incident-actions';
 import { reviewHold } from '../maintenance/holds';
 import { endSilencesOf, scheduleWindow } from '../maintenance/windows';
 import { getIncident } from '../store/sla';
+import { showIncidentInSlack } from '../notify/slack-sync';
 import {
   escalateOnRequest,
   followMaintenance,
@@ -58,6 +59,12 @@ export async function handleSlaEvent(
       results.timers = await scheduleWindow(deps, detail.tenantId, event.detail.windowId, Date.parse(event.detail.endsAt));
     if (event.detailType === DETAIL_TYPES.incidentResolved)
       results.silencesEnded = await endSilencesOf(deps, detail.tenantId, detail.incidentId);
+    // The Slack app's messages about the incident say who acknowledged or resolved it, wherever that was done.
+    if (
+      event.detailType === DETAIL_TYPES.incidentResolved ||
+      (event.detailType === DETAIL_TYPES.incidentUpdated && event.detail.decision === 'acknowledged')
+    )
+      results.slack = await showIncidentInSlack(deps, detail.tenantId, detail.incidentId, event.detail.actor);
     if (CLOCK_EVENTS.has(event.detailType)) {
       results.sla =
         event.detailType === DETAIL_TYPES.incidentOpened

@@ -1,6 +1,8 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { entitySchema, timestamp } from '../domain/entity-schema';
+import { INCIDENT_STATUSES, type IncidentStatus } from '../domain/incident';
+import type { SlackAppMessage } from '../domain/notify/slack-app';
 import { entityOf, validEntity } from './entity';
 import { keys, SLACK_ID, ttlAfter } from './keys';
 import { queryAll, type TableRef } from './table-ref';
@@ -149,23 +151,40 @@ export interface SlackMessageRef {
   channel: string;
   ts: string;
   postedAt: string;
+  /** The message as it stands in Slack (what an update starts from). */
+  message?: SlackAppMessage;
+  /** The incident status the message shows: a change to another is shown by updating it. */
+  shownStatus?: IncidentStatus;
 }
 
 const messageRefSchema = entitySchema<SlackMessageRef>({
   channel: slackId,
   ts: z.string().regex(/^\d{1,12}\.\d{1,9}$/),
   postedAt: timestamp,
+  message: z
+    .object({ text: z.string().max(4000), blocks: z.array(z.looseObject({ type: z.string(), block_id: z.string().optional() })).max(50) })
+    .optional() as z.ZodType<SlackAppMessage | undefined>,
+  shownStatus: z.enum(INCIDENT_STATUSES).optional(),
 });
 
-/** Remembers a message posted about an incident (lib/notify/deliver.ts: the sender's providerId `<channel>:<ts>`). */
+/**
+ * Remembers a message posted about an incident (lib/notify/deliver.ts: the sender's providerId
+ * `<channel>:<ts>`), or what it shows after an update.
+ */
 export async function putSlackMessageRef(
   table: TableRef,
   tenantId: string,
   incidentId: string,
-  message: { channel: string; ts: string },
+  message: { channel: string; ts: string; message?: SlackAppMessage; shownStatus?: IncidentStatus },
   now: Date = new Date(),
 ): Promise<void> {
-  const ref = validEntity(messageRefSchema, { channel: message.channel, ts: message.ts, postedAt: now.toISOString() });
+  const ref = validEntity(messageRefSchema, {
+    channel: message.channel,
+    ts: message.ts,
+    postedAt: now.toISOString(),
+    ...(message.message ? { message: message.message } : {}),
+    ...(message.shownStatus ? { shownStatus: message.shownStatus } : {}),
+  });
   await table.db.send(
     new PutCommand({
       TableName: table.tableName,

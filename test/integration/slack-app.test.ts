@@ -16,6 +16,8 @@ import type { Role } from '../../lib/domain/user';
 import { renderSlackAppMessage, slackSignature } from '../../lib/domain/notify/slack-app';
 import { httpHandler, type HttpEvent, type HttpResult } from '../../lib/http/http';
 import { createSlackAppSender } from '../../lib/notify/slack-app';
+import { showIncidentInSlack } from '../../lib/notify/slack-sync';
+import { respondToIncident, responderOf } from '../../lib/incidents/respond';
 import { storeAlerts } from '../../lib/store/alerts';
 import { listAudit } from '../../lib/store/audit';
 import { getIncident } from '../../lib/store/sla';
@@ -289,7 +291,7 @@ async function postAbout(incidentId: string): Promise<{ ts: string; text: string
   const attempt = await createSlackAppSender()(message, { botToken: installation.botToken, channelId: installation.channelId });
   expect(attempt).toMatchObject({ ok: true, providerId: expect.stringMatching(/^C0OPS:\d+\.\d+$/) });
   const [channel, ts] = attempt.providerId!.split(':') as [string, string];
-  await putSlackMessageRef(table, TENANT, incidentId, { channel, ts });
+  await putSlackMessageRef(table, TENANT, incidentId, { channel, ts, message, shownStatus: incident.status });
   return { ts, text: message.text, blocks: message.blocks };
 }
 
@@ -492,7 +494,13 @@ describe('buttons', () => {
     expect(post.json).toMatchObject({ channel: 'C0OPS', text: expect.any(String) });
     expect(JSON.stringify(post.json.blocks)).toContain(`"value":"${TENANT}:${incidentId}"`);
     expect(await listSlackMessageRefs(table, TENANT, incidentId)).toEqual([
-      { channel: 'C0OPS', ts: posted.ts, postedAt: expect.any(String) },
+      {
+        channel: 'C0OPS',
+        ts: posted.ts,
+        postedAt: expect.any(String),
+        message: expect.objectContaining({ text: posted.text }),
+        shownStatus: 'open',
+      },
     ]);
   });
 
@@ -597,6 +605,53 @@ describe('buttons', () => {
     expect(replies).toHaveLength(hooksBefore + 1);
     expect(replies.at(-1)!.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/does not belong/) });
     expect(slack.of('/api/chat.update')).toHaveLength(updatesBefore);
+  });
+});
+
+describe('messages follow their incident', () => {
+  const updatesSince = (before: number) => slack.of('/api/chat.update').slice(before);
+  const outcomeOf = (update: Call) =>
+    (update.json.blocks as Array<{ block_id?: string; elements?: any[] }>).find((block) => block.block_id === 'aw_outcome')?.elements;
+
+  test('acknowledged elsewhere (a link, the dashboard), every message about it says so, once', async () => {
+    const incidentId = await openIncident('CpuHot');
+    const first = await postAbout(incidentId);
+    const second = await postAbout(incidentId);
+    const before = slack.of('/api/chat.update').length;
+    const responder = (await responderOf(table, USERS.ann.id))!;
+    const outcome = await respondToIncident(
+      { table, correlate: context.remediation, now: () => new Date() },
+      { tenantId: TENANT, incidentId, action: 'acknowledge', responder, via: 'link' },
+    );
+    expect(outcome.result).toBe('done');
+    expect(await showIncidentInSlack({ table, now: () => new Date() }, TENANT, incidentId, USERS.ann.email)).toEqual({ updated: 2 });
+    const updates = updatesSince(before);
+    expect(updates.map((update) => update.json.ts).sort()).toEqual([first.ts, second.ts].sort());
+    for (const update of updates) {
+      expect(outcomeOf(update)).toEqual([{ type: 'mrkdwn', text: expect.stringMatching(/^Acknowledged by .+ at \d\d:\d\d UTC$/) }]);
+      const buttons = (update.json.blocks as Array<{ block_id?: string; elements?: any[] }>).find(
+        (block) => block.block_id === 'aw_actions',
+      );
+      expect(buttons!.elements!.map((element) => element.action_id)).toEqual(['aw_resolve', 'aw_escalate', 'open-sla-breach']);
+    }
+    // The same event again (at-least-once delivery) changes nothing.
+    expect(await showIncidentInSlack({ table, now: () => new Date() }, TENANT, incidentId, USERS.ann.email)).toEqual({ updated: 0 });
+    // Resolved later: the messages move on from what they show.
+    await respondToIncident(
+      { table, correlate: context.remediation, now: () => new Date() },
+      { tenantId: TENANT, incidentId, action: 'resolve', responder, via: 'link' },
+    );
+    expect(await showIncidentInSlack({ table, now: () => new Date() }, TENANT, incidentId, USERS.ann.email)).toEqual({ updated: 2 });
+    expect(outcomeOf(slack.of('/api/chat.update').at(-1)!)).toHaveLength(2);
+  });
+
+  test('the message whose button did it is left as it is', async () => {
+    const incidentId = await openIncident('MemHot');
+    const message = await postAbout(incidentId);
+    expect((await router(press('U0ANN', 'aw_acknowledge', incidentId, { message }))).statusCode).toBe(200);
+    const before = slack.of('/api/chat.update').length;
+    expect(await showIncidentInSlack({ table, now: () => new Date() }, TENANT, incidentId, USERS.ann.email)).toEqual({ updated: 0 });
+    expect(slack.of('/api/chat.update')).toHaveLength(before);
   });
 });
 

@@ -26,7 +26,7 @@ import {
 import { logger } from '../../observability';
 import { recordAudit } from '../../store/audit';
 import { getIncident } from '../../store/sla';
-import { getSlackInstallation, putSlackInstallation, tenantOfSlackChannel } from '../../store/slack-app';
+import { getSlackInstallation, putSlackInstallation, putSlackMessageRef, tenantOfSlackChannel } from '../../store/slack-app';
 import { getTenant } from '../../store/tenants';
 import { findUserByEmail, getUser } from '../../store/users';
 import type { Route, RouteContext } from '../context';
@@ -292,7 +292,17 @@ export function slackAppRoutes(context: RouteContext, options: SlackAppRouteOpti
       ...(outcome.result === 'already' && incident ? { first: await firstOf(interaction.action, incident) } : {}),
       ...(outcome.result === 'refused' ? { message: outcome.message } : {}),
     };
-    await update(interaction, installation.botToken, renderSlackAppOutcome(originalOf(interaction, incident), shown));
+    const message = renderSlackAppOutcome(originalOf(interaction, incident), shown);
+    // This message shows the incident as it is now: the update that follows the incident's event leaves it be.
+    if (incident)
+      await putSlackMessageRef(
+        deps.table,
+        tenantId,
+        incidentId,
+        { channel: interaction.channelId, ts: interaction.messageTs, message, shownStatus: incident.status },
+        deps.now(),
+      );
+    await update(interaction, installation.botToken, message);
     return { statusCode: 200, body: '' };
   }
 

@@ -74,6 +74,8 @@ const ACTION_OF_ID = new Map(SLACK_APP_ACTIONS.map((action) => [SLACK_ACTION_IDS
 export const SLACK_ACTIONS_BLOCK_ID = 'aw_actions';
 export const SLACK_OUTCOME_BLOCK_ID = 'aw_outcome';
 
+/** A message's timestamp, Slack's id of it within its channel (`1700000000.123456`). */
+const slackTs = z.string().regex(/^\d{1,12}\.\d{1,9}$/, 'a Slack message timestamp');
 const slackId = z.string().regex(/^[A-Z0-9_]{1,40}$/i);
 
 /** The fields of a `block_actions` payload this app uses (Slack sends many more; they are dropped). */
@@ -84,11 +86,11 @@ export const blockActionsPayloadSchema = z.object({
   actions: z
     .array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional(), block_id: z.string().max(255).optional() }))
     .min(1),
-  container: z.object({ channel_id: slackId.optional(), message_ts: z.string().max(40).optional() }).optional(),
+  container: z.object({ channel_id: slackId.optional(), message_ts: slackTs.optional() }).optional(),
   channel: z.object({ id: slackId }).optional(),
   message: z
     .object({
-      ts: z.string().max(40),
+      ts: slackTs,
       text: z.string().optional(),
       blocks: z.array(z.looseObject({ type: z.string(), block_id: z.string().optional() })).optional(),
     })

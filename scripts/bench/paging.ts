@@ -68,7 +68,13 @@ try {
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, any> };
+    return {
+      status: response.status,
+      body: (await response.json().catch(() => ({}))) as {
+        incidents?: Array<{ id: string; assetRef: string }>;
+        incident?: { status: string };
+      },
+    };
   };
 
   // Globex's technicians, each with a verified number and room for every incident of the run.
@@ -129,7 +135,7 @@ try {
     else failed = true;
 
     const list = await api(admin, 'GET', `/v1/incidents?tenant=${TENANT}&status=open&limit=200`);
-    const incident = (list.body.incidents as Array<{ id: string; assetRef: string }>).find((candidate) => candidate.assetRef === host);
+    const incident = list.body.incidents?.find((candidate) => candidate.assetRef === host);
     if (!incident) throw new Error(`no incident for ${host}`);
     const started = Date.now();
     if (index % 2 === 0) {

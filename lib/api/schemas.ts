@@ -4,7 +4,7 @@ import { correlationPolicySchema } from '../domain/correlation/policy';
 import { canonicalAlertSchema, SEVERITIES } from '../domain/alert';
 import { ASSET_ID_PATTERN, assetSchema } from '../domain/asset';
 import { escalationPolicySchema } from '../domain/escalation/policy';
-import { notificationPreferencesSchema, USER_CHANNELS } from '../domain/notify/preferences';
+import { notificationPreferencesSchema, PHONE_CHANNELS, USER_CHANNELS } from '../domain/notify/preferences';
 import { NOTIFICATION_KINDS } from '../domain/notify/templates';
 import { scheduleSchema } from '../domain/oncall/schedule';
 import { remediationPolicySchema } from '../domain/remediation/decision';
@@ -734,6 +734,9 @@ export const notificationPreferencesResponse = notificationPreferencesSchema.ext
   defaults: z
     .record(z.enum(NOTIFICATION_KINDS), z.array(z.enum(USER_CHANNELS)))
     .describe('The channels of each kind the preferences leave out'),
+  pagingDefaults: z
+    .partialRecord(z.enum(SEVERITIES), z.array(z.enum(PHONE_CHANNELS)))
+    .describe('The phone channels of each severity `paging` leaves out (a severity absent here rings no phone)'),
   updatedAt: instant.optional().describe('Absent while the defaults apply'),
 });
 

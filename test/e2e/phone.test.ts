@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import type { DemoInfo } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
-import { startTestStack } from '../helpers/local-stack';
+import { login, startTestStack } from '../helpers/local-stack';
 import { closePages, launchChromium, openPage, PHONE, screenshot, signIn, type WatchedPage } from './browser';
 
 /**
@@ -103,4 +103,31 @@ test('a phone number is checked, texted a code and verified with it, at 390 px',
   expect(await card.getByRole('form', { name: 'Verify your phone number' }).count()).toBe(0);
   await card.getByRole('button', { name: 'Remove' }).waitFor();
   expect(sent).toEqual(['PUT /v1/me/phone', 'PUT /v1/me/phone', 'POST /v1/me/phone/verify']);
+});
+
+test('phone pages by severity are chosen on the same tab and saved with the rest of the preferences', async () => {
+  const watched = await openPage(browser, stack.dashboardUrl, PHONE);
+  opened.push(watched);
+  const { page } = watched;
+  await signIn(page, demo.admin.email, demo.admin.password);
+  await page.goto('/settings?tab=notifications');
+  const form = page.getByRole('form', { name: 'My notification preferences' });
+  // The defaults: a critical incident calls and texts, a high one texts, the rest ring no phone.
+  const box = (name: string) => form.getByRole('checkbox', { name });
+  await box('Critical incidents by Voice call').waitFor();
+  expect(await box('Critical incidents by Voice call').isChecked()).toBe(true);
+  expect(await box('Critical incidents by SMS').isChecked()).toBe(true);
+  expect(await box('High incidents by SMS').isChecked()).toBe(true);
+  expect(await box('Medium incidents by SMS').isChecked()).toBe(false);
+
+  await box('Critical incidents by Voice call').uncheck();
+  await box('Medium incidents by SMS').check();
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Your notification preferences are saved.').waitFor();
+
+  const token = await login(stack, demo, demo.admin.email);
+  const stored = await fetch(`${stack.apiUrl}/v1/me/notification-preferences`, { headers: { authorization: `Bearer ${token}` } });
+  const body = (await stored.json()) as { paging: Record<string, string[]> };
+  // Only what differs from the defaults is stored.
+  expect(body.paging).toEqual({ critical: ['sms'], medium: ['sms'] });
 });

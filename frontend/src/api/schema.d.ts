@@ -1127,7 +1127,7 @@ export interface paths {
     get: operations['getMeNotificationPreferences'];
     /**
      * Replace the caller's notification preferences
-     * @description Per kind of event the channels to use (`email`, `slack`, `teams`, `dashboard`; an empty list turns the kind off, a kind left out uses the defaults), the time zone, and quiet hours during which interrupting channels wait (critical incidents never wait). The same preferences again are not audited.
+     * @description Per kind of event the channels to use (`email`, `slack`, `teams`, `sms`, `voice`, `dashboard`; an empty list turns the kind off, a kind left out uses the defaults), per severity the phone channels of the paging kinds (`paging`: assignment, SLA breach, escalation; a severity left out uses `pagingDefaults`), the time zone, and quiet hours during which interrupting channels wait (critical incidents never wait). The same preferences again are not audited.
      *
      *     Any signed-in user.
      *
@@ -7649,6 +7649,10 @@ export interface operations {
             paging: {
               [key: string]: ('voice' | 'sms')[];
             };
+            /** @description The phone channels of each severity `paging` leaves out (a severity absent here rings no phone) */
+            pagingDefaults: {
+              [key: string]: ('voice' | 'sms')[];
+            };
             quietHours?: {
               days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
               from: string;
@@ -7722,6 +7726,10 @@ export interface operations {
             };
             /** @default {} */
             paging: {
+              [key: string]: ('voice' | 'sms')[];
+            };
+            /** @description The phone channels of each severity `paging` leaves out (a severity absent here rings no phone) */
+            pagingDefaults: {
               [key: string]: ('voice' | 'sms')[];
             };
             quietHours?: {
@@ -7869,6 +7877,15 @@ export interface operations {
       };
       /** @description Missing, invalid or expired access token */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description SMS is not set up on this installation */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,4 +1,4 @@
-import { DEFAULT_CHANNELS, type quietHoursSchema } from '../../domain/notify/preferences';
+import { DEFAULT_CHANNELS, DEFAULT_PAGING, type quietHoursSchema } from '../../domain/notify/preferences';
 import { NOTIFICATION_KINDS } from '../../domain/notify/templates';
 import { json } from '../../http/http';
 import { getNotificationPreferences, preferencesInputSchema, putNotificationPreferences } from '../../store/oncall';
@@ -25,7 +25,7 @@ export function notificationPreferenceRoutes(context: RouteContext): Route[] {
   const defineRoute = routeDefiner(context);
   async function preferencesView(userId: string) {
     const { preferences, updatedAt } = await getNotificationPreferences(deps.table, userId);
-    return { ...preferences, defaults: DEFAULT_CHANNELS, ...(updatedAt ? { updatedAt } : {}) };
+    return { ...preferences, defaults: DEFAULT_CHANNELS, pagingDefaults: DEFAULT_PAGING, ...(updatedAt ? { updatedAt } : {}) };
   }
 
   const preferencesPath = '/v1/me/notification-preferences';
@@ -49,7 +49,7 @@ export function notificationPreferenceRoutes(context: RouteContext): Route[] {
         path: preferencesPath,
         summary: "Replace the caller's notification preferences",
         description:
-          'Per kind of event the channels to use (`email`, `slack`, `teams`, `dashboard`; an empty list turns the kind off, a kind left out uses the defaults), the time zone, and quiet hours during which interrupting channels wait (critical incidents never wait). The same preferences again are not audited.',
+          'Per kind of event the channels to use (`email`, `slack`, `teams`, `sms`, `voice`, `dashboard`; an empty list turns the kind off, a kind left out uses the defaults), per severity the phone channels of the paging kinds (`paging`: assignment, SLA breach, escalation; a severity left out uses `pagingDefaults`), the time zone, and quiet hours during which interrupting channels wait (critical incidents never wait). The same preferences again are not audited.',
         tag,
         scope: 'self',
         body: preferencesRequest,

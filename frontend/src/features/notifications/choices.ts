@@ -2,6 +2,23 @@ export type UserChannel = 'email' | 'slack' | 'teams' | 'sms' | 'voice' | 'dashb
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
+export type PhoneChannel = 'voice' | 'sms';
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+/** The phone channels of the paging kinds, in the order they ring: a call, then a text. */
+export const PHONE_CHANNELS: { value: PhoneChannel; label: string }[] = [
+  { value: 'voice', label: 'Voice call' },
+  { value: 'sms', label: 'SMS' },
+];
+
+export const SEVERITY_LABELS: { value: Severity; label: string }[] = [
+  { value: 'critical', label: 'Critical' },
+  { value: 'high', label: 'High' },
+  { value: 'medium', label: 'Medium' },
+  { value: 'low', label: 'Low' },
+  { value: 'info', label: 'Info' },
+];
+
 export const USER_CHANNELS: { value: UserChannel; label: string }[] = [
   { value: 'email', label: 'Email' },
   { value: 'slack', label: 'Slack' },

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { WEEKDAYS } from '../../../../lib/domain/oncall/schedule';
 import { hhmmSchema, timeZoneSchema } from '../../../../lib/util/zoned-time';
-import type { UserChannel, Weekday } from './choices';
+import { SEVERITY_LABELS, type PhoneChannel, type Severity, type UserChannel, type Weekday } from './choices';
 import type { PreferencesChange } from './hooks';
 
 /** The preferences as the API answers them: each kind's channels, the defaults of the kinds left out. */
@@ -10,12 +10,17 @@ export interface Preferences {
   defaults: Record<string, UserChannel[]>;
   quietHours?: { days?: Weekday[]; from: string; to: string };
   timeZone: string;
+  /** Per severity, the phone channels of the paging kinds; `pagingDefaults` for the severities left out. */
+  paging: Partial<Record<Severity, PhoneChannel[]>>;
+  pagingDefaults: Partial<Record<Severity, PhoneChannel[]>>;
   updatedAt?: string;
 }
 
 /** Every kind with its channels (the defaults spelled out), and quiet hours kept while switched off. */
 export interface PreferencesDraft {
   channels: Record<string, UserChannel[]>;
+  /** Every severity with its phone channels (the defaults spelled out). */
+  paging: Record<Severity, PhoneChannel[]>;
   timeZone: string;
   quiet: boolean;
   quietHours: { from: string; to: string; days: Weekday[] };
@@ -24,6 +29,9 @@ export interface PreferencesDraft {
 export function preferencesDraftOf(data: Preferences): PreferencesDraft {
   return {
     channels: Object.fromEntries(Object.keys(data.defaults).map((kind) => [kind, data.channels[kind] ?? data.defaults[kind] ?? []])),
+    paging: Object.fromEntries(
+      SEVERITY_LABELS.map(({ value }) => [value, data.paging[value] ?? data.pagingDefaults[value] ?? []]),
+    ) as Record<Severity, PhoneChannel[]>,
     timeZone: data.timeZone,
     quiet: Boolean(data.quietHours),
     quietHours: {
@@ -38,16 +46,26 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value) => b.includes(value));
 }
 
-/** The body: only the kinds that differ from their defaults, quiet hours only when on, days only when not all seven. */
-export function preferencesChangeOf(draft: PreferencesDraft, defaults: Preferences['defaults']): PreferencesChange {
+/** The body: only the kinds and severities that differ from their defaults, quiet hours only when on, days only when not all seven. */
+export function preferencesChangeOf(
+  draft: PreferencesDraft,
+  defaults: Preferences['defaults'],
+  pagingDefaults: Preferences['pagingDefaults'] = {},
+): PreferencesChange {
   const { from, to, days } = draft.quietHours;
   const changed = Object.fromEntries(
     Object.keys(defaults)
       .filter((kind) => !sameSet(draft.channels[kind] ?? [], defaults[kind] ?? []))
       .map((kind) => [kind, draft.channels[kind] ?? []]),
   );
+  const paging = Object.fromEntries(
+    SEVERITY_LABELS.map(({ value }) => value)
+      .filter((severity) => !sameSet(draft.paging[severity] ?? [], pagingDefaults[severity] ?? []))
+      .map((severity) => [severity, draft.paging[severity] ?? []]),
+  );
   return {
     channels: changed,
+    paging,
     timeZone: draft.timeZone.trim(),
     ...(draft.quiet ? { quietHours: { from, to, ...(days.length === 7 ? {} : { days }) } } : {}),
   };

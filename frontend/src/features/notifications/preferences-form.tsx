@@ -7,7 +7,16 @@ import { Card, DataTable } from '../../components/layout-parts';
 import { FieldError, FormError, type SavedNotice, fieldErrors, invalidProps } from '../../components/settings-form';
 import { Notice, QueryState } from '../../components/states';
 import { formErrors } from '../form-errors';
-import { type UserChannel, USER_CHANNELS, WEEKDAYS, KIND_LABELS } from './choices';
+import {
+  type PhoneChannel,
+  type Severity,
+  type UserChannel,
+  KIND_LABELS,
+  PHONE_CHANNELS,
+  SEVERITY_LABELS,
+  USER_CHANNELS,
+  WEEKDAYS,
+} from './choices';
 import {
   type Preferences,
   type PreferencesDraft,
@@ -22,7 +31,7 @@ export function MyPreferences() {
   return (
     <Card title="My notifications">
       <p className="card-description">
-        How you are told about each kind of event, in every company you work for. During quiet hours, email, Slack and Teams wait (critical
+        How you are told about each kind of event, in every company you work for. During quiet hours, email, Slack, Teams, SMS and calls wait (critical
         incidents never wait); the dashboard feed is always on.
       </p>
       <QueryState query={query} loadingLabel="Loading your preferences">
@@ -62,7 +71,22 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
       { shouldDirty: true },
     );
   };
-  const saveDraft = handleSubmit((draft) => save.mutate(preferencesChangeOf(draft, data.defaults)));
+  const paging = watch('paging');
+  const togglePhone = (severity: Severity, channel: PhoneChannel, on: boolean) => {
+    const list = paging[severity] ?? [];
+    setValue(
+      'paging',
+      {
+        ...paging,
+        // A call before a text, whatever order they were ticked in.
+        [severity]: on
+          ? PHONE_CHANNELS.map((item) => item.value).filter((value) => value === channel || list.includes(value))
+          : list.filter((value) => value !== channel),
+      },
+      { shouldDirty: true },
+    );
+  };
+  const saveDraft = handleSubmit((draft) => save.mutate(preferencesChangeOf(draft, data.defaults, data.pagingDefaults)));
   // The last outcome goes at once, also when the form itself refuses the values.
   const submit = (event: FormEvent) => {
     setNotice(undefined);
@@ -101,6 +125,36 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
           ))}
         </tbody>
       </DataTable>
+      <DataTable caption="Phone pages by severity (assignments, SLA breaches and escalations; needs a verified number)">
+        <thead>
+          <tr>
+            <th scope="col">Severity</th>
+            {PHONE_CHANNELS.map((channel) => (
+              <th key={channel.value} scope="col" className="center">
+                {channel.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="prefs-table">
+          {SEVERITY_LABELS.map((severity) => (
+            <tr key={severity.value}>
+              <th scope="row">{severity.label}</th>
+              {PHONE_CHANNELS.map((channel) => (
+                <td key={channel.value}>
+                  <input
+                    type="checkbox"
+                    className="table-check"
+                    aria-label={`${severity.label} incidents by ${channel.label}`}
+                    checked={(paging[severity.value] ?? []).includes(channel.value)}
+                    onChange={(event) => togglePhone(severity.value, channel.value, event.target.checked)}
+                  />
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </DataTable>
       <div className="form-grid">
         <label className="field" htmlFor={fid('zone')}>
           Time zone
@@ -117,7 +171,7 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
         <legend>Quiet hours</legend>
         <label className="check">
           <input type="checkbox" {...register('quiet')} />
-          Hold back email, Slack and Teams during quiet hours
+          Hold back email, Slack, Teams, SMS and calls during quiet hours
         </label>
         {quiet ? (
           <>

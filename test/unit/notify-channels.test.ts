@@ -13,7 +13,7 @@ import {
   SESv2ServiceException,
   TooManyRequestsException,
 } from '@aws-sdk/client-sesv2';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createDocumentClient } from '../../lib/aws/clients';
 import { verifyDeliverySignature } from '../../lib/ingest/signature';
@@ -113,6 +113,8 @@ beforeEach(() => {
   ses.reset();
   dynamo.reset();
   dynamo.on(BatchWriteCommand).resolves({});
+  // No Slack app installed: Slack goes to the incoming webhook.
+  dynamo.on(GetCommand).resolves({});
 });
 
 const slack = createSlackSender();

@@ -1,5 +1,6 @@
 import { DEFAULT_CHANNELS, DEFAULT_PAGING, type quietHoursSchema } from '../../domain/notify/preferences';
 import { NOTIFICATION_KINDS } from '../../domain/notify/templates';
+import { SEVERITIES } from '../../domain/alert';
 import { json } from '../../http/http';
 import { getNotificationPreferences, preferencesInputSchema, putNotificationPreferences } from '../../store/oncall';
 import { maxEntries, maxLength, reshapeInner } from '../../util/input-limits';
@@ -15,6 +16,7 @@ const tag = NOTIFICATIONS_TAG;
 /** One's preferences as a request carries them: HH:MM bounded, a channel list per kind of notification at most (lib/domain/notify/preferences.ts). */
 const preferencesRequest = preferencesInputSchema.safeExtend({
   channels: maxEntries(preferencesInputSchema.shape.channels, NOTIFICATION_KINDS.length),
+  paging: maxEntries(preferencesInputSchema.shape.paging, SEVERITIES.length),
   quietHours: reshapeInner(preferencesInputSchema.shape.quietHours, (quiet) => {
     const hours = quiet as typeof quietHoursSchema;
     return hours.safeExtend({ from: maxLength(hours.shape.from, 5), to: maxLength(hours.shape.to, 5) });

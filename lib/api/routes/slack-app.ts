@@ -102,9 +102,9 @@ function page(event: HttpEvent, statusCode: number, title: string, text: string)
 const ERROR_CODES: Readonly<Record<number, string>> = { 400: 'bad_request', 403: 'forbidden', 404: 'not_found', 409: 'conflict' };
 
 const callbackQuery = z.object({
-  code: z.string().optional().describe("Slack's one-time code"),
-  state: z.string().optional().describe('The signed state of the install link'),
-  error: z.string().optional().describe('Set by Slack when the installer cancelled'),
+  code: z.string().max(512).optional().describe("Slack's one-time code"),
+  state: z.string().max(1024).optional().describe('The signed state of the install link'),
+  error: z.string().max(200).optional().describe('Set by Slack when the installer cancelled'),
 });
 
 const VERB: Record<SlackAppOutcome['action'], string> = { acknowledge: 'acknowledge', resolve: 'resolve', escalate: 'escalate' };

@@ -54,6 +54,7 @@ export const phoneRequestSchema = z.strictObject({ number: e164Schema });
 export const phoneCodeSchema = z.strictObject({
   code: z
     .string()
+    .max(16)
     .trim()
     .regex(/^\d{6}$/, 'must be the 6-digit code from the SMS'),
 });

@@ -17,7 +17,7 @@ import { formatDuration, notificationSchema, notificationScope, oneLine, type No
 /** A phone number in E.164: `+`, a country code that does not start with 0, 7 to 15 digits in all. */
 export const e164Schema = z
   .string()
-  .max(16)
+  .max(32)
   .regex(
     /^\+[1-9]\d{6,14}$/,
     'must be a phone number in E.164 format: + and the country code, then the number, digits only (e.g. +447700900123)',

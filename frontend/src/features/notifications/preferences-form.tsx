@@ -31,8 +31,8 @@ export function MyPreferences() {
   return (
     <Card title="My notifications">
       <p className="card-description">
-        How you are told about each kind of event, in every company you work for. During quiet hours, email, Slack, Teams, SMS and calls wait (critical
-        incidents never wait); the dashboard feed is always on.
+        How you are told about each kind of event, in every company you work for. During quiet hours, email, Slack, Teams, SMS and calls
+        wait (critical incidents never wait); the dashboard feed is always on.
       </p>
       <QueryState query={query} loadingLabel="Loading your preferences">
         {(data) => <PreferencesForm key={data.updatedAt ?? 'defaults'} data={data} notice={notice} setNotice={setNotice} />}

@@ -30,7 +30,7 @@ import { routeDefiner } from '../define-route';
  * error shape (`{"error": {"code", "message"}}`), as every route of the API does.
  */
 
-const tokenParams = z.object({ token: z.string().max(64).describe('The link token (22 characters) from the notification') });
+const tokenParams = z.object({ token: z.string().max(8192).describe('The link token (22 characters) from the notification') });
 
 /** Bigger than any form the page posts, small enough that nothing else is read. */
 const MAX_FORM_BYTES = 4096;

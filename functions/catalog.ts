@@ -354,6 +354,16 @@ export const EVENT_RULES: ReadonlyArray<{
     function: 'sla',
   },
   {
+    id: 'RecordSmsAndVoiceDeliveryStatuses',
+    description: "End User Messaging's delivery statuses of SMS and voice pages land on their delivery records",
+    bus: 'default',
+    pattern: {
+      source: ['aws.sms-voice'],
+      'detail-type': ['Text Message Delivery Status Updated', 'Voice Message Delivery Status Updated'],
+    },
+    function: 'respond',
+  },
+  {
     id: 'IngestCloudWatchAlarmStateChanges',
     description: 'CloudWatch alarm state changes (this account, or client accounts forwarding to its default bus) go to ingestion',
     bus: 'default',

@@ -14,7 +14,14 @@ import { FaultInjector, parseFaults, startFaultProxy, type FaultProxy } from './
 import { startMotoServer, type MotoServer } from './aws/moto';
 import { lambdaFunctionName, SchedulerEmulator } from './aws/scheduler-emulator';
 import { startLocalSes, type LocalSes } from './aws/ses';
-import { LOCAL_ORIGINATION_NUMBER, startLocalSmsVoice, type InboundSms, type LocalSmsVoice } from './aws/sms-voice';
+import {
+  LOCAL_ORIGINATION_NUMBER,
+  startLocalSmsVoice,
+  type DeliveryStatusEvent,
+  type InboundSms,
+  type LocalSmsVoice,
+} from './aws/sms-voice';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { StepFunctionsEmulator } from './aws/stepfunctions-emulator';
 import { startSqsEventSource, type SqsEventSource } from './aws/event-source-poller';
 import { LocalScheduler } from './aws/scheduler';
@@ -160,9 +167,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const ses = await startLocalSes({ log });
   // A reply goes where AWS sends it: an SNS notification to the respond function (two-way SMS).
+  // Delivery statuses go where AWS puts them: the account's default bus (its rule invokes the respond function).
+  const statusEvents: { put?: (event: DeliveryStatusEvent) => Promise<void> } = {};
   const smsVoice = await startLocalSmsVoice({
     log,
     onInbound: options.onInboundSms ?? (async (message) => void (await invoke('respond', snsEventOf(message)))),
+    onStatusEvent: async (event) => statusEvents.put?.(event),
   });
   const lambdas = new LocalLambdas(ROOT_DIR);
   // The durable emulators replay what was left undone (a crash) as soon as they are made, and the handlers
@@ -301,6 +311,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   environmentSet();
 
   const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: awsEndpoint });
+  const eventBridge = new EventBridgeClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: awsEndpoint });
+  statusEvents.put = async (event) => {
+    await eventBridge.send(
+      new PutEventsCommand({ Entries: [{ Source: event.source, DetailType: event.detailType, Detail: JSON.stringify(event.detail) }] }),
+    );
+  };
   let consumer: SqsEventSource | undefined;
   const startConsumer = () =>
     startSqsEventSource({

@@ -7,6 +7,7 @@ import { dynamo } from '../../lib/aws/clients';
 import { correlateDepsFromEnv } from '../../lib/correlation/deps';
 import { readEnv } from '../../lib/config/env';
 import { httpHandler, type HttpEvent } from '../../lib/http/http';
+import { isDeliveryStatusEvent, recordDeliveryStatus } from '../../lib/notify/delivery-receipts';
 import { handleInboundSms } from '../../lib/notify/inbound-sms';
 import { createSmsSender } from '../../lib/notify/sms-voice';
 import { logger } from '../../lib/observability';
@@ -63,7 +64,19 @@ async function inbound(event: SNSEvent) {
   }
 }
 
-export async function handler(event: HttpEvent | SNSEvent, context: Context) {
-  if ('Records' in event && event.Records[0]?.EventSource === 'aws:sns') return inbound(event);
+const isSnsEvent = (event: unknown): event is SNSEvent =>
+  typeof event === 'object' && event !== null && (event as Partial<SNSEvent>).Records?.[0]?.EventSource === 'aws:sns';
+
+/**
+ * Three kinds of invocations: SMS replies (SNS), End User Messaging's delivery statuses (an EventBridge rule
+ * on the default bus), and HTTP (the links, Slack, the phone routes).
+ */
+export async function handler(event: HttpEvent | SNSEvent | Record<string, unknown>, context: Context) {
+  if (isSnsEvent(event)) return inbound(event);
+  if (isDeliveryStatusEvent(event)) {
+    const outcome = await recordDeliveryStatus(table, event);
+    logger.debug('Delivery status', { outcome });
+    return outcome;
+  }
   return http(event as HttpEvent, context);
 }

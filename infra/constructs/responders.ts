@@ -8,6 +8,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from '../nag';
 import { createCatalogFunctions, type SharedResources } from './functions';
+import { addEventRules } from './triggers';
 import type { PublicHttpApi } from './http-api';
 
 /** Where SMS and voice pages go from (infra/config.ts): an origination identity's ARN and a configuration set. */
@@ -57,9 +58,10 @@ export interface RespondersProps {
 
 /**
  * The responders capability: the `respond` function serves what a person does from a notification (the
- * signed links' mobile page, the Slack app's buttons and install, the phone verification) and takes the
+ * signed links' mobile page, the Slack app's buttons and install, the phone verification), takes the
  * two-way SMS replies End User Messaging publishes to the InboundSms topic (set it as the phone number's
- * two-way channel: the HttpApi's output `InboundSmsTopicArn`).
+ * two-way channel: the stack's output `InboundSmsTopicArn`), and records the delivery statuses End User
+ * Messaging puts on the account's default bus on their delivery records.
  */
 export class Responders extends Construct {
   readonly functions: { respond: NodejsFunction };
@@ -111,5 +113,7 @@ export class Responders extends Construct {
       }),
     );
     this.inboundSmsTopic.addSubscription(new subscriptions.LambdaSubscription(respond));
+    // End User Messaging's delivery statuses (default bus): a lost one only leaves a record without its receipt.
+    addEventRules(this, this.functions, shared.eventBus);
   }
 }

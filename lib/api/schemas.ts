@@ -714,12 +714,18 @@ export const notificationDeliveryResponse = component(
     lastError: z.string().optional(),
     lastStatus: z.number().int().optional(),
     providerId: z.string().optional(),
-    to: z.string().optional().describe('The email address (email only)'),
+    to: z.string().optional().describe('The email address (email), the masked phone number (SMS and voice)'),
     createdAt: instant,
     firstAttemptAt: instant.optional(),
     lastAttemptAt: instant.optional(),
     completedAt: instant,
     correlationId: z.string().optional().describe("The request that led to the notification (the alert's), when known"),
+    receipt: z
+      .object({ event: z.string(), final: z.boolean(), at: instant, description: z.string().optional() })
+      .optional()
+      .describe(
+        "SMS and voice: the carrier's latest delivery status (TEXT_DELIVERED, TEXT_UNREACHABLE, VOICE_COMPLETED, VOICE_NO_ANSWER...)",
+      ),
   }),
   'One recipient × channel of a notification, and how its delivery went.',
 );

@@ -417,7 +417,9 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
                 logger.warn('Could not tell the MSP admins about the SMS budget', { tenantId, error: scrubError(String(error)) }),
               );
           }
-          const context = { incidentId: scope.incidentId, notificationId };
+          // The record's id goes with the message: its delivery status events name it (lib/notify/delivery-receipts.ts).
+          const deliveryId = ulid();
+          const context = { tenantId, deliveryId, incidentId: scope.incidentId, notificationId };
           let send: () => Promise<DeliveryAttempt>;
           if (channel === 'voice') {
             const ssml = renderVoice(notification, renderOptions);
@@ -428,7 +430,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
             send = () => senders.sms({ body, context }, target);
           }
           const outcome = await withRetries(send, retrying);
-          done.push(fromOutcome(recipient.userId, channel, outcome, [to], { to: maskedNumber(to) }));
+          done.push(fromOutcome(recipient.userId, channel, outcome, [to], { id: deliveryId, to: maskedNumber(to) }));
         }
         return done;
       }),

@@ -33,17 +33,28 @@ export interface PhoneTarget {
   configurationSetName?: string;
 }
 
+/**
+ * What the service keeps with a message and hands back in its delivery status events: the delivery record
+ * the status belongs to (its tenant and id), and the incident and notification for people reading them.
+ */
+export interface MessageContext {
+  tenantId?: string;
+  deliveryId?: string;
+  incidentId?: string;
+  notificationId?: string;
+}
+
 /** What to text: renderSms's body, and what the service logs with it to the configuration set's event destinations. */
 export interface SmsMessage {
   body: string;
-  context?: { incidentId?: string; notificationId?: string };
+  context?: MessageContext;
 }
 
 /** What to say: renderVoice's SSML, and the Polly voice that reads it (default JOANNA). */
 export interface VoiceMessage {
   ssml: string;
   voiceId?: VoiceId;
-  context?: { incidentId?: string; notificationId?: string };
+  context?: MessageContext;
 }
 
 const ERROR_TEXT_MAX = 300;

@@ -1,9 +1,11 @@
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import { channelSettingsSchema, type ChannelSettings } from '../domain/notify/channel-settings';
 import {
+  deliveryReceiptSchema,
   notificationDeliverySchema,
+  type DeliveryReceipt,
   type DeliveryStatus,
   type NotificationChannel,
   type NotificationDelivery,
@@ -12,6 +14,7 @@ import { logger } from '../observability';
 import { keys, ttlAfter } from './keys';
 import { changeStampSchema, entityOf, validEntity } from './entity';
 import { queryPage, type TableRef } from './table-ref';
+import { isConditionFailure } from './transact';
 
 /**
  * Notification state: one delivery record per recipient × channel of every
@@ -176,4 +179,36 @@ export async function putChannelSettings(
 
 export async function deleteChannelSettings(table: TableRef, tenantId: string): Promise<void> {
   await table.db.send(new DeleteCommand({ TableName: table.tableName, Key: keys.notificationChannels(tenantId) }));
+}
+
+/**
+ * Records a carrier's delivery status on an SMS or voice delivery: only on the record that sent that very
+ * message (its provider id), and never an older status over a newer one (events may arrive out of order).
+ * `missing` when the record is not stored yet (a status can come before `deliver` stores its records),
+ * `refused` when the record is another message's or has a newer status.
+ */
+export async function recordDeliveryReceipt(
+  table: TableRef,
+  tenantId: string,
+  deliveryId: string,
+  messageId: string,
+  receipt: DeliveryReceipt,
+): Promise<'recorded' | 'missing' | 'refused'> {
+  try {
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.notificationDelivery(tenantId, deliveryId),
+        UpdateExpression: 'SET receipt = :receipt',
+        ConditionExpression: 'attribute_exists(pk) AND providerId = :messageId AND (attribute_not_exists(receipt) OR receipt.#at <= :at)',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: { ':receipt': deliveryReceiptSchema.parse(receipt), ':messageId': messageId, ':at': receipt.at },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return 'recorded';
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return (error as { Item?: unknown }).Item ? 'refused' : 'missing';
+  }
 }

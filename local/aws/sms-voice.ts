@@ -61,8 +61,23 @@ export interface InboundSms {
   previousPublishedMessageId: string;
 }
 
+/**
+ * A delivery status event as End User Messaging puts it on the account's default EventBridge bus
+ * (source `aws.sms-voice`; detail-types `Text Message Delivery Status Updated`, `Voice Message Delivery Status Updated`).
+ */
+export interface DeliveryStatusEvent {
+  source: 'aws.sms-voice';
+  detailType: 'Text Message Delivery Status Updated' | 'Voice Message Delivery Status Updated';
+  detail: Record<string, unknown>;
+}
+
 export interface LocalSmsVoiceOptions {
   log?: (line: string) => void;
+  /**
+   * Called with the final delivery status of each accepted message, as the service would put it on the
+   * default bus (the handset is taken to have received every text and answered every call).
+   */
+  onStatusEvent?: (event: DeliveryStatusEvent) => void | Promise<void>;
   /** Called with each inbound SMS (a reply from the page or `reply()`), as SNS would deliver it. */
   onInbound?: (message: InboundSms) => void | Promise<void>;
   /** Default 0: a free port. */
@@ -224,6 +239,34 @@ export async function startLocalSmsVoice(options: LocalSmsVoiceOptions = {}): Pr
         : {}),
     };
     sent.push(message);
+    if (options.onStatusEvent) {
+      const now = Date.now();
+      const event: DeliveryStatusEvent = {
+        source: 'aws.sms-voice',
+        detailType: channel === 'sms' ? 'Text Message Delivery Status Updated' : 'Voice Message Delivery Status Updated',
+        detail: {
+          eventType: channel === 'sms' ? 'TEXT_DELIVERED' : 'VOICE_COMPLETED',
+          eventVersion: '1.0',
+          eventTimestamp: now,
+          isFinal: true,
+          originationPhoneNumber: message.from ?? LOCAL_ORIGINATION_NUMBER,
+          destinationPhoneNumber: to,
+          messageId: message.messageId,
+          messageRequestTimestamp: Date.parse(message.at),
+          messageStatus: channel === 'sms' ? 'DELIVERED' : 'COMPLETED',
+          messageStatusDescription: channel === 'sms' ? 'Message has been accepted by phone' : 'The call was answered and completed',
+          ...(message.context ? { context: message.context } : {}),
+        },
+      };
+      // After the answer, as the service does: a status never arrives before the send returns.
+      setTimeout(
+        () =>
+          void Promise.resolve(options.onStatusEvent?.(event)).catch((error: unknown) =>
+            log(`local SMS/voice: ${(error as Error).message}`),
+          ),
+        200,
+      );
+    }
     return message;
   }
 

@@ -75,6 +75,17 @@ describe('Responders', () => {
     );
   });
 
+  it("records End User Messaging's delivery statuses from the default bus", () => {
+    const { template } = responders();
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as Array<Record<string, any>>;
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties.EventBusName).toBeUndefined();
+    expect(rules[0]!.Properties.EventPattern).toEqual({
+      source: ['aws.sms-voice'],
+      'detail-type': ['Text Message Delivery Status Updated', 'Voice Message Delivery Status Updated'],
+    });
+  });
+
   it('passes cdk-nag with named acknowledgements only', () => {
     const { stack } = responders({ originationIdentityArn: IDENTITY });
     expect(nagFindings(stack)).toEqual([]);

@@ -10,18 +10,32 @@ import { findUserByVerifiedPhone, getUserPhone } from '../../lib/store/phones';
 import type { TableRef } from '../../lib/store/table-ref';
 import { createUser } from '../../lib/store/users';
 import { AppError } from '../../lib/errors';
-import { startLocalSmsVoice, type LocalSmsVoice } from '../../local/aws/sms-voice';
+import { startLocalSmsVoice, type DeliveryStatusEvent, type LocalSmsVoice } from '../../local/aws/sms-voice';
+import { DeliveryNotStoredYetError, recordDeliveryStatus } from '../../lib/notify/delivery-receipts';
+import { listNotificationDeliveries } from '../../lib/store/notifications';
 import { createTestTable } from '../helpers/dynamo';
+import { until } from '../helpers/until';
 
 const TENANT = 'acme';
 const FROM = '+15555550100';
 let table: TableRef;
 let sms: LocalSmsVoice;
+/** The delivery statuses the emulator put on the "default bus" (as EventBridge would hand them to the respond function). */
+const statusEvents: DeliveryStatusEvent[] = [];
+const asBusEvent = (event: DeliveryStatusEvent) => ({
+  version: '0',
+  source: event.source,
+  'detail-type': event.detailType,
+  detail: event.detail,
+});
 const ENV = ['AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
-  [table, sms] = await Promise.all([createTestTable('paging'), startLocalSmsVoice({ log: () => undefined })]);
+  [table, sms] = await Promise.all([
+    createTestTable('paging'),
+    startLocalSmsVoice({ log: () => undefined, onStatusEvent: (event) => void statusEvents.push(event) }),
+  ]);
   for (const name of ENV) saved[name] = process.env[name];
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: sms.endpoint,
@@ -189,6 +203,51 @@ describe('deliver by SMS and voice', () => {
       'SMS and voice are not set up',
       'SMS and voice are not set up',
     ]);
+  });
+});
+
+describe('delivery statuses', () => {
+  test("the carrier's status lands on the delivery record of that very message; an older or foreign one does not", async () => {
+    const records = await deliver(deps('2026-03-02T10:30:00Z'), {
+      notification: escalation('inc-receipt', 'critical'),
+      recipients: [{ userId: 'u-ann', phone: '+447700900321' }],
+    });
+    const ours = () =>
+      statusEvents.filter((event) => (event.detail.context as { incidentId?: string } | undefined)?.incidentId === 'inc-receipt');
+    await until(
+      async () => ours().length,
+      (count) => count === 2,
+      'the status events of the call and the text',
+    );
+    for (const event of ours()) expect(await recordDeliveryStatus(table, asBusEvent(event))).toMatchObject({ recorded: true });
+    const listed = await listNotificationDeliveries(table, TENANT, { incidentId: 'inc-receipt' }, { limit: 10 });
+    const byChannel = Object.fromEntries(listed.deliveries.map((record) => [record.channel, record]));
+    expect(byChannel.sms?.receipt).toMatchObject({ event: 'TEXT_DELIVERED', final: true });
+    expect(byChannel.voice?.receipt).toMatchObject({ event: 'VOICE_COMPLETED', final: true });
+    expect(records.map((record) => record.id).sort()).toEqual(listed.deliveries.map((record) => record.id).sort());
+
+    const text = ours().find((event) => event.detailType === 'Text Message Delivery Status Updated')!;
+    const detail = text.detail as { eventTimestamp: number; messageId: string };
+    // An older status (events arrive out of order) does not replace the newer one.
+    const older = {
+      ...text,
+      detail: { ...detail, eventType: 'TEXT_PENDING', isFinal: false, eventTimestamp: detail.eventTimestamp - 60_000 },
+    };
+    expect(await recordDeliveryStatus(table, asBusEvent(older))).toMatchObject({ recorded: false });
+    // Another message's status naming this record does not land on it; nor does one sent by something else.
+    const foreign = { ...text, detail: { ...detail, messageId: 'not-this-message', eventTimestamp: detail.eventTimestamp + 1 } };
+    expect(await recordDeliveryStatus(table, asBusEvent(foreign))).toMatchObject({ recorded: false });
+    const anonymous = { ...text, detail: { ...detail, context: undefined } };
+    expect(await recordDeliveryStatus(table, asBusEvent(anonymous))).toEqual({
+      recorded: false,
+      reason: 'not a page of this product (no delivery in its context)',
+    });
+    expect(await recordDeliveryStatus(table, { source: 'aws.sms-voice', detail: 'garbage' })).toMatchObject({ recorded: false });
+    // A status before its record is stored fails, so EventBridge delivers it again later.
+    const early = { ...text, detail: { ...detail, context: { tenantId: TENANT, deliveryId: '01M99000000000000000000000' } } };
+    await expect(recordDeliveryStatus(table, asBusEvent(early))).rejects.toThrow(DeliveryNotStoredYetError);
+    const again = await listNotificationDeliveries(table, TENANT, { incidentId: 'inc-receipt', channel: 'sms' }, { limit: 10 });
+    expect(again.deliveries[0]?.receipt?.event).toBe('TEXT_DELIVERED');
   });
 });
 

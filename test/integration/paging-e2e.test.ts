@@ -87,6 +87,16 @@ test('the paged technician acknowledges from the link in the SMS, and the escala
   expect(sms).toMatch(/CRITICAL/);
   expect(stack.smsVoice.messages().some((message) => message.to === paged && message.channel === 'voice')).toBe(true);
   const link = LINK.exec(sms!)![1]!;
+  // The carrier's status comes back through the default bus onto the page's delivery record.
+  const receipts = await until(
+    () => api('GET', `/v1/notifications?tenant=acme&incidentId=${incident.id}&channel=sms`),
+    (answer) => answer.body.deliveries?.some((delivery: any) => delivery.receipt?.event === 'TEXT_DELIVERED'),
+    'the SMS delivery status on its record',
+  );
+  expect(receipts.body.deliveries.find((delivery: any) => delivery.status === 'delivered')).toMatchObject({
+    to: expect.stringMatching(/^\+15…011[12]$/),
+    receipt: { event: 'TEXT_DELIVERED', final: true },
+  });
 
   // An escalation under way: the MSP admin passes it on now; the chain starts and waits on its first level.
   expect((await api('POST', `/v1/incidents/${incident.id}/escalate?tenant=acme`)).status).toBe(202);

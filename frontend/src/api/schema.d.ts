@@ -2694,12 +2694,20 @@ export interface components {
       providerId?: string;
       /** @description Why it was skipped or not retried */
       reason?: string;
+      /** @description SMS and voice: the carrier's latest delivery status (TEXT_DELIVERED, TEXT_UNREACHABLE, VOICE_COMPLETED, VOICE_NO_ANSWER...) */
+      receipt?: {
+        /** Format: date-time */
+        at: string;
+        description?: string;
+        event: string;
+        final: boolean;
+      };
       /** @description A user id, or 'tenant' for the generic webhook */
       recipient: string;
       /** @enum {string} */
       status: 'delivered' | 'failed' | 'skipped';
       tenantId: string;
-      /** @description The email address (email only) */
+      /** @description The email address (email), the masked phone number (SMS and voice) */
       to?: string;
     };
     /** @description An on-call schedule: rotation layers in priority order (each handing off at a local time in its own time zone), and overrides on top. */

@@ -42,7 +42,29 @@ export interface NotificationDelivery {
   completedAt: string;
   /** The request that led to the notification (the alert's, through the events that followed it), when known. */
   correlationId?: string;
+  /**
+   * SMS and voice: the latest delivery status the carrier reported after the send (End User Messaging's
+   * status events, up to 72 hours later), e.g. `TEXT_DELIVERED`, `TEXT_UNREACHABLE`, `VOICE_COMPLETED`,
+   * `VOICE_NO_ANSWER`; `final` once no other will come.
+   */
+  receipt?: DeliveryReceipt;
 }
+
+export interface DeliveryReceipt {
+  event: string;
+  final: boolean;
+  at: string;
+  description?: string;
+}
+
+export const deliveryReceiptSchema = z
+  .object({
+    event: z.string().regex(/^[A-Z_]{1,40}$/),
+    final: z.boolean(),
+    at: timestamp,
+    description: z.string().max(300).optional(),
+  })
+  .strict();
 
 export const notificationDeliverySchema = entitySchema<NotificationDelivery>({
   id: z.string().min(1),
@@ -65,4 +87,5 @@ export const notificationDeliverySchema = entitySchema<NotificationDelivery>({
   lastAttemptAt: timestamp.optional(),
   completedAt: timestamp,
   correlationId: z.string().optional(),
+  receipt: deliveryReceiptSchema.optional(),
 });

@@ -26,8 +26,8 @@ import { getChannelSettings, putNotificationDeliveries, TENANT_RECIPIENT } from 
 import type { TableRef } from '../store/table-ref';
 import { createSenders, withoutUrls, type ChannelSenders, type DeliveryAttempt, type Sender } from './channels';
 import { createSmsSender, createVoiceSender, type PhoneTarget, type SmsMessage, type VoiceMessage } from './sms-voice';
-import { renderSms, renderVoice } from '../domain/notify/sms-voice';
-import { maskedNumber } from '../domain/notify/phone';
+import { maskPhoneNumber, renderSms, renderVoice } from '../domain/notify/sms-voice';
+
 import { chargePhoneMessage } from '../store/phone-usage';
 import { getSlackInstallation, putSlackMessageRef } from '../store/slack-app';
 import { renderSlackAppMessage, type SlackAppMessage } from '../domain/notify/slack-app';
@@ -404,7 +404,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
           if (!charge.allowed) {
             done.push(
               record(recipient.userId, channel, {
-                to: maskedNumber(to),
+                to: maskPhoneNumber(to),
                 reason: `the company's monthly SMS and voice cap (${phone.monthlyCap}) is reached`,
               }),
             );
@@ -430,7 +430,7 @@ export async function deliver(deps: DeliverDeps, request: DeliveryRequest): Prom
             send = () => senders.sms({ body, context }, target);
           }
           const outcome = await withRetries(send, retrying);
-          done.push(fromOutcome(recipient.userId, channel, outcome, [to], { id: deliveryId, to: maskedNumber(to) }));
+          done.push(fromOutcome(recipient.userId, channel, outcome, [to], { id: deliveryId, to: maskPhoneNumber(to) }));
         }
         return done;
       }),

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ACTION_LINK_TTL_MS, isAcknowledgeReply } from '../domain/notify/action-link';
+import { maskPhoneNumber } from '../domain/notify/sms-voice';
 import { logger } from '../observability';
 import { latestLinkFor } from '../store/action-links';
 import { findUserByVerifiedPhone } from '../store/phones';
@@ -31,9 +32,6 @@ export type InboundSmsResult =
       reason: 'malformed' | 'not-an-acknowledgement' | 'unknown-number' | 'no-recent-link' | 'link-not-working';
     };
 
-/** Only the last digits of a phone number go to the logs. */
-const masked = (number: string) => `…${number.slice(-4)}`;
-
 export async function handleInboundSms(deps: ActDeps, snsMessage: { Message: string }): Promise<InboundSmsResult> {
   let json: unknown;
   try {
@@ -47,7 +45,7 @@ export async function handleInboundSms(deps: ActDeps, snsMessage: { Message: str
     return { acted: false, reason: 'malformed' };
   }
   const sms = parsed.data;
-  const from = masked(sms.originationNumber);
+  const from = maskPhoneNumber(sms.originationNumber);
   if (!isAcknowledgeReply(sms.messageBody)) {
     logger.info('Inbound SMS ignored: not an acknowledgement', { from, inboundMessageId: sms.inboundMessageId });
     return { acted: false, reason: 'not-an-acknowledgement' };

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { AppError, badRequest, conflict } from '../errors';
 import {
   checkPhoneCode,
-  maskedNumber,
   newPhoneCode,
   PHONE_CODE_MAX_ATTEMPTS,
   PHONE_CODE_TTL_MS,
@@ -10,6 +9,7 @@ import {
   resendWaitMs,
   type UserPhone,
 } from '../domain/notify/phone';
+import { maskPhoneNumber } from '../domain/notify/sms-voice';
 import { logger } from '../observability';
 import { confirmPhone, getUserPhone, PhoneTakenError, putPendingPhone, putPhoneState, removeUserPhone } from '../store/phones';
 import type { TableRef } from '../store/table-ref';
@@ -72,7 +72,7 @@ export async function requestPhoneCode(deps: PhoneVerificationDeps, userId: stri
     { ...deps.origination, to: number },
   );
   if (!attempt.ok) {
-    logger.warn('Phone verification SMS failed', { userId, number: maskedNumber(number), error: attempt.error });
+    logger.warn('Phone verification SMS failed', { userId, number: maskPhoneNumber(number), error: attempt.error });
     throw new AppError(
       attempt.retryable ? 503 : 400,
       attempt.retryable ? 'unavailable' : 'bad_request',

@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { traced } from '../observability';
 import { isRetryable } from '../domain/notify/preferences';
+import { maskPhoneNumber } from '../domain/notify/sms-voice';
 import type { DeliveryAttempt, Sender } from './channels';
 
 export interface PhoneTarget {
@@ -65,13 +66,6 @@ let smsVoiceClient: PinpointSMSVoiceV2Client | undefined;
 export function smsVoice(): PinpointSMSVoiceV2Client {
   smsVoiceClient ??= traced(new PinpointSMSVoiceV2Client({ maxAttempts: 1 }));
   return smsVoiceClient;
-}
-
-/** `+447700900123` -> `+44…0123`: enough to tell numbers apart, not enough to call one. */
-export function maskPhoneNumber(number: string): string {
-  const digits = number.replace(/[^\d]/g, '');
-  if (digits.length < 6) return '+…';
-  return `+${digits.slice(0, 2)}…${digits.slice(-4)}`;
 }
 
 /** Every phone-number-like run of digits in `text`, masked (an error message may echo the destination). */

@@ -14,7 +14,8 @@ import {
   ValidationException,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { classifySmsVoiceError, createSmsSender, createVoiceSender, maskPhoneNumber, smsVoice } from '../../lib/notify/sms-voice';
+import { classifySmsVoiceError, createSmsSender, createVoiceSender, smsVoice } from '../../lib/notify/sms-voice';
+import { maskPhoneNumber } from '../../lib/domain/notify/sms-voice';
 
 const client = mockClient(PinpointSMSVoiceV2Client);
 const TO = '+447700900123';

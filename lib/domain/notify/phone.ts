@@ -83,8 +83,3 @@ export function resendWaitMs(pending: PendingPhone | undefined, now: Date): numb
   if (!pending) return 0;
   return Math.max(0, Date.parse(pending.sentAt) + PHONE_CODE_RESEND_MS - now.getTime());
 }
-
-/** The number as shown back to people: `+44…0123` (never whole in a log line). */
-export function maskedNumber(number: string): string {
-  return number.length <= 7 ? '+…' : `${number.slice(0, 3)}…${number.slice(-4)}`;
-}

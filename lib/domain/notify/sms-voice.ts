@@ -23,6 +23,13 @@ export const e164Schema = z
     'must be a phone number in E.164 format: + and the country code, then the number, digits only (e.g. +447700900123)',
   );
 
+/** `+447700900123` -> `+44…0123`: enough to tell numbers apart, not enough to call one (records, logs, errors). */
+export function maskPhoneNumber(number: string): string {
+  const digits = number.replace(/[^\d]/g, '');
+  if (digits.length < 6) return '+…';
+  return `+${digits.slice(0, 2)}…${digits.slice(-4)}`;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // GSM-7 and segments
 

@@ -1,6 +1,6 @@
 import httpRouterHandler from '@middy/http-router';
 import type { Context, SNSEvent } from 'aws-lambda';
-import { routeContext } from '../../lib/api/context';
+import { noOrchestrator, routeContext } from '../../lib/api/context';
 import { respondRoutes } from '../../lib/api/respond-routes';
 import { keySetLoader } from '../../lib/auth/tokens';
 import { dynamo } from '../../lib/aws/clients';
@@ -16,10 +16,6 @@ const env = readEnv('respond');
 const keySet = keySetLoader(env);
 const table = { db: dynamo(), tableName: env.TABLE_NAME };
 
-function unavailable(what: string): never {
-  throw new Error(`The respond function has no ${what}: move the route to the api function (functions/catalog.ts HTTP_ROUTES)`);
-}
-
 const router = httpRouterHandler(
   respondRoutes(
     routeContext({
@@ -27,11 +23,7 @@ const router = httpRouterHandler(
       keySet,
       now: () => new Date(),
       stage: env.AW_STAGE,
-      orchestrator: {
-        start: async () => unavailable('state machine'),
-        succeedTask: async () => unavailable('state machine'),
-        failTask: async () => unavailable('state machine'),
-      },
+      orchestrator: noOrchestrator('respond'),
     }),
     {
       phone: {

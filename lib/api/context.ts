@@ -22,6 +22,19 @@ export interface ApiDeps {
   orchestrator: Orchestrator;
 }
 
+/**
+ * The orchestrator of a function that starts no runbook (least privilege: it has no state machine): a route
+ * that needs one fails loudly, naming where it belongs.
+ */
+export function noOrchestrator(functionName: string): Orchestrator {
+  const unavailable = (): never => {
+    throw new Error(
+      `The ${functionName} function has no state machine: move the route to the api function (functions/catalog.ts HTTP_ROUTES)`,
+    );
+  };
+  return { start: async () => unavailable(), succeedTask: async () => unavailable(), failTask: async () => unavailable() };
+}
+
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;

@@ -120,6 +120,10 @@ test('phone pages by severity are chosen on the same tab and saved with the rest
   expect(await box('High incidents by SMS').isChecked()).toBe(true);
   expect(await box('Medium incidents by SMS').isChecked()).toBe(false);
 
+  // The channels per kind sit in the table above, labelled the same way.
+  expect(await box('Assigned to me by Email').isChecked()).toBe(true);
+  expect(await box('Assigned to me by Teams').isChecked()).toBe(false);
+  await box('Assigned to me by Teams').check();
   await box('Critical incidents by Voice call').uncheck();
   await box('Medium incidents by SMS').check();
   await form.getByRole('button', { name: 'Save' }).click();
@@ -127,7 +131,8 @@ test('phone pages by severity are chosen on the same tab and saved with the rest
 
   const token = await login(stack, demo, demo.admin.email);
   const stored = await fetch(`${stack.apiUrl}/v1/me/notification-preferences`, { headers: { authorization: `Bearer ${token}` } });
-  const body = (await stored.json()) as { paging: Record<string, string[]> };
+  const body = (await stored.json()) as { paging: Record<string, string[]>; channels: Record<string, string[]> };
+  expect([...body.channels.assignment!].sort()).toEqual(['dashboard', 'email', 'slack', 'teams']);
   // Only what differs from the defaults is stored.
   expect(body.paging).toEqual({ critical: ['sms'], medium: ['sms'] });
 });

@@ -95,66 +95,24 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
 
   return (
     <form className="stack" onSubmit={submit} noValidate aria-label="My notification preferences">
-      <DataTable caption="Channels per kind of event">
-        <thead>
-          <tr>
-            <th scope="col">Event</th>
-            {USER_CHANNELS.map((channel) => (
-              <th key={channel.value} scope="col" className="center">
-                {channel.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody className="prefs-table">
-          {kinds.map((kind) => (
-            <tr key={kind}>
-              <th scope="row">{KIND_LABELS[kind] ?? humanize(kind)}</th>
-              {USER_CHANNELS.map((channel) => (
-                <td key={channel.value}>
-                  <input
-                    type="checkbox"
-                    className="table-check"
-                    aria-label={`${KIND_LABELS[kind] ?? humanize(kind)} by ${channel.label}`}
-                    checked={(channels[kind] ?? []).includes(channel.value)}
-                    onChange={(event) => toggle(kind, channel.value, event.target.checked)}
-                  />
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </DataTable>
-      <DataTable caption="Phone pages by severity (assignments, SLA breaches and escalations; needs a verified number)">
-        <thead>
-          <tr>
-            <th scope="col">Severity</th>
-            {PHONE_CHANNELS.map((channel) => (
-              <th key={channel.value} scope="col" className="center">
-                {channel.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody className="prefs-table">
-          {SEVERITY_LABELS.map((severity) => (
-            <tr key={severity.value}>
-              <th scope="row">{severity.label}</th>
-              {PHONE_CHANNELS.map((channel) => (
-                <td key={channel.value}>
-                  <input
-                    type="checkbox"
-                    className="table-check"
-                    aria-label={`${severity.label} incidents by ${channel.label}`}
-                    checked={(paging[severity.value] ?? []).includes(channel.value)}
-                    onChange={(event) => togglePhone(severity.value, channel.value, event.target.checked)}
-                  />
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </DataTable>
+      <CheckGrid
+        caption="Channels per kind of event"
+        rowHeading="Event"
+        rows={kinds.map((kind) => ({ value: kind, label: KIND_LABELS[kind] ?? humanize(kind) }))}
+        columns={USER_CHANNELS}
+        checked={(kind, channel) => (channels[kind] ?? []).includes(channel)}
+        onToggle={toggle}
+        labelOf={(row, column) => `${row} by ${column}`}
+      />
+      <CheckGrid
+        caption="Phone pages by severity (assignments, SLA breaches and escalations; needs a verified number)"
+        rowHeading="Severity"
+        rows={SEVERITY_LABELS}
+        columns={PHONE_CHANNELS}
+        checked={(severity, channel) => (paging[severity] ?? []).includes(channel)}
+        onToggle={togglePhone}
+        labelOf={(row, column) => `${row} incidents by ${column}`}
+      />
       <div className="form-grid">
         <label className="field" htmlFor={fid('zone')}>
           Time zone
@@ -225,5 +183,50 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
         </button>
       </div>
     </form>
+  );
+}
+
+/** A table of checkboxes: one row per `rows` item, one column per `columns` item, each cell labelled for screen readers. */
+function CheckGrid<R extends string, C extends string>(props: {
+  caption: string;
+  rowHeading: string;
+  rows: ReadonlyArray<{ value: R; label: string }>;
+  columns: ReadonlyArray<{ value: C; label: string }>;
+  checked: (row: R, column: C) => boolean;
+  onToggle: (row: R, column: C, on: boolean) => void;
+  labelOf: (rowLabel: string, columnLabel: string) => string;
+}) {
+  const { rows, columns } = props;
+  return (
+    <DataTable caption={props.caption}>
+      <thead>
+        <tr>
+          <th scope="col">{props.rowHeading}</th>
+          {columns.map((column) => (
+            <th key={column.value} scope="col" className="center">
+              {column.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody className="prefs-table">
+        {rows.map((row) => (
+          <tr key={row.value}>
+            <th scope="row">{row.label}</th>
+            {columns.map((column) => (
+              <td key={column.value}>
+                <input
+                  type="checkbox"
+                  className="table-check"
+                  aria-label={props.labelOf(row.label, column.label)}
+                  checked={props.checked(row.value, column.value)}
+                  onChange={(event) => props.onToggle(row.value, column.value, event.target.checked)}
+                />
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </DataTable>
   );
 }

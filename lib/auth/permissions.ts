@@ -55,6 +55,12 @@ export const ACTIONS = [
    * it, for the work a technician is doing on it; they may end the windows they made.
    */
   'maintenance.short',
+  /** A company's service report (KPIs, SLA compliance, breaches) for a period, as JSON, HTML or PDF. */
+  'report.read',
+  /** Send a company's report to its contacts now, and set up its scheduled delivery. */
+  'report.send',
+  /** The MSP's name and logo on reports and client-facing pages. */
+  'branding.write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -79,6 +85,7 @@ const TECHNICIAN: readonly Action[] = [
   'oncall.read',
   'maintenance.read',
   'maintenance.short',
+  'report.read',
 ];
 
 const COMPANY_ADMIN: readonly Action[] = [
@@ -95,6 +102,7 @@ const COMPANY_ADMIN: readonly Action[] = [
   'audit.read',
   'oncall.write',
   'maintenance.write',
+  'report.send',
 ];
 
 export const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {
@@ -104,7 +112,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {
 };
 
 /** Actions about the MSP itself rather than one tenant. */
-const MSP_LEVEL: ReadonlySet<Action> = new Set(['tenant.create', 'tenant.delete']);
+const MSP_LEVEL: ReadonlySet<Action> = new Set(['tenant.create', 'tenant.delete', 'branding.write']);
 
 export interface Principal {
   role: Role;

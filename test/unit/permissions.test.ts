@@ -48,8 +48,11 @@ const GRID: Record<Action, [boolean, boolean, boolean]> = {
   'maintenance.read': [Y, Y, Y],
   'maintenance.write': [Y, Y, N],
   'maintenance.short': [Y, Y, Y],
+  'report.read': [Y, Y, Y],
+  'report.send': [Y, Y, N],
+  'branding.write': [Y, N, N],
 };
-const MSP_LEVEL_ACTIONS: Action[] = ['tenant.create', 'tenant.delete'];
+const MSP_LEVEL_ACTIONS: Action[] = ['tenant.create', 'tenant.delete', 'branding.write'];
 
 const principals: Record<string, Principal> = {
   msp_admin: { role: 'msp_admin', tenants: [] },

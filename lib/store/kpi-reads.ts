@@ -62,10 +62,24 @@ export async function alertsReceivedBetween<K extends keyof StoredAlert>(
   return alerts;
 }
 
-/** The incident fields a report over a period reads (`sla` for its stored deadlines, `maintenance` to leave it out of SLA compliance). */
+/**
+ * The incident fields a report over a period reads (`sla` for its stored deadlines, `maintenance` to leave it
+ * out of SLA compliance; `title` and `remediation`, its runbook, for what a client report lists).
+ */
 export type IncidentOutcome = Pick<
   Incident,
-  'id' | 'status' | 'severity' | 'openedAt' | 'acknowledgedAt' | 'respondedAt' | 'resolvedAt' | 'resolvedBy' | 'sla' | 'maintenance'
+  | 'id'
+  | 'title'
+  | 'status'
+  | 'severity'
+  | 'openedAt'
+  | 'acknowledgedAt'
+  | 'respondedAt'
+  | 'resolvedAt'
+  | 'resolvedBy'
+  | 'sla'
+  | 'maintenance'
+  | 'remediation'
 >;
 const OUTCOME_FIELDS = [
   'id',
@@ -78,6 +92,8 @@ const OUTCOME_FIELDS = [
   'resolvedBy',
   'sla',
   'maintenance',
+  'title',
+  'remediation',
 ] as const;
 const incidentOutcomeSchema = entitySchema<IncidentOutcome>(pickShape(incidentShape, OUTCOME_FIELDS));
 
@@ -113,7 +129,7 @@ export async function listIncidentsOpenedBetween(
         TableName: table.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-        FilterExpression: '#f1 <> :merged',
+        FilterExpression: `#f${OUTCOME_FIELDS.indexOf('status')} <> :merged`,
         ExpressionAttributeValues: {
           ':pk': keys.incidentsOf(tenantId).gsi1pk,
           ':from': ulidFloor(new Date(from.getTime() - INCIDENT_ID_DRIFT_MS)),

@@ -1,10 +1,9 @@
 import * as z from 'zod';
 import { badRequest } from '../../errors';
 import { json } from '../../http/http';
-import { computeKpis, kpiPeriodSchema, type KpiAlert, type KpiIncident } from '../../kpi/kpis';
+import { computeKpis } from '../../kpi/kpis';
+import { readKpiInputs } from '../../kpi/read';
 import { timeZoneSchema } from '../../util/zoned-time';
-import { alertsReceivedBetween, listIncidentsOpenedBetween } from '../../store/kpi-reads';
-import { slaPolicies } from '../../store/sla';
 import type { Route, RouteContext } from '../context';
 import { routeDefiner } from '../define-route';
 import { kpiReportResponse, tenantQuery } from '../schemas';
@@ -19,13 +18,6 @@ import { kpiReportResponse, tenantQuery } from '../schemas';
 const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_PERIOD_DAYS = 7;
 export const MAX_PERIOD_DAYS = 92;
-/**
- * Alerts count on the day they occurred but are stored by receipt: an alert of the period delivered
- * up to this long after its end still counts.
- */
-const LATE_DELIVERY_MS = 3600 * 1000;
-/** Wall-clock time the reads may take (the API function times out after 10 s, functions/catalog.ts). */
-const READ_BUDGET_MS = 7_000;
 
 /** Any ISO 8601 instant, normalized to UTC. */
 const instant = z.iso
@@ -65,7 +57,6 @@ export function kpiRoutes(context: RouteContext): Route[] {
         errors: { 400: 'Invalid input, or a period longer than 92 days or too busy to read in time' },
       },
       async ({ tenantId, query }) => {
-        const started = Date.now();
         const now = deps.now();
         const to = query.to ?? now;
         const from = query.from ?? new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS);
@@ -75,41 +66,11 @@ export function kpiRoutes(context: RouteContext): Route[] {
             { path: 'from', message: `more than ${MAX_PERIOD_DAYS} days before to` },
           ]);
         }
-        const period = kpiPeriodSchema.parse({ from: from.toISOString(), to: to.toISOString() });
-        const afterPage = (_kept: number, more: boolean) => {
-          if (more && Date.now() - started > READ_BUDGET_MS) {
-            throw badRequest('This period has too much to read in time: ask for a shorter period', { from: period.from, to: period.to });
-          }
-        };
-        const lastReceipt = new Date(Math.min(to.getTime() + LATE_DELIVERY_MS, Math.max(to.getTime(), now.getTime())));
-        const [alerts, incidents, sla] = await Promise.all([
-          alertsReceivedBetween(deps.table, tenantId, from, lastReceipt, ['occurredAt', 'status', 'correlation', 'incidentId'], {
-            afterPage,
-          }),
-          listIncidentsOpenedBetween(deps.table, tenantId, from, to, { afterPage }),
-          slaPolicies.get(deps.table, tenantId),
-        ]);
-        const kpiAlerts: KpiAlert[] = alerts.map((alert) => ({
-          occurredAt: alert.occurredAt,
-          status: alert.status,
-          ...(alert.correlation !== undefined ? { correlation: alert.correlation } : {}),
-          ...(alert.incidentId !== undefined ? { incidentId: alert.incidentId } : {}),
-        }));
-        const kpiIncidents: KpiIncident[] = incidents.map((incident) => ({
-          status: incident.status,
-          severity: incident.severity,
-          openedAt: incident.openedAt,
-          ...(incident.acknowledgedAt ? { acknowledgedAt: incident.acknowledgedAt } : {}),
-          ...(incident.respondedAt ? { respondedAt: incident.respondedAt } : {}),
-          ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
-          ...(incident.resolvedBy ? { resolvedBy: incident.resolvedBy } : {}),
-          // The deadlines the sla function stored (the tenant's policy then, pauses included); the policy now otherwise.
-          ...(incident.sla
-            ? { sla: { responseBy: incident.sla.responseDueAt, resolutionBy: incident.sla.resolutionDueAt, clock: incident.sla.clock } }
-            : {}),
-          ...(incident.maintenance ? { maintenance: { windowId: incident.maintenance.windowId } } : {}),
-        }));
-        const report = computeKpis(kpiAlerts, kpiIncidents, period, query.timeZone, { now, policy: sla.policy });
+        const inputs = await readKpiInputs(deps, tenantId, { from, to, now });
+        const report = computeKpis(inputs.alerts, inputs.kpiIncidents, inputs.period, query.timeZone, {
+          now: inputs.now,
+          policy: inputs.policy,
+        });
         return json(200, { tenantId, ...report });
       },
     ),

@@ -9,6 +9,8 @@ import { AppShell } from './components/app-shell';
 import { Spinner } from './components/states';
 import { LiveProvider } from './realtime/live';
 import LoginPage from './pages/LoginPage';
+import { isPortalUser } from './features/portal/portal';
+import { PortalRoutes } from './features/portal/PortalRoutes';
 
 const OverviewPage = lazy(() => import('./pages/OverviewPage'));
 const IncidentsPage = lazy(() => import('./pages/IncidentsPage'));
@@ -20,6 +22,7 @@ const CompanyDetailPage = lazy(() => import('./pages/CompanyDetailPage'));
 const TechniciansPage = lazy(() => import('./pages/TechniciansPage'));
 const MaintenancePage = lazy(() => import('./pages/MaintenancePage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
+const ReportsPage = lazy(() => import('./pages/ReportsPage'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
@@ -45,20 +48,25 @@ function SignedIn({ wsUrl }: { wsUrl: string }) {
       <LiveProvider wsUrl={wsUrl}>
         <AppShell>
           <Suspense fallback={<Spinner />}>
-            <Routes>
-              <Route index element={<OverviewPage />} />
-              <Route path="incidents" element={<IncidentsPage />} />
-              <Route path="incidents/:tenantId/:incidentId" element={<IncidentDetailPage />} />
-              <Route path="approvals" element={<ApprovalsPage />} />
-              <Route path="runbooks" element={<RunbooksPage />} />
-              <Route path="companies" element={<CompaniesPage />} />
-              <Route path="companies/:tenantId" element={<CompanyDetailPage />} />
-              <Route path="technicians" element={<TechniciansPage />} />
-              <Route path="maintenance" element={<MaintenancePage />} />
-              <Route path="audit" element={<AuditPage />} />
-              <Route path="settings" element={<SettingsPage />} />
-              <Route path="*" element={<NotFoundPage />} />
-            </Routes>
+            {isPortalUser(user) ? (
+              <PortalRoutes />
+            ) : (
+              <Routes>
+                <Route index element={<OverviewPage />} />
+                <Route path="incidents" element={<IncidentsPage />} />
+                <Route path="incidents/:tenantId/:incidentId" element={<IncidentDetailPage />} />
+                <Route path="approvals" element={<ApprovalsPage />} />
+                <Route path="runbooks" element={<RunbooksPage />} />
+                <Route path="companies" element={<CompaniesPage />} />
+                <Route path="companies/:tenantId" element={<CompanyDetailPage />} />
+                <Route path="technicians" element={<TechniciansPage />} />
+                <Route path="maintenance" element={<MaintenancePage />} />
+                <Route path="reports" element={<ReportsPage />} />
+                <Route path="audit" element={<AuditPage />} />
+                <Route path="settings" element={<SettingsPage />} />
+                <Route path="*" element={<NotFoundPage />} />
+              </Routes>
+            )}
           </Suspense>
         </AppShell>
       </LiveProvider>

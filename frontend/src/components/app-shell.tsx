@@ -5,6 +5,7 @@ import { useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { useLive } from '../realtime/live';
 import { ROLE_LABELS } from '../lib/format';
+import { isPortalUser, PORTAL_NAV } from '../features/portal/portal';
 
 interface NavItem {
   to: string;
@@ -21,6 +22,7 @@ export const NAV: NavItem[] = [
   { to: '/companies', label: 'Companies & assets', needs: 'asset.read' },
   { to: '/technicians', label: 'Technicians & on-call', needs: 'oncall.read' },
   { to: '/maintenance', label: 'Maintenance', needs: 'maintenance.read' },
+  { to: '/reports', label: 'Reports', needs: 'report.read' },
   { to: '/audit', label: 'Audit log', needs: 'audit.read' },
   { to: '/settings', label: 'Settings', needs: 'settings.read' },
 ];
@@ -44,7 +46,10 @@ function LiveIndicator() {
 }
 
 function CompanyPicker() {
+  const { user } = useSession();
   const { tenants, selected, select } = useTenants();
+  // A client's viewer sees their own company's name, never a list of companies.
+  if (isPortalUser(user)) return tenants[0] ? <span className="company-name">{tenants[0].name}</span> : null;
   if (tenants.length < 2) return tenants[0] ? <span className="company-name">{tenants[0].name}</span> : null;
   return (
     <label className="company-picker">
@@ -72,7 +77,7 @@ export function AppShell({ children }: { children: ReactNode }) {
     setLastPath(location.pathname);
     setMenuOpen(false);
   }
-  const items = NAV.filter((item) => !item.needs || canSomewhere(item.needs));
+  const items: readonly NavItem[] = isPortalUser(user) ? PORTAL_NAV : NAV.filter((item) => !item.needs || canSomewhere(item.needs));
   return (
     <div className="shell">
       <a className="skip-link" href="#main">

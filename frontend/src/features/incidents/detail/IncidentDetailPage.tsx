@@ -14,6 +14,8 @@ import { FactsCard, PriorityCard, EscalationCard } from './fact-cards';
 import { AlertsCard } from './alerts-card';
 import { RemediationCard } from './remediation-card';
 import { NotesCard, ActivityCard } from './timeline-cards';
+import { isPortalUser } from '../../portal/portal';
+import { PortalIncidentView } from '../../portal/PortalIncidentView';
 
 function IncidentView({ detail }: { detail: IncidentDetail }) {
   const { can } = useSession();
@@ -90,6 +92,7 @@ function IncidentView({ detail }: { detail: IncidentDetail }) {
 /** One incident: what happened, why it was grouped and prioritised, what the automation did, and the operator's controls. */
 export default function IncidentDetailPage() {
   const { tenantId = '', incidentId = '' } = useParams();
+  const { user } = useSession();
   useFollowIncident(tenantId, incidentId);
   const query = useIncident(tenantId, incidentId);
   if (query.isPending) return <Spinner label="Loading the incident" />;
@@ -112,5 +115,7 @@ export default function IncidentDetailPage() {
       </div>
     );
   }
+  // A client's viewer gets the incident as the API shows it to them, with their own actions only.
+  if (isPortalUser(user)) return <PortalIncidentView detail={query.data} />;
   return <IncidentView detail={query.data} />;
 }

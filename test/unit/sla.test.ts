@@ -37,18 +37,18 @@ describe('SLA policy', () => {
   test('an empty policy is the default targets, with info at 72 h / 7 days', () => {
     const policy = slaPolicySchema.parse({});
     expect(policy.targets).toEqual({
-      critical: { responseMinutes: 30, resolutionMinutes: 240 },
-      high: { responseMinutes: 120, resolutionMinutes: 480 },
-      medium: { responseMinutes: 480, resolutionMinutes: 1440 },
-      low: { responseMinutes: 1440, resolutionMinutes: 2880 },
-      info: { responseMinutes: 4320, resolutionMinutes: 10080 },
+      critical: { responseMinutes: 30, resolutionMinutes: 240, coverage: '24x7' },
+      high: { responseMinutes: 120, resolutionMinutes: 480, coverage: '24x7' },
+      medium: { responseMinutes: 480, resolutionMinutes: 1440, coverage: '24x7' },
+      low: { responseMinutes: 1440, resolutionMinutes: 2880, coverage: '24x7' },
+      info: { responseMinutes: 4320, resolutionMinutes: 10080, coverage: '24x7' },
     });
     expect(policy.warning).toEqual({ leadMinutes: 30, shortWindowFraction: 0.8 });
   });
 
   test('changing one severity keeps the defaults of the others', () => {
     const policy = slaPolicySchema.parse({ targets: { critical: { responseMinutes: 15, resolutionMinutes: 120 } } });
-    expect(policy.targets.critical).toEqual({ responseMinutes: 15, resolutionMinutes: 120 });
+    expect(policy.targets.critical).toEqual({ responseMinutes: 15, resolutionMinutes: 120, coverage: '24x7' });
     expect(policy.targets.high).toEqual(DEFAULT_SLA_TARGETS.high);
   });
 

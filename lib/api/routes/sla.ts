@@ -5,7 +5,7 @@ import {
   escalationTargetSchema,
   type EscalationPolicy,
 } from '../../domain/escalation/policy';
-import { slaPolicySchema } from '../../domain/sla/policy';
+import { slaPolicySchema, type SlaPolicy } from '../../domain/sla/policy';
 import { worksFor } from '../../domain/user';
 import { badRequest } from '../../errors';
 import { listSchedules } from '../../store/oncall';
@@ -48,7 +48,36 @@ const slaChange = z.looseObject({
   version: version.optional(),
   targets: z.looseObject({}).optional(),
   warning: z.looseObject({}).optional(),
+  calendar: z.looseObject({ week: z.looseObject({}).optional() }).optional(),
 });
+type SlaChange = z.infer<typeof slaChange>;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Each object of `change` merged over the same key of `current`; anything else replaces it. */
+function mergeEach(current: Record<string, unknown>, change: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!change) return current;
+  return Object.fromEntries(
+    [...new Set([...Object.keys(current), ...Object.keys(change)])].map((key) => {
+      const [was, now] = [current[key], change[key]];
+      return [key, key in change ? (isRecord(was) && isRecord(now) ? { ...was, ...now } : now) : was];
+    }),
+  );
+}
+
+/** Targets severity by severity and field by field; the calendar field by field, its week weekday by weekday (holidays as a whole). */
+function mergedSla(current: SlaPolicy, change: SlaChange): unknown {
+  const calendar = change.calendar
+    ? { ...current.calendar, ...change.calendar, week: { ...current.calendar.week, ...change.calendar.week } }
+    : current.calendar;
+  return {
+    ...current,
+    ...change,
+    targets: mergeEach(current.targets, change.targets),
+    warning: { ...current.warning, ...change.warning },
+    calendar,
+  };
+}
 const slaChangeDoc = slaPolicySchema.extend({ version: version.optional().describe(STALE_VERSION_DOC) });
 const escalationChange = z.looseObject({ version: version.optional() });
 const escalationChangeDoc = escalationPolicyRequest.partial().extend({ version: version.optional().describe(STALE_VERSION_DOC) });
@@ -88,23 +117,18 @@ export function slaRoutes(context: RouteContext): Route[] {
       view: slaPolicyViewResponse,
       versioned: true,
       conflict: 'The policy changed meanwhile (a stale `version`): read it again',
-      read: { summary: "A tenant's SLA policy (response and resolution targets per severity, warnings), every default filled in" },
+      read: {
+        summary:
+          "A tenant's SLA policy (response and resolution targets per severity, warnings, the service calendar), every default filled in",
+      },
       change: {
         summary: 'Change some fields of the SLA policy',
         description:
-          'Only the fields sent change: `targets` severity by severity (each with both windows), `warning` field by field. With `version` (from GET), a policy changed since is not overwritten (409). A change that changes nothing is not audited.',
+          'Only the fields sent change: `targets` severity by severity and field by field (`coverage`: `24x7`, or `business-hours` to count only the time `calendar` covers), `warning` field by field, `calendar` field by field (`week` weekday by weekday, `holidays` as a whole). With `version` (from GET), a policy changed since is not overwritten (409). A change that changes nothing is not audited.',
         body: slaChange,
         documentedBody: slaChangeDoc,
         audit: 'sla-policy.update',
-        apply: (current, change) =>
-          mergedPolicy(
-            slaPolicySchema.safeParse({
-              ...current,
-              ...change,
-              targets: { ...current.targets, ...change.targets },
-              warning: { ...current.warning, ...change.warning },
-            }),
-          ),
+        apply: (current, change) => mergedPolicy(slaPolicySchema.safeParse(mergedSla(current, change))),
       },
       reset: {
         summary: 'Reset the SLA policy to the defaults',

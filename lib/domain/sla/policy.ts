@@ -1,13 +1,15 @@
 import * as z from 'zod';
 import { SEVERITIES, type Severity } from '../alert';
 import type { IncidentStatus } from '../incident-status';
+import { coveredIntervals, DEFAULT_SERVICE_CALENDAR, serviceCalendarSchema, type ServiceCalendar } from './calendar';
 
 /**
  * SLA policy, deadlines, the pausable SLA clock and the one-time timers.
  *
  * Every incident has two clocks that start at `openedAt`: response (until someone acknowledges it)
  * and resolution (until it is resolved). A clock pauses while the incident waits on the client; the
- * paused time does not count, so its deadlines move later by it. Warnings and breaches are one-time
+ * paused time does not count, so its deadlines move later by it. A severity whose target runs in business
+ * hours counts only the time the policy's service calendar covers (./calendar.ts). Warnings and breaches are one-time
  * timers (EventBridge Scheduler in AWS) created from `timersFor`; whatever fires re-checks the
  * incident with `evaluateTimer` first, so a late, early, repeated or out-of-date firing does nothing.
  */
@@ -22,12 +24,18 @@ const minutes = z
   .min(1)
   .max(60 * 24 * 90);
 
+/** Whether a target's minutes run around the clock or only in the service calendar's business hours. */
+export const SLA_COVERAGES = ['24x7', 'business-hours'] as const;
+export type SlaCoverage = (typeof SLA_COVERAGES)[number];
+
 export const slaTargetSchema = z
   .object({
     /** Minutes from opening to the first acknowledgement. */
     responseMinutes: minutes,
     /** Minutes from opening to resolution. */
     resolutionMinutes: minutes,
+    /** `business-hours`: both windows count only the time the policy's calendar covers. */
+    coverage: z.enum(SLA_COVERAGES).default('24x7'),
   })
   .strict()
   .refine((target) => target.resolutionMinutes >= target.responseMinutes, {
@@ -42,11 +50,11 @@ export type SlaTarget = z.infer<typeof slaTargetSchema>;
  * resolve (nothing stays open forever, and the SLA compliance KPI still counts it).
  */
 export const DEFAULT_SLA_TARGETS: Readonly<Record<Severity, SlaTarget>> = {
-  critical: { responseMinutes: 30, resolutionMinutes: 4 * 60 },
-  high: { responseMinutes: 2 * 60, resolutionMinutes: 8 * 60 },
-  medium: { responseMinutes: 8 * 60, resolutionMinutes: 24 * 60 },
-  low: { responseMinutes: 24 * 60, resolutionMinutes: 48 * 60 },
-  info: { responseMinutes: 72 * 60, resolutionMinutes: 7 * 24 * 60 },
+  critical: { responseMinutes: 30, resolutionMinutes: 4 * 60, coverage: '24x7' },
+  high: { responseMinutes: 2 * 60, resolutionMinutes: 8 * 60, coverage: '24x7' },
+  medium: { responseMinutes: 8 * 60, resolutionMinutes: 24 * 60, coverage: '24x7' },
+  low: { responseMinutes: 24 * 60, resolutionMinutes: 48 * 60, coverage: '24x7' },
+  info: { responseMinutes: 72 * 60, resolutionMinutes: 7 * 24 * 60, coverage: '24x7' },
 };
 
 export const DEFAULT_SLA_WARNING = { leadMinutes: 30, shortWindowFraction: 0.8 } as const;
@@ -72,6 +80,8 @@ export const slaPolicySchema = z
       .strict()
       .default(() => structuredClone(DEFAULT_SLA_TARGETS) as Record<Severity, SlaTarget>),
     warning: slaWarningSchema.default({ ...DEFAULT_SLA_WARNING }),
+    /** The business hours and holidays the `business-hours` targets count in (and the reports' time zone). */
+    calendar: serviceCalendarSchema.default(() => structuredClone(DEFAULT_SERVICE_CALENDAR)),
   })
   .strict();
 export type SlaPolicy = z.infer<typeof slaPolicySchema>;
@@ -141,38 +151,60 @@ function intervals(clock: SlaClock | undefined, openedMs: number): Array<[number
   return result.sort((a, b) => a[0] - b[0]);
 }
 
-/** Paused milliseconds between opening and `untilMs`. */
-export function pausedMs(clock: SlaClock | undefined, openedAt: string, untilMs: number): number {
+/**
+ * The stretches in which SLA time runs, from opening on, in order: the time the coverage counts (always,
+ * or a service calendar's business hours) less the pauses. Ends at the start of a pause still open (the
+ * rest is not known until the clock resumes), or where the calendar's horizon ends.
+ */
+function* runningStretches(clock: SlaClock | undefined, openedAt: string, calendar?: ServiceCalendar): Generator<[number, number]> {
   const opened = Date.parse(openedAt);
+  const pauses = intervals(clock, opened);
+  const covered: Iterable<[number, number]> = calendar ? coveredIntervals(opened, calendar) : [[opened, Number.POSITIVE_INFINITY]];
+  let next = 0;
+  for (const [start, end] of covered) {
+    let cursor = start;
+    while (cursor < end) {
+      while (next < pauses.length && (pauses[next] as [number, number])[1] <= cursor) next++;
+      const pause = pauses[next];
+      if (!pause || pause[0] >= end) {
+        yield [cursor, end];
+        break;
+      }
+      if (pause[0] > cursor) yield [cursor, pause[0]];
+      if (pause[1] === Number.POSITIVE_INFINITY) return;
+      cursor = pause[1];
+    }
+  }
+}
+
+/** Effective SLA time gone at `nowMs`: the covered time since opening (all of it for 24x7) less the paused time. */
+export function elapsedMs(clock: SlaClock | undefined, openedAt: string, nowMs: number, calendar?: ServiceCalendar): number {
   let total = 0;
-  for (const [from, to] of intervals(clock, opened)) {
-    if (from >= untilMs) break;
-    total += Math.min(to, untilMs) - from;
+  for (const [start, end] of runningStretches(clock, openedAt, calendar)) {
+    if (start >= nowMs) break;
+    total += Math.min(end, nowMs) - start;
   }
   return total;
 }
 
-/** Effective SLA time gone at `nowMs`: wall time since opening minus the paused time. */
-export function elapsedMs(clock: SlaClock | undefined, openedAt: string, nowMs: number): number {
-  return Math.max(0, nowMs - Date.parse(openedAt) - pausedMs(clock, openedAt, nowMs));
-}
-
 /**
- * The instant at which `effectiveMs` of SLA time will have gone, every pause before it added; null
- * when that moment falls in a pause that is still open (it is not known until the clock resumes).
+ * The instant at which `effectiveMs` of SLA time will have gone, in covered time (a calendar's business
+ * hours, or always) with every pause before it added; null when that moment falls in a pause that is
+ * still open (it is not known until the clock resumes) or beyond the calendar's horizon. Time that fits
+ * exactly ends a stretch there: 4 business hours from 14:00 end at 18:00, not at the next opening.
  */
-export function instantAfter(clock: SlaClock | undefined, openedAt: string, effectiveMs: number): number | null {
-  let cursor = Date.parse(openedAt);
+export function instantAfter(
+  clock: SlaClock | undefined,
+  openedAt: string,
+  effectiveMs: number,
+  calendar?: ServiceCalendar,
+): number | null {
   let remaining = effectiveMs;
-  for (const [from, to] of intervals(clock, cursor)) {
-    if (to <= cursor) continue;
-    const start = Math.max(from, cursor);
-    if (start >= cursor + remaining) break;
-    remaining -= start - cursor;
-    if (to === Number.POSITIVE_INFINITY) return null;
-    cursor = to;
+  for (const [start, end] of runningStretches(clock, openedAt, calendar)) {
+    if (end - start >= remaining) return start + remaining;
+    remaining -= end - start;
   }
-  return cursor + remaining;
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -200,20 +232,26 @@ export function targetFor(policy: SlaPolicy, severity: Severity): SlaTarget {
   return policy.targets[severity] ?? DEFAULT_SLA_TARGETS[severity];
 }
 
+/** The calendar a severity's clocks count in: none (always) for 24x7 targets. */
+export function calendarFor(policy: SlaPolicy, severity: Severity): ServiceCalendar | undefined {
+  return targetFor(policy, severity).coverage === 'business-hours' ? (policy.calendar ?? DEFAULT_SERVICE_CALENDAR) : undefined;
+}
+
 function windowMinutes(target: SlaTarget, clock: SlaClockKind): number {
   return clock === 'response' ? target.responseMinutes : target.resolutionMinutes;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** Response and resolution deadlines of an incident, shifted by its pauses. */
+/** Response and resolution deadlines of an incident: its targets in covered time, shifted by its pauses. */
 export function deadlinesFor(incident: SlaSubject, policy: SlaPolicy = DEFAULT_SLA_POLICY): Deadlines {
   const target = targetFor(policy, incident.severity);
+  const calendar = calendarFor(policy, incident.severity);
   return {
     responseMinutes: target.responseMinutes,
     resolutionMinutes: target.resolutionMinutes,
-    responseBy: iso(instantAfter(incident.clock, incident.openedAt, target.responseMinutes * MINUTE_MS)),
-    resolutionBy: iso(instantAfter(incident.clock, incident.openedAt, target.resolutionMinutes * MINUTE_MS)),
+    responseBy: iso(instantAfter(incident.clock, incident.openedAt, target.responseMinutes * MINUTE_MS, calendar)),
+    resolutionBy: iso(instantAfter(incident.clock, incident.openedAt, target.resolutionMinutes * MINUTE_MS, calendar)),
   };
 }
 
@@ -268,11 +306,12 @@ export interface SlaIncident extends SlaSubject {
 
 function dueAtOf(incident: SlaSubject, policy: SlaPolicy, kind: SlaTimerKind): { dueAt: number | null; deadline: number | null } {
   const target = targetFor(policy, incident.severity);
+  const calendar = calendarFor(policy, incident.severity);
   const window = windowMinutes(target, clockOfTimer(kind));
-  const deadline = instantAfter(incident.clock, incident.openedAt, window * MINUTE_MS);
+  const deadline = instantAfter(incident.clock, incident.openedAt, window * MINUTE_MS, calendar);
   if (isBreachTimer(kind)) return { dueAt: deadline, deadline };
   const warnAfter = warningAfterMinutes(window, policy.warning);
-  return { dueAt: instantAfter(incident.clock, incident.openedAt, Math.round(warnAfter * MINUTE_MS)), deadline };
+  return { dueAt: instantAfter(incident.clock, incident.openedAt, Math.round(warnAfter * MINUTE_MS), calendar), deadline };
 }
 
 /** Why a timer kind no longer applies to an incident, or undefined when it still does. */

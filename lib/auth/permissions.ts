@@ -34,6 +34,8 @@ export const ACTIONS = [
   'incident.note',
   'incident.resolve',
   'incident.reopen',
+  /** Ask the MSP to call back about an incident (a client's viewer): the assignee, or the company's admins, are told. */
+  'incident.callback',
   'alert.read',
   'execution.read',
   'execution.run.low',
@@ -105,10 +107,30 @@ const COMPANY_ADMIN: readonly Action[] = [
   'report.send',
 ];
 
+/**
+ * A person of the client company (docs/security.md, "The client's viewer"): what their company sees of the
+ * service, redacted by the routes (lib/domain/client-view.ts), and two ways to speak to the MSP (a note the
+ * MSP sees, a callback request). Nothing that acts on an incident or the company's systems, nothing about
+ * the MSP's people or tooling (alerts' payloads, runbooks, executions, approvals, users, audit, on-call,
+ * integrations, notifications, settings).
+ */
+const CLIENT_VIEWER: readonly Action[] = [
+  'tenant.read',
+  'asset.read',
+  'incident.read',
+  'incident.note',
+  // The client's own request; the MSP's technicians and company admins are who it asks to call.
+  'incident.callback',
+  'kpi.read',
+  'maintenance.read',
+  'report.read',
+];
+
 export const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {
   msp_admin: new Set(ACTIONS),
   company_admin: new Set(COMPANY_ADMIN),
   technician: new Set(TECHNICIAN),
+  client_viewer: new Set(CLIENT_VIEWER),
 };
 
 /** Actions about the MSP itself rather than one tenant. */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import * as z from 'zod';
-import type { Role } from '../domain/user';
+import { ROLES, type Role } from '../domain/user';
 import { traced } from '../observability';
 
 /**
@@ -84,7 +84,7 @@ export async function signAccessToken(claims: AccessClaims, keySet: KeySet, now:
 
 const accessClaimsSchema = z.object({
   sub: z.string().min(1),
-  role: z.enum(['msp_admin', 'company_admin', 'technician']),
+  role: z.enum(ROLES),
   tenants: z.array(z.string()),
   email: z.string(),
   ver: z.number().int().min(0),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { e164Schema } from './notify/sms-voice';
 
 /**
  * The request bodies of an operator's actions on an incident. Pure zod, so the API's routes
@@ -13,4 +14,14 @@ export const resolveIncidentBody = z
   .strict();
 export const reopenIncidentBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() }).strict();
 export const assignIncidentBody = z.object({ userId: z.string().min(1).max(128).nullable() }).strict();
-export const incidentNoteBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict();
+/** Who reads a note: the MSP's people only (`internal`, the default) or the client's viewers too. */
+export const NOTE_VISIBILITIES = ['internal', 'client'] as const;
+export type NoteVisibility = (typeof NOTE_VISIBILITIES)[number];
+
+/** `visibility: 'client'` lets the client's viewers read the note (theirs always are); the default is internal. */
+export const incidentNoteBody = z
+  .object({ text: z.string().trim().min(1).max(4000), visibility: z.enum(NOTE_VISIBILITIES).optional() })
+  .strict();
+
+/** A client's viewer asks the MSP to call back: where (their verified-looking number, optional) and about what. */
+export const callbackRequestBody = z.object({ phone: e164Schema.optional(), message: z.string().trim().min(1).max(1000) }).strict();

@@ -4,6 +4,7 @@ import { SLA_CLOCKS, SLA_TIMER_KINDS, slaClockSchema, type SlaClock, type SlaClo
 import { ALERT_STATUSES, SEVERITIES, type Severity } from './alert';
 import { entitySchema, timestamp, type ShapeOf } from './entity-schema';
 import { INCIDENT_STATUSES, type IncidentStatus } from './incident-status';
+import { NOTE_VISIBILITIES, type NoteVisibility } from './incident-actions';
 import { maintenanceHoldSchema, type MaintenanceHold } from './maintenance/hold';
 
 // The statuses have a module of their own so that the SLA policy, which this model refers to, can use them too.
@@ -232,6 +233,8 @@ export interface TimelineEntry {
   /** The other incident of a merge. */
   incidentId?: string;
   reason: string;
+  /** A note's readers; absent is `internal` (every note written before clients could read any). */
+  visibility?: NoteVisibility;
   /**
    * The order it was written in (lib/store/incidents.ts writeStamps): entries of one instant sort by it, so a
    * cause comes before its effect whatever their event times' milliseconds say.
@@ -377,6 +380,7 @@ export const timelineEntrySchema = entitySchema<TimelineEntry>({
   actor: z.string().optional(),
   incidentId: z.string().optional(),
   reason: z.string(),
+  visibility: z.enum(NOTE_VISIBILITIES).optional(),
   seq: z.string().optional(),
 });
 

@@ -1,7 +1,14 @@
 import * as z from 'zod';
 
-export const ROLES = ['msp_admin', 'company_admin', 'technician'] as const;
+/**
+ * `client_viewer`: a person of the client company itself (not the MSP's staff), who belongs to exactly one
+ * tenant and sees its incidents, assets and reports redacted (lib/domain/client-view.ts).
+ */
+export const ROLES = ['msp_admin', 'company_admin', 'technician', 'client_viewer'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** The MSP's own people: everyone but a client's viewer. Only they are assigned incidents, paged or named in schedules. */
+export const isStaff = (role: Role) => role !== 'client_viewer';
 
 export const userSchema = z.object({
   id: z.string().min(1),
@@ -22,6 +29,6 @@ export function publicUser(user: User): PublicUser {
   return { id: user.id, email: user.email, name: user.name, role: user.role, tenantIds: user.tenantIds, skills: user.skills };
 }
 
-/** Whether a user may be named in the tenant's schedules and escalation chains: an MSP admin, or someone working for it. */
+/** Whether a user may be named in the tenant's schedules and escalation chains: an MSP admin, or staff working for it (never a client's viewer). */
 export const worksFor = (user: Pick<User, 'role' | 'tenantIds'> | undefined, tenantId: string) =>
-  user !== undefined && (user.role === 'msp_admin' || user.tenantIds.includes(tenantId));
+  user !== undefined && (user.role === 'msp_admin' || (isStaff(user.role) && user.tenantIds.includes(tenantId)));

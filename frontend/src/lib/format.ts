@@ -57,8 +57,9 @@ export function humanize(value: string): string {
   return value.replace(/[_-]+/g, ' ').replace(/^\w/, (letter) => letter.toUpperCase());
 }
 
-export const ROLE_LABELS: Record<'msp_admin' | 'company_admin' | 'technician', string> = {
+export const ROLE_LABELS: Record<'msp_admin' | 'company_admin' | 'technician' | 'client_viewer', string> = {
   msp_admin: 'MSP admin',
   company_admin: 'Company admin',
   technician: 'Technician',
+  client_viewer: 'Client viewer',
 };

@@ -13,6 +13,7 @@ import { alertRowsOf } from '../../domain/incident-view';
 import { getIncidentDetail, listIncidents, type IncidentDetail } from '../../store/incidents';
 import { writeEvents } from '../../store/outbox';
 import { getUser } from '../../store/users';
+import { worksFor } from '../../domain/user';
 import type { Route, RouteContext } from '../context';
 import { routeDefiner, type RouteRequest, type RouteSpec } from '../define-route';
 import { incidentDetailResponse, incidentListResponse, incidentPathParams, tenantQuery } from '../schemas';
@@ -252,8 +253,8 @@ export function incidentRoutes(context: RouteContext): Route[] {
         let assignee: { userId: string; name: string } | null = null;
         if (userId) {
           const user = await getUser(deps.table, userId);
-          // Only someone who may work on this tenant's incidents can be assigned (and others' ids are not revealed).
-          const mayWork = user && (user.role === 'msp_admin' || user.tenantIds.includes(incident.tenantId));
+          // Only the MSP's people who may work on this tenant's incidents can be assigned (not a client's viewer; others' ids are not revealed).
+          const mayWork = worksFor(user, incident.tenantId);
           if (!user || !mayWork) throw badRequest('No such user works on this tenant');
           assignee = { userId: user.id, name: user.name };
         }

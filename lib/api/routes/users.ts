@@ -99,6 +99,8 @@ export function userRoutes(context: RouteContext): Route[] {
       return;
     }
     if (!tenantIds.length) throw badRequest(`A ${role} needs at least one tenant`);
+    // A client's viewer speaks for one company: with two, each would see the other's name on the other's incidents.
+    if (role === 'client_viewer' && tenantIds.length !== 1) throw badRequest('A client_viewer belongs to exactly one tenant');
     for (const tenantId of tenantIds) authorize(principal, 'user.write', tenantId, 'Tenant');
     const missing = (
       await Promise.all(tenantIds.map(async (tenantId) => ((await getTenant(deps.table, tenantId)) ? undefined : tenantId)))
@@ -187,7 +189,7 @@ export function userRoutes(context: RouteContext): Route[] {
         path: '/v1/users',
         summary: 'Create a user',
         description:
-          'Company admins create technicians and company admins of their own tenants only; only MSP admins create MSP admins (with no tenants).',
+          "Company admins create technicians, company admins and client viewers of their own tenants only; only MSP admins create MSP admins (with no tenants). A client viewer (a person of the client company: docs/client-portal.md) belongs to exactly one tenant.",
         tag,
         scope: 'tenant',
         action: 'user.write',

@@ -1697,7 +1697,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * A tenant's SLA policy (response and resolution targets per severity, warnings), every default filled in
+     * A tenant's SLA policy (response and resolution targets per severity, warnings, the service calendar), every default filled in
      * @description `version` is what a change sends back to be accepted.
      *
      *     Permission: `settings.read` on the tenant.
@@ -1705,7 +1705,7 @@ export interface paths {
     get: operations['getTenantsByIdSlaPolicy'];
     /**
      * Change some fields of the SLA policy
-     * @description Only the fields sent change: `targets` severity by severity (each with both windows), `warning` field by field. With `version` (from GET), a policy changed since is not overwritten (409). A change that changes nothing is not audited.
+     * @description Only the fields sent change: `targets` severity by severity and field by field (`coverage`: `24x7`, or `business-hours` to count only the time `calendar` covers), `warning` field by field, `calendar` field by field (`week` weekday by weekday, `holidays` as a whole). With `version` (from GET), a policy changed since is not overwritten (409). A change that changes nothing is not audited.
      *
      *     Permission: `settings.update` on the tenant.
      *
@@ -1744,7 +1744,7 @@ export interface paths {
     put?: never;
     /**
      * Create a user
-     * @description Company admins create technicians and company admins of their own tenants only; only MSP admins create MSP admins (with no tenants).
+     * @description Company admins create technicians, company admins and client viewers of their own tenants only; only MSP admins create MSP admins (with no tenants). A client viewer (a person of the client company: docs/client-portal.md) belongs to exactly one tenant.
      *
      *     Permission: `user.write` on the tenant.
      *
@@ -2908,25 +2908,189 @@ export interface components {
     SlaPolicy: {
       /**
        * @default {
+       *       "timeZone": "UTC",
+       *       "week": {
+       *         "mon": [
+       *           {
+       *             "from": "08:00",
+       *             "to": "18:00"
+       *           }
+       *         ],
+       *         "tue": [
+       *           {
+       *             "from": "08:00",
+       *             "to": "18:00"
+       *           }
+       *         ],
+       *         "wed": [
+       *           {
+       *             "from": "08:00",
+       *             "to": "18:00"
+       *           }
+       *         ],
+       *         "thu": [
+       *           {
+       *             "from": "08:00",
+       *             "to": "18:00"
+       *           }
+       *         ],
+       *         "fri": [
+       *           {
+       *             "from": "08:00",
+       *             "to": "18:00"
+       *           }
+       *         ],
+       *         "sat": [],
+       *         "sun": []
+       *       },
+       *       "holidays": []
+       *     }
+       */
+      calendar: {
+        /** @default [] */
+        holidays: {
+          date: string;
+          name: string;
+          /** @default false */
+          yearly: boolean;
+        }[];
+        /** @default UTC */
+        timeZone: string;
+        /**
+         * @default {
+         *       "mon": [
+         *         {
+         *           "from": "08:00",
+         *           "to": "18:00"
+         *         }
+         *       ],
+         *       "tue": [
+         *         {
+         *           "from": "08:00",
+         *           "to": "18:00"
+         *         }
+         *       ],
+         *       "wed": [
+         *         {
+         *           "from": "08:00",
+         *           "to": "18:00"
+         *         }
+         *       ],
+         *       "thu": [
+         *         {
+         *           "from": "08:00",
+         *           "to": "18:00"
+         *         }
+         *       ],
+         *       "fri": [
+         *         {
+         *           "from": "08:00",
+         *           "to": "18:00"
+         *         }
+         *       ],
+         *       "sat": [],
+         *       "sun": []
+         *     }
+         */
+        week: {
+          /**
+           * @default [
+           *       {
+           *         "from": "08:00",
+           *         "to": "18:00"
+           *       }
+           *     ]
+           */
+          fri: {
+            from: string;
+            to: string | '24:00';
+          }[];
+          /**
+           * @default [
+           *       {
+           *         "from": "08:00",
+           *         "to": "18:00"
+           *       }
+           *     ]
+           */
+          mon: {
+            from: string;
+            to: string | '24:00';
+          }[];
+          /** @default [] */
+          sat: {
+            from: string;
+            to: string | '24:00';
+          }[];
+          /** @default [] */
+          sun: {
+            from: string;
+            to: string | '24:00';
+          }[];
+          /**
+           * @default [
+           *       {
+           *         "from": "08:00",
+           *         "to": "18:00"
+           *       }
+           *     ]
+           */
+          thu: {
+            from: string;
+            to: string | '24:00';
+          }[];
+          /**
+           * @default [
+           *       {
+           *         "from": "08:00",
+           *         "to": "18:00"
+           *       }
+           *     ]
+           */
+          tue: {
+            from: string;
+            to: string | '24:00';
+          }[];
+          /**
+           * @default [
+           *       {
+           *         "from": "08:00",
+           *         "to": "18:00"
+           *       }
+           *     ]
+           */
+          wed: {
+            from: string;
+            to: string | '24:00';
+          }[];
+        };
+      };
+      /**
+       * @default {
        *       "critical": {
        *         "responseMinutes": 30,
-       *         "resolutionMinutes": 240
+       *         "resolutionMinutes": 240,
+       *         "coverage": "24x7"
        *       },
        *       "high": {
        *         "responseMinutes": 120,
-       *         "resolutionMinutes": 480
+       *         "resolutionMinutes": 480,
+       *         "coverage": "24x7"
        *       },
        *       "medium": {
        *         "responseMinutes": 480,
-       *         "resolutionMinutes": 1440
+       *         "resolutionMinutes": 1440,
+       *         "coverage": "24x7"
        *       },
        *       "low": {
        *         "responseMinutes": 1440,
-       *         "resolutionMinutes": 2880
+       *         "resolutionMinutes": 2880,
+       *         "coverage": "24x7"
        *       },
        *       "info": {
        *         "responseMinutes": 4320,
-       *         "resolutionMinutes": 10080
+       *         "resolutionMinutes": 10080,
+       *         "coverage": "24x7"
        *       }
        *     }
        */
@@ -2934,50 +3098,80 @@ export interface components {
         /**
          * @default {
          *       "responseMinutes": 30,
-         *       "resolutionMinutes": 240
+         *       "resolutionMinutes": 240,
+         *       "coverage": "24x7"
          *     }
          */
         critical: {
+          /**
+           * @default 24x7
+           * @enum {string}
+           */
+          coverage: '24x7' | 'business-hours';
           resolutionMinutes: number;
           responseMinutes: number;
         };
         /**
          * @default {
          *       "responseMinutes": 120,
-         *       "resolutionMinutes": 480
+         *       "resolutionMinutes": 480,
+         *       "coverage": "24x7"
          *     }
          */
         high: {
+          /**
+           * @default 24x7
+           * @enum {string}
+           */
+          coverage: '24x7' | 'business-hours';
           resolutionMinutes: number;
           responseMinutes: number;
         };
         /**
          * @default {
          *       "responseMinutes": 4320,
-         *       "resolutionMinutes": 10080
+         *       "resolutionMinutes": 10080,
+         *       "coverage": "24x7"
          *     }
          */
         info: {
+          /**
+           * @default 24x7
+           * @enum {string}
+           */
+          coverage: '24x7' | 'business-hours';
           resolutionMinutes: number;
           responseMinutes: number;
         };
         /**
          * @default {
          *       "responseMinutes": 1440,
-         *       "resolutionMinutes": 2880
+         *       "resolutionMinutes": 2880,
+         *       "coverage": "24x7"
          *     }
          */
         low: {
+          /**
+           * @default 24x7
+           * @enum {string}
+           */
+          coverage: '24x7' | 'business-hours';
           resolutionMinutes: number;
           responseMinutes: number;
         };
         /**
          * @default {
          *       "responseMinutes": 480,
-         *       "resolutionMinutes": 1440
+         *       "resolutionMinutes": 1440,
+         *       "coverage": "24x7"
          *     }
          */
         medium: {
+          /**
+           * @default 24x7
+           * @enum {string}
+           */
+          coverage: '24x7' | 'business-hours';
           resolutionMinutes: number;
           responseMinutes: number;
         };
@@ -3039,7 +3233,7 @@ export interface components {
       id: string;
       name: string;
       /** @enum {string} */
-      role: 'msp_admin' | 'company_admin' | 'technician';
+      role: 'msp_admin' | 'company_admin' | 'technician' | 'client_viewer';
       skills: string[];
       tenantIds: string[];
     };
@@ -5172,6 +5366,8 @@ export interface operations {
       content: {
         'application/json': {
           text: string;
+          /** @enum {string} */
+          visibility?: 'internal' | 'client';
         };
       };
     };
@@ -11357,25 +11553,189 @@ export interface operations {
         'application/json': {
           /**
            * @default {
+           *       "timeZone": "UTC",
+           *       "week": {
+           *         "mon": [
+           *           {
+           *             "from": "08:00",
+           *             "to": "18:00"
+           *           }
+           *         ],
+           *         "tue": [
+           *           {
+           *             "from": "08:00",
+           *             "to": "18:00"
+           *           }
+           *         ],
+           *         "wed": [
+           *           {
+           *             "from": "08:00",
+           *             "to": "18:00"
+           *           }
+           *         ],
+           *         "thu": [
+           *           {
+           *             "from": "08:00",
+           *             "to": "18:00"
+           *           }
+           *         ],
+           *         "fri": [
+           *           {
+           *             "from": "08:00",
+           *             "to": "18:00"
+           *           }
+           *         ],
+           *         "sat": [],
+           *         "sun": []
+           *       },
+           *       "holidays": []
+           *     }
+           */
+          calendar?: {
+            /** @default [] */
+            holidays?: {
+              date: string;
+              name: string;
+              /** @default false */
+              yearly?: boolean;
+            }[];
+            /** @default UTC */
+            timeZone?: string;
+            /**
+             * @default {
+             *       "mon": [
+             *         {
+             *           "from": "08:00",
+             *           "to": "18:00"
+             *         }
+             *       ],
+             *       "tue": [
+             *         {
+             *           "from": "08:00",
+             *           "to": "18:00"
+             *         }
+             *       ],
+             *       "wed": [
+             *         {
+             *           "from": "08:00",
+             *           "to": "18:00"
+             *         }
+             *       ],
+             *       "thu": [
+             *         {
+             *           "from": "08:00",
+             *           "to": "18:00"
+             *         }
+             *       ],
+             *       "fri": [
+             *         {
+             *           "from": "08:00",
+             *           "to": "18:00"
+             *         }
+             *       ],
+             *       "sat": [],
+             *       "sun": []
+             *     }
+             */
+            week?: {
+              /**
+               * @default [
+               *       {
+               *         "from": "08:00",
+               *         "to": "18:00"
+               *       }
+               *     ]
+               */
+              fri?: {
+                from: string;
+                to: string | '24:00';
+              }[];
+              /**
+               * @default [
+               *       {
+               *         "from": "08:00",
+               *         "to": "18:00"
+               *       }
+               *     ]
+               */
+              mon?: {
+                from: string;
+                to: string | '24:00';
+              }[];
+              /** @default [] */
+              sat?: {
+                from: string;
+                to: string | '24:00';
+              }[];
+              /** @default [] */
+              sun?: {
+                from: string;
+                to: string | '24:00';
+              }[];
+              /**
+               * @default [
+               *       {
+               *         "from": "08:00",
+               *         "to": "18:00"
+               *       }
+               *     ]
+               */
+              thu?: {
+                from: string;
+                to: string | '24:00';
+              }[];
+              /**
+               * @default [
+               *       {
+               *         "from": "08:00",
+               *         "to": "18:00"
+               *       }
+               *     ]
+               */
+              tue?: {
+                from: string;
+                to: string | '24:00';
+              }[];
+              /**
+               * @default [
+               *       {
+               *         "from": "08:00",
+               *         "to": "18:00"
+               *       }
+               *     ]
+               */
+              wed?: {
+                from: string;
+                to: string | '24:00';
+              }[];
+            };
+          };
+          /**
+           * @default {
            *       "critical": {
            *         "responseMinutes": 30,
-           *         "resolutionMinutes": 240
+           *         "resolutionMinutes": 240,
+           *         "coverage": "24x7"
            *       },
            *       "high": {
            *         "responseMinutes": 120,
-           *         "resolutionMinutes": 480
+           *         "resolutionMinutes": 480,
+           *         "coverage": "24x7"
            *       },
            *       "medium": {
            *         "responseMinutes": 480,
-           *         "resolutionMinutes": 1440
+           *         "resolutionMinutes": 1440,
+           *         "coverage": "24x7"
            *       },
            *       "low": {
            *         "responseMinutes": 1440,
-           *         "resolutionMinutes": 2880
+           *         "resolutionMinutes": 2880,
+           *         "coverage": "24x7"
            *       },
            *       "info": {
            *         "responseMinutes": 4320,
-           *         "resolutionMinutes": 10080
+           *         "resolutionMinutes": 10080,
+           *         "coverage": "24x7"
            *       }
            *     }
            */
@@ -11383,50 +11743,80 @@ export interface operations {
             /**
              * @default {
              *       "responseMinutes": 30,
-             *       "resolutionMinutes": 240
+             *       "resolutionMinutes": 240,
+             *       "coverage": "24x7"
              *     }
              */
             critical?: {
+              /**
+               * @default 24x7
+               * @enum {string}
+               */
+              coverage?: '24x7' | 'business-hours';
               resolutionMinutes: number;
               responseMinutes: number;
             };
             /**
              * @default {
              *       "responseMinutes": 120,
-             *       "resolutionMinutes": 480
+             *       "resolutionMinutes": 480,
+             *       "coverage": "24x7"
              *     }
              */
             high?: {
+              /**
+               * @default 24x7
+               * @enum {string}
+               */
+              coverage?: '24x7' | 'business-hours';
               resolutionMinutes: number;
               responseMinutes: number;
             };
             /**
              * @default {
              *       "responseMinutes": 4320,
-             *       "resolutionMinutes": 10080
+             *       "resolutionMinutes": 10080,
+             *       "coverage": "24x7"
              *     }
              */
             info?: {
+              /**
+               * @default 24x7
+               * @enum {string}
+               */
+              coverage?: '24x7' | 'business-hours';
               resolutionMinutes: number;
               responseMinutes: number;
             };
             /**
              * @default {
              *       "responseMinutes": 1440,
-             *       "resolutionMinutes": 2880
+             *       "resolutionMinutes": 2880,
+             *       "coverage": "24x7"
              *     }
              */
             low?: {
+              /**
+               * @default 24x7
+               * @enum {string}
+               */
+              coverage?: '24x7' | 'business-hours';
               resolutionMinutes: number;
               responseMinutes: number;
             };
             /**
              * @default {
              *       "responseMinutes": 480,
-             *       "resolutionMinutes": 1440
+             *       "resolutionMinutes": 1440,
+             *       "coverage": "24x7"
              *     }
              */
             medium?: {
+              /**
+               * @default 24x7
+               * @enum {string}
+               */
+              coverage?: '24x7' | 'business-hours';
               resolutionMinutes: number;
               responseMinutes: number;
             };
@@ -11696,7 +12086,7 @@ export interface operations {
           name: string;
           password: string;
           /** @enum {string} */
-          role: 'msp_admin' | 'company_admin' | 'technician';
+          role: 'msp_admin' | 'company_admin' | 'technician' | 'client_viewer';
           /** @default [] */
           skills?: string[];
           /** @default [] */
@@ -11919,7 +12309,7 @@ export interface operations {
         'application/json': {
           name?: string;
           /** @enum {string} */
-          role?: 'msp_admin' | 'company_admin' | 'technician';
+          role?: 'msp_admin' | 'company_admin' | 'technician' | 'client_viewer';
           skills?: string[];
           tenantIds?: string[];
         };

@@ -147,8 +147,8 @@ export interface KpiOptions {
   policy?: SlaPolicy;
 }
 
-type ResponseOutcome = 'met' | 'missed' | 'resolvedBeforeDue';
-type ResolutionOutcome = 'met' | 'missed';
+export type ResponseOutcome = 'met' | 'missed' | 'resolvedBeforeDue';
+export type ResolutionOutcome = 'met' | 'missed';
 
 const parsed = (iso: string | null | undefined) => (iso ? Date.parse(iso) : undefined);
 
@@ -202,6 +202,43 @@ function deadlinesOf(incident: KpiIncident, policy: SlaPolicy | undefined): { re
   return {
     responseBy: parsed(stored?.responseBy !== undefined ? stored.responseBy : computed?.responseBy),
     resolutionBy: parsed(stored?.resolutionBy !== undefined ? stored.resolutionBy : computed?.resolutionBy),
+  };
+}
+
+const resolvedAtOf = (incident: KpiIncident) => (incident.status === 'resolved' ? parsed(incident.resolvedAt) : undefined);
+
+/** An incident's outcome on one SLA clock: its deadline, and when it was met (a person's first response, the resolution), if it was. */
+export interface ClockOutcome<O> {
+  outcome: O;
+  /** Epoch milliseconds. */
+  due: number;
+  /** The first response (response clock) or the resolution (resolution clock); absent when there was none. */
+  at?: number;
+}
+
+/**
+ * The incident's SLA outcomes as the compliance figures count them: each clock's absent while its deadline
+ * is ahead of `nowMs`, when there is no deadline, and for an incident held by a maintenance window or a
+ * silence (planned work is not a broken promise).
+ */
+export function slaOutcomesOf(
+  incident: KpiIncident,
+  policy: SlaPolicy | undefined,
+  nowMs: number,
+): { response?: ClockOutcome<ResponseOutcome>; resolution?: ClockOutcome<ResolutionOutcome> } {
+  if (incident.maintenance !== undefined) return {};
+  const resolvedAt = resolvedAtOf(incident);
+  const { responseBy, resolutionBy } = deadlinesOf(incident, policy);
+  const response = responseOutcome(incident, responseBy, resolvedAt, nowMs);
+  const resolution = resolutionOutcome(resolutionBy, resolvedAt, nowMs);
+  const responded = firstResponseAt(incident, resolvedAt);
+  return {
+    ...(response && responseBy !== undefined
+      ? { response: { outcome: response, due: responseBy, ...(responded !== undefined ? { at: responded } : {}) } }
+      : {}),
+    ...(resolution && resolutionBy !== undefined
+      ? { resolution: { outcome: resolution, due: resolutionBy, ...(resolvedAt !== undefined ? { at: resolvedAt } : {}) } }
+      : {}),
   };
 }
 
@@ -299,12 +336,11 @@ export function computeKpis(
     const opened = Date.parse(incident.openedAt);
     if (!inPeriod(opened)) continue;
     const acknowledged = parsed(incident.acknowledgedAt);
-    const resolvedAt = incident.status === 'resolved' ? parsed(incident.resolvedAt) : undefined;
-    // Planned work is not a broken promise: an incident a maintenance window or a silence held has no SLA outcome.
+    const resolvedAt = resolvedAtOf(incident);
     const held = incident.maintenance !== undefined;
-    const { responseBy, resolutionBy } = held ? {} : deadlinesOf(incident, options.policy);
-    const response = responseOutcome(incident, responseBy, resolvedAt, nowMs);
-    const resolution = resolutionOutcome(resolutionBy, resolvedAt, nowMs);
+    const outcomes = slaOutcomesOf(incident, options.policy, nowMs);
+    const response = outcomes.response?.outcome;
+    const resolution = outcomes.resolution?.outcome;
     for (const target of [totals, bucket(opened)]) {
       target.incidents++;
       // Event time can put an acknowledgement a little before the first alert's time: never negative.

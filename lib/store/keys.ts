@@ -48,6 +48,9 @@
  * | remediation access| T#t                             | REMEDIATION#access |                                         |                                        |      |
  * | sla policy        | T#t                             | SLA#policy         |                                         |                                        |      |
  * | escalation policy | T#t                             | ESCALATION#policy  |                                         |                                        |      |
+ * | report delivery   | T#t                             | REPORT#delivery    |                                         |                                        |      |
+ * | report period sent| T#t                             | REPORT#sent#period |                                         |                                        |      |
+ * | report send       | T#t#REPORTSEND                  | sendId (ULID)      |                                         |                                        | 400 d|
  * | notify delivery   | T#t#NOTIFY                      | deliveryId (ULID)  |                                         |                                        | 90 d |
  * | notify channels   | T#t                             | NOTIFY#channels    |                                         |                                        |      |
  * | oncall schedule   | T#t                             | ONCALL#scheduleId  |                                         |                                        |      |
@@ -58,6 +61,7 @@
  * | ws incident sub.  | T#t#WSINC#incidentId            | connectionId       |                                         |                                        | yes  |
  * | outbox (events)   | T#t#OUTBOX#outboxId (ULID)      | OUTBOX             |                                         |                                        | 3 d  |
  * | event receipt     | T#t#EVENT#eventId               | CONSUMER#name      |                                         |                                        | 3 d  |
+ * | branding          | MSP#BRANDING                    | BRANDING           |                                         |                                        |      |
  */
 import { createHash } from 'node:crypto';
 import { TENANT_ID_PATTERN } from '../domain/tenant';
@@ -183,6 +187,14 @@ export const keys = {
   /** The tenant's escalation chain (lib/domain/escalation/policy.ts), stored as given with a version. */
   escalationPolicy: (t: string) => ({ pk: tenantPrefix(t), sk: 'ESCALATION#policy' }),
 
+  /** The tenant's report delivery settings (lib/domain/report/delivery.ts), stored as given with a version. */
+  reportDelivery: (t: string) => ({ pk: tenantPrefix(t), sk: 'REPORT#delivery' }),
+  /** That a period's report was sent (or is being sent) to the tenant's contacts: a period goes out once. */
+  reportPeriodSent: (t: string, period: string) => ({ pk: tenantPrefix(t), sk: `REPORT#sent#${period}` }),
+  /** One send of the tenant's report (scheduled or on demand), newest first. */
+  reportSend: (t: string, sendId: string) => ({ pk: `${tenantPrefix(t)}#REPORTSEND`, sk: sendId }),
+  reportSendsOf: (t: string) => ({ pk: `${tenantPrefix(t)}#REPORTSEND` }),
+
   /** One record per recipient × channel of a notification (lib/notify/deliver.ts). */
   notificationDelivery: (t: string, deliveryId: string) => ({ pk: `${tenantPrefix(t)}#NOTIFY`, sk: deliveryId }),
   notificationDeliveriesOf: (t: string) => ({ pk: `${tenantPrefix(t)}#NOTIFY` }),
@@ -200,6 +212,9 @@ export const keys = {
   technicianProfile: (userId: string) => ({ pk: `MSP#USER#${userId}`, sk: 'PROFILE' }),
   /** A user's notification preferences (lib/domain/notify/preferences.ts), beside the user item. */
   notificationPreferences: (userId: string) => ({ pk: `MSP#USER#${userId}`, sk: 'NOTIFYPREFS' }),
+
+  /** The MSP's name and logo on client reports (lib/domain/report/branding.ts). */
+  branding: () => ({ pk: 'MSP#BRANDING', sk: 'BRANDING' }),
 
   wsConnection: (connectionId: string) => ({ pk: `MSP#WSCONN#${connectionId}`, sk: 'CONN' }),
   wsTenantSubscription: (t: string, connectionId: string) => ({ pk: `${tenantPrefix(t)}#WSCONN`, sk: connectionId }),

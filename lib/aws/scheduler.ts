@@ -1,4 +1,4 @@
-import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { traced } from '../observability';
 
 /**
@@ -150,6 +150,61 @@ export function schedulerTimers(config: SchedulerTimersConfig): Timers {
     },
     async delete(name) {
       await deleteTimer(name, groupName, config.client ?? scheduler());
+    },
+  };
+}
+
+/**
+ * A timer that is moved rather than added: one schedule per name, whose next time replaces the last
+ * (a client's next report, re-armed after each send). Kept after it fires (ActionAfterCompletion NONE),
+ * so a handler re-arming it while it is being invoked never races Scheduler deleting it.
+ */
+export interface MovableTimers {
+  /** Creates the timer, or moves it to `at` with `payload` when it exists (fired or not). */
+  put(timer: TimerRequest): Promise<void>;
+  /** Idempotent: a timer that is gone already is fine. */
+  delete(name: string): Promise<void>;
+}
+
+/** Movable timers on EventBridge Scheduler, all in one group, all invoking one target. */
+export function schedulerMovableTimers(config: SchedulerTimersConfig): MovableTimers {
+  const client = () => config.client ?? scheduler();
+  return {
+    async put(timer) {
+      if (!isValidScheduleName(timer.name)) throw new Error(`Invalid schedule name: ${JSON.stringify(timer.name)}`);
+      // UpdateSchedule replaces every field, so both calls send the whole schedule.
+      const schedule = {
+        Name: timer.name,
+        GroupName: config.groupName,
+        ScheduleExpression: atExpression(scheduledTime(timer.at, config.now?.())),
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' as const },
+        ActionAfterCompletion: 'NONE' as const,
+        State: 'ENABLED' as const,
+        Target: {
+          Arn: config.targetArn,
+          RoleArn: config.roleArn,
+          Input: JSON.stringify(timer.payload),
+          RetryPolicy: { ...RETRY_POLICY },
+          ...(config.deadLetterArn ? { DeadLetterConfig: { Arn: config.deadLetterArn } } : {}),
+        },
+      };
+      const update = () => client().send(new UpdateScheduleCommand(schedule));
+      // Update first (the usual case: it exists); create when it does not; update after all if another call created it meanwhile.
+      try {
+        await update();
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
+        try {
+          await client().send(new CreateScheduleCommand(schedule));
+        } catch (createError) {
+          if (!(createError instanceof Error && createError.name === 'ConflictException')) throw createError;
+          await update();
+        }
+      }
+    },
+    async delete(name) {
+      await deleteTimer(name, config.groupName, client());
     },
   };
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { entitySchema, timestamp } from '../entity-schema';
+import { periodParamSchema } from './period';
 import { dateOfDayNumber, dayNumber, formatLocalDate, hhmmSchema, instantOfWallTime, minutesOfDay, wallTime } from '../../util/zoned-time';
 
 /**
@@ -48,13 +49,7 @@ export function normalizedContacts(contacts: readonly string[]): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Periods
-
-/** A report period's name: `2026-11` (a month) or `2026-Q4` (a quarter). */
-export const reportPeriodNameSchema = z
-  .string()
-  .max(7)
-  .regex(/^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/, 'Expected YYYY-MM (a month) or YYYY-Qn (a quarter)');
+// Periods (named as lib/domain/report/period.ts names them: `2026-11`, `2026-Q4`)
 
 /** The first month (1-12) of the period of `cadence` that contains `month`. */
 function periodStartMonth(month: number, cadence: ReportCadence): number {
@@ -181,7 +176,7 @@ export interface ReportDeliveryRecord {
 export const reportDeliveryRecordSchema = entitySchema<ReportDeliveryRecord>({
   id: z.string().min(1),
   tenantId: z.string().min(1),
-  period: reportPeriodNameSchema,
+  period: periodParamSchema,
   trigger: z.enum(REPORT_SEND_TRIGGERS),
   requestedBy: z.string().min(1),
   status: z.enum(['sent', 'failed']),

@@ -13,7 +13,7 @@ import { slaPolicySchema } from '../domain/sla/policy';
 import { DELIVERY_STATUSES, NOTIFICATION_CHANNELS } from '../domain/notify/delivery';
 import { SCHEDULE_ID_PATTERN } from '../store/oncall';
 import { escalationStateSchema } from '../domain/escalation/policy';
-import { SLA_TIMER_KINDS, slaClockSchema } from '../domain/sla/policy';
+import { SLA_COVERAGES, SLA_TIMER_KINDS, slaClockSchema } from '../domain/sla/policy';
 import { APPROVAL_STATES, EXECUTION_STATES } from '../domain/remediation/execution';
 import { INCIDENT_STATUSES, TIMELINE_TYPES } from '../domain/incident';
 import { ROLES } from '../domain/user';
@@ -174,6 +174,10 @@ const incidentSla = z
     version: count,
     responseMinutes: count,
     resolutionMinutes: count,
+    coverage: z
+      .enum(SLA_COVERAGES)
+      .optional()
+      .describe("`business-hours`: the minutes count only the service calendar's business hours (absent: 24x7)"),
     responseDueAt: instant.nullable().describe('Null while the clock is paused past the deadline'),
     resolutionDueAt: instant.nullable(),
     clock: slaClockSchema.describe('Pauses while the incident waits on the client'),

@@ -1,6 +1,15 @@
 import * as z from 'zod';
 import { escalationStateSchema, type EscalationState } from './escalation/policy';
-import { SLA_CLOCKS, SLA_TIMER_KINDS, slaClockSchema, type SlaClock, type SlaClockKind, type SlaTimerKind } from './sla/policy';
+import {
+  SLA_CLOCKS,
+  SLA_COVERAGES,
+  SLA_TIMER_KINDS,
+  slaClockSchema,
+  type SlaClock,
+  type SlaClockKind,
+  type SlaCoverage,
+  type SlaTimerKind,
+} from './sla/policy';
 import { ALERT_STATUSES, SEVERITIES, type Severity } from './alert';
 import { entitySchema, timestamp, type ShapeOf } from './entity-schema';
 import { INCIDENT_STATUSES, type IncidentStatus } from './incident-status';
@@ -158,6 +167,8 @@ export interface IncidentSla {
   /** The windows that applied when the deadlines were last computed (the tenant's policy for the severity). */
   responseMinutes: number;
   resolutionMinutes: number;
+  /** Whether those minutes run 24x7 or only in the service calendar's business hours (absent on incidents older than calendars: 24x7). */
+  coverage?: SlaCoverage;
   /** Null while the clock is paused past the deadline (known again when it resumes). */
   responseDueAt: string | null;
   resolutionDueAt: string | null;
@@ -301,6 +312,7 @@ const incidentSlaSchema = entitySchema<IncidentSla>({
   version: z.number().int(),
   responseMinutes: z.number(),
   resolutionMinutes: z.number(),
+  coverage: z.enum(SLA_COVERAGES).optional(),
   responseDueAt: timestamp.nullable(),
   resolutionDueAt: timestamp.nullable(),
   clock: slaClockSchema,

@@ -33,6 +33,7 @@ import { listUsers, type StoredUser } from '../store/users';
 import {
   deadlinesFor,
   EMPTY_CLOCK,
+  targetFor,
   evaluateTimer,
   pauseClock,
   resumeClock,
@@ -196,6 +197,7 @@ function deadlineFields(incident: Incident, clock: SlaClock, policy: SlaPolicy) 
   return {
     responseMinutes: deadlines.responseMinutes,
     resolutionMinutes: deadlines.resolutionMinutes,
+    coverage: targetFor(policy, incident.severity).coverage,
     responseDueAt: deadlines.responseBy,
     resolutionDueAt: deadlines.resolutionBy,
   };

@@ -529,6 +529,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/incidents/{id}/callback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Ask the MSP to call back about an incident
+     * @description For a client viewer. Adds a client-visible note '<name> asked for a callback' with the message (and the number, when given), and notifies the incident's assignee, or the company's admins (else the MSP admins) while nobody is assigned.
+     *
+     *     Permission: `incident.callback` on the tenant.
+     *
+     *     Audited as `incident.callback` in the tenant's log.
+     */
+    post: operations['postIncidentsByIdCallback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/incidents/{id}/escalate': {
     parameters: {
       query?: never;
@@ -588,7 +612,9 @@ export interface paths {
     put?: never;
     /**
      * Add a note to an incident's timeline
-     * @description Permission: `incident.note` on the tenant.
+     * @description Internal (the MSP's people only) unless `visibility` is `client`. A client viewer's notes are always client-visible, and are not the MSP's first response.
+     *
+     *     Permission: `incident.note` on the tenant.
      *
      *     Audited as `incident.note` in the tenant's log.
      */
@@ -2371,6 +2397,11 @@ export interface components {
             to?: string;
           }[];
         };
+        /**
+         * @description `business-hours`: the minutes count only the service calendar's business hours (absent: 24x7)
+         * @enum {string}
+         */
+        coverage?: '24x7' | 'business-hours';
         handled: ('response-warning' | 'response-breach' | 'resolution-warning' | 'resolution-breach')[];
         resolutionDueAt: string | null;
         resolutionMinutes: number;
@@ -5095,6 +5126,110 @@ export interface operations {
         };
       };
       /** @description Invalid input, or no such user works on this tenant */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The incident is not in a state this action applies to */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over 1 MiB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postIncidentsByIdCallback: {
+    parameters: {
+      query: {
+        tenant: string;
+      };
+      header?: never;
+      path: {
+        /** @description Incident id (a ULID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          message: string;
+          phone?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IncidentDetail'];
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
       400: {
         headers: {
           [name: string]: unknown;

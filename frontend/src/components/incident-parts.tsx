@@ -34,7 +34,10 @@ export interface SlaClockView {
   label: string;
   deadline?: string;
   state: ClockState;
+  /** The span the bar runs over: the target, or for business hours the wall time from start to deadline. */
   windowMs: number;
+  /** The target as the contract names it: "4 h", or "4 h business hours". */
+  target: { ms: number; businessHours: boolean };
   /** When the clock started (for the elapsed bar). */
   startedAt: string;
   /** When it stopped: the first response of a person (response clock) or the resolution. */
@@ -67,6 +70,8 @@ export function slaClocks(incident: Incident): { response: SlaClockView; resolut
   const pausedTimer = (kind: 'response' | 'resolution') => sla.timers[`${kind}-breach`]?.deadline;
   const clock = (which: 'response' | 'resolution'): SlaClockView => {
     const due = (which === 'response' ? sla.responseDueAt : sla.resolutionDueAt) ?? pausedTimer(which) ?? undefined;
+    const targetMs = (which === 'response' ? sla.responseMinutes : sla.resolutionMinutes) * 60_000;
+    const businessHours = sla.coverage === 'business-hours';
     const responded = which === 'response' ? incident.respondedAt : undefined;
     const doneAt = which === 'response' ? (responded ?? incident.resolvedAt) : incident.resolvedAt;
     const doneBy: SlaClockView['doneBy'] = !doneAt
@@ -87,7 +92,9 @@ export function slaClocks(incident: Incident): { response: SlaClockView; resolut
       label: which === 'response' ? 'Response' : 'Resolution',
       deadline: due,
       state,
-      windowMs: (which === 'response' ? sla.responseMinutes : sla.resolutionMinutes) * 60_000,
+      // Business-hours minutes span nights and weekends: the bar then runs over the wall time from start to deadline.
+      windowMs: businessHours && due ? Math.max(0, Date.parse(due) - Date.parse(sla.startedAt)) : targetMs,
+      target: { ms: targetMs, businessHours },
       startedAt: sla.startedAt,
       ...(doneAt ? { doneAt } : {}),
       ...(doneBy ? { doneBy } : {}),

@@ -40,7 +40,7 @@ export function PriorityDial({ score, settled }: { score: number; settled: boole
 
 /** "Responded 5:05 AM by ana@…" / "Resolved … by a runbook, before a response was due" / "Due …", and the target. */
 function clockFoot(clock: SlaClockView): string {
-  const target = `${formatDuration(clock.windowMs)} target`;
+  const target = `${formatDuration(clock.target.ms)}${clock.target.businessHours ? ' business hours' : ''} target`;
   if (!clock.doneAt || !clock.doneBy) return `Due ${clock.deadline ? formatDateTime(clock.deadline) : '—'} · ${target}`;
   const who = clock.doneBy.who ? ` by ${resolverName(clock.doneBy.who)}` : clock.doneBy.what === 'resolved' ? ' on its own' : '';
   const what = clock.doneBy.what === 'responded' ? 'Responded' : 'Resolved';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { SEVERITIES, type Severity } from '../alert';
-import { INCIDENT_STATUSES } from '../incident';
+import { INCIDENT_STATUSES } from '../incident-status';
 import { signPayload } from '../../util/signing';
 import { timeZoneSchema } from '../../util/zoned-time';
 

@@ -117,8 +117,8 @@ async function incident(incidentId: string, tenantId = TENANT): Promise<Incident
   return (await getIncident(table, tenantId, incidentId))!;
 }
 
-async function resolve(incidentId: string, now: () => Date): Promise<void> {
-  const detail = (await getIncidentDetail(table, TENANT, incidentId))!;
+async function resolve(incidentId: string, now: () => Date, tenantId = TENANT): Promise<void> {
+  const detail = (await getIncidentDetail(table, tenantId, incidentId))!;
   await changeIncidentStatus(correlateDeps(now), detail.incident, { kind: 'resolve', at: now(), actor: 'tech@msp.example', code: 'fixed' });
 }
 
@@ -477,4 +477,39 @@ test('a level that names nobody is passed over at once; policies are stored as g
   expect(sent).toMatchObject({ kind: 'sla-breach', recipients: { userIds: ['usr_other_cadmin'], roles: ['company_admin'] } });
   expect(sent.details.reason).toMatch(/level 1 named nobody \(nobody is assigned, nobody is on call\)/);
   expect((await incident(incidentId, tenantId)).escalation).toMatchObject({ policyId: 'night', level: 1, timer: { level: 1 } });
+});
+
+test('business hours: the one-time schedules of an incident opened on Friday afternoon land on the next working morning, in the calendar zone', async () => {
+  const tenantId = 'initech';
+  // Friday 5 February 2027, 16:00 in Berlin (15:00 UTC); Monday the 8th is a holiday of this client.
+  const t0 = Date.parse('2027-02-05T15:00:00.000Z');
+  const sla = slaPolicySchema.parse({
+    calendar: { timeZone: 'Europe/Berlin', holidays: [{ date: '2027-02-08', name: 'Client holiday' }] },
+    targets: { high: { responseMinutes: 240, resolutionMinutes: 480, coverage: 'business-hours' } },
+  });
+  expect(await slaPolicies.put(table, tenantId, sla, 'admin@msp.example', new Date(t0), 0)).toBe(true);
+  const now = () => new Date(t0);
+  const deps: SlaDeps = {
+    ...liveDeps(),
+    now,
+    timers: schedulerTimers({ groupName: GROUP, targetArn: TARGET, roleArn: 'arn:aws:iam::000000000000:role/scheduler', client, now }),
+  };
+  const incidentId = await openIncident(now, 'high', tenantId);
+  await startSla(deps, tenantId, incidentId);
+
+  // Two business hours on Friday, none on the weekend or the holiday, two on Tuesday from 08:00 CET (07:00 UTC).
+  const stored = (await incident(incidentId, tenantId)).sla!;
+  expect(stored).toMatchObject({ coverage: 'business-hours', responseMinutes: 240, resolutionMinutes: 480 });
+  expect(stored.responseDueAt).toBe('2027-02-09T09:00:00.000Z');
+  expect(stored.resolutionDueAt).toBe('2027-02-09T13:00:00.000Z');
+  const due = Object.fromEntries(pendingOf(incidentId).map((schedule) => [schedule.name.split(`-${incidentId}`)[0], schedule.dueAt]));
+  expect(due).toEqual({
+    'sla-response-warning': '2027-02-09T08:30:00.000Z',
+    'sla-response-breach': '2027-02-09T09:00:00.000Z',
+    'sla-resolution-warning': '2027-02-09T12:30:00.000Z',
+    'sla-resolution-breach': '2027-02-09T13:00:00.000Z',
+  });
+  await resolve(incidentId, now, tenantId);
+  await onIncidentChanged(deps, tenantId, incidentId);
+  expect(pendingOf(incidentId)).toEqual([]);
 });

@@ -92,12 +92,11 @@ export function PortalIncidentView({ detail }: { detail: IncidentDetail }) {
                   <span className="inc-activity-dot" aria-hidden="true" />
                   <div className="inc-activity-body">
                     <div className="inc-activity-head">
-                      <strong>{humanize(entry.type)}</strong>
+                      <strong>{entry.reason || humanize(entry.type)}</strong>
                       <time dateTime={entry.at} className="muted">
                         {formatDateTime(entry.at)}
                       </time>
                     </div>
-                    {entry.reason ? <p className="inc-activity-text">{entry.reason}</p> : null}
                   </div>
                 </li>
               ))}
@@ -232,7 +231,7 @@ function CallbackForm({ incident, onCancel, onSent }: { incident: Incident; onCa
         <textarea
           id={fid('message')}
           rows={4}
-          maxLength={2000}
+          maxLength={1000}
           {...register('message')}
           {...invalidProps(errors, 'message', fid('message'))}
         />

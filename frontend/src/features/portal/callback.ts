@@ -36,7 +36,7 @@ export const callbackFormSchema = z
         .string()
         .regex(/^\+[1-9]\d{6,14}$/, 'A phone number in international format, such as +14155550123')
         .optional(),
-      message: z.string().min(1, 'Say what the call is about').max(2000),
+      message: z.string().min(1, 'Say what the call is about').max(1000),
     }),
   );
 

@@ -329,7 +329,7 @@ export const EVENT_RULES: ReadonlyArray<{
   {
     id: 'TrackSlaClocksAndNotify',
     description:
-      'Incidents opening, changing and resolving move their SLA timers; assignments, approval requests, runbook results, resolutions and maintenance windows starting or ending notify people',
+      'Incidents opening, changing and resolving move their SLA timers; assignments, approval requests, runbook results, resolutions, maintenance windows starting or ending and clients asking for a callback notify people',
     bus: 'product',
     pattern: {
       source: [EVENT_SOURCE],
@@ -349,6 +349,7 @@ export const EVENT_RULES: ReadonlyArray<{
         'MaintenanceStarted',
         'MaintenanceEnded',
         'MaintenanceScheduled',
+        'CallbackRequested',
       ],
     },
     function: 'sla',

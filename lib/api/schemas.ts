@@ -16,6 +16,7 @@ import { escalationStateSchema } from '../domain/escalation/policy';
 import { SLA_COVERAGES, SLA_TIMER_KINDS, slaClockSchema } from '../domain/sla/policy';
 import { APPROVAL_STATES, EXECUTION_STATES } from '../domain/remediation/execution';
 import { INCIDENT_STATUSES, TIMELINE_TYPES } from '../domain/incident';
+import { NOTE_VISIBILITIES } from '../domain/incident-actions';
 import { ROLES } from '../domain/user';
 import { TENANT_ID_PATTERN } from '../domain/tenant';
 
@@ -303,6 +304,10 @@ export const incidentDetailResponse = component(
           actor: z.string().optional(),
           incidentId: z.string().optional(),
           reason: z.string(),
+          visibility: z
+            .enum(NOTE_VISIBILITIES)
+            .optional()
+            .describe("A note's readers: absent or `internal`, the MSP's people only; `client`, the client's viewers too"),
         }),
       )
       .describe('Time order; entries of one instant in the order they happened'),
@@ -437,7 +442,17 @@ export const tenantResponse = component(
 
 export const tenantListResponse = z.object({ tenants: z.array(tenantResponse) });
 
-export const assetResponse = component('Asset', assetSchema.extend({}), "An asset of a tenant's inventory.");
+export const assetResponse = component(
+  'Asset',
+  assetSchema.extend({
+    status: z
+      .enum(['ok', 'incident'])
+      .optional()
+      .describe("A client viewer's view only (with id, name, type, critical): `incident` while an open incident is rooted on it"),
+    openIncidents: count.optional().describe("A client viewer's view only: open or acknowledged incidents rooted on it"),
+  }),
+  "An asset of a tenant's inventory. A client viewer sees its id, name, type, critical flag and status only.",
+);
 
 export const assetListResponse = z.object({ tenantId: z.string(), assets: z.array(assetResponse) });
 

@@ -1,6 +1,8 @@
+import * as z from 'zod';
 import type { Asset } from './asset';
 import type { Incident, TimelineEntry } from './incident';
 import type { ActivityEntry, AlertRow } from './incident-view';
+import { e164Schema } from './notify/sms-voice';
 import type { Role } from './user';
 
 /**
@@ -17,6 +19,9 @@ import type { Role } from './user';
  *   assignee's display name is shown, and the viewer's own notes;
  * - internal notes, escalation levels and pending timers.
  */
+
+/** A client's viewer asks the MSP to call back: where (optional: the MSP may know the number) and about what. */
+export const callbackRequestBody = z.object({ phone: e164Schema.optional(), message: z.string().trim().min(1).max(1000) }).strict();
 
 export const seesClientView = (role: Role): boolean => role === 'client_viewer';
 
@@ -141,7 +146,14 @@ export function clientAssets(
   }
   return assets.map((asset) => {
     const count = open.get(asset.id) ?? 0;
-    return { id: asset.id, name: asset.name, type: asset.type, critical: asset.critical, status: count ? 'incident' : 'ok', openIncidents: count };
+    return {
+      id: asset.id,
+      name: asset.name,
+      type: asset.type,
+      critical: asset.critical,
+      status: count ? 'incident' : 'ok',
+      openIncidents: count,
+    };
   });
 }
 

@@ -24,6 +24,8 @@ export const DETAIL_TYPES = {
   slaResumeRequested: 'SlaResumeRequested',
   /** A person asked to pass the incident to the next escalation level now (the sla function notifies it). */
   escalationRequested: 'EscalationRequested',
+  /** A client's viewer asked the MSP to call back about the incident: its assignee (or the company's admins) is notified. */
+  callbackRequested: 'CallbackRequested',
   remediationDecided: 'RemediationDecided',
   approvalRequested: 'ApprovalRequested',
   approvalDecided: 'ApprovalDecided',
@@ -147,6 +149,16 @@ export const EVENT_CONTRACTS = {
   [DETAIL_TYPES.slaPauseRequested]: z.object({ ...base, actor: personOrSystem, reason: text.optional() }).strict(),
   [DETAIL_TYPES.slaResumeRequested]: z.object({ ...base, actor: personOrSystem }).strict(),
   [DETAIL_TYPES.escalationRequested]: z.object({ ...base, actor: personOrSystem, requesterId: id }).strict(),
+  [DETAIL_TYPES.callbackRequested]: z
+    .object({
+      ...base,
+      /** The requester's display name. */
+      requestedBy: z.string().max(200),
+      /** Where to call (E.164), when they gave a number. */
+      phone: z.string().max(32).optional(),
+      message: z.string().max(1000),
+    })
+    .strict(),
   [DETAIL_TYPES.remediationDecided]: z
     .object({
       ...base,

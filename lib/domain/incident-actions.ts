@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { e164Schema } from './notify/sms-voice';
 
 /**
  * The request bodies of an operator's actions on an incident. Pure zod, so the API's routes
@@ -22,6 +21,3 @@ export type NoteVisibility = (typeof NOTE_VISIBILITIES)[number];
 export const incidentNoteBody = z
   .object({ text: z.string().trim().min(1).max(4000), visibility: z.enum(NOTE_VISIBILITIES).optional() })
   .strict();
-
-/** A client's viewer asks the MSP to call back: where (their verified-looking number, optional) and about what. */
-export const callbackRequestBody = z.object({ phone: e164Schema.optional(), message: z.string().trim().min(1).max(1000) }).strict();

@@ -76,6 +76,7 @@ export const NOTIFIED_EVENTS = [
   DETAIL_TYPES.incidentResolved,
   DETAIL_TYPES.maintenanceStarted,
   DETAIL_TYPES.maintenanceEnded,
+  DETAIL_TYPES.callbackRequested,
 ] as const;
 
 const MAINTENANCE_EDGES: Readonly<Record<string, 'started' | 'ended'>> = {
@@ -210,6 +211,19 @@ export async function notifyForEvent(
         ...(incident.resolutionCode ? { resolutionCode: incident.resolutionCode } : {}),
       };
       userIds = [incident.assignee.userId];
+      break;
+    }
+    case DETAIL_TYPES.callbackRequested: {
+      const parsed = EVENT_CONTRACTS[DETAIL_TYPES.callbackRequested].safeParse(detail);
+      if (!parsed.success) return { skipped: 'not a callback request' };
+      const { requestedBy, phone, message } = parsed.data;
+      notification = { ...base, kind: 'callback-request', requestedBy, ...(phone ? { phone } : {}), message };
+      // A person must be told: the assignee, else the company's admins, else the MSP admins.
+      userIds = incident.assignee
+        ? [incident.assignee.userId]
+        : await usersWithRole(table, detail.tenantId, 'company_admin').then(async (admins) =>
+            admins.length ? admins : usersWithRole(table, detail.tenantId, 'msp_admin'),
+          );
       break;
     }
     default:

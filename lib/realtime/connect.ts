@@ -1,6 +1,7 @@
 import type { AccessCheck } from '../auth/access';
 import type { KeySet } from '../auth/tokens';
 import { InvalidTokenError, verifyAccessToken } from '../auth/tokens';
+import { seesClientView } from '../domain/client-view';
 import { saveConnection } from '../store/connections';
 import type { TableRef } from '../store/table-ref';
 
@@ -24,7 +25,10 @@ export async function acceptConnection(
         userId: claims.sub,
         authVersion: claims.ver,
         role: claims.role,
-        tenantIds: claims.tenants,
+        // A client's viewer is subscribed to nothing: the live events carry incidents, alerts and executions
+        // unredacted (lib/domain/client-view.ts is the API's), so their portal reads the API instead. The
+        // connection is still accepted, and closed like any other when their access changes.
+        tenantIds: seesClientView(claims.role) ? [] : claims.tenants,
         allTenants: claims.role === 'msp_admin',
         connectedAt: deps.now.toISOString(),
       },

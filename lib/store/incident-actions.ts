@@ -1,4 +1,5 @@
 import type { IncidentStatus, TimelineEntry } from '../domain/incident';
+import type { NoteVisibility } from '../domain/incident-actions';
 import type { NewDomainEvent } from '../domain/events';
 import { newTimelineEntryId, timelineItem } from './incidents';
 import { indexUpdate, keys } from './keys';
@@ -189,7 +190,9 @@ export async function assignIncident(
 
 /**
  * A note on the incident's timeline (any status: notes on resolved incidents record what was learned).
- * Writing one is a response to the incident: its first response is recorded with it.
+ * A staff member's note is a response to the incident: its first response is recorded with it. A client's
+ * note (`byClient`) is not (the MSP has not responded because the client wrote), and is client-visible;
+ * its events (a callback request) are written with it.
  */
 export async function addIncidentNote(
   table: TableRef,
@@ -198,11 +201,30 @@ export async function addIncidentNote(
   text: string,
   actor: string,
   now: Date,
+  options: { visibility?: NoteVisibility; byClient?: boolean; events?: readonly NewDomainEvent[] } = {},
 ): Promise<string> {
   const at = now.toISOString();
   const id = newTimelineEntryId(at);
-  const put = timelinePut(table, tenantId, incidentId, { id, at, type: 'note', actor, reason: text });
-  await transact(table, tenantId, [firstResponseUpdate(table, tenantId, incidentId, actor, now), put], [], now);
+  const visibility = options.byClient ? 'client' : options.visibility;
+  const put = timelinePut(table, tenantId, incidentId, {
+    id,
+    at,
+    type: 'note',
+    actor,
+    reason: text,
+    ...(visibility ? { visibility } : {}),
+  });
+  // The incident must exist either way; only a staff member's note records the first response.
+  const incident: TransactItem = options.byClient
+    ? {
+        ConditionCheck: {
+          TableName: table.tableName,
+          Key: keys.incident(tenantId, incidentId),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      }
+    : firstResponseUpdate(table, tenantId, incidentId, actor, now);
+  await transact(table, tenantId, [incident, put], options.events ?? [], now);
   return id;
 }
 

@@ -47,6 +47,8 @@ describe('SlaNotifications', () => {
       'MaintenanceStarted',
       'MaintenanceEnded',
       'MaintenanceScheduled',
+      // A client's viewer asking for a callback tells the assignee (or the company's admins).
+      'CallbackRequested',
     ]);
     expect(rule.Properties.Targets[0]).toMatchObject({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] }, DeadLetterConfig: expect.any(Object) });
     const [group] = Object.values(template.findResources('AWS::Scheduler::ScheduleGroup'));

@@ -23,7 +23,7 @@ describe('channelsFor', () => {
       'dashboard',
     ]);
     expect(channelsFor(prefs(), { kind: 'resolved', severity: 'high' }, new Date()).channels).toEqual(['dashboard']);
-    expect(Object.keys(DEFAULT_CHANNELS)).toHaveLength(8);
+    expect(Object.keys(DEFAULT_CHANNELS)).toHaveLength(9);
   });
 
   test('a user choice replaces the default for that kind only; an empty list turns it off', () => {

@@ -68,6 +68,14 @@ const samples: { [K in NotificationKind]: Of<K> } = {
     resolvedBy: 'anna@msp.example',
     resolutionCode: 'fixed',
   },
+  'callback-request': {
+    kind: 'callback-request',
+    at: iso(20),
+    incident: incident(),
+    requestedBy: 'Casey Client',
+    phone: '+447700900123',
+    message: 'The shop is down, please call me',
+  },
   // No incident: its rendering is in notify-maintenance.test.ts.
   maintenance: {
     kind: 'maintenance',
@@ -96,6 +104,11 @@ describe('email', () => {
     ],
     ['remediation-result', '[CRITICAL] Remediation succeeded: Disk cleanup (Linux) — Disk full on db-prod-01 (Acme Corp)', 'freed 12 GB'],
     ['resolved', '[CRITICAL] Resolved: Disk full on db-prod-01 (Acme Corp)', 'Resolved by anna@msp.example after 1 h 35 min (fixed).'],
+    [
+      'callback-request',
+      '[CRITICAL] Callback requested by Casey Client: Disk full on db-prod-01 (Acme Corp)',
+      'Casey Client (Acme Corp) asked to be called back on +447700900123: The shop is down, please call me',
+    ],
   ] as const)('%s: subject and text', (kind, subject, inText) => {
     const email = renderEmail(samples[kind]);
     expect(email.subject).toBe(subject);

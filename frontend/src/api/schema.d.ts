@@ -1957,7 +1957,7 @@ export interface components {
       state: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
       tenantId: string;
     };
-    /** @description An asset of a tenant's inventory. */
+    /** @description An asset of a tenant's inventory. A client viewer sees its id, name, type, critical flag and status only. */
     Asset: {
       /** @default [] */
       aliases: string[];
@@ -1967,6 +1967,8 @@ export interface components {
       dependsOn: string[];
       id: string;
       name: string;
+      /** @description A client viewer's view only: open or acknowledged incidents rooted on it */
+      openIncidents?: number;
       ssm?: {
         accountId: string;
         instanceId: string;
@@ -1975,6 +1977,11 @@ export interface components {
         region: string;
         roleName?: string;
       };
+      /**
+       * @description A client viewer's view only (with id, name, type, critical): `incident` while an open incident is rooted on it
+       * @enum {string}
+       */
+      status?: 'ok' | 'incident';
       /** @default {} */
       tags: {
         [key: string]: string;
@@ -2123,6 +2130,7 @@ export interface components {
       id: string;
       levels: {
         delayMinutes: number;
+        onlyAtWork?: boolean;
         targets: (
           | {
               /** @constant */
@@ -2551,6 +2559,11 @@ export interface components {
           | 'sla-resumed'
           | 'maintenance-started'
           | 'maintenance-ended';
+        /**
+         * @description A note's readers: absent or `internal`, the MSP's people only; `client`, the client's viewers too
+         * @enum {string}
+         */
+        visibility?: 'internal' | 'client';
       }[];
     };
     /** @description KPIs of a period or a day (docs/kpis.md): an incident's acknowledgement, resolution and SLA outcome count with its opening day. */
@@ -2715,7 +2728,15 @@ export interface components {
       incidentId: string;
       /** @enum {string} */
       kind:
-        'assignment' | 'sla-warning' | 'sla-breach' | 'escalation' | 'approval-request' | 'remediation-result' | 'resolved' | 'maintenance';
+        | 'assignment'
+        | 'sla-warning'
+        | 'sla-breach'
+        | 'escalation'
+        | 'approval-request'
+        | 'remediation-result'
+        | 'resolved'
+        | 'maintenance'
+        | 'callback-request';
       /** Format: date-time */
       lastAttemptAt?: string;
       lastError?: string;
@@ -8005,6 +8026,12 @@ export interface operations {
              */
             updatedAt?: string;
             userId: string;
+            workingHours?: {
+              [key: string]: {
+                from: string;
+                to: string | '24:00';
+              }[];
+            };
           };
         };
       };
@@ -8044,6 +8071,12 @@ export interface operations {
           };
           /** @default UTC */
           timeZone?: string;
+          workingHours?: {
+            [key: string]: {
+              from: string;
+              to: string | '24:00';
+            }[];
+          };
         };
       };
     };
@@ -8084,6 +8117,12 @@ export interface operations {
              */
             updatedAt?: string;
             userId: string;
+            workingHours?: {
+              [key: string]: {
+                from: string;
+                to: string | '24:00';
+              }[];
+            };
           };
         };
       };
@@ -10805,6 +10844,7 @@ export interface operations {
           id?: string;
           levels?: {
             delayMinutes: number;
+            onlyAtWork?: boolean;
             targets: (
               | {
                   /** @constant */

@@ -11,6 +11,8 @@ import {
   type InventoryWriteResult,
 } from '../../store/assets';
 import { getTenantRecord } from '../../store/tenants';
+import { listIncidents } from '../../store/incidents';
+import { clientAssets, seesClientView } from '../../domain/client-view';
 import { noContent, type Route, type RouteContext } from '../context';
 import { routeDefiner } from '../define-route';
 import { assetListResponse, assetPathParams, assetResponse, tenantQuery } from '../schemas';
@@ -27,6 +29,8 @@ import { assetListResponse, assetPathParams, assetResponse, tenantQuery } from '
 
 const RESERVED_ASSET_IDS = new Set(['unresolved']);
 const WRITE_ATTEMPTS = 3;
+/** Active incidents read per status for the status of a client viewer's assets (beyond it, an asset may show fewer). */
+const ACTIVE_INCIDENTS_READ = 1000;
 const tag = 'assets';
 
 const createBody = assetSchema.refine((asset) => !RESERVED_ASSET_IDS.has(asset.id), {
@@ -111,6 +115,14 @@ export function assetRoutes(context: RouteContext): Route[] {
     throw conflict("The tenant's inventory keeps changing: reload and retry");
   }
 
+  /** The tenant's open and acknowledged incidents: a client's viewer sees which assets are in trouble. */
+  async function activeIncidents(tenantId: string) {
+    const byStatus = await Promise.all(
+      (['open', 'acknowledged'] as const).map((status) => listIncidents(deps.table, tenantId, { status, limit: ACTIVE_INCIDENTS_READ })),
+    );
+    return byStatus.flat();
+  }
+
   return [
     defineRoute(
       {
@@ -124,8 +136,9 @@ export function assetRoutes(context: RouteContext): Route[] {
         tenant: { from: 'query' },
         responses: { 200: assetListResponse },
       },
-      async ({ tenantId }) => {
+      async ({ principal, tenantId }) => {
         const { assets } = await inventoryOf(tenantId);
+        if (seesClientView(principal.role)) return json(200, { tenantId, assets: clientAssets(assets, await activeIncidents(tenantId)) });
         return json(200, { tenantId, assets });
       },
     ),
@@ -174,10 +187,11 @@ export function assetRoutes(context: RouteContext): Route[] {
         tenant: { from: 'query' },
         responses: { 200: assetResponse },
       },
-      async ({ tenantId, params: { id: assetId } }) => {
+      async ({ principal, tenantId, params: { id: assetId } }) => {
         const [tenant, asset] = await Promise.all([getTenantRecord(deps.table, tenantId), getAsset(deps.table, tenantId, assetId)]);
         if (!tenant) throw notFound('Tenant');
         if (!asset) throw notFound('Asset');
+        if (seesClientView(principal.role)) return json(200, clientAssets([asset], await activeIncidents(tenantId))[0]);
         return json(200, asset);
       },
     ),

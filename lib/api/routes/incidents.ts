@@ -19,6 +19,8 @@ import { routeDefiner, type RouteRequest, type RouteSpec } from '../define-route
 import { incidentDetailResponse, incidentListResponse, incidentPathParams, tenantQuery } from '../schemas';
 import { isActiveIncident } from '../../domain/incident-status';
 import { assignIncidentBody, incidentNoteBody, reopenIncidentBody, resolveIncidentBody } from '../../domain/incident-actions';
+import { callbackRequestBody, clientIncident, clientIncidentDetail, seesClientView } from '../../domain/client-view';
+import { maskPhoneNumber } from '../../domain/notify/sms-voice';
 
 const incidentListQuery = tenantQuery.extend({
   /** 'active' is open or acknowledged. */
@@ -49,14 +51,16 @@ const PRIORITY_WINDOW = 1000;
 
 /**
  * An incident as the API shows it: one row per alert (its notifications as events on the row), the
- * activity with each entry naming its alert and without the write-order stamps it was sorted by.
+ * activity with each entry naming its alert and without the write-order stamps it was sorted by. A
+ * client's viewer gets it redacted (lib/domain/client-view.ts).
  */
-function detailView(detail: IncidentDetail) {
-  return {
+function detailView(detail: IncidentDetail, principal: AccessClaims) {
+  const view = {
     incident: detail.incident,
     alerts: alertRowsOf(detail.alerts, detail.incident.status),
     timeline: detail.timeline.map(({ seq: _seq, ...entry }) => entry),
   };
+  return seesClientView(principal.role) ? clientIncidentDetail(view, principal) : view;
 }
 
 /**
@@ -143,7 +147,7 @@ export function incidentRoutes(context: RouteContext): Route[] {
           });
         }
         const after = await getIncidentDetail(deps.table, incident.tenantId, incident.id);
-        return json(outcome.status ?? 200, after && detailView(after));
+        return json(outcome.status ?? 200, after && detailView(after, request.principal));
       },
     );
 
@@ -163,6 +167,7 @@ export function incidentRoutes(context: RouteContext): Route[] {
       },
       async ({ principal, query }) => {
         const tenantIds = await tenantsFor(principal, 'incident.read', query.tenant);
+        const shown = (incidents: Incident[]) => (seesClientView(principal.role) ? incidents.map(clientIncident) : incidents);
         const assignee = query.assignee === 'me' ? principal.sub : query.assignee;
         const where = (incident: Incident) =>
           (!query.severity || incident.severity === query.severity) &&
@@ -182,7 +187,7 @@ export function incidentRoutes(context: RouteContext): Route[] {
           const offset = cursor?.offset ?? 0;
           const page = sorted.slice(offset, offset + query.limit);
           const next = offset + query.limit < sorted.length ? encodeListCursor({ offset: offset + query.limit }) : undefined;
-          return json(200, { incidents: page, ...(next ? { nextCursor: next } : {}) });
+          return json(200, { incidents: shown(page), ...(next ? { nextCursor: next } : {}) });
         }
         const perTenant = await Promise.all(
           tenantIds.map((tenantId) =>
@@ -198,7 +203,7 @@ export function incidentRoutes(context: RouteContext): Route[] {
         const page = merged.slice(0, query.limit);
         const last = page.at(-1);
         const next = merged.length > query.limit || (last && perTenant.some((list) => list.length === query.limit)) ? last : undefined;
-        return json(200, { incidents: page, ...(next ? { nextCursor: encodeListCursor({ before: next.id }) } : {}) });
+        return json(200, { incidents: shown(page), ...(next ? { nextCursor: encodeListCursor({ before: next.id }) } : {}) });
       },
     ),
     defineRoute(
@@ -214,7 +219,8 @@ export function incidentRoutes(context: RouteContext): Route[] {
         query: incidentTenantQuery,
         responses: { 200: incidentDetailResponse },
       },
-      async ({ principal, params, query }) => json(200, detailView(await target(principal, 'incident.read', query.tenant, params.id))),
+      async ({ principal, params, query }) =>
+        json(200, detailView(await target(principal, 'incident.read', query.tenant, params.id), principal)),
     ),
     action(
       'acknowledge',
@@ -340,10 +346,54 @@ export function incidentRoutes(context: RouteContext): Route[] {
     action(
       'notes',
       'incident.note',
-      { summary: "Add a note to an incident's timeline", body: incidentNoteBody, responses: { 201: incidentDetailResponse } },
-      async ({ principal, body: { text } }, incident) => {
-        const noteId = await addIncidentNote(deps.table, incident.tenantId, incident.id, text, principal.email, deps.now());
-        return { status: 201, summary: { after: { noteId, length: text.length } } };
+      {
+        summary: "Add a note to an incident's timeline",
+        description:
+          "Internal (the MSP's people only) unless `visibility` is `client`. A client viewer's notes are always client-visible, and are not the MSP's first response.",
+        body: incidentNoteBody,
+        responses: { 201: incidentDetailResponse },
+      },
+      async ({ principal, body: { text, visibility } }, incident) => {
+        const byClient = seesClientView(principal.role);
+        const noteId = await addIncidentNote(deps.table, incident.tenantId, incident.id, text, principal.email, deps.now(), {
+          byClient,
+          ...(visibility ? { visibility } : {}),
+        });
+        const shownTo = byClient ? 'client' : (visibility ?? 'internal');
+        return { status: 201, summary: { after: { noteId, length: text.length, visibility: shownTo } } };
+      },
+    ),
+    action(
+      'callback',
+      'incident.callback',
+      {
+        summary: 'Ask the MSP to call back about an incident',
+        description:
+          "For a client viewer. Adds a client-visible note '<name> asked for a callback' with the message (and the number, when given), and notifies the incident's assignee, or the company's admins (else the MSP admins) while nobody is assigned.",
+        body: callbackRequestBody,
+        responses: { 201: incidentDetailResponse },
+        audit: { action: 'incident.callback', log: 'tenant' },
+      },
+      async ({ event, principal, body: { phone, message } }, incident) => {
+        const name = (await getUser(deps.table, principal.sub))?.name ?? principal.email;
+        const text = `${name} asked for a callback${phone ? ` on ${phone}` : ''}: ${message}`;
+        const requested = domainEvent(DETAIL_TYPES.callbackRequested, {
+          tenantId: incident.tenantId,
+          incidentId: incident.id,
+          requestedBy: name,
+          ...(phone ? { phone } : {}),
+          message,
+          ...traceOf(event),
+        });
+        const noteId = await addIncidentNote(deps.table, incident.tenantId, incident.id, text, principal.email, deps.now(), {
+          byClient: true,
+          events: [requested],
+        });
+        // The audit log keeps no phone number (docs/security.md, "Phone numbers"): its mask tells numbers apart.
+        return {
+          status: 201,
+          summary: { after: { callbackRequested: true, noteId, ...(phone ? { phone: maskPhoneNumber(phone) } : {}) } },
+        };
       },
     ),
     action(

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { clientWindow, seesClientView } from '../../domain/client-view';
 import { can } from '../../auth/permissions';
 import { isActiveIncident } from '../../domain/incident-status';
 import { windowEffectsSchema } from '../../domain/maintenance/hold';
@@ -213,6 +214,7 @@ export function maintenanceRoutes(context: RouteContext): Route[] {
         const windows = (await Promise.all(tenantIds.map((tenantId) => listWindows(deps.table, tenantId))))
           .flat()
           .map((window) => windowView(window, now))
+          .map((view) => (seesClientView(principal.role) ? clientWindow(view) : view))
           .filter((view) => !query.phase || view.phase === query.phase)
           .sort((a, b) => b.id.localeCompare(a.id));
         return json(200, { windows });
@@ -298,10 +300,11 @@ export function maintenanceRoutes(context: RouteContext): Route[] {
         tenant: EXISTING_QUERY_TENANT,
         responses: { 200: windowResponse },
       },
-      async ({ tenantId, params }) => {
+      async ({ principal, tenantId, params }) => {
         const window = await getWindow(deps.table, tenantId, params.id);
         if (!window) throw notFound('Maintenance window');
-        return json(200, windowView(window, deps.now()));
+        const view = windowView(window, deps.now());
+        return json(200, seesClientView(principal.role) ? clientWindow(view) : view);
       },
     ),
     defineRoute(

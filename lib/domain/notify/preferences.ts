@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { SEVERITIES, type Severity } from '../alert';
 import { WEEKDAYS, type Weekday } from '../oncall/schedule';
+import { dayHoursSchema, isCoveredAt, weeklyCalendar } from '../sla/calendar';
 import { dateOfDayNumber, dayNumber, hhmmSchema, instantOfWallTime, minutesOfDay, timeZoneSchema, wallTime } from '../../util/zoned-time';
 import { NOTIFICATION_KINDS, type NotificationKind } from './templates';
 
@@ -45,6 +46,8 @@ export const DEFAULT_CHANNELS: Readonly<Record<NotificationKind, readonly UserCh
   resolved: ['dashboard'],
   /** A tenant's maintenance window starting or ending, to its admins: on by default, never urgent (quiet hours hold it back). */
   maintenance: ['email', 'dashboard'],
+  /** A client asks to be called about an incident: a person must hear of it, as of an assignment. */
+  'callback-request': ['email', 'slack', 'dashboard'],
 };
 
 export const quietHoursSchema = z
@@ -71,9 +74,21 @@ export const notificationPreferencesSchema = z
      * the kinds' own channels; severities left out use DEFAULT_PAGING, an empty list rings no phone.
      */
     paging: z.partialRecord(z.enum(SEVERITIES), z.array(z.enum(PHONE_CHANNELS)).max(PHONE_CHANNELS.length)).default({}),
+    /**
+     * When the person works, per weekday in `timeZone` (days left out are days off); absent: any time. An
+     * escalation level set to reach only people at work passes over someone outside these hours.
+     */
+    workingHours: z.partialRecord(z.enum(WEEKDAYS), dayHoursSchema).optional(),
   })
   .strict();
 export type NotificationPreferences = z.infer<typeof notificationPreferencesSchema>;
+
+/** Whether the person is at work at an instant by their working hours (always, when they set none). */
+export function isAtWork(preferences: Pick<NotificationPreferences, 'timeZone' | 'workingHours'>, instant: Date): boolean {
+  const hours = preferences.workingHours;
+  if (!hours) return true;
+  return isCoveredAt(instant.getTime(), weeklyCalendar(preferences.timeZone, hours));
+}
 
 export interface ChannelDecision {
   /** Send on these now. */

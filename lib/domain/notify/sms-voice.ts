@@ -251,6 +251,12 @@ function briefOf(notification: Notification): Brief {
         what: `Runbook ${notification.runbook.name} ${notification.outcome}`,
         acknowledgeable: notification.outcome !== 'succeeded',
       };
+    case 'callback-request':
+      return {
+        ...common,
+        what: `${notification.requestedBy} asks for a callback${notification.phone ? ` on ${notification.phone}` : ''}`,
+        acknowledgeable: false,
+      };
     case 'resolved':
       return { ...common, what: notification.resolvedBy ? `Resolved by ${notification.resolvedBy}` : 'Resolved', acknowledgeable: false };
   }

@@ -25,6 +25,7 @@ export const NOTIFICATION_KINDS = [
   'remediation-result',
   'resolved',
   'maintenance',
+  'callback-request',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -112,6 +113,17 @@ export const notificationSchema = z.discriminatedUnion('kind', [
       resolvedAt: z.iso.datetime(),
       resolvedBy: limited(200).optional(),
       resolutionCode: limited(64).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      kind: z.literal('callback-request'),
+      /** The client's viewer who asked, by display name. */
+      requestedBy: limited(200),
+      /** Where to call (E.164), when they gave a number. */
+      phone: limited(32).optional(),
+      message: limited(1000),
     })
     .strict(),
   z
@@ -441,6 +453,18 @@ function contentOf(notification: IncidentNotification, timeZone: string): Conten
         good: notification.outcome === 'succeeded',
       };
     }
+    case 'callback-request':
+      return {
+        headline: `Callback requested by ${notification.requestedBy}: ${incident.title}`,
+        summary: `${notification.requestedBy} (${incident.tenantName}) asked to be called back${notification.phone ? ` on ${notification.phone}` : ''}: ${notification.message}`,
+        facts: [
+          ...facts,
+          ['Requested by', notification.requestedBy],
+          ...(notification.phone ? [['Call', notification.phone] as [string, string]] : []),
+        ],
+        action: open,
+        good: false,
+      };
     case 'resolved': {
       const took = Date.parse(notification.resolvedAt) - Date.parse(incident.openedAt);
       const by = notification.resolvedBy ? ` by ${notification.resolvedBy}` : ' automatically (all its alerts cleared)';

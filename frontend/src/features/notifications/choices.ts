@@ -47,4 +47,5 @@ export const KIND_LABELS: Record<string, string> = {
   'remediation-result': 'Runbook result',
   resolved: 'Incident resolved',
   maintenance: 'Maintenance window started or ended',
+  'callback-request': 'A client asks for a callback',
 };

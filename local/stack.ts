@@ -45,6 +45,8 @@ const ALERT_QUEUE_NAME = 'aw-alerts';
 const ALERT_DLQ_NAME = 'aw-alerts-dlq';
 const EVENT_BUS_NAME = 'aw-local-bus';
 const SLA_SCHEDULE_GROUP = 'aw-local-sla';
+/** The client reports' delivery schedules (one per company), invoking the reports function. */
+const REPORT_SCHEDULE_GROUP = 'aw-local-reports';
 
 export interface LocalStackOptions {
   /** Gateway port; 0 picks a free one (tests). */
@@ -207,6 +209,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dataDir: options.dataDir ? join(dataDir, 'scheduler') : null,
   });
   schedules.createScheduleGroup(SLA_SCHEDULE_GROUP);
+  schedules.createScheduleGroup(REPORT_SCHEDULE_GROUP);
   // The runbook state machine: the CDK definition, its one Task bound to the runbook step handler.
   const stepFunctions = new StepFunctionsEmulator({
     invokeFunction: (functionName, payload) => invoke(functionName as FunctionName, payload),
@@ -286,6 +289,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: handlerSmsVoiceEndpoint,
     SLA_SCHEDULE_GROUP,
     SLA_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/aw-local-scheduler',
+    REPORT_SCHEDULE_GROUP,
+    REPORT_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/aw-local-scheduler',
     SES_SENDER: 'alerts@msp.example',
     DASHBOARD_URL: gatewayUrl,
     ACTION_LINK_BASE_URL: gatewayUrl,

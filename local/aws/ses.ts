@@ -10,7 +10,7 @@
  *   text views, attachments, .eml download, a "clear" button. This is the URL the local stack prints
  *   (`viewerUrl`).
  * - `GET /store` — `{ emails: [{ messageId, from, replyTo, destination: { to, cc, bcc }, subject,
- *   body: { html, text }, attachments, at }], templates }`, `at` in Unix seconds; `?since=<seconds>`
+ *   body: { html, text }, attachments: [{ filename, contentType, size, content (base64) }], at }], templates }`, `at` in Unix seconds; `?since=<seconds>`
  *   filters. `sentMail()` reads it.
  * - `POST /clear-store` — forgets every email and template (`clear()`).
  * - `GET /health-check` — 200.
@@ -32,6 +32,8 @@ export interface SentMail {
   subject: string;
   html?: string;
   text?: string;
+  /** Its attachments (SendEmail's Simple content may carry some: the client reports' PDF). */
+  attachments: Array<{ filename: string; contentType: string; size: number }>;
   /** When it was accepted (ISO, second precision). */
   at: string;
 }
@@ -61,6 +63,7 @@ interface StoredEmail {
   destination?: { to?: string[] };
   subject: string;
   body?: { html?: string; text?: string };
+  attachments?: Array<{ filename: string; contentType: string; size: number }>;
   at: number;
 }
 
@@ -105,6 +108,7 @@ export async function startLocalSes(options: LocalSesOptions = {}): Promise<Loca
         subject: email.subject,
         ...(email.body?.html !== undefined ? { html: email.body.html } : {}),
         ...(email.body?.text !== undefined ? { text: email.body.text } : {}),
+        attachments: (email.attachments ?? []).map(({ filename, contentType, size }) => ({ filename, contentType, size })),
         at: new Date(email.at * 1000).toISOString(),
       }));
     },

@@ -8,13 +8,15 @@ import { IntegrationsTab } from '../features/integrations/IntegrationsTab';
 import { KeysTab } from '../features/integrations/KeysTab';
 import { NotificationsTab } from '../features/notifications/NotificationsTab';
 import { SlaTab } from '../features/sla/SlaTab';
+import { CalendarsTab } from '../features/calendars/CalendarsTab';
 import { EmptyState, Spinner } from '../components/states';
 import './admin.css';
 
-type TabId = 'sla' | 'correlation' | 'keys' | 'integrations' | 'notifications';
+type TabId = 'sla' | 'calendars' | 'correlation' | 'keys' | 'integrations' | 'notifications';
 
 const TABS: { id: TabId; label: string; needsIntegrations?: boolean }[] = [
   { id: 'sla', label: 'SLA & escalation' },
+  { id: 'calendars', label: 'Calendars' },
   { id: 'correlation', label: 'Correlation' },
   { id: 'keys', label: 'Keys & secrets', needsIntegrations: true },
   { id: 'integrations', label: 'Integrations', needsIntegrations: true },
@@ -113,6 +115,7 @@ export default function SettingsPage() {
           </div>
           <div className="tab-panel" role="tabpanel" id={`settings-panel-${tab}`} aria-labelledby={`settings-tab-${tab}`} tabIndex={0}>
             {tab === 'sla' ? <SlaTab key={tenantId} tenantId={tenantId} /> : null}
+            {tab === 'calendars' ? <CalendarsTab key={tenantId} tenantId={tenantId} /> : null}
             {tab === 'correlation' ? <CorrelationTab key={tenantId} tenantId={tenantId} /> : null}
             {tab === 'keys' ? <KeysTab key={tenantId} tenantId={tenantId} /> : null}
             {tab === 'integrations' ? <IntegrationsTab key={tenantId} tenantId={tenantId} /> : null}

@@ -3,10 +3,11 @@ import { slaPolicySchema } from '../../../../lib/domain/sla/policy';
 import type { PolicyDraft, PolicyForm } from '../policies/versioned-policy-form';
 import type { Severity, SlaPolicy } from './types';
 
-/** Both windows of a severity as the number inputs' text. */
+/** Both windows of a severity as the number inputs' text; the clock they run on (set on the Calendars tab) kept as it is. */
 interface TargetValues {
   responseMinutes: string;
   resolutionMinutes: string;
+  coverage: SlaPolicy['targets'][Severity]['coverage'];
 }
 
 /**
@@ -28,6 +29,7 @@ function slaValuesOf(policy: SlaPolicy): SlaValues {
     targets: bySeverity((severity) => ({
       responseMinutes: String(policy.targets[severity].responseMinutes),
       resolutionMinutes: String(policy.targets[severity].resolutionMinutes),
+      coverage: policy.targets[severity].coverage,
     })),
     warning: {
       leadMinutes: String(policy.warning.leadMinutes),
@@ -36,11 +38,15 @@ function slaValuesOf(policy: SlaPolicy): SlaValues {
   };
 }
 
-function slaPolicyOf(values: SlaValues): z.input<typeof slaPolicySchema> {
+/** What this form changes: the service calendar is the Calendars tab's, and is not sent (nor reset) from here. */
+const targetsAndWarning = slaPolicySchema.omit({ calendar: true });
+
+function slaPolicyOf(values: SlaValues): z.input<typeof targetsAndWarning> {
   return {
     targets: bySeverity((severity) => ({
       responseMinutes: Number(values.targets[severity].responseMinutes),
       resolutionMinutes: Number(values.targets[severity].resolutionMinutes),
+      coverage: values.targets[severity].coverage,
     })),
     warning: {
       leadMinutes: Number(values.warning.leadMinutes),
@@ -49,12 +55,12 @@ function slaPolicyOf(values: SlaValues): z.input<typeof slaPolicySchema> {
   };
 }
 
-type CheckedSlaPolicy = z.output<typeof slaPolicySchema>;
+type CheckedSlaPolicy = z.output<typeof targetsAndWarning>;
 
 /** Checked as the whole policy it becomes, against the API's own SLA schema (lib/domain/sla/policy.ts). */
 export const slaDraft: PolicyDraft<SlaPolicy, SlaValues, CheckedSlaPolicy> = {
   valuesOf: slaValuesOf,
-  schema: z.custom<SlaValues>().transform(slaPolicyOf).pipe(slaPolicySchema),
+  schema: z.custom<SlaValues>().transform(slaPolicyOf).pipe(targetsAndWarning),
 };
 
 export type SlaForm = PolicyForm<SlaValues, CheckedSlaPolicy>;

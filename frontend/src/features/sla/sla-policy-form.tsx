@@ -134,7 +134,8 @@ function SlaPolicyForm({
         </label>
       </div>
       <p className="muted small">
-        Business hours: the SLA clocks run around the clock (24/7); a technician can pause a clock while the client is waited on.
+        Whether a severity&apos;s clocks run around the clock (24x7) or only in the company&apos;s business hours is set on the Calendars
+        tab; a technician can pause a clock while the client is waited on.
       </p>
     </VersionedPolicyForm>
   );

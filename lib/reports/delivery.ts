@@ -172,9 +172,8 @@ interface SendRequest {
   contacts: string[];
 }
 
-/** Builds the period's report, sends it, and keeps the send record; the audit entry is the caller's (it knows the request). */
-async function send(deps: ReportDeliveryDeps, request: SendRequest, retryAt?: Date): Promise<ReportDeliveryRecord> {
-  const mail = await composeReportMail(deps, request.tenantId, request.period);
+/** Sends the period's report and keeps the send record; the audit entry is the caller's (it knows the request). */
+async function send(deps: ReportDeliveryDeps, mail: ReportMail, request: SendRequest, retryAt?: Date): Promise<ReportDeliveryRecord> {
   const result = await sendMail(deps, request.tenantId, mail, request.contacts);
   const now = deps.now();
   const record: ReportDeliveryRecord = {
@@ -222,7 +221,8 @@ export async function sendReportNow(
 ): Promise<ReportDeliveryRecord | 'no-contacts'> {
   const { policy: settings } = await reportDeliverySettings.get(deps.table, tenantId);
   if (!settings.contacts.length) return 'no-contacts';
-  const record = await send(deps, { tenantId, period, trigger: 'on-demand', attempt: 1, actor, contacts: settings.contacts });
+  const mail = await composeReportMail(deps, tenantId, period);
+  const record = await send(deps, mail, { tenantId, period, trigger: 'on-demand', attempt: 1, actor, contacts: settings.contacts });
   if (record.status === 'sent') {
     await recordPeriodOutcome(deps.table, tenantId, period, { status: 'sent', attempt: 1, messageId: record.messageId! }, deps.now());
   }
@@ -277,6 +277,9 @@ export async function handleReportSchedule(deps: ReportDeliveryDeps, event: unkn
     const next = await rearmNext();
     return { action: 'nothing', reason: 'already sent', rearmed: { period: next.period, at: iso(next.at) } };
   }
+  // Built before the claim: a report that cannot be built (the table busy) throws with nothing claimed, and
+  // Scheduler's retry of the invocation tries again.
+  const mail = await composeReportMail(deps, tenantId, period);
   if (!(await claimPeriod(deps.table, tenantId, period, attempt, now))) {
     return { action: 'nothing', reason: 'claimed by another firing' };
   }
@@ -284,6 +287,7 @@ export async function handleReportSchedule(deps: ReportDeliveryDeps, event: unkn
   const retryAt = attempt < MAX_SEND_TRIES ? new Date(now.getTime() + SEND_RETRY_DELAY_MS) : undefined;
   const record = await send(
     deps,
+    mail,
     { tenantId, period, trigger: 'scheduled', attempt, actor: SCHEDULE_ACTOR, contacts: settings.contacts },
     retryAt,
   );

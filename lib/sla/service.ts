@@ -18,14 +18,16 @@ import {
   type BreachKind,
   type EscalationPolicy,
   type EscalationState,
+  type EscalationLevel,
   type EscalationStep,
-  type EscalationTarget,
 } from '../domain/escalation/policy';
+import { isAtWork } from '../domain/notify/preferences';
 import { DETAIL_TYPES, domainEvent, type NewDomainEvent, type SlaNotificationPayload } from '../domain/events';
 import { isHeld, type MaintenanceHold } from '../domain/maintenance/hold';
 import { holdOf } from '../maintenance/holds';
 import { addCorrelationKeys, countMetric, logger } from '../observability';
 import { recordAudit } from '../store/audit';
+import { getNotificationPreferences } from '../store/oncall';
 import { IncidentStateError } from '../store/incident-actions';
 import { escalationPolicies, getIncident, slaPolicies, writeIncidentSla, type SlaWrite } from '../store/sla';
 import type { TableRef } from '../store/table-ref';
@@ -343,13 +345,29 @@ interface Recipients {
   unresolved: string[];
 }
 
-type Resolver = (targets: readonly EscalationTarget[]) => Promise<Recipients>;
+/** A level's targets, and whether it reaches only the people at work. */
+type LevelTargets = Pick<EscalationLevel, 'targets' | 'onlyAtWork'>;
+type Resolver = (level: LevelTargets) => Promise<Recipients>;
+
+/** The level a step notifies, as the policy has it. */
+function notifiedLevel(policy: EscalationPolicy, notify: NonNullable<EscalationStep['notify']>): LevelTargets {
+  return { targets: notify.targets, onlyAtWork: policy.levels[notify.level]?.onlyAtWork };
+}
+
+/** The users at work at `at` by their own working hours (read once per user), and how many were not. */
+async function atWork(deps: SlaDeps, userIds: readonly string[], at: Date): Promise<{ userIds: string[]; away: number }> {
+  const present = await Promise.all(
+    userIds.map(async (userId) => isAtWork((await getNotificationPreferences(deps.table, userId)).preferences, at)),
+  );
+  const kept = userIds.filter((_userId, index) => present[index]);
+  return { userIds: kept, away: userIds.length - kept.length };
+}
 
 /** Resolves a level's targets for one incident: users read once, on-call asked once per schedule. */
 function resolverFor(deps: SlaDeps, incident: Incident, at: Date): Resolver {
   let users: Promise<StoredUser[]> | undefined;
   const onCall = new Map<string, string | null>();
-  return async (targets) => {
+  return async ({ targets, onlyAtWork }) => {
     const roleUsers = targets.some((target) => target.kind === 'role') ? await (users ??= listUsers(deps.table)) : [];
     for (const target of targets) {
       if (target.kind !== 'on-call') continue;
@@ -365,7 +383,10 @@ function resolverFor(deps: SlaDeps, incident: Incident, at: Date): Resolver {
           .map((user) => user.id),
     });
     const roles = [...new Set(targets.flatMap((target) => (target.kind === 'role' ? [target.role] : [])))];
-    return { userIds: resolved.userIds, roles, unresolved: resolved.unresolved };
+    if (!onlyAtWork) return { userIds: resolved.userIds, roles, unresolved: resolved.unresolved };
+    const present = await atWork(deps, resolved.userIds, at);
+    const away = present.away > 0 ? [`${present.away} outside their working hours`] : [];
+    return { userIds: present.userIds, roles, unresolved: [...resolved.unresolved, ...away] };
   };
 }
 
@@ -383,7 +404,7 @@ async function advance(step: EscalationStep, policy: EscalationPolicy, resolve: 
   const skipped: string[] = [];
   for (let guard = 0; guard <= policy.levels.length; guard++) {
     if (!current.notify) return { step: current, recipients: null, skipped };
-    const recipients = await resolve(current.notify.targets);
+    const recipients = await resolve(notifiedLevel(policy, current.notify));
     if (recipients.userIds.length > 0 || current.state.status !== 'active') return { step: current, recipients, skipped };
     skipped.push(`level ${current.notify.level + 1} named nobody (${recipients.unresolved.join(', ') || 'no targets'})`);
     const next = nextEscalation(current.state, { type: 'unacknowledged-timeout', level: current.state.level, at }, policy);
@@ -984,7 +1005,7 @@ export async function escalateOnRequest(
       step = nextEscalation(prior, { type: 'requested', at, by: request.actor }, policy);
     } else {
       step = startEscalation(incidentId, policy, at);
-      const first = await resolve(step.notify?.targets ?? []);
+      const first = await resolve(step.notify ? notifiedLevel(policy, step.notify) : { targets: [] });
       // Whoever asks wants someone else: a first level that names only them is passed over.
       if (first.userIds.every((userId) => userId === request.requesterId))
         step = nextEscalation(step.state, { type: 'requested', at, by: request.actor }, policy);
@@ -1045,7 +1066,7 @@ async function warningRecipients(
     incident.escalation && incident.escalation.status !== 'resolved' ? Math.min(incident.escalation.level, policy.levels.length - 1) : 0;
   let first: Recipients | undefined;
   for (let level = from; level < policy.levels.length; level++) {
-    const recipients = await resolve(policy.levels[level]!.targets);
+    const recipients = await resolve(policy.levels[level]!);
     first ??= recipients;
     if (recipients.userIds.length > 0) return { recipients, level };
   }

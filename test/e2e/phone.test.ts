@@ -126,13 +126,25 @@ test('phone pages by severity are chosen on the same tab and saved with the rest
   await box('Assigned to me by Teams').check();
   await box('Critical incidents by Voice call').uncheck();
   await box('Medium incidents by SMS').check();
+  // Working hours: office hours on weekdays once switched on; Friday off, Monday from 10 to 16.
+  await form.getByRole('checkbox', { name: /^Escalations that reach only people at work/ }).check();
+  const week = form.getByRole('group', { name: 'Working hours per weekday' });
+  await week.getByRole('checkbox', { name: 'Fri' }).uncheck();
+  await week.getByLabel('Mon from').fill('10:00');
+  await week.getByLabel('Mon to').fill('16:00');
   await form.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Your notification preferences are saved.').waitFor();
 
   const token = await login(stack, demo, demo.admin.email);
   const stored = await fetch(`${stack.apiUrl}/v1/me/notification-preferences`, { headers: { authorization: `Bearer ${token}` } });
-  const body = (await stored.json()) as { paging: Record<string, string[]>; channels: Record<string, string[]> };
+  const body = (await stored.json()) as {
+    paging: Record<string, string[]>;
+    channels: Record<string, string[]>;
+    workingHours?: Record<string, Array<{ from: string; to: string }>>;
+  };
   expect([...body.channels.assignment!].sort()).toEqual(['dashboard', 'email', 'slack', 'teams']);
   // Only what differs from the defaults is stored.
   expect(body.paging).toEqual({ critical: ['sms'], medium: ['sms'] });
+  const office = [{ from: '09:00', to: '17:00' }];
+  expect(body.workingHours).toEqual({ mon: [{ from: '10:00', to: '16:00' }], tue: office, wed: office, thu: office });
 });

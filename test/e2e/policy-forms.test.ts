@@ -87,7 +87,7 @@ test('SLA targets: a changed target is saved and still there after a reload', as
   await page.reload();
   await expect(minutesInput(page.getByRole('form', { name: 'SLA policy' }), 'Response', 'critical').inputValue()).resolves.toBe('45');
   const stored = await getJson(stack, slaPath(tenantId), await login(stack, demo, demo.admin.email));
-  expect(stored.body.policy.targets.critical).toEqual({ responseMinutes: 45, resolutionMinutes: 240 });
+  expect(stored.body.policy.targets.critical).toEqual({ responseMinutes: 45, resolutionMinutes: 240, coverage: '24x7' });
 });
 
 test('SLA targets: a resolution window shorter than the response window shows the API’s message and is not saved', async () => {
@@ -103,7 +103,7 @@ test('SLA targets: a resolution window shorter than the response window shows th
   await form.getByText('The resolution window cannot be shorter than the response window').first().waitFor();
   await expect(resolution.getAttribute('aria-invalid')).resolves.toBe('true');
   const stored = await getJson(stack, slaPath(tenantId), await login(stack, demo, demo.admin.email));
-  expect(stored.body.policy.targets.high).toEqual({ responseMinutes: 120, resolutionMinutes: 480 });
+  expect(stored.body.policy.targets.high).toEqual({ responseMinutes: 120, resolutionMinutes: 480, coverage: '24x7' });
   forgiveRefusals(watched, 400);
 });
 

@@ -25,6 +25,7 @@ import {
 import { storeAlerts } from '../../lib/store/alerts';
 import { acknowledgeIncident, assignIncident } from '../../lib/store/incident-actions';
 import { getIncidentDetail } from '../../lib/store/incidents';
+import { putNotificationPreferences } from '../../lib/store/oncall';
 import { escalationPolicies, getIncident, slaPolicies } from '../../lib/store/sla';
 import type { TableRef } from '../../lib/store/table-ref';
 import { createUser } from '../../lib/store/users';
@@ -512,4 +513,62 @@ test('business hours: the one-time schedules of an incident opened on Friday aft
   await resolve(incidentId, now, tenantId);
   await onIncidentChanged(deps, tenantId, incidentId);
   expect(pendingOf(incidentId)).toEqual([]);
+});
+
+test('a level that reaches only people at work tells those whose own working hours cover the moment, and is passed over when nobody is at work', async () => {
+  const tenantId = 'hooli';
+  const createdAt = new Date().toISOString();
+  const user = (id: string, role: 'technician' | 'company_admin') =>
+    createUser(table, { id, email: `${id}@msp.example`, name: id, role, tenantIds: [tenantId], skills: [], createdAt, passwordHash: 'x' });
+  await Promise.all([user('usr_weekday', 'technician'), user('usr_weekend', 'technician'), user('usr_hooli_admin', 'company_admin')]);
+  const office = [{ from: '09:00', to: '17:00' }];
+  const days = { from: '08:00', to: '20:00' };
+  // Berlin office hours on weekdays; a New York technician who works weekends from 08:00 to 20:00 his time.
+  await putNotificationPreferences(
+    table,
+    'usr_weekday',
+    { timeZone: 'Europe/Berlin', workingHours: { mon: office, tue: office, wed: office, thu: office, fri: office } },
+    new Date(),
+  );
+  await putNotificationPreferences(
+    table,
+    'usr_weekend',
+    { timeZone: 'America/New_York', workingHours: { sat: [days], sun: [days] } },
+    new Date(),
+  );
+  const chain = {
+    id: 'follow-the-sun',
+    name: 'Follow the sun',
+    levels: [
+      {
+        targets: [
+          { kind: 'user' as const, userId: 'usr_weekday' },
+          { kind: 'user' as const, userId: 'usr_weekend' },
+        ],
+        delayMinutes: 5,
+        onlyAtWork: true,
+      },
+      { targets: [{ kind: 'role' as const, role: 'company_admin' as const }], delayMinutes: 5 },
+    ],
+  };
+  expect(await escalationPolicies.put(table, tenantId, chain, 'admin@msp.example', new Date(), 0)).toBe(true);
+
+  const breachAt = async (t0: number) => {
+    const { deps, created, setClock } = manual(t0);
+    const incidentId = await openIncident(deps.now, 'critical', tenantId);
+    await startSla(deps, tenantId, incidentId);
+    setClock(t0 + 31 * MINUTE);
+    return { incidentId, outcome: await handleTimer(deps, payload(created, 'sla-response-breach')) };
+  };
+  // Saturday 28 November 2026, 16:00 UTC: 11:00 in New York (at work), 17:00 in Berlin (day off).
+  const saturday = await breachAt(Date.parse('2026-11-28T15:29:00.000Z'));
+  expect(saturday.outcome).toMatchObject({ action: 'breached', level: 1, notified: ['usr_weekend'] });
+  // Wednesday 25 November 2026, 10:00 UTC: 11:00 in Berlin (at work), 05:00 on a weekday in New York.
+  const wednesday = await breachAt(Date.parse('2026-11-25T09:29:00.000Z'));
+  expect(wednesday.outcome).toMatchObject({ action: 'breached', level: 1, notified: ['usr_weekday'] });
+  // Sunday 29 November 2026, 03:00 UTC: nobody at work, so level 2 is told at once.
+  const night = await breachAt(Date.parse('2026-11-29T02:29:00.000Z'));
+  expect(night.outcome).toMatchObject({ action: 'breached', level: 2, notified: ['usr_hooli_admin'] });
+  const sent = (await notificationsOf(night.incidentId)).at(-1)!;
+  expect(sent.details.reason).toMatch(/level 1 named nobody \(2 outside their working hours\)/);
 });

@@ -35,6 +35,11 @@ export const escalationLevelSchema = z
       .int()
       .min(1)
       .max(24 * 60),
+    /**
+     * Reach only the people at work by their own working hours and time zone (their notification
+     * preferences); a level that then names nobody is passed over at once, like one naming nobody at all.
+     */
+    onlyAtWork: z.boolean().optional(),
   })
   .strict();
 export type EscalationLevel = z.infer<typeof escalationLevelSchema>;

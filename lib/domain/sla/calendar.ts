@@ -11,6 +11,7 @@ import {
   parseLocalDate,
   timeZoneSchema,
 } from '../../util/zoned-time';
+import { WEEKDAYS, type Weekday } from '../oncall/schedule';
 
 /**
  * A service calendar: when a contract's "business hours" run. Business hours per weekday in the
@@ -24,9 +25,6 @@ import {
  * spans the skipped hour is an hour shorter; when they go back, an hour longer.
  */
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
-
 /** 'HH:MM', or '24:00' for the end of the day. */
 const endOfRangeSchema = z.union([hhmmSchema, z.literal('24:00')]);
 const minutesOfEnd = (hhmm: string) => (hhmm === '24:00' ? 24 * 60 : minutesOfDay(hhmm));
@@ -38,7 +36,7 @@ export const businessHoursSchema = z
 export type BusinessHours = z.infer<typeof businessHoursSchema>;
 
 /** A day's ranges, in order and not overlapping (at most 4: a split shift with a lunch break needs two). */
-const dayHoursSchema = z
+export const dayHoursSchema = z
   .array(businessHoursSchema)
   .max(4)
   .refine(
@@ -126,6 +124,24 @@ export function businessIntervalsOn(localDate: string, calendar: ServiceCalendar
     .map((range): [number, number] => [at(range.from), at(range.to)])
     .filter(([start, end]) => end > start)
     .sort((a, b) => a[0] - b[0]);
+}
+
+/** Whether an instant falls in the calendar's hours (a range of its local day, or of the day before running past midnight). */
+export function isCoveredAt(instantMs: number, calendar: ServiceCalendar): boolean {
+  const today = parseLocalDate(localDateOf(instantMs, calendar.timeZone));
+  const number = dayNumber(today.year, today.month, today.day);
+  return [number - 1, number].some((day) =>
+    businessIntervalsOn(formatLocalDate(dateOfDayNumber(day)), calendar).some(([from, to]) => from <= instantMs && instantMs < to),
+  );
+}
+
+/** A person's weekly hours in their time zone as a calendar without holidays: days left out are days off. */
+export function weeklyCalendar(timeZone: string, hours: Partial<Record<Weekday, BusinessHours[]>>): ServiceCalendar {
+  return {
+    timeZone,
+    week: Object.fromEntries(WEEKDAYS.map((weekday) => [weekday, hours[weekday] ?? []])) as Record<Weekday, BusinessHours[]>,
+    holidays: [],
+  };
 }
 
 /**

@@ -9,11 +9,25 @@ export interface Preferences {
   channels: Record<string, UserChannel[]>;
   defaults: Record<string, UserChannel[]>;
   quietHours?: { days?: Weekday[]; from: string; to: string };
+  workingHours?: Partial<Record<Weekday, HoursRange[]>>;
   timeZone: string;
   /** Per severity, the phone channels of the paging kinds; `pagingDefaults` for the severities left out. */
   paging: Partial<Record<Severity, PhoneChannel[]>>;
   pagingDefaults: Partial<Record<Severity, PhoneChannel[]>>;
   updatedAt?: string;
+}
+
+interface HoursRange {
+  from: string;
+  to: string;
+}
+
+/** One weekday of the working hours as the form edits it: its first range; any further ones (set through the API) kept as they are. */
+export interface WorkingDayDraft {
+  on: boolean;
+  from: string;
+  to: string;
+  more: HoursRange[];
 }
 
 /** Every kind with its channels (the defaults spelled out), and quiet hours kept while switched off. */
@@ -24,6 +38,16 @@ export interface PreferencesDraft {
   timeZone: string;
   quiet: boolean;
   quietHours: { from: string; to: string; days: Weekday[] };
+  /** Whether the working hours apply (escalation levels that reach only people at work read them). */
+  working: boolean;
+  workingHours: Record<Weekday, WorkingDayDraft>;
+}
+
+function workingDayOf(ranges: HoursRange[] | undefined, weekday: Weekday, anySet: boolean): WorkingDayDraft {
+  const [first, ...more] = ranges ?? [];
+  // Nothing set yet: office hours on weekdays, ready to switch on.
+  const office = !anySet && weekday !== 'sat' && weekday !== 'sun';
+  return { on: Boolean(first) || office, from: first?.from ?? '09:00', to: first?.to ?? '17:00', more };
 }
 
 export function preferencesDraftOf(data: Preferences): PreferencesDraft {
@@ -39,6 +63,10 @@ export function preferencesDraftOf(data: Preferences): PreferencesDraft {
       to: data.quietHours?.to ?? '07:00',
       days: data.quietHours?.days ?? [...WEEKDAYS],
     },
+    working: Boolean(data.workingHours),
+    workingHours: Object.fromEntries(
+      WEEKDAYS.map((weekday) => [weekday, workingDayOf(data.workingHours?.[weekday], weekday, Boolean(data.workingHours))]),
+    ) as Record<Weekday, WorkingDayDraft>,
   };
 }
 
@@ -68,6 +96,16 @@ export function preferencesChangeOf(
     paging,
     timeZone: draft.timeZone.trim(),
     ...(draft.quiet ? { quietHours: { from, to, ...(days.length === 7 ? {} : { days }) } } : {}),
+    ...(draft.working
+      ? {
+          workingHours: Object.fromEntries(
+            WEEKDAYS.flatMap((weekday) => {
+              const day = draft.workingHours[weekday];
+              return day.on ? [[weekday, [{ from: day.from, to: day.to }, ...day.more]]] : [];
+            }),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -86,6 +124,17 @@ const preferencesRequestSchema = z.object({
       days: z.array(z.enum(WEEKDAYS)).min(1).max(7).optional(),
     })
     .refine((quiet) => quiet.from !== quiet.to, { message: 'Quiet hours need a start and an end that differ', path: ['to'] })
+    .optional(),
+  // A day's range must end after it starts (the API's rule; the form has no 24:00).
+  workingHours: z
+    .partialRecord(
+      z.enum(WEEKDAYS),
+      z.array(
+        z
+          .object({ from: hhmmSchema, to: hhmmSchema })
+          .refine((range) => range.to > range.from, { message: 'Must end after it starts', path: ['to'] }),
+      ),
+    )
     .optional(),
 });
 

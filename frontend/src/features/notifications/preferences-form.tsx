@@ -62,6 +62,8 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
   const fid = (name: string) => `${formId}-${name}`;
   const channels = watch('channels');
   const quiet = watch('quiet');
+  const working = watch('working');
+  const workingHours = watch('workingHours');
   const days = watch('quietHours.days');
   const toggle = (kind: string, channel: UserChannel, on: boolean) => {
     const list = channels[kind] ?? [];
@@ -173,6 +175,40 @@ function PreferencesForm({ data, notice, setNotice }: { data: Preferences } & Sa
             </div>
             <FieldError errors={errors} path="quietHours.days" id={fid('days')} />
           </>
+        ) : null}
+      </fieldset>
+      <fieldset className="fieldset">
+        <legend>Working hours</legend>
+        <label className="check">
+          <input type="checkbox" {...register('working')} />
+          Escalations that reach only people at work reach me only during these hours (in my time zone)
+        </label>
+        {working ? (
+          <div className="working-hours" role="group" aria-label="Working hours per weekday">
+            {WEEKDAYS.map((day) => {
+              const path = `workingHours.${day.value}.0.to`;
+              return (
+                <div key={day.value} className="working-day">
+                  <label className="check">
+                    <input type="checkbox" {...register(`workingHours.${day.value}.on`)} />
+                    {day.label}
+                  </label>
+                  {workingHours[day.value].on ? (
+                    <>
+                      <input type="time" aria-label={`${day.label} from`} {...register(`workingHours.${day.value}.from`)} />
+                      <input
+                        type="time"
+                        aria-label={`${day.label} to`}
+                        {...register(`workingHours.${day.value}.to`)}
+                        {...invalidProps(errors, path, fid(`work-${day.value}`))}
+                      />
+                      <FieldError errors={errors} path={path} id={fid(`work-${day.value}`)} />
+                    </>
+                  ) : null}
+                </div>
+              );
+            })}
+          </div>
         ) : null}
       </fieldset>
       {notice ? <Notice kind="success">{notice}</Notice> : null}

@@ -13,6 +13,8 @@ export interface LevelValues {
   companyAdmins: boolean;
   mspAdmins: boolean;
   users: string[];
+  /** Reach only the people at work by their own working hours. */
+  onlyAtWork: boolean;
 }
 
 /** The chain as typed; the delay keeps the name of the field it becomes, so a message lands on its input. */
@@ -30,6 +32,7 @@ export const newLevel: LevelValues = {
   companyAdmins: false,
   mspAdmins: true,
   users: [],
+  onlyAtWork: false,
 };
 
 const hasRole = (level: Level, role: 'company_admin' | 'msp_admin') =>
@@ -45,6 +48,7 @@ function levelValuesOf(level: Level): LevelValues {
     companyAdmins: hasRole(level, 'company_admin'),
     mspAdmins: hasRole(level, 'msp_admin'),
     users: level.targets.flatMap((target) => (target.kind === 'user' ? [target.userId] : [])),
+    onlyAtWork: level.onlyAtWork === true,
   };
 }
 
@@ -55,7 +59,7 @@ function levelOf(values: LevelValues): Level {
   if (values.companyAdmins) targets.push({ kind: 'role', role: 'company_admin' });
   if (values.mspAdmins) targets.push({ kind: 'role', role: 'msp_admin' });
   for (const userId of values.users) targets.push({ kind: 'user', userId });
-  return { delayMinutes: Number(values.delayMinutes), targets };
+  return { delayMinutes: Number(values.delayMinutes), targets, ...(values.onlyAtWork ? { onlyAtWork: true } : {}) };
 }
 
 function escalationValuesOf(policy: EscalationPolicy): EscalationValues {

@@ -106,6 +106,10 @@ export function LevelFields({
           </details>
         ) : null}
         <FieldError errors={errors} path={targetsPath} id={`${idBase}-targets`} />
+        <label className="check">
+          <input type="checkbox" {...form.register(`levels.${index}.onlyAtWork`)} />
+          Only people at work now (by their own working hours and time zone)
+        </label>
       </fieldset>
     </li>
   );

@@ -50,7 +50,7 @@
  * | escalation policy | T#t                             | ESCALATION#policy  |                                         |                                        |      |
  * | report delivery   | T#t                             | REPORT#delivery    |                                         |                                        |      |
  * | report period sent| T#t                             | REPORT#sent#period |                                         |                                        |      |
- * | report send       | T#t#REPORTSEND                  | sendId (ULID)      |                                         |                                        | 400 d|
+ * | report send       | T#t#REPORTSEND                  | sendId (ULID)      |                                         |                                        | 400d |
  * | notify delivery   | T#t#NOTIFY                      | deliveryId (ULID)  |                                         |                                        | 90 d |
  * | notify channels   | T#t                             | NOTIFY#channels    |                                         |                                        |      |
  * | oncall schedule   | T#t                             | ONCALL#scheduleId  |                                         |                                        |      |

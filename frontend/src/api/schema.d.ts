@@ -276,7 +276,7 @@ export interface paths {
      * Asset names in alerts that match no asset of the inventory
      * @description Most frequent first: add them to an asset as aliases.
      *
-     *     Permission: `asset.read` on the tenant.
+     *     Permission: `alert.read` on the tenant.
      */
     get: operations['getAssetsUnresolved'];
     put?: never;
@@ -1153,7 +1153,7 @@ export interface paths {
     get: operations['getMeNotificationPreferences'];
     /**
      * Replace the caller's notification preferences
-     * @description Per kind of event the channels to use (`email`, `slack`, `teams`, `sms`, `voice`, `dashboard`; an empty list turns the kind off, a kind left out uses the defaults), per severity the phone channels of the paging kinds (`paging`: assignment, SLA breach, escalation; a severity left out uses `pagingDefaults`), the time zone, and quiet hours during which interrupting channels wait (critical incidents never wait). The same preferences again are not audited.
+     * @description Per kind of event the channels to use (`email`, `slack`, `teams`, `sms`, `voice`, `dashboard`; an empty list turns the kind off, a kind left out uses the defaults), per severity the phone channels of the paging kinds (`paging`: assignment, SLA breach, escalation; a severity left out uses `pagingDefaults`), the time zone, quiet hours during which interrupting channels wait (critical incidents never wait), and working hours per weekday (`workingHours`, in the time zone; absent: any time) that an escalation level reaching only people at work reads. The same preferences again are not audited.
      *
      *     Any signed-in user.
      *
@@ -1978,7 +1978,7 @@ export interface components {
         roleName?: string;
       };
       /**
-       * @description A client viewer's view only (with id, name, type, critical): `incident` while an open incident is rooted on it
+       * @description A client viewer's view only (id, name, type, critical; aliases, dependencies and tags empty): `incident` while an open incident is rooted on it
        * @enum {string}
        */
       status?: 'ok' | 'incident';

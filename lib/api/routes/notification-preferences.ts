@@ -2,6 +2,7 @@ import { DEFAULT_CHANNELS, DEFAULT_PAGING, type quietHoursSchema } from '../../d
 import { NOTIFICATION_KINDS } from '../../domain/notify/templates';
 import { SEVERITIES } from '../../domain/alert';
 import { json } from '../../http/http';
+import { WEEKDAYS } from '../../domain/oncall/schedule';
 import { getNotificationPreferences, preferencesInputSchema, putNotificationPreferences } from '../../store/oncall';
 import { maxEntries, maxLength, reshapeInner } from '../../util/input-limits';
 import type { Route, RouteContext } from '../context';
@@ -17,6 +18,7 @@ const tag = NOTIFICATIONS_TAG;
 const preferencesRequest = preferencesInputSchema.safeExtend({
   channels: maxEntries(preferencesInputSchema.shape.channels, NOTIFICATION_KINDS.length),
   paging: maxEntries(preferencesInputSchema.shape.paging, SEVERITIES.length),
+  workingHours: maxEntries(preferencesInputSchema.shape.workingHours, WEEKDAYS.length),
   quietHours: reshapeInner(preferencesInputSchema.shape.quietHours, (quiet) => {
     const hours = quiet as typeof quietHoursSchema;
     return hours.safeExtend({ from: maxLength(hours.shape.from, 5), to: maxLength(hours.shape.to, 5) });
@@ -51,7 +53,7 @@ export function notificationPreferenceRoutes(context: RouteContext): Route[] {
         path: preferencesPath,
         summary: "Replace the caller's notification preferences",
         description:
-          'Per kind of event the channels to use (`email`, `slack`, `teams`, `sms`, `voice`, `dashboard`; an empty list turns the kind off, a kind left out uses the defaults), per severity the phone channels of the paging kinds (`paging`: assignment, SLA breach, escalation; a severity left out uses `pagingDefaults`), the time zone, and quiet hours during which interrupting channels wait (critical incidents never wait). The same preferences again are not audited.',
+          'Per kind of event the channels to use (`email`, `slack`, `teams`, `sms`, `voice`, `dashboard`; an empty list turns the kind off, a kind left out uses the defaults), per severity the phone channels of the paging kinds (`paging`: assignment, SLA breach, escalation; a severity left out uses `pagingDefaults`), the time zone, quiet hours during which interrupting channels wait (critical incidents never wait), and working hours per weekday (`workingHours`, in the time zone; absent: any time) that an escalation level reaching only people at work reads. The same preferences again are not audited.',
         tag,
         scope: 'self',
         body: preferencesRequest,

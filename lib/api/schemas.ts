@@ -448,7 +448,9 @@ export const assetResponse = component(
     status: z
       .enum(['ok', 'incident'])
       .optional()
-      .describe("A client viewer's view only (with id, name, type, critical): `incident` while an open incident is rooted on it"),
+      .describe(
+        "A client viewer's view only (id, name, type, critical; aliases, dependencies and tags empty): `incident` while an open incident is rooted on it",
+      ),
     openIncidents: count.optional().describe("A client viewer's view only: open or acknowledged incidents rooted on it"),
   }),
   "An asset of a tenant's inventory. A client viewer sees its id, name, type, critical flag and status only.",

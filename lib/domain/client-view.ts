@@ -124,12 +124,18 @@ export function clientIncidentDetail(detail: IncidentDetailView, viewer: ClientV
   };
 }
 
-/** An asset as its company sees it: what it is and whether it is in trouble, not how the MSP reaches or tags it. */
+/**
+ * An asset as its company sees it: what it is and whether it is in trouble, not how the MSP reaches,
+ * tags or maps it (aliases, dependencies and tags are left empty, in the shape every asset has; no SSM target).
+ */
 export interface ClientAsset {
   id: string;
   name: string;
   type: string;
+  aliases: [];
+  dependsOn: [];
   critical: boolean;
+  tags: Record<string, never>;
   /** `incident` while an open or acknowledged incident is rooted on it. */
   status: 'ok' | 'incident';
   openIncidents: number;
@@ -150,7 +156,10 @@ export function clientAssets(
       id: asset.id,
       name: asset.name,
       type: asset.type,
+      aliases: [],
+      dependsOn: [],
       critical: asset.critical,
+      tags: {},
       status: count ? 'incident' : 'ok',
       openIncidents: count,
     };

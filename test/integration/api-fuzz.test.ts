@@ -12,8 +12,8 @@ import { createTenant, getJson, postJson, startTestStack } from '../helpers/loca
 
 /**
  * The fuzz walk, beside the route walk (api-walk.test.ts): every operation of the OpenAPI document the
- * API serves (GET /v1/openapi.json), called as an MSP admin, acme's company admin, acme's technician and
- * without a token, with malformed path parameters, query parameters and bodies derived from the
+ * API serves (GET /v1/openapi.json), called as an MSP admin, acme's company admin, acme's technician, acme's
+ * client viewer and without a token, with malformed path parameters, query parameters and bodies derived from the
  * document, and the webhook route of every source with its own malformed deliveries. Nothing random:
  * the same requests every run (only their interleaving, 8 at a time, varies).
  *
@@ -28,13 +28,16 @@ import { createTenant, getJson, postJson, startTestStack } from '../helpers/loca
 let stack: LocalStack;
 let demo: DemoInfo;
 
-const CALLERS = ['msp admin', 'company admin', 'technician', 'anonymous'] as const;
+const CALLERS = ['msp admin', 'company admin', 'technician', 'client viewer', 'anonymous'] as const;
 type Caller = (typeof CALLERS)[number];
 const EMAILS: Record<Exclude<Caller, 'anonymous'>, string> = {
   'msp admin': 'admin@msp.example',
   'company admin': 'admin@acme.example',
   technician: 'tech.niko@msp.example',
+  // Not in the demo: made in beforeAll, as an MSP admin invites a client's person.
+  'client viewer': 'client.fuzz@acme.example',
 };
+const CLIENT_VIEWER_PASSWORD = 'Fuzz-Client-Passw0rd';
 const tokens = {} as Record<Exclude<Caller, 'anonymous'>, string>;
 
 /** The tenant the webhook deliveries go to: its own, with a high rate limit, so that 429s do not hide the adapters. */
@@ -657,11 +660,13 @@ async function runAll(probes: Probe[], concurrency: number): Promise<Outcome[]> 
 
 beforeAll(async () => {
   ({ stack, demo } = await startTestStack('api-fuzz', { snsVerify: 'off' }));
-  for (const caller of Object.keys(EMAILS) as Array<keyof typeof EMAILS>) {
-    const user = demo.users.find((candidate) => candidate.email === EMAILS[caller])!;
-    const { status, body } = await postJson(stack, '/v1/auth/login', { email: user.email, password: user.password });
-    if (status !== 200) throw new Error(`Login failed for ${user.email}: ${status}`);
+  const signIn = async (caller: keyof typeof EMAILS, password: string) => {
+    const { status, body } = await postJson(stack, '/v1/auth/login', { email: EMAILS[caller], password });
+    if (status !== 200) throw new Error(`Login failed for ${EMAILS[caller]}: ${status}`);
     tokens[caller] = body.accessToken;
+  };
+  for (const caller of Object.keys(EMAILS) as Array<keyof typeof EMAILS>) {
+    if (caller !== 'client viewer') await signIn(caller, demo.users.find((candidate) => candidate.email === EMAILS[caller])!.password);
   }
   const admin = { authorization: `Bearer ${tokens['msp admin']}` };
   const setup = async (path: string, body: unknown = {}) => {
@@ -669,6 +674,14 @@ beforeAll(async () => {
     if (answer.status >= 300) throw new Error(`Setup ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
     return answer.body;
   };
+  await setup('/v1/users', {
+    email: EMAILS['client viewer'],
+    name: 'Fuzz Client',
+    role: 'client_viewer',
+    tenantIds: ['acme'],
+    password: CLIENT_VIEWER_PASSWORD,
+  });
+  await signIn('client viewer', CLIENT_VIEWER_PASSWORD);
   fuzzKey = await createTenant(stack, FUZZ_TENANT);
   await createTenant(stack, 'fuzz-doomed');
   const rateLimit = await fetch(`${stack.apiUrl}/v1/integrations/rate-limit?tenant=${FUZZ_TENANT}`, {

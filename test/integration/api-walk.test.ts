@@ -34,7 +34,7 @@ import { postJson, startTestStack } from '../helpers/local-stack';
 let stack: LocalStack;
 let demo: DemoInfo;
 
-const CALLERS = ['anonymous', 'other-tenant technician', 'technician', 'company admin', 'msp admin'] as const;
+const CALLERS = ['anonymous', 'other-tenant technician', 'technician', 'company admin', 'msp admin', 'client viewer'] as const;
 type Caller = (typeof CALLERS)[number];
 type SignedIn = Exclude<Caller, 'anonymous'>;
 
@@ -43,7 +43,10 @@ const USERS: Record<SignedIn, { email: string; principal: Principal }> = {
   'company admin': { email: 'admin@acme.example', principal: { role: 'company_admin', tenants: ['acme'] } },
   technician: { email: 'tech.niko@msp.example', principal: { role: 'technician', tenants: ['acme'] } },
   'other-tenant technician': { email: 'tech.gale@msp.example', principal: { role: 'technician', tenants: ['globex'] } },
+  // Not in the demo: made by the walk (signInAll), as an MSP admin invites a client's person.
+  'client viewer': { email: 'client.walk@acme.example', principal: { role: 'client_viewer', tenants: ['acme'] } },
 };
+const CLIENT_VIEWER_PASSWORD = 'Walk-Client-Passw0rd';
 const sessions = {} as Record<SignedIn, { token: string; id: string }>;
 
 // The routes are only read for their documentation: the walk calls the stack over HTTP.
@@ -113,6 +116,7 @@ let counter = 0;
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++counter}`;
 
 function passwordOf(caller: Caller): string {
+  if (caller === 'client viewer') return CLIENT_VIEWER_PASSWORD;
   const email = USERS[caller === 'anonymous' ? 'technician' : caller].email;
   return demo.users.find((user) => user.email === email)!.password;
 }
@@ -438,6 +442,12 @@ const CASES: Record<string, WalkCase> = {
   'POST /v1/incidents/{id}/notes': {
     request: () => ({ path: `/v1/incidents/${shared.incidentId}/notes?tenant=acme`, body: { text: 'Checked the agent' } }),
   },
+  'POST /v1/incidents/{id}/callback': {
+    request: () => ({
+      path: `/v1/incidents/${shared.incidentId}/callback?tenant=acme`,
+      body: { phone: '+447700900555', message: 'Please call the front desk' },
+    }),
+  },
   'POST /v1/incidents/{id}/resolve': {
     request: async (_caller, allowed) => ({
       path: `/v1/incidents/${allowed ? (await newIncident()).id : shared.incidentId}/resolve?tenant=acme`,
@@ -569,8 +579,12 @@ const CASES: Record<string, WalkCase> = {
 
   'GET /v1/approvals': {
     request: () => ({ path: '/v1/approvals?tenant=acme' }),
-    // A list of what the caller may see: acme's pending requests for acme's people, none for globex's.
-    check: (answer, caller) => expect([caller, answer.body.approvals.length > 0]).toEqual([caller, caller !== 'other-tenant technician']),
+    // A list of what the caller may see: acme's pending requests for acme's people, none for globex's nor for acme's client viewer.
+    check: (answer, caller) =>
+      expect([caller, answer.body.approvals.length > 0]).toEqual([
+        caller,
+        caller !== 'other-tenant technician' && caller !== 'client viewer',
+      ]),
   },
   'GET /v1/approvals/{id}': { request: () => ({ path: `/v1/approvals/${shared.approvalId}?tenant=acme` }) },
   'POST /v1/approvals/{id}/approve': {
@@ -855,12 +869,23 @@ function undocumented(raw: unknown, parsed: unknown, path = ''): string[] {
 }
 
 async function signInAll(): Promise<void> {
-  for (const caller of Object.keys(USERS) as SignedIn[]) {
-    const user = demo.users.find((candidate) => candidate.email === USERS[caller].email)!;
-    const { status, body } = await postJson(stack, '/v1/auth/login', { email: user.email, password: user.password });
-    if (status !== 200) throw new Error(`Login failed for ${user.email}: ${status}`);
+  const signIn = async (caller: SignedIn) => {
+    const { status, body } = await postJson(stack, '/v1/auth/login', { email: emailOf(caller), password: passwordOf(caller) });
+    if (status !== 200) throw new Error(`Login failed for ${emailOf(caller)}: ${status}`);
     sessions[caller] = { token: body.accessToken, id: body.user.id };
-  }
+  };
+  const staff = (Object.keys(USERS) as SignedIn[]).filter((caller) => caller !== 'client viewer');
+  for (const caller of staff) await signIn(caller);
+  // Made once; signing in again (after 'logout-all') finds it.
+  if (!sessions['client viewer'])
+    await setup('POST', '/v1/users', {
+      email: emailOf('client viewer'),
+      name: 'Walk Client',
+      role: 'client_viewer',
+      tenantIds: ['acme'],
+      password: CLIENT_VIEWER_PASSWORD,
+    });
+  await signIn('client viewer');
 }
 
 beforeAll(async () => {

@@ -60,7 +60,8 @@ export function alertRoutes(context: RouteContext): Route[] {
         description: 'Most frequent first: add them to an asset as aliases.',
         tag: 'alerts',
         scope: 'tenant',
-        action: 'asset.read',
+        // Read from the alerts (their asset names and tools), not the inventory: a client's viewer, who reads assets but not alerts, gets none.
+        action: 'alert.read',
         query: tenantQuery,
         tenant: { from: 'query' },
         responses: { 200: unresolvedAssetsResponse },

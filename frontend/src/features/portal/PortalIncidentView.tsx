@@ -14,7 +14,8 @@ import { formErrors } from '../form-errors';
 import { useAddNote } from '../incidents/hooks';
 import { emptyNoteDraft, noteFormSchema, type NoteDraft } from '../incidents/detail/incident-action-drafts';
 import { SlaTile, Time } from '../incidents/detail/hero-parts';
-import { callbackBodyOf, callbackFormSchema, emptyCallbackDraft, useRequestCallback, type CallbackDraft } from './callback';
+import { callbackBodyOf, callbackFormSchema, emptyCallbackDraft, type CallbackDraft } from './callback-draft';
+import { useRequestCallback } from './hooks';
 import '../../pages/incidents.css';
 import './portal.css';
 

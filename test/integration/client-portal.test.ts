@@ -168,6 +168,8 @@ test('an incident reads redacted: no internal note, no alert text, no runbook, n
   const staff = await send('GET', `/v1/incidents/${acmeIncident}?tenant=acme`, adminToken);
   expect(staff.text).toContain(INTERNAL);
   expect(staff.text).toContain(SECRET);
+  expect(staff.body.incident.decision).toBeDefined();
+  expect(staff.body.incident.priority).toBeDefined();
 });
 
 test("no answer they can get names another company or carries an alert's secret", async () => {
@@ -277,6 +279,26 @@ test('asking for a callback adds a client-visible note, is audited, and notifies
       { limit: 100 },
     );
     return sent.some((delivery) => delivery.kind === 'callback-request' && delivery.status !== 'failed');
+  });
+});
+
+test("while nobody is assigned, a callback request tells the company's admins", async () => {
+  const fresh = await newIncident('acme');
+  // Routing may have assigned it already: taken off again, nobody holds it.
+  expect((await send('POST', `/v1/incidents/${fresh}/assign?tenant=acme`, adminToken, { userId: null })).status).toBe(200);
+  expect((await send('POST', `/v1/incidents/${fresh}/callback?tenant=acme`, viewer.token, { message: 'Anyone there?' })).status).toBe(201);
+  await stack.idle();
+  const acmeAdmin = (await getJson(stack, '/v1/users?tenant=acme', adminToken)).body.users.find(
+    (user: { email: string }) => user.email === 'admin@acme.example',
+  );
+  await eventually("the company's admin to be notified", async () => {
+    const { deliveries: sent } = await listNotificationDeliveries(
+      stack.table,
+      'acme',
+      { incidentId: fresh, recipient: acmeAdmin.id },
+      { limit: 100 },
+    );
+    return sent.some((delivery) => delivery.kind === 'callback-request');
   });
 });
 

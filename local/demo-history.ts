@@ -62,7 +62,17 @@ import { DEMO_TENANTS } from './seed';
  * from a seeded PRNG (ids and the odd routing tie aside). Runs once: tenants that have incidents are left alone.
  */
 
-export const DEMO_HISTORY_DAYS = 30;
+/** At least a month of history... */
+const MIN_HISTORY_DAYS = 30;
+
+/**
+ * ...and back to the first day of last month (UTC, which is no later than the first in the demo companies'
+ * zones), so that last month's client report is whole: 30 to 62 days.
+ */
+export function demoHistoryDays(now: Date): number {
+  const firstOfLastMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1);
+  return Math.max(MIN_HISTORY_DAYS, Math.ceil((now.getTime() - firstOfLastMonth) / DAY));
+}
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -82,7 +92,7 @@ export interface DemoHistoryOptions {
   tableName: string;
   /** The history ends before this instant (default now). */
   now?: Date;
-  /** How many days back it starts (default DEMO_HISTORY_DAYS). */
+  /** How many days back it starts (default demoHistoryDays). */
   days?: number;
   /** The PRNG's seed: the same seed, the same stories. */
   seed?: number;
@@ -498,7 +508,7 @@ const GLOBEX_STORIES: Record<string, StoryMaker> = {
 };
 
 /** Every story of the period, oldest first. */
-function demoStories(now: Date, days = DEMO_HISTORY_DAYS, seed = 20260105): Story[] {
+function demoStories(now: Date, days: number, seed = 20260105): Story[] {
   const random = new Random(seed);
   const today = Math.floor(now.getTime() / DAY) * DAY;
   const earliest = now.getTime() - days * DAY + 30 * MINUTE;
@@ -618,8 +628,8 @@ interface Person {
 export async function generateDemoHistory(options: DemoHistoryOptions): Promise<DemoHistoryResult> {
   const started = performance.now();
   const log = options.log === undefined ? (line: string) => console.log(line) : options.log;
-  const days = options.days ?? DEMO_HISTORY_DAYS;
   const now = options.now ?? new Date();
+  const days = options.days ?? demoHistoryDays(now);
   const db = createDocumentClient({ endpoint: options.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   const table: TableRef = { db, tableName: options.tableName };
   const tenants = DEMO_TENANTS.map((tenant) => tenant.id);

@@ -3,12 +3,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { hashPassword } from '../lib/auth/password';
+import type * as z from 'zod';
 import type { Asset } from '../lib/domain/asset';
+import type { serviceCalendarSchema } from '../lib/domain/sla/calendar';
+import { DEFAULT_SLA_TARGETS, slaPolicySchema } from '../lib/domain/sla/policy';
 import type { Role } from '../lib/domain/user';
 import { createApiKey, findActiveApiKey } from '../lib/store/api-keys';
 import { remediationPolicySchema, type RemediationPolicyInput } from '../lib/domain/remediation/decision';
 import { putAsset } from '../lib/store/assets';
 import { remediationPolicies } from '../lib/store/remediation';
+import { slaPolicies } from '../lib/store/sla';
 import { keys } from '../lib/store/keys';
 import { createSchedule } from '../lib/store/oncall';
 import { getTenant, putTenant } from '../lib/store/tenants';
@@ -38,6 +42,17 @@ interface DemoTenantSpec {
   assets: Asset[];
   /** What the tenant changed in its remediation policy (lib/domain/remediation/decision.ts). */
   remediation: RemediationPolicyInput;
+  /** Its contract: the service calendar, and which severities' targets count only business hours. */
+  sla: z.input<typeof slaPolicySchema>;
+}
+
+/** "Critical and high 24x7; medium, low and info within business hours" (the default minutes). */
+function contract(calendar: z.input<typeof serviceCalendarSchema>): z.input<typeof slaPolicySchema> {
+  const inBusinessHours = (severity: 'medium' | 'low' | 'info') => ({
+    ...DEFAULT_SLA_TARGETS[severity],
+    coverage: 'business-hours' as const,
+  });
+  return { calendar, targets: { medium: inBusinessHours('medium'), low: inBusinessHours('low'), info: inBusinessHours('info') } };
 }
 
 const asset = (a: Partial<Asset> & Pick<Asset, 'id' | 'name' | 'type'>): Asset => ({
@@ -54,6 +69,24 @@ export const DEMO_TENANTS: DemoTenantSpec[] = [
     name: 'Acme Manufacturing',
     // Acme lets low-risk runbooks run on their own (a full disk on app-prod-02 fixes itself).
     remediation: { autoExecute: true },
+    // A plant in Chicago: two shifts on weekdays, US holidays.
+    sla: contract({
+      timeZone: 'America/Chicago',
+      week: {
+        mon: [{ from: '06:00', to: '22:00' }],
+        tue: [{ from: '06:00', to: '22:00' }],
+        wed: [{ from: '06:00', to: '22:00' }],
+        thu: [{ from: '06:00', to: '22:00' }],
+        fri: [{ from: '06:00', to: '22:00' }],
+      },
+      holidays: [
+        { date: '2026-01-01', name: "New Year's Day", yearly: true },
+        { date: '2026-07-04', name: 'Independence Day', yearly: true },
+        { date: '2026-11-26', name: 'Thanksgiving' },
+        { date: '2026-11-27', name: 'Day after Thanksgiving' },
+        { date: '2026-12-25', name: 'Christmas Day', yearly: true },
+      ],
+    }),
     assets: [
       asset({
         id: 'db-prod-01',
@@ -115,6 +148,23 @@ export const DEMO_TENANTS: DemoTenantSpec[] = [
     name: 'Globex Retail',
     // Globex keeps the default: every runbook waits for an approval.
     remediation: {},
+    // A London shop: office hours on weekdays, UK bank holidays.
+    sla: contract({
+      timeZone: 'Europe/London',
+      week: {
+        mon: [{ from: '08:30', to: '17:30' }],
+        tue: [{ from: '08:30', to: '17:30' }],
+        wed: [{ from: '08:30', to: '17:30' }],
+        thu: [{ from: '08:30', to: '17:30' }],
+        fri: [{ from: '08:30', to: '17:30' }],
+      },
+      holidays: [
+        { date: '2026-01-01', name: "New Year's Day", yearly: true },
+        { date: '2026-12-25', name: 'Christmas Day', yearly: true },
+        { date: '2026-12-26', name: 'Boxing Day', yearly: true },
+        { date: '2026-12-28', name: 'Boxing Day (substitute day)' },
+      ],
+    }),
     assets: [
       // Same host name as Acme's on purpose: tenants never see or join each other's alerts.
       asset({
@@ -188,6 +238,9 @@ export async function seedDemo(table: TableRef, dataDir: string, now = new Date(
   for (const tenant of DEMO_TENANTS) {
     if (!(await getTenant(table, tenant.id))) await putTenant(table, { id: tenant.id, name: tenant.name, createdAt: now.toISOString() });
     for (const item of tenant.assets) await putAsset(table, tenant.id, item);
+    if ((await slaPolicies.get(table, tenant.id)).version === 0) {
+      await slaPolicies.put(table, tenant.id, slaPolicySchema.parse(tenant.sla), 'seed', now, 0);
+    }
     if ((await remediationPolicies.get(table, tenant.id)).version === 0 && Object.keys(tenant.remediation).length > 0) {
       await remediationPolicies.put(table, tenant.id, remediationPolicySchema.parse(tenant.remediation), 'seed', now, 0);
     }

@@ -118,7 +118,7 @@ test('a client viewer on a phone sees a reduced navigation and only their compan
 });
 
 test('on an incident a client viewer adds a note and asks for a callback, with no operator controls', async () => {
-  const acme = await openIncident('acme', 'web-01', 'PortalAcmeWebSlow');
+  const acme = await openIncident('acme', 'win-file-01', 'PortalAcmeFileShareSlow');
   const page = await viewerOnPhone();
   const writes: string[] = [];
   page.on('request', (request) => {

@@ -26,7 +26,8 @@ export type FunctionName =
   | 'realtimePush'
   | 'streamRelay'
   | 'repairSweep'
-  | 'respond';
+  | 'respond'
+  | 'reports';
 
 export interface FunctionSpec {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -161,6 +162,14 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     memoryMiB: 512,
     timeoutSeconds: 10,
   },
+  reports: {
+    entry: 'functions/reports/handler.ts',
+    description: "Client reports (JSON, HTML, PDF) of a company's month, quarter or days, and the MSP's branding on them",
+    env: 'reports',
+    // Building a PDF is CPU work: more memory is more CPU.
+    memoryMiB: 1024,
+    timeoutSeconds: 10,
+  },
 };
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
@@ -214,6 +223,12 @@ export const HTTP_ROUTES: ReadonlyArray<{ method: HttpMethod; path: string; func
       '/v1/integrations/slack-app/{proxy+}',
     ] as const
   ).map((path) => ({ method: 'ANY' as const, path, function: 'respond' as const })),
+  // Client reports and the branding on them (lib/api/report-routes.ts): the PDF library has a bundle of its own.
+  ...(['/v1/reports', '/v1/reports/{proxy+}', '/v1/branding'] as const).map((path) => ({
+    method: 'ANY' as const,
+    path,
+    function: 'reports' as const,
+  })),
 ];
 
 /** WebSocket API routes; the route selection expression is `$request.body.action`. */

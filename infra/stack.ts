@@ -18,6 +18,7 @@ import { ObservabilityDashboard } from './constructs/observability-dashboard';
 import { OperatorApi } from './constructs/operator-api';
 import { Realtime } from './constructs/realtime';
 import { Responders } from './constructs/responders';
+import { Reports } from './constructs/reports';
 import { SlaNotifications } from './constructs/sla';
 import { AuthKeys } from './constructs/secrets';
 
@@ -83,6 +84,7 @@ export class AlertWhispererStack extends Stack {
       ...(config.slackAppSecretName ? { slackAppSecretName: config.slackAppSecretName } : {}),
     });
     const operatorApi = new OperatorApi(this, 'OperatorApi', { shared, httpApi, stateMachine: automation.stateMachine });
+    const reports = new Reports(this, 'Reports', { shared, httpApi });
     const realtime = new Realtime(this, 'Realtime', { shared });
     const eventDelivery = new EventDelivery(this, 'EventDelivery', { shared });
     // config.json tells the dashboard where the APIs are (resolved at deploy time, not baked into the build).
@@ -99,6 +101,7 @@ export class AlertWhispererStack extends Stack {
       ...operatorApi.functions,
       ...realtime.functions,
       ...eventDelivery.functions,
+      ...reports.functions,
     };
     // The business alarms, then the CloudWatch dashboard: last, once every capability registered what it owns.
     this.monitoring.watchBusinessMetrics();

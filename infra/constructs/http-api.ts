@@ -64,6 +64,12 @@ export const HTTP_ROUTE_AUTH: Record<string, string> = {
     'The respond function verifies the access JWT (jose: issuer, audience, key id) and the role (settings.read / settings.update).',
   'ANY /v1/integrations/slack-app/{proxy+}':
     'The respond function verifies the access JWT (jose: issuer, audience, key id) and the role (settings.update).',
+  // Client reports and the MSP's branding (lib/api/report-routes.ts).
+  'ANY /v1/reports':
+    'The reports function verifies the access JWT (jose: issuer, audience, key id) and the role on the named company (report.read).',
+  'ANY /v1/reports/{proxy+}': 'The reports function verifies the access JWT (jose: issuer, audience, key id) and the role on every route.',
+  'ANY /v1/branding':
+    'The reports function verifies the access JWT (jose: issuer, audience, key id); changing the branding needs an MSP admin (branding.write).',
 };
 
 /** JSON access log lines for the HTTP API. No query string: webhooks may carry api_key there. */

@@ -9,6 +9,7 @@ import { integrationRoutes } from './routes/integrations';
 import { kpiRoutes } from './routes/kpis';
 import { maintenanceRoutes } from './routes/maintenance';
 import { respondRoutes } from './respond-routes';
+import { reportsFunctionRoutes } from './report-routes';
 import { notificationRoutes } from './routes/notifications';
 import { oncallRoutes } from './routes/oncall';
 import { openApiRoutes } from './routes/openapi';
@@ -49,6 +50,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...notificationRoutes(context),
     ...maintenanceRoutes(context),
     ...respondRoutes(context, RESPOND_OPTIONS),
+    ...reportsFunctionRoutes(context),
   ];
   return routes;
 }

@@ -777,7 +777,7 @@ const slaCompliance = z.object({
   pct: percentage.nullable().describe('met / (met + missed); deadlines still ahead are not counted yet'),
 });
 
-const kpiRow = component(
+export const kpiRow = component(
   'KpiRow',
   z.object({
     alerts: count.describe('Alert notifications that occurred (event time): firing and resolutions, repeats included'),

@@ -95,6 +95,8 @@ export const ENV_SCHEMAS = {
     /** The Slack Web API (a loopback stand-in in tests). */
     SLACK_API_URL: z.url().optional(),
   }),
+  /** Client reports and the MSP's branding: the table and the signing keys (the routes check access tokens). */
+  reports: base.extend(authKeys.shape),
 } as const;
 
 export type EnvName = keyof typeof ENV_SCHEMAS;

@@ -20,6 +20,19 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
+/**
+ * A binary body (a PDF): base64 with `isBase64Encoded`, which API Gateway's HTTP API (payload 2.0) and the
+ * local gateway decode into the bytes they answer.
+ */
+export function binary(statusCode: number, bytes: Uint8Array, contentType: string, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'content-type': contentType, 'cache-control': 'no-store', ...headers },
+    body: Buffer.from(bytes).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
 export function errorBody(code: string, message: string, details?: unknown) {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }

@@ -58,6 +58,7 @@ const OWNER: Record<FunctionName, string> = {
   streamRelay: 'EventDelivery',
   repairSweep: 'EventDelivery',
   respond: 'Responders',
+  reports: 'Reports',
 };
 
 describe('composition', () => {

@@ -4,6 +4,7 @@ import { routeContext, type ApiDeps } from '../../lib/api/context';
 import { operatorRoutes } from '../../lib/api/operator-routes';
 import { apiRoutes, RESPOND_OPTIONS } from '../../lib/api/all-routes';
 import { respondRoutes } from '../../lib/api/respond-routes';
+import { reportsFunctionRoutes } from '../../lib/api/report-routes';
 import { matchHttpRoute } from '../../local/gateway';
 
 /**
@@ -17,6 +18,7 @@ const served = {
   api: new Set([...operatorRoutes(context).map(key), 'GET /v1/openapi.json']),
   adminApi: new Set(adminRoutes(context).map(key)),
   respond: new Set(respondRoutes(context, RESPOND_OPTIONS).map(key)),
+  reports: new Set(reportsFunctionRoutes(context).map(key)),
 };
 
 /** A concrete request path for a route's template. */
@@ -24,9 +26,10 @@ const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_all, name: strin
 
 test('the three parts are every documented route, once', () => {
   const all = apiRoutes({} as ApiDeps).map(key);
-  expect([...served.api, ...served.adminApi, ...served.respond].sort()).toEqual([...all].sort());
-  for (const route of served.api) expect(served.adminApi.has(route) || served.respond.has(route)).toBe(false);
-  for (const route of served.adminApi) expect(served.respond.has(route)).toBe(false);
+  expect([...served.api, ...served.adminApi, ...served.respond, ...served.reports].sort()).toEqual([...all].sort());
+  for (const route of served.api) expect(served.adminApi.has(route) || served.respond.has(route) || served.reports.has(route)).toBe(false);
+  for (const route of served.adminApi) expect(served.respond.has(route) || served.reports.has(route)).toBe(false);
+  for (const route of served.respond) expect(served.reports.has(route)).toBe(false);
 });
 
 test.each(apiRoutes({} as ApiDeps).map((route) => [key(route), route] as const))(

@@ -397,6 +397,34 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/branding': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The MSP's name and logo on client reports
+     * @description Any signed-in user.
+     */
+    get: operations['getBranding'];
+    /**
+     * Set the MSP's name and logo on client reports
+     * @description The name, and a logo (PNG or JPEG, known by its first bytes, at most 100 kB, base64): both replaced by what is sent, so a logo left out is removed. MSP admins only; audited in the MSP log.
+     *
+     *     Permission: `branding.write` (MSP admins only).
+     *
+     *     Audited as `branding.update` in the MSP's log.
+     */
+    put: operations['putBranding'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/executions': {
     parameters: {
       query?: never;
@@ -1351,6 +1379,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/reports': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A company's service report for a month, a quarter or custom days
+     * @description The figures of GET /v1/kpis for the period in the company's time zone (its service calendar's, UTC without one), per severity too; every SLA breach with why; the self-healed share and the runbooks that did it; the 5 noisiest assets and alerts by firing episodes; the maintenance windows of the period; the period before and the change of each headline figure. `format=html` answers a self-contained printable page (text/html), `format=pdf` a PDF (application/pdf); the JSON below is the default. Both carry the MSP's name and logo (GET /v1/branding). docs/reports.md explains each part.
+     *
+     *     Permission: `report.read` on the tenant.
+     */
+    get: operations['getReports'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/runbooks': {
     parameters: {
       query?: never;
@@ -2020,6 +2070,139 @@ export interface components {
       /** @description Absent for MSP-level changes (tenants, users) */
       tenantId?: string;
       userAgent?: string;
+    };
+    ClientReport: {
+      /** @description Every missed SLA clock of the incidents opened in the period, by deadline */
+      breaches: {
+        /** @enum {string} */
+        clock: 'response' | 'resolution';
+        /** Format: date-time */
+        deadline: string;
+        incidentId: string;
+        /** @description How late: to metAt, or to the report's time while still open */
+        lateMinutes: number;
+        /** @description The first response (response) or the resolution (resolution) after the deadline; null while still open */
+        metAt: string | null;
+        /** @description "acknowledged 47 min after the deadline", "not acknowledged", "resolved 2 h late" */
+        reason: string;
+        /** @enum {string} */
+        severity: 'critical' | 'high' | 'medium' | 'low' | 'info';
+        stillOpen: boolean;
+        title: string;
+      }[];
+      /** @description Each severity's incidents (and alerts) */
+      bySeverity: {
+        acknowledged: number;
+        /** @description Alert notifications that occurred (event time): firing and resolutions, repeats included */
+        alerts: number;
+        /** @description Resolved when all its alerts cleared, with no runbook fix and no person */
+        clearedOnItsOwn: number;
+        /** @description Firing alert episodes: firing notifications that started an episode of their alert (not repeats) */
+        firingEpisodes: number;
+        /** @description Incidents opened (merged ones left out) */
+        incidents: number;
+        /** @description Incidents held by a maintenance window or a silence: among `incidents`, left out of both SLA figures */
+        inMaintenance: number;
+        /** @description Mean time from opening to the first acknowledgement */
+        mttaMinutes: number | null;
+        /** @description Mean time from opening to resolution */
+        mttrMinutes: number | null;
+        /** @description 1 - incidents / firingEpisodes, as a percentage; null without episodes */
+        noiseReductionPct: number | null;
+        resolved: number;
+        /** @description Resolved by a person; selfHealed + clearedOnItsOwn + resolvedByPerson = resolved */
+        resolvedByPerson: number;
+        /** @description Resolved by a successful runbook execution */
+        selfHealed: number;
+        /** @description selfHealed / resolved, as a percentage */
+        selfHealedPct: number | null;
+        /** @enum {string} */
+        severity: 'critical' | 'high' | 'medium' | 'low' | 'info';
+        /** @description Met when resolved, by anyone, by the resolution deadline */
+        slaResolution: {
+          met: number;
+          missed: number;
+          /** @description met / (met + missed); deadlines still ahead are not counted yet */
+          pct: number | null;
+        };
+        /** @description Met only by a person acting (acknowledge, assign, note, resolve, an approval decision) by the response deadline */
+        slaResponse: {
+          met: number;
+          missed: number;
+          /** @description met / (met + missed); deadlines still ahead are not counted yet */
+          pct: number | null;
+          /** @description Resolved (by a runbook or on its own) before the response was due with no person acting by then: neither met nor missed */
+          resolvedBeforeDue: number;
+        };
+        /** @description Resolution notifications correlation decided that joined no incident (no firing alert or condition for them to end); among `alerts` */
+        unmatchedResolutions: number;
+      }[];
+      changes: {
+        /** @description current - previous (percentage points for a percentage) */
+        change: number | null;
+        current: number | null;
+        direction: ('better' | 'worse' | 'same') | null;
+        /** @enum {string} */
+        figure:
+          | 'incidents'
+          | 'firingEpisodes'
+          | 'noiseReductionPct'
+          | 'mttaMinutes'
+          | 'mttrMinutes'
+          | 'selfHealedPct'
+          | 'slaResponsePct'
+          | 'slaResolutionPct';
+        label: string;
+        previous: number | null;
+      }[];
+      /** Format: date-time */
+      generatedAt: string;
+      maintenanceWindows: {
+        /** Format: date-time */
+        firstStartsAt: string;
+        heldIncidents: number;
+        id: string;
+        kind: string;
+        /** Format: date-time */
+        lastEndsAt: string;
+        name: string;
+        occurrences: number;
+        reason: string;
+      }[];
+      msp: {
+        hasLogo: boolean;
+        name: string;
+      };
+      noisyAssets: {
+        asset: string;
+        assetId: string | null;
+        firingEpisodes: number;
+      }[];
+      noisySignatures: {
+        firingEpisodes: number;
+        signature: string;
+      }[];
+      period: components['schemas']['ReportPeriod'];
+      previous: {
+        period: components['schemas']['ReportPeriod'];
+        totals: components['schemas']['KpiRow'];
+      };
+      selfHealing: {
+        pct: number | null;
+        resolved: number;
+        runbooks: {
+          incidents: number;
+          name: string;
+          runbookId: string;
+        }[];
+        selfHealed: number;
+      };
+      tenant: {
+        id: string;
+        name: string;
+      };
+      /** @description The same as GET /v1/kpis totals for the period and time zone */
+      totals: components['schemas']['KpiRow'];
     };
     /** @description A correlation policy with every field filled in. */
     CorrelationPolicy: {
@@ -2850,6 +3033,28 @@ export interface components {
        * @enum {string}
        */
       riskTolerance: 'low' | 'medium' | 'high';
+    };
+    ReportPeriod: {
+      /** Format: date */
+      firstDay: string;
+      /**
+       * Format: date-time
+       * @description The first day's local midnight (included)
+       */
+      from: string;
+      /** @enum {string} */
+      kind: 'month' | 'quarter' | 'custom';
+      /** @description "November 2026", "Q4 2026", "2026-11-03 to 2026-11-20" */
+      label: string;
+      /** Format: date */
+      lastDay: string;
+      /** @description The tenant's service calendar's time zone (UTC without one) */
+      timeZone: string;
+      /**
+       * Format: date-time
+       * @description The local midnight after the last day (excluded)
+       */
+      to: string;
     };
     /** @description A runbook: match rules, parameters, risk, pre-checks, commands, verification, rollback. */
     Runbook: {
@@ -4771,6 +4976,140 @@ export interface operations {
       };
       /** @description Invalid, expired or reused refresh token, or a missing or wrong proof */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over 1 MiB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getBranding: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            logo: {
+              /** @enum {string} */
+              contentType: 'image/png' | 'image/jpeg';
+              /** @description The image, base64 */
+              data: string;
+            } | null;
+            name: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            updatedBy?: string;
+          };
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  putBranding: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description A PNG or JPEG image, base64, at most 100 kB; left out or null: no logo */
+          logo?: string | null;
+          /** @description The MSP's name on reports ("Alert Whisperer" until set) */
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            logo: {
+              /** @enum {string} */
+              contentType: 'image/png' | 'image/jpeg';
+              /** @description The image, base64 */
+              data: string;
+            } | null;
+            name: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            updatedBy?: string;
+          };
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -9091,6 +9430,72 @@ export interface operations {
           } & {
             [key: string]: unknown;
           };
+        };
+      };
+    };
+  };
+  getReports: {
+    parameters: {
+      query?: {
+        /** @description json (default), html (a self-contained printable page) or pdf */
+        format?: 'json' | 'html' | 'pdf';
+        /** @description First day of a custom period (YYYY-MM-DD, included) */
+        from?: string;
+        /** @description A month (2026-11) or a quarter (2026-Q4); or give from and to */
+        period?: string;
+        tenant?: string;
+        /** @description Last day of a custom period (YYYY-MM-DD, included; at most 92 days) */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClientReport'];
+        };
+      };
+      /** @description No period, both a period and days, or more than 92 days; or too much to read in time */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };

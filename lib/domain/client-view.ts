@@ -34,7 +34,12 @@ export interface ClientViewer {
 export type ClientIncident = Omit<Incident, 'priority'>;
 
 export function clientIncident(incident: Incident): ClientIncident {
-  const sla = incident.sla && { ...incident.sla, timers: {} };
+  // The deadlines and pauses, without the pending timers or the reasons staff typed for a pause.
+  const sla = incident.sla && {
+    ...incident.sla,
+    timers: {},
+    clock: { pauses: incident.sla.clock.pauses.map(({ reason: _reason, ...pause }) => pause) },
+  };
   return {
     id: incident.id,
     tenantId: incident.tenantId,

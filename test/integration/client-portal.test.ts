@@ -132,6 +132,26 @@ test('a client viewer belongs to exactly one company; company admins invite them
   expect(assigned.status).toBe(400);
 });
 
+test('a technician who becomes a client viewer gives up the incidents they held', async () => {
+  const email = `tech-to-client-${Date.now()}@acme.example`;
+  const made = await send('POST', '/v1/users', adminToken, {
+    email,
+    name: 'Tess Turned',
+    role: 'technician',
+    tenantIds: ['acme'],
+    password: PASSWORD,
+  });
+  expect(made.status).toBe(201);
+  const held = await newIncident('acme');
+  expect((await send('POST', `/v1/incidents/${held}/assign?tenant=acme`, adminToken, { userId: made.body.id })).status).toBe(200);
+  expect(
+    (await send('PATCH', `/v1/users/${made.body.id}`, adminToken, { role: 'client_viewer', tenantIds: ['acme', 'globex'] })).status,
+  ).toBe(400);
+  expect((await send('PATCH', `/v1/users/${made.body.id}`, adminToken, { role: 'client_viewer' })).status).toBe(200);
+  const after = await getIncidentDetail(stack.table, 'acme', held);
+  expect(after!.incident.assignee?.userId).not.toBe(made.body.id);
+});
+
 test("they see their company's incidents only: another company's is a 404", async () => {
   const listed = await send('GET', '/v1/incidents?limit=200', viewer.token);
   expect(listed.status).toBe(200);

@@ -4,7 +4,7 @@ import { passwordPolicy } from '../../auth/login';
 import { hashPassword } from '../../auth/password';
 import { authorize, canSeeTenant } from '../../auth/permissions';
 import type { AccessClaims } from '../../auth/tokens';
-import { publicUser, ROLES, type PublicUser, type Role, type User } from '../../domain/user';
+import { isStaff, publicUser, ROLES, type PublicUser, type Role, type User } from '../../domain/user';
 import { badRequest, forbidden, notFound } from '../../errors';
 import { json } from '../../http/http';
 import { releaseAssignments } from '../../oncall/release';
@@ -189,7 +189,7 @@ export function userRoutes(context: RouteContext): Route[] {
         path: '/v1/users',
         summary: 'Create a user',
         description:
-          "Company admins create technicians, company admins and client viewers of their own tenants only; only MSP admins create MSP admins (with no tenants). A client viewer (a person of the client company: docs/client-portal.md) belongs to exactly one tenant.",
+          'Company admins create technicians, company admins and client viewers of their own tenants only; only MSP admins create MSP admins (with no tenants). A client viewer (a person of the client company: docs/client-portal.md) belongs to exactly one tenant.',
         tag,
         scope: 'tenant',
         action: 'user.write',
@@ -245,9 +245,13 @@ export function userRoutes(context: RouteContext): Route[] {
         const updated = await updateUser(deps.table, target.id, changes, { role: target.role, tenantIds: target.tenantIds });
         accessChanged(target.id);
         const leftTenants = target.tenantIds.filter((tenantId) => !updated.tenantIds.includes(tenantId));
-        if (leftTenants.length) {
+        // Someone who became a client's viewer holds no incident anywhere: they are never assigned one.
+        const leftStaff = isStaff(target.role) && !isStaff(updated.role);
+        const released = leftStaff ? target.tenantIds : leftTenants;
+        if (released.length) {
           const leaver = { userId: target.id, name: target.name };
-          await releaseAssignments(deps.table, leaver, leftTenants, 'no longer works for this company', principal.email, deps.now());
+          const why = leftStaff ? "is no longer on the MSP's staff" : 'no longer works for this company';
+          await releaseAssignments(deps.table, leaver, released, why, principal.email, deps.now());
         }
         const before = publicUser(target);
         const after = publicUser(updated);

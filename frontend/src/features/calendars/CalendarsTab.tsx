@@ -211,7 +211,7 @@ function CalendarFormView({
                   <label className="visually-hidden" htmlFor={id}>
                     {`Clocks for ${severity}`}
                   </label>
-                  <select id={id} disabled={!editable} {...form.register(`targets.${severity}.coverage`)}>
+                  <select id={id} className="cal-coverage" disabled={!editable} {...form.register(`targets.${severity}.coverage`)}>
                     <option value="24x7">24x7</option>
                     <option value="business-hours">In business hours</option>
                   </select>

@@ -69,7 +69,7 @@ export default function PortalAssetsPage() {
                             label={status.incidents.length === 1 ? 'Incident open' : `${status.incidents.length} incidents open`}
                           />
                         ) : status.window ? null : (
-                          <Badge value="ok" label="Operational" />
+                          <Badge value="succeeded" label="Operational" />
                         )}
                         {status.window ? <MaintenanceBadge name={status.window.name} until={status.window.endsAt} /> : null}
                       </div>

@@ -84,7 +84,7 @@ export class AlertWhispererStack extends Stack {
       ...(config.slackAppSecretName ? { slackAppSecretName: config.slackAppSecretName } : {}),
     });
     const operatorApi = new OperatorApi(this, 'OperatorApi', { shared, httpApi, stateMachine: automation.stateMachine });
-    const reports = new Reports(this, 'Reports', { shared, httpApi });
+    const reports = new Reports(this, 'Reports', { shared, httpApi, sesSender: config.sesSender });
     const realtime = new Realtime(this, 'Realtime', { shared });
     const eventDelivery = new EventDelivery(this, 'EventDelivery', { shared });
     // config.json tells the dashboard where the APIs are (resolved at deploy time, not baked into the build).

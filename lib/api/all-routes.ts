@@ -50,7 +50,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...notificationRoutes(context),
     ...maintenanceRoutes(context),
     ...respondRoutes(context, RESPOND_OPTIONS),
-    ...reportsFunctionRoutes(context),
+    ...reportsFunctionRoutes(context, REPORTS_OPTIONS),
   ];
   return routes;
 }
@@ -61,6 +61,20 @@ export const RESPOND_OPTIONS = {
     sendSms: async () => ({ ok: false, retryable: false, error: 'No SMS sender in this context' }),
     origination: {},
     productName: 'Alert Whisperer',
+  },
+};
+
+/** The reports function's schedules as the document and the route tests see them: no schedule is set from here. */
+export const REPORTS_OPTIONS = {
+  delivery: {
+    timers: {
+      put: async () => {
+        throw new Error('No report schedules in this context: the reports function sets them');
+      },
+      delete: async () => {
+        throw new Error('No report schedules in this context: the reports function deletes them');
+      },
+    },
   },
 };
 

@@ -96,7 +96,18 @@ export const ENV_SCHEMAS = {
     SLACK_API_URL: z.url().optional(),
   }),
   /** Client reports and the MSP's branding: the table and the signing keys (the routes check access tokens). */
-  reports: base.extend(authKeys.shape),
+  reports: base.extend({
+    ...authKeys.shape,
+    /**
+     * E-mailing the reports: the Scheduler group of the companies' delivery schedules and the role Scheduler
+     * assumes to invoke this function (its own ARN, the schedules' target, comes from the invocation context),
+     * where failed invocations go, and where the e-mail comes from (unset: sends are recorded as failed).
+     */
+    REPORT_SCHEDULE_GROUP: z.string().min(1),
+    REPORT_SCHEDULER_ROLE_ARN: z.string().min(1),
+    REPORT_SCHEDULE_DLQ_ARN: z.string().min(1).optional(),
+    SES_SENDER: z.email().optional(),
+  }),
 } as const;
 
 export type EnvName = keyof typeof ENV_SCHEMAS;

@@ -60,7 +60,7 @@ const DUMMY_ENV: Environments = {
   relay: { TABLE_NAME: 'x', AW_STAGE: 'dev', EVENT_BUS_NAME: 'x', ALERT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q' },
   repair: { TABLE_NAME: 'x', AW_STAGE: 'dev' },
   respond: { TABLE_NAME: 'x', AW_STAGE: 'dev', AUTH_KEYS_FILE: '/nonexistent' },
-  reports: { TABLE_NAME: 'x', AW_STAGE: 'dev', AUTH_KEYS_FILE: '/nonexistent' },
+  reports: { TABLE_NAME: 'x', AW_STAGE: 'dev', AUTH_KEYS_FILE: '/nonexistent', REPORT_SCHEDULE_GROUP: 'x', REPORT_SCHEDULER_ROLE_ARN: 'x' },
 };
 
 interface TemplateFunction {

@@ -2,7 +2,7 @@ import { HTTP_ROUTES } from '../../functions/catalog';
 import { adminRoutes } from '../../lib/api/admin-routes';
 import { routeContext, type ApiDeps } from '../../lib/api/context';
 import { operatorRoutes } from '../../lib/api/operator-routes';
-import { apiRoutes, RESPOND_OPTIONS } from '../../lib/api/all-routes';
+import { apiRoutes, REPORTS_OPTIONS, RESPOND_OPTIONS } from '../../lib/api/all-routes';
 import { respondRoutes } from '../../lib/api/respond-routes';
 import { reportsFunctionRoutes } from '../../lib/api/report-routes';
 import { matchHttpRoute } from '../../local/gateway';
@@ -18,7 +18,7 @@ const served = {
   api: new Set([...operatorRoutes(context).map(key), 'GET /v1/openapi.json']),
   adminApi: new Set(adminRoutes(context).map(key)),
   respond: new Set(respondRoutes(context, RESPOND_OPTIONS).map(key)),
-  reports: new Set(reportsFunctionRoutes(context).map(key)),
+  reports: new Set(reportsFunctionRoutes(context, REPORTS_OPTIONS).map(key)),
 };
 
 /** A concrete request path for a route's template. */

@@ -1401,6 +1401,82 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/reports/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The company's latest report sends (scheduled and on demand), newest first
+     * @description The last 50, each with its period, how many contacts, and SES's message id or why it refused.
+     *
+     *     Permission: `report.read` on the tenant.
+     */
+    get: operations['getReportsDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/reports/delivery': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A company's report delivery settings, and the next scheduled send
+     * @description Off, monthly, at 08:00 and without contacts until set (version 0). `version` is what a change sends back.
+     *
+     *     Permission: `report.read` on the tenant.
+     */
+    get: operations['getReportsDelivery'];
+    /**
+     * Change a company's report delivery settings
+     * @description The fields sent replace the stored ones, those left out stay. Turning delivery on needs at least one contact. The schedule follows at once: the report of the month (or quarter) just over goes out on the first working day of the next one (the SLA policy's service calendar: a weekend or holiday on the 1st moves it on) at `sendAt` on the calendar's clock; turning delivery off deletes it. Audited field by field; a change that changes nothing is not audited.
+     *
+     *     Permission: `report.send` on the tenant.
+     *
+     *     Audited as `report-delivery.update` in the tenant's log.
+     */
+    put: operations['putReportsDelivery'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/reports/send': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a period's report to the company's contacts now
+     * @description E-mails the report (the PDF attached, the headline figures in the message) to the contacts of the delivery settings, whether or not delivery is scheduled, even for a period sent before. The answer is the send record: `status` says whether SES accepted it (a refusal is recorded with SES's reason, not retried). The period then counts as sent: its scheduled send, if still to come, does not send it again. Preview the report with GET /v1/reports?format=html.
+     *
+     *     Permission: `report.send` on the tenant.
+     *
+     *     Audited as `report.send` in the tenant's log.
+     */
+    post: operations['postReportsSend'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/runbooks': {
     parameters: {
       query?: never;
@@ -3034,6 +3110,26 @@ export interface components {
        */
       riskTolerance: 'low' | 'medium' | 'high';
     };
+    ReportDeliverySettings: {
+      /** @description The next scheduled send: the first working day of the next month (or quarter) at sendAt in the service calendar's time zone */
+      nextSend?: {
+        /** Format: date-time */
+        at: string;
+        period: string;
+      };
+      settings: {
+        /** @enum {string} */
+        cadence: 'monthly' | 'quarterly';
+        contacts: string[];
+        enabled: boolean;
+        sendAt: string;
+      };
+      tenantId: string;
+      /** Format: date-time */
+      updatedAt?: string;
+      updatedBy?: string;
+      version: number;
+    };
     ReportPeriod: {
       /** Format: date */
       firstDay: string;
@@ -3055,6 +3151,27 @@ export interface components {
        * @description The local midnight after the last day (excluded)
        */
       to: string;
+    };
+    ReportSend: {
+      /** Format: date-time */
+      at: string;
+      /** @description Which try of a scheduled send (a refused send is tried again in 15 minutes, 3 tries a period) */
+      attempt: number;
+      /** @description Why SES refused it */
+      error?: string;
+      id: string;
+      messageId?: string;
+      period: string;
+      recipients: number;
+      /** @description Who sent it on demand, or report-schedule */
+      requestedBy: string;
+      /** Format: date-time */
+      retryAt?: string;
+      /** @enum {string} */
+      status: 'sent' | 'failed';
+      tenantId: string;
+      /** @enum {string} */
+      trigger: 'scheduled' | 'on-demand';
     };
     /** @description A runbook: match rules, parameters, risk, pre-checks, commands, verification, rollback. */
     Runbook: {
@@ -9491,6 +9608,337 @@ export interface operations {
       };
       /** @description Not found, or in a tenant the caller cannot see */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getReportsDeliveries: {
+    parameters: {
+      query?: {
+        tenant?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            deliveries: components['schemas']['ReportSend'][];
+          };
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getReportsDelivery: {
+    parameters: {
+      query?: {
+        tenant?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReportDeliverySettings'];
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  putReportsDelivery: {
+    parameters: {
+      query?: {
+        tenant?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description monthly (the month just over) or quarterly (the quarter just over)
+           * @enum {string}
+           */
+          cadence?: 'monthly' | 'quarterly';
+          /** @description The client's contacts the report goes to (1 to 20 addresses) */
+          contacts?: string[];
+          /** @description Send on schedule (default false) */
+          enabled?: boolean;
+          /** @description The local time on the service calendar's clock (default 08:00) */
+          sendAt?: string;
+          /** @description The `version` the change is based on (from GET): a stale one is refused (409) */
+          version?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReportDeliverySettings'];
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The settings changed since the version sent: read them again */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over 1 MiB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postReportsSend: {
+    parameters: {
+      query?: {
+        tenant?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The month (YYYY-MM) or quarter (YYYY-Qn) to send */
+          period: string;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReportSend'];
+        };
+      };
+      /** @description Invalid input: the failing fields are in error.details; or a body that is not JSON, or not UTF-8 (`invalid_encoding`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The caller's role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or in a tenant the caller cannot see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The delivery settings name no contacts */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over 1 MiB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
+      422: {
         headers: {
           [name: string]: unknown;
         };

@@ -4,7 +4,7 @@
 // schedule at the first working day of the next month in its service calendar; the firing (the schedule's
 // own input, handed to the reports function's handler) sends one e-mail with the PDF to the contacts and
 // re-arms the next month; a repeated or early firing sends nothing; turning delivery off deletes the
-// schedule; a send on demand is audited; a send SES refuses (a loopback server answering as SES does) is
+// schedule; a send on demand is audited; the reports function's own handler sends a fired schedule's report once; a send SES refuses (a loopback server answering as SES does) is
 // recorded and tried again 15 minutes later, 3 times a period.
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Context } from 'aws-lambda';
@@ -18,16 +18,18 @@ import { schedulerMovableTimers } from '../../lib/aws/scheduler';
 import type { Orchestrator } from '../../lib/domain/remediation/step-contract';
 import { slaPolicySchema } from '../../lib/domain/sla/policy';
 import { httpHandler, type HttpEvent, type HttpResult } from '../../lib/http/http';
+import { nextReportSendAt } from '../../lib/domain/report/delivery';
+import { isWorkingDay } from '../../lib/domain/sla/calendar';
 import { handleReportSchedule, type ReportDeliveryDeps } from '../../lib/reports/delivery';
 import { listAudit } from '../../lib/store/audit';
-import { getPeriodSent, listReportSends } from '../../lib/store/report-delivery';
+import { getPeriodSent, listReportSends, reportDeliverySettings } from '../../lib/store/report-delivery';
 import { slaPolicies } from '../../lib/store/sla';
 import type { TableRef } from '../../lib/store/table-ref';
 import { putTenant } from '../../lib/store/tenants';
 import { createUser } from '../../lib/store/users';
 import { SchedulerEmulator } from '../../local/aws/scheduler-emulator';
 import { startLocalSes, type LocalSes } from '../../local/aws/ses';
-import { createTestTable } from '../helpers/dynamo';
+import { createTestTable, testDynamoEndpoint } from '../helpers/dynamo';
 
 const GROUP = 'aw-test-reports';
 const TARGET = 'arn:aws:lambda:eu-west-1:000000000000:function:aw-local-reports';
@@ -47,7 +49,19 @@ let deps: ReportDeliveryDeps;
 let routes: Route[];
 let clock = new Date('2026-11-20T10:00:00.000Z');
 const savedEnv: Record<string, string | undefined> = {};
-const ENV = ['AWS_ENDPOINT_URL_SESV2', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+const ENV = [
+  'AWS_ENDPOINT_URL_SESV2',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  // The reports function's own (the last test loads its handler).
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_ENDPOINT_URL_SCHEDULER',
+  'TABLE_NAME',
+  'REPORT_SCHEDULE_GROUP',
+  'REPORT_SCHEDULER_ROLE_ARN',
+  'SES_SENDER',
+] as const;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 async function listen(server: Server): Promise<string> {
@@ -72,7 +86,7 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => void emulator.handle(req, res, Buffer.concat(chunks)));
   });
-  const schedulerEndpoint = await listen(schedulerServer);
+  schedulerEndpoint = await listen(schedulerServer);
   // SES refusing every message as it refuses an unverified sender: 400 with its error type.
   refusingSes = createServer((req, res) => {
     req.resume();
@@ -86,6 +100,7 @@ beforeAll(async () => {
   for (const [id, name] of [
     ['acme', 'Acme Corp'],
     ['globex', 'Globex'],
+    ['initech', 'Initech'],
   ] as const) {
     await putTenant(table, { id, name, createdAt: '2026-01-01T00:00:00.000Z' });
     // Business days in Berlin; New Year's Day a holiday every year.
@@ -121,6 +136,7 @@ beforeAll(async () => {
   routes = reportDeliveryRoutes(routeContext(apiDeps), { timers, emailSender: SENDER });
 });
 let refusedDeps: ReportDeliveryDeps;
+let schedulerEndpoint: string;
 
 afterAll(async () => {
   for (const name of ENV) {
@@ -334,4 +350,45 @@ test('a send SES refuses is recorded with its reason and tried again in 15 minut
   const { entries } = await listAudit(table, 'globex', { action: 'report.send' }, { limit: 10 });
   expect(entries).toHaveLength(3);
   expect(entries[0]).toMatchObject({ summary: { after: { status: 'failed', error: expect.stringContaining('not verified') } } });
+});
+
+test("the reports function's handler sends what a fired schedule names, once, and schedules the next report itself", async () => {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: testDynamoEndpoint(),
+    AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint,
+    TABLE_NAME: table.tableName,
+    REPORT_SCHEDULE_GROUP: GROUP,
+    REPORT_SCHEDULER_ROLE_ARN: ROLE,
+    SES_SENDER: SENDER,
+  });
+  const { handler } = await import('../../functions/reports/handler');
+  const settings = { enabled: true, cadence: 'monthly', contacts: ['boss@initech.example'], sendAt: '08:00' } as const;
+  await reportDeliverySettings.put(table, 'initech', { ...settings, contacts: [...settings.contacts] }, 'setup', new Date(), 0);
+  // The handler runs on the real clock: a month two months back was due on the first working day of last month.
+  const real = new Date();
+  const back = new Date(Date.UTC(real.getUTCFullYear(), real.getUTCMonth() - 2, 15));
+  const period = `${back.getUTCFullYear()}-${String(back.getUTCMonth() + 1).padStart(2, '0')}`;
+  const fired = { type: 'report-delivery', tenantId: 'initech', period, attempt: 1 };
+  const context = { invokedFunctionArn: TARGET } as Context;
+  await ses.clear();
+
+  const outcome = (await handler(fired, context)) as { action: string; next: { period: string; at: string } };
+  expect(outcome).toMatchObject({ action: 'sent', period });
+  const mail = await ses.sentMail();
+  expect(mail).toHaveLength(1);
+  expect(mail[0]).toMatchObject({ from: SENDER, to: ['boss@initech.example'], attachments: [{ contentType: 'application/pdf' }] });
+  const calendar = (await slaPolicies.get(table, 'initech')).policy.calendar;
+  const expected = nextReportSendAt(new Date(), settings, {
+    timeZone: calendar.timeZone,
+    isWorkingDay: (day) => isWorkingDay(day, calendar),
+  });
+  expect(outcome.next).toEqual({ period: expected.period, at: expected.at.toISOString() });
+  expect(scheduleOf('initech')).toEqual({
+    dueAt: expected.at.toISOString(),
+    input: { type: 'report-delivery', tenantId: 'initech', period: expected.period, attempt: 1 },
+  });
+
+  // Scheduler delivering the same firing again: nothing more is sent.
+  expect(await handler(fired, context)).toMatchObject({ action: 'nothing', reason: 'already sent' });
+  expect(await ses.sentMail()).toHaveLength(1);
 });

@@ -4,8 +4,9 @@
 // schedule at the first working day of the next month in its service calendar; the firing (the schedule's
 // own input, handed to the reports function's handler) sends one e-mail with the PDF to the contacts and
 // re-arms the next month; a repeated or early firing sends nothing; turning delivery off deletes the
-// schedule; a send on demand is audited; the reports function's own handler sends a fired schedule's report once; a send SES refuses (a loopback server answering as SES does) is
-// recorded and tried again 15 minutes later, 3 times a period.
+// schedule; a send on demand is audited; a send SES refuses (a loopback server answering as SES does) is
+// recorded and tried again 15 minutes later, 3 times a period; the reports function's own handler sends a
+// fired schedule's report once and re-arms the schedule, targeting itself.
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Context } from 'aws-lambda';
 import { SESv2Client } from '@aws-sdk/client-sesv2';

@@ -136,7 +136,9 @@ test('desktop: the preview matches the KPIs, the PDF downloads, delivery is set 
   await page.getByText(`The report of ${THIS_MONTH} was sent to 2 contacts.`).waitFor();
   const { body: sends } = await getJson(stack, '/v1/reports/deliveries?tenant=acme', adminToken);
   expect(sends.deliveries[0]).toMatchObject({ period: THIS_MONTH, status: 'sent', recipients: 2, trigger: 'on-demand' });
-  await page.getByTestId('report-send').first().waitFor();
+  await page.getByText('Last sends (1)').click();
+  await page.getByTestId('report-send').filter({ hasText: THIS_MONTH }).getByText('Sent', { exact: true }).waitFor();
+  await screenshot(page, 'desktop-reports-delivery');
 });
 
 test('phone: the preview and the PDF work at 390 px without sideways scrolling', async () => {

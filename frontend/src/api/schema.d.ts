@@ -476,7 +476,7 @@ export interface paths {
     };
     /**
      * Incidents across the tenants the caller may see
-     * @description Filters; newest first or by priority; cursor pages. `?tenant=` narrows the list to one tenant (a tenant the caller may not see gives an empty list).
+     * @description Filters; newest first or by priority; cursor pages. `?tenant=` narrows the list to one tenant (a tenant the caller may not see gives an empty list). A client viewer's incidents are redacted (docs/security.md, "The client's viewer").
      *
      *     Permission: `incident.read` (lists only what the caller may see).
      */
@@ -498,7 +498,9 @@ export interface paths {
     };
     /**
      * One incident with its alerts (one row each) and its activity
-     * @description Permission: `incident.read` on the tenant.
+     * @description A client viewer's answer is redacted: no priority, decision, execution, escalation or staff addresses; alert rows without `reason` or `message`; only client-visible notes and the incident's course in fixed words (docs/security.md, "The client's viewer").
+     *
+     *     Permission: `incident.read` on the tenant.
      */
     get: operations['getIncidentsById'];
     put?: never;

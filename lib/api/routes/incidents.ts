@@ -158,7 +158,7 @@ export function incidentRoutes(context: RouteContext): Route[] {
         path: '/v1/incidents',
         summary: 'Incidents across the tenants the caller may see',
         description:
-          'Filters; newest first or by priority; cursor pages. `?tenant=` narrows the list to one tenant (a tenant the caller may not see gives an empty list).',
+          'Filters; newest first or by priority; cursor pages. `?tenant=` narrows the list to one tenant (a tenant the caller may not see gives an empty list). A client viewer\'s incidents are redacted (docs/security.md, "The client\'s viewer").',
         tag: 'incidents',
         scope: 'visible',
         action: 'incident.read',
@@ -211,6 +211,8 @@ export function incidentRoutes(context: RouteContext): Route[] {
         method: 'GET',
         path: '/v1/incidents/{id}',
         summary: 'One incident with its alerts (one row each) and its activity',
+        description:
+          "A client viewer's answer is redacted: no priority, decision, execution, escalation or staff addresses; alert rows without `reason` or `message`; only client-visible notes and the incident's course in fixed words (docs/security.md, \"The client's viewer\").",
         tag: 'incidents',
         scope: 'tenant',
         action: 'incident.read',

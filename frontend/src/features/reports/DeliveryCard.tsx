@@ -81,8 +81,8 @@ function DeliveryForm({
         <label className="field" htmlFor={fid('cadence')}>
           Cadence
           <select id={fid('cadence')} {...form.register('cadence')} {...invalidProps(errors, 'cadence', fid('cadence'))}>
-            <option value="monthly">Monthly (the month just over)</option>
-            <option value="quarterly">Quarterly (the quarter just over)</option>
+            <option value="monthly">Monthly</option>
+            <option value="quarterly">Quarterly</option>
           </select>
           <FieldError errors={errors} path="cadence" id={fid('cadence')} />
         </label>

@@ -9,6 +9,7 @@ type KpiRow = ClientReport['totals'];
 
 const minutes = (value: number | null) => (value === null ? '—' : formatMinutes(Math.round(value)) || '0 min');
 const percent = (value: number | null) => formatPercent(value);
+const episodes = (count: number) => `${formatNumber(count)} episode${count === 1 ? '' : 's'}`;
 
 /** A local date and time of the report's zone: "Nov 3, 2026, 14:05". */
 function inZone(iso: string, timeZone: string): string {
@@ -207,7 +208,7 @@ export function ReportPreview({ report }: { report: ClientReport }) {
               {report.noisyAssets.map((asset) => (
                 <li key={asset.asset}>
                   <span className="report-top-name">{asset.asset}</span>
-                  <span className="muted small">{formatNumber(asset.firingEpisodes)} episodes</span>
+                  <span className="muted small">{episodes(asset.firingEpisodes)}</span>
                 </li>
               ))}
             </ol>
@@ -221,7 +222,7 @@ export function ReportPreview({ report }: { report: ClientReport }) {
               {report.noisySignatures.map((signature) => (
                 <li key={signature.signature}>
                   <span className="report-top-name">{signature.signature}</span>
-                  <span className="muted small">{formatNumber(signature.firingEpisodes)} episodes</span>
+                  <span className="muted small">{episodes(signature.firingEpisodes)}</span>
                 </li>
               ))}
             </ol>

@@ -25,7 +25,7 @@ export const callbackRequestBody = z.object({ phone: e164Schema.optional(), mess
 
 export const seesClientView = (role: Role): boolean => role === 'client_viewer';
 
-/** Who reads the view: their own notes keep their name. */
+/** Who reads the view: the notes they wrote keep their author (their own address). */
 export interface ClientViewer {
   email: string;
 }

@@ -718,6 +718,24 @@ const CASES: Record<string, WalkCase> = {
       return { path: '/v1/tenants/acme/notifications/channels' };
     },
   },
+  'GET /v1/reports/delivery': { request: () => ({ path: '/v1/reports/delivery?tenant=acme' }) },
+  'PUT /v1/reports/delivery': {
+    // A new send time each call (the same settings again change nothing and are not audited); delivery stays off.
+    request: () => {
+      const minutes = ++counter % 1440;
+      const sendAt = `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+      return { path: '/v1/reports/delivery?tenant=acme', body: { contacts: ['it-lead@acme.example'], sendAt } };
+    },
+  },
+  'POST /v1/reports/send': {
+    // The report needs contacts to go to: set (unchanged after the first time, so not audited) before a call that may succeed.
+    request: async (_caller, allowed) => {
+      if (allowed) await setup('PUT', '/v1/reports/delivery?tenant=acme', { contacts: ['it-lead@acme.example'] });
+      return { path: '/v1/reports/send?tenant=acme', body: { period: '2026-11' } };
+    },
+    check: (answer) => expect(answer.body).toMatchObject({ status: 'sent', recipients: 1 }),
+  },
+  'GET /v1/reports/deliveries': { request: () => ({ path: '/v1/reports/deliveries?tenant=acme' }) },
   'GET /v1/notifications': { request: () => ({ path: '/v1/notifications?tenant=acme' }) },
   'GET /v1/me/notification-preferences': { request: () => ({ path: '/v1/me/notification-preferences' }) },
   'PUT /v1/me/notification-preferences': {

@@ -1,44 +1,23 @@
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
 import type { Branding } from '../domain/report/branding';
 import { formatChange, formatInstant, formatValue, kpiLines, periodLine, SEVERITY_COLUMNS } from '../domain/report/format';
 import type { ClientReport } from '../domain/report/report';
+import { PdfDocument, type PdfPage, type Rgb } from './pdf-document';
+import type { FontName } from './pdf-fonts';
+import { pdfImageOf, type PdfImage } from './pdf-image';
 
 /**
- * A client report as a PDF, built in the function itself (pdf-lib: no browser, no font files on disk):
- * A4 pages in Helvetica, the MSP's logo and name at the top of the first, the same sections and values as
- * the HTML page (lib/domain/report/html.ts), tables broken across pages as they run.
+ * A client report as a PDF, built in the function itself (lib/reports/pdf-document.ts: no browser, no
+ * font files): A4 pages in Helvetica, the MSP's logo and name at the top of the first, the same sections
+ * and values as the HTML page (lib/domain/report/html.ts), tables broken across pages as they run.
  */
 
 const PAGE = { width: 595.28, height: 841.89 };
 const MARGIN = 48;
 const WIDTH = PAGE.width - 2 * MARGIN;
-const TEXT = rgb(0.12, 0.16, 0.2);
-const MUTED = rgb(0.32, 0.38, 0.43);
-const RULE = rgb(0.85, 0.89, 0.93);
+const TEXT: Rgb = [0.12, 0.16, 0.2];
+const MUTED: Rgb = [0.32, 0.38, 0.43];
+const RULE: Rgb = [0.85, 0.89, 0.93];
 const LOGO_BOX = { width: 140, height: 48 };
-
-/** Windows-1252 punctuation the standard fonts carry beyond Latin-1. */
-const WIN_ANSI_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
-
-/**
- * The text as the standard fonts can draw it (their encoding is WinAnsi): anything else, from names in
- * other scripts to emoji, becomes '?', and control characters a space, rather than failing the report.
- */
-function drawable(text: string): string {
-  let out = '';
-  for (const char of text.normalize('NFC')) {
-    const code = char.codePointAt(0)!;
-    if (code < 0x20 || code === 0x7f) out += ' ';
-    else if (code <= 0x7e || (code >= 0xa0 && code <= 0xff) || WIN_ANSI_EXTRA.has(char)) out += char;
-    else out += '?';
-  }
-  return out;
-}
-
-interface Fonts {
-  regular: PDFFont;
-  bold: PDFFont;
-}
 
 /** A column of a table: its heading, its share of the width, and whether it holds numbers (right-aligned). */
 interface Column {
@@ -49,18 +28,15 @@ interface Column {
 
 /** Writes down the page, starting a new one when the next line would not fit. */
 class Writer {
-  private page!: PDFPage;
+  private page!: PdfPage;
   private y = 0;
 
-  constructor(
-    private readonly doc: PDFDocument,
-    private readonly fonts: Fonts,
-  ) {
+  constructor(private readonly doc: PdfDocument) {
     this.newPage();
   }
 
   private newPage(): void {
-    this.page = this.doc.addPage([PAGE.width, PAGE.height]);
+    this.page = this.doc.addPage(PAGE.width, PAGE.height);
     this.y = PAGE.height - MARGIN;
   }
 
@@ -69,20 +45,21 @@ class Writer {
   }
 
   /** Words that fit `width` at `size`, line by line (a word longer than a line is cut). */
-  private wrap(text: string, width: number, size: number, font: PDFFont): string[] {
+  private wrap(text: string, width: number, size: number, font: FontName): string[] {
+    const widthOf = (value: string) => this.doc.widthOf(value, size, font);
     const lines: string[] = [];
     let line = '';
-    for (const word of drawable(text).split(' ')) {
+    for (const word of text.replace(/\s+/g, ' ').split(' ')) {
       const candidate = line ? `${line} ${word}` : word;
-      if (font.widthOfTextAtSize(candidate, size) <= width) {
+      if (widthOf(candidate) <= width) {
         line = candidate;
         continue;
       }
       if (line) lines.push(line);
       let rest = word;
-      while (font.widthOfTextAtSize(rest, size) > width && rest.length > 1) {
+      while (widthOf(rest) > width && rest.length > 1) {
         let cut = rest.length - 1;
-        while (cut > 1 && font.widthOfTextAtSize(rest.slice(0, cut), size) > width) cut--;
+        while (cut > 1 && widthOf(rest.slice(0, cut)) > width) cut--;
         lines.push(rest.slice(0, cut));
         rest = rest.slice(cut);
       }
@@ -92,22 +69,22 @@ class Writer {
     return lines;
   }
 
-  image(image: PDFImage): void {
+  image(image: PdfImage): void {
     const scale = Math.min(LOGO_BOX.width / image.width, LOGO_BOX.height / image.height, 1);
     const height = image.height * scale;
     this.ensure(height);
-    this.page.drawImage(image, { x: MARGIN, y: this.y - height, width: image.width * scale, height });
+    this.page.image(this.doc.addImage(image), MARGIN, this.y - height, image.width * scale, height);
     this.y -= height + 8;
   }
 
   text(text: string, options: { size?: number; bold?: boolean; muted?: boolean; gapBefore?: number } = {}): void {
     const size = options.size ?? 10;
-    const font = options.bold ? this.fonts.bold : this.fonts.regular;
+    const font: FontName = options.bold ? 'bold' : 'regular';
     this.y -= options.gapBefore ?? 0;
     for (const line of this.wrap(text, WIDTH, size, font)) {
       this.ensure(size * 1.4);
       this.y -= size * 1.2;
-      this.page.drawText(line, { x: MARGIN, y: this.y, size, font, color: options.muted ? MUTED : TEXT });
+      this.page.text(line, MARGIN, this.y, size, font, options.muted ? MUTED : TEXT);
       this.y -= size * 0.2;
     }
   }
@@ -120,7 +97,7 @@ class Writer {
   }
 
   rule(): void {
-    this.page.drawLine({ start: { x: MARGIN, y: this.y }, end: { x: MARGIN + WIDTH, y: this.y }, thickness: 0.5, color: RULE });
+    this.page.line({ x: MARGIN, y: this.y }, { x: MARGIN + WIDTH, y: this.y }, 0.5, RULE);
   }
 
   table(columns: readonly Column[], rows: readonly string[][]): void {
@@ -142,7 +119,7 @@ class Writer {
 
   private row(cells: readonly string[], columns: readonly Column[], widths: readonly number[], header: boolean): void {
     const size = 9;
-    const font = header ? this.fonts.bold : this.fonts.regular;
+    const font: FontName = header ? 'bold' : 'regular';
     const wrapped = cells.map((value, index) => this.wrap(value, widths[index]! - 6, size, font));
     const height = Math.max(...wrapped.map((lines) => lines.length)) * size * 1.3 + 4;
     this.ensure(height);
@@ -151,8 +128,8 @@ class Writer {
       const width = widths[index]!;
       lines.forEach((line, lineIndex) => {
         const y = this.y - size * 1.1 - lineIndex * size * 1.3;
-        const lineX = columns[index]!.numeric && !header ? x + width - 3 - font.widthOfTextAtSize(line, size) : x + 3;
-        this.page.drawText(line, { x: lineX, y, size, font, color: TEXT });
+        const lineX = columns[index]!.numeric && !header ? x + width - 3 - this.doc.widthOf(line, size, font) : x + 3;
+        this.page.text(line, lineX, y, size, font, TEXT);
       });
       x += width;
     });
@@ -161,31 +138,20 @@ class Writer {
   }
 }
 
-async function embedLogo(doc: PDFDocument, branding: Branding): Promise<PDFImage | undefined> {
-  const logo = branding.logo;
-  if (!logo) return undefined;
-  const bytes = Buffer.from(logo.data, 'base64');
-  try {
-    return logo.contentType === 'image/png' ? await doc.embedPng(bytes) : await doc.embedJpg(bytes);
-  } catch {
-    // Magic bytes right but the image itself unreadable: the report goes out with the name alone.
-    return undefined;
-  }
+/** The MSP's logo as a PDF image; a stored logo was checked drawable when it was set (lib/api/routes/branding.ts). */
+function logoImage(branding: Branding): PdfImage | undefined {
+  if (!branding.logo) return undefined;
+  const image = pdfImageOf(Buffer.from(branding.logo.data, 'base64'), branding.logo.contentType);
+  return typeof image === 'string' ? undefined : image;
 }
 
 export async function renderReportPdf(report: ClientReport, branding: Branding): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  const title = `${report.tenant.name}: service report, ${report.period.label}`;
-  doc.setTitle(drawable(title));
-  doc.setAuthor(drawable(branding.name));
-  doc.setCreator(drawable(branding.name));
-  doc.setCreationDate(new Date(report.generatedAt));
-  const fonts = { regular: await doc.embedFont(StandardFonts.Helvetica), bold: await doc.embedFont(StandardFonts.HelveticaBold) };
-  const out = new Writer(doc, fonts);
+  const doc = new PdfDocument();
+  const out = new Writer(doc);
   const zone = report.period.timeZone;
   const when = (iso: string) => formatInstant(iso, zone);
 
-  const logo = await embedLogo(doc, branding);
+  const logo = logoImage(branding);
   if (logo) out.image(logo);
   out.text(branding.name, { size: 18, bold: true });
   out.text(`Service report for ${report.tenant.name}`, { muted: true });
@@ -292,5 +258,9 @@ export async function renderReportPdf(report: ClientReport, branding: Branding):
     muted: true,
     gapBefore: 16,
   });
-  return doc.save();
+  return doc.save({
+    title: `${report.tenant.name}: service report, ${report.period.label}`,
+    author: branding.name,
+    createdAt: new Date(report.generatedAt),
+  });
 }

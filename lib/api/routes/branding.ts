@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { badRequest } from '../../errors';
 import { json } from '../../http/http';
 import { logoTypeOf, MAX_LOGO_BASE64, MAX_LOGO_BYTES, type Branding, type Logo } from '../../domain/report/branding';
+import { pdfImageOf } from '../../reports/pdf-image';
 import { getBranding, putBranding } from '../../store/branding';
 import type { Route, RouteContext } from '../context';
 import { routeDefiner } from '../define-route';
@@ -38,7 +39,7 @@ const view = (branding: Branding) => ({
 const logoSummary = (logo: Logo | undefined) =>
   logo ? `${logo.contentType}, ${Math.round((Buffer.from(logo.data, 'base64').length / 1024) * 10) / 10} kB` : null;
 
-/** The logo as stored: a PNG or JPEG by its first bytes, within the size limit; 400 otherwise. */
+/** The logo as stored: a PNG or JPEG by its first bytes, within the size limit, that a PDF can draw; 400 otherwise. */
 function logoOf(base64: string): Logo {
   const refuse = (message: string) => badRequest(message, [{ path: 'logo', message }]);
   if (!BASE64.test(base64) || base64.length % 4 !== 0) throw refuse('The logo is not base64');
@@ -46,6 +47,9 @@ function logoOf(base64: string): Logo {
   if (bytes.length > MAX_LOGO_BYTES) throw refuse(`The logo is larger than ${MAX_LOGO_BYTES / 1024} kB`);
   const contentType = logoTypeOf(bytes);
   if (!contentType) throw refuse('The logo is not a PNG or JPEG image');
+  // Refused now rather than left out of every PDF later.
+  const drawable = pdfImageOf(bytes, contentType);
+  if (typeof drawable === 'string') throw refuse(drawable);
   return { contentType, data: bytes.toString('base64') };
 }
 

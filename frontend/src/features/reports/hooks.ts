@@ -1,54 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ClientReport } from '../../../../lib/domain/report/report';
-import type { ReportCadence } from '../../../../lib/domain/report/delivery';
-import { call, type Api } from '../../api/client';
+import { call, type Schemas } from '../../api/client';
+import type { paths } from '../../api/schema';
 import { useApi } from '../../auth/session';
 import type { Reactions } from '../reactions';
 
-export type { ClientReport };
-
+export type ClientReport = Schemas['ClientReport'];
 /** A company's report delivery settings as GET and PUT /v1/reports/delivery answer. */
-export interface DeliveryAnswer {
-  tenantId: string;
-  settings: { enabled: boolean; cadence: ReportCadence; contacts: string[]; sendAt: string };
-  version: number;
-  updatedAt?: string;
-  updatedBy?: string;
-  nextSend?: { period: string; at: string };
-}
-
-export type DeliveryChange = Partial<DeliveryAnswer['settings']> & { version?: number };
-
+export type DeliveryAnswer = Schemas['ReportDeliverySettings'];
+export type DeliveryChange = NonNullable<paths['/v1/reports/delivery']['put']['requestBody']>['content']['application/json'];
 /** One send of a report (scheduled or on demand). */
-export interface ReportSend {
-  id: string;
-  tenantId: string;
-  period: string;
-  trigger: string;
-  requestedBy: string;
-  status: 'sent' | 'failed';
-  recipients: number;
-  attempt: number;
-  messageId?: string;
-  error?: string;
-  retryAt?: string;
-  at: string;
-}
-
-type Query = Record<string, string>;
-interface LooseInit {
-  params: { query: Query };
-  body?: unknown;
-  parseAs?: 'json' | 'blob';
-}
-/** The API client without its path types, for the report routes while the generated types do not name them. */
-type LooseResult = Promise<{ data?: never; error?: unknown; response: Response }>;
-type LooseApi = {
-  GET: (path: string, init: LooseInit) => LooseResult;
-  PUT: (path: string, init: LooseInit) => LooseResult;
-  POST: (path: string, init: LooseInit) => LooseResult;
-};
-const loose = (api: Api) => api as unknown as LooseApi;
+export type ReportSend = Schemas['ReportSend'];
 
 export const reportKeys = {
   all: ['reports'] as const,
@@ -62,12 +23,7 @@ export function useReport(tenantId: string | undefined, period: string) {
   const api = useApi();
   return useQuery({
     queryKey: reportKeys.report(tenantId ?? '', period),
-    queryFn: async () => {
-      const answer = await call<ClientReport | { report: ClientReport }>(
-        loose(api).GET('/v1/reports', { params: { query: { tenant: tenantId ?? '', period, format: 'json' } } }),
-      );
-      return 'report' in answer ? answer.report : answer;
-    },
+    queryFn: () => call(api.GET('/v1/reports', { params: { query: { tenant: tenantId ?? '', period, format: 'json' } } })),
     enabled: Boolean(tenantId),
   });
 }
@@ -77,7 +33,7 @@ export function useDownloadReportPdf(reactions: Reactions<Blob, { tenantId: stri
   const api = useApi();
   return useMutation({
     mutationFn: ({ tenantId, period }: { tenantId: string; period: string }) =>
-      call<Blob>(loose(api).GET('/v1/reports', { params: { query: { tenant: tenantId, period, format: 'pdf' } }, parseAs: 'blob' })),
+      call(api.GET('/v1/reports', { params: { query: { tenant: tenantId, period, format: 'pdf' } }, parseAs: 'blob' })),
     onSuccess: reactions.onSuccess,
     onError: reactions.onError,
   });
@@ -87,7 +43,7 @@ export function useDelivery(tenantId: string | undefined, enabled = true) {
   const api = useApi();
   return useQuery({
     queryKey: reportKeys.delivery(tenantId ?? ''),
-    queryFn: () => call<DeliveryAnswer>(loose(api).GET('/v1/reports/delivery', { params: { query: { tenant: tenantId ?? '' } } })),
+    queryFn: () => call(api.GET('/v1/reports/delivery', { params: { query: { tenant: tenantId ?? '' } } })),
     enabled: Boolean(tenantId) && enabled,
   });
 }
@@ -96,8 +52,7 @@ export function useSaveDelivery(tenantId: string, reactions: Reactions<DeliveryA
   const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: DeliveryChange) =>
-      call<DeliveryAnswer>(loose(api).PUT('/v1/reports/delivery', { params: { query: { tenant: tenantId } }, body })),
+    mutationFn: (body: DeliveryChange) => call(api.PUT('/v1/reports/delivery', { params: { query: { tenant: tenantId } }, body })),
     onSuccess: (answer, body) => {
       queryClient.setQueryData(reportKeys.delivery(tenantId), answer);
       void queryClient.invalidateQueries({ queryKey: reportKeys.delivery(tenantId) });
@@ -111,8 +66,7 @@ export function useDeliveries(tenantId: string | undefined, enabled = true) {
   const api = useApi();
   return useQuery({
     queryKey: reportKeys.deliveries(tenantId ?? ''),
-    queryFn: () =>
-      call<{ deliveries: ReportSend[] }>(loose(api).GET('/v1/reports/deliveries', { params: { query: { tenant: tenantId ?? '' } } })),
+    queryFn: () => call(api.GET('/v1/reports/deliveries', { params: { query: { tenant: tenantId ?? '' } } })),
     enabled: Boolean(tenantId) && enabled,
   });
 }
@@ -121,8 +75,7 @@ export function useSendReport(tenantId: string, reactions: Reactions<ReportSend,
   const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (period: string) =>
-      call<ReportSend>(loose(api).POST('/v1/reports/send', { params: { query: { tenant: tenantId } }, body: { period } })),
+    mutationFn: (period: string) => call(api.POST('/v1/reports/send', { params: { query: { tenant: tenantId } }, body: { period } })),
     onSuccess: (record, period) => {
       void queryClient.invalidateQueries({ queryKey: reportKeys.deliveries(tenantId) });
       return reactions.onSuccess?.(record, period);

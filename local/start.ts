@@ -97,6 +97,12 @@ async function tableExists(endpoint: string, tableName: string): Promise<boolean
 /** Where the demo history notes that it ran (or was cut short), in the data directory. */
 const HISTORY_FILE = 'demo-history.json';
 
+/** 'YYYY-MM' of the month before this one (UTC): the demo history covers all of it. */
+function lastMonth(now = new Date()): string {
+  const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return first.toISOString().slice(0, 7);
+}
+
 /** What the demo history wrote (or that it was cut short), as noted in the data directory. */
 function readHistoryFile(): (Partial<DemoHistoryResult> & { state?: string }) | undefined {
   try {
@@ -181,6 +187,9 @@ try {
     written
       ? `  A month of history (local/demo-history.ts): ${written.alerts?.toLocaleString('en')} alerts, ${written.incidents} incidents${written.unresolved ? '' : ', all resolved'}: the overview's KPIs and trends.`
       : `  No demo history: it is written on a fresh data directory (npm start -- --fresh) unless AW_DEMO_HISTORY=off.`,
+    ...(written
+      ? [`  Last month's client report: ${dashboardUrl}/reports?tenant=${demo.tenants[0]!.id}&period=${lastMonth()} (preview, PDF, send).`]
+      : []),
     ...(posted
       ? [
           `  ${posted} live demo alerts: they clear ${DEMO_ALERTS_CLEAR_AFTER_MS / 60_000} minutes after start and their incidents resolve 5 minutes later;`,

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -112,6 +113,8 @@ export class Reports extends Construct {
         }),
       );
     }
+    // Scheduler invokes asynchronously: a firing the function failed on (Lambda's own retries included) lands in the same queue.
+    reports.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(scheduleDeadLetters) });
     shared.monitoring.watchDeadLetterQueue(
       'ReportScheduleDeadLetterQueue',
       scheduleDeadLetters,

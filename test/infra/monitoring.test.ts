@@ -94,7 +94,7 @@ describe('alarms', () => {
   it('watches every dead-letter queue for any message', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     const deadLetterQueues = Object.keys(queues).filter((id) => /DeadLetterQueue/.test(id));
-    expect(deadLetterQueues).toHaveLength(6); // alerts, alarm events, remediation decisions, SLA events, SLA timers, the stream's Pipe
+    expect(deadLetterQueues).toHaveLength(7); // alerts, alarm events, remediation decisions, SLA events, SLA timers, report schedules, the stream's Pipe
     for (const id of deadLetterQueues) {
       const alarms = alarmsOn(template, 'QueueName', { 'Fn::GetAtt': [id, 'QueueName'] });
       expect(alarms).toHaveLength(1);
@@ -130,9 +130,9 @@ describe('alarms', () => {
 
   it('sends every alarm and its recovery to the topic, and names its runbook section', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    // Errors and throttles per function; 6 dead-letter queues, the queue's age, API 5xx, the runbook state machine, SLA timer lag;
+    // Errors and throttles per function; 7 dead-letter queues, the queue's age, API 5xx, the runbook state machine, SLA timer lag;
     // the 4 business alarms (notification failures, remediation failures, SLA breaches, repaired incidents).
-    expect(alarms).toHaveLength(2 * Object.keys(FUNCTIONS).length + 14);
+    expect(alarms).toHaveLength(2 * Object.keys(FUNCTIONS).length + 15);
     expect(stack.monitoring.alarms).toHaveLength(alarms.length);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([topicRef(template)]);

@@ -69,8 +69,13 @@ describe('Reports: delivery by e-mail', () => {
     expect(without).not.toContain('ses:SendEmail');
   });
 
-  it('watches the dead-letter queue of undelivered schedules', () => {
+  it('watches the dead-letter queue of undelivered schedules, where firings the function failed on land too', () => {
     const { template } = reports();
+    const [config] = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+    expect(config!.Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/ReportScheduleDeadLetterQueue/), 'Arn'] } } },
+    });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => JSON.stringify(alarm));
     expect(alarms.some((alarm) => alarm.includes('ReportScheduleDeadLetterQueue'))).toBe(true);
   });

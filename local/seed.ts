@@ -207,6 +207,8 @@ export const DEMO_USERS: DemoUserSpec[] = [
   },
   { email: 'tech.niko@msp.example', name: 'Niko Network', role: 'technician', tenantIds: ['acme'], skills: ['Network', 'Server'] },
   { email: 'tech.gale@msp.example', name: 'Gale Globex', role: 'technician', tenantIds: ['globex'], skills: ['Server', 'Cloud'] },
+  // Acme's own IT lead, on the client portal: Acme's incidents, assets, maintenance and reports, nothing else.
+  { email: 'it@acme.example', name: 'Jordan Acme-IT', role: 'client_viewer', tenantIds: ['acme'], skills: [] },
 ];
 
 interface DemoSecrets {

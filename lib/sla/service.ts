@@ -368,7 +368,10 @@ function resolverFor(deps: SlaDeps, incident: Incident, at: Date): Resolver {
   let users: Promise<StoredUser[]> | undefined;
   const onCall = new Map<string, string | null>();
   return async ({ targets, onlyAtWork }) => {
-    const roleUsers = targets.some((target) => target.kind === 'role') ? await (users ??= listUsers(deps.table)) : [];
+    // The directory: for the roles' members, and to leave out anyone who is now a client's viewer (a user or
+    // on-call member named before their role changed): the client is never paged for the MSP's work.
+    const directory = await (users ??= listUsers(deps.table));
+    const clients = new Set(directory.filter((user) => user.role === 'client_viewer').map((user) => user.id));
     for (const target of targets) {
       if (target.kind !== 'on-call') continue;
       const key = target.scheduleId ?? '';
@@ -378,13 +381,14 @@ function resolverFor(deps: SlaDeps, incident: Incident, at: Date): Resolver {
       assigneeId: incident.assignee?.userId ?? null,
       onCall: (scheduleId) => onCall.get(scheduleId ?? '') ?? null,
       usersWithRole: (role) =>
-        roleUsers
+        directory
           .filter((user) => user.role === role && (role === 'msp_admin' || user.tenantIds.includes(incident.tenantId)))
           .map((user) => user.id),
     });
     const roles = [...new Set(targets.flatMap((target) => (target.kind === 'role' ? [target.role] : [])))];
-    if (!onlyAtWork) return { userIds: resolved.userIds, roles, unresolved: resolved.unresolved };
-    const present = await atWork(deps, resolved.userIds, at);
+    const staff = resolved.userIds.filter((userId) => !clients.has(userId));
+    if (!onlyAtWork) return { userIds: staff, roles, unresolved: resolved.unresolved };
+    const present = await atWork(deps, staff, at);
     const away = present.away > 0 ? [`${present.away} outside their working hours`] : [];
     return { userIds: present.userIds, roles, unresolved: [...resolved.unresolved, ...away] };
   };

@@ -515,12 +515,18 @@ test('business hours: the one-time schedules of an incident opened on Friday aft
   expect(pendingOf(incidentId)).toEqual([]);
 });
 
-test('a level that reaches only people at work tells those whose own working hours cover the moment, and is passed over when nobody is at work', async () => {
+test('a level that reaches only people at work tells those whose own working hours cover the moment, and is passed over when nobody is at work; a client viewer is never paged', async () => {
   const tenantId = 'hooli';
   const createdAt = new Date().toISOString();
-  const user = (id: string, role: 'technician' | 'company_admin') =>
+  const user = (id: string, role: 'technician' | 'company_admin' | 'client_viewer') =>
     createUser(table, { id, email: `${id}@msp.example`, name: id, role, tenantIds: [tenantId], skills: [], createdAt, passwordHash: 'x' });
-  await Promise.all([user('usr_weekday', 'technician'), user('usr_weekend', 'technician'), user('usr_hooli_admin', 'company_admin')]);
+  await Promise.all([
+    user('usr_weekday', 'technician'),
+    user('usr_weekend', 'technician'),
+    user('usr_hooli_admin', 'company_admin'),
+    // Named in the chain while a technician, a client's viewer now (no working hours: always "at work").
+    user('usr_hooli_client', 'client_viewer'),
+  ]);
   const office = [{ from: '09:00', to: '17:00' }];
   const days = { from: '08:00', to: '20:00' };
   // Berlin office hours on weekdays; a New York technician who works weekends from 08:00 to 20:00 his time.
@@ -544,6 +550,7 @@ test('a level that reaches only people at work tells those whose own working hou
         targets: [
           { kind: 'user' as const, userId: 'usr_weekday' },
           { kind: 'user' as const, userId: 'usr_weekend' },
+          { kind: 'user' as const, userId: 'usr_hooli_client' },
         ],
         delayMinutes: 5,
         onlyAtWork: true,

@@ -244,6 +244,8 @@ export const TAGS: Record<string, string> = {
   runbooks: "The runbook library and a tenant's own runbooks",
   remediation: "Approval requests, runbook executions, and a tenant's remediation policy and cross-account access",
   kpis: 'Key figures per tenant and period: noise reduction, MTTA, MTTR, self-healed, SLA compliance',
+  reports:
+    "Client reports (a company's month, quarter or days as JSON, HTML or PDF), their e-mail delivery, and the MSP's branding on them",
   maintenance: 'Maintenance windows and silences: planned work that pages no one, pauses SLA clocks and holds automation',
   oncall: "On-call schedules, who is on call, and the technicians' routing profiles (workload cap, active)",
   sla: "A tenant's SLA policy (response and resolution targets, warnings) and escalation chain",

@@ -3,8 +3,9 @@ import { HTTP_ROUTES } from '../../functions/catalog';
 import { adminRoutes } from '../../lib/api/admin-routes';
 import { routeContext } from '../../lib/api/context';
 import { openApiDocument, TAGS, WEBHOOK_OPERATIONS } from '../../lib/api/openapi';
-import { apiRoutes, RESPOND_OPTIONS, type ApiDeps } from '../../lib/api/all-routes';
+import { apiRoutes, REPORTS_OPTIONS, RESPOND_OPTIONS, type ApiDeps } from '../../lib/api/all-routes';
 import { respondRoutes } from '../../lib/api/respond-routes';
+import { reportsFunctionRoutes } from '../../lib/api/report-routes';
 import { matchHttpRoute } from '../../local/gateway';
 
 /**
@@ -66,17 +67,29 @@ test('every HTTP route of the function catalog is in the document with its metho
 
 test('each documented operation is served by the function the catalog routes it to', () => {
   // The operator API is two functions (lib/api/all-routes.ts): the admin routes go to adminApi, the rest to api;
-  // responding from a notification and the caller's phone (lib/api/respond-routes.ts) go to respond.
+  // responding from a notification and the caller's phone (lib/api/respond-routes.ts) go to respond; client
+  // reports and branding (lib/api/report-routes.ts) to reports.
   const admin = new Set(adminRoutes(routeContext({} as ApiDeps)).map((route) => `${route.method.toLowerCase()} ${route.path}`));
   const respond = new Set(
     respondRoutes(routeContext({} as ApiDeps), RESPOND_OPTIONS).map((route) => `${route.method.toLowerCase()} ${route.path}`),
+  );
+  const reports = new Set(
+    reportsFunctionRoutes(routeContext({} as ApiDeps), REPORTS_OPTIONS).map((route) => `${route.method.toLowerCase()} ${route.path}`),
   );
   for (const [path, item] of Object.entries(json.paths)) {
     for (const method of Object.keys(item)) {
       const served = matchHttpRoute(method.toUpperCase(), concrete(path))?.function;
       const webhook = WEBHOOK_OPERATIONS.some((operation) => operation.path === path);
       const key = `${method} ${path}`;
-      const expected = webhook ? 'ingestWebhook' : admin.has(key) ? 'adminApi' : respond.has(key) ? 'respond' : 'api';
+      const expected = webhook
+        ? 'ingestWebhook'
+        : admin.has(key)
+          ? 'adminApi'
+          : respond.has(key)
+            ? 'respond'
+            : reports.has(key)
+              ? 'reports'
+              : 'api';
       expect(`${method} ${path} -> ${served}`).toBe(`${method} ${path} -> ${expected}`);
     }
   }

@@ -85,7 +85,8 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   streamRelay: 'readWrite',
   // Lists tenants and open incidents; writes a repair request (incident and outbox item).
   repairSweep: 'readWrite',
-  // Reads a company's alerts, incidents, policies and windows for its reports; writes the MSP's branding and its audit entries.
+  // Reads a company's alerts, incidents, policies and windows for its reports; writes the MSP's branding, the report
+  // delivery settings, sends and period claims, and their audit entries.
   reports: 'readWrite',
 };
 

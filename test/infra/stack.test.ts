@@ -206,16 +206,17 @@ describe('functions', () => {
     /** Names of the catalog functions whose role has a policy allowing `action`. */
     const allowed = (action: string): FunctionName[] =>
       (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => statementsOf(dev, name).some((st) => asList(st.Action).includes(action)));
-    // The sla function signs notifications' action links with the key set; respond checks them (and access tokens).
-    expect(allowed('secretsmanager:GetSecretValue')).toEqual(['api', 'adminApi', 'sla', 'wsConnect', 'respond']);
+    // The sla function signs notifications' action links with the key set; respond and reports check access tokens.
+    expect(allowed('secretsmanager:GetSecretValue')).toEqual(['api', 'adminApi', 'sla', 'wsConnect', 'respond', 'reports']);
     // Every other function writes its events to the table's outbox: only the stream relay puts them on the bus.
     expect(allowed('events:PutEvents')).toEqual(['streamRelay']);
-    expect(allowed('scheduler:CreateSchedule')).toEqual(['sla']);
-    expect(allowed('iam:PassRole')).toEqual(['sla']);
+    // SLA timers, and the companies' report schedules.
+    expect(allowed('scheduler:CreateSchedule')).toEqual(['sla', 'reports']);
+    expect(allowed('iam:PassRole')).toEqual(['sla', 'reports']);
     expect(allowed('states:StartExecution')).toEqual(['api', 'remediate']);
     expect(allowed('sts:AssumeRole')).toEqual(['runbookStep']);
     // The stream relay queues the alerts ingestion stored; the asynchronous targets send their failures to their dead-letter queues.
-    expect(allowed('sqs:SendMessage')).toEqual(['ingestAlarmEvent', 'remediate', 'sla', 'streamRelay']);
+    expect(allowed('sqs:SendMessage')).toEqual(['ingestAlarmEvent', 'remediate', 'sla', 'streamRelay', 'reports']);
     expect(allowed('execute-api:ManageConnections')).toEqual(['wsDefault', 'realtimePush']);
   });
 
@@ -243,7 +244,9 @@ describe('functions', () => {
     const roles = viaSecretsManager.map((st) => st.Principal.AWS['Fn::GetAtt'][0] as string).sort();
     const roleOf = (name: FunctionName) =>
       (dev.findResources('AWS::Lambda::Function')[functionId(dev, name)] as Resource).Properties.Role['Fn::GetAtt'][0] as string;
-    expect(roles).toEqual([roleOf('api'), roleOf('adminApi'), roleOf('sla'), roleOf('wsConnect'), roleOf('respond')].sort());
+    expect(roles).toEqual(
+      [roleOf('api'), roleOf('adminApi'), roleOf('sla'), roleOf('wsConnect'), roleOf('respond'), roleOf('reports')].sort(),
+    );
     for (const statement of viaSecretsManager) expect(statement.Action).toBe('kms:Decrypt');
   });
 

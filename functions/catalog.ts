@@ -223,7 +223,7 @@ export const HTTP_ROUTES: ReadonlyArray<{ method: HttpMethod; path: string; func
       '/v1/integrations/slack-app/{proxy+}',
     ] as const
   ).map((path) => ({ method: 'ANY' as const, path, function: 'respond' as const })),
-  // Client reports and the branding on them (lib/api/report-routes.ts): the PDF library has a bundle of its own.
+  // Client reports and the branding on them (lib/api/report-routes.ts): the PDF writer has a bundle of its own.
   ...(['/v1/reports', '/v1/reports/{proxy+}', '/v1/branding'] as const).map((path) => ({
     method: 'ANY' as const,
     path,

@@ -19,8 +19,8 @@ export interface ReportsProps {
 /**
  * The client reports capability: the `reports` function serves a company's service report (JSON, a
  * printable HTML page, a PDF it builds itself) and the MSP's branding on it (functions/catalog.ts sends
- * `/v1/reports` and `/v1/branding` to it). A function of its own: the PDF library would not fit the
- * operator API's bundles.
+ * `/v1/reports` and `/v1/branding` to it). A function of its own: the PDF writer and the report's
+ * sections would not fit the operator API's bundles (each within 1 MB).
  *
  * It also e-mails each company its report (lib/reports/delivery.ts): one EventBridge Scheduler schedule per
  * company, in a group of its own, invokes it through a role of its own when a report is due; the function

@@ -12,7 +12,7 @@ export interface ReportsRouteOptions {
 /**
  * What the `reports` function serves: client reports (JSON, HTML, PDF), the MSP's branding on them, and
  * their delivery by e-mail (settings, send now, the sends).
- * Its own function, because the PDF library would not fit the operator API's bundles.
+ * Its own function, because the PDF writer and the report's sections would not fit the operator API's bundles.
  */
 export function reportsFunctionRoutes(context: RouteContext, options: ReportsRouteOptions): Route[] {
   return [...reportRoutes(context), ...brandingRoutes(context), ...reportDeliveryRoutes(context, options.delivery)];

@@ -8,6 +8,9 @@ import type { LogoType } from '../domain/report/branding';
  * refused when the logo is set (PUT /v1/branding), so every stored logo can be drawn.
  */
 
+/** The most pixels a logo may have: a logo is drawn at most 140 × 48 points; 4 million pixels unpacked is 16 MB. */
+const MAX_PIXELS = 4_000_000;
+
 export interface PdfImage {
   width: number;
   height: number;
@@ -106,6 +109,7 @@ function pngImage(bytes: Buffer): PdfImage | string {
   if (!colours || !png.width || !png.height || png.data.length === 0) return 'The PNG image is damaged';
   if (png.interlace !== 0) return 'A PNG logo must not be interlaced';
   if (png.bitDepth > 8) return 'A PNG logo must have at most 8 bits per channel';
+  if (png.width * png.height > MAX_PIXELS) return `A logo has at most ${MAX_PIXELS / 1_000_000} million pixels`;
   const size = `/Type /XObject /Subtype /Image /Width ${png.width} /Height ${png.height}`;
   if (png.colourType === 4 || png.colourType === 6) return pngWithAlpha(png, colours.channels, size);
   let colourSpace = colours.colourSpace;
@@ -126,8 +130,9 @@ function pngImage(bytes: Buffer): PdfImage | string {
 /** An 8-bit PNG with alpha: its rows unfiltered, then split into the colour samples and the alpha samples. */
 function pngWithAlpha(png: PngChunks, channels: number, size: string): PdfImage | string {
   if (png.bitDepth !== 8) return 'The PNG image is damaged';
-  const raw = inflateSync(png.data);
   const stride = png.width * channels;
+  // Never more than the rows the header announces: a small file must not inflate into gigabytes.
+  const raw = inflateSync(png.data, { maxOutputLength: (stride + 1) * png.height });
   if (raw.length < (stride + 1) * png.height) return 'The PNG image is damaged';
   const pixels = Buffer.alloc(stride * png.height);
   for (let row = 0; row < png.height; row++) {

@@ -90,6 +90,11 @@ test('what a PDF cannot draw is said, so the logo is refused when it is set', ()
     /8 bits/,
   );
   expect(pdfImageOf(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]), 'image/png')).toMatch(/damaged/);
+  expect(pdfImageOf(png({ width: 5000, height: 1000, colourType: 2, rows: [[0]] }), 'image/png')).toMatch(/million pixels/);
+  // A small file that would inflate far beyond the rows its header announces is never unpacked whole.
+  const bomb = png({ width: 1, height: 1, colourType: 6, rows: [Array.from({ length: 5_000_000 }, () => 0)] });
+  expect(bomb.length).toBeLessThan(100_000);
+  expect(pdfImageOf(bomb, 'image/png')).toMatch(/damaged/);
 });
 
 test('a report with a JPEG logo is a PDF a PDF library reads', async () => {

@@ -21,6 +21,7 @@
  * | action link       | MSP#LINK#linkId                 | LINK               |                                         |                                        | yes  |
  * | SMS link of a user| MSP#USER#userId#SMSLINKS        | createdAt#linkId   |                                         |                                        | yes  |
  * | phone usage       | T#t                             | PHONEUSAGE#yyyy-mm |                                         |                                        |      |
+ * | callback request  | T#t#CALLBACK#incidentId         | userId             |                                         |                                        | 1 d  |
  * | slack install     | T#t                             | SLACKAPP#install   |                                         |                                        |      |
  * | slack channel     | MSP#SLACKAPP#team#channel       | SLACKAPP           |                                         |                                        |      |
  * | slack message     | T#t#SLACKMSG#incidentId         | channel#ts         |                                         |                                        | 90 d |
@@ -98,6 +99,11 @@ export const keys = {
   userEmail: (email: string) => ({ pk: `MSP#EMAIL#${email.toLowerCase()}`, sk: 'EMAIL' }),
   /** A tenant's SMS and voice messages sent in a calendar month (`2026-12`), against its monthly cap. */
   phoneUsage: (tenantId: string, month: string) => ({ pk: tenantPrefix(tenantId), sk: `PHONEUSAGE#${month}` }),
+  /** A client's last callback request on an incident (one a quarter of an hour per person and incident). */
+  callbackRequest: (tenantId: string, incidentId: string, userId: string) => ({
+    pk: `${tenantPrefix(tenantId)}#CALLBACK#${incidentId}`,
+    sk: userId,
+  }),
   /** A one-tap action link, found by the id its token names (MSP-owned: the token names no company). */
   actionLink: (linkId: string) => ({ pk: `MSP#LINK#${linkId}`, sk: 'LINK' }),
   /** The SMS links sent to a user, newest last: an SMS reply acts on the newest. */

@@ -272,6 +272,14 @@ test('asking for a callback adds a client-visible note, is audited, and notifies
   const note = asked.body.timeline.findLast((entry: { type: string }) => entry.type === 'note');
   expect(note.reason).toMatch(/^Casey Client \d+ asked for a callback on \+447700900123: Please call the front desk$/);
   expect(note.visibility).toBe('client');
+  // Each request tells a person: a second one on the same incident within 15 minutes is refused, and says when.
+  const again = await fetch(`${stack.apiUrl}/v1/incidents/${acmeIncident}/callback?tenant=acme`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${viewer.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ message: 'Still waiting' }),
+  });
+  expect(again.status).toBe(429);
+  expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(800);
   expect(
     (await send('POST', `/v1/incidents/${acmeIncident}/callback?tenant=acme`, viewer.token, { phone: '0770', message: 'x' })).status,
   ).toBe(400);

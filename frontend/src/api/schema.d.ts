@@ -570,7 +570,7 @@ export interface paths {
     put?: never;
     /**
      * Ask the MSP to call back about an incident
-     * @description For a client viewer. Adds a client-visible note '<name> asked for a callback' with the message (and the number, when given), and notifies the incident's assignee, or the company's admins (else the MSP admins) while nobody is assigned.
+     * @description For a client viewer. Adds a client-visible note '<name> asked for a callback' with the message (and the number, when given), and notifies the incident's assignee, or the company's admins (else the MSP admins) while nobody is assigned. One request per person and incident in 15 minutes (429 with Retry-After): each one tells someone.
      *
      *     Permission: `incident.callback` on the tenant.
      *
@@ -5773,6 +5773,15 @@ export interface operations {
       };
       /** @description The body nests deeper than 32 levels (64 for webhooks): `payload_too_deep` */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A callback was asked for less than 15 minutes ago */
+      429: {
         headers: {
           [name: string]: unknown;
         };

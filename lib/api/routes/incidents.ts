@@ -6,6 +6,7 @@ import { DETAIL_TYPES, domainEvent } from '../../domain/events';
 import { SEVERITIES } from '../../domain/alert';
 import { INCIDENT_STATUSES, type Incident } from '../../domain/incident';
 import { AppError, badRequest, notFound } from '../../errors';
+import { claimCallbackRequest } from '../../store/callback-requests';
 import { correlationIdOf, json, type HttpEvent, type HttpResult } from '../../http/http';
 import { addIncidentNote, assignIncident, IncidentStateError } from '../../store/incident-actions';
 import { respondToIncident } from '../../incidents/respond';
@@ -371,12 +372,26 @@ export function incidentRoutes(context: RouteContext): Route[] {
       {
         summary: 'Ask the MSP to call back about an incident',
         description:
-          "For a client viewer. Adds a client-visible note '<name> asked for a callback' with the message (and the number, when given), and notifies the incident's assignee, or the company's admins (else the MSP admins) while nobody is assigned.",
+          "For a client viewer. Adds a client-visible note '<name> asked for a callback' with the message (and the number, when given), and notifies the incident's assignee, or the company's admins (else the MSP admins) while nobody is assigned. One request per person and incident in 15 minutes (429 with Retry-After): each one tells someone.",
         body: callbackRequestBody,
         responses: { 201: incidentDetailResponse },
+        errors: { 429: 'A callback was asked for less than 15 minutes ago' },
         audit: { action: 'incident.callback', log: 'tenant' },
       },
       async ({ event, principal, body: { phone, message } }, incident) => {
+        const claim = await claimCallbackRequest(deps.table, incident.tenantId, incident.id, principal.sub, deps.now());
+        if (!claim.claimed) {
+          const seconds = Math.ceil(claim.waitMs / 1000);
+          throw new AppError(
+            429,
+            'too_many_requests',
+            `A callback was asked for less than 15 minutes ago: try again in ${seconds} s`,
+            undefined,
+            {
+              'retry-after': String(seconds),
+            },
+          );
+        }
         const name = (await getUser(deps.table, principal.sub))?.name ?? principal.email;
         const text = `${name} asked for a callback${phone ? ` on ${phone}` : ''}: ${message}`;
         const requested = domainEvent(DETAIL_TYPES.callbackRequested, {

@@ -5,6 +5,10 @@ import {
   reportSendAt,
   type WorkingDays,
 } from '../../lib/domain/report/delivery';
+import type { ClientReport } from '../../lib/domain/report/report';
+import { isValidScheduleName } from '../../lib/aws/scheduler';
+import { reportTimerName } from '../../lib/reports/delivery';
+import { reportMessage } from '../../lib/reports/report-mail';
 
 /** Monday to Friday in `timeZone`, but for the holidays listed ('YYYY-MM-DD'). */
 function weekdays(timeZone: string, holidays: string[] = []): WorkingDays {
@@ -115,5 +119,42 @@ describe('delivery settings', () => {
       'ops@client.example',
       'cfo@client.example',
     ]);
+  });
+});
+
+describe('the schedule of a company', () => {
+  it('is report-<tenant>, and a valid Scheduler name for the longest tenant ids too (shortened with a digest)', () => {
+    expect(reportTimerName('acme')).toBe('report-acme');
+    const long = `a${'b'.repeat(63)}`;
+    const other = `a${'b'.repeat(62)}c`;
+    expect(isValidScheduleName(reportTimerName(long))).toBe(true);
+    expect(reportTimerName(long)).not.toBe(reportTimerName(other));
+  });
+});
+
+describe('the e-mail', () => {
+  // Only what the message shows of a report.
+  const report = {
+    tenant: { id: 'acme', name: 'Acme <Corp>' },
+    msp: { name: 'Northwind & Co', hasLogo: false },
+    period: { label: 'November 2026' },
+    previous: { period: { label: 'October 2026' } },
+    breaches: [{}, {}],
+    changes: [
+      { figure: 'incidents', label: 'Incidents', current: 12, previous: 15, change: -3, direction: 'better' },
+      { figure: 'mttaMinutes', label: 'MTTA (min)', current: null, previous: 4, change: null, direction: null },
+    ],
+  } as unknown as ClientReport;
+
+  it('names the company and the period, and shows the headline figures beside the period before, escaped', () => {
+    const message = reportMessage(report);
+    expect(message.subject).toBe('Northwind & Co: Acme <Corp> service report, November 2026');
+    expect(message.html).toContain('Northwind &amp; Co');
+    expect(message.html).not.toContain('Northwind & Co');
+    expect(message.html).toContain('<strong>12</strong>');
+    expect(message.html).toContain('SLA breaches: 2.');
+    expect(message.text.split('\n')).toEqual(
+      expect.arrayContaining(['November 2026 (October 2026)', 'Incidents: 12 (15)', 'MTTA (min): — (4)', 'SLA breaches: 2']),
+    );
   });
 });

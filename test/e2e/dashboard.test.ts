@@ -330,6 +330,7 @@ const PAGES: Array<[name: string, path: () => Promise<string>]> = [
   ['technicians', async () => '/technicians'],
   ['audit', async () => '/audit'],
   ['maintenance', async () => '/maintenance'],
+  ['reports', async () => '/reports'],
   ['settings', async () => '/settings'],
 ];
 

@@ -718,6 +718,9 @@ const CASES: Record<string, WalkCase> = {
       return { path: '/v1/tenants/acme/notifications/channels' };
     },
   },
+  'GET /v1/reports': { request: () => ({ path: '/v1/reports?tenant=acme&period=2026-11' }) },
+  'GET /v1/branding': { request: () => ({ path: '/v1/branding' }) },
+  'PUT /v1/branding': { request: () => ({ path: '/v1/branding', body: { name: unique('Walk MSP') } }) },
   'GET /v1/reports/delivery': { request: () => ({ path: '/v1/reports/delivery?tenant=acme' }) },
   'PUT /v1/reports/delivery': {
     // A new send time each call (the same settings again change nothing and are not audited); delivery stays off.

@@ -210,8 +210,8 @@ export function sendAuditSummary(record: ReportDeliveryRecord) {
 
 /**
  * Sends a period's report to the company's contacts now (an admin's "send now"): whether or not delivery
- * is scheduled, and even when the period went out already (they asked for it again). The period then
- * counts as sent. The caller audits it (lib/api: with the request's who and where).
+ * is scheduled, and even when the period went out already (they asked for it again). A period that is
+ * over then counts as sent. The caller audits it (lib/api: with the request's who and where).
  */
 export async function sendReportNow(
   deps: ReportDeliveryDeps,
@@ -223,7 +223,8 @@ export async function sendReportNow(
   if (!settings.contacts.length) return 'no-contacts';
   const mail = await composeReportMail(deps, tenantId, period);
   const record = await send(deps, mail, { tenantId, period, trigger: 'on-demand', attempt: 1, actor, contacts: settings.contacts });
-  if (record.status === 'sent') {
+  // A period still running (this month so far) is not done with: its scheduled send, once it is over, still goes out.
+  if (record.status === 'sent' && Date.parse(mail.periodEnd) <= deps.now().getTime()) {
     await recordPeriodOutcome(deps.table, tenantId, period, { status: 'sent', attempt: 1, messageId: record.messageId! }, deps.now());
   }
   return record;

@@ -281,11 +281,20 @@ test('a send on demand goes out now, is audited as the admin, and is listed with
     requestId: 'req',
     summary: { after: { period: '2026-10', trigger: 'on-demand', recipients: 2, messageId: mail[0]!.messageId } },
   });
+  expect(await getPeriodSent(table, 'acme', '2026-10')).toMatchObject({ status: 'sent', messageId: mail[0]!.messageId });
+  // This month so far: sent, but its scheduled send (in January) still goes out.
+  clock = new Date('2026-12-02T09:05:00.000Z');
+  expect(await api(admin, 'POST', '/v1/reports/send', { tenant: 'acme' }, { period: '2026-12' })).toMatchObject({
+    status: 200,
+    body: { period: '2026-12', status: 'sent' },
+  });
+  expect(await getPeriodSent(table, 'acme', '2026-12')).toBeUndefined();
   expect((await api(tech, 'POST', '/v1/reports/send', { tenant: 'acme' }, { period: '2026-10' })).status).toBe(403);
   expect((await api(admin, 'POST', '/v1/reports/send', { tenant: 'acme' }, { period: '2026-13' })).status).toBe(400);
 
   const listed = await api(tech, 'GET', '/v1/reports/deliveries', { tenant: 'acme' });
   expect(listed.body.deliveries.map((record: { period: string; trigger: string }) => [record.period, record.trigger])).toEqual([
+    ['2026-12', 'on-demand'],
     ['2026-10', 'on-demand'],
     ['2026-11', 'scheduled'],
   ]);

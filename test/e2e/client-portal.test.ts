@@ -115,6 +115,14 @@ test('a client viewer on a phone sees a reduced navigation and only their compan
   await page.getByTestId('portal-asset').filter({ hasText: 'db-prod-01' }).getByText('Incident open').waitFor();
   expect(await noSidewaysScroll(page)).toBe(0);
   await screenshot(page, 'phone-portal-assets');
+
+  // Maintenance: their company's windows, to read only.
+  await page.goto('/maintenance');
+  await page.getByRole('heading', { name: 'Maintenance', level: 1 }).waitFor();
+  await page.waitForFunction(() => !document.querySelector('.state-loading'), undefined, { timeout: 15_000 });
+  await expect(page.getByRole('button', { name: 'New window' }).count()).resolves.toBe(0);
+  expect(await noSidewaysScroll(page)).toBe(0);
+  await screenshot(page, 'phone-portal-maintenance');
 });
 
 test('on an incident a client viewer adds a note and asks for a callback, with no operator controls', async () => {

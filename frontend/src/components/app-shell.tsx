@@ -98,7 +98,8 @@ export function AppShell({ children }: { children: ReactNode }) {
         </span>
         <div className="topbar-tools">
           <CompanyPicker />
-          <LiveIndicator />
+          {/* A client's viewer gets no live updates (the API sends them none): no indicator. */}
+          {isPortalUser(user) ? null : <LiveIndicator />}
           <span className="user" title={user?.email}>
             {user?.name} <span className="muted">· {user ? ROLE_LABELS[user.role] : ''}</span>
           </span>

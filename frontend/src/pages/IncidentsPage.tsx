@@ -1,4 +1,5 @@
 import { Link, useSearchParams } from 'react-router';
+import { useSession } from '../auth/session';
 import { useTenants } from '../auth/tenants';
 import { Badge, PriorityMeter } from '../components/badges';
 import { useNow } from '../components/countdown';
@@ -7,6 +8,7 @@ import { DataTable, PageHeader } from '../components/layout-parts';
 import { EmptyState, ErrorState, Spinner } from '../components/states';
 import { useIncidentPages } from '../features/incidents/hooks';
 import { formatDateTime, humanize } from '../lib/format';
+import { isPortalUser } from '../features/portal/portal';
 import './incidents.css';
 
 const STATUSES = [
@@ -50,6 +52,7 @@ function pick<T extends string>(value: string | null, allowed: readonly { value:
 
 /** The incident queue: filters live in the URL so a filtered view can be shared. */
 export default function IncidentsPage() {
+  const { user } = useSession();
   const { selected, nameOf, tenants } = useTenants();
   const [params, setParams] = useSearchParams();
   const now = useNow(15_000);
@@ -87,10 +90,14 @@ export default function IncidentsPage() {
       <PageHeader
         title="Incidents"
         description={
-          <>
-            Correlated incidents{scope ? ` of ${scope}` : ''}, updated live. Open one to see why its alerts were grouped, what the
-            remediation decided and to act on it.
-          </>
+          isPortalUser(user) ? (
+            <>Your company&apos;s incidents and where each one stands. Open one to follow it, add a note or ask for a callback.</>
+          ) : (
+            <>
+              Correlated incidents{scope ? ` of ${scope}` : ''}, updated live. Open one to see why its alerts were grouped, what the
+              remediation decided and to act on it.
+            </>
+          )
         }
       />
       <div className="filters inc-filters" role="search" aria-label="Filter incidents">

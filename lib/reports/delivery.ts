@@ -218,13 +218,15 @@ export async function sendReportNow(
   tenantId: string,
   period: string,
   actor: AuditActor & { type: 'user' },
-): Promise<ReportDeliveryRecord | 'no-contacts'> {
+): Promise<ReportDeliveryRecord | 'no-contacts' | 'not-started'> {
   const { policy: settings } = await reportDeliverySettings.get(deps.table, tenantId);
   if (!settings.contacts.length) return 'no-contacts';
   const mail = await composeReportMail(deps, tenantId, period);
+  // A period to come has nothing to report: sending it to the client can only be a mistake.
+  if (Date.parse(mail.period.from) > deps.now().getTime()) return 'not-started';
   const record = await send(deps, mail, { tenantId, period, trigger: 'on-demand', attempt: 1, actor, contacts: settings.contacts });
   // A period still running (this month so far) is not done with: its scheduled send, once it is over, still goes out.
-  if (record.status === 'sent' && Date.parse(mail.periodEnd) <= deps.now().getTime()) {
+  if (record.status === 'sent' && Date.parse(mail.period.to) <= deps.now().getTime()) {
     await recordPeriodOutcome(deps.table, tenantId, period, { status: 'sent', attempt: 1, messageId: record.messageId! }, deps.now());
   }
   return record;

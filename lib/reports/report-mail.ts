@@ -20,8 +20,8 @@ export interface ReportMail {
   pdf: Uint8Array;
   /** The attachment's name: `<tenant>-<period>-service-report.pdf`. */
   fileName: string;
-  /** When the period ends (ISO: the local midnight after its last day): a report sent before is of a period still running. */
-  periodEnd: string;
+  /** The period's instants (ISO): from its first local midnight to the one after its last day. */
+  period: { from: string; to: string };
 }
 
 /** A figure as a person reads it: "—" when there is nothing to show (no incidents, no SLA clocks). */
@@ -67,5 +67,10 @@ export async function composeReportMail(deps: ReportMailDeps, tenantId: string, 
   if (typeof spec === 'string') throw badRequest(spec);
   const { report, branding } = await loadReport(deps, tenantId, spec);
   const pdf = await renderReportPdf(report, branding);
-  return { ...reportMessage(report), pdf, fileName: `${tenantId}-${period}-service-report.pdf`, periodEnd: report.period.to };
+  return {
+    ...reportMessage(report),
+    pdf,
+    fileName: `${tenantId}-${period}-service-report.pdf`,
+    period: { from: report.period.from, to: report.period.to },
+  };
 }

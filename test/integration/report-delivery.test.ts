@@ -291,6 +291,7 @@ test('a send on demand goes out now, is audited as the admin, and is listed with
   expect(await getPeriodSent(table, 'acme', '2026-12')).toBeUndefined();
   expect((await api(tech, 'POST', '/v1/reports/send', { tenant: 'acme' }, { period: '2026-10' })).status).toBe(403);
   expect((await api(admin, 'POST', '/v1/reports/send', { tenant: 'acme' }, { period: '2026-13' })).status).toBe(400);
+  expect((await api(admin, 'POST', '/v1/reports/send', { tenant: 'acme' }, { period: '2027-Q1' })).status).toBe(400);
 
   const listed = await api(tech, 'GET', '/v1/reports/deliveries', { tenant: 'acme' });
   expect(listed.body.deliveries.map((record: { period: string; trigger: string }) => [record.period, record.trigger])).toEqual([

@@ -1466,7 +1466,7 @@ export interface paths {
     put?: never;
     /**
      * Send a period's report to the company's contacts now
-     * @description E-mails the report (the PDF attached, the headline figures in the message) to the contacts of the delivery settings, whether or not delivery is scheduled, even for a period sent before. The answer is the send record: `status` says whether SES accepted it (a refusal is recorded with SES's reason, not retried). A period that is over then counts as sent: its scheduled send, if still to come, does not send it again (a period still running is sent as it is so far, and its scheduled send still goes out). Preview the report with GET /v1/reports?format=html.
+     * @description E-mails the report (the PDF attached, the headline figures in the message) to the contacts of the delivery settings, whether or not delivery is scheduled, even for a period sent before. The answer is the send record: `status` says whether SES accepted it (a refusal is recorded with SES's reason, not retried). A period that is over then counts as sent: its scheduled send, if still to come, does not send it again (a period still running is sent as it is so far, and its scheduled send still goes out). A period still to come is refused (400). Preview the report with GET /v1/reports?format=html.
      *
      *     Permission: `report.send` on the tenant.
      *

@@ -159,7 +159,7 @@ export function reportDeliveryRoutes(context: RouteContext, delivery: Omit<Repor
         path: '/v1/reports/send',
         summary: "Send a period's report to the company's contacts now",
         description:
-          "E-mails the report (the PDF attached, the headline figures in the message) to the contacts of the delivery settings, whether or not delivery is scheduled, even for a period sent before. The answer is the send record: `status` says whether SES accepted it (a refusal is recorded with SES's reason, not retried). A period that is over then counts as sent: its scheduled send, if still to come, does not send it again (a period still running is sent as it is so far, and its scheduled send still goes out). Preview the report with GET /v1/reports?format=html.",
+          "E-mails the report (the PDF attached, the headline figures in the message) to the contacts of the delivery settings, whether or not delivery is scheduled, even for a period sent before. The answer is the send record: `status` says whether SES accepted it (a refusal is recorded with SES's reason, not retried). A period that is over then counts as sent: its scheduled send, if still to come, does not send it again (a period still running is sent as it is so far, and its scheduled send still goes out). A period still to come is refused (400). Preview the report with GET /v1/reports?format=html.",
         action: 'report.send',
         body: sendBody,
         responses: { 200: sendView },
@@ -174,6 +174,7 @@ export function reportDeliveryRoutes(context: RouteContext, delivery: Omit<Repor
           role: principal.role,
         });
         if (record === 'no-contacts') throw conflict('Set the contacts the report goes to first (PUT /v1/reports/delivery)');
+        if (record === 'not-started') throw badRequest('The period has not started yet', [{ path: 'period', message: 'A period to come' }]);
         await audit({ tenantId, resource: { type: 'report', id: body.period }, summary: sendAuditSummary(record) });
         return json(200, record);
       },

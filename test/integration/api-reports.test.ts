@@ -243,3 +243,17 @@ test('branding: everyone reads it, MSP admins set it (a PNG or JPEG by its bytes
     expect([expected, text.includes(expected)]).toEqual([expected, true]);
   }
 });
+
+test("the period is in the time zone of the company's service calendar, and the totals still equal GET /v1/kpis there", async () => {
+  const policy = await send('PUT', `/v1/tenants/${TENANT}/sla/policy`, admin, { version: 1, calendar: { timeZone: 'Asia/Tokyo' } });
+  expect(policy.status).toBe(200);
+  const { status, body: report } = await getJson(stack, REPORT(), admin);
+  expect(status).toBe(200);
+  expect(report.period).toMatchObject({ timeZone: 'Asia/Tokyo', from: `${day(-2)}T15:00:00.000Z`, to: `${day(0)}T15:00:00.000Z` });
+  const kpis = await getJson(
+    stack,
+    `/v1/kpis?tenant=${TENANT}&from=${report.period.from}&to=${report.period.to}&timeZone=Asia/Tokyo`,
+    admin,
+  );
+  expect(report.totals).toEqual(kpis.body.totals);
+});

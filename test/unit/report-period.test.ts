@@ -1,3 +1,4 @@
+import { DEFAULT_SLA_POLICY, slaPolicySchema } from '../../lib/domain/sla/policy';
 import { periodBounds, periodSpecOf, previousPeriod, reportTimeZone, type ReportPeriodSpec } from '../../lib/domain/report/period';
 
 /** The period of a client report: months, quarters and custom days in the tenant's time zone. */
@@ -67,7 +68,7 @@ test('what is wrong with a request is said, not guessed', () => {
   expect(periodSpecOf({ from: '2026-01-01', to: '2026-04-02' })).toMatchObject({ kind: 'custom' });
 });
 
-test('the time zone is the service calendar’s, UTC without one', () => {
-  expect(reportTimeZone({})).toBe('UTC');
-  expect(reportTimeZone({ calendar: { timeZone: 'Europe/Berlin' } })).toBe('Europe/Berlin');
+test('the time zone is the service calendar’s, UTC with the default calendar', () => {
+  expect(reportTimeZone(DEFAULT_SLA_POLICY)).toBe('UTC');
+  expect(reportTimeZone(slaPolicySchema.parse({ calendar: { timeZone: 'Europe/Berlin' } }))).toBe('Europe/Berlin');
 });

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { SlaPolicy } from '../sla/policy';
 import { dateOfDayNumber, dayNumber, formatLocalDate, instantOfWallTime, localDateSchema, parseLocalDate } from '../../util/zoned-time';
 
 /**
@@ -130,7 +131,7 @@ export function previousPeriod(spec: ReportPeriodSpec): ReportPeriodSpec {
   return { kind: 'custom', firstDay: dateOf(first - length), lastDay: dateOf(first - 1) };
 }
 
-/** A report's time zone: the tenant's service calendar's (its SLA policy's), UTC when it has none. */
-export function reportTimeZone(policy: { calendar?: { timeZone: string } }): string {
-  return policy.calendar?.timeZone ?? 'UTC';
+/** A report's time zone: the tenant's service calendar's (its SLA policy's; UTC until the tenant sets one). */
+export function reportTimeZone(policy: Pick<SlaPolicy, 'calendar'>): string {
+  return policy.calendar.timeZone;
 }

@@ -135,6 +135,7 @@ test('on an incident a client viewer adds a note and asks for a callback, with n
   });
   await page.goto(`/incidents/acme/${acme.id}`);
   await page.getByRole('heading', { name: acme.title, level: 1 }).waitFor();
+  await page.locator('.portal-alerts').getByText('PortalAcmeFileShareSlow on win-file-01').waitFor();
   for (const name of ['Acknowledge', 'Resolve', 'Run a runbook', 'Silence', 'Pause SLA']) {
     await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(0);
   }

@@ -4,6 +4,7 @@ import { useForm } from 'react-hook-form';
 import { Link } from 'react-router';
 import { useSession } from '../../auth/session';
 import { useTenants } from '../../auth/tenants';
+import { Badge } from '../../components/badges';
 import { Dialog } from '../../components/dialog';
 import { FormError, IncidentBadges, Section, slaClocks, type IncidentDetail } from '../../components/incident-parts';
 import { Facts } from '../../components/layout-parts';
@@ -85,6 +86,22 @@ export function PortalIncidentView({ detail }: { detail: IncidentDetail }) {
                 ))}
               </ul>
             )}
+          </Section>
+          <Section title="Alerts" count={detail.alerts.length} id="alerts-heading">
+            <ul className="portal-alerts">
+              {detail.alerts.map((alert) => (
+                <li key={alert.key}>
+                  <Badge value={alert.state} />
+                  <span className="portal-alert-name">
+                    {alert.signature} on {alert.assetRef}
+                  </span>
+                  <span className="muted small">
+                    first {formatDateTime(alert.firstSeenAt)}
+                    {alert.occurrences > 1 ? ` · ${alert.occurrences} times` : ''}
+                  </span>
+                </li>
+              ))}
+            </ul>
           </Section>
           <Section title="What happened" count={activity.length} id="activity-heading">
             <ol className="inc-activity">

@@ -155,6 +155,11 @@ test('on an incident a client viewer adds a note and asks for a callback, with n
   await screenshot(page, 'phone-portal-callback', { fullPage: false });
   await dialog.getByRole('button', { name: 'Send request' }).click();
   await page.getByText(/^Callback requested/).waitFor();
+  // The request is a note the client sees too.
+  await page
+    .locator('.inc-notes')
+    .getByText(/asked for a callback on \+49301234567: Please call me about the timeline for a fix\./)
+    .waitFor();
   expect(writes).toEqual([`POST /v1/incidents/${acme.id}/notes`, `POST /v1/incidents/${acme.id}/callback`]);
   expect(await noSidewaysScroll(page)).toBe(0);
   await screenshot(page, 'phone-portal-incident');

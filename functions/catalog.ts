@@ -42,7 +42,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   api: {
     entry: 'functions/api/handler.ts',
     description:
-      'Operator API: health, sign-in, incidents, alerts, correlation policy, approvals, executions, KPIs, notifications, OpenAPI',
+      'Operator API: health, sign-in, incidents, alerts, correlation policy, approvals, executions, notifications, OpenAPI',
     env: 'api',
     memoryMiB: 1024,
     timeoutSeconds: 10,
@@ -164,7 +164,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   },
   reports: {
     entry: 'functions/reports/handler.ts',
-    description: "Client reports (JSON, HTML, PDF) of a company's month, quarter or days, and the MSP's branding on them",
+    description: "KPIs, and client reports (JSON, HTML, PDF) of a company's month, quarter or days with the MSP's branding, sent on schedule",
     env: 'reports',
     // Building a PDF is CPU work: more memory is more CPU.
     memoryMiB: 1024,
@@ -223,8 +223,9 @@ export const HTTP_ROUTES: ReadonlyArray<{ method: HttpMethod; path: string; func
       '/v1/integrations/slack-app/{proxy+}',
     ] as const
   ).map((path) => ({ method: 'ANY' as const, path, function: 'respond' as const })),
-  // Client reports and the branding on them (lib/api/report-routes.ts): the PDF writer has a bundle of its own.
-  ...(['/v1/reports', '/v1/reports/{proxy+}', '/v1/branding'] as const).map((path) => ({
+  // The KPIs, and the client reports computed by the same code with the branding on them (lib/api/report-routes.ts):
+  // the PDF writer has a bundle of its own.
+  ...(['/v1/kpis', '/v1/reports', '/v1/reports/{proxy+}', '/v1/branding'] as const).map((path) => ({
     method: 'ANY' as const,
     path,
     function: 'reports' as const,

@@ -64,7 +64,9 @@ export const HTTP_ROUTE_AUTH: Record<string, string> = {
     'The respond function verifies the access JWT (jose: issuer, audience, key id) and the role (settings.read / settings.update).',
   'ANY /v1/integrations/slack-app/{proxy+}':
     'The respond function verifies the access JWT (jose: issuer, audience, key id) and the role (settings.update).',
-  // Client reports and the MSP's branding (lib/api/report-routes.ts).
+  // The KPIs, client reports and the MSP's branding (lib/api/report-routes.ts).
+  'ANY /v1/kpis':
+    'The reports function verifies the access JWT (jose: issuer, audience, key id) and the role on the named company (kpi.read).',
   'ANY /v1/reports':
     'The reports function verifies the access JWT (jose: issuer, audience, key id) and the role on the named company (report.read).',
   'ANY /v1/reports/{proxy+}': 'The reports function verifies the access JWT (jose: issuer, audience, key id) and the role on every route.',

@@ -6,7 +6,6 @@ import { auditRoutes } from './routes/audit';
 import { correlationRoutes } from './routes/correlation';
 import { incidentRoutes } from './routes/incidents';
 import { integrationRoutes } from './routes/integrations';
-import { kpiRoutes } from './routes/kpis';
 import { maintenanceRoutes } from './routes/maintenance';
 import { respondRoutes } from './respond-routes';
 import { reportsFunctionRoutes } from './report-routes';
@@ -44,7 +43,6 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...correlationRoutes(context),
     ...runbookRoutes(context),
     ...remediationRoutes(context),
-    ...kpiRoutes(context),
     ...oncallRoutes(context),
     ...slaRoutes(context),
     ...notificationRoutes(context),

@@ -1,6 +1,7 @@
 import type { ReportDeliveryDeps } from '../reports/delivery';
 import type { Route, RouteContext } from './context';
 import { brandingRoutes } from './routes/branding';
+import { kpiRoutes } from './routes/kpis';
 import { reportDeliveryRoutes } from './routes/report-delivery';
 import { reportRoutes } from './routes/reports';
 
@@ -10,10 +11,11 @@ export interface ReportsRouteOptions {
 }
 
 /**
- * What the `reports` function serves: client reports (JSON, HTML, PDF), the MSP's branding on them, and
- * their delivery by e-mail (settings, send now, the sends).
+ * What the `reports` function serves: the KPIs (the dashboard's figures), client reports (JSON, HTML, PDF)
+ * computed by the same code, the MSP's branding on them, and their delivery by e-mail (settings, send now,
+ * the sends).
  * Its own function, because the PDF writer and the report's sections would not fit the operator API's bundles.
  */
 export function reportsFunctionRoutes(context: RouteContext, options: ReportsRouteOptions): Route[] {
-  return [...reportRoutes(context), ...brandingRoutes(context), ...reportDeliveryRoutes(context, options.delivery)];
+  return [...kpiRoutes(context), ...reportRoutes(context), ...brandingRoutes(context), ...reportDeliveryRoutes(context, options.delivery)];
 }

@@ -10,7 +10,7 @@ function reports() {
   return { ...fixture, template: Template.fromStack(fixture.stack) };
 }
 
-const REPORT_PATHS = ['/v1/reports', '/v1/reports/{proxy+}', '/v1/branding'];
+const REPORT_PATHS = ['/v1/kpis', '/v1/reports', '/v1/reports/{proxy+}', '/v1/branding'];
 
 describe('Reports', () => {
   it('builds the reports function with the table and the signing keys it reads, and no state machine (it starts no runbook)', () => {
@@ -24,7 +24,7 @@ describe('Reports', () => {
     expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('STATE_MACHINE_ARN');
   });
 
-  it('serves the report and branding routes, each with a documented way it authenticates', () => {
+  it('serves the KPI, report and branding routes, each with a documented way it authenticates', () => {
     const { template } = reports();
     const routed = HTTP_ROUTES.filter((route) => route.function === 'reports').map((route) => route.path);
     expect(routed.sort()).toEqual([...REPORT_PATHS].sort());

@@ -41,8 +41,7 @@ export interface FunctionSpec {
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   api: {
     entry: 'functions/api/handler.ts',
-    description:
-      'Operator API: health, sign-in, incidents, alerts, correlation policy, approvals, executions, notifications, OpenAPI',
+    description: 'Operator API: health, sign-in, incidents, alerts, correlation policy, approvals, executions, notifications, OpenAPI',
     env: 'api',
     memoryMiB: 1024,
     timeoutSeconds: 10,
@@ -164,7 +163,8 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   },
   reports: {
     entry: 'functions/reports/handler.ts',
-    description: "KPIs, and client reports (JSON, HTML, PDF) of a company's month, quarter or days with the MSP's branding, sent on schedule",
+    description:
+      "KPIs, and client reports (JSON, HTML, PDF) of a company's month, quarter or days with the MSP's branding, sent on schedule",
     env: 'reports',
     // Building a PDF is CPU work: more memory is more CPU.
     memoryMiB: 1024,

@@ -39,7 +39,10 @@ export function isValidTimeZone(timeZone: string): boolean {
 export const timeZoneSchema = z.string().min(1).max(64).refine(isValidTimeZone, { message: 'Not an IANA time zone' });
 
 /** 'HH:MM', 00:00 to 23:59. */
-export const hhmmSchema = z.string().max(5).regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Expected HH:MM (00:00 to 23:59)');
+export const hhmmSchema = z
+  .string()
+  .max(5)
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Expected HH:MM (00:00 to 23:59)');
 
 /** A calendar date 'YYYY-MM-DD' that exists. */
 export const localDateSchema = z

@@ -195,6 +195,7 @@ describe('CloudWatch dashboard', () => {
       'AlarmEventDeadLetterQueue',
       'AlertDeadLetterQueue',
       'DecisionDeadLetterQueue',
+      'ReportScheduleDeadLetterQueue',
       'SlaEventDeadLetterQueue',
       'SlaTimerDeadLetterQueue',
       'StreamDeadLetterQueue',

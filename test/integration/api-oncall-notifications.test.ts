@@ -368,31 +368,37 @@ describe('on-call schedules', () => {
 });
 
 describe('SLA policy and escalation chain', () => {
-  test('the SLA policy: defaults, a change naming its version, a stale version refused, reset', async () => {
+  test('the SLA policy: the demo contract over the defaults, a change naming its version, a stale version refused, reset', async () => {
     const initial = await get('/v1/tenants/acme/sla/policy', 'niko');
     expect(initial.status).toBe(200);
-    expect(initial.body).toMatchObject({ tenantId: 'acme', version: 0, policy: initial.body.defaults });
-    expect(initial.body.policy.targets.critical).toEqual({ responseMinutes: 30, resolutionMinutes: 240 });
+    // The demo seeds Acme's contract (local/seed.ts): its calendar, critical and high 24x7, the rest in business hours.
+    const seeded: number = initial.body.version;
+    expect(initial.body).toMatchObject({ tenantId: 'acme', policy: { calendar: { timeZone: 'America/Chicago' } } });
+    expect(initial.body.defaults.calendar).toMatchObject({ timeZone: 'UTC', holidays: [] });
+    expect(initial.body.policy.targets.critical).toEqual({ responseMinutes: 30, resolutionMinutes: 240, coverage: '24x7' });
+    expect(initial.body.policy.targets.low).toMatchObject({ coverage: 'business-hours' });
 
-    expect((await send('PUT', '/v1/tenants/acme/sla/policy', 'niko', { version: 0 })).status).toBe(403);
+    expect((await send('PUT', '/v1/tenants/acme/sla/policy', 'niko', { version: seeded })).status).toBe(403);
     expect((await send('PUT', '/v1/tenants/globex/sla/policy', 'acmeAdmin', { version: 0 })).status).toBe(404);
     expect((await get('/v1/tenants/acme/sla/policy', 'gale')).status).toBe(404);
 
     const changed = await send('PUT', '/v1/tenants/acme/sla/policy', 'acmeAdmin', {
-      version: 0,
+      version: seeded,
       targets: { critical: { responseMinutes: 15, resolutionMinutes: 120 } },
     });
     expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({ version: 1, updatedBy: EMAILS.acmeAdmin });
+    expect(changed.body).toMatchObject({ version: seeded + 1, updatedBy: EMAILS.acmeAdmin });
+    // Field by field: the severity's coverage and the calendar stay as they were.
     expect(changed.body.policy.targets).toMatchObject({
-      critical: { responseMinutes: 15, resolutionMinutes: 120 },
+      critical: { responseMinutes: 15, resolutionMinutes: 120, coverage: '24x7' },
       high: { responseMinutes: 120, resolutionMinutes: 480 },
     });
+    expect(changed.body.policy.calendar).toEqual(initial.body.policy.calendar);
 
-    // Based on version 0 again: refused, nothing changes.
-    const stale = await send('PUT', '/v1/tenants/acme/sla/policy', 'admin', { version: 0, warning: { leadMinutes: 10 } });
+    // Based on the seeded version again: refused, nothing changes.
+    const stale = await send('PUT', '/v1/tenants/acme/sla/policy', 'admin', { version: seeded, warning: { leadMinutes: 10 } });
     expect(stale.status).toBe(409);
-    expect(stale.body.error.details).toEqual({ version: 1 });
+    expect(stale.body.error.details).toEqual({ version: seeded + 1 });
     expect((await get('/v1/tenants/acme/sla/policy', 'niko')).body.policy.warning.leadMinutes).toBe(30);
 
     // Invalid: a resolution window shorter than the response window; an unknown severity.
@@ -410,17 +416,17 @@ describe('SLA policy and escalation chain', () => {
     const same = await send('PUT', '/v1/tenants/acme/sla/policy', 'admin', {
       targets: { critical: { responseMinutes: 15, resolutionMinutes: 120 } },
     });
-    expect(same.body.version).toBe(1);
+    expect(same.body.version).toBe(seeded + 1);
 
-    expect((await send('DELETE', '/v1/tenants/acme/sla/policy?version=0', 'admin')).status).toBe(409);
-    const reset = await send('DELETE', '/v1/tenants/acme/sla/policy?version=1', 'acmeAdmin');
+    expect((await send('DELETE', `/v1/tenants/acme/sla/policy?version=${seeded}`, 'admin')).status).toBe(409);
+    const reset = await send('DELETE', `/v1/tenants/acme/sla/policy?version=${seeded + 1}`, 'acmeAdmin');
     expect(reset.status).toBe(200);
-    expect(reset.body).toMatchObject({ version: 2, policy: initial.body.defaults });
+    expect(reset.body).toMatchObject({ version: seeded + 2, policy: initial.body.defaults });
 
     const actions = (await auditEntries('acme')).filter((entry) => entry.resource.type === 'slaPolicy').map((entry) => entry.action);
     expect(actions).toEqual(['sla-policy.reset', 'sla-policy.update']);
     const update = (await auditEntries('acme')).find((entry) => entry.action === 'sla-policy.update')!;
-    expect(update.summary.after.targets.critical).toEqual({ responseMinutes: 15, resolutionMinutes: 120 });
+    expect(update.summary.after.targets.critical).toEqual({ responseMinutes: 15, resolutionMinutes: 120, coverage: '24x7' });
   });
 
   test('the escalation chain: the default, targets of the tenant only, version conflicts, reset', async () => {

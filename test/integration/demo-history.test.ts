@@ -22,6 +22,7 @@ import { getJson, login } from '../helpers/local-stack';
 
 const DAY = 86_400_000;
 const TENANTS = ['acme', 'globex'] as const;
+const DAYS = 30;
 const now = new Date();
 let table: TableRef;
 let demo: DemoInfo;
@@ -37,7 +38,8 @@ beforeAll(async () => {
   table = await createTestTable('demo-history');
   demo = await seedDemo(table, mkdtempSync(join(tmpdir(), 'aw-demo-')));
   await seedDemoOnCall(table);
-  history = await generateDemoHistory({ endpoint: testDynamoEndpoint(), tableName: table.tableName, now, log: null });
+  // A fixed 30 days, whatever today's date (the default reaches back to the first of last month: up to 62 days).
+  history = await generateDemoHistory({ endpoint: testDynamoEndpoint(), tableName: table.tableName, now, days: DAYS, log: null });
   stack = await startLocalStack({
     port: 0,
     dataDir: null,
@@ -56,8 +58,15 @@ afterAll(async () => {
   table?.db.destroy();
 });
 
+test('by default a fresh start writes back to the first day of last month (30 days at least), so last month is whole', () => {
+  expect(demoHistoryDays(new Date('2026-12-07T10:00:00Z'))).toBe(37);
+  expect(demoHistoryDays(new Date('2026-12-31T23:00:00Z'))).toBe(61);
+  expect(demoHistoryDays(new Date('2027-01-01T00:30:00Z'))).toBe(32);
+  expect(demoHistoryDays(new Date('2027-03-01T12:00:00Z'))).toBe(30);
+});
+
 test('a month of history: every incident of it resolved (or merged), by the demo users, by runbooks or on its own', async () => {
-  expect(history).toMatchObject({ days: demoHistoryDays(now), unresolved: 0, errors: 0 });
+  expect(history).toMatchObject({ days: DAYS, unresolved: 0, errors: 0 });
   expect(history.skipped).toBeUndefined();
   expect(history.alerts).toBeGreaterThan(400);
   expect(history.incidents).toBeGreaterThan(80);
@@ -68,9 +77,9 @@ test('a month of history: every incident of it resolved (or merged), by the demo
     expect(incidents.length).toBeGreaterThan(40);
     expect(incidents.filter((incident) => incident.status !== 'resolved' && incident.status !== 'merged')).toEqual([]);
     const opened = incidents.map((incident) => Date.parse(incident.openedAt));
-    // Back to the first day of last month (thirty days at least), none in the future.
-    expect(Math.min(...opened)).toBeGreaterThanOrEqual(now.getTime() - demoHistoryDays(now) * DAY);
-    expect(Math.min(...opened)).toBeLessThan(now.getTime() - (demoHistoryDays(now) - 2) * DAY);
+    // Thirty days, all inside the KPIs' last 30 days, none in the future.
+    expect(Math.min(...opened)).toBeGreaterThanOrEqual(now.getTime() - DAYS * DAY);
+    expect(Math.min(...opened)).toBeLessThan(now.getTime() - (DAYS - 2) * DAY);
     expect(Math.max(...opened)).toBeGreaterThan(now.getTime() - 2 * DAY);
     for (const incident of incidents.filter((candidate) => candidate.status === 'resolved')) {
       expect(Date.parse(incident.resolvedAt as string)).toBeLessThan(now.getTime());

@@ -27,6 +27,7 @@ export default {
   // turn kept each file's modules (aws-cdk-lib, the SDK) and grew until garbage collection dominated, and
   // the last files ran 10-30x slower than alone (an infra test of 3 s took 92 s at the end of the run).
   workerIdleMemoryLimit: '1GB',
+  maxWorkers: 1,
   // The dashboard's build (frontend/dist) is the CDK stack's asset and what the browser tests load.
   globalSetup: '<rootDir>/test/build-dashboard.js',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
@@ -38,6 +39,8 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+      // Deletes each file's DynamoDB Local tables when it is done.
+      testEnvironment: '<rootDir>/test/setup/dynamo-environment.ts',
       setupFilesAfterEnv: ['<rootDir>/test/setup/integration-timeout.ts'],
     },
     {
@@ -47,6 +50,7 @@ export default {
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+      testEnvironment: '<rootDir>/test/setup/dynamo-environment.ts',
       setupFilesAfterEnv: ['<rootDir>/test/setup/e2e-timeout.ts'],
     },
     {

@@ -12,9 +12,8 @@ import { FieldError, fieldErrors, invalidProps, useDialogMounted } from '../../c
 import { Notice } from '../../components/states';
 import { formatDateTime, humanize } from '../../lib/format';
 import { formErrors } from '../form-errors';
-import { useAddNote } from '../incidents/hooks';
-import { emptyNoteDraft, noteFormSchema, type NoteDraft } from '../incidents/detail/incident-action-drafts';
 import { SlaTile, Time } from '../incidents/detail/hero-parts';
+import { NoteForm } from '../incidents/detail/timeline-cards';
 import { callbackBodyOf, callbackFormSchema, emptyCallbackDraft, type CallbackDraft } from './callback-draft';
 import { useRequestCallback } from './hooks';
 import '../../pages/incidents.css';
@@ -67,7 +66,12 @@ export function PortalIncidentView({ detail }: { detail: IncidentDetail }) {
         <div className="inc-main">
           <Section title="Notes" count={notes.length} id="notes-heading">
             {can('incident.note', incident.tenantId) ? (
-              <PortalNoteForm incident={incident} onAdded={() => setNotice('Note added.')} />
+              <NoteForm
+                incident={incident}
+                label="Add a note"
+                placeholder="Anything your service provider should know"
+                onAdded={() => setNotice('Note added.')}
+              />
             ) : null}
             {notes.length === 0 ? (
               <p className="muted inc-small">No notes yet.</p>
@@ -159,44 +163,6 @@ export function PortalIncidentView({ detail }: { detail: IncidentDetail }) {
         }}
       />
     </div>
-  );
-}
-
-function PortalNoteForm({ incident, onAdded }: { incident: Incident; onAdded: () => void }) {
-  const formId = useId();
-  const { register, handleSubmit, reset, formState } = useForm<NoteDraft>({
-    defaultValues: emptyNoteDraft,
-    resolver: zodResolver(noteFormSchema, undefined, { raw: true }),
-  });
-  const add = useAddNote(incident, {
-    onSuccess: () => {
-      reset();
-      onAdded();
-    },
-  });
-  const errors = formErrors(formState.errors);
-  const id = `${formId}-text`;
-  return (
-    <form className="inc-note-form" onSubmit={handleSubmit((draft) => add.mutate(draft.text.trim()))} noValidate aria-label="Add a note">
-      <label className="field" htmlFor={id}>
-        Add a note
-        <textarea
-          id={id}
-          placeholder="Anything your service provider should know"
-          rows={3}
-          maxLength={4000}
-          {...register('text')}
-          {...invalidProps(errors, 'text', id)}
-        />
-        <FieldError errors={errors} path="text" id={id} />
-      </label>
-      <div className="row inc-note-actions">
-        <FormError error={add.error} />
-        <button type="submit" className="button button-primary" disabled={add.isPending}>
-          {add.isPending ? 'Adding…' : 'Add note'}
-        </button>
-      </div>
-    </form>
   );
 }
 

@@ -70,28 +70,46 @@ export function NotesCard({ detail }: { detail: IncidentDetail }) {
   );
 }
 
-function NoteForm({ incident }: { incident: IncidentDetail['incident'] }) {
+/**
+ * Adding a note to an incident: the staff's notes card, and the client portal (with its own label and
+ * placeholder, and told when a note was added).
+ */
+export function NoteForm({
+  incident,
+  label,
+  placeholder = 'What did you find, what did you try, who did you call?',
+  onAdded,
+}: {
+  incident: IncidentDetail['incident'];
+  /** Shown above the field and names the form; without it the field's label is for screen readers only. */
+  label?: string;
+  placeholder?: string;
+  onAdded?: () => void;
+}) {
   const formId = useId();
   const { register, handleSubmit, reset, formState } = useForm<NoteDraft>({
     defaultValues: emptyNoteDraft,
     // The API's own note schema: a note of only spaces is refused on its field, before any request.
     resolver: zodResolver(noteFormSchema, undefined, { raw: true }),
   });
-  const add = useAddNote(incident, { onSuccess: () => reset() });
+  const add = useAddNote(incident, {
+    onSuccess: () => {
+      reset();
+      onAdded?.();
+    },
+  });
   const errors = formErrors(formState.errors);
   const id = `${formId}-text`;
   return (
-    <form className="inc-note-form" onSubmit={handleSubmit((draft) => add.mutate(draft.text.trim()))} noValidate>
+    <form
+      className="inc-note-form"
+      onSubmit={handleSubmit((draft) => add.mutate(draft.text.trim()))}
+      noValidate
+      {...(label ? { 'aria-label': label } : {})}
+    >
       <label className="field" htmlFor={id}>
-        <span className="visually-hidden">Note</span>
-        <textarea
-          id={id}
-          placeholder="What did you find, what did you try, who did you call?"
-          rows={3}
-          maxLength={4000}
-          {...register('text')}
-          {...invalidProps(errors, 'text', id)}
-        />
+        {label ?? <span className="visually-hidden">Note</span>}
+        <textarea id={id} placeholder={placeholder} rows={3} maxLength={4000} {...register('text')} {...invalidProps(errors, 'text', id)} />
         <FieldError errors={errors} path="text" id={id} />
       </label>
       <div className="row inc-note-actions">

@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 
 /**
- * The text a PDF made by lib/reports/pdf.ts draws, page content stream by page content stream: pdf-lib
+ * The text a PDF made by lib/reports/pdf.ts draws, page content stream by page content stream: its writer
  * writes each string as hex (`<48656C6C6F> Tj`) in WinAnsi, in Flate-compressed streams. Enough to find
  * the figures in it; not a general PDF text extractor.
  */

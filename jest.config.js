@@ -39,8 +39,6 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
-      // Deletes each file's DynamoDB Local tables when it is done.
-      testEnvironment: '<rootDir>/test/setup/dynamo-environment.ts',
       setupFilesAfterEnv: ['<rootDir>/test/setup/integration-timeout.ts'],
     },
     {
@@ -50,7 +48,6 @@ export default {
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
-      testEnvironment: '<rootDir>/test/setup/dynamo-environment.ts',
       setupFilesAfterEnv: ['<rootDir>/test/setup/e2e-timeout.ts'],
     },
     {
